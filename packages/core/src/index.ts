@@ -1,0 +1,52 @@
+export {
+  type DType,
+  type DTypeArrayMap,
+  type NumericArray,
+  type NumericDType,
+  allocate,
+  assertDType,
+  bytesOf,
+  isDType,
+  itemSize,
+  viewAs,
+} from "./dtype.js";
+export { CoreError, type CoreErrorCode, KerastoreError, type KerastoreErrorOptions, cannot } from "./errors.js";
+export {
+  bfloat16BitsToNumber,
+  decodeBfloat16,
+  decodeFloat16,
+  encodeBfloat16,
+  encodeFloat16,
+  float16BitsToNumber,
+  numberToBfloat16Bits,
+  numberToFloat16Bits,
+} from "./half.js";
+export { type JsonObject, type JsonValue, isJsonObject } from "./json.js";
+export { MemoryStore } from "./memory-store.js";
+export { readNpy, writeNpy } from "./npy.js";
+export {
+  type SavedEdge,
+  type SavedModelData,
+  type SavedNode,
+  type SavedSlot,
+  type SavedVariable,
+  childOf,
+  savedNode,
+  walkSavedTree,
+} from "./saved-tree.js";
+export { type Store, type WriteData, basenameOf, chunksOf, dirnameOf, joinPath } from "./store.js";
+export {
+  type HostTensor,
+  type NumericHostTensor,
+  type StringHostTensor,
+  assertShape,
+  byteSizeOf,
+  formatShape,
+  hostTensor,
+  sameShape,
+  sizeOf,
+  stringTensor,
+  stringValues,
+  toFloat32,
+  zeros,
+} from "./tensor.js";

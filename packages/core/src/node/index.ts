@@ -1,0 +1,1 @@
+export { NodeStore, storeForFile } from "./node-store.js";

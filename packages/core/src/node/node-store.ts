@@ -1,0 +1,174 @@
+import { randomBytes } from "node:crypto";
+import { constants, promises as fs } from "node:fs";
+import * as nodePath from "node:path";
+import { CoreError, cannot } from "../errors.js";
+import { type Store, type WriteData, chunksOf, joinPath } from "../store.js";
+
+/**
+ * A Store over a directory of the local file system.
+ *
+ * Writes are atomic: bytes go to a temporary name in the same directory, are flushed to disk
+ * (fsync), and only then renamed over the final name, so a crash or a failing write never
+ * leaves a partial file under the final name.
+ */
+export class NodeStore implements Store {
+  readonly description: string;
+  readonly #root: string;
+
+  /** @param root the directory store paths are relative to. */
+  constructor(root: string) {
+    this.#root = nodePath.resolve(root);
+    this.description = this.#root;
+  }
+
+  /** The absolute path a store path maps to. */
+  resolve(path: string): string {
+    const p = joinPath(path);
+    return p === "" ? this.#root : nodePath.join(this.#root, ...p.split("/"));
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    const full = this.resolve(path);
+    try {
+      return new Uint8Array(await fs.readFile(full));
+    } catch (error) {
+      throw ioError("read", full, error);
+    }
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const full = this.resolve(path);
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(full, constants.O_RDONLY);
+      const { size } = await handle.stat();
+      if (offset < 0 || length < 0 || offset + length > size) {
+        throw new CoreError("io", cannot("read", `${length} bytes at ${offset} of ${full}`, `the file has ${size} bytes`), {
+          path: full,
+        });
+      }
+      const out = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        if (bytesRead === 0) throw new CoreError("io", cannot("read", full, "the file shrank while reading"), { path: full });
+        done += bytesRead;
+      }
+      return out;
+    } catch (error) {
+      throw ioError("read", full, error);
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async size(path: string): Promise<number> {
+    const full = this.resolve(path);
+    try {
+      return (await fs.stat(full)).size;
+    } catch (error) {
+      throw ioError("stat", full, error);
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await fs.stat(this.resolve(path));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async isDirectory(path: string): Promise<boolean> {
+    try {
+      return (await fs.stat(this.resolve(path))).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  async write(path: string, data: WriteData): Promise<void> {
+    const full = this.resolve(path);
+    const dir = nodePath.dirname(full);
+    const temp = nodePath.join(dir, `.${nodePath.basename(full)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    await fs.mkdir(dir, { recursive: true });
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(temp, "wx");
+      for await (const chunk of chunksOf(data)) {
+        let done = 0;
+        while (done < chunk.byteLength) {
+          const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done);
+          done += bytesWritten;
+        }
+      }
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      await fs.rename(temp, full);
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw ioError("write", full, error);
+    }
+    await syncDirectory(dir);
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const full = this.resolve(dir);
+    try {
+      return (await fs.readdir(full)).sort();
+    } catch (error) {
+      throw ioError("list", full, error);
+    }
+  }
+
+  async mkdir(dir: string): Promise<void> {
+    const full = this.resolve(dir);
+    try {
+      await fs.mkdir(full, { recursive: true });
+    } catch (error) {
+      throw ioError("make directory", full, error);
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    const full = this.resolve(path);
+    try {
+      await fs.rm(full, { recursive: true, force: true });
+    } catch (error) {
+      throw ioError("remove", full, error);
+    }
+  }
+}
+
+/** Flushes a directory entry (the rename) to disk where the platform allows it. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, constants.O_RDONLY);
+    await handle.sync();
+  } catch {
+    // Some platforms (Windows) cannot open or sync a directory; the rename is still atomic.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function ioError(verb: string, path: string, error: unknown): CoreError {
+  if (error instanceof CoreError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return new CoreError("not-found", cannot(verb, path, "no such file or directory"), { path, cause: error });
+  const reason = error instanceof Error ? error.message : String(error);
+  return new CoreError("io", cannot(verb, path, reason), { path, cause: error });
+}
+
+/**
+ * Opens the directory holding `file` as a store, with the file's name inside it:
+ * the common case of a user handing a path to a single file.
+ */
+export function storeForFile(file: string): { store: NodeStore; name: string } {
+  const full = nodePath.resolve(file);
+  return { store: new NodeStore(nodePath.dirname(full)), name: nodePath.basename(full) };
+}

@@ -1,0 +1,1 @@
+export { type PythonResult, referencePython, runPython, runPythonJson } from "./python.js";

@@ -1,0 +1,36 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects over the same test files' conventions:
+// - unit: every `*.test.ts` of the packages (but interop) and examples; needs no Python.
+// - interop: packages/interop/test, live round trips against the Python reference.
+// Both resolve workspace packages to their TypeScript source through the `source` condition.
+const shared = {
+  resolve: { conditions: ["source"] },
+  test: { testTimeout: 120_000, hookTimeout: 300_000, pool: "forks" as const },
+};
+
+export default defineConfig({
+  resolve: shared.resolve,
+  test: {
+    projects: [
+      {
+        ...shared,
+        test: {
+          ...shared.test,
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**", "packages/interop/**"],
+        },
+      },
+      {
+        ...shared,
+        test: {
+          ...shared.test,
+          name: "interop",
+          include: ["packages/interop/test/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
+        },
+      },
+    ],
+  },
+});
