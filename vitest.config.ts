@@ -9,9 +9,14 @@ const shared = {
   test: { testTimeout: 120_000, hookTimeout: 300_000, pool: "forks" as const },
 };
 
+// CI sets KERASTORE_TEST_REPORT to a file path to get a JSON report beside the usual output
+// (.ci/run sums the reports into its closing line).
+const report = process.env.KERASTORE_TEST_REPORT;
+
 export default defineConfig({
   resolve: shared.resolve,
   test: {
+    reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"],
     projects: [
       {
         ...shared,
