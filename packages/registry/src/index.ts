@@ -1,1 +1,22 @@
-export {};
+export { type CustomObjectScopeOptions, customObjectScope } from "./custom-object-scope.js";
+export { RegistryError, type RegistryErrorCode } from "./errors.js";
+export { type ObjectKind, kindLabel, objectKinds } from "./kinds.js";
+export {
+  type RegisterSerializableOptions,
+  type SerializableDecorator,
+  registerSerializable,
+  registerSerializableDefaults,
+  registerSerializableEntry,
+} from "./register-serializable.js";
+export {
+  type CreateRegistryOptions,
+  type CustomObjects,
+  type LookupQuery,
+  type RegisterOptions,
+  type RegistrableValue,
+  type Registry,
+  type RegistryEntry,
+  createRegistry,
+  customObjectEntries,
+  defaultRegistry,
+} from "./registry.js";
