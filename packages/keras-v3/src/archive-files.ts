@@ -1,0 +1,110 @@
+import { type Store, cannot, joinPath } from "@kerastore/core";
+import { type ByteSource, bytesSource, storeSource } from "./byte-source.js";
+import { KerasV3Error } from "./errors.js";
+import { unsafeMemberNameReason } from "./member-name.js";
+import { readZipDirectory, readZipMember } from "./zip-read.js";
+import { type ZipLimits, defaultZipLimits } from "./zip-limits.js";
+
+/**
+ * The files of a `.keras` archive, zipped or unzipped (the directory form), behind one interface.
+ *
+ * Member names are checked safe (relative, no `..`, no backslash or drive letter) and unique
+ * when the archive is opened; bytes are read, size-checked and CRC-checked only when asked for.
+ */
+export interface KerasArchiveFiles {
+  /** What was opened, for error messages. */
+  readonly description: string;
+  /** `zip` for a `.keras` file, `directory` for the unzipped form. */
+  readonly form: "zip" | "directory";
+  /** The file names (not directories), in archive order (sorted for a directory). */
+  readonly names: readonly string[];
+  /** The uncompressed size of a member, as declared. */
+  sizeOf(name: string): number;
+  /** Reads one member; rejects with `missing-member` when absent. */
+  read(name: string): Promise<Uint8Array>;
+}
+
+/** Options for opening an archive. */
+export interface OpenArchiveOptions {
+  /** With a Store: the `.keras` file or the directory inside it. Default: the store's root directory. */
+  readonly path?: string | undefined;
+  /** Caps on declared sizes (zip-bomb guards); merged over `defaultZipLimits`. */
+  readonly limits?: Partial<ZipLimits> | undefined;
+  /** Check every member's CRC-32. Default true. */
+  readonly verifyCrc?: boolean | undefined;
+  /** A name for the bytes in error messages (a file path). Default `archive bytes`. */
+  readonly name?: string | undefined;
+}
+
+const MAX_DIRECTORY_FILES = 65_536;
+const MAX_DIRECTORY_DEPTH = 32;
+
+/** Opens a `.keras` archive from bytes, or from a Store (a `.keras` file or an unzipped directory). */
+export async function openKerasArchive(input: Uint8Array | Store, options: OpenArchiveOptions = {}): Promise<KerasArchiveFiles> {
+  const limits: ZipLimits = { ...defaultZipLimits, ...options.limits };
+  if (input instanceof Uint8Array) return openZip(bytesSource(input, options.name ?? "archive bytes"), limits, options);
+  const path = joinPath(options.path ?? "");
+  if (path === "" || (await input.isDirectory(path))) return openDirectory(input, path, limits);
+  return openZip(await storeSource(input, path), limits, options);
+}
+
+async function openZip(source: ByteSource, limits: ZipLimits, options: OpenArchiveOptions): Promise<KerasArchiveFiles> {
+  const dir = await readZipDirectory(source, limits);
+  const files = dir.entries.filter((e) => !e.isDirectory);
+  return {
+    description: source.description,
+    form: "zip",
+    names: files.map((e) => e.name),
+    sizeOf: (name) => dir.byName.get(name)?.size ?? missing(source.description, name),
+    read: async (name) => {
+      const entry = dir.byName.get(name);
+      if (entry === undefined || entry.isDirectory) return missing(source.description, name);
+      return readZipMember(dir, entry, { verifyCrc: options.verifyCrc !== false });
+    },
+  };
+}
+
+async function openDirectory(store: Store, root: string, limits: ZipLimits): Promise<KerasArchiveFiles> {
+  const description = root === "" ? store.description : `${store.description}/${root}`;
+  const sizes = new Map<string, number>();
+  let total = 0;
+  const walk = async (rel: string, depth: number): Promise<void> => {
+    if (depth > MAX_DIRECTORY_DEPTH) {
+      throw new KerasV3Error("invalid-zip", cannot("read archive directory", description, `"${rel}" is nested more than ${MAX_DIRECTORY_DEPTH} levels deep`), { path: description });
+    }
+    for (const name of await store.list(joinPath(root, rel))) {
+      const child = rel === "" ? name : `${rel}/${name}`;
+      const unsafe = unsafeMemberNameReason(child);
+      if (unsafe !== undefined) {
+        throw new KerasV3Error("unsafe-member-name", cannot("read archive directory", description, `"${child}": ${unsafe}`), { path: description });
+      }
+      if (await store.isDirectory(joinPath(root, child))) {
+        await walk(child, depth + 1);
+        continue;
+      }
+      const size = await store.size(joinPath(root, child));
+      if (size > limits.maxMemberSize) {
+        throw new KerasV3Error("zip-bomb", cannot("read archive directory", description, `"${child}" has ${size} bytes, more than the limit ${limits.maxMemberSize}`), { path: description });
+      }
+      total += size;
+      sizes.set(child, size);
+      if (sizes.size > MAX_DIRECTORY_FILES || total > limits.maxTotalSize) {
+        throw new KerasV3Error("zip-bomb", cannot("read archive directory", description, "it holds more files or bytes than the limits allow"), { path: description });
+      }
+    }
+  };
+  await walk("", 0);
+  return {
+    description,
+    form: "directory",
+    names: [...sizes.keys()].sort(),
+    sizeOf: (name) => sizes.get(name) ?? missing(description, name),
+    read: async (name) => (sizes.has(name) ? store.read(joinPath(root, name)) : missing(description, name)),
+  };
+}
+
+function missing(description: string, name: string): never {
+  throw new KerasV3Error("missing-member", cannot("read", `member "${name}" of ${description}`, "the archive has no such member"), {
+    path: `${description}!${name}`,
+  });
+}

@@ -1,0 +1,34 @@
+import { type JsonObject, type SavedModelData, type SavedNode, cannot } from "@kerastore/core";
+import { KerasV3Error } from "./errors.js";
+
+/**
+ * Turns the archive's weights member into the saved object tree.
+ *
+ * `.weights.h5` is read by `@kerastore/h5`; the walk paths it holds (`layers/dense/vars/0`) are
+ * matched to the layers of `config` so each node carries its class, name and config.
+ * `model.weights.npz` (Keras's `weights_format="npz"`) stores each object's variables as a
+ * pickled dict, which Kerastore refuses to unpickle.
+ */
+export async function decodeWeights(bytes: Uint8Array, format: "h5" | "npz", config: JsonObject, where: string): Promise<SavedNode> {
+  if (format === "npz") {
+    throw new KerasV3Error(
+      "invalid-weights",
+      cannot("read", where, "npz weights hold pickled Python dicts, which are not read (unpickling runs code)", 'save the model with weights_format="h5"'),
+      { path: where },
+    );
+  }
+  return decodeH5Weights(bytes, config, where);
+}
+
+/** Encodes the tree's weights as Keras 3 `.weights.h5` bytes. */
+export async function encodeWeights(data: SavedModelData, where: string): Promise<Uint8Array> {
+  return encodeH5Weights(data, where);
+}
+
+async function decodeH5Weights(_bytes: Uint8Array, _config: JsonObject, where: string): Promise<SavedNode> {
+  throw new KerasV3Error("invalid-weights", cannot("read", where, "the Keras 3 .weights.h5 reader of @kerastore/h5 is not available yet"), { path: where });
+}
+
+async function encodeH5Weights(_data: SavedModelData, where: string): Promise<Uint8Array> {
+  throw new KerasV3Error("invalid-weights", cannot("write", where, "the Keras 3 .weights.h5 writer of @kerastore/h5 is not available yet"), { path: where });
+}
