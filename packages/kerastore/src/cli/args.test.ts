@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "./args.js";
+
+describe("kerastore CLI arguments", () => {
+  it("parses the three commands of the contract", () => {
+    expect(parseArgs(["inspect", "m.h5", "--json"])).toEqual({ command: "inspect", path: "m.h5", json: true });
+    expect(parseArgs(["predict", "m.keras", "--input", "a.npy", "--input=b.npy", "--output", "y.npy"])).toEqual({
+      command: "predict",
+      model: "m.keras",
+      inputs: ["a.npy", "b.npy"],
+      outputs: ["y.npy"],
+    });
+    expect(parseArgs(["convert", "a.h5", "b.keras"])).toEqual({ command: "convert", source: "a.h5", target: "b.keras", to: undefined });
+    expect(parseArgs(["convert", "a.h5", "ckpt", "--to", "checkpoint"])).toMatchObject({ to: "checkpoint" });
+    expect(parseArgs([])).toEqual({ command: "help" });
+  });
+
+  it("refuses what the contract does not allow, with the usage", () => {
+    expect(() => parseArgs(["predict", "m.h5", "--output", "y.npy"])).toThrow(/needs at least one --input/);
+    expect(() => parseArgs(["inspect", "a", "b"])).toThrow(/inspect takes one path/);
+    expect(() => parseArgs(["inspect", "a", "--to", "h5"])).toThrow(/inspect takes no --to/);
+    expect(() => parseArgs(["frobnicate"])).toThrow(/unknown command "frobnicate"[\s\S]*usage:/);
+    expect(() => parseArgs(["convert", "a", "b", "--to"])).toThrow(/--to needs a value/);
+    expect(() => parseArgs(["convert", "a", "b", "--verbose"])).toThrow(/unknown option --verbose/);
+  });
+});
