@@ -1,1 +1,28 @@
-export {};
+export { CheckpointError, type CheckpointErrorCode } from "./errors.js";
+export { crc32c, crc32cExtend, maskCrc, unmaskCrc } from "./crc32c.js";
+export { snappyDecompress } from "./snappy.js";
+export { type TableEntry, readTable } from "./sstable-read.js";
+export { buildTable } from "./sstable-write.js";
+export { dataFileName, indexFileName } from "./file-names.js";
+export {
+  type BundleEntry,
+  type ReadTensorOptions,
+  type TensorBundle,
+  openBundle,
+  readBundleTensor,
+} from "./bundle-read.js";
+export { writeBundle } from "./bundle-write.js";
+export { OBJECT_GRAPH_KEY, VARIABLE_VALUE, attributeKey, escapeLocalName, objectPath, slotPath } from "./keys.js";
+export { TRACKABLE, decodeObjectGraph, graphToTree } from "./object-graph-read.js";
+export { type GraphForWrite, treeToGraph } from "./object-graph-write.js";
+export { readCheckpoint, readObjectGraph, writeCheckpoint } from "./checkpoint-io.js";
+export { type CheckpointReader, loadCheckpoint } from "./checkpoint-reader.js";
+export {
+  type CheckpointState,
+  STATE_FILE,
+  formatCheckpointState,
+  latestCheckpoint,
+  parseCheckpointState,
+  readCheckpointState,
+  writeCheckpointState,
+} from "./state-file.js";

@@ -1,0 +1,64 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { type HostTensor, type Store, cannot, sizeOf } from "@kerastore/core";
+import { tfDataType } from "./dtypes.js";
+import { CheckpointError } from "./errors.js";
+import { dataFileName, indexFileName } from "./file-names.js";
+import { BundleEntryProtoSchema, BundleHeaderProtoSchema, TensorShapeProtoSchema } from "./gen/tensor_bundle_pb.js";
+import { compareBytes } from "./sstable-read.js";
+import { buildTable } from "./sstable-write.js";
+import { encodeTensor } from "./tensor-bytes.js";
+
+/**
+ * Writes a single-shard tensor bundle: `prefix.data-00000-of-00001`, then `prefix.index`.
+ *
+ * Tensor bytes are written in the order given (TensorFlow's saver writes them in key order;
+ * pass them sorted to get its exact files). Each file is written atomically through the store,
+ * and the index goes last, so a bundle whose `.index` exists is complete.
+ */
+export async function writeBundle(
+  store: Store,
+  prefix: string,
+  tensors: Iterable<readonly [string, HostTensor]>,
+): Promise<void> {
+  const encoder = new TextEncoder();
+  const entries: { key: Uint8Array; value: Uint8Array }[] = [];
+  const seen = new Set<string>();
+  let offset = 0;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (const [key, tensor] of tensors) {
+      if (key === "" || seen.has(key)) {
+        throw new CheckpointError("invalid-argument", cannot("write", `checkpoint ${prefix}`, `the key "${key}" is empty or repeated`));
+      }
+      seen.add(key);
+      checkTensor(key, tensor, prefix);
+      const encoded = encodeTensor(tensor);
+      const shape = create(TensorShapeProtoSchema, { dim: tensor.shape.map((d) => ({ size: BigInt(d) })) });
+      const entry = create(BundleEntryProtoSchema, {
+        dtype: tfDataType(tensor.dtype),
+        shape,
+        offset: BigInt(offset),
+        size: BigInt(encoded.size),
+        crc32c: encoded.crc32c,
+      });
+      entries.push({ key: encoder.encode(key), value: toBinary(BundleEntryProtoSchema, entry) });
+      offset += encoded.size;
+      for (const c of encoded.chunks) if (c.length > 0) yield c;
+    }
+  }
+  await store.write(dataFileName(prefix, 0, 1), chunks());
+  const header = create(BundleHeaderProtoSchema, { numShards: 1, version: { producer: 1 } });
+  entries.push({ key: new Uint8Array(0), value: toBinary(BundleHeaderProtoSchema, header) });
+  entries.sort((a, b) => compareBytes(a.key, b.key));
+  await store.write(indexFileName(prefix), buildTable(entries));
+}
+
+function checkTensor(key: string, tensor: HostTensor, prefix: string): void {
+  const lanes = tensor.dtype === "complex64" || tensor.dtype === "complex128" ? 2 : 1;
+  const count = sizeOf(tensor.shape);
+  if (tensor.shape.some((d) => !Number.isSafeInteger(d) || d < 0) || tensor.data.length !== count * lanes) {
+    throw new CheckpointError(
+      "invalid-argument",
+      cannot("write", `"${key}" to checkpoint ${prefix}`, `${tensor.data.length / lanes} values for shape [${tensor.shape.join(", ")}]`),
+    );
+  }
+}

@@ -1,0 +1,62 @@
+import { type HostTensor, type SavedNode, type Store, cannot, stringTensor } from "@kerastore/core";
+import { type ReadTensorOptions, type TensorBundle, openBundle, readBundleTensor } from "./bundle-read.js";
+import { writeBundle } from "./bundle-write.js";
+import { CheckpointError } from "./errors.js";
+import { indexFileName } from "./file-names.js";
+import type { TrackableObjectGraph } from "./gen/trackable_object_graph_pb.js";
+import { OBJECT_GRAPH_KEY } from "./keys.js";
+import { decodeObjectGraph, graphToTree } from "./object-graph-read.js";
+import { treeToGraph } from "./object-graph-write.js";
+
+/** Reads the object graph of an opened bundle. */
+export async function readObjectGraph(bundle: TensorBundle, options: ReadTensorOptions = {}): Promise<TrackableObjectGraph> {
+  if (!bundle.entries.has(OBJECT_GRAPH_KEY)) {
+    throw new CheckpointError(
+      "unsupported",
+      cannot("read", `checkpoint ${bundle.prefix}`, `it has no ${OBJECT_GRAPH_KEY} (a name-based TF1 checkpoint)`, "read its tensors with loadCheckpoint"),
+      { path: indexFileName(bundle.prefix) },
+    );
+  }
+  const tensor = await readBundleTensor(bundle, OBJECT_GRAPH_KEY, options);
+  if (tensor.dtype !== "string" || tensor.data.length !== 1) {
+    throw new CheckpointError("corrupt", cannot("read", `${OBJECT_GRAPH_KEY} of ${bundle.prefix}`, "it is not one string"), {
+      path: indexFileName(bundle.prefix),
+    });
+  }
+  return decodeObjectGraph(tensor.data[0]!, bundle.prefix);
+}
+
+/**
+ * Reads an object-based checkpoint (`tf.train.Checkpoint`, Keras `save_weights`) into the saved
+ * object tree: edges named by `local_name`, variables from `VARIABLE_VALUE` attributes, slots
+ * from `slot_variables`. Every value is read and CRC-checked.
+ */
+export async function readCheckpoint(store: Store, prefix: string, options: ReadTensorOptions = {}): Promise<SavedNode> {
+  const bundle = await openBundle(store, prefix);
+  const graph = await readObjectGraph(bundle, options);
+  const values = new Map<string, HostTensor>();
+  for (const node of graph.nodes) {
+    for (const attr of node.attributes) {
+      if (values.has(attr.checkpointKey)) continue;
+      if (!bundle.entries.has(attr.checkpointKey)) {
+        throw new CheckpointError(
+          "corrupt",
+          cannot("read", `checkpoint ${prefix}`, `the object graph names "${attr.checkpointKey}", which it does not hold`),
+          { path: indexFileName(prefix) },
+        );
+      }
+      values.set(attr.checkpointKey, await readBundleTensor(bundle, attr.checkpointKey, options));
+    }
+  }
+  return graphToTree(graph, (key) => values.get(key)!);
+}
+
+/**
+ * Writes a saved object tree as an object-based checkpoint at `prefix` (`.data-00000-of-00001`,
+ * then `.index`), as `tf.train.Checkpoint.write(prefix)` does; Python's
+ * `tf.train.Checkpoint(...).restore(prefix)` reads it.
+ */
+export async function writeCheckpoint(store: Store, prefix: string, root: SavedNode): Promise<void> {
+  const { graph, tensors } = treeToGraph(root);
+  await writeBundle(store, prefix, [...tensors, [OBJECT_GRAPH_KEY, stringTensor([], [graph])]]);
+}
