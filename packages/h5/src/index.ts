@@ -1,1 +1,25 @@
-export {};
+export { HEADER_LIMIT } from "./chunked-attr.js";
+export { H5Error, type H5ErrorCode } from "./errors.js";
+export { isHdf5 } from "./h5-read-file.js";
+export type {
+  LegacyH5Contents,
+  LegacyLayerWeights,
+  LegacyOptimizerWeight,
+  LegacyWeightGroup,
+} from "./legacy-contents.js";
+export { legacyToSavedModel, weightPath } from "./legacy-tree.js";
+export { type Keras3VarsEntry, keras3EntriesToTree } from "./read-keras3-weights.js";
+export {
+  type KerasH5,
+  type ReadH5Options,
+  readKeras3WeightsH5,
+  readKerasH5,
+  readLegacyH5,
+} from "./read-keras-h5.js";
+export {
+  type WriteKeras3WeightsOptions,
+  keras3WalkPaths,
+  toSnakeCase,
+  writeKeras3WeightsH5,
+} from "./write-keras3-weights.js";
+export { type WriteLegacyH5Options, legacyWeightsOf, writeLegacyH5 } from "./write-legacy-h5.js";

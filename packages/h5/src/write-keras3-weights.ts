@@ -1,0 +1,85 @@
+import { type SavedModelData, type SavedNode, cannot } from "@kerastore/core";
+import { H5Error } from "./errors.js";
+import { buildH5File } from "./h5-write-file.js";
+
+/** Options of `writeKeras3WeightsH5`. */
+export interface WriteKeras3WeightsOptions {
+  /** The file name errors show. Default `"<model.weights.h5>"`. */
+  readonly name?: string;
+}
+
+/** Keras's `to_snake_case`: `Conv2D` → `conv2d`, `BatchNormalization` → `batch_normalization`. */
+export function toSnakeCase(className: string): string {
+  return className
+    .replace(/\W+/g, "")
+    .replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
+    .replace(/([a-z])([A-Z])/g, "$1_$2")
+    .toLowerCase();
+}
+
+const MODEL_CLASSES = new Set(["Sequential", "Functional", "Model"]);
+
+function isModel(node: SavedNode): boolean {
+  return MODEL_CLASSES.has(node.className) || Array.isArray(node.config?.layers);
+}
+
+/** The key a node gets inside a container: its class in snake case, made unique there. */
+function containerKey(node: SavedNode, used: Map<string, number>): string {
+  const kept = node.extras?.keras3Key;
+  if (typeof kept === "string") return kept;
+  const base = toSnakeCase(node.className);
+  const n = used.get(base);
+  used.set(base, n === undefined ? 0 : n + 1);
+  return n === undefined ? base : `${base}_${n + 1}`;
+}
+
+/**
+ * Every `vars` group a Keras 3 weights file holds for this tree: walk path → node.
+ * A model's layers go under `layers/<key>`, its optimizer under `optimizer`, other children
+ * under their edge name (`cell`, `forward_layer`).
+ */
+export function keras3WalkPaths(root: SavedNode): Map<string, SavedNode> {
+  const out = new Map<string, SavedNode>();
+  const seen = new Set<SavedNode>();
+  const visit = (node: SavedNode, path: string, depth: number): void => {
+    if (seen.has(node)) return;
+    if (depth > 64) throw new H5Error("invalid-tree", cannot("write", path, "the tree nests deeper than 64"));
+    seen.add(node);
+    out.set(path, node);
+    const used = new Map<string, number>();
+    const model = isModel(node) || depth === 0;
+    for (const edge of node.children) {
+      const at = path === "" ? "" : `${path}/`;
+      if (edge.name === "optimizer" && model) visit(edge.node, `${at}optimizer`, depth + 1);
+      else if (model) visit(edge.node, `${at}layers/${containerKey(edge.node, used)}`, depth + 1);
+      else visit(edge.node, `${at}${edge.name}`, depth + 1);
+    }
+  };
+  visit(root, "", 0);
+  return out;
+}
+
+/** Writes a saved tree as a Keras 3 `.weights.h5` and returns the bytes. */
+export async function writeKeras3WeightsH5(data: SavedModelData, options: WriteKeras3WeightsOptions = {}): Promise<Uint8Array> {
+  const name = options.name ?? "<model.weights.h5>";
+  const paths = keras3WalkPaths(data.root);
+  return buildH5File(name, (file) => {
+    const groups = new Set<string>(["/"]);
+    const ensure = (path: string): void => {
+      let at = "";
+      for (const part of path.split("/").filter((p) => p !== "")) {
+        at = `${at}/${part}`;
+        if (!groups.has(at)) {
+          file.group(at);
+          groups.add(at);
+        }
+      }
+    };
+    for (const [path, node] of paths) {
+      const vars = path === "" ? "/vars" : `/${path}/vars`;
+      ensure(vars);
+      if (node.name !== undefined) file.scalarString(vars, "name", node.name, "utf8");
+      for (const [i, v] of node.variables.entries()) file.dataset(`${vars}/${i}`, v.value);
+    }
+  });
+}
