@@ -1,0 +1,97 @@
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { fixturePath } from "@kerastore/fixtures";
+import { describe, expect, it } from "vitest";
+import { readKerasH5 } from "../src/index.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SEEDS = ["seq.h5", "fun.h5", "seq.weights.h5", "fun.weights.h5", "strings.h5"].map((f) => fixturePath("h5", f));
+/** A mutated file that takes longer than this to fail is a hang. */
+const PER_FILE_MS = 10_000;
+
+interface Line {
+  name: string;
+  outcome: "read" | "error" | "crash";
+  code?: string;
+  path?: string;
+  message?: string;
+}
+
+/** Runs the mutation runner in its own process, killing it when one file stalls. */
+function runMutations(): Promise<{ lines: Line[]; stalled: boolean; exit: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--conditions", "source", join(here, "mutate-runner.ts"), ...SEEDS], {
+      cwd: join(here, ".."),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const lines: Line[] = [];
+    let buffer = "";
+    let stalled = false;
+    let timer = setTimeout(stall, PER_FILE_MS * 3);
+    function stall() {
+      stalled = true;
+      child.kill("SIGKILL");
+    }
+    child.stdout.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl = buffer.indexOf("\n");
+      while (nl >= 0) {
+        lines.push(JSON.parse(buffer.slice(0, nl)) as Line);
+        buffer = buffer.slice(nl + 1);
+        nl = buffer.indexOf("\n");
+      }
+      clearTimeout(timer);
+      timer = setTimeout(stall, PER_FILE_MS);
+    });
+    child.on("close", (exit) => {
+      clearTimeout(timer);
+      resolve({ lines, stalled, exit });
+    });
+  });
+}
+
+describe("bad input", () => {
+  it("gives a typed error naming the file and place for each of 200+ mutated files, never a crash or hang", async () => {
+    const { lines, stalled, exit } = await runMutations();
+    expect(stalled, `stalled after ${lines.at(-1)?.name}`).toBe(false);
+    expect(exit).toBe(0);
+    expect(lines.length).toBeGreaterThanOrEqual(200);
+    const crashes = lines.filter((l) => l.outcome === "crash");
+    expect(crashes).toEqual([]);
+    const errors = lines.filter((l) => l.outcome === "error");
+    for (const e of errors) {
+      expect(e.path, e.message).toContain(e.name);
+      expect(e.message).toMatch(/^cannot \w+/);
+      expect(e.message).toContain(e.name);
+    }
+    // Most mutations must be caught; some flips land in unused bytes and change nothing.
+    expect(errors.length).toBeGreaterThan(lines.length / 3);
+    const notJson = lines.filter((l) => l.name.endsWith("#config-not-json"));
+    expect(notJson.length).toBeGreaterThanOrEqual(2);
+    for (const l of notJson) expect(l).toMatchObject({ code: "invalid-file", path: `${l.name}:/@model_config` });
+    for (const l of lines.filter((x) => x.name.endsWith("#truncate@0"))) expect(l.code).toBe("not-hdf5");
+  }, 600_000);
+
+  it("refuses a dataset whose declared shape needs more bytes than the file has", async () => {
+    const { writeLegacyH5 } = await import("../src/index.js");
+    const big = { dtype: "float32" as const, shape: [64, 64], data: new Float32Array(64 * 64).fill(1) };
+    const bytes = await writeLegacyH5(
+      { root: { className: "Model", variables: [], children: [{ name: "d", node: { className: "Dense", name: "d", variables: [{ name: "kernel", path: "d/kernel", trainable: true, value: big }], children: [] } }] } },
+      { weightsOnly: true },
+    );
+    // Grow the first dimension (64 → 65536) in the dataspace message: 4 bytes of little-endian 64.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let patched = 0;
+    for (let i = 0; i + 16 <= bytes.byteLength; i++) {
+      if (view.getBigUint64(i, true) === 64n && view.getBigUint64(i + 8, true) === 64n) {
+        view.setBigUint64(i, 65536n, true);
+        patched++;
+      }
+    }
+    expect(patched).toBeGreaterThan(0);
+    await expect(readKerasH5(bytes, { name: "lying.h5" })).rejects.toMatchObject({
+      path: expect.stringContaining("lying.h5:/d/d/kernel:0"),
+    });
+  });
+});
