@@ -1,5 +1,7 @@
 import { type JsonObject, type SavedModelData, type SavedNode, cannot } from "@kerastore/core";
+import { keras3EntriesToTree, readKeras3WeightsH5, writeKeras3WeightsH5 } from "@kerastore/h5";
 import { KerasV3Error } from "./errors.js";
+import { attachConfig } from "./weights-config.js";
 
 /**
  * Turns the archive's weights member into the saved object tree.
@@ -25,10 +27,24 @@ export async function encodeWeights(data: SavedModelData, where: string): Promis
   return encodeH5Weights(data, where);
 }
 
-async function decodeH5Weights(_bytes: Uint8Array, _config: JsonObject, where: string): Promise<SavedNode> {
-  throw new KerasV3Error("invalid-weights", cannot("read", where, "the Keras 3 .weights.h5 reader of @kerastore/h5 is not available yet"), { path: where });
+async function decodeH5Weights(bytes: Uint8Array, config: JsonObject, where: string): Promise<SavedNode> {
+  let entries: Awaited<ReturnType<typeof readKeras3WeightsH5>>;
+  try {
+    entries = await readKeras3WeightsH5(bytes, { name: where });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new KerasV3Error("invalid-weights", cannot("read", where, reason), { path: where, cause: error });
+  }
+  const root = keras3EntriesToTree(entries);
+  attachConfig(root, config);
+  return root;
 }
 
-async function encodeH5Weights(_data: SavedModelData, where: string): Promise<Uint8Array> {
-  throw new KerasV3Error("invalid-weights", cannot("write", where, "the Keras 3 .weights.h5 writer of @kerastore/h5 is not available yet"), { path: where });
+async function encodeH5Weights(data: SavedModelData, where: string): Promise<Uint8Array> {
+  try {
+    return await writeKeras3WeightsH5(data, { name: where });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new KerasV3Error("invalid-weights", cannot("write", where, reason), { path: where, cause: error });
+  }
 }
