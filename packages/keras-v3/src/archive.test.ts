@@ -125,7 +125,9 @@ describe("writing .keras archives", () => {
     const b = [...walkSavedTree(again.data.root)];
     expect(b.map((x) => [x.path.join("/"), x.node.className, x.node.name])).toEqual(a.map((x) => [x.path.join("/"), x.node.className, x.node.name]));
     a.forEach((x, i) => {
-      x.node.variables.forEach((v, j) => expectSameTensor(b[i]!.node.variables[j]?.value, v.value, `${x.path.join("/")}[${j}]`));
+      x.node.variables.forEach((v, j) => {
+        expectSameTensor(b[i]!.node.variables[j]?.value, v.value, `${x.path.join("/")}[${j}]`);
+      });
     });
   });
 
