@@ -1,0 +1,25 @@
+import { installBuiltinLayers } from "./deserialize.js";
+import type { LayerClass } from "./layer.js";
+import { LeakyReLU, ReLU, Softmax } from "./layers/activation-layers.js";
+import { ActivationLayer, Dropout, Flatten, Identity, Reshape, Rescaling } from "./layers/core.js";
+import { Dense } from "./layers/dense.js";
+import { InputLayer } from "./layers/input-layer.js";
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from "./layers/merge.js";
+import { Model } from "./model.js";
+import { Sequential } from "./sequential.js";
+
+/** Every built-in layer and model class, by its Keras class name. */
+export function builtinLayerClasses(): Map<string, LayerClass> {
+  const classes = [
+    InputLayer, Dense, Dropout, ActivationLayer, Flatten, Reshape, Identity, Rescaling,
+    ReLU, LeakyReLU, Softmax, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
+    Model, Sequential,
+  ] as unknown as LayerClass[];
+  const map = new Map<string, LayerClass>(classes.map((c) => [c.className, c]));
+  // Names other Keras versions write for the same classes.
+  map.set("Model", Model as unknown as LayerClass);
+  map.set("Functional", Model as unknown as LayerClass);
+  return map;
+}
+
+installBuiltinLayers(builtinLayerClasses());

@@ -1,0 +1,63 @@
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import { EngineError } from "./errors.js";
+import { type FromConfigContext, lookupCustom, readEnvelope } from "./keras-object.js";
+import type { Layer, LayerClass } from "./layer.js";
+
+// The built-in layer classes by Keras name. Installed by builtins.ts (imported by the package
+// entry), because the model classes that deserialize sublayers cannot import the layer list
+// without an import cycle.
+let builtinLayers: ReadonlyMap<string, LayerClass> = new Map();
+
+/** Installs the built-in layer classes (done once by the package entry). */
+export function installBuiltinLayers(classes: ReadonlyMap<string, LayerClass>): void {
+  builtinLayers = classes;
+}
+
+// customObjectScope: a stack of objects, pushed and popped in try/finally.
+const scopeStack: Record<string, unknown>[] = [];
+
+/**
+ * Runs `fn` with `objects` available to every `fromConfig` by name, as Keras's
+ * `custom_object_scope` does; scopes nest, the innermost wins. Sugar over passing
+ * `customObjects` explicitly.
+ */
+export function customObjectScope<T>(objects: Readonly<Record<string, unknown>>, fn: () => T): T {
+  scopeStack.push({ ...objects });
+  try {
+    return fn();
+  } finally {
+    scopeStack.pop();
+  }
+}
+
+/** The context with the open customObjectScopes merged under its own customObjects. */
+export function withScopes(ctx: FromConfigContext): FromConfigContext {
+  if (scopeStack.length === 0) return ctx;
+  return { ...ctx, customObjects: Object.assign({}, ...scopeStack, ctx.customObjects ?? {}) as Record<string, unknown> };
+}
+
+/** Finds a layer class by name: custom objects first, then the built-ins. */
+export function layerClass(className: string, registeredName: string | null, ctx: FromConfigContext): LayerClass {
+  const custom = lookupCustom(ctx, registeredName, className);
+  if (typeof custom === "function") return custom as unknown as LayerClass;
+  const builtin = builtinLayers.get(className);
+  if (builtin !== undefined) return builtin;
+  throw new EngineError(
+    "unknown-object",
+    cannot("deserialize", `layer class "${className}"`, "it is not a built-in layer", "pass it in customObjects (or open a customObjectScope)"),
+  );
+}
+
+/** Makes a layer (or model) from its `{class_name, config}` envelope, either dialect. */
+export function deserializeLayer(json: JsonValue | undefined, ctx: FromConfigContext = {}): Layer {
+  const full = withScopes(ctx);
+  const ref = readEnvelope(json, "a layer config");
+  const cls = layerClass(ref.className, ref.registeredName, full);
+  const config: JsonObject = ref.config;
+  const layer = cls.fromConfig(config, full);
+  // A model's envelope carries its compile information beside its config.
+  if (isJsonObject(json) && isJsonObject(json.compile_config) && "compileConfig" in layer) {
+    (layer as { compileConfig: JsonObject }).compileConfig = json.compile_config;
+  }
+  return layer;
+}

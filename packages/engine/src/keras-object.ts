@@ -1,0 +1,82 @@
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import { EngineError } from "./errors.js";
+
+/**
+ * Objects the user supplies by name for configs to refer to: custom layer classes, activation
+ * functions, initializers, regularizers, constraints, keyed by their Keras name.
+ */
+export type CustomObjects = Readonly<Record<string, unknown>>;
+
+/** The context every `fromConfig` takes. */
+export interface FromConfigContext {
+  /** Custom classes and functions by name; looked up before the built-ins. */
+  readonly customObjects?: CustomObjects | undefined;
+  /**
+   * The major version of the Keras that wrote the config (2 or 3, default 3). Keras changed
+   * some definitions (`hard_sigmoid`); a model computes what its writer computed.
+   */
+  readonly kerasVersion?: 2 | 3 | undefined;
+}
+
+/** A Keras object as a config names it: class, config, and the module Keras 3 records. */
+export interface KerasObjectRef {
+  readonly className: string;
+  readonly config: JsonObject;
+  readonly module: string | null;
+  readonly registeredName: string | null;
+}
+
+/** Keras 3's envelope `{module, class_name, config, registered_name}`. */
+export function envelope(module: string | null, className: string, config: JsonObject, registeredName: string | null = null): JsonObject {
+  return { module, class_name: className, config, registered_name: registeredName };
+}
+
+/** Reads a `{class_name, config}` envelope of either dialect. */
+export function readEnvelope(json: JsonValue | undefined, where: string): KerasObjectRef {
+  if (!isJsonObject(json) || typeof json.class_name !== "string") {
+    throw new EngineError("invalid-config", cannot("read", where, `expected {"class_name": ..., "config": {...}}, got ${preview(json)}`));
+  }
+  const config = json.config ?? {};
+  if (!isJsonObject(config)) {
+    throw new EngineError("invalid-config", cannot("read", where, `"config" of ${json.class_name} is not an object`));
+  }
+  return {
+    className: json.class_name,
+    config,
+    module: typeof json.module === "string" ? json.module : null,
+    registeredName: typeof json.registered_name === "string" ? json.registered_name : null,
+  };
+}
+
+/** A short text of a JSON value for messages. */
+export function preview(value: JsonValue | undefined): string {
+  const text = value === undefined ? "nothing" : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The Keras major version from a version string (`"2.15.0"` -> 2); 3 when unknown. */
+export function kerasMajor(version: string | undefined): 2 | 3 {
+  return version !== undefined && /^[12]\./.test(version) ? 2 : 3;
+}
+
+/** Reads a number field, with a default. */
+export function numberField(config: JsonObject, key: string, fallback: number): number {
+  const v = config[key];
+  return typeof v === "number" ? v : fallback;
+}
+
+/** Reads a number-or-null field. */
+export function optionalNumber(config: JsonObject, key: string): number | null {
+  const v = config[key];
+  return typeof v === "number" ? v : null;
+}
+
+/** Finds a user-supplied object by name (also by the `package>Name` registered name). */
+export function lookupCustom(ctx: FromConfigContext, ...names: (string | null)[]): unknown {
+  const objects = ctx.customObjects;
+  if (objects === undefined) return undefined;
+  for (const name of names) {
+    if (name !== null && Object.hasOwn(objects, name)) return objects[name];
+  }
+  return undefined;
+}

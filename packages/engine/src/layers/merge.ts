@@ -1,0 +1,112 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { cannot } from "@kerastore/core";
+import { field } from "../config-fields.js";
+import { EngineError } from "../errors.js";
+import { Layer, type LayerArgs } from "../layer.js";
+import type { Shape } from "../symbolic.js";
+
+/** A layer that merges a list of tensors into one. */
+abstract class Merge extends Layer {
+  protected abstract merge(xs: tf.Tensor[]): tf.Tensor;
+
+  // Keras's merge layers have a build step, so their configs record a build_config.
+  override build(inputShape: Shape | Shape[]): void {
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    if (!Array.isArray(inputs) || inputs.length < 1) {
+      throw new EngineError("invalid-argument", cannot("call", `${this.className} layer "${this.name}"`, "it takes a list of tensors"));
+    }
+    return tf.tidy(() => this.merge(inputs));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shapes = inputShape as Shape[];
+    const rank = Math.max(...shapes.map((s) => s.length));
+    const out: Shape = [];
+    for (let i = 0; i < rank; i++) {
+      const dims: (number | null)[] = shapes.map((s) => (s.length - rank + i < 0 ? 1 : (s[s.length - rank + i] ?? null)));
+      out.push(dims.includes(null) ? null : Math.max(...(dims as number[])));
+    }
+    return out;
+  }
+}
+
+const reduce = (xs: tf.Tensor[], op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): tf.Tensor => xs.slice(1).reduce(op, xs[0]!);
+
+/** Element-wise sum. */
+export class Add extends Merge {
+  static override readonly className: string = "Add";
+  protected merge(xs: tf.Tensor[]): tf.Tensor {
+    return reduce(xs, tf.add);
+  }
+}
+
+/** `a - b` of exactly two tensors. */
+export class Subtract extends Merge {
+  static override readonly className: string = "Subtract";
+  protected merge(xs: tf.Tensor[]): tf.Tensor {
+    if (xs.length !== 2) {
+      throw new EngineError("invalid-argument", cannot("call", `Subtract layer "${this.name}"`, `it takes exactly 2 tensors, got ${xs.length}`));
+    }
+    return tf.sub(xs[0]!, xs[1]!);
+  }
+}
+
+/** Element-wise product. */
+export class Multiply extends Merge {
+  static override readonly className: string = "Multiply";
+  protected merge(xs: tf.Tensor[]): tf.Tensor {
+    return reduce(xs, tf.mul);
+  }
+}
+
+/** Element-wise mean. */
+export class Average extends Merge {
+  static override readonly className: string = "Average";
+  protected merge(xs: tf.Tensor[]): tf.Tensor {
+    return tf.div(reduce(xs, tf.add), xs.length);
+  }
+}
+
+/** Element-wise maximum. */
+export class Maximum extends Merge {
+  static override readonly className: string = "Maximum";
+  protected merge(xs: tf.Tensor[]): tf.Tensor {
+    return reduce(xs, tf.maximum);
+  }
+}
+
+/** Element-wise minimum. */
+export class Minimum extends Merge {
+  static override readonly className: string = "Minimum";
+  protected merge(xs: tf.Tensor[]): tf.Tensor {
+    return reduce(xs, tf.minimum);
+  }
+}
+
+/** Joins tensors along an axis (the last by default). */
+export class Concatenate extends Merge {
+  static override readonly className: string = "Concatenate";
+  static override readonly fields = [field("axis", "axis", -1)];
+  declare readonly axis: number;
+
+  constructor(args: LayerArgs & { readonly axis?: number } = {}) {
+    super(args);
+  }
+
+  protected merge(xs: tf.Tensor[]): tf.Tensor {
+    return tf.concat(xs, this.axis);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shapes = inputShape as Shape[];
+    const first = shapes[0]!;
+    const axis = this.axis < 0 ? first.length + this.axis : this.axis;
+    const out = [...first];
+    const dims = shapes.map((s) => s[axis]);
+    out[axis] = dims.includes(null) || dims.includes(undefined) ? null : (dims as number[]).reduce((a, b) => a + b, 0);
+    return out;
+  }
+}

@@ -1,0 +1,322 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { type HostTensor, type JsonObject, type JsonValue, cannot, hostTensor, isJsonObject } from "@kerastore/core";
+import { deserializeLayer, withScopes } from "./deserialize.js";
+import { EngineError } from "./errors.js";
+import { type Graph, mapGraph } from "./graph.js";
+import { type FromConfigContext, envelope, preview } from "./keras-object.js";
+import { type CallOptions, Layer, type LayerArgs, type LayerClass, classNameOf } from "./layer.js";
+import { InputLayer } from "./layers/input-layer.js";
+import { callSymbolic } from "./symbolic-call.js";
+import { KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
+
+/** Options of a functional model (`new Model({ inputs, outputs })`); none for a subclassed model. */
+export interface ModelArgs extends LayerArgs {
+  readonly inputs?: KerasTensor | readonly KerasTensor[] | undefined;
+  readonly outputs?: KerasTensor | readonly KerasTensor[] | undefined;
+}
+
+/** What `predict` takes: one input or a list, as HostTensors or tensors. */
+export type PredictInput = HostTensor | tf.Tensor | readonly (HostTensor | tf.Tensor)[];
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  /** Samples per batch (default 32). */
+  readonly batchSize?: number | undefined;
+}
+
+/**
+ * A model: a functional graph of layers (`new Model({ inputs, outputs })`), or, subclassed,
+ * a layer with its own `call` and `layers` tracked with `trackLayer`.
+ */
+export class Model extends Layer {
+  static override readonly className: string = "Functional";
+  static override readonly module: string = "keras.src.models.functional";
+  static readonly callKwargs: JsonObject = { mask: null };
+
+  /** The symbolic inputs and outputs (empty for a subclassed model). */
+  inputs: KerasTensor[] = [];
+  outputs: KerasTensor[] = [];
+  protected inputIsList = false;
+  protected outputIsList = false;
+  private graph: Graph | undefined;
+  /** Keras 3's `compile_config` (`{}` until compiled); saved with the model. */
+  compileConfig: JsonObject = {};
+
+  constructor(args: ModelArgs = {}) {
+    super(args);
+    if (args.inputs !== undefined && args.outputs !== undefined) this.initGraph(args.inputs, args.outputs);
+  }
+
+  /** Sets the functional graph (and tracks its layers, which orders the weights). */
+  protected initGraph(inputs: KerasTensor | readonly KerasTensor[], outputs: KerasTensor | readonly KerasTensor[]): void {
+    this.inputIsList = Array.isArray(inputs);
+    this.outputIsList = Array.isArray(outputs);
+    this.inputs = Array.isArray(inputs) ? [...(inputs as KerasTensor[])] : [inputs as KerasTensor];
+    this.outputs = Array.isArray(outputs) ? [...(outputs as KerasTensor[])] : [outputs as KerasTensor];
+    for (const t of [...this.inputs, ...this.outputs]) {
+      if (!(t instanceof KerasTensor)) {
+        throw new EngineError("invalid-argument", cannot("make", `model "${this.name}"`, "inputs and outputs must be symbolic tensors (from Input and layer calls)"));
+      }
+    }
+    this.graph = mapGraph(this.inputs, this.outputs);
+    for (const layer of this.graph.layers) this.trackLayer(layer);
+    this.built = true;
+    this.buildInputShape = this.inputIsList ? this.inputs.map((t) => [...t.shape]) : [...this.inputs[0]!.shape];
+  }
+
+  /** True for a functional model (with a graph). */
+  get isFunctional(): boolean {
+    return this.graph !== undefined;
+  }
+
+  /** The model's layers: the graph's (InputLayers included) or the tracked ones. */
+  get layers(): Layer[] {
+    return this.graph !== undefined ? [...this.graph.layers] : [...this.trackedLayers];
+  }
+
+  /** The graph's nodes that belong to this model. */
+  get networkNodes(): ReadonlySet<LayerNode> {
+    return this.graph?.nodeSet ?? new Set();
+  }
+
+  /** A layer by name or by index in `layers`. */
+  getLayer(nameOrIndex: string | number): Layer {
+    const layers = this.layers;
+    const found = typeof nameOrIndex === "number" ? layers[nameOrIndex] : layers.find((l) => l.name === nameOrIndex);
+    if (found === undefined) {
+      throw new EngineError("not-found", cannot("find", `layer ${JSON.stringify(nameOrIndex)}`, `model "${this.name}" has ${layers.map((l) => l.name).join(", ") || "no layers"}`));
+    }
+    return found;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions): tf.Tensor | tf.Tensor[] {
+    if (this.graph === undefined) {
+      throw new EngineError("unsupported", cannot("call", `model "${this.name}"`, "it has no inputs/outputs and its class does not override call"));
+    }
+    const given = Array.isArray(inputs) ? inputs : [inputs];
+    if (given.length !== this.inputs.length) {
+      throw new EngineError("invalid-argument", cannot("call", `model "${this.name}"`, `it takes ${this.inputs.length} inputs, got ${given.length}`));
+    }
+    const values = new Map<KerasTensor, tf.Tensor>();
+    for (const [i, t] of this.inputs.entries()) values.set(t, given[i]!);
+    for (const node of this.graph.nodes) {
+      if (node.inputs.length === 0 || node.layer instanceof InputLayer) continue;
+      const args = node.inputs.map((t) => {
+        const v = values.get(t);
+        if (v === undefined) throw new EngineError("invalid-argument", cannot("call", `model "${this.name}"`, `layer "${node.layer.name}" needs an input that nothing computes`));
+        return v;
+      });
+      const outs = node.layer.applyMulti(node.inputIsList ? args : args[0]!, options);
+      for (const [i, t] of node.outputs.entries()) values.set(t, outs[i]!);
+    }
+    const outs = this.outputs.map((t) => values.get(t)!);
+    return this.outputIsList ? outs : outs[0]!;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] | undefined {
+    if (this.graph === undefined) return undefined;
+    const batch = (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0]![0] : (inputShape as Shape)[0]) ?? null;
+    const shapes = this.outputs.map((t) => [batch, ...t.shape.slice(1)]);
+    return this.outputIsList ? shapes : shapes[0]!;
+  }
+
+  /** The model's whole config envelope, as `keras.saving.serialize_keras_object(model)` gives it. */
+  toConfig(): JsonObject {
+    return serializeLayer(this);
+  }
+
+  /** The model's JSON (`model.to_json()`). */
+  toJson(): string {
+    return JSON.stringify(this.toConfig());
+  }
+
+  /** Runs the model in inference mode over batches and returns the outputs on the host. */
+  predict(x: PredictInput, options: PredictOptions = {}): HostTensor | HostTensor[] {
+    const batchSize = options.batchSize ?? 32;
+    const list = Array.isArray(x) ? (x as (HostTensor | tf.Tensor)[]) : [x as HostTensor | tf.Tensor];
+    const tensors = list.map((v) => (v instanceof tf.Tensor ? v : toTensor(v)));
+    const n = tensors[0]?.shape[0] ?? 0;
+    const chunks: tf.Tensor[][] = [];
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      chunks.push(
+        tf.tidy(() => {
+          const batch = tensors.map((t) => tf.slice(t, start, size));
+          const out = this.apply(Array.isArray(x) ? batch : batch[0]!, { training: false });
+          return Array.isArray(out) ? out : [out];
+        }),
+      );
+    }
+    const outputs = (chunks[0] ?? []).map((_, i) => {
+      const parts = chunks.map((c) => c[i]!);
+      const joined = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+      const host = hostTensor("float32", joined.shape, Float32Array.from(joined.dataSync()));
+      if (parts.length > 1) joined.dispose();
+      return host;
+    });
+    for (const c of chunks) for (const t of c) t.dispose();
+    for (let i = 0; i < tensors.length; i++) if (!(list[i] instanceof tf.Tensor)) tensors[i]!.dispose();
+    return this.outputIsList || outputs.length !== 1 ? outputs : outputs[0]!;
+  }
+
+  override apply(inputs: KerasTensor | readonly KerasTensor[], options?: CallOptions): KerasTensor;
+  override apply(inputs: tf.Tensor | readonly tf.Tensor[], options?: CallOptions): tf.Tensor;
+  override apply(inputs: KerasTensor | readonly KerasTensor[] | tf.Tensor | readonly tf.Tensor[], options: CallOptions = {}): KerasTensor | tf.Tensor | tf.Tensor[] {
+    const out = this.applyMulti(inputs as tf.Tensor, options);
+    return (this.outputIsList ? out : out[0]) as unknown as KerasTensor;
+  }
+
+  /** The Keras config of a functional model (`layers` with inbound nodes, input and output layers). */
+  override getConfig(): JsonObject {
+    if (this.graph === undefined) {
+      return { name: this.name, trainable: this.trainable };
+    }
+    const nodeIndex = (node: LayerNode): number => node.layer.inboundNodes.filter((n) => this.graph!.nodeSet.has(n) || n.inputs.length === 0).indexOf(node);
+    const ref = (t: KerasTensor): JsonValue[] => {
+      const node = t.history.layer.inboundNodes[t.history.nodeIndex]!;
+      return [t.history.layer.name, Math.max(0, nodeIndex(node)), t.history.tensorIndex];
+    };
+    const tensorJson = (t: KerasTensor): JsonObject => ({ class_name: "__keras_tensor__", config: { shape: t.shape, dtype: t.dtype, keras_history: ref(t) } });
+    const layers = this.graph.layers.map((layer) => {
+      const entry = serializeLayer(layer);
+      entry.name = layer.name;
+      entry.inbound_nodes = layer.inboundNodes
+        .filter((n) => this.graph!.nodeSet.has(n) && n.inputs.length > 0)
+        .map((n) => ({ args: [n.inputIsList ? n.inputs.map(tensorJson) : tensorJson(n.inputs[0]!)], kwargs: n.kwargs }));
+      return entry;
+    });
+    return {
+      name: this.name,
+      trainable: this.trainable,
+      layers,
+      input_layers: this.inputIsList ? this.inputs.map(ref) : ref(this.inputs[0]!),
+      output_layers: this.outputIsList ? this.outputs.map(ref) : ref(this.outputs[0]!),
+    };
+  }
+
+  override getBuildConfig(): JsonObject | undefined {
+    return { input_shape: null };
+  }
+
+  /** Makes a functional model from its Keras config (either dialect). */
+  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject, ctx: FromConfigContext = {}): T {
+    return functionalFromConfig(this as unknown as new (args: ModelArgs) => Model, config, withScopes(ctx)) as unknown as T;
+  }
+}
+
+/** A layer's envelope as Keras 3 writes it in a model config. */
+export function serializeLayer(layer: Layer): JsonObject {
+  const cls = layer.constructor as unknown as LayerClass;
+  const name = classNameOf(cls);
+  const own = Object.hasOwn(cls, "className");
+  const registered = name === "Functional" ? "Functional" : own ? null : name;
+  const entry = envelope(own ? cls.module : null, name, layer.getConfig(), registered);
+  const build = layer.getBuildConfig();
+  if (build !== undefined) entry.build_config = build;
+  if (layer instanceof Model) entry.compile_config = layer.compileConfig;
+  return entry;
+}
+
+function toTensor(h: HostTensor): tf.Tensor {
+  if (h.dtype === "int32" || h.dtype === "int64" || h.dtype === "uint8" || h.dtype === "int8" || h.dtype === "int16" || h.dtype === "uint16") {
+    return tf.tensor(Int32Array.from(h.data as ArrayLike<number | bigint>, (v) => Number(v)), [...h.shape], "int32");
+  }
+  if (h.dtype === "bool") return tf.tensor(h.data as Uint8Array, [...h.shape], "bool");
+  const data = h.dtype === "float32" ? (h.data as Float32Array) : Float32Array.from(h.data as ArrayLike<number>);
+  return tf.tensor(data, [...h.shape], "float32");
+}
+
+type TensorRef = [string, number, number];
+
+function readRef(json: JsonValue | undefined, where: string): TensorRef {
+  if (isJsonObject(json) && json.class_name === "__keras_tensor__" && isJsonObject(json.config)) return readRef(json.config.keras_history, where);
+  if (Array.isArray(json) && typeof json[0] === "string" && typeof json[1] === "number" && typeof json[2] === "number") return [json[0], json[1], json[2]];
+  throw new EngineError("invalid-config", cannot("read", where, `expected a tensor reference [layer, node, tensor], got ${preview(json)}`));
+}
+
+/** `[a, 0, 0]` or `[[a, 0, 0], [b, 0, 0]]`: the refs and whether it was a list. */
+function readRefList(json: JsonValue | undefined, where: string): { refs: TensorRef[]; isList: boolean } {
+  if (Array.isArray(json) && json.length > 0 && Array.isArray(json[0])) return { refs: json.map((j) => readRef(j, where)), isList: true };
+  return { refs: [readRef(json, where)], isList: false };
+}
+
+/** One inbound node of a layer config: its input refs (flat), whether a list, and its kwargs. */
+function readInboundNode(json: JsonValue, where: string): { refs: TensorRef[]; isList: boolean; kwargs: JsonObject } {
+  if (isJsonObject(json)) {
+    // Keras 3: {"args": [tensor or [tensors]], "kwargs": {...}}
+    const args = Array.isArray(json.args) ? json.args : [];
+    const first = args[0];
+    const kwargs = isJsonObject(json.kwargs) ? json.kwargs : {};
+    if (Array.isArray(first)) return { refs: first.map((t) => readRef(t, where)), isList: true, kwargs };
+    return { refs: [readRef(first, where)], isList: false, kwargs };
+  }
+  if (Array.isArray(json)) {
+    // Keras 2: [[layer, node, tensor, kwargs], ...]
+    const refs = json.map((t) => readRef(Array.isArray(t) ? t.slice(0, 3) : t, where));
+    return { refs, isList: refs.length > 1, kwargs: {} };
+  }
+  throw new EngineError("invalid-config", cannot("read", where, `expected an inbound node, got ${preview(json)}`));
+}
+
+const MAX_LAYERS = 100_000;
+
+function functionalFromConfig(cls: new (args: ModelArgs) => Model, config: JsonObject, ctx: FromConfigContext): Model {
+  const layerList = config.layers;
+  if (!Array.isArray(layerList) || layerList.length > MAX_LAYERS) {
+    throw new EngineError("invalid-config", cannot("read", "a functional model config", 'expected a "layers" list'));
+  }
+  const byName = new Map<string, Layer>();
+  const pending: { layer: Layer; nodes: JsonValue[] }[] = [];
+  for (const entry of layerList) {
+    const layer = deserializeLayer(entry, ctx);
+    const name = isJsonObject(entry) && typeof entry.name === "string" ? entry.name : layer.name;
+    byName.set(name, layer);
+    const nodes = isJsonObject(entry) && Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
+    pending.push({ layer, nodes: [...nodes] });
+  }
+  // Outputs of each layer's calls in this model, by node index (InputLayers: their own node).
+  const produced = new Map<Layer, KerasTensor[][]>();
+  for (const layer of byName.values()) if (layer instanceof InputLayer) produced.set(layer, [[layer.output]]);
+  const tensorOf = (ref: TensorRef): KerasTensor | undefined => {
+    const layer = byName.get(ref[0]);
+    if (layer === undefined) throw new EngineError("invalid-config", cannot("read", "a functional model config", `a node refers to unknown layer "${ref[0]}"`));
+    return produced.get(layer)?.[ref[1]]?.[ref[2]];
+  };
+  // Keras processes nodes in passes, since a config may list a layer before its inputs.
+  let progress = true;
+  while (progress && pending.some((p) => p.nodes.length > 0)) {
+    progress = false;
+    for (const p of pending) {
+      while (p.nodes.length > 0) {
+        const node = readInboundNode(p.nodes[0]!, `the inbound nodes of layer "${p.layer.name}"`);
+        const inputs = node.refs.map(tensorOf);
+        if (inputs.some((t) => t === undefined)) break;
+        const outs = callSymbolic(p.layer, node.isList ? (inputs as KerasTensor[]) : inputs[0]!, node.kwargs);
+        const list = produced.get(p.layer) ?? [];
+        list.push(outs);
+        produced.set(p.layer, list);
+        p.nodes.shift();
+        progress = true;
+      }
+    }
+  }
+  const stuck = pending.find((p) => p.nodes.length > 0);
+  if (stuck !== undefined) {
+    throw new EngineError("invalid-config", cannot("read", "a functional model config", `the inputs of layer "${stuck.layer.name}" are never computed`));
+  }
+  const ins = readRefList(config.input_layers, "input_layers");
+  const outs = readRefList(config.output_layers, "output_layers");
+  const resolve = (r: TensorRef): KerasTensor => {
+    const t = tensorOf(r);
+    if (t === undefined) throw new EngineError("invalid-config", cannot("read", "a functional model config", `tensor ${JSON.stringify(r)} does not exist`));
+    return t;
+  };
+  const inputs = ins.refs.map(resolve);
+  const outputs = outs.refs.map(resolve);
+  return new cls({
+    name: typeof config.name === "string" ? config.name : undefined,
+    trainable: typeof config.trainable === "boolean" ? config.trainable : undefined,
+    inputs: ins.isList ? inputs : inputs[0]!,
+    outputs: outs.isList ? outputs : outputs[0]!,
+  });
+}

@@ -1,0 +1,79 @@
+import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
+import { type HostTensor, type JsonObject, toFloat32 } from "@kerastore/core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Model, clearSession, deserializeLayer, initBackend } from "../src/index.js";
+
+interface WeightPath {
+  path: string;
+  name: string;
+  shape: number[];
+  trainable: boolean;
+}
+interface IndexEntry {
+  name: string;
+  inputs: number;
+  outputs: number;
+  weights: number;
+}
+
+// The fixtures whose layers this package supports (the rest need Conv2D, LSTM, ...).
+const SUPPORTED = ["get_model", "mlp_sequential", "sequential_build", "merge_functional", "nested", "shared_layer", "activations", "reshape_ops", "regularized", "3_layer_mlp"];
+const index = readFixtureJson<{ models: IndexEntry[] }>("models", "index.json").models;
+
+function load(name: string): Model {
+  clearSession();
+  return deserializeLayer(readFixtureJson<JsonObject>("models", name, "config.json")) as Model;
+}
+
+function expectClose(actual: HostTensor, expected: HostTensor, rtol = 1e-5, atol = 1e-6): void {
+  expect(actual.shape).toEqual(expected.shape);
+  const a = toFloat32(actual);
+  const e = toFloat32(expected);
+  let worst = 0;
+  for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i]! - e[i]!) - rtol * Math.abs(e[i]!));
+  expect(worst).toBeLessThanOrEqual(atol);
+}
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe.each(SUPPORTED)("fixture model %s", (name) => {
+  const entry = index.find((e) => e.name === name)!;
+
+  it("has Keras's weight paths, shapes and order", () => {
+    const model = load(name);
+    const expected = readFixtureJson<WeightPath[]>("models", name, "weight_paths.json");
+    expect(model.weights.map((w) => w.path)).toEqual(expected.map((w) => w.path));
+    expect(model.weights.map((w) => w.shape)).toEqual(expected.map((w) => w.shape));
+    expect(model.weights.map((w) => w.trainable)).toEqual(expected.map((w) => w.trainable));
+  });
+
+  it("predicts what Keras predicted, with the fixture's weights", () => {
+    const model = load(name);
+    model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy("models", name, "weights", `${i}.npy`)));
+    const inputs = Array.from({ length: entry.inputs }, (_, i) => readFixtureNpy("models", name, `input${i}.npy`));
+    const out = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
+    const outs = Array.isArray(out) ? out : [out];
+    expect(outs.length).toBe(entry.outputs);
+    for (const [i, o] of outs.entries()) expectClose(o, readFixtureNpy("models", name, `output${i}.npy`));
+  });
+
+  it("writes the config Keras wrote, and reads it back the same", () => {
+    const model = load(name);
+    const envelope = readFixtureJson<JsonObject>("models", name, "config.json");
+    const config = model.getConfig();
+    expect(config).toEqual(envelope.config);
+    clearSession();
+    const again = (model.constructor as typeof Model).fromConfig(config);
+    expect(again.getConfig()).toEqual(config);
+  });
+});
+
+describe("model envelopes", () => {
+  it.each(SUPPORTED)("%s: toConfig() equals Keras's serialize_keras_object(model)", (name) => {
+    const model = load(name);
+    expect(model.toConfig()).toEqual(readFixtureJson<JsonObject>("models", name, "config.json"));
+    expect(JSON.parse(model.toJson())).toEqual(readFixtureJson<JsonObject>("models", name, "model.json"));
+  });
+});
