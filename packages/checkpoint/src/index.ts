@@ -26,3 +26,6 @@ export {
   readCheckpointState,
   writeCheckpointState,
 } from "./state-file.js";
+export { type RestoreOptions, type RestoreStatus, restoreCheckpoint } from "./restore.js";
+export { Checkpoint, type CheckpointObject, variable } from "./checkpoint.js";
+export { CheckpointManager, type CheckpointManagerOptions, deleteCheckpoint } from "./checkpoint-manager.js";

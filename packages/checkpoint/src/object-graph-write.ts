@@ -5,6 +5,9 @@ import {
   type TrackableObjectGraph_TrackableObject,
   TrackableObjectGraphSchema,
   TrackableObjectGraph_TrackableObjectSchema,
+  TrackableObjectGraph_TrackableObject_ObjectReferenceSchema as ObjectReferenceSchema,
+  TrackableObjectGraph_TrackableObject_SerializedTensorSchema as SerializedTensorSchema,
+  TrackableObjectGraph_TrackableObject_SlotVariableReferenceSchema as SlotReferenceSchema,
 } from "./gen/trackable_object_graph_pb.js";
 import { VARIABLE_VALUE, attributeKey, objectPath, slotPath } from "./keys.js";
 
@@ -74,7 +77,7 @@ export function treeToGraph(root: SavedNode): GraphForWrite {
     const proto = protos[i]!;
     if (!isNode(target)) {
       const key = attributeKey(paths[i]!, VARIABLE_VALUE);
-      proto.attributes.push({ name: VARIABLE_VALUE, fullName: target.path, checkpointKey: key } as never);
+      proto.attributes.push(create(SerializedTensorSchema, { name: VARIABLE_VALUE, fullName: target.path, checkpointKey: key }));
       putTensor(key, target.value);
       continue;
     }
@@ -82,13 +85,13 @@ export function treeToGraph(root: SavedNode): GraphForWrite {
     for (const v of target.variables) {
       if (!attributes.has(v.name)) continue;
       const key = attributeKey(paths[i]!, v.name);
-      proto.attributes.push({ name: v.name, fullName: v.path, checkpointKey: key } as never);
+      proto.attributes.push(create(SerializedTensorSchema, { name: v.name, fullName: v.path, checkpointKey: key }));
       putTensor(key, v.value);
     }
     for (const [name, child] of edgesOf(target)) {
       const path = paths[i] === "" ? objectPath([name]) : `${paths[i]}/${objectPath([name])}`;
       const id = ids.get(child) ?? add(child, path);
-      proto.children.push({ nodeId: id, localName: name } as never);
+      proto.children.push(create(ObjectReferenceSchema, { nodeId: id, localName: name }));
     }
   }
   // Slot variables after every reachable object, as TensorFlow numbers them.
@@ -108,14 +111,14 @@ export function treeToGraph(root: SavedNode): GraphForWrite {
       if (slotId === undefined) {
         slotId = add(slot.slot, slotPath(paths[original]!, paths[i]!, slot.slotName));
         const key = attributeKey(paths[slotId]!, VARIABLE_VALUE);
-        protos[slotId]!.attributes.push({ name: VARIABLE_VALUE, fullName: slot.slot.path, checkpointKey: key } as never);
+        protos[slotId]!.attributes.push(
+          create(SerializedTensorSchema, { name: VARIABLE_VALUE, fullName: slot.slot.path, checkpointKey: key }),
+        );
         putTensor(key, slot.slot.value);
       }
-      protos[i]!.slotVariables.push({
-        originalVariableNodeId: original,
-        slotName: slot.slotName,
-        slotVariableNodeId: slotId,
-      } as never);
+      protos[i]!.slotVariables.push(
+        create(SlotReferenceSchema, { originalVariableNodeId: original, slotName: slot.slotName, slotVariableNodeId: slotId }),
+      );
     }
   }
   markValues(protos);
@@ -138,5 +141,5 @@ function markValues(protos: TrackableObjectGraph_TrackableObject[]): void {
       }
     }
   }
-  for (const [i, p] of protos.entries()) p.hasCheckpointValues = { value: has[i]! } as never;
+  for (const [i, p] of protos.entries()) p.hasCheckpointValues = has[i]!;
 }
