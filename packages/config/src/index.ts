@@ -25,3 +25,25 @@ export {
   serialize,
   serializeDefaults,
 } from "./serialize.js";
+export { convertLayerConfig } from "./dialect-convert.js";
+export { assertJsonTree, parseJsonText } from "./json-guard.js";
+export {
+  type CallNode,
+  type ConstantInput,
+  type EnvelopeFields,
+  type LayerEntry,
+  type ModelConfig,
+  type ModelJson,
+  type NodeValue,
+  type TensorRef,
+  type TensorStructure,
+  batchShapeOf,
+  dtypePolicyOf,
+  isTensorRef,
+  tensorRef,
+  tensorRefsIn,
+} from "./model-config.js";
+export { stringifyPython } from "./python-json.js";
+export { type ReadModelOptions, modelFromJsonText, readModelJson } from "./read-model-config.js";
+export { type WriteModelOptions, toJson, writeModelConfig, writeModelJson } from "./write-model-config.js";
+export { sortKeys } from "./key-order.js";
