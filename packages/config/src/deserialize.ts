@@ -195,6 +195,7 @@ function join(path: string, key: string): string {
 /** A value's JSON type, for messages. */
 export function typeName(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "nothing";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
   return `a ${typeof value}`;
