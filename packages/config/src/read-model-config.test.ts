@@ -124,7 +124,7 @@ describe("hostile model JSON", () => {
       "layer without a name",
       { class_name: "Sequential", config: { layers: [{ class_name: "Dense", config: {} }] } },
       "invalid-config",
-      'cannot read model config: config.layers[0]: expected the layer\'s "name" to be a string, got undefined',
+      'cannot read model config: config.layers[0]: expected the layer\'s "name" to be a string, got nothing',
     ],
     [
       "bad node",
