@@ -30,3 +30,4 @@ export { Regularizer, type RegularizerLike, getRegularizer, regularizer, regular
 export { Sequential, type SequentialArgs } from "./sequential.js";
 export { KerasTensor, type KerasHistory, type LayerNode, type Shape } from "./symbolic.js";
 export { Variable, type WeightValue } from "./variable.js";
+export { type SummaryOptions, readableSize, summary } from "./summary.js";

@@ -7,6 +7,7 @@ import { type FromConfigContext, envelope, preview } from "./keras-object.js";
 import { type CallOptions, Layer, type LayerArgs, type LayerClass, classNameOf } from "./layer.js";
 import { InputLayer } from "./layers/input-layer.js";
 import { callSymbolic } from "./symbolic-call.js";
+import { type SummaryOptions, summary } from "./summary.js";
 import { KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
 
 /** Options of a functional model (`new Model({ inputs, outputs })`); none for a subclassed model. */
@@ -62,6 +63,20 @@ export class Model extends Layer {
     for (const layer of this.graph.layers) this.trackLayer(layer);
     this.built = true;
     this.buildInputShape = this.inputIsList ? this.inputs.map((t) => [...t.shape]) : [...this.inputs[0]!.shape];
+  }
+
+  /** True for a Sequential model. */
+  get isSequential(): boolean {
+    return false;
+  }
+
+  /**
+   * Prints Keras's summary table (through `print`, console.log by default) and returns it.
+   */
+  summary(options: SummaryOptions & { readonly print?: (text: string) => void } = {}): string {
+    const text = summary(this, options);
+    (options.print ?? ((t: string) => console.log(t.trimEnd())))(text);
+    return text;
   }
 
   /** True for a functional model (with a graph). */

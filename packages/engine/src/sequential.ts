@@ -55,6 +55,10 @@ export class Sequential extends Model {
     if (this.inputLayer !== undefined) this.build(this.inputLayer.batchShape);
   }
 
+  override get isSequential(): boolean {
+    return true;
+  }
+
   /** The layers, without the InputLayer (as Keras's `model.layers`). */
   override get layers(): Layer[] {
     return [...this.stack];

@@ -1,7 +1,7 @@
-import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
+import { readFixture, readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { type HostTensor, type JsonObject, toFloat32 } from "@kerastore/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Model, clearSession, deserializeLayer, initBackend } from "../src/index.js";
+import { type Model, clearSession, deserializeLayer, initBackend, summary } from "../src/index.js";
 
 interface WeightPath {
   path: string;
@@ -75,5 +75,19 @@ describe("model envelopes", () => {
     const model = load(name);
     expect(model.toConfig()).toEqual(readFixtureJson<JsonObject>("models", name, "config.json"));
     expect(JSON.parse(model.toJson())).toEqual(readFixtureJson<JsonObject>("models", name, "model.json"));
+  });
+});
+
+describe("summary", () => {
+  it.each(SUPPORTED)("%s: summary() prints Keras's table line for line", (name) => {
+    const model = load(name);
+    const expected = new TextDecoder().decode(readFixture("models", name, "summary.txt"));
+    // get_model was compiled and trained: Keras counts Adam's variables (iteration, learning
+    // rate, two slots per weight), which a model without an optimizer passes in explicitly.
+    const optimizerVariables =
+      name === "get_model"
+        ? [{ shape: [], dtype: "int64" }, { shape: [], dtype: "float32" }, ...model.weights.flatMap((w) => [w, w])]
+        : undefined;
+    expect(summary(model, { optimizerVariables }).split("\n")).toEqual(expected.split("\n"));
   });
 });
