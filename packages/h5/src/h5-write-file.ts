@@ -22,7 +22,7 @@ export interface H5WriteFile {
 }
 
 /** Builds a new HDF5 file in memory with `fn` and returns its bytes. */
-export async function buildH5File(name: string, fn: (file: H5WriteFile) => void): Promise<Uint8Array> {
+export async function buildH5File(name: string, fn: (file: H5WriteFile) => void, sizeHint = 0): Promise<Uint8Array> {
   const rt = await getRuntime();
   const m = rt.module;
   const scratch = scratchName("out");
@@ -30,6 +30,10 @@ export async function buildH5File(name: string, fn: (file: H5WriteFile) => void)
   try {
     fileId = guard(rt, name, undefined, "create", () => m.open(scratch, m.H5F_ACC_TRUNC, false, -1, -1));
     if (fileId < 0n) throw new H5Error("hdf5", cannot("create", name, "HDF5 could not create it"), { path: name });
+    // The in-memory file system grows a file by 12.5% at a time, copying it each time; giving
+    // it the expected size up front makes a large write one pass instead of dozens of copies.
+    const fresh = m.FS.lookupPath(scratch).node;
+    if (sizeHint > 0 && fresh.usedBytes === 0) fresh.contents = new Uint8Array(sizeHint);
     fn(writeFile(rt, fileId, name));
     const id = fileId;
     fileId = -1n;

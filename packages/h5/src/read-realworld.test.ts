@@ -12,7 +12,7 @@ const EXPECTED: Record<string, [string, string, string, number, number, string]>
   "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5": ["legacy-model", "2.8.0", "tensorflow", 4, 11, "lstm/lstm_cell/kernel [33,512]"],
   "Aaronvpp__LSTM-Name-Classification__model.h5": ["legacy-weights", "2.8.0", "tensorflow", 4, 11, "lstm/lstm_cell/kernel [33,512]"],
   "AdamVenroy__sentiment-classifer__model.keras": ["legacy-model", "2.11.0", "tensorflow", 5, 3, "embedding/embeddings [10000,16]"],
-  "Alisha4406__Fashion-MNIST-Classification__cnn_model.h5": ["legacy-model", "3.13.2", "tensorflow", 16, 28, "sequential_1/conv2d/kernel [3,3,1,32]"],
+  "Alisha4406__Fashion-MNIST-Classification__cnn_model.h5": ["legacy-model", "3.13.2", "tensorflow", 16, 24, "sequential_1/conv2d/kernel [3,3,1,32]"],
   "Dobiasd__frugally-deep__temp_stateful.h5": ["legacy-model", "2.2.4-tf", "tensorflow", 3, 2, "gru_1/kernel [1,3]"],
   "HsinM__mnist-NCS__model.h5": ["legacy-model", "2.1.6", "tensorflow", 10, 10, "conv2d_1/kernel [3,3,1,16]"],
   "HsinM__mnist-NCS__weights.h5": ["legacy-weights", "2.1.6", "tensorflow", 10, 10, "conv2d_1/kernel [3,3,1,16]"],

@@ -92,6 +92,13 @@ function writeWeightsGroup(file: H5WriteFile, group: string, data: SavedModelDat
   writeLayerGroup(file, groups, `${prefix}/top_level_model_weights`, data.root.variables, dialect);
 }
 
+/** Weight bytes plus room for metadata: what the finished file will roughly take. */
+function sizeHintOf(root: SavedNode): number {
+  let bytes = 0;
+  for (const v of legacyWeightsOf(root)) bytes += v.value.dtype === "string" ? 0 : v.value.data.byteLength;
+  return Math.ceil(bytes * 1.01) + (1 << 20);
+}
+
 function defaultVersion(dialect: "keras2" | "keras3"): string {
   return dialect === "keras2" ? "2.15.0" : "3.15.1";
 }
@@ -130,5 +137,5 @@ export async function writeLegacyH5(data: SavedModelData, options: WriteLegacyH5
       writeNameList(file, "/optimizer_weights", "weight_names", names);
       for (const [i, v] of optimizer.variables.entries()) writeWeight(file, groups, "/optimizer_weights", names[i]!, v);
     }
-  });
+  }, sizeHintOf(data.root));
 }
