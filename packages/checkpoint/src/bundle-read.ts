@@ -6,6 +6,7 @@ import { dtypeOfTf, tfDataTypeName } from "./dtypes.js";
 import { type BundleEntryProto, BundleEntryProtoSchema, BundleHeaderProtoSchema } from "./gen/tensor_bundle_pb.js";
 import { readTable } from "./sstable-read.js";
 import { decodeTensor, expectedSize } from "./tensor-bytes.js";
+import { utf8Decode } from "./text.js";
 
 /** Where one tensor lives in a bundle, as its `.index` entry says. */
 export interface BundleEntry {
@@ -56,8 +57,7 @@ export async function openBundle(store: Store, prefix: string): Promise<TensorBu
     throw new CheckpointError("not-found", cannot("open checkpoint", prefix, `${name} does not exist`), { path: name });
   }
   const table = readTable(await store.read(name), name);
-  const decoder = new TextDecoder("utf-8", { fatal: false });
-  const first = table[0];
+    const first = table[0];
   if (first === undefined || first.key.length !== 0) {
     throw new CheckpointError("corrupt", cannot("read", name, "it has no bundle header (the \"\" key)"), { path: name });
   }
@@ -75,7 +75,7 @@ export async function openBundle(store: Store, prefix: string): Promise<TensorBu
   }
   const entries = new Map<string, BundleEntry>();
   for (const { key: keyBytes, value } of table.slice(1)) {
-    const key = decoder.decode(keyBytes);
+    const key = utf8Decode(keyBytes);
     const where = `the entry of "${key}" in ${name}`;
     const proto = parse(() => fromBinary(BundleEntryProtoSchema, value), name, where);
     entries.set(key, toEntry(key, proto, header.numShards, where, name));

@@ -7,6 +7,7 @@ import { BundleEntryProtoSchema, BundleHeaderProtoSchema, TensorShapeProtoSchema
 import { compareBytes } from "./sstable-read.js";
 import { buildTable } from "./sstable-write.js";
 import { encodeTensor } from "./tensor-bytes.js";
+import { utf8Encode } from "./text.js";
 
 /**
  * Writes a single-shard tensor bundle: `prefix.data-00000-of-00001`, then `prefix.index`.
@@ -20,8 +21,7 @@ export async function writeBundle(
   prefix: string,
   tensors: Iterable<readonly [string, HostTensor]>,
 ): Promise<void> {
-  const encoder = new TextEncoder();
-  const entries: { key: Uint8Array; value: Uint8Array }[] = [];
+    const entries: { key: Uint8Array; value: Uint8Array }[] = [];
   const seen = new Set<string>();
   let offset = 0;
   async function* chunks(): AsyncGenerator<Uint8Array> {
@@ -40,7 +40,7 @@ export async function writeBundle(
         size: BigInt(encoded.size),
         crc32c: encoded.crc32c,
       });
-      entries.push({ key: encoder.encode(key), value: toBinary(BundleEntryProtoSchema, entry) });
+      entries.push({ key: utf8Encode(key), value: toBinary(BundleEntryProtoSchema, entry) });
       offset += encoded.size;
       for (const c of encoded.chunks) if (c.length > 0) yield c;
     }

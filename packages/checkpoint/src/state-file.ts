@@ -1,6 +1,7 @@
 import { type Store, basenameOf, cannot, joinPath } from "@kerastore/core";
 import { CheckpointError } from "./errors.js";
 import { indexFileName } from "./file-names.js";
+import { utf8Decode, utf8Encode } from "./text.js";
 
 /** The `checkpoint` state file of a directory (text-format `CheckpointState`). */
 export interface CheckpointState {
@@ -70,7 +71,7 @@ function parseString(value: string, fail: (reason: string) => never): string {
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
     if (c !== "\\") {
-      bytes.push(...new TextEncoder().encode(c));
+      bytes.push(...utf8Encode(c));
       continue;
     }
     const e = body[++i];
@@ -87,13 +88,13 @@ function parseString(value: string, fail: (reason: string) => never): string {
       i += h!.length;
     } else fail(`unknown escape \\${e}`);
   }
-  return new TextDecoder().decode(Uint8Array.from(bytes));
+  return utf8Decode(Uint8Array.from(bytes));
 }
 
 /** Writes a string literal as Python's text_format does (non-ASCII bytes as octal escapes). */
 function formatString(value: string): string {
   let out = '"';
-  for (const b of new TextEncoder().encode(value)) {
+  for (const b of utf8Encode(value)) {
     if (b === 34) out += '\\"';
     else if (b === 92) out += "\\\\";
     else if (b === 10) out += "\\n";
@@ -123,12 +124,12 @@ export async function readCheckpointState(store: Store, dir: string): Promise<Ch
   if (size > MAX_STATE_BYTES) {
     throw new CheckpointError("corrupt", cannot("read", path, `it has ${size} bytes; a state file is small`), { path });
   }
-  return parseCheckpointState(new TextDecoder().decode(await store.read(path)), path);
+  return parseCheckpointState(utf8Decode(await store.read(path)), path);
 }
 
 /** Writes `<dir>/checkpoint` atomically. */
 export async function writeCheckpointState(store: Store, dir: string, state: CheckpointState): Promise<void> {
-  await store.write(joinPath(dir, STATE_FILE), new TextEncoder().encode(formatCheckpointState(state)));
+  await store.write(joinPath(dir, STATE_FILE), utf8Encode(formatCheckpointState(state)));
 }
 
 /**
