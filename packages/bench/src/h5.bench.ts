@@ -5,7 +5,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SavedModelData, SavedNode } from "@kerastore/core";
 // @kerastore/h5 is not yet a dependency of the bench package (packages/bench/package.json is not ours to edit).
-import { readKerasH5, writeLegacyH5 } from "../../h5/src/index.js";
+import { readKerasH5, writeLegacyH5 } from "@kerastore/h5";
 import { medianMs, scratchDir, writeBenchSection } from "./report.js";
 
 function model(params: number, layers: number): SavedModelData {
