@@ -46,7 +46,7 @@ export async function run(): Promise<void> {
   global.gc?.();
   sample();
   const base = process.memoryUsage();
-  let bytes = new Uint8Array(0);
+  let bytes: Uint8Array = new Uint8Array(0);
   const writeMs = await medianMs(async () => {
     bytes = await writeLegacyH5(data);
     await writeFile(path, bytes);
