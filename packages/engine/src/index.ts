@@ -31,3 +31,15 @@ export { Sequential, type SequentialArgs } from "./sequential.js";
 export { KerasTensor, type KerasHistory, type LayerNode, type Shape } from "./symbolic.js";
 export { Variable, type WeightValue } from "./variable.js";
 export { type SummaryOptions, readableSize, summary } from "./summary.js";
+export {
+  type ApplyOptions,
+  type MatchMode,
+  type ToSavedOptions,
+  WRITTEN_KERAS_VERSION,
+  applySavedTree,
+  fromSavedModelData,
+  layerToSavedNode,
+  savedWeightList,
+  toSavedModelData,
+} from "./saved-tree.js";
+export { cloneModel } from "./clone.js";

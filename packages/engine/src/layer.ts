@@ -87,6 +87,7 @@ export class Layer {
   private readonly ownTrainable: Variable[] = [];
   private readonly ownNonTrainable: Variable[] = [];
   private readonly tracked: Layer[] = [];
+  private readonly attributes = new Map<Layer, string>();
 
   constructor(args: LayerArgs = {}) {
     const cls = new.target as unknown as LayerClass;
@@ -196,10 +197,21 @@ export class Layer {
     return v;
   }
 
-  /** Tracks a sublayer (what Keras does on attribute assignment); returns it. */
-  trackLayer<T extends Layer>(layer: T): T {
-    if (!this.tracked.includes(layer)) this.tracked.push(layer);
+  /**
+   * Tracks a sublayer (what Keras does on attribute assignment) under an attribute name
+   * (default: the layer's name), which names its edge in the saved tree; returns it.
+   */
+  trackLayer<T extends Layer>(layer: T, attribute?: string): T {
+    if (!this.tracked.includes(layer)) {
+      this.tracked.push(layer);
+      this.attributes.set(layer, attribute ?? layer.name);
+    }
     return layer;
+  }
+
+  /** The edge name of a tracked sublayer in the saved tree (its attribute name, or its name). */
+  edgeName(layer: Layer): string {
+    return this.attributes.get(layer) ?? layer.name;
   }
 
   /** The sublayers this layer tracks, in assignment order. */
