@@ -2,7 +2,7 @@ import { type JsonObject, type SavedModelData, isJsonObject } from "@kerastore/c
 import { checkModelConfig, parseJsonMember } from "./archive-config.js";
 import { type KerasArchiveFiles, type OpenArchiveOptions, openKerasArchive } from "./archive-files.js";
 import { type KerasArchiveMetadata, metadataFromJson } from "./metadata.js";
-import { ASSETS_DIR, CONFIG_FILE, METADATA_FILE, WEIGHTS_H5, WEIGHTS_NPZ } from "./names.js";
+import { ASSETS_DIR, CONFIG_FILE, CONFIG_TEXT_EXTRA, METADATA_FILE, WEIGHTS_H5, WEIGHTS_NPZ } from "./names.js";
 import { decodeWeights } from "./weights.js";
 import type { Store } from "@kerastore/core";
 import { KerasV3Error } from "./errors.js";
@@ -57,7 +57,8 @@ export async function readKerasArchive(input: Uint8Array | Store, options: ReadK
 /** Reads an archive already opened with `openKerasArchive`. */
 export async function readArchiveFiles(files: KerasArchiveFiles, safeMode = true): Promise<KerasArchive> {
   const where = (name: string) => `${files.description}!${name}`;
-  const config = parseJsonMember(await files.read(CONFIG_FILE), where(CONFIG_FILE));
+  const configBytes = await files.read(CONFIG_FILE);
+  const config = parseJsonMember(configBytes, where(CONFIG_FILE));
   checkModelConfig(config, where(CONFIG_FILE), safeMode);
   const metadata = files.names.includes(METADATA_FILE)
     ? metadataFromJson(parseJsonMember(await files.read(METADATA_FILE), where(METADATA_FILE)))
@@ -70,6 +71,10 @@ export async function readArchiveFiles(files: KerasArchiveFiles, safeMode = true
   }
   const weightsName = weightsFormat === "h5" ? WEIGHTS_H5 : WEIGHTS_NPZ;
   const root = await decodeWeights(await files.read(weightsName), weightsFormat, config, where(weightsName));
+  // JSON parsing forgets whether a number was written as a float (`0.0`); Keras checks some
+  // config values with isinstance(x, float), so the writer reuses this text when the config
+  // is unchanged.
+  root.extras = { ...root.extras, [CONFIG_TEXT_EXTRA]: new TextDecoder().decode(configBytes) };
   const assets: KerasAsset[] = [];
   for (const name of files.names) {
     if (name.startsWith(`${ASSETS_DIR}/`)) assets.push({ path: name.slice(ASSETS_DIR.length + 1), data: await files.read(name) });

@@ -30,7 +30,16 @@ function attachObject(node: SavedNode, envelope: JsonObject, depth: number): voi
   node.config = config;
   if (typeof config.name === "string") node.name ??= config.name;
   const layers = config.layers;
-  if (Array.isArray(layers)) attachLayers(node, layers, depth);
+  if (Array.isArray(layers)) {
+    attachLayers(node, layers, depth);
+    return;
+  }
+  // A plain layer's children are attributes (`cell`, `forward_layer`): edges keep the
+  // attribute name the walk path used, whatever the child's own name.
+  for (const edge of node.children) {
+    const key = edge.node.extras?.keras3Key;
+    if (typeof key === "string") edge.name = key;
+  }
 }
 
 function attachLayers(node: SavedNode, layers: JsonValue[], depth: number): void {

@@ -2,8 +2,8 @@ import { type JsonObject, type SavedModelData, type Store, cannot, isJsonObject,
 import { KerasV3Error } from "./errors.js";
 import { unsafeMemberNameReason } from "./member-name.js";
 import { makeMetadata } from "./metadata.js";
-import { ASSETS_DIR, CONFIG_FILE, DEFAULT_KERAS_VERSION, METADATA_FILE, WEIGHTS_H5 } from "./names.js";
-import { pythonJson } from "./python-json.js";
+import { ASSETS_DIR, CONFIG_FILE, CONFIG_TEXT_EXTRA, DEFAULT_KERAS_VERSION, METADATA_FILE, WEIGHTS_H5 } from "./names.js";
+import { parsePythonJson, pythonJson } from "./python-json.js";
 import type { KerasAsset } from "./read-archive.js";
 import { encodeWeights } from "./weights.js";
 import { type ZipMemberInput, writeZip, zipChunks } from "./zip-write.js";
@@ -39,7 +39,7 @@ export async function kerasArchiveMembers(data: SavedModelData, options: WriteKe
   const encoder = new TextEncoder();
   const members: ZipMemberInput[] = [
     { name: METADATA_FILE, data: encoder.encode(pythonJson(makeMetadata(version, date, options.metadata))) },
-    { name: CONFIG_FILE, data: encoder.encode(pythonJson(config)) },
+    { name: CONFIG_FILE, data: encoder.encode(configText(data, config)) },
     { name: WEIGHTS_H5, data: options.weights ?? (await encodeWeights(data, WEIGHTS_H5)), date },
   ];
   const seen = new Set<string>();
@@ -92,4 +92,16 @@ function archiveConfig(data: SavedModelData, options: WriteKerasArchiveOptions):
     return { ...given, compile_config: data.trainingConfig };
   }
   return given;
+}
+
+/** The config's JSON text: the text it was read from when unchanged, else Python-style JSON. */
+function configText(data: SavedModelData, config: JsonObject): string {
+  const text = pythonJson(config);
+  const kept = data.root.extras?.[CONFIG_TEXT_EXTRA];
+  if (typeof kept !== "string") return text;
+  try {
+    return pythonJson(parsePythonJson(kept)) === text ? kept : text;
+  } catch {
+    return text;
+  }
 }
