@@ -19,12 +19,20 @@ export interface DeserializeOptions {
   readonly customObjects?: CustomObjects;
   /** What the value is expected to be: narrows lookups and names the thing in errors. */
   readonly kind?: ObjectKind;
+  /**
+   * Objects already made for a Keras 3 `shared_object_id`: an envelope carrying an id seen
+   * before gives the same object again. Pass the one from `FromConfigOptions` on to nested
+   * calls so sharing spans a whole model. A new map is used when absent.
+   */
+  readonly sharedObjects?: Map<number, unknown>;
 }
 
 /** What `fromConfig` receives besides the config: the registry in effect, to deserialize nested objects. */
 export interface FromConfigOptions {
   /** The registry of this call, `customObjects` included. */
   readonly registry: Registry;
+  /** The objects made so far per `shared_object_id`; pass it on to nested `deserialize` calls. */
+  readonly sharedObjects: Map<number, unknown>;
 }
 
 /** A class Keras configs can name: made by `static fromConfig(config, options)` when present, else `new cls(config)`. */
@@ -53,7 +61,8 @@ export interface ConfigurableClass<T = unknown> {
 export function deserialize(json: unknown, options: DeserializeOptions = {}): unknown {
   const base = options.registry ?? defaultRegistry;
   const registry = options.customObjects === undefined ? base : createRegistry({ parent: base, objects: options.customObjects });
-  return deserializeValue({ registry, ancestors: new Set() }, json, options.kind, "", 0, true);
+  const sharedObjects = options.sharedObjects ?? new Map<number, unknown>();
+  return deserializeValue({ registry, sharedObjects, ancestors: new Set() }, json, options.kind, "", 0, true);
 }
 
 /** The message for a name no registry knows. */
@@ -63,6 +72,7 @@ export function unknownNameMessage(kind: ObjectKind | undefined, what: "class" |
 
 interface DeserializeState {
   readonly registry: Registry;
+  readonly sharedObjects: Map<number, unknown>;
   readonly ancestors: Set<object>;
 }
 
@@ -139,6 +149,8 @@ function instantiate(
   kind: ObjectKind | undefined,
   path: string,
 ): unknown {
+  const sharedId = json["shared_object_id"];
+  if (typeof sharedId === "number" && state.sharedObjects.has(sharedId)) return state.sharedObjects.get(sharedId);
   const registered = json["registered_name"];
   const module = json["module"];
   const names = typeof registered === "string" && registered !== className ? [registered, className] : [className];
@@ -161,7 +173,10 @@ function instantiate(
   const cls = entry.value as unknown as ConfigurableClass;
   let instance: unknown;
   try {
-    instance = typeof cls.fromConfig === "function" ? cls.fromConfig(config, { registry: state.registry }) : new cls(config);
+    instance =
+      typeof cls.fromConfig === "function"
+        ? cls.fromConfig(config, { registry: state.registry, sharedObjects: state.sharedObjects })
+        : new cls(config);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(
@@ -170,6 +185,7 @@ function instantiate(
       { path, cause: error },
     );
   }
+  if (typeof sharedId === "number") state.sharedObjects.set(sharedId, instance);
   const build = json["build_config"];
   if (isJsonObject(build)) callIfPresent(instance, "buildFromConfig", build);
   const compile = json["compile_config"];

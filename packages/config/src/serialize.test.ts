@@ -221,6 +221,27 @@ describe("deserialize", () => {
     expect(() => deserialize(loop)).toThrowError("cannot read a[0]: the object contains itself");
   });
 
+  it("gives one object per Keras 3 shared_object_id, across nested calls", () => {
+    class Policy {
+      constructor(readonly config: JsonObject) {}
+    }
+    class Holder {
+      constructor(readonly inner: unknown) {}
+      static fromConfig(config: JsonObject, options: FromConfigOptions) {
+        return new Holder(deserialize(config["dtype"], { registry: options.registry, sharedObjects: options.sharedObjects }));
+      }
+    }
+    const registry = createRegistry({ objects: { Policy, Holder } });
+    const policy = { module: "keras", class_name: "Policy", config: { name: "float32" }, registered_name: null, shared_object_id: 7 };
+    const holder = { class_name: "Holder", config: { dtype: policy } };
+    const [a, b] = deserialize([holder, holder], { registry }) as [Holder, Holder];
+    expect(a).not.toBe(b);
+    expect(a.inner).toBeInstanceOf(Policy);
+    expect(a.inner).toBe(b.inner);
+    // Separate calls share nothing unless given the same map.
+    expect(deserialize(policy, { registry })).not.toBe(deserialize(policy, { registry }));
+  });
+
   it("wraps a throwing constructor in a construct-failed error", () => {
     class Bad {
       constructor() {
