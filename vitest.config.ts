@@ -4,9 +4,17 @@ import { defineConfig } from "vitest/config";
 // - unit: every `*.test.ts` of the packages (but interop) and examples; needs no Python.
 // - interop: packages/interop/test, live round trips against the Python reference.
 // Both resolve workspace packages to their TypeScript source through the `source` condition.
+// Workspace packages are symlinked into node_modules, which Vite would hand to Node to load
+// (from their built `dist`); inlining them makes Vite resolve them itself, with `source` first.
 const shared = {
   resolve: { conditions: ["source"] },
-  test: { testTimeout: 120_000, hookTimeout: 300_000, pool: "forks" as const },
+  ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } },
+  test: {
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    pool: "forks" as const,
+    server: { deps: { inline: [/^@kerastore\//, /^kerastore$/, /\/packages\/[^/]+\/src\//] } },
+  },
 };
 
 // CI sets KERASTORE_TEST_REPORT to a file path to get a JSON report beside the usual output
