@@ -1,11 +1,12 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { type DType, type HostTensor, type Store, cannot, sizeOf } from "@kerastore/core";
+import { type DType, type HostTensor, type Store, bytesOf, cannot, sizeOf } from "@kerastore/core";
+import { crc32c, unmaskCrc } from "./crc32c.js";
 import { CheckpointError } from "./errors.js";
 import { dataFileName, indexFileName } from "./file-names.js";
 import { dtypeOfTf, tfDataTypeName } from "./dtypes.js";
 import { type BundleEntryProto, BundleEntryProtoSchema, BundleHeaderProtoSchema } from "./gen/tensor_bundle_pb.js";
 import { readTable } from "./sstable-read.js";
-import { decodeTensor, expectedSize } from "./tensor-bytes.js";
+import { decodeTensor, encodeTensor, expectedSize } from "./tensor-bytes.js";
 import { utf8Decode } from "./text.js";
 
 /** Where one tensor lives in a bundle, as its `.index` entry says. */
@@ -160,10 +161,54 @@ export async function readBundleTensor(bundle: TensorBundle, key: string, option
     );
   }
   const bytes = await bundle.store.readRange(file, entry.offset, entry.size);
+  return decodeEntry(entry, bytes, file, where, options);
+}
+
+function decodeEntry(entry: BundleEntry, bytes: Uint8Array, file: string, where: string, options: ReadTensorOptions): HostTensor {
   try {
-    return decodeTensor(entry.dtype, entry.shape, bytes, options.verifyCrc === false ? undefined : entry.crc32c, where);
+    return decodeTensor(entry.dtype!, entry.shape, bytes, options.verifyCrc === false ? undefined : entry.crc32c, where);
   } catch (error) {
     if (error instanceof CheckpointError) throw new CheckpointError(error.code, error.message, { path: file });
     throw error;
+  }
+}
+
+/**
+ * Reads several tensors in order, fetching the next one's bytes while the current one is
+ * decoded and CRC-checked (the store reads on another thread, this one checksums).
+ */
+export async function* readBundleTensors(
+  bundle: TensorBundle,
+  keys: Iterable<string>,
+  options: ReadTensorOptions = {},
+): AsyncGenerator<[string, HostTensor]> {
+  const list = [...keys];
+  const fetch = (i: number): Promise<HostTensor> | undefined =>
+    i < list.length ? readBundleTensor(bundle, list[i]!, { verifyCrc: false }) : undefined;
+  // Fetch with checks of place and size but without the CRC; the CRC runs below, overlapped.
+  let next = fetch(0);
+  for (let i = 0; i < list.length; i++) {
+    const current = next!;
+    const tensor = await current;
+    next = fetch(i + 1);
+    next?.catch(() => undefined);
+    if (options.verifyCrc !== false) verifyCrc(bundle, list[i]!, tensor);
+    yield [list[i]!, tensor];
+  }
+}
+
+function verifyCrc(bundle: TensorBundle, key: string, tensor: HostTensor): void {
+  const entry = bundle.entries.get(key)!;
+  const file = dataFileName(bundle.prefix, entry.shardId, bundle.numShards);
+  const where = `"${key}" in ${file}`;
+  if (tensor.dtype === "string") {
+    // Strings re-encode to their stored layout; the CRC covers it.
+    if (encodeTensor(tensor).crc32c !== entry.crc32c) {
+      throw new CheckpointError("crc-mismatch", cannot("read", where, "its CRC32C does not match its bytes"), { path: file });
+    }
+    return;
+  }
+  if (unmaskCrc(entry.crc32c) !== crc32c(bytesOf(tensor.data))) {
+    throw new CheckpointError("crc-mismatch", cannot("read", where, "its CRC32C does not match its bytes"), { path: file });
   }
 }

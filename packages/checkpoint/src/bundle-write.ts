@@ -1,5 +1,6 @@
 import { create, toBinary } from "@bufbuild/protobuf";
-import { type HostTensor, type Store, cannot, sizeOf } from "@kerastore/core";
+import { type HostTensor, type Store, bytesOf, cannot, sizeOf } from "@kerastore/core";
+import { crc32c, maskCrc } from "./crc32c.js";
 import { tfDataType } from "./dtypes.js";
 import { CheckpointError } from "./errors.js";
 import { dataFileName, indexFileName } from "./file-names.js";
@@ -31,18 +32,32 @@ export async function writeBundle(
       }
       seen.add(key);
       checkTensor(key, tensor, prefix);
-      const encoded = encodeTensor(tensor);
+      let parts: Uint8Array[];
+      let crc: Promise<number>;
+      if (tensor.dtype === "string") {
+        const encoded = encodeTensor(tensor);
+        parts = encoded.chunks;
+        crc = Promise.resolve(encoded.crc32c);
+      } else {
+        parts = [bytesOf(tensor.data)];
+        // Numeric CRCs are computed while the store writes the bytes (see crcSoon).
+        crc = crcSoon(parts[0]!);
+      }
+      let size = 0;
+      for (const part of parts) {
+        size += part.length;
+        if (part.length > 0) yield part;
+      }
       const shape = create(TensorShapeProtoSchema, { dim: tensor.shape.map((d) => ({ size: BigInt(d) })) });
       const entry = create(BundleEntryProtoSchema, {
         dtype: tfDataType(tensor.dtype),
         shape,
         offset: BigInt(offset),
-        size: BigInt(encoded.size),
-        crc32c: encoded.crc32c,
+        size: BigInt(size),
+        crc32c: await crc,
       });
       entries.push({ key: utf8Encode(key), value: toBinary(BundleEntryProtoSchema, entry) });
-      offset += encoded.size;
-      for (const c of encoded.chunks) if (c.length > 0) yield c;
+      offset += size;
     }
   }
   await store.write(dataFileName(prefix, 0, 1), chunks());
@@ -61,4 +76,29 @@ function checkTensor(key: string, tensor: HostTensor, prefix: string): void {
       cannot("write", `"${key}" to checkpoint ${prefix}`, `${tensor.data.length / lanes} values for shape [${tensor.shape.join(", ")}]`),
     );
   }
+}
+
+interface Timers {
+  setImmediate?: (fn: () => void) => unknown;
+  setTimeout: (fn: () => void, ms: number) => unknown;
+}
+
+/**
+ * The masked CRC of `bytes`, computed on the next macrotask: the store's write of the same
+ * bytes (a libuv thread for NodeStore) then runs while this thread checksums, instead of
+ * one after the other.
+ */
+function crcSoon(bytes: Uint8Array): Promise<number> {
+  const timers = globalThis as unknown as Timers;
+  return new Promise((resolve, reject) => {
+    const run = (): void => {
+      try {
+        resolve(maskCrc(crc32c(bytes)));
+      } catch (error) {
+        reject(error);
+      }
+    };
+    if (timers.setImmediate !== undefined) timers.setImmediate(run);
+    else timers.setTimeout(run, 0);
+  });
 }

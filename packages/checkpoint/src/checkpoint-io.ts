@@ -1,5 +1,5 @@
 import { type HostTensor, type SavedNode, type Store, cannot, stringTensor } from "@kerastore/core";
-import { type ReadTensorOptions, type TensorBundle, openBundle, readBundleTensor } from "./bundle-read.js";
+import { type ReadTensorOptions, type TensorBundle, openBundle, readBundleTensor, readBundleTensors } from "./bundle-read.js";
 import { writeBundle } from "./bundle-write.js";
 import { CheckpointError } from "./errors.js";
 import { indexFileName } from "./file-names.js";
@@ -34,10 +34,9 @@ export async function readObjectGraph(bundle: TensorBundle, options: ReadTensorO
 export async function readCheckpoint(store: Store, prefix: string, options: ReadTensorOptions = {}): Promise<SavedNode> {
   const bundle = await openBundle(store, prefix);
   const graph = await readObjectGraph(bundle, options);
-  const values = new Map<string, HostTensor>();
+  const keys = new Set<string>();
   for (const node of graph.nodes) {
     for (const attr of node.attributes) {
-      if (values.has(attr.checkpointKey)) continue;
       if (!bundle.entries.has(attr.checkpointKey)) {
         throw new CheckpointError(
           "corrupt",
@@ -45,9 +44,11 @@ export async function readCheckpoint(store: Store, prefix: string, options: Read
           { path: indexFileName(prefix) },
         );
       }
-      values.set(attr.checkpointKey, await readBundleTensor(bundle, attr.checkpointKey, options));
+      keys.add(attr.checkpointKey);
     }
   }
+  const values = new Map<string, HostTensor>();
+  for await (const [key, tensor] of readBundleTensors(bundle, keys, options)) values.set(key, tensor);
   return graphToTree(graph, (key) => values.get(key)!);
 }
 

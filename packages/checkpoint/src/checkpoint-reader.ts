@@ -1,5 +1,5 @@
 import type { DType, HostTensor, Store } from "@kerastore/core";
-import { type ReadTensorOptions, type TensorBundle, openBundle, readBundleTensor } from "./bundle-read.js";
+import { type ReadTensorOptions, type TensorBundle, openBundle, readBundleTensor, readBundleTensors } from "./bundle-read.js";
 import { tfDataTypeName } from "./dtypes.js";
 
 /**
@@ -16,6 +16,8 @@ export interface CheckpointReader {
   hasTensor(key: string): boolean;
   /** Reads one tensor (CRC-checked unless turned off). */
   getTensor(key: string): Promise<HostTensor>;
+  /** Reads several tensors (default: all) in key order, overlapping reads with CRC checks. */
+  getTensors(keys?: Iterable<string>): AsyncGenerator<[string, HostTensor]>;
   /** `[key, shape]` pairs sorted by key, like `tf.train.list_variables`. */
   listVariables(): [string, number[]][];
 }
@@ -30,6 +32,7 @@ export async function loadCheckpoint(store: Store, prefix: string, options: Read
     variableToShapeMap: () => new Map(keys.map((k) => [k, [...bundle.entries.get(k)!.shape]])),
     hasTensor: (key) => bundle.entries.has(key),
     getTensor: (key) => readBundleTensor(bundle, key, options),
+    getTensors: (wanted) => readBundleTensors(bundle, wanted ?? keys, options),
     listVariables: () => keys.map((k) => [k, [...bundle.entries.get(k)!.shape]]),
   };
 }

@@ -10,6 +10,7 @@ export {
   type TensorBundle,
   openBundle,
   readBundleTensor,
+  readBundleTensors,
 } from "./bundle-read.js";
 export { writeBundle } from "./bundle-write.js";
 export { OBJECT_GRAPH_KEY, VARIABLE_VALUE, attributeKey, escapeLocalName, objectPath, slotPath } from "./keys.js";
