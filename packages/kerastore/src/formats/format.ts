@@ -14,10 +14,24 @@ export interface FormatHolds {
   readonly optimizer: boolean;
 }
 
+/**
+ * How the variables of a tree a format reads pair with a live model's:
+ * - `layer-list`: the model node's layer edges in file order, each with its layer's whole
+ *   weight list (Keras 2 H5): by topology, or by layer name on request;
+ * - `walk-path`: Keras 3 walk paths (`layers/dense_1/vars/0`), derived from class names;
+ * - `object-graph`: TF checkpoint object-graph edges (`layer_with_weights-0/kernel`).
+ */
+export type WeightLayout = "layer-list" | "walk-path" | "object-graph";
+
 /** Options every format reader takes. */
 export interface FormatReadOptions {
   /** Keep reading past problems a format can work around, reporting them here. */
   readonly onWarning?: ((message: string) => void) | undefined;
+  /**
+   * Refuse configs that would run code when the model is rebuilt (`__lambda__` and the like).
+   * Default true; formats that cannot hold such configs ignore it.
+   */
+  readonly safeMode?: boolean | undefined;
 }
 
 /** Options every format writer takes. */
@@ -45,6 +59,8 @@ export interface ModelFormat {
   readonly extensions: readonly string[];
   /** What its files hold. */
   readonly holds: FormatHolds;
+  /** How the variables of the trees it reads pair with a live model's. */
+  readonly layout: WeightLayout;
   /** True when a file's first bytes (up to 512) are this format's. */
   sniff?(head: Uint8Array): boolean;
   /** True when `location` (a directory or a prefix) is this format's. */

@@ -1,0 +1,65 @@
+import * as engine from "@kerastore/engine";
+import type { Target } from "./location.js";
+import { Model, type SavableModel, Sequential, modelClasses } from "./model-classes.js";
+import { type LoadModelOptions, type SaveModelOptions, loadModel, saveModel } from "./model-io.js";
+
+/** Loads a whole model; the result can save itself (`model.save`). See `LoadModelOptions`. */
+function load(target: Target, options: LoadModelOptions = {}): Promise<SavableModel> {
+  return loadModel(target, { ...options, modelClasses }) as Promise<SavableModel>;
+}
+
+/** Builds a model from `model.toJson()` text (either Keras dialect), with fresh weights. */
+function modelFromJson(text: string, options: { customObjects?: engine.CustomObjects } = {}): SavableModel {
+  const json: unknown = JSON.parse(text);
+  const layer = engine.deserializeLayer(json as never, { customObjects: { ...modelClasses, ...options.customObjects } });
+  if (!(layer instanceof engine.Model)) throw new TypeError(`the JSON describes a ${layer.className} layer, not a model`);
+  return layer as SavableModel;
+}
+
+/** A copy of a model's architecture with fresh weights (Keras's `clone_model`). */
+function cloneModel(model: engine.Model, options: { customObjects?: engine.CustomObjects } = {}): SavableModel {
+  return engine.cloneModel(model, { customObjects: { ...modelClasses, ...options.customObjects } }) as SavableModel;
+}
+
+/**
+ * The `keras` namespace: what `tf.keras` offers, in TypeScript idiom.
+ *
+ * `await keras.ready()` sets up the WASM backend once (loading and saving do it for you).
+ */
+export const keras = Object.freeze({
+  /** Sets up the tensor backend (WASM SIMD by default). */
+  ready: engine.initBackend,
+  Input: engine.Input,
+  Model,
+  Sequential,
+  layers: Object.freeze({
+    Layer: engine.Layer,
+    InputLayer: engine.InputLayer,
+    Dense: engine.Dense,
+    Dropout: engine.Dropout,
+    Activation: engine.Activation,
+    Flatten: engine.Flatten,
+    Reshape: engine.Reshape,
+    Rescaling: engine.Rescaling,
+    Identity: engine.Identity,
+    ReLU: engine.ReLU,
+    LeakyReLU: engine.LeakyReLU,
+    Softmax: engine.Softmax,
+    Add: engine.Add,
+    Subtract: engine.Subtract,
+    Multiply: engine.Multiply,
+    Average: engine.Average,
+    Maximum: engine.Maximum,
+    Minimum: engine.Minimum,
+    Concatenate: engine.Concatenate,
+  }),
+  models: Object.freeze({
+    loadModel: load,
+    saveModel: (model: engine.Model, target: Target, options: SaveModelOptions = {}) => saveModel(model, target, options),
+    modelFromJson,
+    cloneModel,
+  }),
+  utils: Object.freeze({
+    customObjectScope: engine.customObjectScope,
+  }),
+});

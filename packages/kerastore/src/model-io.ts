@@ -1,0 +1,166 @@
+import { type JsonObject, type SavedModelData, cannot } from "@kerastore/core";
+import { readModelJson, writeModelConfig } from "@kerastore/config";
+import { type CustomObjects, Model, deserializeLayer, initBackend, kerasMajor, toSavedModelData } from "@kerastore/engine";
+import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
+import { FacadeError } from "./errors.js";
+import type { FormatLocation, ModelFormat } from "./formats/format.js";
+import type { FormatRegistry } from "./formats/format-registry.js";
+import { defaultFormatRegistry } from "./formats/builtin-formats.js";
+import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
+import { type Target, describeLocation, locate } from "./location.js";
+
+/** Options shared by every load and save. */
+export interface IoOptions {
+  /** The format by name (`h5`, `keras`, `weights-h5`, `json`, ...); default: by content, then extension. */
+  readonly format?: string | undefined;
+  /** The formats to choose from; default: the built-in ones. */
+  readonly formats?: FormatRegistry | undefined;
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions extends IoOptions {
+  /** Classes and functions the config names that Keras does not ship (custom layers, activations). */
+  readonly customObjects?: CustomObjects | undefined;
+  /** Restore the compile information the file holds. Default true. */
+  readonly compile?: boolean | undefined;
+  /** Refuse configs that would run code (`__lambda__`). Default true. */
+  readonly safeMode?: boolean | undefined;
+  /** The model classes to build (the facade passes its own, which can save themselves). */
+  readonly modelClasses?: CustomObjects | undefined;
+}
+
+/** Options of {@link saveModel}. */
+export interface SaveModelOptions extends IoOptions {
+  /** Save the optimizer's state with the model. Default true. */
+  readonly includeOptimizer?: boolean | undefined;
+  /** Format-specific settings, e.g. `{ dialect: "keras3" }` for `.h5`. */
+  readonly settings?: JsonObject | undefined;
+}
+
+/** Options of {@link loadWeights}. */
+export interface LoadWeightsOptions extends IoOptions, ApplyWeightsOptions {}
+
+/** What {@link loadWeights} did. */
+export interface LoadWeightsResult {
+  /** The format the weights were read in. */
+  readonly format: string;
+  /** How many variables were set. */
+  readonly loaded: number;
+}
+
+function registryOf(options: IoOptions): FormatRegistry {
+  return options.formats ?? defaultFormatRegistry();
+}
+
+/** The format of an existing file: as asked, else detected. H5 files are told apart by content. */
+async function formatToRead(location: FormatLocation, options: IoOptions): Promise<ModelFormat> {
+  const registry = registryOf(options);
+  const format = options.format !== undefined ? registry.get(options.format) : await registry.detect(location);
+  if (options.format === undefined && (format.name === "h5" || format.name === "weights-h5")) return h5LayoutOf(location);
+  return format;
+}
+
+async function readWith(format: ModelFormat, location: FormatLocation, safeMode: boolean | undefined): Promise<SavedModelData> {
+  if (format.read === undefined) {
+    throw new FacadeError("format-cannot-read", cannot("load", describeLocation(location), `the ${format.name} format can only be written`));
+  }
+  return format.read(location, { safeMode });
+}
+
+/**
+ * Loads a whole model: architecture, weights and, when asked, compile information.
+ *
+ * The format is found from the file's content (magic bytes, directory layout), then its
+ * extension; an HDF5 file named `.keras` (what older Keras wrote) loads as H5.
+ */
+export async function loadModel(target: Target, options: LoadModelOptions = {}): Promise<Model> {
+  await initBackend();
+  const location = locate(target);
+  const where = describeLocation(location);
+  const format = await formatToRead(location, options);
+  if (!format.holds.architecture) {
+    throw new FacadeError(
+      "format-cannot-read",
+      cannot("load a model from", where, `a ${format.name} file holds only weights`, "build the model in code and call model.loadWeights()"),
+      { path: where },
+    );
+  }
+  const data = await readWith(format, location, options.safeMode);
+  if (data.modelConfig === undefined) {
+    throw new FacadeError("format-cannot-read", cannot("load a model from", where, "it holds no model config"), { path: where });
+  }
+  const customObjects = { ...options.modelClasses, ...options.customObjects };
+  const built = deserializeLayer(data.modelConfig, { customObjects, kerasVersion: kerasMajor(data.kerasVersion) });
+  if (!(built instanceof Model)) {
+    throw new FacadeError("format-cannot-read", cannot("load a model from", where, `its config describes a ${built.className} layer, not a model`));
+  }
+  if (format.holds.weights) applyWeights(built, data, format.layout, where);
+  if (options.compile !== false && data.trainingConfig !== undefined) built.compileConfig = data.trainingConfig;
+  return built;
+}
+
+/**
+ * Saves a whole model. The format is `options.format`, else the path's extension (`.keras`,
+ * `.h5`, `.hdf5`, `.json`).
+ */
+export async function saveModel(model: Model, target: Target, options: SaveModelOptions = {}): Promise<void> {
+  const location = locate(target);
+  const registry = registryOf(options);
+  const format = options.format !== undefined ? registry.get(options.format) : registry.byExtension(location.path);
+  if (format === undefined) {
+    throw new FacadeError(
+      "unsupported",
+      cannot("save", describeLocation(location), "a path without a known extension means a SavedModel directory, which Kerastore cannot write yet", "save to a path ending .keras or .h5"),
+    );
+  }
+  if (format.write === undefined) throw new FacadeError("format-cannot-write", cannot("save", describeLocation(location), `the ${format.name} format can only be read`));
+  await format.write(location, savedDataFor(model, format, options.settings), { includeOptimizer: options.includeOptimizer, settings: options.settings });
+}
+
+/**
+ * The model as plain data for a format. Legacy H5 defaults to the Keras 2 dialect (what both
+ * tf.keras 2.x and Keras 3 load), so its config is converted.
+ */
+function savedDataFor(model: Model, format: ModelFormat, settings: JsonObject | undefined): SavedModelData {
+  const data = toSavedModelData(model);
+  if (format.name === legacyH5Format.name && settings?.dialect !== "keras3" && data.modelConfig !== undefined) {
+    const keras2 = writeModelConfig(readModelJson(data.modelConfig).model, { dialect: "keras2" });
+    return { ...data, modelConfig: keras2 };
+  }
+  return data;
+}
+
+/**
+ * Saves only the weights: `.weights.h5` writes Keras 3's weights file, `.h5` / `.hdf5` the
+ * Keras 2 weights-only H5.
+ */
+export async function saveWeights(model: Model, target: Target, options: SaveModelOptions = {}): Promise<void> {
+  const location = locate(target);
+  const registry = registryOf(options);
+  const format = options.format !== undefined ? registry.get(options.format) : registry.byExtension(location.path);
+  if (format === undefined || !format.holds.weights || format.write === undefined) {
+    throw new FacadeError(
+      "unsupported",
+      cannot("save weights to", describeLocation(location), "TF checkpoint weights (a path without .h5 / .weights.h5) are not wired yet", "use a path ending .weights.h5 or .h5"),
+    );
+  }
+  const settings: JsonObject = format.name === legacyH5Format.name ? { ...options.settings, weightsOnly: true } : { ...options.settings };
+  await format.write(location, savedDataFor(model, format, settings), { includeOptimizer: options.includeOptimizer ?? false, settings });
+}
+
+/**
+ * Loads weights into a built model: by topology (default) or by layer name for H5, by place
+ * for Keras 3 weights files. Full-model files are accepted too.
+ */
+export async function loadWeights(model: Model, target: Target, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
+  await initBackend();
+  const location = locate(target);
+  const where = describeLocation(location);
+  const format = await formatToRead(location, options);
+  if (!format.holds.weights) {
+    throw new FacadeError("format-cannot-read", cannot("load weights from", where, `a ${format.name} file holds no weights`));
+  }
+  const data = await readWith(format, location, true);
+  const loaded = applyWeights(model, data, format.layout, where, options);
+  return { format: format.name, loaded };
+}
