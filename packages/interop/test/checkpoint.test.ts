@@ -167,7 +167,7 @@ print(json.dumps({
       await manager.save();
     }
     expect(manager.checkpoints).toEqual(["managed/ckpt-3", "managed/ckpt-4"]);
-    const py = await runPythonJson<{ kept: string[]; x: number[]; counter: number }>(
+    const py = await runPythonJson<{ kept: string[]; counter: number }>(
       `
 import sys, json, tensorflow as tf
 x = tf.Variable(tf.zeros((3,)))
@@ -176,7 +176,7 @@ m = tf.train.CheckpointManager(ck, sys.argv[1], max_to_keep=2)
 ck.restore(m.latest_checkpoint).assert_consumed()
 x.assign([7.0, 8.0, 9.0])
 ck.save(sys.argv[1] + "/py")
-print(json.dumps({"kept": m.checkpoints, "x": [3.0] * 0 + x.numpy().tolist() if False else ck.x.numpy().tolist(), "counter": int(ck.save_counter.numpy())}))
+print(json.dumps({"kept": m.checkpoints, "counter": int(ck.save_counter.numpy())}))
 `,
       { args: [join(dir, "managed")] },
     );
