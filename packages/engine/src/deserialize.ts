@@ -2,6 +2,7 @@ import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastor
 import { EngineError } from "./errors.js";
 import { type FromConfigContext, lookupCustom, readEnvelope } from "./keras-object.js";
 import type { Layer, LayerClass } from "./layer.js";
+import type { Shape } from "./symbolic.js";
 
 // The built-in layer classes by Keras name. Installed by builtins.ts (imported by the package
 // entry), because the model classes that deserialize sublayers cannot import the layer list
@@ -55,6 +56,12 @@ export function deserializeLayer(json: JsonValue | undefined, ctx: FromConfigCon
   const cls = layerClass(ref.className, ref.registeredName, full);
   const config: JsonObject = ref.config;
   const layer = cls.fromConfig(config, full);
+  // Keras builds a deserialized layer from its build_config at once, outside any enclosing
+  // model's name scope: a loaded Sequential's weights are `dense/kernel`, not
+  // `sequential/dense/kernel` as when it was first built.
+  if (isJsonObject(json) && isJsonObject(json.build_config) && Array.isArray(json.build_config.input_shape) && !layer.built) {
+    layer.maybeBuild(json.build_config.input_shape as Shape | Shape[]);
+  }
   // A model's envelope carries its compile information beside its config.
   if (isJsonObject(json) && isJsonObject(json.compile_config) && "compileConfig" in layer) {
     (layer as { compileConfig: JsonObject }).compileConfig = json.compile_config;

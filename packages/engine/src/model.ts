@@ -156,7 +156,8 @@ export class Model extends Layer {
       const size = Math.min(batchSize, n - start);
       chunks.push(
         tf.tidy(() => {
-          const batch = tensors.map((t) => tf.slice(t, start, size));
+          // A single batch is the input itself: no copy.
+          const batch = size === n ? tensors : tensors.map((t) => tf.slice(t, start, size));
           const out = this.apply(Array.isArray(x) ? batch : batch[0]!, { training: false });
           return Array.isArray(out) ? out : [out];
         }),

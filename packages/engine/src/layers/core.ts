@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { cannot } from "@kerastore/core";
+import { type JsonObject, cannot } from "@kerastore/core";
 import type { Activation, ActivationLike } from "../activations.js";
 import { field } from "../config-fields.js";
 import { EngineError } from "../errors.js";
@@ -19,6 +19,7 @@ export interface DropoutArgs extends LayerArgs {
 export class Dropout extends Layer {
   static override readonly className: string = "Dropout";
   static override readonly fields = [field("rate", "rate", 0.5), field("seed", "seed", null), field("noise_shape", "noiseShape", null)];
+  static readonly callKwargs: JsonObject = { training: false };
   declare readonly rate: number;
   declare readonly seed: number | null;
   declare readonly noiseShape: (number | null)[] | null;
