@@ -1,0 +1,134 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type NumericHostTensor, readNpy } from "@kerastore/core";
+import { fixturePath, readFixtureNpy, repoRoot } from "@kerastore/fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keras } from "../index.js";
+import { expectClose } from "../test-support.test-util.js";
+import { runCli } from "./run.js";
+
+let dir: string;
+beforeAll(async () => {
+  await keras.ready();
+  dir = await mkdtemp(join(tmpdir(), "kerastore-cli-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  return { code, out, err };
+}
+
+describe("kerastore inspect", () => {
+  it("reports format, class, layers, parameters and weights of a .keras file", async () => {
+    const r = await cli("inspect", fixturePath("models", "3_layer_mlp", "model.keras"), "--json");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.format).toBe("keras");
+    expect(report.modelClass).toBe("Functional");
+    expect(report.modelName).toBe("3_layer_mlp");
+    expect(report.layers.map((l: { name: string }) => l.name)).toEqual(["digits", "dense_1", "dense_2", "predictions"]);
+    expect(report.params).toBe(784 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10);
+    expect(report.weights[0]).toMatchObject({ dtype: "float32", shape: [784, 64] });
+  });
+
+  it("prints a readable table for an .h5 file", async () => {
+    const r = await cli("inspect", fixturePath("models", "get_model", "model.h5"));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Keras HDF5 model/);
+    expect(r.out).toMatch(/parameters: 33\n/);
+    expect(r.out).toMatch(/optimizer: /);
+  });
+
+  it("lists a checkpoint's keys, dtypes and shapes", async () => {
+    const r = await cli("inspect", fixturePath("checkpoints", "module_tree", "ckpt-2"), "--json");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.format).toBe("checkpoint");
+    expect(report.weights.map((w: { path: string }) => w.path)).toContain("_CHECKPOINTABLE_OBJECT_GRAPH");
+  });
+
+  it("fails with exit code 1 and one clear line for a file that is no model", async () => {
+    const junk = join(dir, "junk.h5");
+    await writeFile(junk, "this is not HDF5 at all");
+    const r = await cli("inspect", junk);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^kerastore: cannot /);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("kerastore predict", () => {
+  it.each(["model.h5", "model.keras"])("writes the .npy Keras predicted, from Python's %s", async (file) => {
+    const out = join(dir, `pred-${file}.npy`);
+    const r = await cli("predict", fixturePath("models", "mlp_sequential", file), "--input", fixturePath("models", "mlp_sequential", "input0.npy"), "--output", out);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expectClose(readNpy(new Uint8Array(await readFile(out))), readFixtureNpy("models", "mlp_sequential", "output0.npy"), 1e-5);
+  });
+
+  it("takes several inputs and writes several outputs", async () => {
+    const m = (f: string) => fixturePath("models", "merge_functional", f);
+    const outs = [join(dir, "y0.npy"), join(dir, "y1.npy")];
+    const r = await cli("predict", m("model.keras"), "--input", m("input0.npy"), "--input", m("input1.npy"), "--output", outs[0]!, "--output", outs[1]!);
+    expect(r.code, r.err).toBe(0);
+    for (const [i, o] of outs.entries()) {
+      expectClose(readNpy(new Uint8Array(await readFile(o))) as NumericHostTensor, readFixtureNpy("models", "merge_functional", `output${i}.npy`), 1e-5);
+    }
+  });
+
+  it("says how many inputs the model takes", async () => {
+    const r = await cli("predict", fixturePath("models", "merge_functional", "model.keras"), "--input", fixturePath("models", "merge_functional", "input0.npy"), "--output", join(dir, "x.npy"));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/it takes 2 input\(s\), 1 --input given/);
+  });
+});
+
+describe("kerastore convert", () => {
+  it.each([
+    ["model.h5", "converted.keras", undefined],
+    ["model.keras", "converted.h5", undefined],
+    ["model.keras", "converted.json", undefined],
+    ["model.h5", "converted-weights.weights.h5", "weights-h5"],
+  ])("%s to %s", async (from, to, as) => {
+    const target = join(dir, to);
+    const args = ["convert", fixturePath("models", "3_layer_mlp", from), target, ...(as === undefined ? [] : ["--to", as])];
+    const r = await cli(...args);
+    expect(r.code, r.err).toBe(0);
+    const input = readFixtureNpy("models", "3_layer_mlp", "input0.npy");
+    const expected = readFixtureNpy("models", "3_layer_mlp", "output0.npy");
+    if (to.endsWith(".json")) {
+      const model = await keras.models.loadModel(target);
+      expect(model.name).toBe("3_layer_mlp");
+    } else if (as === "weights-h5") {
+      const model = await keras.models.loadModel(fixturePath("models", "3_layer_mlp", "model.keras"));
+      const fresh = keras.models.cloneModel(model);
+      await fresh.loadWeights(target);
+      expectClose(fresh.predict(input) as NumericHostTensor, expected, 1e-5);
+    } else {
+      const model = await keras.models.loadModel(target);
+      expectClose(model.predict(input) as NumericHostTensor, expected, 1e-5);
+    }
+  });
+});
+
+describe("the kerastore binary", () => {
+  it("runs as a process: exit 0 with help, 1 with a bad command and no stack trace", () => {
+    const main = join(repoRoot, "packages/kerastore/src/cli/main.ts");
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "--conditions=source", main, ...args], { encoding: "utf8", cwd: repoRoot });
+    const ok = run("help");
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/kerastore inspect <path> \[--json\]/);
+    const bad = run("inspect", join(dir, "missing.keras"));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^kerastore: /);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,87 @@
+import { loadCheckpoint } from "@kerastore/checkpoint";
+import { type SavedModelData, type SavedNode, formatShape, isJsonObject, sizeOf } from "@kerastore/core";
+import { savedWeightList } from "@kerastore/engine";
+import { checkpointPrefix } from "../formats/checkpoint-format.js";
+import type { FormatLocation, ModelFormat } from "../formats/format.js";
+import { defaultFormatRegistry } from "../formats/builtin-formats.js";
+import { h5LayoutOf } from "../formats/h5-formats.js";
+
+/** What `kerastore inspect` reports, also its `--json` form. */
+export interface InspectReport {
+  format: string;
+  description: string;
+  path: string;
+  kerasVersion?: string | undefined;
+  modelClass?: string | undefined;
+  modelName?: string | undefined;
+  layers: { name: string; className: string; params: number }[];
+  params: number;
+  weights: { path: string; dtype: string; shape: number[] }[];
+  optimizer?: { className: string; variables: number } | undefined;
+}
+
+/** Inspects a model, weights file or checkpoint without building the model. */
+export async function inspect(location: FormatLocation): Promise<InspectReport> {
+  let format: ModelFormat = await defaultFormatRegistry().detect(location);
+  if (format.name === "h5" || format.name === "weights-h5") format = await h5LayoutOf(location);
+  if (format.name === "checkpoint") return inspectCheckpoint(location, format);
+  const data = await format.read!(location, { safeMode: true });
+  return reportOf(location, format, data);
+}
+
+function paramsOf(node: SavedNode): number {
+  return savedWeightList(node).reduce((n, v) => n + (v.value.dtype === "string" ? 0 : sizeOf(v.value.shape)), 0);
+}
+
+function reportOf(location: FormatLocation, format: ModelFormat, data: SavedModelData): InspectReport {
+  const envelope = data.modelConfig;
+  const config = isJsonObject(envelope?.config) ? envelope.config : undefined;
+  const layerEdges = data.root.children.filter((e) => e.name !== "optimizer");
+  const optimizer = data.root.children.find((e) => e.name === "optimizer")?.node;
+  const layers = layerEdges.map((e) => ({ name: e.node.name ?? e.name, className: e.node.className, params: paramsOf(e.node) }));
+  return {
+    format: format.name,
+    description: format.description,
+    path: location.path,
+    kerasVersion: data.kerasVersion,
+    modelClass: typeof envelope?.class_name === "string" ? envelope.class_name : undefined,
+    modelName: typeof config?.name === "string" ? config.name : undefined,
+    layers,
+    params: layers.reduce((n, l) => n + l.params, 0) + paramsOf({ ...data.root, children: [] }),
+    weights: layerEdges.flatMap((e) =>
+      savedWeightList(e.node).map((v) => ({ path: v.path, dtype: v.value.dtype, shape: [...v.value.shape] })),
+    ),
+    optimizer: optimizer === undefined ? undefined : { className: optimizer.className, variables: optimizer.variables.length },
+  };
+}
+
+async function inspectCheckpoint(location: FormatLocation, format: ModelFormat): Promise<InspectReport> {
+  const reader = await loadCheckpoint(location.store, checkpointPrefix(location.path));
+  const dtypes = reader.variableToDtypeMap();
+  const weights = reader.listVariables().map(([key, shape]) => ({ path: key, dtype: String(dtypes.get(key)), shape }));
+  return {
+    format: format.name,
+    description: format.description,
+    path: location.path,
+    layers: [],
+    params: weights.reduce((n, w) => n + (w.dtype === "string" ? 0 : sizeOf(w.shape)), 0),
+    weights,
+  };
+}
+
+/** The human-readable form of a report. */
+export function formatReport(report: InspectReport): string {
+  const lines = [`${report.path}: ${report.description}`];
+  if (report.modelClass !== undefined) {
+    lines.push(`model: ${report.modelClass}${report.modelName === undefined ? "" : ` "${report.modelName}"`}${report.kerasVersion === undefined ? "" : ` (Keras ${report.kerasVersion})`}`);
+  }
+  if (report.layers.length > 0) {
+    lines.push("layers:");
+    for (const l of report.layers) lines.push(`  ${l.name} (${l.className}): ${l.params.toLocaleString("en-US")} params`);
+  }
+  lines.push(`parameters: ${report.params.toLocaleString("en-US")}`);
+  if (report.optimizer !== undefined) lines.push(`optimizer: ${report.optimizer.className} (${report.optimizer.variables} variables)`);
+  lines.push(report.format === "checkpoint" ? "tensors:" : "weights:");
+  for (const w of report.weights) lines.push(`  ${w.path}  ${w.dtype}  ${formatShape(w.shape)}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// The `kerastore` command (see ARCHITECTURE.md's CLI contract and `kerastore help`).
+import { runCli } from "./run.js";
+
+const code = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+});
+process.exitCode = code;
