@@ -43,3 +43,5 @@ export {
   toSavedModelData,
 } from "./saved-tree.js";
 export { cloneModel } from "./clone.js";
+export { modelFromJson } from "./model-json.js";
+export { tf } from "./tf.js";
