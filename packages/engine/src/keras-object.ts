@@ -36,7 +36,8 @@ export function readEnvelope(json: JsonValue | undefined, where: string): KerasO
   if (!isJsonObject(json) || typeof json.class_name !== "string") {
     throw new EngineError("invalid-config", cannot("read", where, `expected {"class_name": ..., "config": {...}}, got ${preview(json)}`));
   }
-  const config = json.config ?? {};
+  // Keras 2.0 wrote a Sequential's config as the bare list of its layers.
+  const config = Array.isArray(json.config) ? { layers: json.config } : (json.config ?? {});
   if (!isJsonObject(config)) {
     throw new EngineError("invalid-config", cannot("read", where, `"config" of ${json.class_name} is not an object`));
   }

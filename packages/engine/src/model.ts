@@ -252,7 +252,8 @@ function readRef(json: JsonValue | undefined, where: string): TensorRef {
 
 /** `[a, 0, 0]` or `[[a, 0, 0], [b, 0, 0]]`: the refs and whether it was a list. */
 function readRefList(json: JsonValue | undefined, where: string): { refs: TensorRef[]; isList: boolean } {
-  if (Array.isArray(json) && json.length > 0 && Array.isArray(json[0])) return { refs: json.map((j) => readRef(j, where)), isList: true };
+  // Keras 2 always wrote a list; as Keras 3 does, a list of one is one tensor.
+  if (Array.isArray(json) && json.length > 0 && Array.isArray(json[0])) return { refs: json.map((j) => readRef(j, where)), isList: json.length > 1 };
   return { refs: [readRef(json, where)], isList: false };
 }
 
