@@ -54,12 +54,9 @@ const cache = new Map<string, DenseFn>();
 
 function forward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor | undefined, activation: DenseActivation): tf.Tensor2D {
   if (FUSED_IN_TFJS.has(activation)) {
-    return tf.fused.matMul({
-      a: x,
-      b: kernel,
-      ...(bias === undefined ? {} : { bias }),
-      activation: activation as "linear" | "relu" | "relu6" | "sigmoid" | "elu",
-    });
+    const args: Parameters<typeof tf.fused.matMul>[0] = { a: x, b: kernel, activation: activation as "linear" | "relu" | "relu6" | "sigmoid" | "elu" };
+    if (bias !== undefined) args.bias = bias;
+    return tf.fused.matMul(args) as tf.Tensor2D;
   }
   const z = bias === undefined ? plainProduct(x, kernel) : tf.add(plainProduct(x, kernel), bias);
   return tf.tanh(z) as tf.Tensor2D;

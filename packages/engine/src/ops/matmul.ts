@@ -11,16 +11,16 @@ export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return matMulGrad(a, b) as tf.Tensor2D;
 }
 
-const matMulGrad = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+const matMulGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
       return [plainProduct(dy as tf.Tensor2D, tf.transpose(sb)), plainProduct(tf.transpose(sa), dy as tf.Tensor2D)];
     },
   };
-});
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /** A product with no transposed operand: the fast path on every backend. */
 export function plainProduct(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {

@@ -1,0 +1,42 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { JsonObject } from "@kerastore/core";
+import type { TrainableVariable } from "../trainable.js";
+import { Optimizer, type OptimizerArgs } from "./optimizer.js";
+
+/** Options of {@link Adadelta}. */
+export interface AdadeltaArgs extends OptimizerArgs {
+  readonly rho?: number | undefined;
+  readonly epsilon?: number | undefined;
+}
+
+/** Adadelta with Keras 3's rule; slots `accumulated_grad`, `accumulated_delta_var` interleaved. */
+export class Adadelta extends Optimizer {
+  static override readonly className: string = "Adadelta";
+  readonly rho: number;
+  readonly epsilon: number;
+  private acc: tf.Variable[][] = [];
+
+  constructor(args: AdadeltaArgs = {}) {
+    super(args, "adadelta", 0.001);
+    this.rho = args.rho ?? 0.95;
+    this.epsilon = args.epsilon ?? 1e-7;
+  }
+
+  protected override createSlots(variables: readonly TrainableVariable[]): void {
+    this.acc = this.addSlots(variables, ["accumulated_grad", "accumulated_delta_var"]);
+  }
+
+  protected override updateStep(grad: tf.Tensor, variable: tf.Variable, index: number, lr: number): void {
+    const [accGrad, accDelta] = this.acc[index] as [tf.Variable, tf.Variable];
+    const rho = this.rho;
+    const rms = (x: tf.Tensor) => tf.sqrt(tf.add(x, this.epsilon));
+    accGrad.assign(tf.add(tf.mul(accGrad, rho), tf.mul(tf.square(grad), 1 - rho)));
+    const delta = tf.neg(tf.div(tf.mul(rms(accDelta), grad), rms(accGrad)));
+    accDelta.assign(tf.add(tf.mul(accDelta, rho), tf.mul(tf.square(delta), 1 - rho)));
+    variable.assign(tf.add(variable, tf.mul(delta, lr)));
+  }
+
+  protected override ownConfig(): JsonObject {
+    return { rho: this.rho, epsilon: this.epsilon };
+  }
+}

@@ -1,0 +1,65 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { JsonObject } from "@kerastore/core";
+import type { TrainableVariable } from "../trainable.js";
+import { Optimizer, type OptimizerArgs } from "./optimizer.js";
+
+/** Options of {@link RMSprop}. */
+export interface RMSpropArgs extends OptimizerArgs {
+  readonly rho?: number | undefined;
+  readonly momentum?: number | undefined;
+  readonly epsilon?: number | undefined;
+  /** Normalize by the variance estimate instead of the second moment. */
+  readonly centered?: boolean | undefined;
+}
+
+/** RMSprop with Keras 3's rule; slot groups `velocity`, then `momentum`, then `average_gradient`. */
+export class RMSprop extends Optimizer {
+  static override readonly className: string = "RMSprop";
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+  private vel: tf.Variable[][] = [];
+  private mom: tf.Variable[][] = [];
+  private avg: tf.Variable[][] = [];
+
+  constructor(args: RMSpropArgs = {}) {
+    super(args, "rm_sprop", 0.001);
+    this.rho = args.rho ?? 0.9;
+    this.momentum = args.momentum ?? 0;
+    this.epsilon = args.epsilon ?? 1e-7;
+    this.centered = args.centered ?? false;
+  }
+
+  protected override createSlots(variables: readonly TrainableVariable[]): void {
+    this.vel = this.addSlots(variables, ["velocity"]);
+    if (this.momentum > 0) this.mom = this.addSlots(variables, ["momentum"]);
+    if (this.centered) this.avg = this.addSlots(variables, ["average_gradient"]);
+  }
+
+  protected override updateStep(grad: tf.Tensor, variable: tf.Variable, index: number, lr: number): void {
+    const rho = this.rho;
+    const velocity = this.vel[index]![0]!;
+    velocity.assign(tf.add(tf.mul(velocity, rho), tf.mul(tf.square(grad), 1 - rho)));
+    let denominator: tf.Tensor;
+    if (this.centered) {
+      const avg = this.avg[index]![0]!;
+      avg.assign(tf.add(tf.mul(avg, rho), tf.mul(grad, 1 - rho)));
+      denominator = tf.add(tf.sub(velocity, tf.square(avg)), this.epsilon);
+    } else {
+      denominator = tf.add(velocity, this.epsilon);
+    }
+    const increment = tf.div(tf.mul(grad, lr), tf.sqrt(denominator));
+    if (this.momentum > 0) {
+      const mom = this.mom[index]![0]!;
+      mom.assign(tf.add(tf.mul(mom, this.momentum), increment));
+      variable.assign(tf.sub(variable, mom));
+    } else {
+      variable.assign(tf.sub(variable, increment));
+    }
+  }
+
+  protected override ownConfig(): JsonObject {
+    return { rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+  }
+}

@@ -1,0 +1,46 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { JsonObject } from "@kerastore/core";
+import type { TrainableVariable } from "../trainable.js";
+import { Optimizer, type OptimizerArgs } from "./optimizer.js";
+
+/** Options of {@link SGD}. */
+export interface SGDArgs extends OptimizerArgs {
+  /** Velocity decay (default 0: plain gradient descent, no slots). */
+  readonly momentum?: number | undefined;
+  /** Nesterov momentum (default false). */
+  readonly nesterov?: boolean | undefined;
+}
+
+/** Gradient descent with optional (Nesterov) momentum; Keras 3's update rule and slots. */
+export class SGD extends Optimizer {
+  static override readonly className: string = "SGD";
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  private m: tf.Variable[][] = [];
+
+  constructor(args: SGDArgs = {}) {
+    super(args, "sgd", 0.01);
+    this.momentum = args.momentum ?? 0;
+    this.nesterov = args.nesterov ?? false;
+  }
+
+  protected override createSlots(variables: readonly TrainableVariable[]): void {
+    if (this.momentum !== 0) this.m = this.addSlots(variables, ["momentum"]);
+  }
+
+  protected override updateStep(grad: tf.Tensor, variable: tf.Variable, index: number, lr: number): void {
+    if (this.momentum === 0) {
+      variable.assign(tf.sub(variable, tf.mul(grad, lr)));
+      return;
+    }
+    const m = this.m[index]![0]!;
+    const step = tf.sub(tf.mul(m, Math.fround(this.momentum)), tf.mul(grad, lr));
+    m.assign(step);
+    if (this.nesterov) variable.assign(tf.add(variable, tf.sub(tf.mul(m, Math.fround(this.momentum)), tf.mul(grad, lr))));
+    else variable.assign(tf.add(variable, m));
+  }
+
+  protected override ownConfig(): JsonObject {
+    return { momentum: this.momentum, nesterov: this.nesterov };
+  }
+}
