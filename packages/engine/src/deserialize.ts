@@ -51,6 +51,22 @@ export function layerClass(className: string, registeredName: string | null, ctx
 
 /** Makes a layer (or model) from its `{class_name, config}` envelope, either dialect. */
 export function deserializeLayer(json: JsonValue | undefined, ctx: FromConfigContext = {}): Layer {
+  // Models nest models: a hostile config could nest deep enough to exhaust the stack.
+  if (depth >= MAX_DEPTH) {
+    throw new EngineError("invalid-config", cannot("deserialize", "a layer config", `it nests models more than ${MAX_DEPTH} deep`));
+  }
+  depth++;
+  try {
+    return deserializeAt(json, ctx);
+  } finally {
+    depth--;
+  }
+}
+
+const MAX_DEPTH = 64;
+let depth = 0;
+
+function deserializeAt(json: JsonValue | undefined, ctx: FromConfigContext): Layer {
   const full = withScopes(ctx);
   const ref = readEnvelope(json, "a layer config");
   const cls = layerClass(ref.className, ref.registeredName, full);

@@ -69,3 +69,17 @@ describe("Keras 2 dialect", () => {
     expect(config.layers[0]).toMatchObject({ class_name: "InputLayer", config: { batch_shape: [null, 3] } });
   });
 });
+
+describe("hostile configs", () => {
+  it("refuses models nested deeper than 64 levels instead of exhausting the stack", () => {
+    let config: Record<string, unknown> = { class_name: "Dense", config: { units: 1 } };
+    for (let i = 0; i < 200; i++) config = { class_name: "Sequential", config: { name: `s${i}`, layers: [config] } };
+    expect(() => modelFromJson(config as never)).toThrow(/nests models more than 64 deep/);
+  });
+
+  it("names a dangling inbound node", () => {
+    const bad = structuredClone(keras2Functional);
+    bad.config.layers[2]!.inbound_nodes = [[["missing", 0, 0, {}]]];
+    expect(() => modelFromJson(bad as never)).toThrow(/a node refers to unknown layer "missing"/);
+  });
+});
