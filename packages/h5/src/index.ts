@@ -19,7 +19,9 @@ export {
 export {
   type WriteKeras3WeightsOptions,
   keras3WalkPaths,
+  keras3WeightsH5Chunks,
   toSnakeCase,
   writeKeras3WeightsH5,
 } from "./write-keras3-weights.js";
-export { type WriteLegacyH5Options, legacyWeightsOf, writeLegacyH5 } from "./write-legacy-h5.js";
+export type { H5WriteBackend } from "./write-backend.js";
+export { type WriteLegacyH5Options, legacyH5Chunks, legacyWeightsOf, writeLegacyH5 } from "./write-legacy-h5.js";

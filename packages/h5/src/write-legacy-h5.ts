@@ -1,8 +1,9 @@
 import { type SavedModelData, type SavedNode, type SavedVariable, cannot } from "@kerastore/core";
 import { writeNameList } from "./chunked-attr.js";
 import { H5Error } from "./errors.js";
-import { type H5WriteFile, buildH5File } from "./h5-write-file.js";
+import type { H5WriteFile } from "./h5-write-file.js";
 import { pythonJson } from "./python-json.js";
+import { type H5WriteBackend, buildWith, nativeChunks } from "./write-backend.js";
 
 /** Options of `writeLegacyH5`. */
 export interface WriteLegacyH5Options {
@@ -17,9 +18,17 @@ export interface WriteLegacyH5Options {
   readonly includeOptimizer?: boolean;
   /** The file name errors show. Default `"<model.h5>"`. */
   readonly name?: string;
+  /** The HDF5 writer: `native` (default) or `h5wasm` (for comparison; no float16/bfloat16/bool). */
+  readonly backend?: H5WriteBackend;
 }
 
-const DEFAULTS = Object.freeze({ dialect: "keras2", weightsOnly: false, includeOptimizer: true, name: "<model.h5>" });
+const DEFAULTS = Object.freeze({
+  dialect: "keras2",
+  weightsOnly: false,
+  includeOptimizer: true,
+  name: "<model.h5>",
+  backend: "native",
+} as const);
 
 /**
  * A layer's whole weight list as a legacy group stores it: its own variables and its
@@ -108,6 +117,21 @@ function defaultVersion(dialect: "keras2" | "keras3"): string {
  * tf.keras / Keras 3 write it with h5py 3 (formats.md §1).
  */
 export async function writeLegacyH5(data: SavedModelData, options: WriteLegacyH5Options = {}): Promise<Uint8Array> {
+  const { backend, name } = { ...DEFAULTS, ...options };
+  return buildWith(backend, name, legacyBody(data, options), sizeHintOf(data.root));
+}
+
+/**
+ * Writes a saved tree as a legacy Keras `.h5` with the native writer and returns the file as
+ * chunks for `Store.write`: one metadata block, then each weight's bytes as a view of its
+ * tensor (nothing copied), so a large model never exists as one buffer.
+ */
+export function legacyH5Chunks(data: SavedModelData, options: Omit<WriteLegacyH5Options, "backend"> = {}): Uint8Array[] {
+  const { name } = { ...DEFAULTS, ...options };
+  return nativeChunks(name, legacyBody(data, options));
+}
+
+function legacyBody(data: SavedModelData, options: WriteLegacyH5Options): (file: H5WriteFile) => void {
   const { dialect, weightsOnly, includeOptimizer, name } = { ...DEFAULTS, ...options };
   if (!weightsOnly && data.modelConfig === undefined) {
     throw new H5Error(
@@ -116,7 +140,7 @@ export async function writeLegacyH5(data: SavedModelData, options: WriteLegacyH5
       { path: name },
     );
   }
-  return buildH5File(name, (file) => {
+  return (file) => {
     if (weightsOnly) {
       writeWeightsGroup(file, "/", data, dialect);
       return;
@@ -137,5 +161,5 @@ export async function writeLegacyH5(data: SavedModelData, options: WriteLegacyH5
       writeNameList(file, "/optimizer_weights", "weight_names", names);
       for (const [i, v] of optimizer.variables.entries()) writeWeight(file, groups, "/optimizer_weights", names[i]!, v);
     }
-  }, sizeHintOf(data.root));
+  };
 }
