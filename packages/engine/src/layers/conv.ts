@@ -1,0 +1,434 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, cannot } from "@kerastore/core";
+import type { Activation, ActivationLike } from "../activations.js";
+import { type ConfigField, field } from "../config-fields.js";
+import type { Constraint, ConstraintLike } from "../constraints.js";
+import { EngineError } from "../errors.js";
+import type { Initializer, InitializerLike } from "../initializers.js";
+import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
+import type { Regularizer, RegularizerLike } from "../regularizers.js";
+import type { Shape } from "../symbolic.js";
+import type { Variable } from "../variable.js";
+import { convOutputLength, deconvOutputLength, intTuple, one, oneOf, oneShape, toChannelsFirst, toChannelsLast, withActivityRegularizer } from "./layer-utils.js";
+
+/** Options of the convolution layers (Conv1D, Conv2D, Conv2DTranspose). */
+export interface ConvArgs extends LayerArgs {
+  readonly filters: number;
+  readonly kernelSize: number | readonly number[];
+  readonly strides?: number | readonly number[] | undefined;
+  /** `valid`, `same`, or (Conv1D) `causal`. */
+  readonly padding?: string | undefined;
+  readonly dataFormat?: "channels_last" | "channels_first" | undefined;
+  readonly dilationRate?: number | readonly number[] | undefined;
+  readonly groups?: number | undefined;
+  readonly activation?: ActivationLike | undefined;
+  readonly useBias?: boolean | undefined;
+  readonly kernelInitializer?: InitializerLike | undefined;
+  readonly biasInitializer?: InitializerLike | undefined;
+  readonly kernelRegularizer?: RegularizerLike | null | undefined;
+  readonly biasRegularizer?: RegularizerLike | null | undefined;
+  readonly kernelConstraint?: ConstraintLike | null | undefined;
+  readonly biasConstraint?: ConstraintLike | null | undefined;
+}
+
+// The activations tfjs fuses into its convolution kernels.
+const FUSED = new Set(["linear", "relu", "relu6", "sigmoid", "elu"]);
+type FusedName = "linear" | "relu" | "relu6" | "sigmoid" | "elu";
+
+const biasFields = [
+  field("bias_initializer", "biasInitializer", "Zeros", "initializer"),
+  field("bias_regularizer", "biasRegularizer", null, "regularizer"),
+  field("bias_constraint", "biasConstraint", null, "constraint"),
+];
+
+const common = (withGroups: boolean): ConfigField[] => [
+  field("filters", "filters", null),
+  field("kernel_size", "kernelSize", null),
+  field("strides", "strides", 1),
+  field("padding", "padding", "valid"),
+  field("data_format", "dataFormat", "channels_last"),
+  field("dilation_rate", "dilationRate", 1),
+  ...(withGroups ? [field("groups", "groups", 1)] : []),
+  field("activation", "activation", "linear", "activation"),
+  field("use_bias", "useBias", true),
+  field("kernel_initializer", "kernelInitializer", "GlorotUniform", "initializer"),
+  field("kernel_regularizer", "kernelRegularizer", null, "regularizer"),
+  field("kernel_constraint", "kernelConstraint", null, "constraint"),
+  ...biasFields,
+];
+
+/** What the spatial layers share: rank, tuples, data format, and bias + activation. */
+abstract class SpatialConv extends Layer {
+  /** Spatial rank (1 or 2). */
+  static readonly rank: number = 2;
+  declare kernelSize: number[];
+  declare strides: number[];
+  declare padding: string;
+  declare dataFormat: string | null;
+  declare dilationRate: number[];
+  declare readonly activation: Activation;
+  declare readonly useBias: boolean;
+  declare readonly biasInitializer: Initializer;
+  declare readonly biasRegularizer: Regularizer | null;
+  declare readonly biasConstraint: Constraint | null;
+  bias: Variable | undefined;
+
+  constructor(args: LayerArgs, paddings: readonly string[] = ["valid", "same"]) {
+    super(args);
+    const rank = this.rank;
+    this.kernelSize = intTuple(this.kernelSize, rank, "kernel_size", this.name);
+    this.strides = intTuple(this.strides, rank, "strides", this.name);
+    this.dilationRate = intTuple(this.dilationRate, rank, "dilation_rate", this.name);
+    this.padding = oneOf(this.padding, paddings, "padding", this.name);
+    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
+    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
+      throw new EngineError("invalid-argument", cannot("make", `layer "${this.name}"`, "strides > 1 and dilation_rate > 1 cannot be combined"));
+    }
+  }
+
+  get rank(): number {
+    return (this.constructor as unknown as { rank: number }).rank;
+  }
+
+  protected get channelsFirst(): boolean {
+    return this.dataFormat === "channels_first";
+  }
+
+  /** The channel count of an input shape, checked known. */
+  protected channels(shape: Shape): number {
+    const c = this.channelsFirst ? shape[1] : shape[shape.length - 1];
+    if (shape.length !== this.rank + 2 || typeof c !== "number") {
+      throw new EngineError("invalid-shape", cannot("build", `${this.className} layer "${this.name}"`, `expected an input of rank ${this.rank + 2} with known channels, got ${JSON.stringify(shape)}`));
+    }
+    return c;
+  }
+
+  protected addBias(units: number): void {
+    if (!this.useBias) return;
+    this.bias = this.addWeight({ name: "bias", shape: [units], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+  }
+
+  /** Runs `fn` on a channels-last rank-4 view of the input and returns in the layer's format. */
+  protected run(inputs: tf.Tensor | tf.Tensor[], fn: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor {
+    return tf.tidy(() => {
+      let x = one(inputs);
+      if (x.dtype !== "float32") x = tf.cast(x, "float32");
+      if (this.channelsFirst) x = toChannelsLast(x);
+      // 1-D layers run as 2-D with a height of 1.
+      const x4 = (this.rank === 1 ? tf.expandDims(x, 1) : x) as tf.Tensor4D;
+      let y: tf.Tensor = fn(x4);
+      if (this.rank === 1) y = tf.squeeze(y, [1]);
+      return this.channelsFirst ? toChannelsFirst(y) : y;
+    });
+  }
+
+  /** Adds the bias and applies the activation (unfused path). */
+  protected finish(y: tf.Tensor4D): tf.Tensor4D {
+    let out: tf.Tensor = y;
+    if (this.bias !== undefined) out = tf.add(out, this.bias.value);
+    return this.activation.fn(out) as tf.Tensor4D;
+  }
+
+  /** The spatial dims of a shape, channels last or first. */
+  protected spatial(shape: Shape): (number | null)[] {
+    return this.channelsFirst ? shape.slice(2) : shape.slice(1, -1);
+  }
+
+  protected assemble(shape: Shape, spatial: (number | null)[], channels: number): Shape {
+    return this.channelsFirst ? [shape[0] ?? null, channels, ...spatial] : [shape[0] ?? null, ...spatial, channels];
+  }
+
+  override getConfig(): JsonObject {
+    return withActivityRegularizer(this, super.getConfig());
+  }
+}
+
+/** A convolution (`Conv1D`, `Conv2D`): kernel `[...kernelSize, inChannels / groups, filters]`. */
+abstract class Conv extends SpatialConv {
+  static override readonly fields = common(true);
+  declare readonly filters: number;
+  declare readonly groups: number;
+  declare readonly kernelInitializer: Initializer;
+  declare readonly kernelRegularizer: Regularizer | null;
+  declare readonly kernelConstraint: Constraint | null;
+  kernel: Variable | undefined;
+
+  constructor(args: ConvArgs) {
+    super(args, ["valid", "same", "causal"]);
+    if (!Number.isSafeInteger(this.filters) || this.filters <= 0) {
+      throw new EngineError("invalid-argument", cannot("make", `${this.className} layer "${this.name}"`, `filters must be a positive integer, got ${String(this.filters)}`));
+    }
+    if (!Number.isSafeInteger(this.groups) || this.groups < 1 || this.filters % this.groups !== 0) {
+      throw new EngineError("invalid-argument", cannot("make", `${this.className} layer "${this.name}"`, `groups must be a positive divisor of filters (${this.filters}), got ${String(this.groups)}`));
+    }
+    if (this.padding === "causal" && this.rank !== 1) {
+      throw new EngineError("invalid-argument", cannot("make", `${this.className} layer "${this.name}"`, "causal padding exists for Conv1D only"));
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = oneShape(inputShape);
+    const c = this.channels(shape);
+    if (c % this.groups !== 0) {
+      throw new EngineError("invalid-shape", cannot("build", `${this.className} layer "${this.name}"`, `the input's ${c} channels do not divide into ${this.groups} groups`));
+    }
+    this.kernel = this.addWeight({
+      name: "kernel",
+      shape: [...this.kernelSize, c / this.groups, this.filters],
+      initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
+    });
+    this.addBias(this.filters);
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _options: CallOptions): tf.Tensor {
+    const kernel = this.kernel!.value;
+    const name = this.activation.builtin ? this.activation.name : "";
+    return this.run(inputs, (x) => {
+      let input = x;
+      let pad: "valid" | "same" = this.padding === "same" ? "same" : "valid";
+      const kw = this.kernelSize[this.rank - 1]!;
+      const strides: [number, number] = this.rank === 1 ? [1, this.strides[0]!] : [this.strides[0]!, this.strides[1]!];
+      const dilations: [number, number] = this.rank === 1 ? [1, this.dilationRate[0]!] : [this.dilationRate[0]!, this.dilationRate[1]!];
+      if (this.padding === "causal") {
+        input = tf.pad(x, [[0, 0], [0, 0], [(kw - 1) * dilations[1], 0], [0, 0]]);
+        pad = "valid";
+      }
+      const k4 = (this.rank === 1 ? tf.reshape(kernel, [1, kw, kernel.shape[1]!, kernel.shape[2]!]) : kernel) as tf.Tensor4D;
+      if (this.groups === 1 && FUSED.has(name)) {
+        return tf.fused.conv2d({
+          x: input,
+          filter: k4,
+          strides,
+          pad,
+          dataFormat: "NHWC",
+          dilations,
+          ...(this.bias === undefined ? {} : { bias: this.bias.value }),
+          activation: name as FusedName,
+        });
+      }
+      let y: tf.Tensor4D;
+      if (this.groups === 1) {
+        y = tf.conv2d(input, k4, strides, pad, "NHWC", dilations);
+      } else {
+        const xs = tf.split(input, this.groups, 3);
+        const ks = tf.split(k4, this.groups, 3);
+        y = tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ks[g] as tf.Tensor4D, strides, pad, "NHWC", dilations)), 3);
+      }
+      return this.finish(y);
+    });
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = oneShape(inputShape);
+    const pad = this.padding === "causal" ? "valid_causal" : this.padding;
+    const spatial = this.spatial(shape).map((d, i) =>
+      pad === "valid_causal" ? convOutputLength(d, 1, "valid", this.strides[i]!) : convOutputLength(d, this.kernelSize[i]!, pad, this.strides[i]!, this.dilationRate[i]!),
+    );
+    return this.assemble(shape, spatial, this.filters);
+  }
+}
+
+/** 1-D convolution over `[batch, steps, channels]`; padding `valid`, `same` or `causal`. */
+export class Conv1D extends Conv {
+  static override readonly className: string = "Conv1D";
+  static override readonly rank: number = 1;
+}
+
+/** 2-D convolution over `[batch, rows, cols, channels]`. */
+export class Conv2D extends Conv {
+  static override readonly className: string = "Conv2D";
+  static override readonly rank: number = 2;
+}
+
+/** Options of DepthwiseConv2D. */
+export interface DepthwiseConv2DArgs extends Omit<ConvArgs, "filters" | "groups" | "kernelInitializer" | "kernelRegularizer" | "kernelConstraint"> {
+  readonly depthMultiplier?: number | undefined;
+  readonly depthwiseInitializer?: InitializerLike | undefined;
+  readonly depthwiseRegularizer?: RegularizerLike | null | undefined;
+  readonly depthwiseConstraint?: ConstraintLike | null | undefined;
+}
+
+const depthwiseFields = [
+  field("depthwise_initializer", "depthwiseInitializer", "GlorotUniform", "initializer"),
+  field("depthwise_regularizer", "depthwiseRegularizer", null, "regularizer"),
+  field("depthwise_constraint", "depthwiseConstraint", null, "constraint"),
+];
+
+/** A convolution per input channel: kernel `[kh, kw, channels, depthMultiplier]`, bias `[channels * depthMultiplier]`. */
+export class DepthwiseConv2D extends SpatialConv {
+  static override readonly className: string = "DepthwiseConv2D";
+  static override readonly fields = [
+    field("depth_multiplier", "depthMultiplier", 1),
+    ...common(false).filter((f) => !f.key.startsWith("kernel_") || f.key === "kernel_size").filter((f) => f.key !== "filters"),
+    ...depthwiseFields,
+  ];
+  declare readonly depthMultiplier: number;
+  declare readonly depthwiseInitializer: Initializer;
+  declare readonly depthwiseRegularizer: Regularizer | null;
+  declare readonly depthwiseConstraint: Constraint | null;
+  kernel: Variable | undefined;
+
+  constructor(args: DepthwiseConv2DArgs) {
+    super(args);
+    if (!Number.isSafeInteger(this.depthMultiplier) || this.depthMultiplier < 1) {
+      throw new EngineError("invalid-argument", cannot("make", `DepthwiseConv2D layer "${this.name}"`, `depth_multiplier must be a positive integer, got ${String(this.depthMultiplier)}`));
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const c = this.channels(oneShape(inputShape));
+    this.kernel = this.addWeight({
+      name: "kernel",
+      shape: [...this.kernelSize, c, this.depthMultiplier],
+      initializer: this.depthwiseInitializer,
+      regularizer: this.depthwiseRegularizer,
+      constraint: this.depthwiseConstraint,
+    });
+    this.addBias(c * this.depthMultiplier);
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const kernel = this.kernel!.value as tf.Tensor4D;
+    return this.run(inputs, (x) => this.finish(depthwise(x, kernel, this.strides, this.padding, this.dilationRate)));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = oneShape(inputShape);
+    const c = this.channelsFirst ? shape[1] : shape[shape.length - 1];
+    const spatial = this.spatial(shape).map((d, i) => convOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.dilationRate[i]!));
+    return this.assemble(shape, spatial, (c as number) * this.depthMultiplier);
+  }
+}
+
+function depthwise(x: tf.Tensor4D, kernel: tf.Tensor4D, strides: number[], padding: string, dilation: number[]): tf.Tensor4D {
+  return tf.depthwiseConv2d(x, kernel, [strides[0]!, strides[1]!], padding as "valid" | "same", "NHWC", [dilation[0]!, dilation[1]!]);
+}
+
+/** Options of SeparableConv2D. */
+export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
+  readonly filters: number;
+  readonly pointwiseInitializer?: InitializerLike | undefined;
+  readonly pointwiseRegularizer?: RegularizerLike | null | undefined;
+  readonly pointwiseConstraint?: ConstraintLike | null | undefined;
+}
+
+/** A depthwise convolution, then a 1x1 convolution to `filters` channels, then the bias. */
+export class SeparableConv2D extends SpatialConv {
+  static override readonly className: string = "SeparableConv2D";
+  static override readonly fields = [
+    field("depth_multiplier", "depthMultiplier", 1),
+    ...common(false).filter((f) => !f.key.startsWith("kernel_") || f.key === "kernel_size"),
+    ...depthwiseFields,
+    field("pointwise_initializer", "pointwiseInitializer", "GlorotUniform", "initializer"),
+    field("pointwise_regularizer", "pointwiseRegularizer", null, "regularizer"),
+    field("pointwise_constraint", "pointwiseConstraint", null, "constraint"),
+  ];
+  declare readonly filters: number;
+  declare readonly depthMultiplier: number;
+  declare readonly depthwiseInitializer: Initializer;
+  declare readonly depthwiseRegularizer: Regularizer | null;
+  declare readonly depthwiseConstraint: Constraint | null;
+  declare readonly pointwiseInitializer: Initializer;
+  declare readonly pointwiseRegularizer: Regularizer | null;
+  declare readonly pointwiseConstraint: Constraint | null;
+  depthwiseKernel: Variable | undefined;
+  pointwiseKernel: Variable | undefined;
+
+  constructor(args: SeparableConv2DArgs) {
+    super(args);
+    if (!Number.isSafeInteger(this.filters) || this.filters <= 0 || !Number.isSafeInteger(this.depthMultiplier) || this.depthMultiplier < 1) {
+      throw new EngineError("invalid-argument", cannot("make", `SeparableConv2D layer "${this.name}"`, "filters and depth_multiplier must be positive integers"));
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const c = this.channels(oneShape(inputShape));
+    this.depthwiseKernel = this.addWeight({
+      name: "depthwise_kernel",
+      shape: [...this.kernelSize, c, this.depthMultiplier],
+      initializer: this.depthwiseInitializer,
+      regularizer: this.depthwiseRegularizer,
+      constraint: this.depthwiseConstraint,
+    });
+    this.pointwiseKernel = this.addWeight({
+      name: "pointwise_kernel",
+      shape: [1, 1, c * this.depthMultiplier, this.filters],
+      initializer: this.pointwiseInitializer,
+      regularizer: this.pointwiseRegularizer,
+      constraint: this.pointwiseConstraint,
+    });
+    this.addBias(this.filters);
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const dk = this.depthwiseKernel!.value as tf.Tensor4D;
+    const pk = this.pointwiseKernel!.value as tf.Tensor4D;
+    return this.run(inputs, (x) => this.finish(tf.conv2d(depthwise(x, dk, this.strides, this.padding, this.dilationRate), pk, 1, "valid")));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = oneShape(inputShape);
+    const spatial = this.spatial(shape).map((d, i) => convOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.dilationRate[i]!));
+    return this.assemble(shape, spatial, this.filters);
+  }
+}
+
+/** Options of Conv2DTranspose. */
+export interface Conv2DTransposeArgs extends Omit<ConvArgs, "groups"> {
+  readonly outputPadding?: number | readonly number[] | null | undefined;
+}
+
+/** The transpose of Conv2D (a "deconvolution"): kernel `[kh, kw, filters, inChannels]`. */
+export class Conv2DTranspose extends SpatialConv {
+  static override readonly className: string = "Conv2DTranspose";
+  static override readonly fields = [...common(false).slice(0, 4), field("output_padding", "outputPadding", null), ...common(false).slice(4)];
+  declare readonly filters: number;
+  declare outputPadding: number[] | null;
+  declare readonly kernelInitializer: Initializer;
+  declare readonly kernelRegularizer: Regularizer | null;
+  declare readonly kernelConstraint: Constraint | null;
+  kernel: Variable | undefined;
+
+  constructor(args: Conv2DTransposeArgs) {
+    super(args);
+    if (this.outputPadding !== null) this.outputPadding = intTuple(this.outputPadding, 2, "output_padding", this.name, 0);
+    if (this.dilationRate.some((d) => d !== 1)) {
+      throw new EngineError("unsupported", cannot("make", `Conv2DTranspose layer "${this.name}"`, "dilation_rate other than 1 is not supported"));
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const c = this.channels(oneShape(inputShape));
+    this.kernel = this.addWeight({
+      name: "kernel",
+      shape: [...this.kernelSize, this.filters, c],
+      initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
+    });
+    this.addBias(this.filters);
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const kernel = this.kernel!.value as tf.Tensor4D;
+    return this.run(inputs, (x) => {
+      const out = this.computeOutputShape([null, x.shape[1], x.shape[2], x.shape[3]], true) as number[];
+      const y = tf.conv2dTranspose(x, kernel, [x.shape[0], out[1]!, out[2]!, this.filters], [this.strides[0]!, this.strides[1]!], this.padding as "valid" | "same");
+      return this.finish(y);
+    });
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[], channelsLast = false): Shape {
+    const shape = oneShape(inputShape);
+    const spatial = (channelsLast ? shape.slice(1, -1) : this.spatial(shape)).map((d, i) =>
+      deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null),
+    );
+    return channelsLast ? [shape[0] ?? null, ...spatial, this.filters] : this.assemble(shape, spatial, this.filters);
+  }
+}
