@@ -235,3 +235,20 @@ describe("saved tree", () => {
     expect(() => applySavedTree(other, tree)).toThrow(/it has 1 layers with weights, the saved tree 2/);
   });
 });
+
+describe("predict", () => {
+  it("splits into batches, joins the outputs, and leaves no tensors behind", () => {
+    clearSession();
+    const model = new Sequential({ layers: [Input({ shape: [3] }), new Dense({ units: 2, activation: "relu" }), new Dropout({ rate: 0.5 })] });
+    model.setWeights([Float32Array.from([1, 0, 0, 1, 1, 1]), Float32Array.from([0, -1])]);
+    const x = hostTensor("float32", [5, 3], Float32Array.from({ length: 15 }, (_, i) => i));
+    const before = tf.memory().numTensors;
+    const y = model.predict(x, { batchSize: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.isArray(y)).toBe(false);
+    const out = y as { shape: number[]; data: Float32Array };
+    expect(out.shape).toEqual([5, 2]);
+    // rows (i, i+1, i+2) -> (x0 + x2, x1 + x2 - 1): Dropout is off in inference.
+    expect(Array.from(out.data)).toEqual([2, 2, 8, 8, 14, 14, 20, 20, 26, 26]);
+  });
+});
