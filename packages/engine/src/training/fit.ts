@@ -77,8 +77,10 @@ export async function fit(target: TrainTarget, compiled: Compiled, x: TensorOrLi
   const ranges = batchRanges(n, batchSize);
   const verbose = resolveVerbose(options.verbose, options.output);
   const history = new History();
-  const all: Callback[] = [history, ...(options.callbacks ?? [])];
+  // As Keras: user callbacks first (they may add logs such as learning_rate), History last.
+  const all: Callback[] = [...(options.callbacks ?? [])];
   if (verbose > 0) all.push(new ProgbarLogger(options.output ?? stdoutSink()));
+  all.push(history);
   const list = new CallbackList(all);
   const optimizer = compiled.optimizer;
   const context: CallbackContext = {

@@ -3,6 +3,19 @@
 export { type DenseActivation, type DenseOptions, dense, isDenseActivation } from "../ops/dense.js";
 export { matMul, plainProduct } from "../ops/matmul.js";
 export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./callbacks/callback.js";
+export { EarlyStopping, type EarlyStoppingArgs } from "./callbacks/early-stopping.js";
+export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from "./callbacks/reduce-lr.js";
+export {
+  CSVLogger,
+  type CSVLoggerArgs,
+  LambdaCallback,
+  type LambdaCallbackArgs,
+  LearningRateScheduler,
+  ModelCheckpoint,
+  type ModelCheckpointArgs,
+  TerminateOnNaN,
+  formatPath,
+} from "./callbacks/simple-callbacks.js";
 export { ProgbarLogger, type ProgressSink, formatBar, formatLogs, formatPerUnit, formatValue, stdoutSink } from "./callbacks/progbar.js";
 export { type CompileOptions, Compiled, compile, compileOptionsFromConfig } from "./compile.js";
 export { type TensorOrList, batchRanges, classWeightsToSampleWeights, permutation, splitIndex } from "./data.js";

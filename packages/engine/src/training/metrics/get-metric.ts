@@ -63,6 +63,7 @@ const ALIASES: Record<string, string> = {
   mean_absolute_error: "MeanAbsoluteError",
   rmse: "RootMeanSquaredError",
   root_mean_squared_error: "RootMeanSquaredError",
+  accuracy: "Accuracy",
   binary_accuracy: "BinaryAccuracy",
   categorical_accuracy: "CategoricalAccuracy",
   sparse_categorical_accuracy: "SparseCategoricalAccuracy",
@@ -99,6 +100,12 @@ export function metricFromEnvelope(json: JsonObject): Metric {
   const config = json.config ?? {};
   if (typeof className !== "string" || !isJsonObject(config)) {
     throw new EngineError("invalid-config", cannot("read", "the metric config", 'expected {"class_name": ..., "config": {...}}'));
+  }
+  if (className === "MeanMetricWrapper" && typeof config.fn === "string") {
+    // Keras 2 (tf.keras) writes compiled function metrics this way: {"name": "accuracy", "fn": "categorical_accuracy"}.
+    const cls = ALIASES[config.fn];
+    if (cls === undefined) throw unknownMetric(config.fn);
+    return CLASSES[cls]!({ ...config, name: typeof config.name === "string" ? config.name : config.fn });
   }
   const make = CLASSES[className];
   if (make === undefined) throw unknownMetric(className);
