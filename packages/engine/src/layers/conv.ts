@@ -9,7 +9,7 @@ import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
-import { convOutputLength, deconvOutputLength, intTuple, one, oneOf, oneShape, toChannelsFirst, toChannelsLast, withActivityRegularizer } from "./layer-utils.js";
+import { checkOutputShape, convOutputLength, deconvOutputLength, intTuple, one, oneOf, oneShape, toChannelsFirst, toChannelsLast, withActivityRegularizer } from "./layer-utils.js";
 
 /** Options of the convolution layers (Conv1D, Conv2D, Conv2DTranspose). */
 export interface ConvArgs extends LayerArgs {
@@ -135,7 +135,7 @@ abstract class SpatialConv extends Layer {
   }
 
   protected assemble(shape: Shape, spatial: (number | null)[], channels: number): Shape {
-    return this.channelsFirst ? [shape[0] ?? null, channels, ...spatial] : [shape[0] ?? null, ...spatial, channels];
+    return checkOutputShape(this.channelsFirst ? [shape[0] ?? null, channels, ...spatial] : [shape[0] ?? null, ...spatial, channels], this, shape);
   }
 
   override getConfig(): JsonObject {

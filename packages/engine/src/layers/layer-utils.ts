@@ -57,6 +57,17 @@ export function convOutputLength(length: number | null, kernel: number, padding:
   return Math.floor((out + stride - 1) / stride);
 }
 
+/** Throws unless every known dimension of an output shape is at least `min`. */
+export function checkOutputShape(shape: Shape, layer: Layer, input: Shape, min = 1): Shape {
+  if (shape.some((d) => d !== null && d < min)) {
+    throw new EngineError(
+      "invalid-shape",
+      cannot("build", `${layer.className} layer "${layer.name}"`, `an input of shape ${JSON.stringify(input)} gives an output of shape ${JSON.stringify(shape)}`),
+    );
+  }
+  return shape;
+}
+
 /** The length of a transposed convolution's output along one axis (Keras's `deconv_output_length`). */
 export function deconvOutputLength(length: number | null, kernel: number, padding: string, stride: number, outputPadding: number | null, dilation = 1): number | null {
   if (length === null) return null;

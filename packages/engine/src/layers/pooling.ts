@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { field } from "../config-fields.js";
 import { Layer, type LayerArgs } from "../layer.js";
 import type { Shape } from "../symbolic.js";
-import { convOutputLength, intTuple, one, oneOf, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";
+import { checkOutputShape, convOutputLength, intTuple, one, oneOf, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";
 
 /** Options of the pooling layers. */
 export interface PoolingArgs extends LayerArgs {
@@ -55,7 +55,7 @@ abstract class Pooling extends Layer {
     const s = oneShape(inputShape);
     const first = this.dataFormat === "channels_first";
     const spatial = (first ? s.slice(2) : s.slice(1, -1)).map((d, i) => convOutputLength(d, this.poolSize[i]!, this.padding, this.strides[i]!));
-    return first ? [s[0] ?? null, s[1] ?? null, ...spatial] : [s[0] ?? null, ...spatial, s[s.length - 1] ?? null];
+    return checkOutputShape(first ? [s[0] ?? null, s[1] ?? null, ...spatial] : [s[0] ?? null, ...spatial, s[s.length - 1] ?? null], this, s);
   }
 }
 

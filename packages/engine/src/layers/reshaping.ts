@@ -4,7 +4,7 @@ import { field } from "../config-fields.js";
 import { EngineError } from "../errors.js";
 import { Layer, type LayerArgs } from "../layer.js";
 import type { Shape } from "../symbolic.js";
-import { intTuple, one, oneOf, oneShape, pairs } from "./layer-utils.js";
+import { checkOutputShape, intTuple, one, oneOf, oneShape, pairs } from "./layer-utils.js";
 
 type DataFormat = "channels_last" | "channels_first";
 
@@ -71,7 +71,7 @@ abstract class PadCrop extends Layer {
       const [lo, hi] = this.amounts[i]!;
       out[a] = add(s[a] ?? null, this.sign * (lo + hi));
     });
-    return out;
+    return checkOutputShape(out, this, s, 0);
   }
 }
 
