@@ -23,6 +23,7 @@ export {
 } from "./half.js";
 export { type JsonObject, type JsonValue, isJsonObject } from "./json.js";
 export { MemoryStore } from "./memory-store.js";
+export { utf8Decode, utf8Encode } from "./utf8.js";
 export { readNpy, writeNpy } from "./npy.js";
 export {
   type SavedEdge,

@@ -1,15 +1,13 @@
-import { type JsonObject, cannot, isJsonObject } from "@kerastore/core";
+import { type JsonObject, cannot, isJsonObject, utf8Decode } from "@kerastore/core";
 import { KerasV3Error } from "./errors.js";
 import { parsePythonJson } from "./python-json.js";
 import { findUnsafeConfig } from "./safe-mode.js";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Parses a JSON member that must hold an object; `where` names it in errors. */
 export function parseJsonMember(bytes: Uint8Array, where: string): JsonObject {
   let value: unknown;
   try {
-    value = parsePythonJson(utf8.decode(bytes));
+    value = parsePythonJson(utf8Decode(bytes, { fatal: true }));
   } catch (error) {
     const reason = error instanceof RangeError ? "it is nested too deeply" : `it is not UTF-8 JSON (${(error as Error).message})`;
     throw new KerasV3Error("invalid-json", cannot("read", where, reason), { path: where, cause: error });

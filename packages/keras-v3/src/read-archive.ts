@@ -6,7 +6,7 @@ import { ASSETS_DIR, CONFIG_FILE, CONFIG_TEXT_EXTRA, METADATA_FILE, WEIGHTS_H5, 
 import { decodeWeights } from "./weights.js";
 import type { Store } from "@kerastore/core";
 import { KerasV3Error } from "./errors.js";
-import { cannot } from "@kerastore/core";
+import { cannot, utf8Decode } from "@kerastore/core";
 
 /** A file a layer saved beside the weights (`assets/...`), such as a lookup vocabulary. */
 export interface KerasAsset {
@@ -74,7 +74,7 @@ export async function readArchiveFiles(files: KerasArchiveFiles, safeMode = true
   // JSON parsing forgets whether a number was written as a float (`0.0`); Keras checks some
   // config values with isinstance(x, float), so the writer reuses this text when the config
   // is unchanged.
-  root.extras = { ...root.extras, [CONFIG_TEXT_EXTRA]: new TextDecoder().decode(configBytes) };
+  root.extras = { ...root.extras, [CONFIG_TEXT_EXTRA]: utf8Decode(configBytes) };
   const assets: KerasAsset[] = [];
   for (const name of files.names) {
     if (name.startsWith(`${ASSETS_DIR}/`)) assets.push({ path: name.slice(ASSETS_DIR.length + 1), data: await files.read(name) });

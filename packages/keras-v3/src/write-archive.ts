@@ -1,4 +1,4 @@
-import { type JsonObject, type SavedModelData, type Store, cannot, isJsonObject, joinPath } from "@kerastore/core";
+import { type JsonObject, type SavedModelData, type Store, cannot, isJsonObject, joinPath, utf8Encode } from "@kerastore/core";
 import { KerasV3Error } from "./errors.js";
 import { unsafeMemberNameReason } from "./member-name.js";
 import { makeMetadata } from "./metadata.js";
@@ -36,10 +36,9 @@ export async function kerasArchiveMembers(data: SavedModelData, options: WriteKe
   const config = archiveConfig(data, options);
   const date = options.date ?? new Date();
   const version = options.kerasVersion ?? (data.kerasVersion?.startsWith("3.") ? data.kerasVersion : DEFAULT_KERAS_VERSION);
-  const encoder = new TextEncoder();
   const members: ZipMemberInput[] = [
-    { name: METADATA_FILE, data: encoder.encode(pythonJson(makeMetadata(version, date, options.metadata))) },
-    { name: CONFIG_FILE, data: encoder.encode(configText(data, config)) },
+    { name: METADATA_FILE, data: utf8Encode(pythonJson(makeMetadata(version, date, options.metadata))) },
+    { name: CONFIG_FILE, data: utf8Encode(configText(data, config)) },
     { name: WEIGHTS_H5, data: options.weights ?? (await encodeWeights(data, WEIGHTS_H5)), date },
   ];
   const seen = new Set<string>();

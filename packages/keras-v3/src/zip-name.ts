@@ -1,8 +1,7 @@
+import { utf8Decode, utf8Encode } from "@kerastore/core";
 // Code page 437, bytes 0x80..0xFF: what zip tools assume when a name's UTF-8 flag is clear.
 const CP437_HIGH =
   "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Decodes a member name as zip defines it: UTF-8 when flag bit 11 is set, else code page 437
@@ -11,7 +10,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 export function decodeZipName(bytes: Uint8Array, isUtf8: boolean): string | undefined {
   if (isUtf8) {
     try {
-      return utf8.decode(bytes);
+      return utf8Decode(bytes, { fatal: true });
     } catch {
       return undefined;
     }
@@ -23,6 +22,6 @@ export function decodeZipName(bytes: Uint8Array, isUtf8: boolean): string | unde
 
 /** Encodes a member name; returns the bytes and whether the UTF-8 flag must be set. */
 export function encodeZipName(name: string): { bytes: Uint8Array; utf8: boolean } {
-  const bytes = new TextEncoder().encode(name);
+  const bytes = utf8Encode(name);
   return { bytes, utf8: bytes.some((b) => b >= 0x80) };
 }

@@ -10,21 +10,19 @@ import { expectClose } from "./test-support.test-util.js";
 // today. `predicts`: loads as it is (no config edits) and matches the recorded .output0.npy to
 // 1e-4 relative. `weights-on`: a weights-only file, loaded into the architecture of the named
 // twin. `loads`: loads, with nothing recorded to compare. `fails`: gives a typed error whose message matches (an unsupported layer is named).
-type Status =
-  | { readonly kind: "predicts"; readonly architecture?: string }
-  | { readonly kind: "loads"; readonly why: string }
-  | { readonly kind: "fails"; readonly message: RegExp; readonly why: string; readonly architecture?: string };
+type Fails = { readonly kind: "fails"; readonly message: RegExp; readonly why: string; readonly architecture?: string };
+type Status = { readonly kind: "predicts"; readonly architecture?: string } | { readonly kind: "loads"; readonly why: string } | Fails;
 
 const predicts: Status = { kind: "predicts" };
 const weightsOn = (architecture: string): Status => ({ kind: "predicts", architecture });
-const unsupported = (layer: string): Status => ({
+const unsupported = (layer: string): Fails => ({
   kind: "fails",
   message: new RegExp(`layer class "${layer}"`),
   why: `the engine has no ${layer} layer yet`,
 });
 
 // Keras 2.0 / 2.1 wrote a Sequential's config as a bare list of layers.
-const listShaped: Status = {
+const listShaped: Fails = {
   kind: "fails",
   message: /"config" of Sequential is not an object/,
   why: "the engine does not read Keras 2.0's list-shaped Sequential config yet",

@@ -1,0 +1,55 @@
+// The guide's "保存和加载整个模型" section: get_model(), save the whole model, load it back, and
+// check that the reconstructed model predicts the same. The guide's own H5 snippet
+// (`model.save("my_h5_model.h5")`) and today's default, the Keras 3 `.keras` archive.
+import { ok } from "node:assert/strict";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type HostTensor, hostTensor, toFloat32 } from "@kerastore/core";
+import { keras } from "kerastore";
+
+function getModel() {
+  // Create a simple model.
+  const inputs = keras.Input({ shape: [32] });
+  const outputs = new keras.layers.Dense({ units: 1 }).apply(inputs);
+  return new keras.Model({ inputs, outputs });
+}
+
+function random(shape: number[], seed: number): HostTensor {
+  let s = seed;
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
+  });
+  return hostTensor("float32", shape, data);
+}
+
+function assertAllClose(a: HostTensor, b: HostTensor, rtol = 1e-6): void {
+  const x = toFloat32(a);
+  const y = toFloat32(b);
+  ok(x.length === y.length, "same size");
+  for (let i = 0; i < x.length; i++) ok(Math.abs(x[i]! - y[i]!) <= rtol * Math.max(1, Math.abs(y[i]!)), `element ${i}: ${x[i]} vs ${y[i]}`);
+}
+
+export async function main(): Promise<void> {
+  await keras.ready();
+  const dir = await mkdtemp(join(tmpdir(), "kerastore-example-"));
+  try {
+    const model = getModel();
+    const testInput = random([128, 32], 1);
+
+    // Calling `save('my_h5_model.h5')` creates a single HDF5 file.
+    await model.save(join(dir, "my_h5_model.h5"));
+    const fromH5 = await keras.models.loadModel(join(dir, "my_h5_model.h5"));
+    assertAllClose(model.predict(testInput) as HostTensor, fromH5.predict(testInput) as HostTensor);
+
+    // Keras 3's default: the .keras archive.
+    await model.save(join(dir, "my_model.keras"));
+    const fromKeras = await keras.models.loadModel(join(dir, "my_model.keras"));
+    assertAllClose(model.predict(testInput) as HostTensor, fromKeras.predict(testInput) as HostTensor);
+
+    ok((await readdir(dir)).sort().join(",") === "my_h5_model.h5,my_model.keras", "only the two files were written");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
