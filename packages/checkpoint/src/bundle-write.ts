@@ -13,8 +13,8 @@ import { utf8Encode } from "./text.js";
 /**
  * Writes a single-shard tensor bundle: `prefix.data-00000-of-00001`, then `prefix.index`.
  *
- * Tensor bytes are written in the order given (TensorFlow's saver writes them in key order;
- * pass them sorted to get its exact files). Each file is written atomically through the store,
+ * Tensor bytes are written in the order given (TensorFlow's object-based saver writes them in
+ * object graph node order, the graph itself last). Each file is written atomically through the store,
  * and the index goes last, so a bundle whose `.index` exists is complete.
  */
 export async function writeBundle(

@@ -1,8 +1,8 @@
-import { bytesOf, type HostTensor, type SavedNode, childOf } from "@kerastore/core";
+import { type HostTensor, MemoryStore, type SavedNode, bytesOf, childOf } from "@kerastore/core";
 import { NodeStore } from "@kerastore/core/node";
 import { fixturePath, readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
-import { OBJECT_GRAPH_KEY, latestCheckpoint, loadCheckpoint, readCheckpoint, readObjectGraph } from "./index.js";
+import { OBJECT_GRAPH_KEY, latestCheckpoint, loadCheckpoint, readCheckpoint, readObjectGraph, writeCheckpoint } from "./index.js";
 
 interface Expected {
   prefix: string;
@@ -94,3 +94,18 @@ describe("saved tree of real checkpoints", () => {
     );
   });
 });
+
+describe.each(["dtypes", "module_tree", "custom_layer", "keras_optimizer", "transfer", "slots"])(
+  "rewriting TensorFlow's %s checkpoint",
+  (name) => {
+    it("gives TensorFlow's .index and .data bytes back", async () => {
+      const expected = readFixtureJson<Expected>("checkpoints", name, "expected.json");
+      const store = new NodeStore(fixturePath("checkpoints", name));
+      const root = await readCheckpoint(store, expected.prefix);
+      const out = new MemoryStore();
+      await writeCheckpoint(out, "x", root);
+      expect(hex(await out.read("x.index"))).toBe(hex(await store.read(`${expected.prefix}.index`)));
+      expect(hex(await out.read("x.data-00000-of-00001"))).toBe(hex(await store.read(`${expected.prefix}.data-00000-of-00001`)));
+    });
+  },
+);

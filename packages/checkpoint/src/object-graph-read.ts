@@ -81,17 +81,22 @@ export function graphToTree(graph: TrackableObjectGraph, tensorOf: (key: string)
     nodes.set(id, node);
     const proto = graph.nodes[id]!;
     const order: string[] = [];
+    const variableNames: string[] = [];
     for (const attr of proto.attributes) {
       node.variables.push({ name: attr.name, path: attr.fullName, trainable: true, value: tensorOf(attr.checkpointKey) });
+      variableNames.push(attr.name);
     }
     if (proto.attributes.length > 0) node.extras = { attributes: proto.attributes.map((a) => a.name) };
     for (const edge of proto.children) {
       order.push(edge.localName);
       const child = graph.nodes[edge.nodeId]!;
-      if (isVariableNode(child)) node.variables.push(variableOf(edge.nodeId, edge.localName));
-      else node.children.push({ name: edge.localName, node: nodeOf(edge.nodeId, depth + 1) });
+      if (isVariableNode(child)) {
+        node.variables.push(variableOf(edge.nodeId, edge.localName));
+        variableNames.push(edge.localName);
+      } else node.children.push({ name: edge.localName, node: nodeOf(edge.nodeId, depth + 1) });
     }
     node.extras = { ...node.extras, edgeOrder: order };
+    if (node.variables.some((v, i) => v.name !== variableNames[i])) node.extras["variableNames"] = variableNames;
     return node;
   };
   const root = nodeOf(0, 0);

@@ -9,12 +9,13 @@ import {
   TrackableObjectGraph_TrackableObject_SerializedTensorSchema as SerializedTensorSchema,
   TrackableObjectGraph_TrackableObject_SlotVariableReferenceSchema as SlotReferenceSchema,
 } from "./gen/trackable_object_graph_pb.js";
+import { variableEdgeNames } from "./edge-names.js";
 import { VARIABLE_VALUE, attributeKey, objectPath, slotPath } from "./keys.js";
 
 /** An object graph ready to write: its serialized proto and every tensor by checkpoint key. */
 export interface GraphForWrite {
   graph: Uint8Array;
-  /** Tensors by key, in key order. */
+  /** Tensors by key, in graph node order (the order TensorFlow writes their bytes). */
   tensors: [string, HostTensor][];
 }
 
@@ -27,8 +28,9 @@ function isNode(t: Target): t is SavedNode {
 /** The edges of a node in the order the graph lists them. */
 function edgesOf(node: SavedNode): [string, Target][] {
   const attributes = new Set(attributeNames(node));
+  const names = variableEdgeNames(node);
   const edges: [string, Target][] = [
-    ...node.variables.filter((v) => !attributes.has(v.name)).map((v): [string, Target] => [v.name, v]),
+    ...node.variables.flatMap((v, i): [string, Target][] => (attributes.has(names[i]!) ? [] : [[names[i]!, v]])),
     ...node.children.map((e): [string, Target] => [e.name, e.node]),
   ];
   const order = node.extras?.["edgeOrder"];
@@ -123,8 +125,8 @@ export function treeToGraph(root: SavedNode): GraphForWrite {
   }
   markValues(protos);
   const graph = toBinary(TrackableObjectGraphSchema, create(TrackableObjectGraphSchema, { nodes: protos }));
-  const sorted = [...tensors.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return { graph, tensors: sorted };
+  // TensorFlow writes the values in node order (breadth first, slots last), not key order.
+  return { graph, tensors: [...tensors.entries()] };
 }
 
 /** Sets `has_checkpoint_values` on every node that holds values or reaches one. */

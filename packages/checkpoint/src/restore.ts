@@ -3,6 +3,7 @@ import { type ReadTensorOptions, openBundle, readBundleTensor } from "./bundle-r
 import { CheckpointError } from "./errors.js";
 import type { TrackableObjectGraph } from "./gen/trackable_object_graph_pb.js";
 import { readObjectGraph } from "./checkpoint-io.js";
+import { variableEdgeNames } from "./edge-names.js";
 import { isVariableNode } from "./object-graph-read.js";
 
 /**
@@ -60,7 +61,8 @@ export async function restoreCheckpoint(
     for (const ref of graph.nodes[id]!.children) {
       const child = graph.nodes[ref.nodeId]!;
       const childPath = path === "" ? ref.localName : `${path}/${ref.localName}`;
-      const variable = node.variables.find((v) => v.name === ref.localName);
+      const names = variableEdgeNames(node);
+      const variable = node.variables.find((_, i) => names[i] === ref.localName);
       if (variable !== undefined && isVariableNode(child)) {
         if (!matched.has(ref.nodeId)) await assign(ref.nodeId, variable, childPath);
         continue;
