@@ -1,5 +1,6 @@
 import { type HostTensor, type NumericDType, cannot, hostTensor, sizeOf, viewAs } from "@kerastore/core";
 import { H5Error, placeOf } from "./errors.js";
+import { FALLBACK, openNativeH5 } from "./native/native-read-file.js";
 import { H5T, type RawMetadata, type Runtime, getRuntime, scratchName, takeDiagnostics } from "./hdf5-runtime.js";
 
 /** An attribute's value: text (any HDF5 string encoding) or numbers. */
@@ -32,11 +33,36 @@ const MAX_ATTR_BYTES = 64 * 1024 * 1024;
 const MAX_STRING_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Which HDF5 reader opens a file: `auto` (default) tries the pure TypeScript reader and hands
+ * the file to h5wasm when it meets something it does not read (chunked or compressed data,
+ * dense link or attribute storage, unusual types); `native` and `h5wasm` force one.
+ */
+export type H5ReadBackend = "auto" | "native" | "h5wasm";
+
+/**
  * Opens `bytes` as an HDF5 file, runs `fn` on it and closes it.
  *
- * The bytes are handed to the in-memory file system without a copy; HDF5 only reads them.
+ * The native reader returns datasets as views of `bytes`; h5wasm copies them out.
  */
-export async function withH5File<T>(bytes: Uint8Array, name: string, fn: (file: H5ReadFile) => T): Promise<T> {
+export async function withH5File<T>(
+  bytes: Uint8Array,
+  name: string,
+  fn: (file: H5ReadFile) => T,
+  backend: H5ReadBackend = "auto",
+): Promise<T> {
+  checkSignature(bytes, name);
+  if (backend !== "h5wasm") {
+    try {
+      return fn(openNativeH5(bytes, name));
+    } catch (error) {
+      if (!(backend === "auto" && error instanceof Error && FALLBACK.has(error))) throw error;
+    }
+  }
+  return withWasmH5File(bytes, name, fn);
+}
+
+/** Opens `bytes` with h5wasm. The bytes are handed to its in-memory file system without a copy. */
+async function withWasmH5File<T>(bytes: Uint8Array, name: string, fn: (file: H5ReadFile) => T): Promise<T> {
   const rt = await getRuntime();
   const m = rt.module;
   checkSignature(bytes, name);

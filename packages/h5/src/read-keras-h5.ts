@@ -1,6 +1,6 @@
 import { type SavedModelData, cannot } from "@kerastore/core";
 import { H5Error } from "./errors.js";
-import { withH5File } from "./h5-read-file.js";
+import { type H5ReadBackend, withH5File } from "./h5-read-file.js";
 import type { LegacyH5Contents } from "./legacy-contents.js";
 import { legacyToSavedModel } from "./legacy-tree.js";
 import { type Keras3VarsEntry, isKeras3Layout, keras3EntriesToTree, readKeras3Entries } from "./read-keras3-weights.js";
@@ -10,6 +10,12 @@ import { isLegacyLayout, readLegacyContents } from "./read-legacy-h5.js";
 export interface ReadH5Options {
   /** The file's name or path, used in error messages. Default `"<bytes>"`. */
   readonly name?: string;
+  /**
+   * The HDF5 reader: `auto` (default: native, h5wasm for what it does not read), `native`, or
+   * `h5wasm`. Native reads return weights as views of `bytes` (no copy): keep `bytes` unchanged
+   * while you use them.
+   */
+  readonly backend?: H5ReadBackend;
 }
 
 /** What `readKerasH5` found. */
@@ -28,15 +34,18 @@ export type KerasH5 =
       readonly data: SavedModelData;
     };
 
-const DEFAULTS = { name: "<bytes>" } as const;
+const DEFAULTS = Object.freeze({ name: "<bytes>", backend: "auto" } as const);
 
 /**
  * Reads any Keras HDF5 file: Keras 2 / Keras 3 legacy `.h5` (full model or weights only) or a
  * Keras 3 `.weights.h5`, telling which by its layout (not its name).
  */
 export async function readKerasH5(bytes: Uint8Array, options: ReadH5Options = {}): Promise<KerasH5> {
-  const { name } = { ...DEFAULTS, ...options };
-  return withH5File(bytes, name, (file): KerasH5 => {
+  const { name, backend } = { ...DEFAULTS, ...options };
+  return withH5File(
+    bytes,
+    name,
+    (file): KerasH5 => {
     if (isLegacyLayout(file)) {
       const legacy = readLegacyContents(file);
       return { kind: legacy.kind, legacy, data: legacyToSavedModel(legacy) };
@@ -50,7 +59,9 @@ export async function readKerasH5(bytes: Uint8Array, options: ReadH5Options = {}
       cannot("read", name, "an HDF5 file, but not one Keras wrote (no layer_names, model_weights, model_config or vars)"),
       { path: name },
     );
-  });
+    },
+    backend,
+  );
 }
 
 /** Reads a legacy `.h5` (full model or weights only) as stored. */

@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fixturePath } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
-import { readKerasH5 } from "../src/index.js";
+import { fixturePath, readFixture } from "@kerastore/fixtures";
+import { type H5ReadBackend, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "../src/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SEEDS = ["seq.h5", "fun.h5", "seq.weights.h5", "fun.weights.h5", "strings.h5"].map((f) => fixturePath("h5", f));
@@ -19,9 +21,10 @@ interface Line {
 }
 
 /** Runs the mutation runner in its own process, killing it when one file stalls. */
-function runMutations(): Promise<{ lines: Line[]; stalled: boolean; exit: number | null }> {
+function runMutations(backend: H5ReadBackend, seeds: string[]): Promise<{ lines: Line[]; stalled: boolean; exit: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--conditions", "source", join(here, "mutate-runner.ts"), ...SEEDS], {
+    const args = ["--import", "tsx", "--conditions", "source", join(here, "mutate-runner.ts"), `--backend=${backend}`, ...seeds];
+    const child = spawn(process.execPath, args, {
       cwd: join(here, ".."),
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -51,9 +54,24 @@ function runMutations(): Promise<{ lines: Line[]; stalled: boolean; exit: number
   });
 }
 
+/** Seeds in the native writer's layout (superblock v2, v2 object headers, checksums). */
+async function nativeSeeds(): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), "kerastore-h5-mutate-"));
+  const { readKerasH5: read } = await import("../src/index.js");
+  const { data } = await read(readFixture("h5", "seq.h5"));
+  const out = [join(dir, "native-seq.h5"), join(dir, "native-seq.weights.h5")];
+  writeFileSync(out[0]!, await writeLegacyH5(data));
+  writeFileSync(out[1]!, await writeKeras3WeightsH5(data));
+  return out;
+}
+
 describe("bad input", () => {
-  it("gives a typed error naming the file and place for each of 200+ mutated files, never a crash or hang", async () => {
-    const { lines, stalled, exit } = await runMutations();
+  it.each([
+    ["auto", "native reader, h5wasm for what it leaves"],
+    ["h5wasm", "h5wasm reader"],
+  ] as const)("%s (%s): a typed error naming the file and place for each of 200+ mutated files, never a crash or hang", async (backend) => {
+    const seeds = backend === "auto" ? [...SEEDS, ...(await nativeSeeds())] : SEEDS;
+    const { lines, stalled, exit } = await runMutations(backend, seeds);
     expect(stalled, `stalled after ${lines.at(-1)?.name}`).toBe(false);
     expect(exit).toBe(0);
     expect(lines.length).toBeGreaterThanOrEqual(200);

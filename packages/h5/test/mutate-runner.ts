@@ -1,11 +1,11 @@
 /**
  * Reads mutated Keras H5 files one by one and prints one JSON line per file, so the test
  * that spawns this process can kill it if a file hangs and still see how far it got.
- * Usage: node --import tsx --conditions source mutate-runner.ts <seed files...>
+ * Usage: node --import tsx --conditions source mutate-runner.ts [--backend=auto|native|h5wasm] <seed files...>
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { H5Error, readKerasH5 } from "../src/index.js";
+import { type H5ReadBackend, H5Error, readKerasH5 } from "../src/index.js";
 
 /** A small seeded PRNG (mulberry32), so every run mutates the same way. */
 function prng(seed: number): () => number {
@@ -46,7 +46,9 @@ function* mutations(bytes: Uint8Array, seed: number): Generator<[string, Uint8Ar
   }
 }
 
-const files = process.argv.slice(2);
+const args = process.argv.slice(2);
+const backend = (args.find((a) => a.startsWith("--backend="))?.slice(10) ?? "auto") as H5ReadBackend;
+const files = args.filter((a) => !a.startsWith("--"));
 let seed = 1;
 for (const path of files) {
   const bytes = new Uint8Array(readFileSync(path));
@@ -55,7 +57,7 @@ for (const path of files) {
     const t0 = Date.now();
     let line: Record<string, unknown>;
     try {
-      const result = await readKerasH5(mutated, { name });
+      const result = await readKerasH5(mutated, { name, backend });
       line = { name, outcome: "read", kind: result.kind };
     } catch (error) {
       line =

@@ -1,0 +1,204 @@
+import { type HostTensor, cannot, hostTensor, sizeOf, viewAs } from "@kerastore/core";
+import { H5Error, placeOf } from "../errors.js";
+import type { AttrValue, H5ReadFile, ObjectKind } from "../h5-read-file.js";
+import { type AttributeIn, GlobalHeapIn, attributeName, decodeAttribute } from "./attribute-in.js";
+import { BodyIn, BytesIn, Fault, UNDEF, Unsupported } from "./bytes-in.js";
+import { isGroup, readLinks } from "./group-in.js";
+import { typeSize } from "./h5-type.js";
+import { type MessageIn, readObjectHeader } from "./object-header-in.js";
+import { MSG } from "./object-header.js";
+import { readSuperblock } from "./superblock.js";
+import { decodeDataspace, decodeType } from "./type-in.js";
+
+/** Errors that mean "this reader does not handle the file; h5wasm may". */
+export const FALLBACK = new WeakSet<Error>();
+
+const MAX_ATTR_BYTES = 64 * 1024 * 1024;
+const decoder = new TextDecoder("utf-8");
+
+/**
+ * Opens `bytes` with the pure TypeScript reader. Datasets come back as views of `bytes`
+ * (copied only when their offset is not a multiple of the element size).
+ */
+export function openNativeH5(bytes: Uint8Array, name: string): H5ReadFile {
+  const file = new BytesIn(bytes);
+  const root = guarded(name, undefined, "open", () => readSuperblock(file).root);
+  const headers = new Map<number, MessageIn[]>();
+  const links = new Map<number, Map<string, number>>();
+  const heap = new GlobalHeapIn(file);
+  const header = (address: number): MessageIn[] => {
+    let messages = headers.get(address);
+    if (messages === undefined) {
+      messages = readObjectHeader(file, address);
+      headers.set(address, messages);
+    }
+    return messages;
+  };
+  const linksOf = (address: number): Map<string, number> => {
+    let out = links.get(address);
+    if (out === undefined) {
+      out = readLinks(file, header(address));
+      links.set(address, out);
+    }
+    return out;
+  };
+  /** The object header address at `path`, or undefined when a part is missing. */
+  const resolve = (path: string): number | undefined => {
+    let at = root;
+    for (const part of path.split("/")) {
+      if (part === "" || part === ".") continue;
+      if (!isGroup(header(at))) return undefined;
+      const next = linksOf(at).get(part);
+      if (next === undefined) return undefined;
+      at = next;
+    }
+    return at;
+  };
+  const mustResolve = (path: string): number => {
+    const at = resolve(path);
+    if (at === undefined) throw new Fault("no such object");
+    return at;
+  };
+  const attributes = (path: string): MessageIn[] => {
+    const messages = header(mustResolve(path));
+    const info = messages.find((m) => m.type === MSG.attributeInfo);
+    if (info !== undefined) {
+      const body = new BodyIn(info.body, "attribute info message");
+      body.u8();
+      if (body.u8() & 1) body.skip(2);
+      if (body.u64() !== UNDEF) throw new Unsupported("dense attribute storage (fractal heap)");
+    }
+    return messages.filter((m) => m.type === MSG.attribute);
+  };
+  return {
+    name,
+    byteLength: bytes.byteLength,
+    kind: (path) =>
+      guarded(name, path, "inspect", (): ObjectKind => {
+        const at = resolve(path);
+        if (at === undefined) return "missing";
+        const messages = header(at);
+        if (isGroup(messages)) return "group";
+        return messages.some((m) => m.type === MSG.layout) ? "dataset" : "other";
+      }),
+    keys: (path) =>
+      guarded(name, path, "list", () => {
+        const at = mustResolve(path);
+        if (!isGroup(header(at))) throw new Fault("not a group");
+        return [...linksOf(at).keys()].sort(byUtf8);
+      }),
+    attrNames: (path) => guarded(name, path, "list attributes of", () => attributes(path).map((m) => attributeName(m.body))),
+    attr: (path, attrName) => {
+      const where = `${path === "/" ? "" : path}@${attrName}`;
+      return guarded(name, where, "read", () => {
+        const message = attributes(path).find((m) => attributeName(m.body) === attrName);
+        if (message === undefined) throw new Fault("no such attribute");
+        return attrValue(decodeAttribute(message.body), heap);
+      });
+    },
+    dataset: (path) => guarded(name, path, "read", () => readDataset(file, header(mustResolve(path)))),
+  };
+}
+
+/** Runs `fn`, turning Faults into `invalid-file` errors and Unsupported into fallback errors. */
+function guarded<T>(file: string, object: string | undefined, verb: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    if (cause instanceof H5Error) throw cause;
+    const place = placeOf(file, object);
+    if (cause instanceof Fault) throw new H5Error("invalid-file", cannot(verb, place, cause.message), { path: place, cause });
+    const why = cause instanceof Unsupported ? cause.message : `the native reader failed (${String(cause)})`;
+    const error = new H5Error("unsupported", cannot(verb, place, `${why} is not read natively`), { path: place, cause });
+    FALLBACK.add(error);
+    throw error;
+  }
+}
+
+const encoder = new TextEncoder();
+function byUtf8(a: string, b: string): number {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
+function countOf(shape: number[] | null): number {
+  if (shape === null) return 0;
+  const count = sizeOf(shape);
+  if (!Number.isSafeInteger(count)) throw new Fault(`shape [${shape.join(", ")}] is too large`);
+  return count;
+}
+
+function attrValue(attr: AttributeIn, heap: GlobalHeapIn): AttrValue {
+  const { type, shape } = attr;
+  const scalar = shape !== null && shape.length === 0;
+  const count = countOf(shape);
+  const nbytes = count * typeSize(type);
+  if (nbytes > MAX_ATTR_BYTES) throw new Fault(`it declares ${nbytes} bytes`);
+  if (nbytes > attr.data.length) throw new Fault(`it declares ${nbytes} bytes but holds ${attr.data.length}`);
+  const values: string[] = [];
+  if (type.kind === "vlen-string") {
+    for (let i = 0; i < count; i++) values.push(heap.string(attr.data.subarray(i * 16, i * 16 + 16)));
+    return { kind: "strings", scalar, values };
+  }
+  if (type.kind === "fixed-string") {
+    for (let i = 0; i < count; i++) {
+      const cell = attr.data.subarray(i * type.size, (i + 1) * type.size);
+      let end = cell.indexOf(0);
+      if (end < 0) end = cell.length;
+      if (type.pad === "spacepad") while (end > 0 && cell[end - 1] === 0x20) end--;
+      values.push(decoder.decode(cell.subarray(0, end)));
+    }
+    return { kind: "strings", scalar, values };
+  }
+  if (type.dtype === "bool" || type.dtype === "bfloat16") throw new Unsupported(`a ${type.dtype} attribute`);
+  const data = viewAs(type.dtype, attr.data.slice(0, nbytes));
+  return { kind: "numbers", scalar, values: Array.from(data as ArrayLike<number | bigint>, Number) };
+}
+
+function readDataset(file: BytesIn, messages: readonly MessageIn[]): HostTensor {
+  const find = (type: number, what: string): MessageIn => {
+    const m = messages.find((x) => x.type === type);
+    if (m === undefined) throw new Fault(`the dataset has no ${what} message`);
+    return m;
+  };
+  const typeMessage = find(MSG.datatype, "datatype");
+  if (typeMessage.flags & 0x02) throw new Unsupported("a committed (shared) datatype");
+  const type = decodeType(typeMessage.body);
+  if (type.kind !== "number") throw new Unsupported("a string dataset");
+  const shape = decodeDataspace(find(MSG.dataspace, "dataspace").body);
+  const filters = messages.find((m) => m.type === MSG.filters);
+  if (filters !== undefined && filters.body.length > 1 && filters.body[1] !== 0) throw new Unsupported("filtered data");
+  const count = countOf(shape);
+  const dims = shape ?? [];
+  const nbytes = count * typeSize(type);
+  if (!Number.isSafeInteger(nbytes) || nbytes > file.length) {
+    throw new Fault(`shape [${dims.join(", ")}] of ${type.dtype} needs ${nbytes} bytes but the file has ${file.length}`);
+  }
+  const layout = new BodyIn(find(MSG.layout, "layout").body, "layout message");
+  const version = layout.u8();
+  if (version !== 3 && version !== 4) throw new Unsupported(`layout message version ${version}`);
+  const cls = layout.u8();
+  let data: Uint8Array;
+  if (cls === 0) {
+    const size = layout.u16();
+    if (size < nbytes) throw new Fault(`compact data holds ${size} bytes, the shape needs ${nbytes}`);
+    data = layout.bytes(size).slice(0, nbytes);
+  } else if (cls === 1) {
+    const address = layout.u64();
+    const size = layout.u64();
+    if (address === UNDEF) {
+      if (messages.some((m) => m.type === MSG.fill && m.body[0] === 3 && (m.body[1]! & 0x20) !== 0)) {
+        throw new Unsupported("unwritten data with a fill value");
+      }
+      data = new Uint8Array(nbytes);
+    } else {
+      if (size < nbytes) throw new Fault(`contiguous data holds ${size} bytes, the shape needs ${nbytes}`);
+      data = file.slice(address + file.base, nbytes, "the dataset's data");
+    }
+  } else {
+    throw new Unsupported(cls === 2 ? "chunked data" : `layout class ${cls}`);
+  }
+  return hostTensor(type.dtype, dims, viewAs(type.dtype, data));
+}
