@@ -46,6 +46,8 @@ export interface ReadTensorOptions {
 
 /** A bundle declaring more shards than this is refused as corrupt. */
 const MAX_SHARDS = 1 << 20;
+/** An `.index` larger than this is refused before it is read (real ones hold ~100 bytes a tensor). */
+const MAX_INDEX_BYTES = 1 << 30;
 /** A tensor with more dimensions than this is refused (TensorFlow's limit is 254). */
 const MAX_RANK = 254;
 
@@ -56,6 +58,12 @@ export async function openBundle(store: Store, prefix: string): Promise<TensorBu
   const name = indexFileName(prefix);
   if (!(await store.exists(name))) {
     throw new CheckpointError("not-found", cannot("open checkpoint", prefix, `${name} does not exist`), { path: name });
+  }
+  const indexSize = await store.size(name);
+  if (indexSize > MAX_INDEX_BYTES) {
+    throw new CheckpointError("corrupt", cannot("read", name, `it has ${indexSize} bytes; an index this large is not a checkpoint's`), {
+      path: name,
+    });
   }
   const table = readTable(await store.read(name), name);
     const first = table[0];
