@@ -24,6 +24,7 @@ import {
   optimizerFromSavedNode,
   optimizerToSavedNode,
   predict,
+  registerGradients,
   serializeOptimizer,
   testOnBatch,
   trainOnBatch,
@@ -32,6 +33,7 @@ import { buildFixtureModel, readFixtureModel, toTensor } from "./testing/fixture
 
 beforeAll(async () => {
   await initBackend();
+  await registerGradients();
 });
 
 const mlp = readFixtureModel("mlp");

@@ -3,6 +3,7 @@ import { cannot } from "@kerastore/core";
 import { EngineError } from "../errors.js";
 import { type Callback, CallbackList, type CallbackContext, History, type Logs } from "./callbacks/callback.js";
 import { ProgbarLogger, type ProgressSink, stdoutSink } from "./callbacks/progbar.js";
+import { registerGradients } from "../ops/gradients.js";
 import type { Compiled } from "./compile.js";
 import { type TensorOrList, asList, batchRanges, classWeightsToSampleWeights, gatherRows, permutation, sampleCount, sliceRows, splitIndex } from "./data.js";
 import { testStep, trainStep } from "./step.js";
@@ -40,6 +41,7 @@ export interface FitOptions {
 
 /** Trains the target (Keras's `model.fit`); returns the History. */
 export async function fit(target: TrainTarget, compiled: Compiled, x: TensorOrList, y: TensorOrList, options: FitOptions = {}): Promise<History> {
+  await registerGradients();
   let xs = asList(x, "x");
   let ys = asList(y, "y");
   if (sampleCount(ys) !== sampleCount(xs)) {

@@ -1,6 +1,7 @@
 // The training barrel: optimizers, schedules, losses, metrics, callbacks, compile and the
 // fit/evaluate/predict loop as free functions over a TrainTarget, plus the fast ops.
 export { type DenseActivation, type DenseOptions, dense, isDenseActivation } from "../ops/dense.js";
+export { assertGradients, hasGradients, registerGradients } from "../ops/gradients.js";
 export { matMul, plainProduct } from "../ops/matmul.js";
 export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./callbacks/callback.js";
 export { EarlyStopping, type EarlyStoppingArgs } from "./callbacks/early-stopping.js";
@@ -65,4 +66,5 @@ export {
   serializeSchedule,
 } from "./optimizers/schedules.js";
 export { SGD, type SGDArgs } from "./optimizers/sgd.js";
+export { type CallableModel, modelTarget } from "./model-target.js";
 export type { TrainTarget, TrainableVariable } from "./trainable.js";

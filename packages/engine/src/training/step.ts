@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { gradientsRegistered } from "../ops/gradients.js";
+import { assertGradients } from "../ops/gradients.js";
 import type { Compiled } from "./compile.js";
 import type { TrainTarget } from "./trainable.js";
 
@@ -8,7 +8,7 @@ import type { TrainTarget } from "./trainable.js";
  * trainable variables, optimizer update, loss tracker and metrics. Returns the batch loss.
  */
 export function trainStep(target: TrainTarget, compiled: Compiled, xs: readonly tf.Tensor[], ys: readonly tf.Tensor[], sampleWeight: tf.Tensor | null): number {
-  if (!gradientsRegistered) throw new Error("tfjs gradients are not registered");
+  assertGradients();
   const variables = target.trainableVariables;
   const tfVars = variables.map((v) => v.value);
   let outs: tf.Tensor[] = [];
