@@ -35,6 +35,13 @@ export interface CellArgs extends LayerArgs {
   readonly resetAfter?: boolean | undefined;
 }
 
+/** The `n` equal column blocks of a 2-D tensor (slices: faster than tf.split on WASM). */
+function blocks(z: tf.Tensor, n: number): tf.Tensor2D[] {
+  const [rows, cols] = z.shape as [number, number];
+  const w = cols / n;
+  return Array.from({ length: n }, (_, i) => tf.slice(z, [0, i * w], [rows, w]) as tf.Tensor2D);
+}
+
 /** The config fields of a cell, in Keras's order; `lstm` adds recurrent_activation and unit_forget_bias, `gru` reset_after. */
 export function cellFields(kind: "simple" | "lstm" | "gru"): ConfigField[] {
   return [
@@ -186,7 +193,7 @@ export class LSTMCell extends RNNCell {
 
   step(xp: tf.Tensor2D, states: tf.Tensor2D[]): [tf.Tensor2D, tf.Tensor2D[]] {
     const z = tf.add(xp, tf.matMul(states[0]!, this.recurrentKernel!.value as tf.Tensor2D));
-    const [zi, zf, zc, zo] = tf.split(z, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const [zi, zf, zc, zo] = blocks(z, 4) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     const ra = this.recurrentActivation.fn;
     const c = tf.add(tf.mul(ra(zf), states[1]!), tf.mul(ra(zi), this.activation.fn(zc))) as tf.Tensor2D;
     const h = tf.mul(ra(zo), this.activation.fn(c)) as tf.Tensor2D;
@@ -232,18 +239,18 @@ export class GRUCell extends RNNCell {
   step(xp: tf.Tensor2D, states: tf.Tensor2D[], consts: tf.Tensor[]): [tf.Tensor2D, tf.Tensor2D[]] {
     const h0 = states[0]!;
     const ra = this.recurrentActivation.fn;
-    const [xz, xr, xh] = tf.split(xp, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const [xz, xr, xh] = blocks(xp, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
     let hh: tf.Tensor;
     let z: tf.Tensor;
     if (this.resetAfter) {
       let inner: tf.Tensor = tf.matMul(h0, this.recurrentKernel!.value as tf.Tensor2D);
       if (consts[0] !== undefined) inner = tf.add(inner, consts[0]);
-      const [rz, rr, rh] = tf.split(inner, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const [rz, rr, rh] = blocks(inner, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
       z = ra(tf.add(xz, rz));
       const r = ra(tf.add(xr, rr));
       hh = this.activation.fn(tf.add(xh, tf.mul(r, rh)));
     } else {
-      const [rz, rr] = tf.split(tf.matMul(h0, consts[0] as tf.Tensor2D), 2, 1) as [tf.Tensor, tf.Tensor];
+      const [rz, rr] = blocks(tf.matMul(h0, consts[0] as tf.Tensor2D), 2) as [tf.Tensor, tf.Tensor];
       z = ra(tf.add(xz, rz));
       const r = ra(tf.add(xr, rr));
       hh = this.activation.fn(tf.add(xh, tf.matMul(tf.mul(r, h0) as tf.Tensor2D, consts[1] as tf.Tensor2D)));

@@ -83,17 +83,18 @@ export class RNN extends Layer {
     this.kept = undefined;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], _options: CallOptions): tf.Tensor | tf.Tensor[] {
+  override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions): tf.Tensor | tf.Tensor[] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const cell = this.cell;
     const result = tf.tidy(() => {
       let x = tf.cast(list[0]!, "float32");
-      if (this.timeMajor) x = tf.transpose(x, [1, 0, 2]);
       if (x.rank !== 3) {
         throw new EngineError("invalid-shape", cannot("call", `${this.className} layer "${this.name}"`, `expected input of rank 3, got shape [${x.shape.join(", ")}]`));
       }
-      const [batch, steps, features] = x.shape as [number, number, number];
-      if (this.goBackwards) x = tf.reverse(x, 1);
+      // Time-major from here: each step's rows of the projection are contiguous.
+      if (!this.timeMajor) x = tf.transpose(x, [1, 0, 2]);
+      const [steps, batch, features] = x.shape as [number, number, number];
+      if (this.goBackwards) x = tf.reverse(x, 0);
       const given = list.slice(1);
       let states: tf.Tensor2D[];
       if (given.length > 0) {
@@ -106,19 +107,35 @@ export class RNN extends Layer {
       } else {
         states = Array.from({ length: cell.stateCount }, () => tf.zeros([batch, cell.units]) as tf.Tensor2D);
       }
-      const projected = cell.project(tf.reshape(x, [batch * steps, features]) as tf.Tensor2D);
-      const perStep = tf.unstack(tf.reshape(projected, [batch, steps, -1]), 1) as tf.Tensor2D[];
+      const projected = cell.project(tf.reshape(x, [steps * batch, features]) as tf.Tensor2D);
+      const width = projected.shape[1];
+      // Inference reads the projection once and makes each step's rows from host memory: on
+      // WASM, slicing rows of a large tensor costs as much as copying all of it (10-18 ms a
+      // step at [3200, 512] against 0.5 ms). Training keeps the differentiable slices.
+      const host = options.training === true ? undefined : (projected.dataSync() as Float32Array);
+      const stepInput = (t: number): tf.Tensor2D =>
+        host === undefined
+          ? (tf.slice(projected, [t * batch, 0], [batch, -1]) as tf.Tensor2D)
+          : tf.tensor2d(host.subarray(t * batch * width, (t + 1) * batch * width), [batch, width]);
       const consts = cell.prepare();
       const outputs: tf.Tensor2D[] = [];
       let last: tf.Tensor2D = tf.zeros([batch, cell.units]);
-      for (const xp of perStep) {
-        const [out, next] = cell.step(xp, states, consts);
+      for (let t = 0; t < steps; t++) {
+        // Each step's temporaries go at once; its output and states live to the end.
+        const prev = states;
+        const [out, ...next] = tf.tidy(() => {
+          const [o, s] = cell.step(stepInput(t), prev, consts);
+          return [o, ...s];
+        }) as tf.Tensor2D[];
         states = next;
-        last = out;
-        if (this.returnSequences) outputs.push(out);
+        last = out!;
+        if (this.returnSequences) outputs.push(out!);
       }
-      const main = this.returnSequences ? (steps === 0 ? tf.zeros([batch, 0, cell.units]) : tf.stack(outputs, 1)) : last;
-      const out = this.timeMajor && this.returnSequences ? tf.transpose(main, [1, 0, 2]) : main;
+      let out: tf.Tensor = last;
+      if (this.returnSequences) {
+        const stacked = steps === 0 ? tf.zeros([0, batch, cell.units]) : tf.stack(outputs, 0);
+        out = this.timeMajor ? stacked : tf.transpose(stacked, [1, 0, 2]);
+      }
       return [out, ...states];
     });
     const [out, ...states] = result;
