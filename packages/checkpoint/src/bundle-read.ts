@@ -1,5 +1,5 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { type DType, type HostTensor, type Store, bytesOf, cannot, sizeOf } from "@kerastore/core";
+import { type DType, type HostTensor, type Store, bytesOf, cannot, sizeOf, utf8Decode } from "@kerastore/core";
 import { crc32c, unmaskCrc } from "./crc32c.js";
 import { CheckpointError } from "./errors.js";
 import { dataFileName, indexFileName } from "./file-names.js";
@@ -7,7 +7,6 @@ import { dtypeOfTf, tfDataTypeName } from "./dtypes.js";
 import { type BundleEntryProto, BundleEntryProtoSchema, BundleHeaderProtoSchema } from "./gen/tensor_bundle_pb.js";
 import { readTable } from "./sstable-read.js";
 import { decodeTensor, encodeTensor, expectedSize } from "./tensor-bytes.js";
-import { utf8Decode } from "./text.js";
 
 /** Where one tensor lives in a bundle, as its `.index` entry says. */
 export interface BundleEntry {

@@ -1,5 +1,5 @@
 import { create, toBinary } from "@bufbuild/protobuf";
-import { type HostTensor, type Store, bytesOf, cannot, sizeOf } from "@kerastore/core";
+import { type HostTensor, type Store, bytesOf, cannot, sizeOf, utf8Encode } from "@kerastore/core";
 import { crc32c, maskCrc } from "./crc32c.js";
 import { tfDataType } from "./dtypes.js";
 import { CheckpointError } from "./errors.js";
@@ -8,7 +8,6 @@ import { BundleEntryProtoSchema, BundleHeaderProtoSchema, TensorShapeProtoSchema
 import { compareBytes } from "./sstable-read.js";
 import { buildTable } from "./sstable-write.js";
 import { encodeTensor } from "./tensor-bytes.js";
-import { utf8Encode } from "./text.js";
 
 /**
  * Writes a single-shard tensor bundle: `prefix.data-00000-of-00001`, then `prefix.index`.

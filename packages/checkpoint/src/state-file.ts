@@ -1,7 +1,6 @@
-import { type Store, basenameOf, cannot, joinPath } from "@kerastore/core";
+import { type Store, basenameOf, cannot, joinPath, utf8Decode, utf8Encode } from "@kerastore/core";
 import { CheckpointError } from "./errors.js";
 import { indexFileName } from "./file-names.js";
-import { utf8Decode, utf8Encode } from "./text.js";
 
 /** The `checkpoint` state file of a directory (text-format `CheckpointState`). */
 export interface CheckpointState {
