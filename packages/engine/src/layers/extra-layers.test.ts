@@ -200,3 +200,25 @@ describe("Theano-era kernels", () => {
     expect(() => flipConvKernel(hostTensor("float32", [2], Float32Array.from([1, 2])))).toThrow(/expected rank 3 or more/);
   });
 });
+
+describe("Keras 3's own layer configs (configs/objects/layers.json)", () => {
+  const objects = readFixtureJson<Record<string, JsonObject>>("configs", "objects", "layers.json");
+  const mine = extraLayerClasses();
+  const names = Object.keys(objects).filter((k) => mine.has(objects[k]!.class_name as string));
+
+  it("covers the classes registered here", () => {
+    expect(names.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(names)("%s: deserializes, builds from build_config and serializes back equal", (key) => {
+    clearSession();
+    const envelope = objects[key]!;
+    const layer = deserializeLayer(envelope, ctx);
+    const config = envelope.config as JsonObject;
+    expect(layer.getConfig()).toEqual(config);
+    if (envelope.build_config !== undefined) {
+      expect(layer.built).toBe(true);
+      expect(layer.getBuildConfig()).toEqual(envelope.build_config);
+    }
+  });
+});
