@@ -3,12 +3,13 @@ import type { LayerClass } from "./layer.js";
 import { LeakyReLU, ReLU, Softmax } from "./layers/activation-layers.js";
 import { ActivationLayer, Dropout, Flatten, Identity, Reshape, Rescaling } from "./layers/core.js";
 import { Dense } from "./layers/dense.js";
+import { extraLayerClasses } from "./layers/extra-builtins.js";
 import { InputLayer } from "./layers/input-layer.js";
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from "./layers/merge.js";
 import { Model } from "./model.js";
 import { Sequential } from "./sequential.js";
 
-/** Every built-in layer and model class, by its Keras class name. */
+/** Every built-in layer and model class, by its Keras class name (and older Keras aliases). */
 export function builtinLayerClasses(): Map<string, LayerClass> {
   const classes = [
     InputLayer, Dense, Dropout, ActivationLayer, Flatten, Reshape, Identity, Rescaling,
@@ -19,7 +20,7 @@ export function builtinLayerClasses(): Map<string, LayerClass> {
   // Names other Keras versions write for the same classes.
   map.set("Model", Model as unknown as LayerClass);
   map.set("Functional", Model as unknown as LayerClass);
-  return map;
+  return extraLayerClasses(map);
 }
 
 installBuiltinLayers(builtinLayerClasses());

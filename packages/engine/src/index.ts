@@ -45,3 +45,22 @@ export {
 export { cloneModel } from "./clone.js";
 export { modelFromJson } from "./model-json.js";
 export { tf } from "./tf.js";
+export { Conv1D, Conv2D, Conv2DTranspose, type ConvArgs, DepthwiseConv2D, SeparableConv2D } from "./layers/conv.js";
+export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
+export { BatchNormalization, type BatchNormalizationArgs, LayerNormalization, type LayerNormalizationArgs } from "./layers/normalization.js";
+export {
+  AveragePooling1D,
+  AveragePooling2D,
+  GlobalAveragePooling1D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling1D,
+  GlobalMaxPooling2D,
+  MaxPooling1D,
+  MaxPooling2D,
+} from "./layers/pooling.js";
+export { RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from "./layers/preprocessing.js";
+export { GRUCell, LSTMCell, SimpleRNNCell } from "./layers/recurrent-cells.js";
+export { GRU, LSTM, RNN, SimpleRNN } from "./layers/recurrent.js";
+export { Cropping1D, Cropping2D, Masking, Permute, RepeatVector, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from "./layers/reshaping.js";
+export { Bidirectional, TimeDistributed } from "./layers/wrappers.js";
+export { extraLayerClasses } from "./layers/extra-builtins.js";

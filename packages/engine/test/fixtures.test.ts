@@ -16,13 +16,22 @@ interface IndexEntry {
   weights: number;
 }
 
-// The fixtures whose layers this package supports (the rest need Conv2D, LSTM, ...).
-const SUPPORTED = ["get_model", "mlp_sequential", "sequential_build", "merge_functional", "nested", "shared_layer", "activations", "reshape_ops", "regularized", "3_layer_mlp"];
 const index = readFixtureJson<{ models: IndexEntry[] }>("models", "index.json").models;
+// Every model fixture: the core layers of this package and the built-in extra layers alike.
+const SUPPORTED = index.map((e) => e.name);
 
 function load(name: string): Model {
   clearSession();
   return deserializeLayer(readFixtureJson<JsonObject>("models", name, "config.json")) as Model;
+}
+
+/** The names of the Sequential models in a config envelope (the model itself and nested ones). */
+function sequentialNames(envelope: JsonObject, out = new Set<string>()): Set<string> {
+  const config = envelope.config as JsonObject | undefined;
+  if (envelope.class_name === "Sequential" && typeof config?.name === "string") out.add(config.name);
+  const layers = config?.layers;
+  if (Array.isArray(layers)) for (const l of layers) sequentialNames(l as JsonObject, out);
+  return out;
 }
 
 function expectClose(actual: HostTensor, expected: HostTensor, rtol = 1e-5, atol = 1e-6): void {
@@ -47,8 +56,11 @@ describe.each(SUPPORTED)("fixture model %s", (name) => {
     // The fixture records the paths of the model as first built. A model deserialized from its
     // config (ours, and Python's load_model / model_from_json alike) builds each layer from its
     // build_config outside the enclosing model's name scope, so the paths lose that prefix
-    // (`mlp_sequential/hidden/kernel` -> `hidden/kernel`); these fixtures nest one level deep.
-    expect(model.weights.map((w) => w.path)).toEqual(expected.map((w) => w.path.split("/").slice(-2).join("/")));
+    // (`mlp_sequential/hidden/kernel` -> `hidden/kernel`, `lstm/lstm/lstm_cell/kernel` ->
+    // `lstm/lstm_cell/kernel`); these fixtures nest Sequentials one level deep.
+    const sequentials = sequentialNames(readFixtureJson<JsonObject>("models", name, "config.json"));
+    const loaded = (path: string) => (sequentials.has(path.split("/")[0]!) ? path.split("/").slice(1).join("/") : path);
+    expect(model.weights.map((w) => w.path)).toEqual(expected.map((w) => loaded(w.path)));
     expect(model.weights.map((w) => w.shape)).toEqual(expected.map((w) => w.shape));
     expect(model.weights.map((w) => w.trainable)).toEqual(expected.map((w) => w.trainable));
   });
@@ -86,12 +98,11 @@ describe("summary", () => {
   it.each(SUPPORTED)("%s: summary() prints Keras's table line for line", (name) => {
     const model = load(name);
     const expected = new TextDecoder().decode(readFixture("models", name, "summary.txt"));
-    // get_model was compiled and trained: Keras counts Adam's variables (iteration, learning
-    // rate, two slots per weight), which a model without an optimizer passes in explicitly.
-    const optimizerVariables =
-      name === "get_model"
-        ? [{ shape: [], dtype: "int64" }, { shape: [], dtype: "float32" }, ...model.weights.flatMap((w) => [w, w])]
-        : undefined;
+    // Compiled and trained fixtures: Keras counts the optimizer's variables (iteration,
+    // learning rate, and for Adam two slots per trainable weight), passed in explicitly here.
+    const optimizer = (model.compileConfig.optimizer as JsonObject | undefined)?.class_name;
+    const slots = optimizer === "Adam" ? model.trainableWeights.flatMap((w) => [w, w]) : [];
+    const optimizerVariables = optimizer === undefined ? undefined : [{ shape: [], dtype: "int64" }, { shape: [], dtype: "float32" }, ...slots];
     expect(summary(model, { optimizerVariables }).split("\n")).toEqual(expected.split("\n"));
   });
 });
