@@ -6,9 +6,11 @@ import { readFixture, readFixtureNpy, realworld } from "@kerastore/fixtures";
 import { type LegacyH5Contents, readLegacyH5 } from "@kerastore/h5";
 import { readKerasArchive } from "@kerastore/keras-v3";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runPythonJson } from "../src/index.js";
 // Not yet exported by the engine's entry (the integrator wires it into builtins.ts); the same
 // module file either way.
 import { extraLayerClasses } from "../../engine/src/layers/extra-builtins.js";
+import { flipConvKernel } from "../../engine/src/layers/layer-utils.js";
 
 // Real-world Keras 2/3 files (../shared/realworld): the model is built from the file's own
 // model_config (or a sibling's), the weights come from the file's layer groups in file order,
@@ -122,5 +124,46 @@ describe("Keras 3 archives with these layers load and predict", () => {
     const model = fromSavedModelData(archive.data, { customObjects: Object.fromEntries(extraLayerClasses()) }, { match: "topology" });
     const y = model.predict(readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.input0.npy`)))));
     expectClose(Array.isArray(y) ? y[0]! : y, readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.output0.npy`)))));
+  });
+});
+
+// A Theano-backend file (Keras 2.1.3): Theano convolved where TensorFlow correlates, so Keras 2
+// flipped every spatial axis of a Conv kernel read from such a file. The reference is Keras 3's
+// Conv2D with the kernel flipped by numpy, on the same input.
+const THEANO_REFERENCE = `
+import h5py, json, sys, numpy as np, keras
+with h5py.File(sys.argv[1], "r") as f:
+    g = f["model_weights"]["conv2d_1"]
+    names = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["weight_names"]]
+    kernel, bias = (np.asarray(g[n]) for n in names)
+    backend = f.attrs["backend"]
+x = np.linspace(-1, 1, 2 * 5 * 5 * 5, dtype=np.float32).reshape(2, 5, 5, 5)
+layer = keras.layers.Conv2D(6, 3)
+layer.build((None, 5, 5, 5))
+layer.set_weights([kernel[::-1, ::-1], bias])
+y = keras.ops.convert_to_numpy(layer(x))
+print(json.dumps({"backend": backend if isinstance(backend, str) else backend.decode(), "y": y.ravel().tolist(), "shape": list(y.shape)}))
+`;
+
+describe.skipIf(!rw.dir)(`Theano-era Conv kernels${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, () => {
+  it("KonduitAI__dl4j-test-resources__conv2d_theano_2.h5 predicts as Keras 2 did once its kernel is flipped", async () => {
+    const file = "KonduitAI__dl4j-test-resources__conv2d_theano_2.h5";
+    const path = join(rw.dir!, file);
+    const contents = await readH5(rw.dir!, file);
+    expect(contents.backend).toBe("theano");
+    const model = await buildModel(rw.dir!, { file }, contents);
+    const group = contents.weights.layers.find((l) => l.weights.length > 0)!;
+    const layer = model.getLayer(group.name);
+    layer.setWeights([flipConvKernel(group.weights[0]!), group.weights[1]!]);
+    const x = Float32Array.from({ length: 250 }, (_, i) => -1 + (2 * i) / 249);
+    const ref = await runPythonJson<{ backend: string; y: number[]; shape: number[] }>(THEANO_REFERENCE, { args: [path] });
+    expect(ref.backend).toBe("theano");
+    const y = model.predict({ dtype: "float32", shape: [2, 5, 5, 5], data: x });
+    const out = Array.isArray(y) ? y[0]! : y;
+    expectClose(out, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, 1e-4);
+    // Unflipped, the same weights give other numbers: the flip matters for this file.
+    layer.setWeights([group.weights[0]!, group.weights[1]!]);
+    const wrong = model.predict({ dtype: "float32", shape: [2, 5, 5, 5], data: x });
+    expect(() => expectClose(Array.isArray(wrong) ? wrong[0]! : wrong, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, 1e-4)).toThrow();
   });
 });
