@@ -7,9 +7,7 @@ import { type LegacyH5Contents, readLegacyH5 } from "@kerastore/h5";
 import { readKerasArchive } from "@kerastore/keras-v3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runPythonJson } from "../src/index.js";
-// Not yet exported by the engine's entry (the integrator wires it into builtins.ts); the same
-// module file either way.
-import { extraLayerClasses } from "../../engine/src/layers/extra-builtins.js";
+// Not exported by the engine's entry (yet): the same module file the entry would export.
 import { flipConvKernel } from "../../engine/src/layers/layer-utils.js";
 
 // Real-world Keras 2/3 files (../shared/realworld): the model is built from the file's own
@@ -56,7 +54,7 @@ async function buildModel(dir: string, c: Case, weights: LegacyH5Contents): Prom
   } else {
     config = weights.modelConfig;
   }
-  const ctx: FromConfigContext = { customObjects: Object.fromEntries(extraLayerClasses()), kerasVersion: kerasMajor(version) };
+  const ctx: FromConfigContext = { kerasVersion: kerasMajor(version) };
   clearSession();
   return modelFromJson(config as JsonValue, ctx);
 }
@@ -111,7 +109,7 @@ describe("Keras 3 archives with these layers load and predict", () => {
   it.each(ARCHIVES)("models/%s/model.keras", async (name) => {
     const archive = await readKerasArchive(readFixture("models", name, "model.keras"));
     clearSession();
-    const model = fromSavedModelData(archive.data, { customObjects: Object.fromEntries(extraLayerClasses()) }, { match: "topology" });
+    const model = fromSavedModelData(archive.data, {}, { match: "topology" });
     const y = model.predict(readFixtureNpy("models", name, "input0.npy"));
     expectClose(Array.isArray(y) ? y[0]! : y, readFixtureNpy("models", name, "output0.npy"), 1e-5);
   });
@@ -121,7 +119,7 @@ describe("Keras 3 archives with these layers load and predict", () => {
     const stemName = "Aman-21k__cnn-fashion-mnist-classifier__model";
     const archive = await readKerasArchive(new Uint8Array(readFileSync(join(dir, `${stemName}.keras`))));
     clearSession();
-    const model = fromSavedModelData(archive.data, { customObjects: Object.fromEntries(extraLayerClasses()) }, { match: "topology" });
+    const model = fromSavedModelData(archive.data, {}, { match: "topology" });
     const y = model.predict(readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.input0.npy`)))));
     expectClose(Array.isArray(y) ? y[0]! : y, readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.output0.npy`)))));
   });

@@ -1,11 +1,10 @@
 import { type HostTensor, type JsonObject, toFloat32 } from "@kerastore/core";
 import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type FromConfigContext, type Model, clearSession, deserializeLayer, initBackend } from "../index.js";
-import { extraLayerClasses } from "./extra-builtins.js";
+import { type Model, clearSession, deserializeLayer, initBackend } from "../index.js";
 
-// Until the package entry registers these classes, configs find them as custom objects.
-const ctx: FromConfigContext = { customObjects: Object.fromEntries(extraLayerClasses()) };
+// Through the package entry alone: builtins.ts registers these classes (extraLayerClasses).
+const ctx = {};
 
 interface WeightPath {
   path: string;
