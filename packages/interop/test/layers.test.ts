@@ -1,10 +1,23 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type HostTensor, type JsonValue, readNpy, toFloat32 } from "@kerastore/core";
-import { type FromConfigContext, type Layer, type Model, clearSession, fromSavedModelData, initBackend, kerasMajor, modelFromJson } from "@kerastore/engine";
-import { readFixture, readFixtureNpy, realworld } from "@kerastore/fixtures";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import {
+  type FromConfigContext,
+  type Layer,
+  type Model,
+  clearSession,
+  deserializeLayer,
+  fromSavedModelData,
+  initBackend,
+  kerasMajor,
+  modelFromJson,
+  toSavedModelData,
+} from "@kerastore/engine";
+import { fixturesDir as fixturesRoot, readFixture, readFixtureJson, readFixtureNpy, realworld } from "@kerastore/fixtures";
 import { type LegacyH5Contents, readLegacyH5 } from "@kerastore/h5";
-import { readKerasArchive } from "@kerastore/keras-v3";
+import { readKerasArchive, writeKerasArchive } from "@kerastore/keras-v3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runPythonJson } from "../src/index.js";
 // Not exported by the engine's entry (yet): the same module file the entry would export.
@@ -165,3 +178,52 @@ describe.skipIf(!rw.dir)(`Theano-era Conv kernels${rw.missing ? ` (skipped: ${rw
     expect(() => expectClose(Array.isArray(wrong) ? wrong[0]! : wrong, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, 1e-4)).toThrow();
   });
 });
+
+// The other way: models with these layers built here (config + fixture weights), written as
+// .keras by Kerastore, loaded by Keras 3.15 with keras.models.load_model: Keras must find every
+// variable under our saved-tree edges (cell, forward_layer, backward_layer, layer) and predict
+// what it predicted for the original.
+const KERAS_LOAD = `
+import json, sys, numpy as np, keras
+out = {}
+for path, inputs in zip(sys.argv[1::2], sys.argv[2::2]):
+    model = keras.models.load_model(path)
+    xs = [np.load(p) for p in inputs.split(",")]
+    ys = model(xs if len(xs) > 1 else xs[0], training=False)
+    ys = ys if isinstance(ys, (list, tuple)) else [ys]
+    out[path] = [keras.ops.convert_to_numpy(y).ravel().tolist() for y in ys]
+print(json.dumps(out))
+`;
+
+describe("Keras loads .keras archives Kerastore writes with these layers", () => {
+  const NAMES = ["conv1d", "conv2d", "normalization", "embedding", "recurrent", "wrappers", "reshaping", "preprocessing"];
+  it("and predicts the fixtures' outputs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kerastore-layers-"));
+    const args: string[] = [];
+    const index = readFixtureJson<{ models: { name: string; inputs: number; outputs: number; weights: number }[] }>("layers", "index.json").models;
+    for (const name of NAMES) {
+      const entry = index.find((e) => e.name === name)!;
+      clearSession();
+      const model = deserializeLayer(readFixtureJson<JsonValue>("layers", name, "config.json")) as Model;
+      model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy("layers", name, "weights", `${i}.npy`)));
+      const path = join(dir, `${name}.keras`);
+      writeFileSync(path, await writeKerasArchive(toSavedModelData(model)));
+      const inputs = Array.from({ length: entry.inputs }, (_, i) => join(fixtureDir(name), `input${i}.npy`));
+      args.push(path, inputs.join(","));
+    }
+    const result = await runPythonJson<Record<string, number[][]>>(KERAS_LOAD, { args });
+    for (const name of NAMES) {
+      const entry = index.find((e) => e.name === name)!;
+      const outs = result[join(dir, `${name}.keras`)]!;
+      expect(outs.length, name).toBe(entry.outputs);
+      for (const [i, o] of outs.entries()) {
+        const expected = readFixtureNpy("layers", name, `output${i}.npy`);
+        expectClose({ dtype: "float32", shape: expected.shape, data: Float32Array.from(o) }, expected, 1e-5);
+      }
+    }
+  });
+});
+
+function fixtureDir(name: string): string {
+  return join(fixturesRoot, "layers", name);
+}
