@@ -3,7 +3,7 @@
 // functional model to a subclassed one, and across a Dropout that has no weights.
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 // examples/package.json does not list @kerastore/engine yet, so the engine comes from its source.
-import { Dense, Dropout, Input, Model, clearSession, initBackend, tf } from "../packages/engine/src/index.js";
+import { Dense, Dropout, Input, Model, clearSession, initBackend, tf } from "@kerastore/engine";
 
 function createLayer(): Dense {
   const layer = new Dense({ units: 64, activation: "relu", name: "dense_2" });

@@ -2,7 +2,7 @@
 // model_from_json): get_config, from_config, and the JSON text of a model.
 import { deepStrictEqual } from "node:assert/strict";
 // examples/package.json does not list @kerastore/engine yet, so the engine comes from its source.
-import { Dense, Input, Model, Sequential, clearSession, initBackend, modelFromJson, tf } from "../packages/engine/src/index.js";
+import { Dense, Input, Model, Sequential, clearSession, initBackend, modelFromJson, tf } from "@kerastore/engine";
 
 export async function main(): Promise<void> {
   await initBackend();

@@ -15,7 +15,7 @@ import {
   customObjectScope,
   initBackend,
   modelFromJson, tf
-} from "../packages/engine/src/index.js";
+} from "@kerastore/engine";
 
 class CustomLayer extends Layer {
   readonly units: number;

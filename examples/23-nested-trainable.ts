@@ -4,7 +4,7 @@
 // order Keras 2 H5 files store).
 import { deepStrictEqual, notDeepStrictEqual } from "node:assert/strict";
 // examples/package.json does not list @kerastore/engine yet, so the engine comes from its source.
-import { Dense, Input, Layer, Sequential, clearSession, initBackend, type tf } from "../packages/engine/src/index.js";
+import { Dense, Input, Layer, Sequential, clearSession, initBackend, type tf } from "@kerastore/engine";
 
 class NestedDenseLayer extends Layer {
   readonly dense1: Dense;

@@ -3,38 +3,21 @@
 // layers make here (784-4096-4096-4096-10, ~38M parameters). Both models get the same weights;
 // both times include reading the output back to the host.
 import { loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { Dense, Input, Model, initBackend } from "@kerastore/engine";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { medianMs, writeBenchSection } from "./report.js";
 
-// @kerastore/engine is not a dependency of the bench package (packages/bench/package.json is not
-// the engine's to edit), so it is loaded from its source by path, typed by what is used here.
-interface EngineVariable {
-  read(): { data: Float32Array | Int32Array | Uint8Array; shape: readonly number[] };
-}
-interface EngineModel {
-  weights: EngineVariable[];
-  predict(x: tf.Tensor, options?: { batchSize?: number }): unknown;
-}
-interface Engine {
-  initBackend(): Promise<string>;
-  Input(args: { shape: number[] }): unknown;
-  Dense: new (args: { units: number; activation?: string }) => { apply(x: unknown): unknown };
-  Model: new (args: { inputs: unknown; outputs: unknown }) => EngineModel;
-}
-const here = dirname(fileURLToPath(import.meta.url));
-const engine = (await import(pathToFileURL(join(here, "../../engine/src/index.ts")).href)) as Engine;
+const engine = { initBackend, Input, Dense, Model };
 
-function ours(sizes: number[]): EngineModel {
+function ours(sizes: number[]): Model {
   const inputs = engine.Input({ shape: [sizes[0]!] });
   let x = inputs;
   for (let i = 1; i < sizes.length; i++) x = new engine.Dense({ units: sizes[i]!, activation: i < sizes.length - 1 ? "relu" : "linear" }).apply(x);
   return new engine.Model({ inputs, outputs: x });
 }
 
-function theirs(sizes: number[], from: EngineModel): tfl.LayersModel {
+function theirs(sizes: number[], from: Model): tfl.LayersModel {
   const model = tfl.sequential();
   for (let i = 1; i < sizes.length; i++) {
     model.add(
