@@ -35,7 +35,7 @@ const MAX_STRING_BYTES = 16 * 1024 * 1024;
 /**
  * Which HDF5 reader opens a file: `auto` (default) tries the pure TypeScript reader and hands
  * the file to h5wasm when it meets something it does not read (chunked or compressed data,
- * dense link or attribute storage, unusual types); `native` and `h5wasm` force one.
+ * deeply nested fractal heaps or B-trees, unusual types); `native` and `h5wasm` force one.
  */
 export type H5ReadBackend = "auto" | "native" | "h5wasm";
 

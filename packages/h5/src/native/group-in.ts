@@ -1,4 +1,5 @@
 import { BodyIn, type BytesIn, Fault, UNDEF, Unsupported } from "./bytes-in.js";
+import { readDenseMessages } from "./dense-in.js";
 import type { MessageIn } from "./object-header-in.js";
 import { MSG } from "./object-header.js";
 
@@ -26,15 +27,21 @@ export function readLinks(file: BytesIn, messages: readonly MessageIn[]): Map<st
     if (body.u8() !== 0) throw new Unsupported("link info version");
     const flags = body.u8();
     if (flags & 1) body.skip(8);
-    if (body.u64() !== UNDEF) throw new Unsupported("dense link storage (fractal heap)");
+    const heap = body.u64();
+    const names = body.u64();
+    if (heap !== UNDEF) {
+      for (const bytes of readDenseMessages(file, heap + file.base, names + file.base, 5)) addLink(file, out, bytes);
+      return out;
+    }
   }
-  for (const m of messages) {
-    if (m.type !== MSG.link) continue;
-    const [name, address] = readLinkMessage(m.body);
-    if (out.size >= MAX_LINKS) throw new Fault("a group has too many links");
-    out.set(name, address + file.base);
-  }
+  for (const m of messages) if (m.type === MSG.link) addLink(file, out, m.body);
   return out;
+}
+
+function addLink(file: BytesIn, out: Map<string, number>, bytes: Uint8Array): void {
+  const [name, address] = readLinkMessage(bytes);
+  if (out.size >= MAX_LINKS) throw new Fault("a group has too many links");
+  out.set(name, address + file.base);
 }
 
 function addr(file: BytesIn, v: number): number {

@@ -3,6 +3,7 @@ import { H5Error, placeOf } from "../errors.js";
 import type { AttrValue, H5ReadFile, ObjectKind } from "../h5-read-file.js";
 import { type AttributeIn, GlobalHeapIn, attributeName, decodeAttribute } from "./attribute-in.js";
 import { BodyIn, BytesIn, Fault, UNDEF, Unsupported } from "./bytes-in.js";
+import { readDenseMessages } from "./dense-in.js";
 import { isGroup, readLinks } from "./group-in.js";
 import { typeSize } from "./h5-type.js";
 import { type MessageIn, readObjectHeader } from "./object-header-in.js";
@@ -66,7 +67,12 @@ export function openNativeH5(bytes: Uint8Array, name: string): H5ReadFile {
       const body = new BodyIn(info.body, "attribute info message");
       body.u8();
       if (body.u8() & 1) body.skip(2);
-      if (body.u64() !== UNDEF) throw new Unsupported("dense attribute storage (fractal heap)");
+      const heap = body.u64();
+      const names = body.u64();
+      if (heap !== UNDEF) {
+        const dense = readDenseMessages(file, heap + file.base, names + file.base, 8);
+        return dense.map((bytes) => ({ type: MSG.attribute, flags: 0, body: bytes }));
+      }
     }
     return messages.filter((m) => m.type === MSG.attribute);
   };
