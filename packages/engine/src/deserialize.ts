@@ -4,12 +4,13 @@ import { type FromConfigContext, lookupCustom, readEnvelope } from "./keras-obje
 import type { Layer, LayerClass } from "./layer.js";
 import type { Shape } from "./symbolic.js";
 
-// The built-in layer classes by Keras name. Installed by builtins.ts (imported by the package
-// entry), because the model classes that deserialize sublayers cannot import the layer list
-// without an import cycle.
+// The built-in layer classes by Keras name. builtins.ts installs them when the package entry
+// loads it: the model classes that deserialize sublayers cannot import the list themselves, as
+// the list imports the model classes (an import cycle that breaks `class ... extends Model`).
+// This table is internal: user registries (registerSerializable) stay explicit values.
 let builtinLayers: ReadonlyMap<string, LayerClass> = new Map();
 
-/** Installs the built-in layer classes (done once by the package entry). */
+/** Installs the built-in layer classes (done once by builtins.ts). */
 export function installBuiltinLayers(classes: ReadonlyMap<string, LayerClass>): void {
   builtinLayers = classes;
 }

@@ -1,4 +1,5 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import { type Registry, defaultRegistry } from "@kerastore/registry";
 import { EngineError } from "./errors.js";
 
 /**
@@ -16,6 +17,11 @@ export interface FromConfigContext {
    * some definitions (`hard_sigmoid`); a model computes what its writer computed.
    */
   readonly kerasVersion?: 2 | 3 | undefined;
+  /**
+   * Where classes and functions registered with `registerSerializable` are found, after
+   * `customObjects`. Default: `defaultRegistry` (what `registerSerializable` fills by default).
+   */
+  readonly registry?: Registry | undefined;
 }
 
 /** A Keras object as a config names it: class, config, and the module Keras 3 records. */
@@ -74,10 +80,24 @@ export function optionalNumber(config: JsonObject, key: string): number | null {
 
 /** Finds a user-supplied object by name (also by the `package>Name` registered name). */
 export function lookupCustom(ctx: FromConfigContext, ...names: (string | null)[]): unknown {
+  // One precedence, documented in docs/registry.md: the objects passed to this load (and open
+  // customObjectScopes, merged into them), then the registry (registerSerializable), then the
+  // built-ins (the caller's fallback).
   const objects = ctx.customObjects;
-  if (objects === undefined) return undefined;
-  for (const name of names) {
-    if (name !== null && Object.hasOwn(objects, name)) return objects[name];
+  if (objects !== undefined) {
+    for (const name of names) {
+      if (name !== null && Object.hasOwn(objects, name)) return objects[name];
+    }
   }
-  return undefined;
+  const wanted = names.filter((n): n is string => n !== null);
+  if (wanted.length === 0) return undefined;
+  return (ctx.registry ?? defaultRegistry).lookup(wanted)?.value;
+}
+
+/**
+ * The names Keras 3 writes for a custom class or function: its registered name
+ * (`package>Name`) when `registerSerializable` filed it, else its own name.
+ */
+export function registeredNameOf(value: unknown, fallback: string, registry: Registry = defaultRegistry): string {
+  return registry.nameOf(value) ?? fallback;
 }

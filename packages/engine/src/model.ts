@@ -3,7 +3,7 @@ import { type HostTensor, type JsonObject, type JsonValue, cannot, hostTensor, i
 import { deserializeLayer, withScopes } from "./deserialize.js";
 import { EngineError } from "./errors.js";
 import { type Graph, mapGraph } from "./graph.js";
-import { type FromConfigContext, envelope, preview } from "./keras-object.js";
+import { type FromConfigContext, envelope, preview, registeredNameOf } from "./keras-object.js";
 import { type CallOptions, Layer, type LayerArgs, type LayerClass, classNameOf } from "./layer.js";
 import { InputLayer } from "./layers/input-layer.js";
 import { callSymbolic } from "./symbolic-call.js";
@@ -225,7 +225,7 @@ export function serializeLayer(layer: Layer): JsonObject {
   const cls = layer.constructor as unknown as LayerClass;
   const name = classNameOf(cls);
   const own = Object.hasOwn(cls, "className");
-  const registered = name === "Functional" ? "Functional" : own ? null : name;
+  const registered = name === "Functional" ? "Functional" : own ? null : registeredNameOf(cls, name);
   const entry = envelope(own ? cls.module : null, name, layer.getConfig(), registered);
   const build = layer.getBuildConfig();
   if (build !== undefined) entry.build_config = build;

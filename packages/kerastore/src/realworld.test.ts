@@ -29,30 +29,26 @@ const listShaped: Fails = {
 };
 
 export const REALWORLD_STATUS: Readonly<Record<string, Status>> = {
-  "A-I-nstein__mnist_cnn__cnn_model.h5": unsupported("Conv2D"),
-  "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5": unsupported("LSTM"),
-  "Aaronvpp__LSTM-Name-Classification__model.h5": {
-    ...unsupported("LSTM"),
-    architecture: "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5",
-  },
-  "AdamVenroy__sentiment-classifer__model.keras": unsupported("Embedding"),
-  "Alisha4406__Fashion-MNIST-Classification__cnn_model.h5": unsupported("RandomFlip"),
-  "Aman-21k__cnn-fashion-mnist-classifier__model.keras": unsupported("Conv2D"),
-  "HsinM__mnist-NCS__model.h5": listShaped,
-  "HsinM__mnist-NCS__weights.h5": { ...listShaped, architecture: "HsinM__mnist-NCS__model.h5" },
-  "KonduitAI__dl4j-test-resources__simple_lstm_tf_keras_2_model.h5": listShaped,
-  "KonduitAI__dl4j-test-resources__simple_rnn_tf_keras_2_model.h5": listShaped,
-  "VKapitany__CNN_Introduction__mnist_cnn.h5": unsupported("Conv2D"),
-  "fastmachinelearning__example-models__KERAS_3layer_batch_norm_weights.h5": {
-    ...unsupported("BatchNormalization"),
-    architecture: "fastmachinelearning__example-models__KERAS_3layer_batch_norm.json",
-  },
-  "KonduitAI__dl4j-test-resources__conv2d_theano_2.h5": listShaped,
+  "A-I-nstein__mnist_cnn__cnn_model.h5": predicts,
+  "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5": predicts,
+  "Aaronvpp__LSTM-Name-Classification__model.h5": weightsOn("Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5"),
+  "AdamVenroy__sentiment-classifer__model.keras": predicts,
+  "Alisha4406__Fashion-MNIST-Classification__cnn_model.h5": predicts,
+  "Aman-21k__cnn-fashion-mnist-classifier__model.keras": predicts,
+  "HsinM__mnist-NCS__model.h5": predicts,
+  "HsinM__mnist-NCS__weights.h5": weightsOn("HsinM__mnist-NCS__model.h5"),
+  "KonduitAI__dl4j-test-resources__simple_lstm_tf_keras_2_model.h5": predicts,
+  "KonduitAI__dl4j-test-resources__simple_rnn_tf_keras_2_model.h5": predicts,
+  "VKapitany__CNN_Introduction__mnist_cnn.h5": predicts,
+  "fastmachinelearning__example-models__KERAS_3layer_batch_norm_weights.h5": weightsOn(
+    "fastmachinelearning__example-models__KERAS_3layer_batch_norm.json",
+  ),
+  "KonduitAI__dl4j-test-resources__conv2d_theano_2.h5": { kind: "loads", why: "theano kernels, no reference output" },
   "SciSharp__Keras.NET__model.h5": {
     kind: "loads",
     why: "saved before the model was built: it loads with freshly initialized weights, as Keras would",
   },
-  "Dobiasd__frugally-deep__temp_stateful.h5": unsupported("GRU"),
+  "Dobiasd__frugally-deep__temp_stateful.h5": { kind: "loads", why: "stateful GRU with an initial state input; Keras 3 cannot build it, so no reference" },
   "KajetanFrackowiak__tensorflow_fundamentals__model_6.h5": {
     kind: "fails",
     message: /layer class "USELayer".*customObjects/,
