@@ -64,3 +64,4 @@ export { GRU, LSTM, RNN, SimpleRNN } from "./layers/recurrent.js";
 export { Cropping1D, Cropping2D, Masking, Permute, RepeatVector, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from "./layers/reshaping.js";
 export { Bidirectional, TimeDistributed } from "./layers/wrappers.js";
 export { extraLayerClasses } from "./layers/extra-builtins.js";
+export { flipConvKernel } from "./layers/layer-utils.js";
