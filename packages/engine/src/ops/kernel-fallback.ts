@@ -1,0 +1,63 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/** tfjs's view of a tensor inside a kernel. */
+interface TensorInfo {
+  dataId: object;
+  shape: number[];
+  dtype: tf.DataType;
+}
+
+/** The backend methods the fallback moves data with (WASM and CPU both have them). */
+interface DataBackend {
+  readSync(dataId: object): tf.backend_util.BackendValues;
+  write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+let installed: string[] | undefined;
+
+/**
+ * Registers, for every kernel the CPU backend has and the WASM backend lacks, a WASM kernel
+ * that copies its inputs to the CPU backend, runs the CPU kernel there and copies the result
+ * back. Returns the names of those kernels (once computed, the same list).
+ *
+ * Training needs some of them: `Conv2DBackpropFilter` (Conv2D's kernel gradient),
+ * `DepthwiseConv2dNativeBackpropFilter` / `...Input` (DepthwiseConv2D, SeparableConv2D) and
+ * `UnsortedSegmentSum` (the gradient of gather: Embedding). The fallback is per kernel, not per
+ * model: everything else keeps running on WASM.
+ */
+export async function installWasmFallbacks(): Promise<string[]> {
+  if (installed !== undefined) return installed;
+  await import("@tensorflow/tfjs-backend-cpu");
+  const wasm = new Set(tf.getKernelsForBackend("wasm").map((k) => k.kernelName));
+  const missing = tf.getKernelsForBackend("cpu").filter((k) => !wasm.has(k.kernelName));
+  for (const config of missing) {
+    tf.registerKernel({
+      kernelName: config.kernelName,
+      backendName: "wasm",
+      kernelFunc: ({ inputs, attrs, backend }) => runOnCpu(config, inputs as Record<string, TensorInfo>, attrs, backend as unknown as DataBackend),
+    });
+  }
+  installed = missing.map((k) => k.kernelName).sort();
+  return installed;
+}
+
+function runOnCpu(config: tf.KernelConfig, inputs: Record<string, TensorInfo>, attrs: tf.NamedAttrMap | undefined, wasm: DataBackend): TensorInfo | TensorInfo[] {
+  const cpu = tf.engine().findBackend("cpu") as unknown as DataBackend | null;
+  if (cpu === null) throw new Error(`kernel ${config.kernelName}: the CPU backend it falls back to is not available`);
+  const moved: Record<string, TensorInfo> = {};
+  for (const [name, t] of Object.entries(inputs)) {
+    moved[name] = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+  }
+  try {
+    const out = config.kernelFunc({ inputs: moved as never, attrs: attrs ?? {}, backend: cpu as never }) as TensorInfo | TensorInfo[];
+    const back = (o: TensorInfo): TensorInfo => {
+      const info = { dataId: wasm.write(cpu.readSync(o.dataId), o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
+      cpu.disposeData(o.dataId, true);
+      return info;
+    };
+    return Array.isArray(out) ? out.map(back) : back(out);
+  } finally {
+    for (const t of Object.values(moved)) cpu.disposeData(t.dataId, true);
+  }
+}
