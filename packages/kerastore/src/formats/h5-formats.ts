@@ -1,5 +1,5 @@
 import { type JsonObject, type SavedModelData, cannot } from "@kerastore/core";
-import { isHdf5, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "@kerastore/h5";
+import { isHdf5, keras3WeightsH5Chunks, legacyH5Chunks, readKerasH5 } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
 import type { FormatLocation, FormatReadOptions, FormatWriteOptions, ModelFormat } from "./format.js";
 
@@ -21,13 +21,14 @@ export const legacyH5Format: ModelFormat = {
   async write(location, data, options) {
     const settings: JsonObject = options.settings ?? {};
     const dialect = settings.dialect === "keras3" ? "keras3" : "keras2";
-    const bytes = await writeLegacyH5(data, {
+    // Chunks, not one buffer: tensor bytes go to the file straight from the model's arrays.
+    const chunks = legacyH5Chunks(data, {
       dialect,
       weightsOnly: settings.weightsOnly === true,
       includeOptimizer: options.includeOptimizer !== false,
       name: location.path,
     });
-    await location.store.write(location.path, bytes);
+    await location.store.write(location.path, chunks);
   },
 };
 
@@ -42,7 +43,7 @@ export const weightsH5Format: ModelFormat = {
   read: (location, options) => readH5(location, options),
   async write(location, data, options) {
     const tree = options.includeOptimizer === false ? withoutOptimizer(data) : data;
-    await location.store.write(location.path, await writeKeras3WeightsH5(tree, { name: location.path }));
+    await location.store.write(location.path, keras3WeightsH5Chunks(tree, { name: location.path }));
   },
 };
 
