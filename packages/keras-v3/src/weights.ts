@@ -1,5 +1,5 @@
 import { type JsonObject, type SavedModelData, type SavedNode, cannot } from "@kerastore/core";
-import { keras3EntriesToTree, readKeras3WeightsH5, writeKeras3WeightsH5 } from "@kerastore/h5";
+import { keras3EntriesToTree, keras3WeightsH5Chunks, readKeras3WeightsH5 } from "@kerastore/h5";
 import { KerasV3Error } from "./errors.js";
 import { attachConfig } from "./weights-config.js";
 
@@ -22,8 +22,8 @@ export async function decodeWeights(bytes: Uint8Array, format: "h5" | "npz", con
   return decodeH5Weights(bytes, config, where);
 }
 
-/** Encodes the tree's weights as Keras 3 `.weights.h5` bytes. */
-export async function encodeWeights(data: SavedModelData, where: string): Promise<Uint8Array> {
+/** Encodes the tree's weights as Keras 3 `.weights.h5` chunks (tensor bytes are not copied). */
+export async function encodeWeights(data: SavedModelData, where: string): Promise<Uint8Array[]> {
   return encodeH5Weights(data, where);
 }
 
@@ -40,9 +40,9 @@ async function decodeH5Weights(bytes: Uint8Array, config: JsonObject, where: str
   return root;
 }
 
-async function encodeH5Weights(data: SavedModelData, where: string): Promise<Uint8Array> {
+async function encodeH5Weights(data: SavedModelData, where: string): Promise<Uint8Array[]> {
   try {
-    return await writeKeras3WeightsH5(data, { name: where });
+    return keras3WeightsH5Chunks(data, { name: where });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new KerasV3Error("invalid-weights", cannot("write", where, reason), { path: where, cause: error });

@@ -5,8 +5,8 @@ import { encodeZipName } from "./zip-name.js";
 export interface ZipMemberInput {
   /** The member name (a safe relative path; `/`-separated). */
   readonly name: string;
-  /** The member's bytes, stored uncompressed. */
-  readonly data: Uint8Array;
+  /** The member's bytes, stored uncompressed: one buffer, or chunks written one after another. */
+  readonly data: Uint8Array | readonly Uint8Array[];
   /**
    * The modification time recorded for it. Default 1980-01-01 00:00, as Python's zipfile
    * records members written through `ZipFile.open(name, "w")`.
@@ -43,8 +43,13 @@ export function* zipChunks(members: Iterable<ZipMemberInput>, options: ZipWriteO
   let count = 0;
   for (const member of members) {
     const { bytes: name, utf8 } = encodeZipName(member.name);
-    const crc = crc32(member.data);
-    const size = member.data.byteLength;
+    const parts = member.data instanceof Uint8Array ? [member.data] : member.data;
+    let crc = 0;
+    let size = 0;
+    for (const part of parts) {
+      crc = crc32(part, crc);
+      size += part.byteLength;
+    }
     const bigSize = force || size > ZIP64_LIMIT;
     const bigOffset = force || offset > ZIP64_LIMIT;
     const flags = utf8 ? 0x800 : 0;
@@ -91,7 +96,7 @@ export function* zipChunks(members: Iterable<ZipMemberInput>, options: ZipWriteO
     central.push(entry);
 
     yield local;
-    if (size > 0) yield member.data;
+    for (const part of parts) if (part.byteLength > 0) yield part;
     offset += local.byteLength + size;
     count++;
   }
