@@ -1,6 +1,7 @@
 import { type SavedModelData, type SavedNode, cannot, formatShape } from "@kerastore/core";
 import { type Layer, Model, type Variable, applySavedTree, layerToSavedNode } from "@kerastore/engine";
 import { keras3WalkPaths } from "@kerastore/h5";
+import { applyObjectGraph } from "./checkpoint/apply-object-graph.js";
 import { FacadeError } from "./errors.js";
 import type { WeightLayout } from "./formats/format.js";
 
@@ -31,7 +32,10 @@ export function applyWeights(model: Model, data: SavedModelData, layout: WeightL
       }
       return applyByWalkPath(model, data.root, where, options);
     case "object-graph":
-      throw new FacadeError("unsupported", cannot("load", `weights from ${where}`, "object-graph matching is not wired yet"));
+      if (options.byName === true) {
+        throw new FacadeError("bad-argument", cannot("load", `weights from ${where} by name`, "a TF checkpoint pairs objects by their place in the object graph"));
+      }
+      return applyObjectGraph(model, data.root, where, options);
   }
 }
 

@@ -1,4 +1,6 @@
 import * as engine from "@kerastore/engine";
+import { Checkpoint } from "./checkpoint/live-checkpoint.js";
+import { CheckpointManager, latestCheckpoint } from "./checkpoint/train.js";
 import type { Target } from "./location.js";
 import { Model, type SavableModel, Sequential, modelClasses } from "./model-classes.js";
 import { type LoadModelOptions, type SaveModelOptions, loadModel, saveModel } from "./model-io.js";
@@ -61,5 +63,12 @@ export const keras = Object.freeze({
   }),
   utils: Object.freeze({
     customObjectScope: engine.customObjectScope,
+  }),
+  /** `tf.train.Checkpoint` over live models, layers, variables and optimizers. */
+  Checkpoint,
+  train: Object.freeze({
+    Checkpoint,
+    latestCheckpoint,
+    CheckpointManager,
   }),
 });

@@ -1,7 +1,11 @@
 import { type JsonObject, type SavedModelData, cannot } from "@kerastore/core";
 import { readModelJson, writeModelConfig } from "@kerastore/config";
 import { type CustomObjects, Model, deserializeLayer, initBackend, kerasMajor, toSavedModelData } from "@kerastore/engine";
+import type { RestoreStatus } from "@kerastore/checkpoint";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
+import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
+import { restoreModelCheckpoint, writeModelCheckpoint } from "./checkpoint/model-checkpoint.js";
+import { checkpointFormat, checkpointPrefix } from "./formats/checkpoint-format.js";
 import { FacadeError } from "./errors.js";
 import type { FormatLocation, ModelFormat } from "./formats/format.js";
 import type { FormatRegistry } from "./formats/format-registry.js";
@@ -37,8 +41,22 @@ export interface SaveModelOptions extends IoOptions {
   readonly settings?: JsonObject | undefined;
 }
 
+/** Options of {@link saveWeights}. */
+export interface SaveWeightsOptions extends SaveModelOptions {
+  /** TF checkpoints: the optimizer whose state to save (default the model's own, if any). */
+  readonly optimizer?: CheckpointOptimizer | undefined;
+}
+
 /** Options of {@link loadWeights}. */
-export interface LoadWeightsOptions extends IoOptions, ApplyWeightsOptions {}
+export interface LoadWeightsOptions extends IoOptions, ApplyWeightsOptions {
+  /** TF checkpoints: the optimizer to restore too (default the model's own, if any). */
+  readonly optimizer?: CheckpointOptimizer | undefined;
+  /**
+   * TF checkpoints: the edge from the checkpoint's root to the model, for a checkpoint of a
+   * `tf.train.Checkpoint(model=m)` (`"model"`). Default: the model is the root (`save_weights`).
+   */
+  readonly checkpointRoot?: string | undefined;
+}
 
 /** What {@link loadWeights} did. */
 export interface LoadWeightsResult {
@@ -46,6 +64,8 @@ export interface LoadWeightsResult {
   readonly format: string;
   /** How many variables were set. */
   readonly loaded: number;
+  /** TF checkpoints: what matched, with `assertConsumed()`, `expectPartial()`, ... as in TensorFlow. */
+  readonly status?: RestoreStatus | undefined;
 }
 
 function registryOf(options: IoOptions): FormatRegistry {
@@ -132,17 +152,21 @@ function savedDataFor(model: Model, format: ModelFormat, settings: JsonObject | 
 
 /**
  * Saves only the weights: `.weights.h5` writes Keras 3's weights file, `.h5` / `.hdf5` the
- * Keras 2 weights-only H5.
+ * Keras 2 weights-only H5, any other path a TF checkpoint (`prefix.index` + data) named as
+ * tf.keras 2 names it, with the `checkpoint` state file beside it.
  */
-export async function saveWeights(model: Model, target: Target, options: SaveModelOptions = {}): Promise<void> {
+export async function saveWeights(model: Model, target: Target, options: SaveWeightsOptions = {}): Promise<void> {
   const location = locate(target);
   const registry = registryOf(options);
-  const format = options.format !== undefined ? registry.get(options.format) : registry.byExtension(location.path);
-  if (format === undefined || !format.holds.weights || format.write === undefined) {
-    throw new FacadeError(
-      "unsupported",
-      cannot("save weights to", describeLocation(location), "TF checkpoint weights (a path without .h5 / .weights.h5) are not wired yet", "use a path ending .weights.h5 or .h5"),
-    );
+  // As tf.keras 2: a path without a weights extension means a TF checkpoint prefix.
+  const format = options.format !== undefined ? registry.get(options.format) : (registry.byExtension(location.path) ?? checkpointFormat);
+  if (format.name === checkpointFormat.name) {
+    const skipOptimizer = options.includeOptimizer === false;
+    await writeModelCheckpoint(model, location.store, checkpointPrefix(location.path), { optimizer: options.optimizer, skipOptimizer });
+    return;
+  }
+  if (!format.holds.weights || format.write === undefined) {
+    throw new FacadeError("unsupported", cannot("save weights to", describeLocation(location), `the ${format.name} format cannot hold weights`, "use a path ending .weights.h5 or .h5, or a checkpoint prefix"));
   }
   const settings: JsonObject = format.name === legacyH5Format.name ? { ...options.settings, weightsOnly: true } : { ...options.settings };
   await format.write(location, savedDataFor(model, format, settings), { includeOptimizer: options.includeOptimizer ?? false, settings });
@@ -150,7 +174,8 @@ export async function saveWeights(model: Model, target: Target, options: SaveMod
 
 /**
  * Loads weights into a built model: by topology (default) or by layer name for H5, by place
- * for Keras 3 weights files. Full-model files are accepted too.
+ * for Keras 3 weights files, by object-graph matching for TF checkpoints (the result's
+ * `status` then has `assertConsumed()` and friends). Full-model files are accepted too.
  */
 export async function loadWeights(model: Model, target: Target, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
   await initBackend();
@@ -159,6 +184,16 @@ export async function loadWeights(model: Model, target: Target, options: LoadWei
   const format = await formatToRead(location, options);
   if (!format.holds.weights) {
     throw new FacadeError("format-cannot-read", cannot("load weights from", where, `a ${format.name} file holds no weights`));
+  }
+  if (format.name === checkpointFormat.name) {
+    if (options.byName === true) {
+      throw new FacadeError("unsupported", cannot("load", `weights from ${where} by name`, "a TF checkpoint pairs objects by their place in the object graph"));
+    }
+    const prefix = checkpointPrefix(location.path);
+    const { status, loaded } = await restoreModelCheckpoint(model, location.store, prefix, { optimizer: options.optimizer, under: options.checkpointRoot });
+    // As tf.keras 2's load_weights: a checkpoint that matches nothing is an error.
+    status.assertNontrivialMatch();
+    return { format: format.name, loaded, status };
   }
   const data = await readWith(format, location, true);
   const loaded = applyWeights(model, data, format.layout, where, options);
