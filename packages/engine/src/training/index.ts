@@ -53,6 +53,13 @@ export { Adamax, type AdamaxArgs } from "./optimizers/adamax.js";
 export { type OptimizerLike, getOptimizer, optimizerClassNames, optimizerFromConfig, serializeOptimizer } from "./optimizers/get-optimizer.js";
 export { Nadam, type NadamArgs } from "./optimizers/nadam.js";
 export { Optimizer, type OptimizerArgs, type OptimizerVariable, slotPrefix } from "./optimizers/optimizer.js";
+export {
+  type Keras2Layout,
+  type Keras2OptimizerWeight,
+  type Keras2WeightsOptions,
+  keras2OptimizerWeights,
+  setKeras2OptimizerWeights,
+} from "./optimizers/keras2-weights.js";
 export { optimizerFromSavedNode, optimizerToSavedNode } from "./optimizers/optimizer-tree.js";
 export { RMSprop, type RMSpropArgs } from "./optimizers/rmsprop.js";
 export {
