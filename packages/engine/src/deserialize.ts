@@ -1,4 +1,5 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import { unknownNameMessage } from "@kerastore/config";
 import { EngineError } from "./errors.js";
 import { type FromConfigContext, lookupCustom, readEnvelope } from "./keras-object.js";
 import type { Layer, LayerClass } from "./layer.js";
@@ -46,7 +47,7 @@ export function layerClass(className: string, registeredName: string | null, ctx
   if (builtin !== undefined) return builtin;
   throw new EngineError(
     "unknown-object",
-    cannot("deserialize", `layer class "${className}"`, "it is not a built-in layer", "pass it in customObjects (or open a customObjectScope)"),
+    unknownNameMessage("layer", "class", className),
   );
 }
 

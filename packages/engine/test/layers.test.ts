@@ -191,7 +191,7 @@ describe("configs", () => {
   });
 
   it("names the unknown class and the fix", () => {
-    expect(() => deserializeLayer({ class_name: "Nope", config: {} })).toThrow('cannot deserialize layer class "Nope": it is not a built-in layer; pass it in customObjects');
+    expect(() => deserializeLayer({ class_name: "Nope", config: {} })).toThrow('unknown layer class "Nope": pass it in customObjects or register it with registerSerializable');
     expect(() => deserializeLayer({ class_name: "Dense", config: { units: -1 } })).toThrow(/units must be a positive integer/);
     expect(() => deserializeLayer([1, 2] as never)).toThrow(/expected \{"class_name"/);
   });
