@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "../errors.js";
 import { Loss, type LossLike, getLoss, serializeLoss } from "./losses/loss.js";
-import { getMetric, type MetricLike, serializeMetric } from "./metrics/get-metric.js";
+import { getMetric, type MetricLike, metricFromEnvelope, serializeMetric } from "./metrics/get-metric.js";
 import { Mean, type Metric } from "./metrics/metric.js";
 import { type OptimizerLike, getOptimizer, serializeOptimizer } from "./optimizers/get-optimizer.js";
 import type { Optimizer } from "./optimizers/optimizer.js";
@@ -132,11 +132,19 @@ export function compile(target: Pick<TrainTarget, "outputNames">, options: Compi
     lw === undefined ? 1 : typeof lw === "number" ? lw : Array.isArray(lw) ? ((lw as number[])[i] ?? 1) : ((lw as Record<string, number>)[name] ?? 1),
   );
   const metrics: OutputMetric[] = [];
+  const baseNames = new Map<Metric, string>();
   const addMetrics = (list: readonly MetricLike[], output: number, weighted: boolean) => {
     for (const m of list) {
-      const metric = getMetric(m, { lossClass: losses[output]?.className, customObjects: custom });
-      if (names.length > 1) metric.name = `${names[output]}_${metric.name}`;
-      metrics.push({ metric, output, weighted, given: typeof m === "string" ? m : (serializeMetric(metric) as JsonValue) });
+      let metric = getMetric(m, { lossClass: losses[output]?.className, customObjects: custom });
+      const base = baseNames.get(metric) ?? metric.name;
+      const given = typeof m === "string" ? m : (serializeMetric(metric) as JsonValue);
+      if (names.length > 1) {
+        // One metric object per output, as Keras clones them.
+        if (baseNames.has(metric)) metric = metricFromEnvelope(serializeMetric(metric) as JsonObject);
+        baseNames.set(metric, base);
+        metric.name = `${names[output]}_${base}`;
+      }
+      metrics.push({ metric, output, weighted, given });
     }
   };
   const ms = options.metrics;
@@ -165,7 +173,7 @@ export function compile(target: Pick<TrainTarget, "outputNames">, options: Compi
   const config: JsonObject = {
     loss: lossConfig(lossSpec, losses),
     loss_weights: lw === undefined ? null : (lw as JsonValue),
-    metrics: ms === undefined ? null : metrics.filter((m) => !m.weighted).map((m) => m.given),
+    metrics: ms === undefined ? null : metricsConfig(ms, metrics.filter((m) => !m.weighted), names),
     weighted_metrics: options.weightedMetrics === undefined ? null : metrics.filter((m) => m.weighted).map((m) => m.given),
     run_eagerly: false,
     steps_per_execution: 1,
@@ -194,6 +202,20 @@ export function compileOptionsFromConfig(config: JsonObject): CompileOptions {
   const weighted = config.weighted_metrics;
   if (Array.isArray(weighted)) out.weightedMetrics = flattenMetrics(weighted) as MetricLike[];
   return out;
+}
+
+// As given: a flat list stays flat, a list per output stays per output, an object by name stays one.
+function metricsConfig(given: NonNullable<CompileOptions["metrics"]>, metrics: readonly OutputMetric[], names: readonly string[]): JsonValue {
+  if (isRecordOf(given)) {
+    const out: JsonObject = {};
+    names.forEach((name, i) => {
+      const list = metrics.filter((m) => m.output === i).map((m) => m.given);
+      if (list.length > 0) out[name] = list;
+    });
+    return out;
+  }
+  if (names.length > 1 && (given as unknown[]).every((m) => Array.isArray(m))) return names.map((_, i) => metrics.filter((m) => m.output === i).map((m) => m.given));
+  return metrics.filter((m) => m.output === 0).map((m) => m.given);
 }
 
 // Keras 2 configs nest metrics per output ([["accuracy"]]); one output keeps the inner list.

@@ -288,3 +288,35 @@ describe("evaluate, predict, testOnBatch", () => {
     expect(() => getOptimizer({ class_name: "Adam", config: { clipnorm: 1, clipvalue: 1 } })).toThrow(/only one of clipnorm/);
   });
 });
+
+describe("several outputs", () => {
+  it("weights the losses, names the logs and nests the config as Keras does", async () => {
+    // Keras 3.15 logs ['loss', 'o1_loss', 'o1_mae', 'o2_accuracy', 'o2_loss'] and keeps
+    // metrics [["mae"], ["accuracy"]] in compile_config for this compile.
+    const w = tf.variable(tf.tensor2d([[0.1, -0.2, 0.3], [0.2, 0.1, -0.1]]));
+    const target = {
+      trainableVariables: [{ value: w, path: "w" }],
+      outputNames: ["o1", "o2"],
+      forward: ([x]: readonly tf.Tensor[]) => {
+        const h = tf.matMul(x as tf.Tensor2D, w);
+        return [tf.slice(h, [0, 0], [-1, 2]), tf.sigmoid(tf.slice(h, [0, 2], [-1, 1]))];
+      },
+    };
+    const c = compile(target, { optimizer: "sgd", loss: ["mse", "binary_crossentropy"], lossWeights: [1, 0.5], metrics: [["mae"], ["accuracy"]] });
+    const x = tf.tensor2d([[1, 2], [3, -1], [0.5, 0.5], [-1, 1]]);
+    const y1 = tf.tensor2d([[0, 1], [1, 0], [0.5, 0.5], [1, 1]]);
+    const y2 = tf.tensor2d([[1], [0], [1], [0]]);
+    const logs = testOnBatch(target, c, x, [y1, y2]);
+    expect(Object.keys(logs).sort()).toEqual(["loss", "o1_loss", "o1_mae", "o2_accuracy", "o2_loss"]);
+    expect(logs.loss).toBeCloseTo(logs.o1_loss! + 0.5 * logs.o2_loss!, 6);
+    expect(c.metrics[1]!.metric.className).toBe("BinaryAccuracy");
+    expect(c.compileConfig().metrics).toEqual([["mae"], ["accuracy"]]);
+    expect(c.compileConfig().loss).toEqual(["mse", "binary_crossentropy"]);
+    const h = await fit(target, c, x, [y1, y2], { epochs: 2, batchSize: 2, verbose: 0 });
+    expect(Object.keys(h.history).sort()).toEqual(["loss", "o1_loss", "o1_mae", "o2_accuracy", "o2_loss"]);
+    const auc = new AUC();
+    const shared = compile(target, { optimizer: "sgd", loss: "mse", metrics: [auc] });
+    expect(shared.metrics.map((m) => m.metric.name)).toEqual(["o1_auc", "o2_auc"]);
+    expect(shared.metrics[0]!.metric).not.toBe(shared.metrics[1]!.metric);
+  });
+});

@@ -7,6 +7,8 @@ export interface CallableModel {
   call(inputs: tf.Tensor | tf.Tensor[], options: { training?: boolean | undefined }): tf.Tensor | tf.Tensor[];
   regularizationLosses?(): tf.Scalar[];
   readonly outputNames?: readonly string[] | undefined;
+  /** A functional model's symbolic outputs: their layers name the outputs (`o1_loss`). */
+  readonly outputs?: readonly { readonly history: { readonly layer: { readonly name: string } } }[] | undefined;
 }
 
 /**
@@ -24,6 +26,6 @@ export function modelTarget(model: CallableModel): TrainTarget {
       return Array.isArray(out) ? out : [out];
     },
     extraLosses: () => model.regularizationLosses?.() ?? [],
-    outputNames: model.outputNames,
+    outputNames: model.outputNames ?? (model.outputs !== undefined && model.outputs.length > 0 ? model.outputs.map((t) => t.history.layer.name) : undefined),
   };
 }
