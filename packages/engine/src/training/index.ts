@@ -7,17 +7,11 @@ export { matMul, plainProduct } from "../ops/matmul.js";
 export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./callbacks/callback.js";
 export { EarlyStopping, type EarlyStoppingArgs } from "./callbacks/early-stopping.js";
 export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from "./callbacks/reduce-lr.js";
-export {
-  CSVLogger,
-  type CSVLoggerArgs,
-  LambdaCallback,
-  type LambdaCallbackArgs,
-  LearningRateScheduler,
-  ModelCheckpoint,
-  type ModelCheckpointArgs,
-  TerminateOnNaN,
-  formatPath,
-} from "./callbacks/simple-callbacks.js";
+export { CSVLogger, type CSVLoggerArgs } from "./callbacks/csv-logger.js";
+export { LambdaCallback, type LambdaCallbackArgs } from "./callbacks/lambda-callback.js";
+export { LearningRateScheduler } from "./callbacks/learning-rate-scheduler.js";
+export { ModelCheckpoint, type ModelCheckpointArgs, formatPath } from "./callbacks/model-checkpoint.js";
+export { TerminateOnNaN } from "./callbacks/terminate-on-nan.js";
 export { ProgbarLogger, type ProgressSink, formatBar, formatLogs, formatPerUnit, formatValue, stdoutSink } from "./callbacks/progbar.js";
 export { type CompileOptions, Compiled, compile, compileOptionsFromConfig } from "./compile.js";
 export { type TensorOrList, batchRanges, classWeightsToSampleWeights, permutation, splitIndex } from "./data.js";
