@@ -13,6 +13,22 @@ export { type FormatRegistry, createFormatRegistry } from "./formats/format-regi
 export { legacyH5Format, weightsH5Format } from "./formats/h5-formats.js";
 export { jsonFormat } from "./formats/json-format.js";
 export { kerasFormat } from "./formats/keras-format.js";
+export {
+  Checkpoint,
+  type CheckpointOptions,
+  type Trackable,
+} from "./checkpoint/live-checkpoint.js";
+export type { CheckpointOptimizer, CheckpointOptimizerVariable } from "./checkpoint/live-binding.js";
+export {
+  type ModelCheckpointOptions,
+  type ModelRestoreResult,
+  modelCheckpointTree,
+  restoreModelCheckpoint,
+  writeModelCheckpoint,
+} from "./checkpoint/model-checkpoint.js";
+export { type CheckpointTreeOptions, toCheckpointTree } from "./checkpoint/checkpoint-tree.js";
+export { CheckpointManager, type CheckpointManagerOptions, latestCheckpoint } from "./checkpoint/train.js";
+export { checkpointFormat } from "./formats/checkpoint-format.js";
 export { keras } from "./keras.js";
 export { type Target, locate } from "./location.js";
 export { Model, type SavableModel, Sequential, modelClasses } from "./model-classes.js";
@@ -22,6 +38,7 @@ export {
   type LoadWeightsOptions,
   type LoadWeightsResult,
   type SaveModelOptions,
+  type SaveWeightsOptions,
   loadModel,
   loadWeights,
   saveModel,

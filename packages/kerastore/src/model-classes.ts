@@ -4,6 +4,7 @@ import {
   type LoadWeightsOptions,
   type LoadWeightsResult,
   type SaveModelOptions,
+  type SaveWeightsOptions,
   loadWeights,
   saveModel,
   saveWeights,
@@ -23,7 +24,7 @@ export class Model extends engine.Model {
   }
 
   /** Saves the weights (`.weights.h5` Keras 3 weights file, `.h5` Keras 2 weights-only file). */
-  saveWeights(target: Target, options: SaveModelOptions = {}): Promise<void> {
+  saveWeights(target: Target, options: SaveWeightsOptions = {}): Promise<void> {
     return saveWeights(this, target, options);
   }
 
@@ -43,7 +44,7 @@ export class Sequential extends engine.Sequential {
     return saveModel(this, target, options);
   }
 
-  saveWeights(target: Target, options: SaveModelOptions = {}): Promise<void> {
+  saveWeights(target: Target, options: SaveWeightsOptions = {}): Promise<void> {
     return saveWeights(this, target, options);
   }
 

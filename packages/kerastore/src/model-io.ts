@@ -1,5 +1,6 @@
 import { type JsonObject, type SavedModelData, cannot } from "@kerastore/core";
 import { readModelJson, writeModelConfig } from "@kerastore/config";
+import type { Registry } from "@kerastore/registry";
 import { type CustomObjects, Model, deserializeLayer, initBackend, kerasMajor, toSavedModelData } from "@kerastore/engine";
 import type { RestoreStatus } from "@kerastore/checkpoint";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
@@ -12,6 +13,7 @@ import type { FormatRegistry } from "./formats/format-registry.js";
 import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
 import { type Target, describeLocation, locate } from "./location.js";
+import { withTensorflowKernels } from "./theano-kernels.js";
 
 /** Options shared by every load and save. */
 export interface IoOptions {
@@ -31,6 +33,11 @@ export interface LoadModelOptions extends IoOptions {
   readonly safeMode?: boolean | undefined;
   /** The model classes to build (the facade passes its own, which can save themselves). */
   readonly modelClasses?: CustomObjects | undefined;
+  /**
+   * Where classes registered with `registerSerializable` are looked up after `customObjects`.
+   * Default: `defaultRegistry`.
+   */
+  readonly registry?: Registry | undefined;
 }
 
 /** Options of {@link saveModel}. */
@@ -110,11 +117,11 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, "it holds no model config"), { path: where });
   }
   const customObjects = { ...options.modelClasses, ...options.customObjects };
-  const built = deserializeLayer(data.modelConfig, { customObjects, kerasVersion: kerasMajor(data.kerasVersion) });
+  const built = deserializeLayer(data.modelConfig, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) });
   if (!(built instanceof Model)) {
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, `its config describes a ${built.className} layer, not a model`));
   }
-  if (format.holds.weights) applyWeights(built, data, format.layout, where);
+  if (format.holds.weights) applyWeights(built, withTensorflowKernels(data), format.layout, where);
   if (options.compile !== false && data.trainingConfig !== undefined) built.compileConfig = data.trainingConfig;
   return built;
 }
@@ -195,7 +202,7 @@ export async function loadWeights(model: Model, target: Target, options: LoadWei
     status.assertNontrivialMatch();
     return { format: format.name, loaded, status };
   }
-  const data = await readWith(format, location, true);
+  const data = withTensorflowKernels(await readWith(format, location, true));
   const loaded = applyWeights(model, data, format.layout, where, options);
   return { format: format.name, loaded };
 }

@@ -15,19 +15,6 @@ type Status = { readonly kind: "predicts"; readonly architecture?: string } | { 
 
 const predicts: Status = { kind: "predicts" };
 const weightsOn = (architecture: string): Status => ({ kind: "predicts", architecture });
-const unsupported = (layer: string): Fails => ({
-  kind: "fails",
-  message: new RegExp(`layer class "${layer}"`),
-  why: `the engine has no ${layer} layer yet`,
-});
-
-// Keras 2.0 / 2.1 wrote a Sequential's config as a bare list of layers.
-const listShaped: Fails = {
-  kind: "fails",
-  message: /"config" of Sequential is not an object/,
-  why: "the engine does not read Keras 2.0's list-shaped Sequential config yet",
-};
-
 export const REALWORLD_STATUS: Readonly<Record<string, Status>> = {
   "A-I-nstein__mnist_cnn__cnn_model.h5": predicts,
   "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5": predicts,
