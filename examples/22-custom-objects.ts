@@ -2,7 +2,6 @@
 // a model with both, rebuilt from its config inside customObjectScope, and cloned.
 import { deepStrictEqual, notDeepStrictEqual, throws } from "node:assert/strict";
 import type { JsonObject } from "@kerastore/core";
-// examples/package.json does not list @kerastore/engine yet, so the engine comes from its source.
 import {
   Activation,
   Input,
@@ -14,7 +13,8 @@ import {
   cloneModel,
   customObjectScope,
   initBackend,
-  modelFromJson, tf
+  modelFromJson,
+  tf,
 } from "@kerastore/engine";
 
 class CustomLayer extends Layer {
