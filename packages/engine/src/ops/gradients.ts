@@ -40,6 +40,39 @@ export async function registerGradients(): Promise<void> {
     );
   }
   if (!hasGradients()) throw new EngineError("backend", cannot("register", "tfjs's gradient functions", "they are still missing after loading them"));
+  registerNonDifferentiable();
+}
+
+// Kernels TensorFlow declares not differentiable (their gradient is None, so nothing flows
+// back), for which tfjs has no gradient and throws instead: comparisons, logical ops, any/all.
+// A mask computed from an input (Masking, padding masks) passes through them.
+const NOT_DIFFERENTIABLE: Record<string, readonly string[]> = {
+  Any: ["x"],
+  All: ["x"],
+  LogicalNot: ["x"],
+  Equal: ["a", "b"],
+  NotEqual: ["a", "b"],
+  Greater: ["a", "b"],
+  Less: ["a", "b"],
+  LessEqual: ["a", "b"],
+  LogicalAnd: ["a", "b"],
+  LogicalOr: ["a", "b"],
+  LogicalXor: ["a", "b"],
+};
+
+/** Registers zero gradients for TensorFlow's non-differentiable kernels tfjs leaves without one. */
+export function registerNonDifferentiable(): string[] {
+  const added: string[] = [];
+  for (const [kernelName, inputs] of Object.entries(NOT_DIFFERENTIABLE)) {
+    if (tf.getGradient(kernelName) !== undefined) continue;
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: [...inputs],
+      gradFunc: (_dy, saved) => Object.fromEntries(inputs.map((name, i) => [name, () => tf.zeros(saved[i]!.shape, "float32")])),
+    });
+    added.push(kernelName);
+  }
+  return added;
 }
 
 /** Throws a clear error when no gradients are registered (the synchronous training entry points). */

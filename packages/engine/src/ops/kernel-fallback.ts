@@ -14,12 +14,25 @@ interface DataBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
+// WASM kernels that exist but disagree with TensorFlow, replaced by the CPU one as well:
+// MaxPoolGrad routes a window's gradient to the last of several equal maxima (and, for an
+// all-zero input, drops some windows), where TensorFlow and tfjs-cpu take the first; after a
+// ReLU such ties are common, and training would leave Keras's path.
+const WRONG_ON_WASM = ["MaxPoolGrad"];
+
 let installed: string[] | undefined;
+const uses = new Map<string, number>();
+
+/** How many times each kernel ran through the CPU fallback in this process. */
+export function wasmFallbackUses(): ReadonlyMap<string, number> {
+  return uses;
+}
 
 /**
- * Registers, for every kernel the CPU backend has and the WASM backend lacks, a WASM kernel
- * that copies its inputs to the CPU backend, runs the CPU kernel there and copies the result
- * back. Returns the names of those kernels (once computed, the same list).
+ * Registers, for every kernel the CPU backend has and the WASM backend lacks (or computes
+ * unlike TensorFlow: `MaxPoolGrad`), a WASM kernel that copies its inputs to the CPU backend,
+ * runs the CPU kernel there and copies the result back. Returns the names of those kernels
+ * (once computed, the same list).
  *
  * Training needs some of them: `Conv2DBackpropFilter` (Conv2D's kernel gradient),
  * `DepthwiseConv2dNativeBackpropFilter` / `...Input` (DepthwiseConv2D, SeparableConv2D) and
@@ -29,6 +42,7 @@ let installed: string[] | undefined;
 export async function installWasmFallbacks(): Promise<string[]> {
   if (installed !== undefined) return installed;
   await import("@tensorflow/tfjs-backend-cpu");
+  for (const name of WRONG_ON_WASM) if (tf.getKernel(name, "wasm") !== undefined) tf.unregisterKernel(name, "wasm");
   const wasm = new Set(tf.getKernelsForBackend("wasm").map((k) => k.kernelName));
   const missing = tf.getKernelsForBackend("cpu").filter((k) => !wasm.has(k.kernelName));
   for (const config of missing) {
@@ -43,6 +57,7 @@ export async function installWasmFallbacks(): Promise<string[]> {
 }
 
 function runOnCpu(config: tf.KernelConfig, inputs: Record<string, TensorInfo>, attrs: tf.NamedAttrMap | undefined, wasm: DataBackend): TensorInfo | TensorInfo[] {
+  uses.set(config.kernelName, (uses.get(config.kernelName) ?? 0) + 1);
   const cpu = tf.engine().findBackend("cpu") as unknown as DataBackend | null;
   if (cpu === null) throw new Error(`kernel ${config.kernelName}: the CPU backend it falls back to is not available`);
   const moved: Record<string, TensorInfo> = {};

@@ -2,7 +2,7 @@
 // fit/evaluate/predict loop as free functions over a TrainTarget, plus the fast ops.
 export { type DenseActivation, type DenseOptions, dense, isDenseActivation } from "../ops/dense.js";
 export { assertGradients, hasGradients, registerGradients } from "../ops/gradients.js";
-export { installWasmFallbacks } from "../ops/kernel-fallback.js";
+export { installWasmFallbacks, wasmFallbackUses } from "../ops/kernel-fallback.js";
 export { matMul, plainProduct } from "../ops/matmul.js";
 export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./callbacks/callback.js";
 export { EarlyStopping, type EarlyStoppingArgs } from "./callbacks/early-stopping.js";
