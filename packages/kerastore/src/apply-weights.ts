@@ -1,4 +1,4 @@
-import { type SavedModelData, type SavedNode, cannot, formatShape } from "@kerastore/core";
+import { KerastoreError, type SavedModelData, type SavedNode, cannot, formatShape } from "@kerastore/core";
 import { type Layer, Model, type Variable, applySavedTree, layerToSavedNode } from "@kerastore/engine";
 import { keras3WalkPaths } from "@kerastore/h5";
 import { applyObjectGraph } from "./checkpoint/apply-object-graph.js";
@@ -25,7 +25,13 @@ export function applyWeights(model: Model, data: SavedModelData, layout: WeightL
       if (options.skipMismatch === true && options.byName !== true) {
         throw new FacadeError("bad-argument", cannot("load", `weights from ${where}`, "skipMismatch needs byName for an H5 file", "pass { byName: true, skipMismatch: true }"));
       }
-      return applySavedTree(model, data.root, { match: options.byName === true ? "name" : "topology", skipMismatch: options.skipMismatch });
+      try {
+        return applySavedTree(model, data.root, { match: options.byName === true ? "name" : "topology", skipMismatch: options.skipMismatch });
+      } catch (error) {
+        // The engine names the layer and weight; say which file they came from.
+        if (!(error instanceof KerastoreError)) throw error;
+        throw new FacadeError("format-cannot-read", `cannot load ${where}: ${error.message}`, { path: where, cause: error });
+      }
     case "walk-path":
       if (options.byName === true) {
         throw new FacadeError("bad-argument", cannot("load", `weights from ${where} by name`, "a Keras 3 weights file pairs weights by their place in the model, not by layer name"));
