@@ -3,6 +3,7 @@ import type { JsonObject } from "@kerastore/core";
 import { readFixtureJson } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
+import { deserializeLayer } from "../index.js";
 import { Concatenate } from "../layers/merge.js";
 import { Dense } from "../layers/dense.js";
 import { Input } from "../layers/input-layer.js";
@@ -76,5 +77,51 @@ describe("the engine's models train like Keras through modelTarget", () => {
         tf.dispose(model.weights.map((w) => w.value));
       });
     }
+  }
+});
+
+interface LayerFixture {
+  config: JsonObject;
+  weights: { path: string; shape: number[]; values: number[] }[];
+  x: { dtype: string; shape: number[]; values: number[] }[];
+  y: { dtype: string; shape: number[]; values: number[] };
+}
+
+interface LayerTrajectory extends Trajectory {
+  loss: string | JsonObject;
+  metrics: string[];
+  optimizer_variables: { path: string; values: number[] }[];
+}
+
+describe("the engine's convolution, recurrent and embedding layers train like Keras (Adam, 3 epochs)", () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  for (const name of ["cnn", "lstm"]) {
+    it(name, async () => {
+      clearSession();
+      const fixture = readFixtureJson(`training/models/${name}.json`) as unknown as LayerFixture;
+      const t = readFixtureJson(`training/trajectories/${name}__adam.json`) as unknown as LayerTrajectory;
+      // A model rebuilt from its config: Keras's loaded paths drop the Sequential's own name.
+      const model = deserializeLayer(fixture.config, {}) as Model;
+      const prefix = `${(fixture.config.config as JsonObject).name as string}/`;
+      expect(model.weights.map((w) => w.path)).toEqual(fixture.weights.map((w) => w.path.replace(prefix, "")));
+      model.setWeights(fixture.weights.map((w) => Float32Array.from(w.values)));
+      const compiled = compile({}, { optimizer: getOptimizer(t.optimizer), loss: t.loss as never, metrics: t.metrics });
+      const h = await fit(modelTarget(model), compiled, fixture.x.map(toTensor), toTensor(fixture.y), { epochs: 3, batchSize: 16, shuffle: false, verbose: 0 });
+      for (const [k, v] of Object.entries(t.history).reverse()) expect(worst(h.history[k]!, v, 1e-6), `${k}: ${JSON.stringify(h.history[k])} vs ${JSON.stringify(v)}`).toBeLessThan(1e-4);
+      model.weights.forEach((w, i) => {
+        expect(worst(w.value.dataSync(), t.final_weights[i]!, 1e-3), w.path).toBeLessThan(1e-4);
+      });
+      const ours = compiled.optimizer.variables();
+      const values = compiled.optimizer.getWeights();
+      const slotPrefix = `adam/${prefix.replace("/", "_")}`;
+      expect(ours.map((v) => v.path)).toEqual(t.optimizer_variables.map((v) => v.path.replace(slotPrefix, "adam/")));
+      t.optimizer_variables.forEach((v, i) => {
+        expect(worst(Array.from(values[i]!, Number), v.values, 1e-3), v.path).toBeLessThan(1e-4);
+      });
+      tf.dispose(model.weights.map((w) => w.value));
+    });
   }
 });

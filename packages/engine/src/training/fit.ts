@@ -4,6 +4,7 @@ import { EngineError } from "../errors.js";
 import { type Callback, CallbackList, type CallbackContext, History, type Logs } from "./callbacks/callback.js";
 import { ProgbarLogger, type ProgressSink, stdoutSink } from "./callbacks/progbar.js";
 import { registerGradients } from "../ops/gradients.js";
+import { installWasmFallbacks } from "../ops/kernel-fallback.js";
 import type { Compiled } from "./compile.js";
 import { type TensorOrList, asList, batchRanges, classWeightsToSampleWeights, gatherRows, permutation, sampleCount, sliceRows, splitIndex } from "./data.js";
 import { testStep, trainStep } from "./step.js";
@@ -41,7 +42,7 @@ export interface FitOptions {
 
 /** Trains the target (Keras's `model.fit`); returns the History. */
 export async function fit(target: TrainTarget, compiled: Compiled, x: TensorOrList, y: TensorOrList, options: FitOptions = {}): Promise<History> {
-  await registerGradients();
+  await prepareTraining();
   let xs = asList(x, "x");
   let ys = asList(y, "y");
   if (sampleCount(ys) !== sampleCount(xs)) {
@@ -204,6 +205,15 @@ export function testOnBatch(target: TrainTarget, compiled: Compiled, x: TensorOr
 /** The outputs for one batch (Keras's `predict_on_batch`). */
 export function predictOnBatch(target: Pick<TrainTarget, "forward">, x: TensorOrList): tf.Tensor[] {
   return target.forward(asList(x, "x"), false);
+}
+
+/**
+ * Makes the backend ready to train: tfjs's gradients registered and, on WASM, the CPU fallback
+ * of the kernels it lacks. `fit` calls it; call it once before `trainOnBatch`.
+ */
+export async function prepareTraining(): Promise<void> {
+  await registerGradients();
+  if (tf.getBackend() === "wasm") await installWasmFallbacks();
 }
 
 function resolveVerbose(v: Verbosity | undefined, sink: ProgressSink | undefined): 0 | 1 | 2 {

@@ -15,7 +15,18 @@ export { TerminateOnNaN } from "./callbacks/terminate-on-nan.js";
 export { ProgbarLogger, type ProgressSink, formatBar, formatLogs, formatPerUnit, formatValue, stdoutSink } from "./callbacks/progbar.js";
 export { type CompileOptions, Compiled, compile, compileOptionsFromConfig } from "./compile.js";
 export { type TensorOrList, batchRanges, classWeightsToSampleWeights, permutation, splitIndex } from "./data.js";
-export { type EvaluateOptions, type FitOptions, type Verbosity, evaluate, fit, predict, predictOnBatch, testOnBatch, trainOnBatch } from "./fit.js";
+export {
+  type EvaluateOptions,
+  type FitOptions,
+  type Verbosity,
+  evaluate,
+  fit,
+  predict,
+  predictOnBatch,
+  prepareTraining,
+  testOnBatch,
+  trainOnBatch,
+} from "./fit.js";
 export { attachLogits, attachedLogits } from "./losses/logits.js";
 export {
   type CrossentropyOptions,
