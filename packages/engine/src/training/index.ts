@@ -3,6 +3,7 @@
 export { type DenseActivation, type DenseOptions, dense, isDenseActivation } from "../ops/dense.js";
 export { assertGradients, hasGradients, registerGradients } from "../ops/gradients.js";
 export { installWasmFallbacks, wasmFallbackUses } from "../ops/kernel-fallback.js";
+export { type SparseGradient, embeddingLookup, recordSparseGradients, segmentSumOf } from "../ops/embedding-lookup.js";
 export { matMul, plainProduct } from "../ops/matmul.js";
 export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./callbacks/callback.js";
 export { EarlyStopping, type EarlyStoppingArgs } from "./callbacks/early-stopping.js";

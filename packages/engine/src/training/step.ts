@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { recordSparseGradients } from "../ops/embedding-lookup.js";
 import { assertGradients } from "../ops/gradients.js";
 import type { Compiled } from "./compile.js";
 import type { TrainTarget } from "./trainable.js";
@@ -13,16 +14,17 @@ export function trainStep(target: TrainTarget, compiled: Compiled, xs: readonly 
   const tfVars = variables.map((v) => v.value);
   let outs: tf.Tensor[] = [];
   let perOutput: (tf.Scalar | null)[] = [];
-  const { value, grads } = tf.variableGrads(() => {
+  const { result, sparse } = recordSparseGradients(() => tf.variableGrads(() => {
     const o = target.forward(xs, true);
     const { total, perOutput: po } = compiled.totalLoss(ys, o, sampleWeight, target.extraLosses?.() ?? []);
     outs = o.map((t) => tf.keep(t));
     perOutput = po.map((t) => (t === null ? null : tf.keep(t)));
     return total;
-  }, tfVars);
+  }, tfVars));
+  const { value, grads } = result;
   try {
     const list = tfVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
-    compiled.optimizer.applyGradients(list, variables);
+    compiled.optimizer.applyGradients(list, variables, sparse);
     const n = xs[0]!.shape[0]!;
     const loss = value.dataSync()[0]!;
     compiled.lossTracker.add(loss, n);
@@ -36,6 +38,7 @@ export function trainStep(target: TrainTarget, compiled: Compiled, xs: readonly 
     for (const g of Object.values(grads)) g.dispose();
     for (const t of outs) t.dispose();
     for (const t of perOutput) t?.dispose();
+    for (const r of sparse.values()) tf.dispose([r.ids, r.values]);
   }
 }
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import type { JsonObject } from "@kerastore/core";
 import { compile, fit, getOptimizer, type TrainTarget } from "./index.js";
-import { buildFixtureModel, readFixtureModel, toTensor } from "./testing/fixture-models.js";
+import { type FixtureModel, buildEmbeddingModel, buildFixtureModel, readFixtureModel, toTensor } from "./testing/fixture-models.js";
 
 interface Trajectory {
   model: "mlp" | "two_input";
@@ -91,4 +91,26 @@ describe("training trajectories match Keras 3 on TensorFlow (3 epochs, batch 16,
       });
     });
   }
+});
+
+describe("an embedding trained with Adam follows Keras: its gradient squared slice by slice, as TensorFlow's IndexedSlices", () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  it("embedding__adam", async () => {
+    const t = readFixtureJson("training/trajectories/embedding__adam.json") as unknown as Trajectory & { loss: JsonObject };
+    const fixture = readFixtureJson("training/models/embedding.json") as unknown as FixtureModel;
+    const model = buildEmbeddingModel(fixture);
+    const compiled = compile({}, { optimizer: getOptimizer(t.optimizer), loss: t.loss, metrics: t.metrics });
+    const history = await fit(model, compiled, fixture.x.map(toTensor), toTensor(fixture.y), { epochs: 3, batchSize: 16, shuffle: false, verbose: 0 });
+    for (const [key, values] of Object.entries(t.history)) expect(worstRelative(history.history[key]!, values, 1e-6), key).toBeLessThan(1e-4);
+    model.variables.forEach((v, i) => {
+      expect(worstRelative(v.value.dataSync(), t.final_weights[i]!, 1e-3), v.path).toBeLessThan(1e-4);
+    });
+    const values = compiled.optimizer.getWeights();
+    t.optimizer_variables.forEach((v, i) => {
+      expect(worstRelative(Array.from(values[i]!, Number), v.values, 1e-3), v.path).toBeLessThan(1e-4);
+    });
+  });
 });

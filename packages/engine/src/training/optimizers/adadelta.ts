@@ -30,9 +30,11 @@ export class Adadelta extends Optimizer {
     const [accGrad, accDelta] = this.acc[index] as [tf.Variable, tf.Variable];
     const rho = this.rho;
     const rms = (x: tf.Tensor) => tf.sqrt(tf.add(x, this.epsilon));
-    accGrad.assign(tf.add(tf.mul(accGrad, rho), tf.mul(tf.square(grad), 1 - rho)));
-    const delta = tf.neg(tf.div(tf.mul(rms(accDelta), grad), rms(accGrad)));
-    accDelta.assign(tf.add(tf.mul(accDelta, rho), tf.mul(tf.square(delta), 1 - rho)));
+    accGrad.assign(tf.add(tf.mul(accGrad, rho), tf.mul(this.squared(grad, index), 1 - rho)));
+    const ratio = tf.div(rms(accDelta), rms(accGrad));
+    const delta = tf.neg(tf.mul(ratio, grad));
+    // Keras squares the update slice by slice for a looked-up variable: ratio^2 * sum of squares.
+    accDelta.assign(tf.add(tf.mul(accDelta, rho), tf.mul(tf.mul(tf.square(ratio), this.squared(grad, index)), 1 - rho)));
     variable.assign(tf.add(variable, tf.mul(delta, lr)));
   }
 

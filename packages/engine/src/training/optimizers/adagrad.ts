@@ -29,7 +29,7 @@ export class Adagrad extends Optimizer {
 
   protected override updateStep(grad: tf.Tensor, variable: tf.Variable, index: number, lr: number): void {
     const acc = this.acc[index]![0]!;
-    acc.assign(tf.add(acc, tf.square(grad)));
+    acc.assign(tf.add(acc, this.squared(grad, index)));
     variable.assign(tf.sub(variable, tf.div(tf.mul(grad, lr), tf.sqrt(tf.add(acc, this.epsilon)))));
   }
 

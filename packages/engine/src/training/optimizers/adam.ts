@@ -42,7 +42,7 @@ export class Adam extends Optimizer {
     const alpha = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
     const [m, v] = this.mv[index] as [tf.Variable, tf.Variable];
     m.assign(tf.add(m, tf.mul(tf.sub(grad, m), 1 - this.beta1)));
-    v.assign(tf.add(v, tf.mul(tf.sub(tf.square(grad), v), 1 - this.beta2)));
+    v.assign(tf.add(v, tf.mul(tf.sub(this.squared(grad, index), v), 1 - this.beta2)));
     let denom: tf.Tensor = v;
     if (this.amsgrad) {
       const vHat = this.vHat[index]![0]!;

@@ -33,7 +33,7 @@ export class Adamax extends Optimizer {
     const [m, u] = this.mu[index] as [tf.Variable, tf.Variable];
     const b1Power = Math.fround(this.beta1) ** (this.iterations + 1);
     m.assign(tf.add(m, tf.mul(tf.sub(grad, m), 1 - this.beta1)));
-    u.assign(tf.maximum(tf.mul(u, this.beta2), tf.abs(grad)));
+    u.assign(tf.maximum(tf.mul(u, this.beta2), this.absolute(grad, index)));
     variable.assign(tf.sub(variable, tf.div(tf.mul(m, lr), tf.mul(tf.add(u, this.epsilon), 1 - b1Power))));
   }
 

@@ -56,7 +56,7 @@ export class Nadam extends Optimizer {
     const b2Power = b2 ** step;
     const [m, v] = this.mv[index] as [tf.Variable, tf.Variable];
     m.assign(tf.add(m, tf.mul(tf.sub(grad, m), 1 - b1)));
-    v.assign(tf.add(v, tf.mul(tf.sub(tf.square(grad), v), 1 - b2)));
+    v.assign(tf.add(v, tf.mul(tf.sub(this.squared(grad, index), v), 1 - b2)));
     const mHat = tf.add(tf.mul(m, uT1 / (1 - uProductT1)), tf.mul(grad, (1 - uT) / (1 - uProductT)));
     const vHat = tf.div(v, 1 - b2Power);
     variable.assign(tf.sub(variable, tf.div(tf.mul(mHat, lr), tf.add(tf.sqrt(vHat), this.epsilon))));

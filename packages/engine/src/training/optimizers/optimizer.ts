@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, cannot } from "@kerastore/core";
 import { EngineError } from "../../errors.js";
+import { type SparseGradient, segmentSumOf } from "../../ops/embedding-lookup.js";
 import type { TrainableVariable } from "../trainable.js";
 import { type LearningRateSchedule, serializeSchedule } from "./schedules.js";
 
@@ -74,6 +75,8 @@ export abstract class Optimizer {
   private trainables: TrainableVariable[] = [];
   private readonly groups: SlotGroup[] = [];
   private readonly extra: { name: string; get: () => number; set: (v: number) => void }[] = [];
+  // The occurrence gradients of this step's looked-up variables, by trainable index.
+  private stepSparse: (SparseGradient | undefined)[] = [];
 
   constructor(args: OptimizerArgs, defaultName: string, defaultRate: number) {
     this.name = args.name ?? defaultName;
@@ -158,15 +161,23 @@ export abstract class Optimizer {
   /**
    * Applies one update: clip, weight decay, `updateStep` per variable, constraints, then
    * `iterations += 1`. Gradients are in `variables` order; builds on first use.
+   *
+   * `sparse` holds the per-occurrence gradients of looked-up tables (embeddings), keyed by the
+   * tfjs variable: where Keras squares TensorFlow's `IndexedSlices` slice by slice, so do we.
    */
-  applyGradients(grads: readonly tf.Tensor[], variables: readonly TrainableVariable[] = this.trainables): void {
+  applyGradients(grads: readonly tf.Tensor[], variables: readonly TrainableVariable[] = this.trainables, sparse?: ReadonlyMap<tf.Tensor, SparseGradient>): void {
     this.build(variables);
     if (grads.length !== variables.length) {
       throw new EngineError("invalid-argument", cannot("apply", "gradients", `${grads.length} gradients for ${variables.length} variables`));
     }
     const lr = this.learningRate;
     tf.tidy(() => {
-      const clipped = this.clip(grads);
+      const slices = variables.map((v) => sparse?.get(v.value));
+      const clipped = this.clip(grads, slices);
+      this.stepSparse = [];
+      variables.forEach((v, i) => {
+        this.stepSparse[this.trainables.indexOf(v)] = slices[i];
+      });
       if (this.weightDecay !== null) {
         const factor = Math.fround(this.weightDecay) * lr;
         for (const v of variables) v.value.assign(tf.sub(v.value, tf.mul(v.value, factor)));
@@ -180,8 +191,21 @@ export abstract class Optimizer {
         this.updateStep(clipped[i]!, v.value, index, lr);
       });
       for (const v of variables) if (v.constraint) v.value.assign(v.constraint.apply(v.value));
+      this.stepSparse = [];
     });
     this.iterations += 1;
+  }
+
+  /** The gradient squared as Keras squares it: slice by slice for a looked-up variable, then summed per row. */
+  protected squared(grad: tf.Tensor, index: number): tf.Tensor {
+    const sparse = this.stepSparse[index];
+    return sparse === undefined ? tf.square(grad) : segmentSumOf(sparse, tf.square);
+  }
+
+  /** |gradient| as Keras takes it (slice by slice for a looked-up variable). */
+  protected absolute(grad: tf.Tensor, index: number): tf.Tensor {
+    const sparse = this.stepSparse[index];
+    return sparse === undefined ? tf.abs(grad) : segmentSumOf(sparse, tf.abs);
   }
 
   /** Host-side work before the per-variable updates of a step (Nadam's `u_product`). */
@@ -190,24 +214,36 @@ export abstract class Optimizer {
   /** Updates one variable (index in the built list) from its gradient with rate `lr`. */
   protected abstract updateStep(grad: tf.Tensor, variable: tf.Variable, index: number, lr: number): void;
 
-  private clip(grads: readonly tf.Tensor[]): tf.Tensor[] {
+  /** Clips the gradients (and, in place of their slices, the sparse records) as Keras does. */
+  private clip(grads: readonly tf.Tensor[], slices: (SparseGradient | undefined)[]): tf.Tensor[] {
+    const sumOfSquares = (g: tf.Tensor, i: number) => tf.sum(slices[i] === undefined ? tf.square(g) : tf.square(slices[i]!.values));
+    const scaleAll = (scales: tf.Tensor[]) =>
+      grads.map((g, i) => {
+        const sp = slices[i];
+        if (sp !== undefined) slices[i] = { ...sp, values: tf.mul(sp.values, scales[i]!) };
+        return tf.mul(g, scales[i]!);
+      });
     if (this.clipnorm !== null && this.clipnorm > 0) {
       const c = this.clipnorm;
-      return grads.map((g) => {
-        const norm = tf.sqrt(tf.sum(tf.square(g)));
-        return tf.div(tf.mul(g, c), tf.maximum(norm, c));
-      });
+      return scaleAll(grads.map((g, i) => tf.div(c, tf.maximum(tf.sqrt(sumOfSquares(g, i)), c))));
     }
     if (this.globalClipnorm !== null && this.globalClipnorm > 0) {
       const c = this.globalClipnorm;
-      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+      const norm = tf.sqrt(tf.addN(grads.map((g, i) => sumOfSquares(g, i))));
       // c * min(1/norm, 1/c); NaN or inf norms give NaN gradients, as in Keras.
       const scale = tf.add(tf.mul(c, tf.minimum(tf.div(1, norm), 1 / c)), tf.sub(norm, norm));
-      return grads.map((g) => tf.mul(g, scale));
+      return scaleAll(grads.map(() => scale));
     }
     if (this.clipvalue !== null && this.clipvalue > 0) {
       const v = this.clipvalue;
-      return grads.map((g) => tf.clipByValue(g, -v, v));
+      return grads.map((g, i) => {
+        const sp = slices[i];
+        if (sp === undefined) return tf.clipByValue(g, -v, v);
+        // tf.clip_by_value clips IndexedSlices slice by slice; the dense sum follows.
+        const values = tf.clipByValue(sp.values, -v, v);
+        slices[i] = { ...sp, values };
+        return segmentSumOf(slices[i]!, (x) => x);
+      });
     }
     return [...grads];
   }

@@ -40,7 +40,7 @@ export class RMSprop extends Optimizer {
   protected override updateStep(grad: tf.Tensor, variable: tf.Variable, index: number, lr: number): void {
     const rho = this.rho;
     const velocity = this.vel[index]![0]!;
-    velocity.assign(tf.add(tf.mul(velocity, rho), tf.mul(tf.square(grad), 1 - rho)));
+    velocity.assign(tf.add(tf.mul(velocity, rho), tf.mul(this.squared(grad, index), 1 - rho)));
     let denominator: tf.Tensor;
     if (this.centered) {
       const avg = this.avg[index]![0]!;

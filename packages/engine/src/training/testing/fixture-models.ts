@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { readFixtureJson } from "@kerastore/fixtures";
 import { dense } from "../../ops/dense.js";
+import { embeddingLookup } from "../../ops/embedding-lookup.js";
 import { attachLogits } from "../losses/logits.js";
 import type { TrainTarget, TrainableVariable } from "../trainable.js";
 
@@ -66,5 +67,22 @@ export function buildFixtureModel(name: "mlp" | "two_input", fixture = readFixtu
       const logits = dense(h, v(4) as tf.Tensor2D, v(5) as tf.Tensor1D, "linear");
       return [attachLogits(tf.softmax(logits), logits)];
     },
+  };
+}
+
+/**
+ * The `embedding` fixture model (Embedding(10, 3) -> GlobalAveragePooling1D -> Dense(3)) on
+ * the training ops: the lookup keeps per-occurrence gradients, as TensorFlow's IndexedSlices.
+ */
+export function buildEmbeddingModel(fixture: FixtureModel): TrainTarget & { variables: TrainableVariable[] } {
+  const variables: TrainableVariable[] = fixture.weights.map((w) => ({
+    path: w.path,
+    value: tf.variable(tf.tensor(w.values, w.shape, "float32"), true, `fixture_${counter++}_${w.path}`),
+  }));
+  const [table, kernel, bias] = variables.map((v) => v.value) as [tf.Variable, tf.Variable, tf.Variable];
+  return {
+    variables,
+    trainableVariables: variables,
+    forward: ([ids]) => [dense(tf.mean(embeddingLookup(table, ids!), 1) as tf.Tensor2D, kernel as tf.Tensor2D, bias as tf.Tensor1D, "linear")],
   };
 }
