@@ -20,7 +20,10 @@ export function hasGradients(): boolean {
  * whichever copy registers them, our ops find them.
  */
 export async function registerGradients(): Promise<void> {
-  if (hasGradients()) return;
+  if (hasGradients()) {
+    registerNonDifferentiable();
+    return;
+  }
   try {
     // Plain Node cannot load tfjs-core's ES-module build (extensionless imports in a package
     // without "type": "module"): teach its resolver those two rules, for that folder only,
