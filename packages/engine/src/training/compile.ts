@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import type { Registry } from "@kerastore/registry";
 import { EngineError } from "../errors.js";
 import { Loss, type LossLike, getLoss, serializeLoss } from "./losses/loss.js";
 import { getMetric, type MetricLike, metricFromEnvelope, serializeMetric } from "./metrics/get-metric.js";
@@ -22,6 +23,8 @@ export interface CompileOptions {
   readonly weightedMetrics?: readonly MetricLike[] | undefined;
   /** Custom losses and metrics by name. */
   readonly customObjects?: Readonly<Record<string, unknown>> | undefined;
+  /** A registry of custom losses and metrics (kinds `loss`, `metric`), looked up after `customObjects`. */
+  readonly registry?: Pick<Registry, "get"> | undefined;
 }
 
 /** One output's metric with how it was given (for the config) and whether it is weighted. */
@@ -126,7 +129,7 @@ export function compile(target: Pick<TrainTarget, "outputNames">, options: Compi
     if (isRecordOf(lossSpec)) return (lossSpec as Record<string, LossLike>)[name] ?? null;
     return lossSpec as LossLike;
   });
-  const losses = perOutput.map((l) => (l === null ? null : getLoss(l, custom)));
+  const losses = perOutput.map((l) => (l === null ? null : getLoss(l, custom, options.registry)));
   const lw = options.lossWeights;
   const lossWeights = names.map((name, i) =>
     lw === undefined ? 1 : typeof lw === "number" ? lw : Array.isArray(lw) ? ((lw as number[])[i] ?? 1) : ((lw as Record<string, number>)[name] ?? 1),
@@ -135,7 +138,7 @@ export function compile(target: Pick<TrainTarget, "outputNames">, options: Compi
   const baseNames = new Map<Metric, string>();
   const addMetrics = (list: readonly MetricLike[], output: number, weighted: boolean) => {
     for (const m of list) {
-      let metric = getMetric(m, { lossClass: losses[output]?.className, customObjects: custom });
+      let metric = getMetric(m, { lossClass: losses[output]?.className, customObjects: custom, registry: options.registry });
       const base = baseNames.get(metric) ?? metric.name;
       const given = typeof m === "string" ? m : (serializeMetric(metric) as JsonValue);
       if (names.length > 1) {
@@ -171,7 +174,7 @@ export function compile(target: Pick<TrainTarget, "outputNames">, options: Compi
     });
   }
   const config: JsonObject = {
-    loss: lossConfig(lossSpec, losses),
+    loss: lossConfig(lossSpec, losses, names),
     loss_weights: lw === undefined ? null : (lw as JsonValue),
     metrics: ms === undefined ? null : metricsConfig(ms, metrics.filter((m) => !m.weighted), names),
     weighted_metrics: options.weightedMetrics === undefined ? null : metrics.filter((m) => m.weighted).map((m) => m.given),
@@ -223,11 +226,11 @@ function flattenMetrics(list: JsonValue[]): JsonValue[] {
   return list.length === 1 && Array.isArray(list[0]) ? list[0] : list;
 }
 
-function lossConfig(spec: CompileOptions["loss"], losses: readonly (Loss | null)[]): JsonValue {
+function lossConfig(spec: CompileOptions["loss"], losses: readonly (Loss | null)[], names: readonly string[]): JsonValue {
   if (spec === undefined) return null;
   const one = (l: LossLike, loss: Loss | null): JsonValue => (typeof l === "string" ? l : loss === null ? null : serializeLoss(loss));
   if (Array.isArray(spec)) return (spec as LossLike[]).map((l, i) => one(l, losses[i] ?? null));
-  if (isRecordOf(spec)) return Object.fromEntries(Object.entries(spec as Record<string, LossLike>).map(([k, l]) => [k, one(l, getLoss(l))]));
+  if (isRecordOf(spec)) return Object.fromEntries(Object.entries(spec as Record<string, LossLike>).map(([k, l]) => [k, one(l, losses[names.indexOf(k)] ?? null)]));
   return one(spec as LossLike, losses[0] ?? null);
 }
 

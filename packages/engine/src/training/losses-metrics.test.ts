@@ -110,3 +110,29 @@ describe("metrics match Keras 3 values", () => {
     expect(() => getMetric("nope")).toThrow(/cannot find metric "nope"/);
   });
 });
+
+describe("custom losses and metrics", () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  it("come from customObjects or a registry, by name or by Keras 3's function envelope", async () => {
+    const { createRegistry } = await import("@kerastore/registry");
+    const { compile } = await import("./index.js");
+    const doubled = (t: tf.Tensor, p: tf.Tensor) => tf.mul(tf.mean(tf.square(tf.sub(p, t)), -1), 2);
+    const hits = (t: tf.Tensor, p: tf.Tensor) => tf.cast(tf.less(tf.abs(tf.sub(p, t)), 0.5), "float32");
+    const registry = createRegistry();
+    registry.register("doubled_mse", doubled, { kind: "loss" });
+    registry.register("hits", hits, { kind: "metric" });
+    const c = compile({}, { optimizer: "sgd", loss: "doubled_mse", metrics: ["hits"], registry });
+    const t = tf.tensor2d([[0, 1], [1, 1]]);
+    const p = tf.tensor2d([[0.5, 1], [0, 1]]);
+    expect(c.losses[0]!.call(t, p).dataSync()[0]).toBeCloseTo(2 * ((0.25 + 0) / 2 + (1 + 0) / 2) / 2, 6);
+    c.updateMetrics([t], [p], null);
+    expect(c.metrics[0]!.metric.result()).toBeCloseTo(0.5, 6);
+    expect(c.compileConfig().loss).toBe("doubled_mse");
+    const fromEnvelope = getLoss({ module: "builtins", class_name: "function", config: "doubled_mse", registered_name: "doubled_mse" }, { doubled_mse: doubled });
+    expect(fromEnvelope.call(t, p).dataSync()[0]).toBeCloseTo(0.625, 6);
+    expect(() => compile({}, { optimizer: "sgd", loss: "doubled_mse" })).toThrow(/cannot find loss "doubled_mse"/);
+  });
+});

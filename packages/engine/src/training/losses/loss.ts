@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import type { Registry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
 import * as fns from "./loss-functions.js";
 
@@ -145,15 +146,16 @@ export type LossLike = string | JsonObject | Loss | CustomLossFunction;
  * A loss from a name or alias (`'mse'`, `'categorical_crossentropy'`), a Keras config envelope
  * (either dialect), a Loss, or a custom function (`customObjects` resolves custom names).
  */
-export function getLoss(identifier: LossLike, customObjects: Readonly<Record<string, unknown>> = {}): Loss {
+export function getLoss(identifier: LossLike, customObjects: Readonly<Record<string, unknown>> = {}, registry?: Pick<Registry, "get">): Loss {
+  const custom = (name: string): unknown => (Object.hasOwn(customObjects, name) ? customObjects[name] : registry?.get(name, { kind: "loss" }));
   if (identifier instanceof Loss) return identifier;
   if (typeof identifier === "function") {
     const name = identifier.kerasName ?? (identifier.name || "custom_loss");
     return new Loss("function", name, identifier);
   }
   if (typeof identifier === "string") {
-    const custom = customObjects[identifier];
-    if (typeof custom === "function") return new Loss("function", identifier, custom as fns.LossFunction);
+    const found = custom(identifier);
+    if (typeof found === "function") return new Loss("function", identifier, found as fns.LossFunction);
     const cls = lossClassFor(identifier);
     if (cls === undefined) throw unknownLoss(identifier);
     return lossFromConfig(cls, {});
@@ -161,10 +163,13 @@ export function getLoss(identifier: LossLike, customObjects: Readonly<Record<str
   const className = identifier.class_name;
   const config = identifier.config ?? {};
   if (typeof className !== "string") throw new EngineError("invalid-config", cannot("read", "the loss config", 'expected {"class_name": ..., "config": {...}}'));
-  if (className === "function" && typeof config === "string") return getLoss(config, customObjects);
+  if (className === "function" && typeof config === "string") {
+    const registered = identifier.registered_name;
+    return getLoss(typeof registered === "string" && custom(registered) !== undefined ? registered : config, customObjects, registry);
+  }
   if (!isJsonObject(config)) throw new EngineError("invalid-config", cannot("read", `loss ${className}`, '"config" is not an object'));
-  const custom = customObjects[className];
-  if (typeof custom === "function" && !(className in SPECS)) return new Loss(className, typeof config.name === "string" ? config.name : className, custom as fns.LossFunction);
+  const found = className in SPECS ? undefined : custom(typeof identifier.registered_name === "string" ? identifier.registered_name : className) ?? custom(className);
+  if (typeof found === "function") return new Loss(className, typeof config.name === "string" ? config.name : className, found as fns.LossFunction);
   const cls = lossClassFor(className);
   if (cls === undefined) throw unknownLoss(className);
   return lossFromConfig(cls, config);

@@ -1,4 +1,5 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import type { Registry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
 import { AUC, Precision, Recall } from "./confusion.js";
 import { Mean, MeanMetricWrapper, Metric, type MetricFunction, RootMeanSquaredError, Sum } from "./metric.js";
@@ -15,6 +16,8 @@ export interface MetricContext {
   readonly outputUnits?: number | undefined;
   /** Custom metric functions or classes by name. */
   readonly customObjects?: Readonly<Record<string, unknown>> | undefined;
+  /** A registry to look custom metric functions up in (after `customObjects`). */
+  readonly registry?: Pick<Registry, "get"> | undefined;
 }
 
 type Maker = (c: JsonObject) => Metric;
@@ -84,7 +87,7 @@ export function getMetric(identifier: MetricLike, ctx: MetricContext = {}): Metr
   if (identifier instanceof Metric) return identifier;
   if (typeof identifier === "function") return new MeanMetricWrapper("MeanMetricWrapper", identifier.name || "custom_metric", identifier);
   if (typeof identifier === "string") {
-    const custom = ctx.customObjects?.[identifier];
+    const custom = ctx.customObjects !== undefined && Object.hasOwn(ctx.customObjects, identifier) ? ctx.customObjects[identifier] : ctx.registry?.get(identifier, { kind: "metric" });
     if (typeof custom === "function") return new MeanMetricWrapper("MeanMetricWrapper", identifier, custom as MetricFunction);
     if (identifier === "accuracy" || identifier === "acc") return accuracyFor(identifier, ctx);
     const cls = ALIASES[identifier] ?? (identifier in CLASSES ? identifier : undefined);
