@@ -23,6 +23,7 @@ import {
   getOptimizer,
   optimizerFromSavedNode,
   optimizerToSavedNode,
+  permutation,
   predict,
   registerGradients,
   serializeOptimizer,
@@ -318,5 +319,42 @@ describe("several outputs", () => {
     const shared = compile(target, { optimizer: "sgd", loss: "mse", metrics: [auc] });
     expect(shared.metrics.map((m) => m.metric.name)).toEqual(["o1_auc", "o2_auc"]);
     expect(shared.metrics[0]!.metric).not.toBe(shared.metrics[1]!.metric);
+  });
+});
+
+describe("fit's data options", () => {
+  it("shuffles with the given random source, batch by batch as trainOnBatch would", async () => {
+    const a = buildFixtureModel("mlp", mlp);
+    const ca = compile({}, { optimizer: "adam", loss: "mse" });
+    let calls = 0;
+    const random = () => ((calls++ * 7919) % 1000) / 1000;
+    await fit(a, ca, x(), y(), { epochs: 1, batchSize: 16, shuffle: true, random, verbose: 0 });
+    // The same permutation, applied by hand.
+    calls = 0;
+    const order = permutation(64, random);
+    const b = buildFixtureModel("mlp", mlp);
+    const cb = compile({}, { optimizer: "adam", loss: "mse" });
+    const idx = tf.tensor1d(order, "int32");
+    const xs = tf.gather(x(), idx);
+    const ys = tf.gather(y(), idx);
+    for (let s = 0; s < 64; s += 16) trainOnBatch(b, cb, tf.slice(xs, [s], [16]), tf.slice(ys, [s], [16]));
+    for (const [i, v] of a.variables.entries()) expect(Array.from(v.value.dataSync())).toEqual(Array.from(b.variables[i]!.value.dataSync()));
+    expect(Array.from(order).sort((p, q) => p - q)).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    expect(Array.from(order)).not.toEqual(Array.from({ length: 64 }, (_, i) => i));
+  });
+
+  it("evaluates validationData at each epoch's end", async () => {
+    const m = buildFixtureModel("mlp", mlp);
+    const c = compile({}, { optimizer: "sgd", loss: "mse", metrics: ["mae"] });
+    const vx = tf.slice(x(), [48], [16]);
+    const vy = tf.slice(y(), [48], [16]);
+    const h = await fit(m, c, tf.slice(x(), [0], [48]), tf.slice(y(), [0], [48]), { epochs: 2, batchSize: 16, shuffle: false, verbose: 0, validationData: [vx, vy] });
+    const after = await evaluate(m, c, vx, vy, { batchSize: 16 });
+    expect(h.history.val_loss![1]).toBeCloseTo(after.loss!, 6);
+    expect(h.history.val_mae![1]).toBeCloseTo(after.mae!, 6);
+    // The same split through validationSplit gives the same history.
+    const m2 = buildFixtureModel("mlp", mlp);
+    const h2 = await fit(m2, compile({}, { optimizer: "sgd", loss: "mse", metrics: ["mae"] }), x(), y(), { epochs: 2, batchSize: 16, shuffle: false, verbose: 0, validationSplit: 0.25 });
+    expect(h2.history).toEqual(h.history);
   });
 });
