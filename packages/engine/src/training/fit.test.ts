@@ -358,3 +358,19 @@ describe("fit's data options", () => {
     expect(h2.history).toEqual(h.history);
   });
 });
+
+describe("memory", () => {
+  it("fit, evaluate and predict leave no tensors behind once the optimizer is built", async () => {
+    const m = buildFixtureModel("mlp", mlp);
+    const c = compile({}, { optimizer: "nadam", loss: "mse", metrics: ["mae", new AUC()] });
+    const xs = x();
+    const ys = y();
+    await fit(m, c, xs, ys, { epochs: 1, batchSize: 16, verbose: 0, validationSplit: 0.25 });
+    const before = tf.memory().numTensors;
+    await fit(m, c, xs, ys, { epochs: 2, batchSize: 16, verbose: 0, validationSplit: 0.25, classWeight: { 0: 1, 1: 1, 2: 1 } });
+    await evaluate(m, c, xs, ys);
+    tf.dispose(predict(m, xs, { batchSize: 10 }));
+    trainOnBatch(m, c, xs, ys);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
