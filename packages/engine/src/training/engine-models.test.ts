@@ -11,7 +11,7 @@ import { Model } from "../model.js";
 import { clearSession } from "../names.js";
 import { Sequential } from "../sequential.js";
 import { compile, fit, getOptimizer, modelTarget } from "./index.js";
-import { readFixtureModel, toTensor } from "./testing/fixture-models.js";
+import { readFixtureModel, toTensor } from "./fixture-models.test-util.js";
 
 // The engine's own Sequential and Functional models, trained by the free functions through
 // modelTarget, follow Keras's trajectories too (the layers' forward, tfjs's gradients).

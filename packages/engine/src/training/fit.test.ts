@@ -30,7 +30,7 @@ import {
   testOnBatch,
   trainOnBatch,
 } from "./index.js";
-import { buildFixtureModel, readFixtureModel, toTensor } from "./testing/fixture-models.js";
+import { buildFixtureModel, readFixtureModel, toTensor } from "./fixture-models.test-util.js";
 
 beforeAll(async () => {
   await initBackend();

@@ -4,7 +4,7 @@ import { readFixtureJson } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { EngineError } from "../errors.js";
-import { type FixtureTensor, toTensor } from "./testing/fixture-models.js";
+import { type FixtureTensor, toTensor } from "./fixture-models.test-util.js";
 import { type Mean, type Sum, getLoss, getMetric, lossFromConfig, metricFromEnvelope, serializeLoss, serializeMetric } from "./index.js";
 
 interface LossRow {

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import type { JsonObject } from "@kerastore/core";
 import { compile, fit, getOptimizer, type TrainTarget } from "./index.js";
-import { type FixtureModel, buildEmbeddingModel, buildFixtureModel, readFixtureModel, toTensor } from "./testing/fixture-models.js";
+import { type FixtureModel, buildEmbeddingModel, buildFixtureModel, readFixtureModel, toTensor } from "./fixture-models.test-util.js";
 
 interface Trajectory {
   model: "mlp" | "two_input";
