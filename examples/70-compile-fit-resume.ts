@@ -5,16 +5,20 @@
 // optimizer's variables go into a fresh model, and one more epoch there equals one more epoch
 // of the original, update for update.
 import { deepStrictEqual, match, strictEqual } from "node:assert/strict";
-// examples/package.json does not list @kerastore/engine yet, so the engine comes from its source.
-import { Dense, Input, Model, clearSession, initBackend, tf } from "../packages/engine/src/index.js";
 import {
+  Dense,
+  Input,
+  Model,
+  clearSession,
   compile,
   compileOptionsFromConfig,
   fit,
+  initBackend,
   modelTarget,
   optimizerFromSavedNode,
   optimizerToSavedNode,
-} from "../packages/engine/src/training/index.js";
+  tf,
+} from "@kerastore/engine";
 
 function getModel(): Model {
   const inputs = Input({ shape: [32] });

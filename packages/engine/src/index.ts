@@ -65,3 +65,87 @@ export { Cropping1D, Cropping2D, Masking, Permute, RepeatVector, UpSampling1D, U
 export { Bidirectional, TimeDistributed } from "./layers/wrappers.js";
 export { extraLayerClasses } from "./layers/extra-builtins.js";
 export { flipConvKernel } from "./layers/layer-utils.js";
+// Training: compile, fit and the rest as free functions over a TrainTarget, optimizers,
+// losses, metrics, callbacks, and the fast ops they run on (see docs/training.md).
+export { type DenseActivation, type DenseOptions, dense, isDenseActivation } from "./ops/dense.js";
+export { assertGradients, hasGradients, registerGradients } from "./ops/gradients.js";
+export { installWasmFallbacks, wasmFallbackUses } from "./ops/kernel-fallback.js";
+export { type SparseGradient, embeddingLookup, recordSparseGradients, segmentSumOf } from "./ops/embedding-lookup.js";
+export { matMul, plainProduct } from "./ops/matmul.js";
+export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./training/callbacks/callback.js";
+export { EarlyStopping, type EarlyStoppingArgs } from "./training/callbacks/early-stopping.js";
+export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from "./training/callbacks/reduce-lr.js";
+export { CSVLogger, type CSVLoggerArgs } from "./training/callbacks/csv-logger.js";
+export { LambdaCallback, type LambdaCallbackArgs } from "./training/callbacks/lambda-callback.js";
+export { LearningRateScheduler } from "./training/callbacks/learning-rate-scheduler.js";
+export { ModelCheckpoint, type ModelCheckpointArgs, formatPath } from "./training/callbacks/model-checkpoint.js";
+export { TerminateOnNaN } from "./training/callbacks/terminate-on-nan.js";
+export { ProgbarLogger, type ProgressSink, formatBar, formatLogs, formatPerUnit, formatValue, stdoutSink } from "./training/callbacks/progbar.js";
+export { type CompileOptions, Compiled, compile, compileOptionsFromConfig } from "./training/compile.js";
+export { type TensorOrList, batchRanges, classWeightsToSampleWeights, permutation, splitIndex } from "./training/data.js";
+export {
+  type EvaluateOptions,
+  type FitOptions,
+  type Verbosity,
+  evaluate,
+  fit,
+  predict,
+  predictOnBatch,
+  prepareTraining,
+  testOnBatch,
+  trainOnBatch,
+} from "./training/fit.js";
+export { attachLogits, attachedLogits } from "./training/losses/logits.js";
+export {
+  type CrossentropyOptions,
+  type LossFunction,
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  categoricalHinge,
+  cosineSimilarity,
+  hinge,
+  huber,
+  klDivergence,
+  logCosh,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  meanSquaredError,
+  meanSquaredLogarithmicError,
+  poisson,
+  sparseCategoricalCrossentropy,
+  squaredHinge,
+} from "./training/losses/loss-functions.js";
+export { type CustomLossFunction, Loss, type LossLike, type Reduction, getLoss, lossClassFor, lossFromConfig, serializeLoss } from "./training/losses/loss.js";
+export { AUC, type AUCArgs, Precision, type PrecisionRecallArgs, Recall } from "./training/metrics/confusion.js";
+export { type MetricContext, type MetricLike, getMetric, metricFromEnvelope, serializeMetric } from "./training/metrics/get-metric.js";
+export { Mean, MeanMetricWrapper, Metric, type MetricFunction, RootMeanSquaredError, Sum } from "./training/metrics/metric.js";
+export { Adadelta, type AdadeltaArgs } from "./training/optimizers/adadelta.js";
+export { Adagrad, type AdagradArgs } from "./training/optimizers/adagrad.js";
+export { Adam, type AdamArgs, AdamW } from "./training/optimizers/adam.js";
+export { Adamax, type AdamaxArgs } from "./training/optimizers/adamax.js";
+export { type OptimizerLike, getOptimizer, optimizerClassNames, optimizerFromConfig, serializeOptimizer } from "./training/optimizers/get-optimizer.js";
+export { Nadam, type NadamArgs } from "./training/optimizers/nadam.js";
+export { Optimizer, type OptimizerArgs, type OptimizerVariable, slotPrefix } from "./training/optimizers/optimizer.js";
+export {
+  type Keras2Layout,
+  type Keras2OptimizerWeight,
+  type Keras2WeightsOptions,
+  keras2OptimizerWeights,
+  setKeras2OptimizerWeights,
+} from "./training/optimizers/keras2-weights.js";
+export { optimizerFromSavedNode, optimizerToSavedNode } from "./training/optimizers/optimizer-tree.js";
+export { RMSprop, type RMSpropArgs } from "./training/optimizers/rmsprop.js";
+export {
+  CosineDecay,
+  type CosineDecayArgs,
+  ExponentialDecay,
+  type ExponentialDecayArgs,
+  type LearningRateSchedule,
+  PiecewiseConstantDecay,
+  type PiecewiseConstantDecayArgs,
+  deserializeSchedule,
+  serializeSchedule,
+} from "./training/optimizers/schedules.js";
+export { SGD, type SGDArgs } from "./training/optimizers/sgd.js";
+export { type CallableModel, modelTarget } from "./training/model-target.js";
+export type { TrainTarget, TrainableVariable } from "./training/trainable.js";

@@ -5,11 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JsonObject } from "@kerastore/core";
-import { initBackend, tf } from "@kerastore/engine";
+import { type TrainTarget, compile, dense, getOptimizer, initBackend, registerGradients, serializeOptimizer, tf, trainOnBatch } from "@kerastore/engine";
 import { readFixtureJson } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
-// The training barrel is not yet re-exported by @kerastore/engine's index (the integrator wires it).
-import { compile, dense, getOptimizer, registerGradients, serializeOptimizer, trainOnBatch, type TrainTarget } from "../../engine/src/training/index.js";
 import { runPythonJson } from "../src/index.js";
 
 interface Fixture {
