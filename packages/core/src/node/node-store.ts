@@ -47,7 +47,9 @@ export class NodeStore implements Store {
           path: full,
         });
       }
-      const out = new Uint8Array(length);
+      // Not zero-filled: every byte is read into below, or the read throws.
+      const raw = Buffer.allocUnsafeSlow(length);
+      const out = new Uint8Array(raw.buffer, raw.byteOffset, length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await handle.read(out, done, length - done, offset + done);
