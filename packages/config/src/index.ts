@@ -43,7 +43,7 @@ export {
   tensorRef,
   tensorRefsIn,
 } from "./model-config.js";
-export { stringifyPython } from "./python-json.js";
+export { stringifyPythonJson as stringifyPython } from "@kerastore/core";
 export { type ReadModelOptions, modelFromJsonText, readModelJson } from "./read-model-config.js";
 export { type WriteModelOptions, toJson, writeModelConfig, writeModelJson } from "./write-model-config.js";
 export { sortKeys } from "./key-order.js";

@@ -1,4 +1,4 @@
-import { type JsonValue, cannot } from "@kerastore/core";
+import { type JsonValue, cannot, parsePythonJson } from "@kerastore/core";
 import { ConfigError, maxConfigDepth } from "./errors.js";
 
 /**
@@ -55,7 +55,7 @@ export function parseJsonText(text: string, what: string): JsonValue {
     value = JSON.parse(text);
   } catch (error) {
     if (/NaN|Infinity/.test(text)) {
-      value = parseWithNonFinite(text, what, error);
+      value = parseNonFinite(text, what);
     } else {
       throw new ConfigError("invalid-json", cannot("read", what, `it is not JSON (${(error as Error).message})`), {
         cause: error,
@@ -66,39 +66,10 @@ export function parseJsonText(text: string, what: string): JsonValue {
   return value;
 }
 
-function parseWithNonFinite(text: string, what: string, first: unknown): unknown {
-  // Replace bare NaN / Infinity tokens outside strings by sentinels, then revive them.
-  const marks = { NaN: "__kerastore_nan__", Infinity: "__kerastore_inf__", "-Infinity": "__kerastore_ninf__" } as const;
-  let out = "";
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inString) {
-      out += c;
-      if (c === "\\") {
-        out += text[i + 1] ?? "";
-        i++;
-      } else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') {
-      inString = true;
-      out += c;
-      continue;
-    }
-    const token = text.startsWith("-Infinity", i) ? "-Infinity" : text.startsWith("Infinity", i) ? "Infinity" : text.startsWith("NaN", i) ? "NaN" : undefined;
-    if (token !== undefined) {
-      out += `"${marks[token]}"`;
-      i += token.length - 1;
-      continue;
-    }
-    out += c;
-  }
+function parseNonFinite(text: string, what: string): unknown {
   try {
-    return JSON.parse(out, (_key, v) =>
-      v === marks.NaN ? Number.NaN : v === marks.Infinity ? Number.POSITIVE_INFINITY : v === marks["-Infinity"] ? Number.NEGATIVE_INFINITY : v,
-    );
-  } catch {
-    throw new ConfigError("invalid-json", cannot("read", what, `it is not JSON (${(first as Error).message})`), { cause: first });
+    return parsePythonJson(text);
+  } catch (error) {
+    throw new ConfigError("invalid-json", cannot("read", what, `it is not JSON (${(error as Error).message})`), { cause: error });
   }
 }

@@ -1,10 +1,9 @@
-import type { JsonObject, JsonValue } from "@kerastore/core";
+import { type JsonObject, type JsonValue, stringifyPythonJson } from "@kerastore/core";
 import type { Registry } from "@kerastore/registry";
 import { writeKeras2Node, writeKeras3Node, writeTensorStructure } from "./call-nodes.js";
 import { convertLayerConfig } from "./dialect-convert.js";
 import type { Dialect } from "./keras-json.js";
 import type { EnvelopeFields, LayerEntry, ModelConfig, ModelJson } from "./model-config.js";
-import { stringifyPython } from "./python-json.js";
 
 /** Options of the model config writers. */
 export interface WriteModelOptions {
@@ -30,7 +29,7 @@ export function writeModelJson(json: ModelJson, options: WriteModelOptions = {})
 
 /** Model JSON text as Keras writes it (`json.dumps` style): what `model.to_json()` returns. */
 export function toJson(json: ModelJson, options: WriteModelOptions = {}): string {
-  return stringifyPython(writeModelJson(json, options));
+  return stringifyPythonJson(writeModelJson(json, options));
 }
 
 /** Writes one model envelope `{class_name, config, ...}` (no `keras_version` / `backend`). */

@@ -25,6 +25,7 @@ export { type JsonObject, type JsonValue, isJsonObject } from "./json.js";
 export { MemoryStore } from "./memory-store.js";
 export { utf8Decode, utf8Encode } from "./utf8.js";
 export { readNpy, writeNpy } from "./npy.js";
+export { parsePythonJson, stringifyPythonJson } from "./python-json.js";
 export {
   type SavedEdge,
   type SavedModelData,

@@ -1,8 +1,7 @@
-import { type SavedModelData, type SavedNode, type SavedVariable, cannot } from "@kerastore/core";
+import { type SavedModelData, type SavedNode, type SavedVariable, cannot, stringifyPythonJson } from "@kerastore/core";
 import { writeNameList } from "./chunked-attr.js";
 import { H5Error } from "./errors.js";
 import type { H5WriteFile } from "./h5-write-file.js";
-import { pythonJson } from "./python-json.js";
 import { type H5WriteBackend, buildWith, nativeChunks } from "./write-backend.js";
 
 /** Options of `writeLegacyH5`. */
@@ -147,9 +146,9 @@ function legacyBody(data: SavedModelData, options: WriteLegacyH5Options): (file:
     }
     file.scalarString("/", "keras_version", data.kerasVersion ?? defaultVersion(dialect), "utf8");
     file.scalarString("/", "backend", data.backend ?? "tensorflow", "utf8");
-    file.scalarString("/", "model_config", pythonJson(data.modelConfig!), "ascii");
+    file.scalarString("/", "model_config", stringifyPythonJson(data.modelConfig!), "ascii");
     if (data.trainingConfig !== undefined) {
-      file.scalarString("/", "training_config", pythonJson(data.trainingConfig), "ascii");
+      file.scalarString("/", "training_config", stringifyPythonJson(data.trainingConfig), "ascii");
     }
     file.group("/model_weights");
     writeWeightsGroup(file, "/model_weights", data, dialect);

@@ -1,6 +1,5 @@
-import { type JsonObject, cannot, isJsonObject, utf8Decode } from "@kerastore/core";
+import { type JsonObject, cannot, isJsonObject, parsePythonJson, utf8Decode } from "@kerastore/core";
 import { KerasV3Error } from "./errors.js";
-import { parsePythonJson } from "./python-json.js";
 import { findUnsafeConfig } from "./safe-mode.js";
 
 /** Parses a JSON member that must hold an object; `where` names it in errors. */

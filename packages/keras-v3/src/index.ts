@@ -6,7 +6,7 @@ export { extractKerasArchive } from "./extract.js";
 export { unsafeMemberNameReason } from "./member-name.js";
 export { type KerasArchiveMetadata, formatDateSaved, makeMetadata, metadataFromJson } from "./metadata.js";
 export { ASSETS_DIR, CONFIG_FILE, DEFAULT_KERAS_VERSION, METADATA_FILE, WEIGHTS_H5, WEIGHTS_NPZ } from "./names.js";
-export { parsePythonJson, pythonJson } from "./python-json.js";
+export { parsePythonJson, stringifyPythonJson as pythonJson } from "@kerastore/core";
 export { type KerasArchive, type KerasAsset, type ReadKerasArchiveOptions, readArchiveFiles, readKerasArchive } from "./read-archive.js";
 export { type UnsafeConfigFinding, findUnsafeConfig } from "./safe-mode.js";
 export {

@@ -1,9 +1,8 @@
-import { type JsonObject, type SavedModelData, type Store, cannot, isJsonObject, joinPath, utf8Encode } from "@kerastore/core";
+import { type JsonObject, type SavedModelData, type Store, cannot, isJsonObject, joinPath, parsePythonJson, stringifyPythonJson, utf8Encode } from "@kerastore/core";
 import { KerasV3Error } from "./errors.js";
 import { unsafeMemberNameReason } from "./member-name.js";
 import { makeMetadata } from "./metadata.js";
 import { ASSETS_DIR, CONFIG_FILE, CONFIG_TEXT_EXTRA, DEFAULT_KERAS_VERSION, METADATA_FILE, WEIGHTS_H5 } from "./names.js";
-import { parsePythonJson, pythonJson } from "./python-json.js";
 import type { KerasAsset } from "./read-archive.js";
 import { encodeWeights } from "./weights.js";
 import { type ZipMemberInput, writeZip, zipChunks } from "./zip-write.js";
@@ -37,7 +36,7 @@ export async function kerasArchiveMembers(data: SavedModelData, options: WriteKe
   const date = options.date ?? new Date();
   const version = options.kerasVersion ?? (data.kerasVersion?.startsWith("3.") ? data.kerasVersion : DEFAULT_KERAS_VERSION);
   const members: ZipMemberInput[] = [
-    { name: METADATA_FILE, data: utf8Encode(pythonJson(makeMetadata(version, date, options.metadata))) },
+    { name: METADATA_FILE, data: utf8Encode(stringifyPythonJson(makeMetadata(version, date, options.metadata))) },
     { name: CONFIG_FILE, data: utf8Encode(configText(data, config)) },
     { name: WEIGHTS_H5, data: options.weights ?? (await encodeWeights(data, WEIGHTS_H5)), date },
   ];
@@ -95,11 +94,11 @@ function archiveConfig(data: SavedModelData, options: WriteKerasArchiveOptions):
 
 /** The config's JSON text: the text it was read from when unchanged, else Python-style JSON. */
 function configText(data: SavedModelData, config: JsonObject): string {
-  const text = pythonJson(config);
+  const text = stringifyPythonJson(config);
   const kept = data.root.extras?.[CONFIG_TEXT_EXTRA];
   if (typeof kept !== "string") return text;
   try {
-    return pythonJson(parsePythonJson(kept)) === text ? kept : text;
+    return stringifyPythonJson(parsePythonJson(kept)) === text ? kept : text;
   } catch {
     return text;
   }

@@ -1,29 +1,43 @@
-import type { JsonValue } from "@kerastore/core";
+import type { JsonValue } from "./json.js";
 
 /**
- * Serializes JSON the way Python's `json.dumps` does with its defaults, which is how Keras
- * writes `config.json` and `metadata.json`: `", "` and `": "` separators, no indentation,
- * non-ASCII escaped as `\uXXXX`.
+ * JSON text the way Python's `json.dumps` writes it with its defaults, which is how Keras writes
+ * `to_json()`, `config.json`, `metadata.json` and the H5 `model_config`: `", "` and `": "`
+ * separators, no indent, non-ASCII escaped as `\uXXXX`, non-finite floats as `NaN` /
+ * `Infinity`, exponents padded to two digits (`1e-07`).
  *
- * Numbers keep JavaScript's shortest form (`1e-7` where Python prints `1e-07`, `1` where
- * Python kept `1.0`); Python's `json.loads` reads both the same way.
+ * A JavaScript number does not know whether Python held `1` or `1.0`: whole numbers are written
+ * as integers (`json.loads` gives an int where Keras had a float; Keras compares them equal).
  */
-export function pythonJson(value: JsonValue): string {
+export function stringifyPythonJson(value: JsonValue): string {
   if (value === null) return "null";
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number") return Number.isFinite(value) ? JSON.stringify(value) : value > 0 ? "Infinity" : value < 0 ? "-Infinity" : "NaN";
-  if (typeof value === "string") return asciiString(value);
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
+  switch (typeof value) {
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      return pythonNumber(value);
+    case "string":
+      return asciiString(value);
+    default:
+      break;
+  }
+  if (Array.isArray(value)) return `[${value.map(stringifyPythonJson).join(", ")}]`;
   const parts: string[] = [];
   for (const [key, item] of Object.entries(value)) {
-    if (item === undefined) continue;
-    parts.push(`${asciiString(key)}: ${pythonJson(item)}`);
+    if (item !== undefined) parts.push(`${asciiString(key)}: ${stringifyPythonJson(item)}`);
   }
   return `{${parts.join(", ")}}`;
 }
 
-function asciiString(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+function pythonNumber(n: number): string {
+  if (Number.isNaN(n)) return "NaN";
+  if (n === Number.POSITIVE_INFINITY) return "Infinity";
+  if (n === Number.NEGATIVE_INFINITY) return "-Infinity";
+  return String(n).replace(/e([+-])(\d)$/, "e$10$2");
+}
+
+function asciiString(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**
