@@ -1,25 +1,13 @@
 // fit throughput (samples/s) of the MLP 784-512-512-10 (relu, relu, softmax; Adam; categorical
-// crossentropy; batch 256) on the WASM backend: our training loop and ops, the engine's
-// Sequential trained by the same loop (tfjs's own Dense gradient), tfjs-layers 4.22 on the same
-// backend, and Python Keras 3 on TensorFlow on this machine, all measured in this run.
+// crossentropy; batch 256) on the WASM backend: our training loop over hand-wired ops, the
+// engine's Sequential through `model.fit` (its Dense runs the same ops), tfjs-layers 4.22 on the
+// same backend, and Python Keras 3 on TensorFlow on this machine, all measured in this run.
 import { execFileSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Dense, Sequential, initBackend, tf } from "@kerastore/engine";
+import { fileURLToPath } from "node:url";
+import { Dense, Sequential, type TrainTarget, compile, dense, fit, getOptimizer, initBackend, tf } from "@kerastore/engine";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { writeBenchSection } from "./report.js";
-
-// The training barrel is not yet re-exported by @kerastore/engine's index (the integrator wires
-// it), and the bench's tsconfig cannot include another package's sources: load it by path,
-// typed by the little this benchmark uses.
-type Target = { trainableVariables: { value: tf.Variable; path: string }[]; forward(xs: readonly tf.Tensor[], training: boolean): tf.Tensor[] };
-interface Training {
-  compile(target: object, options: { optimizer: unknown; loss: string }): unknown;
-  dense(x: tf.Tensor2D, k: tf.Tensor2D, b: tf.Tensor1D, activation: string, options?: { inputGrad?: boolean }): tf.Tensor2D;
-  fit(target: Target, compiled: unknown, x: tf.Tensor, y: tf.Tensor, options: object): Promise<unknown>;
-  getOptimizer(name: string): unknown;
-  modelTarget(model: unknown): Target;
-}
 
 const BATCH = 256;
 const STEPS = Number(process.env.FIT_BENCH_STEPS ?? 8);
@@ -56,7 +44,7 @@ function glorot(fanIn: number, fanOut: number, seed: number): tf.Variable {
   return tf.variable(tf.randomUniform([fanIn, fanOut], -limit, limit, "float32", seed));
 }
 
-function oursMlp({ dense }: Training): Target {
+function oursMlp(): TrainTarget {
   const w = [glorot(784, 512, 3), tf.variable(tf.zeros([512])), glorot(512, 512, 4), tf.variable(tf.zeros([512])), glorot(512, 10, 5), tf.variable(tf.zeros([10]))];
   const vars = w.map((value, i) => ({ value, path: `mlp/dense_${i >> 1}/${i % 2 === 0 ? "kernel" : "bias"}` }));
   return {
@@ -97,17 +85,15 @@ print(json.dumps(sorted(rates)[len(rates) // 2]))
 }
 
 export async function run(): Promise<void> {
-  const training = (await import(pathToFileURL(resolve(repo, "packages/engine/src/training/index.ts")).href)) as Training;
-  const { compile, fit, getOptimizer, modelTarget } = training;
   await initBackend();
   const { x, y } = data();
 
-  const target = oursMlp(training);
+  const target = oursMlp();
   const compiled = compile({}, { optimizer: getOptimizer("adam"), loss: "categorical_crossentropy" });
 
   const seq = new Sequential({ layers: [new Dense({ units: 512, activation: "relu", inputShape: [784] }), new Dense({ units: 512, activation: "relu" }), new Dense({ units: 10, activation: "softmax" })] });
   seq.build([null, 784]);
-  const seqCompiled = compile({}, { optimizer: getOptimizer("adam"), loss: "categorical_crossentropy" });
+  seq.compile({ optimizer: "adam", loss: "categorical_crossentropy" });
 
   const layers = tfl.sequential({
     layers: [tfl.layers.dense({ units: 512, activation: "relu", inputShape: [784] }), tfl.layers.dense({ units: 512, activation: "relu" }), tfl.layers.dense({ units: 10, activation: "softmax" })],
@@ -118,7 +104,7 @@ export async function run(): Promise<void> {
       await fit(target, compiled, x, y, { epochs, batchSize: BATCH, shuffle: false, verbose: 0 });
     },
     engineSeq: async (epochs) => {
-      await fit(modelTarget(seq), seqCompiled, x, y, { epochs, batchSize: BATCH, shuffle: false, verbose: 0 });
+      await seq.fit(x, y, { epochs, batchSize: BATCH, shuffle: false, verbose: 0 });
     },
     tfjsLayers: async (epochs) => {
       await layers.fit(x, y, { epochs, batchSize: BATCH, shuffle: false, verbose: 0 });
@@ -132,12 +118,12 @@ export async function run(): Promise<void> {
     "| trainer (WASM backend unless noted) | samples/s | ours / this |",
     "| --- | ---: | ---: |",
     `| ours: training loop + ops/dense.ts (explicit-transpose gradients) | ${fmt(ours)} | 1.00 |`,
-    `| ours: engine Sequential through modelTarget (tfjs's fused Dense gradient) | ${fmt(engineSeq)} | ${(ours / engineSeq).toFixed(2)} |`,
+    `| ours: engine Sequential, model.fit (Dense on ops/dense.ts) | ${fmt(engineSeq)} | ${(ours / engineSeq).toFixed(2)} |`,
     `| tfjs-layers 4.22 model.fit | ${fmt(tfjsLayers)} | ${(ours / tfjsLayers).toFixed(2)} |`,
     typeof python === "number" ? `| Python Keras 3.15 on TensorFlow 2.21 CPU (native, not WASM) | ${fmt(python)} | ${(ours / python).toFixed(2)} |` : `| Python Keras 3.15 | ${python} | - |`,
   ];
   const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
-  const md = `### fit: MLP 784-512-512-10, batch ${BATCH}, Adam, categorical crossentropy, ${SAMPLES} samples per epoch\n\nMedian of ${ROUNDS} one-epoch rounds per trainer, the JS trainers taking turns (after a warm-up epoch each); load average ${load} when measured on this shared machine.\n\n${rows.join("\n")}\n\nTarget: ours / tfjs-layers >= 5. tfjs-layers and the engine's Dense use tfjs's matMul gradient, whose transposed products are the slow WASM path; ours uses explicit transposes and plain products (packages/engine/src/ops).`;
+  const md = `### fit: MLP 784-512-512-10, batch ${BATCH}, Adam, categorical crossentropy, ${SAMPLES} samples per epoch\n\nMedian of ${ROUNDS} one-epoch rounds per trainer, the JS trainers taking turns (after a warm-up epoch each); load average ${load} when measured on this shared machine.\n\n${rows.join("\n")}\n\nTarget: ours / tfjs-layers >= 5. tfjs-layers uses tfjs's matMul gradient, whose transposed products are the slow WASM path; ours (hand-wired and the engine's Dense alike) uses explicit transposes and plain products (packages/engine/src/ops).`;
   console.log(md);
   writeBenchSection("fit", md);
 }

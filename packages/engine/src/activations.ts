@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import { type FromConfigContext, lookupCustom, preview } from "./keras-object.js";
+import { attachLogits } from "./training/losses/logits.js";
 
 /** An activation function on tensors. */
 export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
@@ -26,9 +27,10 @@ const BUILTINS: Record<string, ActivationFn> = {
   linear: (x) => x,
   relu: (x) => tf.relu(x),
   relu6: (x) => tf.relu6(x),
-  sigmoid: (x) => tf.sigmoid(x),
+  // As Keras: the output remembers its logits, which crossentropy losses use.
+  sigmoid: (x) => attachLogits(tf.sigmoid(x), x),
   tanh: (x) => tf.tanh(x),
-  softmax: (x) => tf.softmax(x, -1),
+  softmax: (x) => attachLogits(tf.softmax(x, -1), x),
   log_softmax: (x) => tf.logSoftmax(x, -1),
   softplus: (x) => tf.softplus(x),
   softsign: (x) => tf.div(x, tf.add(tf.abs(x), 1)),

@@ -25,6 +25,8 @@ export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Input, type InputArgs, InputLayer, type InputLayerArgs } from "./layers/input-layer.js";
 export { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from "./layers/merge.js";
 export { Model, type ModelArgs, type PredictInput, type PredictOptions, serializeLayer } from "./model.js";
+export { type ModelData, toTensor } from "./model-training.js";
+export { type CompileFromSavedOptions, compileFromSaved, isKeras2TrainingConfig } from "./compile-saved.js";
 export { clearSession, toSnakeCase, uniqueName } from "./names.js";
 export { Regularizer, type RegularizerLike, getRegularizer, regularizer, regularizerNames, serializeRegularizer } from "./regularizers.js";
 export { Sequential, type SequentialArgs } from "./sequential.js";

@@ -1,14 +1,20 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type HostTensor, type JsonObject, type JsonValue, cannot, hostTensor, isJsonObject } from "@kerastore/core";
-import { deserializeLayer, withScopes } from "./deserialize.js";
+import { type HostTensor, type JsonObject, type JsonValue, cannot, hostTensor } from "@kerastore/core";
+import { withScopes } from "./deserialize.js";
 import { EngineError } from "./errors.js";
+import { functionalFromConfig } from "./functional-config.js";
 import { type Graph, mapGraph } from "./graph.js";
-import { type FromConfigContext, envelope, preview, registeredNameOf } from "./keras-object.js";
+import { type FromConfigContext, envelope, registeredNameOf } from "./keras-object.js";
 import { type CallOptions, Layer, type LayerArgs, type LayerClass, classNameOf } from "./layer.js";
 import { InputLayer } from "./layers/input-layer.js";
-import { callSymbolic } from "./symbolic-call.js";
+import { type ModelData, disposeOutputs, toHost, toTensor, trainTargetOf, withTensors } from "./model-training.js";
 import { type SummaryOptions, summary } from "./summary.js";
 import { KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
+import type { History, Logs } from "./training/callbacks/callback.js";
+import { type CompileOptions, type Compiled, compile } from "./training/compile.js";
+import { type EvaluateOptions, type FitOptions, evaluate, fit, prepareTraining, testOnBatch, trainOnBatch } from "./training/fit.js";
+import type { Optimizer } from "./training/optimizers/optimizer.js";
+import type { TrainTarget } from "./training/trainable.js";
 
 /** Options of a functional model (`new Model({ inputs, outputs })`); none for a subclassed model. */
 export interface ModelArgs extends LayerArgs {
@@ -40,8 +46,8 @@ export class Model extends Layer {
   protected inputIsList = false;
   protected outputIsList = false;
   private graph: Graph | undefined;
-  /** Keras 3's `compile_config` (`{}` until compiled); saved with the model. */
-  compileConfig: JsonObject = {};
+  private compiled: Compiled | undefined;
+  private storedCompileConfig: JsonObject = {};
 
   constructor(args: ModelArgs = {}) {
     super(args);
@@ -133,6 +139,92 @@ export class Model extends Layer {
     const batch = (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0]![0] : (inputShape as Shape)[0]) ?? null;
     const shapes = this.outputs.map((t) => [batch, ...t.shape.slice(1)]);
     return this.outputIsList ? shapes : shapes[0]!;
+  }
+
+  /**
+   * Keras 3's `compile_config`, saved with the model: derived from the compiled state once
+   * compiled; before that, whatever was set (a loaded config that could not be compiled), `{}`.
+   */
+  get compileConfig(): JsonObject {
+    return this.compiled?.compileConfig() ?? this.storedCompileConfig;
+  }
+
+  set compileConfig(config: JsonObject) {
+    this.storedCompileConfig = config;
+  }
+
+  /** The optimizer once compiled (Keras's `model.optimizer`). */
+  get optimizer(): Optimizer | undefined {
+    return this.compiled?.optimizer;
+  }
+
+  /** The compiled state (loss, metrics, optimizer) once compiled. */
+  get compiledState(): Compiled | undefined {
+    return this.compiled;
+  }
+
+  /** The output names losses and metrics use (`out_loss`): the output layers' names. */
+  get outputNames(): string[] {
+    return this.outputs.map((t) => t.history.layer.name);
+  }
+
+  /** Configures training (Keras's `model.compile`): optimizer, loss(es), metrics, loss weights. */
+  compile(options: CompileOptions = {}): void {
+    const names = this.outputNames;
+    this.compiled?.optimizer.dispose();
+    this.compiled = compile({ outputNames: names.length > 0 ? names : undefined }, options, Math.max(1, names.length));
+  }
+
+  /** Trains the model (Keras's `model.fit`); returns the History. */
+  async fit(x: ModelData, y: ModelData, options: FitOptions = {}): Promise<History> {
+    const compiled = this.requireCompiled("fit");
+    return withTensors([x, y], (xs, ys) => fit(this.trainTarget(), compiled, xs!, ys!, { model: this, ...options }));
+  }
+
+  /** The loss and metrics over a data set (Keras's `model.evaluate(..., return_dict=True)`). */
+  async evaluate(x: ModelData, y: ModelData, options: EvaluateOptions = {}): Promise<Logs> {
+    const compiled = this.requireCompiled("evaluate");
+    return withTensors([x, y], (xs, ys) => evaluate(this.trainTarget(), compiled, xs!, ys!, options));
+  }
+
+  /** One training step on one batch (Keras's `train_on_batch`); returns the logs. */
+  async trainOnBatch(x: ModelData, y: ModelData, sampleWeight?: tf.Tensor): Promise<Logs> {
+    const compiled = this.requireCompiled("train");
+    await prepareTraining();
+    return withTensors([x, y], (xs, ys) => trainOnBatch(this.trainTarget(), compiled, xs!, ys!, sampleWeight));
+  }
+
+  /** The loss and metrics of one batch (Keras's `test_on_batch`). */
+  async testOnBatch(x: ModelData, y: ModelData, sampleWeight?: tf.Tensor): Promise<Logs> {
+    const compiled = this.requireCompiled("test");
+    return withTensors([x, y], (xs, ys) => testOnBatch(this.trainTarget(), compiled, xs!, ys!, sampleWeight));
+  }
+
+  /** The outputs for one batch, on the host (Keras's `predict_on_batch`). */
+  predictOnBatch(x: PredictInput): HostTensor | HostTensor[] {
+    const list = Array.isArray(x) ? (x as (HostTensor | tf.Tensor)[]) : [x as HostTensor | tf.Tensor];
+    const tensors = list.map((v) => (v instanceof tf.Tensor ? v : toTensor(v)));
+    try {
+      const outs = this.trainTarget().forward(tensors, false);
+      const host = outs.map(toHost);
+      disposeOutputs(outs);
+      return this.outputIsList || host.length !== 1 ? host : host[0]!;
+    } finally {
+      for (let i = 0; i < tensors.length; i++) if (!(list[i] instanceof tf.Tensor)) tensors[i]!.dispose();
+    }
+  }
+
+  /** The model as the training loop sees it. */
+  trainTarget(): TrainTarget {
+    const names = this.outputNames;
+    return trainTargetOf(this, names.length > 0 ? names : undefined);
+  }
+
+  private requireCompiled(verb: string): Compiled {
+    if (this.compiled === undefined) {
+      throw new EngineError("not-built", cannot(verb, `model "${this.name}"`, "it is not compiled", "call model.compile({ optimizer, loss }) first"));
+    }
+    return this.compiled;
   }
 
   /** The model's whole config envelope, as `keras.saving.serialize_keras_object(model)` gives it. */
@@ -231,109 +323,4 @@ export function serializeLayer(layer: Layer): JsonObject {
   if (build !== undefined) entry.build_config = build;
   if (layer instanceof Model) entry.compile_config = layer.compileConfig;
   return entry;
-}
-
-function toTensor(h: HostTensor): tf.Tensor {
-  if (h.dtype === "int32" || h.dtype === "int64" || h.dtype === "uint8" || h.dtype === "int8" || h.dtype === "int16" || h.dtype === "uint16") {
-    return tf.tensor(Int32Array.from(h.data as ArrayLike<number | bigint>, (v) => Number(v)), [...h.shape], "int32");
-  }
-  if (h.dtype === "bool") return tf.tensor(h.data as Uint8Array, [...h.shape], "bool");
-  const data = h.dtype === "float32" ? (h.data as Float32Array) : Float32Array.from(h.data as ArrayLike<number>);
-  return tf.tensor(data, [...h.shape], "float32");
-}
-
-type TensorRef = [string, number, number];
-
-function readRef(json: JsonValue | undefined, where: string): TensorRef {
-  if (isJsonObject(json) && json.class_name === "__keras_tensor__" && isJsonObject(json.config)) return readRef(json.config.keras_history, where);
-  if (Array.isArray(json) && typeof json[0] === "string" && typeof json[1] === "number" && typeof json[2] === "number") return [json[0], json[1], json[2]];
-  throw new EngineError("invalid-config", cannot("read", where, `expected a tensor reference [layer, node, tensor], got ${preview(json)}`));
-}
-
-/** `[a, 0, 0]` or `[[a, 0, 0], [b, 0, 0]]`: the refs and whether it was a list. */
-function readRefList(json: JsonValue | undefined, where: string): { refs: TensorRef[]; isList: boolean } {
-  // Keras 2 always wrote a list; as Keras 3 does, a list of one is one tensor.
-  if (Array.isArray(json) && json.length > 0 && Array.isArray(json[0])) return { refs: json.map((j) => readRef(j, where)), isList: json.length > 1 };
-  return { refs: [readRef(json, where)], isList: false };
-}
-
-/** One inbound node of a layer config: its input refs (flat), whether a list, and its kwargs. */
-function readInboundNode(json: JsonValue, where: string): { refs: TensorRef[]; isList: boolean; kwargs: JsonObject } {
-  if (isJsonObject(json)) {
-    // Keras 3: {"args": [tensor or [tensors]], "kwargs": {...}}
-    const args = Array.isArray(json.args) ? json.args : [];
-    const first = args[0];
-    const kwargs = isJsonObject(json.kwargs) ? json.kwargs : {};
-    if (Array.isArray(first)) return { refs: first.map((t) => readRef(t, where)), isList: true, kwargs };
-    return { refs: [readRef(first, where)], isList: false, kwargs };
-  }
-  if (Array.isArray(json)) {
-    // Keras 2: [[layer, node, tensor, kwargs], ...]
-    const refs = json.map((t) => readRef(Array.isArray(t) ? t.slice(0, 3) : t, where));
-    return { refs, isList: refs.length > 1, kwargs: {} };
-  }
-  throw new EngineError("invalid-config", cannot("read", where, `expected an inbound node, got ${preview(json)}`));
-}
-
-const MAX_LAYERS = 100_000;
-
-function functionalFromConfig(cls: new (args: ModelArgs) => Model, config: JsonObject, ctx: FromConfigContext): Model {
-  const layerList = config.layers;
-  if (!Array.isArray(layerList) || layerList.length > MAX_LAYERS) {
-    throw new EngineError("invalid-config", cannot("read", "a functional model config", 'expected a "layers" list'));
-  }
-  const byName = new Map<string, Layer>();
-  const pending: { layer: Layer; nodes: JsonValue[] }[] = [];
-  for (const entry of layerList) {
-    const layer = deserializeLayer(entry, ctx);
-    const name = isJsonObject(entry) && typeof entry.name === "string" ? entry.name : layer.name;
-    byName.set(name, layer);
-    const nodes = isJsonObject(entry) && Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
-    pending.push({ layer, nodes: [...nodes] });
-  }
-  // Outputs of each layer's calls in this model, by node index (InputLayers: their own node).
-  const produced = new Map<Layer, KerasTensor[][]>();
-  for (const layer of byName.values()) if (layer instanceof InputLayer) produced.set(layer, [[layer.output]]);
-  const tensorOf = (ref: TensorRef): KerasTensor | undefined => {
-    const layer = byName.get(ref[0]);
-    if (layer === undefined) throw new EngineError("invalid-config", cannot("read", "a functional model config", `a node refers to unknown layer "${ref[0]}"`));
-    return produced.get(layer)?.[ref[1]]?.[ref[2]];
-  };
-  // Keras processes nodes in passes, since a config may list a layer before its inputs.
-  let progress = true;
-  while (progress && pending.some((p) => p.nodes.length > 0)) {
-    progress = false;
-    for (const p of pending) {
-      while (p.nodes.length > 0) {
-        const node = readInboundNode(p.nodes[0]!, `the inbound nodes of layer "${p.layer.name}"`);
-        const inputs = node.refs.map(tensorOf);
-        if (inputs.some((t) => t === undefined)) break;
-        const outs = callSymbolic(p.layer, node.isList ? (inputs as KerasTensor[]) : inputs[0]!, node.kwargs);
-        const list = produced.get(p.layer) ?? [];
-        list.push(outs);
-        produced.set(p.layer, list);
-        p.nodes.shift();
-        progress = true;
-      }
-    }
-  }
-  const stuck = pending.find((p) => p.nodes.length > 0);
-  if (stuck !== undefined) {
-    throw new EngineError("invalid-config", cannot("read", "a functional model config", `the inputs of layer "${stuck.layer.name}" are never computed`));
-  }
-  const ins = readRefList(config.input_layers, "input_layers");
-  const outs = readRefList(config.output_layers, "output_layers");
-  const resolve = (r: TensorRef): KerasTensor => {
-    const t = tensorOf(r);
-    if (t === undefined) throw new EngineError("invalid-config", cannot("read", "a functional model config", `tensor ${JSON.stringify(r)} does not exist`));
-    return t;
-  };
-  const inputs = ins.refs.map(resolve);
-  const outputs = outs.refs.map(resolve);
-  return new cls({
-    name: typeof config.name === "string" ? config.name : undefined,
-    trainable: typeof config.trainable === "boolean" ? config.trainable : undefined,
-    inputs: ins.isList ? inputs : inputs[0]!,
-    outputs: outs.isList ? outputs : outputs[0]!,
-  });
 }

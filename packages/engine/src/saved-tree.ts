@@ -8,6 +8,7 @@ import {
   formatShape,
   isJsonObject,
 } from "@kerastore/core";
+import { compileFromSaved } from "./compile-saved.js";
 import { deserializeLayer } from "./deserialize.js";
 import { EngineError } from "./errors.js";
 import { type FromConfigContext, kerasMajor } from "./keras-object.js";
@@ -180,7 +181,7 @@ export function fromSavedModelData(data: SavedModelData, ctx: FromConfigContext 
   if (!(model instanceof Model)) {
     throw new EngineError("invalid-config", cannot("build", "a model from a saved tree", `its config describes a ${model.className}, not a model`));
   }
-  if (isJsonObject(data.trainingConfig) && Object.keys(model.compileConfig).length === 0) model.compileConfig = data.trainingConfig;
+  if (isJsonObject(data.trainingConfig) && Object.keys(data.trainingConfig).length > 0) compileFromSaved(model, data.trainingConfig, { customObjects: ctx.customObjects, registry: ctx.registry });
   applySavedTree(model, data.root, { match: options.match ?? (kerasMajor(data.kerasVersion) === 2 ? "topology" : "path"), ...options });
   return model;
 }

@@ -1,7 +1,7 @@
 import { type JsonObject, type SavedModelData, cannot } from "@kerastore/core";
 import { readModelJson, writeModelConfig } from "@kerastore/config";
 import type { Registry } from "@kerastore/registry";
-import { type CustomObjects, Model, deserializeLayer, initBackend, kerasMajor, toSavedModelData } from "@kerastore/engine";
+import { type CustomObjects, Model, compileFromSaved, deserializeLayer, initBackend, kerasMajor, toSavedModelData } from "@kerastore/engine";
 import type { RestoreStatus } from "@kerastore/checkpoint";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
@@ -122,7 +122,11 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, `its config describes a ${built.className} layer, not a model`));
   }
   if (format.holds.weights) applyWeights(built, withTensorflowKernels(data), format.layout, where);
-  if (options.compile !== false && data.trainingConfig !== undefined) built.compileConfig = data.trainingConfig;
+  if (options.compile !== false && data.trainingConfig !== undefined && Object.keys(data.trainingConfig).length > 0) {
+    // As load_model(compile=True): compiled from the file's config (a Keras 2 training_config
+    // is converted), so compileConfig is Keras 3's.
+    compileFromSaved(built, data.trainingConfig, { customObjects, registry: options.registry });
+  }
   return built;
 }
 

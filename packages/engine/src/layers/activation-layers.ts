@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { JsonObject } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import { Layer, type LayerArgs } from "../layer.js";
+import { attachLogits } from "../training/losses/logits.js";
 import type { Shape } from "../symbolic.js";
 
 const one = (x: tf.Tensor | tf.Tensor[]): tf.Tensor => (Array.isArray(x) ? x[0]! : x);
@@ -81,7 +82,7 @@ export class Softmax extends Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = one(inputs);
     const axis = Array.isArray(this.axis) ? this.axis : [this.axis];
-    if (axis.length === 1 && (axis[0] === -1 || axis[0] === x.rank - 1)) return tf.softmax(x);
+    if (axis.length === 1 && (axis[0] === -1 || axis[0] === x.rank - 1)) return attachLogits(tf.softmax(x), x);
     return tf.tidy(() => {
       const e = tf.exp(tf.sub(x, tf.max(x, axis, true)));
       return tf.div(e, tf.sum(e, axis, true));

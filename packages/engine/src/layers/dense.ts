@@ -6,6 +6,8 @@ import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
 import type { Initializer, InitializerLike } from "../initializers.js";
 import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
+import { type DenseActivation, dense, isDenseActivation } from "../ops/dense.js";
+import { attachLogits, attachedLogits } from "../training/losses/logits.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
@@ -23,8 +25,9 @@ export interface DenseArgs extends LayerArgs {
   readonly biasConstraint?: ConstraintLike | null | undefined;
 }
 
-// The activations tfjs can fuse into its matMul kernel.
-const FUSED = new Set(["linear", "relu", "relu6", "sigmoid", "elu"]);
+// The activations ops/dense.ts fuses into the product and differentiates itself. Sigmoid is
+// not among them here: its logits must stay visible to crossentropy (attachLogits).
+const FUSED = new Set<string>(["linear", "relu", "relu6", "tanh", "elu"]);
 
 /** `activation(x @ kernel + bias)`. The kernel is `[in, out]`, so the product needs no transpose. */
 export class Dense extends Layer {
@@ -87,26 +90,20 @@ export class Dense extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _options: CallOptions): tf.Tensor {
     const x = inputs as tf.Tensor;
-    const kernel = this.kernel!.value;
-    const bias = this.bias?.value;
+    const kernel = this.kernel!.value as tf.Tensor2D;
+    const bias = (this.bias?.value ?? null) as tf.Tensor1D | null;
     const name = this.activation.builtin ? this.activation.name : "";
-    return tf.tidy(() => {
-      const flat = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, x.shape[x.rank - 1]!]) as tf.Tensor2D;
-      let y: tf.Tensor;
-      if (FUSED.has(name)) {
-        y = tf.fused.matMul({
-          a: flat,
-          b: kernel as tf.Tensor2D,
-          ...(bias === undefined ? {} : { bias }),
-          activation: name as "linear" | "relu" | "relu6" | "sigmoid" | "elu",
-        });
-      } else {
-        y = tf.matMul(flat, kernel as tf.Tensor2D);
-        if (bias !== undefined) y = tf.add(y, bias);
-        y = this.activation.fn(y);
-      }
-      return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
+    const fused = FUSED.has(name) && isDenseActivation(name);
+    // The tidy keeps the output and the logits a softmax or sigmoid recorded for it.
+    const [y, logits] = tf.tidy(() => {
+      const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape[x.rank - 1]!]) as tf.Tensor2D);
+      const z = dense(flat, kernel, bias, fused ? (name as DenseActivation) : "linear");
+      const out = fused ? z : this.activation.fn(z);
+      const shaped = x.rank === 2 ? out : tf.reshape(out, [...x.shape.slice(0, -1), this.units]);
+      const l = attachedLogits(out);
+      return l === undefined ? [shaped] : [shaped, x.rank === 2 ? l : tf.reshape(l, [...x.shape.slice(0, -1), this.units])];
     });
+    return logits === undefined ? y! : attachLogits(y!, logits);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -3,6 +3,7 @@ import { type JsonObject, cannot } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
+import { embeddingLookup } from "../ops/embedding-lookup.js";
 import type { Initializer, InitializerLike } from "../initializers.js";
 import { Layer, type LayerArgs } from "../layer.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
@@ -75,8 +76,8 @@ export class Embedding extends Layer {
           throw new EngineError("invalid-argument", cannot("call", `Embedding layer "${this.name}"`, `ids must be in [0, ${this.inputDim}), got ${lo < 0 ? lo : hi}`));
         }
       }
-      const rows = tf.gather(this.embeddings!.value, flat);
-      return tf.reshape(rows, [...x.shape, this.outputDim]);
+      // The lookup keeps per-occurrence gradients for the optimizers, as TensorFlow's IndexedSlices.
+      return embeddingLookup(this.embeddings!.value, ids);
     });
   }
 

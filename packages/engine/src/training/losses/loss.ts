@@ -32,7 +32,8 @@ export class Loss {
   /** The reduced loss (a scalar unless the reduction is `none`). */
   call(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor | null): tf.Tensor {
     return tf.tidy(() => {
-      let values = this.fn(yTrue, tf.cast(yPred, "float32"));
+      // A cast to the same dtype would make a new tensor, losing the logits attached to yPred.
+      let values = this.fn(yTrue, yPred.dtype === "float32" ? yPred : tf.cast(yPred, "float32"));
       let weight: tf.Tensor | null = null;
       if (sampleWeight !== undefined && sampleWeight !== null) {
         weight = sameRank(tf.cast(sampleWeight, "float32"), values.rank);
