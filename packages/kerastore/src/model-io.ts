@@ -1,4 +1,4 @@
-import { type JsonObject, type SavedModelData, cannot } from "@kerastore/core";
+import { type JsonObject, type SavedModelData, cannot, isJsonObject } from "@kerastore/core";
 import { readModelJson, writeModelConfig } from "@kerastore/config";
 import type { Registry } from "@kerastore/registry";
 import { type CustomObjects, Model, compileFromSaved, deserializeLayer, initBackend, kerasMajor, toSavedModelData } from "@kerastore/engine";
@@ -13,6 +13,7 @@ import type { FormatRegistry } from "./formats/format-registry.js";
 import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
 import { type Target, describeLocation, locate } from "./location.js";
+import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
 import { withTensorflowKernels } from "./theano-kernels.js";
 
 /** Options shared by every load and save. */
@@ -38,6 +39,8 @@ export interface LoadModelOptions extends IoOptions {
    * Default: `defaultRegistry`.
    */
   readonly registry?: Registry | undefined;
+  /** Told when compile information or optimizer state cannot be restored (Keras warns too). Default console.warn. */
+  readonly onWarning?: ((message: string) => void) | undefined;
 }
 
 /** Options of {@link saveModel}. */
@@ -73,6 +76,10 @@ export interface LoadWeightsResult {
   readonly loaded: number;
   /** TF checkpoints: what matched, with `assertConsumed()`, `expectPartial()`, ... as in TensorFlow. */
   readonly status?: RestoreStatus | undefined;
+}
+
+function defaultWarn(message: string): void {
+  console.warn(`kerastore: ${message}`);
 }
 
 function registryOf(options: IoOptions): FormatRegistry {
@@ -112,6 +119,7 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
       { path: where },
     );
   }
+  const warn = options.onWarning ?? defaultWarn;
   const data = await readWith(format, location, options.safeMode);
   if (data.modelConfig === undefined) {
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, "it holds no model config"), { path: where });
@@ -125,7 +133,8 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   if (options.compile !== false && data.trainingConfig !== undefined && Object.keys(data.trainingConfig).length > 0) {
     // As load_model(compile=True): compiled from the file's config (a Keras 2 training_config
     // is converted), so compileConfig is Keras 3's.
-    compileFromSaved(built, data.trainingConfig, { customObjects, registry: options.registry });
+    const compiled = compileFromSaved(built, data.trainingConfig, { customObjects, registry: options.registry, onWarning: warn });
+    if (compiled && format.holds.optimizer) restoreOptimizer(built, data.root, format.layout, where, warn);
   }
   return built;
 }
@@ -145,20 +154,35 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
     );
   }
   if (format.write === undefined) throw new FacadeError("format-cannot-write", cannot("save", describeLocation(location), `the ${format.name} format can only be read`));
-  await format.write(location, savedDataFor(model, format, options.settings), { includeOptimizer: options.includeOptimizer, settings: options.settings });
+  const includeOptimizer = options.includeOptimizer !== false;
+  await format.write(location, savedDataFor(model, format, options.settings, includeOptimizer), { includeOptimizer, settings: options.settings });
 }
 
 /**
- * The model as plain data for a format. Legacy H5 defaults to the Keras 2 dialect (what both
- * tf.keras 2.x and Keras 3 load), so its config is converted.
+ * The model as plain data for a format, with its compile information and optimizer state in
+ * the format's own layout. Legacy H5 defaults to the Keras 2 dialect (what both tf.keras 2.x
+ * and Keras 3 load), so its config is converted.
  */
-function savedDataFor(model: Model, format: ModelFormat, settings: JsonObject | undefined): SavedModelData {
-  const data = toSavedModelData(model);
-  if (format.name === legacyH5Format.name && settings?.dialect !== "keras3" && data.modelConfig !== undefined) {
+function savedDataFor(model: Model, format: ModelFormat, settings: JsonObject | undefined, includeOptimizer: boolean): SavedModelData {
+  const legacy = format.name === legacyH5Format.name;
+  const dialect = !legacy ? "keras3" : settings?.dialect === "keras3" ? "h5-keras3" : "h5-keras2";
+  const optimizer = includeOptimizer && format.holds.optimizer ? optimizerNodeFor(model, dialect) : undefined;
+  const data = toSavedModelData(model, { optimizer });
+  if (!legacy) return data;
+  const trainingConfig = trainingConfigFor(model, dialect === "h5-keras3" ? "h5-keras3" : "h5-keras2") ?? keptTrainingConfig(model);
+  if (dialect === "h5-keras2" && data.modelConfig !== undefined) {
     const keras2 = writeModelConfig(readModelJson(data.modelConfig).model, { dialect: "keras2" });
-    return { ...data, modelConfig: keras2 };
+    return { ...data, modelConfig: keras2, trainingConfig };
   }
-  return data;
+  return { ...data, trainingConfig };
+}
+
+/** An uncompiled model's kept Keras 3 compile_config as a training_config (`optimizer_config`). */
+function keptTrainingConfig(model: Model): JsonObject | undefined {
+  const { optimizer, ...rest } = model.compileConfig;
+  if (optimizer === undefined) return undefined;
+  const envelope = isJsonObject(optimizer) ? { class_name: optimizer.class_name ?? null, config: optimizer.config ?? null } : optimizer;
+  return { ...rest, optimizer_config: envelope };
 }
 
 /**
@@ -179,8 +203,11 @@ export async function saveWeights(model: Model, target: Target, options: SaveWei
   if (!format.holds.weights || format.write === undefined) {
     throw new FacadeError("unsupported", cannot("save weights to", describeLocation(location), `the ${format.name} format cannot hold weights`, "use a path ending .weights.h5 or .h5, or a checkpoint prefix"));
   }
-  const settings: JsonObject = format.name === legacyH5Format.name ? { ...options.settings, weightsOnly: true } : { ...options.settings };
-  await format.write(location, savedDataFor(model, format, settings), { includeOptimizer: options.includeOptimizer ?? false, settings });
+  const weightsOnly = format.name === legacyH5Format.name;
+  const settings: JsonObject = weightsOnly ? { ...options.settings, weightsOnly: true } : { ...options.settings };
+  // As Keras 3's save_weights: a .weights.h5 carries the optimizer's variables; a Keras 2 weights-only .h5 cannot.
+  const includeOptimizer = !weightsOnly && options.includeOptimizer !== false;
+  await format.write(location, savedDataFor(model, format, settings, includeOptimizer), { includeOptimizer, settings });
 }
 
 /**
@@ -208,5 +235,7 @@ export async function loadWeights(model: Model, target: Target, options: LoadWei
   }
   const data = withTensorflowKernels(await readWith(format, location, true));
   const loaded = applyWeights(model, data, format.layout, where, options);
+  // As Keras 3's load_weights: a compiled model takes the optimizer state a .weights.h5 holds.
+  if (format.layout === "walk-path") restoreOptimizer(model, data.root, format.layout, where, options.onWarning ?? defaultWarn);
   return { format: format.name, loaded };
 }
