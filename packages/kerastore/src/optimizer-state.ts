@@ -1,4 +1,4 @@
-import type { JsonObject, SavedNode, SavedVariable } from "@kerastore/core";
+import type { HostTensor, JsonObject, SavedNode, SavedVariable } from "@kerastore/core";
 import {
   EngineError,
   type Keras2Layout,
@@ -56,12 +56,52 @@ export function trainingConfigFor(model: Model, dialect: "h5-keras2" | "h5-keras
 }
 
 /** Which layout a legacy file's `optimizer_weights` names say they are in. */
-function legacyLayoutOf(paths: readonly string[]): Keras2Layout | "keras3" | undefined {
+function legacyLayoutOf(paths: readonly string[]): Keras2Layout | "keras3" | "keras-2.0" | undefined {
   const first = paths[0] ?? "";
   if (first === "iteration") return "tf-keras-2.11";
   if (first.endsWith("/iter")) return "optimizer-v2";
   if (first.endsWith("/iteration")) return "keras3";
+  // Standalone Keras 2.0-2.3: `Adam/iterations`, `training/Adam/Variable`, `m_0`, `Variable_1`.
+  if (first.endsWith("iterations") || /(^|\/)(Variable(_\d+)?|[mv]_\d+)$/.test(first)) return "keras-2.0";
   return undefined;
+}
+
+// Standalone Keras 2.0-2.3's optimizer weights: [iterations] then each slot kind for every
+// variable in turn (Adam: ms, vs, then vhats of shape [1] unless amsgrad; RMSprop: the
+// accumulators only, no iterations; SGD: iterations, then the moments).
+const KERAS20_SLOTS: Record<string, { iterations: boolean; kinds: readonly (string | null)[] }> = {
+  Adam: { iterations: true, kinds: ["momentum", "velocity", null] },
+  RMSprop: { iterations: false, kinds: ["velocity"] },
+  SGD: { iterations: true, kinds: ["momentum"] },
+};
+
+function setKeras20Weights(optimizer: NonNullable<Model["optimizer"]>, values: readonly HostTensor[], trainables: readonly TrainableVariable[]): void {
+  const spec = KERAS20_SLOTS[optimizer.className];
+  const n = trainables.length;
+  const head = spec?.iterations === true ? 1 : 0;
+  // Keras 2.0's Adam had no vhats; the last kind is optional.
+  const kinds = spec === undefined ? [] : values.length === head + n * (spec.kinds.length - 1) && spec.kinds.at(-1) === null ? spec.kinds.slice(0, -1) : spec.kinds;
+  if (spec === undefined || values.length !== head + n * kinds.length) {
+    throw new EngineError("weight-mismatch", `its ${values.length} Keras 2.0-era optimizer weights do not fit ${optimizer.className} on ${n} variables`);
+  }
+  optimizer.build(trainables);
+  const current = optimizer.getWeights();
+  const vars = optimizer.variables();
+  if (head === 1) current[0] = BigInt64Array.of(BigInt(Math.trunc(Number(values[0]!.data[0] ?? 0))));
+  kinds.forEach((kind, k) => {
+    if (kind === null) return;
+    trainables.forEach((t, i) => {
+      const index = vars.findIndex((v) => v.slotName === kind && v.original === t);
+      // Keras 3's SGD without momentum has no slot where Keras 2.0 kept zeros.
+      if (index < 0) return;
+      const value = values[head + k * n + i]!;
+      if (value.data.length !== current[index]!.length) {
+        throw new EngineError("weight-mismatch", `optimizer weight ${head + k * n + i} holds ${value.data.length} values, ${vars[index]!.path} needs ${current[index]!.length}`);
+      }
+      current[index] = Float32Array.from(value.data as ArrayLike<number>);
+    });
+  });
+  optimizer.setWeights(current);
 }
 
 /**
@@ -93,6 +133,10 @@ export function restoreOptimizer(model: Model, root: SavedNode, layout: WeightLa
     }
     const legacy = legacyLayoutOf(node.variables.map((v) => v.path));
     if (legacy === undefined || legacy === "keras3") return skip(`its optimizer_weights names (${node.variables[0]?.path}, ...) are in no layout Kerastore knows`);
+    if (legacy === "keras-2.0") {
+      setKeras20Weights(optimizer, node.variables.map((v) => v.value), trainables);
+      return true;
+    }
     setKeras2OptimizerWeights(
       optimizer,
       node.variables.map((v) => v.value),
