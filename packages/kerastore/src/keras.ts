@@ -61,6 +61,39 @@ export const keras = Object.freeze({
     modelFromJson,
     cloneModel,
   }),
+  /** Keras 3's optimizers (`new keras.optimizers.Adam({ learningRate: 1e-3 })`) and schedules. */
+  optimizers: Object.freeze({
+    SGD: engine.SGD,
+    Adam: engine.Adam,
+    AdamW: engine.AdamW,
+    RMSprop: engine.RMSprop,
+    Adagrad: engine.Adagrad,
+    Adadelta: engine.Adadelta,
+    Adamax: engine.Adamax,
+    Nadam: engine.Nadam,
+    get: engine.getOptimizer,
+    schedules: Object.freeze({
+      ExponentialDecay: engine.ExponentialDecay,
+      PiecewiseConstantDecay: engine.PiecewiseConstantDecay,
+      CosineDecay: engine.CosineDecay,
+    }),
+  }),
+  /** Keras's callbacks for `model.fit`. */
+  callbacks: Object.freeze({
+    Callback: engine.Callback,
+    History: engine.History,
+    EarlyStopping: engine.EarlyStopping,
+    ReduceLROnPlateau: engine.ReduceLROnPlateau,
+    LearningRateScheduler: engine.LearningRateScheduler,
+    TerminateOnNaN: engine.TerminateOnNaN,
+    CSVLogger: engine.CSVLogger,
+    LambdaCallback: engine.LambdaCallback,
+    ModelCheckpoint: engine.ModelCheckpoint,
+  }),
+  /** Losses by class and function, and lookup by name. */
+  losses: Object.freeze({ Loss: engine.Loss, get: engine.getLoss }),
+  /** Metrics by class, and lookup by name. */
+  metrics: Object.freeze({ Metric: engine.Metric, Mean: engine.Mean, AUC: engine.AUC, Precision: engine.Precision, Recall: engine.Recall, get: engine.getMetric }),
   utils: Object.freeze({
     customObjectScope: engine.customObjectScope,
   }),

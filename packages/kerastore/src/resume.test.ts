@@ -89,6 +89,19 @@ describe.each(["adam", "rmsprop", "sgd", "adagrad", "nadam"])("resuming %s", (op
   });
 });
 
+describe("optimizer objects from the keras namespace", () => {
+  it("an SGD with Nesterov momentum from keras.optimizers resumes from .keras with its config", async () => {
+    const store = new MemoryStore();
+    const model = build();
+    model.compile({ optimizer: new keras.optimizers.SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true }), loss: "mean_squared_error" });
+    await model.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    await saveModel(model, { store, path: "sgd.keras" });
+    const loaded = await loadModel({ store, path: "sgd.keras" });
+    expect(loaded.optimizer?.getConfig()).toMatchObject({ learning_rate: Math.fround(0.05), momentum: 0.9, nesterov: true });
+    expectSame(await nextStep(loaded), await nextStep(model));
+  });
+});
+
 describe("compile: false and uncompiled models", () => {
   it("loadModel(..., { compile: false }) skips the compile information and the optimizer", async () => {
     const store = new MemoryStore();
