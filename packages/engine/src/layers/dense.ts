@@ -6,7 +6,7 @@ import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
 import type { Initializer, InitializerLike } from "../initializers.js";
 import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
-import { type DenseActivation, dense, isDenseActivation } from "../ops/dense.js";
+import { type DenseActivation, dense, denseForward, isDenseActivation } from "../ops/dense.js";
 import { attachLogits, attachedLogits } from "../training/losses/logits.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
@@ -88,7 +88,7 @@ export class Dense extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], _options: CallOptions): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions): tf.Tensor {
     const x = inputs as tf.Tensor;
     const kernel = this.kernel!.value as tf.Tensor2D;
     const bias = (this.bias?.value ?? null) as tf.Tensor1D | null;
@@ -97,7 +97,9 @@ export class Dense extends Layer {
     // The tidy keeps the output and the logits a softmax or sigmoid recorded for it.
     const [y, logits] = tf.tidy(() => {
       const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape[x.rank - 1]!]) as tf.Tensor2D);
-      const z = dense(flat, kernel, bias, fused ? (name as DenseActivation) : "linear");
+      // Training takes the product with the fast custom gradient; inference the bare fused kernel.
+      const product = options.training === true ? dense : denseForward;
+      const z = product(flat, kernel, bias, fused ? (name as DenseActivation) : "linear");
       const out = fused ? z : this.activation.fn(z);
       const shaped = x.rank === 2 ? out : tf.reshape(out, [...x.shape.slice(0, -1), this.units]);
       const l = attachedLogits(out);

@@ -52,6 +52,14 @@ let current: tf.Tensor2D | undefined;
 type DenseFn = (...args: tf.Tensor[]) => tf.Tensor;
 const cache = new Map<string, DenseFn>();
 
+/**
+ * The same product without the custom gradient: for inference, where no gradient is taken and
+ * tfjs's fused kernel alone is the fastest path.
+ */
+export function denseForward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D | null, activation: DenseActivation = "linear"): tf.Tensor2D {
+  return forward(x, kernel, bias ?? undefined, activation);
+}
+
 function forward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor | undefined, activation: DenseActivation): tf.Tensor2D {
   if (FUSED_IN_TFJS.has(activation)) {
     const args: Parameters<typeof tf.fused.matMul>[0] = { a: x, b: kernel, activation: activation as "linear" | "relu" | "relu6" | "sigmoid" | "elu" };
