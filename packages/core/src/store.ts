@@ -19,8 +19,7 @@ export interface Store {
   isDirectory(path: string): Promise<boolean>;
   /**
    * Writes a file atomically: readers see the old file or the whole new one, never a part.
-   * `data` may be one buffer or chunks (sync or async), so large files stream. A chunk is
-   * written while the next one is produced: a producer must not change a chunk once yielded.
+   * `data` may be one buffer or chunks (sync or async), so large files stream.
    */
   write(path: string, data: WriteData): Promise<void>;
   /** The names (not paths) of the entries in a directory, sorted. */

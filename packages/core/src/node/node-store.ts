@@ -98,19 +98,13 @@ export class NodeStore implements Store {
     let handle: fs.FileHandle | undefined;
     try {
       handle = await fs.open(temp, "wx");
-      // One write in flight while the next chunk is produced: a writer that computes as it
-      // goes (checksums, encoding) overlaps that work with the disk instead of taking turns.
-      let inFlight: Promise<void> = Promise.resolve();
-      try {
-        for await (const chunk of chunksOf(data)) {
-          await inFlight;
-          inFlight = writeAll(handle, chunk);
+      for await (const chunk of chunksOf(data)) {
+        let done = 0;
+        while (done < chunk.byteLength) {
+          const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done);
+          done += bytesWritten;
         }
-      } finally {
-        // Never leave a write running (or its failure unobserved) past this point.
-        await inFlight.catch(() => undefined);
       }
-      await inFlight;
       await handle.sync();
       await handle.close();
       handle = undefined;
@@ -148,14 +142,6 @@ export class NodeStore implements Store {
     } catch (error) {
       throw ioError("remove", full, error);
     }
-  }
-}
-
-async function writeAll(handle: fs.FileHandle, chunk: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < chunk.byteLength) {
-    const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done);
-    done += bytesWritten;
   }
 }
 
