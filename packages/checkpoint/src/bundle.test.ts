@@ -31,6 +31,24 @@ describe("CRC32C", () => {
     expect(crc32c(big.subarray(3))).toBe(crc32c(big.slice(3)));
   });
 
+  it("gives the bit-by-bit answer at every length and alignment around the 16-byte blocks", () => {
+    const slow = (bytes: Uint8Array): number => {
+      let c = 0xffffffff;
+      for (const byte of bytes) {
+        c ^= byte;
+        for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      }
+      return ~c >>> 0;
+    };
+    const data = Uint8Array.from({ length: 160 }, (_, i) => (i * 131 + 17) & 0xff);
+    for (let start = 0; start < 4; start++) {
+      for (let length = 0; length <= 67; length++) {
+        const view = data.subarray(start, start + length);
+        expect(crc32c(view), `start ${start}, length ${length}`).toBe(slow(view));
+      }
+    }
+  });
+
   it("masks and unmasks", () => {
     for (const c of [0, 1, 0xe3069283, 0xffffffff]) expect(unmaskCrc(maskCrc(c))).toBe(c);
     expect(maskCrc(0)).toBe(0xa282ead8);
