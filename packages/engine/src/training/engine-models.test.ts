@@ -10,7 +10,7 @@ import { Input } from "../layers/input-layer.js";
 import { Model } from "../model.js";
 import { clearSession } from "../names.js";
 import { Sequential } from "../sequential.js";
-import { compile, fit, getOptimizer, modelTarget } from "./index.js";
+import { compile, fit, getOptimizer, modelTarget } from "../index.js";
 import { readFixtureModel, toTensor } from "./fixture-models.test-util.js";
 
 // The engine's own Sequential and Functional models, trained by the free functions through

@@ -29,7 +29,7 @@ import {
   serializeOptimizer,
   testOnBatch,
   trainOnBatch,
-} from "./index.js";
+} from "../index.js";
 import { buildFixtureModel, readFixtureModel, toTensor } from "./fixture-models.test-util.js";
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { hostTensor } from "@kerastore/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
-import { compile, getOptimizer, keras2OptimizerWeights, registerGradients, setKeras2OptimizerWeights, trainOnBatch } from "./index.js";
+import { compile, getOptimizer, keras2OptimizerWeights, registerGradients, setKeras2OptimizerWeights, trainOnBatch } from "../index.js";
 import { buildFixtureModel, readFixtureModel, toTensor } from "./fixture-models.test-util.js";
 
 const mlp = readFixtureModel("mlp");

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
-import { installWasmFallbacks, registerGradients } from "./index.js";
+import { installWasmFallbacks, registerGradients } from "../index.js";
 
 // Gradients of conv2d (filter), depthwise conv2d and gather (embedding), which need kernels the
 // WASM backend lacks, computed on WASM with the per-kernel CPU fallback, against the CPU backend.

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { EngineError } from "../errors.js";
 import { type FixtureTensor, toTensor } from "./fixture-models.test-util.js";
-import { type Mean, type Sum, getLoss, getMetric, lossFromConfig, metricFromEnvelope, serializeLoss, serializeMetric } from "./index.js";
+import { type Mean, type Sum, getLoss, getMetric, lossFromConfig, metricFromEnvelope, serializeLoss, serializeMetric } from "../index.js";
 
 interface LossRow {
   class_name: string;
@@ -118,7 +118,7 @@ describe("custom losses and metrics", () => {
 
   it("come from customObjects or a registry, by name or by Keras 3's function envelope", async () => {
     const { createRegistry } = await import("@kerastore/registry");
-    const { compile } = await import("./index.js");
+    const { compile } = await import("../index.js");
     const doubled = (t: tf.Tensor, p: tf.Tensor) => tf.mul(tf.mean(tf.square(tf.sub(p, t)), -1), 2);
     const hits = (t: tf.Tensor, p: tf.Tensor) => tf.cast(tf.less(tf.abs(tf.sub(p, t)), 0.5), "float32");
     const registry = createRegistry();

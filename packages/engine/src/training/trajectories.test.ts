@@ -3,7 +3,7 @@ import { readFixtureJson } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import type { JsonObject } from "@kerastore/core";
-import { compile, fit, getOptimizer, type TrainTarget } from "./index.js";
+import { compile, fit, getOptimizer, type TrainTarget } from "../index.js";
 import { type FixtureModel, buildEmbeddingModel, buildFixtureModel, readFixtureModel, toTensor } from "./fixture-models.test-util.js";
 
 interface Trajectory {
