@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
-import { type FromConfigContext, envelope, lookupCustom, numberField, optionalNumber, readEnvelope } from "./keras-object.js";
+import { type FromConfigContext, envelope, lookupCustom, numberField, readEnvelope } from "./keras-object.js";
 import { toSnakeCase } from "./names.js";
 
 /**

@@ -24,7 +24,7 @@ interface Outcome {
   error?: string;
 }
 
-const python = String.raw`
+const python = `
 import json, sys
 sys.path.insert(0, "packages/fixtures/python")
 import keras
