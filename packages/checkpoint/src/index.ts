@@ -1,5 +1,14 @@
 export { CheckpointError, type CheckpointErrorCode } from "./errors.js";
-export { crc32c, crc32cExtend, maskCrc, unmaskCrc } from "./crc32c.js";
+export {
+  type Crc32cKernel,
+  crc32c,
+  crc32cExtend,
+  crc32cExtendPortable,
+  crc32cKernelName,
+  maskCrc,
+  setCrc32cKernel,
+  unmaskCrc,
+} from "./crc32c.js";
 export { snappyDecompress } from "./snappy.js";
 export { type TableEntry, readTable } from "./sstable-read.js";
 export { buildTable } from "./sstable-write.js";

@@ -87,4 +87,24 @@ describe("NodeStore on disk", () => {
     expect(await readFile(join(dir, "final.bin"), "utf8")).toBe("abcdef");
     expect(await readdir(dir)).toEqual(["final.bin"]);
   });
+
+  it("writes a large file in pieces with background flushes, byte for byte, and fails cleanly midway", async () => {
+    const store = new NodeStore(dir);
+    // 80 MiB in 5 MiB pieces: at least two background flushes start while later pieces are written.
+    const piece = (i: number): Uint8Array => new Uint8Array(5 * 2 ** 20).fill(i * 17 + 1);
+    function* pieces(n: number, failAt?: number): Generator<Uint8Array> {
+      for (let i = 0; i < n; i++) {
+        if (i === failAt) throw new Error("stopped at piece 13");
+        yield piece(i);
+      }
+    }
+    await store.write("big.bin", pieces(16));
+    const back = await readFile(join(dir, "big.bin"));
+    expect(back.length).toBe(80 * 2 ** 20);
+    for (let i = 0; i < 16; i++) expect(back[i * 5 * 2 ** 20 + 12345], `piece ${i}`).toBe((i * 17 + 1) & 0xff);
+    // A failure after flushes began: the old file stays whole, the temporary file is gone.
+    await expect(store.write("big.bin", pieces(16, 13))).rejects.toThrow(/stopped at piece 13/);
+    expect((await readFile(join(dir, "big.bin"))).equals(back)).toBe(true);
+    expect(await readdir(dir)).toEqual(["big.bin"]);
+  });
 });
