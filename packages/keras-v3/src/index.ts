@@ -1,6 +1,6 @@
 export { type KerasArchiveFiles, type OpenArchiveOptions, openKerasArchive } from "./archive-files.js";
 export { type ByteSource, bytesSource, storeSource } from "./byte-source.js";
-export { crc32 } from "./crc32.js";
+export { type Crc32Kernel, crc32, crc32KernelName, crc32Portable, setCrc32Kernel } from "./crc32.js";
 export { KerasV3Error, type KerasV3ErrorCode } from "./errors.js";
 export { extractKerasArchive } from "./extract.js";
 export { unsafeMemberNameReason } from "./member-name.js";
