@@ -44,3 +44,11 @@ export {
   saveModel,
   saveWeights,
 } from "./model-io.js";
+export {
+  type LoadedSavedModel,
+  type LoadedVariable,
+  type SavedFunction,
+  type SignatureFunction,
+  loadSavedModel,
+  tfjsKernels,
+} from "./savedmodel/index.js";

@@ -4,6 +4,7 @@ import { CheckpointManager, latestCheckpoint } from "./checkpoint/train.js";
 import type { Target } from "./location.js";
 import { Model, type SavableModel, Sequential, modelClasses } from "./model-classes.js";
 import { type LoadModelOptions, type SaveModelOptions, loadModel, saveModel } from "./model-io.js";
+import { loadSavedModel } from "./savedmodel/index.js";
 
 /** Loads a whole model; the result can save itself (`model.save`). See `LoadModelOptions`. */
 function load(target: Target, options: LoadModelOptions = {}): Promise<SavableModel> {
@@ -104,4 +105,6 @@ export const keras = Object.freeze({
     latestCheckpoint,
     CheckpointManager,
   }),
+  /** SavedModel directories loaded as callable graphs (`tf.saved_model.load`). */
+  savedModel: Object.freeze({ load: loadSavedModel }),
 });

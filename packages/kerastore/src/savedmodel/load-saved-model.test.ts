@@ -1,0 +1,56 @@
+import { type HostTensor, toFloat32 } from "@kerastore/core";
+import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
+import { SavedModelError } from "@kerastore/savedmodel";
+import { describe, expect, it } from "vitest";
+import { keras, loadSavedModel } from "../index.js";
+
+function expectClose(actual: HostTensor, expected: HostTensor, tolerance = 1e-5): void {
+  expect(actual.dtype).toBe("float32");
+  expect(actual.shape).toEqual(expected.shape);
+  const got = toFloat32(actual);
+  const want = toFloat32(expected);
+  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `element ${i}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want[i]!)));
+}
+
+describe("loadSavedModel", () => {
+  it("runs a Keras 3 model.export through serving_default and serve to Python's outputs", async () => {
+    const loaded = await loadSavedModel(fixturePath("savedmodel", "keras_export", "saved_model"));
+    const x = readFixtureNpy("savedmodel", "keras_export", "input0.npy");
+    const y = readFixtureNpy("savedmodel", "keras_export", "output0.npy");
+    expect(loaded.tags).toEqual(["serve"]);
+    expect(Object.keys(loaded.signatures).sort()).toEqual(["serve", "serving_default"]);
+    expect(Object.keys(loaded.functions)).toEqual(["serve"]);
+    const out = await loaded.signatures["serving_default"]!({ features: x });
+    expect(Object.keys(out)).toEqual(["output_0"]);
+    expectClose(out["output_0"]!, y);
+    expectClose((await loaded.functions["serve"]!(x)) as HostTensor, y);
+    expectClose((await loaded.signatures["serve"]!({ features: x }))["output_0"]!, y);
+    // Running again gives the same answer: the captured variables survive a call.
+    expectClose((await loaded.functions["serve"]!(x)) as HostTensor, y);
+    loaded.dispose();
+  });
+
+  it("runs a tf.Module's signature and __call__ to Python's outputs, with its variables", async () => {
+    const loaded = await keras.savedModel.load(fixturePath("savedmodel", "tf_module", "saved_model"));
+    const x = readFixtureNpy("savedmodel", "tf_module", "input0.npy");
+    const y = readFixtureNpy("savedmodel", "tf_module", "output0.npy");
+    expectClose((await loaded.signatures["serving_default"]!({ x }))["y"]!, y);
+    const called = (await loaded.functions["__call__"]!(x)) as { y: HostTensor };
+    expectClose(called.y, y);
+    expect(loaded.variables.map((v) => [v.name, v.dtype, v.shape, v.trainable])).toEqual([
+      ["w", "float32", [3, 4], true],
+      ["b", "float32", [4], true],
+      ["steps", "int64", [], false],
+      ["factor", "float32", [4], true],
+    ]);
+    loaded.dispose();
+  });
+
+  it("refuses inputs of the wrong shape or name with a typed error", async () => {
+    const loaded = await loadSavedModel(fixturePath("savedmodel", "tf_module", "saved_model"));
+    const bad = readFixtureNpy("savedmodel", "keras_export", "input0.npy");
+    await expect(loaded.signatures["serving_default"]!({ x: bad })).rejects.toThrow(/must be float32 \[\?, 3\], got float32 \[4, 6\]/);
+    await expect(loaded.signatures["serving_default"]!({ features: bad })).rejects.toBeInstanceOf(SavedModelError);
+    loaded.dispose();
+  });
+});

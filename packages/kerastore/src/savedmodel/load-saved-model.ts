@@ -1,0 +1,148 @@
+import { type HostTensor, cannot } from "@kerastore/core";
+import { initBackend, tf } from "@kerastore/engine";
+import {
+  type FunctionRunner,
+  type Packed,
+  type ReadSavedModelOptions,
+  type SavedModelInfo,
+  createFunctionRunner,
+  readSavedModel,
+} from "@kerastore/savedmodel";
+import { FacadeError } from "../errors.js";
+import { type Target, describeLocation, locate } from "../location.js";
+import { toHost, toTfjs } from "./host-tensors.js";
+import { tfjsKernels } from "./tfjs-kernels.js";
+
+/** A variable of a loaded SavedModel. */
+export interface LoadedVariable {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly trainable: boolean;
+  readonly value: HostTensor;
+}
+
+/** A serving signature: named inputs in, named outputs out. */
+export type SignatureFunction = (inputs: Readonly<Record<string, HostTensor>>) => Promise<Record<string, HostTensor>>;
+/** A function of the root object (`serve`, `__call__`): positional tensors in, the saved output structure out. */
+export type SavedFunction = (...args: HostTensor[]) => Promise<Packed<HostTensor>>;
+
+/** A SavedModel loaded as plain callable graphs, like Python's `tf.saved_model.load`. */
+export interface LoadedSavedModel {
+  /** The meta graph's tags (`["serve"]`). */
+  readonly tags: readonly string[];
+  /** Callable serving signatures by key (`serving_default`; Keras exports add `serve`). */
+  readonly signatures: Readonly<Record<string, SignatureFunction>>;
+  /** The root object's functions by attribute name (`serve` of a Keras export, `__call__` of a tf.Module). */
+  readonly functions: Readonly<Record<string, SavedFunction>>;
+  /** Every variable of the object graph with its saved value (shared variables listed once). */
+  readonly variables: readonly LoadedVariable[];
+  /** Everything read from the directory (object graph, concrete functions, library). */
+  readonly info: SavedModelInfo;
+  /** Frees the backend tensors holding the captured variables. */
+  dispose(): void;
+}
+
+/**
+ * Loads a SavedModel directory (TensorFlow 2 `tf.saved_model.save`, Keras 3 `model.export`) and
+ * runs its functions on the tfjs backend, with no Keras model rebuilt: a graph-only load.
+ *
+ * `target` is the directory's path, or a `{ store, path }` location.
+ */
+export async function loadSavedModel(target: Target, options: ReadSavedModelOptions = {}): Promise<LoadedSavedModel> {
+  await initBackend();
+  const location = locate(target);
+  const info = await readSavedModel(location.store, location.path, options);
+  const captured = new Set<tf.Tensor>();
+  const origin = new WeakMap<tf.Tensor, string>();
+  const runner: FunctionRunner<tf.Tensor> = createFunctionRunner(info, {
+    kernels: tfjsKernels,
+    capture: (value, source) => {
+      const t = tf.keep(toTfjs(value, `${source.kind} ${source.name} of ${describeLocation(location)}`));
+      captured.add(t);
+      return t;
+    },
+    describe: (t) => ({ dtype: origin.get(t) ?? t.dtype, shape: t.shape }),
+  });
+
+  const input = (t: HostTensor, label: string): tf.Tensor => {
+    if (t === null || typeof t !== "object" || !("dtype" in t) || !("shape" in t)) {
+      throw new FacadeError("bad-argument", cannot("run", label, "inputs must be HostTensors ({ dtype, shape, data })"));
+    }
+    const out = toTfjs(t, label);
+    origin.set(out, t.dtype);
+    return out;
+  };
+  const release = (t: tf.Tensor): void => {
+    if (!captured.has(t)) t.dispose();
+  };
+
+  const signatures: Record<string, SignatureFunction> = {};
+  for (const [key, sig] of Object.entries(info.signatures)) {
+    if (sig.functionName === undefined) continue;
+    signatures[key] = async (inputs) => {
+      const outputs = tf.tidy(() => {
+        const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, input(v, `input ${k} of signature ${key}`)]));
+        return runner.runSignature(key, tensors);
+      });
+      const host: Record<string, HostTensor> = {};
+      try {
+        for (const [k, t] of Object.entries(outputs)) host[k] = await toHost(t, sig.outputs[k]?.dtype);
+      } finally {
+        for (const t of Object.values(outputs)) release(t);
+      }
+      return host;
+    };
+  }
+
+  const functions: Record<string, SavedFunction> = {};
+  for (const name of Object.keys(info.rootFunctions)) {
+    functions[name] = async (...args) => {
+      const packed = tf.tidy(() => runner.callFunction(name, args.map((a, i) => input(a, `argument ${i} of ${name}`))) as tf.TensorContainer);
+      const tensors: tf.Tensor[] = [];
+      try {
+        return await mapPacked(packed as Packed<tf.Tensor>, (t) => {
+          tensors.push(t);
+          return toHost(t);
+        });
+      } finally {
+        for (const t of tensors) release(t);
+      }
+    };
+  }
+
+  return {
+    tags: info.tags,
+    signatures,
+    functions,
+    variables: variablesOf(info),
+    info,
+    dispose: () => {
+      for (const t of captured) t.dispose();
+      captured.clear();
+    },
+  };
+}
+
+function variablesOf(info: SavedModelInfo): LoadedVariable[] {
+  return info.variables.flatMap((v) =>
+    v.value === undefined ? [] : [{ name: v.name, dtype: v.dtype, shape: v.value.shape, trainable: v.trainable, value: v.value }],
+  );
+}
+
+/** Replaces each tensor of a packed structure by `f`'s result, keeping the structure. */
+async function mapPacked<T, U>(packed: Packed<T>, f: (t: T) => Promise<U>): Promise<Packed<U>> {
+  if (packed instanceof tf.Tensor) return f(packed as T);
+  if (Array.isArray(packed)) {
+    const out: Packed<U>[] = [];
+    for (const item of packed) out.push(await mapPacked(item as Packed<T>, f));
+    return out;
+  }
+  if (packed !== null && typeof packed === "object") {
+    const out: Record<string, Packed<U>> = {};
+    for (const [k, v] of Object.entries(packed)) out[k] = await mapPacked(v as Packed<T>, f);
+    return out;
+  }
+  return packed as Packed<U>;
+}
+
