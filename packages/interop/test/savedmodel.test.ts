@@ -1,0 +1,165 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type HostTensor, readNpy, toFloat32 } from "@kerastore/core";
+import { keras } from "kerastore";
+import { describe, expect, it } from "vitest";
+import { runPythonJson } from "../src/index.js";
+
+/**
+ * Python exports fresh models with Keras 3 `model.export` (an MLP with softmax, two small CNNs
+ * with Conv2D/MaxPool/BatchNormalization/DepthwiseConv2D/AveragePooling, a two-input two-output
+ * functional model) and a tf.Module with two signatures through `tf.saved_model.save`, gives
+ * every weight a random value (so batch normalization is not the identity), and records what the
+ * reloaded SavedModel computes on fixed inputs. Keras's own predict is checked against it first.
+ */
+const PY_EXPORT = `
+import json, sys, pathlib
+import numpy as np, tensorflow as tf, keras
+from keras import layers
+
+out = pathlib.Path(sys.argv[1])
+rng = np.random.default_rng(2024)
+keras.utils.set_random_seed(2024)
+
+def randomize(model):
+    for w in model.weights:
+        v = rng.uniform(-1.0, 1.0, size=w.shape).astype(np.float32)
+        if "variance" in w.path:
+            v = np.abs(v) + 0.5
+        w.assign(v)
+
+def mlp():
+    x = keras.Input((10,), name="x")
+    h = layers.Dense(16, activation="relu")(x)
+    h = layers.Dropout(0.5)(h)
+    y = layers.Dense(5, activation="softmax")(h)
+    return keras.Model(x, y), {"x": (6, 10)}
+
+def cnn():
+    x = keras.Input((8, 8, 3), name="image")
+    h = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+    h = layers.MaxPooling2D(2)(h)
+    h = layers.BatchNormalization()(h)
+    h = layers.Flatten()(h)
+    y = layers.Dense(3)(h)
+    return keras.Model(x, y), {"image": (2, 8, 8, 3)}
+
+def cnn2():
+    x = keras.Input((9, 9, 2), name="image")
+    h = layers.Conv2D(3, 3, strides=2, padding="valid", activation="elu")(x)
+    h = layers.DepthwiseConv2D(2, padding="same", activation="sigmoid")(h)
+    h = layers.AveragePooling2D(2, padding="same")(h)
+    h = layers.GlobalAveragePooling2D()(h)
+    y = layers.Dense(2, activation="log_softmax")(h)
+    return keras.Model(x, y), {"image": (3, 9, 9, 2)}
+
+def multi():
+    a = keras.Input((4,), name="a")
+    b = keras.Input((3,), name="b")
+    ha = layers.Dense(5, activation="tanh")(a)
+    hb = layers.Dense(5, activation="gelu")(b)
+    h = layers.Concatenate()([ha, hb])
+    y1 = layers.Dense(2, name="first")(h)
+    y2 = layers.Dense(1, activation="sigmoid", name="second")(layers.Add()([ha, hb]))
+    return keras.Model([a, b], [y1, y2]), {"a": (3, 4), "b": (3, 3)}
+
+class TwoSigs(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = tf.Variable(rng.uniform(-1, 1, (3, 2)).astype(np.float32), name="w")
+        self.offset = tf.Variable(rng.uniform(-1, 1, (2,)).astype(np.float32), name="offset")
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+    def predict(self, x):
+        return {"y": tf.nn.relu(tf.matmul(x, self.w) + self.offset)}
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x"), tf.TensorSpec([], tf.float32, name="k")])
+    def scaled(self, x, k):
+        z = tf.matmul(x, self.w) * k
+        return {"sum": tf.reduce_sum(z, axis=1), "max": tf.reduce_max(z, axis=1, keepdims=True), "t": tf.transpose(z)}
+
+manifest = {}
+for name, build in [("mlp", mlp), ("cnn", cnn), ("cnn2", cnn2), ("multi", multi)]:
+    model, shapes = build()
+    randomize(model)
+    d = out / name
+    model.export(str(d / "saved_model"), verbose=False)
+    loaded = tf.saved_model.load(str(d / "saved_model"))
+    inputs = {k: rng.uniform(-2, 2, s).astype(np.float32) for k, s in shapes.items()}
+    sig = loaded.signatures["serving_default"]
+    res = sig(**{k: tf.constant(v) for k, v in inputs.items()})
+    entry = {"inputs": {}, "outputs": {}, "serve": []}
+    for k, v in inputs.items():
+        np.save(d / f"in_{k}.npy", v); entry["inputs"][k] = str(d / f"in_{k}.npy")
+    for k, v in res.items():
+        np.save(d / f"out_{k}.npy", v.numpy()); entry["outputs"][k] = str(d / f"out_{k}.npy")
+    args = [tf.constant(inputs[k]) for k in shapes]
+    served = loaded.serve(args if len(args) > 1 else args[0])
+    served = served if isinstance(served, (list, tuple)) else [served]
+    for i, v in enumerate(served):
+        np.save(d / f"serve_{i}.npy", v.numpy()); entry["serve"].append(str(d / f"serve_{i}.npy"))
+    # Keras itself agrees with the exported graph.
+    direct = model.predict([inputs[k] for k in shapes] if len(shapes) > 1 else inputs[next(iter(shapes))], verbose=0)
+    direct = direct if isinstance(direct, list) else [direct]
+    for a, b in zip(direct, served):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
+    entry["dir"] = str(d / "saved_model")
+    entry["signature"] = "serving_default"
+    manifest[name] = entry
+
+m = TwoSigs()
+d = out / "module"
+tf.saved_model.save(m, str(d / "saved_model"), signatures={"serving_default": m.predict, "scaled": m.scaled})
+loaded = tf.saved_model.load(str(d / "saved_model"))
+x = rng.uniform(-2, 2, (4, 3)).astype(np.float32)
+k = np.float32(1.5)
+np.save(d / "in_x.npy", x); np.save(d / "in_k.npy", k)
+for key, kwargs in [("serving_default", {"x": x}), ("scaled", {"x": x, "k": k})]:
+    res = loaded.signatures[key](**{n: tf.constant(v) for n, v in kwargs.items()})
+    entry = {"dir": str(d / "saved_model"), "signature": key, "inputs": {n: str(d / f"in_{n}.npy") for n in kwargs}, "outputs": {}, "serve": []}
+    for n, v in res.items():
+        np.save(d / f"{key}_out_{n}.npy", v.numpy()); entry["outputs"][n] = str(d / f"{key}_out_{n}.npy")
+    manifest["module_" + key] = entry
+print(json.dumps(manifest))
+`;
+
+interface Entry {
+  dir: string;
+  signature: string;
+  inputs: Record<string, string>;
+  outputs: Record<string, string>;
+  serve: string[];
+}
+
+const npy = (path: string): HostTensor => readNpy(new Uint8Array(readFileSync(path)));
+
+function expectClose(actual: HostTensor, expected: HostTensor, label: string): void {
+  expect(actual.shape, label).toEqual(expected.shape);
+  const got = toFloat32(actual);
+  const want = toFloat32(expected);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+  expect(worst, label).toBeLessThanOrEqual(1e-5);
+}
+
+describe("SavedModels exported by Python, run in TypeScript (live)", () => {
+  it("match TensorFlow's outputs to 1e-5 for every signature and serve function", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kerastore-savedmodel-interop-"));
+    const manifest = await runPythonJson<Record<string, Entry>>(PY_EXPORT, { args: [dir] });
+    expect(Object.keys(manifest).sort()).toEqual(["cnn", "cnn2", "mlp", "module_scaled", "module_serving_default", "multi"]);
+    for (const [name, entry] of Object.entries(manifest)) {
+      const loaded = await keras.savedModel.load(entry.dir);
+      const inputs = Object.fromEntries(Object.entries(entry.inputs).map(([k, p]) => [k, npy(p)]));
+      const outputs = await loaded.signatures[entry.signature]!(inputs);
+      expect(Object.keys(outputs).sort(), name).toEqual(Object.keys(entry.outputs).sort());
+      for (const [k, p] of Object.entries(entry.outputs)) expectClose(outputs[k]!, npy(p), `${name} ${entry.signature} ${k}`);
+      if (entry.serve.length > 0) {
+        const served = await loaded.functions["serve"]!(...Object.values(inputs));
+        const list = entry.serve.length === 1 ? [served as HostTensor] : (served as HostTensor[]);
+        for (const [i, p] of entry.serve.entries()) expectClose(list[i]!, npy(p), `${name} serve ${i}`);
+      }
+      loaded.dispose();
+    }
+  });
+});
