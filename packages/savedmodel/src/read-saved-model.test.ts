@@ -1,3 +1,4 @@
+import { loadCheckpoint, readObjectGraph } from "@kerastore/checkpoint";
 import { MemoryStore, toFloat32 } from "@kerastore/core";
 import { readFixtureJson } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
@@ -23,6 +24,19 @@ describe.each(["keras_export", "tf_module"])("readSavedModel on %s", (name) => {
     expect(ours(sig.outputs)).toEqual(strip(expected.outputs));
     expect(sig.functionName).toMatch(/^__inference_signature_wrapper_/);
     expect(info.library.has(sig.functionName!)).toBe(true);
+  });
+
+  it("shares node ids with the checkpoint's object graph (the fact variable values are matched by)", async () => {
+    const store = fixtureStore(name);
+    const info = await readSavedModel(store, "saved_model");
+    const graph = await readObjectGraph((await loadCheckpoint(store, "saved_model/variables/variables")).bundle);
+    expect(graph.nodes.length).toBe(info.objects.length);
+    for (const v of info.variables) expect(graph.nodes[v.nodeId]!.attributes.map((a) => a.fullName)).toEqual([v.name]);
+    for (const object of info.objects) {
+      const edges = graph.nodes[object.id]!.children.map((c) => [c.localName, c.nodeId]);
+      // The checkpoint leaves out edges to functions and signatures; every edge it has is ours.
+      for (const edge of edges) expect(object.children.map((c) => [c.name, c.id])).toContainEqual(edge);
+    }
   });
 
   it("ties every variable to a checkpoint value of its dtype and shape", async () => {
