@@ -9,7 +9,8 @@ import { runPythonJson } from "../src/index.js";
 /**
  * Python exports fresh models with Keras 3 `model.export` (an MLP with softmax, two small CNNs
  * with Conv2D/MaxPool/BatchNormalization/DepthwiseConv2D/AveragePooling, a two-input two-output
- * functional model) and a tf.Module with two signatures through `tf.saved_model.save`, gives
+ * functional model, a text model with Embedding/Conv1D/LayerNormalization/MultiHeadAttention, an
+ * image model with SeparableConv2D/ZeroPadding2D/UpSampling2D/swish) and a tf.Module with two signatures through `tf.saved_model.save`, gives
  * every weight a random value (so batch normalization is not the identity), and records what the
  * reloaded SavedModel computes on fixed inputs. Keras's own predict is checked against it first.
  */
@@ -54,6 +55,30 @@ def cnn2():
     y = layers.Dense(2, activation="log_softmax")(h)
     return keras.Model(x, y), {"image": (3, 9, 9, 2)}
 
+def text():
+    tok = keras.Input((7,), dtype="int32", name="tokens")
+    h = layers.Embedding(20, 8)(tok)
+    h = layers.Conv1D(6, 3, padding="causal", activation="relu")(h)
+    h = layers.LayerNormalization()(h)
+    a = layers.MultiHeadAttention(num_heads=2, key_dim=4)(h, h)
+    h = layers.Add()([h, a])
+    h = layers.GlobalMaxPooling1D()(h)
+    h = layers.Reshape((2, 3))(h)
+    h = layers.Flatten()(h)
+    y = layers.Dense(2, activation="softmax")(h)
+    return keras.Model(tok, y), {"tokens": (5, 7)}
+
+def image():
+    x = keras.Input((12, 12, 3), name="pixels")
+    h = layers.Conv2D(4, 3, padding="same")(x)
+    h = layers.LeakyReLU(0.1)(h)
+    h = layers.SeparableConv2D(4, 3)(h)
+    h = layers.ZeroPadding2D(1)(h)
+    h = layers.UpSampling2D(2)(h)
+    h = layers.GlobalMaxPooling2D()(h)
+    y = layers.Dense(3, activation="swish")(h)
+    return keras.Model(x, y), {"pixels": (2, 12, 12, 3)}
+
 def multi():
     a = keras.Input((4,), name="a")
     b = keras.Input((3,), name="b")
@@ -80,13 +105,13 @@ class TwoSigs(tf.Module):
         return {"sum": tf.reduce_sum(z, axis=1), "max": tf.reduce_max(z, axis=1, keepdims=True), "t": tf.transpose(z)}
 
 manifest = {}
-for name, build in [("mlp", mlp), ("cnn", cnn), ("cnn2", cnn2), ("multi", multi)]:
+for name, build in [("mlp", mlp), ("cnn", cnn), ("cnn2", cnn2), ("multi", multi), ("text", text), ("image", image)]:
     model, shapes = build()
     randomize(model)
     d = out / name
     model.export(str(d / "saved_model"), verbose=False)
     loaded = tf.saved_model.load(str(d / "saved_model"))
-    inputs = {k: rng.uniform(-2, 2, s).astype(np.float32) for k, s in shapes.items()}
+    inputs = {k: (rng.integers(0, 20, s).astype(np.int32) if k == "tokens" else rng.uniform(-2, 2, s).astype(np.float32)) for k, s in shapes.items()}
     sig = loaded.signatures["serving_default"]
     res = sig(**{k: tf.constant(v) for k, v in inputs.items()})
     entry = {"inputs": {}, "outputs": {}, "serve": []}
@@ -107,6 +132,31 @@ for name, build in [("mlp", mlp), ("cnn", cnn), ("cnn2", cnn2), ("multi", multi)
     entry["dir"] = str(d / "saved_model")
     entry["signature"] = "serving_default"
     manifest[name] = entry
+
+class Captures(tf.Module):
+    """Captures eager constants (saved as constant objects) beside a variable."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = tf.constant([1.0, 2.0, 3.0])
+        self.table = tf.constant(np.arange(6, dtype=np.int64).reshape(2, 3))
+        self.v = tf.Variable([0.5, -0.5, 0.25])
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+    def __call__(self, x):
+        return x * self.c + self.v + tf.cast(self.table[1], tf.float32)
+
+c = Captures()
+d = out / "captures"
+tf.saved_model.save(c, str(d / "saved_model"), signatures=c.__call__)
+loaded = tf.saved_model.load(str(d / "saved_model"))
+x = rng.uniform(-2, 2, (2, 3)).astype(np.float32)
+np.save(d / "in_x.npy", x)
+res = loaded.signatures["serving_default"](x=tf.constant(x))
+entry = {"dir": str(d / "saved_model"), "signature": "serving_default", "inputs": {"x": str(d / "in_x.npy")}, "outputs": {}, "serve": []}
+for n, v in res.items():
+    np.save(d / f"out_{n}.npy", v.numpy()); entry["outputs"][n] = str(d / f"out_{n}.npy")
+manifest["captures"] = entry
 
 m = TwoSigs()
 d = out / "module"
@@ -147,7 +197,7 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
   it("match TensorFlow's outputs to 1e-5 for every signature and serve function", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kerastore-savedmodel-interop-"));
     const manifest = await runPythonJson<Record<string, Entry>>(PY_EXPORT, { args: [dir] });
-    expect(Object.keys(manifest).sort()).toEqual(["cnn", "cnn2", "mlp", "module_scaled", "module_serving_default", "multi"]);
+    expect(Object.keys(manifest).sort()).toEqual(["captures", "cnn", "cnn2", "image", "mlp", "module_scaled", "module_serving_default", "multi", "text"]);
     for (const [name, entry] of Object.entries(manifest)) {
       const loaded = await keras.savedModel.load(entry.dir);
       const inputs = Object.fromEntries(Object.entries(entry.inputs).map(([k, p]) => [k, npy(p)]));

@@ -2,6 +2,7 @@ import { cannot } from "@kerastore/core";
 import { tf } from "@kerastore/engine";
 import type { Kernel, NodeAttrs } from "@kerastore/savedmodel";
 import { FacadeError } from "../errors.js";
+import { einsum } from "./einsum.js";
 
 type K = Kernel<tf.Tensor>;
 type Padding = "valid" | "same" | [[number, number], [number, number], [number, number], [number, number]];
@@ -47,6 +48,7 @@ export const nnKernels: Readonly<Record<string, K>> = {
     }
     return [tf.add(x!, bias!)];
   },
+  Einsum: (inputs, attrs, ctx) => [einsum(attrs.string("equation"), inputs, `node ${ctx.node}`)],
   Softmax: ([x]) => [tf.softmax(x!)],
   LogSoftmax: ([x]) => [tf.logSoftmax(x!)],
   Conv2D: ([x, filter], attrs, ctx) => {
