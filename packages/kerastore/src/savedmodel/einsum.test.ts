@@ -18,7 +18,7 @@ function reference(equation: string, operands: { shape: number[]; data: Float32A
   const [lhs, out] = equation.split("->") as [string, string];
   const terms = lhs.split(",");
   const size = new Map<string, number>();
-  terms.forEach((t, i) => [...t].forEach((l, k) => size.set(l, operands[i]!.shape[k]!)));
+  for (const [i, t] of terms.entries()) for (const [k, l] of [...t].entries()) size.set(l, operands[i]!.shape[k]!);
   const labels = [...size.keys()];
   const shape = [...out].map((l) => size.get(l)!);
   const data = new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(0);
