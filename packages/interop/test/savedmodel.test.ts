@@ -102,7 +102,7 @@ class TwoSigs(tf.Module):
     @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x"), tf.TensorSpec([], tf.float32, name="k")])
     def scaled(self, x, k):
         z = tf.matmul(x, self.w) * k
-        return {"sum": tf.reduce_sum(z, axis=1), "max": tf.reduce_max(z, axis=1, keepdims=True), "t": tf.transpose(z)}
+        return {"sum": tf.reduce_sum(z, axis=1), "max": tf.reduce_max(z, axis=1, keepdims=True), "t": tf.transpose(z), "arg": tf.argmax(z, axis=1)}
 
 manifest = {}
 for name, build in [("mlp", mlp), ("cnn", cnn), ("cnn2", cnn2), ("multi", multi), ("text", text), ("image", image)]:
@@ -167,7 +167,11 @@ k = np.float32(1.5)
 np.save(d / "in_x.npy", x); np.save(d / "in_k.npy", k)
 for key, kwargs in [("serving_default", {"x": x}), ("scaled", {"x": x, "k": k})]:
     res = loaded.signatures[key](**{n: tf.constant(v) for n, v in kwargs.items()})
-    entry = {"dir": str(d / "saved_model"), "signature": key, "inputs": {n: str(d / f"in_{n}.npy") for n in kwargs}, "outputs": {}, "serve": []}
+    entry = {"dir": str(d / "saved_model"), "signature": key, "inputs": {n: str(d / f"in_{n}.npy") for n in kwargs}, "outputs": {}, "serve": [], "call": key if key == "scaled" else ""}
+    if key == "scaled":
+        called = loaded.scaled(tf.constant(x), tf.constant(k))
+        np.testing.assert_array_equal(called["arg"].numpy(), res["arg"].numpy())
+        assert res["arg"].dtype == tf.int64
     for n, v in res.items():
         np.save(d / f"{key}_out_{n}.npy", v.numpy()); entry["outputs"][n] = str(d / f"{key}_out_{n}.npy")
     manifest["module_" + key] = entry
@@ -180,11 +184,14 @@ interface Entry {
   inputs: Record<string, string>;
   outputs: Record<string, string>;
   serve: string[];
+  /** A root function to call with the inputs in order, returning the signature's outputs. */
+  call?: string;
 }
 
 const npy = (path: string): HostTensor => readNpy(new Uint8Array(readFileSync(path)));
 
 function expectClose(actual: HostTensor, expected: HostTensor, label: string): void {
+  expect(actual.dtype, label).toBe(expected.dtype);
   expect(actual.shape, label).toEqual(expected.shape);
   const got = toFloat32(actual);
   const want = toFloat32(expected);
@@ -208,6 +215,12 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
         const served = await loaded.functions["serve"]!(...Object.values(inputs));
         const list = entry.serve.length === 1 ? [served as HostTensor] : (served as HostTensor[]);
         for (const [i, p] of entry.serve.entries()) expectClose(list[i]!, npy(p), `${name} serve ${i}`);
+      }
+      if (entry.call) {
+        const called = (await loaded.functions[entry.call]!(...Object.values(inputs))) as Record<string, HostTensor>;
+        for (const [k, p] of Object.entries(entry.outputs)) expectClose(called[k]!, npy(p), `${name} ${entry.call}() ${k}`);
+        expect(called["arg"]!.dtype).toBe("int64");
+        expect(outputs["arg"]!.dtype).toBe("int64");
       }
       loaded.dispose();
     }

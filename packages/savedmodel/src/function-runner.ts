@@ -52,6 +52,8 @@ export interface FunctionRunner<T> {
    * the first concrete function whose inputs fit; returns the output structure it was saved with.
    */
   callFunction(name: string, args: readonly T[]): Packed<T>;
+  /** The concrete function `callFunction` would run for these arguments. */
+  selectConcrete(name: string, args: readonly T[]): SavedConcreteFunction;
 }
 
 /** Function calls nesting deeper than this are refused (a function calling itself). */
@@ -165,6 +167,26 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
     return run(name, [...inputs, ...cf.boundInputs.map((id) => captureOf(id, name))], 0, `function ${name}`);
   };
 
+  const selectConcrete = (name: string, args: readonly T[]): SavedConcreteFunction => {
+    const fns = Object.hasOwn(info.rootFunctions, name) ? info.rootFunctions[name]! : undefined;
+    if (fns === undefined) {
+      throw new SavedModelError("not-found", cannot("call", name, `the root object of ${info.where} has no such function; it has ${Object.keys(info.rootFunctions).join(", ") || "none"}`));
+    }
+    const reasons: string[] = [];
+    for (const fn of fns) {
+      const cf = concrete(fn);
+      const specs = flattenSpecs(cf.inputSignature);
+      if (specs.length !== args.length) {
+        reasons.push(`${fn} takes ${specs.length} tensors`);
+        continue;
+      }
+      const bad = checkInputs(specs, args, specs.map((s, i) => s.name || String(i)), fn);
+      if (bad === undefined) return cf;
+      reasons.push(bad);
+    }
+    throw new SavedModelError("invalid-argument", cannot("call", name, `no saved trace fits ${args.length} inputs: ${reasons.join("; ") || "it has no traces"}`));
+  };
+
   return {
     info,
     runConcrete,
@@ -192,27 +214,10 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
       return Object.fromEntries(names.map((n, i) => [n, outputs[i]!]));
     },
     callFunction(name, args) {
-      const fns = Object.hasOwn(info.rootFunctions, name) ? info.rootFunctions[name]! : undefined;
-      if (fns === undefined) {
-        throw new SavedModelError("not-found", cannot("call", name, `the root object of ${info.where} has no such function; it has ${Object.keys(info.rootFunctions).join(", ") || "none"}`));
-      }
-      const reasons: string[] = [];
-      for (const fn of fns) {
-        const cf = concrete(fn);
-        const specs = flattenSpecs(cf.inputSignature);
-        if (specs.length !== args.length) {
-          reasons.push(`${fn} takes ${specs.length} tensors`);
-          continue;
-        }
-        const bad = checkInputs(specs, args, specs.map((s, i) => s.name || String(i)), fn);
-        if (bad !== undefined) {
-          reasons.push(bad);
-          continue;
-        }
-        return packStructure(cf.outputSignature, runConcrete(fn, args));
-      }
-      throw new SavedModelError("invalid-argument", cannot("call", name, `no saved trace fits ${args.length} inputs: ${reasons.join("; ") || "it has no traces"}`));
+      const cf = selectConcrete(name, args);
+      return packStructure(cf.outputSignature, runConcrete(cf.name, args));
     },
+    selectConcrete: (name, args) => selectConcrete(name, args),
   };
 }
 

@@ -4,8 +4,11 @@ import {
   type FunctionRunner,
   type Packed,
   type ReadSavedModelOptions,
+  type SavedConcreteFunction,
   type SavedModelInfo,
   createFunctionRunner,
+  flattenSpecs,
+  packStructure,
   readSavedModel,
 } from "@kerastore/savedmodel";
 import { FacadeError } from "../errors.js";
@@ -98,16 +101,20 @@ export async function loadSavedModel(target: Target, options: ReadSavedModelOpti
   const functions: Record<string, SavedFunction> = {};
   for (const name of Object.keys(info.rootFunctions)) {
     functions[name] = async (...args) => {
-      const packed = tf.tidy(() => runner.callFunction(name, args.map((a, i) => input(a, `argument ${i} of ${name}`))) as tf.TensorContainer);
-      const tensors: tf.Tensor[] = [];
+      let concrete: SavedConcreteFunction | undefined;
+      const flat = tf.tidy(() => {
+        const tensors = args.map((a, i) => input(a, `argument ${i} of ${name}`));
+        concrete = runner.selectConcrete(name, tensors);
+        return runner.runConcrete(concrete.name, tensors);
+      });
+      const specs = flattenSpecs(concrete!.outputSignature);
+      const host: HostTensor[] = [];
       try {
-        return await mapPacked(packed as Packed<tf.Tensor>, (t) => {
-          tensors.push(t);
-          return toHost(t);
-        });
+        for (const [i, t] of flat.entries()) host.push(await toHost(t, specs[i]?.dtype));
       } finally {
-        for (const t of tensors) release(t);
+        for (const t of flat) release(t);
       }
+      return packStructure(concrete!.outputSignature, host);
     };
   }
 
@@ -129,20 +136,3 @@ function variablesOf(info: SavedModelInfo): LoadedVariable[] {
     v.value === undefined ? [] : [{ name: v.name, dtype: v.dtype, shape: v.value.shape, trainable: v.trainable, value: v.value }],
   );
 }
-
-/** Replaces each tensor of a packed structure by `f`'s result, keeping the structure. */
-async function mapPacked<T, U>(packed: Packed<T>, f: (t: T) => Promise<U>): Promise<Packed<U>> {
-  if (packed instanceof tf.Tensor) return f(packed as T);
-  if (Array.isArray(packed)) {
-    const out: Packed<U>[] = [];
-    for (const item of packed) out.push(await mapPacked(item as Packed<T>, f));
-    return out;
-  }
-  if (packed !== null && typeof packed === "object") {
-    const out: Record<string, Packed<U>> = {};
-    for (const [k, v] of Object.entries(packed)) out[k] = await mapPacked(v as Packed<T>, f);
-    return out;
-  }
-  return packed as Packed<U>;
-}
-
