@@ -39,7 +39,12 @@ export async function readSavedModel(store: Store, dir = "", options: ReadSavedM
         { path: pbtxt },
       );
     }
-    throw new SavedModelError("not-found", cannot("read", `SavedModel ${store.description}/${dir}`, `there is no ${SAVED_MODEL_PB}`), { path: pbPath });
+    throw new SavedModelError("not-found", cannot(
+        "read",
+        `SavedModel ${store.description}/${dir}`,
+        `there is no ${SAVED_MODEL_PB}`,
+        "pass the directory that holds saved_model.pb and variables/",
+      ), { path: pbPath });
   }
   const info = parseSavedModel(await store.read(pbPath), pbPath, options.tags);
   if (options.values === false || info.variables.length === 0) return info;
