@@ -175,7 +175,33 @@ for key, kwargs in [("serving_default", {"x": x}), ("scaled", {"x": x, "k": k})]
     for n, v in res.items():
         np.save(d / f"{key}_out_{n}.npy", v.numpy()); entry["outputs"][n] = str(d / f"{key}_out_{n}.npy")
     manifest["module_" + key] = entry
-print(json.dumps(manifest))
+class Traced(tf.Module):
+    """One tf.function traced three times with different Python arguments."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = tf.Variable(rng.uniform(-1, 1, (3, 2)).astype(np.float32))
+
+    @tf.function
+    def __call__(self, x, training=False, scale=1.0):
+        y = tf.matmul(x, self.w) * scale
+        return y + 100.0 if training else y
+
+t = Traced()
+spec = tf.TensorSpec([None, 3], tf.float32, name="x")
+t.__call__.get_concrete_function(spec, True)
+t.__call__.get_concrete_function(spec)
+t.__call__.get_concrete_function(spec, False, 2.0)
+d = out / "traced"
+tf.saved_model.save(t, str(d / "saved_model"))
+loaded = tf.saved_model.load(str(d / "saved_model"))
+x = rng.uniform(-2, 2, (2, 3)).astype(np.float32)
+np.save(d / "x.npy", x)
+traces = {"dir": str(d / "saved_model"), "x": str(d / "x.npy")}
+for label, args in [("default", ()), ("training", (True,)), ("scaled", (False, 2.0))]:
+    np.save(d / f"{label}.npy", loaded(tf.constant(x), *args).numpy())
+    traces[label] = str(d / f"{label}.npy")
+print(json.dumps({"models": manifest, "traces": traces}))
 `;
 
 interface Entry {
@@ -203,7 +229,8 @@ function expectClose(actual: HostTensor, expected: HostTensor, label: string): v
 describe("SavedModels exported by Python, run in TypeScript (live)", () => {
   it("match TensorFlow's outputs to 1e-5 for every signature and serve function", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kerastore-savedmodel-interop-"));
-    const manifest = await runPythonJson<Record<string, Entry>>(PY_EXPORT, { args: [dir] });
+    const result = await runPythonJson<{ models: Record<string, Entry>; traces: Record<string, string> }>(PY_EXPORT, { args: [dir] });
+    const manifest = result.models;
     expect(Object.keys(manifest).sort()).toEqual(["captures", "cnn", "cnn2", "image", "mlp", "module_scaled", "module_serving_default", "multi", "text"]);
     for (const [name, entry] of Object.entries(manifest)) {
       const loaded = await keras.savedModel.load(entry.dir);
@@ -224,5 +251,18 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
       }
       loaded.dispose();
     }
+
+    // A tf.function traced with different Python arguments: the call picks the trace whose
+    // recorded values equal the given ones, missing trailing ones taken from the defaults.
+    const traces = result.traces;
+    const traced = await keras.savedModel.load(traces["dir"]!);
+    const x = npy(traces["x"]!);
+    const call = traced.functions["__call__"]!;
+    expectClose((await call(x)) as HostTensor, npy(traces["default"]!), "traced default");
+    expectClose((await call(x, false)) as HostTensor, npy(traces["default"]!), "traced training=False");
+    expectClose((await call(x, true)) as HostTensor, npy(traces["training"]!), "traced training=True");
+    expectClose((await call(x, false, 2)) as HostTensor, npy(traces["scaled"]!), "traced scale=2.0");
+    await expect(call(x, false, 3)).rejects.toThrow(/no saved trace fits these 3 arguments: .*wants 1 for argument scale/);
+    traced.dispose();
   });
 });

@@ -51,9 +51,25 @@ export interface FunctionRunner<T> {
    * Calls a function of the root object (`serve`, `__call__`) with positional tensors, picking
    * the first concrete function whose inputs fit; returns the output structure it was saved with.
    */
-  callFunction(name: string, args: readonly T[]): Packed<T>;
-  /** The concrete function `callFunction` would run for these arguments. */
-  selectConcrete(name: string, args: readonly T[]): SavedConcreteFunction;
+  callFunction(name: string, args: readonly CallArgument<T>[]): Packed<T>;
+  /** The concrete function `callFunction` would run for these arguments, and its tensor inputs. */
+  bindCall(name: string, args: readonly CallArgument<T>[]): BoundCall<T>;
+}
+
+/** A Python value given for a non-tensor argument (`training=False`, `scale=2.0`, `None`). */
+export type PythonValue = boolean | number | string | null;
+
+/**
+ * An argument of a root function call: a tensor (an object of the backend's tensor type) or a
+ * Python value, matched against the values each saved trace was made with.
+ */
+export type CallArgument<T> = T | PythonValue;
+
+/** A call bound to one saved trace. */
+export interface BoundCall<T> {
+  readonly concrete: SavedConcreteFunction;
+  /** The tensor inputs in the trace's order (captures not included). */
+  readonly inputs: readonly T[];
 }
 
 /** Function calls nesting deeper than this are refused (a function calling itself). */
@@ -167,24 +183,56 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
     return run(name, [...inputs, ...cf.boundInputs.map((id) => captureOf(id, name))], 0, `function ${name}`);
   };
 
-  const selectConcrete = (name: string, args: readonly T[]): SavedConcreteFunction => {
+  const bindCall = (name: string, args: readonly CallArgument<T>[]): BoundCall<T> => {
+    const edge = info.objects[0]!.children.find((c) => c.name === name);
     const fns = Object.hasOwn(info.rootFunctions, name) ? info.rootFunctions[name]! : undefined;
-    if (fns === undefined) {
+    if (fns === undefined || edge === undefined) {
       throw new SavedModelError("not-found", cannot("call", name, `the root object of ${info.where} has no such function; it has ${Object.keys(info.rootFunctions).join(", ") || "none"}`));
     }
+    const { argNames, defaults } = info.objects[edge.id]!;
+    const defaultAt = (i: number): PythonValue | undefined => {
+      const d = defaults[i - (argNames.length - defaults.length)];
+      if (d === undefined) return undefined;
+      if (d.kind === "none") return null;
+      return d.kind === "value" ? (typeof d.value === "bigint" ? Number(d.value) : d.value) : undefined;
+    };
     const reasons: string[] = [];
     for (const fn of fns) {
       const cf = concrete(fn);
-      const specs = flattenSpecs(cf.inputSignature);
-      if (specs.length !== args.length) {
+      const sig = cf.inputSignature;
+      const positional = sig.kind === "tuple" && (sig.items[0]?.kind === "tuple" || sig.items[0]?.kind === "list") ? sig.items[0].items : undefined;
+      const keyed = sig.kind === "tuple" && sig.items[1]?.kind === "dict" ? sig.items[1].fields.length : 0;
+      // Positional binding: tensors and Python values in order, missing trailing ones from defaults.
+      if (positional !== undefined && keyed === 0 && args.length <= positional.length && positional.every((p) => p.kind !== "list" && p.kind !== "tuple" && p.kind !== "dict")) {
+        const filled = positional.map((_, i) => (i < args.length ? args[i] : defaultAt(i)));
+        const mismatch = positional.findIndex((p, i) => (p.kind === "tensor" ? !isTensor(filled[i]) : isTensor(filled[i]) || !valueEquals(p, filled[i] as PythonValue | undefined)));
+        if (mismatch < 0) {
+          const tensors = filled.filter((a): a is T => isTensor(a));
+          const bad = checkInputs(flattenSpecs(sig), tensors, flattenSpecs(sig).map((s, i) => s.name || String(i)), fn);
+          if (bad === undefined) return { concrete: cf, inputs: tensors };
+          reasons.push(bad);
+        } else {
+          reasons.push(`${fn} wants ${describeStructure(positional[mismatch]!)} for argument ${argNames[mismatch] ?? mismatch}`);
+        }
+        continue;
+      }
+      // Flat binding: nested inputs (a list of model inputs) given as their tensors in order.
+      const specs = flattenSpecs(sig);
+      const tensors = args.filter((a): a is T => isTensor(a));
+      if (tensors.length !== args.length || specs.length !== args.length) {
         reasons.push(`${fn} takes ${specs.length} tensors`);
         continue;
       }
-      const bad = checkInputs(specs, args, specs.map((s, i) => s.name || String(i)), fn);
-      if (bad === undefined) return cf;
+      const valuesDefault = (positional ?? []).every((p, i) => (p.kind !== "value" && p.kind !== "none") || defaultAt(i) === undefined || valueEquals(p, defaultAt(i)));
+      if (!valuesDefault) {
+        reasons.push(`${fn} was traced with non-default Python arguments`);
+        continue;
+      }
+      const bad = checkInputs(specs, tensors, specs.map((s, i) => s.name || String(i)), fn);
+      if (bad === undefined) return { concrete: cf, inputs: tensors };
       reasons.push(bad);
     }
-    throw new SavedModelError("invalid-argument", cannot("call", name, `no saved trace fits ${args.length} inputs: ${reasons.join("; ") || "it has no traces"}`));
+    throw new SavedModelError("invalid-argument", cannot("call", name, `no saved trace fits these ${args.length} arguments: ${reasons.join("; ") || "it has no traces"}`));
   };
 
   return {
@@ -214,11 +262,29 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
       return Object.fromEntries(names.map((n, i) => [n, outputs[i]!]));
     },
     callFunction(name, args) {
-      const cf = selectConcrete(name, args);
-      return packStructure(cf.outputSignature, runConcrete(cf.name, args));
+      const bound = bindCall(name, args);
+      return packStructure(bound.concrete.outputSignature, runConcrete(bound.concrete.name, bound.inputs));
     },
-    selectConcrete: (name, args) => selectConcrete(name, args),
+    bindCall,
   };
+}
+
+function isTensor<T>(a: CallArgument<T> | undefined): a is T {
+  return typeof a === "object" && a !== null;
+}
+
+/** Whether a Python value equals what a trace recorded (a float 1.0 equals the number 1). */
+function valueEquals(recorded: Structure, given: PythonValue | undefined): boolean {
+  if (recorded.kind === "none") return given === null;
+  if (recorded.kind !== "value" || given === undefined || given === null) return false;
+  if (typeof recorded.value === "bigint") return typeof given === "number" && Number.isInteger(given) && BigInt(given) === recorded.value;
+  return recorded.value === given;
+}
+
+function describeStructure(s: Structure): string {
+  if (s.kind === "tensor") return `a ${s.spec.dtype} ${formatPartialShape(s.spec.shape)} tensor`;
+  if (s.kind === "value") return JSON.stringify(typeof s.value === "bigint" ? Number(s.value) : s.value);
+  return s.kind === "none" ? "None" : `a ${s.kind}`;
 }
 
 /** The keyword of each flattened input: top-level kwargs keys, else the spec's own name. */

@@ -23,11 +23,14 @@ export {
 } from "./read-saved-model.js";
 export { type FunctionPlan, type PlannedNode, type TensorRef, planFunction } from "./function-plan.js";
 export {
+  type BoundCall,
+  type CallArgument,
   type CaptureSource,
   type FunctionRunner,
   type Kernel,
   type KernelContext,
   type KernelOutputs,
+  type PythonValue,
   type RunnerBackend,
   createFunctionRunner,
 } from "./function-runner.js";

@@ -3,7 +3,7 @@ import { cannot } from "@kerastore/core";
 import { SavedModelError } from "./errors.js";
 import type { FunctionDef } from "./gen/graph_pb.js";
 import { type MetaGraphDef, type SavedModel, SavedModelSchema, type TensorInfo } from "./gen/saved_model_pb.js";
-import type { SavedObjectGraph } from "./gen/saved_object_graph_pb.js";
+import type { FunctionSpec, SavedObjectGraph } from "./gen/saved_object_graph_pb.js";
 import type {
   SavedConcreteFunction,
   SavedModelInfo,
@@ -15,7 +15,7 @@ import type {
 } from "./saved-model.js";
 import { dataTypeName } from "./dtypes.js";
 import { partialShapeOf } from "./shape.js";
-import { decodeStructure } from "./structure.js";
+import { type Structure, decodeStructure } from "./structure.js";
 
 const KIND: Readonly<Record<string, SavedObjectKind>> = {
   userObject: "user_object",
@@ -110,6 +110,7 @@ export function parseSavedModel(bytes: Uint8Array, where: string, tags: readonly
       identifier: kind.case === "userObject" ? kind.value.identifier : "",
       concreteFunctions: functions,
       operation: kind.case === "constant" ? kind.value.operation : "",
+      ...argumentsOf(kind.case === "function" ? kind.value.functionSpec : kind.case === "bareConcreteFunction" ? kind.value.functionSpec : undefined, `${place} of ${where}`),
     });
   }
 
@@ -135,6 +136,19 @@ export function parseSavedModel(bytes: Uint8Array, where: string, tags: readonly
     library,
     graph: meta.graphDef,
   };
+}
+
+/** Argument names and defaults from a function's saved `FullArgSpec` (empty when absent). */
+function argumentsOf(spec: FunctionSpec | undefined, where: string): { argNames: string[]; defaults: Structure[] } {
+  const full = spec?.fullargspec === undefined ? undefined : decodeStructure(spec.fullargspec, `the argument spec of ${where}`);
+  if (full?.kind !== "namedtuple") return { argNames: [], defaults: [] };
+  const field = (name: string) => full.fields.find(([k]) => k === name)?.[1];
+  const args = field("args");
+  const defaults = field("defaults");
+  let argNames = args?.kind === "list" || args?.kind === "tuple" ? args.items.map((a) => (a.kind === "value" ? String(a.value) : "")) : [];
+  if (spec?.isMethod === true && argNames[0] === "self") argNames = argNames.slice(1);
+  const values = defaults?.kind === "list" || defaults?.kind === "tuple" ? [...defaults.items] : [];
+  return { argNames, defaults: values.length <= argNames.length ? values : [] };
 }
 
 function pickMetaGraph(model: SavedModel, where: string, tags: readonly string[]): MetaGraphDef {

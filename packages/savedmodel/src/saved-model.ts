@@ -62,6 +62,10 @@ export interface SavedObject {
   readonly concreteFunctions: readonly string[];
   /** For constants, the `Const` node of the meta graph holding the value. */
   readonly operation: string;
+  /** For functions, the Python argument names (without `self`), from the saved FullArgSpec. */
+  readonly argNames: readonly string[];
+  /** For functions, the Python defaults of the last `defaults.length` arguments. */
+  readonly defaults: readonly Structure[];
 }
 
 /** A traced function with what it captures and how its inputs and outputs nest. */

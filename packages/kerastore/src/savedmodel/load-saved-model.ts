@@ -3,6 +3,7 @@ import { initBackend, tf } from "@kerastore/engine";
 import {
   type FunctionRunner,
   type Packed,
+  type PythonValue,
   type ReadSavedModelOptions,
   type SavedConcreteFunction,
   type SavedModelInfo,
@@ -27,8 +28,11 @@ export interface LoadedVariable {
 
 /** A serving signature: named inputs in, named outputs out. */
 export type SignatureFunction = (inputs: Readonly<Record<string, HostTensor>>) => Promise<Record<string, HostTensor>>;
-/** A function of the root object (`serve`, `__call__`): positional tensors in, the saved output structure out. */
-export type SavedFunction = (...args: HostTensor[]) => Promise<Packed<HostTensor>>;
+/**
+ * A function of the root object (`serve`, `__call__`): positional arguments in (tensors, and
+ * Python values such as `training` flags, defaulted as Python does), the saved output structure out.
+ */
+export type SavedFunction = (...args: (HostTensor | PythonValue)[]) => Promise<Packed<HostTensor>>;
 
 /** A SavedModel loaded as plain callable graphs, like Python's `tf.saved_model.load`. */
 export interface LoadedSavedModel {
@@ -103,9 +107,12 @@ export async function loadSavedModel(target: Target, options: ReadSavedModelOpti
     functions[name] = async (...args) => {
       let concrete: SavedConcreteFunction | undefined;
       const flat = tf.tidy(() => {
-        const tensors = args.map((a, i) => input(a, `argument ${i} of ${name}`));
-        concrete = runner.selectConcrete(name, tensors);
-        return runner.runConcrete(concrete.name, tensors);
+        const bound = runner.bindCall(
+          name,
+          args.map((a, i) => (typeof a === "object" && a !== null ? input(a, `argument ${i} of ${name}`) : a)),
+        );
+        concrete = bound.concrete;
+        return runner.runConcrete(concrete.name, bound.inputs);
       });
       const specs = flattenSpecs(concrete!.outputSignature);
       const host: HostTensor[] = [];
