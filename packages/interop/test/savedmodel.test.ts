@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type HostTensor, readNpy, toFloat32 } from "@kerastore/core";
+import { realworld } from "@kerastore/fixtures";
 import { keras } from "kerastore";
 import { describe, expect, it } from "vitest";
 import { runPythonJson } from "../src/index.js";
@@ -264,5 +265,31 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
     expectClose((await call(x, false, 2)) as HostTensor, npy(traces["scaled"]!), "traced scale=2.0");
     await expect(call(x, false, 3)).rejects.toThrow(/no saved trace fits these 3 arguments: .*wants 1 for argument scale/);
     traced.dispose();
+  });
+});
+
+/** Real-world models Keras 3.15 loads as they are, exported by Python and run here. */
+const REALWORLD_EXPORTS = ["A-I-nstein__mnist_cnn__cnn_model.h5", "Aman-21k__cnn-fashion-mnist-classifier__model.keras", "VKapitany__CNN_Introduction__mnist_cnn.h5"];
+
+const PY_EXPORT_FILES = `
+import sys, keras
+out, files = sys.argv[1], sys.argv[2:]
+for i, f in enumerate(files):
+    keras.models.load_model(f, compile=False).export(f"{out}/{i}", verbose=False)
+print("[]")
+`;
+
+const rw = realworld();
+describe.skipIf(!rw.dir)(`real-world models exported as SavedModels (skipped when: ${rw.missing ?? "never"})`, () => {
+  it("run in TypeScript to the outputs Keras recorded in ../shared/realworld", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kerastore-savedmodel-realworld-"));
+    await runPythonJson(PY_EXPORT_FILES, { args: [dir, ...REALWORLD_EXPORTS.map((f) => join(rw.dir!, f))] });
+    for (const [i, file] of REALWORLD_EXPORTS.entries()) {
+      const base = join(rw.dir!, file.replace(/\.(h5|keras)$/, ""));
+      const loaded = await keras.savedModel.load(join(dir, String(i)));
+      const y = (await loaded.functions["serve"]!(npy(`${base}.input0.npy`))) as HostTensor;
+      expectClose(y, npy(`${base}.output0.npy`), file);
+      loaded.dispose();
+    }
   });
 });
