@@ -11,7 +11,8 @@ import { runPythonJson } from "../src/index.js";
  * Python exports fresh models with Keras 3 `model.export` (an MLP with softmax, two small CNNs
  * with Conv2D/MaxPool/BatchNormalization/DepthwiseConv2D/AveragePooling, a two-input two-output
  * functional model, a text model with Embedding/Conv1D/LayerNormalization/MultiHeadAttention, an
- * image model with SeparableConv2D/ZeroPadding2D/UpSampling2D/swish) and a tf.Module with two signatures through `tf.saved_model.save`, gives
+ * image model with SeparableConv2D/ZeroPadding2D/UpSampling2D/swish, a recurrent model with LSTM,
+ * a Bidirectional GRU and SimpleRNN: While loops over TensorLists) and a tf.Module with two signatures through `tf.saved_model.save`, gives
  * every weight a random value (so batch normalization is not the identity), and records what the
  * reloaded SavedModel computes on fixed inputs. Keras's own predict is checked against it first.
  */
@@ -80,6 +81,14 @@ def image():
     y = layers.Dense(3, activation="swish")(h)
     return keras.Model(x, y), {"pixels": (2, 12, 12, 3)}
 
+def recurrent():
+    x = keras.Input((6, 3), name="sequence")
+    h = layers.LSTM(4, return_sequences=True)(x)
+    h = layers.Bidirectional(layers.GRU(3, return_sequences=True))(h)
+    h = layers.SimpleRNN(2)(h)
+    y = layers.Dense(2, activation="softmax")(h)
+    return keras.Model(x, y), {"sequence": (3, 6, 3)}
+
 def multi():
     a = keras.Input((4,), name="a")
     b = keras.Input((3,), name="b")
@@ -106,7 +115,7 @@ class TwoSigs(tf.Module):
         return {"sum": tf.reduce_sum(z, axis=1), "max": tf.reduce_max(z, axis=1, keepdims=True), "t": tf.transpose(z), "arg": tf.argmax(z, axis=1)}
 
 manifest = {}
-for name, build in [("mlp", mlp), ("cnn", cnn), ("cnn2", cnn2), ("multi", multi), ("text", text), ("image", image)]:
+for name, build in [("mlp", mlp), ("cnn", cnn), ("cnn2", cnn2), ("multi", multi), ("text", text), ("image", image), ("recurrent", recurrent)]:
     model, shapes = build()
     randomize(model)
     d = out / name
@@ -232,7 +241,7 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
     const dir = mkdtempSync(join(tmpdir(), "kerastore-savedmodel-interop-"));
     const result = await runPythonJson<{ models: Record<string, Entry>; traces: Record<string, string> }>(PY_EXPORT, { args: [dir] });
     const manifest = result.models;
-    expect(Object.keys(manifest).sort()).toEqual(["captures", "cnn", "cnn2", "image", "mlp", "module_scaled", "module_serving_default", "multi", "text"]);
+    expect(Object.keys(manifest).sort()).toEqual(["captures", "cnn", "cnn2", "image", "mlp", "module_scaled", "module_serving_default", "multi", "recurrent", "text"]);
     for (const [name, entry] of Object.entries(manifest)) {
       const loaded = await keras.savedModel.load(entry.dir);
       const inputs = Object.fromEntries(Object.entries(entry.inputs).map(([k, p]) => [k, npy(p)]));

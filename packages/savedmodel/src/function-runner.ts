@@ -1,5 +1,6 @@
 import { type HostTensor, KerastoreError, cannot } from "@kerastore/core";
 import type { NodeAttrs } from "./attrs.js";
+import { CONTROL_FLOW_OPS, runControlFlow } from "./control-flow.js";
 import { SavedModelError } from "./errors.js";
 import { type FunctionPlan, type TensorRef, planFunction } from "./function-plan.js";
 import type { SavedConcreteFunction, SavedModelInfo } from "./saved-model.js";
@@ -38,6 +39,10 @@ export interface RunnerBackend<T> {
   capture(value: HostTensor, source: CaptureSource): T;
   /** The dtype and shape of a tensor, to check inputs against signatures (skipped when absent). */
   describe?(tensor: T): { readonly dtype: string; readonly shape: readonly number[] };
+  /** The truth of a scalar boolean tensor, for `While` and `If` (unsupported without it). */
+  truthy?(tensor: T): boolean;
+  /** The most iterations a `While` loop may run before it is an error (default 1,000,000). */
+  readonly maxIterations?: number;
 }
 
 /** Runs the functions of a SavedModel on a backend. */
@@ -143,6 +148,10 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
       const inputs = node.inputs.map((r) => read(r, place));
       if (CALL_OPS.has(node.op)) {
         values.set(node.name, run(node.attrs.func("f"), inputs, depth + 1, place));
+      } else if (CONTROL_FLOW_OPS.has(node.op)) {
+        const call = (fn: string, args: readonly T[]) => run(fn, args, depth + 1, place);
+        const truthy = backend.truthy === undefined ? undefined : (t: T) => backend.truthy!(t);
+        values.set(node.name, runControlFlow(node, inputs, { call, truthy, maxIterations: backend.maxIterations ?? 1_000_000, place }));
       } else if (info.library.has(node.op)) {
         values.set(node.name, run(node.op, inputs, depth + 1, place));
       } else {

@@ -60,6 +60,7 @@ export const arrayKernels: Readonly<Record<string, K>> = {
   ],
   Slice: ([x, begin, size]) => [tf.slice(x!, intsOf(begin!), intsOf(size!))],
   GatherV2: ([params, indices, axis], attrs) => [tf.gather(params!, indices!, intsOf(axis!)[0], attrs.int("batch_dims", 0))],
+  ReverseV2: ([x, axis]) => [tf.reverse(x!, intsOf(axis!).map((a) => axisOf(a, x!.rank)))],
   Tile: ([x, multiples]) => [tf.tile(x!, intsOf(multiples!))],
   Pad: ([x, paddings]) => [tf.pad(x!, pairs(intsOf(paddings!)))],
   PadV2: ([x, paddings, value]) => [tf.pad(x!, pairs(intsOf(paddings!)), intsOf(value!)[0])],

@@ -15,6 +15,7 @@ import {
 import { FacadeError } from "../errors.js";
 import { type Target, describeLocation, locate } from "../location.js";
 import { toHost, toTfjs } from "./host-tensors.js";
+import { type GraphValue, TensorList } from "./tensor-list.js";
 import { tfjsKernels } from "./tfjs-kernels.js";
 
 /** A variable of a loaded SavedModel. */
@@ -62,14 +63,15 @@ export async function loadSavedModel(target: Target, options: ReadSavedModelOpti
   const info = await readSavedModel(location.store, location.path, options);
   const captured = new Set<tf.Tensor>();
   const origin = new WeakMap<tf.Tensor, string>();
-  const runner: FunctionRunner<tf.Tensor> = createFunctionRunner(info, {
+  const runner: FunctionRunner<GraphValue> = createFunctionRunner<GraphValue>(info, {
     kernels: tfjsKernels,
     capture: (value, source) => {
       const t = tf.keep(toTfjs(value, `${source.kind} ${source.name} of ${describeLocation(location)}`));
       captured.add(t);
       return t;
     },
-    describe: (t) => ({ dtype: origin.get(t) ?? t.dtype, shape: t.shape }),
+    describe: (t) => (t instanceof TensorList ? { dtype: "variant", shape: [] } : { dtype: origin.get(t) ?? t.dtype, shape: t.shape }),
+    truthy: (t) => t instanceof tf.Tensor && t.size === 1 && t.dataSync()[0] !== 0,
   });
 
   const input = (t: HostTensor, label: string): tf.Tensor => {
@@ -90,7 +92,8 @@ export async function loadSavedModel(target: Target, options: ReadSavedModelOpti
     signatures[key] = async (inputs) => {
       const outputs = tf.tidy(() => {
         const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, input(v, `input ${k} of signature ${key}`)]));
-        return runner.runSignature(key, tensors);
+        const out = runner.runSignature(key, tensors);
+        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, tensorOutput(v, `output ${k} of signature ${key}`)]));
       });
       const host: Record<string, HostTensor> = {};
       try {
@@ -112,7 +115,7 @@ export async function loadSavedModel(target: Target, options: ReadSavedModelOpti
           args.map((a, i) => (typeof a === "object" && a !== null ? input(a, `argument ${i} of ${name}`) : a)),
         );
         concrete = bound.concrete;
-        return runner.runConcrete(concrete.name, bound.inputs);
+        return runner.runConcrete(concrete.name, bound.inputs).map((v, i) => tensorOutput(v, `output ${i} of ${name}`));
       });
       const specs = flattenSpecs(concrete!.outputSignature);
       const host: HostTensor[] = [];
@@ -136,6 +139,11 @@ export async function loadSavedModel(target: Target, options: ReadSavedModelOpti
       captured.clear();
     },
   };
+}
+
+function tensorOutput(v: GraphValue, label: string): tf.Tensor {
+  if (v instanceof TensorList) throw new FacadeError("unsupported", cannot("return", label, "it is a TensorList, not a tensor"));
+  return v;
 }
 
 function variablesOf(info: SavedModelInfo): LoadedVariable[] {
