@@ -45,10 +45,13 @@ export {
   saveWeights,
 } from "./model-io.js";
 export {
+  type GraphValue,
+  type LoadSavedModelOptions,
   type LoadedSavedModel,
   type LoadedVariable,
   type SavedFunction,
   type SignatureFunction,
+  TensorList,
   loadSavedModel,
   tfjsKernels,
 } from "./savedmodel/index.js";

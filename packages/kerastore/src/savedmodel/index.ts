@@ -1,2 +1,10 @@
-export { type LoadedSavedModel, type LoadedVariable, type SavedFunction, type SignatureFunction, loadSavedModel } from "./load-saved-model.js";
+export {
+  type LoadSavedModelOptions,
+  type LoadedSavedModel,
+  type LoadedVariable,
+  type SavedFunction,
+  type SignatureFunction,
+  loadSavedModel,
+} from "./load-saved-model.js";
+export { type GraphValue, TensorList } from "./tensor-list.js";
 export { tfjsKernels } from "./tfjs-kernels.js";

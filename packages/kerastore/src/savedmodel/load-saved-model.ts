@@ -18,6 +18,12 @@ import { toHost, toTfjs } from "./host-tensors.js";
 import { type GraphValue, TensorList } from "./tensor-list.js";
 import { tfjsKernels } from "./tfjs-kernels.js";
 
+/** Options of `loadSavedModel`. */
+export interface LoadSavedModelOptions extends ReadSavedModelOptions {
+  /** The most iterations one `While` loop may run before the call fails (default 1,000,000). */
+  readonly maxIterations?: number;
+}
+
 /** A variable of a loaded SavedModel. */
 export interface LoadedVariable {
   readonly name: string;
@@ -57,7 +63,7 @@ export interface LoadedSavedModel {
  *
  * `target` is the directory's path, or a `{ store, path }` location.
  */
-export async function loadSavedModel(target: Target, options: ReadSavedModelOptions = {}): Promise<LoadedSavedModel> {
+export async function loadSavedModel(target: Target, options: LoadSavedModelOptions = {}): Promise<LoadedSavedModel> {
   await initBackend();
   const location = locate(target);
   const info = await readSavedModel(location.store, location.path, options);
@@ -72,6 +78,7 @@ export async function loadSavedModel(target: Target, options: ReadSavedModelOpti
     },
     describe: (t) => (t instanceof TensorList ? { dtype: "variant", shape: [] } : { dtype: origin.get(t) ?? t.dtype, shape: t.shape }),
     truthy: (t) => t instanceof tf.Tensor && t.size === 1 && t.dataSync()[0] !== 0,
+    ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }),
   });
 
   const input = (t: HostTensor, label: string): tf.Tensor => {
