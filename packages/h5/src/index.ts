@@ -8,7 +8,16 @@ export type {
   LegacyWeightGroup,
 } from "./legacy-contents.js";
 export { legacyToSavedModel, weightPath } from "./legacy-tree.js";
-export { type Keras3VarsEntry, keras3EntriesToTree } from "./read-keras3-weights.js";
+export { type Keras3PartialEntry, type Keras3VarsEntry, keras3EntriesToTree } from "./read-keras3-weights.js";
+export {
+  type Keras3Shard,
+  type Keras3ShardedWeights,
+  MAX_SHARDS,
+  type ShardWeightsOptions,
+  keras3WeightsShards,
+  readKeras3WeightsShards,
+  shardFileNames,
+} from "./keras3-shards.js";
 export {
   type KerasH5,
   type ReadH5Options,

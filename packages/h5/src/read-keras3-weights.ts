@@ -42,6 +42,49 @@ export function readKeras3Entries(file: H5ReadFile): Keras3VarsEntry[] {
   return out;
 }
 
+/** One `<path>/vars` group of one shard of sharded weights: only some indices may be present. */
+export interface Keras3PartialEntry {
+  readonly path: string;
+  readonly name: string | undefined;
+  readonly values: ReadonlyMap<number, HostTensor>;
+}
+
+/**
+ * Every `vars` group of one shard of a sharded Keras 3 weights file (`*_00000.weights.h5`):
+ * a shard holds any subset of a group's datasets, named by their index in the whole group.
+ */
+export function readKeras3PartialEntries(file: H5ReadFile): Keras3PartialEntry[] {
+  const out: Keras3PartialEntry[] = [];
+  let objects = 0;
+  const visit = (path: string, depth: number): void => {
+    if (depth > MAX_DEPTH) {
+      const place = placeOf(file.name, path);
+      throw new H5Error("invalid-file", cannot("read", place, `groups nest deeper than ${MAX_DEPTH}`), { path: place });
+    }
+    for (const key of file.keys(path)) {
+      if (++objects > MAX_OBJECTS) throw new H5Error("invalid-file", cannot("read", file.name, "too many objects"));
+      const child = path === "/" ? `/${key}` : `${path}/${key}`;
+      if (file.kind(child) !== "group") continue;
+      if (key !== "vars") {
+        visit(child, depth + 1);
+        continue;
+      }
+      const values = new Map<number, HostTensor>();
+      for (const index of file.keys(child)) {
+        const at = `${child}/${index}`;
+        if (!/^(0|[1-9]\d{0,6})$/.test(index) || file.kind(at) !== "dataset") {
+          const place = placeOf(file.name, at);
+          throw new H5Error("invalid-file", cannot("read", place, "expected a dataset named by its index (0, 1, ...)"), { path: place });
+        }
+        values.set(Number(index), file.dataset(at));
+      }
+      out.push({ path: path === "/" ? "" : path.slice(1), name: readText(file, child, "name"), values });
+    }
+  };
+  visit("/", 0);
+  return out;
+}
+
 function readVars(file: H5ReadFile, varsPath: string, entryPath: string): Keras3VarsEntry {
   const keys = file.keys(varsPath);
   const values: HostTensor[] = [];
