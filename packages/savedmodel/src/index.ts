@@ -34,3 +34,13 @@ export {
   type RunnerBackend,
   createFunctionRunner,
 } from "./function-runner.js";
+export { FunctionBuilder, attr, dataTypeOf, shapeProto, tensorProto } from "./graph-build.js";
+export { fullArgSpec, sv } from "./structure-build.js";
+export {
+  KERAS_METADATA_PB,
+  type KerasNodeMetadata,
+  type SignatureToWrite,
+  type WriteSavedModelSpec,
+  type WrittenTensorSpec,
+  writeSavedModel,
+} from "./write-saved-model.js";
