@@ -6,6 +6,7 @@ import type { RestoreStatus } from "@kerastore/checkpoint";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
 import { restoreModelCheckpoint, writeModelCheckpoint } from "./checkpoint/model-checkpoint.js";
+import { shardedWeightsFormat } from "./formats/sharded-weights-format.js";
 import { checkpointFormat, checkpointPrefix } from "./formats/checkpoint-format.js";
 import { FacadeError } from "./errors.js";
 import type { FormatLocation, ModelFormat } from "./formats/format.js";
@@ -55,6 +56,11 @@ export interface SaveModelOptions extends IoOptions {
 export interface SaveWeightsOptions extends SaveModelOptions {
   /** TF checkpoints: the optimizer whose state to save (default the model's own, if any). */
   readonly optimizer?: CheckpointOptimizer | undefined;
+  /**
+   * Shard Keras 3 weights into files of at most this many GB (Keras's `max_shard_size`): the
+   * path names the `.weights.json` index (a `.weights.h5` path becomes `.weights.json`, as in Keras).
+   */
+  readonly maxShardSize?: number | undefined;
 }
 
 /** Options of {@link loadWeights}. */
@@ -193,6 +199,7 @@ function keptTrainingConfig(model: Model): JsonObject | undefined {
 export async function saveWeights(model: Model, target: Target, options: SaveWeightsOptions = {}): Promise<void> {
   const location = locate(target);
   const registry = registryOf(options);
+  if (options.maxShardSize !== undefined) return saveShardedWeights(model, location, options);
   // As tf.keras 2: a path without a weights extension means a TF checkpoint prefix.
   const format = options.format !== undefined ? registry.get(options.format) : (registry.byExtension(location.path) ?? checkpointFormat);
   if (format.name === checkpointFormat.name) {
@@ -208,6 +215,18 @@ export async function saveWeights(model: Model, target: Target, options: SaveWei
   // As Keras 3's save_weights: a .weights.h5 carries the optimizer's variables; a Keras 2 weights-only .h5 cannot.
   const includeOptimizer = !weightsOnly && options.includeOptimizer !== false;
   await format.write(location, savedDataFor(model, format, settings, includeOptimizer), { includeOptimizer, settings });
+}
+
+/** `saveWeights` with `maxShardSize`: Keras 3 sharded weights, as `save_weights(max_shard_size=...)`. */
+async function saveShardedWeights(model: Model, location: FormatLocation, options: SaveWeightsOptions): Promise<void> {
+  const path = location.path.endsWith(".weights.h5") ? `${location.path.slice(0, -".h5".length)}.json` : location.path;
+  if (!path.endsWith(".weights.json")) {
+    throw new FacadeError("unsupported", cannot("save sharded weights to", describeLocation(location), "the index must end in .weights.json", "name it like model.weights.json"));
+  }
+  const settings: JsonObject = { ...options.settings, maxShardSize: options.maxShardSize ?? null };
+  const includeOptimizer = options.includeOptimizer !== false;
+  const target = { store: location.store, path };
+  await shardedWeightsFormat.write!(target, savedDataFor(model, shardedWeightsFormat, settings, includeOptimizer), { includeOptimizer, settings });
 }
 
 /**
