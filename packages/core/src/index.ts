@@ -24,6 +24,7 @@ export {
 export { type JsonObject, type JsonValue, isJsonObject } from "./json.js";
 export { MemoryStore } from "./memory-store.js";
 export { utf8Decode, utf8Encode } from "./utf8.js";
+export { type ChecksumKernel, kernelDisagreement } from "./checksum-kernel.js";
 export { readNpy, writeNpy } from "./npy.js";
 export { parsePythonJson, stringifyPythonJson } from "./python-json.js";
 export {

@@ -1,7 +1,7 @@
 import { type HostTensor, type SavedModelData, cannot, itemSize, parsePythonJson, utf8Decode } from "@kerastore/core";
 import { H5Error } from "./errors.js";
 import { type H5ReadBackend, withH5File } from "./h5-read-file.js";
-import { type Keras3PartialEntry, type Keras3VarsEntry, keras3EntriesToTree, readKeras3PartialEntries } from "./read-keras3-weights.js";
+import { type Keras3PartialEntry, type Keras3VarsEntry, keras3EntriesToTree, readKeras3PartialEntries, wholeEntry } from "./read-keras3-weights.js";
 import { nativeChunks } from "./write-backend.js";
 import { keras3WalkPaths } from "./write-keras3-weights.js";
 
@@ -172,20 +172,7 @@ export async function readKeras3WeightsShards(
       }
     }
   }
-  const entries: Keras3VarsEntry[] = [];
-  for (const [path, { name, values }] of merged) {
-    const list: HostTensor[] = [];
-    for (let i = 0; i < values.size; i++) {
-      const value = values.get(i);
-      if (value === undefined) {
-        throw new H5Error("invalid-file", cannot("read", options.name, `no shard holds ${path === "" ? "" : `${path}/`}vars/${i} (the group has ${values.size} variables)`), {
-          path: options.name,
-        });
-      }
-      list.push(value);
-    }
-    entries.push({ path, name, values: list });
-  }
+  const entries = [...merged].map(([path, { name, values }]) => wholeEntry({ path, name, values }, options.name));
   // The order a single file's depth-first walk gives (names sorted at every level, `vars` among them).
   const key = (e: Keras3VarsEntry): string[] => [...e.path.split("/").filter((p) => p !== ""), "vars"];
   entries.sort((a, b) => {

@@ -21,27 +21,6 @@ export function isKeras3Layout(file: H5ReadFile): boolean {
   return ["/vars", "/layers", "/optimizer", "/_layer_checkpoint_dependencies"].some((p) => file.kind(p) === "group");
 }
 
-/** Every `vars` group of a Keras 3 `.weights.h5`, depth first in name order. */
-export function readKeras3Entries(file: H5ReadFile): Keras3VarsEntry[] {
-  const out: Keras3VarsEntry[] = [];
-  let objects = 0;
-  const visit = (path: string, depth: number): void => {
-    if (depth > MAX_DEPTH) {
-      const place = placeOf(file.name, path);
-      throw new H5Error("invalid-file", cannot("read", place, `groups nest deeper than ${MAX_DEPTH}`), { path: place });
-    }
-    for (const key of file.keys(path)) {
-      if (++objects > MAX_OBJECTS) throw new H5Error("invalid-file", cannot("read", file.name, "too many objects"));
-      const child = path === "/" ? `/${key}` : `${path}/${key}`;
-      if (file.kind(child) !== "group") continue;
-      if (key === "vars") out.push(readVars(file, child, path === "/" ? "" : path.slice(1)));
-      else visit(child, depth + 1);
-    }
-  };
-  visit("/", 0);
-  return out;
-}
-
 /** One `<path>/vars` group of one shard of sharded weights: only some indices may be present. */
 export interface Keras3PartialEntry {
   readonly path: string;
@@ -85,20 +64,23 @@ export function readKeras3PartialEntries(file: H5ReadFile): Keras3PartialEntry[]
   return out;
 }
 
-function readVars(file: H5ReadFile, varsPath: string, entryPath: string): Keras3VarsEntry {
-  const keys = file.keys(varsPath);
+/** Every `vars` group of a Keras 3 `.weights.h5`, depth first in name order, each whole. */
+export function readKeras3Entries(file: H5ReadFile): Keras3VarsEntry[] {
+  return readKeras3PartialEntries(file).map((entry) => wholeEntry(entry, file.name));
+}
+
+/** A group's variables as a list, once every index 0..n-1 is there. */
+export function wholeEntry(entry: Keras3PartialEntry, fileName: string): Keras3VarsEntry {
   const values: HostTensor[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const at = `${varsPath}/${i}`;
-    if (file.kind(at) !== "dataset") {
-      const place = placeOf(file.name, varsPath);
-      throw new H5Error("invalid-file", cannot("read", place, `expected datasets 0..${keys.length - 1}, ${i} is missing`), {
-        path: place,
-      });
+  for (let i = 0; i < entry.values.size; i++) {
+    const value = entry.values.get(i);
+    if (value === undefined) {
+      const place = placeOf(fileName, entry.path === "" ? "/vars" : `/${entry.path}/vars`);
+      throw new H5Error("invalid-file", cannot("read", place, `expected datasets 0..${entry.values.size - 1}, ${i} is missing`), { path: place });
     }
-    values.push(file.dataset(at));
+    values.push(value);
   }
-  return { path: entryPath, name: readText(file, varsPath, "name"), values };
+  return { path: entry.path, name: entry.name, values };
 }
 
 /**
