@@ -149,4 +149,37 @@ describe("hostile references and sizes", () => {
       expect((error as KerastoreError).message, label).toMatch(message);
     }
   });
+
+  it("refuses a structure nested 100,000 deep without a crash", async () => {
+    const varint = (n: number): number[] => {
+      const out: number[] = [];
+      while (n >= 0x80) {
+        out.push((n & 0x7f) | 0x80);
+        n >>>= 7;
+      }
+      out.push(n);
+      return out;
+    };
+    const field = (tag: number, body: Uint8Array): Uint8Array => Uint8Array.from([...varint((tag << 3) | 2), ...varint(body.length), ...body]);
+    // StructuredValue.list_value (51) -> ListValue.values (1) -> StructuredValue ..., written
+    // back to front into one buffer (prepending level by level would copy quadratically).
+    const depth = 100_000;
+    const buffer = new Uint8Array(depth * 12);
+    let start = buffer.length;
+    const prepend = (bytes: number[]) => {
+      start -= bytes.length;
+      buffer.set(bytes, start);
+    };
+    for (let i = 0; i < depth; i++) {
+      prepend([...varint((1 << 3) | 2), ...varint(buffer.length - start)]);
+      prepend([...varint((51 << 3) | 2), ...varint(buffer.length - start)]);
+    }
+    const inner = buffer.subarray(start);
+    const concrete = field(3, inner); // SavedConcreteFunction.canonicalized_input_signature
+    const entry = Uint8Array.from([...field(1, new TextEncoder().encode("f")), ...field(2, concrete)]);
+    const pb = field(2, field(7, field(2, entry))); // SavedModel.meta_graphs -> object_graph_def -> concrete_functions
+    const error = await readAndRun("tf_module", pb);
+    expect(error).toBeInstanceOf(SavedModelError);
+    expect((error as Error).message).toMatch(/^cannot (decode|read) /);
+  });
 });
