@@ -20,6 +20,14 @@ describe("loadSavedModel", () => {
     expect(loaded.tags).toEqual(["serve"]);
     expect(Object.keys(loaded.signatures).sort()).toEqual(["serve", "serving_default"]);
     expect(Object.keys(loaded.functions)).toEqual(["serve"]);
+    // Python's loaded.variables: the root's `variables` list, not the `_all_variables` copies.
+    expect(loaded.variables.map((v) => [v.name, v.shape])).toEqual([
+      ["hidden/kernel", [6, 8]],
+      ["hidden/bias", [8]],
+      ["probs/kernel", [8, 3]],
+      ["probs/bias", [3]],
+    ]);
+    expect(loaded.info.variables).toHaveLength(8);
     const out = await loaded.signatures["serving_default"]!({ features: x });
     expect(Object.keys(out)).toEqual(["output_0"]);
     expectClose(out["output_0"]!, y);

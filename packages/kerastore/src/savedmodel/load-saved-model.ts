@@ -49,7 +49,7 @@ export interface LoadedSavedModel {
   readonly signatures: Readonly<Record<string, SignatureFunction>>;
   /** The root object's functions by attribute name (`serve` of a Keras export, `__call__` of a tf.Module). */
   readonly functions: Readonly<Record<string, SavedFunction>>;
-  /** Every variable of the object graph with its saved value (shared variables listed once). */
+  /** The variables with their saved values, as Python's `loaded.variables` lists them. */
   readonly variables: readonly LoadedVariable[];
   /** Everything read from the directory (object graph, concrete functions, library). */
   readonly info: SavedModelInfo;
@@ -153,8 +153,19 @@ function tensorOutput(v: GraphValue, label: string): tf.Tensor {
   return v;
 }
 
+/**
+ * The root's `variables` list when it has one (what Python's `loaded.variables` gives for a Keras
+ * export, which also tracks each variable a second time under `_all_variables`), else every
+ * variable of the object graph in node order.
+ */
 function variablesOf(info: SavedModelInfo): LoadedVariable[] {
-  return info.variables.flatMap((v) =>
+  const edge = info.objects[0]!.children.find((c) => c.name === "variables");
+  const listed = edge === undefined ? [] : info.objects[edge.id]!.children.map((c) => c.id);
+  const chosen =
+    listed.length > 0 && listed.every((id) => info.objects[id]!.kind === "variable")
+      ? listed.map((id) => info.variables.find((v) => v.nodeId === id)!)
+      : info.variables;
+  return chosen.flatMap((v) =>
     v.value === undefined ? [] : [{ name: v.name, dtype: v.dtype, shape: v.value.shape, trainable: v.trainable, value: v.value }],
   );
 }
