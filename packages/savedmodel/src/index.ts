@@ -36,8 +36,8 @@ export {
 } from "./function-runner.js";
 export { FunctionBuilder, attr, dataTypeOf, shapeProto, tensorProto } from "./graph-build.js";
 export { fullArgSpec, sv } from "./structure-build.js";
+export { KERAS_METADATA_PB, type KerasObjectMetadata, readKerasMetadata } from "./keras-metadata.js";
 export {
-  KERAS_METADATA_PB,
   type KerasNodeMetadata,
   type SignatureToWrite,
   type WriteSavedModelSpec,

@@ -5,6 +5,7 @@ import { SavedModelError } from "./errors.js";
 import { type FunctionBuilder, attr, dataTypeOf, shapeProto } from "./graph-build.js";
 import { type FunctionDef, GraphDefSchema, type NodeDef, NodeDefSchema } from "./gen/graph_pb.js";
 import { SavedMetadataSchema } from "./gen/saved_metadata_pb.js";
+import { KERAS_METADATA_PB } from "./keras-metadata.js";
 import { MetaGraphDefSchema, MetaGraphDef_MetaInfoDefSchema, SavedModelSchema, type SignatureDef, SignatureDefSchema } from "./gen/saved_model_pb.js";
 import { type SavedObject, SavedObjectGraphSchema, SavedObjectSchema, type SavedConcreteFunction, SavedConcreteFunctionSchema } from "./gen/saved_object_graph_pb.js";
 import { SAVED_MODEL_PB, VARIABLES_PREFIX } from "./read-saved-model.js";
@@ -54,7 +55,6 @@ export interface WriteSavedModelSpec {
 
 /** TensorFlow 2.21's GraphDef versions. */
 const GRAPH_VERSIONS = { producer: 2474, minConsumer: 12 };
-export const KERAS_METADATA_PB = "keras_metadata.pb";
 
 interface Numbered {
   /** SavedObjectGraph nodes, the checkpoint's first. */
