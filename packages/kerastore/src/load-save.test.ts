@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { HostTensor } from "@kerastore/core";
 import { fixturePath, modelFixtures, readFixtureNpy } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FacadeError, Model, Sequential, keras, loadModel } from "./index.js";
+import { Model, Sequential, keras, loadModel } from "./index.js";
 import { expectClose } from "./test-support.test-util.js";
 
 // Models whose layers the engine supports today (the rest need conv/recurrent layers).
@@ -88,9 +88,11 @@ describe("loading errors", () => {
     await expect(loadModel(join(dir, "nope.keras"))).rejects.toBeInstanceOf(Error);
   });
 
-  it("refuses a save path without a known extension with the fix", async () => {
+  it("saves a path without a known extension as a SavedModel directory, as the guide's model.save(\"my_model\")", async () => {
     const model = await keras.models.loadModel(fixturePath("models", "mlp_sequential", "model.keras"));
-    await expect(model.save(join(dir, "my_model"))).rejects.toThrow(FacadeError);
-    await expect(model.save(join(dir, "my_model"))).rejects.toThrow(/save to a path ending .keras or .h5/);
+    await model.save(join(dir, "my_model"));
+    const loaded = await keras.models.loadModel(join(dir, "my_model"));
+    expect(loaded.toConfig()).toEqual(model.toConfig());
+    expect(loaded.getWeights().map((w) => Array.from(w.data as Float32Array))).toEqual(model.getWeights().map((w) => Array.from(w.data as Float32Array)));
   });
 });

@@ -13,6 +13,7 @@ import type { FormatLocation, ModelFormat } from "./formats/format.js";
 import type { FormatRegistry } from "./formats/format-registry.js";
 import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
+import { savedModelFormat } from "./formats/savedmodel-format.js";
 import { type Target, describeLocation, locate } from "./location.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
 import { withTensorflowKernels } from "./theano-kernels.js";
@@ -152,13 +153,8 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
 export async function saveModel(model: Model, target: Target, options: SaveModelOptions = {}): Promise<void> {
   const location = locate(target);
   const registry = registryOf(options);
-  const format = options.format !== undefined ? registry.get(options.format) : registry.byExtension(location.path);
-  if (format === undefined) {
-    throw new FacadeError(
-      "unsupported",
-      cannot("save", describeLocation(location), "a path without a known extension means a SavedModel directory, which Kerastore cannot write yet", "save to a path ending .keras or .h5"),
-    );
-  }
+  // As the guide's model.save("my_model"): a path without a known extension is a SavedModel directory.
+  const format = options.format !== undefined ? registry.get(options.format) : (registry.byExtension(location.path) ?? savedModelFormat);
   if (format.write === undefined) throw new FacadeError("format-cannot-write", cannot("save", describeLocation(location), `the ${format.name} format can only be read`));
   const includeOptimizer = options.includeOptimizer !== false;
   await format.write(location, savedDataFor(model, format, options.settings, includeOptimizer), { includeOptimizer, settings: options.settings });

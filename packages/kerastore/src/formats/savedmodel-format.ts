@@ -1,0 +1,65 @@
+import { readCheckpoint } from "@kerastore/checkpoint";
+import { type SavedModelData, cannot, isJsonObject, joinPath } from "@kerastore/core";
+import { Model, deserializeLayer, initBackend, kerasMajor } from "@kerastore/engine";
+import { SAVED_MODEL_PB, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/savedmodel";
+import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
+import { FacadeError } from "../errors.js";
+import { kerasMetadataFor, readKerasRoot } from "../savedmodel/keras-metadata.js";
+import { lowerModel } from "../savedmodel/lower-model.js";
+import type { ModelFormat } from "./format.js";
+
+/**
+ * A TensorFlow SavedModel directory, the guide's default `model.save("my_model")`.
+ *
+ * Writing lowers the model's layers to TensorFlow ops (the `serving_default` signature, which
+ * `tf.saved_model.load` runs), writes the variables as the TF checkpoint `saveWeights` writes
+ * (`variables/variables`, optimizer included) and Keras 2's `keras_metadata.pb`, from which
+ * reading revives the Keras model. SavedModels without Keras metadata are graphs only: they
+ * load through `keras.savedModel.load`.
+ */
+export const savedModelFormat: ModelFormat = {
+  name: "savedmodel",
+  description: "TensorFlow SavedModel directory (saved_model.pb, variables/, keras_metadata.pb)",
+  extensions: [],
+  holds: { architecture: true, weights: true, optimizer: true },
+  layout: "object-graph",
+  async sniffLocation({ store, path }) {
+    return (await store.isDirectory(path).catch(() => false)) && (await store.exists(joinPath(path, SAVED_MODEL_PB)));
+  },
+  async read({ store, path }) {
+    const where = `${store.description}/${path}`;
+    const meta = await readKerasRoot(store, path, where);
+    const full = await readCheckpoint(store, joinPath(path, VARIABLES_PREFIX));
+    // As tf.keras 2's load_model: the model compiles with a fresh optimizer; its saved state
+    // is restored from the variables checkpoint by loadWeights(model, `${dir}/variables/variables`).
+    const root = { ...full, children: full.children.filter((e) => e.name !== "optimizer") };
+    const data: SavedModelData = { root, modelConfig: meta.model_config as SavedModelData["modelConfig"] };
+    const extra: { -readonly [K in keyof SavedModelData]?: SavedModelData[K] } = {};
+    if (typeof meta.keras_version === "string") extra.kerasVersion = meta.keras_version;
+    if (typeof meta.backend === "string") extra.backend = meta.backend;
+    if (isJsonObject(meta.training_config)) extra.trainingConfig = meta.training_config;
+    return { ...data, ...extra };
+  },
+  async write({ store, path }, data, options) {
+    const where = `${store.description}/${path}`;
+    if (data.modelConfig === undefined) {
+      throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, "the data holds no model config"));
+    }
+    await initBackend();
+    let model: unknown;
+    try {
+      model = deserializeLayer(data.modelConfig, { kerasVersion: kerasMajor(data.kerasVersion) });
+    } catch (error) {
+      throw new FacadeError("unsupported", cannot("save", `${where} as a SavedModel`, `its config does not rebuild without custom objects (${String(error)})`, "save to .keras or .h5"), { cause: error });
+    }
+    if (!(model instanceof Model)) throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, "its config is not a model"));
+    const signature = lowerModel(model, data.root);
+    const root = options.includeOptimizer === false ? { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") } : data.root;
+    const variables = toCheckpointTree(root);
+    await writeSavedModel(store, path, {
+      variables,
+      signatures: { serving_default: signature },
+      kerasMetadata: kerasMetadataFor(model, variables, data),
+    });
+  },
+};

@@ -1,0 +1,113 @@
+import { type DType, type SavedNode, type SavedVariable, cannot } from "@kerastore/core";
+import { type KerasTensor, type Layer, Model } from "@kerastore/engine";
+import { FunctionBuilder, type SignatureToWrite, type WrittenTensorSpec, attr } from "@kerastore/savedmodel";
+import { FacadeError } from "../errors.js";
+import { LAYER_LOWERINGS, type LoweredTensor } from "./lower-layers.js";
+
+/** The function name of the serving signature (TensorFlow's naming). */
+export const SIGNATURE_FUNCTION = "__inference_signature_wrapper_1";
+
+/** Formats that hold any layer, for the error naming a layer without a lowering. */
+const HOLDING_FORMATS = ".keras or .h5";
+
+function asDType(dtype: string): DType {
+  return dtype as DType;
+}
+
+class Lowerer {
+  readonly b = new FunctionBuilder(SIGNATURE_FUNCTION);
+  readonly captures: SavedVariable[] = [];
+  private readonly reads = new Map<SavedVariable, string>();
+
+  constructor(private readonly top: string) {}
+
+  read(v: SavedVariable, scope: string, name: string): string {
+    const known = this.reads.get(v);
+    if (known !== undefined) return known;
+    const handle = this.b.capture(name, v.value.dtype, v.value.shape);
+    this.captures.push(v);
+    const ref = this.b.op("ReadVariableOp", `${scope}/${name}/ReadVariableOp`, [handle], { dtype: attr.type(v.value.dtype) });
+    this.reads.set(v, ref);
+    return ref;
+  }
+
+  /** Lowers `model`'s graph given its inputs; returns its outputs. */
+  graph(model: Model, tree: SavedNode | undefined, given: readonly LoweredTensor[], prefix: string): LoweredTensor[] {
+    if (model.inputs.length === 0) {
+      throw new FacadeError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, "it is not built (give it an Input)", `save to ${HOLDING_FORMATS}`));
+    }
+    const known = new Map<KerasTensor, LoweredTensor>();
+    for (const [i, t] of model.inputs.entries()) known.set(t, given[i]!);
+    const visiting = new Set<KerasTensor>();
+    const tensorOf = (t: KerasTensor): LoweredTensor => {
+      const have = known.get(t);
+      if (have !== undefined) return have;
+      if (visiting.has(t)) throw new FacadeError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, "its graph has a cycle"));
+      visiting.add(t);
+      const { layer, nodeIndex } = t.history;
+      const node = layer.inboundNodes[nodeIndex];
+      if (node === undefined) throw new FacadeError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, `layer "${layer.name}" has no call ${nodeIndex}`));
+      const inputs = node.inputs.map(tensorOf);
+      const outs = this.call(model, tree, layer, inputs, node.outputs, prefix);
+      for (const [i, o] of node.outputs.entries()) known.set(o, outs[i]!);
+      return known.get(t)!;
+    };
+    return model.outputs.map(tensorOf);
+  }
+
+  private call(model: Model, tree: SavedNode | undefined, layer: Layer, inputs: LoweredTensor[], outputs: readonly KerasTensor[], prefix: string): LoweredTensor[] {
+    const edge = model.edgeName(layer);
+    const child = tree?.children.find((e) => e.name === edge)?.node;
+    const scope = `${prefix}${layer.name}`;
+    if (layer instanceof Model) return this.graph(layer, child, inputs, `${scope}/`);
+    const where = `layer "${layer.name}" (${layer.className}) of ${this.top}`;
+    const lowering = LAYER_LOWERINGS[layer.className];
+    if (lowering === undefined) {
+      throw new FacadeError(
+        "unsupported",
+        cannot("save", `${where} as a SavedModel`, `Kerastore has no TensorFlow lowering for ${layer.className} layers`, `save to ${HOLDING_FORMATS}, which hold any layer`),
+      );
+    }
+    const own = layer.ownWeights;
+    const refs = lowering({
+      b: this.b,
+      layer,
+      config: layer.getConfig(),
+      scope,
+      inputs,
+      outputShapes: outputs.map((o) => o.shape),
+      where,
+      weight: (name) => {
+        const index = own.findIndex((w) => w.name === name);
+        if (index < 0) return undefined;
+        const saved = child?.variables[index];
+        if (saved === undefined) {
+          throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, `the saved tree has no value for its weight "${name}"`));
+        }
+        return this.read(saved, scope, name);
+      },
+    });
+    return refs.map((ref, i) => ({ ref, shape: outputs[i]!.shape, dtype: asDType(outputs[i]!.dtype) }));
+  }
+}
+
+/**
+ * Lowers a built Keras model to one TensorFlow function (the `serving_default` signature):
+ * inputs named as the model's Input layers, outputs `output_0`, `output_1`, ... as Keras 3's
+ * `model.export` names them, every weight read from `tree` (the saved tree of the model,
+ * layers as edges) through a captured variable.
+ */
+export function lowerModel(model: Model, tree: SavedNode): SignatureToWrite {
+  const lowerer = new Lowerer(`model "${model.name}"`);
+  const taken = new Set<string>();
+  const inputs: WrittenTensorSpec[] = model.inputs.map((t) => {
+    let name = t.history.layer.name;
+    for (let i = 1; taken.has(name); i++) name = `${t.history.layer.name}_${i}`;
+    taken.add(name);
+    return { name, dtype: asDType(t.dtype), shape: [...t.shape] };
+  });
+  const given = inputs.map((spec, i) => ({ ref: lowerer.b.input(spec.name, spec.dtype, spec.shape), shape: model.inputs[i]!.shape, dtype: spec.dtype }));
+  const outputs = lowerer.graph(model, tree, given, "");
+  for (const [i, o] of outputs.entries()) lowerer.b.output(`output_${i}`, o.ref, o.dtype, [...o.shape]);
+  return { builder: lowerer.b, inputs, captures: lowerer.captures };
+}

@@ -1,0 +1,177 @@
+import { type HostTensor, MemoryStore, type Store, type WriteData, toFloat32 } from "@kerastore/core";
+import { GRU, clearSession, tf } from "@kerastore/engine";
+import { fixturePath } from "@kerastore/fixtures";
+import { readKerasMetadata, readSavedModel } from "@kerastore/savedmodel";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FacadeError } from "../errors.js";
+import { type SavableModel, Sequential, keras, loadModel, loadSavedModel, loadWeights, saveModel } from "../index.js";
+import { grid, mlp, writerCases } from "./savedmodel-models.test-util.js";
+
+function expectClose(actual: HostTensor, expected: HostTensor, tolerance = 1e-5): void {
+  expect(actual.shape).toEqual(expected.shape);
+  const got = toFloat32(actual);
+  const want = toFloat32(expected);
+  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `element ${i}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want[i]!)));
+}
+
+function predictions(model: SavableModel, inputs: Record<string, HostTensor>): HostTensor[] {
+  const ordered = model.inputs.map((t) => inputs[t.history.layer.name]!);
+  const out = model.predict(ordered.length === 1 ? ordered[0]! : ordered);
+  return Array.isArray(out) ? out : [out];
+}
+
+/** A store whose writes fail after `allowed` of them succeeded. */
+class FailingStore extends MemoryStore {
+  writes = 0;
+  constructor(private readonly allowed: number) {
+    super();
+  }
+  override async write(path: string, data: WriteData): Promise<void> {
+    if (this.writes++ >= this.allowed) throw new Error(`disk full writing ${path}`);
+    return super.write(path, data);
+  }
+}
+
+beforeAll(async () => {
+  await keras.ready();
+});
+
+describe("saveModel to a path without an extension writes a SavedModel", () => {
+  for (const c of writerCases()) {
+    it(`${c.name}: the serving signature run by loadSavedModel equals the model's predict`, async () => {
+      clearSession();
+      const model = c.model() as SavableModel;
+      const store = new MemoryStore();
+      await saveModel(model, { store, path: "my_model" });
+      expect((await store.list("my_model")).sort()).toEqual(["assets", "keras_metadata.pb", "saved_model.pb", "variables"]);
+      const inputs = c.inputs();
+      const loaded = await loadSavedModel({ store, path: "my_model" });
+      expect(Object.keys(loaded.signatures)).toEqual(["serving_default"]);
+      const out = await loaded.signatures["serving_default"]!(inputs);
+      const want = predictions(model, inputs);
+      expect(Object.keys(out).sort()).toEqual(want.map((_, i) => `output_${i}`));
+      for (const [i, w] of want.entries()) expectClose(out[`output_${i}`]!, w);
+      // Every weight is a captured variable with the model's value.
+      expect(loaded.variables.length).toBe(model.weights.length);
+      loaded.dispose();
+    });
+  }
+
+  it("records the signature as TensorFlow does: Input-layer keywords, output_N outputs, shapes", async () => {
+    clearSession();
+    const store = new MemoryStore();
+    await saveModel(writerCases()[2]!.model(), { store, path: "m" });
+    const info = await readSavedModel(store, "m");
+    const sig = info.signatures["serving_default"]!;
+    expect(Object.entries(sig.inputs).map(([k, i]) => [k, i.tensorName, i.dtype, i.shape])).toEqual([
+      ["left", "serving_default_left:0", "float32", [null, 4]],
+      ["tokens", "serving_default_tokens:0", "int32", [null, 3]],
+    ]);
+    expect(Object.entries(sig.outputs).map(([k, o]) => [k, o.tensorName, o.shape])).toEqual([
+      ["output_0", "StatefulPartitionedCall:0", [null, 2]],
+      ["output_1", "StatefulPartitionedCall:1", [null, 3, 5]],
+    ]);
+  });
+
+  it("loadModel(dir) gives back the config, the weights and the compile config", async () => {
+    clearSession();
+    const model = mlp() as SavableModel;
+    model.compile({ optimizer: "adam", loss: "categorical_crossentropy", metrics: ["accuracy"] });
+    const store = new MemoryStore();
+    await saveModel(model, { store, path: "my_model" });
+    const metadata = await readKerasMetadata(store, "my_model");
+    expect(metadata?.[0]).toMatchObject({ nodeId: 0, nodePath: "root", identifier: "_tf_keras_network" });
+    expect(metadata?.map((m) => m.nodePath)).toContain("root.layer_with_weights-0");
+    const loaded = await loadModel({ store, path: "my_model" }, { onWarning: (m) => expect.fail(m) });
+    expect(loaded.toConfig()).toEqual(model.toConfig());
+    expect(loaded.weights.map((w) => w.path)).toEqual(model.weights.map((w) => w.path));
+    for (const [i, w] of loaded.weights.entries()) expect(Array.from(w.value.dataSync())).toEqual(Array.from(model.weights[i]!.value.dataSync()));
+    expect(loaded.compileConfig).toEqual(model.compileConfig);
+    const x = grid([2, 6], 5);
+    expectClose(loaded.predict(x) as HostTensor, model.predict(x) as HostTensor, 0);
+  });
+
+  it("keeps the optimizer state, so training resumes with the same step", async () => {
+    clearSession();
+    const build = () =>
+      new Sequential({ name: "resume", layers: [keras.Input({ shape: [5] }), new keras.layers.Dense({ units: 4, activation: "tanh" }), new keras.layers.Dense({ units: 2 })] });
+    const x = tf.tensor2d(Array.from({ length: 40 }, (_, i) => Math.sin(i * 0.37)), [8, 5]);
+    const y = tf.tensor2d(Array.from({ length: 16 }, (_, i) => Math.cos(i * 0.21)), [8, 2]);
+    const model = build();
+    model.compile({ optimizer: "adam", loss: "mean_squared_error" });
+    await model.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    const store = new MemoryStore();
+    await saveModel(model, { store, path: "ckpt_model" });
+    const loaded = await loadModel({ store, path: "ckpt_model" }, { onWarning: (m) => expect.fail(m) });
+    // As tf.keras 2: load_model compiles a fresh optimizer; the state is in variables/variables.
+    expect(loaded.optimizer?.iterations).toBe(0);
+    const restored = await loadWeights(loaded, { store, path: "ckpt_model/variables/variables" });
+    expect(restored.format).toBe("checkpoint");
+    expect(loaded.optimizer?.iterations).toBe(4);
+    const ours = model.optimizer!.getWeights();
+    const theirs = loaded.optimizer!.getWeights();
+    expect(theirs.length).toBe(ours.length);
+    for (const [i, w] of theirs.entries()) expect(Array.from(w, Number)).toEqual(Array.from(ours[i]!, Number));
+    await model.trainOnBatch(x, y);
+    await loaded.trainOnBatch(x, y);
+    loaded.weights.forEach((w, i) => {
+      const a = w.value.dataSync();
+      const b = model.weights[i]!.value.dataSync();
+      for (let j = 0; j < a.length; j++) expect(Math.abs(a[j]! - b[j]!)).toBeLessThan(1e-6);
+    });
+  });
+
+  it("without the optimizer when includeOptimizer is false", async () => {
+    clearSession();
+    const model = mlp() as SavableModel;
+    model.compile({ optimizer: "adam", loss: "mean_squared_error" });
+    const store = new MemoryStore();
+    await saveModel(model, { store, path: "m" }, { includeOptimizer: false });
+    const info = await readSavedModel(store, "m");
+    expect(info.variables.map((v) => v.name).some((n) => n.includes("optimizer"))).toBe(false);
+    expect(info.variables.length).toBe(model.weights.length);
+  });
+
+  it("names a layer with no TensorFlow lowering and the formats that hold it, writing nothing", async () => {
+    clearSession();
+    const inputs = keras.Input({ shape: [3, 2] });
+    const model = new keras.Model({ inputs, outputs: new GRU({ units: 2, name: "recurrent" }).apply(inputs) });
+    const store = new MemoryStore();
+    const error = await saveModel(model, { store, path: "rnn" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FacadeError);
+    expect((error as FacadeError).code).toBe("unsupported");
+    expect((error as Error).message).toMatch(/layer "recurrent" \(GRU\).*no TensorFlow lowering for GRU layers.*\.keras or \.h5/);
+    expect(await store.exists("rnn")).toBe(false);
+  });
+
+  it("leaves no directory behind when a write fails midway", async () => {
+    clearSession();
+    const model = mlp();
+    const good = new MemoryStore();
+    await saveModel(model, { store: good, path: "m" });
+    const files = ["m/variables/variables.index", "m/variables/variables.data-00000-of-00001", "m/keras_metadata.pb", "m/saved_model.pb"];
+    for (const f of files) expect(await good.exists(f), f).toBe(true);
+    for (let allowed = 0; allowed < files.length; allowed++) {
+      const store = new FailingStore(allowed);
+      await expect(saveModel(model, { store, path: "m" })).rejects.toThrow(/disk full/);
+      expect(await store.exists("m"), `after ${allowed} writes`).toBe(false);
+    }
+    const store = new FailingStore(files.length);
+    await saveModel(model, { store, path: "m" });
+    expect(store.writes).toBe(files.length);
+  });
+
+  it("over an older SavedModel, a failed write leaves no saved_model.pb claiming completeness", async () => {
+    clearSession();
+    const store = new FailingStore(4 + 2);
+    await saveModel(mlp(), { store: store as Store, path: "m" });
+    await expect(saveModel(mlp(), { store, path: "m" })).rejects.toThrow(/disk full/);
+    expect(await store.exists("m/saved_model.pb")).toBe(false);
+  });
+
+  it("a SavedModel without Keras metadata (model.export) says to use keras.savedModel.load", async () => {
+    const error = await loadModel(fixturePath("savedmodel", "keras_export", "saved_model")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FacadeError);
+    expect((error as Error).message).toMatch(/without Keras metadata.*keras\.savedModel\.load/);
+  });
+});

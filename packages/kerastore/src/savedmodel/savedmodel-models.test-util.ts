@@ -1,0 +1,95 @@
+import { type HostTensor, hostTensor } from "@kerastore/core";
+import * as engine from "@kerastore/engine";
+import type { Model } from "@kerastore/engine";
+import { keras } from "../index.js";
+
+/** Deterministic values in [-1, 1) (a linear congruential generator). */
+export function grid(shape: number[], seed: number, positive = false): HostTensor {
+  let s = seed;
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const u = (s / 2 ** 31) * 2 - 1;
+    return positive ? 0.5 + Math.abs(u) : u;
+  });
+  return hostTensor("float32", shape, data);
+}
+
+/** Sets every weight to deterministic values (variances positive), so nothing is left at its init. */
+export function fillWeights(model: Model, seed: number): Model {
+  for (const [i, v] of model.weights.entries()) v.assign(grid([...v.shape], seed + i, v.name.includes("variance")), v.path);
+  return model;
+}
+
+/** Dense + activations + Dropout: the guide's kind of MLP. */
+export function mlp(): Model {
+  const inputs = keras.Input({ shape: [6], name: "features" });
+  let x = new keras.layers.Dense({ units: 8, activation: "relu" }).apply(inputs);
+  x = new keras.layers.Dropout({ rate: 0.5 }).apply(x);
+  x = new keras.layers.Dense({ units: 8, activation: "gelu" }).apply(x);
+  x = new keras.layers.Dense({ units: 8, activation: "swish" }).apply(x);
+  x = new keras.layers.Dense({ units: 8, activation: "elu" }).apply(x);
+  x = new keras.layers.Activation({ activation: "tanh" }).apply(x);
+  x = new keras.layers.Dense({ units: 3, activation: "softmax" }).apply(x);
+  return fillWeights(new keras.Model({ inputs, outputs: x, name: "mlp" }), 1);
+}
+
+/** Conv2D (same and strided valid), BatchNormalization, pooling, Flatten, Dense. */
+export function cnn(): Model {
+  const inputs = keras.Input({ shape: [8, 8, 2], name: "image" });
+  let x = new engine.Conv2D({ filters: 4, kernelSize: 3, padding: "same", activation: "relu" }).apply(inputs);
+  x = new engine.BatchNormalization().apply(x);
+  x = new engine.MaxPooling2D({ poolSize: 2 }).apply(x);
+  x = new engine.Conv2D({ filters: 5, kernelSize: 2, strides: 1, dilationRate: 1, activation: "selu" }).apply(x);
+  const a = new engine.GlobalAveragePooling2D().apply(x);
+  const m = new engine.GlobalMaxPooling2D().apply(x);
+  const p = new keras.layers.Flatten().apply(new engine.AveragePooling2D({ poolSize: 3, strides: 1 }).apply(x));
+  const c = new keras.layers.Concatenate().apply([a, m, p]);
+  const out = new keras.layers.Dense({ units: 2 }).apply(c);
+  return fillWeights(new keras.Model({ inputs, outputs: out, name: "cnn" }), 11);
+}
+
+/** Two inputs (one of token ids), two outputs, merges, Embedding, LayerNormalization, Reshape. */
+export function multiIO(): Model {
+  const left = keras.Input({ shape: [4], name: "left" });
+  const tokens = keras.Input({ shape: [3], name: "tokens", dtype: "int32" });
+  const e = new engine.Embedding({ inputDim: 10, outputDim: 4 }).apply(tokens);
+  const pooled = new keras.layers.Flatten().apply(new engine.LayerNormalization().apply(e));
+  const l = new keras.layers.Dense({ units: 12, activation: "sigmoid" }).apply(left);
+  const sum = new keras.layers.Add().apply([l, pooled]);
+  const diff = new keras.layers.Subtract().apply([l, pooled]);
+  const prod = new keras.layers.Multiply().apply([sum, diff]);
+  const avg = new keras.layers.Average().apply([sum, diff, prod]);
+  const hi = new keras.layers.Maximum().apply([sum, diff]);
+  const lo = new keras.layers.Minimum().apply([sum, diff]);
+  const first = new keras.layers.Dense({ units: 2, name: "first" }).apply(new keras.layers.Concatenate().apply([avg, hi, lo]));
+  const reshaped = new keras.layers.Reshape({ targetShape: [3, 4] }).apply(prod);
+  const second = new keras.layers.Dense({ units: 5, activation: "softplus", name: "second" }).apply(reshaped);
+  return fillWeights(new keras.Model({ inputs: [left, tokens], outputs: [first, second], name: "multi_io" }), 21);
+}
+
+/** A Sequential block and a functional block inside a functional model. */
+export function nested(): Model {
+  const block = new keras.Sequential({
+    name: "block",
+    layers: [keras.Input({ shape: [5] }), new keras.layers.Dense({ units: 6, activation: "relu6" }), new keras.layers.Dense({ units: 4 })],
+  });
+  const innerIn = keras.Input({ shape: [4] });
+  const inner = new keras.Model({ inputs: innerIn, outputs: new keras.layers.Dense({ units: 3, activation: "leaky_relu" }).apply(innerIn), name: "inner" });
+  const inputs = keras.Input({ shape: [5], name: "x" });
+  const out = inner.apply(block.apply(inputs));
+  return fillWeights(new keras.Model({ inputs, outputs: out, name: "outer" }), 31);
+}
+
+/** The models the SavedModel writer is checked on, with inputs for each. */
+export function writerCases(): { name: string; model: () => Model; inputs: () => Record<string, HostTensor> }[] {
+  return [
+    { name: "MLP", model: mlp, inputs: () => ({ features: grid([5, 6], 101) }) },
+    { name: "CNN", model: cnn, inputs: () => ({ image: grid([3, 8, 8, 2], 102) }) },
+    {
+      name: "two-input two-output functional",
+      model: multiIO,
+      inputs: () => ({ left: grid([4, 4], 103), tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])) }),
+    },
+    { name: "nested Sequential and functional", model: nested, inputs: () => ({ x: grid([4, 5], 104) }) },
+  ];
+}
