@@ -1,0 +1,183 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type HostTensor, hostTensor, writeNpy } from "@kerastore/core";
+import * as engine from "@kerastore/engine";
+import { type SavableModel, Sequential, keras } from "kerastore";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runPythonJson } from "../src/index.js";
+
+/**
+ * SavedModel directories Kerastore writes (`model.save("my_model")`), opened by TensorFlow 2.21:
+ * `tf.saved_model.load(dir).signatures["serving_default"](**inputs)` must equal Kerastore's own
+ * predict to 1e-5 for an MLP, a CNN, a two-input two-output functional model and a model nesting
+ * a Sequential and a functional block; `tf.train.load_checkpoint` reads `variables/variables`
+ * with the keys tf.keras 2's save_weights gives; `saved_model_cli show --all` runs cleanly.
+ */
+const PY_CHECK = `
+import json, os, subprocess, sys
+import numpy as np, tensorflow as tf
+
+result = {}
+for d in sys.argv[1:]:
+    case = json.load(open(os.path.join(d, "case.json")))
+    sm = os.path.join(d, "my_model")
+    loaded = tf.saved_model.load(sm)
+    fn = loaded.signatures["serving_default"]
+    inputs = {k: tf.constant(np.load(os.path.join(d, f"in_{k}.npy"))) for k in case["inputs"]}
+    out = fn(**inputs)
+    diffs = {k: float(np.max(np.abs(out[k].numpy() - np.load(os.path.join(d, f"{k}.npy"))))) for k in case["outputs"]}
+    reader = tf.train.load_checkpoint(os.path.join(sm, "variables", "variables"))
+    keys = sorted(reader.get_variable_to_shape_map().keys())
+    cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    shown = subprocess.run([cli, "show", "--dir", sm, "--all"], capture_output=True, text=True)
+    result[case["name"]] = {
+        "outputs": sorted(out.keys()),
+        "diffs": diffs,
+        "inputs": {k: [str(v.dtype.name), v.shape.as_list()] for k, v in fn.structured_input_signature[1].items()},
+        "keys": keys,
+        "cli": shown.returncode,
+        "cliOut": shown.stdout,
+        "cliErr": shown.stderr[-2000:] if shown.returncode else "",
+    }
+print(json.dumps(result))
+`;
+
+function grid(shape: number[], seed: number, positive = false): HostTensor {
+  let s = seed;
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const u = (s / 2 ** 31) * 2 - 1;
+    return positive ? 0.5 + Math.abs(u) : u;
+  });
+  return hostTensor("float32", shape, data);
+}
+
+function filled(model: SavableModel, seed: number): SavableModel {
+  for (const [i, v] of model.weights.entries()) v.assign(grid([...v.shape], seed + i, v.name.includes("variance")), v.path);
+  return model;
+}
+
+function mlp(): SavableModel {
+  const inputs = keras.Input({ shape: [6], name: "features" });
+  let x = new keras.layers.Dense({ units: 8, activation: "relu" }).apply(inputs);
+  x = new keras.layers.Dropout({ rate: 0.5 }).apply(x);
+  x = new keras.layers.Dense({ units: 8, activation: "gelu" }).apply(x);
+  x = new keras.layers.Dense({ units: 8, activation: "swish" }).apply(x);
+  x = new keras.layers.Dense({ units: 3, activation: "softmax" }).apply(x);
+  return filled(new keras.Model({ inputs, outputs: x, name: "mlp" }), 1);
+}
+
+function cnn(): SavableModel {
+  const inputs = keras.Input({ shape: [8, 8, 2], name: "image" });
+  let x = new engine.Conv2D({ filters: 4, kernelSize: 3, padding: "same", activation: "relu" }).apply(inputs);
+  x = new engine.BatchNormalization().apply(x);
+  x = new engine.MaxPooling2D({ poolSize: 2 }).apply(x);
+  x = new engine.Conv2D({ filters: 5, kernelSize: 2, dilationRate: 1, activation: "selu" }).apply(x);
+  const a = new engine.GlobalAveragePooling2D().apply(x);
+  const m = new engine.GlobalMaxPooling2D().apply(x);
+  const p = new keras.layers.Flatten().apply(new engine.AveragePooling2D({ poolSize: 3, strides: 1 }).apply(x));
+  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([a, m, p]));
+  return filled(new keras.Model({ inputs, outputs: out, name: "cnn" }), 11);
+}
+
+function multiIO(): SavableModel {
+  const left = keras.Input({ shape: [4], name: "left" });
+  const tokens = keras.Input({ shape: [3], name: "tokens", dtype: "int32" });
+  const e = new engine.Embedding({ inputDim: 10, outputDim: 4 }).apply(tokens);
+  const pooled = new keras.layers.Flatten().apply(new engine.LayerNormalization().apply(e));
+  const l = new keras.layers.Dense({ units: 12, activation: "sigmoid" }).apply(left);
+  const sum = new keras.layers.Add().apply([l, pooled]);
+  const diff = new keras.layers.Subtract().apply([l, pooled]);
+  const prod = new keras.layers.Multiply().apply([sum, diff]);
+  const avg = new keras.layers.Average().apply([sum, diff, prod]);
+  const first = new keras.layers.Dense({ units: 2, name: "first" }).apply(new keras.layers.Concatenate().apply([avg, new keras.layers.Maximum().apply([sum, diff])]));
+  const second = new keras.layers.Dense({ units: 5, activation: "softplus", name: "second" }).apply(new keras.layers.Reshape({ targetShape: [3, 4] }).apply(prod));
+  return filled(new keras.Model({ inputs: [left, tokens], outputs: [first, second], name: "multi_io" }), 21);
+}
+
+function nested(): SavableModel {
+  const block = new Sequential({
+    name: "block",
+    layers: [keras.Input({ shape: [5] }), new keras.layers.Dense({ units: 6, activation: "relu6" }), new keras.layers.Dense({ units: 4 })],
+  });
+  const innerIn = keras.Input({ shape: [4] });
+  const inner = new keras.Model({ inputs: innerIn, outputs: new keras.layers.Dense({ units: 3, activation: "leaky_relu" }).apply(innerIn), name: "inner" });
+  const inputs = keras.Input({ shape: [5], name: "x" });
+  return filled(new keras.Model({ inputs, outputs: inner.apply(block.apply(inputs)), name: "outer" }), 31);
+}
+
+const CASES: { name: string; model: () => SavableModel; inputs: Record<string, HostTensor> }[] = [
+  { name: "mlp", model: mlp, inputs: { features: grid([5, 6], 101) } },
+  { name: "cnn", model: cnn, inputs: { image: grid([3, 8, 8, 2], 102) } },
+  { name: "multi_io", model: multiIO, inputs: { left: grid([4, 4], 103), tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])) } },
+  { name: "nested", model: nested, inputs: { x: grid([4, 5], 104) } },
+];
+
+interface Checked {
+  outputs: string[];
+  diffs: Record<string, number>;
+  inputs: Record<string, [string, (number | null)[]]>;
+  keys: string[];
+  cli: number;
+  cliOut: string;
+  cliErr: string;
+}
+
+describe("SavedModels Kerastore writes, loaded by TensorFlow", () => {
+  let result: Record<string, Checked>;
+  const root = mkdtempSync(join(tmpdir(), "kerastore-smw-"));
+
+  beforeAll(async () => {
+    await keras.ready();
+    const dirs: string[] = [];
+    for (const c of CASES) {
+      engine.clearSession();
+      const model = c.model();
+      const dir = join(root, c.name);
+      await model.save(join(dir, "my_model"));
+      const ordered = model.inputs.map((t) => c.inputs[t.history.layer.name]!);
+      const predicted = model.predict(ordered.length === 1 ? ordered[0]! : ordered);
+      const outputs = Array.isArray(predicted) ? predicted : [predicted];
+      for (const [k, v] of Object.entries(c.inputs)) writeFileSync(join(dir, `in_${k}.npy`), writeNpy(v as never));
+      for (const [i, v] of outputs.entries()) writeFileSync(join(dir, `output_${i}.npy`), writeNpy(v as never));
+      writeFileSync(join(dir, "case.json"), JSON.stringify({ name: c.name, inputs: Object.keys(c.inputs), outputs: outputs.map((_, i) => `output_${i}`) }));
+      dirs.push(dir);
+    }
+    result = await runPythonJson<Record<string, Checked>>(PY_CHECK, { args: dirs });
+  }, 600_000);
+
+  for (const c of CASES) {
+    it(`${c.name}: signatures["serving_default"](**inputs) equals Kerastore's predict to 1e-5`, () => {
+      const r = result[c.name]!;
+      expect(Object.keys(r.inputs).sort()).toEqual(Object.keys(c.inputs).sort());
+      expect(r.outputs).toEqual(Object.keys(r.diffs).sort());
+      expect(r.outputs.length).toBeGreaterThan(0);
+      for (const [k, d] of Object.entries(r.diffs)) expect(d, k).toBeLessThanOrEqual(1e-5);
+    });
+
+    it(`${c.name}: saved_model_cli show --all runs cleanly and shows serving_default`, () => {
+      const r = result[c.name]!;
+      expect(r.cliErr).toBe("");
+      expect(r.cli).toBe(0);
+      expect(r.cliOut).toContain("signature_def['serving_default']");
+      for (const k of Object.keys(c.inputs)) expect(r.cliOut).toContain(`inputs['${k}']`);
+    });
+  }
+
+  it("the two-input model keeps its input dtypes and shapes", () => {
+    expect(result["multi_io"]!.inputs).toEqual({ left: ["float32", [null, 4]], tokens: ["int32", [null, 3]] });
+  });
+
+  it("tf.train.load_checkpoint lists the guide-style keys of variables/variables", () => {
+    const keys = result["mlp"]!.keys;
+    expect(keys).toContain("_CHECKPOINTABLE_OBJECT_GRAPH");
+    expect(keys).toContain("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+    expect(keys).toContain("layer_with_weights-0/bias/.ATTRIBUTES/VARIABLE_VALUE");
+    expect(keys).toContain("layer_with_weights-3/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+    expect(keys.filter((k) => k.endsWith("VARIABLE_VALUE")).length).toBe(8);
+    const nestedKeys = result["nested"]!.keys;
+    expect(nestedKeys).toContain("layer_with_weights-0/layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+    expect(nestedKeys).toContain("layer_with_weights-1/layer_with_weights-0/bias/.ATTRIBUTES/VARIABLE_VALUE");
+  });
+});
