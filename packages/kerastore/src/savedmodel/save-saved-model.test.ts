@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type HostTensor, MemoryStore, type Store, type WriteData, toFloat32 } from "@kerastore/core";
 import { GRU, clearSession, tf } from "@kerastore/engine";
-import { fixturePath } from "@kerastore/fixtures";
+import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { readKerasMetadata, readSavedModel } from "@kerastore/savedmodel";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../cli/run.js";
 import { FacadeError } from "../errors.js";
 import { type SavableModel, Sequential, keras, loadModel, loadSavedModel, loadWeights, saveModel } from "../index.js";
 import { grid, mlp, writerCases } from "./savedmodel-models.test-util.js";
@@ -173,5 +177,23 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     const error = await loadModel(fixturePath("savedmodel", "keras_export", "saved_model")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FacadeError);
     expect((error as Error).message).toMatch(/without Keras metadata.*keras\.savedModel\.load/);
+  });
+
+  it("kerastore convert --to savedmodel writes a directory whose signature reproduces Python's outputs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kerastore-smw-cli-"));
+    try {
+      const target = join(dir, "converted");
+      let err = "";
+      const code = await runCli(["convert", fixturePath("models", "3_layer_mlp", "model.h5"), target, "--to", "savedmodel"], { stdout: () => undefined, stderr: (t) => (err += t) });
+      expect(code, err).toBe(0);
+      const loaded = await loadSavedModel(target);
+      const x = readFixtureNpy("models", "3_layer_mlp", "input0.npy");
+      const inputName = Object.keys(loaded.info.signatures["serving_default"]!.inputs)[0]!;
+      const out = await loaded.signatures["serving_default"]!({ [inputName]: x });
+      expectClose(out["output_0"]!, readFixtureNpy("models", "3_layer_mlp", "output0.npy"));
+      loaded.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
