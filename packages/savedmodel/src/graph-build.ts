@@ -124,11 +124,11 @@ export class FunctionBuilder {
   }
 
   /** A fresh node name from `wanted` (`dense/MatMul`, then `dense/MatMul_1`). */
-  nodeName(wanted: string): string {
+  nodeName(wanted: string, taken: Set<string> = this.nodeNames): string {
     const base = wanted.replace(/[^A-Za-z0-9_.\-/]/g, "_").replace(/^[^A-Za-z0-9.]+/, "n");
     let out = base;
-    for (let i = 1; this.nodeNames.has(out); i++) out = `${base}_${i}`;
-    this.nodeNames.add(out);
+    for (let i = 1; taken.has(out); i++) out = `${base}_${i}`;
+    taken.add(out);
     return out;
   }
 
@@ -165,13 +165,15 @@ export class FunctionBuilder {
     return [...this.outputs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /** The function as built so far (building again after more ops gives the larger function). */
   build(): FunctionDef {
     const args = [...this.inputs, ...this.captures];
+    const taken = new Set(this.nodeNames);
     const outNames = new Set<string>();
     const outputs = this.sortedOutputs.map((o) => ({ ...o, arg: argName(o.name, outNames) }));
     const identities = outputs.map((o) => {
       const ref = this.outputs.find((x) => x.name === o.name)!.ref;
-      const node = this.nodeName("Identity");
+      const node = this.nodeName("Identity", taken);
       return create(NodeDefSchema, { name: node, op: "Identity", input: [ref], attr: { T: attr.type(o.dtype), _output_shapes: attr.shapes([o.shape]) } });
     });
     const argDef = (a: ArgSpec): OpDef_ArgDef =>
