@@ -12,7 +12,9 @@ import { runPythonJson } from "../src/index.js";
  * with Conv2D/MaxPool/BatchNormalization/DepthwiseConv2D/AveragePooling, a two-input two-output
  * functional model, a text model with Embedding/Conv1D/LayerNormalization/MultiHeadAttention, an
  * image model with SeparableConv2D/ZeroPadding2D/UpSampling2D/swish, a recurrent model with LSTM,
- * a Bidirectional GRU and SimpleRNN: While loops over TensorLists) and a tf.Module with two signatures through `tf.saved_model.save`, gives
+ * a Bidirectional GRU and SimpleRNN: While loops over TensorLists, and a "zoo" of Rescaling,
+ * Resizing, Conv2DTranspose, Cropping2D, GroupNormalization, dilated Conv2D, Permute, Conv1D,
+ * AveragePooling1D, UnitNormalization, Attention, TimeDistributed, PReLU and the merge layers) and a tf.Module with two signatures through `tf.saved_model.save`, gives
  * every weight a random value (so batch normalization is not the identity), and records what the
  * reloaded SavedModel computes on fixed inputs. Keras's own predict is checked against it first.
  */
@@ -89,6 +91,31 @@ def recurrent():
     y = layers.Dense(2, activation="softmax")(h)
     return keras.Model(x, y), {"sequence": (3, 6, 3)}
 
+def zoo():
+    x = keras.Input((8, 8, 3), name="picture")
+    h = layers.Rescaling(1 / 255.0, offset=-0.5)(x)
+    h = layers.Resizing(10, 10)(h)
+    h = layers.Conv2DTranspose(4, 3, strides=2, padding="same")(h)
+    h = layers.Cropping2D(1)(h)
+    h = layers.GroupNormalization(groups=2)(h)
+    h = layers.Conv2D(4, 3, dilation_rate=2, activation="hard_sigmoid")(h)
+    h = layers.AveragePooling2D(2)(h)
+    h = layers.Permute((3, 1, 2))(h)
+    h = layers.Reshape((4, -1))(h)
+    h = layers.Conv1D(3, 2, activation="softsign")(h)
+    h = layers.AveragePooling1D(2, padding="same")(h)
+    h = layers.UnitNormalization()(h)
+    h = layers.Attention()([h, h])
+    h = layers.TimeDistributed(layers.Dense(2, activation="mish"))(h)
+    a = layers.GlobalAveragePooling1D()(h)
+    b = layers.Dense(4, activation="hard_swish")(a)
+    d = layers.Activation("relu6")(layers.PReLU()(layers.Dense(4)(a)))
+    s = layers.Subtract()([layers.Maximum()([b, d]), layers.Minimum()([b, d])])
+    av = layers.Average()([layers.Multiply()([s, b]), d])
+    dot = layers.Dot(axes=1)([av, b])
+    y = layers.Dense(2, activation="exponential")(layers.Concatenate()([av, dot]))
+    return keras.Model(x, y), {"picture": (2, 8, 8, 3)}
+
 def multi():
     a = keras.Input((4,), name="a")
     b = keras.Input((3,), name="b")
@@ -115,7 +142,7 @@ class TwoSigs(tf.Module):
         return {"sum": tf.reduce_sum(z, axis=1), "max": tf.reduce_max(z, axis=1, keepdims=True), "t": tf.transpose(z), "arg": tf.argmax(z, axis=1)}
 
 manifest = {}
-for name, build in [("mlp", mlp), ("cnn", cnn), ("cnn2", cnn2), ("multi", multi), ("text", text), ("image", image), ("recurrent", recurrent)]:
+for name, build in [("mlp", mlp), ("cnn", cnn), ("cnn2", cnn2), ("multi", multi), ("text", text), ("image", image), ("recurrent", recurrent), ("zoo", zoo)]:
     model, shapes = build()
     randomize(model)
     d = out / name
@@ -241,7 +268,7 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
     const dir = mkdtempSync(join(tmpdir(), "kerastore-savedmodel-interop-"));
     const result = await runPythonJson<{ models: Record<string, Entry>; traces: Record<string, string> }>(PY_EXPORT, { args: [dir] });
     const manifest = result.models;
-    expect(Object.keys(manifest).sort()).toEqual(["captures", "cnn", "cnn2", "image", "mlp", "module_scaled", "module_serving_default", "multi", "recurrent", "text"]);
+    expect(Object.keys(manifest).sort()).toEqual(["captures", "cnn", "cnn2", "image", "mlp", "module_scaled", "module_serving_default", "multi", "recurrent", "text", "zoo"]);
     for (const [name, entry] of Object.entries(manifest)) {
       const loaded = await keras.savedModel.load(entry.dir);
       const inputs = Object.fromEntries(Object.entries(entry.inputs).map(([k, p]) => [k, npy(p)]));

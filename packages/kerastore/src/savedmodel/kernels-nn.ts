@@ -3,6 +3,7 @@ import { tf } from "@kerastore/engine";
 import type { Kernel, NodeAttrs } from "@kerastore/savedmodel";
 import { FacadeError } from "../errors.js";
 import { einsum } from "./einsum.js";
+import { intsOf } from "./kernels-math.js";
 
 type K = Kernel<tf.Tensor>;
 type Padding = "valid" | "same" | [[number, number], [number, number], [number, number], [number, number]];
@@ -57,6 +58,21 @@ export const nnKernels: Readonly<Record<string, K>> = {
       tf.conv2d(x! as tf.Tensor4D, filter! as tf.Tensor4D, spatial(attrs, "strides", ctx.node), padding(attrs), "NHWC", spatial(attrs, "dilations", ctx.node)),
     ];
   },
+  Conv2DBackpropInput: ([sizes, filter, dy], attrs, ctx) => {
+    nhwc(attrs, ctx.node);
+    const [dh, dw] = spatial(attrs, "dilations", ctx.node);
+    if (dh !== 1 || dw !== 1) throw new FacadeError("unsupported", cannot("run", `node ${ctx.node}`, "a dilated transposed convolution"));
+    const shape = intsOf(sizes!) as [number, number, number, number];
+    return [tf.conv2dTranspose(dy! as tf.Tensor4D, filter! as tf.Tensor4D, shape, spatial(attrs, "strides", ctx.node), padding(attrs) as "valid" | "same")];
+  },
+  SpaceToBatchND: ([x, block, paddings]) => [tf.spaceToBatchND(x!, intsOf(block!), pairs(intsOf(paddings!)))],
+  BatchToSpaceND: ([x, block, crops]) => [tf.batchToSpaceND(x!, intsOf(block!), pairs(intsOf(crops!)))],
+  ResizeBilinear: ([x, size], attrs) => [
+    tf.image.resizeBilinear(x! as tf.Tensor4D, intsOf(size!) as [number, number], attrs.bool("align_corners", false), attrs.bool("half_pixel_centers", false)),
+  ],
+  ResizeNearestNeighbor: ([x, size], attrs) => [
+    tf.image.resizeNearestNeighbor(x! as tf.Tensor4D, intsOf(size!) as [number, number], attrs.bool("align_corners", false), attrs.bool("half_pixel_centers", false)),
+  ],
   DepthwiseConv2dNative: ([x, filter], attrs, ctx) => {
     nhwc(attrs, ctx.node);
     const pad = padding(attrs);
@@ -88,4 +104,10 @@ function fusedBatchNorm([x, scale, offset, mean, variance]: readonly tf.Tensor[]
   nhwc(attrs, node);
   const y = tf.batchNorm(x!, mean!, variance!, offset!, scale!, attrs.float("epsilon", 0.0001));
   return { y: [y], batch_mean: [mean!], batch_variance: [variance!], reserve_space_1: [mean!], reserve_space_2: [variance!], reserve_space_3: [mean!] };
+}
+
+function pairs(flat: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
 }
