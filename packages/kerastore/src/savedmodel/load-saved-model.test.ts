@@ -1,5 +1,6 @@
 import { type HostTensor, toFloat32 } from "@kerastore/core";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
+import { tf } from "@kerastore/engine";
 import { SavedModelError } from "@kerastore/savedmodel";
 import { describe, expect, it } from "vitest";
 import { keras, loadSavedModel } from "../index.js";
@@ -52,6 +53,23 @@ describe("loadSavedModel", () => {
       ["factor", "float32", [4], true],
     ]);
     loaded.dispose();
+  });
+
+  it("leaves no tensors behind: only the captured variables live between calls, none after dispose", async () => {
+    const before = tf.memory().numTensors;
+    const loaded = await loadSavedModel(fixturePath("savedmodel", "keras_export", "saved_model"));
+    const x = readFixtureNpy("savedmodel", "keras_export", "input0.npy");
+    await loaded.functions["serve"]!(x);
+    const afterFirst = tf.memory().numTensors;
+    expect(afterFirst - before).toBe(4);
+    for (let i = 0; i < 5; i++) {
+      await loaded.functions["serve"]!(x);
+      await loaded.signatures["serving_default"]!({ features: x });
+    }
+    await expect(loaded.signatures["serving_default"]!({ features: readFixtureNpy("savedmodel", "tf_module", "input0.npy") })).rejects.toThrow();
+    expect(tf.memory().numTensors).toBe(afterFirst);
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("refuses inputs of the wrong shape or name with a typed error", async () => {
