@@ -1,5 +1,5 @@
 import { readCheckpoint } from "@kerastore/checkpoint";
-import { type SavedModelData, cannot, isJsonObject, joinPath } from "@kerastore/core";
+import { type SavedModelData, type SavedNode, type SavedVariable, cannot, isJsonObject, joinPath } from "@kerastore/core";
 import { Model, deserializeLayer, initBackend, kerasMajor } from "@kerastore/engine";
 import { SAVED_MODEL_PB, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/savedmodel";
 import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
@@ -29,10 +29,7 @@ export const savedModelFormat: ModelFormat = {
   async read({ store, path }) {
     const where = `${store.description}/${path}`;
     const meta = await readKerasRoot(store, path, where);
-    const full = await readCheckpoint(store, joinPath(path, VARIABLES_PREFIX));
-    // As tf.keras 2's load_model: the model compiles with a fresh optimizer; its saved state
-    // is restored from the variables checkpoint by loadWeights(model, `${dir}/variables/variables`).
-    const root = { ...full, children: full.children.filter((e) => e.name !== "optimizer") };
+    const root = keras3Optimizer(await readCheckpoint(store, joinPath(path, VARIABLES_PREFIX)));
     const data: SavedModelData = { root, modelConfig: meta.model_config as SavedModelData["modelConfig"] };
     const extra: { -readonly [K in keyof SavedModelData]?: SavedModelData[K] } = {};
     if (typeof meta.keras_version === "string") extra.kerasVersion = meta.keras_version;
@@ -63,3 +60,27 @@ export const savedModelFormat: ModelFormat = {
     });
   },
 };
+
+/**
+ * The checkpoint's optimizer node (tf.keras 2 names: `iter`, `learning_rate`, the rest under
+ * `_variables/N` with N its index in Keras 3's list, or as slots) back in the Keras 3 list
+ * form loadModel restores: listed variables at their index, the named ones and slots filling
+ * the other places in order.
+ */
+function keras3Optimizer(root: SavedNode): SavedNode {
+  const edge = root.children.find((e) => e.name === "optimizer");
+  if (edge === undefined) return root;
+  const node = edge.node;
+  const listed = node.children.find((e) => e.name === "_variables")?.node.variables ?? [];
+  const rest = [...node.variables, ...(node.slots ?? []).map((s) => s.slot)];
+  const total = listed.length + rest.length;
+  const placed: (SavedVariable | undefined)[] = new Array(total);
+  for (const v of listed) {
+    const index = Number(v.name);
+    if (!Number.isInteger(index) || index < 0 || index >= total || placed[index] !== undefined) return root;
+    placed[index] = v;
+  }
+  let next = 0;
+  const variables = Array.from({ length: total }, (_, i) => placed[i] ?? rest[next++]!);
+  return { ...root, children: root.children.map((e) => (e === edge ? { name: e.name, node: { className: node.className, name: node.name, variables, children: [] } } : e)) };
+}
