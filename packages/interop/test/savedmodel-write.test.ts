@@ -107,11 +107,12 @@ function nested(): SavableModel {
   return filled(new keras.Model({ inputs, outputs: inner.apply(block.apply(inputs)), name: "outer" }), 31);
 }
 
-const CASES: { name: string; model: () => SavableModel; inputs: Record<string, HostTensor> }[] = [
+const CASES: { name: string; model: () => SavableModel; inputs: Record<string, HostTensor>; train?: boolean }[] = [
   { name: "mlp", model: mlp, inputs: { features: grid([5, 6], 101) } },
   { name: "cnn", model: cnn, inputs: { image: grid([3, 8, 8, 2], 102) } },
   { name: "multi_io", model: multiIO, inputs: { left: grid([4, 4], 103), tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])) } },
   { name: "nested", model: nested, inputs: { x: grid([4, 5], 104) } },
+  { name: "trained", model: mlp, inputs: { features: grid([5, 6], 105) }, train: true },
 ];
 
 interface Checked {
@@ -134,6 +135,11 @@ describe("SavedModels Kerastore writes, loaded by TensorFlow", () => {
     for (const c of CASES) {
       engine.clearSession();
       const model = c.model();
+      if (c.train === true) {
+        // Compiled and trained: the optimizer's variables go into variables/ too.
+        model.compile({ optimizer: "adam", loss: "categorical_crossentropy" });
+        await model.fit(grid([8, 6], 7), hostTensor("float32", [8, 3], new Float32Array(24).map((_, i) => (i % 3 === 0 ? 1 : 0))), { epochs: 2, batchSize: 4, verbose: 0 });
+      }
       const dir = join(root, c.name);
       await model.save(join(dir, "my_model"));
       const ordered = model.inputs.map((t) => c.inputs[t.history.layer.name]!);
@@ -167,6 +173,13 @@ describe("SavedModels Kerastore writes, loaded by TensorFlow", () => {
 
   it("the two-input model keeps its input dtypes and shapes", () => {
     expect(result["multi_io"]!.inputs).toEqual({ left: ["float32", [null, 4]], tokens: ["int32", [null, 3]] });
+  });
+
+  it("a trained model's variables/ also holds its Adam state under tf.keras 2 names", () => {
+    const keys = result["trained"]!.keys;
+    expect(keys).toContain("optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE");
+    expect(keys).toContain("optimizer/learning_rate/.ATTRIBUTES/VARIABLE_VALUE");
+    expect(keys.filter((k) => k.startsWith("optimizer/")).length).toBe(2 + 2 * 8);
   });
 
   it("tf.train.load_checkpoint lists the guide-style keys of variables/variables", () => {

@@ -8,7 +8,7 @@ import { readKerasMetadata, readSavedModel } from "@kerastore/savedmodel";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { FacadeError } from "../errors.js";
-import { type SavableModel, Sequential, keras, loadModel, loadSavedModel, loadWeights, saveModel } from "../index.js";
+import { type SavableModel, Sequential, keras, loadModel, loadSavedModel, saveModel } from "../index.js";
 import { grid, mlp, writerCases } from "./savedmodel-models.test-util.js";
 
 function expectClose(actual: HostTensor, expected: HostTensor, tolerance = 1e-5): void {
