@@ -14,7 +14,8 @@ import { runPythonJson } from "../src/index.js";
  * image model with SeparableConv2D/ZeroPadding2D/UpSampling2D/swish, a recurrent model with LSTM,
  * a Bidirectional GRU and SimpleRNN: While loops over TensorLists, and a "zoo" of Rescaling,
  * Resizing, Conv2DTranspose, Cropping2D, GroupNormalization, dilated Conv2D, Permute, Conv1D,
- * AveragePooling1D, UnitNormalization, Attention, TimeDistributed, PReLU and the merge layers) and a tf.Module with two signatures through `tf.saved_model.save`, gives
+ * AveragePooling1D, UnitNormalization, Attention, TimeDistributed, PReLU and the merge layers, and a tf.Module reaching for top_k, one_hot, cumsum, gather_nd, embedding_lookup,
+ * band_part, broadcast_to, sort and atan2) and a tf.Module with two signatures through `tf.saved_model.save`, gives
  * every weight a random value (so batch normalization is not the identity), and records what the
  * reloaded SavedModel computes on fixed inputs. Keras's own predict is checked against it first.
  */
@@ -212,6 +213,44 @@ for key, kwargs in [("serving_default", {"x": x}), ("scaled", {"x": x, "k": k})]
     for n, v in res.items():
         np.save(d / f"{key}_out_{n}.npy", v.numpy()); entry["outputs"][n] = str(d / f"{key}_out_{n}.npy")
     manifest["module_" + key] = entry
+class Ops(tf.Module):
+    """The less common ops a hand-written tf.function reaches for."""
+
+    def __init__(self):
+        super().__init__()
+        self.table = tf.Variable(rng.uniform(-1, 1, (10, 4)).astype(np.float32))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 5], tf.float32, name="x"), tf.TensorSpec([None], tf.int32, name="ids")])
+    def __call__(self, x, ids):
+        values, indices = tf.math.top_k(x, k=2)
+        rows = tf.range(tf.shape(x)[0])
+        return {
+            "emb": tf.nn.embedding_lookup(self.table, ids),
+            "values": values,
+            "indices": indices,
+            "hot": tf.one_hot(indices[:, 0], depth=5, on_value=2.0, off_value=-1.0),
+            "cum": tf.cumsum(x, axis=1, exclusive=True, reverse=True),
+            "clipped": tf.clip_by_value(x, -0.5, 0.5),
+            "wide": tf.broadcast_to(tf.reduce_mean(x, axis=1, keepdims=True), tf.shape(x)),
+            "masked": tf.matmul(x, tf.linalg.band_part(tf.ones([5, 5]), -1, 0)),
+            "picked": tf.gather_nd(x, tf.stack([rows, indices[:, 1]], axis=1)),
+            "where": tf.where(x > 0, x, tf.zeros_like(x)),
+            "sorted": tf.sort(x, axis=1, direction="DESCENDING"),
+            "atan2": tf.math.atan2(x, x + 3.0),
+        }
+
+o = Ops()
+d = out / "ops"
+tf.saved_model.save(o, str(d / "saved_model"), signatures=o.__call__)
+loaded = tf.saved_model.load(str(d / "saved_model"))
+inputs = {"x": rng.uniform(-2, 2, (3, 5)).astype(np.float32), "ids": np.array([0, 9, 4, 4], dtype=np.int32)}
+entry = {"dir": str(d / "saved_model"), "signature": "serving_default", "inputs": {}, "outputs": {}, "serve": []}
+for n, v in inputs.items():
+    np.save(d / f"in_{n}.npy", v); entry["inputs"][n] = str(d / f"in_{n}.npy")
+for n, v in loaded.signatures["serving_default"](**{k: tf.constant(v) for k, v in inputs.items()}).items():
+    np.save(d / f"out_{n}.npy", v.numpy()); entry["outputs"][n] = str(d / f"out_{n}.npy")
+manifest["ops"] = entry
+
 class Traced(tf.Module):
     """One tf.function traced three times with different Python arguments."""
 
@@ -268,7 +307,7 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
     const dir = mkdtempSync(join(tmpdir(), "kerastore-savedmodel-interop-"));
     const result = await runPythonJson<{ models: Record<string, Entry>; traces: Record<string, string> }>(PY_EXPORT, { args: [dir] });
     const manifest = result.models;
-    expect(Object.keys(manifest).sort()).toEqual(["captures", "cnn", "cnn2", "image", "mlp", "module_scaled", "module_serving_default", "multi", "recurrent", "text", "zoo"]);
+    expect(Object.keys(manifest).sort()).toEqual(["captures", "cnn", "cnn2", "image", "mlp", "module_scaled", "module_serving_default", "multi", "ops", "recurrent", "text", "zoo"]);
     for (const [name, entry] of Object.entries(manifest)) {
       const loaded = await keras.savedModel.load(entry.dir);
       const inputs = Object.fromEntries(Object.entries(entry.inputs).map(([k, p]) => [k, npy(p)]));

@@ -61,6 +61,19 @@ export const arrayKernels: Readonly<Record<string, K>> = {
   Slice: ([x, begin, size]) => [tf.slice(x!, intsOf(begin!), intsOf(size!))],
   GatherV2: ([params, indices, axis], attrs) => [tf.gather(params!, indices!, intsOf(axis!)[0], attrs.int("batch_dims", 0))],
   ReverseV2: ([x, axis]) => [tf.reverse(x!, intsOf(axis!).map((a) => axisOf(a, x!.rank)))],
+  ResourceGather: ([table, indices], attrs) => [tf.gather(table!, indices!, 0, attrs.int("batch_dims", 0))],
+  GatherNd: ([params, indices]) => [tf.gatherND(params!, indices!)],
+  BroadcastTo: ([x, shape]) => [tf.broadcastTo(x!, intsOf(shape!))],
+  MatrixBandPart: ([x, lower, upper]) => [tf.linalg.bandPart(x!, intsOf(lower!)[0]!, intsOf(upper!)[0]!)],
+  // Built from a comparison: tf.oneHot on WASM gives NaN for float on/off values.
+  OneHot: ([indices, depth, on, off], attrs) => {
+    const axis = attrs.int("axis", -1);
+    const where = axis === -1 ? indices!.rank : axis;
+    const n = intsOf(depth!)[0]!;
+    const positions = tf.reshape(tf.range(0, n, 1, "int32"), [n, ...new Array<number>(indices!.rank - where).fill(1)]);
+    const hit = tf.equal(tf.expandDims(tf.cast(indices!, "int32"), where), positions);
+    return [tf.where(hit, tf.broadcastTo(on!, hit.shape), tf.broadcastTo(off!, hit.shape))];
+  },
   Tile: ([x, multiples]) => [tf.tile(x!, intsOf(multiples!))],
   Pad: ([x, paddings]) => [tf.pad(x!, pairs(intsOf(paddings!)))],
   PadV2: ([x, paddings, value]) => [tf.pad(x!, pairs(intsOf(paddings!)), intsOf(value!)[0])],

@@ -36,6 +36,7 @@ export const mathKernels: Readonly<Record<string, K>> = {
   Maximum: binary(tf.maximum),
   Minimum: binary(tf.minimum),
   Pow: binary(tf.pow),
+  Atan2: binary(tf.atan2),
   SquaredDifference: binary(tf.squaredDifference),
   AddN: (inputs) => [tf.addN([...inputs])],
   Neg: unary(tf.neg),
@@ -91,6 +92,11 @@ export const mathKernels: Readonly<Record<string, K>> = {
   Prod: reduce(tf.prod),
   All: reduce(tf.all),
   Any: reduce(tf.any),
+  Cumsum: ([x, axis], attrs) => [tf.cumsum(x!, intsOf(axis!)[0], attrs.bool("exclusive", false), attrs.bool("reverse", false))],
+  TopKV2: ([x, k], attrs) => {
+    const { values, indices } = tf.topk(x!, intsOf(k!)[0], attrs.bool("sorted", true));
+    return { values: [values], indices: [indices] };
+  },
   ArgMax: ([x, axis]) => [tf.argMax(x!, intsOf(axis!)[0])],
   ArgMin: ([x, axis]) => [tf.argMin(x!, intsOf(axis!)[0])],
 };
