@@ -237,6 +237,8 @@ class Ops(tf.Module):
             "where": tf.where(x > 0, x, tf.zeros_like(x)),
             "sorted": tf.sort(x, axis=1, direction="DESCENDING"),
             "atan2": tf.math.atan2(x, x + 3.0),
+            "case": tf.switch_case(tf.reduce_sum(ids) % 3, [lambda: x * 2.0, lambda: x - 1.0, lambda: -x]),
+            "cond": tf.cond(tf.reduce_sum(x) > 0, lambda: x + 1.0, lambda: x - 1.0),
         }
 
 o = Ops()

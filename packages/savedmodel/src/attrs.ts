@@ -30,6 +30,8 @@ export interface NodeAttrs {
   tensor(name: string): HostTensor;
   /** The function a `func` attribute names (`f` of a call op). */
   func(name: string): string;
+  /** The functions a list attribute names (`branches` of a `Case`). */
+  funcs(name: string): string[];
 }
 
 /** The value type of each kind of attribute. */
@@ -104,6 +106,10 @@ export function nodeAttrs(attr: { readonly [name: string]: AttrValue }, where: s
     func: (name) => {
       const v = get(name, "func");
       return v === undefined ? missing(name) : v.name;
+    },
+    funcs: (name) => {
+      const v = list(name);
+      return v === undefined ? missing(name) : v.func.map((f) => f.name);
     },
   };
 }

@@ -8,7 +8,7 @@ import { type RunnerBackend, SavedModelError, createFunctionRunner, readSavedMod
 import { type Mat, backend as jsBackend } from "./js-backend.test-util.js";
 
 // A hand-built SavedModel whose root function `f(x)` runs a While loop (i < limit: i += 1,
-// x *= 2) and a StatelessIf (x > 100 ? x - 100 : x), written with TensorFlow's op and
+// x *= 2), a StatelessIf (x > 100 ? x - 100 : x) and a StatelessCase on the loop count, written with TensorFlow's op and
 // attribute names, so the runner's control flow is checked without a fixture from Python.
 
 const scalar = (v: number) => ({ case: "tensor" as const, value: { dtype: 1, tensorShape: {}, floatVal: [v] } });
@@ -25,13 +25,18 @@ const tuple = (...values: StructuredValue[]) => ({ kind: { case: "tupleValue", v
 
 function savedModel(limit: number, condAlwaysTrue = false): Uint8Array {
   const library = [
-    fn("f", ["x"], { y: "branch:output:0" }, [
+    fn("f", ["x"], { y: "pick:output:0" }, [
       constant("zero", 0),
       node("loop", "While", ["zero:output:0", "x"], { cond: func("cond"), body: func("body") } as unknown as NodeDef["attr"]),
       constant("hundred", 100),
       node("big", "Greater", ["loop:output:1", "hundred:output:0"]),
       node("branch", "StatelessIf", ["big:z:0", "loop:output:1"], { then_branch: func("minus"), else_branch: func("same") } as unknown as NodeDef["attr"]),
+      // Case on the loop count: branch 3 doubles, any other index (out of range: the last) keeps.
+      node("pick", "StatelessCase", ["loop:output:0", "branch:output:0"], {
+        branches: { value: { case: "list", value: { func: [{ name: "same" }, { name: "same" }, { name: "same" }, { name: "twice" }, { name: "same" }] } } },
+      } as unknown as NodeDef["attr"]),
     ]),
+    fn("twice", ["x"], { y: "mul:z:0" }, [constant("two", 2), node("mul", "Mul", ["x", "two:output:0"])]),
     fn("cond", ["i", "x"], { c: condAlwaysTrue ? "yes:output:0" : "less:z:0" }, [constant("limit", limit), constant("yes", 1), node("less", "Less", ["i", "limit:output:0"])]),
     fn("body", ["i", "x"], { i2: "inc:z:0", x2: "dbl:z:0" }, [constant("one", 1), constant("two", 2), node("inc", "AddV2", ["i", "one:output:0"]), node("dbl", "Mul", ["x", "two:output:0"])]),
     fn("minus", ["x"], { y: "sub:z:0" }, [constant("hundred", 100), node("sub", "Sub", ["x", "hundred:output:0"])]),
@@ -69,6 +74,7 @@ const backend: RunnerBackend<Mat> = {
     Sub: ([a, b]) => [{ shape: a!.shape, data: a!.data.map((v) => v - scalarOf(b!)) }],
   },
   truthy: (t) => t.data[0] !== 0,
+  scalar: (t) => t.data[0]!,
   maxIterations: 50,
 };
 
@@ -80,8 +86,10 @@ async function runnerFor(pb: Uint8Array, on: RunnerBackend<Mat> = backend) {
 describe("control flow", () => {
   const x: Mat = { shape: [2], data: Float32Array.of(1, 2) };
 
-  it("runs While loops and If branches through their functions", async () => {
-    expect(Array.from(((await runnerFor(savedModel(3))).callFunction("f", [x]) as Mat).data)).toEqual([8, 16]);
+  it("runs While loops, If and Case branches through their functions", async () => {
+    // 3 iterations: x * 8, then the Case's branch 3 doubles it.
+    expect(Array.from(((await runnerFor(savedModel(3))).callFunction("f", [x]) as Mat).data)).toEqual([16, 32]);
+    expect(Array.from(((await runnerFor(savedModel(2))).callFunction("f", [x]) as Mat).data)).toEqual([4, 8]);
     // 2 * 2^6 = 128 > 100, so the If takes its then branch: x - 100.
     expect(Array.from(((await runnerFor(savedModel(6))).callFunction("f", [x]) as Mat).data)).toEqual([-36, 28]);
   });

@@ -41,6 +41,8 @@ export interface RunnerBackend<T> {
   describe?(tensor: T): { readonly dtype: string; readonly shape: readonly number[] };
   /** The truth of a scalar boolean tensor, for `While` and `If` (unsupported without it). */
   truthy?(tensor: T): boolean;
+  /** The value of a scalar integer tensor, for `Case` (unsupported without it). */
+  scalar?(tensor: T): number;
   /** The most iterations a `While` loop may run before it is an error (default 1,000,000). */
   readonly maxIterations?: number;
 }
@@ -151,7 +153,8 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
       } else if (CONTROL_FLOW_OPS.has(node.op)) {
         const call = (fn: string, args: readonly T[]) => run(fn, args, depth + 1, place);
         const truthy = backend.truthy === undefined ? undefined : (t: T) => backend.truthy!(t);
-        values.set(node.name, runControlFlow(node, inputs, { call, truthy, maxIterations: backend.maxIterations ?? 1_000_000, place }));
+        const scalar = backend.scalar === undefined ? undefined : (t: T) => backend.scalar!(t);
+        values.set(node.name, runControlFlow(node, inputs, { call, truthy, scalar, maxIterations: backend.maxIterations ?? 1_000_000, place }));
       } else if (info.library.has(node.op)) {
         values.set(node.name, run(node.op, inputs, depth + 1, place));
       } else {

@@ -78,6 +78,7 @@ export async function loadSavedModel(target: Target, options: LoadSavedModelOpti
     },
     describe: (t) => (t instanceof TensorList ? { dtype: "variant", shape: [] } : { dtype: origin.get(t) ?? t.dtype, shape: t.shape }),
     truthy: (t) => t instanceof tf.Tensor && t.size === 1 && t.dataSync()[0] !== 0,
+    scalar: (t) => (t instanceof tf.Tensor && t.size === 1 ? Number(t.dataSync()[0]) : Number.NaN),
     ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }),
   });
 
