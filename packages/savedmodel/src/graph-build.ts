@@ -105,7 +105,14 @@ export class FunctionBuilder {
   private readonly argNames = new Set<string>();
   private readonly nodeNames = new Set<string>();
 
-  constructor(readonly name: string) {}
+  /**
+   * `sortOutputs` (default true): return the outputs sorted by name, as a signature's dict of
+   * outputs flattens; false keeps their declaration order (a function returning a list).
+   */
+  constructor(
+    readonly name: string,
+    private readonly sortOutputs = true,
+  ) {}
 
   /** Adds an input; returns its reference. */
   input(name: string, dtype: DType, shape: PartialShape): string {
@@ -160,8 +167,9 @@ export class FunctionBuilder {
     return { inputs: this.inputs.map((a) => a.name), captures: this.captures.map((a) => a.name) };
   }
 
-  /** The outputs in the order the function returns them (sorted by name). */
-  get sortedOutputs(): { name: string; dtype: DType; shape: PartialShape }[] {
+  /** The outputs in the order the function returns them (sorted by name unless told otherwise). */
+  get returnedOutputs(): { name: string; dtype: DType; shape: PartialShape }[] {
+    if (!this.sortOutputs) return [...this.outputs];
     return [...this.outputs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
@@ -170,7 +178,7 @@ export class FunctionBuilder {
     const args = [...this.inputs, ...this.captures];
     const taken = new Set(this.nodeNames);
     const outNames = new Set<string>();
-    const outputs = this.sortedOutputs.map((o) => ({ ...o, arg: argName(o.name, outNames) }));
+    const outputs = this.returnedOutputs.map((o) => ({ ...o, arg: argName(o.name, outNames) }));
     const identities = outputs.map((o) => {
       const ref = this.outputs.find((x) => x.name === o.name)!.ref;
       const node = this.nodeName("Identity", taken);

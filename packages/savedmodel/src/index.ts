@@ -39,6 +39,7 @@ export { fullArgSpec, sv } from "./structure-build.js";
 export { KERAS_METADATA_PB, type KerasObjectMetadata, readKerasMetadata } from "./keras-metadata.js";
 export {
   type KerasNodeMetadata,
+  type RootFunctionToWrite,
   type SignatureToWrite,
   type WriteSavedModelSpec,
   type WrittenTensorSpec,

@@ -29,6 +29,23 @@ export interface SignatureToWrite {
   readonly captures: readonly SavedVariable[];
 }
 
+/**
+ * A function of the root object (`__call__`): called positionally with one argument, a tensor
+ * or a list of tensors, returning a tensor or a list (build it with `sortOutputs` false).
+ */
+export interface RootFunctionToWrite {
+  readonly builder: FunctionBuilder;
+  /** The Python argument name (`inputs`). */
+  readonly argName: string;
+  /** The tensors of the argument, in the function's input order. */
+  readonly inputs: readonly WrittenTensorSpec[];
+  /** Whether the argument is a list (else the one tensor). */
+  readonly inputIsList: boolean;
+  /** Whether the result is a list (else the one tensor). */
+  readonly outputIsList: boolean;
+  readonly captures: readonly SavedVariable[];
+}
+
 /** A Keras 2 `keras_metadata.pb` entry for one node of the variables tree. */
 export interface KerasNodeMetadata {
   readonly node: SavedNode;
@@ -47,6 +64,8 @@ export interface WriteSavedModelSpec {
   readonly variables: SavedNode;
   /** Signatures by key (`serving_default`). */
   readonly signatures: Readonly<Record<string, SignatureToWrite>>;
+  /** Functions of the root object by attribute name (`__call__`, so `loaded(x)` works in Python). */
+  readonly functions?: Readonly<Record<string, RootFunctionToWrite>> | undefined;
   /** Written to `keras_metadata.pb` when given. */
   readonly kerasMetadata?: readonly KerasNodeMetadata[] | undefined;
   /** Recorded in meta_info_def (default "2.21.0", the reference TensorFlow). */
@@ -108,6 +127,17 @@ function numberTree(root: SavedNode, graph: Uint8Array, tensors: Map<string, Hos
     });
   });
   return { objects, nodeIds, variableIds, paths };
+}
+
+/** The object graph ids of captured variables, in capture order. */
+function boundIds(captures: readonly SavedVariable[], numbered: Numbered, what: string): number[] {
+  return captures.map((v) => {
+    const id = numbered.variableIds.get(v);
+    if (id === undefined) {
+      throw new SavedModelError("invalid-argument", cannot("write", what, `it captures variable "${v.path}", which is not a variable of the variables tree`));
+    }
+    return id;
+  });
 }
 
 function variableNodeName(v: SavedVariable, taken: Set<string>): string {
@@ -175,14 +205,8 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
     const fn = signature.builder.build();
     const name = signature.builder.name;
     library.push(fn);
-    const boundInputs = signature.captures.map((v) => {
-      const id = numbered.variableIds.get(v);
-      if (id === undefined) {
-        throw new SavedModelError("invalid-argument", cannot("write", `signature "${key}"`, `it captures variable "${v.path}", which is not a variable of the variables tree`));
-      }
-      return id;
-    });
-    const outputs = signature.builder.sortedOutputs;
+    const boundInputs = boundIds(signature.captures, numbered, `signature "${key}"`);
+    const outputs = signature.builder.returnedOutputs;
     concrete[name] = create(SavedConcreteFunctionSchema, {
       boundInputs,
       canonicalizedInputSignature: sv.tuple([sv.tuple([]), sv.dict(Object.fromEntries(signature.inputs.map((i) => [i.name, sv.tensorSpec(i.name, i.dtype, i.shape)])))]),
@@ -247,6 +271,27 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
   const root = objects[0];
   if (root === undefined || root.kind.case !== "userObject") {
     throw new SavedModelError("invalid-argument", cannot("write", "the SavedModel", "the variables tree's root is a variable, not an object"));
+  }
+  for (const [attribute, fn] of Object.entries(spec.functions ?? {})) {
+    const name = fn.builder.name;
+    library.push(fn.builder.build());
+    const specs = fn.inputs.map((i) => sv.tensorSpec(i.name, i.dtype, i.shape));
+    const argument = fn.inputIsList ? sv.list(specs) : specs[0]!;
+    const outs = fn.builder.returnedOutputs.map((o) => sv.tensorSpec(o.name, o.dtype, o.shape));
+    concrete[name] = create(SavedConcreteFunctionSchema, {
+      boundInputs: boundIds(fn.captures, numbered, `function "${attribute}"`),
+      canonicalizedInputSignature: sv.tuple([sv.tuple([argument]), sv.dict({})]),
+      outputSignature: fn.outputIsList ? sv.list(outs) : outs[0]!,
+    });
+    root.children.push({ $typeName: "kerastore.savedmodel.ObjectReference", nodeId: objects.length, localName: attribute });
+    objects.push(
+      create(SavedObjectSchema, {
+        kind: {
+          case: "function",
+          value: { concreteFunctions: [name], functionSpec: { fullargspec: fullArgSpec([fn.argName], []), inputSignature: sv.tuple([argument]) } },
+        },
+      }),
+    );
   }
   root.children.push({ $typeName: "kerastore.savedmodel.ObjectReference", nodeId: objects.length, localName: "signatures" });
   objects.push(
