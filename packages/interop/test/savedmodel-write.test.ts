@@ -9,10 +9,11 @@ import { runPythonJson } from "../src/index.js";
 
 /**
  * SavedModel directories Kerastore writes (`model.save("my_model")`), opened by TensorFlow 2.21:
- * `tf.saved_model.load(dir).signatures["serving_default"](**inputs)` must equal Kerastore's own
- * predict to 1e-5 for an MLP, a CNN, a two-input two-output functional model and a model nesting
- * a Sequential and a functional block; `tf.train.load_checkpoint` reads `variables/variables`
- * with the keys tf.keras 2's save_weights gives; `saved_model_cli show --all` runs cleanly.
+ * `tf.saved_model.load(dir).signatures["serving_default"](**inputs)` and the guide's `loaded(x)`
+ * must equal Kerastore's own predict to 1e-5 for an MLP, a CNN, a two-input two-output
+ * functional model, a model nesting a Sequential and a functional block, and a trained model;
+ * `tf.train.load_checkpoint` reads `variables/variables` with the keys tf.keras 2's
+ * save_weights gives; `saved_model_cli show --all` runs cleanly.
  */
 const PY_CHECK = `
 import json, os, subprocess, sys
@@ -27,6 +28,12 @@ for d in sys.argv[1:]:
     inputs = {k: tf.constant(np.load(os.path.join(d, f"in_{k}.npy"))) for k in case["inputs"]}
     out = fn(**inputs)
     diffs = {k: float(np.max(np.abs(out[k].numpy() - np.load(os.path.join(d, f"{k}.npy"))))) for k in case["outputs"]}
+    # The guide's tensorflow_graph(x): the root's __call__, a list for several inputs.
+    order = [spec.name for spec in tf.nest.flatten(loaded.__call__.concrete_functions[0].structured_input_signature[0])]
+    arg = [inputs[n] for n in order]
+    called = loaded(arg if len(arg) > 1 else arg[0])
+    called = list(called) if isinstance(called, (list, tuple)) else [called]
+    call_diffs = [float(np.max(np.abs(c.numpy() - np.load(os.path.join(d, f"output_{i}.npy"))))) for i, c in enumerate(called)]
     reader = tf.train.load_checkpoint(os.path.join(sm, "variables", "variables"))
     keys = sorted(reader.get_variable_to_shape_map().keys())
     cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
@@ -34,6 +41,7 @@ for d in sys.argv[1:]:
     result[case["name"]] = {
         "outputs": sorted(out.keys()),
         "diffs": diffs,
+        "callDiffs": call_diffs,
         "inputs": {k: [str(v.dtype.name), v.shape.as_list()] for k, v in fn.structured_input_signature[1].items()},
         "keys": keys,
         "cli": shown.returncode,
@@ -118,6 +126,7 @@ const CASES: { name: string; model: () => SavableModel; inputs: Record<string, H
 interface Checked {
   outputs: string[];
   diffs: Record<string, number>;
+  callDiffs: number[];
   inputs: Record<string, [string, (number | null)[]]>;
   keys: string[];
   cli: number;
@@ -160,6 +169,12 @@ describe("SavedModels Kerastore writes, loaded by TensorFlow", () => {
       expect(r.outputs).toEqual(Object.keys(r.diffs).sort());
       expect(r.outputs.length).toBeGreaterThan(0);
       for (const [k, d] of Object.entries(r.diffs)) expect(d, k).toBeLessThanOrEqual(1e-5);
+    });
+
+    it(`${c.name}: the loaded object called as the guide calls it (tensorflow_graph(x)) equals predict to 1e-5`, () => {
+      const r = result[c.name]!;
+      expect(r.callDiffs.length).toBe(r.outputs.length);
+      for (const [i, d] of r.callDiffs.entries()) expect(d, `output ${i}`).toBeLessThanOrEqual(1e-5);
     });
 
     it(`${c.name}: saved_model_cli show --all runs cleanly and shows serving_default`, () => {

@@ -5,7 +5,7 @@ import { SAVED_MODEL_PB, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/sa
 import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
 import { FacadeError } from "../errors.js";
 import { kerasMetadataFor, readKerasRoot } from "../savedmodel/keras-metadata.js";
-import { lowerModel } from "../savedmodel/lower-model.js";
+import { lowerCall, lowerModel } from "../savedmodel/lower-model.js";
 import type { ModelFormat } from "./format.js";
 
 /**
@@ -56,6 +56,7 @@ export const savedModelFormat: ModelFormat = {
     await writeSavedModel(store, path, {
       variables,
       signatures: { serving_default: signature },
+      functions: { __call__: lowerCall(model, data.root) },
       kerasMetadata: kerasMetadataFor(model, variables, data),
     });
   },

@@ -1,11 +1,12 @@
 import { type DType, type SavedNode, type SavedVariable, cannot } from "@kerastore/core";
 import { type KerasTensor, type Layer, Model } from "@kerastore/engine";
-import { FunctionBuilder, type SignatureToWrite, type WrittenTensorSpec, attr } from "@kerastore/savedmodel";
+import { FunctionBuilder, type RootFunctionToWrite, type SignatureToWrite, type WrittenTensorSpec, attr } from "@kerastore/savedmodel";
 import { FacadeError } from "../errors.js";
 import { LAYER_LOWERINGS, type LoweredTensor } from "./lower-layers.js";
 
-/** The function name of the serving signature (TensorFlow's naming). */
+/** The function names of the serving signature and of the root's `__call__` (TensorFlow's naming). */
 export const SIGNATURE_FUNCTION = "__inference_signature_wrapper_1";
+export const CALL_FUNCTION = "__inference___call___2";
 
 /** Formats that hold any layer, for the error naming a layer without a lowering. */
 const HOLDING_FORMATS = ".keras or .h5";
@@ -15,11 +16,17 @@ function asDType(dtype: string): DType {
 }
 
 class Lowerer {
-  readonly b = new FunctionBuilder(SIGNATURE_FUNCTION);
+  readonly b: FunctionBuilder;
   readonly captures: SavedVariable[] = [];
   private readonly reads = new Map<SavedVariable, string>();
 
-  constructor(private readonly top: string) {}
+  constructor(
+    private readonly top: string,
+    name: string,
+    sortOutputs: boolean,
+  ) {
+    this.b = new FunctionBuilder(name, sortOutputs);
+  }
 
   read(v: SavedVariable, scope: string, name: string): string {
     const known = this.reads.get(v);
@@ -91,6 +98,21 @@ class Lowerer {
   }
 }
 
+function lower(model: Model, tree: SavedNode, name: string, sortOutputs: boolean) {
+  const lowerer = new Lowerer(`model "${model.name}"`, name, sortOutputs);
+  const taken = new Set<string>();
+  const inputs: WrittenTensorSpec[] = model.inputs.map((t) => {
+    let input = t.history.layer.name;
+    for (let i = 1; taken.has(input); i++) input = `${t.history.layer.name}_${i}`;
+    taken.add(input);
+    return { name: input, dtype: asDType(t.dtype), shape: [...t.shape] };
+  });
+  const given = inputs.map((spec, i) => ({ ref: lowerer.b.input(spec.name, spec.dtype, spec.shape), shape: model.inputs[i]!.shape, dtype: spec.dtype }));
+  const outputs = lowerer.graph(model, tree, given, "");
+  for (const [i, o] of outputs.entries()) lowerer.b.output(`output_${i}`, o.ref, o.dtype, [...o.shape]);
+  return { builder: lowerer.b, inputs, captures: lowerer.captures };
+}
+
 /**
  * Lowers a built Keras model to one TensorFlow function (the `serving_default` signature):
  * inputs named as the model's Input layers, outputs `output_0`, `output_1`, ... as Keras 3's
@@ -98,16 +120,15 @@ class Lowerer {
  * layers as edges) through a captured variable.
  */
 export function lowerModel(model: Model, tree: SavedNode): SignatureToWrite {
-  const lowerer = new Lowerer(`model "${model.name}"`);
-  const taken = new Set<string>();
-  const inputs: WrittenTensorSpec[] = model.inputs.map((t) => {
-    let name = t.history.layer.name;
-    for (let i = 1; taken.has(name); i++) name = `${t.history.layer.name}_${i}`;
-    taken.add(name);
-    return { name, dtype: asDType(t.dtype), shape: [...t.shape] };
-  });
-  const given = inputs.map((spec, i) => ({ ref: lowerer.b.input(spec.name, spec.dtype, spec.shape), shape: model.inputs[i]!.shape, dtype: spec.dtype }));
-  const outputs = lowerer.graph(model, tree, given, "");
-  for (const [i, o] of outputs.entries()) lowerer.b.output(`output_${i}`, o.ref, o.dtype, [...o.shape]);
-  return { builder: lowerer.b, inputs, captures: lowerer.captures };
+  return lower(model, tree, SIGNATURE_FUNCTION, true);
+}
+
+/**
+ * The same function as the root's `__call__`: one positional argument (the tensor, or the list
+ * of tensors of a multi-input model), returning the tensor or the list of outputs, so that
+ * Python's `tf.saved_model.load(dir)(x)` works as the guide shows.
+ */
+export function lowerCall(model: Model, tree: SavedNode): RootFunctionToWrite {
+  const lowered = lower(model, tree, CALL_FUNCTION, false);
+  return { ...lowered, argName: "inputs", inputIsList: model.inputs.length > 1, outputIsList: model.outputs.length > 1 };
 }

@@ -55,6 +55,12 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
       const want = predictions(model, inputs);
       expect(Object.keys(out).sort()).toEqual(want.map((_, i) => `output_${i}`));
       for (const [i, w] of want.entries()) expectClose(out[`output_${i}`]!, w);
+      // The root's __call__ (Python: loaded(x), a list for several inputs) gives the same.
+      expect(Object.keys(loaded.functions)).toEqual(["__call__"]);
+      const called = await loaded.functions["__call__"]!(...model.inputs.map((t) => inputs[t.history.layer.name]!));
+      const list = Array.isArray(called) ? (called as HostTensor[]) : [called as HostTensor];
+      expect(list.length).toBe(want.length);
+      for (const [i, w] of want.entries()) expectClose(list[i]!, w);
       // Every weight is a captured variable with the model's value.
       expect(loaded.variables.length).toBe(model.weights.length);
       loaded.dispose();
