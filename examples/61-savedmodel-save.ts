@@ -59,12 +59,16 @@ export async function main(): Promise<void> {
     // Let's check:
     assertAllClose(model.predict(testInput) as HostTensor, reconstructedModel.predict(testInput) as HostTensor);
 
-    // The same folder as a plain graph (the guide's tf.saved_model.load("my_model")).
-    const graph = await keras.savedModel.load(myModel);
+    // The same folder as a plain graph (the guide's tensorflow_graph = tf.saved_model.load("my_model");
+    // predicted = tensorflow_graph(x)): the root's __call__, and the serving signature.
+    const tensorflowGraph = await keras.savedModel.load(myModel);
     const x = random([4, 32], 3);
-    const predicted = await graph.signatures["serving_default"]!({ [Object.keys(graph.info.signatures["serving_default"]!.inputs)[0]!]: x });
-    assertAllClose(predicted["output_0"]!, reconstructedModel.predict(x) as HostTensor, 1e-5);
-    graph.dispose();
+    const predicted = (await tensorflowGraph.functions["__call__"]!(x)) as HostTensor;
+    assertAllClose(predicted, reconstructedModel.predict(x) as HostTensor, 1e-5);
+    const [inputName] = Object.keys(tensorflowGraph.info.signatures["serving_default"]!.inputs);
+    const served = await tensorflowGraph.signatures["serving_default"]!({ [inputName!]: x });
+    assertAllClose(served["output_0"]!, predicted, 1e-6);
+    tensorflowGraph.dispose();
 
     // The reconstructed model is already compiled and has retained the optimizer state, so
     // training can resume: one more epoch on both gives the same weights.
