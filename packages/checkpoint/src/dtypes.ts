@@ -24,6 +24,7 @@ const FROM_TF = new Map<number, DType>(Object.entries(TO_TF).map(([name, n]) => 
 
 /** Names of TensorFlow dtypes a checkpoint may hold that Kerastore cannot represent. */
 const OTHER_TF: ReadonlyMap<number, string> = new Map([
+  [0, "invalid"],
   [11, "qint8"],
   [12, "quint8"],
   [13, "qint32"],

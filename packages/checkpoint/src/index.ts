@@ -9,6 +9,7 @@ export {
   setCrc32cKernel,
   unmaskCrc,
 } from "./crc32c.js";
+export { dtypeOfTf, tfDataType, tfDataTypeName } from "./dtypes.js";
 export { snappyDecompress } from "./snappy.js";
 export { type TableEntry, readTable } from "./sstable-read.js";
 export { buildTable } from "./sstable-write.js";
