@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, MemoryStore, type Store, type WriteData, toFloat32 } from "@kerastore/core";
+import { type HostTensor, KerastoreError, MemoryStore, type Store, type WriteData, toFloat32 } from "@kerastore/core";
 import { GRU, clearSession, tf } from "@kerastore/engine";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { readKerasMetadata, readSavedModel } from "@kerastore/savedmodel";
@@ -197,5 +197,27 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a damaged keras_metadata.pb or variables index is a typed error naming the file, at every cut", async () => {
+    clearSession();
+    const good = new MemoryStore();
+    await saveModel(mlp(), { store: good, path: "m" });
+    const files = ["m/keras_metadata.pb", "m/variables/variables.index"];
+    let failures = 0;
+    for (const file of files) {
+      const bytes = await good.read(file);
+      const step = Math.max(1, Math.floor(bytes.length / 40));
+      for (let cut = 0; cut < bytes.length; cut += step) {
+        const store = new MemoryStore();
+        for (const f of [...files, "m/saved_model.pb", "m/variables/variables.data-00000-of-00001"]) await store.write(f, f === file ? bytes.slice(0, cut) : await good.read(f));
+        const error = await loadModel({ store, path: "m" }).then(() => undefined, (e: unknown) => e);
+        if (error === undefined) continue;
+        failures++;
+        expect(error, `${file} cut at ${cut}: ${String(error)}`).toBeInstanceOf(KerastoreError);
+        expect(String((error as Error).message), `${file} cut at ${cut}`).toMatch(/keras_metadata\.pb|m\/variables\/variables|memory\/m/);
+      }
+    }
+    expect(failures).toBeGreaterThan(40);
   });
 });
