@@ -1,77 +1,9 @@
-import type { DType, JsonObject, JsonValue } from "@kerastore/core";
-import type { Layer, Shape } from "@kerastore/engine";
-import { type FunctionBuilder, attr } from "@kerastore/savedmodel";
-import { FacadeError } from "../errors.js";
+import { attr } from "@kerastore/savedmodel";
 import { activationName, ints, lowerActivation, scalar } from "./lower-activations.js";
+import { type LayerCall, type Lowering, T, knownDims, num, only, reshape, unsupported, withBiasAndActivation } from "./lower-call.js";
+import { conv2d, globalPool, pool } from "./lower-conv.js";
 
-/** A tensor of the function being built: its reference, static shape and dtype. */
-export interface LoweredTensor {
-  readonly ref: string;
-  readonly shape: Shape;
-  readonly dtype: DType;
-}
-
-/** What a layer's lowering gets: the builder, the layer and its call. */
-export interface LayerCall {
-  readonly b: FunctionBuilder;
-  readonly layer: Layer;
-  readonly config: JsonObject;
-  /** Node-name prefix (the layer's name). */
-  readonly scope: string;
-  readonly inputs: readonly LoweredTensor[];
-  readonly outputShapes: readonly Shape[];
-  /** For messages: `layer "dense" (Dense)`. */
-  readonly where: string;
-  /** A `ReadVariableOp` of the layer's own weight `name`, or undefined when it has none. */
-  weight(name: string): string | undefined;
-}
-
-/** Lowers one call of a layer class to TensorFlow ops; returns its outputs' references. */
-export type Lowering = (call: LayerCall) => string[];
-
-const T = { T: attr.type("float32") };
-
-function unsupported(call: LayerCall, reason: string): FacadeError {
-  return new FacadeError("unsupported", `cannot save ${call.where} as a SavedModel: ${reason}; save to .keras or .h5 instead`);
-}
-
-function pair(value: JsonValue | undefined, fallback: number): [number, number] {
-  if (typeof value === "number") return [value, value];
-  if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "number") return [value[0], value[1]];
-  return [fallback, fallback];
-}
-
-function num(value: JsonValue | undefined, fallback: number): number {
-  return typeof value === "number" ? value : fallback;
-}
-
-function only(call: LayerCall): LoweredTensor {
-  const x = call.inputs[0];
-  if (x === undefined || call.inputs.length !== 1) throw unsupported(call, `it takes ${call.inputs.length} inputs, expected 1`);
-  return x;
-}
-
-function channelsLast(call: LayerCall): void {
-  const format = call.config.data_format;
-  if (format !== undefined && format !== null && format !== "channels_last") throw unsupported(call, `data_format "${String(format)}" (only channels_last is lowered)`);
-}
-
-/** Known non-batch dimensions of a shape, or an error naming the layer. */
-function knownDims(call: LayerCall, shape: Shape): number[] {
-  const rest = shape.slice(1);
-  if (rest.some((d) => d === null)) throw unsupported(call, `its shape [${shape.map((d) => d ?? "None").join(", ")}] has unknown non-batch dimensions`);
-  return rest as number[];
-}
-
-function reshape(call: LayerCall, x: string, dims: readonly number[], suffix = "Reshape"): string {
-  return call.b.op("Reshape", `${call.scope}/${suffix}`, [x, ints(call.b, `${call.scope}/${suffix}/shape`, [-1, ...dims])], { ...T, Tshape: attr.type("int32") });
-}
-
-function withBiasAndActivation(call: LayerCall, y: string): string {
-  const bias = call.config.use_bias === false ? undefined : call.weight("bias");
-  const biased = bias === undefined ? y : call.b.op("BiasAdd", `${call.scope}/BiasAdd`, [y, bias], T);
-  return lowerActivation(call.b, call.scope, biased, activationName(call.config.activation), call.where);
-}
+export type { LayerCall, LoweredTensor, Lowering } from "./lower-call.js";
 
 function dense(call: LayerCall): string[] {
   const x = only(call);
@@ -84,45 +16,6 @@ function dense(call: LayerCall): string[] {
   const units = num(call.config.units, 0);
   const back = reshape(call, product, [...dims.slice(0, -1), units], "Tensordot");
   return [withBiasAndActivation(call, back)];
-}
-
-function conv2d(call: LayerCall): string[] {
-  const x = only(call);
-  channelsLast(call);
-  if (num(call.config.groups, 1) !== 1) throw unsupported(call, "grouped convolution");
-  const kernel = call.weight("kernel");
-  if (kernel === undefined) throw unsupported(call, "it has no kernel");
-  const [sh, sw] = pair(call.config.strides, 1);
-  const [dh, dw] = pair(call.config.dilation_rate, 1);
-  const padding = call.config.padding === "same" ? "SAME" : "VALID";
-  const y = call.b.op("Conv2D", `${call.scope}/Conv2D`, [x.ref, kernel], {
-    ...T,
-    strides: attr.ints([1, sh, sw, 1]),
-    dilations: attr.ints([1, dh, dw, 1]),
-    padding: attr.str(padding),
-    data_format: attr.str("NHWC"),
-  });
-  return [withBiasAndActivation(call, y)];
-}
-
-function pool(op: "MaxPool" | "AvgPool"): Lowering {
-  return (call) => {
-    const x = only(call);
-    channelsLast(call);
-    const [ph, pw] = pair(call.config.pool_size, 2);
-    const [sh, sw] = call.config.strides === null || call.config.strides === undefined ? [ph, pw] : pair(call.config.strides, ph);
-    const padding = call.config.padding === "same" ? "SAME" : "VALID";
-    return [call.b.op(op, `${call.scope}/${op}`, [x.ref], { ...T, ksize: attr.ints([1, ph, pw, 1]), strides: attr.ints([1, sh, sw, 1]), padding: attr.str(padding), data_format: attr.str("NHWC") })];
-  };
-}
-
-function globalPool(op: "Mean" | "Max"): Lowering {
-  return (call) => {
-    const x = only(call);
-    channelsLast(call);
-    const axes = ints(call.b, `${call.scope}/${op}/reduction_indices`, Array.from({ length: x.shape.length - 2 }, (_, i) => i + 1));
-    return [call.b.op(op, `${call.scope}/${op}`, [x.ref, axes], { ...T, Tidx: attr.type("int32"), keep_dims: attr.bool(call.config.keepdims === true) })];
-  };
 }
 
 /** Normalization over the last axis of (x - mean) * rsqrt(variance + epsilon) * gamma + beta. */
