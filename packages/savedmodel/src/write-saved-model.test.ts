@@ -119,6 +119,22 @@ describe("writeSavedModel", () => {
     expect(await store.exists("sm")).toBe(false);
   });
 
+  it("refuses signature inputs out of name order (TensorFlow passes keywords sorted by name)", async () => {
+    const { root, signature } = denseModel();
+    const b = new FunctionBuilder("g");
+    const z = b.input("z", "float32", [null, 2]);
+    b.input("a", "float32", [null, 2]);
+    b.output("out", z, "float32", [null, 2]);
+    const inputs = [
+      { name: "z", dtype: "float32" as const, shape: [null, 2] },
+      { name: "a", dtype: "float32" as const, shape: [null, 2] },
+    ];
+    const store = new MemoryStore();
+    const write = writeSavedModel(store, "sm", { variables: root, signatures: { serving_default: signature, other: { builder: b, inputs, captures: [] } } });
+    await expect(write).rejects.toThrow(/signature "other": its inputs \(z, a\) are not in name order/);
+    expect(await store.exists("sm")).toBe(false);
+  });
+
   it("over an existing SavedModel, removes the old saved_model.pb before anything else", async () => {
     const { root, signature } = denseModel();
     const store = new MemoryStore();

@@ -19,7 +19,10 @@ export interface WrittenTensorSpec {
   readonly shape: PartialShape;
 }
 
-/** A signature to write: a built function whose inputs are `inputs`, then one handle per capture. */
+/**
+ * A signature to write: a built function whose inputs are `inputs` (sorted by name: TensorFlow
+ * flattens the keyword inputs in name order), then one handle per capture.
+ */
 export interface SignatureToWrite {
   /** The function; its outputs become the signature's outputs (dict keys = output names). */
   readonly builder: FunctionBuilder;
@@ -205,6 +208,13 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
     const fn = signature.builder.build();
     const name = signature.builder.name;
     library.push(fn);
+    const names = signature.inputs.map((i) => i.name);
+    if (names.some((n, i) => i > 0 && names[i - 1]! >= n)) {
+      throw new SavedModelError(
+        "invalid-argument",
+        cannot("write", `signature "${key}"`, `its inputs (${names.join(", ")}) are not in name order, the order TensorFlow passes keyword inputs in`, "build the function's inputs sorted by name"),
+      );
+    }
     const boundInputs = boundIds(signature.captures, numbered, `signature "${key}"`);
     const outputs = signature.builder.returnedOutputs;
     concrete[name] = create(SavedConcreteFunctionSchema, {
