@@ -11,7 +11,9 @@ import { runPythonJson } from "../src/index.js";
  * SavedModel directories Kerastore writes (`model.save("my_model")`), opened by TensorFlow 2.21:
  * `tf.saved_model.load(dir).signatures["serving_default"](**inputs)` and the guide's `loaded(x)`
  * must equal Kerastore's own predict to 1e-5 for an MLP, a CNN, a two-input two-output
- * functional model, a model nesting a Sequential and a functional block, and a trained model;
+ * functional model, a model nesting a Sequential and a functional block, a "zoo" (Conv1D
+ * causal and strided, Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions,
+ * inputs whose names are not in model order) and a trained model;
  * `tf.train.load_checkpoint` reads `variables/variables` with the keys tf.keras 2's
  * save_weights gives; `saved_model_cli show --all` runs cleanly.
  */
@@ -115,11 +117,27 @@ function nested(): SavableModel {
   return filled(new keras.Model({ inputs, outputs: inner.apply(block.apply(inputs)), name: "outer" }), 31);
 }
 
+function zoo(): SavableModel {
+  const seq = keras.Input({ shape: [12, 3], name: "sequence" });
+  let s = new engine.Conv1D({ filters: 4, kernelSize: 3, padding: "causal", dilationRate: 2, activation: "relu" }).apply(seq);
+  s = new engine.Conv1D({ filters: 3, kernelSize: 2, strides: 2, padding: "same" }).apply(s);
+  s = new keras.layers.Flatten().apply(new engine.Permute({ dims: [2, 1] }).apply(s));
+  const image = keras.Input({ shape: [7, 7, 3], name: "pixels" });
+  let i = new keras.layers.Rescaling({ scale: 1 / 255, offset: -0.5 }).apply(image);
+  i = new engine.ZeroPadding2D({ padding: [[1, 0], [2, 1]] }).apply(i);
+  i = new engine.DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2, strides: 2 }).apply(i);
+  i = new engine.SeparableConv2D({ filters: 4, kernelSize: 2, padding: "same", activation: "tanh" }).apply(i);
+  i = new engine.GlobalAveragePooling2D().apply(new keras.layers.Identity().apply(i));
+  const out = new keras.layers.Dense({ units: 3 }).apply(new keras.layers.Concatenate().apply([s, i]));
+  return filled(new keras.Model({ inputs: [seq, image], outputs: out, name: "zoo" }), 41);
+}
+
 const CASES: { name: string; model: () => SavableModel; inputs: Record<string, HostTensor>; train?: boolean }[] = [
   { name: "mlp", model: mlp, inputs: { features: grid([5, 6], 101) } },
   { name: "cnn", model: cnn, inputs: { image: grid([3, 8, 8, 2], 102) } },
   { name: "multi_io", model: multiIO, inputs: { left: grid([4, 4], 103), tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])) } },
   { name: "nested", model: nested, inputs: { x: grid([4, 5], 104) } },
+  { name: "zoo", model: zoo, inputs: { sequence: grid([2, 12, 3], 106), pixels: hostTensor("float32", [2, 7, 7, 3], new Float32Array(294).map((_, k) => (k * 37) % 256)) } },
   { name: "trained", model: mlp, inputs: { features: grid([5, 6], 105) }, train: true },
 ];
 

@@ -1,5 +1,6 @@
+import { type JsonValue, hostTensor } from "@kerastore/core";
 import { attr } from "@kerastore/savedmodel";
-import { ints } from "./lower-activations.js";
+import { ints, scalar } from "./lower-activations.js";
 import { type LayerCall, type Lowering, T, channelsLast, num, only, pair, unsupported, withBiasAndActivation } from "./lower-call.js";
 
 export function conv2d(call: LayerCall): string[] {
@@ -39,4 +40,97 @@ export function globalPool(op: "Mean" | "Max"): Lowering {
     const axes = ints(call.b, `${call.scope}/${op}/reduction_indices`, Array.from({ length: x.shape.length - 2 }, (_, i) => i + 1));
     return [call.b.op(op, `${call.scope}/${op}`, [x.ref, axes], { ...T, Tidx: attr.type("int32"), keep_dims: attr.bool(call.config.keepdims === true) })];
   };
+}
+
+/** An int32 matrix constant (the `paddings` of `Pad`). */
+function paddings(call: LayerCall, name: string, rows: readonly (readonly [number, number])[]): string {
+  const value = hostTensor("int32", [rows.length, 2], Int32Array.from(rows.flat()));
+  return call.b.op("Const", name, [], { dtype: attr.type("int32"), value: attr.tensor(value) });
+}
+
+function single(value: JsonValue | undefined, fallback: number): number {
+  return typeof value === "number" ? value : Array.isArray(value) && typeof value[0] === "number" ? value[0] : fallback;
+}
+
+/** Conv1D as TensorFlow runs it: ExpandDims to NHWC with H = 1, Conv2D, Squeeze ("causal" pads the left first). */
+export function conv1d(call: LayerCall): string[] {
+  const x = only(call);
+  channelsLast(call);
+  if (num(call.config.groups, 1) !== 1) throw unsupported(call, "grouped convolution");
+  const kernel = call.weight("kernel");
+  if (kernel === undefined) throw unsupported(call, "it has no kernel");
+  const { b, scope } = call;
+  const k = single(call.config.kernel_size, 1);
+  const s = single(call.config.strides, 1);
+  const d = single(call.config.dilation_rate, 1);
+  let input = x.ref;
+  if (call.config.padding === "causal") {
+    input = b.op("Pad", `${scope}/Pad`, [input, paddings(call, `${scope}/Pad/paddings`, [[0, 0], [(k - 1) * d, 0], [0, 0]])], { ...T, Tpaddings: attr.type("int32") });
+  }
+  const expand = (ref: string, axis: number, name: string) =>
+    b.op("ExpandDims", `${scope}/${name}`, [ref, scalar(b, `${scope}/${name}/dim`, axis, "int32")], { ...T, Tdim: attr.type("int32") });
+  const y = b.op("Conv2D", `${scope}/Conv2D`, [expand(input, 1, "ExpandDims"), expand(kernel, 0, "ExpandDims_1")], {
+    ...T,
+    strides: attr.ints([1, 1, s, 1]),
+    dilations: attr.ints([1, 1, d, 1]),
+    padding: attr.str(call.config.padding === "same" ? "SAME" : "VALID"),
+    data_format: attr.str("NHWC"),
+  });
+  return [withBiasAndActivation(call, b.op("Squeeze", `${scope}/Squeeze`, [y], { ...T, squeeze_dims: attr.ints([1]) }))];
+}
+
+function depthwise(call: LayerCall, x: string, kernel: string): string {
+  const [sh, sw] = pair(call.config.strides, 1);
+  const [dh, dw] = pair(call.config.dilation_rate, 1);
+  if (dh !== 1 || dw !== 1) throw unsupported(call, "a dilated depthwise convolution");
+  return call.b.op("DepthwiseConv2dNative", `${call.scope}/depthwise`, [x, kernel], {
+    ...T,
+    strides: attr.ints([1, sh, sw, 1]),
+    dilations: attr.ints([1, 1, 1, 1]),
+    padding: attr.str(call.config.padding === "same" ? "SAME" : "VALID"),
+    data_format: attr.str("NHWC"),
+  });
+}
+
+export function depthwiseConv2d(call: LayerCall): string[] {
+  const x = only(call);
+  channelsLast(call);
+  const kernel = call.weight("kernel") ?? call.weight("depthwise_kernel");
+  if (kernel === undefined) throw unsupported(call, "it has no depthwise kernel");
+  return [withBiasAndActivation(call, depthwise(call, x.ref, kernel))];
+}
+
+export function separableConv2d(call: LayerCall): string[] {
+  const x = only(call);
+  channelsLast(call);
+  const dk = call.weight("depthwise_kernel");
+  const pk = call.weight("pointwise_kernel");
+  if (dk === undefined || pk === undefined) throw unsupported(call, "it has no depthwise and pointwise kernels");
+  const y = call.b.op("Conv2D", `${call.scope}/Conv2D`, [depthwise(call, x.ref, dk), pk], {
+    ...T,
+    strides: attr.ints([1, 1, 1, 1]),
+    dilations: attr.ints([1, 1, 1, 1]),
+    padding: attr.str("VALID"),
+    data_format: attr.str("NHWC"),
+  });
+  return [withBiasAndActivation(call, y)];
+}
+
+/** ZeroPadding2D's `padding`: an int, `[h, w]`, or `[[top, bottom], [left, right]]`. */
+function paddingPairs(value: JsonValue | undefined): [[number, number], [number, number]] {
+  if (typeof value === "number") return [[value, value], [value, value]];
+  if (Array.isArray(value) && value.length === 2) {
+    const side = (v: JsonValue | undefined): [number, number] =>
+      typeof v === "number" ? [v, v] : Array.isArray(v) && typeof v[0] === "number" && typeof v[1] === "number" ? [v[0], v[1]] : [1, 1];
+    return [side(value[0]), side(value[1])];
+  }
+  return [[1, 1], [1, 1]];
+}
+
+export function zeroPadding2d(call: LayerCall): string[] {
+  const x = only(call);
+  channelsLast(call);
+  const [h, w] = paddingPairs(call.config.padding);
+  const p = paddings(call, `${call.scope}/Pad/paddings`, [[0, 0], h, w, [0, 0]]);
+  return [call.b.op("Pad", `${call.scope}/Pad`, [x.ref, p], { ...T, Tpaddings: attr.type("int32") })];
 }

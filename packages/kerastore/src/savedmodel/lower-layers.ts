@@ -1,7 +1,8 @@
+import { type JsonValue, hostTensor } from "@kerastore/core";
 import { attr } from "@kerastore/savedmodel";
 import { activationName, ints, lowerActivation, scalar } from "./lower-activations.js";
 import { type LayerCall, type Lowering, T, knownDims, num, only, reshape, unsupported, withBiasAndActivation } from "./lower-call.js";
-import { conv2d, globalPool, pool } from "./lower-conv.js";
+import { conv1d, conv2d, depthwiseConv2d, globalPool, pool, separableConv2d, zeroPadding2d } from "./lower-conv.js";
 
 export type { LayerCall, LoweredTensor, Lowering } from "./lower-call.js";
 
@@ -114,6 +115,22 @@ function reluLayer(call: LayerCall): string[] {
 
 const identity: Lowering = (call) => [only(call).ref];
 
+/** x * scale + offset in float32 (scale and offset numbers, or per-channel lists). */
+function rescaling(call: LayerCall): string[] {
+  const x = only(call);
+  const { b, scope } = call;
+  const constant = (value: JsonValue | undefined, name: string, fallback: number): string => {
+    if (Array.isArray(value)) {
+      const data = Float32Array.from(value.map((v) => num(v, fallback)));
+      return b.op("Const", `${scope}/${name}`, [], { dtype: attr.type("float32"), value: attr.tensor(hostTensor("float32", [data.length], data)) });
+    }
+    return scalar(b, `${scope}/${name}`, num(value, fallback));
+  };
+  const input = x.dtype === "float32" ? x.ref : b.op("Cast", `${scope}/Cast`, [x.ref], { SrcT: attr.type(x.dtype), DstT: attr.type("float32") });
+  const scaled = b.op("Mul", `${scope}/mul`, [input, constant(call.config.scale, "Cast_1", 1)], T);
+  return [b.op("AddV2", `${scope}/add`, [scaled, constant(call.config.offset, "Cast_2", 0)], T)];
+}
+
 /** The layer classes a SavedModel can be written with, and how. */
 export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   Dense: dense,
@@ -141,7 +158,18 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   Maximum: merge("Maximum"),
   Minimum: merge("Minimum"),
   Concatenate: concatenate,
+  Conv1D: conv1d,
   Conv2D: conv2d,
+  DepthwiseConv2D: depthwiseConv2d,
+  SeparableConv2D: separableConv2d,
+  ZeroPadding2D: zeroPadding2d,
+  Identity: identity,
+  Rescaling: rescaling,
+  Permute: (call) => {
+    const dims = Array.isArray(call.config.dims) ? call.config.dims.map((d) => num(d, 0)) : [];
+    if (dims.length !== only(call).shape.length - 1) throw unsupported(call, `dims ${JSON.stringify(call.config.dims)}`);
+    return [call.b.op("Transpose", `${call.scope}/transpose`, [only(call).ref, ints(call.b, `${call.scope}/transpose/perm`, [0, ...dims])], { ...T, Tperm: attr.type("int32") }, "y")];
+  },
   MaxPooling2D: pool("MaxPool"),
   AveragePooling2D: pool("AvgPool"),
   GlobalAveragePooling2D: globalPool("Mean"),

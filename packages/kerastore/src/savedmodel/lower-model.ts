@@ -107,10 +107,16 @@ function lower(model: Model, tree: SavedNode, name: string, sortOutputs: boolean
     taken.add(input);
     return { name: input, dtype: asDType(t.dtype), shape: [...t.shape] };
   });
-  const given = inputs.map((spec, i) => ({ ref: lowerer.b.input(spec.name, spec.dtype, spec.shape), shape: model.inputs[i]!.shape, dtype: spec.dtype }));
+  // A signature's keyword inputs are flattened sorted by name (TensorFlow's dict order); a
+  // list argument keeps the model's order.
+  const order = inputs.map((_, i) => i);
+  if (sortOutputs) order.sort((a, b) => (inputs[a]!.name < inputs[b]!.name ? -1 : 1));
+  const refs: string[] = [];
+  for (const i of order) refs[i] = lowerer.b.input(inputs[i]!.name, inputs[i]!.dtype, inputs[i]!.shape);
+  const given = inputs.map((spec, i) => ({ ref: refs[i]!, shape: model.inputs[i]!.shape, dtype: spec.dtype }));
   const outputs = lowerer.graph(model, tree, given, "");
   for (const [i, o] of outputs.entries()) lowerer.b.output(`output_${i}`, o.ref, o.dtype, [...o.shape]);
-  return { builder: lowerer.b, inputs, captures: lowerer.captures };
+  return { builder: lowerer.b, inputs: order.map((i) => inputs[i]!), captures: lowerer.captures };
 }
 
 /**

@@ -80,6 +80,22 @@ export function nested(): Model {
   return fillWeights(new keras.Model({ inputs, outputs: out, name: "outer" }), 31);
 }
 
+/** Conv1D (causal, dilated, strided), Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions. */
+export function zoo(): Model {
+  const seq = keras.Input({ shape: [12, 3], name: "sequence" });
+  let s = new engine.Conv1D({ filters: 4, kernelSize: 3, padding: "causal", dilationRate: 2, activation: "relu" }).apply(seq);
+  s = new engine.Conv1D({ filters: 3, kernelSize: 2, strides: 2, padding: "same" }).apply(s);
+  s = new keras.layers.Flatten().apply(new engine.Permute({ dims: [2, 1] }).apply(s));
+  const image = keras.Input({ shape: [7, 7, 3], name: "pixels" });
+  let i = new keras.layers.Rescaling({ scale: 1 / 255, offset: -0.5 }).apply(image);
+  i = new engine.ZeroPadding2D({ padding: [[1, 0], [2, 1]] }).apply(i);
+  i = new engine.DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2, strides: 2 }).apply(i);
+  i = new engine.SeparableConv2D({ filters: 4, kernelSize: 2, padding: "same", activation: "tanh" }).apply(i);
+  i = new engine.GlobalAveragePooling2D().apply(new keras.layers.Identity().apply(i));
+  const out = new keras.layers.Dense({ units: 3 }).apply(new keras.layers.Concatenate().apply([s, i]));
+  return fillWeights(new keras.Model({ inputs: [seq, image], outputs: out, name: "zoo" }), 41);
+}
+
 /** The models the SavedModel writer is checked on, with inputs for each. */
 export function writerCases(): { name: string; model: () => Model; inputs: () => Record<string, HostTensor> }[] {
   return [
@@ -91,5 +107,10 @@ export function writerCases(): { name: string; model: () => Model; inputs: () =>
       inputs: () => ({ left: grid([4, 4], 103), tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])) }),
     },
     { name: "nested Sequential and functional", model: nested, inputs: () => ({ x: grid([4, 5], 104) }) },
+    {
+      name: "Conv1D, Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions",
+      model: zoo,
+      inputs: () => ({ sequence: grid([2, 12, 3], 105), pixels: hostTensor("float32", [2, 7, 7, 3], new Float32Array(294).map((_, k) => (k * 37) % 256)) }),
+    },
   ];
 }
