@@ -19,7 +19,7 @@ import { runPythonJson } from "../src/index.js";
  */
 const PY_CHECK = `
 import json, os, subprocess, sys
-import numpy as np, tensorflow as tf
+import numpy as np, tensorflow as tf, keras
 
 result = {}
 for d in sys.argv[1:]:
@@ -36,6 +36,11 @@ for d in sys.argv[1:]:
     called = loaded(arg if len(arg) > 1 else arg[0])
     called = list(called) if isinstance(called, (list, tuple)) else [called]
     call_diffs = [float(np.max(np.abs(c.numpy() - np.load(os.path.join(d, f"output_{i}.npy"))))) for i, c in enumerate(called)]
+    # Keras 3's way into a SavedModel: TFSMLayer on the __call__ endpoint.
+    layer = keras.layers.TFSMLayer(sm, call_endpoint="__call__")
+    via_layer = layer(arg if len(arg) > 1 else arg[0])
+    via_layer = list(via_layer) if isinstance(via_layer, (list, tuple)) else [via_layer]
+    layer_diffs = [float(np.max(np.abs(np.asarray(c) - np.load(os.path.join(d, f"output_{i}.npy"))))) for i, c in enumerate(via_layer)]
     reader = tf.train.load_checkpoint(os.path.join(sm, "variables", "variables"))
     keys = sorted(reader.get_variable_to_shape_map().keys())
     cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
@@ -44,6 +49,7 @@ for d in sys.argv[1:]:
         "outputs": sorted(out.keys()),
         "diffs": diffs,
         "callDiffs": call_diffs,
+        "layerDiffs": layer_diffs,
         "inputs": {k: [str(v.dtype.name), v.shape.as_list()] for k, v in fn.structured_input_signature[1].items()},
         "keys": keys,
         "cli": shown.returncode,
@@ -145,6 +151,7 @@ interface Checked {
   outputs: string[];
   diffs: Record<string, number>;
   callDiffs: number[];
+  layerDiffs: number[];
   inputs: Record<string, [string, (number | null)[]]>;
   keys: string[];
   cli: number;
@@ -193,6 +200,12 @@ describe("SavedModels Kerastore writes, loaded by TensorFlow", () => {
       const r = result[c.name]!;
       expect(r.callDiffs.length).toBe(r.outputs.length);
       for (const [i, d] of r.callDiffs.entries()) expect(d, `output ${i}`).toBeLessThanOrEqual(1e-5);
+    });
+
+    it(`${c.name}: Keras 3's TFSMLayer(dir, call_endpoint="__call__") equals predict to 1e-5`, () => {
+      const r = result[c.name]!;
+      expect(r.layerDiffs.length).toBe(r.outputs.length);
+      for (const [i, d] of r.layerDiffs.entries()) expect(d, `output ${i}`).toBeLessThanOrEqual(1e-5);
     });
 
     it(`${c.name}: saved_model_cli show --all runs cleanly and shows serving_default`, () => {
