@@ -1,6 +1,7 @@
 import { readCheckpoint } from "@kerastore/checkpoint";
 import { type SavedModelData, type SavedNode, type SavedVariable, cannot, isJsonObject, joinPath } from "@kerastore/core";
 import { Model, deserializeLayer, initBackend, kerasMajor } from "@kerastore/engine";
+import { findUnsafeConfig } from "@kerastore/keras-v3";
 import { SAVED_MODEL_PB, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/savedmodel";
 import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
 import { FacadeError } from "../errors.js";
@@ -26,9 +27,19 @@ export const savedModelFormat: ModelFormat = {
   async sniffLocation({ store, path }) {
     return (await store.isDirectory(path).catch(() => false)) && (await store.exists(joinPath(path, SAVED_MODEL_PB)));
   },
-  async read({ store, path }) {
+  async read({ store, path }, options) {
     const where = `${store.description}/${path}`;
     const meta = await readKerasRoot(store, path, where);
+    if (options.safeMode !== false) {
+      const findings = findUnsafeConfig(meta.model_config ?? null);
+      if (findings.length > 0) {
+        throw new FacadeError(
+          "format-cannot-read",
+          cannot("load", `${where}/keras_metadata.pb`, `safe mode refuses ${findings.map((f) => `${f.reason} at ${f.at}`).slice(0, 3).join("; ")}`, "if you trust the file's source, pass { safeMode: false }"),
+          { path: where },
+        );
+      }
+    }
     const root = keras3Optimizer(await readCheckpoint(store, joinPath(path, VARIABLES_PREFIX)));
     const data: SavedModelData = { root, modelConfig: meta.model_config as SavedModelData["modelConfig"] };
     const extra: { -readonly [K in keyof SavedModelData]?: SavedModelData[K] } = {};

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, KerastoreError, MemoryStore, type Store, type WriteData, toFloat32 } from "@kerastore/core";
+import { type HostTensor, KerastoreError, MemoryStore, type SavedNode, type Store, type WriteData, toFloat32 } from "@kerastore/core";
 import { GRU, clearSession, tf } from "@kerastore/engine";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
-import { readKerasMetadata, readSavedModel } from "@kerastore/savedmodel";
+import { FunctionBuilder, readKerasMetadata, readSavedModel, writeSavedModel } from "@kerastore/savedmodel";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { FacadeError } from "../errors.js";
@@ -219,5 +219,22 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
       }
     }
     expect(failures).toBeGreaterThan(40);
+  });
+
+  it("safe mode refuses a keras_metadata.pb whose model_config holds a Python lambda", async () => {
+    const config = {
+      class_name: "Sequential",
+      config: { name: "s", layers: [{ class_name: "Lambda", config: { name: "l", function: { class_name: "__lambda__", config: { code: "4wEAAAAA" } } } }] },
+    };
+    const root: SavedNode = { className: "Sequential", name: "s", variables: [], children: [] };
+    const store = new MemoryStore();
+    const builder = new FunctionBuilder("f");
+    builder.output("output_0", builder.input("x", "float32", [null, 1]), "float32", [null, 1]);
+    await writeSavedModel(store, "m", {
+      variables: root,
+      signatures: { serving_default: { builder, inputs: [{ name: "x", dtype: "float32", shape: [null, 1] }], captures: [] } },
+      kerasMetadata: [{ node: root, identifier: "_tf_keras_sequential", metadata: JSON.stringify({ model_config: config }) }],
+    });
+    await expect(loadModel({ store, path: "m" })).rejects.toThrow(/keras_metadata\.pb: safe mode refuses a serialized Python lambda/);
   });
 });
