@@ -13,7 +13,8 @@ import { runPythonJson } from "../src/index.js";
  * must equal Kerastore's own predict to 1e-5 for an MLP, a CNN, a two-input two-output
  * functional model, a model nesting a Sequential and a functional block, a "zoo" (Conv1D
  * causal and strided, Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions,
- * inputs whose names are not in model order) and a trained model;
+ * inputs whose names are not in model order), a model of padding, cropping, up-sampling, 1D
+ * pooling and RepeatVector, and a trained model;
  * `tf.train.load_checkpoint` reads `variables/variables` with the keys tf.keras 2's
  * save_weights gives; `saved_model_cli show --all` runs cleanly.
  */
@@ -138,12 +139,29 @@ function zoo(): SavableModel {
   return filled(new keras.Model({ inputs: [seq, image], outputs: out, name: "zoo" }), 41);
 }
 
+function reshaping(): SavableModel {
+  const seq = keras.Input({ shape: [10, 3], name: "seq" });
+  let s = new engine.ZeroPadding1D({ padding: [1, 2] }).apply(seq);
+  s = new engine.Cropping1D({ cropping: [2, 1] }).apply(s);
+  s = new engine.MaxPooling1D({ poolSize: 2 }).apply(s);
+  s = new engine.AveragePooling1D({ poolSize: 2, strides: 1, padding: "same" }).apply(s);
+  const pooled = new keras.layers.Concatenate().apply([new engine.GlobalAveragePooling1D().apply(s), new engine.GlobalMaxPooling1D().apply(s)]);
+  const repeated = new keras.layers.Flatten().apply(new engine.RepeatVector({ n: 2 }).apply(pooled));
+  const img = keras.Input({ shape: [5, 6, 2], name: "img" });
+  let i = new engine.UpSampling2D({ size: [2, 3] }).apply(img);
+  i = new engine.Cropping2D({ cropping: [[1, 2], [3, 0]] }).apply(i);
+  const conv = new engine.Conv2D({ filters: 2, kernelSize: 2 }).apply(i);
+  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([repeated, new keras.layers.Flatten().apply(conv)]));
+  return filled(new keras.Model({ inputs: [seq, img], outputs: out, name: "reshaping" }), 51);
+}
+
 const CASES: { name: string; model: () => SavableModel; inputs: Record<string, HostTensor>; train?: boolean }[] = [
   { name: "mlp", model: mlp, inputs: { features: grid([5, 6], 101) } },
   { name: "cnn", model: cnn, inputs: { image: grid([3, 8, 8, 2], 102) } },
   { name: "multi_io", model: multiIO, inputs: { left: grid([4, 4], 103), tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])) } },
   { name: "nested", model: nested, inputs: { x: grid([4, 5], 104) } },
   { name: "zoo", model: zoo, inputs: { sequence: grid([2, 12, 3], 106), pixels: hostTensor("float32", [2, 7, 7, 3], new Float32Array(294).map((_, k) => (k * 37) % 256)) } },
+  { name: "reshaping", model: reshaping, inputs: { seq: grid([2, 10, 3], 107), img: grid([2, 5, 6, 2], 108) } },
   { name: "trained", model: mlp, inputs: { features: grid([5, 6], 105) }, train: true },
 ];
 

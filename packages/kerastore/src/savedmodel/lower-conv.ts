@@ -43,12 +43,12 @@ export function globalPool(op: "Mean" | "Max"): Lowering {
 }
 
 /** An int32 matrix constant (the `paddings` of `Pad`). */
-function paddings(call: LayerCall, name: string, rows: readonly (readonly [number, number])[]): string {
+export function paddings(call: LayerCall, name: string, rows: readonly (readonly [number, number])[]): string {
   const value = hostTensor("int32", [rows.length, 2], Int32Array.from(rows.flat()));
   return call.b.op("Const", name, [], { dtype: attr.type("int32"), value: attr.tensor(value) });
 }
 
-function single(value: JsonValue | undefined, fallback: number): number {
+export function single(value: JsonValue | undefined, fallback: number): number {
   return typeof value === "number" ? value : Array.isArray(value) && typeof value[0] === "number" ? value[0] : fallback;
 }
 
@@ -116,21 +116,22 @@ export function separableConv2d(call: LayerCall): string[] {
   return [withBiasAndActivation(call, y)];
 }
 
-/** ZeroPadding2D's `padding`: an int, `[h, w]`, or `[[top, bottom], [left, right]]`. */
-function paddingPairs(value: JsonValue | undefined): [[number, number], [number, number]] {
-  if (typeof value === "number") return [[value, value], [value, value]];
-  if (Array.isArray(value) && value.length === 2) {
-    const side = (v: JsonValue | undefined): [number, number] =>
-      typeof v === "number" ? [v, v] : Array.isArray(v) && typeof v[0] === "number" && typeof v[1] === "number" ? [v[0], v[1]] : [1, 1];
-    return [side(value[0]), side(value[1])];
-  }
-  return [[1, 1], [1, 1]];
-}
-
-export function zeroPadding2d(call: LayerCall): string[] {
-  const x = only(call);
-  channelsLast(call);
-  const [h, w] = paddingPairs(call.config.padding);
-  const p = paddings(call, `${call.scope}/Pad/paddings`, [[0, 0], h, w, [0, 0]]);
-  return [call.b.op("Pad", `${call.scope}/Pad`, [x.ref, p], { ...T, Tpaddings: attr.type("int32") })];
+/** MaxPooling1D / AveragePooling1D: ExpandDims to NHWC with H = 1, the 2D pool, Squeeze. */
+export function pool1d(op: "MaxPool" | "AvgPool"): Lowering {
+  return (call) => {
+    const x = only(call);
+    channelsLast(call);
+    const { b, scope } = call;
+    const p = single(call.config.pool_size, 2);
+    const s = call.config.strides === null || call.config.strides === undefined ? p : single(call.config.strides, p);
+    const expanded = b.op("ExpandDims", `${scope}/ExpandDims`, [x.ref, scalar(b, `${scope}/ExpandDims/dim`, 1, "int32")], { ...T, Tdim: attr.type("int32") });
+    const pooled = b.op(op, `${scope}/${op}`, [expanded], {
+      ...T,
+      ksize: attr.ints([1, 1, p, 1]),
+      strides: attr.ints([1, 1, s, 1]),
+      padding: attr.str(call.config.padding === "same" ? "SAME" : "VALID"),
+      data_format: attr.str("NHWC"),
+    });
+    return [b.op("Squeeze", `${scope}/Squeeze`, [pooled], { ...T, squeeze_dims: attr.ints([1]) })];
+  };
 }

@@ -2,7 +2,8 @@ import { type JsonValue, hostTensor } from "@kerastore/core";
 import { attr } from "@kerastore/savedmodel";
 import { activationName, ints, lowerActivation, scalar } from "./lower-activations.js";
 import { type LayerCall, type Lowering, T, knownDims, num, only, reshape, unsupported, withBiasAndActivation } from "./lower-call.js";
-import { conv1d, conv2d, depthwiseConv2d, globalPool, pool, separableConv2d, zeroPadding2d } from "./lower-conv.js";
+import { conv1d, conv2d, depthwiseConv2d, globalPool, pool, pool1d, separableConv2d } from "./lower-conv.js";
+import { cropping, repeatVector, upSampling2d, zeroPadding1d, zeroPadding2d } from "./lower-reshaping.js";
 
 export type { LayerCall, LoweredTensor, Lowering } from "./lower-call.js";
 
@@ -163,6 +164,15 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   DepthwiseConv2D: depthwiseConv2d,
   SeparableConv2D: separableConv2d,
   ZeroPadding2D: zeroPadding2d,
+  ZeroPadding1D: zeroPadding1d,
+  Cropping1D: cropping(1),
+  Cropping2D: cropping(2),
+  UpSampling2D: upSampling2d,
+  RepeatVector: repeatVector,
+  MaxPooling1D: pool1d("MaxPool"),
+  AveragePooling1D: pool1d("AvgPool"),
+  GlobalAveragePooling1D: globalPool("Mean"),
+  GlobalMaxPooling1D: globalPool("Max"),
   Identity: identity,
   Rescaling: rescaling,
   Permute: (call) => {
