@@ -13,8 +13,8 @@ import { runPythonJson } from "../src/index.js";
  * must equal Kerastore's own predict to 1e-5 for an MLP, a CNN, a two-input two-output
  * functional model, a model nesting a Sequential and a functional block, a "zoo" (Conv1D
  * causal and strided, Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions,
- * inputs whose names are not in model order), a model of padding, cropping, up-sampling, 1D
- * pooling and RepeatVector, and a trained model;
+ * inputs whose names are not in model order), a model of padding, cropping, up-sampling,
+ * transposed convolutions, 1D pooling and RepeatVector, and a trained model;
  * `tf.train.load_checkpoint` reads `variables/variables` with the keys tf.keras 2's
  * save_weights gives; `saved_model_cli show --all` runs cleanly.
  */
@@ -150,7 +150,9 @@ function reshaping(): SavableModel {
   const img = keras.Input({ shape: [5, 6, 2], name: "img" });
   let i = new engine.UpSampling2D({ size: [2, 3] }).apply(img);
   i = new engine.Cropping2D({ cropping: [[1, 2], [3, 0]] }).apply(i);
-  const conv = new engine.Conv2D({ filters: 2, kernelSize: 2 }).apply(i);
+  i = new engine.Conv2DTranspose({ filters: 3, kernelSize: 3, strides: 2, activation: "relu" }).apply(i);
+  i = new engine.Conv2DTranspose({ filters: 2, kernelSize: 2, strides: 1, padding: "same" }).apply(i);
+  const conv = new engine.Conv2D({ filters: 2, kernelSize: 2, strides: 3 }).apply(i);
   const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([repeated, new keras.layers.Flatten().apply(conv)]));
   return filled(new keras.Model({ inputs: [seq, img], outputs: out, name: "reshaping" }), 51);
 }

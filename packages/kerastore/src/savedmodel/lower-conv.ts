@@ -135,3 +135,37 @@ export function pool1d(op: "MaxPool" | "AvgPool"): Lowering {
     return [b.op("Squeeze", `${scope}/Squeeze`, [pooled], { ...T, squeeze_dims: attr.ints([1]) })];
   };
 }
+
+/**
+ * Conv2DTranspose as TensorFlow runs it: `Conv2DBackpropInput` to the static output size, with
+ * the batch size taken from the input's runtime shape (`Shape`, `StridedSlice`, `Pack`).
+ */
+export function conv2dTranspose(call: LayerCall): string[] {
+  const x = only(call);
+  channelsLast(call);
+  const kernel = call.weight("kernel");
+  if (kernel === undefined) throw unsupported(call, "it has no kernel");
+  const [dh, dw] = pair(call.config.dilation_rate, 1);
+  if (dh !== 1 || dw !== 1) throw unsupported(call, "a dilated transposed convolution");
+  const out = call.outputShapes[0];
+  const dims = out?.slice(1);
+  if (dims === undefined || dims.length !== 3 || dims.some((d) => d === null)) throw unsupported(call, "its output size is unknown");
+  const { b, scope } = call;
+  const i32 = { T: attr.type("int32") };
+  const shape = b.op("Shape", `${scope}/Shape`, [x.ref], { ...T, out_type: attr.type("int32") });
+  const batch = b.op("StridedSlice", `${scope}/strided_slice`, [shape, ints(b, `${scope}/strided_slice/stack`, [0]), ints(b, `${scope}/strided_slice/stack_1`, [1]), ints(b, `${scope}/strided_slice/stack_2`, [1])], {
+    ...i32,
+    Index: attr.type("int32"),
+    shrink_axis_mask: attr.int(1),
+  });
+  const sizes = b.op("Pack", `${scope}/stack`, [batch, ...(dims as number[]).map((d, k) => scalar(b, `${scope}/stack/${k}`, d, "int32"))], { ...i32, N: attr.int(4) });
+  const [sh, sw] = pair(call.config.strides, 1);
+  const y = b.op("Conv2DBackpropInput", `${scope}/conv2d_transpose`, [sizes, kernel, x.ref], {
+    ...T,
+    strides: attr.ints([1, sh, sw, 1]),
+    dilations: attr.ints([1, 1, 1, 1]),
+    padding: attr.str(call.config.padding === "same" ? "SAME" : "VALID"),
+    data_format: attr.str("NHWC"),
+  });
+  return [withBiasAndActivation(call, y)];
+}

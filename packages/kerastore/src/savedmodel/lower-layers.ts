@@ -2,7 +2,7 @@ import { type JsonValue, hostTensor } from "@kerastore/core";
 import { attr } from "@kerastore/savedmodel";
 import { activationName, ints, lowerActivation, scalar } from "./lower-activations.js";
 import { type LayerCall, type Lowering, T, knownDims, num, only, reshape, unsupported, withBiasAndActivation } from "./lower-call.js";
-import { conv1d, conv2d, depthwiseConv2d, globalPool, pool, pool1d, separableConv2d } from "./lower-conv.js";
+import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, globalPool, pool, pool1d, separableConv2d } from "./lower-conv.js";
 import { cropping, repeatVector, upSampling2d, zeroPadding1d, zeroPadding2d } from "./lower-reshaping.js";
 
 export type { LayerCall, LoweredTensor, Lowering } from "./lower-call.js";
@@ -161,6 +161,7 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   Concatenate: concatenate,
   Conv1D: conv1d,
   Conv2D: conv2d,
+  Conv2DTranspose: conv2dTranspose,
   DepthwiseConv2D: depthwiseConv2d,
   SeparableConv2D: separableConv2d,
   ZeroPadding2D: zeroPadding2d,

@@ -96,7 +96,7 @@ export function zoo(): Model {
   return fillWeights(new keras.Model({ inputs: [seq, image], outputs: out, name: "zoo" }), 41);
 }
 
-/** Padding, cropping, up-sampling, 1D pooling and RepeatVector. */
+/** Padding, cropping, up-sampling, transposed convolutions, 1D pooling and RepeatVector. */
 export function reshaping(): Model {
   const seq = keras.Input({ shape: [10, 3], name: "seq" });
   let s = new engine.ZeroPadding1D({ padding: [1, 2] }).apply(seq);
@@ -108,7 +108,9 @@ export function reshaping(): Model {
   const img = keras.Input({ shape: [5, 6, 2], name: "img" });
   let i = new engine.UpSampling2D({ size: [2, 3] }).apply(img);
   i = new engine.Cropping2D({ cropping: [[1, 2], [3, 0]] }).apply(i);
-  const conv = new engine.Conv2D({ filters: 2, kernelSize: 2 }).apply(i);
+  i = new engine.Conv2DTranspose({ filters: 3, kernelSize: 3, strides: 2, activation: "relu" }).apply(i);
+  i = new engine.Conv2DTranspose({ filters: 2, kernelSize: 2, strides: 1, padding: "same" }).apply(i);
+  const conv = new engine.Conv2D({ filters: 2, kernelSize: 2, strides: 3 }).apply(i);
   const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([repeated, new keras.layers.Flatten().apply(conv)]));
   return fillWeights(new keras.Model({ inputs: [seq, img], outputs: out, name: "reshaping" }), 51);
 }
@@ -129,6 +131,6 @@ export function writerCases(): { name: string; model: () => Model; inputs: () =>
       model: zoo,
       inputs: () => ({ sequence: grid([2, 12, 3], 105), pixels: hostTensor("float32", [2, 7, 7, 3], new Float32Array(294).map((_, k) => (k * 37) % 256)) }),
     },
-    { name: "padding, cropping, up-sampling, 1D pooling, RepeatVector", model: reshaping, inputs: () => ({ seq: grid([2, 10, 3], 106), img: grid([2, 5, 6, 2], 107) }) },
+    { name: "padding, cropping, up-sampling, Conv2DTranspose, 1D pooling, RepeatVector", model: reshaping, inputs: () => ({ seq: grid([2, 10, 3], 106), img: grid([2, 5, 6, 2], 107) }) },
   ];
 }
