@@ -14,7 +14,8 @@ import { runPythonJson } from "../src/index.js";
  * functional model, a model nesting a Sequential and a functional block, a "zoo" (Conv1D
  * causal and strided, Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions,
  * inputs whose names are not in model order), a model of padding, cropping, up-sampling,
- * transposed convolutions, 1D pooling and RepeatVector, and a trained model;
+ * transposed convolutions, 1D pooling and RepeatVector, SimpleRNN/LSTM/GRU (unrolled), and a
+ * trained model;
  * `tf.train.load_checkpoint` reads `variables/variables` with the keys tf.keras 2's
  * save_weights gives; `saved_model_cli show --all` runs cleanly.
  */
@@ -157,6 +158,17 @@ function reshaping(): SavableModel {
   return filled(new keras.Model({ inputs: [seq, img], outputs: out, name: "reshaping" }), 51);
 }
 
+function recurrentModel(): SavableModel {
+  const inputs = keras.Input({ shape: [5, 3], name: "steps" });
+  let x = new engine.SimpleRNN({ units: 4, returnSequences: true }).apply(inputs);
+  x = new engine.LSTM({ units: 3, returnSequences: true, goBackwards: true }).apply(x);
+  x = new engine.GRU({ units: 4, returnSequences: true }).apply(x);
+  const last = new engine.GRU({ units: 2, resetAfter: false, activation: "relu" }).apply(x);
+  const lstm = new engine.LSTM({ units: 2, useBias: false }).apply(x);
+  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([last, lstm]));
+  return filled(new keras.Model({ inputs, outputs: out, name: "recurrent" }), 61);
+}
+
 const CASES: { name: string; model: () => SavableModel; inputs: Record<string, HostTensor>; train?: boolean }[] = [
   { name: "mlp", model: mlp, inputs: { features: grid([5, 6], 101) } },
   { name: "cnn", model: cnn, inputs: { image: grid([3, 8, 8, 2], 102) } },
@@ -164,6 +176,7 @@ const CASES: { name: string; model: () => SavableModel; inputs: Record<string, H
   { name: "nested", model: nested, inputs: { x: grid([4, 5], 104) } },
   { name: "zoo", model: zoo, inputs: { sequence: grid([2, 12, 3], 106), pixels: hostTensor("float32", [2, 7, 7, 3], new Float32Array(294).map((_, k) => (k * 37) % 256)) } },
   { name: "reshaping", model: reshaping, inputs: { seq: grid([2, 10, 3], 107), img: grid([2, 5, 6, 2], 108) } },
+  { name: "recurrent", model: recurrentModel, inputs: { steps: grid([3, 5, 3], 109) } },
   { name: "trained", model: mlp, inputs: { features: grid([5, 6], 105) }, train: true },
 ];
 

@@ -3,6 +3,7 @@ import { attr } from "@kerastore/savedmodel";
 import { activationName, ints, lowerActivation, scalar } from "./lower-activations.js";
 import { type LayerCall, type Lowering, T, knownDims, num, only, reshape, unsupported, withBiasAndActivation } from "./lower-call.js";
 import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, globalPool, pool, pool1d, separableConv2d } from "./lower-conv.js";
+import { recurrent } from "./lower-recurrent.js";
 import { cropping, repeatVector, upSampling2d, zeroPadding1d, zeroPadding2d } from "./lower-reshaping.js";
 
 export type { LayerCall, LoweredTensor, Lowering } from "./lower-call.js";
@@ -63,6 +64,7 @@ function layerNormalization(call: LayerCall): string[] {
 
 function embedding(call: LayerCall): string[] {
   const x = only(call);
+  if (call.config.mask_zero === true) throw unsupported(call, "mask_zero (the mask it passes on is not lowered)");
   const table = call.weight("embeddings");
   if (table === undefined) throw unsupported(call, "it has no embeddings");
   const indices = x.dtype === "int32" || x.dtype === "int64" ? x.ref : call.b.op("Cast", `${call.scope}/Cast`, [x.ref], { SrcT: attr.type(x.dtype), DstT: attr.type("int32") });
@@ -188,4 +190,7 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   BatchNormalization: batchNormalization,
   LayerNormalization: layerNormalization,
   Embedding: embedding,
+  SimpleRNN: recurrent("simple"),
+  LSTM: recurrent("lstm"),
+  GRU: recurrent("gru"),
 };

@@ -75,7 +75,6 @@ class Lowerer {
         cannot("save", `${where} as a SavedModel`, `Kerastore has no TensorFlow lowering for ${layer.className} layers`, `save to ${HOLDING_FORMATS}, which hold any layer`),
       );
     }
-    const own = layer.ownWeights;
     const refs = lowering({
       b: this.b,
       layer,
@@ -85,17 +84,33 @@ class Lowerer {
       outputShapes: outputs.map((o) => o.shape),
       where,
       weight: (name) => {
-        const index = own.findIndex((w) => w.name === name);
-        if (index < 0) return undefined;
-        const saved = child?.variables[index];
-        if (saved === undefined) {
+        const found = findWeight(layer, child, name);
+        if (found === undefined) return undefined;
+        if (found === null) {
           throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, `the saved tree has no value for its weight "${name}"`));
         }
-        return this.read(saved, scope, name);
+        return this.read(found, scope, name);
       },
     });
     return refs.map((ref, i) => ({ ref, shape: outputs[i]!.shape, dtype: asDType(outputs[i]!.dtype) }));
   }
+}
+
+/**
+ * The saved value of the weight `name` of `layer` (its own weights first, then those of the
+ * sublayers it tracks, such as an RNN's `cell`): undefined when the layer has no such weight,
+ * null when the saved tree lacks its value.
+ */
+function findWeight(layer: Layer, node: SavedNode | undefined, name: string, depth = 0): SavedVariable | null | undefined {
+  const index = layer.ownWeights.findIndex((w) => w.name === name);
+  if (index >= 0) return node?.variables[index] ?? null;
+  if (depth > 4) return undefined;
+  for (const sub of layer.trackedLayers) {
+    const subNode = node?.children.find((e) => e.name === layer.edgeName(sub))?.node;
+    const found = findWeight(sub, subNode, name, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function lower(model: Model, tree: SavedNode, name: string, sortOutputs: boolean) {
