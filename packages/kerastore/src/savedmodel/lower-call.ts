@@ -24,6 +24,8 @@ export interface LayerCall {
   readonly where: string;
   /** A `ReadVariableOp` of the layer's own weight `name`, or undefined when it has none. */
   weight(name: string): string | undefined;
+  /** Lowers a sublayer the layer tracks (a wrapper's inner layer) on `inputs`, with its own weights. */
+  sublayer(sub: Layer, inputs: readonly LoweredTensor[]): string[];
 }
 
 /** Lowers one call of a layer class to TensorFlow ops; returns its outputs' references. */

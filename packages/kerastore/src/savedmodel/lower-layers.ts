@@ -3,7 +3,7 @@ import { attr } from "@kerastore/savedmodel";
 import { activationName, ints, lowerActivation, scalar } from "./lower-activations.js";
 import { type LayerCall, type Lowering, T, knownDims, num, only, reshape, unsupported, withBiasAndActivation } from "./lower-call.js";
 import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, globalPool, pool, pool1d, separableConv2d } from "./lower-conv.js";
-import { recurrent } from "./lower-recurrent.js";
+import { bidirectional, recurrent } from "./lower-recurrent.js";
 import { cropping, repeatVector, upSampling2d, zeroPadding1d, zeroPadding2d } from "./lower-reshaping.js";
 
 export type { LayerCall, LoweredTensor, Lowering } from "./lower-call.js";
@@ -193,4 +193,5 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   SimpleRNN: recurrent("simple"),
   LSTM: recurrent("lstm"),
   GRU: recurrent("gru"),
+  Bidirectional: bidirectional,
 };

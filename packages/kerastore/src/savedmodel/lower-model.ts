@@ -67,6 +67,10 @@ class Lowerer {
     const child = tree?.children.find((e) => e.name === edge)?.node;
     const scope = `${prefix}${layer.name}`;
     if (layer instanceof Model) return this.graph(layer, child, inputs, `${scope}/`);
+    return this.lowerLayer(layer, child, inputs, outputs, scope);
+  }
+
+  private lowerLayer(layer: Layer, child: SavedNode | undefined, inputs: readonly LoweredTensor[], outputs: readonly KerasTensor[] | undefined, scope: string): LoweredTensor[] {
     const where = `layer "${layer.name}" (${layer.className}) of ${this.top}`;
     const lowering = LAYER_LOWERINGS[layer.className];
     if (lowering === undefined) {
@@ -81,7 +85,7 @@ class Lowerer {
       config: layer.getConfig(),
       scope,
       inputs,
-      outputShapes: outputs.map((o) => o.shape),
+      outputShapes: outputs?.map((o) => o.shape) ?? [],
       where,
       weight: (name) => {
         const found = findWeight(layer, child, name);
@@ -91,8 +95,13 @@ class Lowerer {
         }
         return this.read(found, scope, name);
       },
+      sublayer: (sub, subInputs) => {
+        const subNode = child?.children.find((e) => e.name === layer.edgeName(sub))?.node;
+        return this.lowerLayer(sub, subNode, subInputs, undefined, `${scope}/${sub.name}`).map((t) => t.ref);
+      },
     });
-    return refs.map((ref, i) => ({ ref, shape: outputs[i]!.shape, dtype: asDType(outputs[i]!.dtype) }));
+    // Inside a wrapper the static shapes are not needed (the wrapper's own outputs carry them).
+    return refs.map((ref, i) => ({ ref, shape: outputs?.[i]?.shape ?? [], dtype: asDType(outputs?.[i]?.dtype ?? "float32") }));
   }
 }
 

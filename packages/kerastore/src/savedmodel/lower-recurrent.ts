@@ -1,5 +1,6 @@
 import { FunctionBuilder, attr } from "@kerastore/savedmodel";
-import { activationName, lowerActivation, scalar } from "./lower-activations.js";
+import type { Layer } from "@kerastore/engine";
+import { activationName, ints, lowerActivation, scalar } from "./lower-activations.js";
 import { type Lowering, T, only, unsupported } from "./lower-call.js";
 
 type Kind = "simple" | "lstm" | "gru";
@@ -85,3 +86,35 @@ export function recurrent(kind: Kind): Lowering {
     return [op("Pack", "stack", outputs, { N: attr.int(outputs.length), axis: attr.int(1) })];
   };
 }
+
+/**
+ * Bidirectional: the forward and backward layers lowered on the same input, the backward
+ * sequence reversed back into time order, merged (concat, sum, mul or ave).
+ */
+export const bidirectional: Lowering = (call) => {
+  const x = only(call);
+  const { b, scope } = call;
+  const wrapper = call.layer as Layer & { forwardLayer?: Layer; backwardLayer?: Layer; mergeMode?: string | null };
+  if (wrapper.forwardLayer === undefined || wrapper.backwardLayer === undefined) throw unsupported(call, "it has no forward and backward layers");
+  const mode = wrapper.mergeMode ?? null;
+  if (mode === null) throw unsupported(call, "merge_mode None (two outputs)");
+  const [forward] = call.sublayer(wrapper.forwardLayer, [x]);
+  let [backward] = call.sublayer(wrapper.backwardLayer, [x]);
+  const sequences = wrapper.forwardLayer.getConfig().return_sequences === true;
+  if (sequences) {
+    backward = b.op("ReverseV2", `${scope}/ReverseV2`, [backward!, ints(b, `${scope}/ReverseV2/axis`, [1])], { ...T, Tidx: attr.type("int32") });
+  }
+  const pair = [forward!, backward!];
+  switch (mode) {
+    case "concat":
+      return [b.op("ConcatV2", `${scope}/concat`, [...pair, scalar(b, `${scope}/concat/axis`, sequences ? 2 : 1, "int32")], { ...T, N: attr.int(2), Tidx: attr.type("int32") })];
+    case "sum":
+      return [b.op("AddV2", `${scope}/add`, pair, T)];
+    case "mul":
+      return [b.op("Mul", `${scope}/mul`, pair, T)];
+    case "ave":
+      return [b.op("Mul", `${scope}/mul`, [b.op("AddV2", `${scope}/add`, pair, T), scalar(b, `${scope}/half`, 0.5)], T)];
+    default:
+      throw unsupported(call, `merge_mode ${JSON.stringify(mode)}`);
+  }
+};

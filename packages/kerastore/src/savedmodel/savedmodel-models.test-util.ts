@@ -115,7 +115,7 @@ export function reshaping(): Model {
   return fillWeights(new keras.Model({ inputs: [seq, img], outputs: out, name: "reshaping" }), 51);
 }
 
-/** SimpleRNN, LSTM and GRU (both reset_after settings, backwards, sequences or the last state). */
+/** SimpleRNN, LSTM and GRU (both reset_after settings, backwards, sequences or the last state), Bidirectional. */
 export function recurrentModel(): Model {
   const inputs = keras.Input({ shape: [5, 3], name: "steps" });
   let x = new engine.SimpleRNN({ units: 4, returnSequences: true }).apply(inputs);
@@ -123,7 +123,9 @@ export function recurrentModel(): Model {
   x = new engine.GRU({ units: 4, returnSequences: true }).apply(x);
   const last = new engine.GRU({ units: 2, resetAfter: false, activation: "relu" }).apply(x);
   const lstm = new engine.LSTM({ units: 2, useBias: false }).apply(x);
-  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([last, lstm]));
+  const both = new engine.Bidirectional({ layer: new engine.LSTM({ units: 2, returnSequences: true }) }).apply(inputs);
+  const summed = new engine.Bidirectional({ layer: new engine.GRU({ units: 3 }), mergeMode: "ave" }).apply(both);
+  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([last, lstm, summed]));
   return fillWeights(new keras.Model({ inputs, outputs: out, name: "recurrent" }), 61);
 }
 
@@ -143,7 +145,7 @@ export function writerCases(): { name: string; model: () => Model; inputs: () =>
       model: zoo,
       inputs: () => ({ sequence: grid([2, 12, 3], 105), pixels: hostTensor("float32", [2, 7, 7, 3], new Float32Array(294).map((_, k) => (k * 37) % 256)) }),
     },
-    { name: "SimpleRNN, LSTM and GRU unrolled", model: recurrentModel, inputs: () => ({ steps: grid([3, 5, 3], 108) }) },
+    { name: "SimpleRNN, LSTM, GRU and Bidirectional unrolled", model: recurrentModel, inputs: () => ({ steps: grid([3, 5, 3], 108) }) },
     { name: "padding, cropping, up-sampling, Conv2DTranspose, 1D pooling, RepeatVector", model: reshaping, inputs: () => ({ seq: grid([2, 10, 3], 106), img: grid([2, 5, 6, 2], 107) }) },
   ];
 }
