@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { type DType, type HostTensor, type NumericArray, bytesOf, cannot } from "@kerastore/core";
+import { type DType, type HostTensor, type NumericArray, bytesOf, cannot, utf8Encode } from "@kerastore/core";
 import { dtypeOfDataType } from "./dtypes.js";
 import { SavedModelError } from "./errors.js";
 import {
@@ -55,7 +55,7 @@ export const attr = {
   int: (n: number): AttrValue => attrOf({ case: "i", value: BigInt(n) }),
   float: (x: number): AttrValue => attrOf({ case: "f", value: x }),
   bool: (b: boolean): AttrValue => attrOf({ case: "b", value: b }),
-  str: (s: string): AttrValue => attrOf({ case: "s", value: new TextEncoder().encode(s) }),
+  str: (s: string): AttrValue => attrOf({ case: "s", value: utf8Encode(s) }),
   tensor: (value: HostTensor): AttrValue => attrOf({ case: "tensor", value: tensorProto(value) }),
   func: (name: string): AttrValue => attrOf({ case: "func", value: create(NameAttrListSchema, { name }) }),
   ints: (ns: readonly number[]): AttrValue => list({ i: ns.map((n) => BigInt(n)) }),
