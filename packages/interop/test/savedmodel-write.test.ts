@@ -14,7 +14,7 @@ import { runPythonJson } from "../src/index.js";
  * functional model, a model nesting a Sequential and a functional block, a "zoo" (Conv1D
  * causal and strided, Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions,
  * inputs whose names are not in model order), a model of padding, cropping, up-sampling,
- * transposed convolutions, 1D pooling and RepeatVector, SimpleRNN/LSTM/GRU/Bidirectional, and a
+ * transposed convolutions, 1D pooling and RepeatVector, SimpleRNN/LSTM/GRU/Bidirectional/TimeDistributed, and a
  * trained model;
  * `tf.train.load_checkpoint` reads `variables/variables` with the keys tf.keras 2's
  * save_weights gives; `saved_model_cli show --all` runs cleanly.
@@ -167,7 +167,8 @@ function recurrentModel(): SavableModel {
   const lstm = new engine.LSTM({ units: 2, useBias: false }).apply(x);
   const both = new engine.Bidirectional({ layer: new engine.LSTM({ units: 2, returnSequences: true }) }).apply(inputs);
   const summed = new engine.Bidirectional({ layer: new engine.GRU({ units: 3 }), mergeMode: "ave" }).apply(both);
-  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([last, lstm, summed]));
+  const perStep = new keras.layers.Flatten().apply(new engine.TimeDistributed({ layer: new keras.layers.Dense({ units: 2, activation: "relu" }) }).apply(x));
+  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([last, lstm, summed, perStep]));
   return filled(new keras.Model({ inputs, outputs: out, name: "recurrent" }), 61);
 }
 

@@ -1,4 +1,5 @@
 import { type JsonValue, hostTensor } from "@kerastore/core";
+import type { Layer } from "@kerastore/engine";
 import { attr } from "@kerastore/savedmodel";
 import { activationName, ints, lowerActivation, scalar } from "./lower-activations.js";
 import { type LayerCall, type Lowering, T, knownDims, num, only, reshape, unsupported, withBiasAndActivation } from "./lower-call.js";
@@ -118,6 +119,20 @@ function reluLayer(call: LayerCall): string[] {
 
 const identity: Lowering = (call) => [only(call).ref];
 
+/** TimeDistributed: steps folded into the batch (`Reshape`), the inner layer, unfolded again. */
+function timeDistributed(call: LayerCall): string[] {
+  const x = only(call);
+  const inner = (call.layer as { layer?: Layer }).layer;
+  if (inner === undefined) throw unsupported(call, "it wraps no layer");
+  const out = call.outputShapes[0];
+  if (out === undefined) throw unsupported(call, "its output shape is unknown");
+  const [steps, ...rest] = knownDims(call, x.shape);
+  const [, ...outRest] = knownDims(call, out);
+  const folded = reshape(call, x.ref, rest, "Reshape");
+  const [y] = call.sublayer(inner, [{ ref: folded, shape: [null, ...rest], dtype: x.dtype }]);
+  return [reshape(call, y!, [steps!, ...outRest], "Reshape_1")];
+}
+
 /** x * scale + offset in float32 (scale and offset numbers, or per-channel lists). */
 function rescaling(call: LayerCall): string[] {
   const x = only(call);
@@ -194,4 +209,5 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   LSTM: recurrent("lstm"),
   GRU: recurrent("gru"),
   Bidirectional: bidirectional,
+  TimeDistributed: timeDistributed,
 };

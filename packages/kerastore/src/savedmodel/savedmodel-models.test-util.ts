@@ -115,7 +115,7 @@ export function reshaping(): Model {
   return fillWeights(new keras.Model({ inputs: [seq, img], outputs: out, name: "reshaping" }), 51);
 }
 
-/** SimpleRNN, LSTM and GRU (both reset_after settings, backwards, sequences or the last state), Bidirectional. */
+/** SimpleRNN, LSTM and GRU (both reset_after settings, backwards, sequences or the last state), Bidirectional, TimeDistributed. */
 export function recurrentModel(): Model {
   const inputs = keras.Input({ shape: [5, 3], name: "steps" });
   let x = new engine.SimpleRNN({ units: 4, returnSequences: true }).apply(inputs);
@@ -125,7 +125,8 @@ export function recurrentModel(): Model {
   const lstm = new engine.LSTM({ units: 2, useBias: false }).apply(x);
   const both = new engine.Bidirectional({ layer: new engine.LSTM({ units: 2, returnSequences: true }) }).apply(inputs);
   const summed = new engine.Bidirectional({ layer: new engine.GRU({ units: 3 }), mergeMode: "ave" }).apply(both);
-  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([last, lstm, summed]));
+  const perStep = new keras.layers.Flatten().apply(new engine.TimeDistributed({ layer: new keras.layers.Dense({ units: 2, activation: "relu" }) }).apply(x));
+  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([last, lstm, summed, perStep]));
   return fillWeights(new keras.Model({ inputs, outputs: out, name: "recurrent" }), 61);
 }
 
