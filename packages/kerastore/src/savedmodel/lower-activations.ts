@@ -29,9 +29,17 @@ export function activationName(value: JsonValue | undefined): string {
   return String(value);
 }
 
+/** Keras 3's hard sigmoid, relu6(x + 3) / 6 (the written config names Keras 3's definition). */
+function hardSigmoid(b: FunctionBuilder, scope: string, x: string): string {
+  const shifted = b.op("AddV2", `${scope}/HardSigmoid/add`, [x, scalar(b, `${scope}/HardSigmoid/three`, 3)], T);
+  const clipped = b.op("Relu6", `${scope}/HardSigmoid/Relu6`, [shifted], T);
+  return b.op("Mul", `${scope}/HardSigmoid/mul`, [clipped, scalar(b, `${scope}/HardSigmoid/sixth`, 1 / 6)], T);
+}
+
 /** The activations a SavedModel can be written with. */
 export const LOWERED_ACTIVATIONS: readonly string[] = [
   "linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "gelu", "swish", "silu", "relu6", "leaky_relu", "exponential",
+  "hard_sigmoid", "hard_silu", "hard_swish",
 ];
 
 /**
@@ -67,6 +75,11 @@ export function lowerActivation(b: FunctionBuilder, scope: string, x: string, na
       const s = b.op("Sigmoid", `${scope}/Sigmoid`, [x], T);
       return b.op("Mul", `${scope}/mul`, [x, s], T);
     }
+    case "hard_sigmoid":
+      return hardSigmoid(b, scope, x);
+    case "hard_silu":
+    case "hard_swish":
+      return b.op("Mul", `${scope}/mul`, [x, hardSigmoid(b, scope, x)], T);
     case "gelu": {
       // 0.5 * x * (1 + erf(x / sqrt(2)))
       const scaled = b.op("Mul", `${scope}/Gelu/mul`, [x, scalar(b, `${scope}/Gelu/Cast`, Math.SQRT1_2)], T);

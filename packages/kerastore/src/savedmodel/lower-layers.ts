@@ -167,6 +167,12 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   GaussianNoise: identity,
   GaussianDropout: identity,
   AlphaDropout: identity,
+  // Augmentation layers do nothing at inference.
+  RandomFlip: identity,
+  RandomRotation: identity,
+  RandomTranslation: identity,
+  RandomZoom: identity,
+  RandomContrast: identity,
   Flatten: toOutputShape,
   Reshape: toOutputShape,
   Add: merge("AddV2"),
