@@ -146,6 +146,7 @@ function reshaping(): SavableModel {
   let s = new engine.ZeroPadding1D({ padding: [1, 2] }).apply(seq);
   s = new engine.Cropping1D({ cropping: [2, 1] }).apply(s);
   s = new engine.MaxPooling1D({ poolSize: 2 }).apply(s);
+  s = new engine.UpSampling1D({ size: 3 }).apply(s);
   s = new engine.AveragePooling1D({ poolSize: 2, strides: 1, padding: "same" }).apply(s);
   const pooled = new keras.layers.Concatenate().apply([new engine.GlobalAveragePooling1D().apply(s), new engine.GlobalMaxPooling1D().apply(s)]);
   const repeated = new keras.layers.Flatten().apply(new engine.RepeatVector({ n: 2 }).apply(pooled));

@@ -5,7 +5,7 @@ import { activationName, ints, lowerActivation, scalar } from "./lower-activatio
 import { type LayerCall, type Lowering, T, knownDims, num, only, reshape, unsupported, withBiasAndActivation } from "./lower-call.js";
 import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, globalPool, pool, pool1d, separableConv2d } from "./lower-conv.js";
 import { bidirectional, recurrent } from "./lower-recurrent.js";
-import { cropping, repeatVector, upSampling2d, zeroPadding1d, zeroPadding2d } from "./lower-reshaping.js";
+import { cropping, repeatVector, upSampling1d, upSampling2d, zeroPadding1d, zeroPadding2d } from "./lower-reshaping.js";
 
 export type { LayerCall, LoweredTensor, Lowering } from "./lower-call.js";
 
@@ -191,6 +191,7 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   ZeroPadding1D: zeroPadding1d,
   Cropping1D: cropping(1),
   Cropping2D: cropping(2),
+  UpSampling1D: upSampling1d,
   UpSampling2D: upSampling2d,
   RepeatVector: repeatVector,
   MaxPooling1D: pool1d("MaxPool"),

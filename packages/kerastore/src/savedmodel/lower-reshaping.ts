@@ -72,3 +72,14 @@ export function repeatVector(call: LayerCall): string[] {
   return [b.op("Tile", `${scope}/Tile`, [expanded, multiples], { ...T, Tmultiples: attr.type("int32") })];
 }
 
+/** UpSampling1D: each step repeated `size` times (ExpandDims, Tile, Reshape to the static size). */
+export function upSampling1d(call: LayerCall): string[] {
+  const x = only(call);
+  const { b, scope } = call;
+  const out = call.outputShapes[0];
+  if (out === undefined) throw unsupported(call, "its output shape is unknown");
+  const dims = knownDims(call, out);
+  const expanded = b.op("ExpandDims", `${scope}/ExpandDims`, [x.ref, scalar(b, `${scope}/ExpandDims/dim`, 2, "int32")], { ...T, Tdim: attr.type("int32") });
+  const tiled = b.op("Tile", `${scope}/Tile`, [expanded, ints(b, `${scope}/Tile/multiples`, [1, 1, num(call.config.size, 2), 1])], { ...T, Tmultiples: attr.type("int32") });
+  return [b.op("Reshape", `${scope}/Reshape`, [tiled, ints(b, `${scope}/Reshape/shape`, [-1, ...dims])], { ...T, Tshape: attr.type("int32") })];
+}
