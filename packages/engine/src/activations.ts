@@ -95,6 +95,18 @@ function byName(name: string, ctx: FromConfigContext): Activation {
   return { name, fn, builtin: true };
 }
 
+/**
+ * For an activation whose definition Keras 3 changed (so far only `hard_sigmoid`): which Keras's
+ * definition it computes, 2 or 3. Undefined for every other activation, the same in both. A
+ * model read from a Keras 2 file computes Keras 2's; a file only says the name, which its reader
+ * computes as its own Keras defines it.
+ */
+export function changedDefinition(a: Activation): 2 | 3 | undefined {
+  const old = KERAS2[a.name];
+  if (!a.builtin || old === undefined) return undefined;
+  return a.fn === old ? 2 : a.fn === BUILTINS[a.name] ? 3 : undefined;
+}
+
 /** The config value of an activation: its name for built-ins, Keras 3's function envelope otherwise. */
 export function serializeActivation(a: Activation): JsonValue {
   if (a.builtin) return a.name;

@@ -1,4 +1,12 @@
-export { type Activation as ActivationInfo, type ActivationFn, type ActivationLike, activationNames, getActivation, serializeActivation } from "./activations.js";
+export {
+  type Activation as ActivationInfo,
+  type ActivationFn,
+  type ActivationLike,
+  activationNames,
+  changedDefinition,
+  getActivation,
+  serializeActivation,
+} from "./activations.js";
 export { type BackendName, type InitBackendOptions, defaultWasmDir, initBackend } from "./backend.js";
 export { builtinLayerClasses } from "./builtins.js";
 export { type ConfigField, type FieldCodec, field } from "./config-fields.js";

@@ -13,6 +13,7 @@ import type { FormatLocation, ModelFormat } from "./formats/format.js";
 import type { FormatRegistry } from "./formats/format-registry.js";
 import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
+import { layersWithOtherDefinitions } from "./activation-definitions.js";
 import { savedModelFormat } from "./formats/savedmodel-format.js";
 import { type Target, describeLocation, locate } from "./location.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
@@ -47,6 +48,8 @@ export interface LoadModelOptions extends IoOptions {
 
 /** Options of {@link saveModel}. */
 export interface SaveModelOptions extends IoOptions {
+  /** Told when a reader of the saved file would compute the model differently (see warnOfChangedDefinitions). Default console.warn. */
+  readonly onWarning?: ((message: string) => void) | undefined;
   /** Save the optimizer's state with the model. Default true. */
   readonly includeOptimizer?: boolean | undefined;
   /** Format-specific settings, e.g. `{ dialect: "keras3" }` for `.h5`. */
@@ -157,7 +160,31 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
   const format = options.format !== undefined ? registry.get(options.format) : (registry.byExtension(location.path) ?? savedModelFormat);
   if (format.write === undefined) throw new FacadeError("format-cannot-write", cannot("save", describeLocation(location), `the ${format.name} format can only be read`));
   const includeOptimizer = options.includeOptimizer !== false;
+  warnOfChangedDefinitions(model, format, options);
   await format.write(location, savedDataFor(model, format, options.settings, includeOptimizer), { includeOptimizer, settings: options.settings });
+}
+
+/**
+ * A file names activations; its reader computes each as its own Keras defines it, and Keras 3
+ * changed `hard_sigmoid`. A model read from a Keras 2 file computes Keras 2's, one built here
+ * Keras 3's. Keras 3 reads every format with its own definition, tf.keras 2 a Keras 2 dialect
+ * `.h5` with Keras 2's (Kerastore follows the file's keras_version, see savedDataFor): warn of
+ * each reader that would compute something else.
+ */
+function warnOfChangedDefinitions(model: Model, format: ModelFormat, options: SaveModelOptions): void {
+  if (!format.holds.architecture) return;
+  const keras2File = format.name === legacyH5Format.name && options.settings?.dialect !== "keras3";
+  const warn = options.onWarning ?? defaultWarn;
+  const formula = "(hard_sigmoid: Keras 2 clip(0.2x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6)";
+  const keras2Defined = layersWithOtherDefinitions(model, 3);
+  if (keras2Defined.length > 0) {
+    const keep = keras2File ? "tf.keras 2 and Kerastore keep it" : "save as .h5 (Keras 2 dialect, the default) for tf.keras 2 and Kerastore to keep it";
+    warn(`${keras2Defined.join(", ")}: Keras 3 computes this activation by its own definition ${formula}, so it will predict differently from this ${format.name} file; ${keep}`);
+  }
+  const keras3Defined = keras2File ? layersWithOtherDefinitions(model, 2) : [];
+  if (keras3Defined.length > 0) {
+    warn(`${keras3Defined.join(", ")}: tf.keras 2 computes this activation by its own definition ${formula}, so it will predict differently from this Keras 2 dialect .h5 (Keras 3 and Kerastore keep it; save as .keras for Keras 3 only)`);
+  }
 }
 
 /**
@@ -174,7 +201,10 @@ function savedDataFor(model: Model, format: ModelFormat, settings: JsonObject | 
   const trainingConfig = trainingConfigFor(model, dialect === "h5-keras3" ? "h5-keras3" : "h5-keras2") ?? keptTrainingConfig(model);
   if (dialect === "h5-keras2" && data.modelConfig !== undefined) {
     const keras2 = writeModelConfig(readModelJson(data.modelConfig).model, { dialect: "keras2" });
-    return { ...data, modelConfig: keras2, trainingConfig };
+    // The version tells Kerastore's reader which definitions of the activations Keras 3 changed
+    // the model computes: tf.keras 2.15's when it keeps Keras 2's (it was read from a Keras 2 file).
+    const keras2Defined = layersWithOtherDefinitions(model, 3).length > 0;
+    return { ...data, modelConfig: keras2, trainingConfig, ...(keras2Defined ? { kerasVersion: "2.15.0" } : {}) };
   }
   return { ...data, trainingConfig };
 }
