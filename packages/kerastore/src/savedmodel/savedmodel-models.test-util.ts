@@ -1,7 +1,6 @@
 import { type HostTensor, hostTensor } from "@kerastore/core";
 import * as engine from "@kerastore/engine";
-import type { Model } from "@kerastore/engine";
-import { keras } from "../index.js";
+import { type SavableModel, keras } from "../index.js";
 
 /** Deterministic values in [-1, 1) (a linear congruential generator). */
 export function grid(shape: number[], seed: number, positive = false): HostTensor {
@@ -15,13 +14,13 @@ export function grid(shape: number[], seed: number, positive = false): HostTenso
 }
 
 /** Sets every weight to deterministic values (variances positive), so nothing is left at its init. */
-export function fillWeights(model: Model, seed: number): Model {
+export function fillWeights(model: SavableModel, seed: number): SavableModel {
   for (const [i, v] of model.weights.entries()) v.assign(grid([...v.shape], seed + i, v.name.includes("variance")), v.path);
   return model;
 }
 
 /** Dense + activations + Dropout: the guide's kind of MLP. */
-export function mlp(): Model {
+export function mlp(): SavableModel {
   const inputs = keras.Input({ shape: [6], name: "features" });
   let x = new keras.layers.Dense({ units: 8, activation: "relu" }).apply(inputs);
   x = new keras.layers.Dropout({ rate: 0.5 }).apply(x);
@@ -34,7 +33,7 @@ export function mlp(): Model {
 }
 
 /** Conv2D (same and strided valid), BatchNormalization, pooling, Flatten, Dense. */
-export function cnn(): Model {
+export function cnn(): SavableModel {
   const inputs = keras.Input({ shape: [8, 8, 2], name: "image" });
   let x = new engine.Conv2D({ filters: 4, kernelSize: 3, padding: "same", activation: "relu" }).apply(inputs);
   x = new engine.BatchNormalization().apply(x);
@@ -49,7 +48,7 @@ export function cnn(): Model {
 }
 
 /** Two inputs (one of token ids), two outputs, merges, Embedding, LayerNormalization, Reshape. */
-export function multiIO(): Model {
+export function multiIO(): SavableModel {
   const left = keras.Input({ shape: [4], name: "left" });
   const tokens = keras.Input({ shape: [3], name: "tokens", dtype: "int32" });
   const e = new engine.Embedding({ inputDim: 10, outputDim: 4 }).apply(tokens);
@@ -68,7 +67,7 @@ export function multiIO(): Model {
 }
 
 /** A Sequential block and a functional block inside a functional model. */
-export function nested(): Model {
+export function nested(): SavableModel {
   const block = new keras.Sequential({
     name: "block",
     layers: [keras.Input({ shape: [5] }), new keras.layers.Dense({ units: 6, activation: "relu6" }), new keras.layers.Dense({ units: 4 })],
@@ -81,7 +80,7 @@ export function nested(): Model {
 }
 
 /** Conv1D (causal, dilated, strided), Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions. */
-export function zoo(): Model {
+export function zoo(): SavableModel {
   const seq = keras.Input({ shape: [12, 3], name: "sequence" });
   let s = new engine.Conv1D({ filters: 4, kernelSize: 3, padding: "causal", dilationRate: 2, activation: "relu" }).apply(seq);
   s = new engine.Conv1D({ filters: 3, kernelSize: 2, strides: 2, padding: "same" }).apply(s);
@@ -97,7 +96,7 @@ export function zoo(): Model {
 }
 
 /** Padding, cropping, up-sampling, transposed convolutions, 1D pooling and RepeatVector. */
-export function reshaping(): Model {
+export function reshaping(): SavableModel {
   const seq = keras.Input({ shape: [10, 3], name: "seq" });
   let s = new engine.ZeroPadding1D({ padding: [1, 2] }).apply(seq);
   s = new engine.Cropping1D({ cropping: [2, 1] }).apply(s);
@@ -117,7 +116,7 @@ export function reshaping(): Model {
 }
 
 /** SimpleRNN, LSTM and GRU (both reset_after settings, backwards, sequences or the last state), Bidirectional, TimeDistributed. */
-export function recurrentModel(): Model {
+export function recurrentModel(): SavableModel {
   const inputs = keras.Input({ shape: [5, 3], name: "steps" });
   let x = new engine.SimpleRNN({ units: 4, returnSequences: true }).apply(inputs);
   x = new engine.LSTM({ units: 3, returnSequences: true, goBackwards: true }).apply(x);
@@ -132,7 +131,7 @@ export function recurrentModel(): Model {
 }
 
 /** The models the SavedModel writer is checked on, with inputs for each. */
-export function writerCases(): { name: string; model: () => Model; inputs: () => Record<string, HostTensor> }[] {
+export function writerCases(): { name: string; model: () => SavableModel; inputs: () => Record<string, HostTensor> }[] {
   return [
     { name: "MLP", model: mlp, inputs: () => ({ features: grid([5, 6], 101) }) },
     { name: "CNN", model: cnn, inputs: () => ({ image: grid([3, 8, 8, 2], 102) }) },
