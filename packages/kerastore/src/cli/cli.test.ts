@@ -54,6 +54,23 @@ describe("kerastore inspect", () => {
     expect(report.weights.map((w: { path: string }) => w.path)).toContain("_CHECKPOINTABLE_OBJECT_GRAPH");
   });
 
+  it("shows a SavedModel without a Keras model as saved_model_cli does: signatures, functions, variables", async () => {
+    const r = await cli("inspect", fixturePath("savedmodel", "keras_export", "saved_model"), "--json");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.format).toBe("savedmodel");
+    // What TensorFlow reported for this export (signature.json), and each variable once.
+    const expected = JSON.parse(await readFile(fixturePath("savedmodel", "keras_export", "signature.json"), "utf8"));
+    const serving = report.signatures.find((s: { key: string }) => s.key === "serving_default");
+    expect(serving.inputs).toEqual(Object.entries(expected.inputs).map(([name, t]) => ({ name, ...(t as object) })));
+    expect(serving.outputs).toEqual(Object.entries(expected.outputs).map(([name, t]) => ({ name, ...(t as object) })));
+    expect(report.functions).toEqual(["serve"]);
+    expect(report.weights.map((w: { path: string }) => w.path)).toEqual(["hidden/kernel", "hidden/bias", "probs/kernel", "probs/bias"]);
+    expect(report.params).toBe(6 * 8 + 8 + 8 * 3 + 3);
+    const text = await cli("inspect", fixturePath("savedmodel", "keras_export", "saved_model"));
+    expect(text.out).toMatch(/signature serving_default:\n {2}input {2}features {2}float32 {2}\[\?, 6\]/);
+  });
+
   it("fails with exit code 1 and one clear line for a file that is no model", async () => {
     const junk = join(dir, "junk.h5");
     await writeFile(junk, "this is not HDF5 at all");

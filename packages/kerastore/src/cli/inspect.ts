@@ -1,10 +1,12 @@
 import { loadCheckpoint } from "@kerastore/checkpoint";
-import { type SavedModelData, type SavedNode, formatShape, isJsonObject, sizeOf } from "@kerastore/core";
+import { type SavedModelData, type SavedNode, formatShape, isJsonObject, joinPath, sizeOf } from "@kerastore/core";
 import { savedWeightList } from "@kerastore/engine";
+import { KERAS_METADATA_PB, type SignatureTensor, formatPartialShape, readSavedModel } from "@kerastore/savedmodel";
 import { checkpointPrefix } from "../formats/checkpoint-format.js";
 import type { FormatLocation, ModelFormat } from "../formats/format.js";
 import { defaultFormatRegistry } from "../formats/builtin-formats.js";
 import { h5LayoutOf } from "../formats/h5-formats.js";
+import { rootVariables } from "../savedmodel/load-saved-model.js";
 
 /** What `kerastore inspect` reports, also its `--json` form. */
 export interface InspectReport {
@@ -18,6 +20,17 @@ export interface InspectReport {
   params: number;
   weights: { path: string; dtype: string; shape: number[] }[];
   optimizer?: { className: string; variables: number } | undefined;
+  /** A SavedModel's serving signatures (`saved_model_cli show`), when it holds no Keras model. */
+  signatures?: { key: string; inputs: InspectTensor[]; outputs: InspectTensor[] }[] | undefined;
+  /** A SavedModel's root functions (`serve`, `__call__`). */
+  functions?: string[] | undefined;
+}
+
+/** A signature's input or output; `shape` uses null for unknown sizes and for an unknown rank. */
+export interface InspectTensor {
+  name: string;
+  dtype: string;
+  shape: (number | null)[] | null;
 }
 
 /** Inspects a model, weights file or checkpoint without building the model. */
@@ -25,6 +38,9 @@ export async function inspect(location: FormatLocation): Promise<InspectReport> 
   let format: ModelFormat = await defaultFormatRegistry().detect(location);
   if (format.name === "h5" || format.name === "weights-h5") format = await h5LayoutOf(location);
   if (format.name === "checkpoint") return inspectCheckpoint(location, format);
+  if (format.name === "savedmodel" && !(await location.store.exists(joinPath(location.path, KERAS_METADATA_PB)))) {
+    return inspectGraph(location, format);
+  }
   const data = await format.read!(location, { safeMode: true });
   return reportOf(location, format, data);
 }
@@ -69,6 +85,26 @@ async function inspectCheckpoint(location: FormatLocation, format: ModelFormat):
   };
 }
 
+/** A SavedModel with no Keras model in it (model.export, tf.saved_model.save): its signatures and variables. */
+async function inspectGraph(location: FormatLocation, format: ModelFormat): Promise<InspectReport> {
+  const info = await readSavedModel(location.store, location.path, { values: false });
+  const tensors = (record: Readonly<Record<string, SignatureTensor>>): InspectTensor[] =>
+    Object.entries(record).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape === null ? null : [...t.shape] }));
+  const weights = rootVariables(info).map((v) => ({ path: v.name, dtype: v.dtype, shape: v.shape === null ? [] : v.shape.map((d) => d ?? -1) }));
+  return {
+    format: format.name,
+    description: `${format.description}, a graph without a Keras model (tags ${info.tags.join(", ")})`,
+    path: location.path,
+    layers: [],
+    params: weights.reduce((n, w) => n + (w.shape.every((d) => d >= 0) ? sizeOf(w.shape) : 0), 0),
+    weights,
+    signatures: Object.values(info.signatures)
+      .filter((s) => s.functionName !== undefined)
+      .map((s) => ({ key: s.key, inputs: tensors(s.inputs), outputs: tensors(s.outputs) })),
+    functions: Object.keys(info.rootFunctions).sort(),
+  };
+}
+
 /** The human-readable form of a report. */
 export function formatReport(report: InspectReport): string {
   const lines = [`${report.path}: ${report.description}`];
@@ -81,6 +117,12 @@ export function formatReport(report: InspectReport): string {
   }
   lines.push(`parameters: ${report.params.toLocaleString("en-US")}`);
   if (report.optimizer !== undefined) lines.push(`optimizer: ${report.optimizer.className} (${report.optimizer.variables} variables)`);
+  for (const sig of report.signatures ?? []) {
+    lines.push(`signature ${sig.key}:`);
+    for (const t of sig.inputs) lines.push(`  input  ${t.name}  ${t.dtype}  ${formatPartialShape(t.shape)}`);
+    for (const t of sig.outputs) lines.push(`  output ${t.name}  ${t.dtype}  ${formatPartialShape(t.shape)}`);
+  }
+  if (report.functions !== undefined && report.functions.length > 0) lines.push(`functions: ${report.functions.join(", ")}`);
   lines.push(report.format === "checkpoint" ? "tensors:" : "weights:");
   for (const w of report.weights) lines.push(`  ${w.path}  ${w.dtype}  ${formatShape(w.shape)}`);
   return `${lines.join("\n")}\n`;

@@ -7,6 +7,7 @@ import {
   type ReadSavedModelOptions,
   type SavedConcreteFunction,
   type SavedModelInfo,
+  type SavedModelVariable,
   createFunctionRunner,
   flattenSpecs,
   packStructure,
@@ -159,14 +160,16 @@ function tensorOutput(v: GraphValue, label: string): tf.Tensor {
  * export, which also tracks each variable a second time under `_all_variables`), else every
  * variable of the object graph in node order.
  */
-function variablesOf(info: SavedModelInfo): LoadedVariable[] {
+export function rootVariables(info: SavedModelInfo): readonly SavedModelVariable[] {
   const edge = info.objects[0]!.children.find((c) => c.name === "variables");
   const listed = edge === undefined ? [] : info.objects[edge.id]!.children.map((c) => c.id);
-  const chosen =
-    listed.length > 0 && listed.every((id) => info.objects[id]!.kind === "variable")
-      ? listed.map((id) => info.variables.find((v) => v.nodeId === id)!)
-      : info.variables;
-  return chosen.flatMap((v) =>
+  return listed.length > 0 && listed.every((id) => info.objects[id]!.kind === "variable")
+    ? listed.map((id) => info.variables.find((v) => v.nodeId === id)!)
+    : info.variables;
+}
+
+function variablesOf(info: SavedModelInfo): LoadedVariable[] {
+  return rootVariables(info).flatMap((v) =>
     v.value === undefined ? [] : [{ name: v.name, dtype: v.dtype, shape: v.value.shape, trainable: v.trainable, value: v.value }],
   );
 }
