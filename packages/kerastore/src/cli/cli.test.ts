@@ -145,7 +145,7 @@ describe("the kerastore binary", () => {
     expect(ok.stdout).toMatch(/kerastore inspect <path> \[--json\]/);
     const bad = run("inspect", join(dir, "missing.keras"));
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^kerastore: /);
+    expect(bad.stderr).toMatch(/^kerastore: cannot open .*missing\.keras: no such file or directory\n$/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });

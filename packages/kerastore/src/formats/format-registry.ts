@@ -78,7 +78,8 @@ export function createFormatRegistry(formats: readonly ModelFormat[] = []): Form
       }
       const byExt = registry.byExtension(path);
       if (byExt !== undefined && (await store.exists(path))) return byExt;
-      if (!(await store.exists(path)) && !list.some((f) => f.sniffLocation !== undefined)) {
+      // Nothing by that name, and no format claims it as a location (a checkpoint prefix is not a file).
+      if (!(await store.exists(path))) {
         throw new FacadeError("not-found", `cannot open ${describe(location)}: no such file or directory`, { path });
       }
       throw new FacadeError(
