@@ -5,30 +5,15 @@ import { ok } from "node:assert/strict";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, hostTensor, toFloat32 } from "@kerastore/core";
+import type { HostTensor } from "@kerastore/core";
 import { keras } from "kerastore";
+import { assertAllClose, random } from "./support.js";
 
 function getModel() {
   // Create a simple model.
   const inputs = keras.Input({ shape: [32] });
   const outputs = new keras.layers.Dense({ units: 1 }).apply(inputs);
   return new keras.Model({ inputs, outputs });
-}
-
-function random(shape: number[], seed: number): HostTensor {
-  let s = seed;
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s / 2 ** 31;
-  });
-  return hostTensor("float32", shape, data);
-}
-
-function assertAllClose(a: HostTensor, b: HostTensor, rtol = 1e-6): void {
-  const x = toFloat32(a);
-  const y = toFloat32(b);
-  ok(x.length === y.length, "same size");
-  for (let i = 0; i < x.length; i++) ok(Math.abs(x[i]! - y[i]!) <= rtol * Math.max(1, Math.abs(y[i]!)), `element ${i}: ${x[i]} vs ${y[i]}`);
 }
 
 export async function main(): Promise<void> {

@@ -4,12 +4,13 @@
 // reconstructed model comes back compiled, with its optimizer state). The folder holds what the
 // guide lists (`assets  saved_model.pb  variables`) plus tf.keras's keras_metadata.pb, and its
 // serving signature runs as a plain graph too (`tf.saved_model.load("my_model")`).
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, hostTensor, toFloat32 } from "@kerastore/core";
+import type { HostTensor } from "@kerastore/core";
 import { keras } from "kerastore";
+import { assertAllClose, random } from "./support.js";
 
 function getModel() {
   // Create a simple model.
@@ -18,22 +19,6 @@ function getModel() {
   const model = new keras.Model({ inputs, outputs });
   model.compile({ optimizer: "adam", loss: "mean_squared_error" });
   return model;
-}
-
-function random(shape: number[], seed: number): HostTensor {
-  let s = seed;
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s / 2 ** 31;
-  });
-  return hostTensor("float32", shape, data);
-}
-
-function assertAllClose(a: HostTensor, b: HostTensor, rtol = 1e-6): void {
-  const x = toFloat32(a);
-  const y = toFloat32(b);
-  strictEqual(x.length, y.length, "same size");
-  for (let i = 0; i < x.length; i++) ok(Math.abs(x[i]! - y[i]!) <= rtol * Math.max(1, Math.abs(y[i]!)), `element ${i}: ${x[i]} vs ${y[i]}`);
 }
 
 export async function main(): Promise<void> {

@@ -18,8 +18,9 @@ import { deepStrictEqual, match, strictEqual } from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, hostTensor } from "@kerastore/core";
+import type { HostTensor } from "@kerastore/core";
 import { keras } from "kerastore";
+import { random } from "./support.js";
 
 function getModel() {
   const inputs = keras.Input({ shape: [32] });
@@ -27,16 +28,6 @@ function getModel() {
   const model = new keras.Model({ inputs, outputs });
   model.compile({ optimizer: "adam", loss: "mean_squared_error" });
   return model;
-}
-
-// np.random.random, seeded: a small linear congruential generator.
-function random(shape: [number, number], seed: number): HostTensor {
-  let s = seed;
-  const data = Float32Array.from({ length: shape[0] * shape[1] }, () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  });
-  return hostTensor("float32", shape, data);
 }
 
 /** Runs fit with the progress bar and returns the printed lines (also shown on stdout). */
