@@ -1,16 +1,15 @@
-import { type HostTensor, toFloat32 } from "@kerastore/core";
+import type { HostTensor } from "@kerastore/core";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { tf } from "@kerastore/engine";
 import { SavedModelError } from "@kerastore/savedmodel";
 import { describe, expect, it } from "vitest";
 import { keras, loadSavedModel } from "../index.js";
+import { expectClose as expectCloseTo } from "./savedmodel-models.test-util.js";
 
+/** Float32 outputs within `tolerance` of TensorFlow's. */
 function expectClose(actual: HostTensor, expected: HostTensor, tolerance = 1e-5): void {
   expect(actual.dtype).toBe("float32");
-  expect(actual.shape).toEqual(expected.shape);
-  const got = toFloat32(actual);
-  const want = toFloat32(expected);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `element ${i}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want[i]!)));
+  expectCloseTo(actual, expected, tolerance);
 }
 
 describe("loadSavedModel", () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, KerastoreError, MemoryStore, type SavedNode, type Store, type WriteData, toFloat32 } from "@kerastore/core";
+import { type HostTensor, KerastoreError, MemoryStore, type SavedNode, type Store, type WriteData, } from "@kerastore/core";
 import { Masking, clearSession, tf } from "@kerastore/engine";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { FunctionBuilder, readKerasMetadata, readSavedModel, writeSavedModel } from "@kerastore/savedmodel";
@@ -9,14 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { FacadeError } from "../errors.js";
 import { type SavableModel, Sequential, keras, loadModel, loadSavedModel, saveModel } from "../index.js";
-import { grid, mlp, writerCases } from "./savedmodel-models.test-util.js";
-
-function expectClose(actual: HostTensor, expected: HostTensor, tolerance = 1e-5): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const got = toFloat32(actual);
-  const want = toFloat32(expected);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `element ${i}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want[i]!)));
-}
+import { expectClose, grid, mlp, writerCases } from "./savedmodel-models.test-util.js";
 
 function predictions(model: SavableModel, inputs: Record<string, HostTensor>): HostTensor[] {
   const ordered = model.inputs.map((t) => inputs[t.history.layer.name]!);
