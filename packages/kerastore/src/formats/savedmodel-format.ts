@@ -61,14 +61,21 @@ export const savedModelFormat: ModelFormat = {
       throw new FacadeError("unsupported", cannot("save", `${where} as a SavedModel`, `its config does not rebuild without custom objects (${String(error)})`, "save to .keras or .h5"), { cause: error });
     }
     if (!(model instanceof Model)) throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, "its config is not a model"));
-    const signature = lowerModel(model, data.root);
+    // The rebuilt model only gives the lowering its layer graph; the values come from data.root,
+    // so its fresh variables are freed once the graph is built (else every save leaked them).
+    let lowered: { signature: ReturnType<typeof lowerModel>; call: ReturnType<typeof lowerCall>; kerasMetadata: ReturnType<typeof kerasMetadataFor> };
     const root = options.includeOptimizer === false ? { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") } : data.root;
     const variables = toCheckpointTree(root);
+    try {
+      lowered = { signature: lowerModel(model, data.root), call: lowerCall(model, data.root), kerasMetadata: kerasMetadataFor(model, variables, data) };
+    } finally {
+      for (const w of model.weights) w.value.dispose();
+    }
     await writeSavedModel(store, path, {
       variables,
-      signatures: { serving_default: signature },
-      functions: { __call__: lowerCall(model, data.root) },
-      kerasMetadata: kerasMetadataFor(model, variables, data),
+      signatures: { serving_default: lowered.signature },
+      functions: { __call__: lowered.call },
+      kerasMetadata: lowered.kerasMetadata,
     });
   },
 };

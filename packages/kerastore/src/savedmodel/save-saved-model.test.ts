@@ -131,6 +131,16 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     expect(info.variables.length).toBe(model.weights.length);
   });
 
+  it("leaves no tensors behind: the model rebuilt for the lowering is freed", async () => {
+    clearSession();
+    const model = mlp() as SavableModel;
+    const store = new MemoryStore();
+    await saveModel(model, { store, path: "warm" });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await saveModel(model, { store, path: `m${i}` });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("names a layer with no TensorFlow lowering and the formats that hold it, writing nothing", async () => {
     clearSession();
     const inputs = keras.Input({ shape: [3, 2] });
