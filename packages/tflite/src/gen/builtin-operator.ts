@@ -37,6 +37,7 @@ export enum BuiltinOperator {
   MINIMUM = 57,
   TRANSPOSE_CONV = 67,
   EXPAND_DIMS = 70,
+  REDUCE_MAX = 82,
   PACK = 83,
   UNPACK = 88,
   LEAKY_RELU = 98,
