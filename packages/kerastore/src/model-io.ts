@@ -161,7 +161,7 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
   if (format.write === undefined) throw new FacadeError("format-cannot-write", cannot("save", describeLocation(location), `the ${format.name} format can only be read`));
   const includeOptimizer = options.includeOptimizer !== false;
   warnOfChangedDefinitions(model, format, options);
-  await format.write(location, savedDataFor(model, format, options.settings, includeOptimizer), { includeOptimizer, settings: options.settings });
+  await format.write(location, savedDataFor(model, format, options.settings, includeOptimizer), { includeOptimizer, settings: options.settings, liveModel: model });
 }
 
 /**

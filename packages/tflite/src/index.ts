@@ -19,4 +19,5 @@ export {
   tensorTypeName,
   tensorTypeSize,
 } from "./tflite-model.js";
+export { tfliteToSavedTree } from "./tflite-tree.js";
 export { writeTflite } from "./write-tflite.js";
