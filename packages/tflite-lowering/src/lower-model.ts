@@ -2,6 +2,7 @@ import { cannot } from "@kerastore/core";
 import { type KerasTensor, type Layer, type LayerNode, Model, type Shape } from "@kerastore/engine";
 import { TensorType, type TfliteModel } from "@kerastore/tflite";
 import { TfliteLoweringError } from "./errors.js";
+import { withInputShapes } from "./fixed-shapes.js";
 import { GraphBuilder, type WeightStorage } from "./graph-builder.js";
 import { type FoldedNorm, type Lowered, type WeightValue, unsupported } from "./lower-call.js";
 import { normParams } from "./lower-dense.js";
@@ -17,6 +18,11 @@ export interface TfliteConvertOptions {
   readonly quantize?: "none" | "float16" | "dynamic-range" | undefined;
   /** The batch size fixed in the model's shapes; 1 as Python's converter fixes it. */
   readonly batchSize?: number | undefined;
+  /**
+   * Full input shapes (batch included), for a model with sizes unknown beside the batch (a
+   * sequence model of any length): the model is rebuilt with these shapes, the same weights.
+   */
+  readonly inputShapes?: readonly (readonly number[])[] | undefined;
 }
 
 const DEFAULTS = Object.freeze({ quantize: "none", batchSize: 1 } as const);
@@ -39,7 +45,10 @@ class Lowerer {
     return shape.map((d, i) => {
       if (d !== null) return d;
       if (i === 0) return this.batch;
-      throw unsupported({ where }, `its shape [${shape.map((s) => s ?? "None").join(", ")}] has unknown sizes beside the batch`);
+      throw new TfliteLoweringError(
+        "unsupported",
+        cannot("convert", `${where} to TFLite`, `its shape [${shape.map((s) => s ?? "None").join(", ")}] has unknown sizes beside the batch`, "give the full input shapes in the inputShapes option"),
+      );
     });
   }
 
@@ -133,6 +142,14 @@ function weightOf(layer: Layer, name: string, depth = 0): WeightValue | undefine
  * recurrent layers are unrolled. A layer without a lowering is named in the error.
  */
 export function lowerToTflite(model: Model, options: TfliteConvertOptions = {}): TfliteModel {
+  if (options.inputShapes !== undefined) {
+    const fixed = withInputShapes(model, options.inputShapes);
+    try {
+      return lowerToTflite(fixed, { ...options, inputShapes: undefined, batchSize: options.inputShapes[0]?.[0] ?? options.batchSize });
+    } finally {
+      for (const w of fixed.weights) w.value.dispose();
+    }
+  }
   const quantize = options.quantize ?? DEFAULTS.quantize;
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) {

@@ -168,6 +168,10 @@ export const TFLITE_KERNELS: Readonly<Record<number, Kernel>> = {
   [BuiltinOperator.RELU_N1_TO_1]: unary((x) => tf.clipByValue(x, -1, 1)),
   [BuiltinOperator.ELU]: unary(tf.elu),
   [BuiltinOperator.EXP]: unary(tf.exp),
+  [BuiltinOperator.LOG]: unary(tf.log),
+  [BuiltinOperator.LOG_SOFTMAX]: unary((x) => tf.logSoftmax(x)),
+  [BuiltinOperator.ABS]: unary(tf.abs),
+  [BuiltinOperator.NEG]: unary(tf.neg),
   [BuiltinOperator.HARD_SWISH]: unary((x) => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6))),
   [BuiltinOperator.LEAKY_RELU]: (call) => [tf.leakyRelu(input(call, 0), opt(call, "alpha", 0.2))],
   [BuiltinOperator.GELU]: (call) => {
