@@ -193,8 +193,8 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
       }
       ours[c.name] = { interpreter: worst };
       if (c.python === true && c.keras === undefined) await (model as SavableModel).save(join(dir, "model.keras"));
-      xs.forEach((x, k) => writeFileSync(join(dir, `in${k}.npy`), writeNpy(x)));
-      expected.forEach((y, k) => writeFileSync(join(dir, `out${k}.npy`), writeNpy(y)));
+      for (const [k, x] of xs.entries()) writeFileSync(join(dir, `in${k}.npy`), writeNpy(x));
+      for (const [k, y] of expected.entries()) writeFileSync(join(dir, `out${k}.npy`), writeNpy(y));
       writeFileSync(
         join(dir, "case.json"),
         JSON.stringify({ name: c.name, modes: c.modes, inputs: xs.map((_, k) => `in${k}.npy`), expected: expected.map((_, k) => `out${k}.npy`), keras: c.python === true ? (c.keras ?? "model.keras") : undefined }),

@@ -4,7 +4,7 @@ import { TensorType, type TfliteModel } from "@kerastore/tflite";
 import { TfliteLoweringError } from "./errors.js";
 import { withInputShapes } from "./fixed-shapes.js";
 import { GraphBuilder, type WeightStorage } from "./graph-builder.js";
-import { type FoldedNorm, type Lowered, type WeightValue, unsupported } from "./lower-call.js";
+import type { FoldedNorm, Lowered, WeightValue } from "./lower-call.js";
 import { normParams } from "./lower-dense.js";
 import { LAYER_LOWERINGS } from "./lower-layers.js";
 
