@@ -69,7 +69,12 @@ for d in sys.argv[1:]:
             elif mode == "dynamic-range":
                 converter.optimizations = [tf.lite.Optimize.DEFAULT]
             flat = converter.convert()
-            r["python"][mode] = err(run(tf.lite.Interpreter(model_content=flat), xs), ys)
+            outs = run(tf.lite.Interpreter(model_content=flat), xs)
+            r["python"][mode] = err(outs, ys)
+            # Python's file and what TF Lite computed with it, for Kerastore's reader and interpreter.
+            open(os.path.join(d, f"python-{mode}.tflite"), "wb").write(flat)
+            for k, o in enumerate(outs):
+                np.save(os.path.join(d, f"python-{mode}-out{k}.npy"), o)
     result[case["name"]] = r
 print(json.dumps(result))
 `;
@@ -225,6 +230,32 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
         expect(r.ops["dynamic-range"]).toBeDefined();
       });
     }
+  }
+  for (const c of CASES.filter((c) => c.python === true)) {
+    it(`${c.name}: the files Python's converter wrote read back and run in Kerastore's interpreter as TF Lite ran them`, () => {
+      const dir = join(root, `case_${CASES.indexOf(c)}`);
+      for (const mode of c.modes) {
+        const path = `python-${mode}.tflite`;
+        const model = readTflite(readFileSync(join(dir, path)), { path });
+        if (c.name === "fixture lstm") {
+          // Keras 3's LSTM converts to a WHILE loop over subgraphs, which the interpreter does not
+          // run (yet): it must say so, naming the operator.
+          expect(() => createTfliteRunner(model, { path }), mode).toThrow(/cannot run python-.*\.tflite: operator \d+ is WHILE, which the interpreter does not run/);
+          continue;
+        }
+        const runner = createTfliteRunner(model, { path });
+        const got = runner.predict(c.inputs());
+        runner.dispose();
+        for (const [k, y] of got.entries()) {
+          const want = readNpy(readFileSync(join(dir, `python-${mode}-out${k}.npy`))) as NumericHostTensor;
+          expect(y.shape, mode).toEqual(want.shape);
+          let worst = 0;
+          for (let j = 0; j < want.data.length; j++) worst = Math.max(worst, Math.abs(Number(y.data[j]) - Number(want.data[j])) / Math.max(1, Math.abs(Number(want.data[j]))));
+          // Hybrid int8 ops quantize their inputs too; Kerastore computes them in float.
+          expect(worst, mode).toBeLessThanOrEqual(mode === "dynamic-range" ? 1e-2 : 1e-5);
+        }
+      }
+    });
   }
   it.skipIf(rw.dir !== undefined)(`real-world files (skipped: ${rw.missing ?? ""})`, () => {});
 });

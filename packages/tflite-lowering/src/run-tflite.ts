@@ -3,7 +3,6 @@ import { tf } from "@kerastore/engine";
 import { TensorType, type TfliteModel, type TfliteTensor, builtinOperatorName, tensorTypeName } from "@kerastore/tflite";
 import { TfliteLoweringError } from "./errors.js";
 import { dequantizeInt8 } from "./quantize.js";
-import { sequenceLstm } from "./sequence-lstm.js";
 import { type Kernel, TFLITE_KERNELS } from "./tflite-kernels.js";
 
 /** A model input or output: its signature name, shape and TFLite type name (`FLOAT32`). */
@@ -27,7 +26,7 @@ export interface TfliteRunner {
   dispose(): void;
 }
 
-const KERNELS: Readonly<Record<number, Kernel>> = { ...TFLITE_KERNELS, 44: sequenceLstm };
+const KERNELS: Readonly<Record<number, Kernel>> = TFLITE_KERNELS;
 
 /** A constant tensor's value as the backend computes with it (quantized and half weights as float32). */
 function constant(t: TfliteTensor, bytes: Uint8Array, where: string): tf.Tensor {

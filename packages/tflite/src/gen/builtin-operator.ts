@@ -47,6 +47,7 @@ export enum BuiltinOperator {
   ABS = 101,
   ELU = 111,
   HARD_SWISH = 117,
+  WHILE = 119,
   PLACEHOLDER_FOR_GREATER_OP_CODES = 127,
   GELU = 150
 }
