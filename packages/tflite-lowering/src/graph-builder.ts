@@ -137,7 +137,8 @@ export class GraphBuilder {
   /** The finished model: one subgraph, the `serving_default` signature, `min_runtime_version` metadata. */
   finish(outputs: readonly number[], names: { inputs: readonly string[]; outputs: readonly string[] }, description: string): TfliteModel {
     const runtime = new Uint8Array(16);
-    runtime.set(new TextEncoder().encode(this.storage === "dynamic-range" ? "2.3.0" : "1.14.0"));
+    const version = this.storage === "dynamic-range" ? "2.3.0" : "1.14.0";
+    for (let i = 0; i < version.length; i++) runtime[i] = version.charCodeAt(i);
     const buffers = [...this.buffers, runtime];
     return {
       version: TFLITE_SCHEMA_VERSION,
