@@ -15,6 +15,7 @@ import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
 import { layersWithOtherDefinitions } from "./activation-definitions.js";
 import { savedModelFormat } from "./formats/savedmodel-format.js";
+import { tfliteFormat } from "./formats/tflite-format.js";
 import { type Target, describeLocation, locate } from "./location.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
 import { withTensorflowKernels } from "./theano-kernels.js";
@@ -172,7 +173,8 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
  * each reader that would compute something else.
  */
 function warnOfChangedDefinitions(model: Model, format: ModelFormat, options: SaveModelOptions): void {
-  if (!format.holds.architecture) return;
+  // A .tflite holds the computation itself (Keras 2's hard_sigmoid lowered as such), no names.
+  if (!format.holds.architecture || format.name === tfliteFormat.name) return;
   const keras2File = format.name === legacyH5Format.name && options.settings?.dialect !== "keras3";
   const warn = options.onWarning ?? defaultWarn;
   const formula = "(hard_sigmoid: Keras 2 clip(0.2x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6)";

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readNpy } from "@kerastore/core";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { readTflite } from "@kerastore/tflite";
 import { createTfliteRunner } from "@kerastore/tflite-lowering";
@@ -54,6 +55,17 @@ describe("the tflite format", () => {
     expect(report.params).toBe(source.countParams());
     const text = await cli("inspect", target);
     expect(text.out).toMatch(/TensorFlow Lite flatbuffer/);
+  });
+
+  it("kerastore predict runs a .tflite in Kerastore's interpreter, as TF Lite ran Python's file", async () => {
+    const out = join(dir, "y.npy");
+    const r = await cli("predict", fixturePath("tflite", "dense", "model.tflite"), "--input", fixturePath("tflite", "dense", "input0.npy"), "--output", out);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expectClose(readNpy(await readFile(out)), readFixtureNpy("tflite", "dense", "output0.npy"), 1e-6);
+    const wrong = await cli("predict", fixturePath("tflite", "dense", "model.tflite"), "--input", fixturePath("models", "conv", "input0.npy"), "--output", out);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/has shape \[.*\], the model takes \[2, 5\]/);
   });
 
   it("loading a .tflite as a Keras model says it holds no model config; a damaged one gives a clear error", async () => {
