@@ -9,7 +9,7 @@ import { type TfliteConvertOptions, createTfliteRunner, lowerToTflite } from "@k
 import { type SavableModel, keras } from "kerastore";
 import { readFileSync } from "node:fs";
 // The models the lowering's unit tests run in our interpreter: every lowering is in one of them.
-import { cnn, grid, mlp, rnn } from "../../tflite-lowering/src/tflite-models.test-util.js";
+import { cnn, grid, hybrid, mlp, rnn } from "../../tflite-lowering/src/tflite-models.test-util.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runPythonJson } from "../src/index.js";
 
@@ -157,6 +157,8 @@ const ENGINE_CASES: Case[] = [
   { name: "MLP with every merge", model: async () => mlp(), inputs: () => [grid([3, 6], 7) as NumericHostTensor], modes: ALL },
   { name: "CNN with every convolution", model: async () => cnn(), inputs: () => [grid([2, 8, 8, 2], 8) as NumericHostTensor], modes: ALL },
   { name: "unrolled SimpleRNN, LSTM and GRU", model: async () => rnn(), inputs: () => [grid([2, 5, 3], 9) as NumericHostTensor], modes: ALL },
+  // Its large CONV_2D and FULLY_CONNECTED weights become int8: TF Lite runs them as hybrid ops.
+  { name: "CNN with int8-sized weights", model: async () => hybrid(), inputs: () => [grid([2, 8, 8, 3], 10) as NumericHostTensor], python: true, modes: ALL },
 ];
 
 const CASES = [...ENGINE_CASES, ...fixtureCases(), ...realworldCases()];
@@ -197,7 +199,7 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
         for (let j = 0; j < y.data.length; j++) worst = Math.max(worst, Math.abs(a[j]! - Number(y.data[j])) / Math.max(1, Math.abs(Number(y.data[j]))));
       }
       ours[c.name] = { interpreter: worst };
-      if (c.python === true && c.keras === undefined) await (model as SavableModel).save(join(dir, "model.keras"));
+      if (c.python === true && c.keras === undefined) await keras.models.saveModel(model, join(dir, "model.keras"));
       for (const [k, x] of xs.entries()) writeFileSync(join(dir, `in${k}.npy`), writeNpy(x));
       for (const [k, y] of expected.entries()) writeFileSync(join(dir, `out${k}.npy`), writeNpy(y));
       writeFileSync(

@@ -27,7 +27,7 @@ export function dense(call: LayerCall): Lowered[] {
   const [inDim, units] = kernel.shape as [number, number];
   const { g } = call;
   const folded = foldInto(transpose2d(kernel.values, inDim, units), call.weight("bias")?.values, inDim, units, call.fold);
-  const w = g.weight(`${call.name}/kernel`, [units, inDim], folded.weights, { hybrid: true });
+  const w = g.weight(`${call.name}/kernel`, [units, inDim], folded.weights, { hybrid: true, channelAxis: 0 });
   const b = folded.bias === undefined ? -1 : g.floats(`${call.name}/bias`, [units], folded.bias);
   const act = activationOf(call);
   const fused = fusable(act);

@@ -72,6 +72,10 @@ describe("lowerToTflite", () => {
     const int8 = lowerToTflite(dense, { quantize: "dynamic-range" });
     const types = int8.subgraphs[0]!.tensors.filter((t) => t.buffer !== 0 && t.shape.length === 2).map((t) => t.type);
     expect(types).toEqual([TensorType.INT8, TensorType.FLOAT32]);
+    // One scale per output unit (per channel), zero points 0.
+    const q = int8.subgraphs[0]!.tensors.find((t) => t.type === TensorType.INT8)!.quantization!;
+    expect(q.scale.length).toBe(32);
+    expect(q.zeroPoint.every((z) => z === 0)).toBe(true);
     const v = grid([1, 64], 9);
     const r8 = createTfliteRunner(readTflite(writeTflite(int8)));
     expectClose(r8.predict([v])[0]!, predict(dense, v), 5e-2);

@@ -76,3 +76,13 @@ export function mlp(): engine.Model {
   return fill(new engine.Model({ inputs, outputs: out, name: "mlp" }), 1);
 }
 
+
+/** Convolution and Dense weights of 1024+ elements, which dynamic-range quantization stores as int8. */
+export function hybrid(): engine.Model {
+  const inputs = engine.Input({ shape: [8, 8, 3], name: "pixels" });
+  let x = new engine.Conv2D({ filters: 16, kernelSize: 3, activation: "relu" }).apply(inputs);
+  x = new engine.Conv2D({ filters: 16, kernelSize: 3, activation: "relu" }).apply(x);
+  x = new engine.Dense({ units: 32, activation: "relu" }).apply(new engine.Flatten().apply(x));
+  const out = new engine.Dense({ units: 10, activation: "softmax" }).apply(x);
+  return fill(new engine.Model({ inputs, outputs: out, name: "hybrid" }), 71);
+}
