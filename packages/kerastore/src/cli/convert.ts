@@ -13,7 +13,7 @@ export async function convertFile(source: string, target: string, to: string | u
   const registry = defaultFormatRegistry();
   const format = to !== undefined ? registry.get(to) : registry.byExtension(locate(target).path);
   if (format === undefined) {
-    throw new FacadeError("bad-argument", cannot("convert to", target, "its extension names no format", "pass --to h5|keras|savedmodel|weights-h5|json|checkpoint"));
+    throw new FacadeError("bad-argument", cannot("convert to", target, "its extension names no format", "pass --to h5|keras|savedmodel|weights-h5|json|checkpoint|tflite"));
   }
   const model = await keras.models.loadModel(source);
   if (format.holds.architecture) await saveModel(model, target, { format: format.name });
