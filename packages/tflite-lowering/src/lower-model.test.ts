@@ -91,6 +91,15 @@ describe("lowerToTflite", () => {
 });
 
 describe("createTfliteRunner", () => {
+  it("runs Python's converter's CNN (CONV_2D, MUL/ADD batch norm, pools, DEPTHWISE_CONV_2D, MEAN, softmax) as TensorFlow Lite ran it", () => {
+    const model = readTflite(readFixture("tflite", "cnn", "model.tflite"), { path: "cnn/model.tflite" });
+    const codes = new Set(model.operatorCodes.map((c) => c.builtinCode));
+    expect(codes.has(BuiltinOperator.CONV_2D) && codes.has(BuiltinOperator.DEPTHWISE_CONV_2D)).toBe(true);
+    const runner = createTfliteRunner(model);
+    expectClose(runner.predict([readFixtureNpy("tflite", "cnn", "input0.npy")])[0]!, readFixtureNpy("tflite", "cnn", "output0.npy"), 1e-6);
+    runner.dispose();
+  });
+
   it("runs the file Python's converter wrote as TensorFlow Lite ran it", async () => {
     const runner = createTfliteRunner(readTflite(readFixture("tflite", "dense", "model.tflite")));
     expect(runner.inputs).toEqual([{ name: "x", shape: [2, 5], type: "FLOAT32" }]);
