@@ -1,27 +1,24 @@
 import { type NumericDType, type SavedNode, type SavedVariable, hostTensor, viewAs } from "@kerastore/core";
 import { TensorType, type TfliteModel, builtinOperatorName } from "./tflite-model.js";
 
-/** NumPy dtype names of the TensorTypes a constant may have (others are left out of the tree). */
+/**
+ * NumPy dtype names of the TensorTypes a weight may have. Integer index constants (shapes, axes,
+ * paddings: INT32, INT64) and booleans are operator arguments, not weights, and are left out.
+ */
 const DTYPES: Partial<Record<number, NumericDType>> = {
   [TensorType.FLOAT32]: "float32",
   [TensorType.FLOAT16]: "float16",
-  [TensorType.INT32]: "int32",
   [TensorType.UINT8]: "uint8",
-  [TensorType.INT64]: "int64",
-  [TensorType.BOOL]: "bool",
   [TensorType.INT16]: "int16",
   [TensorType.INT8]: "int8",
   [TensorType.FLOAT64]: "float64",
-  [TensorType.UINT32]: "uint32",
-  [TensorType.UINT16]: "uint16",
-  [TensorType.UINT64]: "uint64",
 };
 
 /**
  * A TFLite model's first subgraph as a saved object tree: the root (class `TFLiteModel`) has
  * one child per operator in execution order (class = the operator's name, such as
- * `FULLY_CONNECTED`; name = its first output tensor's), holding its constant inputs as
- * variables named by their tensors. This is what `inspect` lists; the tree has no Keras config.
+ * `FULLY_CONNECTED`; name = its first output tensor's), holding its constant weight inputs
+ * as variables named by their tensors. This is what `inspect` lists; the tree has no Keras config.
  */
 export function tfliteToSavedTree(model: TfliteModel): SavedNode {
   const graph = model.subgraphs[0]!;
