@@ -53,3 +53,5 @@ export {
   toFloat32,
   zeros,
 } from "./tensor.js";
+export { type BlobLike, BlobStore, type FileLike } from "./web/blob-store.js";
+export { type FetchLike, type FetchResponse, HttpStore, type HttpStoreOptions } from "./web/http-store.js";

@@ -31,6 +31,8 @@ export { CheckpointManager, type CheckpointManagerOptions, latestCheckpoint } fr
 export { checkpointFormat } from "./formats/checkpoint-format.js";
 export { keras } from "./keras.js";
 export { type Target, locate } from "./location.js";
+export { BlobTarget, blobTarget } from "./blob-target.js";
+export { type CheckpointPaths, type FileSystem, fileSystem, setFileSystem } from "./file-system.js";
 export { Model, type SavableModel, Sequential, modelClasses } from "./model-classes.js";
 export {
   type IoOptions,

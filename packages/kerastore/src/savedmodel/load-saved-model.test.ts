@@ -3,7 +3,7 @@ import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { tf } from "@kerastore/engine";
 import { SavedModelError } from "@kerastore/savedmodel";
 import { describe, expect, it } from "vitest";
-import { keras, loadSavedModel } from "../index.js";
+import { keras, loadSavedModel } from "../node.js";
 import { expectClose as expectCloseTo } from "./savedmodel-models.test-util.js";
 
 /** Float32 outputs within `tolerance` of TensorFlow's. */
