@@ -2,7 +2,7 @@
 // page.evaluate. Built with esbuild for the browser from `kerastore`'s default entry.
 import { type HostTensor, toFloat32 } from "@kerastore/core";
 import { type SavableModel, keras } from "kerastore";
-import { loadFromBytes, loadFromPicker, loadFromUrl, predictNpy, saveToDownload, setUp } from "./snippets.js";
+import { loadFromBytes, loadFromFolder, loadFromPicker, loadFromUrl, predictNpy, saveToDownload, setUp } from "./snippets.js";
 
 /** How a test hands the page a file. */
 export type Source = { readonly kind: "url" | "bytes" | "file" | "blob"; readonly url: string };
@@ -85,6 +85,11 @@ const api = {
   async predictPicked(input: string): Promise<Plain> {
     if (pending === undefined) throw new Error("the picker was not armed");
     const model = await pending;
+    return plain(await predictNpy(model, input));
+  },
+  /** Loads the folder set on the page's <input webkitdirectory> through the folder snippet. */
+  async predictFolder(input: string): Promise<Plain> {
+    const model = await loadFromFolder(document.querySelector<HTMLInputElement>("#folder")!);
     return plain(await predictNpy(model, input));
   },
   /** The error a bad source gives, as the page sees it. */

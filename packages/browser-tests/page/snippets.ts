@@ -1,6 +1,6 @@
 // The snippets of docs/browser.md, each as the guide shows it (inside a function so the
 // browser test can run it). Keep the two in step: the test runs these, the guide quotes them.
-import { type HostTensor, readNpy } from "@kerastore/core";
+import { BlobStore, type HostTensor, readNpy } from "@kerastore/core";
 import { type SavableModel, blobTarget, keras } from "kerastore";
 
 /** docs/browser.md, "Set up the backend". */
@@ -25,6 +25,15 @@ export function loadFromPicker(input: HTMLInputElement): Promise<SavableModel> {
       if (file !== undefined) keras.models.loadModel(file).then(resolve, reject);
     });
   });
+}
+
+/** docs/browser.md, "Load a File the user picked or dropped" (a SavedModel folder). */
+export async function loadFromFolder(input: HTMLInputElement): Promise<SavableModel> {
+  const files = input.files!;
+  const root = files[0]!.webkitRelativePath.split("/")[0]!;
+  const store = BlobStore.fromFiles(files);
+  const model = await keras.models.loadModel({ store, path: root });
+  return model;
 }
 
 /** docs/browser.md, "Load from bytes". */

@@ -51,7 +51,7 @@ export async function buildTestPage(outdir: string): Promise<void> {
   writeFileSync(
     join(outdir, "index.html"),
     `<!doctype html><html><head><meta charset="utf-8"><title>kerastore test page</title><link rel="icon" href="data:,"></head>
-<body><input id="picker" type="file"><script type="module" src="./harness.js"></script></body></html>\n`,
+<body><input id="picker" type="file"><input id="folder" type="file" webkitdirectory><script type="module" src="./harness.js"></script></body></html>\n`,
   );
   copyWasm(join(outdir, "wasm"));
 }

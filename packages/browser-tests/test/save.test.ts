@@ -13,6 +13,7 @@ import { type Plain, worstError } from "../src/compare.js";
 import { type StaticServer, startStaticServer } from "../src/static-server.js";
 
 declare const kt: {
+  predictFolder(input: string): Promise<Plain>;
   setUp(): Promise<string>;
   saveKeras(source: { kind: "url"; url: string }, input: string): Promise<{ file: string; size: number; type: string; prediction: Plain }>;
 };
@@ -77,5 +78,16 @@ describe("saving .keras in Chromium", () => {
     );
     const py = readNpy(readFileSync(pyOut)) as NumericHostTensor;
     expect(worstError(saved.prediction, py).worst).toBeLessThanOrEqual(1e-4);
+  });
+
+  it("a SavedModel folder Node wrote, picked with the directory picker, predicts in the page as in Node", async () => {
+    const model = await keras.models.loadModel(fixturePath("models/mlp_sequential/model.keras"));
+    const dir = join(work, "mlp_savedmodel");
+    await model.save(dir);
+    await page.setInputFiles("#folder", dir);
+    const got = await page.evaluate(() => kt.predictFolder("/models/mlp_sequential/input0.npy"));
+    const reference = readNpy(readFileSync(fixturePath("models/mlp_sequential/output0.npy"))) as NumericHostTensor;
+    expect(worstError(got, reference).worst).toBeLessThanOrEqual(1e-4);
+    expect(errors).toEqual([]);
   });
 });

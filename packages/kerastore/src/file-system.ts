@@ -44,6 +44,9 @@ export function openUrl(target: string): FormatLocation {
   const base = new URL(url.href);
   base.pathname = url.pathname.slice(0, slash + 1);
   base.hash = "";
+  // Store paths are siblings of the file: a query string would not fit them (pass an HttpStore
+  // of your own for signed URLs).
+  base.search = "";
   return { store: new HttpStore(base.href), path: name };
 }
 
