@@ -21,5 +21,5 @@ export function showLayers(model: SavableModel, body: HTMLTableSectionElement, p
       return tr;
     }),
   );
-  pre.textContent = model.summary({ print: () => {} });
+  pre.textContent = model.summary({ lineLength: 78, print: () => {} });
 }
