@@ -92,10 +92,11 @@ const api = {
     const model = await loadFromFolder(document.querySelector<HTMLInputElement>("#folder")!);
     return plain(await predictNpy(model, input));
   },
-  /** The error a bad source gives, as the page sees it. */
-  async loadError(source: Source): Promise<{ name: string; code: string | undefined; message: string }> {
+  /** The error a bad source gives, as the page sees it; `keep` truncates fetched bytes first. */
+  async loadError(source: Source, keep?: number): Promise<{ name: string; code: string | undefined; message: string }> {
     try {
-      await open(source);
+      if (keep === undefined) await open(source);
+      else await keras.models.loadModel((await fetchBytes(source.url)).subarray(0, keep));
     } catch (error) {
       const e = error as Error & { code?: string };
       return { name: e.name, code: e.code, message: e.message };
