@@ -28,10 +28,12 @@ let readyFor: BackendName | undefined;
  * Sets up the tfjs backend once and resolves with its name.
  *
  * Nothing happens on import: the engine's tensors need this call first. Calling it again with
- * the same backend returns the same promise; asking for another backend switches to it.
+ * the same backend, or with none named, returns the same promise; asking for another backend
+ * switches to it.
  */
 export function initBackend(options: InitBackendOptions = {}): Promise<BackendName> {
-  const backend = options.backend ?? "wasm";
+  // Without a backend named, keep the one already chosen (a load after `ready({ backend: "cpu" })`).
+  const backend = options.backend ?? readyFor ?? "wasm";
   if (ready !== undefined && readyFor === backend) return ready;
   readyFor = backend;
   ready = (backend === "wasm" ? initWasm(options.wasmDir) : initCpu()).catch((error: unknown) => {
