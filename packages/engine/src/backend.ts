@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
+import { quietCpuBackend } from "./quiet-cpu.js";
 
 /** Which tfjs backend runs the engine's tensors. */
 export type BackendName = "wasm" | "cpu";
@@ -83,6 +84,7 @@ async function initCpu(): Promise<BackendName> {
   await import("@tensorflow/tfjs-backend-cpu");
   const ok = await tf.setBackend("cpu");
   if (!ok) throw new EngineError("backend", cannot("set up", "the cpu backend", "tfjs could not initialize it"));
+  quietCpuBackend();
   await tf.ready();
   return "cpu";
 }
