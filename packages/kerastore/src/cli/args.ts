@@ -39,7 +39,7 @@ one is a SavedModel directory, as model.save("my_model") writes.
 `,
 };
 
-/** The usage text, as ARCHITECTURE.md's CLI contract gives it. */
+/** The usage text: the CLI contract (the design's ARCHITECTURE.md, outside this repository), extended. */
 export const USAGE = `usage:
   kerastore inspect <path> [--json]          format, model class, inputs, layers, parameter count, weights
   kerastore predict <model> --input x.npy [--input x2.npy ...] --output y.npy [--output y2.npy ...] [--signature name]

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `kerastore` command (see ARCHITECTURE.md's CLI contract and `kerastore help`).
+// The `kerastore` command (`kerastore --help`, `kerastore <command> --help`; docs/kerastore.md).
 import { runCli } from "./run.js";
 
 const code = await runCli(process.argv.slice(2), {
