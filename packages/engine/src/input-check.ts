@@ -50,8 +50,20 @@ function compatible(want: readonly (number | null)[], have: readonly number[]): 
   return want.every((d, j) => d === null || d < 0 || d === have[j]);
 }
 
-/** The shapes of model data (tensors, host tensors, or lists of them), for {@link checkInputs}. */
-export function shapesOf(x: unknown): Data {
-  const one = (v: unknown) => ({ shape: v instanceof tf.Tensor ? v.shape : ((v as { shape?: readonly number[] }).shape ?? []) });
-  return Array.isArray(x) ? x.map(one) : one(x);
+/**
+ * The shapes of model data (tensors, host tensors, or lists of them), for {@link checkInputs}.
+ * Anything else (plain numbers, nested arrays) fails here, saying what to pass instead.
+ */
+export function shapesOf(x: unknown, verb = "run"): Data {
+  const one = (v: unknown, i: number) => {
+    if (v instanceof tf.Tensor) return { shape: v.shape };
+    const shape = (v as { shape?: unknown } | null)?.shape;
+    if (typeof v === "object" && v !== null && Array.isArray(shape) && "data" in v) return { shape: shape as number[] };
+    const got = Array.isArray(v) ? "an array" : v === null ? "null" : typeof v;
+    throw new EngineError(
+      "invalid-argument",
+      cannot(verb, "a model", `input ${i} is ${got}, not a tensor`, 'pass a HostTensor ({ dtype, shape, data }: hostTensor("float32", [n, ...], data)) or a tf.Tensor'),
+    );
+  };
+  return Array.isArray(x) ? x.map(one) : one(x, 0);
 }

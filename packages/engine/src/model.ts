@@ -179,21 +179,21 @@ export class Model extends Layer {
   /** Trains the model (Keras's `model.fit`); returns the History. */
   async fit(x: ModelData, y: ModelData, options: FitOptions = {}): Promise<History> {
     const compiled = this.requireCompiled("fit");
-    checkInputs(this, shapesOf(x), "fit");
+    checkInputs(this, shapesOf(x, "fit"), "fit");
     return withTensors([x, y], (xs, ys) => fit(this.trainTarget(), compiled, xs!, ys!, { model: this, ...options }));
   }
 
   /** The loss and metrics over a data set (Keras's `model.evaluate(..., return_dict=True)`). */
   async evaluate(x: ModelData, y: ModelData, options: EvaluateOptions = {}): Promise<Logs> {
     const compiled = this.requireCompiled("evaluate");
-    checkInputs(this, shapesOf(x), "evaluate");
+    checkInputs(this, shapesOf(x, "evaluate"), "evaluate");
     return withTensors([x, y], (xs, ys) => evaluate(this.trainTarget(), compiled, xs!, ys!, options));
   }
 
   /** One training step on one batch (Keras's `train_on_batch`); returns the logs. */
   async trainOnBatch(x: ModelData, y: ModelData, sampleWeight?: tf.Tensor): Promise<Logs> {
     const compiled = this.requireCompiled("train");
-    checkInputs(this, shapesOf(x), "train");
+    checkInputs(this, shapesOf(x, "train"), "train");
     await prepareTraining();
     return withTensors([x, y], (xs, ys) => trainOnBatch(this.trainTarget(), compiled, xs!, ys!, sampleWeight));
   }
@@ -201,13 +201,13 @@ export class Model extends Layer {
   /** The loss and metrics of one batch (Keras's `test_on_batch`). */
   async testOnBatch(x: ModelData, y: ModelData, sampleWeight?: tf.Tensor): Promise<Logs> {
     const compiled = this.requireCompiled("test");
-    checkInputs(this, shapesOf(x), "test");
+    checkInputs(this, shapesOf(x, "test"), "test");
     return withTensors([x, y], (xs, ys) => testOnBatch(this.trainTarget(), compiled, xs!, ys!, sampleWeight));
   }
 
   /** The outputs for one batch, on the host (Keras's `predict_on_batch`). */
   predictOnBatch(x: PredictInput): HostTensor | HostTensor[] {
-    checkInputs(this, shapesOf(x), "predict with");
+    checkInputs(this, shapesOf(x, "predict with"), "predict with");
     const list = Array.isArray(x) ? (x as (HostTensor | tf.Tensor)[]) : [x as HostTensor | tf.Tensor];
     const tensors = list.map((v) => (v instanceof tf.Tensor ? v : toTensor(v)));
     try {
@@ -245,7 +245,7 @@ export class Model extends Layer {
 
   /** Runs the model in inference mode over batches and returns the outputs on the host. */
   predict(x: PredictInput, options: PredictOptions = {}): HostTensor | HostTensor[] {
-    checkInputs(this, shapesOf(x), "predict with");
+    checkInputs(this, shapesOf(x, "predict with"), "predict with");
     const batchSize = options.batchSize ?? 32;
     const list = Array.isArray(x) ? (x as (HostTensor | tf.Tensor)[]) : [x as HostTensor | tf.Tensor];
     const tensors = list.map((v) => (v instanceof tf.Tensor ? v : toTensor(v)));

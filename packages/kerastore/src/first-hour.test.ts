@@ -90,6 +90,13 @@ describe("input shapes are checked before running, with Keras's message", () => 
   });
 });
 
+describe("what a first program gets wrong", () => {
+  it("plain arrays as input say what to pass instead", () => {
+    const seq = new keras.Sequential({ layers: [keras.Input({ shape: [4] }), new keras.layers.Dense({ units: 1 })] });
+    expect(() => seq.predict([[1, 2, 3, 4]] as never)).toThrow(/input 0 is an array, not a tensor; pass a HostTensor/);
+  });
+});
+
 describe("a built-in Keras layer the engine lacks", () => {
   it("is reported as not supported yet, not as a missing custom object", () => {
     const json = JSON.stringify({
