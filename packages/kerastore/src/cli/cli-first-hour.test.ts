@@ -86,6 +86,9 @@ describe("kerastore inspect", () => {
     const report = JSON.parse((await cli(["inspect", path, "--json"])).out);
     expect(report.weightsOnly).toBe(true);
     expect(report.description).toMatch(/weights only/);
+    const text = (await cli(["inspect", path])).out;
+    expect(text).toMatch(/: Keras HDF5 weights only \(save_weights: no architecture/);
+    expect(text).toMatch(/\n {2}dense: 33 params\n/);
   });
 
   it("lists each layer of a SavedModel Kerastore wrote once, with its parameters counted once", async () => {

@@ -151,7 +151,8 @@ export function formatReport(report: InspectReport): string {
   }
   if (report.layers.length > 0) {
     lines.push("layers:");
-    for (const l of report.layers) lines.push(`  ${l.name} (${l.className}): ${l.params.toLocaleString("en-US")} params`);
+    // A weights-only file names its layers but not their classes.
+    for (const l of report.layers) lines.push(`  ${l.name}${report.weightsOnly ? "" : ` (${l.className})`}: ${l.params.toLocaleString("en-US")} params`);
   }
   lines.push(`parameters: ${report.params.toLocaleString("en-US")}`);
   if (report.optimizer !== undefined) {
