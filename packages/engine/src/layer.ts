@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { requireBackend } from "./backend-check.js";
 import { type HostTensor, type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { type ConfigField, decodeField, encodeField, field, optionsFromConfig } from "./config-fields.js";
 import type { Constraint } from "./constraints.js";
@@ -187,6 +188,7 @@ export class Layer {
 
   /** Adds a weight (in build). Its path is the open name scopes plus `name`. */
   addWeight(options: AddWeightOptions): Variable {
+    requireBackend(`weight "${options.name}" of layer "${this.name}"`);
     const init = getInitializer(options.initializer ?? "GlorotUniform", "GlorotUniform");
     const created = options.trainable ?? true;
     const prefix = scopes.length > 0 && scopes[scopes.length - 1] === this.name ? scopes.join("/") : this.name;

@@ -1,7 +1,7 @@
 import { type JsonObject, type SavedModelData, cannot, isJsonObject } from "@kerastore/core";
 import { readModelJson, writeModelConfig } from "@kerastore/config";
 import type { Registry } from "@kerastore/registry";
-import { type CustomObjects, Model, compileFromSaved, deserializeLayer, initBackend, kerasMajor, toSavedModelData } from "@kerastore/engine";
+import { type CustomObjects, Model, compileFromSaved, deserializeLayer, initBackend, kerasMajor, scopedObjects, toSavedModelData } from "@kerastore/engine";
 import type { RestoreStatus } from "@kerastore/checkpoint";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
@@ -134,7 +134,8 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   if (data.modelConfig === undefined) {
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, "it holds no model config"), { path: where });
   }
-  const customObjects = { ...options.modelClasses, ...options.customObjects };
+  // The customObjectScopes open around this (async) load count for the losses and metrics too.
+  const customObjects = { ...options.modelClasses, ...scopedObjects(), ...options.customObjects };
   const built = deserializeLayer(data.modelConfig, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) });
   if (!(built instanceof Model)) {
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, `its config describes a ${built.className} layer, not a model`));

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { quietCpuBackend } from "../quiet-cpu.js";
 
 /** tfjs's view of a tensor inside a kernel. */
 interface TensorInfo {
@@ -60,6 +61,7 @@ function runOnCpu(config: tf.KernelConfig, inputs: Record<string, TensorInfo>, a
   uses.set(config.kernelName, (uses.get(config.kernelName) ?? 0) + 1);
   const cpu = tf.engine().findBackend("cpu") as unknown as DataBackend | null;
   if (cpu === null) throw new Error(`kernel ${config.kernelName}: the CPU backend it falls back to is not available`);
+  quietCpuBackend();
   const moved: Record<string, TensorInfo> = {};
   for (const [name, t] of Object.entries(inputs)) {
     moved[name] = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
