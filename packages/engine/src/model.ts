@@ -175,6 +175,16 @@ export class Model extends Layer {
     this.compiled = compile({ outputNames: names.length > 0 ? names : undefined }, options, Math.max(1, names.length));
   }
 
+  /**
+   * Frees the backend memory of every weight of the model, of its layers and of its
+   * optimizer's state. Layers shared with another model are freed for both. Idempotent.
+   */
+  override dispose(): void {
+    super.dispose();
+    for (const layer of this.layers) layer.dispose();
+    this.compiled?.optimizer.dispose();
+  }
+
   /** Trains the model (Keras's `model.fit`); returns the History. */
   async fit(x: ModelData, y: ModelData, options: FitOptions = {}): Promise<History> {
     const compiled = this.requireCompiled("fit");

@@ -1,4 +1,4 @@
-import type { Store } from "@kerastore/core";
+import { type Store, readThroughPendingSaves } from "@kerastore/core";
 import { storeForFile } from "@kerastore/core/node";
 import type { FormatLocation } from "./formats/format.js";
 
@@ -15,4 +15,13 @@ export function locate(target: Target): FormatLocation {
 /** How a location reads in messages. */
 export function describeLocation(location: FormatLocation): string {
   return location.store.description === "memory" ? location.path : `${location.store.description}/${location.path}`;
+}
+
+/**
+ * A target opened for reading: when a multi-file save there was killed after its commit point,
+ * its new files are read (see `writeFileSet`), never a mix of old and new.
+ */
+export async function locateForRead(target: Target): Promise<FormatLocation> {
+  const location = locate(target);
+  return { store: await readThroughPendingSaves(location.store, location.path), path: location.path };
 }
