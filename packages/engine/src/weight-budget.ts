@@ -11,7 +11,11 @@ import { EngineError } from "./errors.js";
  * be larger than the largest one the file holds, nor all together more than the file holds).
  */
 export interface WeightBudget {
-  /** Most bytes all weights (and any one shape-inference tensor) together may take. Default {@link DEFAULT_WEIGHT_BUDGET_BYTES}. */
+  /**
+   * Most bytes all weights (and any one shape-inference tensor) together may take. Default
+   * {@link DEFAULT_WEIGHT_BUDGET_BYTES} for a file with weights (which bound the sizes too),
+   * {@link DEFAULT_CONFIG_BUDGET_BYTES} for a config alone, whose sizes nothing vouches for.
+   */
   readonly maxBytes?: number | undefined;
   /** The file's weights: what the config's sizes must agree with. Absent for configs without weights. */
   readonly fileWeights?: FileWeightSizes | undefined;
@@ -32,6 +36,13 @@ export interface FileWeightSizes {
  * backend can hold (its memory is at most 4 GiB), far less than a lying size field asks for.
  */
 export const DEFAULT_WEIGHT_BUDGET_BYTES = 2 * 1024 ** 3;
+
+/**
+ * The default budget of a config without weights (`.json`, `modelFromJson`): 64 MiB (16 M
+ * float32 values), so a few KB of text cannot make the process allocate more than a few
+ * hundred MB; a model that really is larger loads with `weightBudget: { maxBytes }` raised.
+ */
+export const DEFAULT_CONFIG_BUDGET_BYTES = 64 * 1024 ** 2;
 
 // Values a model may create beyond what its file holds: variables Keras does not save
 // (seed generators, counters) are small.
@@ -55,7 +66,7 @@ export function withWeightBudget<T>(budget: WeightBudget, fn: () => T): T {
   const outer = active;
   const fileWeights = budget.fileWeights;
   active = {
-    maxBytes: budget.maxBytes ?? DEFAULT_WEIGHT_BUDGET_BYTES,
+    maxBytes: budget.maxBytes ?? (fileWeights === undefined ? DEFAULT_CONFIG_BUDGET_BYTES : DEFAULT_WEIGHT_BUDGET_BYTES),
     fileWeights,
     largestValues: fileWeights === undefined ? 0 : valuesOf(fileWeights.largest),
     where: budget.where,

@@ -106,6 +106,12 @@ describe("config-declared sizes (defect 1)", () => {
     expect(model.getLayer("probs").weights[0]!.shape).toEqual([12, 3000]);
     model.dispose();
   });
+
+  it("a config alone gets the 64 MiB default budget: 96 MB of weights from a .json are refused", async () => {
+    const path = await writeJson("units-2e6.json", await mlpConfig((_, layers) => ((layerNamed(layers, "probs").config as JsonObject).units = 2_000_000)));
+    const error = await loadError(path);
+    expect(error.message).toMatch(/budget of 67108864 bytes.*weightBudget/);
+  });
 });
 
 describe("module and registered_name (defect 5)", () => {

@@ -49,7 +49,8 @@ export interface LoadModelOptions extends IoOptions {
   /**
    * The most memory (bytes) the model's weights may take while its config is rebuilt; every
    * size the config declares is checked against it, and against the weights the file holds,
-   * before anything is allocated. Default `{ maxBytes: DEFAULT_WEIGHT_BUDGET_BYTES }` (2 GiB).
+   * before anything is allocated. Default 2 GiB for a file with weights (`DEFAULT_WEIGHT_BUDGET_BYTES`),
+   * 64 MiB for a config alone such as `.json` (`DEFAULT_CONFIG_BUDGET_BYTES`).
    */
   readonly weightBudget?: Pick<WeightBudget, "maxBytes"> | undefined;
   /** The model classes to build (the facade passes its own, which can save themselves). */
