@@ -111,6 +111,8 @@ export interface FuzzOptions {
   readonly jobs?: number | undefined;
   readonly limits?: FuzzLimits | undefined;
   readonly onResult?: ((result: FuzzResult) => void) | undefined;
+  /** Stop starting inputs at this time (ms since the epoch): a run that must fit a time budget. */
+  readonly stopAt?: number | undefined;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult[]> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const worker = async (slot: number): Promise<void> => {
     for (let task = tasks.shift(); task !== undefined; task = tasks.shift()) {
+      if (options.stopAt !== undefined && Date.now() > options.stopAt) break;
       const { format, index } = task;
       // One generator per input: any input can be re-made alone from (seed, format, index).
       const random = seededRandom((options.seed * 1_000_003 + index * 7919 + format.length * 104_729 + format.charCodeAt(0)) >>> 0);
