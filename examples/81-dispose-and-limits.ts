@@ -4,7 +4,7 @@ import { deepStrictEqual, match, rejects, strictEqual } from "node:assert/strict
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hostTensor } from "@kerastore/core";
+import { type HostTensor, hostTensor } from "@kerastore/core";
 import { tf } from "@kerastore/engine";
 import { keras } from "kerastore";
 
@@ -19,7 +19,7 @@ export async function main(): Promise<void> {
     const before = tf.memory().numTensors;
     {
       using loaded = await keras.models.loadModel(join(dir, "model.keras"));
-      strictEqual((loaded.predict(hostTensor("float32", [1, 8], new Float32Array(8))) as { shape: number[] }).shape[1], 4);
+      strictEqual((loaded.predict(hostTensor("float32", [1, 8], new Float32Array(8))) as HostTensor).shape[1], 4);
     }
     strictEqual(tf.memory().numTensors, before);
 
