@@ -246,3 +246,26 @@ describe("ownership (defect 3)", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe("configs that load but cannot run (fuzz finding)", () => {
+  it("a Dense whose input axis was made unknown fails predict with a typed error naming the layer", async () => {
+    const a = keras.Input({ shape: [4] });
+    const model = new keras.Model({ inputs: a, outputs: new keras.layers.Dense({ units: 5, name: "d" }).apply(a) });
+    const json = JSON.parse(model.toJson()) as JsonObject;
+    model.dispose();
+    const input = ((json.config as JsonObject).layers as JsonObject[])[0]!;
+    (input.config as JsonObject).batch_shape = [4, null];
+    const loaded = await keras.models.loadModel(await writeJson("unknown-axis.json", json));
+    const error = (() => {
+      try {
+        loaded.predict({ dtype: "float32", shape: [4, 1], data: new Float32Array(4) } as never);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    loaded.dispose();
+    expect(error).toBeInstanceOf(KerastoreError);
+    expect((error as Error).message).toMatch(/cannot call layer "d" \(Dense\).*\(4, 1\)/);
+  });
+});
