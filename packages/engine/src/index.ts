@@ -42,6 +42,7 @@ export { Regularizer, type RegularizerLike, getRegularizer, regularizer, regular
 export { Sequential, type SequentialArgs } from "./sequential.js";
 export { KerasTensor, type KerasHistory, type LayerNode, type Shape } from "./symbolic.js";
 export { Variable, type WeightValue } from "./variable.js";
+export { DEFAULT_CONFIG_BUDGET_BYTES, DEFAULT_WEIGHT_BUDGET_BYTES, type FileWeightSizes, type WeightBudget, withWeightBudget } from "./weight-budget.js";
 export { type SummaryOptions, readableSize, summary } from "./summary.js";
 export {
   type ApplyOptions,

@@ -1,7 +1,18 @@
-import { type JsonObject, type SavedModelData, cannot, isJsonObject } from "@kerastore/core";
+import { type JsonObject, type SavedModelData, type Store, cannot, isJsonObject, writeFileSet } from "@kerastore/core";
 import { readModelJson, writeModelConfig } from "@kerastore/config";
 import type { Registry } from "@kerastore/registry";
-import { type CustomObjects, Model, compileFromSaved, deserializeLayer, initBackend, kerasMajor, scopedObjects, toSavedModelData } from "@kerastore/engine";
+import {
+  type CustomObjects,
+  Model,
+  type WeightBudget,
+  compileFromSaved,
+  deserializeLayer,
+  initBackend,
+  kerasMajor,
+  scopedObjects,
+  toSavedModelData,
+  withWeightBudget,
+} from "@kerastore/engine";
 import type { RestoreStatus } from "@kerastore/checkpoint";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
@@ -15,9 +26,10 @@ import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
 import { layersWithOtherDefinitions } from "./activation-definitions.js";
 import { savedModelFormat } from "./formats/savedmodel-format.js";
-import { type Target, describeLocation, locate } from "./location.js";
+import { type Target, describeLocation, locate, locateForRead } from "./location.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
 import { withTensorflowKernels } from "./theano-kernels.js";
+import { fileWeightSizes, refuseUnsafeConfig } from "./load-guards.js";
 
 /** Options shared by every load and save. */
 export interface IoOptions {
@@ -33,8 +45,15 @@ export interface LoadModelOptions extends IoOptions {
   readonly customObjects?: CustomObjects | undefined;
   /** Restore the compile information the file holds. Default true. */
   readonly compile?: boolean | undefined;
-  /** Refuse configs that would run code (`__lambda__`). Default true. */
+  /** Refuse configs that would run code (`__lambda__`, tf.keras 2 Lambda bytecode), in every format. Default true. */
   readonly safeMode?: boolean | undefined;
+  /**
+   * The most memory (bytes) the model's weights may take while its config is rebuilt; every
+   * size the config declares is checked against it, and against the weights the file holds,
+   * before anything is allocated. Default 2 GiB for a file with weights (`DEFAULT_WEIGHT_BUDGET_BYTES`),
+   * 64 MiB for a config alone such as `.json` (`DEFAULT_CONFIG_BUDGET_BYTES`).
+   */
+  readonly weightBudget?: Pick<WeightBudget, "maxBytes"> | undefined;
   /** The model classes to build (the facade passes its own, which can save themselves). */
   readonly modelClasses?: CustomObjects | undefined;
   /**
@@ -119,7 +138,7 @@ async function readWith(format: ModelFormat, location: FormatLocation, safeMode:
  */
 export async function loadModel(target: Target, options: LoadModelOptions = {}): Promise<Model> {
   await initBackend();
-  const location = locate(target);
+  const location = await locateForRead(target);
   const where = describeLocation(location);
   const format = await formatToRead(location, options);
   if (!format.holds.architecture) {
@@ -136,11 +155,22 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   }
   // The customObjectScopes open around this (async) load count for the losses and metrics too.
   const customObjects = { ...options.modelClasses, ...scopedObjects(), ...options.customObjects };
-  const built = deserializeLayer(data.modelConfig, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) });
+  if (options.safeMode !== false) refuseUnsafeConfig(data.modelConfig, where, customObjects);
+  const budget: WeightBudget = { maxBytes: options.weightBudget?.maxBytes, fileWeights: format.holds.weights ? fileWeightSizes(data.root) : undefined, where };
+  const built = withWeightBudget(budget, () =>
+    deserializeLayer(data.modelConfig, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) }),
+  );
   if (!(built instanceof Model)) {
+    built.dispose();
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, `its config describes a ${built.className} layer, not a model`));
   }
-  if (format.holds.weights) applyWeights(built, withTensorflowKernels(data), format.layout, where);
+  try {
+    if (format.holds.weights) applyWeights(built, withTensorflowKernels(data), format.layout, where);
+  } catch (error) {
+    // A model refused halfway frees what it allocated: nothing of it reaches the caller.
+    built.dispose();
+    throw error;
+  }
   if (options.compile !== false && data.trainingConfig !== undefined && Object.keys(data.trainingConfig).length > 0) {
     // As load_model(compile=True): compiled from the file's config (a Keras 2 training_config
     // is converted), so compileConfig is Keras 3's.
@@ -162,7 +192,11 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
   if (format.write === undefined) throw new FacadeError("format-cannot-write", cannot("save", describeLocation(location), `the ${format.name} format can only be read`));
   const includeOptimizer = options.includeOptimizer !== false;
   warnOfChangedDefinitions(model, format, options);
-  await format.write(location, savedDataFor(model, format, options.settings, includeOptimizer), { includeOptimizer, settings: options.settings });
+  const data = savedDataFor(model, format, options.settings, includeOptimizer);
+  const write = (store: Store) => format.write!({ store, path: location.path }, data, { includeOptimizer, settings: options.settings });
+  // A SavedModel is a directory of files: they change as one set (single files are atomic already).
+  if (format.name === savedModelFormat.name) await writeFileSet(location.store, location.path, write);
+  else await write(location.store);
 }
 
 /**
@@ -231,7 +265,9 @@ export async function saveWeights(model: Model, target: Target, options: SaveWei
   const format = options.format !== undefined ? registry.get(options.format) : (registry.byExtension(location.path) ?? checkpointFormat);
   if (format.name === checkpointFormat.name) {
     const skipOptimizer = options.includeOptimizer === false;
-    await writeModelCheckpoint(model, location.store, checkpointPrefix(location.path), { optimizer: options.optimizer, skipOptimizer });
+    const prefix = checkpointPrefix(location.path);
+    // The .index, the .data and the `checkpoint` state file change as one set.
+    await writeFileSet(location.store, prefix, (store) => writeModelCheckpoint(model, store, prefix, { optimizer: options.optimizer, skipOptimizer }));
     return;
   }
   if (!format.holds.weights || format.write === undefined) {
@@ -252,8 +288,9 @@ async function saveShardedWeights(model: Model, location: FormatLocation, option
   }
   const settings: JsonObject = { ...options.settings, maxShardSize: options.maxShardSize ?? null };
   const includeOptimizer = options.includeOptimizer !== false;
-  const target = { store: location.store, path };
-  await shardedWeightsFormat.write!(target, savedDataFor(model, shardedWeightsFormat, settings, includeOptimizer), { includeOptimizer, settings });
+  const data = savedDataFor(model, shardedWeightsFormat, settings, includeOptimizer);
+  // The index and its shards change as one set: an old index never names new shards.
+  await writeFileSet(location.store, path, (store) => shardedWeightsFormat.write!({ store, path }, data, { includeOptimizer, settings }));
 }
 
 /**
@@ -263,7 +300,7 @@ async function saveShardedWeights(model: Model, location: FormatLocation, option
  */
 export async function loadWeights(model: Model, target: Target, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
   await initBackend();
-  const location = locate(target);
+  const location = await locateForRead(target);
   const where = describeLocation(location);
   const format = await formatToRead(location, options);
   if (!format.holds.weights) {
