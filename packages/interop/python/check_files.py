@@ -11,6 +11,13 @@ Each case: {"id", "reader", "path", "architecture"?, "inputs": [npy], "expected"
 - checkpoint: tf.train.load_checkpoint(path) reads every tensor; the architecture's weights (set
   to zero first) take the values filed under tf.keras 2's names (layer_with_weights-N/...), then
   predict.
+- resume: the file of a compiled model; Keras 3 takes one train_on_batch(inputs, targets) step
+  from the saved optimizer state, and "diff" compares every weight after it with `expected` (one
+  .npy per weight, in model.weights order: the writer's in-memory continuation). A `.keras` loads
+  compiled with its optimizer; a legacy `.h5` goes the way reference-quirks.md 2 gives (Keras 3
+  restores 2 of its variables): compile from its training_config, build the optimizer, assign
+  `optimizer_weights` in order (tf.keras 2 lists no learning rate). `noDropout` sets every dropout
+  rate to 0 first, so that both sides take the same deterministic step.
 keras2HardSigmoid: the model was defined in Keras 2, whose hard_sigmoid was clip(0.2x + 0.5, 0, 1);
 Keras 3's is relu6(x + 3) / 6. Keras 3 readers get Keras 2's definition under that name, as the
 reference outputs of ../shared/realworld were made; "hardSigmoidDrift" reports how far Keras 3's own
@@ -35,8 +42,8 @@ def keras2_hard_sigmoid(x):
 
 
 def outputs_list(y):
-    if isinstance(y, dict):
-        return [y[k] for k in sorted(y)]
+    if isinstance(y, dict):  # output_0, output_1, ..., output_10: in numeric order
+        return [y[k] for k in sorted(y, key=lambda k: (len(k), k))]
     if isinstance(y, (list, tuple)):
         return list(y)
     return [y]
@@ -106,8 +113,63 @@ def read_checkpoint(case, model):
     return len(used)
 
 
+def legacy_resumable(path):
+    import h5py
+    from keras.src.legacy.saving import saving_utils
+
+    model = keras.models.load_model(path, compile=False)
+    with h5py.File(path, "r") as f:
+        training = json.loads(f.attrs["training_config"])
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["optimizer_weights"].attrs["weight_names"]]
+        values = [np.asarray(f["optimizer_weights"][n]) for n in names]
+    args = saving_utils.compile_args_from_training_config(training)
+    model.compile(optimizer=args["optimizer"], loss=args["loss"])
+    model.optimizer.build(model.trainable_variables)
+    targets = list(model.optimizer.variables)
+    if len(values) == len(targets) - 1:  # tf.keras 2's layout lists no learning rate
+        targets = [v for v in targets if v.path.split("/")[-1] != "learning_rate"]
+    if len(targets) != len(values):
+        raise ValueError(f"{len(values)} optimizer_weights for {len(targets)} optimizer variables")
+    for v, value in zip(targets, values):
+        v.assign(value.reshape(v.shape))
+    return model, names
+
+
+def without_dropout(model):
+    """Sets the dropout rates of recurrent layers and cells to 0."""
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        for holder in (layer, getattr(layer, "cell", None)):
+            if holder is None:
+                continue
+            for attr in ("dropout", "recurrent_dropout"):
+                if isinstance(getattr(holder, attr, None), float) and not isinstance(getattr(type(holder), attr, None), property):
+                    setattr(holder, attr, 0.0)
+
+
+def resume(case):
+    x = load_inputs(case)
+    y = np.load(case["targets"])
+    result = {}
+    if case["path"].endswith(".keras"):
+        model = keras.models.load_model(case["path"])
+    else:
+        model, names = legacy_resumable(case["path"])
+        result["names"] = names
+    if case.get("noDropout", False):
+        without_dropout(model)
+    result["iterations"] = int(model.optimizer.iterations.numpy())
+    result["optimizerVariables"] = len(model.optimizer.variables)
+    model.train_on_batch(x, y)
+    if len(model.weights) != len(case["expected"]):
+        raise ValueError(f"{len(model.weights)} weights, expected {len(case['expected'])}")
+    result["diff"] = max(float(np.max(np.abs(np.asarray(w) - np.load(p)))) for w, p in zip(model.weights, case["expected"]))
+    return result
+
+
 def check(case):
     reader = case["reader"]
+    if reader == "resume":
+        return resume(case)
     x = load_inputs(case)
     result = {}
     if reader == "load_model":
@@ -147,7 +209,7 @@ def main():
         keras_activations.ALL_OBJECTS_DICT["hard_sigmoid"] = keras2_hard_sigmoid if hard else KERAS3_HARD_SIGMOID
         try:
             out[case["id"]] = check(case)
-            if hard and case["reader"] != "saved_model":
+            if hard and case["reader"] not in ("saved_model", "resume"):
                 keras_activations.ALL_OBJECTS_DICT["hard_sigmoid"] = KERAS3_HARD_SIGMOID
                 out[case["id"]]["hardSigmoidDrift"] = check(case)["diff"]
         except Exception as e:  # noqa: BLE001 - every failure is reported per case

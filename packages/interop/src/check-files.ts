@@ -6,7 +6,7 @@ import { runPython } from "./python.js";
 const script = resolve(dirname(fileURLToPath(import.meta.url)), "../python/check_files.py");
 
 /** How Python reads a file Kerastore wrote (see python/check_files.py). */
-export type FileReader = "load_model" | "load_weights" | "saved_model" | "checkpoint";
+export type FileReader = "load_model" | "load_weights" | "saved_model" | "checkpoint" | "resume";
 
 /** One file for Python to load and predict with. */
 export interface FileCase {
@@ -19,6 +19,10 @@ export interface FileCase {
   readonly inputs: readonly string[];
   /** `.npy` outputs the predictions must equal, in the model's output order. */
   readonly expected: readonly string[];
+  /** For `resume`: the `.npy` targets of the training step. */
+  readonly targets?: string | undefined;
+  /** For `resume`: every dropout rate set to 0 before the step, so that both sides take the same one. */
+  readonly noDropout?: boolean | undefined;
   /** The model computes Keras 2's hard_sigmoid: Keras 3 readers are given that definition under the name. */
   readonly keras2HardSigmoid?: boolean | undefined;
 }
@@ -34,6 +38,9 @@ export interface FileResult {
   readonly compiled?: boolean;
   readonly optimizer?: string;
   readonly optimizerVariables?: number;
+  /** Resume: the optimizer's step count once restored, and the `optimizer_weights` names of a legacy file. */
+  readonly iterations?: number;
+  readonly names?: readonly string[];
   /** Checkpoint: how many variables were read from it. */
   readonly restored?: number;
   readonly error?: string;

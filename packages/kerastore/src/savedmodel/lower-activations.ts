@@ -50,7 +50,7 @@ function hardSigmoid2(b: FunctionBuilder, scope: string, x: string): string {
 /** The activations a SavedModel can be written with. */
 export const LOWERED_ACTIVATIONS: readonly string[] = [
   "linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "gelu", "swish", "silu", "relu6", "leaky_relu", "exponential",
-  "hard_sigmoid", "hard_silu", "hard_swish",
+  "hard_sigmoid", "hard_silu", "hard_swish", "softsign", "log_softmax", "mish",
 ];
 
 /**
@@ -77,6 +77,15 @@ export function lowerActivation(b: FunctionBuilder, scope: string, x: string, na
       return b.op("Softplus", `${scope}/Softplus`, [x], T);
     case "relu6":
       return b.op("Relu6", `${scope}/Relu6`, [x], T);
+    case "softsign":
+      return b.op("Softsign", `${scope}/Softsign`, [x], T);
+    case "log_softmax":
+      return b.op("LogSoftmax", `${scope}/LogSoftmax`, [x], T);
+    case "mish": {
+      // x * tanh(softplus(x))
+      const soft = b.op("Softplus", `${scope}/Mish/Softplus`, [x], T);
+      return b.op("Mul", `${scope}/Mish/mul`, [x, b.op("Tanh", `${scope}/Mish/Tanh`, [soft], T)], T);
+    }
     case "exponential":
       return b.op("Exp", `${scope}/Exp`, [x], T);
     case "leaky_relu":
