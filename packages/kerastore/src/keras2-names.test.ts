@@ -1,7 +1,12 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { MemoryStore } from "@kerastore/core";
+import { realworld } from "@kerastore/fixtures";
 import { LSTM, clearSession, tf } from "@kerastore/engine";
 import { readLegacyH5 } from "@kerastore/h5";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./cli/run.js";
 import { keras2WeightNames } from "./keras2-names.js";
 import { type SavableModel, Sequential, keras, loadModel, saveModel } from "./index.js";
 
@@ -71,5 +76,22 @@ describe("Keras 2 weight names", () => {
       const b = loaded.weights[i]!.value.dataSync();
       for (let j = 0; j < a.length; j++) expect(Math.abs(a[j]! - b[j]!)).toBeLessThan(1e-6);
     });
+  });
+});
+
+const rw = realworld();
+describe.skipIf(rw.dir === undefined)(`the issue's stacked LSTM${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, () => {
+  it("kerastore convert writes it to .h5 (with its optimizer) and .keras", async () => {
+    await keras.ready();
+    const dir = mkdtempSync(join(tmpdir(), "kerastore-stacked-"));
+    const source = join(rw.dir!, "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5");
+    for (const target of ["lstm.h5", "lstm.keras"]) {
+      let err = "";
+      const code = await runCli(["convert", source, join(dir, target)], { stdout: () => undefined, stderr: (t) => (err += t) });
+      expect(code, err).toBe(0);
+    }
+    const back = await loadModel(join(dir, "lstm.h5"), { onWarning: () => undefined });
+    expect(back.optimizer?.className).toBe("Adam");
+    expect(back.optimizer!.iterations).toBeGreaterThan(0);
   });
 });
