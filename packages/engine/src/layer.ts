@@ -331,7 +331,8 @@ export class Layer {
     const cls = this.constructor as unknown as LayerClass;
     for (const f of cls.fields) config[f.key] = encodeField(f, (this as unknown as Record<string, unknown>)[f.prop]);
     if (this.activityRegularizer !== null) config.activity_regularizer = encodeField(activityField, this.activityRegularizer);
-    if (this.batchInputShape !== undefined) config.batch_shape = this.batchInputShape;
+    // A batch shape given to a first layer lives on the model's InputLayer: Keras 3 layers
+    // write none (their constructors reject `batch_shape`).
     return config;
   }
 

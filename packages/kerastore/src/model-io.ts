@@ -25,6 +25,8 @@ import type { FormatRegistry } from "./formats/format-registry.js";
 import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
 import { layersWithOtherDefinitions } from "./activation-definitions.js";
+import { keras2WeightNames, withVariablePaths } from "./keras2-names.js";
+import { withPortableLossNames } from "./loss-names.js";
 import { savedModelFormat } from "./formats/savedmodel-format.js";
 import { type Target, describeLocation, locate, locateForRead } from "./location.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
@@ -212,7 +214,8 @@ function warnOfChangedDefinitions(model: Model, format: ModelFormat, options: Sa
   const warn = options.onWarning ?? defaultWarn;
   const formula = "(hard_sigmoid: Keras 2 clip(0.2x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6)";
   const keras2Defined = layersWithOtherDefinitions(model, 3);
-  if (keras2Defined.length > 0) {
+  // A SavedModel is run as its graph (TensorFlow, Keras 3's TFSMLayer), which keeps the model's definitions.
+  if (keras2Defined.length > 0 && format.name !== savedModelFormat.name) {
     const keep = keras2File ? "tf.keras 2 and Kerastore keep it" : "save as .h5 (Keras 2 dialect, the default) for tf.keras 2 and Kerastore to keep it";
     warn(`${keras2Defined.join(", ")}: Keras 3 computes this activation by its own definition ${formula}, so it will predict differently from this ${format.name} file; ${keep}`);
   }
@@ -231,15 +234,23 @@ function savedDataFor(model: Model, format: ModelFormat, settings: JsonObject | 
   const legacy = format.name === legacyH5Format.name;
   const dialect = !legacy ? "keras3" : settings?.dialect === "keras3" ? "h5-keras3" : "h5-keras2";
   const optimizer = includeOptimizer && format.holds.optimizer ? optimizerNodeFor(model, dialect) : undefined;
-  const data = toSavedModelData(model, { optimizer });
+  const saved = toSavedModelData(model, { optimizer });
+  // The Keras 3 dialect as Keras 3's from_config takes it: no Keras 2 leftovers (time_major, a
+  // first layer's batch_shape, ...) from a model read from a Keras 2 file.
+  const data = dialect === "h5-keras2" || saved.modelConfig === undefined ? saved : { ...saved, modelConfig: writeModelConfig(readModelJson(saved.modelConfig).model, { dialect: "keras3" }) };
+  // A SavedModel's graph computes Keras 2's hard_sigmoid for a model read from a Keras 2 file;
+  // its keras_metadata says so (keras_version), as a Keras 2 dialect .h5 does.
+  if (format.name === savedModelFormat.name && layersWithOtherDefinitions(model, 3).length > 0) return { ...data, kerasVersion: "2.15.0" };
   if (!legacy) return data;
-  const trainingConfig = trainingConfigFor(model, dialect === "h5-keras3" ? "h5-keras3" : "h5-keras2") ?? keptTrainingConfig(model);
+  const trainingConfig = withPortableLossNames(trainingConfigFor(model, dialect === "h5-keras3" ? "h5-keras3" : "h5-keras2") ?? keptTrainingConfig(model));
   if (dialect === "h5-keras2" && data.modelConfig !== undefined) {
     const keras2 = writeModelConfig(readModelJson(data.modelConfig).model, { dialect: "keras2" });
     // The version tells Kerastore's reader which definitions of the activations Keras 3 changed
     // the model computes: tf.keras 2.15's when it keeps Keras 2's (it was read from a Keras 2 file).
     const keras2Defined = layersWithOtherDefinitions(model, 3).length > 0;
-    return { ...data, modelConfig: keras2, trainingConfig, ...(keras2Defined ? { kerasVersion: "2.15.0" } : {}) };
+    // tf.keras 2's weight names, unique as it made them (`lstm_1/lstm_cell_1/kernel:0`).
+    const root = withVariablePaths(data.root, keras2WeightNames(model));
+    return { ...data, root, modelConfig: keras2, trainingConfig, ...(keras2Defined ? { kerasVersion: "2.15.0" } : {}) };
   }
   return { ...data, trainingConfig };
 }
