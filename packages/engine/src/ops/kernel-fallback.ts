@@ -61,9 +61,10 @@ function runOnCpu(config: tf.KernelConfig, inputs: Record<string, TensorInfo>, a
   uses.set(config.kernelName, (uses.get(config.kernelName) ?? 0) + 1);
   const cpu = tf.engine().findBackend("cpu") as unknown as DataBackend | null;
   if (cpu === null) throw new Error(`kernel ${config.kernelName}: the CPU backend it falls back to is not available`);
-  const moved: Record<string, TensorInfo> = {};
+  // Kernels with a list of inputs (AddN, Concat, Einsum, ...) get a list back.
+  const moved: Record<string, TensorInfo> | TensorInfo[] = Array.isArray(inputs) ? [] : {};
   for (const [name, t] of Object.entries(inputs)) {
-    moved[name] = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+    (moved as Record<string, TensorInfo>)[name] = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
   }
   try {
     const out = config.kernelFunc({ inputs: moved as never, attrs: attrs ?? {}, backend: cpu as never }) as TensorInfo | TensorInfo[];
