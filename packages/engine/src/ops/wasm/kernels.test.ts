@@ -71,7 +71,7 @@ for (const [h, w, f, s, pad] of [
   [7, 7, 3, 2, "valid"],
   [6, 6, 3, 2, [[0, 0], [1, 1], [0, 1], [0, 0]]],
 ] as const) {
-  const info = tf.backend_util.computePool2DInfo([2, h, w, 3], f, s, 1, pad);
+  const info = tf.backend_util.computePool2DInfo([2, h, w, 3], f, s, 1, pad as "same");
   for (const ties of [false, true]) {
     // Ties: rounded values (many equal maxima in a window) and an all-zero image, as after a ReLU.
     const x = values([2, h, w, 3], 1).map((v, i) => (ties ? (i < h * w * 3 ? 0 : Math.max(0, Math.round(v))) : v));
