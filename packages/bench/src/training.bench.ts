@@ -121,12 +121,12 @@ async function measure(w: Workload): Promise<Row> {
     weights = `the weights of ${w.weightsFile}`;
   }
   const other = layersModel(w);
-  // tfjs-layers lists trainable weights first; match by layer and weight name.
-  const key = (path: string) => path.replace(/^tfl_/, "").split("/").slice(-2).join("/").replace(/_\d+$/, "");
-  const byName = new Map(model.weights.map((v) => [key(v.path), v]));
+  // tfjs-layers lists trainable weights first; match by layer name and weight attribute.
+  const byName = new Map<string, Model["weights"][number]>(model.layers.flatMap((l) => l.weights.map((v) => [`${l.name}/${v.name}`, v] as const)));
+  const keyOf = new Map(other.layers.flatMap((l) => l.weights.map((lv) => [lv, `${l.name.replace(/^tfl_/, "")}/${lv.originalName.split("/").pop()}`] as const)));
   other.setWeights(
     other.weights.map((lv) => {
-      const mine = byName.get(key(lv.originalName));
+      const mine = byName.get(keyOf.get(lv) ?? "");
       if (mine === undefined || mine.shape.join("x") !== lv.shape.join("x")) throw new Error(`${w.key}: no weight of ours matches tfjs-layers's ${lv.originalName} [${lv.shape}]`);
       return mine.value.clone();
     }),
