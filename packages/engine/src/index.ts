@@ -82,7 +82,8 @@ export { flipConvKernel } from "./layers/layer-utils.js";
 // losses, metrics, callbacks, and the fast ops they run on (see docs/training.md).
 export { type DenseActivation, type DenseOptions, dense, isDenseActivation } from "./ops/dense.js";
 export { assertGradients, hasGradients, registerGradients } from "./ops/gradients.js";
-export { installWasmFallbacks, wasmFallbackUses } from "./ops/kernel-fallback.js";
+export { installWasmFallbacks, isWasmFallback, wasmFallbackUses } from "./ops/kernel-fallback.js";
+export { registerWasmKernels, wasmCompositeKernels } from "./ops/wasm/index.js";
 export { type SparseGradient, embeddingLookup, recordSparseGradients, segmentSumOf } from "./ops/embedding-lookup.js";
 export { matMul, plainProduct } from "./ops/matmul.js";
 export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./training/callbacks/callback.js";
