@@ -28,6 +28,7 @@ import { layersWithOtherDefinitions } from "./activation-definitions.js";
 import { keras2WeightNames, withVariablePaths } from "./keras2-names.js";
 import { withPortableLossNames } from "./loss-names.js";
 import { savedModelFormat } from "./formats/savedmodel-format.js";
+import { tfliteFormat } from "./formats/tflite-format.js";
 import { type Target, describeLocation, locate, locateForRead } from "./location.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
 import { withTensorflowKernels } from "./theano-kernels.js";
@@ -195,7 +196,7 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
   const includeOptimizer = options.includeOptimizer !== false;
   warnOfChangedDefinitions(model, format, options);
   const data = savedDataFor(model, format, options.settings, includeOptimizer);
-  const write = (store: Store) => format.write!({ store, path: location.path }, data, { includeOptimizer, settings: options.settings });
+  const write = (store: Store) => format.write!({ store, path: location.path }, data, { includeOptimizer, settings: options.settings, liveModel: model });
   // A SavedModel is a directory of files: they change as one set (single files are atomic already).
   if (format.name === savedModelFormat.name) await writeFileSet(location.store, location.path, write);
   else await write(location.store);
@@ -209,7 +210,8 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
  * each reader that would compute something else.
  */
 function warnOfChangedDefinitions(model: Model, format: ModelFormat, options: SaveModelOptions): void {
-  if (!format.holds.architecture) return;
+  // A .tflite holds the computation itself (Keras 2's hard_sigmoid lowered as such), no names.
+  if (!format.holds.architecture || format.name === tfliteFormat.name) return;
   const keras2File = format.name === legacyH5Format.name && options.settings?.dialect !== "keras3";
   const warn = options.onWarning ?? defaultWarn;
   const formula = "(hard_sigmoid: Keras 2 clip(0.2x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6)";
