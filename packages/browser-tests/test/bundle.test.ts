@@ -85,6 +85,23 @@ describe("browser bundles of kerastore", () => {
     expect(size.lazy.files.some((f) => f.includes("hdf5"))).toBe(true);
   });
 
+  it("esbuild bundle in a module Web Worker: loads by URL and predicts with no DOM", async () => {
+    const out = join(work, "worker");
+    await bundleForBrowser(join(packageDir, "bundle/worker-job.ts"), out);
+    writeFileSync(
+      join(out, "index.html"),
+      `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module">
+const worker = new Worker("./worker-job.js" + location.search, { type: "module" });
+worker.onmessage = (e) => {
+  if (e.data.error !== undefined) document.body.dataset.error = e.data.error;
+  else document.body.dataset.result = JSON.stringify(e.data.result);
+};
+worker.onerror = (e) => { document.body.dataset.error = e.message ?? "worker error"; };
+</script></body></html>\n`,
+    );
+    expectKerasOutput(await runJob("worker"));
+  });
+
   it("vite build: builds with no config, predicts in Chromium", async () => {
     const out = join(work, "vite");
     await viteBuild({
