@@ -47,7 +47,7 @@ export async function bundleForBrowser(entry: string, outdir: string): Promise<M
 
 /** Builds the test page (page/harness.ts) into `outdir`, with its index.html and the .wasm files. */
 export async function buildTestPage(outdir: string): Promise<void> {
-  await bundleForBrowser(join(packageDir, "page/harness.ts"), outdir);
+  await bundleForBrowser(join(packageDir, "src/page/harness.ts"), outdir);
   writeFileSync(
     join(outdir, "index.html"),
     `<!doctype html><html><head><meta charset="utf-8"><title>kerastore test page</title><link rel="icon" href="data:,"></head>

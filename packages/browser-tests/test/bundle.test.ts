@@ -57,8 +57,8 @@ describe("browser bundles of kerastore", () => {
 
   it("esbuild --bundle --platform=browser: builds, reaches no Node-only module, predicts in Chromium, within the size budget", async () => {
     const out = join(work, "esbuild");
-    const meta = await bundleForBrowser(join(packageDir, "bundle/job.ts"), out);
-    writeFileSync(join(out, "index.html"), readFileSync(join(packageDir, "bundle/index.html"), "utf8").replace("./job.ts", "./job.js"));
+    const meta = await bundleForBrowser(join(packageDir, "src/bundle/job.ts"), out);
+    writeFileSync(join(out, "index.html"), readFileSync(join(packageDir, "src/bundle/index.html"), "utf8").replace("./job.ts", "./job.js"));
     const inputs = Object.keys(meta.inputs);
     const nodeOnly = inputs.filter((i) => /^node:|\/(node|node-runtime|node-store|node-file-system)\.js$|@node-rs/.test(i));
     expect(nodeOnly).toEqual([]);
@@ -87,7 +87,7 @@ describe("browser bundles of kerastore", () => {
 
   it("esbuild bundle in a module Web Worker: loads by URL and predicts with no DOM", async () => {
     const out = join(work, "worker");
-    await bundleForBrowser(join(packageDir, "bundle/worker-job.ts"), out);
+    await bundleForBrowser(join(packageDir, "src/bundle/worker-job.ts"), out);
     writeFileSync(
       join(out, "index.html"),
       `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module">
@@ -105,11 +105,11 @@ worker.onerror = (e) => { document.body.dataset.error = e.message ?? "worker err
   it("vite build: builds with no config, predicts in Chromium", async () => {
     const out = join(work, "vite");
     await viteBuild({
-      root: join(packageDir, "bundle"),
+      root: join(packageDir, "src/bundle"),
       configFile: false,
       logLevel: "silent",
       base: "./",
-      build: { outDir: out, emptyOutDir: true, rollupOptions: { input: join(packageDir, "bundle/index.html") } },
+      build: { outDir: out, emptyOutDir: true, rollupOptions: { input: join(packageDir, "src/bundle/index.html") } },
     });
     const js = readdirSync(join(out, "assets")).filter((f) => f.endsWith(".js"));
     expect(js.length).toBeGreaterThan(0);
