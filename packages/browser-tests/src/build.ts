@@ -40,6 +40,8 @@ export async function bundleForBrowser(entry: string, outdir: string): Promise<M
     metafile: true,
     logLevel: "silent",
     absWorkingDir: packageDir,
+    // Entries written to a temporary folder resolve packages from here.
+    nodePaths: [join(packageDir, "node_modules")],
   });
   if (result.errors.length > 0) throw new Error(result.errors.map((e) => e.text).join("\n"));
   return result.metafile;

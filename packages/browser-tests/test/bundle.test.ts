@@ -55,6 +55,19 @@ describe("browser bundles of kerastore", () => {
     expect(worst).toBeLessThanOrEqual(1e-4);
   }
 
+  // Every published package's default entry, bundled whole (export *): nothing Node-only in it.
+  it.each(["core", "registry", "config", "engine", "h5", "keras-v3", "checkpoint", "savedmodel"])(
+    "@kerastore/%s bundles for browsers with no Node-only module",
+    async (name) => {
+      const entry = join(work, `entry-${name}.js`);
+      writeFileSync(entry, `export * from "@kerastore/${name}";\n`);
+      const meta = await bundleForBrowser(entry, join(work, `pkg-${name}`));
+      const inputs = Object.keys(meta.inputs);
+      expect(inputs.some((i) => i.endsWith(`${name}/dist/index.js`))).toBe(true);
+      expect(inputs.filter((i) => /^node:|\/(node|node-runtime|node-store|node-file-system)\.js$|@node-rs/.test(i))).toEqual([]);
+    },
+  );
+
   it("esbuild --bundle --platform=browser: builds, reaches no Node-only module, predicts in Chromium, within the size budget", async () => {
     const out = join(work, "esbuild");
     const meta = await bundleForBrowser(join(packageDir, "src/bundle/job.ts"), out);
