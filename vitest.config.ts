@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 // - unit: every `*.test.ts` of the packages (but interop) and examples; needs no Python.
 // - interop: packages/interop/test, live round trips against the Python reference.
 // - browser: packages/browser-tests/test, real headless Chromium over the built packages.
+// - user: packages/interop/user, the packed packages and the docs as a user meets them.
 // Both resolve workspace packages to their TypeScript source through the `source` condition.
 // Workspace packages are symlinked into node_modules, which Vite would hand to Node to load
 // (from their built `dist`); inlining them makes Vite resolve them itself, with `source` first.
@@ -34,6 +35,17 @@ export default defineConfig({
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/dist/**", "packages/interop/**", "packages/browser-tests/**"],
+        },
+      },
+      {
+        // What a user gets: the packed packages installed outside the workspace, the docs.
+        // Needs `pnpm build` first.
+        ...shared,
+        test: {
+          ...shared.test,
+          name: "user",
+          include: ["packages/interop/user/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
         },
       },
       {

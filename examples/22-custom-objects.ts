@@ -1,6 +1,9 @@
 // The guide's custom layer and custom activation (自定义对象 / 注册自定义对象 / 在内存中克隆模型):
 // a model with both, rebuilt from its config inside customObjectScope, and cloned.
 import { deepStrictEqual, notDeepStrictEqual, throws } from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { JsonObject } from "@kerastore/core";
 import {
   Activation,
@@ -16,6 +19,7 @@ import {
   modelFromJson,
   tf,
 } from "@kerastore/engine";
+import { keras, saveModel } from "kerastore";
 
 class CustomLayer extends Layer {
   readonly units: number;
@@ -67,4 +71,15 @@ export async function main(): Promise<void> {
   const clone = customObjectScope(customObjects, () => cloneModel(model));
   deepStrictEqual(clone.toConfig(), model.toConfig());
   notDeepStrictEqual(Array.from(clone.weights[0]!.read().data as Float32Array), Array.from(model.weights[0]!.read().data as Float32Array));
+
+  // The guide's `with custom_object_scope(...): load_model(path)`: the scope holds across the
+  // async load's awaits.
+  const dir = await mkdtemp(join(tmpdir(), "kerastore-example-22-"));
+  try {
+    await saveModel(model, join(dir, "custom.keras"));
+    const loaded = await customObjectScope(customObjects, () => keras.models.loadModel(join(dir, "custom.keras")));
+    deepStrictEqual(Array.from(loaded.apply(probe).dataSync()), Array.from(model.apply(probe).dataSync()));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

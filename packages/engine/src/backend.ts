@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import { runtimeHooks } from "./runtime-hooks.js";
+import { quietCpuBackend } from "./quiet-cpu.js";
 
 /** Which tfjs backend runs the engine's tensors. */
 export type BackendName = "wasm" | "cpu";
@@ -28,10 +29,12 @@ let readyFor: BackendName | undefined;
  * Sets up the tfjs backend once and resolves with its name.
  *
  * Nothing happens on import: the engine's tensors need this call first. Calling it again with
- * the same backend returns the same promise; asking for another backend switches to it.
+ * the same backend, or with none named, returns the same promise; asking for another backend
+ * switches to it.
  */
 export function initBackend(options: InitBackendOptions = {}): Promise<BackendName> {
-  const backend = options.backend ?? "wasm";
+  // Without a backend named, keep the one already chosen (a load after `ready({ backend: "cpu" })`).
+  const backend = options.backend ?? readyFor ?? "wasm";
   if (ready !== undefined && readyFor === backend) return ready;
   readyFor = backend;
   ready = (backend === "wasm" ? initWasm(options.wasmPaths ?? options.wasmDir) : initCpu()).catch((error: unknown) => {
@@ -64,6 +67,7 @@ async function initCpu(): Promise<BackendName> {
   await import("@tensorflow/tfjs-backend-cpu");
   const ok = await tf.setBackend("cpu");
   if (!ok) throw new EngineError("backend", cannot("set up", "the cpu backend", "tfjs could not initialize it"));
+  quietCpuBackend();
   await tf.ready();
   return "cpu";
 }

@@ -1,7 +1,9 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { unknownNameMessage } from "@kerastore/config";
+import { openScopes, scopedObjects } from "./custom-scope.js";
 import { EngineError } from "./errors.js";
-import { type FromConfigContext, lookupCustom, readEnvelope } from "./keras-object.js";
+import { kerasLayerNames } from "./keras-layer-names.js";
+import { type FromConfigContext, checkBuiltinOrigin, lookupCustom, readEnvelope } from "./keras-object.js";
 import type { Layer, LayerClass } from "./layer.js";
 import type { Shape } from "./symbolic.js";
 
@@ -16,35 +18,39 @@ export function installBuiltinLayers(classes: ReadonlyMap<string, LayerClass>): 
   builtinLayers = classes;
 }
 
-// customObjectScope: a stack of objects, pushed and popped in try/finally.
-const scopeStack: Record<string, unknown>[] = [];
-
-/**
- * Runs `fn` with `objects` available to every `fromConfig` by name, as Keras's
- * `custom_object_scope` does; scopes nest, the innermost wins. Sugar over passing
- * `customObjects` explicitly.
- */
-export function customObjectScope<T>(objects: Readonly<Record<string, unknown>>, fn: () => T): T {
-  scopeStack.push({ ...objects });
-  try {
-    return fn();
-  } finally {
-    scopeStack.pop();
-  }
-}
-
 /** The context with the open customObjectScopes merged under its own customObjects. */
 export function withScopes(ctx: FromConfigContext): FromConfigContext {
-  if (scopeStack.length === 0) return ctx;
-  return { ...ctx, customObjects: Object.assign({}, ...scopeStack, ctx.customObjects ?? {}) as Record<string, unknown> };
+  const frames = openScopes();
+  if (frames.length === 0) return ctx;
+  return { ...ctx, customObjects: { ...scopedObjects(), ...ctx.customObjects } };
 }
 
 /** Finds a layer class by name: custom objects first, then the built-ins. */
-export function layerClass(className: string, registeredName: string | null, ctx: FromConfigContext): LayerClass {
+export function layerClass(className: string, registeredName: string | null, ctx: FromConfigContext, module: string | null = null): LayerClass {
   const custom = lookupCustom(ctx, registeredName, className);
-  if (typeof custom === "function") return custom as unknown as LayerClass;
+  if (typeof custom === "function") {
+    // Only layer classes where layers go: a function, or a class that is not a layer, cannot be built.
+    const candidate = custom as { prototype?: { build?: unknown; getConfig?: unknown }; fromConfig?: unknown };
+    if (typeof candidate.fromConfig !== "function" || typeof candidate.prototype?.build !== "function" || typeof candidate.prototype.getConfig !== "function") {
+      throw new EngineError(
+        "invalid-config",
+        cannot("deserialize", `layer "${registeredName ?? className}"`, `the name finds ${(custom as { name?: string }).name || "a function"}, which is not a layer class`),
+      );
+    }
+    return custom as unknown as LayerClass;
+  }
   const builtin = builtinLayers.get(className);
-  if (builtin !== undefined) return builtin;
+  if (builtin !== undefined) {
+    checkBuiltinOrigin({ className, module, registeredName }, "layer");
+    return builtin;
+  }
+  if (kerasLayerNames.has(className) && (registeredName === null || !registeredName.includes(">"))) {
+    // A Keras layer, not a custom one: customObjects would not help.
+    throw new EngineError(
+      "unsupported",
+      cannot("deserialize", `layer class "${className}"`, `Keras layer ${className} is not supported by Kerastore yet (docs/layers.md lists the layers it runs)`),
+    );
+  }
   throw new EngineError(
     "unknown-object",
     unknownNameMessage("layer", "class", className),
@@ -71,7 +77,7 @@ let depth = 0;
 function deserializeAt(json: JsonValue | undefined, ctx: FromConfigContext): Layer {
   const full = withScopes(ctx);
   const ref = readEnvelope(json, "a layer config");
-  const cls = layerClass(ref.className, ref.registeredName, full);
+  const cls = layerClass(ref.className, ref.registeredName, full, ref.module);
   const config: JsonObject = ref.config;
   const layer = cls.fromConfig(config, full);
   // Keras builds a deserialized layer from its build_config at once, outside any enclosing

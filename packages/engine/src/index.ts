@@ -12,7 +12,8 @@ export { type RuntimeHooks, runtimeHooks, setRuntimeHooks } from "./runtime-hook
 export { builtinLayerClasses } from "./builtins.js";
 export { type ConfigField, type FieldCodec, field } from "./config-fields.js";
 export { Constraint, type ConstraintLike, constraint, constraintNames, getConstraint, serializeConstraint } from "./constraints.js";
-export { customObjectScope, deserializeLayer, layerClass } from "./deserialize.js";
+export { customObjectScope, scopedObjects } from "./custom-scope.js";
+export { deserializeLayer, layerClass } from "./deserialize.js";
 export { EngineError, type EngineErrorCode } from "./errors.js";
 export { Initializer, type InitializerLike, getInitializer, initializer, initializerNames, serializeInitializer } from "./initializers.js";
 export { type CustomObjects, type FromConfigContext, kerasMajor } from "./keras-object.js";
@@ -34,13 +35,14 @@ export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Input, type InputArgs, InputLayer, type InputLayerArgs } from "./layers/input-layer.js";
 export { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from "./layers/merge.js";
 export { Model, type ModelArgs, type PredictInput, type PredictOptions, serializeLayer } from "./model.js";
-export { type ModelData, toTensor } from "./model-training.js";
+export { type ModelData, toHost, toTensor } from "./model-training.js";
 export { type CompileFromSavedOptions, compileFromSaved, isKeras2TrainingConfig } from "./compile-saved.js";
 export { clearSession, toSnakeCase, uniqueName } from "./names.js";
 export { Regularizer, type RegularizerLike, getRegularizer, regularizer, regularizerNames, serializeRegularizer } from "./regularizers.js";
 export { Sequential, type SequentialArgs } from "./sequential.js";
 export { KerasTensor, type KerasHistory, type LayerNode, type Shape } from "./symbolic.js";
 export { Variable, type WeightValue } from "./variable.js";
+export { DEFAULT_CONFIG_BUDGET_BYTES, DEFAULT_WEIGHT_BUDGET_BYTES, type FileWeightSizes, type WeightBudget, withWeightBudget } from "./weight-budget.js";
 export { type SummaryOptions, readableSize, summary } from "./summary.js";
 export {
   type ApplyOptions,
@@ -80,7 +82,8 @@ export { flipConvKernel } from "./layers/layer-utils.js";
 // losses, metrics, callbacks, and the fast ops they run on (see docs/training.md).
 export { type DenseActivation, type DenseOptions, dense, isDenseActivation } from "./ops/dense.js";
 export { assertGradients, hasGradients, registerGradients } from "./ops/gradients.js";
-export { installWasmFallbacks, wasmFallbackUses } from "./ops/kernel-fallback.js";
+export { installWasmFallbacks, isWasmFallback, wasmFallbackUses } from "./ops/kernel-fallback.js";
+export { registerWasmKernels, wasmCompositeKernels } from "./ops/wasm/index.js";
 export { type SparseGradient, embeddingLookup, recordSparseGradients, segmentSumOf } from "./ops/embedding-lookup.js";
 export { matMul, plainProduct } from "./ops/matmul.js";
 export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./training/callbacks/callback.js";
@@ -126,9 +129,9 @@ export {
   sparseCategoricalCrossentropy,
   squaredHinge,
 } from "./training/losses/loss-functions.js";
-export { type CustomLossFunction, Loss, type LossLike, type Reduction, getLoss, lossClassFor, lossFromConfig, serializeLoss } from "./training/losses/loss.js";
+export { type CustomLossFunction, Loss, type LossLike, type Reduction, getLoss, lossClassFor, lossClassNames, lossFromConfig, serializeLoss } from "./training/losses/loss.js";
 export { AUC, type AUCArgs, Precision, type PrecisionRecallArgs, Recall } from "./training/metrics/confusion.js";
-export { type MetricContext, type MetricLike, getMetric, metricFromEnvelope, serializeMetric } from "./training/metrics/get-metric.js";
+export { type MetricContext, type MetricLike, getMetric, metricClassNames, metricFromEnvelope, serializeMetric } from "./training/metrics/get-metric.js";
 export { Mean, MeanMetricWrapper, Metric, type MetricFunction, RootMeanSquaredError, Sum } from "./training/metrics/metric.js";
 export { Adadelta, type AdadeltaArgs } from "./training/optimizers/adadelta.js";
 export { Adagrad, type AdagradArgs } from "./training/optimizers/adagrad.js";

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type HostTensor, type JsonObject, type JsonValue, cannot, hostTensor } from "@kerastore/core";
+import { type HostTensor, type JsonObject, type JsonValue, KerastoreError, cannot, formatShape, hostTensor } from "@kerastore/core";
 import { withScopes } from "./deserialize.js";
+import { checkInputs, shapesOf } from "./input-check.js";
 import { EngineError } from "./errors.js";
 import { functionalFromConfig } from "./functional-config.js";
 import { type Graph, mapGraph } from "./graph.js";
@@ -127,7 +128,20 @@ export class Model extends Layer {
         if (v === undefined) throw new EngineError("invalid-argument", cannot("call", `model "${this.name}"`, `layer "${node.layer.name}" needs an input that nothing computes`));
         return v;
       });
-      const outs = node.layer.applyMulti(node.inputIsList ? args : args[0]!, options);
+      let outs: tf.Tensor[];
+      try {
+        outs = node.layer.applyMulti(node.inputIsList ? args : args[0]!, options);
+      } catch (error) {
+        // A backend failure (shapes a config declared but the weights or inputs do not have)
+        // becomes a typed error naming the layer and what it was given.
+        if (error instanceof KerastoreError) throw error;
+        const shapes = args.map((a) => formatShape(a.shape)).join(", ");
+        throw new EngineError(
+          "backend",
+          cannot("call", `layer "${node.layer.name}" (${node.layer.className}) of model "${this.name}"`, `on inputs of shape ${shapes}: ${(error as Error)?.message ?? String(error)}`),
+          { cause: error },
+        );
+      }
       for (const [i, t] of node.outputs.entries()) values.set(t, outs[i]!);
     }
     const outs = this.outputs.map((t) => values.get(t)!);
@@ -175,21 +189,34 @@ export class Model extends Layer {
     this.compiled = compile({ outputNames: names.length > 0 ? names : undefined }, options, Math.max(1, names.length));
   }
 
+  /**
+   * Frees the backend memory of every weight of the model, of its layers and of its
+   * optimizer's state. Layers shared with another model are freed for both. Idempotent.
+   */
+  override dispose(): void {
+    super.dispose();
+    for (const layer of this.layers) layer.dispose();
+    this.compiled?.optimizer.dispose();
+  }
+
   /** Trains the model (Keras's `model.fit`); returns the History. */
   async fit(x: ModelData, y: ModelData, options: FitOptions = {}): Promise<History> {
     const compiled = this.requireCompiled("fit");
+    checkInputs(this, shapesOf(x, "fit"), "fit");
     return withTensors([x, y], (xs, ys) => fit(this.trainTarget(), compiled, xs!, ys!, { model: this, ...options }));
   }
 
   /** The loss and metrics over a data set (Keras's `model.evaluate(..., return_dict=True)`). */
   async evaluate(x: ModelData, y: ModelData, options: EvaluateOptions = {}): Promise<Logs> {
     const compiled = this.requireCompiled("evaluate");
+    checkInputs(this, shapesOf(x, "evaluate"), "evaluate");
     return withTensors([x, y], (xs, ys) => evaluate(this.trainTarget(), compiled, xs!, ys!, options));
   }
 
   /** One training step on one batch (Keras's `train_on_batch`); returns the logs. */
   async trainOnBatch(x: ModelData, y: ModelData, sampleWeight?: tf.Tensor): Promise<Logs> {
     const compiled = this.requireCompiled("train");
+    checkInputs(this, shapesOf(x, "train"), "train");
     await prepareTraining();
     return withTensors([x, y], (xs, ys) => trainOnBatch(this.trainTarget(), compiled, xs!, ys!, sampleWeight));
   }
@@ -197,11 +224,13 @@ export class Model extends Layer {
   /** The loss and metrics of one batch (Keras's `test_on_batch`). */
   async testOnBatch(x: ModelData, y: ModelData, sampleWeight?: tf.Tensor): Promise<Logs> {
     const compiled = this.requireCompiled("test");
+    checkInputs(this, shapesOf(x, "test"), "test");
     return withTensors([x, y], (xs, ys) => testOnBatch(this.trainTarget(), compiled, xs!, ys!, sampleWeight));
   }
 
   /** The outputs for one batch, on the host (Keras's `predict_on_batch`). */
   predictOnBatch(x: PredictInput): HostTensor | HostTensor[] {
+    checkInputs(this, shapesOf(x, "predict with"), "predict with");
     const list = Array.isArray(x) ? (x as (HostTensor | tf.Tensor)[]) : [x as HostTensor | tf.Tensor];
     const tensors = list.map((v) => (v instanceof tf.Tensor ? v : toTensor(v)));
     try {
@@ -239,6 +268,7 @@ export class Model extends Layer {
 
   /** Runs the model in inference mode over batches and returns the outputs on the host. */
   predict(x: PredictInput, options: PredictOptions = {}): HostTensor | HostTensor[] {
+    checkInputs(this, shapesOf(x, "predict with"), "predict with");
     const batchSize = options.batchSize ?? 32;
     const list = Array.isArray(x) ? (x as (HostTensor | tf.Tensor)[]) : [x as HostTensor | tf.Tensor];
     const tensors = list.map((v) => (v instanceof tf.Tensor ? v : toTensor(v)));
@@ -265,6 +295,20 @@ export class Model extends Layer {
     for (const c of chunks) for (const t of c) t.dispose();
     for (let i = 0; i < tensors.length; i++) if (!(list[i] instanceof tf.Tensor)) tensors[i]!.dispose();
     return this.outputIsList || outputs.length !== 1 ? outputs : outputs[0]!;
+  }
+
+  /** {@link predict} for a model with one output: its output, typed as one tensor. */
+  predictOne(x: PredictInput, options: PredictOptions = {}): HostTensor {
+    const out = this.predict(x, options);
+    if (!Array.isArray(out)) return out as HostTensor;
+    if (out.length === 1) return out[0]!;
+    throw new EngineError("invalid-argument", cannot("predictOne with", `model "${this.name}"`, `it has ${out.length} outputs`, "call predictMany"));
+  }
+
+  /** {@link predict} with the outputs always as a list, one tensor per output. */
+  predictMany(x: PredictInput, options: PredictOptions = {}): HostTensor[] {
+    const out = this.predict(x, options);
+    return Array.isArray(out) ? out : [out as HostTensor];
   }
 
   override apply(inputs: KerasTensor | readonly KerasTensor[], options?: CallOptions): KerasTensor;

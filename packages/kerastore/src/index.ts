@@ -30,6 +30,9 @@ export { type CheckpointTreeOptions, toCheckpointTree } from "./checkpoint/check
 export { CheckpointManager, type CheckpointManagerOptions, latestCheckpoint } from "./checkpoint/train.js";
 export { checkpointFormat } from "./formats/checkpoint-format.js";
 export { keras } from "./keras.js";
+// The tensor helpers a user needs beside `keras`, so one import does.
+export { type DType, type HostTensor, type NumericHostTensor, hostTensor, readNpy, writeNpy } from "@kerastore/core";
+export { tf } from "@kerastore/engine";
 export { type Target, locate } from "./location.js";
 export { BlobTarget, blobTarget } from "./blob-target.js";
 export { type CheckpointPaths, type FileSystem, fileSystem, setFileSystem } from "./file-system.js";

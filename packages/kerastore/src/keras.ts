@@ -2,6 +2,7 @@ import * as engine from "@kerastore/engine";
 import { Checkpoint } from "./checkpoint/live-checkpoint.js";
 import { CheckpointManager, latestCheckpoint } from "./checkpoint/train.js";
 import type { Target } from "./location.js";
+import { initializers, layers, losses, metrics, ops, utils } from "./keras-namespaces.js";
 import { Model, type SavableModel, Sequential, modelClasses } from "./model-classes.js";
 import { type LoadModelOptions, type SaveModelOptions, loadModel, saveModel } from "./model-io.js";
 import { loadSavedModel } from "./savedmodel/index.js";
@@ -12,9 +13,10 @@ function load(target: Target, options: LoadModelOptions = {}): Promise<SavableMo
 }
 
 /** Builds a model from `model.toJson()` text (either Keras dialect), with fresh weights. */
-function modelFromJson(text: string, options: { customObjects?: engine.CustomObjects } = {}): SavableModel {
+function modelFromJson(text: string, options: { customObjects?: engine.CustomObjects; weightBudget?: Pick<engine.WeightBudget, "maxBytes"> } = {}): SavableModel {
   const json: unknown = JSON.parse(text);
-  const layer = engine.deserializeLayer(json as never, { customObjects: { ...modelClasses, ...options.customObjects } });
+  const budget = { maxBytes: options.weightBudget?.maxBytes, where: "the model JSON" };
+  const layer = engine.withWeightBudget(budget, () => engine.deserializeLayer(json as never, { customObjects: { ...modelClasses, ...options.customObjects } }));
   if (!(layer instanceof engine.Model)) throw new TypeError(`the JSON describes a ${layer.className} layer, not a model`);
   return layer as SavableModel;
 }
@@ -35,27 +37,8 @@ export const keras = Object.freeze({
   Input: engine.Input,
   Model,
   Sequential,
-  layers: Object.freeze({
-    Layer: engine.Layer,
-    InputLayer: engine.InputLayer,
-    Dense: engine.Dense,
-    Dropout: engine.Dropout,
-    Activation: engine.Activation,
-    Flatten: engine.Flatten,
-    Reshape: engine.Reshape,
-    Rescaling: engine.Rescaling,
-    Identity: engine.Identity,
-    ReLU: engine.ReLU,
-    LeakyReLU: engine.LeakyReLU,
-    Softmax: engine.Softmax,
-    Add: engine.Add,
-    Subtract: engine.Subtract,
-    Multiply: engine.Multiply,
-    Average: engine.Average,
-    Maximum: engine.Maximum,
-    Minimum: engine.Minimum,
-    Concatenate: engine.Concatenate,
-  }),
+  /** Every layer class the engine has (`keras.layers.Conv2D`, `LSTM`, ...). */
+  layers,
   models: Object.freeze({
     loadModel: load,
     saveModel: (model: engine.Model, target: Target, options: SaveModelOptions = {}) => saveModel(model, target, options),
@@ -91,13 +74,18 @@ export const keras = Object.freeze({
     LambdaCallback: engine.LambdaCallback,
     ModelCheckpoint: engine.ModelCheckpoint,
   }),
-  /** Losses by class and function, and lookup by name. */
-  losses: Object.freeze({ Loss: engine.Loss, get: engine.getLoss }),
-  /** Metrics by class, and lookup by name. */
-  metrics: Object.freeze({ Metric: engine.Metric, Mean: engine.Mean, AUC: engine.AUC, Precision: engine.Precision, Recall: engine.Recall, get: engine.getMetric }),
-  utils: Object.freeze({
-    customObjectScope: engine.customObjectScope,
-  }),
+  /** Losses by class (Keras config), as functions, and by name. */
+  losses,
+  /** Metrics by class (Keras config), and by name. */
+  metrics,
+  /** Initializers by class (Keras config), and by name. */
+  initializers,
+  /** customObjectScope, registerSerializable, readNpy / writeNpy, hostTensor. */
+  utils,
+  /** Host and backend tensors (`convertToTensor`, `convertToNumpy`). */
+  ops,
+  /** `@tensorflow/tfjs-core`, the tensor library models run on. */
+  tf: engine.tf,
   /** `tf.train.Checkpoint` over live models, layers, variables and optimizers. */
   Checkpoint,
   train: Object.freeze({

@@ -1,4 +1,4 @@
-import { type BlobLike, BlobStore, type FileLike, MemoryStore } from "@kerastore/core";
+import { type BlobLike, BlobStore, type FileLike, MemoryStore, readThroughPendingSaves } from "@kerastore/core";
 import { fileSystem } from "./file-system.js";
 import type { FormatLocation } from "./formats/format.js";
 
@@ -37,4 +37,13 @@ function isBlob(value: object): value is BlobLike {
 export function describeLocation(location: FormatLocation): string {
   const d = location.store.description;
   return d === "memory" || d === "blob" ? location.path : `${d}/${location.path}`;
+}
+
+/**
+ * A target opened for reading: when a multi-file save there was killed after its commit point,
+ * its new files are read (see `writeFileSet`), never a mix of old and new.
+ */
+export async function locateForRead(target: Target): Promise<FormatLocation> {
+  const location = locate(target);
+  return { store: await readThroughPendingSaves(location.store, location.path), path: location.path };
 }

@@ -13,6 +13,15 @@ describe("kerastore CLI arguments", () => {
     expect(parseArgs(["convert", "a.h5", "b.keras"])).toEqual({ command: "convert", source: "a.h5", target: "b.keras", to: undefined });
     expect(parseArgs(["convert", "a.h5", "ckpt", "--to", "checkpoint"])).toMatchObject({ to: "checkpoint" });
     expect(parseArgs([])).toEqual({ command: "help" });
+    expect(parseArgs(["predict", "sm", "--input", "x.npy", "--output", "y.npy", "--signature", "serve"])).toMatchObject({ signature: "serve" });
+  });
+
+  it("takes --version and each command's --help, before any check of the rest", () => {
+    expect(parseArgs(["--version"])).toEqual({ command: "version" });
+    expect(parseArgs(["convert", "--help"])).toEqual({ command: "help", topic: "convert" });
+    expect(parseArgs(["predict", "m.keras", "--bogus", "--help"])).toEqual({ command: "help", topic: "predict" });
+    expect(() => parseArgs(["help", "frobnicate"])).toThrow(/unknown command "frobnicate"/);
+    expect(() => parseArgs(["inspect", "m.h5", "--signature", "x"])).toThrow(/inspect takes no --signature/);
   });
 
   it("refuses what the contract does not allow, with the usage", () => {

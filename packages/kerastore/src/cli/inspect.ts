@@ -1,5 +1,5 @@
 import { loadCheckpoint } from "@kerastore/checkpoint";
-import { type SavedModelData, type SavedNode, formatShape, isJsonObject, joinPath, sizeOf } from "@kerastore/core";
+import { type SavedEdge, type SavedModelData, type SavedNode, formatShape, isJsonObject, joinPath, sizeOf } from "@kerastore/core";
 import { savedWeightList } from "@kerastore/engine";
 import { KERAS_METADATA_PB, type SignatureTensor, formatPartialShape, readSavedModel } from "@kerastore/savedmodel";
 import { checkpointPrefix } from "../formats/checkpoint-format.js";
@@ -7,6 +7,7 @@ import type { FormatLocation, ModelFormat } from "../formats/format.js";
 import { defaultFormatRegistry } from "../formats/builtin-formats.js";
 import { h5LayoutOf } from "../formats/h5-formats.js";
 import { rootVariables } from "../savedmodel/load-saved-model.js";
+import { inputsOf } from "./inspect-inputs.js";
 
 /** What `kerastore inspect` reports, also its `--json` form. */
 export interface InspectReport {
@@ -16,10 +17,15 @@ export interface InspectReport {
   kerasVersion?: string | undefined;
   modelClass?: string | undefined;
   modelName?: string | undefined;
+  /** A .h5 file `save_weights` wrote: weights with no architecture. */
+  weightsOnly?: boolean | undefined;
+  /** The model's inputs, what `predict` needs (from the config; empty when it does not say). */
+  inputs?: InspectTensor[] | undefined;
   layers: { name: string; className: string; params: number }[];
   params: number;
   weights: { path: string; dtype: string; shape: number[] }[];
-  optimizer?: { className: string; variables: number } | undefined;
+  /** The optimizer's state, apart from the model's parameters (`params`). */
+  optimizer?: { className: string; variables: number; params?: number | undefined } | undefined;
   /** A SavedModel's serving signatures (`saved_model_cli show`), when it holds no Keras model. */
   signatures?: { key: string; inputs: InspectTensor[]; outputs: InspectTensor[] }[] | undefined;
   /** A SavedModel's root functions (`serve`, `__call__`). */
@@ -52,16 +58,29 @@ function paramsOf(node: SavedNode): number {
 function reportOf(location: FormatLocation, format: ModelFormat, data: SavedModelData): InspectReport {
   const envelope = data.modelConfig;
   const config = isJsonObject(envelope?.config) ? envelope.config : undefined;
-  const layerEdges = data.root.children.filter((e) => e.name !== "optimizer");
+  const layerEdges = modelLayerEdges(data.root.children.filter((e) => e.name !== "optimizer"));
   const optimizer = data.root.children.find((e) => e.name === "optimizer")?.node;
-  const layers = layerEdges.map((e) => ({ name: e.node.name ?? e.name, className: e.node.className, params: paramsOf(e.node) }));
+  // Name and class from the config where the tree has only Trackable nodes (a SavedModel's layer-N).
+  const configLayers = Array.isArray(config?.layers) ? config.layers.filter(isJsonObject) : [];
+  const layers = layerEdges.map((e) => {
+    const fromConfig = e.name.startsWith("layer-") ? configLayers[Number(e.name.slice(6))] : undefined;
+    const configName = isJsonObject(fromConfig?.config) && typeof fromConfig.config.name === "string" ? fromConfig.config.name : undefined;
+    return {
+      name: configName ?? e.node.name ?? e.name,
+      className: typeof fromConfig?.class_name === "string" ? fromConfig.class_name : e.node.className,
+      params: paramsOf(e.node),
+    };
+  });
+  const weightsOnly = format.name === "h5" && envelope === undefined ? true : undefined;
   return {
     format: format.name,
-    description: format.description,
+    description: weightsOnly ? "Keras HDF5 weights only (save_weights: no architecture; load into a built model with model.loadWeights)" : format.description,
     path: location.path,
     kerasVersion: data.kerasVersion,
     modelClass: typeof envelope?.class_name === "string" ? envelope.class_name : undefined,
     modelName: typeof config?.name === "string" ? config.name : undefined,
+    weightsOnly,
+    inputs: envelope === undefined ? undefined : inputsOf(envelope),
     layers,
     params: layers.reduce((n, l) => n + l.params, 0) + paramsOf({ ...data.root, children: [] }),
     weights: layerEdges.flatMap((e) =>
@@ -71,17 +90,32 @@ function reportOf(location: FormatLocation, format: ModelFormat, data: SavedMode
   };
 }
 
+/**
+ * The edges to a model's layers, each layer once. A SavedModel (tf.keras 2 tracking) reaches a
+ * layer with weights twice, as `layer-N` and `layer_with_weights-M`: keep the `layer-N` edges.
+ */
+function modelLayerEdges(edges: readonly SavedEdge[]): SavedEdge[] {
+  if (!edges.some((e) => /^layer-\d+$/.test(e.name))) return [...edges];
+  return edges.filter((e) => !/^layer_with_weights-\d+$/.test(e.name));
+}
+
 async function inspectCheckpoint(location: FormatLocation, format: ModelFormat): Promise<InspectReport> {
   const reader = await loadCheckpoint(location.store, checkpointPrefix(location.path));
   const dtypes = reader.variableToDtypeMap();
   const weights = reader.listVariables().map(([key, shape]) => ({ path: key, dtype: String(dtypes.get(key)), shape }));
+  const count = (list: typeof weights) => list.reduce((n, w) => n + (w.dtype === "string" ? 0 : sizeOf(w.shape)), 0);
+  // An optimizer's slots (`.OPTIMIZER_SLOT`) and own variables (`optimizer/...`) are its state, not model parameters.
+  const isOptimizer = (key: string) => key.includes("/.OPTIMIZER_SLOT/") || key.startsWith("optimizer/");
+  const isBookkeeping = (key: string) => key === "_CHECKPOINTABLE_OBJECT_GRAPH" || key.startsWith("save_counter/");
+  const optimizer = weights.filter((w) => isOptimizer(w.path));
   return {
     format: format.name,
     description: format.description,
     path: location.path,
     layers: [],
-    params: weights.reduce((n, w) => n + (w.dtype === "string" ? 0 : sizeOf(w.shape)), 0),
+    params: count(weights.filter((w) => !isOptimizer(w.path) && !isBookkeeping(w.path))),
     weights,
+    optimizer: optimizer.length === 0 ? undefined : { className: "optimizer state", variables: optimizer.length, params: count(optimizer) },
   };
 }
 
@@ -111,12 +145,20 @@ export function formatReport(report: InspectReport): string {
   if (report.modelClass !== undefined) {
     lines.push(`model: ${report.modelClass}${report.modelName === undefined ? "" : ` "${report.modelName}"`}${report.kerasVersion === undefined ? "" : ` (Keras ${report.kerasVersion})`}`);
   }
+  if (report.inputs !== undefined && report.inputs.length > 0) {
+    lines.push("inputs:");
+    for (const t of report.inputs) lines.push(`  ${t.name}  ${t.dtype}  ${formatPartialShape(t.shape)}`);
+  }
   if (report.layers.length > 0) {
     lines.push("layers:");
-    for (const l of report.layers) lines.push(`  ${l.name} (${l.className}): ${l.params.toLocaleString("en-US")} params`);
+    // A weights-only file names its layers but not their classes.
+    for (const l of report.layers) lines.push(`  ${l.name}${report.weightsOnly ? "" : ` (${l.className})`}: ${l.params.toLocaleString("en-US")} params`);
   }
   lines.push(`parameters: ${report.params.toLocaleString("en-US")}`);
-  if (report.optimizer !== undefined) lines.push(`optimizer: ${report.optimizer.className} (${report.optimizer.variables} variables)`);
+  if (report.optimizer !== undefined) {
+    const params = report.optimizer.params === undefined ? "" : `, ${report.optimizer.params.toLocaleString("en-US")} values`;
+    lines.push(`optimizer: ${report.optimizer.className} (${report.optimizer.variables} variables${params}, not counted in parameters)`);
+  }
   for (const sig of report.signatures ?? []) {
     lines.push(`signature ${sig.key}:`);
     for (const t of sig.inputs) lines.push(`  input  ${t.name}  ${t.dtype}  ${formatPartialShape(t.shape)}`);

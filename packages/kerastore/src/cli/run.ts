@@ -1,11 +1,13 @@
+import { createRequire } from "node:module";
 import { KerastoreError } from "@kerastore/core";
 import { setFileSystem } from "../file-system.js";
 import { locate } from "../location.js";
 import { nodeFileSystem } from "../node-file-system.js";
-import { USAGE, parseArgs } from "./args.js";
+import { COMMAND_HELP, USAGE, parseArgs } from "./args.js";
 import { convertFile } from "./convert.js";
 import { formatReport, inspect } from "./inspect.js";
 import { predictFiles } from "./predict.js";
+import { withProgress } from "./progress.js";
 
 // The CLI runs in Node: its paths are files on this machine.
 setFileSystem(nodeFileSystem);
@@ -14,6 +16,16 @@ setFileSystem(nodeFileSystem);
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Whether stderr is a terminal: progress on large files is shown only then. */
+  readonly isTTY?: boolean | undefined;
+  /** The size from which progress is shown (default 32 MB). */
+  readonly progressThreshold?: number | undefined;
+}
+
+/** The version of the installed `kerastore` package. */
+export function cliVersion(): string {
+  // dist/cli/run.js and src/cli/run.ts both sit two folders under the package root.
+  return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 }
 
 /**
@@ -21,22 +33,27 @@ export interface CliIo {
  * (its message on stderr, never a stack trace unless KERASTORE_DEBUG is set).
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const progress = <T>(label: string, path: string, work: () => Promise<T>) =>
+    withProgress(io, label, path, work, io.progressThreshold === undefined ? {} : { threshold: io.progressThreshold });
   try {
     const command = parseArgs(argv);
     switch (command.command) {
       case "help":
-        io.stdout(USAGE);
+        io.stdout(command.topic === undefined ? USAGE : COMMAND_HELP[command.topic]);
+        return 0;
+      case "version":
+        io.stdout(`${cliVersion()}\n`);
         return 0;
       case "inspect": {
-        const report = await inspect(locate(command.path));
+        const report = await progress(`reading ${command.path}`, command.path, () => inspect(locate(command.path)));
         io.stdout(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
         return 0;
       }
       case "predict":
-        await predictFiles(command.model, command.inputs, command.outputs);
+        await predictFiles(command.model, command.inputs, command.outputs, command.signature);
         return 0;
       case "convert":
-        await convertFile(command.source, command.target, command.to);
+        await progress(`converting ${command.source}`, command.source, () => convertFile(command.source, command.target, command.to));
         return 0;
     }
   } catch (error) {

@@ -71,6 +71,18 @@ describe("loadSavedModel", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("frees its variables with `using` (Symbol.dispose); a second dispose is harmless", async () => {
+    const before = tf.memory().numTensors;
+    {
+      using loaded = await loadSavedModel(fixturePath("savedmodel", "keras_export", "saved_model"));
+      // The captured variables reach the backend with the first call.
+      await loaded.functions["serve"]!(readFixtureNpy("savedmodel", "keras_export", "input0.npy"));
+      expect(tf.memory().numTensors).toBeGreaterThan(before);
+      loaded.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("refuses inputs of the wrong shape or name with a typed error", async () => {
     const loaded = await loadSavedModel(fixturePath("savedmodel", "tf_module", "saved_model"));
     const bad = readFixtureNpy("savedmodel", "keras_export", "input0.npy");

@@ -107,6 +107,9 @@ const SPECS: Record<string, LossSpec> = {
   CosineSimilarity: { defaultName: "cosine_similarity", make: (c) => fns.cosineSimilarity(num(c, "axis", -1)), keys: {}, hidden: { axis: -1 } },
 };
 
+/** The built-in loss classes by Keras name (`MeanSquaredError`, ...). */
+export const lossClassNames: readonly string[] = Object.freeze(Object.keys(SPECS));
+
 // Function names and short aliases Keras's `losses.get` accepts, to class names.
 const ALIASES: Record<string, string> = {
   mse: "MeanSquaredError",

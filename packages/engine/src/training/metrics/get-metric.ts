@@ -57,6 +57,9 @@ const CLASSES: Record<string, Maker> = {
     }),
 };
 
+/** The built-in metric classes by Keras name (`Accuracy`, `AUC`, ...). */
+export const metricClassNames: readonly string[] = Object.freeze(Object.keys(CLASSES));
+
 // Function names and aliases Keras's `metrics.get` accepts, to classes. The metric keeps the
 // string as its name (`'mae'` logs as `mae`).
 const ALIASES: Record<string, string> = {
