@@ -56,7 +56,7 @@ describe("browser bundles of kerastore", () => {
   }
 
   // Every published package's default entry, bundled whole (export *): nothing Node-only in it.
-  it.each(["core", "registry", "config", "engine", "h5", "keras-v3", "checkpoint", "savedmodel"])(
+  it.each(["core", "registry", "config", "engine", "h5", "keras-v3", "checkpoint", "savedmodel", "tflite", "tflite-lowering"])(
     "@kerastore/%s bundles for browsers with no Node-only module",
     async (name) => {
       const entry = join(work, `entry-${name}.js`);

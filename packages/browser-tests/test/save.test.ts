@@ -13,6 +13,7 @@ import { type Plain, worstError } from "../src/compare.js";
 import { type StaticServer, startStaticServer } from "../src/static-server.js";
 
 declare const kt: {
+  predictPicked(input: string): Promise<Plain>;
   predict(source: { kind: "url"; url: string }, input: string, weights?: { kind: "url"; url: string }): Promise<Plain>;
   predictFolder(input: string): Promise<Plain>;
   setUp(): Promise<string>;
@@ -106,5 +107,12 @@ describe("saving .keras in Chromium", () => {
     expect(shards.length).toBeGreaterThan(1);
     expect(new Set(shards.map((r) => r.path)).size).toBe(shards.length);
     expect(errors).toEqual([]);
+  });
+
+  it("a file set on <input type=file> loads through the picker snippet", async () => {
+    await page.setInputFiles("#picker", fixturePath("models/conv/model.keras"));
+    const got = await page.evaluate(() => kt.predictPicked("/models/conv/input0.npy"));
+    const reference = readNpy(readFileSync(fixturePath("models/conv/output0.npy"))) as NumericHostTensor;
+    expect(worstError(got, reference).worst).toBeLessThanOrEqual(1e-4);
   });
 });
