@@ -40,6 +40,8 @@ export async function bundleForBrowser(entry: string, outdir: string): Promise<M
     metafile: true,
     logLevel: "silent",
     absWorkingDir: packageDir,
+    // Entries written to a temporary folder resolve packages from here.
+    nodePaths: [join(packageDir, "node_modules")],
   });
   if (result.errors.length > 0) throw new Error(result.errors.map((e) => e.text).join("\n"));
   return result.metafile;
@@ -47,7 +49,7 @@ export async function bundleForBrowser(entry: string, outdir: string): Promise<M
 
 /** Builds the test page (page/harness.ts) into `outdir`, with its index.html and the .wasm files. */
 export async function buildTestPage(outdir: string): Promise<void> {
-  await bundleForBrowser(join(packageDir, "page/harness.ts"), outdir);
+  await bundleForBrowser(join(packageDir, "src/page/harness.ts"), outdir);
   writeFileSync(
     join(outdir, "index.html"),
     `<!doctype html><html><head><meta charset="utf-8"><title>kerastore test page</title><link rel="icon" href="data:,"></head>

@@ -32,8 +32,8 @@ function writeSection(name: string, markdown: string): void {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   // The dynamic import the job takes: the WASM backend (not h5wasm, the CPU backend, gradients).
-  const ours = await measure("bundle/job.ts", /tfjs-backend-wasm/);
-  const theirs = await measure("bundle/tfjs-job.ts", /$^/);
+  const ours = await measure("src/bundle/job.ts", /tfjs-backend-wasm/);
+  const theirs = await measure("src/bundle/tfjs-job.ts", /$^/);
   const ratio = (ours.initial.gzip / theirs.initial.gzip).toFixed(2);
   console.log(`kerastore: ${kib(ours.initial.gzip)} min+gzip; @tensorflow/tfjs: ${kib(theirs.initial.gzip)}; ratio ${ratio}`);
   writeSection(

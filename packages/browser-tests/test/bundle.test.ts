@@ -55,10 +55,23 @@ describe("browser bundles of kerastore", () => {
     expect(worst).toBeLessThanOrEqual(1e-4);
   }
 
+  // Every published package's default entry, bundled whole (export *): nothing Node-only in it.
+  it.each(["core", "registry", "config", "engine", "h5", "keras-v3", "checkpoint", "savedmodel", "tflite", "tflite-lowering"])(
+    "@kerastore/%s bundles for browsers with no Node-only module",
+    async (name) => {
+      const entry = join(work, `entry-${name}.js`);
+      writeFileSync(entry, `export * from "@kerastore/${name}";\n`);
+      const meta = await bundleForBrowser(entry, join(work, `pkg-${name}`));
+      const inputs = Object.keys(meta.inputs);
+      expect(inputs.some((i) => i.endsWith(`${name}/dist/index.js`))).toBe(true);
+      expect(inputs.filter((i) => /^node:|\/(node|node-runtime|node-store|node-file-system)\.js$|@node-rs/.test(i))).toEqual([]);
+    },
+  );
+
   it("esbuild --bundle --platform=browser: builds, reaches no Node-only module, predicts in Chromium, within the size budget", async () => {
     const out = join(work, "esbuild");
-    const meta = await bundleForBrowser(join(packageDir, "bundle/job.ts"), out);
-    writeFileSync(join(out, "index.html"), readFileSync(join(packageDir, "bundle/index.html"), "utf8").replace("./job.ts", "./job.js"));
+    const meta = await bundleForBrowser(join(packageDir, "src/bundle/job.ts"), out);
+    writeFileSync(join(out, "index.html"), readFileSync(join(packageDir, "src/bundle/index.html"), "utf8").replace("./job.ts", "./job.js"));
     const inputs = Object.keys(meta.inputs);
     const nodeOnly = inputs.filter((i) => /^node:|\/(node|node-runtime|node-store|node-file-system)\.js$|@node-rs/.test(i));
     expect(nodeOnly).toEqual([]);
@@ -85,14 +98,31 @@ describe("browser bundles of kerastore", () => {
     expect(size.lazy.files.some((f) => f.includes("hdf5"))).toBe(true);
   });
 
+  it("esbuild bundle in a module Web Worker: loads by URL and predicts with no DOM", async () => {
+    const out = join(work, "worker");
+    await bundleForBrowser(join(packageDir, "src/bundle/worker-job.ts"), out);
+    writeFileSync(
+      join(out, "index.html"),
+      `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module">
+const worker = new Worker("./worker-job.js" + location.search, { type: "module" });
+worker.onmessage = (e) => {
+  if (e.data.error !== undefined) document.body.dataset.error = e.data.error;
+  else document.body.dataset.result = JSON.stringify(e.data.result);
+};
+worker.onerror = (e) => { document.body.dataset.error = e.message ?? "worker error"; };
+</script></body></html>\n`,
+    );
+    expectKerasOutput(await runJob("worker"));
+  });
+
   it("vite build: builds with no config, predicts in Chromium", async () => {
     const out = join(work, "vite");
     await viteBuild({
-      root: join(packageDir, "bundle"),
+      root: join(packageDir, "src/bundle"),
       configFile: false,
       logLevel: "silent",
       base: "./",
-      build: { outDir: out, emptyOutDir: true, rollupOptions: { input: join(packageDir, "bundle/index.html") } },
+      build: { outDir: out, emptyOutDir: true, rollupOptions: { input: join(packageDir, "src/bundle/index.html") } },
     });
     const js = readdirSync(join(out, "assets")).filter((f) => f.endsWith(".js"));
     expect(js.length).toBeGreaterThan(0);

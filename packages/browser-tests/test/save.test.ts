@@ -13,6 +13,8 @@ import { type Plain, worstError } from "../src/compare.js";
 import { type StaticServer, startStaticServer } from "../src/static-server.js";
 
 declare const kt: {
+  predictPicked(input: string): Promise<Plain>;
+  predict(source: { kind: "url"; url: string }, input: string, weights?: { kind: "url"; url: string }): Promise<Plain>;
   predictFolder(input: string): Promise<Plain>;
   setUp(): Promise<string>;
   saveKeras(source: { kind: "url"; url: string }, input: string): Promise<{ file: string; size: number; type: string; prediction: Plain }>;
@@ -30,7 +32,7 @@ describe("saving .keras in Chromium", () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "kerastore-save-"));
     await buildTestPage(join(work, "page"));
-    server = await startStaticServer({ roots: { "/": join(work, "page"), "/models/": fixturePath("models") } });
+    server = await startStaticServer({ roots: { "/": join(work, "page"), "/models/": fixturePath("models"), "/work/": work } });
     browser = await launchChromium();
     ({ page, errors } = await openPage(browser, `${server.origin}/`));
     await page.waitForSelector("body[data-ready=true]");
@@ -89,5 +91,28 @@ describe("saving .keras in Chromium", () => {
     const reference = readNpy(readFileSync(fixturePath("models/mlp_sequential/output0.npy"))) as NumericHostTensor;
     expect(worstError(got, reference).worst).toBeLessThanOrEqual(1e-4);
     expect(errors).toEqual([]);
+  });
+
+  it("sharded weights (.weights.json) written by Node load by URL in the page, one shard request each", async () => {
+    const model = await keras.models.loadModel(fixturePath("models/3_layer_mlp/model.keras"));
+    await model.saveWeights(join(work, "shards/mlp.weights.json"), { maxShardSize: 210_000 / 1024 ** 3 });
+    const before = server.requests.length;
+    const got = await page.evaluate(
+      ([m, w, i]) => kt.predict({ kind: "url", url: m }, i, { kind: "url", url: w }),
+      ["/models/3_layer_mlp/model.keras", "/work/shards/mlp.weights.json", "/models/3_layer_mlp/input0.npy"] as const,
+    );
+    const reference = readNpy(readFileSync(fixturePath("models/3_layer_mlp/output0.npy"))) as NumericHostTensor;
+    expect(worstError(got, reference).worst).toBeLessThanOrEqual(1e-4);
+    const shards = server.requests.slice(before).filter((r) => /\/work\/shards\/mlp_\d+\.weights\.h5$/.test(r.path) && r.method === "GET");
+    expect(shards.length).toBeGreaterThan(1);
+    expect(new Set(shards.map((r) => r.path)).size).toBe(shards.length);
+    expect(errors).toEqual([]);
+  });
+
+  it("a file set on <input type=file> loads through the picker snippet", async () => {
+    await page.setInputFiles("#picker", fixturePath("models/conv/model.keras"));
+    const got = await page.evaluate(() => kt.predictPicked("/models/conv/input0.npy"));
+    const reference = readNpy(readFileSync(fixturePath("models/conv/output0.npy"))) as NumericHostTensor;
+    expect(worstError(got, reference).worst).toBeLessThanOrEqual(1e-4);
   });
 });

@@ -8,7 +8,7 @@ import { readLegacyH5 } from "@kerastore/h5";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli/run.js";
 import { keras2WeightNames } from "./keras2-names.js";
-import { type SavableModel, Sequential, keras, loadModel, saveModel } from "./index.js";
+import { type SavableModel, Sequential, keras, loadModel, saveModel } from "./node.js";
 
 // tf.keras 2 numbered sublayers of the same name (`lstm_cell`, `lstm_cell_1`, ...), so its weight
 // and optimizer-slot names were unique; Keras 3 paths are unique through the layer's scope instead.

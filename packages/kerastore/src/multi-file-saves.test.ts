@@ -1,6 +1,6 @@
 import { type HostTensor, MemoryStore, type NumericHostTensor, type WriteData, hostTensor } from "@kerastore/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SavableModel, keras } from "./index.js";
+import { type SavableModel, keras } from "./node.js";
 import { expectClose } from "./test-support.test-util.js";
 
 // Issue 16 (2): a save of several files that dies partway (killed, disk full) leaves the old set

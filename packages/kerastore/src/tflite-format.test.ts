@@ -7,7 +7,7 @@ import { readTflite } from "@kerastore/tflite";
 import { createTfliteRunner } from "@kerastore/tflite-lowering";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli/run.js";
-import { keras } from "./index.js";
+import { keras } from "./node.js";
 import { expectClose } from "./test-support.test-util.js";
 
 let dir: string;

@@ -20,9 +20,16 @@ export async function loadFromUrl(url: string): Promise<SavableModel> {
 /** docs/browser.md, "Load a File the user picked or dropped". */
 export function loadFromPicker(input: HTMLInputElement): Promise<SavableModel> {
   return new Promise((resolve, reject) => {
-    input.addEventListener("change", () => {
-      const file = input.files?.[0];
-      if (file !== undefined) keras.models.loadModel(file).then(resolve, reject);
+    input.addEventListener("change", async () => {
+      try {
+        const file = input.files?.[0];
+        if (file === undefined) return;
+        const model = await keras.models.loadModel(file);
+        model.summary();
+        resolve(model);
+      } catch (error) {
+        reject(error);
+      }
     });
   });
 }
