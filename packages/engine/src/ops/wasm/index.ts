@@ -2,20 +2,17 @@ import * as tf from "@tensorflow/tfjs-core";
 import { rememberNative } from "./composite.js";
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from "./conv-grads.js";
 import { maxPoolGrad } from "./pool-grads.js";
-import { mean, sum } from "./reduce.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
-// computes with a plain loop where XNNPACK does the same work (Conv2DBackpropInput; Sum and Mean
-// over leading axes), built from its native kernels.
+// computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
+// built from its native kernels.
 const KERNELS: Record<string, (args: never) => unknown> = {
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   MaxPoolGrad: maxPoolGrad,
-  Mean: mean,
-  Sum: sum,
   UnsortedSegmentSum: unsortedSegmentSum,
 };
 
@@ -28,7 +25,7 @@ export function wasmCompositeKernels(): readonly string[] {
 
 /**
  * Registers, for the WASM backend, the training kernels it lacks, built from its own kernels
- * (once; replaces WASM's MaxPoolGrad, Conv2DBackpropInput, Sum and Mean). Returns their names.
+ * (once; replaces WASM's MaxPoolGrad and Conv2DBackpropInput). Returns their names.
  */
 export function registerWasmKernels(): string[] {
   if (registered !== undefined) return registered;

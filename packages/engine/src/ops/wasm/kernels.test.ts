@@ -89,20 +89,6 @@ cases.push({
   inputs: { x: { shape: [6, 2, 4] }, segmentIds: { shape: [6], dtype: "int32", values: [1, 3, 3, 9, -1, 10] } },
   attrs: { numSegments: 10 },
 });
-for (const kernel of ["Sum", "Mean"]) {
-  for (const [axis, keepDims] of [
-    [[0, 1, 2], false],
-    [[0, 1, 2], true],
-    [0, false],
-    [[2, 3], false],
-    [[0, 1, 2, 3], false],
-    [[1, 2], true],
-    [-1, true],
-  ] as const) {
-    cases.push({ kernel, name: `[3,5,4,6] over ${JSON.stringify(axis)}${keepDims ? ", keepDims" : ""}`, inputs: { x: { shape: [3, 5, 4, 6] } }, attrs: { axis, keepDims } });
-  }
-  cases.push({ kernel, name: "int32 over [0]", inputs: { x: { shape: [4, 3], dtype: "int32", values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] } }, attrs: { axis: [0], keepDims: false } });
-}
 cases.push({
   kernel: "UnsortedSegmentSum",
   name: "scalar rows",
@@ -136,16 +122,7 @@ describe("training kernels built from WASM kernels", () => {
   });
 
   it("are registered for wasm, none through the CPU fallback", () => {
-    expect(wasmCompositeKernels()).toEqual([
-      "Conv2DBackpropFilter",
-      "Conv2DBackpropInput",
-      "DepthwiseConv2dNativeBackpropFilter",
-      "DepthwiseConv2dNativeBackpropInput",
-      "MaxPoolGrad",
-      "Mean",
-      "Sum",
-      "UnsortedSegmentSum",
-    ]);
+    expect(wasmCompositeKernels()).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "MaxPoolGrad", "UnsortedSegmentSum"]);
     for (const k of wasmCompositeKernels()) expect(isWasmFallback(k), k).toBe(false);
   });
 
