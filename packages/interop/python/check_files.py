@@ -34,7 +34,27 @@ import tensorflow as tf
 import keras
 import keras.src.activations as keras_activations
 
+from keras.src.legacy.saving import saving_utils as legacy_saving_utils
+
 KERAS3_HARD_SIGMOID = keras_activations.ALL_OBJECTS_DICT["hard_sigmoid"]
+
+# A limit of the reference: Keras 3.15's legacy loader pops every layer's `axis` and puts back
+# only an int or a one-element list, so a Keras 2 dialect .h5 with LayerNormalization(axis=[1, 2])
+# builds axis -1 and refuses its own weights. What it should compute is the layer with the axes
+# the file names: give them back before the layer is built.
+_legacy_model_from_config = legacy_saving_utils.model_from_config
+
+
+def _model_from_config_keeping_axes(config, custom_objects=None):
+    inner = config.get("config") if isinstance(config, dict) else None
+    axis = inner.get("axis") if isinstance(inner, dict) else None
+    layer = _legacy_model_from_config(config, custom_objects)
+    if isinstance(axis, list) and len(axis) > 1 and hasattr(layer, "axis") and not layer.built:
+        layer.axis = list(axis)
+    return layer
+
+
+legacy_saving_utils.model_from_config = _model_from_config_keeping_axes
 
 
 def keras2_hard_sigmoid(x):
