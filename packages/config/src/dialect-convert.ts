@@ -20,7 +20,7 @@ function moduleForKey(key: string, className: string, registry: Registry | undef
  * other. Keras 3 to 2: nested envelopes lose `module` / `registered_name` (custom classes keep
  * their `package>Name` as `class_name`), function references become names, a `DTypePolicy`
  * becomes its dtype string (`Policy` envelope for mixed policies), `batch_shape` becomes
- * `batch_input_shape`. Keras 2 to 3: the reverse, with modules taken from `registry` or from
+ * `batch_input_shape`; a wrapped layer keeps its `module` (Keras 3 needs it to read the file). Keras 2 to 3: the reverse, with modules taken from `registry` or from
  * the key the object sits under (`*_initializer` to `keras.initializers`, ...).
  */
 export function convertLayerConfig(
@@ -34,6 +34,8 @@ export function convertLayerConfig(
     if (to === "keras2") {
       if (key === "batch_shape") out["batch_input_shape"] = value;
       else if (key === "dtype") out[key] = policyToKeras2(value);
+      else if (NESTED_LAYER_KEYS.has(key)) out[key] = withModule(value, toKeras2(value));
+      else if (key === "cells" && Array.isArray(value)) out[key] = value.map((cell) => withModule(cell, toKeras2(cell)));
       else out[key] = toKeras2(value);
     } else if (key === "batch_input_shape" && className === "InputLayer") {
       out["batch_shape"] = value;
@@ -44,6 +46,16 @@ export function convertLayerConfig(
     }
   }
   return out;
+}
+
+/**
+ * A wrapped layer (Bidirectional's, TimeDistributed's, an RNN's cell) keeps its Keras 3 `module`
+ * in the Keras 2 dialect: Keras 3's legacy loader cannot locate the class without it, and
+ * tf.keras 2 reads past the key.
+ */
+function withModule(original: JsonValue, converted: JsonValue): JsonValue {
+  if (!isJsonObject(original) || !isJsonObject(converted) || typeof original["module"] !== "string") return converted;
+  return { module: original["module"], ...converted };
 }
 
 function policyToKeras2(value: JsonValue): JsonValue {

@@ -84,3 +84,24 @@ describe("writing the Keras 3 dialect of a Keras 2 model", () => {
     expect(layers[1]!.config).toEqual({ name: "d", dtype: policy, units: 1 });
   });
 });
+
+describe("writing the Keras 2 dialect of a Keras 3 wrapper", () => {
+  it("keeps the wrapped layer's module, without which Keras 3's legacy loader cannot locate its class", () => {
+    const policy = { module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null };
+    const lstm = { module: "keras.layers", class_name: "LSTM", config: { name: "forward_lstm", dtype: policy, units: 2 }, registered_name: null };
+    const json = {
+      module: "keras",
+      class_name: "Sequential",
+      config: {
+        name: "s",
+        layers: [
+          { module: "keras.layers", class_name: "InputLayer", config: { batch_shape: [null, 4, 3], dtype: "float32", name: "in" }, registered_name: null },
+          { module: "keras.layers", class_name: "Bidirectional", config: { name: "bi", dtype: policy, layer: lstm, merge_mode: "concat" }, registered_name: null },
+        ],
+      },
+      registered_name: null,
+    };
+    const layers = layersOf(writeModelJson(readModelJson(json), { dialect: "keras2" }));
+    expect(layers[1]!.config["layer"]).toEqual({ module: "keras.layers", class_name: "LSTM", config: { name: "forward_lstm", dtype: "float32", units: 2 } });
+  });
+});

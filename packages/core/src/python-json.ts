@@ -1,13 +1,21 @@
 import type { JsonValue } from "./json.js";
 
 /**
+ * Config keys whose value Keras 3 checks to be a Python float: SGD's `momentum` ("must be a float
+ * between [0, 1]"), every optimizer's `learning_rate` ("should be float"). A whole number there
+ * is written `0.0`, as Python's json.dumps wrote the float.
+ */
+const FLOAT_KEYS: ReadonlySet<string> = new Set(["momentum", "learning_rate"]);
+
+/**
  * JSON text the way Python's `json.dumps` writes it with its defaults, which is how Keras writes
  * `to_json()`, `config.json`, `metadata.json` and the H5 `model_config`: `", "` and `": "`
  * separators, no indent, non-ASCII escaped as `\uXXXX`, non-finite floats as `NaN` /
  * `Infinity`, exponents padded to two digits (`1e-07`).
  *
  * A JavaScript number does not know whether Python held `1` or `1.0`: whole numbers are written
- * as integers (`json.loads` gives an int where Keras had a float; Keras compares them equal).
+ * as integers (`json.loads` gives an int where Keras had a float; Keras compares them equal),
+ * except under the keys in FLOAT_KEYS, which Keras 3 refuses as ints.
  */
 export function stringifyPythonJson(value: JsonValue): string {
   if (value === null) return "null";
@@ -24,7 +32,9 @@ export function stringifyPythonJson(value: JsonValue): string {
   if (Array.isArray(value)) return `[${value.map(stringifyPythonJson).join(", ")}]`;
   const parts: string[] = [];
   for (const [key, item] of Object.entries(value)) {
-    if (item !== undefined) parts.push(`${asciiString(key)}: ${stringifyPythonJson(item)}`);
+    if (item === undefined) continue;
+    const text = typeof item === "number" && Number.isInteger(item) && FLOAT_KEYS.has(key) ? `${pythonNumber(item)}.0` : stringifyPythonJson(item);
+    parts.push(`${asciiString(key)}: ${text}`);
   }
   return `{${parts.join(", ")}}`;
 }

@@ -34,7 +34,27 @@ import tensorflow as tf
 import keras
 import keras.src.activations as keras_activations
 
+from keras.src.legacy.saving import saving_utils as legacy_saving_utils
+
 KERAS3_HARD_SIGMOID = keras_activations.ALL_OBJECTS_DICT["hard_sigmoid"]
+
+# A limit of the reference: Keras 3.15's legacy loader pops every layer's `axis` and puts back
+# only an int or a one-element list, so a Keras 2 dialect .h5 with LayerNormalization(axis=[1, 2])
+# builds axis -1 and refuses its own weights. What it should compute is the layer with the axes
+# the file names: give them back before the layer is built.
+_legacy_model_from_config = legacy_saving_utils.model_from_config
+
+
+def _model_from_config_keeping_axes(config, custom_objects=None):
+    inner = config.get("config") if isinstance(config, dict) else None
+    axis = inner.get("axis") if isinstance(inner, dict) else None
+    layer = _legacy_model_from_config(config, custom_objects)
+    if isinstance(axis, list) and len(axis) > 1 and hasattr(layer, "axis") and not layer.built:
+        layer.axis = list(axis)
+    return layer
+
+
+legacy_saving_utils.model_from_config = _model_from_config_keeping_axes
 
 
 def keras2_hard_sigmoid(x):
@@ -79,38 +99,40 @@ def architecture(case):
     return model
 
 
-def checkpoint_key(layer_index, variable, owner):
-    """The tf.keras 2 checkpoint path of a Keras 3 variable inside layer `owner`."""
-    parts = variable.path.split("/")[1:]  # drop the layer's own name
-    name = parts[-1]
-    if owner.__class__.__name__ == "Bidirectional":
-        side = "forward_layer" if parts[0].startswith("forward") else "backward_layer"
-        inner = parts[1:-1]
-        cell = "/cell" if inner else ""
-        return f"layer_with_weights-{layer_index}/{side}{cell}/{name}"
-    if len(parts) > 1 and hasattr(owner, "cell"):
-        return f"layer_with_weights-{layer_index}/cell/{name}"
-    if owner.__class__.__name__ == "TimeDistributed":
-        return f"layer_with_weights-{layer_index}/layer/{name}"
-    return f"layer_with_weights-{layer_index}/{name}"
+def checkpoint_pairs(prefix, layer):
+    """(tf.keras 2 checkpoint key, Keras 3 variable) for every weight of `layer` under `prefix`."""
+    cls = layer.__class__.__name__
+    if cls == "Bidirectional":
+        return checkpoint_pairs(f"{prefix}/forward_layer", layer.forward_layer) + checkpoint_pairs(f"{prefix}/backward_layer", layer.backward_layer)
+    if cls == "TimeDistributed":
+        return checkpoint_pairs(f"{prefix}/layer", layer.layer)
+    if isinstance(layer, keras.Model):
+        pairs = []
+        for i, inner in enumerate(l for l in layer.layers if l.weights):
+            pairs += checkpoint_pairs(f"{prefix}/layer_with_weights-{i}", inner)
+        return pairs
+    cell = getattr(layer, "cell", None)
+    if cell is not None:
+        cells = getattr(cell, "cells", None)
+        if cells is not None:
+            return [p for i, c in enumerate(cells) for p in checkpoint_pairs(f"{prefix}/cell/cells/{i}", c)]
+        return checkpoint_pairs(f"{prefix}/cell", cell)
+    return [(f"{prefix}/{v.name}", v) for v in layer.weights]
 
 
 def read_checkpoint(case, model):
     reader = tf.train.load_checkpoint(case["path"])
     shapes = reader.get_variable_to_shape_map()
-    used = set()
-    index = 0
-    for layer in model.layers:
-        if not layer.weights:
-            continue
-        for v in layer.weights:
-            key = checkpoint_key(index, v, layer) + "/.ATTRIBUTES/VARIABLE_VALUE"
-            if key not in shapes:
-                raise KeyError(f"no {key} in the checkpoint (it has {sorted(k for k in shapes if k.startswith(f'layer_with_weights-{index}/'))})")
-            v.assign(reader.get_tensor(key))
-            used.add(key)
-        index += 1
-    return len(used)
+    pairs = []
+    for index, layer in enumerate(l for l in model.layers if l.weights):
+        pairs += checkpoint_pairs(f"layer_with_weights-{index}", layer)
+    for key, v in pairs:
+        full = f"{key}/.ATTRIBUTES/VARIABLE_VALUE"
+        if full not in shapes:
+            near = sorted(k for k in shapes if k.startswith(key.split("/")[0] + "/"))
+            raise KeyError(f"no {full} in the checkpoint (it has {near})")
+        v.assign(reader.get_tensor(full))
+    return len(pairs)
 
 
 def legacy_resumable(path):

@@ -14,6 +14,11 @@ import { WRITTEN_FORMATS, writeEverywhere } from "./write-formats.test-util.js";
  * Keras 3.15 / TensorFlow in ONE Python process: the predictions must equal Keras's outputs to
  * 1e-4, every output of every model.
  *
+ * One limit of the reference is worked around in the checker (python/check_files.py): Keras
+ * 3.15's legacy .h5 loader drops a multi-axis `axis` (LayerNormalization(axis=[1, 2]) in
+ * layers/normalization) and then refuses the file's weights; the checker gives the axes back, so
+ * the Keras 2 dialect .h5 is checked against what Keras should compute.
+ *
  * The SavedModel writer lowers layers to TensorFlow ops and refuses, with a typed error naming
  * the layer and what is not lowered, the few layer options it has no lowering for (listed here:
  * when one gets a lowering, its entry must go).
@@ -74,7 +79,7 @@ describe("golden fixtures written by Kerastore, loaded in Keras 3 and TensorFlow
           expect(refused[id]).toMatch(/^cannot save .* as a SavedModel: .*save to \.keras or \.h5/);
           return;
         }
-        expect(refused[id]).toBeUndefined();
+        if (format.reader === "saved_model") expect(refused[id]).toBeUndefined();
         const r = results[`${id}|${format.file}`];
         expect(r?.error, r?.trace).toBeUndefined();
         expect(r?.diff).toBeTypeOf("number");

@@ -68,7 +68,7 @@ const OUTPUT_ARGS: Readonly<Record<string, string>> = {
   AddV2: "z", Sub: "z", Mul: "z", RealDiv: "z", Maximum: "z", Minimum: "z", SquaredDifference: "z",
   MatMul: "product", BatchMatMulV2: "output", ReadVariableOp: "value",
   Relu: "activations", Relu6: "activations", Elu: "activations", Selu: "activations",
-  Softplus: "activations", LeakyRelu: "activations", Softmax: "softmax",
+  Softplus: "activations", Softsign: "activations", LeakyRelu: "activations", Softmax: "softmax", LogSoftmax: "logsoftmax",
   Sigmoid: "y", Tanh: "y", Erf: "y", Rsqrt: "y", Sqrt: "y", Square: "y", Neg: "y", Cast: "y", Exp: "y",
   FusedBatchNormV3: "y", AddN: "sum",
 };
