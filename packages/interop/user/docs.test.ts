@@ -31,6 +31,13 @@ const anchorsOf = (file: string) =>
   );
 
 describe("the docs", () => {
+  it("the README leads with the install line, and says how long `bash .ci/run` takes and what needs Python", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    expect(readme.indexOf("npm install kerastore")).toBeLessThan(readme.indexOf("```ts"));
+    expect(readme).toMatch(/How long `bash \.ci\/run` takes: \d+ minutes/);
+    expect(readme).toMatch(/Only the Python reference step and the interop tests need Python/);
+  });
+
   it.each(docs.map((f) => [relative(repoRoot, f), f]))("%s: every relative link resolves (file and anchor)", (_name, file) => {
     const broken: string[] = [];
     for (const m of prose(readFileSync(file, "utf8")).matchAll(/\]\(([^)\s]+)\)/g)) {
