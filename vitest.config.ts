@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 // Two projects over the same test files' conventions:
 // - unit: every `*.test.ts` of the packages (but interop) and examples; needs no Python.
 // - interop: packages/interop/test, live round trips against the Python reference.
+// - browser: packages/browser-tests/test, real headless Chromium over the built packages.
 // - user: packages/interop/user, the packed packages and the docs as a user meets them.
 // Both resolve workspace packages to their TypeScript source through the `source` condition.
 // Workspace packages are symlinked into node_modules, which Vite would hand to Node to load
@@ -33,7 +34,7 @@ export default defineConfig({
           ...shared.test,
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
-          exclude: ["**/node_modules/**", "**/dist/**", "packages/interop/**"],
+          exclude: ["**/node_modules/**", "**/dist/**", "packages/interop/**", "packages/browser-tests/**"],
         },
       },
       {
@@ -54,6 +55,17 @@ export default defineConfig({
           name: "interop",
           include: ["packages/interop/test/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/dist/**"],
+        },
+      },
+      {
+        // Headless Chromium over the built packages (pnpm build first; needs /usr/bin/chromium).
+        ...shared,
+        test: {
+          ...shared.test,
+          name: "browser",
+          include: ["packages/browser-tests/test/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
+          fileParallelism: false,
         },
       },
     ],

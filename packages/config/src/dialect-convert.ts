@@ -90,3 +90,46 @@ function toKeras3(value: JsonValue, key: string, registry: Registry | undefined)
   for (const [k, item] of Object.entries(value)) if (k !== "__passive_serialization__") out[k] = toKeras3(item, k, registry);
   return out;
 }
+
+/**
+ * Keys Keras 2 layers wrote that Keras 3's constructors reject ("Unrecognized keyword
+ * arguments"), by class (`*`: every class but InputLayer). Keras 3 has no spelling for them;
+ * dropping them is what Keras 3 would have written for the same model: `batch_input_shape` /
+ * `batch_shape` live on an InputLayer (the model writer moves a Sequential's first one there),
+ * `time_major` is gone (inputs are batch-major, as Keras 2's default), and DepthwiseConv2D's
+ * `groups` was Conv2D's, which Keras 2's DepthwiseConv2D inherited and ignored.
+ */
+const KERAS2_ONLY_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "*": ["batch_input_shape", "batch_shape"],
+  SimpleRNN: ["time_major"],
+  LSTM: ["time_major"],
+  GRU: ["time_major"],
+  RNN: ["time_major"],
+  CuDNNLSTM: ["time_major"],
+  CuDNNGRU: ["time_major"],
+  DepthwiseConv2D: ["groups"],
+  DepthwiseConv1D: ["groups"],
+};
+
+/** Wrapper keys whose value is a layer envelope, converted with its parent. */
+const NESTED_LAYER_KEYS = new Set(["layer", "forward_layer", "backward_layer", "cell"]);
+
+/**
+ * A layer config in the form Keras 3's `from_config` accepts: `convertLayerConfig`'s output
+ * (or a config read as Keras 3) without the Keras 2 keys Keras 3 rejects, in nested
+ * layers too (Bidirectional, TimeDistributed, RNN cells). A config Keras 3 wrote comes back as it was.
+ */
+export function keras3LayerConfig(config: JsonObject, className: string): JsonObject {
+  const drop = new Set(className === "InputLayer" ? [] : [...(KERAS2_ONLY_KEYS["*"] ?? []), ...(KERAS2_ONLY_KEYS[className] ?? [])]);
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (drop.has(key)) continue;
+    out[key] = NESTED_LAYER_KEYS.has(key) ? keras3Nested(value) : key === "cells" && Array.isArray(value) ? value.map(keras3Nested) : value;
+  }
+  return out;
+}
+
+function keras3Nested(value: JsonValue): JsonValue {
+  if (!isJsonObject(value) || typeof value["class_name"] !== "string" || !isJsonObject(value["config"])) return value;
+  return { ...value, config: keras3LayerConfig(value["config"], value["class_name"]) };
+}

@@ -25,7 +25,7 @@ export {
   serialize,
   serializeDefaults,
 } from "./serialize.js";
-export { convertLayerConfig } from "./dialect-convert.js";
+export { convertLayerConfig, keras3LayerConfig } from "./dialect-convert.js";
 export { assertJsonTree, parseJsonText } from "./json-guard.js";
 export {
   type CallNode,

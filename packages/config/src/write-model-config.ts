@@ -1,7 +1,7 @@
-import { type JsonObject, type JsonValue, stringifyPythonJson } from "@kerastore/core";
+import { type JsonObject, type JsonValue, isJsonObject, stringifyPythonJson } from "@kerastore/core";
 import type { Registry } from "@kerastore/registry";
 import { writeKeras2Node, writeKeras3Node, writeTensorStructure } from "./call-nodes.js";
-import { convertLayerConfig } from "./dialect-convert.js";
+import { convertLayerConfig, keras3LayerConfig } from "./dialect-convert.js";
 import type { Dialect } from "./keras-json.js";
 import type { EnvelopeFields, LayerEntry, ModelConfig, ModelJson } from "./model-config.js";
 
@@ -42,7 +42,7 @@ function writeModel(model: ModelConfig, target: Dialect, registry: Registry | un
   const same = model.dialect === target;
   const nodeForm = same ? (model.nodeForm ?? target) : target;
   let layers = model.layers.map((layer) => writeLayer(layer, model, target, nodeForm, registry));
-  if (!same && target === "keras3" && model.kind === "sequential") layers = withInputLayer(model, layers);
+  if (target === "keras3" && model.kind === "sequential") layers = withInputLayer(model, layers);
   let config: JsonValue;
   if (model.listShaped === true && same && target === "keras2") {
     config = layers;
@@ -72,7 +72,8 @@ function writeLayer(
     out = writeModel(layer.model, target, registry);
   } else {
     const same = parent.dialect === target;
-    const config = same ? layer.config : convertLayerConfig(layer.config, layer.className, target, registry);
+    const converted = same ? layer.config : convertLayerConfig(layer.config, layer.className, target, registry);
+    const config = target === "keras3" ? keras3LayerConfig(converted, layer.className) : converted;
     const fields: EnvelopeFields = same || target === "keras2" ? layer : { ...layer, ...keras3LayerFields(layer, registry) };
     out = envelope(fields, config, target, same);
   }
@@ -133,24 +134,31 @@ function convertModelConfig(model: ModelConfig, target: Dialect): JsonObject {
 function withInputLayer(model: ModelConfig, layers: JsonObject[]): JsonObject[] {
   const first = layers[0];
   const firstLayer = model.layers[0];
-  if (first === undefined || firstLayer === undefined || firstLayer.className === "InputLayer") return layers;
-  const config = first["config"] as JsonObject;
-  const shape = config["batch_input_shape"] ?? config["batch_shape"];
+  if (first === undefined || firstLayer === undefined || firstLayer.className === "InputLayer" || firstLayer.model !== undefined) return layers;
+  // The written config has lost the shape already (keras3LayerConfig): read it where it was.
+  const shape = firstLayer.config["batch_input_shape"] ?? firstLayer.config["batch_shape"];
   if (shape === undefined) return layers;
-  const rest: JsonObject = {};
-  for (const [key, value] of Object.entries(config)) if (key !== "batch_input_shape" && key !== "batch_shape") rest[key] = value;
-  const dtype = firstLayer.config["dtype"];
   const input: JsonObject = {
     module: "keras.layers",
     class_name: "InputLayer",
     config: {
       batch_shape: shape,
-      dtype: typeof dtype === "string" ? dtype : "float32",
+      dtype: dtypeName(firstLayer.config["dtype"]),
       sparse: false,
       ragged: false,
       name: `${firstLayer.name}_input`,
     },
     registered_name: null,
   };
-  return [input, { ...first, config: rest }, ...layers.slice(1)];
+  return [input, ...layers];
+}
+
+/** A layer's dtype as a name: Keras 2's string, or the name in Keras 3's DTypePolicy envelope. */
+function dtypeName(dtype: JsonValue | undefined): string {
+  if (typeof dtype === "string") return dtype;
+  if (isJsonObject(dtype) && isJsonObject(dtype["config"]) && typeof dtype["config"]["name"] === "string") {
+    const name = dtype["config"]["name"];
+    return name.startsWith("mixed_") ? "float32" : name;
+  }
+  return "float32";
 }

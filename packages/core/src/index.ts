@@ -23,6 +23,7 @@ export {
 } from "./half.js";
 export { type JsonObject, type JsonValue, isJsonObject } from "./json.js";
 export { MemoryStore } from "./memory-store.js";
+export { commitRecordPath, moveInStore, readThroughPendingSaves, removeLeftovers, settlePendingSave, writeFileSet } from "./file-set.js";
 export { utf8Decode, utf8Encode } from "./utf8.js";
 export { type ChecksumKernel, kernelDisagreement } from "./checksum-kernel.js";
 export { readNpy, writeNpy } from "./npy.js";
@@ -53,3 +54,5 @@ export {
   toFloat32,
   zeros,
 } from "./tensor.js";
+export { type BlobLike, BlobStore, type FileLike } from "./web/blob-store.js";
+export { type FetchLike, type FetchResponse, HttpStore, type HttpStoreOptions } from "./web/http-store.js";

@@ -87,6 +87,12 @@ export class MemoryStore implements Store {
     for (const k of [...this.#dirs]) if (k.startsWith(`${p}/`)) this.#dirs.delete(k);
   }
 
+  async rename(from: string, to: string): Promise<void> {
+    const bytes = this.#get(from);
+    this.#files.delete(joinPath(from));
+    this.#put(joinPath(to), bytes);
+  }
+
   /** Every file path in the store, sorted. */
   paths(): string[] {
     return [...this.#files.keys()].sort();

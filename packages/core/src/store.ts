@@ -28,6 +28,11 @@ export interface Store {
   mkdir(dir: string): Promise<void>;
   /** Removes a file, or a directory and everything under it; no error when absent. */
   remove(path: string): Promise<void>;
+  /**
+   * Renames a file over another atomically (readers see the old file or the moved one). Optional:
+   * without it, multi-file saves copy and remove (see `writeFileSet`).
+   */
+  rename?(from: string, to: string): Promise<void>;
 }
 
 /** What `Store.write` accepts. */

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
-import { type FromConfigContext, lookupCustom, preview } from "./keras-object.js";
+import { type FromConfigContext, lookupCustomFunction, preview } from "./keras-object.js";
 import { attachLogits } from "./training/losses/logits.js";
 
 /** An activation function on tensors. */
@@ -83,8 +83,8 @@ export function getActivation(id: ActivationLike | JsonValue | undefined, ctx: F
 }
 
 function byName(name: string, ctx: FromConfigContext): Activation {
-  const custom = lookupCustom(ctx, name);
-  if (typeof custom === "function") return { name, fn: custom as ActivationFn, builtin: false };
+  const custom = lookupCustomFunction(ctx, "activation", name);
+  if (custom !== undefined) return { name, fn: custom as ActivationFn, builtin: false };
   const fn = (ctx.kerasVersion === 2 ? KERAS2[name] : undefined) ?? BUILTINS[name];
   if (fn === undefined) {
     throw new EngineError(

@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
+import { runtimeHooks } from "./runtime-hooks.js";
 import { quietCpuBackend } from "./quiet-cpu.js";
 
 /** Which tfjs backend runs the engine's tensors. */
@@ -14,13 +12,15 @@ export interface InitBackendOptions {
   /** The backend: `wasm` (SIMD WebAssembly, the default) or `cpu` (plain JavaScript, slower). */
   readonly backend?: BackendName;
   /**
-   * The folder holding `tfjs-backend-wasm*.wasm`. By default the `dist` folder of the installed
-   * `@tensorflow/tfjs-backend-wasm`.
+   * Where the `tfjs-backend-wasm*.wasm` files are: a folder or URL prefix ending in `/`, or a map
+   * from each file name to its URL (what a bundler's asset imports give). In Node the default is
+   * the `dist` folder of the installed `@tensorflow/tfjs-backend-wasm`; in browsers, beside the
+   * script that loads the backend. See docs/browser.md.
    */
+  readonly wasmPaths?: string | Readonly<Record<string, string>>;
+  /** The folder holding `tfjs-backend-wasm*.wasm` (the older name of a `wasmPaths` folder). */
   readonly wasmDir?: string;
 }
-
-const WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
 
 let ready: Promise<BackendName> | undefined;
 let readyFor: BackendName | undefined;
@@ -37,7 +37,7 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendNa
   const backend = options.backend ?? readyFor ?? "wasm";
   if (ready !== undefined && readyFor === backend) return ready;
   readyFor = backend;
-  ready = (backend === "wasm" ? initWasm(options.wasmDir) : initCpu()).catch((error: unknown) => {
+  ready = (backend === "wasm" ? initWasm(options.wasmPaths ?? options.wasmDir) : initCpu()).catch((error: unknown) => {
     ready = undefined;
     readyFor = undefined;
     throw error;
@@ -45,37 +45,20 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendNa
   return ready;
 }
 
-/** The folder of the `.wasm` files of the installed `@tensorflow/tfjs-backend-wasm`. */
-export function defaultWasmDir(): string {
-  const require = createRequire(import.meta.url);
-  const main = require.resolve("@tensorflow/tfjs-backend-wasm");
-  // The package's main file sits in dist/ (dist/index.js or dist/tf-backend-wasm.node.js).
-  return dirname(main);
-}
-
-async function initWasm(wasmDir: string | undefined): Promise<BackendName> {
-  let dir: string;
-  try {
-    dir = wasmDir ?? defaultWasmDir();
-  } catch (cause) {
-    throw new EngineError(
-      "backend",
-      cannot("set up", "the wasm backend", "@tensorflow/tfjs-backend-wasm is not installed", "install it or pass wasmDir"),
-      { cause },
-    );
-  }
-  const missing = WASM_FILES.filter((f) => !existsSync(join(dir, f)));
-  if (missing.length > 0) {
-    throw new EngineError(
-      "backend",
-      cannot("set up", "the wasm backend", `${missing.join(", ")} not found in ${dir}`, "pass wasmDir pointing at tfjs-backend-wasm's dist folder"),
-      { path: dir },
-    );
-  }
+async function initWasm(given: string | Readonly<Record<string, string>> | undefined): Promise<BackendName> {
+  const hooks = runtimeHooks();
+  const paths = given ?? hooks.defaultWasmPaths();
+  if (typeof paths === "string") hooks.checkWasmPaths(paths);
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  wasm.setWasmPaths(dir.endsWith("/") ? dir : `${dir}/`);
+  if (typeof paths === "string") wasm.setWasmPaths(paths.endsWith("/") ? paths : `${paths}/`);
+  else if (paths !== undefined) wasm.setWasmPaths({ ...paths });
+  const where = typeof paths === "string" ? paths : paths === undefined ? "beside the script" : "in the wasmPaths map";
   const ok = await tf.setBackend("wasm");
-  if (!ok) throw new EngineError("backend", cannot("set up", "the wasm backend", "tfjs could not initialize it"), { path: dir });
+  if (!ok) {
+    throw new EngineError("backend", cannot("set up", "the wasm backend", `tfjs could not initialize it (its .wasm files looked for: ${where})`, "pass wasmPaths"), {
+      path: where,
+    });
+  }
   await tf.ready();
   return "wasm";
 }

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
-import { type FromConfigContext, envelope, lookupCustom, numberField, readEnvelope } from "./keras-object.js";
+import { type FromConfigContext, checkBuiltinOrigin, envelope, lookupCustomFunction, numberField, readEnvelope } from "./keras-object.js";
 
 /** A projection applied to a variable after each update. Its config is kept in Keras spelling. */
 export class Constraint {
@@ -84,8 +84,9 @@ export function getConstraint(id: ConstraintLike | JsonValue | undefined, ctx: F
   if (typeof id === "string") return constraint(id);
   if (isJsonObject(id)) {
     const ref = readEnvelope(id, "a constraint");
-    const custom = lookupCustom(ctx, ref.registeredName, ref.className);
-    if (typeof custom === "function") return (custom as (c: JsonObject) => Constraint)(ref.config);
+    const custom = lookupCustomFunction(ctx, "constraint", ref.registeredName, ref.className);
+    if (custom !== undefined) return (custom as (c: JsonObject) => Constraint)(ref.config);
+    checkBuiltinOrigin(ref, "constraint");
     return constraint(ref.className, ref.config);
   }
   throw new EngineError("invalid-config", cannot("read", "a constraint", `expected a name or config, got ${JSON.stringify(id)}`));

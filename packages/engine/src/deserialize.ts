@@ -3,7 +3,7 @@ import { unknownNameMessage } from "@kerastore/config";
 import { openScopes, scopedObjects } from "./custom-scope.js";
 import { EngineError } from "./errors.js";
 import { kerasLayerNames } from "./keras-layer-names.js";
-import { type FromConfigContext, lookupCustom, readEnvelope } from "./keras-object.js";
+import { type FromConfigContext, checkBuiltinOrigin, lookupCustom, readEnvelope } from "./keras-object.js";
 import type { Layer, LayerClass } from "./layer.js";
 import type { Shape } from "./symbolic.js";
 
@@ -26,11 +26,24 @@ export function withScopes(ctx: FromConfigContext): FromConfigContext {
 }
 
 /** Finds a layer class by name: custom objects first, then the built-ins. */
-export function layerClass(className: string, registeredName: string | null, ctx: FromConfigContext): LayerClass {
+export function layerClass(className: string, registeredName: string | null, ctx: FromConfigContext, module: string | null = null): LayerClass {
   const custom = lookupCustom(ctx, registeredName, className);
-  if (typeof custom === "function") return custom as unknown as LayerClass;
+  if (typeof custom === "function") {
+    // Only layer classes where layers go: a function, or a class that is not a layer, cannot be built.
+    const candidate = custom as { prototype?: { build?: unknown; getConfig?: unknown }; fromConfig?: unknown };
+    if (typeof candidate.fromConfig !== "function" || typeof candidate.prototype?.build !== "function" || typeof candidate.prototype.getConfig !== "function") {
+      throw new EngineError(
+        "invalid-config",
+        cannot("deserialize", `layer "${registeredName ?? className}"`, `the name finds ${(custom as { name?: string }).name || "a function"}, which is not a layer class`),
+      );
+    }
+    return custom as unknown as LayerClass;
+  }
   const builtin = builtinLayers.get(className);
-  if (builtin !== undefined) return builtin;
+  if (builtin !== undefined) {
+    checkBuiltinOrigin({ className, module, registeredName }, "layer");
+    return builtin;
+  }
   if (kerasLayerNames.has(className) && (registeredName === null || !registeredName.includes(">"))) {
     // A Keras layer, not a custom one: customObjects would not help.
     throw new EngineError(
@@ -64,7 +77,7 @@ let depth = 0;
 function deserializeAt(json: JsonValue | undefined, ctx: FromConfigContext): Layer {
   const full = withScopes(ctx);
   const ref = readEnvelope(json, "a layer config");
-  const cls = layerClass(ref.className, ref.registeredName, full);
+  const cls = layerClass(ref.className, ref.registeredName, full, ref.module);
   const config: JsonObject = ref.config;
   const layer = cls.fromConfig(config, full);
   // Keras builds a deserialized layer from its build_config at once, outside any enclosing

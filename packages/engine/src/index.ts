@@ -7,7 +7,8 @@ export {
   getActivation,
   serializeActivation,
 } from "./activations.js";
-export { type BackendName, type InitBackendOptions, defaultWasmDir, initBackend } from "./backend.js";
+export { type BackendName, type InitBackendOptions, initBackend } from "./backend.js";
+export { type RuntimeHooks, runtimeHooks, setRuntimeHooks } from "./runtime-hooks.js";
 export { builtinLayerClasses } from "./builtins.js";
 export { type ConfigField, type FieldCodec, field } from "./config-fields.js";
 export { Constraint, type ConstraintLike, constraint, constraintNames, getConstraint, serializeConstraint } from "./constraints.js";
@@ -41,6 +42,7 @@ export { Regularizer, type RegularizerLike, getRegularizer, regularizer, regular
 export { Sequential, type SequentialArgs } from "./sequential.js";
 export { KerasTensor, type KerasHistory, type LayerNode, type Shape } from "./symbolic.js";
 export { Variable, type WeightValue } from "./variable.js";
+export { DEFAULT_CONFIG_BUDGET_BYTES, DEFAULT_WEIGHT_BUDGET_BYTES, type FileWeightSizes, type WeightBudget, withWeightBudget } from "./weight-budget.js";
 export { type SummaryOptions, readableSize, summary } from "./summary.js";
 export {
   type ApplyOptions,
@@ -80,7 +82,8 @@ export { flipConvKernel } from "./layers/layer-utils.js";
 // losses, metrics, callbacks, and the fast ops they run on (see docs/training.md).
 export { type DenseActivation, type DenseOptions, dense, isDenseActivation } from "./ops/dense.js";
 export { assertGradients, hasGradients, registerGradients } from "./ops/gradients.js";
-export { installWasmFallbacks, wasmFallbackUses } from "./ops/kernel-fallback.js";
+export { installWasmFallbacks, isWasmFallback, wasmFallbackUses } from "./ops/kernel-fallback.js";
+export { registerWasmKernels, wasmCompositeKernels } from "./ops/wasm/index.js";
 export { type SparseGradient, embeddingLookup, recordSparseGradients, segmentSumOf } from "./ops/embedding-lookup.js";
 export { matMul, plainProduct } from "./ops/matmul.js";
 export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./training/callbacks/callback.js";

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
-import { type FromConfigContext, envelope, lookupCustom, numberField, readEnvelope } from "./keras-object.js";
+import { type FromConfigContext, checkBuiltinOrigin, envelope, lookupCustom, lookupCustomFunction, numberField, readEnvelope } from "./keras-object.js";
 import { toSnakeCase } from "./names.js";
 
 /**
@@ -162,8 +162,9 @@ export function getInitializer(id: InitializerLike | JsonValue | undefined, fall
   }
   if (isJsonObject(id)) {
     const ref = readEnvelope(id, "an initializer");
-    const custom = lookupCustom(ctx, ref.registeredName, ref.className);
-    if (typeof custom === "function") return (custom as (c: JsonObject) => Initializer)(ref.config);
+    const custom = lookupCustomFunction(ctx, "initializer", ref.registeredName, ref.className);
+    if (custom !== undefined) return (custom as (c: JsonObject) => Initializer)(ref.config);
+    checkBuiltinOrigin(ref, "initializer");
     return initializer(ref.className, ref.config);
   }
   throw new EngineError("invalid-config", cannot("read", "an initializer", `expected a name or config, got ${JSON.stringify(id)}`));

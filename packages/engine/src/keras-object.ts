@@ -101,3 +101,52 @@ export function lookupCustom(ctx: FromConfigContext, ...names: (string | null)[]
 export function registeredNameOf(value: unknown, fallback: string, registry: Registry = defaultRegistry): string {
   return registry.nameOf(value) ?? fallback;
 }
+
+/** True for a class constructor (which cannot be called as a function). */
+function isClassConstructor(value: unknown): boolean {
+  return typeof value === "function" && /^class[\s{]/.test(Function.prototype.toString.call(value));
+}
+
+/**
+ * Finds a user-supplied function (activation, initializer, regularizer, constraint factory) by
+ * name. A class found under the name (a layer or model class) is refused: only functions go
+ * where functions go.
+ */
+export function lookupCustomFunction(ctx: FromConfigContext, kind: string, ...names: (string | null)[]): ((...args: never[]) => unknown) | undefined {
+  const custom = lookupCustom(ctx, ...names);
+  if (typeof custom !== "function") return undefined;
+  if (isClassConstructor(custom)) {
+    const name = names.find((n) => n !== null) ?? "?";
+    throw new EngineError(
+      "invalid-config",
+      cannot("deserialize", `${kind} "${name}"`, `the name finds the class ${(custom as { name: string }).name} where a ${kind} function goes`),
+    );
+  }
+  return custom as (...args: never[]) => unknown;
+}
+
+// The modules Keras records for its own classes: `keras.layers`, `keras.src.models.functional`,
+// tf.keras 2's `keras.layers` and tf_keras's.
+const KERAS_MODULE = /^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)/;
+
+/**
+ * Checks that a config naming a built-in class names it as Keras does: its `module` a Keras
+ * module and its `registered_name` none or the class name. A config naming `evil_pkg>Dense`
+ * asks for another package's class, which Kerastore does not have: it fails, never silently
+ * building Keras's.
+ */
+export function checkBuiltinOrigin(ref: Pick<KerasObjectRef, "className" | "module" | "registeredName">, kind: string): void {
+  const foreignModule = ref.module !== null && !KERAS_MODULE.test(ref.module);
+  const foreignName = ref.registeredName !== null && ref.registeredName !== ref.className;
+  if (!foreignModule && !foreignName) return;
+  const asked = ref.registeredName ?? `${ref.module}.${ref.className}`;
+  throw new EngineError(
+    "unknown-object",
+    cannot(
+      "deserialize",
+      `${kind} "${asked}"`,
+      `the config names ${ref.className} from ${foreignModule ? `module "${ref.module}"` : `registered name "${ref.registeredName}"`}, not Keras's own, and no such class was given`,
+      `pass the class in customObjects under "${asked}" (or register it with registerSerializable)`,
+    ),
+  );
+}

@@ -11,6 +11,8 @@ import { type Regularizer, type RegularizerLike, getRegularizer } from "./regula
 import { type KerasTensor, type LayerNode, type Shape, isSymbolic } from "./symbolic.js";
 import { Variable, type WeightValue } from "./variable.js";
 import { callSymbolic } from "./symbolic-call.js";
+import { checkLayerDtype } from "./dtypes.js";
+import { chargeWeight, recordWeight } from "./weight-budget.js";
 
 /** Options every layer takes. */
 export interface LayerArgs {
@@ -94,7 +96,7 @@ export class Layer {
     const cls = new.target as unknown as LayerClass;
     this.name = args.name ?? uniqueName(toSnakeCase(classNameOf(cls)));
     this._trainable = args.trainable ?? true;
-    this.dtype = args.dtype ?? "float32";
+    this.dtype = checkLayerDtype(args.dtype ?? "float32", this.name, (cls as { integerInputs?: boolean }).integerInputs === true);
     this.activityRegularizer = getRegularizer(args.activityRegularizer as RegularizerLike | undefined);
     this.batchInputShape =
       args.batchInputShape !== undefined ? [...args.batchInputShape] : args.inputShape !== undefined ? [null, ...args.inputShape] : undefined;
@@ -192,9 +194,13 @@ export class Layer {
     const init = getInitializer(options.initializer ?? "GlorotUniform", "GlorotUniform");
     const created = options.trainable ?? true;
     const prefix = scopes.length > 0 && scopes[scopes.length - 1] === this.name ? scopes.join("/") : this.name;
-    const initial = tf.tidy(() => init.apply([...options.shape], options.dtype ?? (this.dtype as tf.DataType)));
+    const dtype = options.dtype ?? (this.dtype as tf.DataType);
+    // Before anything is allocated: a config's sizes are checked against the budget and the file.
+    chargeWeight(this.name, options.name, options.shape, dtype);
+    const initial = tf.tidy(() => init.apply([...options.shape], dtype));
     const v = new Variable(options.name, `${prefix}/${options.name}`, initial, created && this._trainable, options.regularizer ?? null, options.constraint ?? null);
     initial.dispose();
+    recordWeight(v);
     (created ? this.ownTrainable : this.ownNonTrainable).push(v);
     return v;
   }
@@ -277,6 +283,22 @@ export class Layer {
     for (const [i, w] of weights.entries()) w.assign(values[i]!, w.path);
   }
 
+  /**
+   * Frees the backend memory of the layer's weights and its sublayers' (a layer shared with
+   * another model is freed for both). The layer cannot be called afterwards. Idempotent.
+   */
+  dispose(): void {
+    for (const v of this.ownWeights) v.dispose();
+    for (const layer of this.tracked) layer.dispose();
+    for (const t of this.losses) if (!t.isDisposed) t.dispose();
+    this.losses = [];
+  }
+
+  /** `using layer = ...` frees it at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Number of scalars in all weights. */
   countParams(): number {
     return this.weights.reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1), 0);
@@ -309,7 +331,8 @@ export class Layer {
     const cls = this.constructor as unknown as LayerClass;
     for (const f of cls.fields) config[f.key] = encodeField(f, (this as unknown as Record<string, unknown>)[f.prop]);
     if (this.activityRegularizer !== null) config.activity_regularizer = encodeField(activityField, this.activityRegularizer);
-    if (this.batchInputShape !== undefined) config.batch_shape = this.batchInputShape;
+    // A batch shape given to a first layer lives on the model's InputLayer: Keras 3 layers
+    // write none (their constructors reject `batch_shape`).
     return config;
   }
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type HostTensor, type JsonObject, type JsonValue, cannot, hostTensor } from "@kerastore/core";
+import { type HostTensor, type JsonObject, type JsonValue, KerastoreError, cannot, formatShape, hostTensor } from "@kerastore/core";
 import { withScopes } from "./deserialize.js";
 import { checkInputs, shapesOf } from "./input-check.js";
 import { EngineError } from "./errors.js";
@@ -128,7 +128,20 @@ export class Model extends Layer {
         if (v === undefined) throw new EngineError("invalid-argument", cannot("call", `model "${this.name}"`, `layer "${node.layer.name}" needs an input that nothing computes`));
         return v;
       });
-      const outs = node.layer.applyMulti(node.inputIsList ? args : args[0]!, options);
+      let outs: tf.Tensor[];
+      try {
+        outs = node.layer.applyMulti(node.inputIsList ? args : args[0]!, options);
+      } catch (error) {
+        // A backend failure (shapes a config declared but the weights or inputs do not have)
+        // becomes a typed error naming the layer and what it was given.
+        if (error instanceof KerastoreError) throw error;
+        const shapes = args.map((a) => formatShape(a.shape)).join(", ");
+        throw new EngineError(
+          "backend",
+          cannot("call", `layer "${node.layer.name}" (${node.layer.className}) of model "${this.name}"`, `on inputs of shape ${shapes}: ${(error as Error)?.message ?? String(error)}`),
+          { cause: error },
+        );
+      }
       for (const [i, t] of node.outputs.entries()) values.set(t, outs[i]!);
     }
     const outs = this.outputs.map((t) => values.get(t)!);
@@ -174,6 +187,16 @@ export class Model extends Layer {
     const names = this.outputNames;
     this.compiled?.optimizer.dispose();
     this.compiled = compile({ outputNames: names.length > 0 ? names : undefined }, options, Math.max(1, names.length));
+  }
+
+  /**
+   * Frees the backend memory of every weight of the model, of its layers and of its
+   * optimizer's state. Layers shared with another model are freed for both. Idempotent.
+   */
+  override dispose(): void {
+    super.dispose();
+    for (const layer of this.layers) layer.dispose();
+    this.compiled?.optimizer.dispose();
   }
 
   /** Trains the model (Keras's `model.fit`); returns the History. */

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
-import { type FromConfigContext, envelope, lookupCustom, numberField, readEnvelope } from "./keras-object.js";
+import { type FromConfigContext, checkBuiltinOrigin, envelope, lookupCustomFunction, numberField, readEnvelope } from "./keras-object.js";
 
 /** A weight penalty: a scalar added to the loss. Its config is kept in Keras spelling. */
 export class Regularizer {
@@ -71,8 +71,9 @@ export function getRegularizer(id: RegularizerLike | JsonValue | undefined, ctx:
   if (typeof id === "string") return regularizer(id);
   if (isJsonObject(id)) {
     const ref = readEnvelope(id, "a regularizer");
-    const custom = lookupCustom(ctx, ref.registeredName, ref.className);
-    if (typeof custom === "function") return (custom as (c: JsonObject) => Regularizer)(ref.config);
+    const custom = lookupCustomFunction(ctx, "regularizer", ref.registeredName, ref.className);
+    if (custom !== undefined) return (custom as (c: JsonObject) => Regularizer)(ref.config);
+    checkBuiltinOrigin(ref, "regularizer");
     return regularizer(ref.className, ref.config);
   }
   throw new EngineError("invalid-config", cannot("read", "a regularizer", `expected a name or config, got ${JSON.stringify(id)}`));

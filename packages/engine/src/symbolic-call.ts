@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import type { Layer } from "./layer.js";
+import { backendDtype } from "./dtypes.js";
+import { checkTemporary } from "./weight-budget.js";
 import { KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
 
 /** Keyword arguments Keras records for a layer's calls, by class (`{"mask": null}`). */
@@ -41,8 +43,10 @@ export function isMultiShape(s: Shape | Shape[]): s is Shape[] {
 // the batch axis unknown again when the input's was.
 function inferOutputShape(layer: Layer, inputs: readonly KerasTensor[], isList: boolean): Shape | Shape[] {
   const batchUnknown = inputs.some((t) => t.shape[0] === null);
+  const what = `layer "${layer.name}" (${layer.className})`;
+  for (const t of inputs) checkTemporary(what, t.shape.map((d) => d ?? 1));
   try {
-    const zeros = inputs.map((t) => tf.zeros(t.shape.map((d) => d ?? 1), t.dtype as tf.DataType));
+    const zeros = inputs.map((t) => tf.zeros(t.shape.map((d) => d ?? 1), backendDtype(t.dtype)));
     const out = layer.withScope(() => layer.call(isList ? zeros : zeros[0]!, { training: false }));
     const shapeOf = (t: tf.Tensor): Shape => t.shape.map((d, i) => (i === 0 && batchUnknown ? null : d));
     const shapes = Array.isArray(out) ? out.map(shapeOf) : shapeOf(out);

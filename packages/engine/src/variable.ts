@@ -28,6 +28,11 @@ export class Variable {
     this.value = tf.variable(initial, trainable);
   }
 
+  /** Frees the backend memory holding the value. Idempotent. */
+  dispose(): void {
+    if (!this.value.isDisposed) this.value.dispose();
+  }
+
   get shape(): number[] {
     return this.value.shape;
   }
@@ -55,7 +60,11 @@ export class Variable {
         { path: where },
       );
     }
-    this.value.assign(tf.tensor(data, this.shape, this.value.dtype));
+    // The variable takes a reference to the new value's data; the tensor made for it is ours to free
+    // (else every assign kept its bytes alive after the variable was disposed).
+    const next = tf.tensor(data, this.shape, this.value.dtype);
+    this.value.assign(next);
+    next.dispose();
   }
 }
 

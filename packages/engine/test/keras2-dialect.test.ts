@@ -67,6 +67,8 @@ describe("Keras 2 dialect", () => {
     // It writes Keras 3 back: an explicit InputLayer with the batch shape.
     const config = model.getConfig() as { layers: { class_name: string; config: { batch_shape?: unknown } }[] };
     expect(config.layers[0]).toMatchObject({ class_name: "InputLayer", config: { batch_shape: [null, 3] } });
+    // Keras 3's Dense rejects batch_shape ("Unrecognized keyword arguments"): only the InputLayer has it.
+    expect(config.layers.slice(1).map((l) => l.config.batch_shape)).toEqual([undefined, undefined]);
   });
 });
 

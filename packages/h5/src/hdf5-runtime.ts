@@ -90,18 +90,36 @@ export interface Runtime {
   broken: boolean;
 }
 
-type Factory = (options: Record<string, unknown>) => Promise<H5Module>;
+export type Factory = (options: Record<string, unknown>) => Promise<H5Module>;
 
 let factory: Promise<Factory> | undefined;
 let current: Promise<Runtime> | undefined;
 
-async function loadFactory(): Promise<Factory> {
-  // h5wasm's package exports only its high-level wrapper, which instantiates one module at
-  // import and cannot replace it after a trap. The Emscripten factory beside it builds a fresh
-  // module with an in-memory file system each time we ask, so we load that file directly.
-  const hl = import.meta.resolve("h5wasm");
-  const mod = (await import(new URL("./hdf5_util.js", hl).href)) as { default: Factory };
-  return mod.default;
+/**
+ * How the h5wasm Emscripten factory is found: the default entry imports h5wasm's package entry
+ * (which bundlers follow) and reuses the one module it starts; the Node entry (`node.ts`)
+ * loads the factory file beside it, which makes a fresh module each time (after a trap too).
+ */
+export type FactoryLoader = () => Promise<Factory>;
+
+let factoryLoader: FactoryLoader = loadPackageModule;
+
+/** Replaces how the h5wasm factory is found (the Node entry calls this once at import). */
+export function setFactoryLoader(loader: FactoryLoader): void {
+  factoryLoader = loader;
+  factory = undefined;
+}
+
+async function loadPackageModule(): Promise<Factory> {
+  const hl = (await import("h5wasm")) as unknown as { ready: Promise<H5Module> };
+  let started = false;
+  return async () => {
+    // The package's module prints through its own console hooks and cannot be restarted.
+    if (started) throw new H5Error("runtime", "cannot restart the HDF5 runtime: h5wasm's package module trapped earlier; reload the page");
+    started = true;
+    const module = await hl.ready;
+    return module;
+  };
 }
 
 /** The shared HDF5 runtime, created on first use and again after a trap. */
@@ -111,7 +129,7 @@ export async function getRuntime(): Promise<Runtime> {
     if (!rt.broken) return rt;
     current = undefined;
   }
-  factory ??= loadFactory();
+  factory ??= factoryLoader();
   const make = await factory;
   current = (async () => {
     const diagnostics: string[] = [];

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fixturePath, readFixture, realworld } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
-import { type H5ReadBackend, type KerasH5, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "./index.js";
+import { type H5ReadBackend, type KerasH5, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "./node.js";
 
 const rw = realworld();
 /** Fixtures h5py wrote with structures the native reader leaves to h5wasm. */

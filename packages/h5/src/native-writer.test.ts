@@ -1,6 +1,6 @@
 import { type HostTensor, type NumericHostTensor, type SavedModelData, bytesOf, hostTensor } from "@kerastore/core";
 import { describe, expect, it } from "vitest";
-import { keras3WeightsH5Chunks, legacyH5Chunks, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "./index.js";
+import { keras3WeightsH5Chunks, legacyH5Chunks, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "./node.js";
 
 const TENSORS: NumericHostTensor[] = [
   hostTensor("float16", [2, 2], new Uint16Array([0x3c00, 0xc000, 0x7bff, 0x0001])),

@@ -3,7 +3,7 @@ import { stringValues } from "@kerastore/core";
 import { fixturePath, readFixture, readFixtureJson } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
 import { decodeBfloat16, decodeFloat16 } from "@kerastore/core";
-import { readKerasH5 } from "./index.js";
+import { readKerasH5 } from "./node.js";
 import { datasetsOf, h5pyDType, sha256Of } from "./test-support.test-util.js";
 
 interface Described {

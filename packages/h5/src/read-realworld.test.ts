@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { realworld } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
-import { readKerasH5 } from "./index.js";
+import { readKerasH5 } from "./node.js";
 
 const rw = realworld();
 

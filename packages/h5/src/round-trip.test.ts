@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fixturePath, readFixture, realworld } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
-import { type H5WriteBackend, type KerasH5, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "./index.js";
+import { type H5WriteBackend, type KerasH5, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "./node.js";
 import { datasetsOf, sha256Of } from "./test-support.test-util.js";
 
 function digest(result: KerasH5): string[] {

@@ -1,3 +1,3 @@
 // The package entry plus a helper the shard tests need.
-export * from "./index.js";
+export * from "./node.js";
 export { concatChunks as concatShards } from "./write-backend.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type HostTensor, bytesOf } from "@kerastore/core";
-import type { KerasH5 } from "./index.js";
+import type { KerasH5 } from "./node.js";
 
 /** sha256 of a tensor's little-endian bytes, as h5py's `tobytes()` gives them. */
 export function sha256Of(tensor: HostTensor): string {

@@ -39,6 +39,15 @@ function containerKey(node: SavedNode, used: Map<string, number>): string {
 }
 
 /**
+ * The key of a layer's sublayer: the attribute the file was read under (a reader names the
+ * edge by the sublayer's name, `lstm_cell`, and keeps the file's `cell`), else the edge's name.
+ */
+function attributeKey(edge: { readonly name: string; readonly node: SavedNode }): string {
+  const kept = edge.node.extras?.keras3Key;
+  return typeof kept === "string" ? kept : edge.name;
+}
+
+/**
  * Every `vars` group a Keras 3 weights file holds for this tree: walk path → node.
  * A model's layers go under `layers/<key>`, its optimizer under `optimizer`, other children
  * under their edge name (`cell`, `forward_layer`).
@@ -57,7 +66,7 @@ export function keras3WalkPaths(root: SavedNode): Map<string, SavedNode> {
       const at = path === "" ? "" : `${path}/`;
       if (edge.name === "optimizer" && model) visit(edge.node, `${at}optimizer`, depth + 1);
       else if (model) visit(edge.node, `${at}layers/${containerKey(edge.node, used)}`, depth + 1);
-      else visit(edge.node, `${at}${edge.name}`, depth + 1);
+      else visit(edge.node, `${at}${attributeKey(edge)}`, depth + 1);
     }
   };
   visit(root, "", 0);

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { fixturePath, readFixture } from "@kerastore/fixtures";
-import { type H5ReadBackend, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "../src/index.js";
+import { type H5ReadBackend, readKerasH5, writeKeras3WeightsH5, writeLegacyH5 } from "../src/node.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SEEDS = ["seq.h5", "fun.h5", "seq.weights.h5", "fun.weights.h5", "strings.h5"].map((f) => fixturePath("h5", f));

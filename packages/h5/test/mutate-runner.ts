@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { type H5ReadBackend, H5Error, readKerasH5 } from "../src/index.js";
+import { type H5ReadBackend, H5Error, readKerasH5 } from "../src/node.js";
 
 /** A small seeded PRNG (mulberry32), so every run mutates the same way. */
 function prng(seed: number): () => number {

@@ -182,10 +182,9 @@ const REALWORLD = [
 ];
 
 /**
- * Keras 2 LSTMs with `hard_sigmoid`: Kerastore predicts with Keras 2's definition, but the config
- * it writes names `hard_sigmoid`, which is Keras 3's (relu6(x + 3) / 6), as in a `.keras` file
- * Keras 3 re-saves; the SavedModel computes what that config means: the model reloaded from the
- * directory, not the Keras 2 recording (0.035 apart).
+ * Keras 2 LSTMs with `hard_sigmoid`: Kerastore predicts with Keras 2's definition, and so does the
+ * graph it writes (keras_metadata.pb says keras_version 2.15.0, so the model reloaded from the
+ * directory computes it too); the Keras 2 recording itself is checked in write-realworld.test.ts.
  */
 const REALWORLD_HARD_SIGMOID = ["Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5"];
 

@@ -1,6 +1,6 @@
 import { type JsonObject, cannot, isJsonObject, parsePythonJson, utf8Decode } from "@kerastore/core";
 import { KerasV3Error } from "./errors.js";
-import { findUnsafeConfig } from "./safe-mode.js";
+import { findUnsafeConfig, safeModeHint } from "./safe-mode.js";
 
 /** Parses a JSON member that must hold an object; `where` names it in errors. */
 export function parseJsonMember(bytes: Uint8Array, where: string): JsonObject {
@@ -33,7 +33,7 @@ export function checkModelConfig(config: JsonObject, where: string, safeMode: bo
   const more = findings.length > 5 ? ` (and ${findings.length - 5} more)` : "";
   throw new KerasV3Error(
     "unsafe-config",
-    cannot("load", where, `safe mode refuses ${list}${more}`, "if you trust the file's source, pass { safeMode: false }"),
+    cannot("load", where, `safe mode refuses ${list}${more}`, safeModeHint(findings)),
     { path: where },
   );
 }

@@ -8,7 +8,7 @@ export { type KerasArchiveMetadata, formatDateSaved, makeMetadata, metadataFromJ
 export { ASSETS_DIR, CONFIG_FILE, DEFAULT_KERAS_VERSION, METADATA_FILE, WEIGHTS_H5, WEIGHTS_NPZ } from "./names.js";
 export { parsePythonJson, stringifyPythonJson as pythonJson } from "@kerastore/core";
 export { type KerasArchive, type KerasAsset, type ReadKerasArchiveOptions, readArchiveFiles, readKerasArchive } from "./read-archive.js";
-export { type UnsafeConfigFinding, findUnsafeConfig } from "./safe-mode.js";
+export { type UnsafeConfigFinding, findUnsafeConfig, safeModeHint } from "./safe-mode.js";
 export {
   type WriteKerasArchiveOptions,
   kerasArchiveMembers,

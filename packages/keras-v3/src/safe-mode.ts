@@ -6,6 +6,23 @@ export interface UnsafeConfigFinding {
   readonly at: string;
   /** What it is and why it is refused. */
   readonly reason: string;
+  /**
+   * Python code (a lambda's bytecode, a pickled module): nothing in Kerastore can run it, so
+   * turning safe mode off cannot load it either, only a replacement in customObjects can.
+   */
+  readonly pythonCode?: boolean | undefined;
+}
+
+/**
+ * What to tell the user after refusing `findings`: `{ safeMode: false }` only when something
+ * could then run what was refused. Python code never runs here: for it, the fix is a
+ * replacement class given in customObjects (`replaced`: the user gave one).
+ */
+export function safeModeHint(findings: readonly UnsafeConfigFinding[], replaced = false): string {
+  if (findings.some((f) => f.pythonCode === true) && !replaced) {
+    return "Kerastore never runs Python code, whatever safe mode says: write the function as a custom layer and pass it in customObjects (as Lambda)";
+  }
+  return "if you trust the file's source, pass { safeMode: false }";
 }
 
 // Keras refuses these `module.name` functions during deserialization whatever the mode:
@@ -71,11 +88,14 @@ export function findUnsafeConfig(config: JsonValue): UnsafeConfigFinding[] {
     const className = value.class_name;
     const inner = value.config;
     if (className === "__lambda__") {
-      found.push({ at, reason: "a serialized Python lambda (`__lambda__`): loading it runs its bytecode" });
+      found.push({ at, reason: "a serialized Python lambda (`__lambda__`): loading it runs its bytecode", pythonCode: true });
+    } else if (className === "Lambda" && isJsonObject(inner) && inner.function_type === "lambda") {
+      // tf.keras 2 (the .h5 and SavedModel dialect) keeps a lambda as marshalled bytecode in `function`.
+      found.push({ at, reason: "a `Lambda` layer holding a marshalled Python lambda: loading it runs its bytecode", pythonCode: true });
     } else if (className === "TFSMLayer") {
       found.push({ at, reason: "a `TFSMLayer`: it loads an external SavedModel, which runs its graph" });
     } else if (className === "TorchModuleWrapper" && isJsonObject(inner) && inner.module !== undefined && inner.module !== null) {
-      found.push({ at, reason: "a `TorchModuleWrapper` holding a pickled torch module: unpickling runs code" });
+      found.push({ at, reason: "a `TorchModuleWrapper` holding a pickled torch module: unpickling runs code", pythonCode: true });
     } else if (typeof className === "string" && VOCABULARY_FILE_LAYERS.has(className) && isJsonObject(inner) && typeof inner.vocabulary === "string") {
       found.push({ at, reason: `a \`${className}\` whose vocabulary is the file "${inner.vocabulary}" outside the archive` });
     } else if (typeof className === "string" && typeof value.module === "string") {

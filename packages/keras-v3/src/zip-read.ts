@@ -241,7 +241,8 @@ export async function readZipMember(dir: ZipDirectory, entry: ZipEntry, options:
       return fail("invalid-zip", `its deflate stream is damaged (${(error as Error).message})`);
     }
     if (bytes.byteLength !== entry.size) {
-      fail("invalid-zip", `it inflates to ${bytes.byteLength > entry.size ? "more than" : bytes.byteLength} bytes, not the ${entry.size} declared`);
+      const inflated = bytes.byteLength > entry.size ? `more than the ${entry.size} bytes declared` : `${bytes.byteLength} bytes, not the ${entry.size} declared`;
+      fail("invalid-zip", `it inflates to ${inflated}`);
     }
     bytes = bytes.subarray(0, entry.size);
   }

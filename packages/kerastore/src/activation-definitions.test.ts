@@ -5,7 +5,7 @@ import { LSTM } from "@kerastore/engine";
 import { realworld } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { layersWithOtherDefinitions } from "./activation-definitions.js";
-import { keras } from "./index.js";
+import { keras } from "./node.js";
 
 const rw = realworld();
 let dir: string;

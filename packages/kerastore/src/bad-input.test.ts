@@ -5,7 +5,7 @@ import { KerastoreError, hostTensor } from "@kerastore/core";
 import { fixturePath } from "@kerastore/fixtures";
 import { readKerasH5, writeLegacyH5 } from "@kerastore/h5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keras } from "./index.js";
+import { keras } from "./node.js";
 
 // Bad input at the facade: files that parse as their format but do not fit the model they
 // describe give typed errors naming the file and the place, and nothing is half-loaded.

@@ -5,7 +5,7 @@ import type { JsonObject } from "@kerastore/core";
 import { Layer, type Shape, type Variable, tf } from "@kerastore/engine";
 import { createRegistry, registerSerializable } from "@kerastore/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keras } from "./index.js";
+import { keras } from "./node.js";
 
 // The guide's custom layer, registered the Keras way (`register_keras_serializable`), saved in
 // every whole-model format and loaded back with no customObjects at all.

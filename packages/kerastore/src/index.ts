@@ -34,6 +34,8 @@ export { keras } from "./keras.js";
 export { type DType, type HostTensor, type NumericHostTensor, hostTensor, readNpy, writeNpy } from "@kerastore/core";
 export { tf } from "@kerastore/engine";
 export { type Target, locate } from "./location.js";
+export { BlobTarget, blobTarget } from "./blob-target.js";
+export { type CheckpointPaths, type FileSystem, fileSystem, setFileSystem } from "./file-system.js";
 export { Model, type SavableModel, Sequential, modelClasses } from "./model-classes.js";
 export {
   type IoOptions,

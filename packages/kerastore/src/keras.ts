@@ -13,9 +13,10 @@ function load(target: Target, options: LoadModelOptions = {}): Promise<SavableMo
 }
 
 /** Builds a model from `model.toJson()` text (either Keras dialect), with fresh weights. */
-function modelFromJson(text: string, options: { customObjects?: engine.CustomObjects } = {}): SavableModel {
+function modelFromJson(text: string, options: { customObjects?: engine.CustomObjects; weightBudget?: Pick<engine.WeightBudget, "maxBytes"> } = {}): SavableModel {
   const json: unknown = JSON.parse(text);
-  const layer = engine.deserializeLayer(json as never, { customObjects: { ...modelClasses, ...options.customObjects } });
+  const budget = { maxBytes: options.weightBudget?.maxBytes, where: "the model JSON" };
+  const layer = engine.withWeightBudget(budget, () => engine.deserializeLayer(json as never, { customObjects: { ...modelClasses, ...options.customObjects } }));
   if (!(layer instanceof engine.Model)) throw new TypeError(`the JSON describes a ${layer.className} layer, not a model`);
   return layer as SavableModel;
 }

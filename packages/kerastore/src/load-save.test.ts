@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { HostTensor } from "@kerastore/core";
 import { fixturePath, modelFixtures, readFixtureNpy } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Model, Sequential, keras, loadModel } from "./index.js";
+import { Model, Sequential, keras, loadModel } from "./node.js";
 import { expectClose } from "./test-support.test-util.js";
 
 // Models whose layers the engine supports today (the rest need conv/recurrent layers).

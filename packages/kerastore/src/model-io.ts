@@ -1,7 +1,18 @@
-import { type JsonObject, type SavedModelData, cannot, isJsonObject } from "@kerastore/core";
+import { type JsonObject, type SavedModelData, type Store, cannot, isJsonObject, writeFileSet } from "@kerastore/core";
 import { readModelJson, writeModelConfig } from "@kerastore/config";
 import type { Registry } from "@kerastore/registry";
-import { type CustomObjects, Model, compileFromSaved, deserializeLayer, initBackend, kerasMajor, scopedObjects, toSavedModelData } from "@kerastore/engine";
+import {
+  type CustomObjects,
+  Model,
+  type WeightBudget,
+  compileFromSaved,
+  deserializeLayer,
+  initBackend,
+  kerasMajor,
+  scopedObjects,
+  toSavedModelData,
+  withWeightBudget,
+} from "@kerastore/engine";
 import type { RestoreStatus } from "@kerastore/checkpoint";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
@@ -14,10 +25,14 @@ import type { FormatRegistry } from "./formats/format-registry.js";
 import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
 import { layersWithOtherDefinitions } from "./activation-definitions.js";
+import { keras2WeightNames, withVariablePaths } from "./keras2-names.js";
+import { withPortableLossNames } from "./loss-names.js";
 import { savedModelFormat } from "./formats/savedmodel-format.js";
-import { type Target, describeLocation, locate } from "./location.js";
+import { tfliteFormat } from "./formats/tflite-format.js";
+import { type Target, describeLocation, locate, locateForRead } from "./location.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
 import { withTensorflowKernels } from "./theano-kernels.js";
+import { fileWeightSizes, refuseUnsafeConfig } from "./load-guards.js";
 
 /** Options shared by every load and save. */
 export interface IoOptions {
@@ -33,8 +48,15 @@ export interface LoadModelOptions extends IoOptions {
   readonly customObjects?: CustomObjects | undefined;
   /** Restore the compile information the file holds. Default true. */
   readonly compile?: boolean | undefined;
-  /** Refuse configs that would run code (`__lambda__`). Default true. */
+  /** Refuse configs that would run code (`__lambda__`, tf.keras 2 Lambda bytecode), in every format. Default true. */
   readonly safeMode?: boolean | undefined;
+  /**
+   * The most memory (bytes) the model's weights may take while its config is rebuilt; every
+   * size the config declares is checked against it, and against the weights the file holds,
+   * before anything is allocated. Default 2 GiB for a file with weights (`DEFAULT_WEIGHT_BUDGET_BYTES`),
+   * 64 MiB for a config alone such as `.json` (`DEFAULT_CONFIG_BUDGET_BYTES`).
+   */
+  readonly weightBudget?: Pick<WeightBudget, "maxBytes"> | undefined;
   /** The model classes to build (the facade passes its own, which can save themselves). */
   readonly modelClasses?: CustomObjects | undefined;
   /**
@@ -119,7 +141,7 @@ async function readWith(format: ModelFormat, location: FormatLocation, safeMode:
  */
 export async function loadModel(target: Target, options: LoadModelOptions = {}): Promise<Model> {
   await initBackend();
-  const location = locate(target);
+  const location = await locateForRead(target);
   const where = describeLocation(location);
   const format = await formatToRead(location, options);
   if (!format.holds.architecture) {
@@ -136,11 +158,22 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   }
   // The customObjectScopes open around this (async) load count for the losses and metrics too.
   const customObjects = { ...options.modelClasses, ...scopedObjects(), ...options.customObjects };
-  const built = deserializeLayer(data.modelConfig, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) });
+  if (options.safeMode !== false) refuseUnsafeConfig(data.modelConfig, where, customObjects);
+  const budget: WeightBudget = { maxBytes: options.weightBudget?.maxBytes, fileWeights: format.holds.weights ? fileWeightSizes(data.root) : undefined, where };
+  const built = withWeightBudget(budget, () =>
+    deserializeLayer(data.modelConfig, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) }),
+  );
   if (!(built instanceof Model)) {
+    built.dispose();
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, `its config describes a ${built.className} layer, not a model`));
   }
-  if (format.holds.weights) applyWeights(built, withTensorflowKernels(data), format.layout, where);
+  try {
+    if (format.holds.weights) applyWeights(built, withTensorflowKernels(data), format.layout, where);
+  } catch (error) {
+    // A model refused halfway frees what it allocated: nothing of it reaches the caller.
+    built.dispose();
+    throw error;
+  }
   if (options.compile !== false && data.trainingConfig !== undefined && Object.keys(data.trainingConfig).length > 0) {
     // As load_model(compile=True): compiled from the file's config (a Keras 2 training_config
     // is converted), so compileConfig is Keras 3's.
@@ -162,7 +195,11 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
   if (format.write === undefined) throw new FacadeError("format-cannot-write", cannot("save", describeLocation(location), `the ${format.name} format can only be read`));
   const includeOptimizer = options.includeOptimizer !== false;
   warnOfChangedDefinitions(model, format, options);
-  await format.write(location, savedDataFor(model, format, options.settings, includeOptimizer), { includeOptimizer, settings: options.settings });
+  const data = savedDataFor(model, format, options.settings, includeOptimizer);
+  const write = (store: Store) => format.write!({ store, path: location.path }, data, { includeOptimizer, settings: options.settings, liveModel: model });
+  // A SavedModel is a directory of files: they change as one set (single files are atomic already).
+  if (format.name === savedModelFormat.name) await writeFileSet(location.store, location.path, write);
+  else await write(location.store);
 }
 
 /**
@@ -173,12 +210,14 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
  * each reader that would compute something else.
  */
 function warnOfChangedDefinitions(model: Model, format: ModelFormat, options: SaveModelOptions): void {
-  if (!format.holds.architecture) return;
+  // A .tflite holds the computation itself (Keras 2's hard_sigmoid lowered as such), no names.
+  if (!format.holds.architecture || format.name === tfliteFormat.name) return;
   const keras2File = format.name === legacyH5Format.name && options.settings?.dialect !== "keras3";
   const warn = options.onWarning ?? defaultWarn;
   const formula = "(hard_sigmoid: Keras 2 clip(0.2x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6)";
   const keras2Defined = layersWithOtherDefinitions(model, 3);
-  if (keras2Defined.length > 0) {
+  // A SavedModel is run as its graph (TensorFlow, Keras 3's TFSMLayer), which keeps the model's definitions.
+  if (keras2Defined.length > 0 && format.name !== savedModelFormat.name) {
     const keep = keras2File ? "tf.keras 2 and Kerastore keep it" : "save as .h5 (Keras 2 dialect, the default) for tf.keras 2 and Kerastore to keep it";
     warn(`${keras2Defined.join(", ")}: Keras 3 computes this activation by its own definition ${formula}, so it will predict differently from this ${format.name} file; ${keep}`);
   }
@@ -197,15 +236,23 @@ function savedDataFor(model: Model, format: ModelFormat, settings: JsonObject | 
   const legacy = format.name === legacyH5Format.name;
   const dialect = !legacy ? "keras3" : settings?.dialect === "keras3" ? "h5-keras3" : "h5-keras2";
   const optimizer = includeOptimizer && format.holds.optimizer ? optimizerNodeFor(model, dialect) : undefined;
-  const data = toSavedModelData(model, { optimizer });
+  const saved = toSavedModelData(model, { optimizer });
+  // The Keras 3 dialect as Keras 3's from_config takes it: no Keras 2 leftovers (time_major, a
+  // first layer's batch_shape, ...) from a model read from a Keras 2 file.
+  const data = dialect === "h5-keras2" || saved.modelConfig === undefined ? saved : { ...saved, modelConfig: writeModelConfig(readModelJson(saved.modelConfig).model, { dialect: "keras3" }) };
+  // A SavedModel's graph computes Keras 2's hard_sigmoid for a model read from a Keras 2 file;
+  // its keras_metadata says so (keras_version), as a Keras 2 dialect .h5 does.
+  if (format.name === savedModelFormat.name && layersWithOtherDefinitions(model, 3).length > 0) return { ...data, kerasVersion: "2.15.0" };
   if (!legacy) return data;
-  const trainingConfig = trainingConfigFor(model, dialect === "h5-keras3" ? "h5-keras3" : "h5-keras2") ?? keptTrainingConfig(model);
+  const trainingConfig = withPortableLossNames(trainingConfigFor(model, dialect === "h5-keras3" ? "h5-keras3" : "h5-keras2") ?? keptTrainingConfig(model));
   if (dialect === "h5-keras2" && data.modelConfig !== undefined) {
     const keras2 = writeModelConfig(readModelJson(data.modelConfig).model, { dialect: "keras2" });
     // The version tells Kerastore's reader which definitions of the activations Keras 3 changed
     // the model computes: tf.keras 2.15's when it keeps Keras 2's (it was read from a Keras 2 file).
     const keras2Defined = layersWithOtherDefinitions(model, 3).length > 0;
-    return { ...data, modelConfig: keras2, trainingConfig, ...(keras2Defined ? { kerasVersion: "2.15.0" } : {}) };
+    // tf.keras 2's weight names, unique as it made them (`lstm_1/lstm_cell_1/kernel:0`).
+    const root = withVariablePaths(data.root, keras2WeightNames(model));
+    return { ...data, root, modelConfig: keras2, trainingConfig, ...(keras2Defined ? { kerasVersion: "2.15.0" } : {}) };
   }
   return { ...data, trainingConfig };
 }
@@ -231,7 +278,9 @@ export async function saveWeights(model: Model, target: Target, options: SaveWei
   const format = options.format !== undefined ? registry.get(options.format) : (registry.byExtension(location.path) ?? checkpointFormat);
   if (format.name === checkpointFormat.name) {
     const skipOptimizer = options.includeOptimizer === false;
-    await writeModelCheckpoint(model, location.store, checkpointPrefix(location.path), { optimizer: options.optimizer, skipOptimizer });
+    const prefix = checkpointPrefix(location.path);
+    // The .index, the .data and the `checkpoint` state file change as one set.
+    await writeFileSet(location.store, prefix, (store) => writeModelCheckpoint(model, store, prefix, { optimizer: options.optimizer, skipOptimizer }));
     return;
   }
   if (!format.holds.weights || format.write === undefined) {
@@ -252,8 +301,9 @@ async function saveShardedWeights(model: Model, location: FormatLocation, option
   }
   const settings: JsonObject = { ...options.settings, maxShardSize: options.maxShardSize ?? null };
   const includeOptimizer = options.includeOptimizer !== false;
-  const target = { store: location.store, path };
-  await shardedWeightsFormat.write!(target, savedDataFor(model, shardedWeightsFormat, settings, includeOptimizer), { includeOptimizer, settings });
+  const data = savedDataFor(model, shardedWeightsFormat, settings, includeOptimizer);
+  // The index and its shards change as one set: an old index never names new shards.
+  await writeFileSet(location.store, path, (store) => shardedWeightsFormat.write!({ store, path }, data, { includeOptimizer, settings }));
 }
 
 /**
@@ -263,7 +313,7 @@ async function saveShardedWeights(model: Model, location: FormatLocation, option
  */
 export async function loadWeights(model: Model, target: Target, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
   await initBackend();
-  const location = locate(target);
+  const location = await locateForRead(target);
   const where = describeLocation(location);
   const format = await formatToRead(location, options);
   if (!format.holds.weights) {

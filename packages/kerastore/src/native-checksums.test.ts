@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { crc32cKernelName } from "@kerastore/checkpoint";
 import { crc32KernelName } from "@kerastore/keras-v3";
 import { describe, expect, it } from "vitest";
-import { keras } from "./index.js";
+import { keras } from "./node.js";
 
 const hasNative = ((): boolean => {
   try {

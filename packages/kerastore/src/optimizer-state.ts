@@ -10,6 +10,7 @@ import {
   setKeras2OptimizerWeights,
 } from "@kerastore/engine";
 import type { WeightLayout } from "./formats/format.js";
+import { keras2WeightNames } from "./keras2-names.js";
 
 /** How a format lays out compile information and optimizer variables. */
 export type OptimizerDialect = "keras3" | "h5-keras2" | "h5-keras3";
@@ -33,7 +34,9 @@ export function optimizerNodeFor(model: Model, dialect: OptimizerDialect): Saved
   // tf.keras 2.11's layout has no place for host scalars (Nadam's momentum product): those
   // optimizers use OptimizerV2's, whose `momentum_cache` holds it.
   const scalars = optimizer.variables().some((v) => v.slotName === undefined && v.name !== "iteration" && v.name !== "learning_rate");
-  const weights = keras2OptimizerWeights(optimizer, { layout: scalars ? "optimizer-v2" : "tf-keras-2.11", variableName: keras2Name });
+  const names = keras2WeightNames(model);
+  const variableName = (v: TrainableVariable): string => names.get(v.path) ?? keras2Name(v);
+  const weights = keras2OptimizerWeights(optimizer, { layout: scalars ? "optimizer-v2" : "tf-keras-2.11", variableName });
   const variables: SavedVariable[] = weights.map((w) => ({ name: w.name.slice(w.name.lastIndexOf("/") + 1).replace(/:\d+$/, ""), path: w.name, trainable: false, value: w.value }));
   return { className: optimizer.className, name: optimizer.name, config: optimizer.getConfig(), variables, children: [] };
 }

@@ -4,7 +4,7 @@ import { type HostTensor, toFloat32 } from "@kerastore/core";
 import { realworld } from "@kerastore/fixtures";
 import { readKerasH5 } from "@kerastore/h5";
 import { beforeAll, describe, expect, it } from "vitest";
-import { keras } from "./index.js";
+import { keras } from "./node.js";
 
 // The real files of ../shared/realworld that carry optimizer_weights (written by standalone
 // Keras 2.1-2.3, tf.keras 2.6-2.8 and Keras 3.13) load compiled with that state: the step

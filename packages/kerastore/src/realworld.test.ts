@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { type NumericHostTensor, readNpy } from "@kerastore/core";
 import { realworld } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SavableModel, keras } from "./index.js";
+import { type SavableModel, keras } from "./node.js";
 import { expectClose } from "./test-support.test-util.js";
 
 // Every Keras file of ../shared/realworld (see its MANIFEST.md), with what Kerastore does with it

@@ -1,7 +1,7 @@
 import { MemoryStore } from "@kerastore/core";
 import { type Model, clearSession, tf } from "@kerastore/engine";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SavableModel, Sequential, keras, loadModel, loadWeights, saveModel, saveWeights } from "./index.js";
+import { type SavableModel, Sequential, keras, loadModel, loadWeights, saveModel, saveWeights } from "./node.js";
 
 // Optimizer state survives every format that carries it: a model trained a few steps, saved,
 // loaded (or its weights restored into a fresh compiled twin) takes the same next step as the

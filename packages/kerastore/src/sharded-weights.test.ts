@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { HostTensor } from "@kerastore/core";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FacadeError, keras } from "./index.js";
+import { FacadeError, keras } from "./node.js";
 import { expectClose } from "./test-support.test-util.js";
 
 let dir: string;

@@ -96,6 +96,7 @@ export class NodeStore implements Store {
     const dir = nodePath.dirname(full);
     const temp = nodePath.join(dir, `.${nodePath.basename(full)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
     await fs.mkdir(dir, { recursive: true });
+    await removeDeadTemporaries(dir, nodePath.basename(full));
     let handle: fs.FileHandle | undefined;
     // A flush of what is written so far, running while the next bytes are written (at most one).
     let flushing: Promise<void> | undefined;
@@ -137,6 +138,17 @@ export class NodeStore implements Store {
     await syncDirectory(dir);
   }
 
+  async rename(from: string, to: string): Promise<void> {
+    const source = this.resolve(from);
+    const full = this.resolve(to);
+    try {
+      await fs.rename(source, full);
+    } catch (error) {
+      throw ioError("rename", source, error);
+    }
+    await syncDirectory(nodePath.dirname(full));
+  }
+
   async list(dir: string): Promise<string[]> {
     const full = this.resolve(dir);
     try {
@@ -167,6 +179,30 @@ export class NodeStore implements Store {
 
 /** Bytes written between background flushes of a large file (see NodeStore.write). */
 const FLUSH_EVERY = 32 * 2 ** 20;
+
+/**
+ * Removes the temporaries earlier writes of `name` left when their process was killed (their
+ * process id is in the name and no longer runs); a live writer's are kept.
+ */
+async function removeDeadTemporaries(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}.tmp-`;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const entry of names) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split("-")[0]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH") await fs.rm(nodePath.join(dir, entry), { force: true }).catch(() => undefined);
+    }
+  }
+}
 
 /** Flushes a directory entry (the rename) to disk where the platform allows it. */
 async function syncDirectory(dir: string): Promise<void> {

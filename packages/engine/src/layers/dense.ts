@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { cannot } from "@kerastore/core";
+import { cannot, formatShape } from "@kerastore/core";
 import type { Activation, ActivationLike } from "../activations.js";
 import { field } from "../config-fields.js";
 import type { Constraint, ConstraintLike } from "../constraints.js";
@@ -109,6 +109,16 @@ export class Dense extends Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return [...(inputShape as Shape).slice(0, -1), this.units];
+    const shape = inputShape as Shape;
+    // As Keras's input spec: a built Dense takes only inputs whose last axis is its kernel's rows.
+    const rows = this.kernel?.shape[0];
+    const last = shape[shape.length - 1];
+    if (rows !== undefined && typeof last === "number" && last !== rows) {
+      throw new EngineError(
+        "invalid-shape",
+        cannot("call", `Dense layer "${this.name}"`, `its kernel ${formatShape(this.kernel!.shape)} takes inputs with last axis ${rows}, got shape ${formatShape(shape)}`),
+      );
+    }
+    return [...shape.slice(0, -1), this.units];
   }
 }

@@ -19,6 +19,8 @@ export interface InputLayerArgs {
 /** The entry point of a functional model: owns the symbolic input tensor. */
 export class InputLayer extends Layer {
   static override readonly className: string = "InputLayer";
+  /** Integer inputs of any width Keras declares (`int64`) are fed as int32. */
+  static readonly integerInputs = true;
   readonly sparse: boolean;
   readonly ragged: boolean;
   readonly optional: boolean;

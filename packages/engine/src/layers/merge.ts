@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { cannot } from "@kerastore/core";
+import { cannot, formatShape } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import { EngineError } from "../errors.js";
 import { Layer, type LayerArgs } from "../layer.js";
@@ -27,10 +27,20 @@ abstract class Merge extends Layer {
     const out: Shape = [];
     for (let i = 0; i < rank; i++) {
       const dims: (number | null)[] = shapes.map((s) => (s.length - rank + i < 0 ? 1 : (s[s.length - rank + i] ?? null)));
+      // As Keras: known sizes other than 1 must agree (they broadcast, or the merge cannot run).
+      const sizes = new Set(dims.filter((d): d is number => d !== null && d !== 1));
+      if (sizes.size > 1) throw incompatible(this, shapes);
       out.push(dims.includes(null) ? null : Math.max(...(dims as number[])));
     }
     return out;
   }
+}
+
+function incompatible(layer: Layer, shapes: readonly Shape[]): EngineError {
+  return new EngineError(
+    "invalid-shape",
+    cannot("call", `${layer.className} layer "${layer.name}"`, `its inputs have incompatible shapes ${shapes.map((s) => formatShape(s)).join(" and ")}`),
+  );
 }
 
 const reduce = (xs: tf.Tensor[], op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): tf.Tensor => xs.slice(1).reduce(op, xs[0]!);
@@ -106,6 +116,14 @@ export class Concatenate extends Merge {
     const axis = this.axis < 0 ? first.length + this.axis : this.axis;
     const out = [...first];
     const dims = shapes.map((s) => s[axis]);
+    // As Keras: every axis but the joined one must agree where known.
+    if (axis < 0 || axis >= first.length) throw incompatible(this, shapes);
+    for (const s of shapes) {
+      if (s.length !== first.length) throw incompatible(this, shapes);
+      for (let i = 0; i < s.length; i++) {
+        if (i !== axis && s[i] !== null && first[i] !== null && s[i] !== first[i]) throw incompatible(this, shapes);
+      }
+    }
     out[axis] = dims.includes(null) || dims.includes(undefined) ? null : (dims as number[]).reduce((a, b) => a + b, 0);
     return out;
   }

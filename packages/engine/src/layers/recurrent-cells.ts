@@ -6,6 +6,7 @@ import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
 import { Initializer, type InitializerLike } from "../initializers.js";
 import { Layer, type LayerArgs } from "../layer.js";
+import { matMul } from "../ops/matmul.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
@@ -35,11 +36,21 @@ export interface CellArgs extends LayerArgs {
   readonly resetAfter?: boolean | undefined;
 }
 
-/** The `n` equal column blocks of a 2-D tensor (slices: faster than tf.split on WASM). */
-function blocks(z: tf.Tensor, n: number): tf.Tensor2D[] {
+/**
+ * The `n` equal column blocks of a 2-D tensor. Inference slices (faster than tf.split on WASM);
+ * training splits, whose gradient is one concat where each slice's is a pad to the whole width
+ * (then summed).
+ */
+function blocks(z: tf.Tensor, n: number, training = false): tf.Tensor2D[] {
+  if (training) return tf.split(z, n, 1) as tf.Tensor2D[];
   const [rows, cols] = z.shape as [number, number];
   const w = cols / n;
   return Array.from({ length: n }, (_, i) => tf.slice(z, [0, i * w], [rows, w]) as tf.Tensor2D);
+}
+
+/** `a @ b`; in training with the explicit-transpose gradient of ops/matmul.ts (tfjs's transposed products are slow on WASM). */
+function product(a: tf.Tensor, b: tf.Tensor, training = false): tf.Tensor2D {
+  return training ? matMul(a as tf.Tensor2D, b as tf.Tensor2D) : (tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) as tf.Tensor2D);
 }
 
 /** The config fields of a cell, in Keras's order; `lstm` adds recurrent_activation and unit_forget_bias, `gru` reset_after. */
@@ -135,8 +146,8 @@ export abstract class RNNCell extends Layer {
   }
 
   /** `x @ kernel + input bias` for `x` of shape `[n, features]`. */
-  project(x: tf.Tensor2D): tf.Tensor2D {
-    const y = tf.matMul(x, this.kernel!.value as tf.Tensor2D);
+  project(x: tf.Tensor2D, training = false): tf.Tensor2D {
+    const y = product(x, this.kernel!.value, training);
     const b = this.inputBias();
     return (b === undefined ? y : tf.add(y, b)) as tf.Tensor2D;
   }
@@ -147,7 +158,7 @@ export abstract class RNNCell extends Layer {
   }
 
   /** One step: the projected input and the states in; the output and the new states out. */
-  abstract step(xp: tf.Tensor2D, states: tf.Tensor2D[], consts: tf.Tensor[]): [tf.Tensor2D, tf.Tensor2D[]];
+  abstract step(xp: tf.Tensor2D, states: tf.Tensor2D[], consts: tf.Tensor[], training?: boolean): [tf.Tensor2D, tf.Tensor2D[]];
 }
 
 /** `h = activation(x @ kernel + h @ recurrent_kernel + bias)`. */
@@ -159,8 +170,8 @@ export class SimpleRNNCell extends RNNCell {
     return 1;
   }
 
-  step(xp: tf.Tensor2D, states: tf.Tensor2D[]): [tf.Tensor2D, tf.Tensor2D[]] {
-    const h = this.activation.fn(tf.add(xp, tf.matMul(states[0]!, this.recurrentKernel!.value as tf.Tensor2D))) as tf.Tensor2D;
+  step(xp: tf.Tensor2D, states: tf.Tensor2D[], _consts: tf.Tensor[] = [], training = false): [tf.Tensor2D, tf.Tensor2D[]] {
+    const h = this.activation.fn(tf.add(xp, product(states[0]!, this.recurrentKernel!.value, training))) as tf.Tensor2D;
     return [h, [h]];
   }
 }
@@ -191,9 +202,9 @@ export class LSTMCell extends RNNCell {
     return { shape: [4 * units], init };
   }
 
-  step(xp: tf.Tensor2D, states: tf.Tensor2D[]): [tf.Tensor2D, tf.Tensor2D[]] {
-    const z = tf.add(xp, tf.matMul(states[0]!, this.recurrentKernel!.value as tf.Tensor2D));
-    const [zi, zf, zc, zo] = blocks(z, 4) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  step(xp: tf.Tensor2D, states: tf.Tensor2D[], _consts: tf.Tensor[] = [], training = false): [tf.Tensor2D, tf.Tensor2D[]] {
+    const z = tf.add(xp, product(states[0]!, this.recurrentKernel!.value, training));
+    const [zi, zf, zc, zo] = blocks(z, 4, training) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     const ra = this.recurrentActivation.fn;
     const c = tf.add(tf.mul(ra(zf), states[1]!), tf.mul(ra(zi), this.activation.fn(zc))) as tf.Tensor2D;
     const h = tf.mul(ra(zo), this.activation.fn(c)) as tf.Tensor2D;
@@ -236,24 +247,24 @@ export class GRUCell extends RNNCell {
     return [tf.slice(rk, [0, 0], [u, 2 * u]), tf.slice(rk, [0, 2 * u], [u, u])];
   }
 
-  step(xp: tf.Tensor2D, states: tf.Tensor2D[], consts: tf.Tensor[]): [tf.Tensor2D, tf.Tensor2D[]] {
+  step(xp: tf.Tensor2D, states: tf.Tensor2D[], consts: tf.Tensor[], training = false): [tf.Tensor2D, tf.Tensor2D[]] {
     const h0 = states[0]!;
     const ra = this.recurrentActivation.fn;
-    const [xz, xr, xh] = blocks(xp, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const [xz, xr, xh] = blocks(xp, 3, training) as [tf.Tensor, tf.Tensor, tf.Tensor];
     let hh: tf.Tensor;
     let z: tf.Tensor;
     if (this.resetAfter) {
-      let inner: tf.Tensor = tf.matMul(h0, this.recurrentKernel!.value as tf.Tensor2D);
+      let inner: tf.Tensor = product(h0, this.recurrentKernel!.value, training);
       if (consts[0] !== undefined) inner = tf.add(inner, consts[0]);
-      const [rz, rr, rh] = blocks(inner, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const [rz, rr, rh] = blocks(inner, 3, training) as [tf.Tensor, tf.Tensor, tf.Tensor];
       z = ra(tf.add(xz, rz));
       const r = ra(tf.add(xr, rr));
       hh = this.activation.fn(tf.add(xh, tf.mul(r, rh)));
     } else {
-      const [rz, rr] = blocks(tf.matMul(h0, consts[0] as tf.Tensor2D), 2) as [tf.Tensor, tf.Tensor];
+      const [rz, rr] = blocks(product(h0, consts[0]!, training), 2, training) as [tf.Tensor, tf.Tensor];
       z = ra(tf.add(xz, rz));
       const r = ra(tf.add(xr, rr));
-      hh = this.activation.fn(tf.add(xh, tf.matMul(tf.mul(r, h0) as tf.Tensor2D, consts[1] as tf.Tensor2D)));
+      hh = this.activation.fn(tf.add(xh, product(tf.mul(r, h0), consts[1]!, training)));
     }
     const h = tf.add(tf.mul(z, h0), tf.mul(tf.sub(1, z), hh)) as tf.Tensor2D;
     return [h, [h]];

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, cannot, isJsonObject } from "@kerastore/core";
 import { type ConfigField, field } from "../config-fields.js";
 import { deserializeLayer } from "../deserialize.js";
+import { lstmSequence } from "../ops/lstm-sequence.js";
 import { EngineError } from "../errors.js";
 import type { FromConfigContext } from "../keras-object.js";
 import { type CallOptions, Layer, type LayerArgs, layerArgsFromConfig } from "../layer.js";
@@ -107,16 +108,30 @@ export class RNN extends Layer {
       } else {
         states = Array.from({ length: cell.stateCount }, () => tf.zeros([batch, cell.units]) as tf.Tensor2D);
       }
-      const projected = cell.project(tf.reshape(x, [steps * batch, features]) as tf.Tensor2D);
+      const training = options.training === true;
+      const projected = cell.project(tf.reshape(x, [steps * batch, features]) as tf.Tensor2D, training);
       const width = projected.shape[1];
       // Inference reads the projection once and makes each step's rows from host memory: on
       // WASM, slicing rows of a large tensor costs as much as copying all of it (10-18 ms a
-      // step at [3200, 512] against 0.5 ms). Training keeps the differentiable slices.
-      const host = options.training === true ? undefined : (projected.dataSync() as Float32Array);
+      // step at [3200, 512] against 0.5 ms). Training splits it into steps in one op, whose
+      // gradient is one concat (a slice per step would pad each step's gradient to the whole
+      // projection and sum them: quadratic in the steps).
+      if (training && steps > 0 && fusedLstm(cell)) {
+        // One op for the whole sequence, with a hand-written backward pass (ops/lstm-sequence.ts).
+        const seq = lstmSequence(projected, cell.recurrentKernel!.value as tf.Tensor2D, states[0]!, states[1]!);
+        const last = tf.reshape(tf.slice(seq, [steps - 1, 0, 0], [1, batch, cell.units]), [batch, cell.units]) as tf.Tensor2D;
+        const cLast = tf.reshape(tf.slice(seq, [steps, 0, 0], [1, batch, cell.units]), [batch, cell.units]) as tf.Tensor2D;
+        let out: tf.Tensor = last;
+        if (this.returnSequences) {
+          const stacked = tf.slice(seq, [0, 0, 0], [steps, batch, cell.units]);
+          out = this.timeMajor ? stacked : tf.transpose(stacked, [1, 0, 2]);
+        }
+        return [out, last, cLast];
+      }
+      const host = training ? undefined : (projected.dataSync() as Float32Array);
+      const split = training && steps > 0 ? (tf.split(projected, steps, 0) as tf.Tensor2D[]) : [];
       const stepInput = (t: number): tf.Tensor2D =>
-        host === undefined
-          ? (tf.slice(projected, [t * batch, 0], [batch, -1]) as tf.Tensor2D)
-          : tf.tensor2d(host.subarray(t * batch * width, (t + 1) * batch * width), [batch, width]);
+        host === undefined ? split[t]! : tf.tensor2d(host.subarray(t * batch * width, (t + 1) * batch * width), [batch, width]);
       const consts = cell.prepare();
       const outputs: tf.Tensor2D[] = [];
       let last: tf.Tensor2D = tf.zeros([batch, cell.units]);
@@ -124,7 +139,7 @@ export class RNN extends Layer {
         // Each step's temporaries go at once; its output and states live to the end.
         const prev = states;
         const [out, ...next] = tf.tidy(() => {
-          const [o, s] = cell.step(stepInput(t), prev, consts);
+          const [o, s] = cell.step(stepInput(t), prev, consts, training);
           return [o, ...s];
         }) as tf.Tensor2D[];
         states = next;
@@ -240,4 +255,9 @@ export class GRU extends FlatRNN {
   protected static override keras2Defaults(config: JsonObject): Record<string, unknown> {
     return config.reset_after === undefined ? { resetAfter: false } : {};
   }
+}
+
+/** Whether training can run `cell` through the fused sequence op: an LSTM cell with Keras's default activations. */
+function fusedLstm(cell: RNNCell): cell is LSTMCell {
+  return cell instanceof LSTMCell && cell.activation.builtin && cell.activation.name === "tanh" && cell.recurrentActivation.builtin && cell.recurrentActivation.name === "sigmoid";
 }

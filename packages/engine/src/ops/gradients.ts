@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { cannot } from "@kerastore/core";
 import { EngineError } from "../errors.js";
+import { runtimeHooks } from "../runtime-hooks.js";
 
 // Kernels whose gradients the training path always needs; if these are registered, tfjs's
 // gradient set is.
@@ -28,7 +29,7 @@ export async function registerGradients(): Promise<void> {
     // Plain Node cannot load tfjs-core's ES-module build (extensionless imports in a package
     // without "type": "module"): teach its resolver those two rules, for that folder only,
     // before the first attempt (a failed import stays failed in Node's module cache).
-    await addTfjsEsmResolver();
+    await runtimeHooks().beforeGradientImport();
     await import("@tensorflow/tfjs-core/dist/register_all_gradients.js");
   } catch (cause) {
     throw new EngineError(
@@ -83,39 +84,4 @@ export function assertGradients(): void {
   if (!hasGradients()) {
     throw new EngineError("backend", cannot("train", "the model", "tfjs's gradient functions are not registered", "await registerGradients() (or fit()) first"));
   }
-}
-
-// A Node module-resolution hook: relative specifiers inside tfjs-core's dist/ get their `.js`
-// (or `/index.js`), and files there load as ES modules. Runs in Node's loader thread.
-const RESOLVER = `
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-const DIST = "/@tensorflow/tfjs-core/dist/";
-const esm = (url) => url.includes(DIST) && url.endsWith(".js") && !url.endsWith(".node.js");
-export async function resolve(specifier, context, next) {
-  const parent = context.parentURL ?? "";
-  if (parent.includes(DIST) && (specifier.startsWith("./") || specifier.startsWith("../")) && !specifier.endsWith(".js")) {
-    for (const suffix of [".js", "/index.js"]) {
-      const url = new URL(specifier + suffix, parent);
-      if (existsSync(fileURLToPath(url))) return { url: url.href, format: "module", shortCircuit: true };
-    }
-  }
-  const resolved = await next(specifier, context);
-  return esm(resolved.url) ? { ...resolved, format: "module" } : resolved;
-}
-export async function load(url, context, next) {
-  return esm(url) ? next(url, { ...context, format: "module" }) : next(url, context);
-}
-`;
-
-let resolverAdded = false;
-
-async function addTfjsEsmResolver(): Promise<boolean> {
-  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
-  if (resolverAdded || !isNode) return false;
-  const nodeModule = (await import("node:module").catch(() => null)) as { register?: (specifier: string, parent?: string) => void } | null;
-  if (typeof nodeModule?.register !== "function") return false;
-  nodeModule.register(`data:text/javascript,${encodeURIComponent(RESOLVER)}`, import.meta.url);
-  resolverAdded = true;
-  return true;
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { quietCpuBackend } from "../quiet-cpu.js";
+import { registerWasmKernels } from "./wasm/index.js";
 
 /** tfjs's view of a tensor inside a kernel. */
 interface TensorInfo {
@@ -15,12 +16,6 @@ interface DataBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
-// WASM kernels that exist but disagree with TensorFlow, replaced by the CPU one as well:
-// MaxPoolGrad routes a window's gradient to the last of several equal maxima (and, for an
-// all-zero input, drops some windows), where TensorFlow and tfjs-cpu take the first; after a
-// ReLU such ties are common, and training would leave Keras's path.
-const WRONG_ON_WASM = ["MaxPoolGrad"];
-
 let installed: string[] | undefined;
 const uses = new Map<string, number>();
 
@@ -29,21 +24,27 @@ export function wasmFallbackUses(): ReadonlyMap<string, number> {
   return uses;
 }
 
+/** Whether `kernelName` runs on the WASM backend through the CPU fallback. */
+export function isWasmFallback(kernelName: string): boolean {
+  return installed?.includes(kernelName) ?? false;
+}
+
 /**
- * Registers, for every kernel the CPU backend has and the WASM backend lacks (or computes
- * unlike TensorFlow: `MaxPoolGrad`), a WASM kernel that copies its inputs to the CPU backend,
- * runs the CPU kernel there and copies the result back. Returns the names of those kernels
- * (once computed, the same list).
+ * Registers the training kernels the WASM backend lacks, built from its own kernels
+ * (`Conv2DBackpropFilter`, the depthwise convolution gradients, `MaxPoolGrad` taking the first
+ * of equal maxima as TensorFlow does, `UnsortedSegmentSum`: ops/wasm), then, for every other
+ * kernel the CPU backend has and the WASM backend lacks, a WASM kernel that copies its inputs
+ * to the CPU backend, runs the CPU kernel there and copies the result back. Returns the names
+ * of those fallback kernels (once computed, the same list).
  *
- * Training needs some of them: `Conv2DBackpropFilter` (Conv2D's kernel gradient),
- * `DepthwiseConv2dNativeBackpropFilter` / `...Input` (DepthwiseConv2D, SeparableConv2D) and
- * `UnsortedSegmentSum` (the gradient of gather: Embedding). The fallback is per kernel, not per
- * model: everything else keeps running on WASM.
+ * No layer's training step needs a fallback (packages/engine/src/training/layer-kernels.test.ts);
+ * they are there for the rest of tfjs's ops. The fallback is per kernel, not per model:
+ * everything else keeps running on WASM.
  */
 export async function installWasmFallbacks(): Promise<string[]> {
   if (installed !== undefined) return installed;
+  registerWasmKernels();
   await import("@tensorflow/tfjs-backend-cpu");
-  for (const name of WRONG_ON_WASM) if (tf.getKernel(name, "wasm") !== undefined) tf.unregisterKernel(name, "wasm");
   const wasm = new Set(tf.getKernelsForBackend("wasm").map((k) => k.kernelName));
   const missing = tf.getKernelsForBackend("cpu").filter((k) => !wasm.has(k.kernelName));
   for (const config of missing) {
@@ -62,9 +63,10 @@ function runOnCpu(config: tf.KernelConfig, inputs: Record<string, TensorInfo>, a
   const cpu = tf.engine().findBackend("cpu") as unknown as DataBackend | null;
   if (cpu === null) throw new Error(`kernel ${config.kernelName}: the CPU backend it falls back to is not available`);
   quietCpuBackend();
-  const moved: Record<string, TensorInfo> = {};
+  // Kernels with a list of inputs (AddN, Concat, Einsum, ...) get a list back.
+  const moved: Record<string, TensorInfo> | TensorInfo[] = Array.isArray(inputs) ? [] : {};
   for (const [name, t] of Object.entries(inputs)) {
-    moved[name] = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+    (moved as Record<string, TensorInfo>)[name] = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
   }
   try {
     const out = config.kernelFunc({ inputs: moved as never, attrs: attrs ?? {}, backend: cpu as never }) as TensorInfo | TensorInfo[];

@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
-import { installWasmFallbacks, registerGradients } from "../index.js";
+import { installWasmFallbacks, registerGradients, wasmFallbackUses } from "../index.js";
 
 // Gradients of conv2d (filter), depthwise conv2d and gather (embedding), which need kernels the
-// WASM backend lacks, computed on WASM with the per-kernel CPU fallback, against the CPU backend.
+// WASM backend of tfjs lacks, computed on WASM (with the kernels of ops/wasm) against the CPU
+// backend; the CPU fallback is left for the kernels no layer uses.
 
 function grads(): Float32Array[] {
   return tf.tidy(() => {
@@ -34,10 +35,17 @@ describe("per-kernel CPU fallback on the WASM backend", () => {
     // Without the fallback the WASM backend cannot run these gradients.
     expect(() => grads()).toThrow(/not registered for backend 'wasm'/);
     const fallbacks = await installWasmFallbacks();
-    for (const k of ["Conv2DBackpropFilter", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "UnsortedSegmentSum"]) expect(fallbacks).toContain(k);
+    for (const k of ["Conv2DBackpropFilter", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "UnsortedSegmentSum", "MaxPoolGrad"]) {
+      expect(fallbacks).not.toContain(k);
+      expect(tf.getKernel(k, "wasm")).toBeDefined();
+    }
+    // Kernels no layer needs still fall back (Einsum, FFT, ...).
+    expect(fallbacks).toContain("Einsum");
     expect(fallbacks).not.toContain("MatMul");
     expect(tf.getBackend()).toBe("wasm");
+    const before = new Map(wasmFallbackUses());
     const onWasm = grads();
+    expect(new Map(wasmFallbackUses())).toEqual(before);
     await initBackend({ backend: "cpu" });
     const onCpu = grads();
     await initBackend({ backend: "wasm" });

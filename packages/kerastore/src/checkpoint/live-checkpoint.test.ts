@@ -7,7 +7,7 @@ import { NodeStore } from "@kerastore/core/node";
 import { Layer, Variable, tf } from "@kerastore/engine";
 import { fixturePath, readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FacadeError, keras } from "../index.js";
+import { FacadeError, keras } from "../node.js";
 import { runCli } from "../cli/run.js";
 
 let dir: string;

@@ -7,7 +7,7 @@ import { NodeStore } from "@kerastore/core/node";
 import { BatchNormalization } from "@kerastore/engine";
 import { fixturePath, readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Model, type Sequential, applyWeights, keras, loadWeights, saveWeights } from "../index.js";
+import { type Model, type Sequential, applyWeights, keras, loadWeights, saveWeights } from "../node.js";
 import { expectClose } from "../test-support.test-util.js";
 
 let dir: string;

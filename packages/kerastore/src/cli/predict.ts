@@ -1,13 +1,17 @@
 import { type HostTensor, type NumericHostTensor, cannot, hostTensor, joinPath, readNpy, toFloat32, writeNpy } from "@kerastore/core";
 import { KERAS_METADATA_PB } from "@kerastore/savedmodel";
+import { readTflite } from "@kerastore/tflite";
+import { createTfliteRunner } from "@kerastore/tflite-lowering";
 import { FacadeError } from "../errors.js";
 import { defaultFormatRegistry } from "../formats/builtin-formats.js";
+import { tfliteFormat } from "../formats/tflite-format.js";
 import { keras } from "../keras.js";
 import { locate } from "../location.js";
 
 /**
  * Runs a model on `.npy` inputs and writes its outputs as `.npy` (atomically). A SavedModel
- * with no Keras model in it runs a serving signature (`serving_default` unless `signature`).
+ * with no Keras model in it runs a serving signature (`serving_default` unless `signature`);
+ * a `.tflite` runs in Kerastore's TFLite interpreter.
  */
 export async function predictFiles(model: string, inputs: readonly string[], outputs: readonly string[], signature?: string): Promise<void> {
   const location = locate(model);
@@ -16,7 +20,11 @@ export async function predictFiles(model: string, inputs: readonly string[], out
   if (signature !== undefined && !graphOnly) {
     throw new FacadeError("bad-argument", cannot("predict with", model, "--signature applies to a SavedModel without a Keras model"));
   }
-  const results = graphOnly ? await runSignature(model, inputs, signature ?? "serving_default") : await runKeras(model, inputs);
+  const results = graphOnly
+    ? await runSignature(model, inputs, signature ?? "serving_default")
+    : format.name === tfliteFormat.name
+      ? await runTflite(model, inputs)
+      : await runKeras(model, inputs);
   if (results.length !== outputs.length) {
     throw new FacadeError("bad-argument", cannot("predict with", model, `it gives ${results.length} output(s), ${outputs.length} --output given`));
   }
@@ -69,6 +77,20 @@ async function runSignature(model: string, inputs: readonly string[], key: strin
     return Object.keys(spec.outputs).map((name) => out[name]!);
   } finally {
     loaded.dispose();
+  }
+}
+
+/** A .tflite runs in Kerastore's TFLite interpreter (it holds a graph, not a Keras model). */
+async function runTflite(model: string, inputs: readonly string[]): Promise<HostTensor[]> {
+  await keras.ready();
+  const tensors: HostTensor[] = [];
+  for (const input of inputs) tensors.push(await readInput(input));
+  const { store, path } = locate(model);
+  const runner = createTfliteRunner(readTflite(await store.read(path), { path: model }), { path: model });
+  try {
+    return runner.predict(tensors);
+  } finally {
+    runner.dispose();
   }
 }
 

@@ -1,11 +1,16 @@
 import { createRequire } from "node:module";
 import { KerastoreError } from "@kerastore/core";
+import { setFileSystem } from "../file-system.js";
 import { locate } from "../location.js";
+import { nodeFileSystem } from "../node-file-system.js";
 import { COMMAND_HELP, USAGE, parseArgs } from "./args.js";
 import { convertFile } from "./convert.js";
 import { formatReport, inspect } from "./inspect.js";
 import { predictFiles } from "./predict.js";
 import { withProgress } from "./progress.js";
+
+// The CLI runs in Node: its paths are files on this machine.
+setFileSystem(nodeFileSystem);
 
 /** Where the CLI writes. */
 export interface CliIo {

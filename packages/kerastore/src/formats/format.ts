@@ -40,6 +40,11 @@ export interface FormatWriteOptions {
   readonly includeOptimizer?: boolean | undefined;
   /** Format-specific settings (for example `{ dialect: "keras3" }` for legacy H5). */
   readonly settings?: JsonObject | undefined;
+  /**
+   * The live model being saved, when there is one. Formats that lower the model's computation
+   * (TFLite) use it rather than rebuilding the model from the tree.
+   */
+  readonly liveModel?: unknown;
 }
 
 /**

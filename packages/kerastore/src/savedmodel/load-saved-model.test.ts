@@ -3,7 +3,7 @@ import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { tf } from "@kerastore/engine";
 import { SavedModelError } from "@kerastore/savedmodel";
 import { describe, expect, it } from "vitest";
-import { keras, loadSavedModel } from "../index.js";
+import { keras, loadSavedModel } from "../node.js";
 import { expectClose as expectCloseTo } from "./savedmodel-models.test-util.js";
 
 /** Float32 outputs within `tolerance` of TensorFlow's. */
@@ -68,6 +68,18 @@ describe("loadSavedModel", () => {
     await expect(loaded.signatures["serving_default"]!({ features: readFixtureNpy("savedmodel", "tf_module", "input0.npy") })).rejects.toThrow();
     expect(tf.memory().numTensors).toBe(afterFirst);
     loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("frees its variables with `using` (Symbol.dispose); a second dispose is harmless", async () => {
+    const before = tf.memory().numTensors;
+    {
+      using loaded = await loadSavedModel(fixturePath("savedmodel", "keras_export", "saved_model"));
+      // The captured variables reach the backend with the first call.
+      await loaded.functions["serve"]!(readFixtureNpy("savedmodel", "keras_export", "input0.npy"));
+      expect(tf.memory().numTensors).toBeGreaterThan(before);
+      loaded.dispose();
+    }
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -14,7 +14,7 @@ import {
   readSavedModel,
 } from "@kerastore/savedmodel";
 import { FacadeError } from "../errors.js";
-import { type Target, describeLocation, locate } from "../location.js";
+import { type Target, describeLocation, locateForRead } from "../location.js";
 import { toHost, toTfjs } from "./host-tensors.js";
 import { type GraphValue, TensorList } from "./tensor-list.js";
 import { tfjsKernels } from "./tfjs-kernels.js";
@@ -54,8 +54,10 @@ export interface LoadedSavedModel {
   readonly variables: readonly LoadedVariable[];
   /** Everything read from the directory (object graph, concrete functions, library). */
   readonly info: SavedModelInfo;
-  /** Frees the backend tensors holding the captured variables. */
+  /** Frees the backend tensors holding the captured variables. Idempotent. */
   dispose(): void;
+  /** `using graph = await keras.savedModel.load(...)` frees it at the end of the scope. */
+  [Symbol.dispose](): void;
 }
 
 /**
@@ -66,7 +68,7 @@ export interface LoadedSavedModel {
  */
 export async function loadSavedModel(target: Target, options: LoadSavedModelOptions = {}): Promise<LoadedSavedModel> {
   await initBackend();
-  const location = locate(target);
+  const location = await locateForRead(target);
   const info = await readSavedModel(location.store, location.path, options);
   const captured = new Set<tf.Tensor>();
   const origin = new WeakMap<tf.Tensor, string>();
@@ -137,16 +139,18 @@ export async function loadSavedModel(target: Target, options: LoadSavedModelOpti
     };
   }
 
+  const dispose = (): void => {
+    for (const t of captured) if (!t.isDisposed) t.dispose();
+    captured.clear();
+  };
   return {
     tags: info.tags,
     signatures,
     functions,
     variables: variablesOf(info),
     info,
-    dispose: () => {
-      for (const t of captured) t.dispose();
-      captured.clear();
-    },
+    dispose,
+    [Symbol.dispose]: dispose,
   };
 }
 

@@ -36,17 +36,28 @@ function hardSigmoid(b: FunctionBuilder, scope: string, x: string): string {
   return b.op("Mul", `${scope}/HardSigmoid/mul`, [clipped, scalar(b, `${scope}/HardSigmoid/sixth`, 1 / 6)], T);
 }
 
+/**
+ * Keras 2's hard sigmoid, clip(0.2x + 0.5, 0, 1), for models read from Keras 2 files: written
+ * as relu6(1.2x + 3) / 6 (the same function), with the ops Keras 3's definition uses.
+ */
+function hardSigmoid2(b: FunctionBuilder, scope: string, x: string): string {
+  const scaled = b.op("Mul", `${scope}/HardSigmoid/scale`, [x, scalar(b, `${scope}/HardSigmoid/slope`, 1.2)], T);
+  const shifted = b.op("AddV2", `${scope}/HardSigmoid/add`, [scaled, scalar(b, `${scope}/HardSigmoid/three`, 3)], T);
+  const clipped = b.op("Relu6", `${scope}/HardSigmoid/Relu6`, [shifted], T);
+  return b.op("Mul", `${scope}/HardSigmoid/mul`, [clipped, scalar(b, `${scope}/HardSigmoid/sixth`, 1 / 6)], T);
+}
+
 /** The activations a SavedModel can be written with. */
 export const LOWERED_ACTIVATIONS: readonly string[] = [
   "linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "gelu", "swish", "silu", "relu6", "leaky_relu", "exponential",
-  "hard_sigmoid", "hard_silu", "hard_swish",
+  "hard_sigmoid", "hard_silu", "hard_swish", "softsign", "log_softmax", "mish",
 ];
 
 /**
  * Applies activation `name` to `x` as TensorFlow ops (Keras 3's definitions: exact gelu,
  * leaky_relu slope 0.2, softmax over the last axis).
  */
-export function lowerActivation(b: FunctionBuilder, scope: string, x: string, name: string, where: string): string {
+export function lowerActivation(b: FunctionBuilder, scope: string, x: string, name: string, where: string, keras2 = false): string {
   switch (name) {
     case "linear":
       return x;
@@ -66,6 +77,15 @@ export function lowerActivation(b: FunctionBuilder, scope: string, x: string, na
       return b.op("Softplus", `${scope}/Softplus`, [x], T);
     case "relu6":
       return b.op("Relu6", `${scope}/Relu6`, [x], T);
+    case "softsign":
+      return b.op("Softsign", `${scope}/Softsign`, [x], T);
+    case "log_softmax":
+      return b.op("LogSoftmax", `${scope}/LogSoftmax`, [x], T);
+    case "mish": {
+      // x * tanh(softplus(x))
+      const soft = b.op("Softplus", `${scope}/Mish/Softplus`, [x], T);
+      return b.op("Mul", `${scope}/Mish/mul`, [x, b.op("Tanh", `${scope}/Mish/Tanh`, [soft], T)], T);
+    }
     case "exponential":
       return b.op("Exp", `${scope}/Exp`, [x], T);
     case "leaky_relu":
@@ -76,7 +96,7 @@ export function lowerActivation(b: FunctionBuilder, scope: string, x: string, na
       return b.op("Mul", `${scope}/mul`, [x, s], T);
     }
     case "hard_sigmoid":
-      return hardSigmoid(b, scope, x);
+      return keras2 ? hardSigmoid2(b, scope, x) : hardSigmoid(b, scope, x);
     case "hard_silu":
     case "hard_swish":
       return b.op("Mul", `${scope}/mul`, [x, hardSigmoid(b, scope, x)], T);

@@ -20,6 +20,8 @@ export interface LayerCall {
   readonly scope: string;
   readonly inputs: readonly LoweredTensor[];
   readonly outputShapes: readonly Shape[];
+  /** The model computes the activations Keras 3 changed as Keras 2 defined them (it was read from a Keras 2 file). */
+  readonly keras2Definitions: boolean;
   /** For messages: `layer "dense" (Dense)`. */
   readonly where: string;
   /** A `ReadVariableOp` of the layer's own weight `name`, or undefined when it has none. */
@@ -73,5 +75,5 @@ export function reshape(call: LayerCall, x: string, dims: readonly number[], suf
 export function withBiasAndActivation(call: LayerCall, y: string): string {
   const bias = call.config.use_bias === false ? undefined : call.weight("bias");
   const biased = bias === undefined ? y : call.b.op("BiasAdd", `${call.scope}/BiasAdd`, [y, bias], T);
-  return lowerActivation(call.b, call.scope, biased, activationName(call.config.activation), call.where);
+  return lowerActivation(call.b, call.scope, biased, activationName(call.config.activation), call.where, call.keras2Definitions);
 }

@@ -152,7 +152,7 @@ function rescaling(call: LayerCall): string[] {
 /** The layer classes a SavedModel can be written with, and how. */
 export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   Dense: dense,
-  Activation: (call) => [lowerActivation(call.b, call.scope, only(call).ref, activationName(call.config.activation), call.where)],
+  Activation: (call) => [lowerActivation(call.b, call.scope, only(call).ref, activationName(call.config.activation), call.where, call.keras2Definitions)],
   ReLU: reluLayer,
   LeakyReLU: (call) => [call.b.op("LeakyRelu", `${call.scope}/LeakyRelu`, [only(call).ref], { ...T, alpha: attr.float(num(call.config.negative_slope ?? call.config.alpha, 0.3)) })],
   Softmax: (call) => {

@@ -1,6 +1,7 @@
 import { type DType, type SavedNode, type SavedVariable, cannot } from "@kerastore/core";
 import { type KerasTensor, type Layer, Model } from "@kerastore/engine";
 import { FunctionBuilder, type RootFunctionToWrite, type SignatureToWrite, type WrittenTensorSpec, attr } from "@kerastore/savedmodel";
+import { layersWithOtherDefinitions } from "../activation-definitions.js";
 import { FacadeError } from "../errors.js";
 import { LAYER_LOWERINGS, type LoweredTensor } from "./lower-layers.js";
 
@@ -24,6 +25,7 @@ class Lowerer {
     private readonly top: string,
     name: string,
     sortOutputs: boolean,
+    private readonly keras2Definitions: boolean,
   ) {
     this.b = new FunctionBuilder(name, sortOutputs);
   }
@@ -84,6 +86,7 @@ class Lowerer {
       layer,
       config: layer.getConfig(),
       scope,
+      keras2Definitions: this.keras2Definitions,
       inputs,
       outputShapes: outputs?.map((o) => o.shape) ?? [],
       where,
@@ -123,7 +126,9 @@ function findWeight(layer: Layer, node: SavedNode | undefined, name: string, dep
 }
 
 function lower(model: Model, tree: SavedNode, name: string, sortOutputs: boolean) {
-  const lowerer = new Lowerer(`model "${model.name}"`, name, sortOutputs);
+  // A model read from a Keras 2 file computes hard_sigmoid as Keras 2 did: so does its graph.
+  const keras2 = layersWithOtherDefinitions(model, 3).length > 0;
+  const lowerer = new Lowerer(`model "${model.name}"`, name, sortOutputs, keras2);
   const taken = new Set<string>();
   const inputs: WrittenTensorSpec[] = model.inputs.map((t) => {
     let input = t.history.layer.name;

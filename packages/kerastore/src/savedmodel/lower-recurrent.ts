@@ -24,7 +24,7 @@ export function recurrent(kind: Kind): Lowering {
     if (kernel === undefined || recurrentKernel === undefined) throw unsupported(call, "it has no kernel and recurrent kernel");
     const bias = config.use_bias === false ? undefined : call.weight("bias");
     const act = (ref: string, name: string, step: string) =>
-      lowerActivation(b, `${scope}/${step}`, ref, activationName(config[name] ?? (name === "activation" ? "tanh" : "sigmoid")), call.where);
+      lowerActivation(b, `${scope}/${step}`, ref, activationName(config[name] ?? (name === "activation" ? "tanh" : "sigmoid")), call.where, call.keras2Definitions);
     const op = (type: string, name: string, inputs: string[], extra = {}) => b.op(type, `${scope}/${name}`, inputs, { ...T, ...extra });
     const split = (ref: string, parts: number, axis: number, name: string): string[] => {
       const node = b.op("Split", `${scope}/${name}`, [scalar(b, `${scope}/${name}/split_dim`, axis, "int32"), ref], { ...T, num_split: attr.int(parts) });

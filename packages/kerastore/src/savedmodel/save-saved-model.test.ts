@@ -8,7 +8,7 @@ import { FunctionBuilder, readKerasMetadata, readSavedModel, writeSavedModel } f
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { FacadeError } from "../errors.js";
-import { type SavableModel, Sequential, keras, loadModel, loadSavedModel, saveModel } from "../index.js";
+import { type SavableModel, Sequential, keras, loadModel, loadSavedModel, saveModel } from "../node.js";
 import { expectClose, grid, mlp, writerCases } from "./savedmodel-models.test-util.js";
 
 function predictions(model: SavableModel, inputs: Record<string, HostTensor>): HostTensor[] {

@@ -1,7 +1,7 @@
 import { type HostTensor, hostTensor, toFloat32 } from "@kerastore/core";
 import { expect } from "vitest";
 import * as engine from "@kerastore/engine";
-import { type SavableModel, keras } from "../index.js";
+import { type SavableModel, keras } from "../node.js";
 
 /** Same shape, every element within `tolerance` (relative above 1, absolute below). */
 export function expectClose(actual: HostTensor, expected: HostTensor, tolerance = 1e-5): void {

@@ -1,0 +1,85 @@
+/**
+ * The engine's Node hooks: the `.wasm` files of the installed `@tensorflow/tfjs-backend-wasm`
+ * on disk, and a module-resolution hook so plain Node can load tfjs-core's ES-module build.
+ */
+import { existsSync } from "node:fs";
+import { createRequire, register } from "node:module";
+import { dirname, join } from "node:path";
+import { cannot } from "@kerastore/core";
+import { EngineError } from "./errors.js";
+import type { RuntimeHooks } from "./runtime-hooks.js";
+
+const WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
+
+/** The folder of the `.wasm` files of the installed `@tensorflow/tfjs-backend-wasm`. */
+export function defaultWasmDir(): string {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve("@tensorflow/tfjs-backend-wasm");
+  // The package's main file sits in dist/ (dist/index.js or dist/tf-backend-wasm.node.js).
+  return dirname(main);
+}
+
+function locateWasm(): string {
+  try {
+    return defaultWasmDir();
+  } catch (cause) {
+    throw new EngineError(
+      "backend",
+      cannot("set up", "the wasm backend", "@tensorflow/tfjs-backend-wasm is not installed", "install it or pass wasmPaths"),
+      { cause },
+    );
+  }
+}
+
+function checkWasmDir(dir: string): void {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) return;
+  const missing = WASM_FILES.filter((f) => !existsSync(join(dir, f)));
+  if (missing.length > 0) {
+    throw new EngineError(
+      "backend",
+      cannot("set up", "the wasm backend", `${missing.join(", ")} not found in ${dir}`, "pass wasmPaths pointing at tfjs-backend-wasm's dist folder"),
+      { path: dir },
+    );
+  }
+}
+
+// A Node module-resolution hook: relative specifiers inside tfjs-core's dist/ get their `.js`
+// (or `/index.js`), and files there load as ES modules. Runs in Node's loader thread.
+const RESOLVER = `
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+const DIST = "/@tensorflow/tfjs-core/dist/";
+const esm = (url) => url.includes(DIST) && url.endsWith(".js") && !url.endsWith(".node.js");
+export async function resolve(specifier, context, next) {
+  const parent = context.parentURL ?? "";
+  if (parent.includes(DIST) && (specifier.startsWith("./") || specifier.startsWith("../")) && !specifier.endsWith(".js")) {
+    for (const suffix of [".js", "/index.js"]) {
+      const url = new URL(specifier + suffix, parent);
+      if (existsSync(fileURLToPath(url))) return { url: url.href, format: "module", shortCircuit: true };
+    }
+  }
+  const resolved = await next(specifier, context);
+  return esm(resolved.url) ? { ...resolved, format: "module" } : resolved;
+}
+export async function load(url, context, next) {
+  return esm(url) ? next(url, { ...context, format: "module" }) : next(url, context);
+}
+`;
+
+let resolverAdded = false;
+
+// Plain Node cannot load tfjs-core's ES-module build (extensionless imports in a package
+// without "type": "module"): teach its resolver those two rules, for that folder only, before
+// the first attempt (a failed import stays failed in Node's module cache).
+async function addTfjsEsmResolver(): Promise<void> {
+  if (resolverAdded || typeof register !== "function") return;
+  register(`data:text/javascript,${encodeURIComponent(RESOLVER)}`, import.meta.url);
+  resolverAdded = true;
+}
+
+/** The hooks the Node entry installs. */
+export const nodeRuntimeHooks: RuntimeHooks = {
+  defaultWasmPaths: locateWasm,
+  checkWasmPaths: checkWasmDir,
+  beforeGradientImport: addTfjsEsmResolver,
+};

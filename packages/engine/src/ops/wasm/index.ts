@@ -1,0 +1,39 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { rememberNative } from "./composite.js";
+import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from "./conv-grads.js";
+import { maxPoolGrad } from "./pool-grads.js";
+import { unsortedSegmentSum } from "./segment-sum.js";
+
+// Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
+// computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
+// built from its native kernels.
+const KERNELS: Record<string, (args: never) => unknown> = {
+  Conv2DBackpropFilter: conv2DBackpropFilter,
+  Conv2DBackpropInput: conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+  MaxPoolGrad: maxPoolGrad,
+  UnsortedSegmentSum: unsortedSegmentSum,
+};
+
+let registered: string[] | undefined;
+
+/** The kernels {@link registerWasmKernels} provides, by name. */
+export function wasmCompositeKernels(): readonly string[] {
+  return Object.keys(KERNELS).sort();
+}
+
+/**
+ * Registers, for the WASM backend, the training kernels it lacks, built from its own kernels
+ * (once; replaces WASM's MaxPoolGrad and Conv2DBackpropInput). Returns their names.
+ */
+export function registerWasmKernels(): string[] {
+  if (registered !== undefined) return registered;
+  for (const [kernelName, kernelFunc] of Object.entries(KERNELS)) {
+    rememberNative(kernelName);
+    if (tf.getKernel(kernelName, "wasm") !== undefined) tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
+  registered = wasmCompositeKernels().slice();
+  return registered;
+}

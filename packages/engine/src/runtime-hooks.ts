@@ -1,0 +1,37 @@
+/**
+ * What the engine asks of the runtime it runs in, with portable defaults.
+ *
+ * The package's default entry touches no Node module: the Node entry (`node.ts`, picked by the
+ * `node` export condition) installs hooks that find the installed `.wasm` files on disk and
+ * teach Node's loader tfjs-core's extensionless ES modules. Browsers, workers and other
+ * runtimes keep the defaults.
+ */
+export interface RuntimeHooks {
+  /**
+   * The folder (or URL prefix) of the `.wasm` files when the caller gave none; undefined lets
+   * tfjs-backend-wasm look beside its own script.
+   */
+  defaultWasmPaths(): string | undefined;
+  /** Throws a clear error when `wasmPaths` cannot hold the `.wasm` files (Node checks the disk). */
+  checkWasmPaths(wasmPaths: string): void;
+  /** Runs before the engine imports tfjs-core's gradient module (Node adds a resolver hook). */
+  beforeGradientImport(): Promise<void>;
+}
+
+const portable: RuntimeHooks = {
+  defaultWasmPaths: () => undefined,
+  checkWasmPaths: () => {},
+  beforeGradientImport: async () => {},
+};
+
+let current: RuntimeHooks = portable;
+
+/** The hooks in force. */
+export function runtimeHooks(): RuntimeHooks {
+  return current;
+}
+
+/** Replaces some hooks (the Node entry calls this once at import). */
+export function setRuntimeHooks(hooks: Partial<RuntimeHooks>): void {
+  current = { ...current, ...hooks };
+}

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fixturePath, readFixture, readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
+import { keras } from "kerastore";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type FileCase, type FileResult, checkFiles } from "../src/index.js";
+import { WRITTEN_FORMATS, writeEverywhere } from "./write-formats.test-util.js";
+
+/**
+ * The golden fixtures (packages/fixtures/data/layers and /models: every layer class the engine
+ * has, in the models Keras 3.15 itself built, with the outputs Keras computed), built here from
+ * their config and weights, written by Kerastore to every format it writes and loaded back in
+ * Keras 3.15 / TensorFlow in ONE Python process: the predictions must equal Keras's outputs to
+ * 1e-4, every output of every model.
+ *
+ * The SavedModel writer lowers layers to TensorFlow ops and refuses, with a typed error naming
+ * the layer and what is not lowered, the few layer options it has no lowering for (listed here:
+ * when one gets a lowering, its entry must go).
+ */
+interface Entry {
+  readonly name: string;
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly weights: number;
+}
+
+const GROUPS = ["layers", "models"] as const;
+const fixtures = GROUPS.flatMap((group) => readFixtureJson<{ models: Entry[] }>(group, "index.json").models.map((entry) => ({ group, entry, id: `${group}/${entry.name}` })));
+
+const NOT_LOWERED: Readonly<Record<string, RegExp>> = {
+  "layers/conv2d": /layer "c_groups" \(Conv2D\).*grouped convolution/,
+  "layers/normalization": /layer "bn_axis1" \(BatchNormalization\).*only the last axis is lowered/,
+  "layers/embedding": /layer "embed" \(Embedding\).*mask_zero/,
+  "layers/recurrent": /layer "lstm_state" \(LSTM\).*return_state/,
+  "layers/reshaping": /layer "up_bilinear" \(UpSampling2D\).*bilinear/,
+  "layers/rnn_generic": /layer "rnn_lstm" \(RNN\).*no TensorFlow lowering for RNN layers/,
+};
+
+describe("golden fixtures written by Kerastore, loaded in Keras 3 and TensorFlow", () => {
+  const root = mkdtempSync(join(tmpdir(), "kerastore-write-fixtures-"));
+  const refused: Record<string, string> = {};
+  let results: Record<string, FileResult> = {};
+
+  beforeAll(async () => {
+    await keras.ready();
+    const cases: FileCase[] = [];
+    for (const { group, entry, id } of fixtures) {
+      const model = keras.models.modelFromJson(new TextDecoder().decode(readFixture(group, entry.name, "config.json")));
+      model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy(group, entry.name, "weights", `${i}.npy`)));
+      const io = {
+        inputs: Array.from({ length: entry.inputs }, (_, i) => fixturePath(group, entry.name, `input${i}.npy`)),
+        expected: Array.from({ length: entry.outputs }, (_, i) => fixturePath(group, entry.name, `output${i}.npy`)),
+      };
+      const dir = join(root, group, entry.name);
+      try {
+        cases.push(...(await writeEverywhere(model, dir, id, io)).cases);
+      } catch (error) {
+        // Only the SavedModel (written last) may refuse: write the rest, and record why.
+        refused[id] = String((error as Error).message);
+        rmSync(join(dir, "saved_model"), { recursive: true, force: true });
+        cases.push(...(await writeEverywhere(model, dir, id, io, { skip: ["saved_model"] })).cases);
+      }
+    }
+    results = await checkFiles(cases, root);
+  }, 900_000);
+
+  for (const { id } of fixtures) {
+    for (const format of WRITTEN_FORMATS) {
+      const refusedHere = format.reader === "saved_model" && NOT_LOWERED[id] !== undefined;
+      it(`${id} as ${format.label}: ${refusedHere ? "refused with a typed error naming the layer" : `${format.reader} predicts Keras's outputs to 1e-4`}`, () => {
+        if (refusedHere) {
+          expect(refused[id]).toMatch(NOT_LOWERED[id]!);
+          expect(refused[id]).toMatch(/^cannot save .* as a SavedModel: .*save to \.keras or \.h5/);
+          return;
+        }
+        expect(refused[id]).toBeUndefined();
+        const r = results[`${id}|${format.file}`];
+        expect(r?.error, r?.trace).toBeUndefined();
+        expect(r?.diff).toBeTypeOf("number");
+        expect(r!.diff!).toBeLessThanOrEqual(1e-4);
+        if (r!.servingDiff !== undefined) expect(r!.servingDiff).toBeLessThanOrEqual(1e-4);
+      });
+    }
+  }
+});
