@@ -96,7 +96,8 @@ describe("the docs", () => {
       expect(readme.length).toBeGreaterThanOrEqual(1);
       // The guides may use the names given.d.ts declares; the README's snippet must define its own.
       writeFileSync(join(dir, "given.d.ts"), GIVEN);
-      expect(typecheck(dir, "guides.json", ["given.d.ts", ...guides])).toBe("");
+      writeFileSync(join(dir, "assets.d.ts"), ASSETS);
+      expect(typecheck(dir, "guides.json", ["given.d.ts", "assets.d.ts", ...guides])).toBe("");
       expect(typecheck(dir, "readme.json", readme)).toBe("");
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -127,10 +128,21 @@ declare global {
   const text: string;
   const json: string;
   const path: string;
+  const url: string;
+  const npyUrl: string;
+  const input: HTMLInputElement;
+  const image: HostTensor;
   const CustomLayer: typeof Layer;
   const MyLayer: typeof Layer;
   function custom_activation(x: tf.Tensor): tf.Tensor;
   function load(path: string, options: { registry: Registry }): Promise<unknown>;
 }
 export {};
+`;
+
+// A bundler's asset URL import (what Vite's client types declare): an ambient, non-module file.
+const ASSETS = `declare module "*?url" {
+  const url: string;
+  export default url;
+}
 `;
