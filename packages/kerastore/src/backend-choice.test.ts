@@ -1,6 +1,6 @@
 import { fixturePath } from "@kerastore/fixtures";
 import { describe, expect, it, vi } from "vitest";
-import { keras, tf } from "./index.js";
+import { keras, tf } from "./node.js";
 
 // Its own file: the backend is global to the process (vitest runs each file in its own fork).
 describe("keras.ready({ backend })", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { JsonObject } from "@kerastore/core";
 import { Layer, tf } from "@kerastore/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keras } from "./index.js";
+import { keras } from "./node.js";
 
 // The guide's `with custom_object_scope(...): load_model(path)`, in TypeScript, where the load is
 // async: the scope must still be open when the load, after reading the file, builds the layers.

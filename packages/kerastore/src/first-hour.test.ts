@@ -5,7 +5,7 @@ import type { JsonObject } from "@kerastore/core";
 import { builtinLayerClasses, initializerNames, lossClassNames, metricClassNames } from "@kerastore/engine";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HostTensor, hostTensor, keras, readNpy, tf, writeNpy } from "./index.js";
+import { type HostTensor, hostTensor, keras, readNpy, tf, writeNpy } from "./node.js";
 
 // What a new user reaches for first, through the one import they have: the facade.
 

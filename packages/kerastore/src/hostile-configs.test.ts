@@ -7,7 +7,7 @@ import { fixturePath } from "@kerastore/fixtures";
 import { readKerasH5, writeLegacyH5 } from "@kerastore/h5";
 import { bytesSource, readZipDirectory, readZipMember, writeZip } from "@kerastore/keras-v3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keras } from "./index.js";
+import { keras } from "./node.js";
 
 // Issue 16: configs that lie (sizes, classes, dtypes, shapes, code) are refused at load with a
 // typed error naming the place, before anything large is allocated.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keras } from "./index.js";
+import { keras } from "./node.js";
 
 // Its own file: no backend may be set up before this test (vitest runs each file in its own fork).
 describe("building a model before keras.ready()", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type NumericHostTensor, readNpy } from "@kerastore/core";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keras } from "../index.js";
+import { keras } from "../node.js";
 import { expectClose } from "../test-support.test-util.js";
 import { type CliIo, runCli } from "./run.js";
 
