@@ -36,7 +36,7 @@ describe("web targets", () => {
     await model.save(target);
     const blob = await target.blob();
     expect(blob.type).toBe("application/x-hdf5");
-    const back = await keras.models.loadModel(new File([await blob.arrayBuffer()], "copy.h5"));
+    const back = await keras.models.loadModel(new File([new Uint8Array(await blob.arrayBuffer())], "copy.h5"));
     expectClose(back.predict(input) as NumericHostTensor, expected, 1e-5);
   });
 
