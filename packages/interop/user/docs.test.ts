@@ -31,6 +31,13 @@ const anchorsOf = (file: string) =>
   );
 
 describe("the docs", () => {
+  it("the README leads with the install line, and says how long `bash .ci/run` takes and what needs Python", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    expect(readme.indexOf("npm install kerastore")).toBeLessThan(readme.indexOf("```ts"));
+    expect(readme).toMatch(/How long `bash \.ci\/run` takes: \d+ minutes/);
+    expect(readme).toMatch(/Only the Python reference step and the interop tests need Python/);
+  });
+
   it.each(docs.map((f) => [relative(repoRoot, f), f]))("%s: every relative link resolves (file and anchor)", (_name, file) => {
     const broken: string[] = [];
     for (const m of prose(readFileSync(file, "utf8")).matchAll(/\]\(([^)\s]+)\)/g)) {
@@ -89,7 +96,8 @@ describe("the docs", () => {
       expect(readme.length).toBeGreaterThanOrEqual(1);
       // The guides may use the names given.d.ts declares; the README's snippet must define its own.
       writeFileSync(join(dir, "given.d.ts"), GIVEN);
-      expect(typecheck(dir, "guides.json", ["given.d.ts", ...guides])).toBe("");
+      writeFileSync(join(dir, "assets.d.ts"), ASSETS);
+      expect(typecheck(dir, "guides.json", ["given.d.ts", "assets.d.ts", ...guides])).toBe("");
       expect(typecheck(dir, "readme.json", readme)).toBe("");
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -120,10 +128,21 @@ declare global {
   const text: string;
   const json: string;
   const path: string;
+  const url: string;
+  const npyUrl: string;
+  const input: HTMLInputElement;
+  const image: HostTensor;
   const CustomLayer: typeof Layer;
   const MyLayer: typeof Layer;
   function custom_activation(x: tf.Tensor): tf.Tensor;
   function load(path: string, options: { registry: Registry }): Promise<unknown>;
 }
 export {};
+`;
+
+// A bundler's asset URL import (what Vite's client types declare): an ambient, non-module file.
+const ASSETS = `declare module "*?url" {
+  const url: string;
+  export default url;
+}
 `;
