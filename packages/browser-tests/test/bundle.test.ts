@@ -17,7 +17,8 @@ import { type StaticServer, startStaticServer } from "../src/static-server.js";
 // Chromium and predicts what Keras 3 predicted.
 const FIXTURE = fixturePath("models/conv");
 // What the page downloads for this job (min+gzip, .wasm excluded): docs/benchmarks.md records it.
-const BUDGET_GZIP = 300 * 1024;
+// (308 KiB measured after the TFLite format joined the facade, 2026-12-04; 274 KiB before.)
+const BUDGET_GZIP = 330 * 1024;
 
 describe("browser bundles of kerastore", () => {
   let work: string;
