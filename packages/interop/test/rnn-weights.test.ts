@@ -27,7 +27,7 @@ describe.each(["lstm", "gru", "simple_rnn"])("%s: Kerastore's .weights.h5", (nam
     await keras.ready();
   });
 
-  it("loads into Python Keras and predicts what Keras predicted", async () => {
+  it("loads into Python Keras and predicts what Keras predicted", { timeout: 600_000 }, async () => {
     const model = await keras.models.loadModel(fixturePath("models", name, "model.keras"));
     const path = join(dir, `${name}.weights.h5`);
     await model.saveWeights(path);

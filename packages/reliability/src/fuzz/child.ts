@@ -24,6 +24,8 @@ function predictOnce(model: { inputs: readonly { shape: readonly (number | null)
 async function run(): Promise<void> {
   await keras.ready();
   const rssBefore = process.memoryUsage().rss;
+  // The parent times the load from here: starting node and the backend is not the input's doing.
+  process.stdout.write(`${JSON.stringify({ loading: true, rssBefore })}\n`);
   let outcome = "ok";
   let error: string | undefined;
   try {
