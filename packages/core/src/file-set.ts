@@ -70,6 +70,8 @@ class StagingStore implements Store {
   readonly description: string;
   readonly staged = new Map<string, string>();
   readonly removes = new Set<string>();
+  /** Directories this save made: a failed save removes them again. */
+  readonly madeDirs: string[] = [];
 
   constructor(
     readonly base: Store,
@@ -116,8 +118,14 @@ class StagingStore implements Store {
     return this.base.list(dir);
   }
 
-  mkdir(dir: string): Promise<void> {
-    return this.base.mkdir(dir);
+  async mkdir(dir: string): Promise<void> {
+    // Each missing ancestor, outermost first, so that a failed save can remove what it made.
+    const parts = joinPath(dir).split("/");
+    for (let i = 1; i <= parts.length; i++) {
+      const d = parts.slice(0, i).join("/");
+      if (d !== "" && !(await this.base.exists(d))) this.madeDirs.push(d);
+    }
+    await this.base.mkdir(dir);
   }
 
   async remove(path: string): Promise<void> {
@@ -145,6 +153,8 @@ export async function writeFileSet(store: Store, target: string, write: (staged:
     await write(staging);
   } catch (error) {
     for (const staged of staging.staged.values()) await store.remove(staged).catch(() => undefined);
+    // Directories the save made hold nothing of the old set: they go too.
+    for (const dir of [...staging.madeDirs].reverse()) await store.remove(dir).catch(() => undefined);
     throw error;
   }
   const record: CommitRecord = { kerastoreCommit: 1, moves: [...staging.staged].map(([final, staged]) => [staged, final] as const), removes: [...staging.removes] };

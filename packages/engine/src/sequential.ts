@@ -1,5 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { type JsonObject, cannot, isJsonObject } from "@kerastore/core";
+import { type JsonObject, KerastoreError, cannot, formatShape, isJsonObject } from "@kerastore/core";
 import { deserializeLayer, withScopes } from "./deserialize.js";
 import { EngineError } from "./errors.js";
 import type { FromConfigContext } from "./keras-object.js";
@@ -83,7 +83,19 @@ export class Sequential extends Model {
 
   override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions): tf.Tensor {
     let x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    for (const layer of this.stack) x = layer.apply(x, options);
+    for (const layer of this.stack) {
+      try {
+        x = layer.apply(x, options);
+      } catch (error) {
+        // As Model.call: a backend failure becomes a typed error naming the layer and its input.
+        if (error instanceof KerastoreError) throw error;
+        throw new EngineError(
+          "backend",
+          cannot("call", `layer "${layer.name}" (${layer.className}) of model "${this.name}"`, `on inputs of shape ${formatShape(x.shape)}: ${(error as Error)?.message ?? String(error)}`),
+          { cause: error },
+        );
+      }
+    }
     return x;
   }
 

@@ -268,4 +268,18 @@ describe("configs that load but cannot run (fuzz finding)", () => {
     expect(error).toBeInstanceOf(KerastoreError);
     expect((error as Error).message).toMatch(/cannot call layer "d" \(Dense\).*\(4, 1\)/);
   });
+
+  it("the same in a Sequential (fuzz: a conv model whose batch_shape was reversed)", async () => {
+    const path = await writeJson("sequential-unknown-axis.json", await mlpConfig((_, layers) => ((layers[0]!.config as JsonObject).batch_shape = [16, null])));
+    const loaded = await keras.models.loadModel(path);
+    let error: unknown;
+    try {
+      loaded.predict({ dtype: "float32", shape: [16, 1], data: new Float32Array(16) } as never);
+    } catch (e) {
+      error = e;
+    }
+    loaded.dispose();
+    expect(error).toBeInstanceOf(KerastoreError);
+    expect((error as Error).message).toMatch(/cannot call layer "hidden" \(Dense\).*\(16, 1\)/);
+  });
 });

@@ -165,17 +165,24 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
       await expect(saveModel(model, { store, path: "m" })).rejects.toThrow(/disk full/);
       expect(await store.exists("m"), `after ${allowed} writes`).toBe(false);
     }
-    const store = new FailingStore(files.length);
+    // The files, then the commit record that publishes them as one set (see writeFileSet).
+    const store = new FailingStore(files.length + 1);
     await saveModel(model, { store, path: "m" });
-    expect(store.writes).toBe(files.length);
+    expect(store.writes).toBe(files.length + 1);
+    expect(store.paths()).toEqual(files.sort());
   });
 
-  it("over an older SavedModel, a failed write leaves no saved_model.pb claiming completeness", async () => {
+  it("over an older SavedModel, a failed write leaves the older one whole and loadable (issue 16)", async () => {
     clearSession();
-    const store = new FailingStore(4 + 2);
-    await saveModel(mlp(), { store: store as Store, path: "m" });
+    const older = mlp();
+    const store = new FailingStore(5 + 2);
+    await saveModel(older, { store: store as Store, path: "m" });
+    const before = store.paths();
     await expect(saveModel(mlp(), { store, path: "m" })).rejects.toThrow(/disk full/);
-    expect(await store.exists("m/saved_model.pb")).toBe(false);
+    expect(store.paths()).toEqual(before);
+    const loaded = await loadModel({ store, path: "m" }, { compile: false });
+    expect(loaded.getWeights().map((w) => [...(w.data as Float32Array)])).toEqual(older.getWeights().map((w) => [...(w.data as Float32Array)]));
+    loaded.dispose();
   });
 
   it("a SavedModel without Keras metadata (model.export) says to use keras.savedModel.load", async () => {

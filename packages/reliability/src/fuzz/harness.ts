@@ -28,14 +28,16 @@ export interface FuzzResult {
 
 /** Limits of one child. */
 export interface FuzzLimits {
-  /** Wall time before the child counts as hung. Default 30 s. */
+  /** Wall time from the start of the load (not of the process) before the child counts as hung. Default 30 s. */
   readonly timeoutMs: number;
+  /** Wall time for the child to start (node, the backend) before the load: a busy machine is slow. Default 300 s. */
+  readonly startMs: number;
   /** RSS growth allowed: `factor` x the input's size + `fixedBytes` (default 4 x + 200 MB). */
   readonly factor: number;
   readonly fixedBytes: number;
 }
 
-export const DEFAULT_LIMITS: FuzzLimits = Object.freeze({ timeoutMs: 30_000, factor: 4, fixedBytes: 200 * 2 ** 20 });
+export const DEFAULT_LIMITS: FuzzLimits = Object.freeze({ timeoutMs: 30_000, startMs: 300_000, factor: 4, fixedBytes: 200 * 2 ** 20 });
 
 function rssOf(pid: number): number {
   try {
@@ -58,8 +60,20 @@ function runChild(action: string, mutant: Mutant, limits: FuzzLimits): Promise<{
   // RSS of a started child before it loads anything (node + the WASM backend), learned from its report.
   let baseline = 0;
   let peak = 0;
+  const hang = (ms: number, what: string) =>
+    setTimeout(() => {
+      if (verdict === undefined) verdict = { outcome: "hang", detail: what };
+      child.kill("SIGKILL");
+    }, ms);
+  let timer = hang(limits.startMs, `did not start in ${limits.startMs} ms`);
   child.stdout.on("data", (d: Buffer) => {
     stdout += String(d);
+    const started = /\{"loading":true,"rssBefore":(\d+)\}/.exec(stdout);
+    if (started !== null && baseline === 0) {
+      baseline = Number(started[1]);
+      clearTimeout(timer);
+      timer = hang(limits.timeoutMs, `no answer in ${limits.timeoutMs} ms`);
+    }
   });
   child.stderr.on("data", (d: Buffer) => {
     stderr = (stderr + String(d)).slice(-2000);
@@ -67,17 +81,13 @@ function runChild(action: string, mutant: Mutant, limits: FuzzLimits): Promise<{
   const watch = setInterval(() => {
     const rss = rssOf(child.pid ?? 0);
     peak = Math.max(peak, rss);
-    // Until the child reports its baseline, allow a generous one (node + tsx + WASM at start).
+    // Until the child reports its baseline (after starting), allow a generous one (node + tsx + WASM).
     const base = baseline || 400 * 2 ** 20;
     if (rss > base + allowed && verdict === undefined) {
       verdict = { outcome: "over-allocation", detail: `RSS ${rss} > ${base} + ${allowed}` };
       child.kill("SIGKILL");
     }
   }, 25);
-  const timer = setTimeout(() => {
-    if (verdict === undefined) verdict = { outcome: "hang", detail: `no answer in ${limits.timeoutMs} ms` };
-    child.kill("SIGKILL");
-  }, limits.timeoutMs);
   return new Promise((resolve) => {
     child.on("exit", (code, signal) => {
       clearInterval(watch);

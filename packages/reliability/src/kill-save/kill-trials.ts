@@ -40,7 +40,8 @@ export interface KillTrialOptions {
   readonly maxDelayMs?: number | undefined;
   /** Formats run at once (each in its own directory). Default 2. */
   readonly concurrency?: number | undefined;
-  readonly onTrial?: ((format: KillFormat, index: number, outcome: string) => void) | undefined;
+  /** Told after each trial, with the format's tally so far. */
+  readonly onTrial?: ((format: KillFormat, index: number, outcome: string, tally: Readonly<KillTrialTally>) => void) | undefined;
 }
 
 function same(a: Float32Array, b: Float32Array): boolean {
@@ -110,7 +111,7 @@ async function trialsOf(format: KillFormat, options: KillTrialOptions, expected:
         tally.unloadable++;
         if (tally.failures.length < 5) tally.failures.push(`trial ${i}: ${(error as Error).message.slice(0, 300)}`);
       }
-      options.onTrial?.(format, i, outcome);
+      options.onTrial?.(format, i, outcome, { ...tally, trials: i + 1 });
     }
     const last = trialModel(0);
     await saveAs(last, format, path);

@@ -26,6 +26,19 @@ export interface CyclesReport {
   readonly seconds: number;
 }
 
+function summarize(fileBytes: number, samples: readonly MemorySample[], warmup: number, started: number): CyclesReport {
+  const after = samples.filter((s) => s.cycle >= warmup);
+  return {
+    fileBytes,
+    samples: [...samples],
+    baseline: after[0]!,
+    peakRss: Math.max(...after.map((s) => s.rss)),
+    peakWasm: Math.max(...after.map((s) => s.wasm)),
+    peakTensors: Math.max(...after.map((s) => s.tensors)),
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
 function wasmBytes(): number {
   const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
   return backend.wasm?.HEAPU8?.buffer.byteLength ?? 0;
@@ -44,7 +57,15 @@ export function modelOfSize(megabytes: number, width = 1024): SavableModel {
  * Saves a model of `megabytes` MB in `format` (`.keras`, `.h5`), then loads it, predicts once
  * and disposes it `cycles` times in this process, sampling memory every `every` cycles.
  */
-export async function loadDisposeCycles(options: { megabytes: number; cycles: number; every: number; warmup: number; ext?: string | undefined }): Promise<CyclesReport> {
+export async function loadDisposeCycles(options: {
+  megabytes: number;
+  cycles: number;
+  every: number;
+  warmup: number;
+  ext?: string | undefined;
+  /** Told of each sample with the report so far (a long run can be watched and stopped). */
+  onSample?: ((report: CyclesReport) => void) | undefined;
+}): Promise<CyclesReport> {
   await keras.ready();
   const dir = await mkdtemp(join(tmpdir(), "kerastore-cycles-"));
   const path = join(dir, `model${options.ext ?? ".keras"}`);
@@ -65,19 +86,10 @@ export async function loadDisposeCycles(options: { megabytes: number; cycles: nu
       if (cycle % options.every === 0 || cycle === options.warmup) {
         gc?.();
         samples.push({ cycle, rss: process.memoryUsage().rss, wasm: wasmBytes(), tensors: tf.memory().numTensors });
+        if (cycle >= options.warmup) options.onSample?.(summarize(fileBytes, samples, options.warmup, started));
       }
     }
-    const after = samples.filter((s) => s.cycle >= options.warmup);
-    const baseline = after[0]!;
-    return {
-      fileBytes,
-      samples,
-      baseline,
-      peakRss: Math.max(...after.map((s) => s.rss)),
-      peakWasm: Math.max(...after.map((s) => s.wasm)),
-      peakTensors: Math.max(...after.map((s) => s.tensors)),
-      seconds: (Date.now() - started) / 1000,
-    };
+    return summarize(fileBytes, samples, options.warmup, started);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
