@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type HostTensor, type NumericHostTensor, readNpy } from "@kerastore/core";
 import { realworld } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
-import { keras, loadSavedModel } from "../index.js";
+import { keras, loadSavedModel } from "../node.js";
 import { expectClose } from "../test-support.test-util.js";
 
 // A model read from a Keras 2 file computes Keras 2's hard_sigmoid; the SavedModel's graph must
