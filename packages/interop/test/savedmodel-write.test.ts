@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, hostTensor, readNpy, writeNpy } from "@kerastore/core";
+import { type HostTensor, hostTensor, writeNpy } from "@kerastore/core";
 import * as engine from "@kerastore/engine";
 import { type SavableModel, keras } from "kerastore";
-import { realworld } from "@kerastore/fixtures";
 // The same models the facade's own SavedModel tests run in our graph runner.
 import { cnn, grid, mlp, multiIO, nested, recurrentModel, reshaping, zoo } from "../../kerastore/src/savedmodel/savedmodel-models.test-util.js";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -170,66 +169,5 @@ describe("SavedModels Kerastore writes, loaded by TensorFlow", () => {
   });
 });
 
-/** Real-world files with recorded outputs that every lowered layer class covers. */
-const REALWORLD = [
-  "KonduitAI__dl4j-test-resources__simple_rnn_tf_keras_2_model.h5",
-  "HsinM__mnist-NCS__model.h5",
-  "VKapitany__CNN_Introduction__mnist_cnn.h5",
-  "A-I-nstein__mnist_cnn__cnn_model.h5",
-  "AdamVenroy__sentiment-classifer__model.keras",
-  "Aman-21k__cnn-fashion-mnist-classifier__model.keras",
-  "Alisha4406__Fashion-MNIST-Classification__cnn_model.h5",
-];
-
-/**
- * Keras 2 LSTMs with `hard_sigmoid`: Kerastore predicts with Keras 2's definition, and so does the
- * graph it writes (keras_metadata.pb says keras_version 2.15.0, so the model reloaded from the
- * directory computes it too); the Keras 2 recording itself is checked in write-realworld.test.ts.
- */
-const REALWORLD_HARD_SIGMOID = ["Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5"];
-
-const PY_RUN_FILES = `
-import json, sys
-import numpy as np, tensorflow as tf
-out = {}
-for pair in sys.argv[1:]:
-    sm, x, y = pair.split("|")
-    loaded = tf.saved_model.load(sm)
-    got = loaded(tf.constant(np.load(x)))
-    out[sm] = float(np.max(np.abs(got.numpy() - np.load(y))))
-print(json.dumps(out))
-`;
-
-const rw = realworld();
-describe.skipIf(!rw.dir)(`real-world models saved as SavedModels by Kerastore (skipped when: ${rw.missing ?? "never"})`, () => {
-  it("run in TensorFlow, called as loaded(x), to the outputs Keras recorded in ../shared/realworld", async () => {
-    await keras.ready();
-    const dir = mkdtempSync(join(tmpdir(), "kerastore-smw-realworld-"));
-    const pairs: string[] = [];
-    for (const [i, file] of REALWORLD.entries()) {
-      const model = await keras.models.loadModel(join(rw.dir!, file));
-      await model.save(join(dir, String(i)));
-      const base = join(rw.dir!, file.replace(/\.(h5|keras)$/, ""));
-      pairs.push(`${join(dir, String(i))}|${base}.input0.npy|${base}.output0.npy`);
-    }
-    const diffs = await runPythonJson<Record<string, number>>(PY_RUN_FILES, { args: pairs });
-    expect(Object.keys(diffs).length).toBe(REALWORLD.length);
-    for (const [i, file] of REALWORLD.entries()) expect(diffs[join(dir, String(i))], file).toBeLessThanOrEqual(1e-4);
-  }, 600_000);
-
-  it("a Keras 2 LSTM with hard_sigmoid runs in TensorFlow as the model reloaded from the directory predicts", async () => {
-    await keras.ready();
-    const dir = mkdtempSync(join(tmpdir(), "kerastore-smw-realworld-hs-"));
-    const pairs: string[] = [];
-    for (const [i, file] of REALWORLD_HARD_SIGMOID.entries()) {
-      const target = join(dir, String(i));
-      await (await keras.models.loadModel(join(rw.dir!, file))).save(target);
-      const x = join(rw.dir!, file.replace(/\.h5$/, ".input0.npy"));
-      const reloaded = await keras.models.loadModel(target);
-      writeFileSync(join(dir, `${i}.npy`), writeNpy(reloaded.predict(readNpy(new Uint8Array(readFileSync(x)))) as never));
-      pairs.push(`${target}|${x}|${join(dir, `${i}.npy`)}`);
-    }
-    const diffs = await runPythonJson<Record<string, number>>(PY_RUN_FILES, { args: pairs });
-    for (const [i, file] of REALWORLD_HARD_SIGMOID.entries()) expect(diffs[join(dir, String(i))], file).toBeLessThanOrEqual(1e-5);
-  }, 600_000);
-});
+// Real-world files saved as SavedModels, run in TensorFlow against Keras's recorded outputs (and the
+// Keras 2 hard_sigmoid LSTMs), are checked in write-realworld.test.ts with every other written format.
