@@ -38,6 +38,7 @@ export {
   savedNode,
   walkSavedTree,
 } from "./saved-tree.js";
+export { type BuiltinWeightLayout, type WeightLayout, WEIGHT_LAYOUTS, isBuiltinWeightLayout } from "./weight-layout.js";
 export { type Store, type WriteData, basenameOf, chunksOf, dirnameOf, joinPath } from "./store.js";
 export {
   type HostTensor,

@@ -55,6 +55,7 @@ export {
   savedWeightList,
   toSavedModelData,
 } from "./saved-tree.js";
+export { type MatchWeightsOptions, matchWeights } from "./weight-matcher.js";
 export { cloneModel } from "./clone.js";
 export { modelFromJson } from "./model-json.js";
 export { tf } from "./tf.js";
