@@ -56,6 +56,8 @@ export {
   toSavedModelData,
 } from "./saved-tree.js";
 export { type MatchWeightsOptions, matchWeights } from "./weight-matcher.js";
+export { type CheckpointTreeOptions, toCheckpointTree } from "./checkpoint-tree.js";
+export { type CheckpointOptimizer, type CheckpointOptimizerVariable, LiveBinding, isCheckpointOptimizer, optimizerOf } from "./live-binding.js";
 export { cloneModel } from "./clone.js";
 export { modelFromJson } from "./model-json.js";
 export { tf } from "./tf.js";
