@@ -39,7 +39,8 @@ export function keras3WalkPaths(root: SavedNode): Map<string, SavedNode> {
   const seen = new Set<SavedNode>();
   const visit = (node: SavedNode, path: string, depth: number): void => {
     if (seen.has(node)) return;
-    if (depth > MAX_DEPTH) throw new CoreError("too-deep", cannot("walk", path, `the tree nests deeper than ${MAX_DEPTH}`), { path });
+    if (depth > MAX_DEPTH)
+      throw new CoreError("too-deep", cannot("walk", path, `the tree nests deeper than ${MAX_DEPTH}`), { path });
     seen.add(node);
     out.set(path, node);
     const used = new Map<string, number>();

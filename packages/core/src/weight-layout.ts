@@ -16,7 +16,11 @@ export type WeightLayout = BuiltinWeightLayout | (string & {});
 export type BuiltinWeightLayout = "layer-list" | "walk-path" | "object-graph";
 
 /** The layouts the engine's matcher knows, in the order the docs list them. */
-export const WEIGHT_LAYOUTS: readonly BuiltinWeightLayout[] = Object.freeze(["layer-list", "walk-path", "object-graph"]);
+export const WEIGHT_LAYOUTS: readonly BuiltinWeightLayout[] = Object.freeze([
+  "layer-list",
+  "walk-path",
+  "object-graph",
+]);
 
 /** True when `layout` is one of the built-in layouts. */
 export function isBuiltinWeightLayout(layout: string): layout is BuiltinWeightLayout {

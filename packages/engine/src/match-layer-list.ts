@@ -26,9 +26,13 @@ export function matchLayerList(model: Model, tree: SavedNode, o: ResolvedMatchOp
           o.onWarning(`skipped the weights of layer "${name}" in ${o.where}: the model has no layer of that name`);
           continue;
         }
-        throw new EngineError("weight-mismatch", cannot("load", `the weights of layer "${name}" from ${o.where}`, "the model has no layer of that name"), {
-          path: o.where,
-        });
+        throw new EngineError(
+          "weight-mismatch",
+          cannot("load", `the weights of layer "${name}" from ${o.where}`, "the model has no layer of that name"),
+          {
+            path: o.where,
+          },
+        );
       }
       count += assignList(layer, saved, o);
     }
@@ -38,7 +42,11 @@ export function matchLayerList(model: Model, tree: SavedNode, o: ResolvedMatchOp
   if (savedLayers.length !== liveLayers.length) {
     throw new EngineError(
       "weight-mismatch",
-      cannot("load", `${o.where} into model "${model.name}"`, `it has ${liveLayers.length} layers with weights, the file ${savedLayers.length}`),
+      cannot(
+        "load",
+        `${o.where} into model "${model.name}"`,
+        `it has ${liveLayers.length} layers with weights, the file ${savedLayers.length}`,
+      ),
       { path: o.where },
     );
   }
@@ -54,7 +62,11 @@ function assignList(layer: Layer, saved: readonly SavedVariable[], o: ResolvedMa
       o.onWarning(`skipped the weights of layer "${layer.name}" in ${o.where}: ${reason}`);
       return 0;
     }
-    throw new EngineError("weight-mismatch", cannot("load", `the weights of layer "${layer.name}" from ${o.where}`, reason), { path: o.where });
+    throw new EngineError(
+      "weight-mismatch",
+      cannot("load", `the weights of layer "${layer.name}" from ${o.where}`, reason),
+      { path: o.where },
+    );
   }
   let n = 0;
   for (const [i, v] of live.entries()) if (assignChecked(v, saved[i]!.value, `${layer.name}/${v.name}`, o)) n++;
@@ -72,7 +84,9 @@ export function assignChecked(v: Variable, value: HostTensor, place: string, o: 
       o.onWarning(`skipped ${o.where}:${place}: ${reason}`);
       return false;
     }
-    throw new EngineError("weight-mismatch", cannot("load", `weight ${place} from ${o.where}`, reason), { path: o.where });
+    throw new EngineError("weight-mismatch", cannot("load", `weight ${place} from ${o.where}`, reason), {
+      path: o.where,
+    });
   }
   v.assign(value, `${o.where}:${place}`);
   return true;

@@ -41,7 +41,9 @@ export function matchObjectGraph(model: Model, tree: SavedNode, o: ResolvedMatch
           o.onWarning(`skipped ${place}: ${reason}`);
           continue;
         }
-        throw new EngineError("weight-mismatch", cannot("load", `${o.where}:${place} into ${target.path}`, reason), { path: o.where });
+        throw new EngineError("weight-mismatch", cannot("load", `${o.where}:${place} into ${target.path}`, reason), {
+          path: o.where,
+        });
       }
       target.value = v.value;
       set.add(target);

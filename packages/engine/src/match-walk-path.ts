@@ -40,14 +40,22 @@ export function matchWalkPath(model: Model, tree: SavedNode, o: ResolvedMatchOpt
     const file = savedPaths.get(path);
     const place = path === "" ? "/vars" : `${path}/vars`;
     if (file === undefined || file.variables.length !== live.length) {
-      const reason = file === undefined ? "the file has no such entry" : `the file holds ${file.variables.length} variables, the layer ${live.length}`;
+      const reason =
+        file === undefined
+          ? "the file has no such entry"
+          : `the file holds ${file.variables.length} variables, the layer ${live.length}`;
       if (o.skipMismatch) {
         o.onWarning(`skipped ${place} of layer "${layer.name}": ${reason}`);
         continue;
       }
-      throw new EngineError("weight-mismatch", cannot("load", `${o.where}:${place} into layer "${layer.name}"`, reason), { path: o.where });
+      throw new EngineError(
+        "weight-mismatch",
+        cannot("load", `${o.where}:${place} into layer "${layer.name}"`, reason),
+        { path: o.where },
+      );
     }
-    for (const [i, variable] of live.entries()) if (assignChecked(variable, file.variables[i]!.value, `${place}/${i}`, o)) count++;
+    for (const [i, variable] of live.entries())
+      if (assignChecked(variable, file.variables[i]!.value, `${place}/${i}`, o)) count++;
   }
   return count;
 }

@@ -1,7 +1,18 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type SavedNode, isKerastoreError } from "@kerastore/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dense, Input, type Model, Sequential, clearSession, fromSavedModelData, initBackend, matchWeights, toCheckpointTree, toSavedModelData } from "./index.js";
+import {
+  Dense,
+  Input,
+  type Model,
+  Sequential,
+  clearSession,
+  fromSavedModelData,
+  initBackend,
+  matchWeights,
+  toCheckpointTree,
+  toSavedModelData,
+} from "./index.js";
 
 beforeAll(async () => {
   await initBackend();
@@ -9,7 +20,11 @@ beforeAll(async () => {
 
 function mlp(names: [string, string] = ["a", "b"]): Sequential {
   return new Sequential({
-    layers: [Input({ shape: [5] }), new Dense({ units: 4, activation: "relu", name: names[0] }), new Dense({ units: 2, name: names[1] })],
+    layers: [
+      Input({ shape: [5] }),
+      new Dense({ units: 4, activation: "relu", name: names[0] }),
+      new Dense({ units: 2, name: names[1] }),
+    ],
   });
 }
 
@@ -61,7 +76,9 @@ describe("matchWeights, the one weight matcher", () => {
   it("skips mismatches only when asked, telling onWarning", () => {
     clearSession();
     const tree = toSavedModelData(mlp()).root;
-    const wide = new Sequential({ layers: [Input({ shape: [5] }), new Dense({ units: 4, name: "a" }), new Dense({ units: 3, name: "b" })] });
+    const wide = new Sequential({
+      layers: [Input({ shape: [5] }), new Dense({ units: 4, name: "a" }), new Dense({ units: 3, name: "b" })],
+    });
     const error = thrown(() => matchWeights(wide, tree, "walk-path", { where: "m.weights.h5" }));
     expect(isKerastoreError(error, "weight-mismatch")).toBe(true);
     expect((error as Error).message).toMatch(/m\.weights\.h5.*\(2,\).*|m\.weights\.h5.*\(4, 2\)/);
@@ -72,8 +89,18 @@ describe("matchWeights, the one weight matcher", () => {
 
   it("refuses options a layout cannot honour and layouts it does not know", () => {
     const tree = toSavedModelData(mlp()).root;
-    expect(isKerastoreError(thrown(() => matchWeights(mlp(), tree, "walk-path", { byName: true })), "invalid-argument")).toBe(true);
-    expect(isKerastoreError(thrown(() => matchWeights(mlp(), tree, "layer-list", { skipMismatch: true })), "invalid-argument")).toBe(true);
+    expect(
+      isKerastoreError(
+        thrown(() => matchWeights(mlp(), tree, "walk-path", { byName: true })),
+        "invalid-argument",
+      ),
+    ).toBe(true);
+    expect(
+      isKerastoreError(
+        thrown(() => matchWeights(mlp(), tree, "layer-list", { skipMismatch: true })),
+        "invalid-argument",
+      ),
+    ).toBe(true);
     const unknown = thrown(() => matchWeights(mlp(), tree, "tfjs-manifest"));
     expect(isKerastoreError(unknown, "unsupported")).toBe(true);
     expect((unknown as Error).message).toMatch(/no weight layout "tfjs-manifest"/);

@@ -48,7 +48,12 @@ const DEFAULTS: ResolvedMatchOptions = Object.freeze({
  * pair differs (unless `skipMismatch`), `invalid-argument` for options the layout cannot
  * honour, and `unsupported` for a layout the engine does not know.
  */
-export function matchWeights(model: Model, tree: SavedNode, layout: WeightLayout, options: MatchWeightsOptions = {}): number {
+export function matchWeights(
+  model: Model,
+  tree: SavedNode,
+  layout: WeightLayout,
+  options: MatchWeightsOptions = {},
+): number {
   const o: ResolvedMatchOptions = {
     byName: options.byName ?? DEFAULTS.byName,
     skipMismatch: options.skipMismatch ?? DEFAULTS.skipMismatch,
@@ -60,7 +65,12 @@ export function matchWeights(model: Model, tree: SavedNode, layout: WeightLayout
       if (o.skipMismatch && !o.byName) {
         throw new EngineError(
           "invalid-argument",
-          cannot("load", `weights from ${o.where}`, "skipMismatch needs byName for a layer-list (Keras 2 H5) file", "pass { byName: true, skipMismatch: true }"),
+          cannot(
+            "load",
+            `weights from ${o.where}`,
+            "skipMismatch needs byName for a layer-list (Keras 2 H5) file",
+            "pass { byName: true, skipMismatch: true }",
+          ),
         );
       }
       return matchLayerList(model, tree, o);
@@ -68,19 +78,35 @@ export function matchWeights(model: Model, tree: SavedNode, layout: WeightLayout
       if (o.byName) {
         throw new EngineError(
           "invalid-argument",
-          cannot("load", `weights from ${o.where} by name`, "a Keras 3 weights file pairs weights by their place in the model, not by layer name"),
+          cannot(
+            "load",
+            `weights from ${o.where} by name`,
+            "a Keras 3 weights file pairs weights by their place in the model, not by layer name",
+          ),
         );
       }
       return matchWalkPath(model, tree, o);
     case "object-graph":
       if (o.byName) {
-        throw new EngineError("invalid-argument", cannot("load", `weights from ${o.where} by name`, "a TF checkpoint pairs objects by their place in the object graph"));
+        throw new EngineError(
+          "invalid-argument",
+          cannot(
+            "load",
+            `weights from ${o.where} by name`,
+            "a TF checkpoint pairs objects by their place in the object graph",
+          ),
+        );
       }
       return matchObjectGraph(model, tree, o);
     default:
       throw new EngineError(
         "unsupported",
-        cannot("load", `weights from ${o.where}`, `the engine knows no weight layout "${layout}"`, "use layer-list, walk-path or object-graph"),
+        cannot(
+          "load",
+          `weights from ${o.where}`,
+          `the engine knows no weight layout "${layout}"`,
+          "use layer-list, walk-path or object-graph",
+        ),
       );
   }
 }

@@ -16,6 +16,12 @@ export interface ApplyWeightsOptions {
  * layout calls for, through the engine's one matcher (`matchWeights`). Returns the number of
  * variables set.
  */
-export function applyWeights(model: Model, data: SavedModelData, layout: WeightLayout, where: string, options: ApplyWeightsOptions = {}): number {
+export function applyWeights(
+  model: Model,
+  data: SavedModelData,
+  layout: WeightLayout,
+  where: string,
+  options: ApplyWeightsOptions = {},
+): number {
   return matchWeights(model, data.root, layout, { ...options, where });
 }
