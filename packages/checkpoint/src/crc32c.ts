@@ -6,7 +6,8 @@
  * about 15 GB/s), `setCrc32cKernel` plugs it in; every caller goes through `crc32cExtend`.
  */
 
-import { kernelDisagreement } from "@kerastore/core";
+import { cannot, kernelDisagreement } from "@kerastore/core";
+import { CheckpointError } from "./errors.js";
 
 const POLY = 0x82f63b78;
 
@@ -47,7 +48,7 @@ export function setCrc32cKernel(name: string, extend: Crc32cKernel | undefined):
     return;
   }
   const bad = kernelDisagreement(extend, crc32cExtendPortable);
-  if (bad !== undefined) throw new Error(`the CRC32C kernel "${name}" disagrees with the portable code on ${bad} bytes`);
+  if (bad !== undefined) throw new CheckpointError("unsupported", cannot("use", `the CRC32C kernel "${name}"`, `it disagrees with the portable code on ${bad} bytes`));
   kernel = { name, extend };
 }
 

@@ -10,7 +10,15 @@ export {
   itemSize,
   viewAs,
 } from "./dtype.js";
-export { CoreError, type CoreErrorCode, KerastoreError, type KerastoreErrorOptions, cannot } from "./errors.js";
+export {
+  CoreError,
+  type CoreErrorCode,
+  KerastoreError,
+  type KerastoreErrorOptions,
+  RENAMED_ERROR_CODES,
+  cannot,
+  isKerastoreError,
+} from "./errors.js";
 export {
   bfloat16BitsToNumber,
   decodeBfloat16,
@@ -38,6 +46,9 @@ export {
   savedNode,
   walkSavedTree,
 } from "./saved-tree.js";
+export { type BuiltinWeightLayout, type WeightLayout, WEIGHT_LAYOUTS, isBuiltinWeightLayout } from "./weight-layout.js";
+export { keras3WalkPaths } from "./keras3-walk-paths.js";
+export { toSnakeCase } from "./snake-case.js";
 export { type Store, type WriteData, basenameOf, chunksOf, dirnameOf, joinPath } from "./store.js";
 export {
   type HostTensor,

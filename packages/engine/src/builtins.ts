@@ -1,4 +1,4 @@
-import { installBuiltinLayers } from "./deserialize.js";
+import { type Registry, builtinRegistry } from "@kerastore/registry";
 import type { LayerClass } from "./layer.js";
 import { LeakyReLU, ReLU, Softmax } from "./layers/activation-layers.js";
 import { ActivationLayer, Dropout, Flatten, Identity, Reshape, Rescaling } from "./layers/core.js";
@@ -23,4 +23,25 @@ export function builtinLayerClasses(): Map<string, LayerClass> {
   return extraLayerClasses(map);
 }
 
-installBuiltinLayers(builtinLayerClasses());
+const installed = new WeakSet<Registry>();
+
+/**
+ * Registers the engine's built-in layer and model classes (by Keras class name and the aliases
+ * older Keras versions wrote) into `registry`, the registry's built-in table by default.
+ * Idempotent; the engine's entry point calls it, so users never have to. A new layer class is
+ * one line in the list of `builtinLayerClasses` (or `extraLayerClasses`).
+ */
+export function installBuiltins(registry: Registry = builtinRegistry): Registry {
+  if (installed.has(registry)) return registry;
+  for (const [name, cls] of builtinLayerClasses()) {
+    const model = cls === (Model as unknown as LayerClass) || cls === (Sequential as unknown as LayerClass);
+    registry.register(name, cls as never, {
+      kind: "layer",
+      module: model ? "keras" : "keras.layers",
+      className: cls.className,
+      registeredName: null,
+    });
+  }
+  installed.add(registry);
+  return registry;
+}

@@ -1,5 +1,6 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { unknownNameMessage } from "@kerastore/config";
+import { builtinRegistry } from "@kerastore/registry";
 import { openScopes, scopedObjects } from "./custom-scope.js";
 import { EngineError } from "./errors.js";
 import { kerasLayerNames } from "./keras-layer-names.js";
@@ -7,15 +8,12 @@ import { type FromConfigContext, checkBuiltinOrigin, lookupCustom, readEnvelope 
 import type { Layer, LayerClass } from "./layer.js";
 import type { Shape } from "./symbolic.js";
 
-// The built-in layer classes by Keras name. builtins.ts installs them when the package entry
-// loads it: the model classes that deserialize sublayers cannot import the list themselves, as
-// the list imports the model classes (an import cycle that breaks `class ... extends Model`).
-// This table is internal: user registries (registerSerializable) stay explicit values.
-let builtinLayers: ReadonlyMap<string, LayerClass> = new Map();
-
-/** Installs the built-in layer classes (done once by builtins.ts). */
-export function installBuiltinLayers(classes: ReadonlyMap<string, LayerClass>): void {
-  builtinLayers = classes;
+// The built-in layer classes are entries of the registry's built-in table, which the engine's
+// entry point fills by an explicit `installBuiltins()` (builtins.ts): the model classes that
+// deserialize sublayers cannot import the list themselves, as the list imports the model classes
+// (an import cycle that breaks `class ... extends Model`).
+function builtinLayer(className: string): LayerClass | undefined {
+  return builtinRegistry.get(className, { kind: "layer" }) as LayerClass | undefined;
 }
 
 /** The context with the open customObjectScopes merged under its own customObjects. */
@@ -39,7 +37,7 @@ export function layerClass(className: string, registeredName: string | null, ctx
     }
     return custom as unknown as LayerClass;
   }
-  const builtin = builtinLayers.get(className);
+  const builtin = builtinLayer(className);
   if (builtin !== undefined) {
     checkBuiltinOrigin({ className, module, registeredName }, "layer");
     return builtin;

@@ -9,7 +9,7 @@ export {
 } from "./activations.js";
 export { type BackendName, type InitBackendOptions, initBackend } from "./backend.js";
 export { type RuntimeHooks, runtimeHooks, setRuntimeHooks } from "./runtime-hooks.js";
-export { builtinLayerClasses } from "./builtins.js";
+export { builtinLayerClasses, installBuiltins } from "./builtins.js";
 export { type ConfigField, type FieldCodec, field } from "./config-fields.js";
 export { Constraint, type ConstraintLike, constraint, constraintNames, getConstraint, serializeConstraint } from "./constraints.js";
 export { customObjectScope, scopedObjects } from "./custom-scope.js";
@@ -55,6 +55,9 @@ export {
   savedWeightList,
   toSavedModelData,
 } from "./saved-tree.js";
+export { type MatchWeightsOptions, matchWeights } from "./weight-matcher.js";
+export { type CheckpointTreeOptions, toCheckpointTree } from "./checkpoint-tree.js";
+export { type CheckpointOptimizer, type CheckpointOptimizerVariable, LiveBinding, isCheckpointOptimizer, optimizerOf } from "./live-binding.js";
 export { cloneModel } from "./clone.js";
 export { modelFromJson } from "./model-json.js";
 export { tf } from "./tf.js";
@@ -163,3 +166,7 @@ export {
 export { SGD, type SGDArgs } from "./training/optimizers/sgd.js";
 export { type CallableModel, modelTarget } from "./training/model-target.js";
 export type { TrainTarget, TrainableVariable } from "./training/trainable.js";
+
+// The entry point installs the built-ins (idempotent), so that users never have to.
+import { installBuiltins } from "./builtins.js";
+installBuiltins();

@@ -5,11 +5,8 @@
  */
 const counters = new Map<string, number>();
 
-/** `Dense` -> `dense`, `Conv2D` -> `conv2d`, `BatchNormalization` -> `batch_normalization`. */
-export function toSnakeCase(name: string): string {
-  const s = name.replace(/([a-z])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2");
-  return s.toLowerCase();
-}
+/** Keras's `to_snake_case`, the one copy in `@kerastore/core`. */
+export { toSnakeCase } from "@kerastore/core";
 
 /** The next unique name for a prefix (`dense`, then `dense_1`, ...). */
 export function uniqueName(prefix: string): string {

@@ -1,13 +1,4 @@
-import {
-  type HostTensor,
-  type JsonObject,
-  type SavedModelData,
-  type SavedNode,
-  type SavedVariable,
-  cannot,
-  formatShape,
-  isJsonObject,
-} from "@kerastore/core";
+import { type JsonObject, type SavedModelData, type SavedNode, type SavedVariable, type WeightLayout, cannot, isJsonObject } from "@kerastore/core";
 import { compileFromSaved } from "./compile-saved.js";
 import { deserializeLayer } from "./deserialize.js";
 import { EngineError } from "./errors.js";
@@ -15,6 +6,7 @@ import { type FromConfigContext, kerasMajor } from "./keras-object.js";
 import type { Layer } from "./layer.js";
 import { Model } from "./model.js";
 import type { Variable } from "./variable.js";
+import { type MatchWeightsOptions, matchWeights } from "./weight-matcher.js";
 
 /** Options of {@link toSavedModelData}. */
 export interface ToSavedOptions {
@@ -60,18 +52,33 @@ export function toSavedModelData(model: Model, options: ToSavedOptions = {}): Sa
   };
 }
 
-/** How to pair saved variables with a live model's. */
+/** How {@link applySavedTree} pairs saved variables with a live model's (older spelling of a layout). */
 export type MatchMode = "topology" | "name" | "path";
 
-/** Options of {@link applySavedTree}. */
-export interface ApplyOptions {
+/** Options of {@link applySavedTree} and {@link fromSavedModelData}. */
+export interface ApplyOptions extends MatchWeightsOptions {
+  /** The tree's weight layout (default: `layer-list` for a Keras 2 tree, else `walk-path`). */
+  readonly layout?: WeightLayout | undefined;
   /**
-   * `topology` (Keras 2 H5 `load_weights`): layers with weights in order; `name`: layers by
-   * name (`by_name=True`); `path`: every variable by its Keras 3 path. Default `topology`.
+   * Older spelling: `topology` is `layer-list`, `name` is `layer-list` with `byName`, `path`
+   * is `walk-path`. Ignored when `layout` is given.
    */
   readonly match?: MatchMode | undefined;
-  /** With `name` or `path`: skip saved entries the model lacks (and shape mismatches) instead of failing. */
-  readonly skipMismatch?: boolean | undefined;
+}
+
+/** The layout and options {@link ApplyOptions} stand for, given the layout to use by default. */
+function resolveLayout(options: ApplyOptions, fallback: WeightLayout): { layout: WeightLayout; options: MatchWeightsOptions } {
+  if (options.layout !== undefined) return { layout: options.layout, options };
+  switch (options.match) {
+    case "topology":
+      return { layout: "layer-list", options };
+    case "name":
+      return { layout: "layer-list", options: { ...options, byName: true } };
+    case "path":
+      return { layout: "walk-path", options };
+    default:
+      return { layout: fallback, options };
+  }
 }
 
 /** A saved node's full weight list, as Keras 2 H5 stores a layer: subtree, trainable first. */
@@ -88,83 +95,14 @@ export function savedWeightList(node: SavedNode): SavedVariable[] {
   return [...all.filter((v) => v.trainable), ...all.filter((v) => !v.trainable)];
 }
 
-function layerEdges(root: SavedNode): { name: string; node: SavedNode }[] {
-  return root.children.filter((e) => e.name !== "optimizer");
-}
-
-function assign(v: Variable, value: HostTensor, where: string, skip: boolean): boolean {
-  const same = v.shape.length === value.shape.length && v.shape.every((d, i) => d === value.shape[i]);
-  if (!same) {
-    if (skip) return false;
-    throw new EngineError(
-      "weight-mismatch",
-      cannot("load", `weight ${where}`, `the model's is ${formatShape(v.shape)}, the saved one ${formatShape(value.shape)}`),
-      { path: where },
-    );
-  }
-  v.assign(value, where);
-  return true;
-}
-
 /**
- * Sets a live model's weights from a saved tree, pairing them by topology, layer name or
- * variable path. Returns how many variables were set.
+ * Sets a live model's weights from a saved tree through the one matcher ({@link matchWeights});
+ * `match` names the layout in the older spelling (default `topology`, that is `layer-list`).
+ * Returns how many variables were set.
  */
 export function applySavedTree(model: Model, root: SavedNode, options: ApplyOptions = {}): number {
-  const mode = options.match ?? "topology";
-  const skip = options.skipMismatch ?? false;
-  let count = 0;
-  if (mode === "path") {
-    const byPath = new Map<string, SavedVariable>();
-    for (const v of savedWeightList(root)) byPath.set(v.path, v);
-    for (const v of model.weights) {
-      const saved = byPath.get(v.path);
-      if (saved === undefined) {
-        if (skip) continue;
-        throw new EngineError("weight-mismatch", cannot("load", `weight ${v.path}`, "the saved tree has no variable with that path"), { path: v.path });
-      }
-      if (assign(v, saved.value, v.path, skip)) count++;
-    }
-    return count;
-  }
-  const liveLayers = model.layers.filter((l) => l.weights.length > 0);
-  const edges = layerEdges(root);
-  if (mode === "name") {
-    for (const edge of edges) {
-      const saved = savedWeightList(edge.node);
-      if (saved.length === 0) continue;
-      const layer = liveLayers.find((l) => l.name === (edge.node.name ?? edge.name));
-      if (layer === undefined) {
-        if (skip) continue;
-        throw new EngineError("weight-mismatch", cannot("load", `the weights of layer "${edge.name}"`, "the model has no layer of that name"));
-      }
-      count += assignList(layer, saved, skip);
-    }
-    return count;
-  }
-  const savedLayers = edges.filter((e) => savedWeightList(e.node).length > 0);
-  if (savedLayers.length !== liveLayers.length) {
-    throw new EngineError(
-      "weight-mismatch",
-      cannot("load", `weights into model "${model.name}"`, `it has ${liveLayers.length} layers with weights, the saved tree ${savedLayers.length}`),
-    );
-  }
-  for (const [i, layer] of liveLayers.entries()) count += assignList(layer, savedWeightList(savedLayers[i]!.node), skip);
-  return count;
-}
-
-function assignList(layer: Layer, saved: SavedVariable[], skip: boolean): number {
-  const live = layer.keras2Weights;
-  if (live.length !== saved.length) {
-    if (skip) return 0;
-    throw new EngineError(
-      "weight-mismatch",
-      cannot("load", `the weights of layer "${layer.name}"`, `it has ${live.length} weights, the saved layer ${saved.length}`),
-    );
-  }
-  let n = 0;
-  for (const [i, v] of live.entries()) if (assign(v, saved[i]!.value, `${layer.name}/${v.name}`, skip)) n++;
-  return n;
+  const resolved = resolveLayout(options, "layer-list");
+  return matchWeights(model, root, resolved.layout, resolved.options);
 }
 
 /**
@@ -175,13 +113,15 @@ export function fromSavedModelData(data: SavedModelData, ctx: FromConfigContext 
   const envelope: JsonObject | undefined =
     data.modelConfig ?? (data.root.config === undefined ? undefined : { class_name: data.root.className, config: data.root.config });
   if (envelope === undefined) {
-    throw new EngineError("invalid-config", cannot("build", "a model from a saved tree", "it holds no model config", "build the model in code and use applySavedTree"));
+    throw new EngineError("invalid-config", cannot("build", "a model from a saved tree", "it holds no model config", "build the model in code and use matchWeights"));
   }
   const model = deserializeLayer(envelope, { kerasVersion: kerasMajor(data.kerasVersion), ...ctx });
   if (!(model instanceof Model)) {
     throw new EngineError("invalid-config", cannot("build", "a model from a saved tree", `its config describes a ${model.className}, not a model`));
   }
   if (isJsonObject(data.trainingConfig) && Object.keys(data.trainingConfig).length > 0) compileFromSaved(model, data.trainingConfig, { customObjects: ctx.customObjects, registry: ctx.registry });
-  applySavedTree(model, data.root, { match: options.match ?? (kerasMajor(data.kerasVersion) === 2 ? "topology" : "path"), ...options });
+  // The same pairing `loadModel` uses: Keras 2 trees by topology, Keras 3 trees by walk path.
+  const resolved = resolveLayout(options, kerasMajor(data.kerasVersion) === 2 ? "layer-list" : "walk-path");
+  matchWeights(model, data.root, resolved.layout, resolved.options);
   return model;
 }

@@ -1,7 +1,8 @@
 import { readFixture, readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
-import { type HostTensor, type JsonObject, toFloat32 } from "@kerastore/core";
+import type { JsonObject, } from "@kerastore/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Model, clearSession, deserializeLayer, initBackend, summary } from "../src/index.js";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 
 interface WeightPath {
   path: string;
@@ -34,15 +35,6 @@ function sequentialNames(envelope: JsonObject, out = new Set<string>()): Set<str
   return out;
 }
 
-function expectClose(actual: HostTensor, expected: HostTensor, rtol = 1e-5, atol = 1e-6): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = toFloat32(actual);
-  const e = toFloat32(expected);
-  let worst = 0;
-  for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i]! - e[i]!) - rtol * Math.abs(e[i]!));
-  expect(worst).toBeLessThanOrEqual(atol);
-}
-
 beforeAll(async () => {
   await initBackend();
 });
@@ -72,7 +64,7 @@ describe.each(SUPPORTED)("fixture model %s", (name) => {
     const out = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
     const outs = Array.isArray(out) ? out : [out];
     expect(outs.length).toBe(entry.outputs);
-    for (const [i, o] of outs.entries()) expectClose(o, readFixtureNpy("models", name, `output${i}.npy`));
+    for (const [i, o] of outs.entries()) expectAllClose(o, readFixtureNpy("models", name, `output${i}.npy`), { rtol: 1e-5, atol: 1e-6 });
   });
 
   it("writes the config Keras wrote, and reads it back the same", () => {

@@ -232,7 +232,7 @@ describe("saved tree", () => {
       expect(values(target.apply(probe))).toEqual(values(source.apply(probe)));
     }
     const other = new Sequential({ layers: [Input({ shape: [5] }), new Dense({ units: 3 })] });
-    expect(() => applySavedTree(other, tree)).toThrow(/it has 1 layers with weights, the saved tree 2/);
+    expect(() => applySavedTree(other, tree)).toThrow(/it has 1 layers with weights, the file 2/);
   });
 });
 

@@ -26,7 +26,7 @@ function nameValues(file: H5ReadFile, path: string, name: string): string[] {
   if (value.kind === "strings") return value.values;
   if (value.values.length === 0) return [];
   const place = placeOf(file.name, `${path}@${name}`);
-  throw new H5Error("invalid-file", cannot("read", place, "expected a list of names, found numbers"), { path: place });
+  throw new H5Error("corrupt", cannot("read", place, "expected a list of names, found numbers"), { path: place });
 }
 
 /** Reads a scalar text attribute, or undefined when absent. */
@@ -35,7 +35,7 @@ export function readText(file: H5ReadFile, path: string, name: string): string |
   const value = file.attr(path, name);
   const place = placeOf(file.name, `${path}@${name}`);
   if (value.kind !== "strings" || value.values.length !== 1) {
-    throw new H5Error("invalid-file", cannot("read", place, "expected one string"), { path: place });
+    throw new H5Error("corrupt", cannot("read", place, "expected one string"), { path: place });
   }
   return value.values[0]!;
 }

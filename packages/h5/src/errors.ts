@@ -9,7 +9,7 @@ export type H5ErrorCode =
   /** An HDF5 file, but not one Keras wrote (no `layer_names`, no `model_weights`, no `vars`). */
   | "not-keras"
   /** A Keras file whose contents contradict themselves (missing dataset, bad JSON, bad shape). */
-  | "invalid-file"
+  | "corrupt"
   /** A valid file using something this package does not read or write (a dtype, a layout). */
   | "unsupported"
   /** The saved tree handed to a writer cannot be written (duplicate names, no config). */

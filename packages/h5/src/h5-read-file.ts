@@ -174,7 +174,7 @@ function readAttr(rt: Runtime, fileId: bigint, file: string, path: string, attrN
   const count = meta.shape === null ? 0 : sizeOf(shape);
   const nbytes = count * meta.size;
   if (!Number.isSafeInteger(nbytes) || nbytes > MAX_ATTR_BYTES) {
-    throw new H5Error("invalid-file", cannot("read", place, `it declares ${nbytes} bytes`), { path: place });
+    throw new H5Error("corrupt", cannot("read", place, `it declares ${nbytes} bytes`), { path: place });
   }
   if (count === 0) {
     return meta.type === H5T.STRING ? { kind: "strings", scalar, values: [] } : { kind: "numbers", scalar, values: [] };
@@ -215,7 +215,7 @@ function readVlenStrings(rt: Runtime, ptr: number, count: number, place: string)
     let end = p;
     const limit = Math.min(heap.byteLength, p + MAX_STRING_BYTES);
     while (end < limit && heap[end] !== 0) end++;
-    if (end === limit) throw new H5Error("invalid-file", cannot("read", place, "a string has no end"), { path: place });
+    if (end === limit) throw new H5Error("corrupt", cannot("read", place, "a string has no end"), { path: place });
     out.push(utf8.decode(heap.subarray(p, end)));
   }
   return out;
@@ -268,7 +268,7 @@ function readDataset(rt: Runtime, fileId: bigint, file: string, fileBytes: numbe
   const shape = meta.shape ?? [];
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new H5Error("invalid-file", cannot("read", place, `bad shape [${shape.join(", ")}]`), { path: place });
+      throw new H5Error("corrupt", cannot("read", place, `bad shape [${shape.join(", ")}]`), { path: place });
     }
   }
   const count = meta.shape === null ? 0 : sizeOf(shape);
@@ -279,7 +279,7 @@ function readDataset(rt: Runtime, fileId: bigint, file: string, fileBytes: numbe
   const limit = filtered ? Math.min(fileBytes * 1024, m.MAXIMUM_MEMORY / 2) : fileBytes;
   if (!Number.isSafeInteger(nbytes) || nbytes > limit) {
     throw new H5Error(
-      "invalid-file",
+      "corrupt",
       cannot("read", place, `shape [${shape.join(", ")}] of ${dtype} needs ${nbytes} bytes but the file has ${fileBytes}`),
       { path: place },
     );

@@ -115,7 +115,7 @@ export function keras3WeightsShards(data: SavedModelData, options: ShardWeightsO
 /** The shard files an index names, checked: plain sibling file names, at most MAX_SHARDS. */
 export function shardFileNames(indexBytes: Uint8Array, indexName: string): string[] {
   const fail = (reason: string): never => {
-    throw new H5Error("invalid-file", cannot("read", indexName, reason), { path: indexName });
+    throw new H5Error("corrupt", cannot("read", indexName, reason), { path: indexName });
   };
   let parsed: unknown;
   try {
@@ -165,7 +165,7 @@ export async function readKeras3WeightsShards(
       for (const [i, value] of entry.values) {
         const earlier = into.from.get(i);
         if (earlier !== undefined) {
-          throw new H5Error("invalid-file", cannot("read", `${entry.path}/vars/${i} in ${shard}`, `${earlier} holds it too`), { path: shard });
+          throw new H5Error("corrupt", cannot("read", `${entry.path}/vars/${i} in ${shard}`, `${earlier} holds it too`), { path: shard });
         }
         into.values.set(i, value);
         into.from.set(i, shard);

@@ -38,10 +38,10 @@ export function readKeras3PartialEntries(file: H5ReadFile): Keras3PartialEntry[]
   const visit = (path: string, depth: number): void => {
     if (depth > MAX_DEPTH) {
       const place = placeOf(file.name, path);
-      throw new H5Error("invalid-file", cannot("read", place, `groups nest deeper than ${MAX_DEPTH}`), { path: place });
+      throw new H5Error("corrupt", cannot("read", place, `groups nest deeper than ${MAX_DEPTH}`), { path: place });
     }
     for (const key of file.keys(path)) {
-      if (++objects > MAX_OBJECTS) throw new H5Error("invalid-file", cannot("read", file.name, "too many objects"));
+      if (++objects > MAX_OBJECTS) throw new H5Error("corrupt", cannot("read", file.name, "too many objects"));
       const child = path === "/" ? `/${key}` : `${path}/${key}`;
       if (file.kind(child) !== "group") continue;
       if (key !== "vars") {
@@ -53,7 +53,7 @@ export function readKeras3PartialEntries(file: H5ReadFile): Keras3PartialEntry[]
         const at = `${child}/${index}`;
         if (!/^(0|[1-9]\d{0,6})$/.test(index) || file.kind(at) !== "dataset") {
           const place = placeOf(file.name, at);
-          throw new H5Error("invalid-file", cannot("read", place, "expected a dataset named by its index (0, 1, ...)"), { path: place });
+          throw new H5Error("corrupt", cannot("read", place, "expected a dataset named by its index (0, 1, ...)"), { path: place });
         }
         values.set(Number(index), file.dataset(at));
       }
@@ -76,7 +76,7 @@ export function wholeEntry(entry: Keras3PartialEntry, fileName: string): Keras3V
     const value = entry.values.get(i);
     if (value === undefined) {
       const place = placeOf(fileName, entry.path === "" ? "/vars" : `/${entry.path}/vars`);
-      throw new H5Error("invalid-file", cannot("read", place, `expected datasets 0..${entry.values.size - 1}, ${i} is missing`), { path: place });
+      throw new H5Error("corrupt", cannot("read", place, `expected datasets 0..${entry.values.size - 1}, ${i} is missing`), { path: place });
     }
     values.push(value);
   }

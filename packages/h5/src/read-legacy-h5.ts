@@ -20,7 +20,7 @@ function readLayer(file: H5ReadFile, group: string, name: string): LegacyLayerWe
   const path = join(group, name);
   if (file.kind(path) !== "group") {
     const place = placeOf(file.name, path);
-    throw new H5Error("invalid-file", cannot("read", place, `layer "${name}" is in layer_names but has no group`), {
+    throw new H5Error("corrupt", cannot("read", place, `layer "${name}" is in layer_names but has no group`), {
       path: place,
     });
   }
@@ -29,7 +29,7 @@ function readLayer(file: H5ReadFile, group: string, name: string): LegacyLayerWe
     const at = join(path, w);
     if (file.kind(at) !== "dataset") {
       const place = placeOf(file.name, at);
-      throw new H5Error("invalid-file", cannot("read", place, `weight "${w}" is in weight_names but has no dataset`), {
+      throw new H5Error("corrupt", cannot("read", place, `weight "${w}" is in weight_names but has no dataset`), {
         path: place,
       });
     }
@@ -47,7 +47,7 @@ export function readLegacyWeightGroup(file: H5ReadFile, group: string): LegacyWe
   }
   if (layerNames.length > MAX_LAYERS) {
     const place = placeOf(file.name, `${group}@layer_names`);
-    throw new H5Error("invalid-file", cannot("read", place, `${layerNames.length} layers`), { path: place });
+    throw new H5Error("corrupt", cannot("read", place, `${layerNames.length} layers`), { path: place });
   }
   const layers = layerNames.map((name) => readLayer(file, group, name));
   const top = join(group, "top_level_model_weights");
@@ -69,7 +69,7 @@ function readOptimizerWeights(file: H5ReadFile): LegacyOptimizerWeight[] {
     const at = join("/optimizer_weights", name);
     if (file.kind(at) !== "dataset") {
       const place = placeOf(file.name, at);
-      throw new H5Error("invalid-file", cannot("read", place, `optimizer weight "${name}" has no dataset`), {
+      throw new H5Error("corrupt", cannot("read", place, `optimizer weight "${name}" has no dataset`), {
         path: place,
       });
     }
@@ -84,7 +84,7 @@ function parseJsonAttr(file: H5ReadFile, name: string): JsonValue | undefined {
     return JSON.parse(text) as JsonValue;
   } catch (cause) {
     const place = placeOf(file.name, `/@${name}`);
-    throw new H5Error("invalid-file", cannot("read", place, `it is not JSON (${(cause as Error).message})`), {
+    throw new H5Error("corrupt", cannot("read", place, `it is not JSON (${(cause as Error).message})`), {
       path: place,
       cause,
     });
@@ -122,14 +122,14 @@ export function readLegacyContents(file: H5ReadFile): LegacyH5Contents {
   const modelConfig = weightsOnly ? undefined : parseJsonAttr(file, "model_config");
   if (!weightsOnly && (modelConfig === undefined || !isJsonObject(modelConfig))) {
     const place = placeOf(file.name, "/@model_config");
-    throw new H5Error("invalid-file", cannot("read", place, "expected a JSON object {class_name, config}"), {
+    throw new H5Error("corrupt", cannot("read", place, "expected a JSON object {class_name, config}"), {
       path: place,
     });
   }
   const training = weightsOnly ? undefined : parseJsonAttr(file, "training_config");
   if (training !== undefined && !isJsonObject(training)) {
     const place = placeOf(file.name, "/@training_config");
-    throw new H5Error("invalid-file", cannot("read", place, "expected a JSON object"), { path: place });
+    throw new H5Error("corrupt", cannot("read", place, "expected a JSON object"), { path: place });
   }
   const allNames = weights.layers.flatMap((l) => l.weightNames);
   const dialect = allNames.length > 0 && allNames.every((n) => !/:\d+$/.test(n)) ? "keras3" : "keras2";

@@ -1,5 +1,4 @@
-import { type SavedModelData, type SavedNode, cannot } from "@kerastore/core";
-import { H5Error } from "./errors.js";
+import { type SavedModelData, keras3WalkPaths } from "@kerastore/core";
 import type { H5WriteFile } from "./h5-write-file.js";
 import { type H5WriteBackend, buildWith, nativeChunks } from "./write-backend.js";
 
@@ -13,65 +12,8 @@ export interface WriteKeras3WeightsOptions {
 
 const DEFAULTS = Object.freeze({ name: "<model.weights.h5>", backend: "native" } as const);
 
-/** Keras's `to_snake_case`: `Conv2D` → `conv2d`, `BatchNormalization` → `batch_normalization`. */
-export function toSnakeCase(className: string): string {
-  return className
-    .replace(/\W+/g, "")
-    .replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
-    .replace(/([a-z])([A-Z])/g, "$1_$2")
-    .toLowerCase();
-}
-
-const MODEL_CLASSES = new Set(["Sequential", "Functional", "Model"]);
-
-function isModel(node: SavedNode): boolean {
-  return MODEL_CLASSES.has(node.className) || Array.isArray(node.config?.layers);
-}
-
-/** The key a node gets inside a container: its class in snake case, made unique there. */
-function containerKey(node: SavedNode, used: Map<string, number>): string {
-  const kept = node.extras?.keras3Key;
-  if (typeof kept === "string") return kept;
-  const base = toSnakeCase(node.className);
-  const n = used.get(base);
-  used.set(base, n === undefined ? 0 : n + 1);
-  return n === undefined ? base : `${base}_${n + 1}`;
-}
-
-/**
- * The key of a layer's sublayer: the attribute the file was read under (a reader names the
- * edge by the sublayer's name, `lstm_cell`, and keeps the file's `cell`), else the edge's name.
- */
-function attributeKey(edge: { readonly name: string; readonly node: SavedNode }): string {
-  const kept = edge.node.extras?.keras3Key;
-  return typeof kept === "string" ? kept : edge.name;
-}
-
-/**
- * Every `vars` group a Keras 3 weights file holds for this tree: walk path → node.
- * A model's layers go under `layers/<key>`, its optimizer under `optimizer`, other children
- * under their edge name (`cell`, `forward_layer`).
- */
-export function keras3WalkPaths(root: SavedNode): Map<string, SavedNode> {
-  const out = new Map<string, SavedNode>();
-  const seen = new Set<SavedNode>();
-  const visit = (node: SavedNode, path: string, depth: number): void => {
-    if (seen.has(node)) return;
-    if (depth > 64) throw new H5Error("invalid-tree", cannot("write", path, "the tree nests deeper than 64"));
-    seen.add(node);
-    out.set(path, node);
-    const used = new Map<string, number>();
-    const model = isModel(node) || depth === 0;
-    for (const edge of node.children) {
-      const at = path === "" ? "" : `${path}/`;
-      if (edge.name === "optimizer" && model) visit(edge.node, `${at}optimizer`, depth + 1);
-      else if (model) visit(edge.node, `${at}layers/${containerKey(edge.node, used)}`, depth + 1);
-      else visit(edge.node, `${at}${attributeKey(edge)}`, depth + 1);
-    }
-  };
-  visit(root, "", 0);
-  return out;
-}
+/** Keras's `to_snake_case` and the walk paths now live in `@kerastore/core` (one copy). */
+export { keras3WalkPaths, toSnakeCase } from "@kerastore/core";
 
 /** Writes a saved tree as a Keras 3 `.weights.h5` and returns the bytes. */
 export async function writeKeras3WeightsH5(data: SavedModelData, options: WriteKeras3WeightsOptions = {}): Promise<Uint8Array> {

@@ -87,7 +87,7 @@ describe("bad input", () => {
     expect(errors.length).toBeGreaterThan(lines.length / 3);
     const notJson = lines.filter((l) => l.name.endsWith("#config-not-json"));
     expect(notJson.length).toBeGreaterThanOrEqual(2);
-    for (const l of notJson) expect(l).toMatchObject({ code: "invalid-file", path: `${l.name}:/@model_config` });
+    for (const l of notJson) expect(l).toMatchObject({ code: "corrupt", path: `${l.name}:/@model_config` });
     for (const l of lines.filter((x) => x.name.endsWith("#truncate@0"))) expect(l.code).toBe("not-hdf5");
   }, 600_000);
 

@@ -1,7 +1,7 @@
 import { keras } from "kerastore";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type HostTensor, type JsonValue, readNpy, toFloat32 } from "@kerastore/core";
+import { type JsonValue, readNpy, } from "@kerastore/core";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import {
@@ -20,6 +20,7 @@ import { fixturesDir as fixturesRoot, readFixture, readFixtureJson, readFixtureN
 import { type LegacyH5Contents, readLegacyH5 } from "@kerastore/h5";
 import { readKerasArchive, writeKerasArchive } from "@kerastore/keras-v3";
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 import { runPythonJson } from "../src/index.js";
 // Not exported by the engine's entry (yet): the same module file the entry would export.
 import { flipConvKernel } from "../../engine/src/layers/layer-utils.js";
@@ -87,15 +88,6 @@ function loadWeights(model: Model, contents: LegacyH5Contents): number {
   return count;
 }
 
-function expectClose(actual: HostTensor, expected: HostTensor, rtol = 1e-4, atol = 1e-5): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = toFloat32(actual);
-  const e = toFloat32(expected);
-  let worst = 0;
-  for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i]! - e[i]!) - rtol * Math.abs(e[i]!));
-  expect(worst).toBeLessThanOrEqual(atol);
-}
-
 beforeAll(async () => {
   await initBackend();
 });
@@ -110,7 +102,7 @@ describe.skipIf(!rw.dir)(`real-world models predict what Keras predicted${rw.mis
     const x = readNpy(new Uint8Array(readFileSync(join(dir, `${stem(c.file)}.input0.npy`))));
     const expected = readNpy(new Uint8Array(readFileSync(join(dir, `${stem(c.file)}.output0.npy`))));
     const y = model.predict(x);
-    expectClose(Array.isArray(y) ? y[0]! : y, expected);
+    expectAllClose(Array.isArray(y) ? y[0]! : y, expected, { rtol: 1e-4, atol: 1e-5 });
   });
 });
 
@@ -125,7 +117,7 @@ describe("Keras 3 archives with these layers load and predict", () => {
     clearSession();
     const model = fromSavedModelData(archive.data, {}, { match: "topology" });
     const y = model.predict(readFixtureNpy("models", name, "input0.npy"));
-    expectClose(Array.isArray(y) ? y[0]! : y, readFixtureNpy("models", name, "output0.npy"), 1e-5);
+    expectAllClose(Array.isArray(y) ? y[0]! : y, readFixtureNpy("models", name, "output0.npy"), { rtol: 1e-5, atol: 1e-5 });
   });
 
   it.skipIf(!rw.dir)(`Aman-21k__cnn-fashion-mnist-classifier__model.keras (Keras 3.10)${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, async () => {
@@ -135,7 +127,7 @@ describe("Keras 3 archives with these layers load and predict", () => {
     clearSession();
     const model = fromSavedModelData(archive.data, {}, { match: "topology" });
     const y = model.predict(readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.input0.npy`)))));
-    expectClose(Array.isArray(y) ? y[0]! : y, readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.output0.npy`)))));
+    expectAllClose(Array.isArray(y) ? y[0]! : y, readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.output0.npy`)))), { rtol: 1e-4, atol: 1e-5 });
   });
 });
 
@@ -172,15 +164,15 @@ describe.skipIf(!rw.dir)(`Theano-era Conv kernels${rw.missing ? ` (skipped: ${rw
     expect(ref.backend).toBe("theano");
     const y = model.predict({ dtype: "float32", shape: [2, 5, 5, 5], data: x });
     const out = Array.isArray(y) ? y[0]! : y;
-    expectClose(out, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, 1e-4);
+    expectAllClose(out, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, { rtol: 1e-4, atol: 1e-5 });
     // Unflipped, the same weights give other numbers: the flip matters for this file.
     layer.setWeights([group.weights[0]!, group.weights[1]!]);
     const wrong = model.predict({ dtype: "float32", shape: [2, 5, 5, 5], data: x });
-    expect(() => expectClose(Array.isArray(wrong) ? wrong[0]! : wrong, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, 1e-4)).toThrow();
+    expect(() => expectAllClose(Array.isArray(wrong) ? wrong[0]! : wrong, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, { rtol: 1e-4, atol: 1e-5 })).toThrow();
     // The facade's loadModel flips the kernels of Theano-backend files by itself.
     const loaded = await keras.models.loadModel(path);
     const viaFacade = loaded.predict({ dtype: "float32", shape: [2, 5, 5, 5], data: x });
-    expectClose(Array.isArray(viaFacade) ? viaFacade[0]! : viaFacade, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, 1e-4);
+    expectAllClose(Array.isArray(viaFacade) ? viaFacade[0]! : viaFacade, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, { rtol: 1e-4, atol: 1e-5 });
   });
 });
 
@@ -223,7 +215,7 @@ describe("Keras loads .keras archives Kerastore writes with these layers", () =>
       expect(outs.length, name).toBe(entry.outputs);
       for (const [i, o] of outs.entries()) {
         const expected = readFixtureNpy("layers", name, `output${i}.npy`);
-        expectClose({ dtype: "float32", shape: expected.shape, data: Float32Array.from(o) }, expected, 1e-5);
+        expectAllClose({ dtype: "float32", shape: expected.shape, data: Float32Array.from(o) }, expected, { rtol: 1e-5, atol: 1e-5 });
       }
     }
   });

@@ -10,6 +10,7 @@ import { type Model, clearSession } from "@kerastore/engine";
 import { Sequential, keras, loadModel } from "kerastore";
 import { runCli } from "../../kerastore/src/cli/run.js";
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 import { runPythonJson } from "../src/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kerastore-resume-"));
@@ -45,15 +46,6 @@ async function trainedInTs(): Promise<Sequential> {
 
 const flat = (m: Model): number[][] => m.weights.map((w) => Array.from(w.value.dataSync()));
 const predicted = (m: Model): number[] => Array.from((m.predict(x) as HostTensor).data as Float32Array);
-
-function expectClose(ours: number[][] | number[], theirs: number[][] | number[], tol: number, what: string): void {
-  const a = (ours as unknown[]).flat() as number[];
-  const b = (theirs as unknown[]).flat() as number[];
-  expect(a.length, what).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  expect(worst, what).toBeLessThanOrEqual(tol);
-}
 
 async function cli(...argv: string[]): Promise<void> {
   let err = "";
@@ -94,11 +86,11 @@ print(json.dumps({"h5": h5, "w": w, "names": names, "next": weights(loaded), "it
 `,
       { args: [dir] },
     );
-    expectClose(py.h5, before, 1e-6, "predictions from our .h5");
-    expectClose(py.w, before, 1e-6, "predictions from our .weights.h5");
+    expectAllClose(py.h5, before, { atol: 1e-6, label: "predictions from our .h5" });
+    expectAllClose(py.w, before, { atol: 1e-6, label: "predictions from our .weights.h5" });
     expect(py.names.slice(0, 2)).toEqual(["iteration:0", "Adam/m/h/kernel:0"]);
     expect(py.iterations).toBe(4);
-    expectClose(py.next, flat(model), 1e-6, "weights after the resumed step");
+    expectAllClose(py.next, flat(model), { atol: 1e-6, label: "weights after the resumed step" });
   });
 
   it("Python's .h5 resumes in TypeScript like Python's in-memory continuation", async () => {
@@ -117,7 +109,7 @@ print(json.dumps({"next": weights(m)}))
     const loaded = await loadModel(join(dir, "py.h5"), { onWarning: (m) => expect.fail(m) });
     expect(loaded.optimizer?.iterations).toBe(4);
     await loaded.trainOnBatch(x, y);
-    expectClose(flat(loaded), py.next, 1e-6, "weights after the resumed step");
+    expectAllClose(flat(loaded), py.next, { atol: 1e-6, label: "weights after the resumed step" });
   });
 });
 
@@ -137,11 +129,11 @@ print(json.dumps({"pred": pred, "compiled": m.compiled, "loss": m.loss, "iterati
 `,
       { args: [dir] },
     );
-    expectClose(py.pred, before, 1e-6, "predictions from our .keras");
+    expectAllClose(py.pred, before, { atol: 1e-6, label: "predictions from our .keras" });
     expect(py.compiled).toBe(true);
     expect(py.loss).toBe("mean_squared_error");
     expect(py.iterations).toBe(4);
-    expectClose(py.next, flat(model), 1e-6, "weights after the resumed step");
+    expectAllClose(py.next, flat(model), { atol: 1e-6, label: "weights after the resumed step" });
   });
 
   it("Python's .keras resumes in TypeScript with Python's next step", async () => {
@@ -161,7 +153,7 @@ print(json.dumps({"next": weights(m)}))
     expect(loaded.optimizer?.className).toBe("RMSprop");
     expect(loaded.optimizer?.iterations).toBe(4);
     await loaded.trainOnBatch(x, y);
-    expectClose(flat(loaded), py.next, 1e-6, "weights after the resumed step");
+    expectAllClose(flat(loaded), py.next, { atol: 1e-6, label: "weights after the resumed step" });
   });
 
   it("kerastore convert py.h5 → .keras → .h5 keeps predictions and optimizer state", async () => {
@@ -171,10 +163,10 @@ print(json.dumps({"next": weights(m)}))
     await cli("convert", join(dir, "conv.keras"), join(dir, "back.h5"));
     for (const file of ["conv.keras", "back.h5"]) {
       const m = await loadModel(join(dir, file), { onWarning: (w) => expect.fail(w) });
-      expectClose(predicted(m), predicted(original), 0, `predictions of ${file}`);
+      expectAllClose(predicted(m), predicted(original), { atol: 0, label: `predictions of ${file}` });
       const a = original.optimizer!.getWeights().map((v) => Array.from(v, Number));
       const b = m.optimizer!.getWeights().map((v) => Array.from(v, Number));
-      expectClose(b, a, 0, `optimizer variables of ${file}`);
+      expectAllClose(b, a, { atol: 0, label: `optimizer variables of ${file}` });
     }
     // And Keras takes the converted archive, compiled, at the same step.
     const py = await runPythonJson<{ iterations: number; pred: number[] }>(
@@ -185,6 +177,6 @@ print(json.dumps({"iterations": int(m.optimizer.iterations.numpy()), "pred": m.p
       { args: [dir] },
     );
     expect(py.iterations).toBe(4);
-    expectClose(py.pred, predicted(original), 1e-6, "Keras's predictions of the converted archive");
+    expectAllClose(py.pred, predicted(original), { atol: 1e-6, label: "Keras's predictions of the converted archive" });
   });
 });

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, readNpy, toFloat32 } from "@kerastore/core";
+import { type HostTensor, readNpy, } from "@kerastore/core";
 import { realworld } from "@kerastore/fixtures";
 import { keras } from "kerastore";
 import { describe, expect, it } from "vitest";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 import { runPythonJson } from "../src/index.js";
 
 /**
@@ -294,16 +295,6 @@ interface Entry {
 
 const npy = (path: string): HostTensor => readNpy(new Uint8Array(readFileSync(path)));
 
-function expectClose(actual: HostTensor, expected: HostTensor, label: string): void {
-  expect(actual.dtype, label).toBe(expected.dtype);
-  expect(actual.shape, label).toEqual(expected.shape);
-  const got = toFloat32(actual);
-  const want = toFloat32(expected);
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
-  expect(worst, label).toBeLessThanOrEqual(1e-5);
-}
-
 describe("SavedModels exported by Python, run in TypeScript (live)", () => {
   it("match TensorFlow's outputs to 1e-5 for every signature and serve function", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kerastore-savedmodel-interop-"));
@@ -315,15 +306,15 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
       const inputs = Object.fromEntries(Object.entries(entry.inputs).map(([k, p]) => [k, npy(p)]));
       const outputs = await loaded.signatures[entry.signature]!(inputs);
       expect(Object.keys(outputs).sort(), name).toEqual(Object.keys(entry.outputs).sort());
-      for (const [k, p] of Object.entries(entry.outputs)) expectClose(outputs[k]!, npy(p), `${name} ${entry.signature} ${k}`);
+      for (const [k, p] of Object.entries(entry.outputs)) expectAllClose(outputs[k]!, npy(p), { rtol: 1e-5, floor: 1, dtype: true, label: `${name} ${entry.signature} ${k}` });
       if (entry.serve.length > 0) {
         const served = await loaded.functions["serve"]!(...Object.values(inputs));
         const list = entry.serve.length === 1 ? [served as HostTensor] : (served as HostTensor[]);
-        for (const [i, p] of entry.serve.entries()) expectClose(list[i]!, npy(p), `${name} serve ${i}`);
+        for (const [i, p] of entry.serve.entries()) expectAllClose(list[i]!, npy(p), { rtol: 1e-5, floor: 1, dtype: true, label: `${name} serve ${i}` });
       }
       if (entry.call) {
         const called = (await loaded.functions[entry.call]!(...Object.values(inputs))) as Record<string, HostTensor>;
-        for (const [k, p] of Object.entries(entry.outputs)) expectClose(called[k]!, npy(p), `${name} ${entry.call}() ${k}`);
+        for (const [k, p] of Object.entries(entry.outputs)) expectAllClose(called[k]!, npy(p), { rtol: 1e-5, floor: 1, dtype: true, label: `${name} ${entry.call}() ${k}` });
         expect(called["arg"]!.dtype).toBe("int64");
         expect(outputs["arg"]!.dtype).toBe("int64");
       }
@@ -336,10 +327,10 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
     const traced = await keras.savedModel.load(traces["dir"]!);
     const x = npy(traces["x"]!);
     const call = traced.functions["__call__"]!;
-    expectClose((await call(x)) as HostTensor, npy(traces["default"]!), "traced default");
-    expectClose((await call(x, false)) as HostTensor, npy(traces["default"]!), "traced training=False");
-    expectClose((await call(x, true)) as HostTensor, npy(traces["training"]!), "traced training=True");
-    expectClose((await call(x, false, 2)) as HostTensor, npy(traces["scaled"]!), "traced scale=2.0");
+    expectAllClose((await call(x)) as HostTensor, npy(traces["default"]!), { rtol: 1e-5, floor: 1, dtype: true, label: "traced default" });
+    expectAllClose((await call(x, false)) as HostTensor, npy(traces["default"]!), { rtol: 1e-5, floor: 1, dtype: true, label: "traced training=False" });
+    expectAllClose((await call(x, true)) as HostTensor, npy(traces["training"]!), { rtol: 1e-5, floor: 1, dtype: true, label: "traced training=True" });
+    expectAllClose((await call(x, false, 2)) as HostTensor, npy(traces["scaled"]!), { rtol: 1e-5, floor: 1, dtype: true, label: "traced scale=2.0" });
     await expect(call(x, false, 3)).rejects.toThrow(/no saved trace fits these 3 arguments: .*wants 1 for argument scale/);
     traced.dispose();
   });
@@ -365,7 +356,7 @@ describe.skipIf(!rw.dir)(`real-world models exported as SavedModels (skipped whe
       const base = join(rw.dir!, file.replace(/\.(h5|keras)$/, ""));
       const loaded = await keras.savedModel.load(join(dir, String(i)));
       const y = (await loaded.functions["serve"]!(npy(`${base}.input0.npy`))) as HostTensor;
-      expectClose(y, npy(`${base}.output0.npy`), file);
+      expectAllClose(y, npy(`${base}.output0.npy`), { rtol: 1e-5, floor: 1, dtype: true, label: file });
       loaded.dispose();
     }
   });

@@ -8,6 +8,7 @@ import type { JsonObject } from "@kerastore/core";
 import { type TrainTarget, compile, dense, getOptimizer, initBackend, registerGradients, serializeOptimizer, tf, trainOnBatch } from "@kerastore/engine";
 import { readFixtureJson } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 import { runPythonJson } from "../src/index.js";
 
 interface Fixture {
@@ -92,16 +93,6 @@ async function python(state: State, start: number, end: number): Promise<State> 
   return runPythonJson<State>(PY_CONTINUE, { args: [join(dir, "state.json"), join(dir, "fixture.json"), String(start), String(end)] });
 }
 
-function expectClose(actual: number[][], expected: number[][]): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => {
-    const e = expected[i]!;
-    let worst = 0;
-    for (let k = 0; k < e.length; k++) worst = Math.max(worst, Math.abs(a[k]! - e[k]!) / (Math.abs(e[k]!) + 1e-3));
-    expect(worst, `tensor ${i}`).toBeLessThan(1e-4);
-  });
-}
-
 const OPTIMIZERS: JsonObject[] = [
   { module: "keras.optimizers", class_name: "Adam", config: { learning_rate: 0.01, amsgrad: true }, registered_name: null },
   { module: "keras.optimizers", class_name: "Nadam", config: { learning_rate: 0.01 }, registered_name: null },
@@ -125,8 +116,8 @@ describe("training resumes across TypeScript and Keras 3", () => {
       train(ours, compiled, 4, 8);
       const theirs = await python(handoff, 4, 8);
       expect(theirs.optimizer_variables.map((v) => v.path)).toEqual(handoff.optimizer_variables.map((v) => v.path));
-      expectClose(stateOf(ours, compiled).weights, theirs.weights);
-      expectClose(stateOf(ours, compiled).optimizer_variables.map((v) => v.values), theirs.optimizer_variables.map((v) => v.values));
+      expectAllClose(stateOf(ours, compiled).weights, theirs.weights, { rtol: 1e-4, atol: 1e-7 });
+      expectAllClose(stateOf(ours, compiled).optimizer_variables.map((v) => v.values), theirs.optimizer_variables.map((v) => v.values), { rtol: 1e-4, atol: 1e-7 });
     });
 
     it(`${opt.class_name}: started in Keras, continued in TypeScript`, async () => {
@@ -142,8 +133,8 @@ describe("training resumes across TypeScript and Keras 3", () => {
       );
       expect(compiled.optimizer.iterations).toBe(4);
       train(ours, compiled, 4, 8);
-      expectClose(stateOf(ours, compiled).weights, uninterrupted.weights);
-      expectClose(stateOf(ours, compiled).optimizer_variables.map((v) => v.values), uninterrupted.optimizer_variables.map((v) => v.values));
+      expectAllClose(stateOf(ours, compiled).weights, uninterrupted.weights, { rtol: 1e-4, atol: 1e-7 });
+      expectAllClose(stateOf(ours, compiled).optimizer_variables.map((v) => v.values), uninterrupted.optimizer_variables.map((v) => v.values), { rtol: 1e-4, atol: 1e-7 });
     });
   }
 });

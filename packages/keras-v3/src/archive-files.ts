@@ -70,7 +70,7 @@ async function openDirectory(store: Store, root: string, limits: ZipLimits): Pro
   let total = 0;
   const walk = async (rel: string, depth: number): Promise<void> => {
     if (depth > MAX_DIRECTORY_DEPTH) {
-      throw new KerasV3Error("invalid-zip", cannot("read archive directory", description, `"${rel}" is nested more than ${MAX_DIRECTORY_DEPTH} levels deep`), { path: description });
+      throw new KerasV3Error("corrupt", cannot("read archive directory", description, `"${rel}" is nested more than ${MAX_DIRECTORY_DEPTH} levels deep`), { path: description });
     }
     for (const name of await store.list(joinPath(root, rel))) {
       const child = rel === "" ? name : `${rel}/${name}`;

@@ -147,7 +147,7 @@ describe("writing .keras archives", () => {
     await extractKerasArchive(store, store, "extracted", { path: "out/model.keras" });
     expect((await openKerasArchive(store, { path: "extracted" })).names).toContain("assets/string_lookup/vocabulary.txt");
     await expect(writeKerasArchive(first.data, { assets: [{ path: "../x", data: new Uint8Array(1) }] })).rejects.toMatchObject({
-      code: "invalid-option",
+      code: "invalid-argument",
     });
   });
 

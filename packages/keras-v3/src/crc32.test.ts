@@ -39,7 +39,7 @@ describe("CRC-32 kernels", () => {
   });
 
   it("refuses a kernel that computes something else", () => {
-    expect(() => setCrc32Kernel("broken", (bytes, crc) => (crc + bytes.length) >>> 0)).toThrow(/"broken" disagrees/);
+    expect(() => setCrc32Kernel("broken", (bytes, crc) => (crc + bytes.length) >>> 0)).toThrow(/"broken": it disagrees/);
     expect(crc32KernelName()).toBe(installed);
   });
 });

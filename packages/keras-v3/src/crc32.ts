@@ -6,7 +6,8 @@
  * `@node-rs/crc32`, about 13 GB/s with the CPU's carry-less multiply), `setCrc32Kernel` plugs it
  * in and `crc32` uses it for all but short inputs.
  */
-import { kernelDisagreement } from "@kerastore/core";
+import { cannot, kernelDisagreement } from "@kerastore/core";
+import { KerasV3Error } from "./errors.js";
 
 const TABLES: Int32Array = makeTables();
 
@@ -43,7 +44,7 @@ export function setCrc32Kernel(name: string, run: Crc32Kernel | undefined): void
     return;
   }
   const bad = kernelDisagreement((crc, bytes) => run(bytes, crc), (crc, bytes) => crc32Portable(bytes, crc));
-  if (bad !== undefined) throw new Error(`the CRC-32 kernel "${name}" disagrees with the portable code on ${bad} bytes`);
+  if (bad !== undefined) throw new KerasV3Error("unsupported-zip", cannot("use", `the CRC-32 kernel "${name}"`, `it disagrees with the portable code on ${bad} bytes`));
   kernel = { name, run };
 }
 

@@ -4,7 +4,7 @@ import { KerastoreError, type KerastoreErrorOptions } from "@kerastore/core";
  * Codes of the errors `@kerastore/keras-v3` throws.
  *
  * - `not-a-zip`: no end-of-central-directory record; the bytes are not a zip archive.
- * - `invalid-zip`: the zip structure is damaged or lies (offsets, sizes, signatures, overlaps).
+ * - `corrupt`: the zip structure is damaged or lies (offsets, sizes, signatures, overlaps).
  * - `unsupported-zip`: a valid zip feature we do not read (encryption, multi-disk, methods
  *   other than stored and deflate).
  * - `crc-mismatch`: a member's bytes do not match its CRC-32.
@@ -16,11 +16,11 @@ import { KerastoreError, type KerastoreErrorOptions } from "@kerastore/core";
  * - `invalid-json`: `config.json`, `metadata.json` or a shard index is not the JSON expected.
  * - `unsafe-config`: `safeMode` refused a config that would run code or read outside files.
  * - `invalid-weights`: the weights file could not be read or does not fit the config.
- * - `invalid-option`: an option or argument the caller passed is not usable.
+ * - `invalid-argument`: an option or argument the caller passed is not usable.
  */
 export type KerasV3ErrorCode =
   | "not-a-zip"
-  | "invalid-zip"
+  | "corrupt"
   | "unsupported-zip"
   | "crc-mismatch"
   | "zip-bomb"
@@ -30,7 +30,7 @@ export type KerasV3ErrorCode =
   | "invalid-json"
   | "unsafe-config"
   | "invalid-weights"
-  | "invalid-option";
+  | "invalid-argument";
 
 /** An error from `@kerastore/keras-v3`; `path` names the archive (and member) at fault. */
 export class KerasV3Error extends KerastoreError<KerasV3ErrorCode> {

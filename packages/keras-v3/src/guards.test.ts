@@ -118,7 +118,7 @@ describe("mutated archives", () => {
     const second = cd + 46 + "a.json".length;
     v.setUint32(second + 42, 0, true); // b.json now points at a.json's header
     const error = await openKerasArchive(zip, { name: "overlap.keras" }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "invalid-zip" });
+    expect(error).toMatchObject({ code: "corrupt" });
     expect((error as Error).message).toContain("overlaps");
   });
 
@@ -155,10 +155,10 @@ describe("mutated archives", () => {
     const zip = writeZip([{ name: "config.json", data: enc.encode("{}") }]);
     const many = zip.slice();
     new DataView(many.buffer).setUint16(many.length - 22 + 10, 0xfffe, true);
-    await expect(openKerasArchive(many)).rejects.toMatchObject({ code: "invalid-zip" });
+    await expect(openKerasArchive(many)).rejects.toMatchObject({ code: "corrupt" });
     const far = zip.slice();
     new DataView(far.buffer).setUint32(far.length - 22 + 16, 0x7fff0000, true);
-    await expect(openKerasArchive(far)).rejects.toMatchObject({ code: "invalid-zip" });
+    await expect(openKerasArchive(far)).rejects.toMatchObject({ code: "corrupt" });
   });
 });
 

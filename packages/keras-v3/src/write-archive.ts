@@ -45,9 +45,9 @@ export async function kerasArchiveMembers(data: SavedModelData, options: WriteKe
     const name = `${ASSETS_DIR}/${asset.path}`;
     const unsafe = unsafeMemberNameReason(name);
     if (unsafe !== undefined || name.endsWith("/")) {
-      throw new KerasV3Error("invalid-option", cannot("write asset", `"${asset.path}"`, unsafe ?? "the path names a directory"), { path: name });
+      throw new KerasV3Error("invalid-argument", cannot("write asset", `"${asset.path}"`, unsafe ?? "the path names a directory"), { path: name });
     }
-    if (seen.has(name)) throw new KerasV3Error("invalid-option", cannot("write asset", `"${asset.path}"`, "it is given twice"), { path: name });
+    if (seen.has(name)) throw new KerasV3Error("invalid-argument", cannot("write asset", `"${asset.path}"`, "it is given twice"), { path: name });
     seen.add(name);
     members.push({ name, data: asset.data, date });
   }
@@ -82,7 +82,7 @@ function archiveConfig(data: SavedModelData, options: WriteKerasArchiveOptions):
   const given = options.config ?? data.modelConfig;
   if (given === undefined || typeof given.class_name !== "string" || !isJsonObject(given.config)) {
     throw new KerasV3Error(
-      "invalid-option",
+      "invalid-argument",
       cannot("write .keras archive", "config.json", "no model envelope ({class_name, config, ...}) was given", "pass options.config or set data.modelConfig"),
     );
   }

@@ -79,9 +79,9 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
     const loc = eocd - 20;
     if (loc >= 0 && tv.getUint32(loc, true) === ZIP64_LOCATOR_SIG) {
       const at = u64(tv, loc + 8, fail);
-      if (at + 56 > eocdOffset - 20) fail("invalid-zip", `the ZIP64 end record offset ${at} is outside the file`);
+      if (at + 56 > eocdOffset - 20) fail("corrupt", `the ZIP64 end record offset ${at} is outside the file`);
       const rec = view(await source.read(at, 56));
-      if (rec.getUint32(0, true) !== ZIP64_EOCD_SIG) fail("invalid-zip", `no ZIP64 end record at offset ${at}`);
+      if (rec.getUint32(0, true) !== ZIP64_EOCD_SIG) fail("corrupt", `no ZIP64 end record at offset ${at}`);
       count = u64(rec, 32, fail);
       cdSize = u64(rec, 40, fail);
       cdOffset = u64(rec, 48, fail);
@@ -89,10 +89,10 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
     }
   }
   if (cdOffset + cdSize > cdEnd) {
-    fail("invalid-zip", `the central directory (${cdSize} bytes at ${cdOffset}) runs past its end record at ${cdEnd}`);
+    fail("corrupt", `the central directory (${cdSize} bytes at ${cdOffset}) runs past its end record at ${cdEnd}`);
   }
   if (count > limits.maxEntries) fail("zip-bomb", `it lists ${count} members, more than the limit ${limits.maxEntries}`);
-  if (count * 46 > cdSize) fail("invalid-zip", `${count} members cannot fit a ${cdSize}-byte central directory`);
+  if (count * 46 > cdSize) fail("corrupt", `${count} members cannot fit a ${cdSize}-byte central directory`);
   const cd = await source.read(cdOffset, cdSize);
   const cv = view(cd);
   const entries: ZipEntry[] = [];
@@ -101,7 +101,7 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
   let p = 0;
   for (let k = 0; k < count; k++) {
     if (p + 46 > cdSize || cv.getUint32(p, true) !== CENTRAL_SIG) {
-      fail("invalid-zip", `central directory entry ${k} (at ${cdOffset + p}) has no valid signature`);
+      fail("corrupt", `central directory entry ${k} (at ${cdOffset + p}) has no valid signature`);
     }
     const flags = cv.getUint16(p + 8, true);
     const method = cv.getUint16(p + 10, true);
@@ -115,9 +115,9 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
     const disk = cv.getUint16(p + 34, true);
     let localHeaderOffset: number = cv.getUint32(p + 42, true);
     const next = p + 46 + nameLength + extraLength + commentLength;
-    if (next > cdSize) fail("invalid-zip", `central directory entry ${k} runs past the directory`);
+    if (next > cdSize) fail("corrupt", `central directory entry ${k} runs past the directory`);
     const name = decodeZipName(cd.subarray(p + 46, p + 46 + nameLength), (flags & 0x800) !== 0);
-    if (name === undefined) fail("invalid-zip", `central directory entry ${k} has a name that is not valid UTF-8`);
+    if (name === undefined) fail("corrupt", `central directory entry ${k} has a name that is not valid UTF-8`);
     const where = `member "${name}"`;
     // ZIP64 extended information: the 64-bit values appear in this order, each only when its
     // 32-bit field holds the 0xFFFFFFFF marker.
@@ -125,11 +125,11 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
     for (let e = 0; e + 4 <= extraLength; ) {
       const id = extra.getUint16(e, true);
       const len = extra.getUint16(e + 2, true);
-      if (e + 4 + len > extraLength) fail("invalid-zip", `${where} has an extra field running past its end`);
+      if (e + 4 + len > extraLength) fail("corrupt", `${where} has an extra field running past its end`);
       if (id === 0x0001) {
         let q = e + 4;
         const take = (): number => {
-          if (q + 8 > e + 4 + len) fail("invalid-zip", `${where} has a short ZIP64 extra field`);
+          if (q + 8 > e + 4 + len) fail("corrupt", `${where} has a short ZIP64 extra field`);
           const v = u64(extra, q, fail);
           q += 8;
           return v;
@@ -150,10 +150,10 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
     if (method !== 0 && method !== 8) fail("unsupported-zip", `${where} uses compression method ${method} (only stored and deflate are read)`);
     if (disk !== 0) fail("unsupported-zip", `${where} starts on disk ${disk}`);
     if (method === 0 && compressedSize !== memberSize) {
-      fail("invalid-zip", `${where} is stored but declares ${memberSize} bytes and ${compressedSize} stored`);
+      fail("corrupt", `${where} is stored but declares ${memberSize} bytes and ${compressedSize} stored`);
     }
     if (localHeaderOffset + 30 + compressedSize > cdOffset) {
-      fail("invalid-zip", `${where} declares ${compressedSize} bytes at ${localHeaderOffset}, past the central directory at ${cdOffset}`);
+      fail("corrupt", `${where} declares ${compressedSize} bytes at ${localHeaderOffset}, past the central directory at ${cdOffset}`);
     }
     if (memberSize > limits.maxMemberSize) {
       fail("zip-bomb", `${where} declares ${memberSize} bytes, more than the limit ${limits.maxMemberSize}`, "raise limits.maxMemberSize if the archive is trusted");
@@ -191,7 +191,7 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
     const a = ordered[i]!;
     const limit = ordered[i + 1]?.localHeaderOffset ?? cdOffset;
     if (a.localHeaderOffset + 30 + a.compressedSize > limit) {
-      fail("invalid-zip", `member "${a.name}" overlaps the next member at ${limit}`);
+      fail("corrupt", `member "${a.name}" overlaps the next member at ${limit}`);
     }
     (a as { limit: number }).limit = limit;
   }
@@ -216,17 +216,17 @@ export async function readZipMember(dir: ZipDirectory, entry: ZipEntry, options:
     throw new KerasV3Error(code, cannot("read", `member "${entry.name}" of ${source.description}`, reason), { path });
   };
   const header = view(await source.read(entry.localHeaderOffset, 30));
-  if (header.getUint32(0, true) !== LOCAL_SIG) fail("invalid-zip", `no local header signature at offset ${entry.localHeaderOffset}`);
+  if (header.getUint32(0, true) !== LOCAL_SIG) fail("corrupt", `no local header signature at offset ${entry.localHeaderOffset}`);
   const nameLength = header.getUint16(26, true);
   const extraLength = header.getUint16(28, true);
   const localMethod = header.getUint16(8, true);
-  if (localMethod !== entry.method) fail("invalid-zip", `the local header says method ${localMethod}, the directory ${entry.method}`);
+  if (localMethod !== entry.method) fail("corrupt", `the local header says method ${localMethod}, the directory ${entry.method}`);
   const dataOffset = entry.localHeaderOffset + 30 + nameLength + extraLength;
   if (dataOffset + entry.compressedSize > entry.limit) {
-    fail("invalid-zip", `its ${entry.compressedSize} bytes at ${dataOffset} run past ${entry.limit}`);
+    fail("corrupt", `its ${entry.compressedSize} bytes at ${dataOffset} run past ${entry.limit}`);
   }
   const localName = decodeZipName(await source.read(entry.localHeaderOffset + 30, nameLength), (header.getUint16(6, true) & 0x800) !== 0);
-  if (localName !== entry.name) fail("invalid-zip", `the local header names it "${localName ?? "?"}"`);
+  if (localName !== entry.name) fail("corrupt", `the local header names it "${localName ?? "?"}"`);
   const raw = await source.read(dataOffset, entry.compressedSize);
   let bytes: Uint8Array;
   if (entry.method === 0) {
@@ -238,11 +238,11 @@ export async function readZipMember(dir: ZipDirectory, entry: ZipEntry, options:
     try {
       bytes = inflateSync(raw, { out });
     } catch (error) {
-      return fail("invalid-zip", `its deflate stream is damaged (${(error as Error).message})`);
+      return fail("corrupt", `its deflate stream is damaged (${(error as Error).message})`);
     }
     if (bytes.byteLength !== entry.size) {
       const inflated = bytes.byteLength > entry.size ? `more than the ${entry.size} bytes declared` : `${bytes.byteLength} bytes, not the ${entry.size} declared`;
-      fail("invalid-zip", `it inflates to ${inflated}`);
+      fail("corrupt", `it inflates to ${inflated}`);
     }
     bytes = bytes.subarray(0, entry.size);
   }
@@ -261,7 +261,7 @@ function view(bytes: Uint8Array): DataView {
 
 function u64(v: DataView, at: number, fail: (code: KerasV3ErrorCode, reason: string) => never): number {
   const big = v.getBigUint64(at, true);
-  if (big > BigInt(Number.MAX_SAFE_INTEGER)) fail("invalid-zip", `a 64-bit size or offset (${big}) is absurdly large`);
+  if (big > BigInt(Number.MAX_SAFE_INTEGER)) fail("corrupt", `a 64-bit size or offset (${big}) is absurdly large`);
   return Number(big);
 }
 

@@ -29,7 +29,7 @@ describe("files that do not fit their own config", () => {
     await writeFile(path, await writeLegacyH5(file.data, { dialect: "keras3" }));
     const error = await keras.models.loadModel(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KerastoreError);
-    expect((error as Error).message).toMatch(/cannot load .*wrong-shape\.h5: cannot load weight .*kernel.*\(\d+, \d+\)/);
+    expect((error as Error).message).toMatch(/cannot load weight .*kernel from .*wrong-shape\.h5: .*\(\d+, \d+\)/);
   });
 
   it("model_config that is not JSON: typed error naming the file", async () => {

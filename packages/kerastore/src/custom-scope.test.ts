@@ -64,6 +64,8 @@ describe("customObjectScope around an async load", () => {
       }),
     );
     expect(model.getLayer("doubler")).toBeInstanceOf(Doubler);
-    expect(keras.utils.customObjectScope({ a: 1 }, () => 42)).toBe(42);
+    expect(keras.utils.customObjectScope({ a: () => 1 }, () => 42)).toBe(42);
+    // The scope is a registry value, handed to the function.
+    expect(keras.utils.customObjectScope({ Other }, (registry) => registry.get("Other"))).toBe(Other);
   });
 });

@@ -5,7 +5,7 @@ export type FacadeErrorCode =
   | "unknown-format"
   | "format-cannot-read"
   | "format-cannot-write"
-  | "bad-argument"
+  | "invalid-argument"
   | "not-found"
   | "unsupported";
 

@@ -34,7 +34,7 @@ export function openUrl(target: string): FormatLocation {
   try {
     url = page !== undefined ? new URL(target, page) : new URL(target);
   } catch (cause) {
-    throw new FacadeError("bad-argument", `cannot open ${target}: it is no URL and this runtime has no file system; pass a URL, a File, a Blob, bytes or a Store`, {
+    throw new FacadeError("invalid-argument", `cannot open ${target}: it is no URL and this runtime has no file system; pass a URL, a File, a Blob, bytes or a Store`, {
       path: target,
       cause,
     });

@@ -31,7 +31,7 @@ export { CheckpointManager, type CheckpointManagerOptions, latestCheckpoint } fr
 export { checkpointFormat } from "./formats/checkpoint-format.js";
 export { keras } from "./keras.js";
 // The tensor helpers a user needs beside `keras`, so one import does.
-export { type DType, type HostTensor, type NumericHostTensor, hostTensor, readNpy, writeNpy } from "@kerastore/core";
+export { type DType, type HostTensor, KerastoreError, type NumericHostTensor, hostTensor, isKerastoreError, readNpy, writeNpy } from "@kerastore/core";
 export { tf } from "@kerastore/engine";
 export { type Target, locate } from "./location.js";
 export { BlobTarget, blobTarget } from "./blob-target.js";

@@ -6,6 +6,7 @@ import { initializers, layers, losses, metrics, ops, utils } from "./keras-names
 import { Model, type SavableModel, Sequential, modelClasses } from "./model-classes.js";
 import { type LoadModelOptions, type SaveModelOptions, loadModel, saveModel } from "./model-io.js";
 import { loadSavedModel } from "./savedmodel/index.js";
+import { FacadeError } from "./errors.js";
 
 /** Loads a whole model; the result can save itself (`model.save`). See `LoadModelOptions`. */
 function load(target: Target, options: LoadModelOptions = {}): Promise<SavableModel> {
@@ -17,7 +18,7 @@ function modelFromJson(text: string, options: { customObjects?: engine.CustomObj
   const json: unknown = JSON.parse(text);
   const budget = { maxBytes: options.weightBudget?.maxBytes, where: "the model JSON" };
   const layer = engine.withWeightBudget(budget, () => engine.deserializeLayer(json as never, { customObjects: { ...modelClasses, ...options.customObjects } }));
-  if (!(layer instanceof engine.Model)) throw new TypeError(`the JSON describes a ${layer.className} layer, not a model`);
+  if (!(layer instanceof engine.Model)) throw new FacadeError("invalid-argument", `cannot build a model from JSON: the JSON describes a ${layer.className} layer, not a model`);
   return layer as SavableModel;
 }
 

@@ -4,7 +4,7 @@ import { type NumericHostTensor, readNpy } from "@kerastore/core";
 import { realworld } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SavableModel, keras } from "./node.js";
-import { expectClose } from "./test-support.test-util.js";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 
 // Every Keras file of ../shared/realworld (see its MANIFEST.md), with what Kerastore does with it
 // today. `predicts`: loads as it is (no config edits) and matches the recorded .output0.npy to
@@ -92,6 +92,6 @@ describe.skipIf(rw.dir === undefined)(`real-world Keras files${rw.missing ? ` (s
     const input = readNpy(new Uint8Array(readFileSync(join(dir, `${stem}.input0.npy`))));
     const expected = readNpy(new Uint8Array(readFileSync(join(dir, `${stem}.output0.npy`))));
     const out = model.predict(input);
-    expectClose(Array.isArray(out) ? out[0]! : out, expected as NumericHostTensor, 1e-4, file);
+    expectAllClose(Array.isArray(out) ? out[0]! : out, expected as NumericHostTensor, { rtol: 1e-4, floor: 1e-3, label: file });
   });
 });

@@ -5,7 +5,7 @@ import type { HostTensor, NumericHostTensor } from "@kerastore/core";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keras } from "./node.js";
-import { expectClose } from "./test-support.test-util.js";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 
 // Issue 16 (4): loadWeights("x.weights.h5") failed for every RNN model (the reader named the
 // `cell` edge by the cell's layer name), for Python's files and Kerastore's own.
@@ -24,7 +24,7 @@ describe.each(["lstm", "gru", "simple_rnn"])("%s model", (name) => {
     const result = await model.loadWeights(fixturePath("models", name, "model.weights.h5"));
     expect(result.loaded).toBeGreaterThan(0);
     const out = model.predict(readFixtureNpy("models", name, "input0.npy")) as HostTensor;
-    expectClose(out, readFixtureNpy("models", name, "output0.npy"), 1e-5, name);
+    expectAllClose(out, readFixtureNpy("models", name, "output0.npy"), { rtol: 1e-5, floor: 1e-3, label: name });
     model.dispose();
   });
 
@@ -35,7 +35,7 @@ describe.each(["lstm", "gru", "simple_rnn"])("%s model", (name) => {
     const fresh = await keras.models.loadModel(fixturePath("models", name, "model.json"));
     await fresh.loadWeights(path);
     const x = readFixtureNpy("models", name, "input0.npy");
-    expectClose(fresh.predict(x) as HostTensor, model.predict(x) as NumericHostTensor, 0, name);
+    expectAllClose(fresh.predict(x) as HostTensor, model.predict(x) as NumericHostTensor, { rtol: 0, floor: 1e-3, label: name });
     model.dispose();
     fresh.dispose();
   });

@@ -1,4 +1,10 @@
-export { type CustomObjectScopeOptions, customObjectScope } from "./custom-object-scope.js";
+export {
+  type CustomObjectScopeOptions,
+  currentScope,
+  customObjectScope,
+  openScopes,
+  scopedObjects,
+} from "./custom-object-scope.js";
 export { RegistryError, type RegistryErrorCode } from "./errors.js";
 export { type ObjectKind, kindLabel, objectKinds } from "./kinds.js";
 export {
@@ -16,6 +22,7 @@ export {
   type RegistrableValue,
   type Registry,
   type RegistryEntry,
+  builtinRegistry,
   createRegistry,
   customObjectEntries,
   defaultRegistry,

@@ -213,6 +213,13 @@ class LayeredRegistry implements Registry {
 }
 
 /**
+ * The built-ins' table: the engine's `installBuiltins()` registers its classes and functions
+ * here (an explicit, idempotent call its entry point makes). Lookups try custom objects and the
+ * user's registries first, then this one, so a user's `Dense` wins over the built-in.
+ */
+export const builtinRegistry: Registry = createRegistry();
+
+/**
  * The registry used when none is passed. It starts empty: nothing registers itself on import;
  * the engine installs its built-ins by an explicit call.
  */

@@ -4,14 +4,10 @@ import { describe, expect, it } from "vitest";
 import { fixtureStore } from "./fixture-store.test-util.js";
 import { SavedModelError, createFunctionRunner, readSavedModel } from "./index.js";
 import { type Mat, backend } from "./js-backend.test-util.js";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 
 const mat = (t: HostTensor): Mat => ({ shape: t.shape, data: toFloat32(t) });
-
-function expectClose(actual: Mat, expected: HostTensor): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const want = toFloat32(expected);
-  for (const [i, v] of actual.data.entries()) expect(Math.abs(v - want[i]!)).toBeLessThan(1e-5);
-}
+const tensorOf = (m: Mat): HostTensor => hostTensor("float32", [...m.shape], m.data);
 
 describe("createFunctionRunner", () => {
   it("runs the keras export's serving signature and serve function to Python's outputs", async () => {
@@ -20,17 +16,17 @@ describe("createFunctionRunner", () => {
     const y = readFixtureNpy("savedmodel", "keras_export", "output0.npy");
     const out = runner.runSignature("serving_default", { features: x });
     expect(Object.keys(out)).toEqual(["output_0"]);
-    expectClose(out["output_0"]!, y);
-    expectClose(runner.callFunction("serve", [x]) as Mat, y);
+    expectAllClose(tensorOf(out["output_0"]!), y, { atol: 1e-5 });
+    expectAllClose(tensorOf(runner.callFunction("serve", [x]) as Mat), y, { atol: 1e-5 });
   });
 
   it("runs the tf.Module's signature and __call__ (a dict output) to Python's outputs", async () => {
     const runner = createFunctionRunner(await readSavedModel(fixtureStore("tf_module"), "saved_model"), backend);
     const x = mat(readFixtureNpy("savedmodel", "tf_module", "input0.npy"));
     const y = readFixtureNpy("savedmodel", "tf_module", "output0.npy");
-    expectClose(runner.runSignature("serving_default", { x })["y"]!, y);
+    expectAllClose(tensorOf(runner.runSignature("serving_default", { x })["y"]!), y, { atol: 1e-5 });
     const packed = runner.callFunction("__call__", [x]) as { y: Mat };
-    expectClose(packed.y, y);
+    expectAllClose(tensorOf(packed.y), y, { atol: 1e-5 });
   });
 
   it("names the op, node and function it has no kernel for", async () => {

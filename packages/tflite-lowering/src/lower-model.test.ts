@@ -4,7 +4,8 @@ import { readFixture, readFixtureNpy } from "@kerastore/fixtures";
 import { BuiltinOperator, TensorType, readTflite, writeTflite } from "@kerastore/tflite";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TfliteLoweringError, createTfliteRunner, lowerToTflite } from "./index.js";
-import { cnn, expectClose, fill, grid, mlp, rnn } from "./tflite-models.test-util.js";
+import { cnn, fill, grid, mlp, rnn } from "./tflite-models.test-util.js";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 
 function predict(model: engine.Model, x: HostTensor): HostTensor {
   const y = model.predict(x as never) as unknown as HostTensor;
@@ -27,7 +28,7 @@ describe("lowerToTflite", () => {
       const tflite = readTflite(writeTflite(lowerToTflite(model)));
       const runner = createTfliteRunner(tflite);
       try {
-        expectClose(runner.predict([x])[0]!, predict(model, x));
+        expectAllClose(runner.predict([x])[0]!, predict(model, x), { rtol: 1e-5, floor: 1 });
       } finally {
         runner.dispose();
       }
@@ -51,7 +52,7 @@ describe("lowerToTflite", () => {
     const four = lowerToTflite(model, { batchSize: 4 });
     const x = grid([4, 6], 3);
     const runner = createTfliteRunner(four);
-    expectClose(runner.predict([x])[0]!, predict(model, x));
+    expectAllClose(runner.predict([x])[0]!, predict(model, x), { rtol: 1e-5, floor: 1 });
     runner.dispose();
     expect(() => lowerToTflite(model, { batchSize: 0 })).toThrow(TfliteLoweringError);
   });
@@ -64,7 +65,7 @@ describe("lowerToTflite", () => {
     expect(half.operatorCodes.map((c) => c.builtinCode)).toContain(BuiltinOperator.DEQUANTIZE);
     const x = grid([1, 8, 8, 2], 5);
     const r16 = createTfliteRunner(readTflite(writeTflite(half)));
-    expectClose(r16.predict([x])[0]!, predict(model, x), 1e-2);
+    expectAllClose(r16.predict([x])[0]!, predict(model, x), { rtol: 1e-2, floor: 1 });
     r16.dispose();
     // Dense kernels of 1024+ elements become int8 with one scale; the small ones stay float32.
     const inputs = engine.Input({ shape: [64], name: "v" });
@@ -78,7 +79,7 @@ describe("lowerToTflite", () => {
     expect(q.zeroPoint.every((z) => z === 0)).toBe(true);
     const v = grid([1, 64], 9);
     const r8 = createTfliteRunner(readTflite(writeTflite(int8)));
-    expectClose(r8.predict([v])[0]!, predict(dense, v), 5e-2);
+    expectAllClose(r8.predict([v])[0]!, predict(dense, v), { rtol: 5e-2, floor: 1 });
     r8.dispose();
   });
 
@@ -96,14 +97,14 @@ describe("createTfliteRunner", () => {
     const codes = new Set(model.operatorCodes.map((c) => c.builtinCode));
     expect(codes.has(BuiltinOperator.CONV_2D) && codes.has(BuiltinOperator.DEPTHWISE_CONV_2D)).toBe(true);
     const runner = createTfliteRunner(model);
-    expectClose(runner.predict([readFixtureNpy("tflite", "cnn", "input0.npy")])[0]!, readFixtureNpy("tflite", "cnn", "output0.npy"), 1e-6);
+    expectAllClose(runner.predict([readFixtureNpy("tflite", "cnn", "input0.npy")])[0]!, readFixtureNpy("tflite", "cnn", "output0.npy"), { rtol: 1e-6, floor: 1 });
     runner.dispose();
   });
 
   it("runs the file Python's converter wrote as TensorFlow Lite ran it", async () => {
     const runner = createTfliteRunner(readTflite(readFixture("tflite", "dense", "model.tflite")));
     expect(runner.inputs).toEqual([{ name: "x", shape: [2, 5], type: "FLOAT32" }]);
-    expectClose(runner.predict([readFixtureNpy("tflite", "dense", "input0.npy")])[0]!, readFixtureNpy("tflite", "dense", "output0.npy"), 1e-6);
+    expectAllClose(runner.predict([readFixtureNpy("tflite", "dense", "input0.npy")])[0]!, readFixtureNpy("tflite", "dense", "output0.npy"), { rtol: 1e-6, floor: 1 });
     expect(() => runner.predict([grid([3, 5], 1)])).toThrow(/input 0 \("x"\) has shape \[3, 5\], the model takes \[2, 5\]/);
     runner.dispose();
   });

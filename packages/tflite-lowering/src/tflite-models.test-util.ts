@@ -1,6 +1,5 @@
-import { type HostTensor, toFloat32 } from "@kerastore/core";
+import type { HostTensor, } from "@kerastore/core";
 import * as engine from "@kerastore/engine";
-import { expect } from "vitest";
 
 // Models that use every lowering, for the unit tests and for TensorFlow Lite's own interpreter
 // (packages/interop/test/tflite.test.ts).
@@ -20,16 +19,6 @@ export function grid(shape: number[], seed: number, positive = false): HostTenso
 export function fill(model: engine.Model, seed: number): engine.Model {
   for (const [i, v] of model.weights.entries()) v.assign(grid([...v.shape], seed + i, v.name.includes("variance")), v.path);
   return model;
-}
-
-/** Same shape, the largest difference relative to max(1, |expected|) within `tolerance`. */
-export function expectClose(actual: HostTensor, expected: HostTensor, tolerance = 1e-5): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const got = toFloat32(actual);
-  const want = toFloat32(expected);
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
-  expect(worst).toBeLessThanOrEqual(tolerance);
 }
 
 /** Conv2D + BatchNormalization (folded), depthwise, separable and transposed convolutions, pooling, Dropout. */

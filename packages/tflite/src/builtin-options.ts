@@ -1,6 +1,7 @@
 import type * as flatbuffers from "flatbuffers";
 import * as gen from "./gen/index.js";
 import { BuiltinOptions } from "./gen/builtin-options.js";
+import { TfliteError } from "./errors.js";
 
 /**
  * The option tables this package reads and writes, by their schema name, with their fields in
@@ -85,7 +86,7 @@ export function readBuiltinOptions(unionType: number, read: <T>(obj: T) => T | n
 
 /** Writes `options` with `b`; returns the union type and the table's offset. */
 export function writeBuiltinOptions(b: flatbuffers.Builder, options: BuiltinOptionsData): { type: number; offset: flatbuffers.Offset } {
-  if (options.kind === "unknown") throw new TypeError(`cannot write options of union type ${options.unionType}: the table is not known`);
+  if (options.kind === "unknown") throw new TfliteError("unsupported", `cannot write options of union type ${options.unionType}: the table is not known`);
   const kind = options.kind;
   const cls = classOf(kind);
   const fields = FIELDS[kind] as readonly string[];

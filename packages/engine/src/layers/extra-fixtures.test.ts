@@ -1,7 +1,8 @@
-import { type HostTensor, type JsonObject, toFloat32 } from "@kerastore/core";
+import type { JsonObject, } from "@kerastore/core";
 import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Model, clearSession, deserializeLayer, initBackend } from "../index.js";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 
 // Through the package entry alone: builtins.ts registers these classes (extraLayerClasses).
 const ctx = {};
@@ -21,15 +22,6 @@ interface IndexEntry {
 function load(group: string, name: string): Model {
   clearSession();
   return deserializeLayer(readFixtureJson<JsonObject>(group, name, "config.json"), ctx) as Model;
-}
-
-export function expectClose(actual: HostTensor, expected: HostTensor, rtol = 1e-5, atol = 1e-5): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = toFloat32(actual);
-  const e = toFloat32(expected);
-  let worst = 0;
-  for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i]! - e[i]!) - rtol * Math.abs(e[i]!));
-  expect(worst).toBeLessThanOrEqual(atol);
 }
 
 beforeAll(async () => {
@@ -67,7 +59,7 @@ describe.each(cases)("fixture %s", (_label, group, entry) => {
     const out = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
     const outs = Array.isArray(out) ? out : [out];
     expect(outs.length).toBe(entry.outputs);
-    for (const [i, o] of outs.entries()) expectClose(o, readFixtureNpy(group, name, `output${i}.npy`));
+    for (const [i, o] of outs.entries()) expectAllClose(o, readFixtureNpy(group, name, `output${i}.npy`), { rtol: 1e-5, atol: 1e-5 });
   });
 
   it("writes the config Keras wrote, layer by layer, and reads it back the same", () => {

@@ -193,7 +193,7 @@ export class RNN extends Layer {
 /** A recurrent layer whose cell options sit flat in its own config (SimpleRNN, LSTM, GRU). */
 abstract class FlatRNN extends RNN {
   protected static makeCell(_args: CellArgs): RNNCell {
-    throw new Error("abstract");
+    throw new EngineError("unsupported", cannot("make", "the cell of a recurrent layer", "this class does not override makeCell"));
   }
 
   constructor(args: RNNArgs & CellArgs) {

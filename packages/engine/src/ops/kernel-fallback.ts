@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { quietCpuBackend } from "../quiet-cpu.js";
 import { registerWasmKernels } from "./wasm/index.js";
+import { EngineError } from "../errors.js";
 
 /** tfjs's view of a tensor inside a kernel. */
 interface TensorInfo {
@@ -61,7 +62,7 @@ export async function installWasmFallbacks(): Promise<string[]> {
 function runOnCpu(config: tf.KernelConfig, inputs: Record<string, TensorInfo>, attrs: tf.NamedAttrMap | undefined, wasm: DataBackend): TensorInfo | TensorInfo[] {
   uses.set(config.kernelName, (uses.get(config.kernelName) ?? 0) + 1);
   const cpu = tf.engine().findBackend("cpu") as unknown as DataBackend | null;
-  if (cpu === null) throw new Error(`kernel ${config.kernelName}: the CPU backend it falls back to is not available`);
+  if (cpu === null) throw new EngineError("backend", `cannot run kernel ${config.kernelName}: the CPU backend it falls back to is not available`);
   quietCpuBackend();
   // Kernels with a list of inputs (AddN, Concat, Einsum, ...) get a list back.
   const moved: Record<string, TensorInfo> | TensorInfo[] = Array.isArray(inputs) ? [] : {};

@@ -1,4 +1,4 @@
-/** A structure in the file is broken: becomes an `invalid-file` H5Error naming the object. */
+/** A structure in the file is broken: becomes an `corrupt` H5Error naming the object. */
 export class Fault extends Error {}
 
 /** A valid structure this reader does not handle: the caller falls back to h5wasm. */

@@ -1,5 +1,6 @@
 import type { NumericDType } from "@kerastore/core";
 import { BytesOut } from "./bytes-out.js";
+import { H5Error } from "../errors.js";
 
 /** String padding as HDF5 numbers it (H5T_str_t). */
 export type StringPad = "nullterm" | "nullpad" | "spacepad";
@@ -115,6 +116,6 @@ function writeType(out: BytesOut, type: H5Type): void {
       writeFixed(out, NUMBER_SIZE[dtype], false);
       return;
     default:
-      throw new RangeError(`no HDF5 type for ${dtype}`);
+      throw new H5Error("unsupported", `cannot write a ${dtype} dataset: HDF5 has no type for it`);
   }
 }

@@ -106,14 +106,14 @@ export function openNativeH5(bytes: Uint8Array, name: string): H5ReadFile {
   };
 }
 
-/** Runs `fn`, turning Faults into `invalid-file` errors and Unsupported into fallback errors. */
+/** Runs `fn`, turning Faults into `corrupt` errors and Unsupported into fallback errors. */
 function guarded<T>(file: string, object: string | undefined, verb: string, fn: () => T): T {
   try {
     return fn();
   } catch (cause) {
     if (cause instanceof H5Error) throw cause;
     const place = placeOf(file, object);
-    if (cause instanceof Fault) throw new H5Error("invalid-file", cannot(verb, place, cause.message), { path: place, cause });
+    if (cause instanceof Fault) throw new H5Error("corrupt", cannot(verb, place, cause.message), { path: place, cause });
     const why = cause instanceof Unsupported ? cause.message : `the native reader failed (${String(cause)})`;
     const error = new H5Error("unsupported", cannot(verb, place, `${why} is not read natively`), { path: place, cause });
     FALLBACK.add(error);

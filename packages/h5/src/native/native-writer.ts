@@ -228,7 +228,7 @@ function layOut(root: GroupNode, fileName: string): Uint8Array[] {
   meta.u32(lookup3(meta.result()));
   for (const node of objects) meta.bytes(headerOf(node, heap, fileName));
   heap.encode(meta);
-  if (meta.length !== metadataEnd) throw new RangeError(`metadata laid out as ${metadataEnd} bytes, encoded ${meta.length}`);
+  if (meta.length !== metadataEnd) throw new H5Error("invalid-tree", cannot("write", "the HDF5 metadata", `laid out as ${metadataEnd} bytes, encoded as ${meta.length}`));
   const chunks: Uint8Array[] = [meta.result()];
   let written = metadataEnd;
   for (const d of datasets) {

@@ -1,6 +1,7 @@
 import { BytesOut } from "./bytes-out.js";
 import { type H5Type, encodeType, typeSize } from "./h5-type.js";
 import { lookup3 } from "./lookup3.js";
+import { H5Error } from "../errors.js";
 
 /** Header message types this package writes or reads (H5O_msg_class_t ids). */
 export const MSG = {
@@ -63,7 +64,7 @@ export function encodeAttribute(name: string, type: H5Type, shape: readonly numb
   const dtype = encodeType(type);
   const space = encodeDataspace(shape);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== count * typeSize(type)) throw new RangeError(`attribute ${name}: ${data.length} data bytes`);
+  if (data.length !== count * typeSize(type)) throw new H5Error("invalid-tree", `cannot write attribute ${name}: ${data.length} data bytes do not fit its type and count`);
   const ascii = nameBytes.every((b) => b < 0x80);
   const out = new BytesOut();
   out.u8(3).u8(0).u16(nameBytes.length + 1).u16(dtype.length).u16(space.length).u8(ascii ? 0 : 1);

@@ -100,9 +100,9 @@ export class Checkpoint {
   constructor(objects: Readonly<Record<string, Trackable>>, options: CheckpointOptions = {}) {
     for (const [name, obj] of Object.entries(objects)) {
       if (!(obj instanceof Layer) && !(obj instanceof Variable) && !isCheckpointOptimizer(obj)) {
-        throw new FacadeError("bad-argument", cannot("track", `"${name}" in a Checkpoint`, "it is not a model, layer, variable or optimizer"));
+        throw new FacadeError("invalid-argument", cannot("track", `"${name}" in a Checkpoint`, "it is not a model, layer, variable or optimizer"));
       }
-      if (name === SAVE_COUNTER) throw new FacadeError("bad-argument", cannot("track", `"${name}" in a Checkpoint`, "the name is the checkpoint's own counter"));
+      if (name === SAVE_COUNTER) throw new FacadeError("invalid-argument", cannot("track", `"${name}" in a Checkpoint`, "the name is the checkpoint's own counter"));
     }
     this.#paths = checkpointPaths(options.store);
     this.#inner = new LiveFormatCheckpoint(this.#paths.store, { ...objects });

@@ -51,7 +51,7 @@ export const USAGE = `usage:
 const COMMANDS: readonly string[] = ["inspect", "predict", "convert"];
 
 /**
- * Parses the arguments after `kerastore`. Throws a `bad-argument` FacadeError with the usage
+ * Parses the arguments after `kerastore`. Throws an `invalid-argument` FacadeError with the usage
  * when they do not fit the contract.
  */
 export function parseArgs(argv: readonly string[]): CliCommand {
@@ -118,5 +118,5 @@ export function parseArgs(argv: readonly string[]): CliCommand {
 }
 
 function bad(reason: string): never {
-  throw new FacadeError("bad-argument", `cannot run kerastore: ${reason}\n${USAGE}`);
+  throw new FacadeError("invalid-argument", `cannot run kerastore: ${reason}\n${USAGE}`);
 }

@@ -18,7 +18,7 @@ export async function predictFiles(model: string, inputs: readonly string[], out
   const format = await defaultFormatRegistry().detect(location);
   const graphOnly = format.name === "savedmodel" && !(await location.store.exists(joinPath(location.path, KERAS_METADATA_PB)));
   if (signature !== undefined && !graphOnly) {
-    throw new FacadeError("bad-argument", cannot("predict with", model, "--signature applies to a SavedModel without a Keras model"));
+    throw new FacadeError("invalid-argument", cannot("predict with", model, "--signature applies to a SavedModel without a Keras model"));
   }
   const results = graphOnly
     ? await runSignature(model, inputs, signature ?? "serving_default")
@@ -26,7 +26,7 @@ export async function predictFiles(model: string, inputs: readonly string[], out
       ? await runTflite(model, inputs)
       : await runKeras(model, inputs);
   if (results.length !== outputs.length) {
-    throw new FacadeError("bad-argument", cannot("predict with", model, `it gives ${results.length} output(s), ${outputs.length} --output given`));
+    throw new FacadeError("invalid-argument", cannot("predict with", model, `it gives ${results.length} output(s), ${outputs.length} --output given`));
   }
   for (const [i, out] of results.entries()) {
     const { store, path } = locate(outputs[i]!);
@@ -45,7 +45,7 @@ async function runKeras(model: string, inputs: readonly string[]): Promise<HostT
   for (const input of inputs) tensors.push(await readInput(input));
   const expected = loaded.inputs.length;
   if (tensors.length !== expected) {
-    throw new FacadeError("bad-argument", cannot("predict with", model, `it takes ${expected} input(s), ${tensors.length} --input given`));
+    throw new FacadeError("invalid-argument", cannot("predict with", model, `it takes ${expected} input(s), ${tensors.length} --input given`));
   }
   return loaded.predictMany(tensors.length === 1 ? tensors[0]! : tensors);
 }
@@ -61,11 +61,11 @@ async function runSignature(model: string, inputs: readonly string[], key: strin
     const spec = loaded.info.signatures[key];
     if (fn === undefined || spec === undefined) {
       const keys = Object.keys(loaded.signatures);
-      throw new FacadeError("bad-argument", cannot("predict with", model, `it has no signature "${key}"`, `pass --signature ${keys.join(" or ") || "(it has none)"}`));
+      throw new FacadeError("invalid-argument", cannot("predict with", model, `it has no signature "${key}"`, `pass --signature ${keys.join(" or ") || "(it has none)"}`));
     }
     const names = Object.keys(spec.inputs);
     if (inputs.length !== names.length) {
-      throw new FacadeError("bad-argument", cannot("predict with", model, `signature ${key} takes ${names.length} input(s) (${names.join(", ")}), ${inputs.length} --input given`));
+      throw new FacadeError("invalid-argument", cannot("predict with", model, `signature ${key} takes ${names.length} input(s) (${names.join(", ")}), ${inputs.length} --input given`));
     }
     const feed: Record<string, HostTensor> = {};
     for (const [i, input] of inputs.entries()) {

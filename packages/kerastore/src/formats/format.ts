@@ -1,4 +1,4 @@
-import type { JsonObject, SavedModelData, Store } from "@kerastore/core";
+import type { JsonObject, SavedModelData, Store, WeightLayout } from "@kerastore/core";
 
 /** A file or directory a format reads or writes: a path inside a store. */
 export interface FormatLocation {
@@ -14,14 +14,8 @@ export interface FormatHolds {
   readonly optimizer: boolean;
 }
 
-/**
- * How the variables of a tree a format reads pair with a live model's:
- * - `layer-list`: the model node's layer edges in file order, each with its layer's whole
- *   weight list (Keras 2 H5): by topology, or by layer name on request;
- * - `walk-path`: Keras 3 walk paths (`layers/dense_1/vars/0`), derived from class names;
- * - `object-graph`: TF checkpoint object-graph edges (`layer_with_weights-0/kernel`).
- */
-export type WeightLayout = "layer-list" | "walk-path" | "object-graph";
+/** How a read tree's variables pair with a live model's; owned by `@kerastore/core`. */
+export type { WeightLayout } from "@kerastore/core";
 
 /** Options every format reader takes. */
 export interface FormatReadOptions {

@@ -10,9 +10,9 @@ function convertOptions(settings: Record<string, unknown> | undefined, where: st
   const quantize = settings?.quantize ?? "none";
   const batchSize = settings?.batchSize ?? 1;
   if (quantize !== "none" && quantize !== "float16" && quantize !== "dynamic-range") {
-    throw new FacadeError("bad-argument", cannot("save", where, `quantize ${JSON.stringify(quantize)} is not "none", "float16" or "dynamic-range"`));
+    throw new FacadeError("invalid-argument", cannot("save", where, `quantize ${JSON.stringify(quantize)} is not "none", "float16" or "dynamic-range"`));
   }
-  if (typeof batchSize !== "number") throw new FacadeError("bad-argument", cannot("save", where, `batchSize ${JSON.stringify(batchSize)} is not a number`));
+  if (typeof batchSize !== "number") throw new FacadeError("invalid-argument", cannot("save", where, `batchSize ${JSON.stringify(batchSize)} is not a number`));
   return { quantize, batchSize };
 }
 

@@ -4,13 +4,7 @@ import { tf } from "@kerastore/engine";
 import { SavedModelError } from "@kerastore/savedmodel";
 import { describe, expect, it } from "vitest";
 import { keras, loadSavedModel } from "../node.js";
-import { expectClose as expectCloseTo } from "./savedmodel-models.test-util.js";
-
-/** Float32 outputs within `tolerance` of TensorFlow's. */
-function expectClose(actual: HostTensor, expected: HostTensor, tolerance = 1e-5): void {
-  expect(actual.dtype).toBe("float32");
-  expectCloseTo(actual, expected, tolerance);
-}
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 
 describe("loadSavedModel", () => {
   it("runs a Keras 3 model.export through serving_default and serve to Python's outputs", async () => {
@@ -30,11 +24,11 @@ describe("loadSavedModel", () => {
     expect(loaded.info.variables).toHaveLength(8);
     const out = await loaded.signatures["serving_default"]!({ features: x });
     expect(Object.keys(out)).toEqual(["output_0"]);
-    expectClose(out["output_0"]!, y);
-    expectClose((await loaded.functions["serve"]!(x)) as HostTensor, y);
-    expectClose((await loaded.signatures["serve"]!({ features: x }))["output_0"]!, y);
+    expectAllClose(out["output_0"]!, y, { rtol: 1e-5, floor: 1, dtype: true });
+    expectAllClose((await loaded.functions["serve"]!(x)) as HostTensor, y, { rtol: 1e-5, floor: 1, dtype: true });
+    expectAllClose((await loaded.signatures["serve"]!({ features: x }))["output_0"]!, y, { rtol: 1e-5, floor: 1, dtype: true });
     // Running again gives the same answer: the captured variables survive a call.
-    expectClose((await loaded.functions["serve"]!(x)) as HostTensor, y);
+    expectAllClose((await loaded.functions["serve"]!(x)) as HostTensor, y, { rtol: 1e-5, floor: 1, dtype: true });
     loaded.dispose();
   });
 
@@ -42,9 +36,9 @@ describe("loadSavedModel", () => {
     const loaded = await keras.savedModel.load(fixturePath("savedmodel", "tf_module", "saved_model"));
     const x = readFixtureNpy("savedmodel", "tf_module", "input0.npy");
     const y = readFixtureNpy("savedmodel", "tf_module", "output0.npy");
-    expectClose((await loaded.signatures["serving_default"]!({ x }))["y"]!, y);
+    expectAllClose((await loaded.signatures["serving_default"]!({ x }))["y"]!, y, { rtol: 1e-5, floor: 1, dtype: true });
     const called = (await loaded.functions["__call__"]!(x)) as { y: HostTensor };
-    expectClose(called.y, y);
+    expectAllClose(called.y, y, { rtol: 1e-5, floor: 1, dtype: true });
     expect(loaded.variables.map((v) => [v.name, v.dtype, v.shape, v.trainable])).toEqual([
       ["w", "float32", [3, 4], true],
       ["b", "float32", [4], true],

@@ -87,7 +87,7 @@ export async function loadSavedModel(target: Target, options: LoadSavedModelOpti
 
   const input = (t: HostTensor, label: string): tf.Tensor => {
     if (t === null || typeof t !== "object" || !("dtype" in t) || !("shape" in t)) {
-      throw new FacadeError("bad-argument", cannot("run", label, "inputs must be HostTensors ({ dtype, shape, data })"));
+      throw new FacadeError("invalid-argument", cannot("run", label, "inputs must be HostTensors ({ dtype, shape, data })"));
     }
     const out = toTfjs(t, label);
     origin.set(out, t.dtype);

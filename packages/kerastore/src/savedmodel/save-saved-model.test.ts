@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { FacadeError } from "../errors.js";
 import { type SavableModel, Sequential, keras, loadModel, loadSavedModel, saveModel } from "../node.js";
-import { expectClose, grid, mlp, writerCases } from "./savedmodel-models.test-util.js";
+import { grid, mlp, writerCases } from "./savedmodel-models.test-util.js";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 
 function predictions(model: SavableModel, inputs: Record<string, HostTensor>): HostTensor[] {
   const ordered = model.inputs.map((t) => inputs[t.history.layer.name]!);
@@ -47,13 +48,13 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
       const out = await loaded.signatures["serving_default"]!(inputs);
       const want = predictions(model, inputs);
       expect(Object.keys(out).sort()).toEqual(want.map((_, i) => `output_${i}`));
-      for (const [i, w] of want.entries()) expectClose(out[`output_${i}`]!, w);
+      for (const [i, w] of want.entries()) expectAllClose(out[`output_${i}`]!, w, { rtol: 1e-5, floor: 1 });
       // The root's __call__ (Python: loaded(x), a list for several inputs) gives the same.
       expect(Object.keys(loaded.functions)).toEqual(["__call__"]);
       const called = await loaded.functions["__call__"]!(...model.inputs.map((t) => inputs[t.history.layer.name]!));
       const list = Array.isArray(called) ? (called as HostTensor[]) : [called as HostTensor];
       expect(list.length).toBe(want.length);
-      for (const [i, w] of want.entries()) expectClose(list[i]!, w);
+      for (const [i, w] of want.entries()) expectAllClose(list[i]!, w, { rtol: 1e-5, floor: 1 });
       // Every weight is a captured variable with the model's value.
       expect(loaded.variables.length).toBe(model.weights.length);
       loaded.dispose();
@@ -91,7 +92,7 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     for (const [i, w] of loaded.weights.entries()) expect(Array.from(w.value.dataSync())).toEqual(Array.from(model.weights[i]!.value.dataSync()));
     expect(loaded.compileConfig).toEqual(model.compileConfig);
     const x = grid([2, 6], 5);
-    expectClose(loaded.predict(x) as HostTensor, model.predict(x) as HostTensor, 0);
+    expectAllClose(loaded.predict(x) as HostTensor, model.predict(x) as HostTensor, { rtol: 0, floor: 1 });
   });
 
   it.each(["adam", "rmsprop", "sgd", "adagrad"])("keeps the %s state: loadModel(dir) comes back compiled and takes the same next step", async (optimizer) => {
@@ -202,7 +203,7 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
       const x = readFixtureNpy("models", "3_layer_mlp", "input0.npy");
       const inputName = Object.keys(loaded.info.signatures["serving_default"]!.inputs)[0]!;
       const out = await loaded.signatures["serving_default"]!({ [inputName]: x });
-      expectClose(out["output_0"]!, readFixtureNpy("models", "3_layer_mlp", "output0.npy"));
+      expectAllClose(out["output_0"]!, readFixtureNpy("models", "3_layer_mlp", "output0.npy"), { rtol: 1e-5, floor: 1 });
       loaded.dispose();
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,15 +1,6 @@
-import { type HostTensor, hostTensor, toFloat32 } from "@kerastore/core";
-import { expect } from "vitest";
+import { type HostTensor, hostTensor, } from "@kerastore/core";
 import * as engine from "@kerastore/engine";
 import { type SavableModel, keras } from "../node.js";
-
-/** Same shape, every element within `tolerance` (relative above 1, absolute below). */
-export function expectClose(actual: HostTensor, expected: HostTensor, tolerance = 1e-5): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const got = toFloat32(actual);
-  const want = toFloat32(expected);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `element ${i}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want[i]!)));
-}
 
 /** Deterministic values in [-1, 1) (a linear congruential generator). */
 export function grid(shape: number[], seed: number, positive = false): HostTensor {

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { EngineError } from "../../errors.js";
 
 /** tfjs's view of a tensor inside a kernel. */
 export interface TensorInfo {
@@ -38,13 +39,13 @@ export class WasmKernelScope {
   /** Runs `name`'s WASM kernel; its outputs are freed by {@link dispose} unless kept. */
   run(name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown> = {}, native = false): TensorInfo {
     const outs = this.runMulti(name, inputs, attrs, native);
-    if (outs.length !== 1) throw new Error(`kernel ${name} returned ${outs.length} outputs, expected 1`);
+    if (outs.length !== 1) throw new EngineError("backend", `cannot run kernel ${name}: it returned ${outs.length} outputs, expected 1`);
     return outs[0]!;
   }
 
   runMulti(name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown> = {}, native = false): TensorInfo[] {
     const kernel = native ? replaced.get(name) : tf.getKernel(name, "wasm");
-    if (kernel === undefined) throw new Error(`kernel ${name} is not registered for backend 'wasm'`);
+    if (kernel === undefined) throw new EngineError("backend", `cannot run kernel ${name}: it is not registered for backend 'wasm'`);
     const out = kernel.kernelFunc({ inputs: inputs as never, attrs: attrs as never, backend: this.backend as never }) as TensorInfo | TensorInfo[];
     const outs = Array.isArray(out) ? out : [out];
     this.temps.push(...outs);

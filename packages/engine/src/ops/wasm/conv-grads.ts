@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type KernelBackend, type TensorInfo, type WasmKernelScope, composite, placeStrided } from "./composite.js";
+import { EngineError } from "../../errors.js";
 
 // Convolution gradients the WASM backend lacks, built from its native kernels (XNNPACK
 // convolutions, transposes, pads, elementwise ops) instead of tfjs-backend-cpu's loops.
@@ -42,7 +43,7 @@ export function conv2DBackpropFilter({ inputs, attrs, backend }: Args<{ x: Tenso
     const used = k.slice(padded, [0, 0, 0, 0], [b, (oh - 1) * sh + kh, (ow - 1) * sw + kw, info.inChannels]);
     const xt = k.transpose(used, [3, 1, 2, 0]);
     const filter = k.transpose(dy, [1, 2, 0, 3]);
-    if (filter.shape[3] !== co) throw new Error("Conv2DBackpropFilter: unexpected gradient shape");
+    if (filter.shape[3] !== co) throw new EngineError("invalid-shape", "cannot run Conv2DBackpropFilter: the gradient's shape is not the one the filter needs");
     const r = k.run("Conv2D", { x: xt, filter }, { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [sh, sw] });
     return k.transpose(r, [1, 2, 0, 3]);
   });

@@ -1,3 +1,4 @@
+import { EngineError } from "../../errors.js";
 /** The logs a callback gets: metric names to values (`loss`, `val_loss`, `accuracy`, ...). */
 export type Logs = Record<string, number>;
 
@@ -34,7 +35,7 @@ export class Callback {
 
   /** The context, or an error when the callback is used outside a run. */
   protected get ctx(): CallbackContext {
-    if (this.context === undefined) throw new Error("callback used outside fit/evaluate/predict");
+    if (this.context === undefined) throw new EngineError("not-built", "cannot use a callback's context: the callback is used outside fit/evaluate/predict");
     return this.context;
   }
 }

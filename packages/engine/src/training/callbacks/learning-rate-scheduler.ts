@@ -1,4 +1,5 @@
 import { Callback, type Logs } from "./callback.js";
+import { EngineError } from "../../errors.js";
 
 /** Sets the learning rate at each epoch's start from `schedule(epoch, currentRate)`. */
 export class LearningRateScheduler extends Callback {
@@ -8,7 +9,7 @@ export class LearningRateScheduler extends Callback {
 
   override onEpochBegin(epoch: number): void {
     const lr = this.schedule(epoch, this.ctx.learningRate);
-    if (!Number.isFinite(lr)) throw new RangeError(`LearningRateScheduler: the schedule returned ${lr} for epoch ${epoch}`);
+    if (!Number.isFinite(lr)) throw new EngineError("invalid-argument", `cannot set the learning rate in LearningRateScheduler: the schedule returned ${lr} for epoch ${epoch}`);
     this.ctx.learningRate = lr;
   }
 

@@ -1,5 +1,6 @@
 import { Callback, type Logs } from "./callback.js";
 import { maximizes } from "./early-stopping.js";
+import { EngineError } from "../../errors.js";
 
 /** Options of {@link ReduceLROnPlateau}, as Keras's. */
 export interface ReduceLROnPlateauArgs {
@@ -34,7 +35,7 @@ export class ReduceLROnPlateau extends Callback {
     super();
     this.monitor = args.monitor ?? "val_loss";
     this.factor = args.factor ?? 0.1;
-    if (this.factor >= 1) throw new RangeError("ReduceLROnPlateau does not support a factor >= 1");
+    if (this.factor >= 1) throw new EngineError("invalid-argument", "cannot make ReduceLROnPlateau: it does not support a factor >= 1");
     this.patience = args.patience ?? 10;
     this.cooldown = args.cooldown ?? 0;
     this.minLr = args.minLr ?? 0;

@@ -1,16 +1,9 @@
 import { type SavedNode, type SavedVariable, cannot, formatShape, sameShape } from "@kerastore/core";
-import type { Model } from "@kerastore/engine";
-import { FacadeError } from "../errors.js";
 import { toCheckpointTree } from "./checkpoint-tree.js";
+import { EngineError } from "./errors.js";
 import { LiveBinding, optimizerOf } from "./live-binding.js";
-
-/** Options of {@link applyObjectGraph}. */
-export interface ApplyObjectGraphOptions {
-  /** Skip variables whose shape differs instead of failing. */
-  readonly skipMismatch?: boolean | undefined;
-  /** Told of every variable skipped. */
-  readonly onWarning?: ((message: string) => void) | undefined;
-}
+import type { Model } from "./model.js";
+import type { ResolvedMatchOptions } from "./weight-matcher.js";
 
 /** The edge name of each variable of a node (per-owner names in `extras.variableNames`). */
 function edgeNames(node: SavedNode): string[] {
@@ -19,18 +12,18 @@ function edgeNames(node: SavedNode): string[] {
 }
 
 /**
- * Sets a live model's weights from a checkpoint already read into a saved tree
- * (`readCheckpoint`): the tree's edges are followed from the root alongside the model's
- * tf.keras 2 / Keras 3 object graph, and a variable reached by the same edge path gets the
- * value. Returns how many live variables were set. (`loadWeights` restores straight from the
- * files instead, which also gives a status and optimizer slots.)
+ * Pairs an `object-graph` tree (a TF checkpoint read into a saved tree) with the model: the
+ * tree's edges are followed from the root alongside the model's tf.keras 2 / Keras 3 object
+ * graph, and a variable reached by the same edge path gets the value (optimizer variables too,
+ * when the model has an optimizer). Restoring straight from checkpoint files (`loadWeights`)
+ * also gives a status and slots; this is the same pairing over a tree already read.
  */
-export function applyObjectGraph(model: Model, saved: SavedNode, where: string, options: ApplyObjectGraphOptions = {}): number {
+export function matchObjectGraph(model: Model, tree: SavedNode, o: ResolvedMatchOptions): number {
   const binding = new LiveBinding();
   const live = toCheckpointTree(binding.model(model, optimizerOf(model)), { keras3Aliases: true });
   const seen = new Set<SavedNode>();
   const set = new Set<SavedVariable>();
-  const queue: [SavedNode, SavedNode, string][] = [[saved, live, ""]];
+  const queue: [SavedNode, SavedNode, string][] = [[tree, live, ""]];
   while (queue.length > 0) {
     const [from, to, path] = queue.shift()!;
     if (seen.has(from)) continue;
@@ -44,11 +37,13 @@ export function applyObjectGraph(model: Model, saved: SavedNode, where: string, 
       const place = path === "" ? fromNames[i]! : `${path}/${fromNames[i]}`;
       if (!sameShape(v.value.shape, target.value.shape)) {
         const reason = `the checkpoint's shape is ${formatShape(v.value.shape)}, the model's ${formatShape(target.value.shape)}`;
-        if (options.skipMismatch === true) {
-          options.onWarning?.(`skipped ${place}: ${reason}`);
+        if (o.skipMismatch) {
+          o.onWarning(`skipped ${place}: ${reason}`);
           continue;
         }
-        throw new FacadeError("format-cannot-read", cannot("load", `${where}:${place} into ${target.path}`, reason), { path: where });
+        throw new EngineError("weight-mismatch", cannot("load", `${o.where}:${place} into ${target.path}`, reason), {
+          path: o.where,
+        });
       }
       target.value = v.value;
       set.add(target);
