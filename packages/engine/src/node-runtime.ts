@@ -3,6 +3,7 @@
  * on disk, and a module-resolution hook so plain Node can load tfjs-core's ES-module build.
  */
 import { existsSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
 import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
 import { cannot } from "@kerastore/core";
@@ -47,6 +48,7 @@ function checkWasmDir(dir: string): void {
 // (or `/index.js`), and files there load as ES modules. Runs in Node's loader thread.
 const RESOLVER = `
 import { existsSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 const DIST = "/@tensorflow/tfjs-core/dist/";
 const esm = (url) => url.includes(DIST) && url.endsWith(".js") && !url.endsWith(".node.js");
@@ -82,4 +84,14 @@ export const nodeRuntimeHooks: RuntimeHooks = {
   defaultWasmPaths: locateWasm,
   checkWasmPaths: checkWasmDir,
   beforeGradientImport: addTfjsEsmResolver,
+  defaultThreads: nodeThreads,
+  startThreadedWasm: async (threads, wasmDir) => (await import("./node-wasm-threads.js")).startThreadedWasm(threads, wasmDir),
 };
+
+// All logical cores (at most 8, the most tfjs's build runs), or KERASTORE_WASM_THREADS.
+function nodeThreads(): number {
+  const asked = Number(process.env.KERASTORE_WASM_THREADS);
+  const cores = typeof availableParallelism === "function" ? availableParallelism() : cpus().length;
+  const n = Number.isInteger(asked) && asked >= 1 ? asked : cores;
+  return Math.min(8, Math.max(1, n));
+}

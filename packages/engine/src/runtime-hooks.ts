@@ -16,12 +16,25 @@ export interface RuntimeHooks {
   checkWasmPaths(wasmPaths: string): void;
   /** Runs before the engine imports tfjs-core's gradient module (Node adds a resolver hook). */
   beforeGradientImport(): Promise<void>;
+  /** How many threads the WASM backend runs when the caller names none (all logical cores, at most 8). */
+  defaultThreads(): number;
+  /**
+   * Starts tfjs-backend-wasm's threaded SIMD build with `threads` threads where tfjs itself
+   * would not (Node); resolves with the Emscripten module, or a reason it cannot. Undefined
+   * where tfjs picks that build itself (a cross-origin isolated page).
+   */
+  startThreadedWasm?(threads: number, wasmDir: string | undefined): Promise<Record<string, unknown> | string>;
 }
 
 const portable: RuntimeHooks = {
   defaultWasmPaths: () => undefined,
   checkWasmPaths: () => {},
   beforeGradientImport: async () => {},
+  defaultThreads: () => {
+    const nav = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator;
+    const cores = Number(nav?.hardwareConcurrency ?? 1);
+    return Math.min(8, Math.max(1, Number.isFinite(cores) ? cores : 1));
+  },
 };
 
 let current: RuntimeHooks = portable;
