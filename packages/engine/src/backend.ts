@@ -120,7 +120,18 @@ async function prepareThreads(wasm: WasmPackage, threads: number, wasmDir: strin
     dispose: module.cwrap("dispose", null, []),
   };
   tf.removeBackend("wasm");
-  tf.registerBackend("wasm", () => new wasm.BackendWasm(module as never), 2);
+  tf.registerBackend(
+    "wasm",
+    () => {
+      const backend = new wasm.BackendWasm(module as never);
+      // XNNPACK's threads are Node workers that Emscripten keeps referenced while they run (they
+      // always do: they wait for work): let the process exit when its own work is done.
+      const pthread = module.PThread as { runningWorkers?: { unref?: () => void }[] } | undefined;
+      for (const worker of pthread?.runningWorkers ?? []) worker.unref?.();
+      return backend;
+    },
+    2,
+  );
   return undefined;
 }
 

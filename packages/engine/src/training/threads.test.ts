@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 // The threaded SIMD build in Node (node-wasm-threads.ts): a model with convolutions, batch
 // normalization, pooling, an LSTM and Dense layers trains for two Adam epochs from fixed
 // weights in two processes, one thread and two; the weights, losses and predictions agree
-// within 1e-5 relative.
+// within 1e-5 relative. The child ends without process.exit: XNNPACK's threads do not keep
+// Node running once the script is done (a hang fails the spawn's timeout).
 
 interface Run {
   threading: { asked: number; threads: number; reason?: string };
@@ -21,7 +22,7 @@ function train(threads: number): Run {
     env: { ...process.env, KERASTORE_WASM_THREADS: "" },
     timeout: 240_000,
   });
-  if (r.status !== 0) throw new Error(`child (${threads} threads) failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`child (${threads} threads) failed (status ${String(r.status)}, signal ${String(r.signal)}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Run;
 }
 
