@@ -109,6 +109,20 @@ for (const [kernel, shape, axis, keepDims] of [
   cases.push({ kernel, name: `[${shape.join(",")}] over ${JSON.stringify(axis)}${keepDims ? " keeping dims" : ""}`, inputs: { x: { shape: [...shape] } }, attrs: { axis, keepDims } });
 }
 
+for (const kernel of ["Multiply", "Add", "Sub", "RealDiv"]) {
+  for (const [a, b] of [
+    [[2, 3, 4, 5], [1, 1, 1, 5]],
+    [[5], [2, 3, 4, 5]],
+    [[6, 4], [4]],
+    [[1, 4, 5], [3, 4, 5]],
+    [[2, 3, 4], [2, 1, 4]],
+    [[2, 3], [2, 3]],
+    [[2, 3], []],
+  ]) {
+    cases.push({ kernel, name: `[${a}] and [${b}]`, inputs: { a: { shape: a! }, b: { shape: b! } }, attrs: {} });
+  }
+}
+
 function run(c: Case): { values: Float32Array; shape: number[] } {
   return tf.tidy(() => {
     const inputs = Object.fromEntries(
@@ -135,7 +149,20 @@ describe("training kernels built from WASM kernels", () => {
   });
 
   it("are registered for wasm, none through the CPU fallback", () => {
-    expect(wasmCompositeKernels()).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "MaxPoolGrad", "Mean", "Sum", "UnsortedSegmentSum"]);
+    expect(wasmCompositeKernels()).toEqual([
+      "Add",
+      "Conv2DBackpropFilter",
+      "Conv2DBackpropInput",
+      "DepthwiseConv2dNativeBackpropFilter",
+      "DepthwiseConv2dNativeBackpropInput",
+      "MaxPoolGrad",
+      "Mean",
+      "Multiply",
+      "RealDiv",
+      "Sub",
+      "Sum",
+      "UnsortedSegmentSum",
+    ]);
     for (const k of wasmCompositeKernels()) expect(isWasmFallback(k), k).toBe(false);
   });
 
@@ -145,6 +172,18 @@ describe("training kernels built from WASM kernels", () => {
     for (const c of cases) run(c);
     expect(tf.memory().numBytes).toBe(before);
     expect((tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds()).toBe(backendBefore);
+  });
+
+  it("elementwise ops with a row broadcast equal WASM's same-shape kernels bit for bit", () => {
+    tf.tidy(() => {
+      const x = tf.tensor(values([8, 5, 6, 16], 3), [8, 5, 6, 16]);
+      const row = tf.add(tf.tensor(values([16], 4), [16]), 3);
+      const full = tf.tile(tf.reshape(row, [1, 1, 1, 16]), [8, 5, 6, 1]);
+      for (const op of [tf.mul, tf.add, tf.sub, tf.div]) {
+        expect(Array.from(op(x, row).dataSync())).toEqual(Array.from(op(x, full).dataSync()));
+        expect(Array.from(op(row, x).dataSync())).toEqual(Array.from(op(full, x).dataSync()));
+      }
+    });
   });
 
   it("Sum and Mean over the leading axes equal WASM's own kernels bit for bit", () => {
