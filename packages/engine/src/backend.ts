@@ -21,19 +21,21 @@ export interface InitBackendOptions {
   /** The folder holding `tfjs-backend-wasm*.wasm` (the older name of a `wasmPaths` folder). */
   readonly wasmDir?: string;
   /**
-   * How many threads the WASM backend's matrix products and convolutions (XNNPACK) run on: the
-   * default is every logical core (at most 8; in Node `KERASTORE_WASM_THREADS` overrides it).
-   * More than one runs tfjs-backend-wasm's threaded SIMD build: in Node always (started by the
-   * engine, see node-wasm-threads.ts), in browsers when the page is cross-origin isolated
+   * How many threads the WASM backend's matrix products and convolutions (XNNPACK) run on, at
+   * most 8. More than one runs tfjs-backend-wasm's threaded SIMD build: in Node always (started
+   * by the engine, see node-wasm-threads.ts), in browsers when the page is cross-origin isolated
    * (SharedArrayBuffer). Results equal the one-thread ones (each output element is summed by one
-   * thread). Decided by the first `initBackend` that sets up the WASM backend.
+   * thread). Default: in Node `KERASTORE_WASM_THREADS` (a number, or `auto` for every core), else
+   * one thread; in browsers tfjs's choice (half the cores, at most 4). Decided by the first
+   * `initBackend` that sets up the WASM backend.
    */
   readonly threads?: number;
 }
 
 /** How the WASM backend runs: its threads, and why it runs fewer than asked when it does. */
 export interface WasmThreading {
-  readonly asked: number;
+  /** Undefined when tfjs chose (a browser, no `threads` given). */
+  readonly asked: number | undefined;
   readonly threads: number;
   readonly reason?: string;
 }
@@ -75,13 +77,15 @@ async function initWasm(given: string | Readonly<Record<string, string>> | undef
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
     throw new EngineError("backend", cannot("set up", "the wasm backend", `threads must be a whole number >= 1, got ${String(threads)}`));
   }
-  const asked = Math.min(8, threads ?? hooks.defaultThreads());
+  const chosen = threads ?? hooks.defaultThreads();
+  const asked = chosen === undefined ? undefined : Math.min(8, chosen);
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   if (typeof paths === "string") wasm.setWasmPaths(paths.endsWith("/") ? paths : `${paths}/`);
   else if (paths !== undefined) wasm.setWasmPaths({ ...paths });
   const where = typeof paths === "string" ? paths : paths === undefined ? "beside the script" : "in the wasmPaths map";
-  const reason = asked > 1 ? await prepareThreads(wasm, asked, typeof paths === "string" ? paths : undefined) : undefined;
-  const ok = await withLogicalCores(2 * asked, () => tf.setBackend("wasm"));
+  const reason = asked !== undefined && asked > 1 ? await prepareThreads(wasm, asked, typeof paths === "string" ? paths : undefined) : undefined;
+  if (asked === 1) wasm.setThreadsCount(1);
+  const ok = asked === undefined ? await tf.setBackend("wasm") : await withLogicalCores(2 * asked, () => tf.setBackend("wasm"));
   if (!ok) {
     throw new EngineError("backend", cannot("set up", "the wasm backend", `tfjs could not initialize it (its .wasm files looked for: ${where})`, "pass wasmPaths"), {
       path: where,
@@ -89,7 +93,8 @@ async function initWasm(given: string | Readonly<Record<string, string>> | undef
   }
   await tf.ready();
   const running = tf.getBackend() === "wasm" ? Math.max(1, wasm.getThreadsCount()) : 1;
-  threading = { asked, threads: running, ...(reason !== undefined ? { reason } : running < asked ? { reason: "the page is not cross-origin isolated" } : {}) };
+  const short = asked !== undefined && running < asked;
+  threading = { asked, threads: running, ...(reason !== undefined ? { reason } : short ? { reason: "the page is not cross-origin isolated" } : {}) };
   return "wasm";
 }
 

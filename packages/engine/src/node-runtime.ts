@@ -48,7 +48,6 @@ function checkWasmDir(dir: string): void {
 // (or `/index.js`), and files there load as ES modules. Runs in Node's loader thread.
 const RESOLVER = `
 import { existsSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 const DIST = "/@tensorflow/tfjs-core/dist/";
 const esm = (url) => url.includes(DIST) && url.endsWith(".js") && !url.endsWith(".node.js");
@@ -88,10 +87,13 @@ export const nodeRuntimeHooks: RuntimeHooks = {
   startThreadedWasm: async (threads, wasmDir) => (await import("./node-wasm-threads.js")).startThreadedWasm(threads, wasmDir),
 };
 
-// All logical cores (at most 8, the most tfjs's build runs), or KERASTORE_WASM_THREADS.
+// KERASTORE_WASM_THREADS: a number, or "auto" for every logical core (at most 8, the most
+// tfjs's build runs); one thread otherwise, as tfjs alone runs it in Node. (On a machine whose
+// cores other processes keep busy, two threads measured slower than one: every parallel kernel
+// waits for its slowest thread; see docs/benchmarks.md.)
 function nodeThreads(): number {
-  const asked = Number(process.env.KERASTORE_WASM_THREADS);
+  const env = process.env.KERASTORE_WASM_THREADS?.trim() ?? "";
   const cores = typeof availableParallelism === "function" ? availableParallelism() : cpus().length;
-  const n = Number.isInteger(asked) && asked >= 1 ? asked : cores;
-  return Math.min(8, Math.max(1, n));
+  const asked = env === "auto" ? cores : Number(env);
+  return Number.isInteger(asked) && asked >= 1 ? Math.min(8, asked) : 1;
 }

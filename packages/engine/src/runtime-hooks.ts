@@ -16,8 +16,11 @@ export interface RuntimeHooks {
   checkWasmPaths(wasmPaths: string): void;
   /** Runs before the engine imports tfjs-core's gradient module (Node adds a resolver hook). */
   beforeGradientImport(): Promise<void>;
-  /** How many threads the WASM backend runs when the caller names none (all logical cores, at most 8). */
-  defaultThreads(): number;
+  /**
+   * How many threads the WASM backend runs when the caller names none; undefined leaves it to
+   * tfjs (in browsers: half the logical cores, at most 4, on a cross-origin isolated page).
+   */
+  defaultThreads(): number | undefined;
   /**
    * Starts tfjs-backend-wasm's threaded SIMD build with `threads` threads where tfjs itself
    * would not (Node); resolves with the Emscripten module, or a reason it cannot. Undefined
@@ -30,11 +33,7 @@ const portable: RuntimeHooks = {
   defaultWasmPaths: () => undefined,
   checkWasmPaths: () => {},
   beforeGradientImport: async () => {},
-  defaultThreads: () => {
-    const nav = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator;
-    const cores = Number(nav?.hardwareConcurrency ?? 1);
-    return Math.min(8, Math.max(1, Number.isFinite(cores) ? cores : 1));
-  },
+  defaultThreads: () => undefined,
 };
 
 let current: RuntimeHooks = portable;

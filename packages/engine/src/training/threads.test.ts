@@ -51,6 +51,29 @@ describe("the WASM backend on two threads", () => {
     expectClose(two.predicted, one.predicted, "predictions");
   });
 
+  it("runs one thread in Node unless KERASTORE_WASM_THREADS asks for more (a number, or auto: every core, at most 8)", async () => {
+    const { nodeRuntimeHooks } = await import("../node-runtime.js");
+    const { availableParallelism } = await import("node:os");
+    const saved = process.env.KERASTORE_WASM_THREADS;
+    try {
+      const with_ = (v: string | undefined) => {
+        if (v === undefined) delete process.env.KERASTORE_WASM_THREADS;
+        else process.env.KERASTORE_WASM_THREADS = v;
+        return nodeRuntimeHooks.defaultThreads();
+      };
+      expect(with_(undefined)).toBe(1);
+      expect(with_("")).toBe(1);
+      expect(with_("3")).toBe(3);
+      expect(with_("64")).toBe(8);
+      expect(with_("auto")).toBe(Math.min(8, availableParallelism()));
+      expect(with_("0")).toBe(1);
+      expect(with_("two")).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.KERASTORE_WASM_THREADS;
+      else process.env.KERASTORE_WASM_THREADS = saved;
+    }
+  });
+
   it("refuses a thread count that is not a whole number >= 1", async () => {
     const { initBackend } = await import("../node.js");
     await expect(initBackend({ threads: 0 })).rejects.toThrow(/threads must be a whole number >= 1, got 0/);
