@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Input, type KerasTensor, Model, clearSession, deserializeLayer, initBackend, registerGradients, tf } from "@kerastore/engine";
+import { Input, type KerasTensor, Model, clearSession, deserializeLayer, initBackend, registerGradients, tf, wasmThreading } from "@kerastore/engine";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { keras } from "kerastore";
 import { writeBenchSection } from "./report.js";
@@ -182,10 +182,17 @@ async function measure(w: Workload): Promise<Row> {
 export async function run(): Promise<void> {
   await initBackend();
   await registerGradients();
+  const threads = wasmThreading()?.threads ?? 1;
   const loadBefore = loadavg()[0]!;
+  console.log(`WASM threads ${threads}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   const rows: Row[] = [];
   for (const w of WORKLOADS) if (ONLY === undefined || ONLY.includes(w.key)) rows.push(await measure(w));
   const load = `${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`;
+  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  const threadNote =
+    threads > 1
+      ? `The WASM backend ran on ${threads} threads (\`KERASTORE_WASM_THREADS=${process.env.KERASTORE_WASM_THREADS}\`), tfjs-layers too (same process, same backend).`
+      : "The WASM backend ran on one thread (the engine's default in Node, as tfjs alone runs it), tfjs-layers too (same process, same backend).";
   const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1));
   const lines = [
     "| workload | batch | fit, ours (samples/s) | tfjs-layers | Keras (TF CPU) | ours / tfjs-layers | (by CPU time) | ours / Keras | predict, ours (ms) | tfjs-layers (ms) | Keras (ms) | ours / tfjs-layers time |",
@@ -196,7 +203,8 @@ export async function run(): Promise<void> {
     }),
   ];
   const notes = rows.map((r) => `- ${r.w.key}: ${r.w.batch * r.w.steps} samples per epoch, ${r.weights}${typeof r.py === "string" ? `; Keras ${r.py}` : ""}.`);
-  const md = `### Training and inference: four workloads, Adam\n\nPer workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTargets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time. tfjs-layers runs on the same WASM backend with the same kernels, ours included: stock tfjs 4.22 has no WASM kernel for Conv2D's filter gradient or the embedding gradient (UnsortedSegmentSum), so without them tfjs-layers cannot train the CNNs or the text model on WASM at all, and with tfjs-backend-cpu's kernels in their place one MNIST CNN step of 32 images took 50 s (0.6 s with ours).`;
+  const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTargets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time. tfjs-layers runs on the same WASM backend with the same kernels, ours included: stock tfjs 4.22 has no WASM kernel for Conv2D's filter gradient or the embedding gradient (UnsortedSegmentSum), so without them tfjs-layers cannot train the CNNs or the text model on WASM at all, and with tfjs-backend-cpu's kernels in their place one MNIST CNN step of 32 images took 50 s (0.6 s with ours).`;
   console.log(md);
-  writeBenchSection("training", md);
+  if (threads === 1) writeBenchSection("training", md);
+  else writeBenchSection("training-threads", md, `KERASTORE_WASM_THREADS=${process.env.KERASTORE_WASM_THREADS} pnpm bench training`);
 }

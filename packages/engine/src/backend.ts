@@ -20,6 +20,31 @@ export interface InitBackendOptions {
   readonly wasmPaths?: string | Readonly<Record<string, string>>;
   /** The folder holding `tfjs-backend-wasm*.wasm` (the older name of a `wasmPaths` folder). */
   readonly wasmDir?: string;
+  /**
+   * How many threads the WASM backend's matrix products and convolutions (XNNPACK) run on, at
+   * most 8. More than one runs tfjs-backend-wasm's threaded SIMD build: in Node always (started
+   * by the engine, see node-wasm-threads.ts), in browsers when the page is cross-origin isolated
+   * (SharedArrayBuffer). Results equal the one-thread ones (each output element is summed by one
+   * thread). Default: in Node `KERASTORE_WASM_THREADS` (a number, or `auto` for every core), else
+   * one thread; in browsers tfjs's choice (half the cores, at most 4). Decided by the first
+   * `initBackend` that sets up the WASM backend.
+   */
+  readonly threads?: number;
+}
+
+/** How the WASM backend runs: its threads, and why it runs fewer than asked when it does. */
+export interface WasmThreading {
+  /** Undefined when tfjs chose (a browser, no `threads` given). */
+  readonly asked: number | undefined;
+  readonly threads: number;
+  readonly reason?: string;
+}
+
+let threading: WasmThreading | undefined;
+
+/** The WASM backend's threads (after {@link initBackend}); undefined before, or on the CPU backend. */
+export function wasmThreading(): WasmThreading | undefined {
+  return threading;
 }
 
 let ready: Promise<BackendName> | undefined;
@@ -37,7 +62,7 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendNa
   const backend = options.backend ?? readyFor ?? "wasm";
   if (ready !== undefined && readyFor === backend) return ready;
   readyFor = backend;
-  ready = (backend === "wasm" ? initWasm(options.wasmPaths ?? options.wasmDir) : initCpu()).catch((error: unknown) => {
+  ready = (backend === "wasm" ? initWasm(options.wasmPaths ?? options.wasmDir, options.threads) : initCpu()).catch((error: unknown) => {
     ready = undefined;
     readyFor = undefined;
     throw error;
@@ -45,22 +70,93 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendNa
   return ready;
 }
 
-async function initWasm(given: string | Readonly<Record<string, string>> | undefined): Promise<BackendName> {
+async function initWasm(given: string | Readonly<Record<string, string>> | undefined, threads: number | undefined): Promise<BackendName> {
   const hooks = runtimeHooks();
   const paths = given ?? hooks.defaultWasmPaths();
   if (typeof paths === "string") hooks.checkWasmPaths(paths);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new EngineError("backend", cannot("set up", "the wasm backend", `threads must be a whole number >= 1, got ${String(threads)}`));
+  }
+  const chosen = threads ?? hooks.defaultThreads();
+  const asked = chosen === undefined ? undefined : Math.min(8, chosen);
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   if (typeof paths === "string") wasm.setWasmPaths(paths.endsWith("/") ? paths : `${paths}/`);
   else if (paths !== undefined) wasm.setWasmPaths({ ...paths });
   const where = typeof paths === "string" ? paths : paths === undefined ? "beside the script" : "in the wasmPaths map";
-  const ok = await tf.setBackend("wasm");
+  const reason = asked !== undefined && asked > 1 ? await prepareThreads(wasm, asked, typeof paths === "string" ? paths : undefined) : undefined;
+  if (asked === 1) wasm.setThreadsCount(1);
+  const ok = asked === undefined ? await tf.setBackend("wasm") : await withLogicalCores(2 * asked, () => tf.setBackend("wasm"));
   if (!ok) {
     throw new EngineError("backend", cannot("set up", "the wasm backend", `tfjs could not initialize it (its .wasm files looked for: ${where})`, "pass wasmPaths"), {
       path: where,
     });
   }
   await tf.ready();
+  const running = tf.getBackend() === "wasm" ? Math.max(1, wasm.getThreadsCount()) : 1;
+  const short = asked !== undefined && running < asked;
+  threading = { asked, threads: running, ...(reason !== undefined ? { reason } : short ? { reason: "the page is not cross-origin isolated" } : {}) };
   return "wasm";
+}
+
+type WasmPackage = typeof import("@tensorflow/tfjs-backend-wasm");
+
+// Where tfjs would not start the threaded build itself (Node), start it here and register it as
+// the "wasm" backend (the name tfjs-backend-wasm's kernels are registered under). Returns why
+// it runs one thread instead, if it does.
+async function prepareThreads(wasm: WasmPackage, threads: number, wasmDir: string | undefined): Promise<string | undefined> {
+  const hooks = runtimeHooks();
+  wasm.setThreadsCount(threads);
+  if (hooks.startThreadedWasm === undefined) return undefined;
+  const dir = wasmDir !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(wasmDir) ? wasmDir : undefined;
+  let started: Record<string, unknown> | string;
+  try {
+    started = await hooks.startThreadedWasm(threads, dir);
+  } catch (error) {
+    started = error instanceof Error ? error.message : String(error);
+  }
+  if (typeof started === "string") return started;
+  const module = started as Record<string, unknown> & { cwrap: (n: string, r: string | null, a: string[]) => unknown };
+  module.tfjs = {
+    init: module.cwrap("init", null, []),
+    initWithThreadsCount: module.cwrap("init_with_threads_count", null, ["number"]),
+    getThreadsCount: module.cwrap("get_threads_count", "number", []),
+    registerTensor: module.cwrap("register_tensor", null, ["number", "number", "number"]),
+    disposeData: module.cwrap("dispose_data", null, ["number"]),
+    dispose: module.cwrap("dispose", null, []),
+  };
+  tf.removeBackend("wasm");
+  tf.registerBackend(
+    "wasm",
+    () => {
+      const backend = new wasm.BackendWasm(module as never);
+      // XNNPACK's threads are Node workers that Emscripten keeps referenced while they run (they
+      // always do: they wait for work): let the process exit when its own work is done.
+      const pthread = module.PThread as { runningWorkers?: { unref?: () => void }[] } | undefined;
+      for (const worker of pthread?.runningWorkers ?? []) worker.unref?.();
+      return backend;
+    },
+    2,
+  );
+  return undefined;
+}
+
+// tfjs's threaded build caps its pool at half the logical cores the page reports: a 2-core
+// browser would get one thread. Report `cores` while the backend starts (browsers only).
+async function withLogicalCores<T>(cores: number, run: () => Promise<T>): Promise<T> {
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (nav === undefined || typeof (globalThis as { process?: unknown }).process === "object") return run();
+  const own = Object.getOwnPropertyDescriptor(nav, "hardwareConcurrency");
+  try {
+    Object.defineProperty(nav, "hardwareConcurrency", { value: cores, configurable: true });
+  } catch {
+    return run();
+  }
+  try {
+    return await run();
+  } finally {
+    if (own !== undefined) Object.defineProperty(nav, "hardwareConcurrency", own);
+    else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
 }
 
 async function initCpu(): Promise<BackendName> {

@@ -3,6 +3,7 @@
  * on disk, and a module-resolution hook so plain Node can load tfjs-core's ES-module build.
  */
 import { existsSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
 import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
 import { cannot } from "@kerastore/core";
@@ -82,4 +83,17 @@ export const nodeRuntimeHooks: RuntimeHooks = {
   defaultWasmPaths: locateWasm,
   checkWasmPaths: checkWasmDir,
   beforeGradientImport: addTfjsEsmResolver,
+  defaultThreads: nodeThreads,
+  startThreadedWasm: async (threads, wasmDir) => (await import("./node-wasm-threads.js")).startThreadedWasm(threads, wasmDir),
 };
+
+// KERASTORE_WASM_THREADS: a number, or "auto" for every logical core (at most 8, the most
+// tfjs's build runs); one thread otherwise, as tfjs alone runs it in Node. (On a machine whose
+// cores other processes keep busy, two threads measured slower than one: every parallel kernel
+// waits for its slowest thread; see docs/benchmarks.md.)
+function nodeThreads(): number {
+  const env = process.env.KERASTORE_WASM_THREADS?.trim() ?? "";
+  const cores = typeof availableParallelism === "function" ? availableParallelism() : cpus().length;
+  const asked = env === "auto" ? cores : Number(env);
+  return Number.isInteger(asked) && asked >= 1 ? Math.min(8, asked) : 1;
+}

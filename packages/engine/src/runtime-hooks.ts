@@ -16,12 +16,24 @@ export interface RuntimeHooks {
   checkWasmPaths(wasmPaths: string): void;
   /** Runs before the engine imports tfjs-core's gradient module (Node adds a resolver hook). */
   beforeGradientImport(): Promise<void>;
+  /**
+   * How many threads the WASM backend runs when the caller names none; undefined leaves it to
+   * tfjs (in browsers: half the logical cores, at most 4, on a cross-origin isolated page).
+   */
+  defaultThreads(): number | undefined;
+  /**
+   * Starts tfjs-backend-wasm's threaded SIMD build with `threads` threads where tfjs itself
+   * would not (Node); resolves with the Emscripten module, or a reason it cannot. Undefined
+   * where tfjs picks that build itself (a cross-origin isolated page).
+   */
+  startThreadedWasm?(threads: number, wasmDir: string | undefined): Promise<Record<string, unknown> | string>;
 }
 
 const portable: RuntimeHooks = {
   defaultWasmPaths: () => undefined,
   checkWasmPaths: () => {},
   beforeGradientImport: async () => {},
+  defaultThreads: () => undefined,
 };
 
 let current: RuntimeHooks = portable;

@@ -50,6 +50,10 @@ function base64(bytes: Uint8Array): string {
 
 const api = {
   setUp,
+  /** setUp with the WASM backend's threads named (docs/training.md, "Every core"). */
+  setUpThreads(threads: number): Promise<string> {
+    return keras.ready({ wasmPaths: "/wasm/", threads });
+  },
   /** Whether the page is cross-origin isolated, and how many threads the WASM backend runs. */
   async threads(): Promise<{ isolated: boolean; threads: number }> {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");

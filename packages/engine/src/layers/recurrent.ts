@@ -2,7 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, cannot, isJsonObject } from "@kerastore/core";
 import { type ConfigField, field } from "../config-fields.js";
 import { deserializeLayer } from "../deserialize.js";
+import { gruSequence } from "../ops/gru-sequence.js";
 import { lstmSequence } from "../ops/lstm-sequence.js";
+import { simpleRnnSequence } from "../ops/rnn-sequence.js";
 import { EngineError } from "../errors.js";
 import type { FromConfigContext } from "../keras-object.js";
 import { type CallOptions, Layer, type LayerArgs, layerArgsFromConfig } from "../layer.js";
@@ -116,17 +118,13 @@ export class RNN extends Layer {
       // step at [3200, 512] against 0.5 ms). Training splits it into steps in one op, whose
       // gradient is one concat (a slice per step would pad each step's gradient to the whole
       // projection and sum them: quadratic in the steps).
-      if (training && steps > 0 && fusedLstm(cell)) {
-        // One op for the whole sequence, with a hand-written backward pass (ops/lstm-sequence.ts).
-        const seq = lstmSequence(projected, cell.recurrentKernel!.value as tf.Tensor2D, states[0]!, states[1]!);
-        const last = tf.reshape(tf.slice(seq, [steps - 1, 0, 0], [1, batch, cell.units]), [batch, cell.units]) as tf.Tensor2D;
-        const cLast = tf.reshape(tf.slice(seq, [steps, 0, 0], [1, batch, cell.units]), [batch, cell.units]) as tf.Tensor2D;
-        let out: tf.Tensor = last;
-        if (this.returnSequences) {
-          const stacked = tf.slice(seq, [0, 0, 0], [steps, batch, cell.units]);
-          out = this.timeMajor ? stacked : tf.transpose(stacked, [1, 0, 2]);
-        }
-        return [out, last, cLast];
+      const fused = training && steps > 0 ? fusedSequence(cell, projected, states) : undefined;
+      if (fused !== undefined) {
+        // One op for the whole sequence, with a hand-written backward pass (ops/*-sequence.ts).
+        const [seq, finalStates] = fused;
+        let out: tf.Tensor = finalStates[0]!;
+        if (this.returnSequences) out = this.timeMajor ? seq : tf.transpose(seq, [1, 0, 2]);
+        return [out, ...finalStates];
       }
       const host = training ? undefined : (projected.dataSync() as Float32Array);
       const split = training && steps > 0 ? (tf.split(projected, steps, 0) as tf.Tensor2D[]) : [];
@@ -257,7 +255,32 @@ export class GRU extends FlatRNN {
   }
 }
 
-/** Whether training can run `cell` through the fused sequence op: an LSTM cell with Keras's default activations. */
-function fusedLstm(cell: RNNCell): cell is LSTMCell {
-  return cell instanceof LSTMCell && cell.activation.builtin && cell.activation.name === "tanh" && cell.recurrentActivation.builtin && cell.recurrentActivation.name === "sigmoid";
+const builtin = (a: { builtin: boolean; name: string }, name: string) => a.builtin && a.name === name;
+
+/**
+ * Training's fused sequence ops (one op per sequence, hand-written backward pass): the outputs
+ * of every step ([steps, batch, units]) and the final states; undefined for a cell they do not
+ * cover (other activations, GRU without reset_after), which runs step by step.
+ */
+function fusedSequence(cell: RNNCell, xp: tf.Tensor2D, states: tf.Tensor2D[]): [tf.Tensor3D, tf.Tensor2D[]] | undefined {
+  const steps = xp.shape[0] / states[0]!.shape[0];
+  const [batch, units] = states[0]!.shape;
+  const row = (seq: tf.Tensor, t: number) => tf.reshape(tf.slice(seq, [t, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D;
+  const u = cell.recurrentKernel!.value as tf.Tensor2D;
+  if (!builtin(cell.activation, "tanh")) return undefined;
+  if (cell instanceof LSTMCell && builtin(cell.recurrentActivation, "sigmoid")) {
+    // The LSTM op returns the outputs, then the last cell state.
+    const seq = lstmSequence(xp, u, states[0]!, states[1]!);
+    return [tf.slice(seq, [0, 0, 0], [steps, batch, units]) as tf.Tensor3D, [row(seq, steps - 1), row(seq, steps)]];
+  }
+  if (cell instanceof GRUCell && cell.resetAfter && builtin(cell.recurrentActivation, "sigmoid")) {
+    const br = (cell.prepare()[0] as tf.Tensor1D | undefined) ?? tf.zeros([3 * units]);
+    const seq = gruSequence(xp, u, br, states[0]!);
+    return [seq, [row(seq, steps - 1)]];
+  }
+  if (cell instanceof SimpleRNNCell) {
+    const seq = simpleRnnSequence(xp, u, states[0]!);
+    return [seq, [row(seq, steps - 1)]];
+  }
+  return undefined;
 }

@@ -13,6 +13,21 @@ export interface KernelBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
+/** What kernels written in JavaScript use of tfjs's `BackendWasm`: new tensors and their memory. */
+interface HeapBackend extends KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/**
+ * A float32 tensor's values where they live, in the WASM memory (no copy). Take it after the
+ * last allocation: a growing memory detaches older views.
+ */
+export function heapF32(backend: KernelBackend, t: TensorInfo): Float32Array {
+  if (t.dtype !== "float32") throw new Error(`expected a float32 tensor, got ${t.dtype}`);
+  return (backend as HeapBackend).typedArrayFromHeap(t) as Float32Array;
+}
+
 /**
  * Runs registered WASM kernels one after another inside a kernel of our own, keeping track of
  * their intermediate results and freeing them when done.
@@ -76,6 +91,13 @@ export class WasmKernelScope {
   /** `x[begin : end : strides]` (every mask zero). */
   stridedSlice(x: TensorInfo, begin: number[], end: number[], strides: number[]): TensorInfo {
     return this.run("StridedSlice", { x }, { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
+  }
+
+  /** A new float32 tensor, uninitialized (a kernel written in JavaScript fills it through {@link heapF32}). */
+  output(shape: number[]): TensorInfo {
+    const t = (this.backend as HeapBackend).makeOutput(shape, "float32");
+    this.temps.push(t);
+    return t;
   }
 
   /** A scalar constant. */

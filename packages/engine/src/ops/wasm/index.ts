@@ -1,18 +1,27 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { rememberNative } from "./composite.js";
+import { add, multiply, realDiv, sub } from "./broadcast-binary.js";
+import { mean, sum } from "./column-reduce.js";
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from "./conv-grads.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
-// built from its native kernels.
+// built from its native kernels; or runs slower than one pass in JavaScript (MaxPoolGrad, Sum and
+// Mean over the leading axes, elementwise ops with a row broadcast along the leading axes).
 const KERNELS: Record<string, (args: never) => unknown> = {
+  Add: add,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   MaxPoolGrad: maxPoolGrad,
+  Mean: mean,
+  Multiply: multiply,
+  RealDiv: realDiv,
+  Sub: sub,
+  Sum: sum,
   UnsortedSegmentSum: unsortedSegmentSum,
 };
 

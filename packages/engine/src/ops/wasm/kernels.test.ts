@@ -96,6 +96,33 @@ cases.push({
   attrs: { numSegments: 3 },
 });
 
+for (const [kernel, shape, axis, keepDims] of [
+  ["Sum", [2, 3, 4, 5], [0, 1, 2], false],
+  ["Sum", [6, 7], [0], true],
+  ["Sum", [2, 3, 4], [-2, 0], false],
+  ["Sum", [2, 3, 4], [1, 2], false],
+  ["Sum", [2, 3, 4], [0, 1, 2], false],
+  ["Mean", [2, 3, 4, 5], [2, 1, 0], true],
+  ["Mean", [9, 3], 0, false],
+  ["Mean", [2, 3, 4], [2], false],
+] as const) {
+  cases.push({ kernel, name: `[${shape.join(",")}] over ${JSON.stringify(axis)}${keepDims ? " keeping dims" : ""}`, inputs: { x: { shape: [...shape] } }, attrs: { axis, keepDims } });
+}
+
+for (const kernel of ["Multiply", "Add", "Sub", "RealDiv"]) {
+  for (const [a, b] of [
+    [[2, 3, 4, 5], [1, 1, 1, 5]],
+    [[5], [2, 3, 4, 5]],
+    [[6, 4], [4]],
+    [[1, 4, 5], [3, 4, 5]],
+    [[2, 3, 4], [2, 1, 4]],
+    [[2, 3], [2, 3]],
+    [[2, 3], []],
+  ]) {
+    cases.push({ kernel, name: `[${a}] and [${b}]`, inputs: { a: { shape: a! }, b: { shape: b! } }, attrs: {} });
+  }
+}
+
 function run(c: Case): { values: Float32Array; shape: number[] } {
   return tf.tidy(() => {
     const inputs = Object.fromEntries(
@@ -122,7 +149,20 @@ describe("training kernels built from WASM kernels", () => {
   });
 
   it("are registered for wasm, none through the CPU fallback", () => {
-    expect(wasmCompositeKernels()).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "MaxPoolGrad", "UnsortedSegmentSum"]);
+    expect(wasmCompositeKernels()).toEqual([
+      "Add",
+      "Conv2DBackpropFilter",
+      "Conv2DBackpropInput",
+      "DepthwiseConv2dNativeBackpropFilter",
+      "DepthwiseConv2dNativeBackpropInput",
+      "MaxPoolGrad",
+      "Mean",
+      "Multiply",
+      "RealDiv",
+      "Sub",
+      "Sum",
+      "UnsortedSegmentSum",
+    ]);
     for (const k of wasmCompositeKernels()) expect(isWasmFallback(k), k).toBe(false);
   });
 
@@ -132,6 +172,28 @@ describe("training kernels built from WASM kernels", () => {
     for (const c of cases) run(c);
     expect(tf.memory().numBytes).toBe(before);
     expect((tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds()).toBe(backendBefore);
+  });
+
+  it("elementwise ops with a row broadcast equal WASM's same-shape kernels bit for bit", () => {
+    tf.tidy(() => {
+      const x = tf.tensor(values([8, 5, 6, 16], 3), [8, 5, 6, 16]);
+      const row = tf.add(tf.tensor(values([16], 4), [16]), 3);
+      const full = tf.tile(tf.reshape(row, [1, 1, 1, 16]), [8, 5, 6, 1]);
+      for (const op of [tf.mul, tf.add, tf.sub, tf.div]) {
+        expect(Array.from(op(x, row).dataSync())).toEqual(Array.from(op(x, full).dataSync()));
+        expect(Array.from(op(row, x).dataSync())).toEqual(Array.from(op(full, x).dataSync()));
+      }
+    });
+  });
+
+  it("Sum and Mean over the leading axes equal WASM's own kernels bit for bit", () => {
+    tf.tidy(() => {
+      const x = tf.tensor(values([64, 37, 16], 7), [64, 37, 16]);
+      // Over the last axis of the transposed rows: WASM's kernel, summing in the same order.
+      const rows = tf.transpose(tf.reshape(x, [64 * 37, 16]));
+      expect(Array.from(tf.sum(x, [0, 1]).dataSync())).toEqual(Array.from(tf.sum(rows, 1).dataSync()));
+      expect(Array.from(tf.mean(x, [1, 0]).dataSync())).toEqual(Array.from(tf.mean(rows, 1).dataSync()));
+    });
   });
 
   for (const c of cases) {

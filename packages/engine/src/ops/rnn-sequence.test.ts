@@ -1,0 +1,61 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../backend.js";
+import { registerGradients } from "./gradients.js";
+import { installWasmFallbacks } from "./kernel-fallback.js";
+import { simpleRnnSequence } from "./rnn-sequence.js";
+
+// The fused SimpleRNN (tanh) sequence op against the same recurrence written with tfjs ops
+// (tfjs's automatic gradients): values and the gradients of every input.
+
+const [T, B, U] = [6, 3, 4];
+
+function reference(xp: tf.Tensor2D, u: tf.Tensor2D, h0: tf.Tensor2D): tf.Tensor {
+  let h = h0;
+  const hs: tf.Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    h = tf.tanh(tf.add(tf.slice(xp, [t * B, 0], [B, U]), tf.matMul(h, u))) as tf.Tensor2D;
+    hs.push(tf.expandDims(h, 0));
+  }
+  return tf.concat(hs, 0);
+}
+
+function run(fn: typeof reference): Float32Array[] {
+  return tf.tidy(() => {
+    const v = (shape: number[], seed: number) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, (_, k) => Math.sin(k * 0.7 + seed)), shape);
+    const inputs = [v([T * B, U], 1), tf.mul(v([U, U], 2), 0.5), v([B, U], 3)];
+    const weights = v([T, B, U], 5);
+    const call = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => fn(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D);
+    const value = call(...(inputs as [tf.Tensor, tf.Tensor, tf.Tensor]));
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(call(a, b, c), weights)))(inputs);
+    return [value, ...grads].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+describe("simpleRnnSequence", () => {
+  beforeAll(async () => {
+    await initBackend();
+    await registerGradients();
+    await installWasmFallbacks();
+  });
+
+  it("computes the SimpleRNN recurrence and its gradients as tfjs's ops do", () => {
+    const fused = run(simpleRnnSequence);
+    const ref = run(reference);
+    const names = ["value", "d xp", "d recurrent kernel", "d h0"];
+    for (const [k, r] of ref.entries()) {
+      const f = fused[k]!;
+      expect(f.length, names[k]).toBe(r.length);
+      let scale = 0;
+      for (const x of r) scale = Math.max(scale, Math.abs(x));
+      expect(scale, names[k]).toBeGreaterThan(0);
+      for (let j = 0; j < r.length; j++) expect(Math.abs(f[j]! - r[j]!), `${names[k]} [${j}]`).toBeLessThan(1e-5 * scale + 1e-6);
+    }
+  });
+
+  it("leaves no tensors behind", () => {
+    const before = tf.memory().numTensors;
+    run(simpleRnnSequence);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

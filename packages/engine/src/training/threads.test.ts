@@ -1,0 +1,81 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+// The threaded SIMD build in Node (node-wasm-threads.ts): a model with convolutions, batch
+// normalization, pooling, an LSTM and Dense layers trains for two Adam epochs from fixed
+// weights in two processes, one thread and two; the weights, losses and predictions agree
+// within 1e-5 relative. The child ends without process.exit: XNNPACK's threads do not keep
+// Node running once the script is done (a hang fails the spawn's timeout).
+
+interface Run {
+  threading: { asked: number; threads: number; reason?: string };
+  loss: number[];
+  weights: { path: string; values: number[] }[];
+  predicted: number[];
+}
+
+function train(threads: number): Run {
+  const script = join(__dirname, "threads-child.test-util.ts");
+  const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", script, String(threads)], {
+    encoding: "utf8",
+    env: { ...process.env, KERASTORE_WASM_THREADS: "" },
+    timeout: 240_000,
+  });
+  if (r.status !== 0) throw new Error(`child (${threads} threads) failed (status ${String(r.status)}, signal ${String(r.signal)}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Run;
+}
+
+function expectClose(actual: number[], expected: number[], what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  let worst = 0;
+  for (const [i, e] of expected.entries()) {
+    const err = Math.abs(actual[i]! - e) / Math.max(Math.abs(e), 1e-3);
+    worst = Math.max(worst, err);
+  }
+  expect(worst, what).toBeLessThanOrEqual(1e-5);
+}
+
+describe("the WASM backend on two threads", () => {
+  it("runs two threads in Node, and trains and predicts as one thread does (within 1e-5 relative)", () => {
+    const one = train(1);
+    const two = train(2);
+    expect(one.threading).toEqual({ asked: 1, threads: 1 });
+    expect(two.threading).toEqual({ asked: 2, threads: 2 });
+    expect(one.loss.every(Number.isFinite)).toBe(true);
+    // Training moved the weights: the comparison below compares trained models.
+    expect(one.loss[1]).not.toBe(one.loss[0]);
+    expectClose(two.loss, one.loss, "loss");
+    expect(two.weights.map((w) => w.path)).toEqual(one.weights.map((w) => w.path));
+    for (const [i, w] of one.weights.entries()) expectClose(two.weights[i]!.values, w.values, w.path);
+    expectClose(two.predicted, one.predicted, "predictions");
+  });
+
+  it("runs one thread in Node unless KERASTORE_WASM_THREADS asks for more (a number, or auto: every core, at most 8)", async () => {
+    const { nodeRuntimeHooks } = await import("../node-runtime.js");
+    const { availableParallelism } = await import("node:os");
+    const saved = process.env.KERASTORE_WASM_THREADS;
+    try {
+      const with_ = (v: string | undefined) => {
+        if (v === undefined) delete process.env.KERASTORE_WASM_THREADS;
+        else process.env.KERASTORE_WASM_THREADS = v;
+        return nodeRuntimeHooks.defaultThreads();
+      };
+      expect(with_(undefined)).toBe(1);
+      expect(with_("")).toBe(1);
+      expect(with_("3")).toBe(3);
+      expect(with_("64")).toBe(8);
+      expect(with_("auto")).toBe(Math.min(8, availableParallelism()));
+      expect(with_("0")).toBe(1);
+      expect(with_("two")).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.KERASTORE_WASM_THREADS;
+      else process.env.KERASTORE_WASM_THREADS = saved;
+    }
+  });
+
+  it("refuses a thread count that is not a whole number >= 1", async () => {
+    const { initBackend } = await import("../node.js");
+    await expect(initBackend({ threads: 0 })).rejects.toThrow(/threads must be a whole number >= 1, got 0/);
+  });
+});
