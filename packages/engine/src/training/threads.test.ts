@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 import { describe, expect, it } from "vitest";
 
 // The threaded SIMD build in Node (node-wasm-threads.ts): a model with convolutions, batch
@@ -26,16 +27,6 @@ function train(threads: number): Run {
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Run;
 }
 
-function expectClose(actual: number[], expected: number[], what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  let worst = 0;
-  for (const [i, e] of expected.entries()) {
-    const err = Math.abs(actual[i]! - e) / Math.max(Math.abs(e), 1e-3);
-    worst = Math.max(worst, err);
-  }
-  expect(worst, what).toBeLessThanOrEqual(1e-5);
-}
-
 describe("the WASM backend on two threads", () => {
   it("runs two threads in Node, and trains and predicts as one thread does (within 1e-5 relative)", () => {
     const one = train(1);
@@ -45,10 +36,10 @@ describe("the WASM backend on two threads", () => {
     expect(one.loss.every(Number.isFinite)).toBe(true);
     // Training moved the weights: the comparison below compares trained models.
     expect(one.loss[1]).not.toBe(one.loss[0]);
-    expectClose(two.loss, one.loss, "loss");
+    expectAllClose(two.loss, one.loss, { rtol: 1e-5, floor: 1e-3, label: "loss" });
     expect(two.weights.map((w) => w.path)).toEqual(one.weights.map((w) => w.path));
-    for (const [i, w] of one.weights.entries()) expectClose(two.weights[i]!.values, w.values, w.path);
-    expectClose(two.predicted, one.predicted, "predictions");
+    for (const [i, w] of one.weights.entries()) expectAllClose(two.weights[i]!.values, w.values, { rtol: 1e-5, floor: 1e-3, label: w.path });
+    expectAllClose(two.predicted, one.predicted, { rtol: 1e-5, floor: 1e-3, label: "predictions" });
   });
 
   it("runs one thread in Node unless KERASTORE_WASM_THREADS asks for more (a number, or auto: every core, at most 8)", async () => {

@@ -24,7 +24,7 @@ interface HeapBackend extends KernelBackend {
  * last allocation: a growing memory detaches older views.
  */
 export function heapF32(backend: KernelBackend, t: TensorInfo): Float32Array {
-  if (t.dtype !== "float32") throw new Error(`expected a float32 tensor, got ${t.dtype}`);
+  if (t.dtype !== "float32") throw new EngineError("invalid-argument", `cannot read a tensor from WASM memory as float32: it is ${t.dtype}`);
   return (backend as HeapBackend).typedArrayFromHeap(t) as Float32Array;
 }
 
