@@ -1,13 +1,19 @@
 export { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 export { FacadeError, type FacadeErrorCode } from "./errors.js";
 export { builtinFormats, defaultFormatRegistry } from "./formats/builtin-formats.js";
-export type {
-  FormatHolds,
-  FormatLocation,
-  FormatReadOptions,
-  FormatWriteOptions,
-  ModelFormat,
-  WeightLayout,
+export {
+  type FormatHolds,
+  type FormatLocation,
+  type ModelFormat,
+  type ModelReadResult,
+  type ModelReader,
+  type ModelWriter,
+  type ReadOptions,
+  type WeightLayout,
+  type WriteOptions,
+  type WritePlan,
+  isModelReader,
+  isModelWriter,
 } from "./formats/format.js";
 export { type FormatRegistry, createFormatRegistry } from "./formats/format-registry.js";
 export { legacyH5Format, weightsH5Format } from "./formats/h5-formats.js";
