@@ -1,8 +1,8 @@
 import { readCheckpoint } from "@kerastore/checkpoint";
-import { type HostTensor, type SavedModelData, type SavedNode, type SavedVariable, cannot, isJsonObject, joinPath, sizeOf, writeFileSet } from "@kerastore/core";
-import { Model, deserializeLayer, initBackend, kerasMajor } from "@kerastore/engine";
+import { cannot, type HostTensor, isJsonObject, joinPath, type SavedModelData, type SavedNode, type SavedVariable, sizeOf, writeFileSet } from "@kerastore/core";
+import { deserializeLayer, initBackend, kerasMajor, Model } from "@kerastore/engine";
 import { findUnsafeConfig } from "@kerastore/keras-v3";
-import { KERAS_METADATA_PB, SAVED_MODEL_PB, type SignatureTensor, VARIABLES_PREFIX, readSavedModel, writeSavedModel } from "@kerastore/savedmodel";
+import { KERAS_METADATA_PB, readSavedModel, SAVED_MODEL_PB, type SignatureTensor, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/savedmodel";
 import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
 import { FacadeError } from "../errors.js";
 import { describeLocation } from "../location.js";
