@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LSTM } from "@kerastore/engine";
 import { realworld } from "@kerastore/fixtures";
+import { layersWithOtherDefinitions } from "@kerastore/savedmodel-lowering";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { layersWithOtherDefinitions } from "./activation-definitions.js";
 import { keras } from "./node.js";
 
 const rw = realworld();

@@ -4,17 +4,17 @@ import { cannot, isJsonObject, type JsonObject, type SavedModelData } from "@ker
 import {
   type CustomObjects,
   compileFromSaved,
-  deserializeLayer,
   initBackend,
   kerasMajor,
-  Model,
+  type Model,
+  modelFromJson,
   scopedObjects,
   toSavedModelData,
   type WeightBudget,
   withWeightBudget,
 } from "@kerastore/engine";
 import type { Registry } from "@kerastore/registry";
-import { layersWithOtherDefinitions } from "./activation-definitions.js";
+import { layersWithOtherDefinitions } from "@kerastore/savedmodel-lowering";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
 import { FacadeError } from "./errors.js";
@@ -170,13 +170,10 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   const customObjects = { ...options.modelClasses, ...scopedObjects(), ...options.customObjects };
   if (options.safeMode !== false) refuseUnsafeConfig(data.modelConfig, where, customObjects);
   const budget: WeightBudget = { maxBytes: options.weightBudget?.maxBytes, fileWeights: holds.weights ? fileWeightSizes(data.root) : undefined, where };
+  // The engine builds it, refusing a config that describes a layer rather than a model.
   const built = withWeightBudget(budget, () =>
-    deserializeLayer(data.modelConfig, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) }),
+    modelFromJson(data.modelConfig!, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) }),
   );
-  if (!(built instanceof Model)) {
-    built.dispose();
-    throw new FacadeError("format-cannot-read", cannot("load a model from", where, `its config describes a ${built.className} layer, not a model`));
-  }
   try {
     if (holds.weights) applyWeights(built, withTensorflowKernels(data), layout, where);
   } catch (error) {

@@ -1,14 +1,12 @@
 import { readCheckpoint } from "@kerastore/checkpoint";
 import { cannot, type HostTensor, isJsonObject, joinPath, type SavedModelData, type SavedNode, type SavedVariable, sizeOf, writeFileSet } from "@kerastore/core";
-import { deserializeLayer, initBackend, kerasMajor, Model } from "@kerastore/engine";
+import { initBackend, kerasMajor, Model, modelFromJson } from "@kerastore/engine";
 import { findUnsafeConfig } from "@kerastore/keras-v3";
 import { KERAS_METADATA_PB, readSavedModel, SAVED_MODEL_PB, type SignatureTensor, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/savedmodel";
+import { kerasMetadataFor, loadSavedModel, lowerCall, lowerModel, readKerasRoot, rootVariables } from "@kerastore/savedmodel-lowering";
 import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
 import { FacadeError } from "../errors.js";
 import { describeLocation } from "../location.js";
-import { kerasMetadataFor, readKerasRoot } from "../savedmodel/keras-metadata.js";
-import { loadSavedModel, rootVariables } from "../savedmodel/load-saved-model.js";
-import { lowerCall, lowerModel } from "../savedmodel/lower-model.js";
 import type { FormatInspector, FormatRunner, RunInput } from "./capabilities.js";
 import type { FormatLocation, ModelReader, ModelWriter, ReadOptions } from "./format.js";
 import { type InspectReport, type InspectTensor, inspectReportOf } from "./inspect-report.js";
@@ -80,7 +78,7 @@ async function writeKerasSavedModel({ store, path }: FormatLocation, data: Saved
     await initBackend();
     let model: unknown;
     try {
-      model = deserializeLayer(data.modelConfig, { kerasVersion: kerasMajor(data.kerasVersion) });
+      model = modelFromJson(data.modelConfig, { kerasVersion: kerasMajor(data.kerasVersion) });
     } catch (error) {
       throw new FacadeError("unsupported", cannot("save", `${where} as a SavedModel`, `its config does not rebuild without custom objects (${String(error)})`, "save to .keras or .h5"), { cause: error });
     }

@@ -1,0 +1,16 @@
+import {
+  type LoadedSavedModel,
+  type LoadSavedModelOptions,
+  loadSavedModel as loadSavedModelAt,
+} from "@kerastore/savedmodel-lowering";
+import { locateForRead, type Target } from "./location.js";
+
+/**
+ * Loads a SavedModel directory (TensorFlow 2 `tf.saved_model.save`, Keras 3 `model.export`) and
+ * runs its functions on the tfjs backend, with no Keras model rebuilt: a graph-only load.
+ *
+ * `target` is the directory's path, or a `{ store, path }` location.
+ */
+export async function loadSavedModel(target: Target, options: LoadSavedModelOptions = {}): Promise<LoadedSavedModel> {
+  return loadSavedModelAt(await locateForRead(target), options);
+}
