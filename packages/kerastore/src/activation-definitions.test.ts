@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LSTM } from "@kerastore/engine";
+import { LSTM, layersWithOtherDefinitions } from "@kerastore/engine";
 import { realworld } from "@kerastore/fixtures";
-import { layersWithOtherDefinitions } from "@kerastore/savedmodel-lowering";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keras } from "./node.js";
 

@@ -1,15 +1,15 @@
 // The tensor helpers a user needs beside `keras`, so one import does.
 export { type DType, type HostTensor, hostTensor, type NumericHostTensor, readNpy, writeNpy } from "@kerastore/core";
 export { tf } from "@kerastore/engine";
-export {
-  type GraphValue,
-  type LoadedSavedModel,
-  type LoadedVariable,
-  type LoadSavedModelOptions,
-  type SavedFunction,
-  type SignatureFunction,
-  TensorList,
-  tfjsKernels,
+// The SavedModel graph runner's types; its values (`tfjsKernels`, `TensorList`) are
+// `@kerastore/savedmodel-lowering`'s, which loads only when a SavedModel is (see node.ts).
+export type {
+  GraphValue,
+  LoadedSavedModel,
+  LoadedVariable,
+  LoadSavedModelOptions,
+  SavedFunction,
+  SignatureFunction,
 } from "@kerastore/savedmodel-lowering";
 export { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 export { BlobTarget, blobTarget } from "./blob-target.js";

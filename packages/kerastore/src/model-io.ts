@@ -6,6 +6,7 @@ import {
   compileFromSaved,
   initBackend,
   kerasMajor,
+  layersWithOtherDefinitions,
   type Model,
   modelFromJson,
   scopedObjects,
@@ -14,7 +15,6 @@ import {
   withWeightBudget,
 } from "@kerastore/engine";
 import type { Registry } from "@kerastore/registry";
-import { layersWithOtherDefinitions } from "@kerastore/savedmodel-lowering";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
 import { FacadeError } from "./errors.js";

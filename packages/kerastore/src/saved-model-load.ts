@@ -1,8 +1,4 @@
-import {
-  type LoadedSavedModel,
-  type LoadSavedModelOptions,
-  loadSavedModel as loadSavedModelAt,
-} from "@kerastore/savedmodel-lowering";
+import type { LoadedSavedModel, LoadSavedModelOptions } from "@kerastore/savedmodel-lowering";
 import { locateForRead, type Target } from "./location.js";
 
 /**
@@ -12,5 +8,7 @@ import { locateForRead, type Target } from "./location.js";
  * `target` is the directory's path, or a `{ store, path }` location.
  */
 export async function loadSavedModel(target: Target, options: LoadSavedModelOptions = {}): Promise<LoadedSavedModel> {
-  return loadSavedModelAt(await locateForRead(target), options);
+  // The graph runner loads when a SavedModel is loaded: a bundle that never does, lacks it.
+  const { loadSavedModel: loadAt } = await import("@kerastore/savedmodel-lowering");
+  return loadAt(await locateForRead(target), options);
 }

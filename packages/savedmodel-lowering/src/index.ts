@@ -1,4 +1,3 @@
-export { layersWithOtherDefinitions } from "./activation-definitions.js";
 export { LoweringError, type LoweringErrorCode } from "./errors.js";
 export { kerasMetadataFor, readKerasRoot } from "./keras-metadata.js";
 export {

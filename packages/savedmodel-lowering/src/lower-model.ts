@@ -1,7 +1,6 @@
 import { type DType, type SavedNode, type SavedVariable, cannot } from "@kerastore/core";
-import { type KerasTensor, type Layer, Model } from "@kerastore/engine";
+import { type KerasTensor, type Layer, Model, layersWithOtherDefinitions } from "@kerastore/engine";
 import { FunctionBuilder, type RootFunctionToWrite, type SignatureToWrite, type WrittenTensorSpec, attr } from "@kerastore/savedmodel";
-import { layersWithOtherDefinitions } from "./activation-definitions.js";
 import { LoweringError } from "./errors.js";
 import { LAYER_LOWERINGS, type LoweredTensor } from "./lower-layers.js";
 

@@ -3,7 +3,9 @@ import { cannot, type HostTensor, isJsonObject, joinPath, type SavedModelData, t
 import { initBackend, kerasMajor, Model, modelFromJson } from "@kerastore/engine";
 import { findUnsafeConfig } from "@kerastore/keras-v3";
 import { KERAS_METADATA_PB, readSavedModel, SAVED_MODEL_PB, type SignatureTensor, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/savedmodel";
-import { kerasMetadataFor, loadSavedModel, lowerCall, lowerModel, readKerasRoot, rootVariables } from "@kerastore/savedmodel-lowering";
+// The lowering and the graph runner load when a SavedModel is read, written or run: a bundle
+// that never touches one does not carry them.
+const lowering = () => import("@kerastore/savedmodel-lowering");
 import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
 import { FacadeError } from "../errors.js";
 import { describeLocation } from "../location.js";
@@ -49,6 +51,7 @@ async function hasKerasModel({ store, path }: FormatLocation): Promise<boolean> 
 
 async function readKerasSavedModel({ store, path }: FormatLocation, options: ReadOptions) {
     const where = `${store.description}/${path}`;
+    const { readKerasRoot } = await lowering();
     const meta = await readKerasRoot(store, path, where);
     if (options.safeMode) {
       const findings = findUnsafeConfig(meta.model_config ?? null);
@@ -76,6 +79,7 @@ async function writeKerasSavedModel({ store, path }: FormatLocation, data: Saved
       throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, "the data holds no model config"));
     }
     await initBackend();
+    const { kerasMetadataFor, lowerCall, lowerModel } = await lowering();
     let model: unknown;
     try {
       model = modelFromJson(data.modelConfig, { kerasVersion: kerasMajor(data.kerasVersion) });
@@ -106,6 +110,7 @@ async function inspectGraph(location: FormatLocation): Promise<InspectReport> {
   const info = await readSavedModel(location.store, location.path, { values: false });
   const tensors = (record: Readonly<Record<string, SignatureTensor>>): InspectTensor[] =>
     Object.entries(record).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape === null ? null : [...t.shape] }));
+  const { rootVariables } = await lowering();
   const weights = rootVariables(info).map((v) => ({ path: v.name, dtype: v.dtype, shape: v.shape === null ? [] : v.shape.map((d) => d ?? -1) }));
   return {
     format: savedModelFormat.name,
@@ -127,6 +132,7 @@ async function inspectGraph(location: FormatLocation): Promise<InspectReport> {
  */
 async function runSignature(location: FormatLocation, inputs: readonly RunInput[], key: string): Promise<HostTensor[]> {
   const where = describeLocation(location);
+  const { loadSavedModel } = await lowering();
   const loaded = await loadSavedModel(location);
   try {
     const fn = loaded.signatures[key];
