@@ -95,7 +95,7 @@ export async function loadSavedModel(location: SavedModelLocation, options: Load
 
   const input = (t: HostTensor, label: string): tf.Tensor => {
     if (t === null || typeof t !== "object" || !("dtype" in t) || !("shape" in t)) {
-      throw new LoweringError("bad-argument", cannot("run", label, "inputs must be HostTensors ({ dtype, shape, data })"));
+      throw new LoweringError("invalid-argument", cannot("run", label, "inputs must be HostTensors ({ dtype, shape, data })"));
     }
     const out = toTfjs(t, label);
     origin.set(out, t.dtype);

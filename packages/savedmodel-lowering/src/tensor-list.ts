@@ -41,7 +41,7 @@ function elementShape(t: tf.Tensor): number[] | undefined {
 
 function itemAt(list: TensorList, index: number, node: string): tf.Tensor {
   if (!Number.isInteger(index) || index < 0 || index >= list.items.length) {
-    throw new LoweringError("bad-argument", cannot("run", `node ${node}`, `TensorList index ${index} is outside 0..${list.items.length - 1}`));
+    throw new LoweringError("invalid-argument", cannot("run", `node ${node}`, `TensorList index ${index} is outside 0..${list.items.length - 1}`));
   }
   const item = list.items[index];
   if (item !== undefined) return item;
@@ -53,7 +53,7 @@ function itemAt(list: TensorList, index: number, node: string): tf.Tensor {
 export const tensorListKernels: Readonly<Record<string, K>> = {
   TensorListReserve: ([shape, count], attrs, ctx) => {
     const n = intsOf(tensorOf(count, ctx.node))[0]!;
-    if (!Number.isInteger(n) || n < 0 || n > 1 << 24) throw new LoweringError("bad-argument", cannot("run", `node ${ctx.node}`, `TensorList of ${n} elements`));
+    if (!Number.isInteger(n) || n < 0 || n > 1 << 24) throw new LoweringError("invalid-argument", cannot("run", `node ${ctx.node}`, `TensorList of ${n} elements`));
     return [new TensorList(new Array<undefined>(n).fill(undefined), elementShape(tensorOf(shape, ctx.node)), tfjsDtypeOf(attrs.type("element_dtype")))];
   },
   TensorListFromTensor: ([t], _, ctx) => {
