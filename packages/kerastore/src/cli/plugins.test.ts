@@ -6,6 +6,7 @@ import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keras } from "../node.js";
 import { expectClose } from "../test-support.test-util.js";
+import { cliFormats } from "./plugins.js";
 import { runCli } from "./run.js";
 
 // A plug-in as a third party ships it: plain JavaScript, no import of Kerastore, exporting
@@ -113,5 +114,15 @@ describe("kerastore CLI plug-ins", () => {
     const target = join(dir, "not-really.h5");
     expect(await cli(["convert", source, target, "--plugin", replacing])).toMatchObject({ code: 0, err: "" });
     expect((await readFile(target, "utf8")).startsWith('{"jmodel":')).toBe(true);
+  });
+
+  it("first-party plug-ins load when they resolve, are skipped when absent, and warn (not fail) when broken", async () => {
+    const broken = join(dir, "broken.mjs");
+    await writeFile(broken, "throw new Error('boom');\n");
+    const warnings: string[] = [];
+    const formats = await cliFormats({ flags: [], env: undefined, cwd: dir, firstParty: [plugin, "@kerastore/no-such-format", broken], onWarning: (m) => warnings.push(m) });
+    expect(formats.formats.map((f) => f.name)).toContain("json-model");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cannot load plugin ".*broken\.mjs": importing it failed: boom; going on without it/);
   });
 });

@@ -20,6 +20,8 @@ export interface PluginSources {
   readonly cwd: string;
   /** First-party plug-ins to load when they resolve (default {@link FIRST_PARTY_PLUGINS}). */
   readonly firstParty?: readonly string[] | undefined;
+  /** Told when an installed first-party plug-in fails to load (the CLI goes on without it). */
+  readonly onWarning?: ((message: string) => void) | undefined;
 }
 
 /** A plug-in package's main entry: the formats it adds. */
@@ -35,10 +37,18 @@ export interface KerastorePlugin {
  */
 export async function cliFormats(sources: PluginSources): Promise<FormatRegistry> {
   const registry = defaultFormatRegistry();
+  // Beside the CLI's own install, or in the project it runs in (pnpm keeps them apart).
   const own = createRequire(import.meta.url);
+  const project = createRequire(join(resolve(sources.cwd), "package.json"));
   for (const name of sources.firstParty ?? FIRST_PARTY_PLUGINS) {
-    const entry = tryResolve(own, name);
-    if (entry !== undefined) addPlugin(registry, name, await importPlugin(name, entry));
+    const entry = tryResolve(own, name) ?? tryResolve(project, name);
+    if (entry === undefined) continue;
+    try {
+      addPlugin(registry, name, await importPlugin(name, entry));
+    } catch (error) {
+      // An optional plug-in that is installed but broken must not stop every command.
+      sources.onWarning?.(`${error instanceof Error ? error.message : String(error)}; going on without it`);
+    }
   }
   const manifest = nearestPackageJson(sources.cwd);
   if (manifest !== undefined) {

@@ -49,7 +49,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     // Every command sees the same formats: the built-in ones and the plug-ins'.
-    const formats = await cliFormats({ flags: plugins, env: "plugins" in io ? io.plugins : process.env.KERASTORE_PLUGINS, cwd: io.cwd ?? process.cwd() });
+    const formats = await cliFormats({
+      flags: plugins,
+      env: "plugins" in io ? io.plugins : process.env.KERASTORE_PLUGINS,
+      cwd: io.cwd ?? process.cwd(),
+      onWarning: (message) => io.stderr(`kerastore: warning: ${message}\n`),
+    });
     switch (command.command) {
       case "help": {
         const help = command.topic === undefined ? USAGE : COMMAND_HELP[command.topic];
