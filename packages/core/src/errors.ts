@@ -41,6 +41,7 @@ export type CoreErrorCode =
   | "not-found"
   | "io"
   | "invalid-npy"
+  | "not-loaded"
   | "unsupported";
 
 /** An error from `@kerastore/core`: tensors, stores and `.npy` files. */

@@ -38,6 +38,15 @@ export {
   savedNode,
   walkSavedTree,
 } from "./saved-tree.js";
+export {
+  type RandomAccessSource,
+  bytesSource,
+  checkRange,
+  isRandomAccessSource,
+  openSource,
+  subSource,
+} from "./random-access.js";
+export { type PendingTensor, type TensorLoader, isPendingTensor, loadTreeValues, pendingTensor, treeByteSize } from "./pending-tensor.js";
 export { type Store, type WriteData, basenameOf, chunksOf, dirnameOf, joinPath } from "./store.js";
 export {
   type HostTensor,
