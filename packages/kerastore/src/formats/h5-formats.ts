@@ -1,4 +1,4 @@
-import { type JsonObject, type SavedModelData, cannot } from "@kerastore/core";
+import { type JsonObject, type SavedModelData, cannot, openSource } from "@kerastore/core";
 import { isHdf5, keras3WeightsH5Chunks, legacyH5Chunks, readKerasH5 } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
 import type { FormatLocation, FormatReadOptions, FormatWriteOptions, ModelFormat } from "./format.js";
@@ -48,15 +48,25 @@ export const weightsH5Format: ModelFormat = {
 };
 
 async function readH5(location: FormatLocation, _options: FormatReadOptions): Promise<SavedModelData> {
-  const bytes = await location.store.read(location.path);
-  return (await readKerasH5(bytes, { name: location.path })).data;
+  // By range: the metadata first, then each dataset into a buffer of its own (no whole-file buffer).
+  const source = await openSource(location.store, location.path);
+  try {
+    return (await readKerasH5(source, { name: location.path })).data;
+  } finally {
+    await source.close();
+  }
 }
 
 /** The H5 reader tells the two HDF5 layouts apart by content: which one a file really is. */
 export async function h5LayoutOf(location: FormatLocation): Promise<ModelFormat> {
-  const bytes = await location.store.read(location.path);
-  const file = await readKerasH5(bytes, { name: location.path });
-  return file.kind === "keras3-weights" ? weightsH5Format : legacyH5Format;
+  // The metadata tells the layout: no dataset is read.
+  const source = await openSource(location.store, location.path);
+  try {
+    const file = await readKerasH5(source, { name: location.path, values: "lazy" });
+    return file.kind === "keras3-weights" ? weightsH5Format : legacyH5Format;
+  } finally {
+    await source.close();
+  }
 }
 
 function withoutOptimizer(data: SavedModelData): SavedModelData {

@@ -1,4 +1,4 @@
-import { type SavedModelData, cannot, dirnameOf, joinPath, utf8Decode, utf8Encode } from "@kerastore/core";
+import { type RandomAccessSource, type SavedModelData, cannot, dirnameOf, openSource, joinPath, utf8Decode, utf8Encode } from "@kerastore/core";
 import { keras3WeightsShards, readKeras3WeightsShards } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
 import type { ModelFormat } from "./format.js";
@@ -26,7 +26,21 @@ export const shardedWeightsFormat: ModelFormat = {
   async read({ store, path }) {
     const dir = dirnameOf(path);
     const index = await store.read(path);
-    return readKeras3WeightsShards(index, (name) => store.read(joinPath(dir, name)), { name: path });
+    // Each shard by range: its metadata, then each tensor into a buffer of its own.
+    const sources: RandomAccessSource[] = [];
+    try {
+      return await readKeras3WeightsShards(
+        index,
+        async (name) => {
+          const source = await openSource(store, joinPath(dir, name));
+          sources.push(source);
+          return source;
+        },
+        { name: path },
+      );
+    } finally {
+      for (const source of sources) await source.close();
+    }
   },
   async write({ store, path }, data, options) {
     const gb = options.settings?.maxShardSize ?? DEFAULT_MAX_SHARD_GB;
