@@ -10,10 +10,10 @@ const docs = resolve(dirname(fileURLToPath(import.meta.url)), "../../../docs/ben
  * `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` with `markdown`, stamped with the date,
  * the machine and the command that produced it.
  */
-export function writeBenchSection(name: string, markdown: string): void {
+export function writeBenchSection(name: string, markdown: string, command = `pnpm bench ${name}`): void {
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
-  const stamp = `_Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, with \`pnpm bench ${name}\`._`;
+  const stamp = `_Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, with \`${command}\`._`;
   const block = `${start}\n${markdown.trim()}\n\n${stamp}\n${end}`;
   const text = readFileSync(docs, "utf8");
   const i = text.indexOf(start);

@@ -26,7 +26,7 @@ export function openNativeH5(bytes: Uint8Array, name: string): H5ReadFile {
   const file = new BytesIn(bytes);
   const root = guarded(name, undefined, "open", () => readSuperblock(file).root);
   const parts = fileParts(file, root);
-  return readFileOver(parts, name, bytes.byteLength, (path, messages) => {
+  return readFileOver(parts, name, bytes.byteLength, (_path, messages) => {
     const placed = placeDataset(file, messages);
     return hostTensor(placed.dtype, placed.shape, viewAs(placed.dtype, bytesOfPlacement(file, placed)));
   });
