@@ -157,15 +157,22 @@ async function wasmLimit(): Promise<void> {
   await initBackend({ backend: "wasm" });
   const held: unknown[] = [];
   const step = 256 * 2 ** 20;
+  let heldBytes = 0;
   try {
     for (;;) {
-      held.push(tf.zeros([step / 4], "float32"));
+      // Filled and read back at its last element: the bytes really are in the heap.
+      const t = tf.fill([step / 4], 1, "float32");
+      const last = (await tf.slice(t, [step / 4 - 1], [1]).data())[0];
+      if (last !== 1) throw new Error(`tensor ${held.length} reads back ${last}`);
+      held.push(t);
+      heldBytes = tf.memory().numBytes;
       if (held.length > 64) break;
     }
   } catch (error) {
     out.error = String(error).slice(0, 200);
   }
-  out.heldBytes = held.length * step;
+  out.tensors = held.length;
+  out.heldBytes = heldBytes;
   out.wasmHeap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
 }
 

@@ -89,7 +89,7 @@ export async function run(): Promise<void> {
   }
   if (process.env.KERASTORE_LARGE_WASM_LIMIT === "1") {
     const limit = step("wasm-limit");
-    const table = `The tfjs WASM heap (wasm32) grew to ${(Number(limit.wasmHeap) / GiB).toFixed(2)} GiB holding ${(Number(limit.heldBytes) / GiB).toFixed(2)} GiB of 256 MiB float32 tensors; the next allocation failed with \`${String(limit.error)}\`.`;
+    const table = `The tfjs WASM heap (wasm32) grew to ${(Number(limit.wasmHeap) / GiB).toFixed(2)} GiB holding ${limit.tensors} float32 tensors of 256 MiB (${(Number(limit.heldBytes) / GiB).toFixed(2)} GiB, as tf.memory() counts it); the next one failed with \`${String(limit.error)}\`.`;
     console.log(table);
     writeBenchSection("large-wasm-limit", table, "KERASTORE_LARGE_GIB= KERASTORE_LARGE_WASM_LIMIT=1 pnpm bench large");
   }
