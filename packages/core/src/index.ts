@@ -44,6 +44,7 @@ export {
   checkRange,
   isRandomAccessSource,
   openSource,
+  rangeSource,
   subSource,
 } from "./random-access.js";
 export { type PendingTensor, type TensorLoader, isPendingTensor, loadTreeValues, pendingTensor, treeByteSize } from "./pending-tensor.js";

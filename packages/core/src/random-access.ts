@@ -70,6 +70,15 @@ export function subSource(parent: RandomAccessSource, offset: number, length: nu
  */
 export async function openSource(store: Store, path: string): Promise<RandomAccessSource> {
   if (store.open !== undefined) return store.open(path);
+  return rangeSource(store, path);
+}
+
+/**
+ * A source that holds nothing open: `size` once, then `store.readRange` per read (the Node
+ * store opens and closes the file each time). For lazy trees handed to code that will not
+ * close them: their PendingTensors keep working as long as the file is there.
+ */
+export async function rangeSource(store: Store, path: string): Promise<RandomAccessSource> {
   const size = await store.size(path);
   const description = store.description === "memory" ? path : `${store.description}/${path}`;
   return {

@@ -32,6 +32,12 @@ export interface FormatReadOptions {
    * Default true; formats that cannot hold such configs ignore it.
    */
   readonly safeMode?: boolean | undefined;
+  /**
+   * `eager` (default) reads every weight; `lazy` reads metadata only and gives PendingTensors
+   * (`@kerastore/core`), each read by range when loaded (inspect, partial loads). Formats that
+   * cannot read by range ignore it and read eagerly.
+   */
+  readonly values?: "eager" | "lazy" | undefined;
 }
 
 /** Options every format writer takes. */

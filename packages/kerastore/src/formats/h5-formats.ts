@@ -1,4 +1,4 @@
-import { type JsonObject, type SavedModelData, cannot, openSource } from "@kerastore/core";
+import { type JsonObject, type SavedModelData, cannot, openSource, rangeSource } from "@kerastore/core";
 import { isHdf5, keras3WeightsH5Chunks, legacyH5Chunks, readKerasH5 } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
 import type { FormatLocation, FormatReadOptions, FormatWriteOptions, ModelFormat } from "./format.js";
@@ -47,7 +47,12 @@ export const weightsH5Format: ModelFormat = {
   },
 };
 
-async function readH5(location: FormatLocation, _options: FormatReadOptions): Promise<SavedModelData> {
+async function readH5(location: FormatLocation, options: FormatReadOptions): Promise<SavedModelData> {
+  if (options.values === "lazy") {
+    // Nothing held open: each PendingTensor reads its range when (if) it is loaded.
+    const source = await rangeSource(location.store, location.path);
+    return (await readKerasH5(source, { name: location.path, values: "lazy" })).data;
+  }
   // By range: the metadata first, then each dataset into a buffer of its own (no whole-file buffer).
   const source = await openSource(location.store, location.path);
   try {

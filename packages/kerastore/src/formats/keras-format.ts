@@ -1,3 +1,4 @@
+import { rangeSource } from "@kerastore/core";
 import { readKerasArchive, writeKerasArchiveTo, writeKerasDirectory } from "@kerastore/keras-v3";
 import type { ModelFormat } from "./format.js";
 
@@ -18,6 +19,11 @@ export const kerasFormat: ModelFormat = {
     return (await store.isDirectory(path)) && (await store.exists(`${path}/config.json`)) && (await store.exists(`${path}/model.weights.h5`));
   },
   async read({ store, path }, options) {
+    if (options.values === "lazy" && !(await store.isDirectory(path))) {
+      // Nothing held open: each PendingTensor reads its range of the archive when loaded.
+      const source = await rangeSource(store, path);
+      return (await readKerasArchive(source, { safeMode: options.safeMode !== false, values: "lazy" })).data;
+    }
     return (await readKerasArchive(store, { path, safeMode: options.safeMode !== false })).data;
   },
   async write({ store, path }, data, options) {

@@ -1,4 +1,4 @@
-import { type RandomAccessSource, type SavedModelData, cannot, dirnameOf, openSource, joinPath, utf8Decode, utf8Encode } from "@kerastore/core";
+import { type RandomAccessSource, type SavedModelData, cannot, dirnameOf, openSource, rangeSource, joinPath, utf8Decode, utf8Encode } from "@kerastore/core";
 import { keras3WeightsShards, readKeras3WeightsShards } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
 import type { ModelFormat } from "./format.js";
@@ -23,9 +23,13 @@ export const shardedWeightsFormat: ModelFormat = {
     const text = utf8Decode(head.subarray(0, Math.min(head.length, 512)), { fatal: false });
     return /^\s*\{/.test(text) && text.includes('"weight_map"');
   },
-  async read({ store, path }) {
+  async read({ store, path }, options) {
     const dir = dirnameOf(path);
     const index = await store.read(path);
+    if (options.values === "lazy") {
+      // Nothing held open: each PendingTensor reads its range of its shard when loaded.
+      return readKeras3WeightsShards(index, (name) => rangeSource(store, joinPath(dir, name)), { name: path, values: "lazy" });
+    }
     // Each shard by range: its metadata, then each tensor into a buffer of its own.
     const sources: RandomAccessSource[] = [];
     try {
