@@ -7,7 +7,6 @@
 //        large-child.ts engine <format> <dir> <layers>  (load into tfjs WASM variables, one host copy at a time)
 //        large-child.ts wasm-limit                  (how much the tfjs WASM heap can hold)
 import { open } from "node:fs/promises";
-import { join } from "node:path";
 import { readCheckpoint, writeCheckpoint } from "@kerastore/checkpoint";
 import { type HostTensor, type SavedNode, isPendingTensor, loadTreeValues, openSource, treeByteSize, walkSavedTree } from "@kerastore/core";
 import { NodeStore } from "@kerastore/core/node";

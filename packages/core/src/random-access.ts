@@ -55,7 +55,7 @@ export function subSource(parent: RandomAccessSource, offset: number, length: nu
   return {
     description,
     size: length,
-    read: (at, n) => {
+    read: async (at, n) => {
       checkRange(description, length, at, n);
       return parent.read(offset + at, n);
     },
@@ -84,7 +84,7 @@ export async function rangeSource(store: Store, path: string): Promise<RandomAcc
   return {
     description,
     size,
-    read: (offset, length) => {
+    read: async (offset, length) => {
       checkRange(description, size, offset, length);
       return store.readRange(path, offset, length);
     },
