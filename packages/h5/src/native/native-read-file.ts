@@ -3,6 +3,7 @@ import { H5Error, placeOf } from "../errors.js";
 import type { AttrValue, H5ReadFile, ObjectKind } from "../h5-read-file.js";
 import { type AttributeIn, GlobalHeapIn, attributeName, decodeAttribute } from "./attribute-in.js";
 import { BodyIn, BytesIn, Fault, UNDEF, Unsupported } from "./bytes-in.js";
+import { type ChunkPlan, planChunks, readChunked } from "./chunked-in.js";
 import { readDenseMessages } from "./dense-in.js";
 import { isGroup, readLinks } from "./group-in.js";
 import { typeSize } from "./h5-type.js";
@@ -46,11 +47,18 @@ export async function openNativeH5Source(source: RandomAccessSource, name: strin
   await crawl(file, parts, name);
   const api = readFileOver(parts, name, source.size, (path, messages) => {
     const placed = placeDataset(file, messages);
+    const where = placeOf(name, path);
+    if (placed.chunks !== undefined) {
+      const plan = placed.chunks;
+      return pendingTensor(placed.dtype, placed.shape, placed.nbytes, where, async () => {
+        const bytes = await guardedAsync(name, path, () => readChunked(source, plan, placed.shape, placed.nbytes));
+        return hostTensor(placed.dtype, placed.shape, viewAs(placed.dtype, bytes));
+      });
+    }
     if (placed.at === undefined) {
       return hostTensor(placed.dtype, placed.shape, viewAs(placed.dtype, bytesOfPlacement(file, placed)));
     }
     const at = placed.at;
-    const where = placeOf(name, path);
     return pendingTensor(placed.dtype, placed.shape, placed.nbytes, where, async () => {
       const bytes = await source.read(at, placed.nbytes);
       return hostTensor(placed.dtype, placed.shape, viewAs(placed.dtype, bytes));
@@ -209,6 +217,17 @@ async function crawl(file: PagedBytesIn, parts: FileParts, name: string): Promis
   }
 }
 
+/** `guarded` for a read that awaits (a chunk's inflate). */
+async function guardedAsync<T>(file: string, object: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (cause) {
+    return guarded(file, object, "read", () => {
+      throw cause;
+    });
+  }
+}
+
 /** Runs `fn`, turning Faults into `invalid-file` errors and Unsupported into fallback errors. */
 function guarded<T>(file: string, object: string | undefined, verb: string, fn: () => T): T {
   try {
@@ -275,9 +294,13 @@ interface Placement {
   readonly at?: number;
   /** Compact data, from the layout message. */
   readonly inline?: Uint8Array;
+  /** Chunked data: where each chunk is (read from a source only, see openNativeH5Source). */
+  readonly chunks?: ChunkPlan;
 }
 
 function bytesOfPlacement(file: BytesIn, placed: Placement): Uint8Array {
+  // Chunks may need inflating, which is asynchronous: only the source reader reads them.
+  if (placed.chunks !== undefined) throw new Unsupported("chunked data");
   if (placed.inline !== undefined) return placed.inline.slice(0, placed.nbytes);
   if (placed.at === undefined) return new Uint8Array(placed.nbytes);
   return file.slice(placed.at, placed.nbytes, "the dataset's data");
@@ -295,7 +318,7 @@ function placeDataset(file: BytesIn, messages: readonly MessageIn[]): Placement 
   if (type.kind !== "number") throw new Unsupported("a string dataset");
   const shape = decodeDataspace(find(MSG.dataspace, "dataspace").body);
   const filters = messages.find((m) => m.type === MSG.filters);
-  if (filters !== undefined && filters.body.length > 1 && filters.body[1] !== 0) throw new Unsupported("filtered data");
+  const filtered = filters !== undefined && filters.body.length > 1 && filters.body[1] !== 0;
   const count = countOf(shape);
   const dims = shape ?? [];
   const nbytes = count * typeSize(type);
@@ -307,6 +330,8 @@ function placeDataset(file: BytesIn, messages: readonly MessageIn[]): Placement 
   if (version !== 3 && version !== 4) throw new Unsupported(`layout message version ${version}`);
   const cls = layout.u8();
   const dtype = type.dtype;
+  if (cls === 2) return { dtype, shape: dims, nbytes, chunks: planChunks(file, layout, version, dims, typeSize(type), filtered ? filters.body : undefined) };
+  if (filtered) throw new Unsupported("filtered data");
   if (cls === 0) {
     const size = layout.u16();
     if (size < nbytes) throw new Fault(`compact data holds ${size} bytes, the shape needs ${nbytes}`);
@@ -326,5 +351,5 @@ function placeDataset(file: BytesIn, messages: readonly MessageIn[]): Placement 
     file.check(address + file.base, nbytes, "the dataset's data");
     return { dtype, shape: dims, nbytes, at: address + file.base };
   }
-  throw new Unsupported(cls === 2 ? "chunked data" : `layout class ${cls}`);
+  throw new Unsupported(`layout class ${cls}`);
 }
