@@ -154,25 +154,29 @@ async function wasmLimit(): Promise<void> {
   const tf = await import("@tensorflow/tfjs-core");
   const { initBackend } = await import("@kerastore/engine");
   await initBackend({ backend: "wasm" });
-  const held: unknown[] = [];
+  const held: import("@tensorflow/tfjs-core").Tensor[] = [];
   const step = 256 * 2 ** 20;
+  const n = step / 4;
   let heldBytes = 0;
   try {
-    for (;;) {
-      // Filled and read back at its last element: the bytes really are in the heap.
-      const t = tf.fill([step / 4], 1, "float32");
-      const last = (await tf.slice(t, [step / 4 - 1], [1]).data())[0];
-      if (last !== 1) throw new Error(`tensor ${held.length} reads back ${last}`);
-      held.push(t);
-      heldBytes = tf.memory().numBytes;
-      if (held.length > 64) break;
+    for (let k = 0; k < 64; k++) {
+      // Tensor k holds k + 1; after each allocation every tensor is read back at its last
+      // element, so a heap that aliases or loses a tensor is caught, not counted.
+      held.push(tf.fill([n], k + 1, "float32"));
+      const lasts = await Promise.all(held.map(async (t) => (await tf.slice(t, [n - 1], [1]).data())[0]));
+      const wrong = lasts.findIndex((v, i) => v !== i + 1);
+      if (wrong >= 0) throw new Error(`tensor ${wrong} reads back ${lasts[wrong]} after tensor ${k} was made`);
+      heldBytes = held.length * step;
+      out.tensors = held.length;
+      out.wasmHeap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
+      out.heldBytes = heldBytes;
+      // A line per step: the module may abort the process on the next allocation.
+      console.log(JSON.stringify(out));
     }
   } catch (error) {
     out.error = String(error).slice(0, 200);
   }
-  out.tensors = held.length;
   out.heldBytes = heldBytes;
-  out.wasmHeap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
 }
 
 if (op === "write") await write(args[0]!, args[1]!, Number(args[2]));
