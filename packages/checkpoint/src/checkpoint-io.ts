@@ -1,4 +1,4 @@
-import { type HostTensor, type SavedNode, type Store, cannot, stringTensor } from "@kerastore/core";
+import { type HostTensor, type SavedNode, type Store, cannot, pendingTensor, stringTensor } from "@kerastore/core";
 import { type ReadTensorOptions, type TensorBundle, openBundle, readBundleTensor, readBundleTensors } from "./bundle-read.js";
 import { writeBundle } from "./bundle-write.js";
 import { CheckpointError } from "./errors.js";
@@ -31,7 +31,7 @@ export async function readObjectGraph(bundle: TensorBundle, options: ReadTensorO
  * object tree: edges named by `local_name`, variables from `VARIABLE_VALUE` attributes, slots
  * from `slot_variables`. Every value is read and CRC-checked.
  */
-export async function readCheckpoint(store: Store, prefix: string, options: ReadTensorOptions = {}): Promise<SavedNode> {
+export async function readCheckpoint(store: Store, prefix: string, options: ReadCheckpointOptions = {}): Promise<SavedNode> {
   const bundle = await openBundle(store, prefix);
   const graph = await readObjectGraph(bundle, options);
   const keys = new Set<string>();
@@ -48,8 +48,33 @@ export async function readCheckpoint(store: Store, prefix: string, options: Read
     }
   }
   const values = new Map<string, HostTensor>();
-  for await (const [key, tensor] of readBundleTensors(bundle, keys, options)) values.set(key, tensor);
+  if (options.values === "lazy") {
+    // The `.index` says each tensor's dtype, shape and place: the values stay in the shards
+    // until loaded, each by one range read (CRC-checked then).
+    const eager: string[] = [];
+    for (const key of keys) {
+      const entry = bundle.entries.get(key)!;
+      if (entry.dtype === undefined || entry.dtype === "string" || entry.sliced) {
+        eager.push(key);
+        continue;
+      }
+      const where = `"${key}" in checkpoint ${prefix}`;
+      values.set(key, pendingTensor(entry.dtype, entry.shape, entry.size, where, () => readBundleTensor(bundle, key, options)));
+    }
+    for await (const [key, tensor] of readBundleTensors(bundle, eager, options)) values.set(key, tensor);
+  } else {
+    for await (const [key, tensor] of readBundleTensors(bundle, keys, options)) values.set(key, tensor);
+  }
   return graphToTree(graph, (key) => values.get(key)!);
+}
+
+/** Options of {@link readCheckpoint}. */
+export interface ReadCheckpointOptions extends ReadTensorOptions {
+  /**
+   * `eager` (default) reads every value; `lazy` reads the `.index` and the object graph only and
+   * gives PendingTensors (see `loadTreeValues` in `@kerastore/core`), read by range when loaded.
+   */
+  readonly values?: "eager" | "lazy";
 }
 
 /**

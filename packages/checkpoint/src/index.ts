@@ -26,7 +26,7 @@ export { writeBundle } from "./bundle-write.js";
 export { OBJECT_GRAPH_KEY, VARIABLE_VALUE, attributeKey, escapeLocalName, objectPath, slotPath } from "./keys.js";
 export { TRACKABLE, decodeObjectGraph, graphToTree } from "./object-graph-read.js";
 export { type GraphForWrite, treeToGraph } from "./object-graph-write.js";
-export { readCheckpoint, readObjectGraph, writeCheckpoint } from "./checkpoint-io.js";
+export { type ReadCheckpointOptions, readCheckpoint, readObjectGraph, writeCheckpoint } from "./checkpoint-io.js";
 export { type CheckpointReader, loadCheckpoint } from "./checkpoint-reader.js";
 export {
   type CheckpointState,

@@ -86,6 +86,7 @@ export type CoreErrorCode =
   | "io"
   | "invalid-npy"
   | "too-deep"
+  | "not-loaded"
   | "unsupported";
 
 /** An error from `@kerastore/core`: tensors, stores and `.npy` files. */

@@ -49,6 +49,16 @@ export {
 export { type BuiltinWeightLayout, type WeightLayout, WEIGHT_LAYOUTS, isBuiltinWeightLayout } from "./weight-layout.js";
 export { keras3WalkPaths } from "./keras3-walk-paths.js";
 export { toSnakeCase } from "./snake-case.js";
+export {
+  type RandomAccessSource,
+  bytesSource,
+  checkRange,
+  isRandomAccessSource,
+  openSource,
+  rangeSource,
+  subSource,
+} from "./random-access.js";
+export { type PendingTensor, type TensorLoader, isPendingTensor, loadTreeValues, pendingTensor, treeByteSize } from "./pending-tensor.js";
 export { type Store, type WriteData, basenameOf, chunksOf, dirnameOf, joinPath } from "./store.js";
 export {
   type HostTensor,

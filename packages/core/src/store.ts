@@ -1,3 +1,5 @@
+import type { RandomAccessSource } from "./random-access.js";
+
 /**
  * The narrow byte interface every format reads and writes through.
  *
@@ -33,6 +35,12 @@ export interface Store {
    * without it, multi-file saves copy and remove (see `writeFileSet`).
    */
   rename?(from: string, to: string): Promise<void>;
+  /**
+   * Opens a file for random access (see `openSource`, which falls back to `size` and
+   * `readRange` for stores without it). Optional: the Node store implements it with one file
+   * handle held open across reads.
+   */
+  open?(path: string): Promise<RandomAccessSource>;
 }
 
 /** What `Store.write` accepts. */

@@ -1,6 +1,6 @@
-import { type HostTensor, type NumericDType, cannot, hostTensor, sizeOf, viewAs } from "@kerastore/core";
+import { type HostTensor, type NumericDType, type RandomAccessSource, cannot, isPendingTensor, hostTensor, sizeOf, viewAs } from "@kerastore/core";
 import { H5Error, placeOf } from "./errors.js";
-import { FALLBACK, openNativeH5 } from "./native/native-read-file.js";
+import { FALLBACK, openNativeH5, openNativeH5Source } from "./native/native-read-file.js";
 import { H5T, type RawMetadata, type Runtime, getRuntime, scratchName, takeDiagnostics } from "./hdf5-runtime.js";
 
 /** An attribute's value: text (any HDF5 string encoding) or numbers. */
@@ -59,6 +59,69 @@ export async function withH5File<T>(
     }
   }
   return withWasmH5File(bytes, name, fn);
+}
+
+/** The largest file the h5wasm fallback takes (it needs the whole file in its memory). */
+const MAX_FALLBACK_BYTES = 2 ** 31 - 1;
+
+/**
+ * Opens an HDF5 file behind a random-access source and runs `fn` on it.
+ *
+ * The native reader fetches the metadata only; datasets come back as PendingTensors (see
+ * `@kerastore/core`) whose `load()` reads their bytes from the source. A file with parts the
+ * native reader does not read (chunked or compressed data) is read whole and handed to h5wasm,
+ * which copies datasets out eagerly; that fallback refuses files over 2 GiB.
+ */
+export async function withH5Source<T>(
+  source: RandomAccessSource,
+  name: string,
+  fn: (file: H5ReadFile) => T,
+  backend: H5ReadBackend = "auto",
+  values: "lazy" | "eager" = "lazy",
+): Promise<T> {
+  checkSignature(await source.read(0, Math.min(8, source.size)), name);
+  if (backend !== "h5wasm") {
+    try {
+      const opened = await openNativeH5Source(source, name);
+      if (values === "lazy") return await opened.run(fn);
+      // Eager: a first run over the metadata learns which datasets `fn` reads, they are loaded
+      // (each into a buffer of its own), and a second run gets them.
+      const asked = new Map<string, HostTensor>();
+      await opened.run((file) => fn(withDatasets(file, (path) => remember(asked, path, file.dataset(path)))));
+      const loaded = await loadAll(asked);
+      return await opened.run((file) => fn(withDatasets(file, (path) => loaded.get(path) ?? file.dataset(path))));
+    } catch (error) {
+      if (!(backend === "auto" && error instanceof Error && FALLBACK.has(error))) throw error;
+    }
+  }
+  if (source.size > MAX_FALLBACK_BYTES) {
+    throw new H5Error("unsupported", cannot("read", name, `it needs the h5wasm reader (chunked or compressed data), which holds the whole file in memory, and it has ${source.size} bytes (at most ${MAX_FALLBACK_BYTES})`), { path: name });
+  }
+  return withWasmH5File(await source.read(0, source.size), name, fn);
+}
+
+function withDatasets(file: H5ReadFile, dataset: (path: string) => HostTensor): H5ReadFile {
+  return { ...file, dataset };
+}
+
+function remember(into: Map<string, HostTensor>, path: string, tensor: HostTensor): HostTensor {
+  into.set(path, tensor);
+  return tensor;
+}
+
+/** Loads the pending tensors of `tensors`, two reads in flight (one overlaps the other's copy). */
+async function loadAll(tensors: ReadonlyMap<string, HostTensor>): Promise<Map<string, HostTensor>> {
+  const out = new Map<string, HostTensor>();
+  const jobs = [...tensors];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const [path, tensor] = jobs[next++]!;
+      out.set(path, isPendingTensor(tensor) ? await tensor.load() : tensor);
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  return out;
 }
 
 /** Opens `bytes` with h5wasm. The bytes are handed to its in-memory file system without a copy. */

@@ -1,6 +1,6 @@
-import { type HostTensor, type SavedModelData, cannot, itemSize, parsePythonJson, utf8Decode } from "@kerastore/core";
+import { type HostTensor, type RandomAccessSource, type SavedModelData, cannot, itemSize, parsePythonJson, utf8Decode } from "@kerastore/core";
 import { H5Error } from "./errors.js";
-import { type H5ReadBackend, withH5File } from "./h5-read-file.js";
+import { type H5ReadBackend, type H5ReadFile, withH5File, withH5Source } from "./h5-read-file.js";
 import { type Keras3PartialEntry, type Keras3VarsEntry, keras3EntriesToTree, readKeras3PartialEntries, wholeEntry } from "./read-keras3-weights.js";
 import { nativeChunks } from "./write-backend.js";
 import { keras3WalkPaths } from "./write-keras3-weights.js";
@@ -148,13 +148,22 @@ export function shardFileNames(indexBytes: Uint8Array, indexName: string): strin
  */
 export async function readKeras3WeightsShards(
   indexBytes: Uint8Array,
-  readShard: (name: string) => Promise<Uint8Array>,
-  options: { readonly name: string; readonly backend?: H5ReadBackend },
+  readShard: (name: string) => Promise<Uint8Array | RandomAccessSource>,
+  options: {
+    readonly name: string;
+    readonly backend?: H5ReadBackend;
+    /** For shards given as sources: `eager` (default) loads every tensor, `lazy` gives PendingTensors. */
+    readonly values?: "eager" | "lazy";
+  },
 ): Promise<SavedModelData> {
   const merged = new Map<string, { name: string | undefined; values: Map<number, HostTensor>; from: Map<number, string> }>();
   for (const shard of shardFileNames(indexBytes, options.name)) {
-    const bytes = await readShard(shard);
-    const entries: Keras3PartialEntry[] = await withH5File(bytes, shard, (file) => readKeras3PartialEntries(file), options.backend ?? "auto");
+    const input = await readShard(shard);
+    const read = (file: H5ReadFile): Keras3PartialEntry[] => readKeras3PartialEntries(file);
+    const entries: Keras3PartialEntry[] =
+      input instanceof Uint8Array
+        ? await withH5File(input, shard, read, options.backend ?? "auto")
+        : await withH5Source(input, shard, read, options.backend ?? "auto", options.values ?? "eager");
     for (const entry of entries) {
       let into = merged.get(entry.path);
       if (into === undefined) {

@@ -1,6 +1,6 @@
-import { type SavedModelData, cannot } from "@kerastore/core";
+import { type RandomAccessSource, type SavedModelData, cannot } from "@kerastore/core";
 import { H5Error } from "./errors.js";
-import { type H5ReadBackend, withH5File } from "./h5-read-file.js";
+import { type H5ReadBackend, type H5ReadFile, withH5File, withH5Source } from "./h5-read-file.js";
 import type { LegacyH5Contents } from "./legacy-contents.js";
 import { legacyToSavedModel } from "./legacy-tree.js";
 import { type Keras3VarsEntry, isKeras3Layout, keras3EntriesToTree, readKeras3Entries } from "./read-keras3-weights.js";
@@ -16,6 +16,12 @@ export interface ReadH5Options {
    * while you use them.
    */
   readonly backend?: H5ReadBackend;
+  /**
+   * With a RandomAccessSource: `eager` (default) loads every tensor the tree holds, each into a
+   * buffer of its own; `lazy` reads the metadata only and gives PendingTensors, loaded by
+   * `loadTreeValues` or one by one with `value.load()` (partial loads, inspect). Ignored for bytes.
+   */
+  readonly values?: "eager" | "lazy";
 }
 
 /** What `readKerasH5` found. */
@@ -34,18 +40,15 @@ export type KerasH5 =
       readonly data: SavedModelData;
     };
 
-const DEFAULTS = Object.freeze({ name: "<bytes>", backend: "auto" } as const);
+const DEFAULTS = Object.freeze({ name: "<bytes>", backend: "auto", values: "eager" } as const);
 
 /**
  * Reads any Keras HDF5 file: Keras 2 / Keras 3 legacy `.h5` (full model or weights only) or a
  * Keras 3 `.weights.h5`, telling which by its layout (not its name).
  */
-export async function readKerasH5(bytes: Uint8Array, options: ReadH5Options = {}): Promise<KerasH5> {
-  const { name, backend } = { ...DEFAULTS, ...options };
-  return withH5File(
-    bytes,
-    name,
-    (file): KerasH5 => {
+export async function readKerasH5(input: Uint8Array | RandomAccessSource, options: ReadH5Options = {}): Promise<KerasH5> {
+  const { name, backend, values } = { ...DEFAULTS, ...options };
+  const read = (file: H5ReadFile): KerasH5 => {
     if (isLegacyLayout(file)) {
       const legacy = readLegacyContents(file);
       return { kind: legacy.kind, legacy, data: legacyToSavedModel(legacy) };
@@ -59,13 +62,12 @@ export async function readKerasH5(bytes: Uint8Array, options: ReadH5Options = {}
       cannot("read", name, "an HDF5 file, but not one Keras wrote (no layer_names, model_weights, model_config or vars)"),
       { path: name },
     );
-    },
-    backend,
-  );
+  };
+  return input instanceof Uint8Array ? withH5File(input, name, read, backend) : withH5Source(input, name, read, backend, values);
 }
 
 /** Reads a legacy `.h5` (full model or weights only) as stored. */
-export async function readLegacyH5(bytes: Uint8Array, options: ReadH5Options = {}): Promise<LegacyH5Contents> {
+export async function readLegacyH5(bytes: Uint8Array | RandomAccessSource, options: ReadH5Options = {}): Promise<LegacyH5Contents> {
   const result = await readKerasH5(bytes, options);
   if (result.kind === "keras3-weights") {
     const name = options.name ?? DEFAULTS.name;
@@ -77,7 +79,7 @@ export async function readLegacyH5(bytes: Uint8Array, options: ReadH5Options = {
 }
 
 /** Reads a Keras 3 `.weights.h5` (also `model.weights.h5` inside a `.keras` archive). */
-export async function readKeras3WeightsH5(bytes: Uint8Array, options: ReadH5Options = {}): Promise<readonly Keras3VarsEntry[]> {
+export async function readKeras3WeightsH5(bytes: Uint8Array | RandomAccessSource, options: ReadH5Options = {}): Promise<readonly Keras3VarsEntry[]> {
   const result = await readKerasH5(bytes, options);
   if (result.kind !== "keras3-weights") {
     const name = options.name ?? DEFAULTS.name;

@@ -1,8 +1,8 @@
-import { type Store, cannot, joinPath } from "@kerastore/core";
+import { type RandomAccessSource, type Store, cannot, isRandomAccessSource, joinPath, openSource, subSource } from "@kerastore/core";
 import { type ByteSource, bytesSource, storeSource } from "./byte-source.js";
 import { KerasV3Error } from "./errors.js";
 import { unsafeMemberNameReason } from "./member-name.js";
-import { readZipDirectory, readZipMember } from "./zip-read.js";
+import { memberDataOffset, readZipDirectory, readZipMember } from "./zip-read.js";
 import { type ZipLimits, defaultZipLimits } from "./zip-limits.js";
 
 /**
@@ -22,6 +22,15 @@ export interface KerasArchiveFiles {
   sizeOf(name: string): number;
   /** Reads one member; rejects with `missing-member` when absent. */
   read(name: string): Promise<Uint8Array>;
+  /**
+   * One member as a random-access source, read in place: a stored (not compressed) zip member
+   * is a range of the archive, a directory's file is opened by range. Undefined for a deflated
+   * member, which can only be inflated whole (`read`). The CRC-32 of a member read in place is
+   * not checked (its bytes are never all read at once), as Python's zipfile does for seeks.
+   */
+  source(name: string): Promise<RandomAccessSource | undefined>;
+  /** Closes what the archive holds open (a file handle); sources from `source` stop working. */
+  close(): Promise<void>;
 }
 
 /** Options for opening an archive. */
@@ -40,12 +49,22 @@ const MAX_DIRECTORY_FILES = 65_536;
 const MAX_DIRECTORY_DEPTH = 32;
 
 /** Opens a `.keras` archive from bytes, or from a Store (a `.keras` file or an unzipped directory). */
-export async function openKerasArchive(input: Uint8Array | Store, options: OpenArchiveOptions = {}): Promise<KerasArchiveFiles> {
+export async function openKerasArchive(
+  input: Uint8Array | Store | RandomAccessSource,
+  options: OpenArchiveOptions = {},
+): Promise<KerasArchiveFiles> {
   const limits: ZipLimits = { ...defaultZipLimits, ...options.limits };
   if (input instanceof Uint8Array) return openZip(bytesSource(input, options.name ?? "archive bytes"), limits, options);
+  if (isRandomAccessSource(input)) return openZip(input, limits, options);
   const path = joinPath(options.path ?? "");
   if (path === "" || (await input.isDirectory(path))) return openDirectory(input, path, limits);
-  return openZip(await storeSource(input, path), limits, options);
+  const source = await storeSource(input, path);
+  try {
+    return await openZip(source, limits, options);
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
 }
 
 async function openZip(source: ByteSource, limits: ZipLimits, options: OpenArchiveOptions): Promise<KerasArchiveFiles> {
@@ -61,6 +80,18 @@ async function openZip(source: ByteSource, limits: ZipLimits, options: OpenArchi
       if (entry === undefined || entry.isDirectory) return missing(source.description, name);
       return readZipMember(dir, entry, { verifyCrc: options.verifyCrc !== false });
     },
+    source: async (name) => {
+      const entry = dir.byName.get(name);
+      if (entry === undefined || entry.isDirectory) return missing(source.description, name);
+      if (entry.method !== 0) return undefined;
+      if (entry.compressedSize !== entry.size) {
+        throw new KerasV3Error("corrupt", cannot("read", `member "${name}" of ${source.description}`, `it is stored with ${entry.compressedSize} bytes but declares ${entry.size}`), {
+          path: `${source.description}!${name}`,
+        });
+      }
+      return subSource(source, await memberDataOffset(dir, entry), entry.size, `${source.description}!${name}`);
+    },
+    close: () => source.close(),
   };
 }
 
@@ -100,6 +131,8 @@ async function openDirectory(store: Store, root: string, limits: ZipLimits): Pro
     names: [...sizes.keys()].sort(),
     sizeOf: (name) => sizes.get(name) ?? missing(description, name),
     read: async (name) => (sizes.has(name) ? store.read(joinPath(root, name)) : missing(description, name)),
+    source: async (name) => (sizes.has(name) ? openSource(store, joinPath(root, name)) : missing(description, name)),
+    close: async () => undefined,
   };
 }
 

@@ -15,6 +15,16 @@ export async function extractKerasArchive(input: Uint8Array | Store, target: Sto
   const files = await openKerasArchive(input, options);
   const root = joinPath(dir);
   const contents: { path: string; data: Uint8Array }[] = [];
+  try {
+    await gather();
+  } finally {
+    await files.close();
+  }
+  await target.mkdir(root);
+  for (const { path, data } of contents) await target.write(path, data);
+  return files.names.slice();
+
+  async function gather(): Promise<void> {
   for (const name of files.names) {
     const path = joinPath(root, name);
     const rel = root === "" ? path : path.slice(root.length + 1);
@@ -25,7 +35,5 @@ export async function extractKerasArchive(input: Uint8Array | Store, target: Sto
     }
     contents.push({ path, data: await files.read(name) });
   }
-  await target.mkdir(root);
-  for (const { path, data } of contents) await target.write(path, data);
-  return files.names.slice();
+  }
 }

@@ -4,7 +4,7 @@ import { type KerasArchiveFiles, type OpenArchiveOptions, openKerasArchive } fro
 import { type KerasArchiveMetadata, metadataFromJson } from "./metadata.js";
 import { ASSETS_DIR, CONFIG_FILE, CONFIG_TEXT_EXTRA, METADATA_FILE, WEIGHTS_H5, WEIGHTS_NPZ } from "./names.js";
 import { decodeWeights } from "./weights.js";
-import type { Store } from "@kerastore/core";
+import type { RandomAccessSource, Store } from "@kerastore/core";
 import { KerasV3Error } from "./errors.js";
 import { cannot, utf8Decode } from "@kerastore/core";
 
@@ -31,6 +31,16 @@ export interface KerasArchive {
   readonly assets: readonly KerasAsset[];
   /** Every member name, in archive order. */
   readonly members: readonly string[];
+  /**
+   * True when the weights were read in place by range (a stored `model.weights.h5`, or the
+   * directory form); false when a deflated member had to be inflated whole first.
+   */
+  readonly weightsInPlace: boolean;
+  /**
+   * Closes the file the archive was read from. Needed after `values: "lazy"` (the tree's
+   * PendingTensors read from it until then); a no-op after an eager read.
+   */
+  close(): Promise<void>;
 }
 
 /** Options for `readKerasArchive`. */
@@ -40,6 +50,11 @@ export interface ReadKerasArchiveOptions extends OpenArchiveOptions {
    * rebuilt (`__lambda__`, `TFSMLayer`, ...), as Keras's `safe_mode` does. Default true.
    */
   readonly safeMode?: boolean | undefined;
+  /**
+   * `eager` (default) loads every weight; `lazy` reads the metadata only and gives
+   * PendingTensors (see `loadTreeValues` in `@kerastore/core`): call `close()` when done.
+   */
+  readonly values?: "eager" | "lazy" | undefined;
 }
 
 /**
@@ -49,13 +64,28 @@ export interface ReadKerasArchiveOptions extends OpenArchiveOptions {
  * Every member is size-, CRC- and name-checked; `config.json` is scanned in safe mode before
  * anything else is read. The model is not rebuilt here: `data` is plain data for the engine.
  */
-export async function readKerasArchive(input: Uint8Array | Store, options: ReadKerasArchiveOptions = {}): Promise<KerasArchive> {
+export async function readKerasArchive(
+  input: Uint8Array | Store | RandomAccessSource,
+  options: ReadKerasArchiveOptions = {},
+): Promise<KerasArchive> {
   const files = await openKerasArchive(input, options);
-  return readArchiveFiles(files, options.safeMode !== false);
+  const values = options.values ?? "eager";
+  try {
+    const archive = await readArchiveFiles(files, options.safeMode !== false, values);
+    if (values === "eager") await files.close();
+    return archive;
+  } catch (error) {
+    await files.close();
+    throw error;
+  }
 }
 
 /** Reads an archive already opened with `openKerasArchive`. */
-export async function readArchiveFiles(files: KerasArchiveFiles, safeMode = true): Promise<KerasArchive> {
+export async function readArchiveFiles(
+  files: KerasArchiveFiles,
+  safeMode = true,
+  values: "eager" | "lazy" = "eager",
+): Promise<KerasArchive> {
   const where = (name: string) => `${files.description}!${name}`;
   const configBytes = await files.read(CONFIG_FILE);
   const config = parseJsonMember(configBytes, where(CONFIG_FILE));
@@ -70,7 +100,9 @@ export async function readArchiveFiles(files: KerasArchiveFiles, safeMode = true
     });
   }
   const weightsName = weightsFormat === "h5" ? WEIGHTS_H5 : WEIGHTS_NPZ;
-  const root = await decodeWeights(await files.read(weightsName), weightsFormat, config, where(weightsName));
+  // A stored member is read in place by range; a deflated one can only be inflated whole.
+  const inPlace = weightsFormat === "h5" ? await files.source(weightsName) : undefined;
+  const root = await decodeWeights(inPlace ?? (await files.read(weightsName)), weightsFormat, config, where(weightsName), values);
   // JSON parsing forgets whether a number was written as a float (`0.0`); Keras checks some
   // config values with isinstance(x, float), so the writer reuses this text when the config
   // is unchanged.
@@ -86,5 +118,15 @@ export async function readArchiveFiles(files: KerasArchiveFiles, safeMode = true
     modelConfig: config,
     trainingConfig: isJsonObject(compile) && Object.keys(compile).length > 0 ? compile : undefined,
   };
-  return { form: files.form, metadata, config, data, weightsFormat, assets, members: files.names };
+  return {
+    form: files.form,
+    metadata,
+    config,
+    data,
+    weightsFormat,
+    assets,
+    members: files.names,
+    weightsInPlace: inPlace !== undefined,
+    close: () => files.close(),
+  };
 }

@@ -1,4 +1,4 @@
-import { type JsonObject, type SavedModelData, type SavedNode, cannot } from "@kerastore/core";
+import { type JsonObject, type RandomAccessSource, type SavedModelData, type SavedNode, cannot } from "@kerastore/core";
 import { keras3EntriesToTree, keras3WeightsH5Chunks, readKeras3WeightsH5 } from "@kerastore/h5";
 import { KerasV3Error } from "./errors.js";
 import { attachConfig } from "./weights-config.js";
@@ -11,7 +11,13 @@ import { attachConfig } from "./weights-config.js";
  * `model.weights.npz` (Keras's `weights_format="npz"`) stores each object's variables as a
  * pickled dict, which Kerastore refuses to unpickle.
  */
-export async function decodeWeights(bytes: Uint8Array, format: "h5" | "npz", config: JsonObject, where: string): Promise<SavedNode> {
+export async function decodeWeights(
+  bytes: Uint8Array | RandomAccessSource,
+  format: "h5" | "npz",
+  config: JsonObject,
+  where: string,
+  values: "eager" | "lazy" = "eager",
+): Promise<SavedNode> {
   if (format === "npz") {
     throw new KerasV3Error(
       "invalid-weights",
@@ -19,7 +25,7 @@ export async function decodeWeights(bytes: Uint8Array, format: "h5" | "npz", con
       { path: where },
     );
   }
-  return decodeH5Weights(bytes, config, where);
+  return decodeH5Weights(bytes, config, where, values);
 }
 
 /** Encodes the tree's weights as Keras 3 `.weights.h5` chunks (tensor bytes are not copied). */
@@ -27,10 +33,10 @@ export async function encodeWeights(data: SavedModelData, where: string): Promis
   return encodeH5Weights(data, where);
 }
 
-async function decodeH5Weights(bytes: Uint8Array, config: JsonObject, where: string): Promise<SavedNode> {
+async function decodeH5Weights(bytes: Uint8Array | RandomAccessSource, config: JsonObject, where: string, values: "eager" | "lazy"): Promise<SavedNode> {
   let entries: Awaited<ReturnType<typeof readKeras3WeightsH5>>;
   try {
-    entries = await readKeras3WeightsH5(bytes, { name: where });
+    entries = await readKeras3WeightsH5(bytes, { name: where, values });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new KerasV3Error("invalid-weights", cannot("read", where, reason), { path: where, cause: error });

@@ -6,7 +6,10 @@
  * typed error, never an allocation.
  */
 export interface ZipLimits {
-  /** Largest uncompressed size of one member, in bytes. Default 4 GiB - 1 (one typed array). */
+  /**
+   * Largest uncompressed size of one member, in bytes. Default 4 GiB - 1 (one typed array) for
+   * deflated members; stored members are bounded by the file itself unless you set a lower cap.
+   */
   readonly maxMemberSize: number;
   /** Largest sum of the uncompressed sizes of all members. Default 16 GiB. */
   readonly maxTotalSize: number;

@@ -155,7 +155,11 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
     if (localHeaderOffset + 30 + compressedSize > cdOffset) {
       fail("corrupt", `${where} declares ${compressedSize} bytes at ${localHeaderOffset}, past the central directory at ${cdOffset}`);
     }
-    if (memberSize > limits.maxMemberSize) {
+    // A stored member's bytes are in the file (checked above), so the default cap, which is
+    // about one inflated buffer, does not hold it; a caller's lower cap still does. A large
+    // stored member is read in place by range (KerasArchiveFiles.source), never whole.
+    const cap = method === 0 && limits.maxMemberSize >= defaultZipLimits.maxMemberSize ? Number.POSITIVE_INFINITY : limits.maxMemberSize;
+    if (memberSize > cap) {
       fail("zip-bomb", `${where} declares ${memberSize} bytes, more than the limit ${limits.maxMemberSize}`, "raise limits.maxMemberSize if the archive is trusted");
     }
     if (method === 8 && memberSize > limits.expansionFloor && memberSize > limits.maxExpansion * compressedSize) {
@@ -215,18 +219,7 @@ export async function readZipMember(dir: ZipDirectory, entry: ZipEntry, options:
     const path = `${source.description}!${entry.name}`;
     throw new KerasV3Error(code, cannot("read", `member "${entry.name}" of ${source.description}`, reason), { path });
   };
-  const header = view(await source.read(entry.localHeaderOffset, 30));
-  if (header.getUint32(0, true) !== LOCAL_SIG) fail("corrupt", `no local header signature at offset ${entry.localHeaderOffset}`);
-  const nameLength = header.getUint16(26, true);
-  const extraLength = header.getUint16(28, true);
-  const localMethod = header.getUint16(8, true);
-  if (localMethod !== entry.method) fail("corrupt", `the local header says method ${localMethod}, the directory ${entry.method}`);
-  const dataOffset = entry.localHeaderOffset + 30 + nameLength + extraLength;
-  if (dataOffset + entry.compressedSize > entry.limit) {
-    fail("corrupt", `its ${entry.compressedSize} bytes at ${dataOffset} run past ${entry.limit}`);
-  }
-  const localName = decodeZipName(await source.read(entry.localHeaderOffset + 30, nameLength), (header.getUint16(6, true) & 0x800) !== 0);
-  if (localName !== entry.name) fail("corrupt", `the local header names it "${localName ?? "?"}"`);
+  const dataOffset = await memberDataOffset(dir, entry);
   const raw = await source.read(dataOffset, entry.compressedSize);
   let bytes: Uint8Array;
   if (entry.method === 0) {
@@ -253,6 +246,31 @@ export async function readZipMember(dir: ZipDirectory, entry: ZipEntry, options:
     }
   }
   return bytes;
+}
+
+/**
+ * Where a member's (compressed) bytes start, after checking its local header against the
+ * central directory and its bytes against the room the directory leaves it.
+ */
+export async function memberDataOffset(dir: ZipDirectory, entry: ZipEntry): Promise<number> {
+  const { source } = dir;
+  const fail = (code: KerasV3ErrorCode, reason: string): never => {
+    const path = `${source.description}!${entry.name}`;
+    throw new KerasV3Error(code, cannot("read", `member "${entry.name}" of ${source.description}`, reason), { path });
+  };
+  const header = view(await source.read(entry.localHeaderOffset, 30));
+  if (header.getUint32(0, true) !== LOCAL_SIG) fail("corrupt", `no local header signature at offset ${entry.localHeaderOffset}`);
+  const nameLength = header.getUint16(26, true);
+  const extraLength = header.getUint16(28, true);
+  const localMethod = header.getUint16(8, true);
+  if (localMethod !== entry.method) fail("corrupt", `the local header says method ${localMethod}, the directory ${entry.method}`);
+  const dataOffset = entry.localHeaderOffset + 30 + nameLength + extraLength;
+  if (dataOffset + entry.compressedSize > entry.limit) {
+    fail("corrupt", `its ${entry.compressedSize} bytes at ${dataOffset} run past ${entry.limit}`);
+  }
+  const localName = decodeZipName(await source.read(entry.localHeaderOffset + 30, nameLength), (header.getUint16(6, true) & 0x800) !== 0);
+  if (localName !== entry.name) fail("corrupt", `the local header names it "${localName ?? "?"}"`);
+  return dataOffset;
 }
 
 function view(bytes: Uint8Array): DataView {

@@ -2,6 +2,7 @@
 // page.evaluate. Built with esbuild for the browser from `kerastore`'s default entry.
 import { type HostTensor, toFloat32 } from "@kerastore/core";
 import { type SavableModel, keras } from "kerastore";
+import { loadShardedLayer } from "./large.js";
 import { loadFromBytes, loadFromFolder, loadFromPicker, loadFromUrl, predictNpy, saveToDownload, setUp } from "./snippets.js";
 
 /** How a test hands the page a file. */
@@ -54,6 +55,7 @@ const api = {
   setUpThreads(threads: number): Promise<string> {
     return keras.ready({ wasmPaths: "/wasm/", threads });
   },
+  loadShardedLayer,
   /** Whether the page is cross-origin isolated, and how many threads the WASM backend runs. */
   async threads(): Promise<{ isolated: boolean; threads: number }> {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
 import * as nodePath from "node:path";
 import { CoreError, cannot } from "../errors.js";
+import { type RandomAccessSource, checkRange } from "../random-access.js";
 import { type Store, type WriteData, chunksOf, joinPath } from "../store.js";
 
 /**
@@ -51,18 +52,51 @@ export class NodeStore implements Store {
       // Not zero-filled: every byte is read into below, or the read throws.
       const raw = Buffer.allocUnsafeSlow(length);
       const out = new Uint8Array(raw.buffer, raw.byteOffset, length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-        if (bytesRead === 0) throw new CoreError("io", cannot("read", full, "the file shrank while reading"), { path: full });
-        done += bytesRead;
-      }
+      await readFully(handle, out, offset, full);
       return out;
     } catch (error) {
       throw ioError("read", full, error);
     } finally {
       await handle?.close();
     }
+  }
+
+  /**
+   * Opens a file for random access with one file handle held open until `close`: each read is
+   * one positioned read into a fresh buffer (no copy after the kernel's).
+   */
+  async open(path: string): Promise<RandomAccessSource> {
+    const full = this.resolve(path);
+    let handle: fs.FileHandle;
+    let size: number;
+    try {
+      handle = await fs.open(full, constants.O_RDONLY);
+      size = (await handle.stat()).size;
+    } catch (error) {
+      throw ioError("open", full, error);
+    }
+    let closed = false;
+    return {
+      description: full,
+      size,
+      read: async (offset, length) => {
+        checkRange(full, size, offset, length);
+        if (closed) throw new CoreError("io", cannot("read", full, "the source was closed"), { path: full });
+        const raw = Buffer.allocUnsafeSlow(length);
+        const out = new Uint8Array(raw.buffer, raw.byteOffset, length);
+        try {
+          await readFully(handle, out, offset, full);
+        } catch (error) {
+          throw ioError("read", full, error);
+        }
+        return out;
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await handle.close();
+      },
+    };
   }
 
   async size(path: string): Promise<number> {
@@ -174,6 +208,20 @@ export class NodeStore implements Store {
     } catch (error) {
       throw ioError("remove", full, error);
     }
+  }
+}
+
+/** Most bytes asked of one read call (the kernel caps a read near 2 GiB). */
+const READ_STEP = 2 ** 30;
+
+/** Fills `out` from `offset` of the file, in steps; a file that shrank is an `io` error. */
+async function readFully(handle: fs.FileHandle, out: Uint8Array, offset: number, full: string): Promise<void> {
+  let done = 0;
+  while (done < out.byteLength) {
+    const step = Math.min(READ_STEP, out.byteLength - done);
+    const { bytesRead } = await handle.read(out, done, step, offset + done);
+    if (bytesRead === 0) throw new CoreError("io", cannot("read", full, "the file shrank while reading"), { path: full });
+    done += bytesRead;
   }
 }
 

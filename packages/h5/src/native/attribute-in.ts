@@ -78,7 +78,7 @@ export class GlobalHeapIn {
     const file = this.file;
     if (!file.is(at, "GCOL")) throw new Fault(`no global heap collection at ${at}`);
     const size = file.u64(at + 8);
-    file.check(at, size, "a global heap collection");
+    const whole = file.slice(at, size, "a global heap collection");
     const objects = new Map<number, Uint8Array>();
     const end = at + size;
     let p = at + 16;
@@ -87,7 +87,7 @@ export class GlobalHeapIn {
       const objectSize = file.u64(p + 8);
       if (index === 0) break;
       if (p + 16 + objectSize > end) throw new Fault(`global heap object ${index} runs past its collection`);
-      objects.set(index, file.bytes.subarray(p + 16, p + 16 + objectSize));
+      objects.set(index, whole.subarray(p + 16 - at, p + 16 - at + objectSize));
       p += 16 + Math.ceil(objectSize / 8) * 8;
     }
     this.collections.set(at, objects);

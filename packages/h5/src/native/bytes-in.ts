@@ -24,8 +24,8 @@ export class BytesIn {
   }
 
   check(at: number, n: number, what: string): void {
-    if (!(at >= 0 && n >= 0 && at + n <= this.bytes.byteLength)) {
-      throw new Fault(`${what} at ${at} (${n} bytes) runs past the end of the file (${this.bytes.byteLength} bytes)`);
+    if (!(at >= 0 && n >= 0 && at + n <= this.length)) {
+      throw new Fault(`${what} at ${at} (${n} bytes) runs past the end of the file (${this.length} bytes)`);
     }
   }
 
@@ -47,8 +47,8 @@ export class BytesIn {
   /** An 8-byte length; refuses values past 2^53. */
   u64(at: number): number {
     this.check(at, 8, "an 8-byte field");
-    const lo = this.view.getUint32(at, true);
-    const hi = this.view.getUint32(at + 4, true);
+    const lo = this.u32(at);
+    const hi = this.u32(at + 4);
     if (hi > 0x1fffff) throw new Fault(`an 8-byte value at ${at} is too large`);
     return hi * 0x100000000 + lo;
   }
@@ -56,7 +56,7 @@ export class BytesIn {
   /** An 8-byte address relative to the base; UNDEF when all bits are set. */
   addr(at: number): number {
     this.check(at, 8, "an address");
-    if (this.view.getUint32(at, true) === 0xffffffff && this.view.getUint32(at + 4, true) === 0xffffffff) return UNDEF;
+    if (this.u32(at) === 0xffffffff && this.u32(at + 4) === 0xffffffff) return UNDEF;
     return this.u64(at) + this.base;
   }
 

@@ -68,13 +68,12 @@ function readSymbolTable(file: BytesIn, btree: number, heap: number, out: Map<st
   if (!file.is(heap, "HEAP")) throw new Fault(`no local heap at ${heap}`);
   const segmentSize = file.u64(heap + 8);
   const segment = file.addr(heap + 24);
-  file.check(segment, segmentSize, "a local heap");
+  const names = file.slice(segment, segmentSize, "a local heap");
   const nameAt = (offset: number): string => {
     if (offset >= segmentSize) throw new Fault("a link name lies outside the local heap");
-    const from = segment + offset;
-    const end = file.bytes.subarray(from, segment + segmentSize).indexOf(0);
+    const end = names.subarray(offset).indexOf(0);
     if (end < 0) throw new Fault("a link name in the local heap has no end");
-    return decoder.decode(file.bytes.subarray(from, from + end));
+    return decoder.decode(names.subarray(offset, offset + end));
   };
   const seen = new Set<number>();
   const visit = (node: number, depth: number): void => {

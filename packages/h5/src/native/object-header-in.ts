@@ -54,7 +54,7 @@ export function readObjectHeader(file: BytesIn, address: number): MessageIn[] {
       const flags = v2 ? file.u8(p + 3) : file.u8(p + 4);
       p += headerSize;
       if (p + bodySize > end) throw new Fault(`a header message (type ${type}) runs past its chunk`);
-      const body = file.bytes.subarray(p, p + bodySize);
+      const body = file.slice(p, bodySize, "a header message");
       p += bodySize;
       if (!v2 && bodySize % 8 !== 0) p += 8 - (bodySize % 8);
       if (out.length > MAX_MESSAGES) throw new Fault("an object header has too many messages");

@@ -17,7 +17,8 @@ const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 export function readSuperblock(file: BytesIn): Superblock {
   let at = -1;
   for (let p = 0; p + 8 <= file.length && p <= 1 << 30; p = p === 0 ? 512 : p * 2) {
-    if (SIGNATURE.every((b, i) => file.bytes[p + i] === b)) {
+    const head = file.slice(p, 8, "the HDF5 signature");
+    if (SIGNATURE.every((b, i) => head[i] === b)) {
       at = p;
       break;
     }

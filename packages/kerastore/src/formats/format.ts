@@ -26,6 +26,12 @@ export interface ReadOptions {
   readonly safeMode: boolean;
   /** Told of problems a reader worked around (and kept reading). */
   readonly onWarning: (message: string) => void;
+  /**
+   * `eager` (default) reads every weight; `lazy` reads metadata only and gives PendingTensors
+   * (`@kerastore/core`), each read by range when loaded (inspect, partial loads). Readers of
+   * formats that cannot read by range ignore it and read eagerly.
+   */
+  readonly values?: "eager" | "lazy" | undefined;
 }
 
 /** What a reader read: the saved object tree, and what kind of file it proved to be. */

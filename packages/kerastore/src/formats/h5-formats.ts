@@ -1,7 +1,7 @@
-import { cannot, type SavedModelData } from "@kerastore/core";
+import { cannot, openSource, type RandomAccessSource, rangeSource, type SavedModelData } from "@kerastore/core";
 import { isHdf5, keras3WeightsH5Chunks, legacyH5Chunks, readKerasH5 } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
-import type { FormatHolds, FormatLocation, ModelReader, ModelReadResult, ModelWriter, WriteOptions, WritePlan } from "./format.js";
+import type { FormatHolds, FormatLocation, ModelReader, ModelReadResult, ModelWriter, ReadOptions, WriteOptions, WritePlan } from "./format.js";
 
 /** The legacy H5 writer's own options (`settings` of `save`). */
 export interface H5WriteOptions {
@@ -32,7 +32,7 @@ export const legacyH5Format: ModelReader & ModelWriter<H5WriteOptions> = {
   extensions: [".h5", ".hdf5"],
   holds: LEGACY_HOLDS,
   sniff: (head) => isHdf5(head),
-  read: (location) => readH5(location),
+  read: (location, options) => readH5(location, options),
   plan(options): WritePlan {
     const dialect = dialectOf(options);
     return { dialect: dialect === "keras3" ? "h5-keras3" : "h5-keras2", computes: "by-name", optimizer: !options.weightsOnly && options.includeOptimizer };
@@ -56,7 +56,7 @@ export const weightsH5Format: ModelReader & ModelWriter = {
   extensions: [".weights.h5"],
   holds: KERAS3_WEIGHTS_HOLDS,
   sniff: (head) => isHdf5(head),
-  read: (location) => readH5(location),
+  read: (location, options) => readH5(location, options),
   plan: (options) => ({ dialect: "keras3", computes: "by-name", optimizer: options.includeOptimizer }),
   async write(location, data, options) {
     const tree = options.includeOptimizer ? data : withoutOptimizer(data);
@@ -65,12 +65,22 @@ export const weightsH5Format: ModelReader & ModelWriter = {
 };
 
 /**
- * Reads either HDF5 layout, parsing the file once: which one it is (a legacy model, Keras 2
- * weights only, a Keras 3 weights file) is a property of what was read, whatever the name.
+ * Reads either HDF5 layout, parsing the file once and by range (the metadata first, then each
+ * dataset into a buffer of its own; no whole-file buffer): which layout it is (a legacy model,
+ * Keras 2 weights only, a Keras 3 weights file) is a property of what was read, whatever the name.
+ * With `values: "lazy"` nothing is held open: each PendingTensor reads its range when loaded.
  */
-async function readH5(location: FormatLocation): Promise<ModelReadResult> {
-  const bytes = await location.store.read(location.path);
-  const file = await readKerasH5(bytes, { name: location.path });
+async function readH5(location: FormatLocation, options: ReadOptions): Promise<ModelReadResult> {
+  const lazy = options.values === "lazy";
+  const source: RandomAccessSource = lazy
+    ? await rangeSource(location.store, location.path)
+    : await openSource(location.store, location.path);
+  let file: Awaited<ReturnType<typeof readKerasH5>>;
+  try {
+    file = await readKerasH5(source, { name: location.path, ...(lazy ? { values: "lazy" as const } : {}) });
+  } finally {
+    if (!lazy) await source.close();
+  }
   switch (file.kind) {
     case "keras3-weights":
       return { data: file.data, layout: "walk-path", holds: KERAS3_WEIGHTS_HOLDS, format: weightsH5Format.name, description: KERAS3_WEIGHTS_DESCRIPTION };

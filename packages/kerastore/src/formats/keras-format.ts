@@ -1,3 +1,4 @@
+import { rangeSource } from "@kerastore/core";
 import { readKerasArchive, writeKerasArchiveTo, writeKerasDirectory } from "@kerastore/keras-v3";
 import type { ModelReader, ModelWriter } from "./format.js";
 import { withoutOptimizer } from "./h5-formats.js";
@@ -24,7 +25,11 @@ export const kerasFormat: ModelReader & ModelWriter<KerasWriteOptions> = {
     return (await store.isDirectory(path)) && (await store.exists(`${path}/config.json`)) && (await store.exists(`${path}/model.weights.h5`));
   },
   async read({ store, path }, options) {
-    const data = (await readKerasArchive(store, { path, safeMode: options.safeMode })).data;
+    const lazy = options.values === "lazy" && !(await store.isDirectory(path));
+    // Lazy: nothing held open; each PendingTensor reads its range of the archive when loaded.
+    const data = lazy
+      ? (await readKerasArchive(await rangeSource(store, path), { safeMode: options.safeMode, values: "lazy" })).data
+      : (await readKerasArchive(store, { path, safeMode: options.safeMode })).data;
     return { data, layout: "walk-path", holds: kerasFormat.holds, format: kerasFormat.name, description: kerasFormat.description };
   },
   plan: (options) => ({ dialect: "keras3", computes: "by-name", optimizer: options.includeOptimizer }),

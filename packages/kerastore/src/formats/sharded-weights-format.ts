@@ -1,4 +1,4 @@
-import { cannot, dirnameOf, joinPath, utf8Decode, utf8Encode, writeFileSet } from "@kerastore/core";
+import { cannot, dirnameOf, joinPath, openSource, type RandomAccessSource, rangeSource, utf8Decode, utf8Encode, writeFileSet } from "@kerastore/core";
 import { keras3WeightsShards, readKeras3WeightsShards } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
 import type { ModelReader, ModelWriter } from "./format.js";
@@ -29,12 +29,31 @@ export const shardedWeightsFormat: ModelReader & ModelWriter<ShardedWeightsWrite
     const text = utf8Decode(head.subarray(0, Math.min(head.length, 512)), { fatal: false });
     return /^\s*\{/.test(text) && text.includes('"weight_map"');
   },
-  async read({ store, path }) {
+  async read({ store, path }, options) {
     const dir = dirnameOf(path);
     const index = await store.read(path);
-    const data = await readKeras3WeightsShards(index, (name) => store.read(joinPath(dir, name)), { name: path });
     const { holds, name, description } = shardedWeightsFormat;
-    return { data, layout: "walk-path", holds, format: name, description };
+    if (options.values === "lazy") {
+      // Nothing held open: each PendingTensor reads its range of its shard when loaded.
+      const data = await readKeras3WeightsShards(index, (shard) => rangeSource(store, joinPath(dir, shard)), { name: path, values: "lazy" });
+      return { data, layout: "walk-path", holds, format: name, description };
+    }
+    // Each shard by range: its metadata, then each tensor into a buffer of its own.
+    const sources: RandomAccessSource[] = [];
+    try {
+      const data = await readKeras3WeightsShards(
+        index,
+        async (shard) => {
+          const source = await openSource(store, joinPath(dir, shard));
+          sources.push(source);
+          return source;
+        },
+        { name: path },
+      );
+      return { data, layout: "walk-path", holds, format: name, description };
+    } finally {
+      for (const source of sources) await source.close();
+    }
   },
   plan: (options) => ({ dialect: "keras3", computes: "by-name", optimizer: options.includeOptimizer }),
   async write({ store, path }, data, options) {
