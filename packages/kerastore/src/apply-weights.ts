@@ -42,6 +42,8 @@ export function applyWeights(model: Model, data: SavedModelData, layout: WeightL
         throw new FacadeError("bad-argument", cannot("load", `weights from ${where} by name`, "a TF checkpoint pairs objects by their place in the object graph"));
       }
       return applyObjectGraph(model, data.root, where, options);
+    default:
+      throw new FacadeError("unsupported", cannot("load", `weights from ${where}`, `no weight matcher pairs the layout "${layout}"`));
   }
 }
 

@@ -1,4 +1,4 @@
-import { type JsonObject, type SavedModelData, type Store, cannot, isJsonObject, writeFileSet } from "@kerastore/core";
+import { type JsonObject, type SavedModelData, cannot, isJsonObject } from "@kerastore/core";
 import { readModelJson, writeModelConfig } from "@kerastore/config";
 import type { Registry } from "@kerastore/registry";
 import {
@@ -16,23 +16,38 @@ import {
 import type { RestoreStatus } from "@kerastore/checkpoint";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
-import { restoreModelCheckpoint, writeModelCheckpoint } from "./checkpoint/model-checkpoint.js";
-import { shardedWeightsFormat } from "./formats/sharded-weights-format.js";
-import { checkpointFormat, checkpointPrefix } from "./formats/checkpoint-format.js";
 import { FacadeError } from "./errors.js";
-import type { FormatLocation, ModelFormat } from "./formats/format.js";
+import { readsWeightsIntoModel } from "./formats/capabilities.js";
+import type { CheckpointWriteOptions } from "./formats/checkpoint-format.js";
+import type { FormatLocation, ModelReader, ModelWriter, WriteOptions, WritePlan } from "./formats/format.js";
 import type { FormatRegistry } from "./formats/format-registry.js";
 import { defaultFormatRegistry } from "./formats/builtin-formats.js";
-import { h5LayoutOf, legacyH5Format } from "./formats/h5-formats.js";
+import type { H5WriteOptions } from "./formats/h5-formats.js";
+import type { KerasWriteOptions } from "./formats/keras-format.js";
+import type { ShardedWeightsWriteOptions } from "./formats/sharded-weights-format.js";
+import type { TfliteWriteOptions } from "./formats/tflite-format.js";
 import { layersWithOtherDefinitions } from "./activation-definitions.js";
 import { keras2WeightNames, withVariablePaths } from "./keras2-names.js";
 import { withPortableLossNames } from "./loss-names.js";
-import { savedModelFormat } from "./formats/savedmodel-format.js";
-import { tfliteFormat } from "./formats/tflite-format.js";
 import { type Target, describeLocation, locate, locateForRead } from "./location.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
 import { withTensorflowKernels } from "./theano-kernels.js";
 import { fileWeightSizes, refuseUnsafeConfig } from "./load-guards.js";
+
+/**
+ * The writer `save` uses for a path no writer's extension names: as the guide's
+ * `model.save("my_model")`, a SavedModel directory.
+ */
+export const DEFAULT_MODEL_FORMAT = "savedmodel";
+/** The writer `saveWeights` uses for a path no writer's extension names: as tf.keras 2, a TF checkpoint prefix. */
+export const DEFAULT_WEIGHTS_FORMAT = "checkpoint";
+
+/**
+ * A writer's own options, given as `settings` of `save`: the built-in writers' (`dialect` of
+ * `.h5`, `directory` of `.keras`, `quantize` and `batchSize` of `.tflite`, `maxShardSize` of
+ * sharded weights), or a user's writer's (the `Options` of its `ModelWriter<Options>`).
+ */
+export type SaveSettings = H5WriteOptions & KerasWriteOptions & TfliteWriteOptions & ShardedWeightsWriteOptions & Readonly<Record<string, unknown>>;
 
 /** Options shared by every load and save. */
 export interface IoOptions {
@@ -74,8 +89,8 @@ export interface SaveModelOptions extends IoOptions {
   readonly onWarning?: ((message: string) => void) | undefined;
   /** Save the optimizer's state with the model. Default true. */
   readonly includeOptimizer?: boolean | undefined;
-  /** Format-specific settings, e.g. `{ dialect: "keras3" }` for `.h5`. */
-  readonly settings?: JsonObject | undefined;
+  /** The writer's own options, e.g. `{ dialect: "keras3" }` for `.h5` (see {@link SaveSettings}). */
+  readonly settings?: SaveSettings | undefined;
 }
 
 /** Options of {@link saveWeights}. */
@@ -118,19 +133,18 @@ function registryOf(options: IoOptions): FormatRegistry {
   return options.formats ?? defaultFormatRegistry();
 }
 
-/** The format of an existing file: as asked, else detected. H5 files are told apart by content. */
-async function formatToRead(location: FormatLocation, options: IoOptions): Promise<ModelFormat> {
+/** The reader of an existing file: as asked, else detected by content, then extension. */
+async function readerFor(location: FormatLocation, options: IoOptions): Promise<ModelReader> {
   const registry = registryOf(options);
-  const format = options.format !== undefined ? registry.get(options.format) : await registry.detect(location);
-  if (options.format === undefined && (format.name === "h5" || format.name === "weights-h5")) return h5LayoutOf(location);
-  return format;
+  return options.format !== undefined ? registry.reader(options.format) : registry.detect(location);
 }
 
-async function readWith(format: ModelFormat, location: FormatLocation, safeMode: boolean | undefined): Promise<SavedModelData> {
-  if (format.read === undefined) {
-    throw new FacadeError("format-cannot-read", cannot("load", describeLocation(location), `the ${format.name} format can only be written`));
-  }
-  return format.read(location, { safeMode });
+function holdsOnlyWeights(where: string, format: string): FacadeError {
+  return new FacadeError(
+    "format-cannot-read",
+    cannot("load a model from", where, `a ${format} file holds only weights`, "build the model in code and call model.loadWeights()"),
+    { path: where },
+  );
 }
 
 /**
@@ -143,23 +157,19 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   await initBackend();
   const location = await locateForRead(target);
   const where = describeLocation(location);
-  const format = await formatToRead(location, options);
-  if (!format.holds.architecture) {
-    throw new FacadeError(
-      "format-cannot-read",
-      cannot("load a model from", where, `a ${format.name} file holds only weights`, "build the model in code and call model.loadWeights()"),
-      { path: where },
-    );
-  }
+  const reader = await readerFor(location, options);
+  if (!reader.holds.architecture) throw holdsOnlyWeights(where, reader.name);
   const warn = options.onWarning ?? defaultWarn;
-  const data = await readWith(format, location, options.safeMode);
+  // Read once: what the file proved to be (its layout, what it holds) is part of the result.
+  const { data, layout, holds, format } = await reader.read(location, { safeMode: options.safeMode !== false, onWarning: warn });
+  if (!holds.architecture) throw holdsOnlyWeights(where, format);
   if (data.modelConfig === undefined) {
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, "it holds no model config"), { path: where });
   }
   // The customObjectScopes open around this (async) load count for the losses and metrics too.
   const customObjects = { ...options.modelClasses, ...scopedObjects(), ...options.customObjects };
   if (options.safeMode !== false) refuseUnsafeConfig(data.modelConfig, where, customObjects);
-  const budget: WeightBudget = { maxBytes: options.weightBudget?.maxBytes, fileWeights: format.holds.weights ? fileWeightSizes(data.root) : undefined, where };
+  const budget: WeightBudget = { maxBytes: options.weightBudget?.maxBytes, fileWeights: holds.weights ? fileWeightSizes(data.root) : undefined, where };
   const built = withWeightBudget(budget, () =>
     deserializeLayer(data.modelConfig, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) }),
   );
@@ -168,7 +178,7 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
     throw new FacadeError("format-cannot-read", cannot("load a model from", where, `its config describes a ${built.className} layer, not a model`));
   }
   try {
-    if (format.holds.weights) applyWeights(built, withTensorflowKernels(data), format.layout, where);
+    if (holds.weights) applyWeights(built, withTensorflowKernels(data), layout, where);
   } catch (error) {
     // A model refused halfway frees what it allocated: nothing of it reaches the caller.
     built.dispose();
@@ -178,7 +188,7 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
     // As load_model(compile=True): compiled from the file's config (a Keras 2 training_config
     // is converted), so compileConfig is Keras 3's.
     const compiled = compileFromSaved(built, data.trainingConfig, { customObjects, registry: options.registry, onWarning: warn });
-    if (compiled && format.holds.optimizer) restoreOptimizer(built, data.root, format.layout, where, warn);
+    if (compiled && holds.optimizer) restoreOptimizer(built, data.root, layout, where, warn);
   }
   return built;
 }
@@ -189,17 +199,13 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
  */
 export async function saveModel(model: Model, target: Target, options: SaveModelOptions = {}): Promise<void> {
   const location = locate(target);
-  const registry = registryOf(options);
-  // As the guide's model.save("my_model"): a path without a known extension is a SavedModel directory.
-  const format = options.format !== undefined ? registry.get(options.format) : (registry.byExtension(location.path) ?? savedModelFormat);
-  if (format.write === undefined) throw new FacadeError("format-cannot-write", cannot("save", describeLocation(location), `the ${format.name} format can only be read`));
-  const includeOptimizer = options.includeOptimizer !== false;
-  warnOfChangedDefinitions(model, format, options);
-  const data = savedDataFor(model, format, options.settings, includeOptimizer);
-  const write = (store: Store) => format.write!({ store, path: location.path }, data, { includeOptimizer, settings: options.settings, liveModel: model });
-  // A SavedModel is a directory of files: they change as one set (single files are atomic already).
-  if (format.name === savedModelFormat.name) await writeFileSet(location.store, location.path, write);
-  else await write(location.store);
+  const writer = registryOf(options).forWriting(location.path, options.format, DEFAULT_MODEL_FORMAT);
+  const warn = options.onWarning ?? defaultWarn;
+  const common: WriteOptions = { includeOptimizer: options.includeOptimizer !== false, weightsOnly: false, liveModel: model, onWarning: warn };
+  const writeOptions = { ...options.settings, ...common };
+  const plan = writer.plan(writeOptions);
+  warnOfChangedDefinitions(model, writer, plan, warn);
+  await writer.write(location, savedDataFor(model, writer, plan), writeOptions);
 }
 
 /**
@@ -209,17 +215,16 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
  * `.h5` with Keras 2's (Kerastore follows the file's keras_version, see savedDataFor): warn of
  * each reader that would compute something else.
  */
-function warnOfChangedDefinitions(model: Model, format: ModelFormat, options: SaveModelOptions): void {
-  // A .tflite holds the computation itself (Keras 2's hard_sigmoid lowered as such), no names.
-  if (!format.holds.architecture || format.name === tfliteFormat.name) return;
-  const keras2File = format.name === legacyH5Format.name && options.settings?.dialect !== "keras3";
-  const warn = options.onWarning ?? defaultWarn;
+function warnOfChangedDefinitions(model: Model, writer: ModelWriter, plan: WritePlan, warn: (message: string) => void): void {
+  // A SavedModel or a .tflite holds the computation itself (run as its graph by TensorFlow,
+  // Keras 3's TFSMLayer, TF Lite), which keeps the model's definitions.
+  if (!writer.holds.architecture || plan.computes === "graph") return;
+  const keras2File = plan.dialect === "h5-keras2";
   const formula = "(hard_sigmoid: Keras 2 clip(0.2x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6)";
   const keras2Defined = layersWithOtherDefinitions(model, 3);
-  // A SavedModel is run as its graph (TensorFlow, Keras 3's TFSMLayer), which keeps the model's definitions.
-  if (keras2Defined.length > 0 && format.name !== savedModelFormat.name) {
+  if (keras2Defined.length > 0) {
     const keep = keras2File ? "tf.keras 2 and Kerastore keep it" : "save as .h5 (Keras 2 dialect, the default) for tf.keras 2 and Kerastore to keep it";
-    warn(`${keras2Defined.join(", ")}: Keras 3 computes this activation by its own definition ${formula}, so it will predict differently from this ${format.name} file; ${keep}`);
+    warn(`${keras2Defined.join(", ")}: Keras 3 computes this activation by its own definition ${formula}, so it will predict differently from this ${writer.name} file; ${keep}`);
   }
   const keras3Defined = keras2File ? layersWithOtherDefinitions(model, 2) : [];
   if (keras3Defined.length > 0) {
@@ -229,20 +234,20 @@ function warnOfChangedDefinitions(model: Model, format: ModelFormat, options: Sa
 
 /**
  * The model as plain data for a format, with its compile information and optimizer state in
- * the format's own layout. Legacy H5 defaults to the Keras 2 dialect (what both tf.keras 2.x
- * and Keras 3 load), so its config is converted.
+ * the dialect the writer's plan asks for. Legacy H5 defaults to the Keras 2 dialect (what both
+ * tf.keras 2.x and Keras 3 load), so its config is converted.
  */
-function savedDataFor(model: Model, format: ModelFormat, settings: JsonObject | undefined, includeOptimizer: boolean): SavedModelData {
-  const legacy = format.name === legacyH5Format.name;
-  const dialect = !legacy ? "keras3" : settings?.dialect === "keras3" ? "h5-keras3" : "h5-keras2";
-  const optimizer = includeOptimizer && format.holds.optimizer ? optimizerNodeFor(model, dialect) : undefined;
+function savedDataFor(model: Model, writer: ModelWriter, plan: WritePlan): SavedModelData {
+  const dialect = plan.dialect;
+  const legacy = dialect !== "keras3";
+  const optimizer = plan.optimizer && writer.holds.optimizer ? optimizerNodeFor(model, dialect) : undefined;
   const saved = toSavedModelData(model, { optimizer });
   // The Keras 3 dialect as Keras 3's from_config takes it: no Keras 2 leftovers (time_major, a
   // first layer's batch_shape, ...) from a model read from a Keras 2 file.
   const data = dialect === "h5-keras2" || saved.modelConfig === undefined ? saved : { ...saved, modelConfig: writeModelConfig(readModelJson(saved.modelConfig).model, { dialect: "keras3" }) };
-  // A SavedModel's graph computes Keras 2's hard_sigmoid for a model read from a Keras 2 file;
-  // its keras_metadata says so (keras_version), as a Keras 2 dialect .h5 does.
-  if (format.name === savedModelFormat.name && layersWithOtherDefinitions(model, 3).length > 0) return { ...data, kerasVersion: "2.15.0" };
+  // A graph (a SavedModel's) computes Keras 2's hard_sigmoid for a model read from a Keras 2
+  // file; its metadata says so (keras_version), as a Keras 2 dialect .h5 does.
+  if (plan.computes === "graph" && layersWithOtherDefinitions(model, 3).length > 0) return { ...data, kerasVersion: "2.15.0" };
   if (!legacy) return data;
   const trainingConfig = withPortableLossNames(trainingConfigFor(model, dialect === "h5-keras3" ? "h5-keras3" : "h5-keras2") ?? keptTrainingConfig(model));
   if (dialect === "h5-keras2" && data.modelConfig !== undefined) {
@@ -271,39 +276,31 @@ function keptTrainingConfig(model: Model): JsonObject | undefined {
  * tf.keras 2 names it, with the `checkpoint` state file beside it.
  */
 export async function saveWeights(model: Model, target: Target, options: SaveWeightsOptions = {}): Promise<void> {
-  const location = locate(target);
-  const registry = registryOf(options);
-  if (options.maxShardSize !== undefined) return saveShardedWeights(model, location, options);
-  // As tf.keras 2: a path without a weights extension means a TF checkpoint prefix.
-  const format = options.format !== undefined ? registry.get(options.format) : (registry.byExtension(location.path) ?? checkpointFormat);
-  if (format.name === checkpointFormat.name) {
-    const skipOptimizer = options.includeOptimizer === false;
-    const prefix = checkpointPrefix(location.path);
-    // The .index, the .data and the `checkpoint` state file change as one set.
-    await writeFileSet(location.store, prefix, (store) => writeModelCheckpoint(model, store, prefix, { optimizer: options.optimizer, skipOptimizer }));
-    return;
+  const location = shardedTarget(locate(target), options.maxShardSize);
+  const writer = registryOf(options).forWriting(location.path, options.format, DEFAULT_WEIGHTS_FORMAT);
+  if (!writer.holds.weights) {
+    throw new FacadeError("unsupported", cannot("save weights to", describeLocation(location), `the ${writer.name} format cannot hold weights`, "use a path ending .weights.h5 or .h5, or a checkpoint prefix"));
   }
-  if (!format.holds.weights || format.write === undefined) {
-    throw new FacadeError("unsupported", cannot("save weights to", describeLocation(location), `the ${format.name} format cannot hold weights`, "use a path ending .weights.h5 or .h5, or a checkpoint prefix"));
-  }
-  const weightsOnly = format.name === legacyH5Format.name;
-  const settings: JsonObject = weightsOnly ? { ...options.settings, weightsOnly: true } : { ...options.settings };
-  // As Keras 3's save_weights: a .weights.h5 carries the optimizer's variables; a Keras 2 weights-only .h5 cannot.
-  const includeOptimizer = !weightsOnly && options.includeOptimizer !== false;
-  await format.write(location, savedDataFor(model, format, settings, includeOptimizer), { includeOptimizer, settings });
+  const common: WriteOptions = { includeOptimizer: options.includeOptimizer !== false, weightsOnly: true, liveModel: model, onWarning: options.onWarning ?? defaultWarn };
+  const own: CheckpointWriteOptions & ShardedWeightsWriteOptions = {
+    ...(options.optimizer === undefined ? {} : { optimizer: options.optimizer }),
+    ...(options.maxShardSize === undefined ? {} : { maxShardSize: options.maxShardSize }),
+  };
+  const writeOptions = { ...options.settings, ...own, ...common };
+  await writer.write(location, savedDataFor(model, writer, writer.plan(writeOptions)), writeOptions);
 }
 
-/** `saveWeights` with `maxShardSize`: Keras 3 sharded weights, as `save_weights(max_shard_size=...)`. */
-async function saveShardedWeights(model: Model, location: FormatLocation, options: SaveWeightsOptions): Promise<void> {
+/**
+ * `saveWeights` with `maxShardSize` (Keras's `save_weights(max_shard_size=...)`) names the
+ * sharded index: a `.weights.h5` path becomes `.weights.json`, as in Keras.
+ */
+function shardedTarget(location: FormatLocation, maxShardSize: number | undefined): FormatLocation {
+  if (maxShardSize === undefined) return location;
   const path = location.path.endsWith(".weights.h5") ? `${location.path.slice(0, -".h5".length)}.json` : location.path;
   if (!path.endsWith(".weights.json")) {
     throw new FacadeError("unsupported", cannot("save sharded weights to", describeLocation(location), "the index must end in .weights.json", "name it like model.weights.json"));
   }
-  const settings: JsonObject = { ...options.settings, maxShardSize: options.maxShardSize ?? null };
-  const includeOptimizer = options.includeOptimizer !== false;
-  const data = savedDataFor(model, shardedWeightsFormat, settings, includeOptimizer);
-  // The index and its shards change as one set: an old index never names new shards.
-  await writeFileSet(location.store, path, (store) => shardedWeightsFormat.write!({ store, path }, data, { includeOptimizer, settings }));
+  return { store: location.store, path };
 }
 
 /**
@@ -315,23 +312,24 @@ export async function loadWeights(model: Model, target: Target, options: LoadWei
   await initBackend();
   const location = await locateForRead(target);
   const where = describeLocation(location);
-  const format = await formatToRead(location, options);
-  if (!format.holds.weights) {
-    throw new FacadeError("format-cannot-read", cannot("load weights from", where, `a ${format.name} file holds no weights`));
+  const reader = await readerFor(location, options);
+  if (!reader.holds.weights) {
+    throw new FacadeError("format-cannot-read", cannot("load weights from", where, `a ${reader.name} file holds no weights`));
   }
-  if (format.name === checkpointFormat.name) {
-    if (options.byName === true) {
-      throw new FacadeError("unsupported", cannot("load", `weights from ${where} by name`, "a TF checkpoint pairs objects by their place in the object graph"));
-    }
-    const prefix = checkpointPrefix(location.path);
-    const { status, loaded } = await restoreModelCheckpoint(model, location.store, prefix, { optimizer: options.optimizer, under: options.checkpointRoot });
-    // As tf.keras 2's load_weights: a checkpoint that matches nothing is an error.
-    status.assertNontrivialMatch();
-    return { format: format.name, loaded, status };
+  if (readsWeightsIntoModel(reader)) {
+    // The format pairs the file's objects with the model itself (a TF checkpoint's object graph).
+    const under = { byName: options.byName === true, optimizer: options.optimizer, under: options.checkpointRoot };
+    const { loaded, status } = await reader.readWeightsInto(model, location, under);
+    return { format: reader.name, loaded, status };
   }
-  const data = withTensorflowKernels(await readWith(format, location, true));
-  const loaded = applyWeights(model, data, format.layout, where, options);
+  const warn = options.onWarning ?? defaultWarn;
+  const result = await reader.read(location, { safeMode: true, onWarning: warn });
+  if (!result.holds.weights) {
+    throw new FacadeError("format-cannot-read", cannot("load weights from", where, `a ${result.format} file holds no weights`));
+  }
+  const data = withTensorflowKernels(result.data);
+  const loaded = applyWeights(model, data, result.layout, where, options);
   // As Keras 3's load_weights: a compiled model takes the optimizer state a .weights.h5 holds.
-  if (format.layout === "walk-path") restoreOptimizer(model, data.root, format.layout, where, options.onWarning ?? defaultWarn);
-  return { format: format.name, loaded };
+  if (result.layout === "walk-path") restoreOptimizer(model, data.root, result.layout, where, warn);
+  return { format: result.format, loaded };
 }

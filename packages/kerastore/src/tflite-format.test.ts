@@ -80,6 +80,6 @@ describe("the tflite format", () => {
 
   it("refuses an unknown quantize setting", async () => {
     const model = await keras.models.loadModel(fixturePath("models", "mlp_sequential", "model.h5"));
-    await expect(model.save(join(dir, "q.tflite"), { settings: { quantize: "int4" } })).rejects.toThrow(/quantize "int4" is not/);
+    await expect(model.save(join(dir, "q.tflite"), { settings: JSON.parse('{ "quantize": "int4" }') })).rejects.toThrow(/quantize "int4" is not/);
   });
 });

@@ -31,11 +31,12 @@ Runs a model on .npy inputs (one --input per model input, in order) and writes e
 .npy. A SavedModel without a Keras model (model.export, tf.saved_model.save) runs its
 serving_default signature, or the one --signature names, as saved_model_cli run does.
 `,
-  convert: `usage: kerastore convert <src> <dst> [--to h5|keras|savedmodel|checkpoint|weights-h5|json]
+  convert: `usage: kerastore convert <src> <dst> [--to h5|keras|savedmodel|checkpoint|weights-h5|json|<format>]
 
 Converts a model to another format: architecture, weights, compile information and optimizer
-state where both formats hold them. The format is --to, else dst's extension; a dst without
-one is a SavedModel directory, as model.save("my_model") writes.
+state where both formats hold them. The format is --to (any format that can write, plug-ins'
+included), else dst's extension; a dst without one is a SavedModel directory, as
+model.save("my_model") writes.
 `,
 };
 
@@ -43,12 +44,37 @@ one is a SavedModel directory, as model.save("my_model") writes.
 export const USAGE = `usage:
   kerastore inspect <path> [--json]          format, model class, inputs, layers, parameter count, weights
   kerastore predict <model> --input x.npy [--input x2.npy ...] --output y.npy [--output y2.npy ...] [--signature name]
-  kerastore convert <src> <dst> [--to h5|keras|savedmodel|checkpoint|weights-h5|json]
+  kerastore convert <src> <dst> [--to h5|keras|savedmodel|checkpoint|weights-h5|json|<format>]
   kerastore <command> --help                 one command's help
   kerastore --version
+
+Every command takes --plugin <package-or-path> (repeatable): a package whose main entry exports
+kerastoreFormats, whose formats are added to the built-in ones. Plug-ins are also named by
+KERASTORE_PLUGINS (comma-separated) and by "kerastore": { "plugins": [...] } in the nearest
+package.json.
 `;
 
 const COMMANDS: readonly string[] = ["inspect", "predict", "convert"];
+
+/**
+ * Takes the `--plugin <package-or-path>` options (any command, repeatable) out of the
+ * arguments: the plug-ins, and the arguments left for {@link parseArgs}.
+ */
+export function takePlugins(argv: readonly string[]): { plugins: string[]; rest: string[] } {
+  const plugins: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--plugin" || arg.startsWith("--plugin=")) {
+      const value = arg === "--plugin" ? argv[++i] : arg.slice("--plugin=".length);
+      if (value === undefined || value === "") bad("--plugin needs a package name or a path");
+      plugins.push(value);
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { plugins, rest };
+}
 
 /**
  * Parses the arguments after `kerastore`. Throws a `bad-argument` FacadeError with the usage

@@ -1,17 +1,17 @@
-import { defaultFormatRegistry } from "../formats/builtin-formats.js";
-import { keras } from "../keras.js";
+import type { FormatRegistry } from "../formats/format-registry.js";
 import { locate } from "../location.js";
-import { saveModel, saveWeights } from "../model-io.js";
+import { DEFAULT_MODEL_FORMAT, loadModel, saveModel, saveWeights } from "../model-io.js";
+import { modelClasses } from "../model-classes.js";
 
 /**
  * Converts a model file to another format: the whole model (architecture, weights, compile
- * information, optimizer state where both formats carry it), or its weights (`--to weights-h5`).
+ * information, optimizer state where both formats carry it), or its weights (a writer that
+ * holds no architecture, such as `--to weights-h5`). Any writer in `formats` may be the target.
  */
-export async function convertFile(source: string, target: string, to: string | undefined): Promise<void> {
-  const registry = defaultFormatRegistry();
-  // The rule of model.save("my_model"): a destination no format's extension names is a SavedModel directory.
-  const format = to !== undefined ? registry.get(to) : (registry.byExtension(locate(target).path) ?? registry.get("savedmodel"));
-  const model = await keras.models.loadModel(source);
-  if (format.holds.architecture) await saveModel(model, target, { format: format.name });
-  else await saveWeights(model, target, { format: format.name });
+export async function convertFile(source: string, target: string, to: string | undefined, formats: FormatRegistry): Promise<void> {
+  // The rule of model.save("my_model"): a destination no writer's extension names is a SavedModel directory.
+  const writer = formats.forWriting(locate(target).path, to, DEFAULT_MODEL_FORMAT);
+  const model = await loadModel(source, { formats, modelClasses });
+  if (writer.holds.architecture) await saveModel(model, target, { format: writer.name, formats });
+  else await saveWeights(model, target, { format: writer.name, formats });
 }

@@ -1,30 +1,30 @@
-import { type HostTensor, type NumericHostTensor, cannot, hostTensor, joinPath, readNpy, toFloat32, writeNpy } from "@kerastore/core";
-import { KERAS_METADATA_PB } from "@kerastore/savedmodel";
-import { readTflite } from "@kerastore/tflite";
-import { createTfliteRunner } from "@kerastore/tflite-lowering";
+import { type HostTensor, type NumericHostTensor, cannot, hostTensor, readNpy, toFloat32, writeNpy } from "@kerastore/core";
 import { FacadeError } from "../errors.js";
-import { defaultFormatRegistry } from "../formats/builtin-formats.js";
-import { tfliteFormat } from "../formats/tflite-format.js";
+import { type RunInput, isFormatRunner } from "../formats/capabilities.js";
+import type { FormatRegistry } from "../formats/format-registry.js";
 import { keras } from "../keras.js";
 import { locate } from "../location.js";
 
 /**
- * Runs a model on `.npy` inputs and writes its outputs as `.npy` (atomically). A SavedModel
- * with no Keras model in it runs a serving signature (`serving_default` unless `signature`);
- * a `.tflite` runs in Kerastore's TFLite interpreter.
+ * Runs a model on `.npy` inputs and writes its outputs as `.npy` (atomically). A file its
+ * format runs as a graph (a SavedModel with no Keras model in it, a `.tflite`) runs there (a
+ * SavedModel's `serving_default` signature unless `signature`); any other is loaded as a Keras
+ * model.
  */
-export async function predictFiles(model: string, inputs: readonly string[], outputs: readonly string[], signature?: string): Promise<void> {
+export async function predictFiles(
+  model: string,
+  inputs: readonly string[],
+  outputs: readonly string[],
+  signature: string | undefined,
+  formats: FormatRegistry,
+): Promise<void> {
   const location = locate(model);
-  const format = await defaultFormatRegistry().detect(location);
-  const graphOnly = format.name === "savedmodel" && !(await location.store.exists(joinPath(location.path, KERAS_METADATA_PB)));
-  if (signature !== undefined && !graphOnly) {
+  const reader = await formats.detect(location);
+  const graph = isFormatRunner(reader) && (await reader.runs(location)) ? reader : undefined;
+  if (signature !== undefined && graph === undefined) {
     throw new FacadeError("bad-argument", cannot("predict with", model, "--signature applies to a SavedModel without a Keras model"));
   }
-  const results = graphOnly
-    ? await runSignature(model, inputs, signature ?? "serving_default")
-    : format.name === tfliteFormat.name
-      ? await runTflite(model, inputs)
-      : await runKeras(model, inputs);
+  const results = graph !== undefined ? await graph.run(location, await readRunInputs(inputs), { signature }) : await runKeras(model, inputs, formats);
   if (results.length !== outputs.length) {
     throw new FacadeError("bad-argument", cannot("predict with", model, `it gives ${results.length} output(s), ${outputs.length} --output given`));
   }
@@ -34,13 +34,25 @@ export async function predictFiles(model: string, inputs: readonly string[], out
   }
 }
 
+/** Inputs by position (`x.npy`) or by name (`name=x.npy`, when no file of that whole name is meant). */
+async function readRunInputs(inputs: readonly string[]): Promise<RunInput[]> {
+  const read: RunInput[] = [];
+  for (const input of inputs) {
+    const eq = input.indexOf("=");
+    const whole = locate(input);
+    const name = eq > 0 && !(await whole.store.exists(whole.path)) ? input.slice(0, eq) : undefined;
+    read.push({ name, value: await readInput(name === undefined ? input : input.slice(eq + 1)) });
+  }
+  return read;
+}
+
 async function readInput(input: string): Promise<HostTensor> {
   const { store, path } = locate(input);
   return forBackend(readNpy(await store.read(path), input));
 }
 
-async function runKeras(model: string, inputs: readonly string[]): Promise<HostTensor[]> {
-  const loaded = await keras.models.loadModel(model, { compile: false });
+async function runKeras(model: string, inputs: readonly string[], formats: FormatRegistry): Promise<HostTensor[]> {
+  const loaded = await keras.models.loadModel(model, { compile: false, formats });
   const tensors: HostTensor[] = [];
   for (const input of inputs) tensors.push(await readInput(input));
   const expected = loaded.inputs.length;
@@ -48,50 +60,6 @@ async function runKeras(model: string, inputs: readonly string[]): Promise<HostT
     throw new FacadeError("bad-argument", cannot("predict with", model, `it takes ${expected} input(s), ${tensors.length} --input given`));
   }
   return loaded.predictMany(tensors.length === 1 ? tensors[0]! : tensors);
-}
-
-/**
- * Runs a signature as `saved_model_cli run` does: inputs by name (`--input name=x.npy`) or, in
- * the signature's input order, by position; outputs in the signature's output order.
- */
-async function runSignature(model: string, inputs: readonly string[], key: string): Promise<HostTensor[]> {
-  const loaded = await keras.savedModel.load(model);
-  try {
-    const fn = loaded.signatures[key];
-    const spec = loaded.info.signatures[key];
-    if (fn === undefined || spec === undefined) {
-      const keys = Object.keys(loaded.signatures);
-      throw new FacadeError("bad-argument", cannot("predict with", model, `it has no signature "${key}"`, `pass --signature ${keys.join(" or ") || "(it has none)"}`));
-    }
-    const names = Object.keys(spec.inputs);
-    if (inputs.length !== names.length) {
-      throw new FacadeError("bad-argument", cannot("predict with", model, `signature ${key} takes ${names.length} input(s) (${names.join(", ")}), ${inputs.length} --input given`));
-    }
-    const feed: Record<string, HostTensor> = {};
-    for (const [i, input] of inputs.entries()) {
-      const eq = input.indexOf("=");
-      const named = eq > 0 && names.includes(input.slice(0, eq));
-      feed[named ? input.slice(0, eq) : names[i]!] = await readInput(named ? input.slice(eq + 1) : input);
-    }
-    const out = await fn(feed);
-    return Object.keys(spec.outputs).map((name) => out[name]!);
-  } finally {
-    loaded.dispose();
-  }
-}
-
-/** A .tflite runs in Kerastore's TFLite interpreter (it holds a graph, not a Keras model). */
-async function runTflite(model: string, inputs: readonly string[]): Promise<HostTensor[]> {
-  await keras.ready();
-  const tensors: HostTensor[] = [];
-  for (const input of inputs) tensors.push(await readInput(input));
-  const { store, path } = locate(model);
-  const runner = createTfliteRunner(readTflite(await store.read(path), { path: model }), { path: model });
-  try {
-    return runner.predict(tensors);
-  } finally {
-    runner.dispose();
-  }
 }
 
 /** The backend computes in float32 and int32: wider inputs are narrowed, as Keras casts them. */

@@ -1,11 +1,13 @@
 import { createRequire } from "node:module";
 import { KerastoreError } from "@kerastore/core";
 import { setFileSystem } from "../file-system.js";
+import { isModelWriter } from "../formats/format.js";
 import { locate } from "../location.js";
 import { nodeFileSystem } from "../node-file-system.js";
-import { COMMAND_HELP, USAGE, parseArgs } from "./args.js";
+import { COMMAND_HELP, USAGE, parseArgs, takePlugins } from "./args.js";
 import { convertFile } from "./convert.js";
 import { formatReport, inspect } from "./inspect.js";
+import { cliFormats } from "./plugins.js";
 import { predictFiles } from "./predict.js";
 import { withProgress } from "./progress.js";
 
@@ -20,6 +22,10 @@ export interface CliIo {
   readonly isTTY?: boolean | undefined;
   /** The size from which progress is shown (default 32 MB). */
   readonly progressThreshold?: number | undefined;
+  /** Plug-ins named by the environment (default `process.env.KERASTORE_PLUGINS`). */
+  readonly plugins?: string | undefined;
+  /** Where relative paths and the nearest package.json are found (default `process.cwd()`). */
+  readonly cwd?: string | undefined;
 }
 
 /** The version of the installed `kerastore` package. */
@@ -36,24 +42,31 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const progress = <T>(label: string, path: string, work: () => Promise<T>) =>
     withProgress(io, label, path, work, io.progressThreshold === undefined ? {} : { threshold: io.progressThreshold });
   try {
-    const command = parseArgs(argv);
+    const { plugins, rest } = takePlugins(argv);
+    const command = parseArgs(rest);
+    if (command.command === "version") {
+      io.stdout(`${cliVersion()}\n`);
+      return 0;
+    }
+    // Every command sees the same formats: the built-in ones and the plug-ins'.
+    const formats = await cliFormats({ flags: plugins, env: "plugins" in io ? io.plugins : process.env.KERASTORE_PLUGINS, cwd: io.cwd ?? process.cwd() });
     switch (command.command) {
-      case "help":
-        io.stdout(command.topic === undefined ? USAGE : COMMAND_HELP[command.topic]);
+      case "help": {
+        const help = command.topic === undefined ? USAGE : COMMAND_HELP[command.topic];
+        const writers = formats.formats.filter(isModelWriter).map((f) => f.name);
+        io.stdout(command.topic === "convert" ? `${help}\nFormats that can write here: ${writers.join(", ")}\n` : help);
         return 0;
-      case "version":
-        io.stdout(`${cliVersion()}\n`);
-        return 0;
+      }
       case "inspect": {
-        const report = await progress(`reading ${command.path}`, command.path, () => inspect(locate(command.path)));
+        const report = await progress(`reading ${command.path}`, command.path, () => inspect(locate(command.path), formats));
         io.stdout(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
         return 0;
       }
       case "predict":
-        await predictFiles(command.model, command.inputs, command.outputs, command.signature);
+        await predictFiles(command.model, command.inputs, command.outputs, command.signature, formats);
         return 0;
       case "convert":
-        await progress(`converting ${command.source}`, command.source, () => convertFile(command.source, command.target, command.to));
+        await progress(`converting ${command.source}`, command.source, () => convertFile(command.source, command.target, command.to, formats));
         return 0;
     }
   } catch (error) {

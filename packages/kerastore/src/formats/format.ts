@@ -1,4 +1,4 @@
-import type { JsonObject, SavedModelData, Store } from "@kerastore/core";
+import type { SavedModelData, Store } from "@kerastore/core";
 
 /** A file or directory a format reads or writes: a path inside a store. */
 export interface FormatLocation {
@@ -15,63 +15,138 @@ export interface FormatHolds {
 }
 
 /**
- * How the variables of a tree a format reads pair with a live model's:
+ * How the variables of a tree a reader gives pair with a live model's:
  * - `layer-list`: the model node's layer edges in file order, each with its layer's whole
  *   weight list (Keras 2 H5): by topology, or by layer name on request;
  * - `walk-path`: Keras 3 walk paths (`layers/dense_1/vars/0`), derived from class names;
  * - `object-graph`: TF checkpoint object-graph edges (`layer_with_weights-0/kernel`).
+ *
+ * Open to more: a layout the weight matcher does not know is refused with a typed error.
  */
-export type WeightLayout = "layer-list" | "walk-path" | "object-graph";
+// MERGE NOTE (issue 17 part B): this type moves into @kerastore/core; then re-export it from there.
+export type WeightLayout = "layer-list" | "walk-path" | "object-graph" | (string & {});
 
-/** Options every format reader takes. */
-export interface FormatReadOptions {
-  /** Keep reading past problems a format can work around, reporting them here. */
-  readonly onWarning?: ((message: string) => void) | undefined;
+/** Options every reader gets; the facade always passes each one. */
+export interface ReadOptions {
   /**
    * Refuse configs that would run code when the model is rebuilt (`__lambda__` and the like).
-   * Default true; formats that cannot hold such configs ignore it.
+   * Readers of formats that cannot hold such configs ignore it.
    */
-  readonly safeMode?: boolean | undefined;
+  readonly safeMode: boolean;
+  /** Told of problems a reader worked around (and kept reading). */
+  readonly onWarning: (message: string) => void;
 }
 
-/** Options every format writer takes. */
-export interface FormatWriteOptions {
-  /** Include the optimizer's variables when the format can hold them. */
-  readonly includeOptimizer?: boolean | undefined;
-  /** Format-specific settings (for example `{ dialect: "keras3" }` for legacy H5). */
-  readonly settings?: JsonObject | undefined;
+/** What a reader read: the saved object tree, and what kind of file it proved to be. */
+export interface ModelReadResult {
+  /** The saved object tree (docs/saved-tree.md). */
+  readonly data: SavedModelData;
+  /** How the tree's variables pair with a live model's. */
+  readonly layout: WeightLayout;
+  /** What this file holds: less than the format can, for a weights-only file of a model format. */
+  readonly holds: FormatHolds;
   /**
-   * The live model being saved, when there is one. Formats that lower the model's computation
-   * (TFLite) use it rather than rebuilding the model from the tree.
+   * The name of the format the file proved to be: the reader's own, or a sibling's when one
+   * reader reads several layouts of one container (the `h5` reader gives `weights-h5` for a
+   * Keras 3 weights file).
    */
-  readonly liveModel?: unknown;
+  readonly format: string;
+  /** One line saying what the file is, for `inspect` and error messages. */
+  readonly description: string;
 }
 
 /**
- * A file format the facade can load from and save to, over plain data.
+ * A format Kerastore can load from: maps its files to the saved object tree.
  *
- * A format knows nothing of live models: it maps its files to and from the saved object tree
- * (`SavedModelData`, see docs/saved-tree.md). Third parties implement this interface and add
- * their format to a registry (`createFormatRegistry`); `loadModel`, `saveModel` and the CLI then
- * treat it like the built-in ones.
+ * A reader knows nothing of live models. It is found by name (`{ format }`), by content
+ * (`sniff` on a file's first bytes, `sniffLocation` for a directory or a prefix), then by
+ * extension: give `sniff`, `sniffLocation` or both; a reader with neither is found by name and
+ * extension only.
  */
-export interface ModelFormat {
-  /** The short name used by `{ format }` and `--to` (`h5`, `keras`, `checkpoint`). */
+export interface ModelReader {
+  /** The short name used by `{ format }`, `--to` and `inspect` (`h5`, `keras`, `checkpoint`). */
   readonly name: string;
   /** One line for `inspect` and error messages. */
   readonly description: string;
   /** File-name endings it claims, with the dot (`.weights.h5`); the longest match wins. */
   readonly extensions: readonly string[];
-  /** What its files hold. */
+  /** What its files can hold. */
   readonly holds: FormatHolds;
-  /** How the variables of the trees it reads pair with a live model's. */
-  readonly layout: WeightLayout;
   /** True when a file's first bytes (up to 512) are this format's. */
   sniff?(head: Uint8Array): boolean;
   /** True when `location` (a directory or a prefix) is this format's. */
   sniffLocation?(location: FormatLocation): Promise<boolean>;
-  /** Reads the file into the saved object tree. */
-  read?(location: FormatLocation, options: FormatReadOptions): Promise<SavedModelData>;
-  /** Writes the saved object tree, atomically. */
-  write?(location: FormatLocation, data: SavedModelData, options: FormatWriteOptions): Promise<void>;
+  /** Reads the file once into the saved object tree, saying its layout. */
+  read(location: FormatLocation, options: ReadOptions): Promise<ModelReadResult>;
+}
+
+/** Options every writer gets, whatever the format; the facade always passes each one. */
+export interface WriteOptions {
+  /** Include the optimizer's variables (when the format can hold them). */
+  readonly includeOptimizer: boolean;
+  /** Write the weights alone (`saveWeights`): a format that can hold an architecture leaves it out. */
+  readonly weightsOnly: boolean;
+  /**
+   * The live model being saved, when there is one (a `Model` of `@kerastore/engine`). Writers
+   * that lower the computation (TFLite) or bind live objects (TF checkpoints) use it rather than
+   * rebuilding the model from the tree.
+   */
+  readonly liveModel: unknown;
+  /** Told when the file will not say all the model holds. */
+  readonly onWarning: (message: string) => void;
+}
+
+/**
+ * The form of the saved tree a writer wants, which the facade builds before calling `write`:
+ * - `dialect`: `keras3` (Keras 3's config, optimizer variable list and walk paths), or the
+ *   legacy H5 forms `h5-keras2` (tf.keras 2's config, `training_config`, weight names) and
+ *   `h5-keras3` (what Keras 3's own legacy H5 writer gives);
+ * - `computes`: how the file's readers compute activations whose definition Keras 3 changed:
+ *   `by-name` (each reader rebuilds them by its own Keras's definition) or `graph` (the file
+ *   holds the computation itself: SavedModel, TFLite);
+ * - `optimizer`: whether the file will hold the optimizer's state.
+ */
+export interface WritePlan {
+  readonly dialect: "keras3" | "h5-keras2" | "h5-keras3";
+  readonly computes: "by-name" | "graph";
+  readonly optimizer: boolean;
+}
+
+/**
+ * A format Kerastore can save to: writes the saved object tree.
+ *
+ * `Options` are the format's own typed options (a legacy H5 writer's `dialect`, a TFLite
+ * writer's `quantize`), given as `settings` of `save` and merged into {@link WriteOptions};
+ * every member of them is optional, and a writer checks the values it is given.
+ */
+export interface ModelWriter<Options extends object = object> {
+  /** The short name used by `{ format }` and `--to`. */
+  readonly name: string;
+  /** One line for `--help` and error messages. */
+  readonly description: string;
+  /** File-name endings it claims, with the dot; the longest match wins. */
+  readonly extensions: readonly string[];
+  /** What its files can hold. */
+  readonly holds: FormatHolds;
+  /** The form of the tree this writer wants for these options. */
+  plan(options: WriteOptions & Options): WritePlan;
+  /**
+   * Writes the saved object tree, atomically: a file of several parts (a SavedModel directory,
+   * a checkpoint's index and data, sharded weights) changes as one set.
+   */
+  write(location: FormatLocation, data: SavedModelData, options: WriteOptions & Options): Promise<void>;
+}
+
+/** A format: a reader, a writer, or both (what a plug-in's `kerastoreFormats` lists). */
+export type ModelFormat = ModelReader | ModelWriter;
+
+/** True when `format` can read. */
+export function isModelReader(format: ModelFormat): format is ModelReader {
+  return typeof (format as Partial<ModelReader>).read === "function";
+}
+
+/** True when `format` can write. */
+export function isModelWriter(format: ModelFormat): format is ModelWriter {
+  const writer = format as Partial<ModelWriter>;
+  return typeof writer.write === "function" && typeof writer.plan === "function";
 }

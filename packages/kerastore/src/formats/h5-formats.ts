@@ -1,7 +1,23 @@
-import { type JsonObject, type SavedModelData, cannot } from "@kerastore/core";
+import { type SavedModelData, cannot } from "@kerastore/core";
 import { isHdf5, keras3WeightsH5Chunks, legacyH5Chunks, readKerasH5 } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
-import type { FormatLocation, FormatReadOptions, FormatWriteOptions, ModelFormat } from "./format.js";
+import type { FormatHolds, FormatLocation, ModelReadResult, ModelReader, ModelWriter, WriteOptions, WritePlan } from "./format.js";
+
+/** The legacy H5 writer's own options (`settings` of `save`). */
+export interface H5WriteOptions {
+  /**
+   * `keras2` (default): the dialect tf.keras 2.x and Keras 3 both load; `keras3`: what Keras 3's
+   * own legacy H5 writer gives.
+   */
+  readonly dialect?: "keras2" | "keras3" | undefined;
+}
+
+const LEGACY_HOLDS: FormatHolds = { architecture: true, weights: true, optimizer: true };
+const WEIGHTS_ONLY_HOLDS: FormatHolds = { architecture: false, weights: true, optimizer: false };
+const KERAS3_WEIGHTS_HOLDS: FormatHolds = { architecture: false, weights: true, optimizer: true };
+const LEGACY_DESCRIPTION = "Keras HDF5 model (.h5: architecture, weights, compile information, optimizer state)";
+const WEIGHTS_ONLY_DESCRIPTION = "Keras HDF5 weights only (save_weights: no architecture; load into a built model with model.loadWeights)";
+const KERAS3_WEIGHTS_DESCRIPTION = "Keras 3 weights file (.weights.h5: weights and optimizer variables)";
 
 /**
  * Keras's legacy single-file HDF5 model (`model.save("m.h5")`) and the Keras 2 weights-only
@@ -10,22 +26,23 @@ import type { FormatLocation, FormatReadOptions, FormatWriteOptions, ModelFormat
  * Writes the Keras 2 dialect by default, which tf.keras 2.x and Keras 3 both load; pass
  * `settings: { dialect: "keras3" }` for what Keras 3's own writer gives.
  */
-export const legacyH5Format: ModelFormat = {
+export const legacyH5Format: ModelReader & ModelWriter<H5WriteOptions> = {
   name: "h5",
-  description: "Keras HDF5 model (.h5: architecture, weights, compile information, optimizer state)",
+  description: LEGACY_DESCRIPTION,
   extensions: [".h5", ".hdf5"],
-  holds: { architecture: true, weights: true, optimizer: true },
-  layout: "layer-list",
+  holds: LEGACY_HOLDS,
   sniff: (head) => isHdf5(head),
-  read: (location, options) => readH5(location, options),
+  read: (location) => readH5(location),
+  plan(options): WritePlan {
+    const dialect = dialectOf(options);
+    return { dialect: dialect === "keras3" ? "h5-keras3" : "h5-keras2", computes: "by-name", optimizer: !options.weightsOnly && options.includeOptimizer };
+  },
   async write(location, data, options) {
-    const settings: JsonObject = options.settings ?? {};
-    const dialect = settings.dialect === "keras3" ? "keras3" : "keras2";
     // Chunks, not one buffer: tensor bytes go to the file straight from the model's arrays.
     const chunks = legacyH5Chunks(data, {
-      dialect,
-      weightsOnly: settings.weightsOnly === true,
-      includeOptimizer: options.includeOptimizer !== false,
+      dialect: dialectOf(options),
+      weightsOnly: options.weightsOnly,
+      includeOptimizer: options.includeOptimizer && !options.weightsOnly,
       name: location.path,
     });
     await location.store.write(location.path, chunks);
@@ -33,39 +50,46 @@ export const legacyH5Format: ModelFormat = {
 };
 
 /** Keras 3's weights file (`model.save_weights("m.weights.h5")`). */
-export const weightsH5Format: ModelFormat = {
+export const weightsH5Format: ModelReader & ModelWriter = {
   name: "weights-h5",
-  description: "Keras 3 weights file (.weights.h5: weights and optimizer variables)",
+  description: KERAS3_WEIGHTS_DESCRIPTION,
   extensions: [".weights.h5"],
-  holds: { architecture: false, weights: true, optimizer: true },
-  layout: "walk-path",
+  holds: KERAS3_WEIGHTS_HOLDS,
   sniff: (head) => isHdf5(head),
-  read: (location, options) => readH5(location, options),
+  read: (location) => readH5(location),
+  plan: (options) => ({ dialect: "keras3", computes: "by-name", optimizer: options.includeOptimizer }),
   async write(location, data, options) {
-    const tree = options.includeOptimizer === false ? withoutOptimizer(data) : data;
+    const tree = options.includeOptimizer ? data : withoutOptimizer(data);
     await location.store.write(location.path, keras3WeightsH5Chunks(tree, { name: location.path }));
   },
 };
 
-async function readH5(location: FormatLocation, _options: FormatReadOptions): Promise<SavedModelData> {
-  const bytes = await location.store.read(location.path);
-  return (await readKerasH5(bytes, { name: location.path })).data;
-}
-
-/** The H5 reader tells the two HDF5 layouts apart by content: which one a file really is. */
-export async function h5LayoutOf(location: FormatLocation): Promise<ModelFormat> {
+/**
+ * Reads either HDF5 layout, parsing the file once: which one it is (a legacy model, Keras 2
+ * weights only, a Keras 3 weights file) is a property of what was read, whatever the name.
+ */
+async function readH5(location: FormatLocation): Promise<ModelReadResult> {
   const bytes = await location.store.read(location.path);
   const file = await readKerasH5(bytes, { name: location.path });
-  return file.kind === "keras3-weights" ? weightsH5Format : legacyH5Format;
+  switch (file.kind) {
+    case "keras3-weights":
+      return { data: file.data, layout: "walk-path", holds: KERAS3_WEIGHTS_HOLDS, format: weightsH5Format.name, description: KERAS3_WEIGHTS_DESCRIPTION };
+    case "legacy-weights":
+      return { data: file.data, layout: "layer-list", holds: WEIGHTS_ONLY_HOLDS, format: legacyH5Format.name, description: WEIGHTS_ONLY_DESCRIPTION };
+    case "legacy-model":
+      return { data: file.data, layout: "layer-list", holds: LEGACY_HOLDS, format: legacyH5Format.name, description: LEGACY_DESCRIPTION };
+  }
 }
 
-function withoutOptimizer(data: SavedModelData): SavedModelData {
+function dialectOf(options: WriteOptions & H5WriteOptions): "keras2" | "keras3" {
+  const dialect = options.dialect ?? "keras2";
+  if (dialect !== "keras2" && dialect !== "keras3") {
+    throw new FacadeError("bad-argument", cannot("write", "an .h5 file", `dialect ${JSON.stringify(dialect)} is not "keras2" or "keras3"`));
+  }
+  return dialect;
+}
+
+/** The tree less its optimizer node. */
+export function withoutOptimizer(data: SavedModelData): SavedModelData {
   return { ...data, root: { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") } };
 }
-
-/** Refuses a write a format cannot do, naming the format. */
-export function cannotWrite(format: ModelFormat, path: string, reason: string): never {
-  throw new FacadeError("format-cannot-write", cannot("write", `${path} as ${format.name}`, reason), { path });
-}
-
-export type { FormatWriteOptions };

@@ -1,18 +1,17 @@
 import { type JsonObject, type SavedModelData, cannot, isJsonObject } from "@kerastore/core";
 import { parseJsonText } from "@kerastore/config";
 import { FacadeError } from "../errors.js";
-import type { ModelFormat } from "./format.js";
+import type { ModelReader, ModelWriter } from "./format.js";
 
 /**
  * Architecture only: model JSON as `model.to_json()` writes it (either dialect). Loading gives a
  * model with fresh weights; saving writes no weights.
  */
-export const jsonFormat: ModelFormat = {
+export const jsonFormat: ModelReader & ModelWriter = {
   name: "json",
   description: "model architecture as JSON (model.to_json(); no weights)",
   extensions: [".json"],
   holds: { architecture: true, weights: false, optimizer: false },
-  layout: "layer-list",
   sniff: (head) => {
     let i = 0;
     while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
@@ -30,8 +29,9 @@ export const jsonFormat: ModelFormat = {
       kerasVersion: typeof json.keras_version === "string" ? json.keras_version : undefined,
       backend: typeof json.backend === "string" ? json.backend : undefined,
     };
-    return data;
+    return { data, layout: "layer-list", holds: jsonFormat.holds, format: jsonFormat.name, description: jsonFormat.description };
   },
+  plan: () => ({ dialect: "keras3", computes: "by-name", optimizer: false }),
   async write({ store, path }, data) {
     if (data.modelConfig === undefined) {
       throw new FacadeError("format-cannot-write", cannot("write", path, "the model has no config (a subclassed model without getConfig?)"), { path });

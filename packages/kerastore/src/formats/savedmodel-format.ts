@@ -1,13 +1,17 @@
 import { readCheckpoint } from "@kerastore/checkpoint";
-import { type SavedModelData, type SavedNode, type SavedVariable, cannot, isJsonObject, joinPath } from "@kerastore/core";
+import { type HostTensor, type SavedModelData, type SavedNode, type SavedVariable, cannot, isJsonObject, joinPath, sizeOf, writeFileSet } from "@kerastore/core";
 import { Model, deserializeLayer, initBackend, kerasMajor } from "@kerastore/engine";
 import { findUnsafeConfig } from "@kerastore/keras-v3";
-import { SAVED_MODEL_PB, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/savedmodel";
+import { KERAS_METADATA_PB, SAVED_MODEL_PB, type SignatureTensor, VARIABLES_PREFIX, readSavedModel, writeSavedModel } from "@kerastore/savedmodel";
 import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
 import { FacadeError } from "../errors.js";
+import { describeLocation } from "../location.js";
 import { kerasMetadataFor, readKerasRoot } from "../savedmodel/keras-metadata.js";
+import { loadSavedModel, rootVariables } from "../savedmodel/load-saved-model.js";
 import { lowerCall, lowerModel } from "../savedmodel/lower-model.js";
-import type { ModelFormat } from "./format.js";
+import type { FormatInspector, FormatRunner, RunInput } from "./capabilities.js";
+import type { FormatLocation, ModelReader, ModelWriter, ReadOptions } from "./format.js";
+import { type InspectReport, type InspectTensor, inspectReportOf } from "./inspect-report.js";
 
 /**
  * A TensorFlow SavedModel directory, the guide's default `model.save("my_model")`.
@@ -18,19 +22,37 @@ import type { ModelFormat } from "./format.js";
  * reading revives the Keras model. SavedModels without Keras metadata are graphs only: they
  * load through `keras.savedModel.load`.
  */
-export const savedModelFormat: ModelFormat = {
+export const savedModelFormat: ModelReader & ModelWriter & FormatInspector & FormatRunner = {
   name: "savedmodel",
   description: "TensorFlow SavedModel directory (saved_model.pb, variables/, keras_metadata.pb)",
   extensions: [],
   holds: { architecture: true, weights: true, optimizer: true },
-  layout: "object-graph",
   async sniffLocation({ store, path }) {
     return (await store.isDirectory(path).catch(() => false)) && (await store.exists(joinPath(path, SAVED_MODEL_PB)));
   },
-  async read({ store, path }, options) {
+  read: (location, options) => readKerasSavedModel(location, options),
+  // The graph keeps the model's definitions: a reader runs it, it rebuilds nothing by name.
+  plan: (options) => ({ dialect: "keras3", computes: "graph", optimizer: options.includeOptimizer }),
+  async write(location, data, options) {
+    // A SavedModel is a directory of files: they change as one set.
+    await writeFileSet(location.store, location.path, (store) => writeKerasSavedModel({ store, path: location.path }, data, options.includeOptimizer));
+  },
+  async inspect(location, options) {
+    if (await hasKerasModel(location)) return inspectReportOf(location, await readKerasSavedModel(location, options));
+    return inspectGraph(location);
+  },
+  runs: async (location) => !(await hasKerasModel(location)),
+  run: (location, inputs, options) => runSignature(location, inputs, options.signature ?? "serving_default"),
+};
+
+async function hasKerasModel({ store, path }: FormatLocation): Promise<boolean> {
+  return store.exists(joinPath(path, KERAS_METADATA_PB));
+}
+
+async function readKerasSavedModel({ store, path }: FormatLocation, options: ReadOptions) {
     const where = `${store.description}/${path}`;
     const meta = await readKerasRoot(store, path, where);
-    if (options.safeMode !== false) {
+    if (options.safeMode) {
       const findings = findUnsafeConfig(meta.model_config ?? null);
       if (findings.length > 0) {
         throw new FacadeError(
@@ -46,9 +68,11 @@ export const savedModelFormat: ModelFormat = {
     if (typeof meta.keras_version === "string") extra.kerasVersion = meta.keras_version;
     if (typeof meta.backend === "string") extra.backend = meta.backend;
     if (isJsonObject(meta.training_config)) extra.trainingConfig = meta.training_config;
-    return { ...data, ...extra };
-  },
-  async write({ store, path }, data, options) {
+    const { holds, name, description } = savedModelFormat;
+    return { data: { ...data, ...extra }, layout: "object-graph", holds, format: name, description } as const;
+}
+
+async function writeKerasSavedModel({ store, path }: FormatLocation, data: SavedModelData, includeOptimizer: boolean): Promise<void> {
     const where = `${store.description}/${path}`;
     if (data.modelConfig === undefined) {
       throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, "the data holds no model config"));
@@ -64,7 +88,7 @@ export const savedModelFormat: ModelFormat = {
     // The rebuilt model only gives the lowering its layer graph; the values come from data.root,
     // so its fresh variables are freed once the graph is built (else every save leaked them).
     let lowered: { signature: ReturnType<typeof lowerModel>; call: ReturnType<typeof lowerCall>; kerasMetadata: ReturnType<typeof kerasMetadataFor> };
-    const root = options.includeOptimizer === false ? { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") } : data.root;
+    const root = !includeOptimizer ? { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") } : data.root;
     const variables = toCheckpointTree(root);
     try {
       lowered = { signature: lowerModel(model, data.root), call: lowerCall(model, data.root), kerasMetadata: kerasMetadataFor(model, variables, data) };
@@ -77,8 +101,57 @@ export const savedModelFormat: ModelFormat = {
       functions: { __call__: lowered.call },
       kerasMetadata: lowered.kerasMetadata,
     });
-  },
-};
+}
+
+/** A SavedModel with no Keras model in it (model.export, tf.saved_model.save): its signatures and variables. */
+async function inspectGraph(location: FormatLocation): Promise<InspectReport> {
+  const info = await readSavedModel(location.store, location.path, { values: false });
+  const tensors = (record: Readonly<Record<string, SignatureTensor>>): InspectTensor[] =>
+    Object.entries(record).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape === null ? null : [...t.shape] }));
+  const weights = rootVariables(info).map((v) => ({ path: v.name, dtype: v.dtype, shape: v.shape === null ? [] : v.shape.map((d) => d ?? -1) }));
+  return {
+    format: savedModelFormat.name,
+    description: `${savedModelFormat.description}, a graph without a Keras model (tags ${info.tags.join(", ")})`,
+    path: location.path,
+    layers: [],
+    params: weights.reduce((n, w) => n + (w.shape.every((d) => d >= 0) ? sizeOf(w.shape) : 0), 0),
+    weights,
+    signatures: Object.values(info.signatures)
+      .filter((s) => s.functionName !== undefined)
+      .map((s) => ({ key: s.key, inputs: tensors(s.inputs), outputs: tensors(s.outputs) })),
+    functions: Object.keys(info.rootFunctions).sort(),
+  };
+}
+
+/**
+ * Runs a signature as `saved_model_cli run` does: inputs by name or, in the signature's input
+ * order, by position; outputs in the signature's output order.
+ */
+async function runSignature(location: FormatLocation, inputs: readonly RunInput[], key: string): Promise<HostTensor[]> {
+  const where = describeLocation(location);
+  const loaded = await loadSavedModel(location);
+  try {
+    const fn = loaded.signatures[key];
+    const spec = loaded.info.signatures[key];
+    if (fn === undefined || spec === undefined) {
+      const keys = Object.keys(loaded.signatures);
+      throw new FacadeError("bad-argument", cannot("predict with", where, `it has no signature "${key}"`, `pass --signature ${keys.join(" or ") || "(it has none)"}`));
+    }
+    const names = Object.keys(spec.inputs);
+    if (inputs.length !== names.length) {
+      throw new FacadeError("bad-argument", cannot("predict with", where, `signature ${key} takes ${names.length} input(s) (${names.join(", ")}), ${inputs.length} --input given`));
+    }
+    const feed: Record<string, HostTensor> = {};
+    for (const [i, input] of inputs.entries()) {
+      const named = input.name !== undefined && names.includes(input.name);
+      feed[named ? input.name! : names[i]!] = input.value;
+    }
+    const out = await fn(feed);
+    return Object.keys(spec.outputs).map((name) => out[name]!);
+  } finally {
+    loaded.dispose();
+  }
+}
 
 /**
  * The checkpoint's optimizer node (tf.keras 2 names: `iter`, `learning_rate`, the rest under

@@ -1,7 +1,14 @@
-import { type SavedModelData, cannot, dirnameOf, joinPath, utf8Decode, utf8Encode } from "@kerastore/core";
+import { cannot, dirnameOf, joinPath, utf8Decode, utf8Encode, writeFileSet } from "@kerastore/core";
 import { keras3WeightsShards, readKeras3WeightsShards } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
-import type { ModelFormat } from "./format.js";
+import type { ModelReader, ModelWriter } from "./format.js";
+import { withoutOptimizer } from "./h5-formats.js";
+
+/** The sharded weights writer's own options (`settings` of `save`, or `maxShardSize` of `saveWeights`). */
+export interface ShardedWeightsWriteOptions {
+  /** The largest shard, in GB as Keras takes it. Default 5. */
+  readonly maxShardSize?: number | undefined;
+}
 
 /** Keras's default shard size when none is given (ShardedH5IOStore), in GB. */
 const DEFAULT_MAX_SHARD_GB = 5;
@@ -13,12 +20,11 @@ const DEFAULT_MAX_SHARD_GB = 5;
  * (default 5). Shards are written first and the index last, each atomically, so an index
  * that exists names complete shards.
  */
-export const shardedWeightsFormat: ModelFormat = {
+export const shardedWeightsFormat: ModelReader & ModelWriter<ShardedWeightsWriteOptions> = {
   name: "weights-json",
   description: "Keras 3 sharded weights (.weights.json index + name_NNNNN.weights.h5 shards)",
   extensions: [".weights.json"],
   holds: { architecture: false, weights: true, optimizer: true },
-  layout: "walk-path",
   sniff: (head) => {
     const text = utf8Decode(head.subarray(0, Math.min(head.length, 512)), { fatal: false });
     return /^\s*\{/.test(text) && text.includes('"weight_map"');
@@ -26,18 +32,23 @@ export const shardedWeightsFormat: ModelFormat = {
   async read({ store, path }) {
     const dir = dirnameOf(path);
     const index = await store.read(path);
-    return readKeras3WeightsShards(index, (name) => store.read(joinPath(dir, name)), { name: path });
+    const data = await readKeras3WeightsShards(index, (name) => store.read(joinPath(dir, name)), { name: path });
+    const { holds, name, description } = shardedWeightsFormat;
+    return { data, layout: "walk-path", holds, format: name, description };
   },
+  plan: (options) => ({ dialect: "keras3", computes: "by-name", optimizer: options.includeOptimizer }),
   async write({ store, path }, data, options) {
-    const gb = options.settings?.maxShardSize ?? DEFAULT_MAX_SHARD_GB;
+    const gb = options.maxShardSize ?? DEFAULT_MAX_SHARD_GB;
     if (typeof gb !== "number" || !(gb > 0)) {
       throw new FacadeError("format-cannot-write", cannot("write", path, `maxShardSize must be a positive number of GB, got ${JSON.stringify(gb)}`), { path });
     }
-    const tree: SavedModelData =
-      options.includeOptimizer === false ? { ...data, root: { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") } } : data;
+    const tree = options.includeOptimizer ? data : withoutOptimizer(data);
     const { index, shards } = keras3WeightsShards(tree, { indexName: path, maxShardBytes: gb * 1024 ** 3 });
     const dir = dirnameOf(path);
-    for (const shard of shards) await store.write(joinPath(dir, shard.name), shard.chunks);
-    await store.write(path, utf8Encode(index));
+    // The index and its shards change as one set: an old index never names new shards.
+    await writeFileSet(store, path, async (staged) => {
+      for (const shard of shards) await staged.write(joinPath(dir, shard.name), shard.chunks);
+      await staged.write(path, utf8Encode(index));
+    });
   },
 };

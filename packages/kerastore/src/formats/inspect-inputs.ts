@@ -1,5 +1,5 @@
 import { type JsonObject, type JsonValue, isJsonObject } from "@kerastore/core";
-import type { InspectTensor } from "./inspect.js";
+import type { InspectTensor } from "./inspect-report.js";
 
 /**
  * A model's inputs (name, shape, dtype) read from its config, without building it: a functional
