@@ -1,4 +1,4 @@
-import { type JsonObject, cannot } from "@kerastore/core";
+import { cannot } from "@kerastore/core";
 import { TfjsFormatError } from "./errors.js";
 
 /** The weight quantizations `tensorflowjs_converter` offers. */
@@ -22,7 +22,7 @@ export const DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024;
 const DTYPES: readonly QuantizationDType[] = ["float16", "uint8", "uint16"];
 
 /** Reads the writer's settings from the format's `settings` object, refusing bad values. */
-export function writeSettings(settings: JsonObject | undefined, where: string): TfjsWriteSettings {
+export function writeSettings(settings: { readonly shardSizeBytes?: unknown; readonly quantize?: unknown } | undefined, where: string): TfjsWriteSettings {
   const shard = settings?.["shardSizeBytes"] ?? DEFAULT_SHARD_SIZE_BYTES;
   if (typeof shard !== "number" || !Number.isSafeInteger(shard) || shard <= 0) {
     throw new TfjsFormatError("bad-option", cannot("write", where, `shardSizeBytes must be a positive integer, got ${JSON.stringify(shard)}`));

@@ -1,8 +1,8 @@
-import { type JsonObject, dirnameOf, utf8Decode } from "@kerastore/core";
+import { dirnameOf, utf8Decode } from "@kerastore/core";
 import { kerasMajor } from "@kerastore/engine";
-import type { FormatLocation, FormatReadOptions, FormatWriteOptions, ModelFormat } from "kerastore";
+import type { FormatLocation, ModelFormat, ModelReadResult, ModelReader, ModelWriter, ReadOptions, WriteOptions } from "kerastore";
 import { layersWithKeras3Definitions } from "./hard-sigmoid.js";
-import { writeSettings } from "./options.js";
+import { type QuantizationDType, writeSettings } from "./options.js";
 import { modelJsonPath, readTfjsLayers } from "./read-model.js";
 import { tfjsArtifacts, writeTfjsArtifacts } from "./write-model.js";
 
@@ -27,12 +27,11 @@ function sniffModelJson(head: Uint8Array): boolean {
  * Write settings (`settings` of `saveModel`): `shardSizeBytes` (default 4 MiB),
  * `quantize`: `"float16"` | `"uint8"` | `"uint16"` or `{ uint8: ["conv2d*"], ... }` (patterns match weight names).
  */
-export const tfjsLayersFormat: ModelFormat = {
+export const tfjsLayersFormat: ModelReader & ModelWriter<TfjsWriteOptions> = {
   name: "tfjs",
   description: "TensorFlow.js Layers model (directory: model.json + group1-shard*of*.bin; tf.loadLayersModel)",
   extensions: ["model.json"],
   holds: { architecture: true, weights: true, optimizer: false },
-  layout: "layer-list",
   sniff: sniffModelJson,
   async sniffLocation({ store, path }: FormatLocation) {
     if (!(await store.exists(path)) || !(await store.isDirectory(path))) return false;
@@ -41,11 +40,18 @@ export const tfjsLayersFormat: ModelFormat = {
     const size = await store.size(json);
     return sniffModelJson(await store.readRange(json, 0, Math.min(512, size)));
   },
-  read: ({ store, path }: FormatLocation, _options: FormatReadOptions) => readTfjsLayers(store, path),
-  async write({ store, path }: FormatLocation, data, options: FormatWriteOptions) {
+  async read({ store, path }: FormatLocation, _options: ReadOptions): Promise<ModelReadResult> {
+    const data = await readTfjsLayers(store, path);
+    const { name, holds, description } = tfjsLayersFormat;
+    return { data, layout: "layer-list", holds, format: name, description };
+  },
+  // Keras 3's config (its build_config gives each layer's input rank) is turned into the Keras 2
+  // dialect here; tfjs-layers rebuilds activations by name, with Keras 2's definitions.
+  plan: () => ({ dialect: "keras3", computes: "by-name", optimizer: false }),
+  async write({ store, path }: FormatLocation, data, options: WriteOptions & TfjsWriteOptions) {
     const dir = targetDir(path);
     const where = `${store.description === "memory" ? "" : `${store.description}/`}${dir}`;
-    const settings = writeSettings(options.settings as JsonObject | undefined, dir);
+    const settings = writeSettings({ shardSizeBytes: options.shardSizeBytes, quantize: options.quantize }, dir);
     // Which hard_sigmoid the model computes: the live model knows; a tree alone says by its Keras version.
     const live = layersWithKeras3Definitions(options.liveModel);
     const keras3HardSigmoid = live ?? (kerasMajor(data.kerasVersion) === 3 ? "all" : undefined);
@@ -53,6 +59,17 @@ export const tfjsLayersFormat: ModelFormat = {
     await writeTfjsArtifacts(store, dir, artifacts);
   },
 };
+
+/** The writer's own options (`settings` of `saveModel`), as `tensorflowjs_converter`'s. */
+export interface TfjsWriteOptions {
+  /** Bytes per weight shard file (`--weight_shard_size_bytes`); default 4 MiB. */
+  readonly shardSizeBytes?: number | undefined;
+  /**
+   * `--quantize_float16` / `--quantize_uint8` / `--quantize_uint16`: one dtype for every float32
+   * weight, or per dtype the weight-name patterns it applies to (`*` wildcards).
+   */
+  readonly quantize?: QuantizationDType | Partial<Record<QuantizationDType, readonly string[] | string>> | undefined;
+}
 
 /** What the Kerastore CLI and `createFormatRegistry` take from a plug-in package. */
 export const kerastoreFormats: readonly ModelFormat[] = [tfjsLayersFormat];

@@ -9,7 +9,8 @@ export { tf };
 
 /** Loads `dir/model.json` and its shards from `store` with `tf.loadLayersModel`. */
 export async function loadInTfjs(store: Store, dir: string): Promise<tf.LayersModel> {
-  const fetchFunc = async (url: string): Promise<Response> => {
+  const fetchFunc = async (input: string | URL | Request): Promise<Response> => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const path = url.replace(/^store:\/\//, "");
     const bytes = await store.read(path);
     return new Response(bytes.slice().buffer, { status: 200, headers: { "content-type": path.endsWith(".json") ? "application/json" : "application/octet-stream" } });
@@ -19,12 +20,12 @@ export async function loadInTfjs(store: Store, dir: string): Promise<tf.LayersMo
 
 /** Runs a tfjs model on host inputs, giving host outputs. */
 export function predictInTfjs(model: tf.LayersModel, inputs: readonly HostTensor[]): HostTensor[] {
-  return tf.tidy(() => {
-    const xs = inputs.map((x) => tf.tensor(Array.from(toFloat32(x)), [...x.shape], x.dtype === "int32" || x.dtype === "int64" ? "int32" : "float32"));
-    const out = model.predict(xs.length === 1 ? xs[0]! : xs);
-    const list = Array.isArray(out) ? out : [out as tf.Tensor];
-    return list.map((t) => hostTensor("float32", t.shape, t.dataSync() as Float32Array));
-  });
+  const xs = inputs.map((x) => tf.tensor(Array.from(toFloat32(x)), [...x.shape], x.dtype === "int32" || x.dtype === "int64" ? "int32" : "float32"));
+  const out = model.predict(xs.length === 1 ? xs[0]! : xs);
+  const list = Array.isArray(out) ? out : [out as tf.Tensor];
+  const host = list.map((t) => hostTensor("float32", t.shape, Float32Array.from(t.dataSync())));
+  tf.dispose([...xs, ...list]);
+  return host;
 }
 
 /** Asserts `actual` is within `atol + rtol * |expected|` of `expected`, everywhere. */
