@@ -66,6 +66,8 @@ function fixLayer(envelope: JsonObject, parent: string, ctx: Context, allowed: R
   if (TFJS_MODEL_CLASSES.has(className)) {
     // A model's layers are named as themselves (tfjs names nested models' weights by layer).
     const inner = parent === "" ? "" : where;
+    const list = Array.isArray(raw) ? raw : isJsonObject(raw) && Array.isArray(raw["layers"]) ? raw["layers"] : [];
+    if (className === "Sequential") sequentialInput(list, where, ctx);
     if (Array.isArray(raw)) return { ...envelope, config: { name, layers: raw.map((l) => fixChild(l, inner, ctx)) } };
     if (!isJsonObject(raw)) return envelope;
     const layers = Array.isArray(raw["layers"]) ? raw["layers"].map((l) => fixChild(l, inner, ctx)) : raw["layers"];
@@ -253,4 +255,18 @@ function inputRanks(value: JsonValue, out: Map<string, number>): void {
     if (shape.every((d) => d === null || typeof d === "number")) out.set(config["name"], shape.length);
   }
   for (const item of Object.values(value)) inputRanks(item, out);
+}
+
+/** tfjs-layers builds a Sequential from its first layer's input shape: a model never built has none. */
+function sequentialInput(layers: readonly JsonValue[], where: string, ctx: Context): void {
+  const first = layers[0];
+  if (!isJsonObject(first)) return;
+  const config = isJsonObject(first["config"]) ? first["config"] : {};
+  if (first["class_name"] === "InputLayer" || Array.isArray(config["batch_input_shape"]) || Array.isArray(config["batch_shape"])) return;
+  const name = typeof config["name"] === "string" ? config["name"] : String(first["class_name"]);
+  ctx.problems.push({
+    layer: where === "" ? name : `${where}/${name}`,
+    className: String(first["class_name"]),
+    reason: "the Sequential model was never built, so its input shape is unknown and tfjs-layers cannot build it; build the model (model.build(shape)) first",
+  });
 }
