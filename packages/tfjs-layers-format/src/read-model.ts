@@ -45,7 +45,11 @@ export async function readTfjsLayers(store: Store, path: string): Promise<SavedM
   if (json["format"] === "graph-model") throw bad(jsonPath, "it is a TensorFlow.js graph model (a lowered graph), not a layers model; only layers models hold a Keras architecture");
   const topology = json["modelTopology"];
   if (!isJsonObject(topology)) throw bad(jsonPath, 'expected "modelTopology" holding the Keras model config');
-  const modelConfig = isJsonObject(topology["model_config"]) ? topology["model_config"] : topology;
+  const written = isJsonObject(topology["model_config"]) ? topology["model_config"] : topology;
+  // tfjs-layers counts a nested model's own construction as its node 0 (Kerastore's writer does
+  // as tfjs-layers reads); Keras does not. tf.keras configs (tensorflowjs_converter's) are Keras's.
+  const tfjsNodes = String(topology["keras_version"] ?? "").startsWith("tfjs") || String(json["convertedBy"] ?? "").startsWith("Kerastore");
+  const modelConfig = tfjsNodes ? kerasNodeIndices(written) : written;
   if (typeof modelConfig["class_name"] !== "string") throw bad(jsonPath, 'expected "modelTopology" with a model config ({"class_name", "config"})');
   const weights = await readWeights(store, dirnameOf(jsonPath), json["weightsManifest"], jsonPath);
   const root = layerTree(modelConfig, weights, jsonPath);
@@ -202,4 +206,27 @@ const NON_TRAINABLE = /^moving_(mean|variance)$/;
 
 function bad(where: string, reason: string): TfjsFormatError {
   return new TfjsFormatError("bad-model-json", cannot("read", where, reason), { path: where });
+}
+
+/** Nested models' call nodes counted as Keras counts them (one less than tfjs-layers), at every depth. */
+function kerasNodeIndices(envelope: JsonObject): JsonObject {
+  const raw = envelope["config"];
+  if (!TFJS_MODEL_CLASSES.has(String(envelope["class_name"])) || !isJsonObject(raw) || !Array.isArray(raw["layers"])) return envelope;
+  const layers = raw["layers"].map((l) => (isJsonObject(l) ? kerasNodeIndices(l) : l));
+  const nested = new Set<string>();
+  for (const layer of layers) {
+    if (isJsonObject(layer) && TFJS_MODEL_CLASSES.has(String(layer["class_name"])) && typeof layer["name"] === "string") nested.add(layer["name"]);
+  }
+  const unshift = (ref: JsonValue): JsonValue =>
+    Array.isArray(ref) && typeof ref[0] === "string" && typeof ref[1] === "number" && ref[1] > 0 && nested.has(ref[0]) ? [ref[0], ref[1] - 1, ...ref.slice(2)] : ref;
+  const config: JsonObject = {
+    ...raw,
+    layers: layers.map((layer) =>
+      isJsonObject(layer) && Array.isArray(layer["inbound_nodes"])
+        ? { ...layer, inbound_nodes: layer["inbound_nodes"].map((node) => (Array.isArray(node) ? node.map(unshift) : node)) }
+        : layer,
+    ),
+  };
+  if (Array.isArray(raw["output_layers"])) config["output_layers"] = raw["output_layers"].map(unshift);
+  return { ...envelope, config };
 }
