@@ -22,12 +22,12 @@ export const DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024;
 const DTYPES: readonly QuantizationDType[] = ["float16", "uint8", "uint16"];
 
 /** Reads the writer's settings from the format's `settings` object, refusing bad values. */
-export function writeSettings(settings: { readonly shardSizeBytes?: unknown; readonly quantize?: unknown } | undefined, where: string): TfjsWriteSettings {
+export function writeSettings(settings: { readonly shardSizeBytes?: unknown; readonly quantization?: unknown } | undefined, where: string): TfjsWriteSettings {
   const shard = settings?.["shardSizeBytes"] ?? DEFAULT_SHARD_SIZE_BYTES;
   if (typeof shard !== "number" || !Number.isSafeInteger(shard) || shard <= 0) {
     throw new TfjsFormatError("bad-option", cannot("write", where, `shardSizeBytes must be a positive integer, got ${JSON.stringify(shard)}`));
   }
-  const q = settings?.["quantize"];
+  const q = settings?.["quantization"];
   if (q === undefined || q === null) return { shardSizeBytes: shard, quantize: undefined };
   if (typeof q === "string") {
     if (!(DTYPES as readonly string[]).includes(q)) throw badQuantize(where, q);
@@ -47,7 +47,7 @@ export function writeSettings(settings: { readonly shardSizeBytes?: unknown; rea
 function badQuantize(where: string, value: unknown): TfjsFormatError {
   return new TfjsFormatError(
     "bad-option",
-    cannot("write", where, `quantize must be "float16", "uint8", "uint16" or {dtype: [weight-name patterns]}, got ${JSON.stringify(value)}`),
+    cannot("write", where, `quantization must be "float16", "uint8", "uint16" or {dtype: [weight-name patterns]}, got ${JSON.stringify(value)}`),
   );
 }
 

@@ -1,4 +1,4 @@
-import { type HostTensor, MemoryStore, hostTensor, joinPath, utf8Encode } from "@kerastore/core";
+import { type HostTensor, type MemoryStore, hostTensor, joinPath, utf8Encode } from "@kerastore/core";
 import { fixturePath, modelFixtures, readFixtureNpy } from "@kerastore/fixtures";
 import { builtinFormats, createFormatRegistry, keras, loadModel, saveModel } from "kerastore";
 import { beforeAll, describe, expect, it } from "vitest";

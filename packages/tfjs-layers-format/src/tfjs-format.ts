@@ -25,7 +25,7 @@ function sniffModelJson(head: Uint8Array): boolean {
  * writes and `tf.loadLayersModel` reads.
  *
  * Write settings (`settings` of `saveModel`): `shardSizeBytes` (default 4 MiB),
- * `quantize`: `"float16"` | `"uint8"` | `"uint16"` or `{ uint8: ["conv2d*"], ... }` (patterns match weight names).
+ * `quantization`: `"float16"` | `"uint8"` | `"uint16"` or `{ uint8: ["conv2d*"], ... }` (patterns match weight names).
  */
 export const tfjsLayersFormat: ModelReader & ModelWriter<TfjsWriteOptions> = {
   name: "tfjs",
@@ -51,7 +51,7 @@ export const tfjsLayersFormat: ModelReader & ModelWriter<TfjsWriteOptions> = {
   async write({ store, path }: FormatLocation, data, options: WriteOptions & TfjsWriteOptions) {
     const dir = targetDir(path);
     const where = `${store.description === "memory" ? "" : `${store.description}/`}${dir}`;
-    const settings = writeSettings({ shardSizeBytes: options.shardSizeBytes, quantize: options.quantize }, dir);
+    const settings = writeSettings({ shardSizeBytes: options.shardSizeBytes, quantization: options.quantization }, dir);
     // Which hard_sigmoid the model computes: the live model knows; a tree alone says by its Keras version.
     const live = layersWithKeras3Definitions(options.liveModel);
     const keras3HardSigmoid = live ?? (kerasMajor(data.kerasVersion) === 3 ? "all" : undefined);
@@ -68,7 +68,7 @@ export interface TfjsWriteOptions {
    * `--quantize_float16` / `--quantize_uint8` / `--quantize_uint16`: one dtype for every float32
    * weight, or per dtype the weight-name patterns it applies to (`*` wildcards).
    */
-  readonly quantize?: QuantizationDType | Partial<Record<QuantizationDType, readonly string[] | string>> | undefined;
+  readonly quantization?: QuantizationDType | Partial<Record<QuantizationDType, readonly string[] | string>> | undefined;
 }
 
 /** What the Kerastore CLI and `createFormatRegistry` take from a plug-in package. */
