@@ -44,6 +44,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 | --- | ---: | ---: | ---: |
 | \`import { keras } from "kerastore"\`: loadModel(url) + predict | ${kib(ours.initial.gzip)} | ${kib(ours.initial.min)} | **${ratio}** |
 | \`@tensorflow/tfjs\` + wasm backend: loadLayersModel(url) + predict | ${kib(theirs.initial.gzip)} | ${kib(theirs.initial.min)} | 1.00 |
-| kerastore chunks fetched only when needed (h5wasm HDF5 fallback, CPU backend, training gradients) | ${kib(ours.lazy.gzip)} | ${kib(ours.lazy.min)} | |`,
+| kerastore chunks fetched only when needed (h5wasm HDF5 fallback, CPU backend, training gradients, TFLite, SavedModel lowering) | ${kib(ours.lazy.gzip)} | ${kib(ours.lazy.min)} | |`,
   );
 }

@@ -7,6 +7,7 @@ export {
   getActivation,
   serializeActivation,
 } from "./activations.js";
+export { layersWithOtherDefinitions } from "./activation-definitions.js";
 export { type BackendName, type InitBackendOptions, initBackend } from "./backend.js";
 export { type RuntimeHooks, runtimeHooks, setRuntimeHooks } from "./runtime-hooks.js";
 export { builtinLayerClasses } from "./builtins.js";

@@ -17,6 +17,8 @@ export function modelFromJson(json: string | JsonValue, ctx: FromConfigContext =
   }
   const model = deserializeLayer(parsed, ctx);
   if (!(model instanceof Model)) {
+    // A layer refused frees what it allocated.
+    model.dispose();
     throw new EngineError("invalid-config", cannot("read", "model JSON", `it describes a ${model.className} layer, not a model`));
   }
   return model;

@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LSTM } from "@kerastore/engine";
+import { LSTM, layersWithOtherDefinitions } from "@kerastore/engine";
 import { realworld } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { layersWithOtherDefinitions } from "./activation-definitions.js";
 import { keras } from "./node.js";
 
 const rw = realworld();

@@ -1,11 +1,11 @@
 import * as engine from "@kerastore/engine";
 import { Checkpoint } from "./checkpoint/live-checkpoint.js";
 import { CheckpointManager, latestCheckpoint } from "./checkpoint/train.js";
-import type { Target } from "./location.js";
 import { initializers, layers, losses, metrics, ops, utils } from "./keras-namespaces.js";
-import { Model, type SavableModel, Sequential, modelClasses } from "./model-classes.js";
-import { type LoadModelOptions, type SaveModelOptions, loadModel, saveModel } from "./model-io.js";
-import { loadSavedModel } from "./savedmodel/index.js";
+import type { Target } from "./location.js";
+import { Model, modelClasses, type SavableModel, Sequential } from "./model-classes.js";
+import { type LoadModelOptions, loadModel, type SaveModelOptions, saveModel } from "./model-io.js";
+import { loadSavedModel } from "./saved-model-load.js";
 
 /** Loads a whole model; the result can save itself (`model.save`). See `LoadModelOptions`. */
 function load(target: Target, options: LoadModelOptions = {}): Promise<SavableModel> {
@@ -14,11 +14,8 @@ function load(target: Target, options: LoadModelOptions = {}): Promise<SavableMo
 
 /** Builds a model from `model.toJson()` text (either Keras dialect), with fresh weights. */
 function modelFromJson(text: string, options: { customObjects?: engine.CustomObjects; weightBudget?: Pick<engine.WeightBudget, "maxBytes"> } = {}): SavableModel {
-  const json: unknown = JSON.parse(text);
   const budget = { maxBytes: options.weightBudget?.maxBytes, where: "the model JSON" };
-  const layer = engine.withWeightBudget(budget, () => engine.deserializeLayer(json as never, { customObjects: { ...modelClasses, ...options.customObjects } }));
-  if (!(layer instanceof engine.Model)) throw new TypeError(`the JSON describes a ${layer.className} layer, not a model`);
-  return layer as SavableModel;
+  return engine.withWeightBudget(budget, () => engine.modelFromJson(text, { customObjects: { ...modelClasses, ...options.customObjects } })) as SavableModel;
 }
 
 /** A copy of a model's architecture with fresh weights (Keras's `clone_model`). */

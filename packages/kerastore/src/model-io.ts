@@ -1,38 +1,38 @@
-import { type JsonObject, type SavedModelData, cannot, isJsonObject } from "@kerastore/core";
+import type { RestoreStatus } from "@kerastore/checkpoint";
 import { readModelJson, writeModelConfig } from "@kerastore/config";
-import type { Registry } from "@kerastore/registry";
+import { cannot, isJsonObject, type JsonObject, type SavedModelData } from "@kerastore/core";
 import {
   type CustomObjects,
-  Model,
-  type WeightBudget,
   compileFromSaved,
-  deserializeLayer,
   initBackend,
   kerasMajor,
+  layersWithOtherDefinitions,
+  type Model,
+  modelFromJson,
   scopedObjects,
   toSavedModelData,
+  type WeightBudget,
   withWeightBudget,
 } from "@kerastore/engine";
-import type { RestoreStatus } from "@kerastore/checkpoint";
+import type { Registry } from "@kerastore/registry";
 import { type ApplyWeightsOptions, applyWeights } from "./apply-weights.js";
 import type { CheckpointOptimizer } from "./checkpoint/live-binding.js";
 import { FacadeError } from "./errors.js";
+import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import { readsWeightsIntoModel } from "./formats/capabilities.js";
 import type { CheckpointWriteOptions } from "./formats/checkpoint-format.js";
 import type { FormatLocation, ModelReader, ModelWriter, WriteOptions, WritePlan } from "./formats/format.js";
 import type { FormatRegistry } from "./formats/format-registry.js";
-import { defaultFormatRegistry } from "./formats/builtin-formats.js";
 import type { H5WriteOptions } from "./formats/h5-formats.js";
 import type { KerasWriteOptions } from "./formats/keras-format.js";
 import type { ShardedWeightsWriteOptions } from "./formats/sharded-weights-format.js";
 import type { TfliteWriteOptions } from "./formats/tflite-format.js";
-import { layersWithOtherDefinitions } from "./activation-definitions.js";
 import { keras2WeightNames, withVariablePaths } from "./keras2-names.js";
+import { fileWeightSizes, refuseUnsafeConfig } from "./load-guards.js";
+import { describeLocation, locate, locateForRead, type Target } from "./location.js";
 import { withPortableLossNames } from "./loss-names.js";
-import { type Target, describeLocation, locate, locateForRead } from "./location.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
 import { withTensorflowKernels } from "./theano-kernels.js";
-import { fileWeightSizes, refuseUnsafeConfig } from "./load-guards.js";
 
 /**
  * The writer `save` uses for a path no writer's extension names: as the guide's
@@ -158,9 +158,9 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   const location = await locateForRead(target);
   const where = describeLocation(location);
   const reader = await readerFor(location, options);
-  if (!reader.holds.architecture) throw holdsOnlyWeights(where, reader.name);
   const warn = options.onWarning ?? defaultWarn;
-  // Read once: what the file proved to be (its layout, what it holds) is part of the result.
+  // Read once, whatever the reader's name promises: what the file proved to be (its layout, what
+  // it holds) is part of the result, so a legacy model named .weights.h5 still loads.
   const { data, layout, holds, format } = await reader.read(location, { safeMode: options.safeMode !== false, onWarning: warn });
   if (!holds.architecture) throw holdsOnlyWeights(where, format);
   if (data.modelConfig === undefined) {
@@ -170,13 +170,10 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   const customObjects = { ...options.modelClasses, ...scopedObjects(), ...options.customObjects };
   if (options.safeMode !== false) refuseUnsafeConfig(data.modelConfig, where, customObjects);
   const budget: WeightBudget = { maxBytes: options.weightBudget?.maxBytes, fileWeights: holds.weights ? fileWeightSizes(data.root) : undefined, where };
+  // The engine builds it, refusing a config that describes a layer rather than a model.
   const built = withWeightBudget(budget, () =>
-    deserializeLayer(data.modelConfig, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) }),
+    modelFromJson(data.modelConfig!, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) }),
   );
-  if (!(built instanceof Model)) {
-    built.dispose();
-    throw new FacadeError("format-cannot-read", cannot("load a model from", where, `its config describes a ${built.className} layer, not a model`));
-  }
   try {
     if (holds.weights) applyWeights(built, withTensorflowKernels(data), layout, where);
   } catch (error) {

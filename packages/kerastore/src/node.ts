@@ -7,5 +7,8 @@ import { setFileSystem } from "./file-system.js";
 import { nodeFileSystem } from "./node-file-system.js";
 
 export * from "./index.js";
+// Node keeps the graph runner's kernel table and TensorList at hand as before; a browser bundle
+// imports them from @kerastore/savedmodel-lowering (the facade loads that package lazily).
+export { TensorList, tfjsKernels } from "@kerastore/savedmodel-lowering";
 
 setFileSystem(nodeFileSystem);

@@ -1,7 +1,7 @@
 import type { FormatRegistry } from "../formats/format-registry.js";
 import { locate } from "../location.js";
-import { DEFAULT_MODEL_FORMAT, loadModel, saveModel, saveWeights } from "../model-io.js";
 import { modelClasses } from "../model-classes.js";
+import { DEFAULT_MODEL_FORMAT, loadModel, saveModel, saveWeights } from "../model-io.js";
 
 /**
  * Converts a model file to another format: the whole model (architecture, weights, compile

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FacadeError } from "../errors.js";
 import { defaultFormatRegistry } from "../formats/builtin-formats.js";
-import { type ModelFormat, isModelReader, isModelWriter } from "../formats/format.js";
+import { isModelReader, isModelWriter, type ModelFormat } from "../formats/format.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
 
 /** First-party plug-ins the CLI loads whenever they are installed beside it. */

@@ -1,6 +1,6 @@
-import { type HostTensor, type NumericHostTensor, cannot, hostTensor, readNpy, toFloat32, writeNpy } from "@kerastore/core";
+import { cannot, type HostTensor, hostTensor, type NumericHostTensor, readNpy, toFloat32, writeNpy } from "@kerastore/core";
 import { FacadeError } from "../errors.js";
-import { type RunInput, isFormatRunner } from "../formats/capabilities.js";
+import { isFormatRunner, type RunInput } from "../formats/capabilities.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
 import { keras } from "../keras.js";
 import { locate } from "../location.js";

@@ -4,7 +4,7 @@ import { setFileSystem } from "../file-system.js";
 import { isModelWriter } from "../formats/format.js";
 import { locate } from "../location.js";
 import { nodeFileSystem } from "../node-file-system.js";
-import { COMMAND_HELP, USAGE, parseArgs, takePlugins } from "./args.js";
+import { COMMAND_HELP, parseArgs, takePlugins, USAGE } from "./args.js";
 import { convertFile } from "./convert.js";
 import { formatReport, inspect } from "./inspect.js";
 import { cliFormats } from "./plugins.js";

@@ -1,6 +1,6 @@
 import { checkpointFormat } from "./checkpoint-format.js";
 import type { ModelFormat } from "./format.js";
-import { type FormatRegistry, createFormatRegistry } from "./format-registry.js";
+import { createFormatRegistry, type FormatRegistry } from "./format-registry.js";
 import { legacyH5Format, weightsH5Format } from "./h5-formats.js";
 import { jsonFormat } from "./json-format.js";
 import { kerasFormat } from "./keras-format.js";

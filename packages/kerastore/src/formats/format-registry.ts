@@ -1,6 +1,6 @@
 import { CoreError } from "@kerastore/core";
 import { FacadeError } from "../errors.js";
-import { type FormatLocation, type ModelFormat, type ModelReader, type ModelWriter, isModelReader, isModelWriter } from "./format.js";
+import { type FormatLocation, isModelReader, isModelWriter, type ModelFormat, type ModelReader, type ModelWriter } from "./format.js";
 
 /**
  * The set of formats the facade and the CLI choose from. Built-in formats are added to it

@@ -1,7 +1,7 @@
-import { type SavedModelData, cannot } from "@kerastore/core";
+import { cannot, type SavedModelData } from "@kerastore/core";
 import { isHdf5, keras3WeightsH5Chunks, legacyH5Chunks, readKerasH5 } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
-import type { FormatHolds, FormatLocation, ModelReadResult, ModelReader, ModelWriter, WriteOptions, WritePlan } from "./format.js";
+import type { FormatHolds, FormatLocation, ModelReader, ModelReadResult, ModelWriter, WriteOptions, WritePlan } from "./format.js";
 
 /** The legacy H5 writer's own options (`settings` of `save`). */
 export interface H5WriteOptions {

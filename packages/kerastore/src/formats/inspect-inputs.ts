@@ -1,4 +1,4 @@
-import { type JsonObject, type JsonValue, isJsonObject } from "@kerastore/core";
+import { isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
 import type { InspectTensor } from "./inspect-report.js";
 
 /**

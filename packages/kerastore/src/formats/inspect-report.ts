@@ -1,4 +1,4 @@
-import { type SavedEdge, type SavedNode, isJsonObject, sizeOf } from "@kerastore/core";
+import { isJsonObject, type SavedEdge, type SavedNode, sizeOf } from "@kerastore/core";
 import { savedWeightList } from "@kerastore/engine";
 import type { FormatLocation, ModelReadResult } from "./format.js";
 import { inputsOf } from "./inspect-inputs.js";

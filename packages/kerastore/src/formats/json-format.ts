@@ -1,5 +1,5 @@
-import { type JsonObject, type SavedModelData, cannot, isJsonObject } from "@kerastore/core";
 import { parseJsonText } from "@kerastore/config";
+import { cannot, isJsonObject, type JsonObject, type SavedModelData } from "@kerastore/core";
 import { FacadeError } from "../errors.js";
 import type { ModelReader, ModelWriter } from "./format.js";
 

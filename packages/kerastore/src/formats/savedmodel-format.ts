@@ -1,14 +1,14 @@
 import { readCheckpoint } from "@kerastore/checkpoint";
-import { type HostTensor, type SavedModelData, type SavedNode, type SavedVariable, cannot, isJsonObject, joinPath, sizeOf, writeFileSet } from "@kerastore/core";
-import { Model, deserializeLayer, initBackend, kerasMajor } from "@kerastore/engine";
+import { cannot, type HostTensor, isJsonObject, joinPath, type SavedModelData, type SavedNode, type SavedVariable, sizeOf, writeFileSet } from "@kerastore/core";
+import { initBackend, kerasMajor, Model, modelFromJson } from "@kerastore/engine";
 import { findUnsafeConfig } from "@kerastore/keras-v3";
-import { KERAS_METADATA_PB, SAVED_MODEL_PB, type SignatureTensor, VARIABLES_PREFIX, readSavedModel, writeSavedModel } from "@kerastore/savedmodel";
+import { KERAS_METADATA_PB, readSavedModel, SAVED_MODEL_PB, type SignatureTensor, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/savedmodel";
+// The lowering and the graph runner load when a SavedModel is read, written or run: a bundle
+// that never touches one does not carry them.
+const lowering = () => import("@kerastore/savedmodel-lowering");
 import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
 import { FacadeError } from "../errors.js";
 import { describeLocation } from "../location.js";
-import { kerasMetadataFor, readKerasRoot } from "../savedmodel/keras-metadata.js";
-import { loadSavedModel, rootVariables } from "../savedmodel/load-saved-model.js";
-import { lowerCall, lowerModel } from "../savedmodel/lower-model.js";
 import type { FormatInspector, FormatRunner, RunInput } from "./capabilities.js";
 import type { FormatLocation, ModelReader, ModelWriter, ReadOptions } from "./format.js";
 import { type InspectReport, type InspectTensor, inspectReportOf } from "./inspect-report.js";
@@ -51,6 +51,7 @@ async function hasKerasModel({ store, path }: FormatLocation): Promise<boolean> 
 
 async function readKerasSavedModel({ store, path }: FormatLocation, options: ReadOptions) {
     const where = `${store.description}/${path}`;
+    const { readKerasRoot } = await lowering();
     const meta = await readKerasRoot(store, path, where);
     if (options.safeMode) {
       const findings = findUnsafeConfig(meta.model_config ?? null);
@@ -78,9 +79,10 @@ async function writeKerasSavedModel({ store, path }: FormatLocation, data: Saved
       throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, "the data holds no model config"));
     }
     await initBackend();
+    const { kerasMetadataFor, lowerCall, lowerModel } = await lowering();
     let model: unknown;
     try {
-      model = deserializeLayer(data.modelConfig, { kerasVersion: kerasMajor(data.kerasVersion) });
+      model = modelFromJson(data.modelConfig, { kerasVersion: kerasMajor(data.kerasVersion) });
     } catch (error) {
       throw new FacadeError("unsupported", cannot("save", `${where} as a SavedModel`, `its config does not rebuild without custom objects (${String(error)})`, "save to .keras or .h5"), { cause: error });
     }
@@ -108,6 +110,7 @@ async function inspectGraph(location: FormatLocation): Promise<InspectReport> {
   const info = await readSavedModel(location.store, location.path, { values: false });
   const tensors = (record: Readonly<Record<string, SignatureTensor>>): InspectTensor[] =>
     Object.entries(record).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape === null ? null : [...t.shape] }));
+  const { rootVariables } = await lowering();
   const weights = rootVariables(info).map((v) => ({ path: v.name, dtype: v.dtype, shape: v.shape === null ? [] : v.shape.map((d) => d ?? -1) }));
   return {
     format: savedModelFormat.name,
@@ -129,6 +132,7 @@ async function inspectGraph(location: FormatLocation): Promise<InspectReport> {
  */
 async function runSignature(location: FormatLocation, inputs: readonly RunInput[], key: string): Promise<HostTensor[]> {
   const where = describeLocation(location);
+  const { loadSavedModel } = await lowering();
   const loaded = await loadSavedModel(location);
   try {
     const fn = loaded.signatures[key];

@@ -1,5 +1,5 @@
 import { cannot } from "@kerastore/core";
-import { Model, fromSavedModelData, initBackend } from "@kerastore/engine";
+import { fromSavedModelData, initBackend, Model } from "@kerastore/engine";
 import { FacadeError } from "../errors.js";
 import { describeLocation } from "../location.js";
 import type { FormatRunner } from "./capabilities.js";

@@ -2,13 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type HostTensor, KerastoreError, MemoryStore, type SavedNode, type Store, type WriteData, } from "@kerastore/core";
-import { Masking, clearSession, tf } from "@kerastore/engine";
+import { clearSession, Masking, tf } from "@kerastore/engine";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { FunctionBuilder, readKerasMetadata, readSavedModel, writeSavedModel } from "@kerastore/savedmodel";
+import { LoweringError } from "@kerastore/savedmodel-lowering";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
-import { FacadeError } from "../errors.js";
-import { type SavableModel, Sequential, keras, loadModel, loadSavedModel, saveModel } from "../node.js";
+import { keras, loadModel, loadSavedModel, type SavableModel, Sequential, saveModel } from "../node.js";
 import { expectClose, grid, mlp, writerCases } from "./savedmodel-models.test-util.js";
 
 function predictions(model: SavableModel, inputs: Record<string, HostTensor>): HostTensor[] {
@@ -147,8 +147,8 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     const model = new keras.Model({ inputs, outputs: new Masking({ name: "masked" }).apply(inputs) });
     const store = new MemoryStore();
     const error = await saveModel(model, { store, path: "rnn" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(FacadeError);
-    expect((error as FacadeError).code).toBe("unsupported");
+    expect(error).toBeInstanceOf(LoweringError);
+    expect((error as LoweringError).code).toBe("unsupported");
     expect((error as Error).message).toMatch(/layer "masked" \(Masking\).*no TensorFlow lowering for Masking layers.*\.keras or \.h5/);
     expect(await store.exists("rnn")).toBe(false);
   });
@@ -187,7 +187,7 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
 
   it("a SavedModel without Keras metadata (model.export) says to use keras.savedModel.load", async () => {
     const error = await loadModel(fixturePath("savedmodel", "keras_export", "saved_model")).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(FacadeError);
+    expect(error).toBeInstanceOf(KerastoreError);
     expect((error as Error).message).toMatch(/without Keras metadata.*keras\.savedModel\.load/);
   });
 

@@ -1,7 +1,9 @@
-import { type ActivationInfo, Layer, type Model, changedDefinition } from "@kerastore/engine";
+import { type Activation, changedDefinition } from "./activations.js";
+import { Layer } from "./layer.js";
+import type { Model } from "./model.js";
 
-function isActivation(value: unknown): value is ActivationInfo {
-  return typeof value === "object" && value !== null && typeof (value as ActivationInfo).fn === "function" && typeof (value as ActivationInfo).name === "string" && "builtin" in value;
+function isActivation(value: unknown): value is Activation {
+  return typeof value === "object" && value !== null && typeof (value as Activation).fn === "function" && typeof (value as Activation).name === "string" && "builtin" in value;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { cannot } from "@kerastore/core";
 import { tf } from "@kerastore/engine";
 import type { Kernel } from "@kerastore/savedmodel";
-import { FacadeError } from "../errors.js";
+import { LoweringError } from "./errors.js";
 import { tfjsDtypeOf, toTfjs } from "./host-tensors.js";
 import { intsOf } from "./kernels-math.js";
 
@@ -23,7 +23,7 @@ export const arrayKernels: Readonly<Record<string, K>> = {
   IdentityN: (inputs) => inputs,
   NoOp: () => [],
   Placeholder: (_, __, ctx) => {
-    throw new FacadeError("unsupported", cannot("run", `node ${ctx.node}`, "a Placeholder inside a function has no value"));
+    throw new LoweringError("unsupported", cannot("run", `node ${ctx.node}`, "a Placeholder inside a function has no value"));
   },
   Cast: ([x], attrs) => [tf.cast(x!, tfjsDtypeOf(attrs.type("DstT")))],
   Shape: ([x]) => [tf.tensor1d(x!.shape, "int32")],

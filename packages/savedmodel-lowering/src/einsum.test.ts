@@ -2,7 +2,7 @@ import { utf8Encode } from "@kerastore/core";
 import { initBackend, tf } from "@kerastore/engine";
 import { nodeAttrs } from "@kerastore/savedmodel";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tfjsKernels } from "../node.js";
+import { tfjsKernels } from "./tfjs-kernels.js";
 
 type Attrs = Parameters<typeof nodeAttrs>[0];
 

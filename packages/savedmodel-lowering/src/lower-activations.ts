@@ -1,6 +1,6 @@
 import { type JsonValue, hostTensor } from "@kerastore/core";
 import { type FunctionBuilder, attr } from "@kerastore/savedmodel";
-import { FacadeError } from "../errors.js";
+import { LoweringError } from "./errors.js";
 
 /** A scalar constant node of `dtype` (float32 by default). */
 export function scalar(b: FunctionBuilder, name: string, value: number, dtype: "float32" | "int32" = "float32"): string {
@@ -109,7 +109,7 @@ export function lowerActivation(b: FunctionBuilder, scope: string, x: string, na
       return b.op("Mul", `${scope}/Gelu/mul_2`, [half, one], T);
     }
     default:
-      throw new FacadeError(
+      throw new LoweringError(
         "unsupported",
         `cannot save ${where} as a SavedModel: activation "${name}" has no TensorFlow lowering (lowered: ${LOWERED_ACTIVATIONS.join(", ")}); save to .keras or .h5 instead`,
       );

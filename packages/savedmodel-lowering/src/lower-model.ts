@@ -1,8 +1,7 @@
 import { type DType, type SavedNode, type SavedVariable, cannot } from "@kerastore/core";
-import { type KerasTensor, type Layer, Model } from "@kerastore/engine";
+import { type KerasTensor, type Layer, Model, layersWithOtherDefinitions } from "@kerastore/engine";
 import { FunctionBuilder, type RootFunctionToWrite, type SignatureToWrite, type WrittenTensorSpec, attr } from "@kerastore/savedmodel";
-import { layersWithOtherDefinitions } from "../activation-definitions.js";
-import { FacadeError } from "../errors.js";
+import { LoweringError } from "./errors.js";
 import { LAYER_LOWERINGS, type LoweredTensor } from "./lower-layers.js";
 
 /** The function names of the serving signature and of the root's `__call__` (TensorFlow's naming). */
@@ -43,7 +42,7 @@ class Lowerer {
   /** Lowers `model`'s graph given its inputs; returns its outputs. */
   graph(model: Model, tree: SavedNode | undefined, given: readonly LoweredTensor[], prefix: string): LoweredTensor[] {
     if (model.inputs.length === 0) {
-      throw new FacadeError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, "it is not built (give it an Input)", `save to ${HOLDING_FORMATS}`));
+      throw new LoweringError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, "it is not built (give it an Input)", `save to ${HOLDING_FORMATS}`));
     }
     const known = new Map<KerasTensor, LoweredTensor>();
     for (const [i, t] of model.inputs.entries()) known.set(t, given[i]!);
@@ -51,11 +50,11 @@ class Lowerer {
     const tensorOf = (t: KerasTensor): LoweredTensor => {
       const have = known.get(t);
       if (have !== undefined) return have;
-      if (visiting.has(t)) throw new FacadeError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, "its graph has a cycle"));
+      if (visiting.has(t)) throw new LoweringError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, "its graph has a cycle"));
       visiting.add(t);
       const { layer, nodeIndex } = t.history;
       const node = layer.inboundNodes[nodeIndex];
-      if (node === undefined) throw new FacadeError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, `layer "${layer.name}" has no call ${nodeIndex}`));
+      if (node === undefined) throw new LoweringError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, `layer "${layer.name}" has no call ${nodeIndex}`));
       const inputs = node.inputs.map(tensorOf);
       const outs = this.call(model, tree, layer, inputs, node.outputs, prefix);
       for (const [i, o] of node.outputs.entries()) known.set(o, outs[i]!);
@@ -76,7 +75,7 @@ class Lowerer {
     const where = `layer "${layer.name}" (${layer.className}) of ${this.top}`;
     const lowering = LAYER_LOWERINGS[layer.className];
     if (lowering === undefined) {
-      throw new FacadeError(
+      throw new LoweringError(
         "unsupported",
         cannot("save", `${where} as a SavedModel`, `Kerastore has no TensorFlow lowering for ${layer.className} layers`, `save to ${HOLDING_FORMATS}, which hold any layer`),
       );
@@ -94,7 +93,7 @@ class Lowerer {
         const found = findWeight(layer, child, name);
         if (found === undefined) return undefined;
         if (found === null) {
-          throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, `the saved tree has no value for its weight "${name}"`));
+          throw new LoweringError("format-cannot-write", cannot("save", `${where} as a SavedModel`, `the saved tree has no value for its weight "${name}"`));
         }
         return this.read(found, scope, name);
       },

@@ -1,6 +1,6 @@
 import { cannot } from "@kerastore/core";
 import { tf } from "@kerastore/engine";
-import { FacadeError } from "../errors.js";
+import { LoweringError } from "./errors.js";
 
 /**
  * `tf.einsum` for one or two operands, built from transposes, sums and one batched matMul:
@@ -12,7 +12,7 @@ import { FacadeError } from "../errors.js";
  */
 export function einsum(equation: string, operands: readonly tf.Tensor[], where: string): tf.Tensor {
   const refuse = (reason: string): never => {
-    throw new FacadeError("unsupported", cannot("run", where, `einsum "${equation}": ${reason}`));
+    throw new LoweringError("unsupported", cannot("run", where, `einsum "${equation}": ${reason}`));
   };
   const [lhs, out] = equation.replace(/\s/g, "").split("->");
   if (lhs === undefined || out === undefined || equation.includes(".")) refuse("only explicit equations without ellipses are computed");

@@ -1,4 +1,4 @@
-import { type HostTensor, cannot } from "@kerastore/core";
+import { type HostTensor, type Store, cannot } from "@kerastore/core";
 import { initBackend, tf } from "@kerastore/engine";
 import {
   type FunctionRunner,
@@ -13,8 +13,7 @@ import {
   packStructure,
   readSavedModel,
 } from "@kerastore/savedmodel";
-import { FacadeError } from "../errors.js";
-import { type Target, describeLocation, locateForRead } from "../location.js";
+import { LoweringError } from "./errors.js";
 import { toHost, toTfjs } from "./host-tensors.js";
 import { type GraphValue, TensorList } from "./tensor-list.js";
 import { tfjsKernels } from "./tfjs-kernels.js";
@@ -60,15 +59,24 @@ export interface LoadedSavedModel {
   [Symbol.dispose](): void;
 }
 
+/** A SavedModel directory: a path inside a store. */
+export interface SavedModelLocation {
+  readonly store: Store;
+  readonly path: string;
+}
+
+function describeLocation({ store, path }: SavedModelLocation): string {
+  return store.description === "memory" || store.description === "blob" ? path : `${store.description}/${path}`;
+}
+
 /**
  * Loads a SavedModel directory (TensorFlow 2 `tf.saved_model.save`, Keras 3 `model.export`) and
  * runs its functions on the tfjs backend, with no Keras model rebuilt: a graph-only load.
  *
- * `target` is the directory's path, or a `{ store, path }` location.
+ * (The `kerastore` facade's `keras.savedModel.load` takes a path, URL or blob as well.)
  */
-export async function loadSavedModel(target: Target, options: LoadSavedModelOptions = {}): Promise<LoadedSavedModel> {
+export async function loadSavedModel(location: SavedModelLocation, options: LoadSavedModelOptions = {}): Promise<LoadedSavedModel> {
   await initBackend();
-  const location = await locateForRead(target);
   const info = await readSavedModel(location.store, location.path, options);
   const captured = new Set<tf.Tensor>();
   const origin = new WeakMap<tf.Tensor, string>();
@@ -87,7 +95,7 @@ export async function loadSavedModel(target: Target, options: LoadSavedModelOpti
 
   const input = (t: HostTensor, label: string): tf.Tensor => {
     if (t === null || typeof t !== "object" || !("dtype" in t) || !("shape" in t)) {
-      throw new FacadeError("bad-argument", cannot("run", label, "inputs must be HostTensors ({ dtype, shape, data })"));
+      throw new LoweringError("invalid-argument", cannot("run", label, "inputs must be HostTensors ({ dtype, shape, data })"));
     }
     const out = toTfjs(t, label);
     origin.set(out, t.dtype);
@@ -155,7 +163,7 @@ export async function loadSavedModel(target: Target, options: LoadSavedModelOpti
 }
 
 function tensorOutput(v: GraphValue, label: string): tf.Tensor {
-  if (v instanceof TensorList) throw new FacadeError("unsupported", cannot("return", label, "it is a TensorList, not a tensor"));
+  if (v instanceof TensorList) throw new LoweringError("unsupported", cannot("return", label, "it is a TensorList, not a tensor"));
   return v;
 }
 

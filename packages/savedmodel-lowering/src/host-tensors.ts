@@ -1,6 +1,6 @@
 import { type HostTensor, cannot, decodeBfloat16, decodeFloat16, hostTensor, stringTensor } from "@kerastore/core";
 import { tf } from "@kerastore/engine";
-import { FacadeError } from "../errors.js";
+import { LoweringError } from "./errors.js";
 
 /** The tfjs dtype a TensorFlow dtype runs as (tfjs has no 64-bit or small integer types). */
 export function tfjsDtypeOf(dtype: string): tf.DataType {
@@ -31,18 +31,18 @@ export function toTfjs(t: HostTensor, where: string): tf.Tensor {
       const out = new Int32Array(data.length);
       for (const [i, v] of data.entries()) {
         if (v > 2147483647n || v < -2147483648n) {
-          throw new FacadeError("unsupported", cannot("run", where, `${t.dtype} value ${v} does not fit the int32 the backend computes in`));
+          throw new LoweringError("unsupported", cannot("run", where, `${t.dtype} value ${v} does not fit the int32 the backend computes in`));
         }
         out[i] = Number(v);
       }
       return tf.tensor(out, shape, "int32");
     }
     case "uint32":
-      if ((t.data as Uint32Array).some((v) => v > 2147483647)) throw new FacadeError("unsupported", cannot("run", where, "a uint32 value does not fit the int32 the backend computes in"));
+      if ((t.data as Uint32Array).some((v) => v > 2147483647)) throw new LoweringError("unsupported", cannot("run", where, "a uint32 value does not fit the int32 the backend computes in"));
       return tf.tensor(Int32Array.from(t.data as Uint32Array), shape, "int32");
     case "complex64":
     case "complex128":
-      throw new FacadeError("unsupported", cannot("run", where, `${t.dtype} tensors are not computed`));
+      throw new LoweringError("unsupported", cannot("run", where, `${t.dtype} tensors are not computed`));
     default:
       return tf.tensor(Int32Array.from(t.data as ArrayLike<number>), shape, "int32");
   }

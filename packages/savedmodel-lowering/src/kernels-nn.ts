@@ -1,7 +1,7 @@
 import { cannot } from "@kerastore/core";
 import { tf } from "@kerastore/engine";
 import type { Kernel, NodeAttrs } from "@kerastore/savedmodel";
-import { FacadeError } from "../errors.js";
+import { LoweringError } from "./errors.js";
 import { einsum } from "./einsum.js";
 import { intsOf } from "./kernels-math.js";
 
@@ -13,14 +13,14 @@ function spatial(attrs: NodeAttrs, name: string, node: string, fallback: number[
   const v = attrs.ints(name, fallback);
   if (v.length === 2) return [v[0]!, v[1]!];
   if (v.length !== 4 || v[0] !== 1 || v[3] !== 1) {
-    throw new FacadeError("unsupported", cannot("run", `node ${node}`, `${name} [${v.join(", ")}] is not [1, h, w, 1]`));
+    throw new LoweringError("unsupported", cannot("run", `node ${node}`, `${name} [${v.join(", ")}] is not [1, h, w, 1]`));
   }
   return [v[1]!, v[2]!];
 }
 
 function nhwc(attrs: NodeAttrs, node: string): void {
   const format = attrs.string("data_format", "NHWC");
-  if (format !== "NHWC") throw new FacadeError("unsupported", cannot("run", `node ${node}`, `data_format ${format} is not computed; only NHWC`));
+  if (format !== "NHWC") throw new LoweringError("unsupported", cannot("run", `node ${node}`, `data_format ${format} is not computed; only NHWC`));
 }
 
 function padding(attrs: NodeAttrs): Padding {
@@ -61,7 +61,7 @@ export const nnKernels: Readonly<Record<string, K>> = {
   Conv2DBackpropInput: ([sizes, filter, dy], attrs, ctx) => {
     nhwc(attrs, ctx.node);
     const [dh, dw] = spatial(attrs, "dilations", ctx.node);
-    if (dh !== 1 || dw !== 1) throw new FacadeError("unsupported", cannot("run", `node ${ctx.node}`, "a dilated transposed convolution"));
+    if (dh !== 1 || dw !== 1) throw new LoweringError("unsupported", cannot("run", `node ${ctx.node}`, "a dilated transposed convolution"));
     const shape = intsOf(sizes!) as [number, number, number, number];
     return [tf.conv2dTranspose(dy! as tf.Tensor4D, filter! as tf.Tensor4D, shape, spatial(attrs, "strides", ctx.node), padding(attrs) as "valid" | "same")];
   },
@@ -76,19 +76,19 @@ export const nnKernels: Readonly<Record<string, K>> = {
   DepthwiseConv2dNative: ([x, filter], attrs, ctx) => {
     nhwc(attrs, ctx.node);
     const pad = padding(attrs);
-    if (typeof pad !== "string") throw new FacadeError("unsupported", cannot("run", `node ${ctx.node}`, "explicit padding of a depthwise convolution"));
+    if (typeof pad !== "string") throw new LoweringError("unsupported", cannot("run", `node ${ctx.node}`, "explicit padding of a depthwise convolution"));
     return [tf.depthwiseConv2d(x! as tf.Tensor4D, filter! as tf.Tensor4D, spatial(attrs, "strides", ctx.node), pad, "NHWC", spatial(attrs, "dilations", ctx.node))];
   },
   MaxPool: ([x], attrs, ctx) => {
     nhwc(attrs, ctx.node);
     const pad = padding(attrs);
-    if (typeof pad !== "string") throw new FacadeError("unsupported", cannot("run", `node ${ctx.node}`, "explicit padding of a pooling"));
+    if (typeof pad !== "string") throw new LoweringError("unsupported", cannot("run", `node ${ctx.node}`, "explicit padding of a pooling"));
     return [tf.maxPool(x! as tf.Tensor4D, spatial(attrs, "ksize", ctx.node), spatial(attrs, "strides", ctx.node), pad)];
   },
   AvgPool: ([x], attrs, ctx) => {
     nhwc(attrs, ctx.node);
     const pad = padding(attrs);
-    if (typeof pad !== "string") throw new FacadeError("unsupported", cannot("run", `node ${ctx.node}`, "explicit padding of a pooling"));
+    if (typeof pad !== "string") throw new LoweringError("unsupported", cannot("run", `node ${ctx.node}`, "explicit padding of a pooling"));
     return [tf.avgPool(x! as tf.Tensor4D, spatial(attrs, "ksize", ctx.node), spatial(attrs, "strides", ctx.node), pad)];
   },
   FusedBatchNorm: (inputs, attrs, ctx) => fusedBatchNorm(inputs, attrs, ctx.node),
@@ -99,7 +99,7 @@ export const nnKernels: Readonly<Record<string, K>> = {
 /** Batch normalization at inference; the extra outputs pass the moving statistics through. */
 function fusedBatchNorm([x, scale, offset, mean, variance]: readonly tf.Tensor[], attrs: NodeAttrs, node: string) {
   if (attrs.bool("is_training", true)) {
-    throw new FacadeError("unsupported", cannot("run", `node ${node}`, "a fused batch normalization in training mode"));
+    throw new LoweringError("unsupported", cannot("run", `node ${node}`, "a fused batch normalization in training mode"));
   }
   nhwc(attrs, node);
   const y = tf.batchNorm(x!, mean!, variance!, offset!, scale!, attrs.float("epsilon", 0.0001));

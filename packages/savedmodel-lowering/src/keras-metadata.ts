@@ -1,7 +1,7 @@
 import { type JsonObject, type SavedModelData, type SavedNode, type Store, cannot, isJsonObject } from "@kerastore/core";
 import type { Layer, Model } from "@kerastore/engine";
 import { KERAS_METADATA_PB, type KerasNodeMetadata, readKerasMetadata } from "@kerastore/savedmodel";
-import { FacadeError } from "../errors.js";
+import { LoweringError } from "./errors.js";
 
 function identifierOf(layer: Layer): string {
   if (layer.className === "InputLayer") return "_tf_keras_input_layer";
@@ -57,7 +57,7 @@ export function kerasMetadataFor(model: Model, ckpt: SavedNode, data: SavedModel
 export async function readKerasRoot(store: Store, dir: string, where: string): Promise<JsonObject> {
   const nodes = await readKerasMetadata(store, dir);
   if (nodes === undefined) {
-    throw new FacadeError(
+    throw new LoweringError(
       "format-cannot-read",
       cannot(
         "load a Keras model from",
@@ -73,10 +73,10 @@ export async function readKerasRoot(store: Store, dir: string, where: string): P
   try {
     parsed = root === undefined ? undefined : JSON.parse(root.metadata);
   } catch (error) {
-    throw new FacadeError("format-cannot-read", cannot("read", `${where}/${KERAS_METADATA_PB}`, `the root's metadata is not JSON: ${String(error)}`), { path: where });
+    throw new LoweringError("format-cannot-read", cannot("read", `${where}/${KERAS_METADATA_PB}`, `the root's metadata is not JSON: ${String(error)}`), { path: where });
   }
   if (!isJsonObject(parsed) || !isJsonObject(parsed.model_config)) {
-    throw new FacadeError("format-cannot-read", cannot("read", `${where}/${KERAS_METADATA_PB}`, "it has no root entry (node 0) with a model_config"), { path: where });
+    throw new LoweringError("format-cannot-read", cannot("read", `${where}/${KERAS_METADATA_PB}`, "it has no root entry (node 0) with a model_config"), { path: where });
   }
   return parsed;
 }

@@ -1,7 +1,7 @@
 import type { DType, JsonObject, JsonValue } from "@kerastore/core";
 import type { Layer, Shape } from "@kerastore/engine";
 import { type FunctionBuilder, attr } from "@kerastore/savedmodel";
-import { FacadeError } from "../errors.js";
+import { LoweringError } from "./errors.js";
 import { activationName, ints, lowerActivation } from "./lower-activations.js";
 
 /** A tensor of the function being built: its reference, static shape and dtype. */
@@ -36,8 +36,8 @@ export type Lowering = (call: LayerCall) => string[];
 /** The `T` attribute of float32 ops. */
 export const T: { readonly T: ReturnType<typeof attr.type> } = { T: attr.type("float32") };
 
-export function unsupported(call: LayerCall, reason: string): FacadeError {
-  return new FacadeError("unsupported", `cannot save ${call.where} as a SavedModel: ${reason}; save to .keras or .h5 instead`);
+export function unsupported(call: LayerCall, reason: string): LoweringError {
+  return new LoweringError("unsupported", `cannot save ${call.where} as a SavedModel: ${reason}; save to .keras or .h5 instead`);
 }
 
 export function pair(value: JsonValue | undefined, fallback: number): [number, number] {
