@@ -8,7 +8,7 @@ import { readNpy } from "@kerastore/core";
 import { fixturePath, readFixtureNpy, realworld } from "@kerastore/fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { expectAllClose, loadInTfjs, predictInTfjs } from "./tfjs-test-support.test-util.js";
-import { NodeDirStore } from "./node-dir-store.test-util.js";
+import { NodeStore } from "@kerastore/core/node";
 
 // `kerastore convert X.h5 web_model --to tfjs`, run as a user runs it: the `kerastore` command
 // (from source, through tsx) in a child process, with this package loaded as a plug-in.
@@ -38,7 +38,7 @@ describe("kerastore convert --to tfjs", () => {
     const result = await kerastore(["convert", fixturePath("models", "lstm", "model.h5"), out, "--to", "tfjs", "--plugin", "@kerastore/tfjs-layers-format"]);
     expect(result.stderr).not.toMatch(/cannot/);
     expect(result.code).toBe(0);
-    const tfjsModel = await loadInTfjs(new NodeDirStore(work), "lstm_web");
+    const tfjsModel = await loadInTfjs(new NodeStore(work), "lstm_web");
     const [y] = predictInTfjs(tfjsModel, [readFixtureNpy("models", "lstm", "input0.npy")]);
     expectAllClose(y!, readFixtureNpy("models", "lstm", "output0.npy"));
   });
@@ -57,7 +57,7 @@ describe("kerastore convert --to tfjs", () => {
     const out = join(work, "mnist_web");
     const result = await kerastore(["convert", join(dir, "HsinM__mnist-NCS__model.h5"), out, "--to", "tfjs", "--plugin", "@kerastore/tfjs-layers-format"]);
     expect(result.code, result.stderr).toBe(0);
-    const tfjsModel = await loadInTfjs(new NodeDirStore(work), "mnist_web");
+    const tfjsModel = await loadInTfjs(new NodeStore(work), "mnist_web");
     const input = readNpy(new Uint8Array(readFileSync(join(dir, "HsinM__mnist-NCS__model.input0.npy"))));
     const expected = readNpy(new Uint8Array(readFileSync(join(dir, "HsinM__mnist-NCS__model.output0.npy"))));
     expectAllClose(predictInTfjs(tfjsModel, [input])[0]!, expected);
