@@ -121,3 +121,17 @@ describe("bad options and bad files: typed errors naming the file and what was e
     await expect(read(store, "m")).rejects.toThrow(/m\/model\.json/);
   });
 });
+
+describe("where a save goes", () => {
+  it("a path ending /model.json saves into its directory; another .json stays the architecture-only JSON format's", async () => {
+    const model = await loadModel(fixturePath("models", "mlp_sequential", "model.keras"));
+    const store = memoryStore();
+    await saveModel(model, { store, path: "site/web_model/model.json" }, { formats: formats() });
+    expect(await store.list("site/web_model")).toEqual(["group1-shard1of1.bin", "model.json"]);
+    await saveModel(model, { store, path: "my_model.json" }, { formats: formats() });
+    const json = JSON.parse(new TextDecoder().decode(await store.read("my_model.json")));
+    expect(json.class_name).toBe("Sequential");
+    expect((await formats().detect({ store, path: "site/web_model/model.json" })).name).toBe("tfjs");
+    expect((await formats().detect({ store, path: "my_model.json" })).name).toBe("json");
+  });
+});

@@ -8,7 +8,7 @@ import { tfjsArtifacts, writeTfjsArtifacts } from "./write-model.js";
 
 /** The directory a write goes to: the location, or the directory of a `.../model.json` path. */
 function targetDir(path: string): string {
-  return path.endsWith("model.json") ? dirnameOf(path) : path;
+  return path === "model.json" || path.endsWith("/model.json") ? dirnameOf(path) : path;
 }
 
 /** True for the first bytes of a tfjs model.json (a layers model, not a graph model). */
@@ -30,7 +30,9 @@ function sniffModelJson(head: Uint8Array): boolean {
 export const tfjsLayersFormat: ModelReader & ModelWriter<TfjsWriteOptions> = {
   name: "tfjs",
   description: "TensorFlow.js Layers model (directory: model.json + group1-shard*of*.bin; tf.loadLayersModel)",
-  extensions: ["model.json"],
+  // A path ending in `/model.json` names the directory's model.json (any other `.json` is the
+  // architecture-only JSON format's); a directory is found by its content.
+  extensions: ["/model.json"],
   holds: { architecture: true, weights: true, optimizer: false },
   sniff: sniffModelJson,
   async sniffLocation({ store, path }: FormatLocation) {
