@@ -1,7 +1,6 @@
 import type { JsonObject } from "@kerastore/core";
 import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
-import { clearSession, deserializeLayer, initBackend, type Model } from "@kerastore/engine";
-import { builtinFormats, createFormatRegistry, saveModel } from "kerastore";
+import { type SavableModel, builtinFormats, createFormatRegistry, keras, saveModel } from "kerastore";
 import { beforeAll, describe, expect, it } from "vitest";
 import { kerastoreFormats, tfjsModelConfig } from "./index.js";
 import { pruneFunctional } from "./prune.test-util.js";
@@ -16,13 +15,10 @@ interface Entry {
 const formats = () => createFormatRegistry([...builtinFormats, ...kerastoreFormats]);
 const entries = readFixtureJson<{ models: Entry[] }>("layers", "index.json").models;
 
-beforeAll(async () => {
-  await initBackend();
-});
+beforeAll(() => keras.ready());
 
-function load(entry: Entry): Model {
-  clearSession();
-  const model = deserializeLayer(readFixtureJson<JsonObject>("layers", entry.name, "config.json"), {}) as Model;
+function load(entry: Entry): SavableModel {
+  const model = keras.models.modelFromJson(JSON.stringify(readFixtureJson<JsonObject>("layers", entry.name, "config.json")));
   model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy("layers", entry.name, "weights", `${i}.npy`)));
   return model;
 }
@@ -55,8 +51,7 @@ describe.each(entries.map((e) => [e.name, e] as const))("layer family %s", (name
   it("the rest, written as tfjs, loads in tfjs-layers and predicts what Keras predicted", async () => {
     const full = load(entry);
     const { config, kept } = pruneFunctional(full.toConfig(), new Set(REFUSED[name] ?? []));
-    clearSession();
-    const model = deserializeLayer(config, {}) as Model;
+    const model = keras.models.modelFromJson(JSON.stringify(config));
     for (const layer of model.layers) layer.setWeights(full.getLayer(layer.name).getWeights());
     const store = memoryStore();
     await saveModel(model, { store, path: "web_model" }, { format: "tfjs", formats: formats() });

@@ -1,6 +1,5 @@
 import { MemoryStore, hostTensor, utf8Encode } from "@kerastore/core";
 import { fixturePath } from "@kerastore/fixtures";
-import { Dense, Input, Model } from "@kerastore/engine";
 import { builtinFormats, createFormatRegistry, keras, loadModel, saveModel } from "kerastore";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SHARD_SIZE_BYTES, TfjsFormatError, kerastoreFormats, tfjsLayersFormat } from "./index.js";
@@ -46,8 +45,8 @@ describe("weight shards", () => {
   });
 
   it("default to the converter's 4 MiB: a 4.4 MB kernel spans two shards", async () => {
-    const input = Input({ shape: [1100] });
-    const model = new Model({ inputs: input, outputs: new Dense({ units: 1000, useBias: false }).apply(input) });
+    const input = keras.Input({ shape: [1100] });
+    const model = new keras.Model({ inputs: input, outputs: new keras.layers.Dense({ units: 1000, useBias: false }).apply(input) });
     const store = memoryStore();
     await saveModel(model, { store, path: "big" }, { format: "tfjs", formats: formats() });
     expect(await store.list("big")).toEqual(["group1-shard1of2.bin", "group1-shard2of2.bin", "model.json"]);

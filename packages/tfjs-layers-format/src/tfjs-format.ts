@@ -1,7 +1,5 @@
 import { dirnameOf, utf8Decode } from "@kerastore/core";
-import { kerasMajor } from "@kerastore/engine";
 import type { FormatLocation, ModelFormat, ModelReadResult, ModelReader, ModelWriter, ReadOptions, WriteOptions } from "kerastore";
-import { layersWithKeras3Definitions } from "./hard-sigmoid.js";
 import { type QuantizationDType, writeSettings } from "./options.js";
 import { modelJsonPath, readTfjsLayers } from "./read-model.js";
 import { tfjsArtifacts, writeTfjsArtifacts } from "./write-model.js";
@@ -48,16 +46,18 @@ export const tfjsLayersFormat: ModelReader & ModelWriter<TfjsWriteOptions> = {
     return { data, layout: "layer-list", holds, format: name, description };
   },
   // Keras 3's config (its build_config gives each layer's input rank) is turned into the Keras 2
-  // dialect here; tfjs-layers rebuilds activations by name, with Keras 2's definitions.
-  plan: () => ({ dialect: "keras3", computes: "by-name", optimizer: false }),
+  // dialect here. `computes: "graph"`: tfjs-layers rebuilds activations by name but with one fixed
+  // definition (Keras 2's `hard_sigmoid`), and this writer refuses a layer whose definition is
+  // another, so the file computes what the model computes, as a graph does. The facade then marks
+  // a model that keeps Keras 2's definitions with a Keras 2 version (and warns of nothing).
+  plan: () => ({ dialect: "keras3", computes: "graph", optimizer: false }),
   async write({ store, path }: FormatLocation, data, options: WriteOptions & TfjsWriteOptions) {
     const dir = targetDir(path);
     const where = `${store.description === "memory" ? "" : `${store.description}/`}${dir}`;
     const settings = writeSettings({ shardSizeBytes: options.shardSizeBytes, quantization: options.quantization }, dir);
-    // Which hard_sigmoid the model computes: the live model knows; a tree alone says by its Keras version.
-    const live = layersWithKeras3Definitions(options.liveModel);
-    const keras3HardSigmoid = live ?? (kerasMajor(data.kerasVersion) === 3 ? "all" : undefined);
-    const artifacts = tfjsArtifacts(data, settings, where, { keras3HardSigmoid });
+    // Which hard_sigmoid the model computes, as the tree's Keras version says (Keras 2's for 1.x / 2.x).
+    const keras2 = data.kerasVersion !== undefined && /^[12]\./.test(data.kerasVersion);
+    const artifacts = tfjsArtifacts(data, settings, where, { keras3HardSigmoid: keras2 ? undefined : "all" });
     await writeTfjsArtifacts(store, dir, artifacts);
   },
 };

@@ -29,8 +29,9 @@ export interface TfjsModelConfig {
 /** Options of {@link tfjsModelConfig}. */
 export interface TfjsConfigOptions {
   /**
-   * Layers (by name) whose `hard_sigmoid` is Keras 3's `relu6(x + 3) / 6`; tfjs-layers computes
-   * Keras 2's `clip(0.2x + 0.5, 0, 1)` for that name, so they cannot be written. `"all"`: every layer.
+   * Layers (by top-level name) whose `hard_sigmoid` is Keras 3's `relu6(x + 3) / 6`; tfjs-layers
+   * computes Keras 2's `clip(0.2x + 0.5, 0, 1)` for that name, so they cannot be written.
+   * `"all"`: every layer (a model the tree says is a Keras 3 one).
    */
   readonly keras3HardSigmoid?: ReadonlySet<string> | "all" | undefined;
 }
