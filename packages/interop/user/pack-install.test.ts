@@ -116,4 +116,15 @@ describe("the published packages, installed with npm outside the workspace", () 
     expect(p.status, p.stderr).toBe(0);
     for (const r of [v, i, p]) expect(r.stdout + r.stderr).not.toMatch(/looks like you are running TensorFlow\.js/);
   });
+
+  it("`npx kerastore convert model.keras web_model --to tfjs` finds the installed first-party plug-in by itself", () => {
+    const c = run("npx", ["--no-install", "kerastore", "convert", "model.keras", "web_model", "--to", "tfjs"], project);
+    expect(c.status, c.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(project, "web_model", "model.json"), "utf8"));
+    expect(json.format).toBe("layers-model");
+    expect(json.weightsManifest[0].paths).toEqual(["group1-shard1of1.bin"]);
+    const back = run("npx", ["--no-install", "kerastore", "inspect", "web_model"], project);
+    expect(back.status, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/TensorFlow\.js Layers model/);
+  });
 });

@@ -1,0 +1,77 @@
+import { dirnameOf, utf8Decode } from "@kerastore/core";
+import type { FormatLocation, ModelFormat, ModelReadResult, ModelReader, ModelWriter, ReadOptions, WriteOptions } from "kerastore";
+import { type QuantizationDType, writeSettings } from "./options.js";
+import { modelJsonPath, readTfjsLayers } from "./read-model.js";
+import { tfjsArtifacts, writeTfjsArtifacts } from "./write-model.js";
+
+/** The directory a write goes to: the location, or the directory of a `.../model.json` path. */
+function targetDir(path: string): string {
+  return path === "model.json" || path.endsWith("/model.json") ? dirnameOf(path) : path;
+}
+
+/** True for the first bytes of a tfjs model.json (a layers model, not a graph model). */
+function sniffModelJson(head: Uint8Array): boolean {
+  const text = utf8Decode(head.subarray(0, 512)).trimStart();
+  if (!text.startsWith("{")) return false;
+  if (/"format"\s*:\s*"graph-model"/.test(text)) return false;
+  return /"format"\s*:\s*"layers-model"/.test(text) || /^\{\s*"modelTopology"\s*:/.test(text);
+}
+
+/**
+ * The TensorFlow.js Layers format: a directory holding `model.json` and the
+ * `group1-shard<i>of<n>.bin` weight files, what `tensorflowjs_converter --input_format keras`
+ * writes and `tf.loadLayersModel` reads.
+ *
+ * Write settings (`settings` of `saveModel`): `shardSizeBytes` (default 4 MiB),
+ * `quantization`: `"float16"` | `"uint8"` | `"uint16"` or `{ uint8: ["conv2d*"], ... }` (patterns match weight names).
+ */
+export const tfjsLayersFormat: ModelReader & ModelWriter<TfjsWriteOptions> = {
+  name: "tfjs",
+  description: "TensorFlow.js Layers model (directory: model.json + group1-shard*of*.bin; tf.loadLayersModel)",
+  // A path ending in `/model.json` names the directory's model.json (any other `.json` is the
+  // architecture-only JSON format's); a directory is found by its content.
+  extensions: ["/model.json"],
+  holds: { architecture: true, weights: true, optimizer: false },
+  sniff: sniffModelJson,
+  async sniffLocation({ store, path }: FormatLocation) {
+    if (!(await store.exists(path)) || !(await store.isDirectory(path))) return false;
+    const json = await modelJsonPath(store, path);
+    if (!(await store.exists(json))) return false;
+    const size = await store.size(json);
+    return sniffModelJson(await store.readRange(json, 0, Math.min(512, size)));
+  },
+  async read({ store, path }: FormatLocation, _options: ReadOptions): Promise<ModelReadResult> {
+    const data = await readTfjsLayers(store, path);
+    const { name, holds, description } = tfjsLayersFormat;
+    return { data, layout: "layer-list", holds, format: name, description };
+  },
+  // Keras 3's config (its build_config gives each layer's input rank) is turned into the Keras 2
+  // dialect here. `computes: "graph"`: tfjs-layers rebuilds activations by name but with one fixed
+  // definition (Keras 2's `hard_sigmoid`), and this writer refuses a layer whose definition is
+  // another, so the file computes what the model computes, as a graph does. The facade then marks
+  // a model that keeps Keras 2's definitions with a Keras 2 version (and warns of nothing).
+  plan: () => ({ dialect: "keras3", computes: "graph", optimizer: false }),
+  async write({ store, path }: FormatLocation, data, options: WriteOptions & TfjsWriteOptions) {
+    const dir = targetDir(path);
+    const where = `${store.description === "memory" ? "" : `${store.description}/`}${dir}`;
+    const settings = writeSettings({ shardSizeBytes: options.shardSizeBytes, quantization: options.quantization }, dir);
+    // Which hard_sigmoid the model computes, as the tree's Keras version says (Keras 2's for 1.x / 2.x).
+    const keras2 = data.kerasVersion !== undefined && /^[12]\./.test(data.kerasVersion);
+    const artifacts = tfjsArtifacts(data, settings, where, { keras3HardSigmoid: keras2 ? undefined : "all" });
+    await writeTfjsArtifacts(store, dir, artifacts);
+  },
+};
+
+/** The writer's own options (`settings` of `saveModel`), as `tensorflowjs_converter`'s. */
+export interface TfjsWriteOptions {
+  /** Bytes per weight shard file (`--weight_shard_size_bytes`); default 4 MiB. */
+  readonly shardSizeBytes?: number | undefined;
+  /**
+   * `--quantize_float16` / `--quantize_uint8` / `--quantize_uint16`: one dtype for every float32
+   * weight, or per dtype the weight-name patterns it applies to (`*` wildcards).
+   */
+  readonly quantization?: QuantizationDType | Partial<Record<QuantizationDType, readonly string[] | string>> | undefined;
+}
+
+/** What the Kerastore CLI and `createFormatRegistry` take from a plug-in package. */
+export const kerastoreFormats: readonly ModelFormat[] = [tfjsLayersFormat];
