@@ -14,10 +14,11 @@ export { type ConfigField, type FieldCodec, field } from "./config-fields.js";
 export { Constraint, type ConstraintLike, constraint, constraintNames, getConstraint, serializeConstraint } from "./constraints.js";
 export { customObjectScope, scopedObjects } from "./custom-scope.js";
 export { deserializeLayer, layerClass } from "./deserialize.js";
+export { isKeras1Version, isPythonCodeLayer, keras1Key, refuseKeras1Version } from "./layer-refusals.js";
 export { EngineError, type EngineErrorCode } from "./errors.js";
-export { Initializer, type InitializerLike, getInitializer, initializer, initializerNames, serializeInitializer } from "./initializers.js";
+export { Initializer, type InitializerLike, getInitializer, initializer, initializerCalls, initializerNames, serializeInitializer } from "./initializers.js";
 export { type CustomObjects, type FromConfigContext, kerasMajor } from "./keras-object.js";
-export { type AddWeightOptions, type CallOptions, Layer, type LayerArgs, type LayerClass } from "./layer.js";
+export { type AddWeightOptions, type CallOptions, Layer, type LayerArgs, type LayerClass, initializeUnloaded } from "./layer.js";
 export { LeakyReLU, ReLU, type ReLUArgs, Softmax } from "./layers/activation-layers.js";
 export {
   ActivationLayer as Activation,
@@ -42,7 +43,7 @@ export { Regularizer, type RegularizerLike, getRegularizer, regularizer, regular
 export { Sequential, type SequentialArgs } from "./sequential.js";
 export { KerasTensor, type KerasHistory, type LayerNode, type Shape } from "./symbolic.js";
 export { Variable, type WeightValue } from "./variable.js";
-export { DEFAULT_CONFIG_BUDGET_BYTES, DEFAULT_WEIGHT_BUDGET_BYTES, type FileWeightSizes, type WeightBudget, withWeightBudget } from "./weight-budget.js";
+export { DEFAULT_CONFIG_BUDGET_BYTES, DEFAULT_WEIGHT_BUDGET_BYTES, type FileWeightSizes, type WeightBudget, initializersDeferred, withWeightBudget } from "./weight-budget.js";
 export { type SummaryOptions, readableSize, summary } from "./summary.js";
 export {
   type ApplyOptions,

@@ -8,7 +8,9 @@ import {
   compileFromSaved,
   deserializeLayer,
   initBackend,
+  initializeUnloaded,
   kerasMajor,
+  refuseKeras1Version,
   scopedObjects,
   toSavedModelData,
   withWeightBudget,
@@ -158,6 +160,7 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   }
   // The customObjectScopes open around this (async) load count for the losses and metrics too.
   const customObjects = { ...options.modelClasses, ...scopedObjects(), ...options.customObjects };
+  refuseKeras1Version(data.kerasVersion, where);
   if (options.safeMode !== false) refuseUnsafeConfig(data.modelConfig, where, customObjects);
   const budget: WeightBudget = { maxBytes: options.weightBudget?.maxBytes, fileWeights: format.holds.weights ? fileWeightSizes(data.root) : undefined, where };
   const built = withWeightBudget(budget, () =>
@@ -169,6 +172,8 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   }
   try {
     if (format.holds.weights) applyWeights(built, withTensorflowKernels(data), format.layout, where);
+    // The load built its weights as zeros: run the initializers of any the file left out.
+    initializeUnloaded(built);
   } catch (error) {
     // A model refused halfway frees what it allocated: nothing of it reaches the caller.
     built.dispose();
