@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { rememberNative } from "./composite.js";
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from "./conv-grads.js";
+import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
@@ -10,6 +11,8 @@ import { unsortedSegmentSum } from "./segment-sum.js";
 const KERNELS: Record<string, (args: never) => unknown> = {
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
+  Conv3DBackpropFilterV2: conv3DBackpropFilter,
+  Conv3DBackpropInputV2: conv3DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   MaxPoolGrad: maxPoolGrad,
