@@ -8,6 +8,8 @@ import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
 import type { Regularizer } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
+import { Softmax } from "./activation-layers.js";
+import { Dropout } from "./core.js";
 import { withActivityRegularizer } from "./layer-utils.js";
 
 interface ProjectionSpec {
@@ -153,14 +155,17 @@ export class MultiHeadAttention extends Layer {
     const output = new Projection("attention_output", spec([h, vd, out], [out]));
     // Keras builds them in this order, each in the layer's scope (paths `mha/query/kernel`).
     for (const [p, edge, shape] of [
-      [query, "_query_dense", q],
-      [key, "_key_dense", k],
-      [value, "_value_dense", v],
-      [output, "_output_dense", [q[0] ?? null, q[1] ?? null, h, vd]],
+      [query, "query_dense", q],
+      [key, "key_dense", k],
+      [value, "value_dense", v],
+      [output, "output_dense", [q[0] ?? null, q[1] ?? null, h, vd]],
     ] as [Projection, string, Shape][]) {
       this.trackLayer(p, edge);
       p.maybeBuild(shape);
     }
+    // Keras's weightless softmax and dropout sublayers: empty groups in a .keras weights file.
+    this.trackLayer(new Softmax({ name: `${this.name}_softmax` }), "_softmax");
+    this.trackLayer(new Dropout({ name: `${this.name}_dropout`, rate: this.dropout }), "_dropout_layer");
     this.projections = { query, key, value, output };
     super.build(inputShape);
   }
