@@ -46,6 +46,11 @@ describe("layers Kerastore cannot build say why", () => {
     expect(e.message).toContain(`written by Keras 1 (its config has the Keras 1 key "${key}")`);
   });
 
+  it("a Keras 1 layer class says it is Keras 1", () => {
+    const e = errorOf(() => deserializeLayer(L("Merge", { mode: "concat" }) as never));
+    expect(e.message).toContain("Merge is a Keras 1 layer class");
+  });
+
   it("Keras 2 and 3 keys are not mistaken for Keras 1's", () => {
     expect(keras1Key("Embedding", { input_dim: 3, output_dim: 4 })).toBeUndefined();
     expect(keras1Key("Dense", { units: 4, kernel_initializer: "zeros" })).toBeUndefined();

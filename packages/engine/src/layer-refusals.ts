@@ -33,6 +33,9 @@ const KERAS1_KEYS: readonly string[] = [
   "b_regularizer", "W_constraint", "b_constraint", "dim_ordering", "subsample_length", "filter_length",
 ];
 
+// Layer classes only Keras 1 had (Keras 2 removed them).
+const KERAS1_CLASSES: ReadonlySet<string> = new Set(["Merge", "MaxoutDense", "Highway", "TimeDistributedDense", "AtrousConvolution1D", "AtrousConvolution2D"]);
+
 /** The Keras 1 config key a layer config carries (Dense's `output_dim`, `nb_filter`, `border_mode`, `init`, ...), if any. */
 export function keras1Key(className: string, config: JsonObject): string | undefined {
   for (const key of KERAS1_KEYS) if (key in config) return key;
@@ -61,6 +64,7 @@ export function keras1Error(subject: string, evidence: string): EngineError {
 
 /** Throws when a layer config is Keras 1's. */
 export function refuseKeras1Config(className: string, config: JsonObject, name: unknown): void {
+  if (KERAS1_CLASSES.has(className)) throw keras1Error(`layer class "${className}"`, `${className} is a Keras 1 layer class`);
   const key = keras1Key(className, config);
   if (key === undefined) return;
   const label = typeof name === "string" ? `layer "${name}" (${className})` : `a ${className} layer`;

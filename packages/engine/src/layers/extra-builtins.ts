@@ -45,6 +45,16 @@ const ALIASES: Record<string, string> = {
   AvgPool3D: "AveragePooling3D",
   GlobalAvgPool3D: "GlobalAveragePooling3D",
   GlobalMaxPool3D: "GlobalMaxPooling3D",
+  Convolution2DTranspose: "Conv2DTranspose",
+  BatchNormalizationV1: "BatchNormalization",
+  BatchNormalizationV2: "BatchNormalization",
+  SyncBatchNormalization: "BatchNormalization",
+  LSTMV1: "LSTM",
+  GRUV1: "GRU",
+  LSTMCellV1: "LSTMCell",
+  LSTMCellV2: "LSTMCell",
+  GRUCellV1: "GRUCell",
+  GRUCellV2: "GRUCell",
 };
 
 /**
