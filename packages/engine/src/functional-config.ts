@@ -34,7 +34,7 @@ function readInboundNode(json: JsonValue, where: string): { refs: TensorRef[]; i
     const kwargs = isJsonObject(json.kwargs) ? json.kwargs : {};
     if (Array.isArray(first)) return { refs: first.map((t) => readRef(t, where)), isList: true, kwargs };
     // Attention layers take (query, value[, key]) as separate arguments, positional or by keyword.
-    const positional = args.length > 0 ? args.map((t) => readRef(t, where)) : [];
+    const positional = args.length > 0 ? args.map((t, i) => (i === 0 || isRef(t) ? readRef(t, where) : refuseConstant(t, where))) : [];
     return withTensorKwargs(positional, kwargs, where);
   }
   if (Array.isArray(json)) {
@@ -45,6 +45,19 @@ function readInboundNode(json: JsonValue, where: string): { refs: TensorRef[]; i
     return { refs, isList: refs.length > 1, kwargs: {} };
   }
   throw new EngineError("invalid-config", cannot("read", where, `expected an inbound node, got ${preview(json)}`));
+}
+
+function isRef(json: JsonValue | undefined): boolean {
+  return (isJsonObject(json) && json.class_name === "__keras_tensor__") || (Array.isArray(json) && typeof json[0] === "string" && json.length === 3);
+}
+
+// A Keras 3 operation applied to a tensor and a constant (`x + 3.0` in keras.applications'
+// MobileNetV3) is recorded as a node whose later argument is the constant.
+function refuseConstant(json: JsonValue | undefined, where: string): never {
+  throw new EngineError(
+    "unsupported",
+    cannot("read", where, `the call passes the constant ${preview(json)} beside its input tensor: Keras operations on tensors and constants (x + 3.0) are not supported by Kerastore yet`, "write the operation as a layer (layers.Add, layers.Rescaling, ...) and save the model again"),
+  );
 }
 
 // Keyword arguments that carry input tensors (MultiHeadAttention's `value` and `key`).

@@ -17,20 +17,25 @@ import time
 import numpy as np
 import keras
 
+# classifier_activation=None: the test compares logits (softmax of a randomly initialized net
+# saturates to one-hot vectors, which would hide differences). Models with their own
+# preprocessing (Rescaling / Normalization layers) take pixels in [0, 255], the others [-1, 1].
+PIXELS = {"MobileNetV3Small", "EfficientNetB0", "EfficientNetV2B0", "ConvNeXtTiny"}
+
 ARCHS = {
-    "MobileNet": lambda: keras.applications.MobileNet(weights=None, input_shape=(32, 32, 3), classes=10, alpha=0.25, dropout=0.0),
-    "MobileNetV2": lambda: keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=10, alpha=0.35),
-    "MobileNetV3Small": lambda: keras.applications.MobileNetV3Small(weights=None, input_shape=(32, 32, 3), classes=10, dropout_rate=0.0),
-    "EfficientNetB0": lambda: keras.applications.EfficientNetB0(weights=None, input_shape=(32, 32, 3), classes=10, drop_connect_rate=0.0, dropout_rate=0.0),
-    "DenseNet121": lambda: keras.applications.DenseNet121(weights=None, input_shape=(32, 32, 3), classes=10),
-    "ResNet50": lambda: keras.applications.ResNet50(weights=None, input_shape=(32, 32, 3), classes=10),
-    "ResNet50V2": lambda: keras.applications.ResNet50V2(weights=None, input_shape=(32, 32, 3), classes=10),
-    "VGG16": lambda: keras.applications.VGG16(weights=None, input_shape=(32, 32, 3), classes=10),
-    "Xception": lambda: keras.applications.Xception(weights=None, input_shape=(71, 71, 3), classes=10),
-    "InceptionV3": lambda: keras.applications.InceptionV3(weights=None, input_shape=(75, 75, 3), classes=10),
-    "NASNetMobile": lambda: keras.applications.NASNetMobile(weights=None, input_shape=(32, 32, 3), classes=10),
-    "ConvNeXtTiny": lambda: keras.applications.ConvNeXtTiny(weights=None, input_shape=(32, 32, 3), classes=10),
-    "EfficientNetV2B0": lambda: keras.applications.EfficientNetV2B0(weights=None, input_shape=(32, 32, 3), classes=10, include_preprocessing=True),
+    "MobileNet": lambda: keras.applications.MobileNet(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None, alpha=0.25, dropout=0.0),
+    "MobileNetV2": lambda: keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None, alpha=0.35),
+    "MobileNetV3Small": lambda: keras.applications.MobileNetV3Small(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None, dropout_rate=0.0),
+    "EfficientNetB0": lambda: keras.applications.EfficientNetB0(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "DenseNet121": lambda: keras.applications.DenseNet121(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "ResNet50": lambda: keras.applications.ResNet50(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "ResNet50V2": lambda: keras.applications.ResNet50V2(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "VGG16": lambda: keras.applications.VGG16(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "Xception": lambda: keras.applications.Xception(weights=None, input_shape=(71, 71, 3), classes=10, classifier_activation=None),
+    "InceptionV3": lambda: keras.applications.InceptionV3(weights=None, input_shape=(75, 75, 3), classes=10, classifier_activation=None),
+    "NASNetMobile": lambda: keras.applications.NASNetMobile(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "ConvNeXtTiny": lambda: keras.applications.ConvNeXtTiny(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "EfficientNetV2B0": lambda: keras.applications.EfficientNetV2B0(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None, include_preprocessing=True),
 }
 
 
@@ -54,7 +59,7 @@ def main() -> None:
             continue
         rng = np.random.default_rng(11)
         shape = (2,) + tuple(int(s) for s in model.inputs[0].shape[1:])
-        x = rng.uniform(0, 255, size=shape).astype(np.float32)
+        x = (rng.uniform(0, 255, size=shape) if name in PIXELS else rng.uniform(-1, 1, size=shape)).astype(np.float32)
         y = keras.ops.convert_to_numpy(model(x, training=False)).astype(np.float32)
         np.save(d / "input.npy", x)
         np.save(d / "output.npy", y)
