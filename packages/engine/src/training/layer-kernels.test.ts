@@ -118,6 +118,7 @@ const cases: Case[] = [
   { covers: ["Resizing"], layer: L("Resizing", { height: 6, width: 3, interpolation: "nearest" }), inputs: [[4, 4, 2]] },
   { covers: ["CenterCrop"], layer: L("CenterCrop", { height: 2, width: 3 }), inputs: [[4, 4, 2]] },
   { covers: ["CategoryEncoding"], layer: L("CategoryEncoding", { num_tokens: 20, output_mode: "count" }), inputs: [[6]], ids: 20, after: L("Dense", { units: 2 }) },
+  { covers: ["ConvLSTM2D"], layer: L("ConvLSTM2D", { filters: 2, kernel_size: [3, 3], padding: "same", return_sequences: true }), inputs: [[3, 4, 4, 2]] },
 ];
 
 // Classes the cases do not hold as their own layer: models (every case is one) and the input layer.
