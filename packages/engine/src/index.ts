@@ -164,3 +164,14 @@ export {
 export { SGD, type SGDArgs } from "./training/optimizers/sgd.js";
 export { type CallableModel, modelTarget } from "./training/model-target.js";
 export type { TrainTarget, TrainableVariable } from "./training/trainable.js";
+// Layer breadth (issue 20).
+export { AdditiveAttention, Attention, type AttentionArgs } from "./layers/attention.js";
+export { ELU, PReLU, type PReLUArgs, ThresholdedReLU } from "./layers/advanced-activations.js";
+export { Conv1DTranspose, Conv3D, Conv3DTranspose, type ConvTransposeArgs } from "./layers/conv3d.js";
+export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv-lstm.js";
+export { Dot, type DotArgs } from "./layers/dot.js";
+export { CategoryEncoding, CenterCrop, type ImageSizeArgs, Resizing } from "./layers/image-preprocessing.js";
+export { MultiHeadAttention, type MultiHeadAttentionArgs } from "./layers/multi-head-attention.js";
+export { ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, type SpatialDropoutArgs } from "./layers/noise.js";
+export { GroupNormalization, type GroupNormalizationArgs, Normalization, type NormalizationArgs, UnitNormalization } from "./layers/normalization-extra.js";
+export { AveragePooling3D, Cropping3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, UpSampling3D, ZeroPadding3D } from "./layers/volumetric.js";

@@ -5,7 +5,7 @@ import { type HostTensor, readNpy, toFloat32 } from "@kerastore/core";
 import { repoRoot } from "@kerastore/fixtures";
 import { keras } from "kerastore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runPythonJson } from "../src/index.js";
+import { runPython } from "../src/index.js";
 
 /**
  * keras.applications architectures built in Python with weights=None at small input sizes
@@ -41,8 +41,9 @@ let built: Record<string, Built> = {};
 beforeAll(async () => {
   await keras.ready();
   const script = join(repoRoot, "packages/interop/python/applications.py");
-  built = await runPythonJson<Record<string, Built>>(`import runpy, sys; sys.argv = ${JSON.stringify([script, dir, ...ARCHS])}; runpy.run_path(sys.argv[0], run_name="__main__")`);
-}, 600_000);
+  const run = await runPython(`import runpy, sys; sys.argv = ${JSON.stringify([script, dir, ...ARCHS])}; runpy.run_path(sys.argv[0], run_name="__main__")`, { timeoutMs: 1_800_000 });
+  built = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, Built>;
+}, 1_800_000);
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
