@@ -11,13 +11,12 @@ import { type ConvArgs, SpatialConv, common } from "./conv-base.js";
 import { convOutputLength, deconvOutputLength, intTuple, one, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";
 
 /** Runs `fn` on a channels-last float view of the input and returns in the layer's format. */
-function channelsLastRun(layer: SpatialConv, inputs: tf.Tensor | tf.Tensor[], first: boolean, fn: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
+function channelsLastRun(inputs: tf.Tensor | tf.Tensor[], first: boolean, fn: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     let x = one(inputs);
     if (x.dtype !== "float32") x = tf.cast(x, "float32");
     if (first) x = toChannelsLast(x);
     const y = fn(x);
-    void layer;
     return first ? toChannelsFirst(y) : y;
   });
 }
@@ -65,7 +64,7 @@ export class Conv3D extends SpatialConv {
     const strides = this.strides as [number, number, number];
     const dilations = this.dilationRate as [number, number, number];
     const pad = this.padding as "valid" | "same";
-    return channelsLastRun(this, inputs, this.channelsFirst, (x) => {
+    return channelsLastRun(inputs, this.channelsFirst, (x) => {
       let y: tf.Tensor;
       if (this.groups === 1) y = tf.conv3d(x as tf.Tensor5D, kernel, strides, pad, "NDHWC", dilations);
       else {
@@ -145,7 +144,7 @@ export class Conv1DTranspose extends ConvTranspose {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const kernel = this.kernel!.value;
-    return channelsLastRun(this, inputs, this.channelsFirst, (x) => {
+    return channelsLastRun(inputs, this.channelsFirst, (x) => {
       const [steps] = this.outSpatial(x);
       const k4 = tf.expandDims(kernel, 0) as tf.Tensor4D;
       const y = tf.conv2dTranspose(tf.expandDims(x, 1) as tf.Tensor4D, k4, [x.shape[0]!, 1, steps!, this.filters], [1, this.strides[0]!], this.padding as "valid" | "same");
@@ -161,14 +160,14 @@ export class Conv3DTranspose extends ConvTranspose {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const kernel = this.kernel!.value as tf.Tensor5D;
-    return channelsLastRun(this, inputs, this.channelsFirst, (x) => {
+    return channelsLastRun(inputs, this.channelsFirst, (x) => {
       // The full ("valid") transpose, then the window TensorFlow's padding keeps: tfjs's own
       // "same" transpose places it differently from TensorFlow.
       const strides = this.strides as [number, number, number];
       const spatial = x.shape.slice(1, -1);
       const full = spatial.map((d, i) => (d - 1) * strides[i]! + this.kernelSize[i]!);
       const out = this.outSpatial(x);
-      let y: tf.Tensor = conv3dTranspose(x as tf.Tensor5D, kernel, [x.shape[0]!, ...full, this.filters] as [number, number, number, number, number], strides, "valid");
+      let y: tf.Tensor = conv3dTranspose(x as tf.Tensor5D, kernel, strides);
       const begin = out.map((o, i) => (this.padding === "same" ? Math.floor(Math.max(full[i]! - o, 0) / 2) : 0));
       const keep = out.map((o, i) => Math.min(o, full[i]! - begin[i]!));
       y = tf.slice(y, [0, ...begin, 0], [-1, ...keep, -1]);
@@ -179,12 +178,12 @@ export class Conv3DTranspose extends ConvTranspose {
 }
 
 /**
- * A "valid" 3-D transposed convolution from WASM's own kernels (its Conv3DBackpropInputV2 gives
- * wrong values for strides > 1, and tfjs has no gradient for it): the input with `stride - 1`
+ * A "valid" 3-D transposed convolution from forward ops with gradients (tfjs has none for
+ * Conv3DBackpropInputV2, and WASM's own gives wrong values): the input with `stride - 1`
  * zeros between elements, padded by `kernel - 1`, convolved with the spatially flipped kernel
  * (in and out channels swapped). Output length `(n - 1) * stride + kernel` per axis.
  */
-function conv3dTranspose(x: tf.Tensor5D, kernel: tf.Tensor5D, _outShape: number[], strides: [number, number, number], _pad: "valid"): tf.Tensor5D {
+function conv3dTranspose(x: tf.Tensor5D, kernel: tf.Tensor5D, strides: [number, number, number]): tf.Tensor5D {
   let y: tf.Tensor = x;
   for (let axis = 1; axis <= 3; axis++) y = spreadOut(y, axis, strides[axis - 1]!);
   const k = kernel.shape;
