@@ -122,7 +122,7 @@ describe("training kernels built from WASM kernels", () => {
   });
 
   it("are registered for wasm, none through the CPU fallback", () => {
-    expect(wasmCompositeKernels()).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "MaxPoolGrad", "UnsortedSegmentSum"]);
+    expect(wasmCompositeKernels()).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Conv3DBackpropFilterV2", "Conv3DBackpropInputV2", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "MaxPoolGrad", "UnsortedSegmentSum"]);
     for (const k of wasmCompositeKernels()) expect(isWasmFallback(k), k).toBe(false);
   });
 
