@@ -126,6 +126,13 @@ function writeKeras3Value(value: NodeValue): JsonValue {
  * refused.
  */
 export function writeKeras2Node(node: CallNode, what: string, path: string): JsonValue[] {
+  // The built-in layers Keras 3 calls with several positional tensors are the attention layers,
+  // `call(query, value, key)`; tf.keras 2 recorded the later ones by name.
+  if (node.args.length > 1 && node.args.length <= 3 && node.args.slice(1).every(isTensorRef)) {
+    const named: { [key: string]: NodeValue } = { value: node.args[1]! };
+    if (node.args[2] !== undefined) named.key = node.args[2];
+    return writeKeras2Node({ args: [node.args[0]!], kwargs: { ...node.kwargs, ...named } }, what, path);
+  }
   if (node.args.length > 1) {
     throw new ConfigError(
       "not-serializable",

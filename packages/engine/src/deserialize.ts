@@ -4,6 +4,7 @@ import { builtinRegistry } from "@kerastore/registry";
 import { openScopes, scopedObjects } from "./custom-scope.js";
 import { EngineError } from "./errors.js";
 import { kerasLayerNames } from "./keras-layer-names.js";
+import { isPythonCodeLayer, pythonCodeLayerError, refuseKeras1Config } from "./layer-refusals.js";
 import { type FromConfigContext, checkBuiltinOrigin, lookupCustom, readEnvelope } from "./keras-object.js";
 import type { Layer, LayerClass } from "./layer.js";
 import type { Shape } from "./symbolic.js";
@@ -42,6 +43,7 @@ export function layerClass(className: string, registeredName: string | null, ctx
     checkBuiltinOrigin({ className, module, registeredName }, "layer");
     return builtin;
   }
+  if (isPythonCodeLayer(className) && (registeredName === null || !registeredName.includes(">"))) throw pythonCodeLayerError(className);
   if (kerasLayerNames.has(className) && (registeredName === null || !registeredName.includes(">"))) {
     // A Keras layer, not a custom one: customObjects would not help.
     throw new EngineError(
@@ -75,6 +77,10 @@ let depth = 0;
 function deserializeAt(json: JsonValue | undefined, ctx: FromConfigContext): Layer {
   const full = withScopes(ctx);
   const ref = readEnvelope(json, "a layer config");
+  // A Keras layer (not a custom one standing in for it) whose config is Keras 1's: say so, not "unknown key".
+  if (lookupCustom(full, ref.registeredName, ref.className) === undefined && (builtinLayer(ref.className) !== undefined || kerasLayerNames.has(ref.className))) {
+    refuseKeras1Config(ref.className, ref.config, ref.config.name);
+  }
   const cls = layerClass(ref.className, ref.registeredName, full, ref.module);
   const config: JsonObject = ref.config;
   const layer = cls.fromConfig(config, full);

@@ -33,14 +33,47 @@ function readInboundNode(json: JsonValue, where: string): { refs: TensorRef[]; i
     const first = args[0];
     const kwargs = isJsonObject(json.kwargs) ? json.kwargs : {};
     if (Array.isArray(first)) return { refs: first.map((t) => readRef(t, where)), isList: true, kwargs };
-    return { refs: [readRef(first, where)], isList: false, kwargs };
+    // Attention layers take (query, value[, key]) as separate arguments, positional or by keyword.
+    const positional = args.length > 0 ? args.map((t, i) => (i === 0 || isRef(t) ? readRef(t, where) : refuseConstant(t, where))) : [];
+    return withTensorKwargs(positional, kwargs, where);
   }
   if (Array.isArray(json)) {
     // Keras 2: [[layer, node, tensor, kwargs], ...]
     const refs = json.map((t) => readRef(Array.isArray(t) ? t.slice(0, 3) : t, where));
+    const kw = Array.isArray(json[0]) && isJsonObject(json[0][3]) ? json[0][3] : {};
+    if (refs.length === 1 && TENSOR_KWARGS.some((k) => kw[k] !== undefined)) return withTensorKwargs(refs, kw, where);
     return { refs, isList: refs.length > 1, kwargs: {} };
   }
   throw new EngineError("invalid-config", cannot("read", where, `expected an inbound node, got ${preview(json)}`));
+}
+
+function isRef(json: JsonValue | undefined): boolean {
+  return (isJsonObject(json) && json.class_name === "__keras_tensor__") || (Array.isArray(json) && typeof json[0] === "string" && json.length === 3);
+}
+
+// A Keras 3 operation applied to a tensor and a constant (`x + 3.0` in keras.applications'
+// MobileNetV3) is recorded as a node whose later argument is the constant.
+function refuseConstant(json: JsonValue | undefined, where: string): never {
+  throw new EngineError(
+    "unsupported",
+    cannot("read", where, `the call passes the constant ${preview(json)} beside its input tensor: Keras operations on tensors and constants (x + 3.0) are not supported by Kerastore yet`, "write the operation as a layer (layers.Add, layers.Rescaling, ...) and save the model again"),
+  );
+}
+
+// Keyword arguments that carry input tensors (MultiHeadAttention's `value` and `key`).
+const TENSOR_KWARGS = ["query", "value", "key"] as const;
+
+/** Positional refs plus the tensors passed as `query` / `value` / `key`, in that order; other kwargs kept. */
+function withTensorKwargs(positional: TensorRef[], kwargs: JsonObject, where: string): { refs: TensorRef[]; isList: boolean; kwargs: JsonObject } {
+  const refs = [...positional];
+  const rest: JsonObject = {};
+  for (const [key, value] of Object.entries(kwargs)) if (!(TENSOR_KWARGS as readonly string[]).includes(key)) rest[key] = value;
+  for (const key of TENSOR_KWARGS) {
+    const value = kwargs[key];
+    if (value !== undefined && value !== null) refs.push(readRef(value, where));
+  }
+  if (refs.length === 0) throw new EngineError("invalid-config", cannot("read", where, "the node passes no input tensor"));
+  return { refs, isList: refs.length > 1, kwargs: rest };
 }
 
 const MAX_LAYERS = 100_000;

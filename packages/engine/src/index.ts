@@ -15,10 +15,11 @@ export { type ConfigField, type FieldCodec, field } from "./config-fields.js";
 export { Constraint, type ConstraintLike, constraint, constraintNames, getConstraint, serializeConstraint } from "./constraints.js";
 export { customObjectScope, scopedObjects } from "./custom-scope.js";
 export { deserializeLayer, layerClass } from "./deserialize.js";
+export { isKeras1Version, isPythonCodeLayer, keras1Key, refuseKeras1Version } from "./layer-refusals.js";
 export { EngineError, type EngineErrorCode } from "./errors.js";
-export { Initializer, type InitializerLike, getInitializer, initializer, initializerNames, serializeInitializer } from "./initializers.js";
+export { Initializer, type InitializerLike, getInitializer, initializer, initializerCalls, initializerNames, serializeInitializer } from "./initializers.js";
 export { type CustomObjects, type FromConfigContext, kerasMajor } from "./keras-object.js";
-export { type AddWeightOptions, type CallOptions, Layer, type LayerArgs, type LayerClass } from "./layer.js";
+export { type AddWeightOptions, type CallOptions, Layer, type LayerArgs, type LayerClass, initializeUnloaded } from "./layer.js";
 export { LeakyReLU, ReLU, type ReLUArgs, Softmax } from "./layers/activation-layers.js";
 export {
   ActivationLayer as Activation,
@@ -43,7 +44,7 @@ export { Regularizer, type RegularizerLike, getRegularizer, regularizer, regular
 export { Sequential, type SequentialArgs } from "./sequential.js";
 export { KerasTensor, type KerasHistory, type LayerNode, type Shape } from "./symbolic.js";
 export { Variable, type WeightValue } from "./variable.js";
-export { DEFAULT_CONFIG_BUDGET_BYTES, DEFAULT_WEIGHT_BUDGET_BYTES, type FileWeightSizes, type WeightBudget, withWeightBudget } from "./weight-budget.js";
+export { DEFAULT_CONFIG_BUDGET_BYTES, DEFAULT_WEIGHT_BUDGET_BYTES, type FileWeightSizes, type WeightBudget, initializersDeferred, withWeightBudget } from "./weight-budget.js";
 export { type SummaryOptions, readableSize, summary } from "./summary.js";
 export {
   type ApplyOptions,
@@ -171,3 +172,14 @@ export type { TrainTarget, TrainableVariable } from "./training/trainable.js";
 // The entry point installs the built-ins (idempotent), so that users never have to.
 import { installBuiltins } from "./builtins.js";
 installBuiltins();
+// Layer breadth (issue 20).
+export { AdditiveAttention, Attention, type AttentionArgs } from "./layers/attention.js";
+export { ELU, PReLU, type PReLUArgs, ThresholdedReLU } from "./layers/advanced-activations.js";
+export { Conv1DTranspose, Conv3D, Conv3DTranspose, type ConvTransposeArgs } from "./layers/conv3d.js";
+export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv-lstm.js";
+export { Dot, type DotArgs } from "./layers/dot.js";
+export { CategoryEncoding, CenterCrop, type ImageSizeArgs, Resizing } from "./layers/image-preprocessing.js";
+export { MultiHeadAttention, type MultiHeadAttentionArgs } from "./layers/multi-head-attention.js";
+export { ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, type SpatialDropoutArgs } from "./layers/noise.js";
+export { GroupNormalization, type GroupNormalizationArgs, Normalization, type NormalizationArgs, UnitNormalization } from "./layers/normalization-extra.js";
+export { AveragePooling3D, Cropping3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, UpSampling3D, ZeroPadding3D } from "./layers/volumetric.js";

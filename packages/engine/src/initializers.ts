@@ -21,12 +21,20 @@ export class Initializer {
 
   /** A new tensor of this shape. */
   apply(shape: number[], dtype: tf.DataType = "float32"): tf.Tensor {
+    calls++;
     return this.make(shape, dtype, this.config);
   }
 
   getConfig(): JsonObject {
     return { ...this.config };
   }
+}
+
+let calls = 0;
+
+/** How many times initializers have run in this process (what loading must not spend time on). */
+export function initializerCalls(): number {
+  return calls;
 }
 
 type Maker = (shape: number[], dtype: tf.DataType, c: JsonObject) => tf.Tensor;

@@ -12,7 +12,7 @@ import { type KerasTensor, type LayerNode, type Shape, isSymbolic } from "./symb
 import { Variable, type WeightValue } from "./variable.js";
 import { callSymbolic } from "./symbolic-call.js";
 import { checkLayerDtype } from "./dtypes.js";
-import { chargeWeight, recordWeight } from "./weight-budget.js";
+import { chargeWeight, initializersDeferred, recordWeight } from "./weight-budget.js";
 
 /** Options every layer takes. */
 export interface LayerArgs {
@@ -197,9 +197,12 @@ export class Layer {
     const dtype = options.dtype ?? (this.dtype as tf.DataType);
     // Before anything is allocated: a config's sizes are checked against the budget and the file.
     chargeWeight(this.name, options.name, options.shape, dtype);
-    const initial = tf.tidy(() => init.apply([...options.shape], dtype));
+    // A load makes zeros: the file's values replace them (initializeUnloaded runs what it left).
+    const deferred = initializersDeferred();
+    const initial = deferred ? tf.zeros([...options.shape], dtype) : tf.tidy(() => init.apply([...options.shape], dtype));
     const v = new Variable(options.name, `${prefix}/${options.name}`, initial, created && this._trainable, options.regularizer ?? null, options.constraint ?? null);
     initial.dispose();
+    if (deferred) v.pendingInitializer = init;
     recordWeight(v);
     (created ? this.ownTrainable : this.ownNonTrainable).push(v);
     return v;
@@ -350,6 +353,22 @@ export class Layer {
     const cls = this as unknown as LayerClass;
     return new this(layerArgsFromConfig(cls, config, ctx) as never);
   }
+}
+
+/**
+ * Runs the initializers a load deferred for the weights the file did not give a value to
+ * (a load builds every weight as zeros; assigning the file's value cancels its initializer).
+ * Returns how many ran.
+ */
+export function initializeUnloaded(layer: Layer): number {
+  let ran = 0;
+  for (const v of layer.weights) {
+    if (v.pendingInitializer !== null) {
+      v.initializePending();
+      ran++;
+    }
+  }
+  return ran;
 }
 
 /** A class's Keras name: its own static `className`, or the JavaScript class name for custom classes. */

@@ -16,6 +16,7 @@ import { type CompileOptions, type Compiled, compile } from "./training/compile.
 import { type EvaluateOptions, type FitOptions, evaluate, fit, prepareTraining, testOnBatch, trainOnBatch } from "./training/fit.js";
 import type { Optimizer } from "./training/optimizers/optimizer.js";
 import type { TrainTarget } from "./training/trainable.js";
+import { spreadNode, spreadsInputs } from "./spread-inputs.js";
 
 /** Options of a functional model (`new Model({ inputs, outputs })`); none for a subclassed model. */
 export interface ModelArgs extends LayerArgs {
@@ -334,7 +335,7 @@ export class Model extends Layer {
       entry.name = layer.name;
       entry.inbound_nodes = layer.inboundNodes
         .filter((n) => this.graph!.nodeSet.has(n) && n.inputs.length > 0)
-        .map((n) => ({ args: [n.inputIsList ? n.inputs.map(tensorJson) : tensorJson(n.inputs[0]!)], kwargs: n.kwargs }));
+        .map((n) => (spreadsInputs(layer) ? spreadNode(n.inputs.map(tensorJson), n.kwargs) : { args: [n.inputIsList ? n.inputs.map(tensorJson) : tensorJson(n.inputs[0]!)], kwargs: n.kwargs }));
       return entry;
     });
     return {

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type HostTensor, type NumericHostTensor, cannot, formatShape, hostTensor, sizeOf, toFloat32 } from "@kerastore/core";
 import type { Constraint } from "./constraints.js";
+import type { Initializer } from "./initializers.js";
 import { EngineError } from "./errors.js";
 import type { Regularizer } from "./regularizers.js";
 
@@ -13,6 +14,11 @@ export type WeightValue = HostTensor | Float32Array | Int32Array | number[];
 export class Variable {
   /** The tfjs variable holding the value. */
   readonly value: tf.Variable;
+  /**
+   * The initializer not run yet: set when the weight was made during a load (its value zeros
+   * until the file's value is assigned); cleared by `assign` and `initializePending`.
+   */
+  pendingInitializer: Initializer | null = null;
 
   constructor(
     /** The attribute name (`kernel`). */
@@ -65,6 +71,17 @@ export class Variable {
     const next = tf.tensor(data, this.shape, this.value.dtype);
     this.value.assign(next);
     next.dispose();
+    this.pendingInitializer = null;
+  }
+
+  /** Runs the pending initializer, if any (a weight a load left without a value from the file). */
+  initializePending(): void {
+    const init = this.pendingInitializer;
+    if (init === null) return;
+    this.pendingInitializer = null;
+    const value = tf.tidy(() => init.apply([...this.shape], this.value.dtype));
+    this.value.assign(value);
+    value.dispose();
   }
 }
 

@@ -21,6 +21,12 @@ export interface WeightBudget {
   readonly fileWeights?: FileWeightSizes | undefined;
   /** The file, for messages. */
   readonly where?: string | undefined;
+  /**
+   * Make weights as zeros and leave their initializers pending (see `initializeUnloaded`):
+   * the file's values replace them, so running e.g. an Orthogonal initializer first is wasted
+   * time (seconds for a large LSTM). Default: true when `fileWeights` is given.
+   */
+  readonly deferInitializers?: boolean | undefined;
 }
 
 /** The sizes of the weights a file holds, in values (not bytes). */
@@ -53,6 +59,7 @@ interface ActiveBudget {
   readonly fileWeights: FileWeightSizes | undefined;
   readonly largestValues: number;
   readonly where: string | undefined;
+  readonly deferInitializers: boolean;
   usedBytes: number;
   usedValues: number;
   /** What the rebuild allocated so far: freed if it fails. */
@@ -70,6 +77,7 @@ export function withWeightBudget<T>(budget: WeightBudget, fn: () => T): T {
     fileWeights,
     largestValues: fileWeights === undefined ? 0 : valuesOf(fileWeights.largest),
     where: budget.where,
+    deferInitializers: budget.deferInitializers ?? fileWeights !== undefined,
     usedBytes: 0,
     usedValues: 0,
     created: [],
@@ -138,6 +146,11 @@ export function chargeWeight(layer: string, weight: string, shape: readonly numb
   }
   budget.usedBytes += bytes;
   budget.usedValues += values;
+}
+
+/** Whether weights made now start as zeros with their initializer pending (a load from a file with weights). */
+export function initializersDeferred(): boolean {
+  return active?.deferInitializers === true;
 }
 
 /** Records a weight made under the active budget, to be freed if the rebuild fails. */

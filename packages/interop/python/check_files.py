@@ -45,11 +45,21 @@ KERAS3_HARD_SIGMOID = keras_activations.ALL_OBJECTS_DICT["hard_sigmoid"]
 _legacy_model_from_config = legacy_saving_utils.model_from_config
 
 
+# The same loader turns a config string that names a Keras function into that function:
+# Attention's score_mode "dot" becomes keras.ops.dot and the layer refuses it. What it should
+# compute is the layer with the mode the file names: deserialize without it, then set it (before
+# the layer is built, so score_mode "concat" still makes its weight).
 def _model_from_config_keeping_axes(config, custom_objects=None):
     inner = config.get("config") if isinstance(config, dict) else None
     axis = inner.get("axis") if isinstance(inner, dict) else None
+    score_mode = inner.get("score_mode") if isinstance(inner, dict) and config.get("class_name") == "Attention" else None
+    if isinstance(score_mode, str):
+        config = {**config, "config": {k: v for k, v in inner.items() if k != "score_mode"}}
     layer = _legacy_model_from_config(config, custom_objects)
-    if isinstance(axis, list) and len(axis) > 1 and hasattr(layer, "axis") and not layer.built:
+    if isinstance(score_mode, str):
+        layer.score_mode = score_mode
+    # UnitNormalization has no build step: it reads `axis` at each call.
+    if isinstance(axis, list) and len(axis) > 1 and hasattr(layer, "axis") and (not layer.built or layer.__class__.__name__ == "UnitNormalization"):
         layer.axis = list(axis)
     return layer
 
@@ -111,6 +121,9 @@ def checkpoint_pairs(prefix, layer):
         for i, inner in enumerate(l for l in layer.layers if l.weights):
             pairs += checkpoint_pairs(f"{prefix}/layer_with_weights-{i}", inner)
         return pairs
+    if cls == "MultiHeadAttention":
+        # tf.keras 2 tracked the projections as attributes _query_dense, ... (EinsumDense).
+        return [p for name in ("query", "key", "value", "output") for p in checkpoint_pairs(f"{prefix}/_{name}_dense", getattr(layer, f"{name}_dense"))]
     cell = getattr(layer, "cell", None)
     if cell is not None:
         cells = getattr(cell, "cells", None)

@@ -30,7 +30,7 @@ interface Entry {
   readonly weights: number;
 }
 
-const GROUPS = ["layers", "models"] as const;
+const GROUPS = ["layers", "models", "layers_extra"] as const;
 const fixtures = GROUPS.flatMap((group) => readFixtureJson<{ models: Entry[] }>(group, "index.json").models.map((entry) => ({ group, entry, id: `${group}/${entry.name}` })));
 
 const NOT_LOWERED: Readonly<Record<string, RegExp>> = {
@@ -40,6 +40,22 @@ const NOT_LOWERED: Readonly<Record<string, RegExp>> = {
   "layers/recurrent": /layer "lstm_state" \(LSTM\).*return_state/,
   "layers/reshaping": /layer "up_bilinear" \(UpSampling2D\).*bilinear/,
   "layers/rnn_generic": /layer "rnn_lstm" \(RNN\).*no TensorFlow lowering for RNN layers/,
+};
+
+// The layer breadth fixtures (issue 20): their layers have no SavedModel lowering yet.
+const notLowered = (id: string): RegExp | undefined => NOT_LOWERED[id] ?? (id.startsWith("layers_extra/") ? /Kerastore has no TensorFlow lowering for \w+ layers/ : undefined);
+
+// Known gaps (issue 20), each checked to fail exactly so:
+// - MultiHeadAttention in a Keras 2 dialect .h5: written as tf.keras 2 writes the call
+//   (`[["q", 0, 0, {"value": ["v", 0, 0]}]]`), which Keras 3.15 cannot build (it builds the layer
+//   from the positional query alone);
+// - MultiHeadAttention in a TF checkpoint: Kerastore files its projections under the .keras names
+//   (query_dense, ...) where tf.keras 2 used its attribute names (_query_dense, ...).
+const KNOWN_GAPS: Readonly<Record<string, RegExp>> = {
+  "layers_extra/mha|keras2.h5": /MultiHeadAttention\.build\(\) missing 1 required positional argument: 'value_shape'/,
+  "layers_extra/transformer|keras2.h5": /MultiHeadAttention\.build\(\) missing 1 required positional argument: 'value_shape'/,
+  "layers_extra/mha|ckpt": /no layer_with_weights-0\/_query_dense\/kernel\/\.ATTRIBUTES\/VARIABLE_VALUE in the checkpoint \(it has \[.*query_dense/,
+  "layers_extra/transformer|ckpt": /no layer_with_weights-1\/_query_dense\/kernel\/\.ATTRIBUTES\/VARIABLE_VALUE in the checkpoint \(it has \[.*query_dense/,
 };
 
 describe("golden fixtures written by Kerastore, loaded in Keras 3 and TensorFlow", () => {
@@ -72,15 +88,21 @@ describe("golden fixtures written by Kerastore, loaded in Keras 3 and TensorFlow
 
   for (const { id } of fixtures) {
     for (const format of WRITTEN_FORMATS) {
-      const refusedHere = format.reader === "saved_model" && NOT_LOWERED[id] !== undefined;
-      it(`${id} as ${format.label}: ${refusedHere ? "refused with a typed error naming the layer" : `${format.reader} predicts Keras's outputs to 1e-4`}`, () => {
+      const refusedHere = format.reader === "saved_model" && notLowered(id) !== undefined;
+      const gapHere = KNOWN_GAPS[`${id}|${format.file}`] !== undefined;
+      it(`${id} as ${format.label}: ${refusedHere ? "refused with a typed error naming the layer" : gapHere ? "a known gap, failing as recorded" : `${format.reader} predicts Keras's outputs to 1e-4`}`, () => {
         if (refusedHere) {
-          expect(refused[id]).toMatch(NOT_LOWERED[id]!);
+          expect(refused[id]).toMatch(notLowered(id)!);
           expect(refused[id]).toMatch(/^cannot save .* as a SavedModel: .*save to \.keras or \.h5/);
           return;
         }
         if (format.reader === "saved_model") expect(refused[id]).toBeUndefined();
         const r = results[`${id}|${format.file}`];
+        const gap = KNOWN_GAPS[`${id}|${format.file}`];
+        if (gap !== undefined) {
+          expect(r?.error).toMatch(gap);
+          return;
+        }
         expect(r?.error, r?.trace).toBeUndefined();
         expect(r?.diff).toBeTypeOf("number");
         expect(r!.diff!).toBeLessThanOrEqual(1e-4);

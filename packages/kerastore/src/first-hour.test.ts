@@ -106,18 +106,18 @@ describe("a built-in Keras layer the engine lacks", () => {
         layers: [
           { class_name: "InputLayer", name: "q", config: { name: "q", batch_shape: [null, 3, 4], dtype: "float32" }, inbound_nodes: [] },
           {
-            class_name: "Attention",
+            class_name: "RMSNormalization",
             module: "keras.layers",
-            name: "attention",
-            config: { name: "attention", use_scale: false, score_mode: "dot", dropout: 0 },
-            inbound_nodes: [{ args: [[{ class_name: "__keras_tensor__", config: { shape: [null, 3, 4], dtype: "float32", keras_history: ["q", 0, 0] } }, { class_name: "__keras_tensor__", config: { shape: [null, 3, 4], dtype: "float32", keras_history: ["q", 0, 0] } }]], kwargs: {} }],
+            name: "rms",
+            config: { name: "rms", axis: -1, epsilon: 1e-6 },
+            inbound_nodes: [{ args: [{ class_name: "__keras_tensor__", config: { shape: [null, 3, 4], dtype: "float32", keras_history: ["q", 0, 0] } }], kwargs: {} }],
           },
         ],
         input_layers: [["q", 0, 0]],
-        output_layers: [["attention", 0, 0]],
+        output_layers: [["rms", 0, 0]],
       },
     });
-    expect(() => keras.models.modelFromJson(json)).toThrow(/Keras layer Attention is not supported by Kerastore yet/);
+    expect(() => keras.models.modelFromJson(json)).toThrow(/Keras layer RMSNormalization is not supported by Kerastore yet/);
     expect(() => keras.models.modelFromJson(json)).not.toThrow(/customObjects/);
   });
 });

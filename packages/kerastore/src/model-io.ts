@@ -5,10 +5,12 @@ import {
   type CustomObjects,
   compileFromSaved,
   initBackend,
+  initializeUnloaded,
   kerasMajor,
   layersWithOtherDefinitions,
   type Model,
   modelFromJson,
+  refuseKeras1Version,
   scopedObjects,
   toSavedModelData,
   type WeightBudget,
@@ -168,6 +170,7 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   }
   // The customObjectScopes open around this (async) load count for the losses and metrics too.
   const customObjects = { ...options.modelClasses, ...scopedObjects(), ...options.customObjects };
+  refuseKeras1Version(data.kerasVersion, where);
   if (options.safeMode !== false) refuseUnsafeConfig(data.modelConfig, where, customObjects);
   const budget: WeightBudget = { maxBytes: options.weightBudget?.maxBytes, fileWeights: holds.weights ? fileWeightSizes(data.root) : undefined, where };
   // The engine builds it, refusing a config that describes a layer rather than a model.
@@ -176,6 +179,8 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   );
   try {
     if (holds.weights) applyWeights(built, withTensorflowKernels(data), layout, where);
+    // The load built its weights as zeros: run the initializers of any the file left out.
+    initializeUnloaded(built);
   } catch (error) {
     // A model refused halfway frees what it allocated: nothing of it reaches the caller.
     built.dispose();

@@ -1,9 +1,9 @@
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 // Test helpers: the real tfjs-layers 4.22 (through @tensorflow/tfjs, which also registers the
 // chained tensor ops its initializers call) loading what a Store holds, as a browser would
 // fetch it: tf.io.http with a fetch that reads the store.
 import * as tf from "@tensorflow/tfjs";
 import { type HostTensor, MemoryStore, type Store, hostTensor, joinPath, toFloat32 } from "@kerastore/core";
-import { expect } from "vitest";
 
 export { tf };
 
@@ -28,23 +28,9 @@ export function predictInTfjs(model: tf.LayersModel, inputs: readonly HostTensor
   return host;
 }
 
-/** Asserts `actual` is within `atol + rtol * |expected|` of `expected`, everywhere. */
-export function expectAllClose(actual: HostTensor, expected: HostTensor, tol: { rtol?: number; atol?: number } = {}, what = "output"): void {
-  const rtol = tol.rtol ?? 1e-5;
-  const atol = tol.atol ?? 1e-5;
-  expect(actual.shape, `${what} shape`).toEqual(expected.shape);
-  const a = toFloat32(actual);
-  const e = toFloat32(expected);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < e.length; i++) {
-    const excess = Math.abs(a[i]! - e[i]!) - rtol * Math.abs(e[i]!);
-    if (!(excess <= worst)) {
-      worst = excess;
-      at = i;
-    }
-  }
-  expect(worst, `${what}: worst at ${at} (${a[at]} vs ${e[at]})`).toBeLessThanOrEqual(atol);
+/** The suites' one expectAllClose, at this package's default tolerance (1e-5 relative and absolute). */
+export function expectOutputsClose(actual: HostTensor, expected: HostTensor, tol: { rtol?: number; atol?: number } = {}, what = "output"): void {
+  expectAllClose(actual, expected, { rtol: tol.rtol ?? 1e-5, atol: tol.atol ?? 1e-5, label: what });
 }
 
 /** A fresh in-memory store. */

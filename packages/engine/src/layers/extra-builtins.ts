@@ -17,6 +17,7 @@ import { GRUCell, LSTMCell, SimpleRNNCell } from "./recurrent-cells.js";
 import { GRU, LSTM, RNN, SimpleRNN } from "./recurrent.js";
 import { Cropping1D, Cropping2D, Masking, Permute, RepeatVector, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from "./reshaping.js";
 import { Bidirectional, TimeDistributed } from "./wrappers.js";
+import { breadthLayerClasses } from "./breadth-builtins.js";
 
 /** Other names Keras versions wrote for these classes. */
 const ALIASES: Record<string, string> = {
@@ -36,6 +37,24 @@ const ALIASES: Record<string, string> = {
   // tf.keras 2.x wrote these for the cuDNN-capable versions.
   LSTMV2: "LSTM",
   GRUV2: "GRU",
+  // issue 20 (layer breadth)
+  Convolution3D: "Conv3D",
+  Convolution1DTranspose: "Conv1DTranspose",
+  Convolution3DTranspose: "Conv3DTranspose",
+  MaxPool3D: "MaxPooling3D",
+  AvgPool3D: "AveragePooling3D",
+  GlobalAvgPool3D: "GlobalAveragePooling3D",
+  GlobalMaxPool3D: "GlobalMaxPooling3D",
+  Convolution2DTranspose: "Conv2DTranspose",
+  BatchNormalizationV1: "BatchNormalization",
+  BatchNormalizationV2: "BatchNormalization",
+  SyncBatchNormalization: "BatchNormalization",
+  LSTMV1: "LSTM",
+  GRUV1: "GRU",
+  LSTMCellV1: "LSTMCell",
+  LSTMCellV2: "LSTMCell",
+  GRUCellV1: "GRUCell",
+  GRUCellV2: "GRUCell",
 };
 
 /**
@@ -53,6 +72,8 @@ export function extraLayerClasses(into: Map<string, LayerClass> = new Map()): Ma
     Bidirectional, TimeDistributed,
     ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, RepeatVector, Permute, Masking,
     RandomFlip, RandomRotation, RandomZoom, RandomContrast, RandomTranslation,
+    // issue 20 (layer breadth): one line per class, in breadth-builtins.ts.
+    ...breadthLayerClasses(),
   ] as unknown as LayerClass[];
   for (const c of classes) into.set(c.className, c);
   for (const [alias, name] of Object.entries(ALIASES)) {

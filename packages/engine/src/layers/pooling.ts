@@ -94,7 +94,7 @@ export interface GlobalPoolingArgs extends LayerArgs {
 }
 
 /** Mean or max over every spatial axis. */
-abstract class GlobalPooling extends Layer {
+export abstract class GlobalPooling extends Layer {
   static readonly rank: number = 2;
   static readonly op: "max" | "avg" = "avg";
   static override readonly fields = [field("data_format", "dataFormat", "channels_last"), field("keepdims", "keepdims", false)];

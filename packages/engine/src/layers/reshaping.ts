@@ -15,7 +15,7 @@ const spatialAxes = (rank: number, format: string): number[] =>
 const add = (d: number | null, n: number): number | null => (d === null ? null : d + n);
 
 /** A layer that pads or crops the spatial axes by `[before, after]` pairs. */
-abstract class PadCrop extends Layer {
+export abstract class PadCrop extends Layer {
   static readonly rank: number = 2;
   static readonly key: "padding" | "cropping" = "padding";
   declare dataFormat: DataFormat;

@@ -29,6 +29,8 @@ interface Case {
   /** Input shapes without the batch axis; int32 ids when `ids` is set. */
   inputs: number[][];
   ids?: number;
+  /** A trainable layer after it, for layers on ids with no weights of their own. */
+  after?: Record<string, unknown>;
 }
 
 const L = (className: string, config: Record<string, unknown> = {}): Record<string, unknown> => ({ class_name: className, config });
@@ -84,6 +86,39 @@ const cases: Case[] = [
   { covers: ["RandomZoom"], layer: L("RandomZoom", { height_factor: 0.1, seed: 1 }), inputs: [[4, 4, 2]] },
   { covers: ["RandomContrast"], layer: L("RandomContrast", { factor: 0.2, seed: 1 }), inputs: [[4, 4, 2]] },
   { covers: ["RandomTranslation"], layer: L("RandomTranslation", { height_factor: 0.1, width_factor: 0.1, seed: 1 }), inputs: [[4, 4, 2]] },
+  // Layer breadth (issue 20).
+  { covers: ["SpatialDropout1D"], layer: L("SpatialDropout1D", { rate: 0.3 }), inputs: [[5, 3]] },
+  { covers: ["SpatialDropout2D"], layer: L("SpatialDropout2D", { rate: 0.3 }), inputs: [[4, 4, 2]] },
+  { covers: ["SpatialDropout3D"], layer: L("SpatialDropout3D", { rate: 0.3 }), inputs: [[3, 3, 3, 2]] },
+  { covers: ["AlphaDropout"], layer: L("AlphaDropout", { rate: 0.2 }), inputs: [[4]] },
+  { covers: ["GaussianNoise"], layer: L("GaussianNoise", { stddev: 0.1 }), inputs: [[4]] },
+  { covers: ["GaussianDropout"], layer: L("GaussianDropout", { rate: 0.2 }), inputs: [[4]] },
+  { covers: ["ActivityRegularization"], layer: L("ActivityRegularization", { l1: 0.01, l2: 0.01 }), inputs: [[4]] },
+  { covers: ["ELU"], layer: L("ELU", { alpha: 0.5 }), inputs: [[4]] },
+  { covers: ["PReLU"], layer: L("PReLU", { shared_axes: [1] }), inputs: [[3, 4]] },
+  { covers: ["ThresholdedReLU"], layer: L("ThresholdedReLU", { theta: 0.2 }), inputs: [[4]] },
+  { covers: ["Dot"], layer: L("Dot", { axes: 2 }), inputs: [[3, 4], [5, 4]] },
+  { covers: ["Conv3D"], layer: L("Conv3D", { filters: 2, kernel_size: [2, 2, 2], strides: [2, 2, 2], padding: "same" }), inputs: [[4, 4, 4, 2]] },
+  { covers: ["Conv1DTranspose"], layer: L("Conv1DTranspose", { filters: 2, kernel_size: 3, strides: 2, padding: "same" }), inputs: [[4, 2]] },
+  { covers: ["Conv3DTranspose"], layer: L("Conv3DTranspose", { filters: 2, kernel_size: [2, 2, 2], strides: [2, 2, 2], padding: "same" }), inputs: [[2, 2, 2, 2]] },
+  { covers: ["MaxPooling3D"], layer: L("MaxPooling3D", { pool_size: [2, 2, 2] }), inputs: [[4, 4, 4, 2]] },
+  { covers: ["AveragePooling3D"], layer: L("AveragePooling3D", { pool_size: [2, 2, 2] }), inputs: [[4, 4, 4, 2]] },
+  ...["GlobalAveragePooling3D", "GlobalMaxPooling3D"].map((c) => ({ covers: [c], layer: L(c), inputs: [[3, 3, 3, 2]] })),
+  { covers: ["ZeroPadding3D"], layer: L("ZeroPadding3D", { padding: 1 }), inputs: [[2, 2, 2, 2]] },
+  { covers: ["Cropping3D"], layer: L("Cropping3D", { cropping: 1 }), inputs: [[4, 4, 4, 2]] },
+  { covers: ["UpSampling3D"], layer: L("UpSampling3D", { size: [2, 2, 2] }), inputs: [[2, 2, 2, 2]] },
+  { covers: ["Attention"], layer: L("Attention", { use_scale: true }), inputs: [[3, 4], [5, 4]] },
+  { covers: ["Attention"], layer: L("Attention", { score_mode: "concat" }), inputs: [[3, 4], [5, 4]] },
+  { covers: ["AdditiveAttention"], layer: L("AdditiveAttention"), inputs: [[3, 4], [5, 4]] },
+  { covers: ["MultiHeadAttention"], layer: L("MultiHeadAttention", { num_heads: 2, key_dim: 3 }), inputs: [[3, 4], [5, 4]] },
+  { covers: ["Normalization"], layer: L("Normalization", { mean: 0.5, variance: 2 }), inputs: [[4]] },
+  { covers: ["GroupNormalization"], layer: L("GroupNormalization", { groups: 2 }), inputs: [[3, 4]] },
+  { covers: ["UnitNormalization"], layer: L("UnitNormalization"), inputs: [[4]] },
+  { covers: ["Resizing"], layer: L("Resizing", { height: 3, width: 5 }), inputs: [[4, 4, 2]] },
+  { covers: ["Resizing"], layer: L("Resizing", { height: 6, width: 3, interpolation: "nearest" }), inputs: [[4, 4, 2]] },
+  { covers: ["CenterCrop"], layer: L("CenterCrop", { height: 2, width: 3 }), inputs: [[4, 4, 2]] },
+  { covers: ["CategoryEncoding"], layer: L("CategoryEncoding", { num_tokens: 20, output_mode: "count" }), inputs: [[6]], ids: 20, after: L("Dense", { units: 2 }) },
+  { covers: ["ConvLSTM2D"], layer: L("ConvLSTM2D", { filters: 2, kernel_size: [3, 3], padding: "same", return_sequences: true }), inputs: [[3, 4, 4, 2]] },
 ];
 
 // Classes the cases do not hold as their own layer: models (every case is one) and the input layer.
@@ -97,7 +132,8 @@ function modelFor(c: Case): Model {
   const inputs = c.inputs.map((shape) => Input({ shape, dtype: c.ids === undefined ? "float32" : "int32" }));
   const fed = inputs.map((x, i) => (c.ids === undefined ? (new Dense({ units: c.inputs[i]!.at(-1)!, name: `pre_${i}` }).apply(x) as KerasTensor) : x));
   const layer = deserializeLayer(c.layer as never, {});
-  const out = layer.apply(fed.length === 1 ? fed[0]! : fed) as KerasTensor;
+  let out = layer.apply(fed.length === 1 ? fed[0]! : fed) as KerasTensor;
+  if (c.after !== undefined) out = deserializeLayer(c.after as never, {}).apply(out) as KerasTensor;
   return new Model({ inputs, outputs: out });
 }
 

@@ -125,7 +125,7 @@ export async function whenFetched<T>(file: PagedBytesIn, fn: () => T): Promise<T
     } catch (error) {
       const need = needOf(error);
       if (need === undefined) throw error;
-      if ((await file.fetch(need.at, need.n)) === 0) throw new Error(`internal: bytes ${need.at}..${need.at + need.n} were fetched but not found`);
+      if ((await file.fetch(need.at, need.n)) === 0) throw new Fault(`bytes ${need.at}..${need.at + need.n} were fetched but not found`);
     }
   }
 }

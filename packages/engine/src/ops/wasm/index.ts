@@ -3,6 +3,7 @@ import { rememberNative } from "./composite.js";
 import { add, multiply, realDiv, sub } from "./broadcast-binary.js";
 import { mean, sum } from "./column-reduce.js";
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from "./conv-grads.js";
+import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
@@ -14,6 +15,8 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   Add: add,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
+  Conv3DBackpropFilterV2: conv3DBackpropFilter,
+  Conv3DBackpropInputV2: conv3DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   MaxPoolGrad: maxPoolGrad,

@@ -153,6 +153,8 @@ describe("training kernels built from WASM kernels", () => {
       "Add",
       "Conv2DBackpropFilter",
       "Conv2DBackpropInput",
+      "Conv3DBackpropFilterV2",
+      "Conv3DBackpropInputV2",
       "DepthwiseConv2dNativeBackpropFilter",
       "DepthwiseConv2dNativeBackpropInput",
       "MaxPoolGrad",

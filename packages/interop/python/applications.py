@@ -1,0 +1,81 @@
+"""Builds keras.applications architectures (weights=None) at small input sizes, saves each as
+.keras and legacy .h5, and writes what Kerastore must reproduce.
+
+Usage: python applications.py OUT_DIR NAME [NAME ...]  ->  prints one JSON line {name: info}.
+
+For each NAME, OUT_DIR/NAME/ gets model.keras, model.h5, input.npy, output.npy (predict), and
+the result of one SGD step (learning rate 0.01, mse against target.npy) taken after saving:
+train.json {"loss"} and weights_after.npz (the weights after the step, in model.weights order).
+A model with a Dropout of rate > 0 gets no training step (its step is random): "train": false.
+"""
+
+import json
+import pathlib
+import sys
+import time
+
+import numpy as np
+import keras
+
+# classifier_activation=None: the test compares logits (softmax of a randomly initialized net
+# saturates to one-hot vectors, which would hide differences). Models with their own
+# preprocessing (Rescaling / Normalization layers) take pixels in [0, 255], the others [-1, 1].
+PIXELS = {"MobileNetV3Small", "EfficientNetB0", "EfficientNetV2B0", "ConvNeXtTiny"}
+
+ARCHS = {
+    "MobileNet": lambda: keras.applications.MobileNet(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None, alpha=0.25, dropout=0.0),
+    "MobileNetV2": lambda: keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None, alpha=0.35),
+    "MobileNetV3Small": lambda: keras.applications.MobileNetV3Small(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None, dropout_rate=0.0),
+    "EfficientNetB0": lambda: keras.applications.EfficientNetB0(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "DenseNet121": lambda: keras.applications.DenseNet121(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "ResNet50": lambda: keras.applications.ResNet50(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "ResNet50V2": lambda: keras.applications.ResNet50V2(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "VGG16": lambda: keras.applications.VGG16(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "Xception": lambda: keras.applications.Xception(weights=None, input_shape=(71, 71, 3), classes=10, classifier_activation=None),
+    "InceptionV3": lambda: keras.applications.InceptionV3(weights=None, input_shape=(75, 75, 3), classes=10, classifier_activation=None),
+    "NASNetMobile": lambda: keras.applications.NASNetMobile(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "ConvNeXtTiny": lambda: keras.applications.ConvNeXtTiny(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None),
+    "EfficientNetV2B0": lambda: keras.applications.EfficientNetV2B0(weights=None, input_shape=(32, 32, 3), classes=10, classifier_activation=None, include_preprocessing=True),
+}
+
+
+def has_random_dropout(model) -> bool:
+    return any(isinstance(l, keras.layers.Dropout) and l.rate > 0 for l in model._flatten_layers())
+
+
+def main() -> None:
+    out = pathlib.Path(sys.argv[1])
+    report = {}
+    for name in sys.argv[2:]:
+        started = time.time()
+        d = out / name
+        d.mkdir(parents=True, exist_ok=True)
+        keras.utils.set_random_seed(7)
+        keras.backend.clear_session()
+        try:
+            model = ARCHS[name]()
+        except Exception as error:  # an architecture this Keras cannot build at this size
+            report[name] = {"error": f"{type(error).__name__}: {error}"}
+            continue
+        rng = np.random.default_rng(11)
+        shape = (2,) + tuple(int(s) for s in model.inputs[0].shape[1:])
+        x = (rng.uniform(0, 255, size=shape) if name in PIXELS else rng.uniform(-1, 1, size=shape)).astype(np.float32)
+        y = keras.ops.convert_to_numpy(model(x, training=False)).astype(np.float32)
+        np.save(d / "input.npy", x)
+        np.save(d / "output.npy", y)
+        model.save(d / "model.keras")
+        model.save(d / "model.h5")
+        train = not has_random_dropout(model)
+        if train:
+            target = rng.uniform(0, 1, size=y.shape).astype(np.float32)
+            np.save(d / "target.npy", target)
+            model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse")
+            loss = model.train_on_batch(x, target)
+            (d / "train.json").write_text(json.dumps({"loss": float(np.asarray(loss).reshape(-1)[0])}))
+            np.savez(d / "weights_after.npz", *[keras.ops.convert_to_numpy(w) for w in model.weights])
+        classes = sorted({l.__class__.__name__ for l in model._flatten_layers()})
+        report[name] = {"params": int(model.count_params()), "weights": len(model.weights), "train": train, "classes": classes, "seconds": round(time.time() - started, 1)}
+    print(json.dumps(report))
+
+
+main()
