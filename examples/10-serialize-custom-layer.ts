@@ -26,7 +26,12 @@ export async function main(): Promise<void> {
 
   // The Keras 3 envelope of an unregistered class: module null, registered_name its class name.
   const serialized = serialize(layer, { registry });
-  deepStrictEqual(serialized, { module: null, class_name: "CustomLayer", config: { a: 2 }, registered_name: "CustomLayer" });
+  deepStrictEqual(serialized, {
+    module: null,
+    class_name: "CustomLayer",
+    config: { a: 2 },
+    registered_name: "CustomLayer",
+  });
 
   const newLayer = deserialize(serialized, { registry, customObjects: { CustomLayer }, kind: "layer" });
   strictEqual(newLayer instanceof CustomLayer, true);

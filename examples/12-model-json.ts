@@ -14,7 +14,14 @@ const jsonConfig = JSON.stringify({
       {
         module: "keras.layers",
         class_name: "InputLayer",
-        config: { batch_shape: [null, 32], dtype: "float32", sparse: false, ragged: false, name: "input_layer", optional: false },
+        config: {
+          batch_shape: [null, 32],
+          dtype: "float32",
+          sparse: false,
+          ragged: false,
+          name: "input_layer",
+          optional: false,
+        },
         registered_name: null,
         name: "input_layer",
         inbound_nodes: [],
@@ -27,7 +34,12 @@ const jsonConfig = JSON.stringify({
         name: "custom_layer",
         inbound_nodes: [
           {
-            args: [{ class_name: "__keras_tensor__", config: { shape: [null, 32], dtype: "float32", keras_history: ["input_layer", 0, 0] } }],
+            args: [
+              {
+                class_name: "__keras_tensor__",
+                config: { shape: [null, 32], dtype: "float32", keras_history: ["input_layer", 0, 0] },
+              },
+            ],
             kwargs: {},
           },
         ],
@@ -47,7 +59,10 @@ export async function main(): Promise<void> {
     ["input_layer", "custom_layer"],
   );
   const call = read.model.layers[1]!.nodes![0]!;
-  deepStrictEqual(tensorRefsIn(call.args[0]).map((t) => [t.layer, t.node, t.tensor]), [["input_layer", 0, 0]]);
+  deepStrictEqual(
+    tensorRefsIn(call.args[0]).map((t) => [t.layer, t.node, t.tensor]),
+    [["input_layer", 0, 0]],
+  );
 
   // Written back in its own dialect: the same JSON (after key order).
   deepStrictEqual(sortKeys(JSON.parse(toJson(read))), sortKeys(JSON.parse(jsonConfig)));

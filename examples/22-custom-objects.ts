@@ -29,7 +29,11 @@ class CustomLayer extends Layer {
     this.units = args.units ?? 32;
   }
   override build(inputShape: Shape | Shape[]): void {
-    this.w = this.addWeight({ name: "w", shape: [(inputShape as Shape)[1] as number, this.units], initializer: "RandomNormal" });
+    this.w = this.addWeight({
+      name: "w",
+      shape: [(inputShape as Shape)[1] as number, this.units],
+      initializer: "RandomNormal",
+    });
     super.build(inputShape);
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -70,7 +74,10 @@ export async function main(): Promise<void> {
   // clone_model: same config, fresh weights.
   const clone = customObjectScope(customObjects, () => cloneModel(model));
   deepStrictEqual(clone.toConfig(), model.toConfig());
-  notDeepStrictEqual(Array.from(clone.weights[0]!.read().data as Float32Array), Array.from(model.weights[0]!.read().data as Float32Array));
+  notDeepStrictEqual(
+    Array.from(clone.weights[0]!.read().data as Float32Array),
+    Array.from(model.weights[0]!.read().data as Float32Array),
+  );
 
   // The guide's `with custom_object_scope(...): load_model(path)`: the scope holds across the
   // async load's awaits.

@@ -25,13 +25,26 @@ export async function main(): Promise<void> {
   const nestedModel = new Sequential({ layers: [Input({ shape: [784] }), new NestedDenseLayer(10, "nested")] });
   const short = (path: string) => path.replace(/^sequential\//, "");
   const variableNames = nestedModel.keras2Weights.map((v) => short(v.path));
-  deepStrictEqual(variableNames, ["nested/dense_1/kernel", "nested/dense_1/bias", "nested/dense_2/kernel", "nested/dense_2/bias"]);
+  deepStrictEqual(variableNames, [
+    "nested/dense_1/kernel",
+    "nested/dense_1/bias",
+    "nested/dense_2/kernel",
+    "nested/dense_2/bias",
+  ]);
 
   (nestedModel.getLayer("nested") as NestedDenseLayer).dense1.trainable = false;
 
   const variableNames2 = nestedModel.keras2Weights.map((v) => short(v.path));
-  deepStrictEqual(variableNames2, ["nested/dense_2/kernel", "nested/dense_2/bias", "nested/dense_1/kernel", "nested/dense_1/bias"]);
+  deepStrictEqual(variableNames2, [
+    "nested/dense_2/kernel",
+    "nested/dense_2/bias",
+    "nested/dense_1/kernel",
+    "nested/dense_1/bias",
+  ]);
   notDeepStrictEqual(variableNames, variableNames2); // "variable ordering changed: True"
   // Keras 3's own order stays put.
-  deepStrictEqual(nestedModel.weights.map((v) => short(v.path)), variableNames);
+  deepStrictEqual(
+    nestedModel.weights.map((v) => short(v.path)),
+    variableNames,
+  );
 }

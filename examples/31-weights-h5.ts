@@ -42,7 +42,10 @@ export async function main(): Promise<void> {
     await pretrainedModel.loadWeights(join(dir, "pretrained_weights.h5"));
     for (const [i, w] of functionalModel.getWeights().entries()) {
       const loaded = toFloat32(pretrainedModel.getWeights()[i]!);
-      ok(toFloat32(w).every((v, j) => v === loaded[j]), `weight ${i} restored`);
+      ok(
+        toFloat32(w).every((v, j) => v === loaded[j]),
+        `weight ${i} restored`,
+      );
     }
 
     // Create a new model by extracting layers from the original model:

@@ -19,13 +19,19 @@ function sameValues(a: NumericHostTensor, b: NumericHostTensor, what: string): v
   const x = toFloat32(a);
   const y = toFloat32(b);
   strictEqual(x.length, y.length, `${what}: size`);
-  ok(x.every((v, i) => Math.abs(v - y[i]!) <= 1e-6 * (1 + Math.abs(y[i]!))), `${what}: values`);
+  ok(
+    x.every((v, i) => Math.abs(v - y[i]!) <= 1e-6 * (1 + Math.abs(y[i]!))),
+    `${what}: values`,
+  );
 }
 
 /** The `kerastore` command, as `npx kerastore` runs it (here from the repository's source). */
 function kerastoreCli(...args: string[]): string {
   const main = join(here, "..", "packages", "kerastore", "src", "cli", "main.ts");
-  const run = spawnSync(process.execPath, ["--import", "tsx", "--conditions=source", main, ...args], { encoding: "utf8", cwd: here });
+  const run = spawnSync(process.execPath, ["--import", "tsx", "--conditions=source", main, ...args], {
+    encoding: "utf8",
+    cwd: here,
+  });
   strictEqual(run.status, 0, `kerastore ${args.join(" ")}: ${run.stderr}`);
   return run.stdout;
 }
@@ -39,9 +45,17 @@ export async function main(): Promise<void> {
     formats.add(npyFolderFormat);
 
     const model = new keras.Sequential({
-      layers: [keras.Input({ shape: [4] }), new keras.layers.Dense({ units: 3, name: "hidden" }), new keras.layers.Dense({ units: 2, name: "out" })],
+      layers: [
+        keras.Input({ shape: [4] }),
+        new keras.layers.Dense({ units: 3, name: "hidden" }),
+        new keras.layers.Dense({ units: 2, name: "out" }),
+      ],
     });
-    const x = { dtype: "float32", shape: [2, 4], data: new Float32Array([0.1, -0.2, 0.3, 0.4, 1, 2, -3, 0.5]) } as const;
+    const x = {
+      dtype: "float32",
+      shape: [2, 4],
+      data: new Float32Array([0.1, -0.2, 0.3, 0.4, 1, 2, -3, 0.5]),
+    } as const;
 
     // 2. save and loadModel: the whole model, picked by the .npyfolder extension, typed options.
     const target = join(dir, "model.npyfolder");
@@ -65,9 +79,21 @@ export async function main(): Promise<void> {
     await model.save(h5);
     const converted = join(dir, "converted.npyfolder");
     kerastoreCli("convert", h5, converted, "--plugin", plugin);
-    ok(kerastoreCli("inspect", converted, "--plugin", plugin).includes("a folder of .npy weights"), "inspect names the plug-in's format");
+    ok(
+      kerastoreCli("inspect", converted, "--plugin", plugin).includes("a folder of .npy weights"),
+      "inspect names the plug-in's format",
+    );
     await writeFile(join(dir, "x.npy"), writeNpy(x));
-    kerastoreCli("predict", converted, "--input", join(dir, "x.npy"), "--output", join(dir, "y.npy"), "--plugin", plugin);
+    kerastoreCli(
+      "predict",
+      converted,
+      "--input",
+      join(dir, "x.npy"),
+      "--output",
+      join(dir, "y.npy"),
+      "--plugin",
+      plugin,
+    );
     sameValues(readNpy(await readFile(join(dir, "y.npy"))), model.predict(x) as NumericHostTensor, "kerastore predict");
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -44,7 +44,10 @@ export async function main(): Promise<void> {
       ],
     );
     // Like Keras, the directory's `checkpoint` file names it, so latest_checkpoint finds it.
-    strictEqual(await readFile(join(dir, "checkpoint"), "utf8"), 'model_checkpoint_path: "ckpt"\nall_model_checkpoint_paths: "ckpt"\n');
+    strictEqual(
+      await readFile(join(dir, "checkpoint"), "utf8"),
+      'model_checkpoint_path: "ckpt"\nall_model_checkpoint_paths: "ckpt"\n',
+    );
     strictEqual(await keras.train.latestCheckpoint(dir), join(dir, "ckpt"));
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -14,7 +14,8 @@ function mlp(predictions: number | undefined, name: string) {
   const inputs = keras.Input({ shape: [784], name: "digits" });
   let x = new keras.layers.Dense({ units: 64, activation: "relu", name: "dense_1" }).apply(inputs);
   x = new keras.layers.Dense({ units: 64, activation: "relu", name: "dense_2" }).apply(x);
-  const outputs = predictions === undefined ? x : new keras.layers.Dense({ units: predictions, name: "predictions" }).apply(x);
+  const outputs =
+    predictions === undefined ? x : new keras.layers.Dense({ units: predictions, name: "predictions" }).apply(x);
   return { model: new keras.Model({ inputs, outputs, name }), inputs, hidden: x };
 }
 
@@ -29,9 +30,14 @@ export async function main(): Promise<void> {
   try {
     const functional = mlp(10, "3_layer_mlp");
     // Extract a portion of the functional model: everything but the output layer.
-    const pretrained = new keras.Model({ inputs: functional.inputs, outputs: functional.hidden, name: "pretrained_model" });
+    const pretrained = new keras.Model({
+      inputs: functional.inputs,
+      outputs: functional.hidden,
+      name: "pretrained_model",
+    });
     // Randomly assign "trained" weights.
-    for (const w of pretrained.weights) w.assign(Float32Array.from({ length: w.shape.reduce((a, b) => a * b, 1) }, () => Math.random() * 2 - 1));
+    for (const w of pretrained.weights)
+      w.assign(Float32Array.from({ length: w.shape.reduce((a, b) => a * b, 1) }, () => Math.random() * 2 - 1));
     await pretrained.saveWeights(join(dir, "pretrained_ckpt"));
     strictEqual(totalParams(pretrained), "54,400");
 

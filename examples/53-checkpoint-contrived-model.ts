@@ -42,14 +42,18 @@ export async function main(): Promise<void> {
     const firstDense = functionalModel.layers[1]!;
     const lastDense = functionalModel.layers.at(-1)!;
     const [lastKernel, lastBias] = lastDense.ownWeights;
-    const ckptPath = await new keras.Checkpoint({ dense: firstDense, kernel: lastKernel!, bias: lastBias! }).save(join(dir, "ckpt"));
+    const ckptPath = await new keras.Checkpoint({ dense: firstDense, kernel: lastKernel!, bias: lastBias! }).save(
+      join(dir, "ckpt"),
+    );
 
     const model = new ContrivedModel();
     // Call the model on inputs to create the variables of the dense layer.
     model.apply(tf.ones([1, 784]));
 
     // Create a Checkpoint with the same structure as before, and load the weights.
-    (await new keras.Checkpoint({ dense: model.firstDense, kernel: model.kernel, bias: model.bias }).restore(ckptPath)).assertConsumed();
+    (
+      await new keras.Checkpoint({ dense: model.firstDense, kernel: model.kernel, bias: model.bias }).restore(ckptPath)
+    ).assertConsumed();
     deepStrictEqual(flat(model.kernel), flat(lastKernel!));
     deepStrictEqual(flat(model.firstDense.ownWeights[0]!), flat(firstDense.ownWeights[0]!));
   } finally {

@@ -36,7 +36,10 @@ export async function main(): Promise<void> {
     const myModel = join(dir, "my_model");
     await model.save(myModel);
     deepStrictEqual((await readdir(myModel)).sort(), ["assets", "keras_metadata.pb", "saved_model.pb", "variables"]);
-    deepStrictEqual((await readdir(join(myModel, "variables"))).sort(), ["variables.data-00000-of-00001", "variables.index"]);
+    deepStrictEqual((await readdir(join(myModel, "variables"))).sort(), [
+      "variables.data-00000-of-00001",
+      "variables.index",
+    ]);
 
     // It can be used to reconstruct the model identically.
     const reconstructedModel = await keras.models.loadModel(myModel);

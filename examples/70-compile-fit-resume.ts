@@ -56,7 +56,14 @@ export async function main(): Promise<void> {
   const optimizerNode = optimizerToSavedNode(compiled.optimizer);
   deepStrictEqual(
     optimizerNode.variables.map((v) => v.path),
-    ["adam/iteration", "adam/learning_rate", "adam/dense_kernel_momentum", "adam/dense_kernel_velocity", "adam/dense_bias_momentum", "adam/dense_bias_velocity"],
+    [
+      "adam/iteration",
+      "adam/learning_rate",
+      "adam/dense_kernel_momentum",
+      "adam/dense_kernel_velocity",
+      "adam/dense_bias_momentum",
+      "adam/dense_bias_velocity",
+    ],
   );
   strictEqual(optimizerNode.variables[0]!.value.data[0], 4n);
 
@@ -72,7 +79,8 @@ export async function main(): Promise<void> {
   await fit(modelTarget(model), compiled, testInput, testTarget, { verbose: 0, shuffle: false });
   await fit(modelTarget(reconstructed), recompiled, testInput, testTarget, { verbose: 0, shuffle: false });
   const after = reconstructed.getWeights();
-  for (const [i, w] of model.getWeights().entries()) deepStrictEqual(Array.from(w.data as Float32Array), Array.from(after[i]!.data as Float32Array));
+  for (const [i, w] of model.getWeights().entries())
+    deepStrictEqual(Array.from(w.data as Float32Array), Array.from(after[i]!.data as Float32Array));
   strictEqual(recompiled.optimizer.iterations, 8);
 }
 

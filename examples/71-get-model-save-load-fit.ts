@@ -31,7 +31,11 @@ function getModel() {
 }
 
 /** Runs fit with the progress bar and returns the printed lines (also shown on stdout). */
-async function fitPrinting(model: { fit: ReturnType<typeof getModel>["fit"] }, x: HostTensor, y: HostTensor): Promise<string[]> {
+async function fitPrinting(
+  model: { fit: ReturnType<typeof getModel>["fit"] },
+  x: HostTensor,
+  y: HostTensor,
+): Promise<string[]> {
   let printed = "";
   await model.fit(x, y, {
     shuffle: false,

@@ -12,7 +12,9 @@ export async function main(): Promise<void> {
   await keras.ready();
   const dir = await mkdtemp(join(tmpdir(), "kerastore-example-"));
   try {
-    const model = new keras.Sequential({ layers: [keras.Input({ shape: [8] }), new keras.layers.Dense({ units: 4, name: "dense" })] });
+    const model = new keras.Sequential({
+      layers: [keras.Input({ shape: [8] }), new keras.layers.Dense({ units: 4, name: "dense" })],
+    });
     await model.save(join(dir, "model.keras"));
 
     // `using` frees the model's weights at the end of the block (or call model.dispose()).

@@ -22,7 +22,11 @@ try {
   const model = new keras.Model({ inputs, outputs });
   model.summary();
 
-  const x = hostTensor("float32", [4, 32], Float32Array.from({ length: 128 }, (_, i) => Math.sin(i)));
+  const x = hostTensor(
+    "float32",
+    [4, 32],
+    Float32Array.from({ length: 128 }, (_, i) => Math.sin(i)),
+  );
   const y = model.predict(x) as HostTensor;
 
   await model.save(join(dir, "my_model"));
@@ -34,7 +38,9 @@ try {
 
   for (const file of ["my_model", "my_model.keras", "my_h5_model.h5"]) {
     const loaded = await keras.models.loadModel(join(dir, file));
-    console.log(`${file}: loaded ${loaded.className}, max |difference| of predictions = ${maxDiff(loaded.predict(x) as HostTensor, y)}`);
+    console.log(
+      `${file}: loaded ${loaded.className}, max |difference| of predictions = ${maxDiff(loaded.predict(x) as HostTensor, y)}`,
+    );
   }
   const graph = await keras.savedModel.load(join(dir, "my_model"));
   const served = (await graph.functions.__call__!(x)) as HostTensor;
@@ -43,7 +49,9 @@ try {
   for (const file of ["weights.weights.h5", "ckpt"]) {
     const fresh = keras.models.cloneModel(model);
     const result = await fresh.loadWeights(join(dir, file));
-    console.log(`${file}: ${result.loaded} variables loaded (${result.format}), max |difference| = ${maxDiff(fresh.predict(x) as HostTensor, y)}`);
+    console.log(
+      `${file}: ${result.loaded} variables loaded (${result.format}), max |difference| = ${maxDiff(fresh.predict(x) as HostTensor, y)}`,
+    );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

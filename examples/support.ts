@@ -17,5 +17,6 @@ export function assertAllClose(a: HostTensor, b: HostTensor, rtol = 1e-6): void 
   const x = toFloat32(a);
   const y = toFloat32(b);
   ok(x.length === y.length, "same size");
-  for (let i = 0; i < x.length; i++) ok(Math.abs(x[i]! - y[i]!) <= rtol * Math.max(1, Math.abs(y[i]!)), `element ${i}: ${x[i]} vs ${y[i]}`);
+  for (let i = 0; i < x.length; i++)
+    ok(Math.abs(x[i]! - y[i]!) <= rtol * Math.max(1, Math.abs(y[i]!)), `element ${i}: ${x[i]} vs ${y[i]}`);
 }

@@ -10,7 +10,10 @@ import { ensurePyref } from "./pyref.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const python = ensurePyref({ quiet: true });
-const r = spawnSync(python, [join(root, "packages/fixtures/python/keras_layer_names.py")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+const r = spawnSync(python, [join(root, "packages/fixtures/python/keras_layer_names.py")], {
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "inherit"],
+});
 if (r.status !== 0) process.exit(r.status ?? 1);
 const data = JSON.parse(r.stdout.trim().split("\n").at(-1));
 const names = [...new Set([...data.keras3, ...data.older])].sort();

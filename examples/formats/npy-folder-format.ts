@@ -6,7 +6,16 @@
 // because it exports `kerastoreFormats`.
 
 import type { NumericHostTensor } from "@kerastore/core";
-import { type JsonObject, joinPath, readNpy, type SavedNode, utf8Decode, utf8Encode, writeFileSet, writeNpy } from "@kerastore/core";
+import {
+  type JsonObject,
+  joinPath,
+  readNpy,
+  type SavedNode,
+  utf8Decode,
+  utf8Encode,
+  writeFileSet,
+  writeNpy,
+} from "@kerastore/core";
 import type { ModelReader, ModelWriter } from "kerastore";
 
 const INDEX = "npy-weights.json";
@@ -40,21 +49,35 @@ export const npyFolderFormat: ModelReader & ModelWriter<NpyFolderOptions> = {
       const node: SavedNode = { className: layer.className, name: layer.name, variables: [], children: [] };
       for (const [i, weightPath] of layer.weights.entries()) {
         const file = joinPath(path, layer.name, `${i}.npy`);
-        node.variables.push({ name: String(i), path: weightPath, trainable: true, value: readNpy(await store.read(file), file) });
+        node.variables.push({
+          name: String(i),
+          path: weightPath,
+          trainable: true,
+          value: readNpy(await store.read(file), file),
+        });
       }
       root.children.push({ name: layer.name, node });
     }
     const hasConfig = await store.exists(joinPath(path, CONFIG));
-    const modelConfig = hasConfig ? (JSON.parse(utf8Decode(await store.read(joinPath(path, CONFIG)))) as JsonObject) : undefined;
+    const modelConfig = hasConfig
+      ? (JSON.parse(utf8Decode(await store.read(joinPath(path, CONFIG)))) as JsonObject)
+      : undefined;
     // Layer edges in model order, each with its whole weight list: they pair by topology.
     const holds = { ...HOLDS, architecture: hasConfig };
-    return { data: { root, modelConfig }, layout: "layer-list", holds, format: "npy-folder", description: npyFolderFormat.description };
+    return {
+      data: { root, modelConfig },
+      layout: "layer-list",
+      holds,
+      format: "npy-folder",
+      description: npyFolderFormat.description,
+    };
   },
   // Keras 3's config; no optimizer state.
   plan: () => ({ dialect: "keras3", computes: "by-name", optimizer: false }),
   async write(location, data, options) {
     const indent = options.indent ?? 0;
-    if (!Number.isInteger(indent) || indent < 0 || indent > 10) throw new RangeError(`cannot write ${location.path}: indent ${indent} is not 0..10`);
+    if (!Number.isInteger(indent) || indent < 0 || indent > 10)
+      throw new RangeError(`cannot write ${location.path}: indent ${indent} is not 0..10`);
     // The folder's files change as one set: a reader never sees half of a save.
     await writeFileSet(location.store, location.path, async (store) => {
       const index: Index = { layers: [] };
@@ -63,7 +86,11 @@ export const npyFolderFormat: ModelReader & ModelWriter<NpyFolderOptions> = {
         for (const [i, v] of edge.node.variables.entries()) {
           await store.write(joinPath(location.path, edge.name, `${i}.npy`), writeNpy(v.value as NumericHostTensor));
         }
-        index.layers.push({ name: edge.name, className: edge.node.className, weights: edge.node.variables.map((v) => v.path) });
+        index.layers.push({
+          name: edge.name,
+          className: edge.node.className,
+          weights: edge.node.variables.map((v) => v.path),
+        });
       }
       if (!options.weightsOnly && data.modelConfig !== undefined) {
         await store.write(joinPath(location.path, CONFIG), utf8Encode(JSON.stringify(data.modelConfig, null, indent)));

@@ -31,7 +31,10 @@ export class DrawPad {
 
   #at(e: PointerEvent): [number, number] {
     const r = this.#canvas.getBoundingClientRect();
-    return [((e.clientX - r.left) * this.#canvas.width) / r.width, ((e.clientY - r.top) * this.#canvas.height) / r.height];
+    return [
+      ((e.clientX - r.left) * this.#canvas.width) / r.width,
+      ((e.clientY - r.top) * this.#canvas.height) / r.height,
+    ];
   }
 
   clear(): void {

@@ -19,7 +19,12 @@ function stack(samples: readonly Sample[]): HostTensor {
 }
 
 function targets(samples: readonly Sample[], classes: number, sparse: boolean): HostTensor {
-  if (sparse) return hostTensor("float32", [samples.length], Float32Array.from(samples, (s) => s.label));
+  if (sparse)
+    return hostTensor(
+      "float32",
+      [samples.length],
+      Float32Array.from(samples, (s) => s.label),
+    );
   const data = new Float32Array(samples.length * classes);
   samples.forEach((s, i) => {
     data[i * classes + s.label] = 1;
@@ -36,7 +41,11 @@ export async function fineTune(
 ): Promise<number[]> {
   // A file saved without its training config has no optimizer: compile it as Keras users would.
   if (model.optimizer === undefined) {
-    model.compile({ optimizer: new keras.optimizers.Adam({ learningRate: 1e-3 }), loss: "categorical_crossentropy", metrics: ["accuracy"] });
+    model.compile({
+      optimizer: new keras.optimizers.Adam({ learningRate: 1e-3 }),
+      loss: "categorical_crossentropy",
+      metrics: ["accuracy"],
+    });
   }
   const sparse = /sparse/.test(JSON.stringify((model.compileConfig as { loss?: unknown }).loss ?? ""));
   const history = await model.fit(stack(samples), targets(samples, classes, sparse), {

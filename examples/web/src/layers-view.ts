@@ -10,7 +10,13 @@ export function showLayers(model: SavableModel, body: HTMLTableSectionElement, p
   body.replaceChildren(
     ...model.layers.map((layer, i) => {
       const tr = document.createElement("tr");
-      const cells = [String(i), layer.name, layer.className, shapes(layer) || "—", layer.countParams().toLocaleString("en")];
+      const cells = [
+        String(i),
+        layer.name,
+        layer.className,
+        shapes(layer) || "—",
+        layer.countParams().toLocaleString("en"),
+      ];
       cells.forEach((text, c) => {
         const td = document.createElement("td");
         td.textContent = text;

@@ -44,20 +44,27 @@ async function show(opened: Opened | undefined): Promise<void> {
   samples.length = 0;
   $("samples").textContent = "0 samples";
   const params = model.countParams();
-  $("model-name").innerHTML = `<b>${opened.name}</b> · ${model.className} · ${model.layers.length} layers · ${params.toLocaleString("en")} parameters`;
+  $("model-name").innerHTML =
+    `<b>${opened.name}</b> · ${model.className} · ${model.layers.length} layers · ${params.toLocaleString("en")} parameters`;
   showLayers(model, $<HTMLTableElement>("layers").tBodies[0]!, $("summary"));
   $("inspect").hidden = false;
 
   const input = shapeOf(model, "inputs");
   const output = shapeOf(model, "outputs");
-  image = input?.length === 4 && input.every((d, i) => i === 0 || typeof d === "number") ? { height: input[1]!, width: input[2]!, channels: input[3]! } : undefined;
+  image =
+    input?.length === 4 && input.every((d, i) => i === 0 || typeof d === "number")
+      ? { height: input[1]!, width: input[2]!, channels: input[3]! }
+      : undefined;
   classes = output?.length === 2 && typeof output[1] === "number" ? output[1] : 0;
   const canPredict = image !== undefined && classes > 0;
   $("predict").hidden = !canPredict;
   $("train").hidden = !canPredict;
   if (canPredict) {
-    $("input-shape").textContent = `Input ${image!.height}×${image!.width}×${image!.channels}, ${classes} classes. Draw with the mouse (white on black), or upload a picture.`;
-    $<HTMLSelectElement>("label").replaceChildren(...Array.from({ length: classes }, (_, i) => new Option(`class ${i}`, String(i))));
+    $("input-shape").textContent =
+      `Input ${image!.height}×${image!.width}×${image!.channels}, ${classes} classes. Draw with the mouse (white on black), or upload a picture.`;
+    $<HTMLSelectElement>("label").replaceChildren(
+      ...Array.from({ length: classes }, (_, i) => new Option(`class ${i}`, String(i))),
+    );
     $("bars").replaceChildren();
   }
   say(`loaded ${opened.name}`);

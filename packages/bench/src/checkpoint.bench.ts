@@ -23,7 +23,10 @@ export async function run(): Promise<void> {
   for (let i = 0; i < count; i++) {
     const data = new Float32Array((tensorMiB * 2 ** 20) / 4);
     for (let j = 0; j < data.length; j += 1021) data[j] = i + j;
-    objects[`layer_${String(i).padStart(3, "0")}`] = variable(`layer_${i}/kernel`, hostTensor("float32", [data.length / 1024, 1024], data));
+    objects[`layer_${String(i).padStart(3, "0")}`] = variable(
+      `layer_${i}/kernel`,
+      hostTensor("float32", [data.length / 1024, 1024], data),
+    );
     views.push(new Uint8Array(data.buffer));
   }
   const bytes = count * tensorMiB * 2 ** 20;

@@ -5,7 +5,17 @@
 import { execFileSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Dense, Sequential, type TrainTarget, compile, dense, fit, getOptimizer, initBackend, tf } from "@kerastore/engine";
+import {
+  Dense,
+  Sequential,
+  type TrainTarget,
+  compile,
+  dense,
+  fit,
+  getOptimizer,
+  initBackend,
+  tf,
+} from "@kerastore/engine";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { writeBenchSection } from "./report.js";
 
@@ -23,7 +33,9 @@ function data(): { x: tf.Tensor2D; y: tf.Tensor2D } {
 
 // The machine is shared: the trainers take turns, one epoch each per round, after a warm-up
 // epoch each; the median round gives each one's samples per second.
-async function interleaved(trainers: Record<string, (epochs: number) => Promise<void>>): Promise<Record<string, number>> {
+async function interleaved(
+  trainers: Record<string, (epochs: number) => Promise<void>>,
+): Promise<Record<string, number>> {
   const runs: Record<string, number[]> = {};
   for (const [name, train] of Object.entries(trainers)) {
     await train(1);
@@ -36,7 +48,9 @@ async function interleaved(trainers: Record<string, (epochs: number) => Promise<
       runs[name]!.push(SAMPLES / ((performance.now() - t0) / 1000));
     }
   }
-  return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!]));
+  return Object.fromEntries(
+    Object.entries(runs).map(([k, v]) => [k, v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!]),
+  );
 }
 
 function glorot(fanIn: number, fanOut: number, seed: number): tf.Variable {
@@ -45,7 +59,14 @@ function glorot(fanIn: number, fanOut: number, seed: number): tf.Variable {
 }
 
 function oursMlp(): TrainTarget {
-  const w = [glorot(784, 512, 3), tf.variable(tf.zeros([512])), glorot(512, 512, 4), tf.variable(tf.zeros([512])), glorot(512, 10, 5), tf.variable(tf.zeros([10]))];
+  const w = [
+    glorot(784, 512, 3),
+    tf.variable(tf.zeros([512])),
+    glorot(512, 512, 4),
+    tf.variable(tf.zeros([512])),
+    glorot(512, 10, 5),
+    tf.variable(tf.zeros([10])),
+  ];
   const vars = w.map((value, i) => ({ value, path: `mlp/dense_${i >> 1}/${i % 2 === 0 ? "kernel" : "bias"}` }));
   return {
     trainableVariables: vars,
@@ -91,12 +112,22 @@ export async function run(): Promise<void> {
   const target = oursMlp();
   const compiled = compile({}, { optimizer: getOptimizer("adam"), loss: "categorical_crossentropy" });
 
-  const seq = new Sequential({ layers: [new Dense({ units: 512, activation: "relu", inputShape: [784] }), new Dense({ units: 512, activation: "relu" }), new Dense({ units: 10, activation: "softmax" })] });
+  const seq = new Sequential({
+    layers: [
+      new Dense({ units: 512, activation: "relu", inputShape: [784] }),
+      new Dense({ units: 512, activation: "relu" }),
+      new Dense({ units: 10, activation: "softmax" }),
+    ],
+  });
   seq.build([null, 784]);
   seq.compile({ optimizer: "adam", loss: "categorical_crossentropy" });
 
   const layers = tfl.sequential({
-    layers: [tfl.layers.dense({ units: 512, activation: "relu", inputShape: [784] }), tfl.layers.dense({ units: 512, activation: "relu" }), tfl.layers.dense({ units: 10, activation: "softmax" })],
+    layers: [
+      tfl.layers.dense({ units: 512, activation: "relu", inputShape: [784] }),
+      tfl.layers.dense({ units: 512, activation: "relu" }),
+      tfl.layers.dense({ units: 10, activation: "softmax" }),
+    ],
   });
   layers.compile({ optimizer: "adam", loss: "categoricalCrossentropy" });
   const rates = await interleaved({
@@ -120,7 +151,9 @@ export async function run(): Promise<void> {
     `| ours: training loop + ops/dense.ts (explicit-transpose gradients) | ${fmt(ours)} | 1.00 |`,
     `| ours: engine Sequential, model.fit (Dense on ops/dense.ts) | ${fmt(engineSeq)} | ${(ours / engineSeq).toFixed(2)} |`,
     `| tfjs-layers 4.22 model.fit | ${fmt(tfjsLayers)} | ${(ours / tfjsLayers).toFixed(2)} |`,
-    typeof python === "number" ? `| Python Keras 3.15 on TensorFlow 2.21 CPU (native, not WASM) | ${fmt(python)} | ${(ours / python).toFixed(2)} |` : `| Python Keras 3.15 | ${python} | - |`,
+    typeof python === "number"
+      ? `| Python Keras 3.15 on TensorFlow 2.21 CPU (native, not WASM) | ${fmt(python)} | ${(ours / python).toFixed(2)} |`
+      : `| Python Keras 3.15 | ${python} | - |`,
   ];
   const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
   const md = `### fit: MLP 784-512-512-10, batch ${BATCH}, Adam, categorical crossentropy, ${SAMPLES} samples per epoch\n\nMedian of ${ROUNDS} one-epoch rounds per trainer, the JS trainers taking turns (after a warm-up epoch each); load average ${load} when measured on this shared machine.\n\n${rows.join("\n")}\n\nTarget: ours / tfjs-layers >= 5. tfjs-layers uses tfjs's matMul gradient, whose transposed products are the slow WASM path; ours (hand-wired and the engine's Dense alike) uses explicit transposes and plain products (packages/engine/src/ops).`;

@@ -19,12 +19,22 @@ function model(params: number, layers: number): SavedModelData {
       node: {
         className: "Dense",
         name: `dense_${i}`,
-        variables: [{ name: "kernel", path: `dense_${i}/kernel`, trainable: true, value: { dtype: "float32", shape: [per, 1024], data } }],
+        variables: [
+          {
+            name: "kernel",
+            path: `dense_${i}/kernel`,
+            trainable: true,
+            value: { dtype: "float32", shape: [per, 1024], data },
+          },
+        ],
         children: [],
       },
     };
   });
-  return { root: { className: "Sequential", name: "big", variables: [], children }, modelConfig: { class_name: "Sequential", config: { name: "big", layers: [] } } };
+  return {
+    root: { className: "Sequential", name: "big", variables: [], children },
+    modelConfig: { class_name: "Sequential", config: { name: "big", layers: [] } },
+  };
 }
 
 const mb = (n: number) => (n / 2 ** 20).toFixed(0);
@@ -68,7 +78,10 @@ export async function run(): Promise<void> {
   const params = Number(process.env.H5_BENCH_PARAMS ?? 100_000_000);
   const gc = collector();
   const data = model(params, 50);
-  const weightBytes = data.root.children.reduce((s, e) => s + (e.node.variables[0]!.value.data as Float32Array).byteLength, 0);
+  const weightBytes = data.root.children.reduce(
+    (s, e) => s + (e.node.variables[0]!.value.data as Float32Array).byteLength,
+    0,
+  );
   const dir = scratchDir();
   mkdirSync(dir, { recursive: true });
   const path = join(dir, "h5-bench.h5");
@@ -76,7 +89,8 @@ export async function run(): Promise<void> {
   const whole = await measure(gc, async () => writeFile(path, await writeLegacyH5(data)));
   const read = await measure(gc, async () => {
     const result = await readKerasH5(await readFile(path), { name: path });
-    if (result.kind === "keras3-weights" || result.legacy.weights.layers.length !== 50) throw new Error("bench: bad read");
+    if (result.kind === "keras3-weights" || result.legacy.weights.layers.length !== 50)
+      throw new Error("bench: bad read");
   });
   const fsRead = await measure(gc, () => readFile(path));
   let bytes: Buffer | undefined = await readFile(path);
@@ -85,7 +99,8 @@ export async function run(): Promise<void> {
   bytes = undefined;
   rmSync(path, { force: true });
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
-  const mem = (p: Peak) => `+${mb(p.rss)} MB (${ratio(p.rss, weightBytes)}x) / +${mb(p.buffers)} MB (${ratio(p.buffers, weightBytes)}x)`;
+  const mem = (p: Peak) =>
+    `+${mb(p.rss)} MB (${ratio(p.rss, weightBytes)}x) / +${mb(p.buffers)} MB (${ratio(p.buffers, weightBytes)}x)`;
   const table = [
     `Legacy H5 of ${(params / 1e6).toFixed(0)}M float32 parameters in 50 layers (${mb(weightBytes)} MB of weights, file ${mb(fileBytes)} MB), native writer and reader.`,
     "",

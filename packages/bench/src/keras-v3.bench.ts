@@ -22,14 +22,30 @@ function bigModel(): SavedModelData {
       config,
       variables: [
         { name: "kernel", path: `${name}/kernel`, trainable: true, value: hostTensor("float32", [5000, 5000], kernel) },
-        { name: "bias", path: `${name}/bias`, trainable: true, value: hostTensor("float32", [5000], new Float32Array(5000)) },
+        {
+          name: "bias",
+          path: `${name}/bias`,
+          trainable: true,
+          value: hostTensor("float32", [5000], new Float32Array(5000)),
+        },
       ],
       children: [],
     });
   }
-  const envelope = { module: "keras", class_name: "Sequential", config: { name: "big", layers: configs }, registered_name: null };
+  const envelope = {
+    module: "keras",
+    class_name: "Sequential",
+    config: { name: "big", layers: configs },
+    registered_name: null,
+  };
   return {
-    root: { className: "Sequential", name: "big", config: envelope.config, variables: [], children: layers.map((node) => ({ name: node.name!, node })) },
+    root: {
+      className: "Sequential",
+      name: "big",
+      config: envelope.config,
+      variables: [],
+      children: layers.map((node) => ({ name: node.name!, node })),
+    },
     modelConfig: envelope,
   };
 }
@@ -47,7 +63,8 @@ export async function run(): Promise<void> {
   const rawRead = await medianMs(() => fs.readFile(join(dir, "raw.bin")), runs);
   const kerasRead = await medianMs(() => readKerasArchive(store, { path: "model.keras" }), runs);
   rmSync(dir, { recursive: true, force: true });
-  const row = (what: string, ours: number, raw: number) => `| ${what} | ${ours.toFixed(0)} | ${raw.toFixed(0)} | ${(ours / raw).toFixed(2)}x |`;
+  const row = (what: string, ours: number, raw: number) =>
+    `| ${what} | ${ours.toFixed(0)} | ${raw.toFixed(0)} | ${(ours / raw).toFixed(2)}x |`;
   const table = [
     `100M-parameter model (4 x Dense 5000x5000), archive ${mb.toFixed(0)} MB, median of ${runs}.`,
     "",

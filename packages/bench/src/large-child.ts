@@ -8,9 +8,23 @@
 //        large-child.ts wasm-limit                  (how much the tfjs WASM heap can hold)
 import { open } from "node:fs/promises";
 import { readCheckpoint, writeCheckpoint } from "@kerastore/checkpoint";
-import { type HostTensor, type SavedNode, isPendingTensor, loadTreeValues, openSource, treeByteSize, walkSavedTree } from "@kerastore/core";
+import {
+  type HostTensor,
+  type SavedNode,
+  isPendingTensor,
+  loadTreeValues,
+  openSource,
+  treeByteSize,
+  walkSavedTree,
+} from "@kerastore/core";
 import { NodeStore } from "@kerastore/core/node";
-import { keras3WeightsH5Chunks, keras3WeightsShards, legacyH5Chunks, readKeras3WeightsShards, readKerasH5 } from "@kerastore/h5";
+import {
+  keras3WeightsH5Chunks,
+  keras3WeightsShards,
+  legacyH5Chunks,
+  readKeras3WeightsShards,
+  readKerasH5,
+} from "@kerastore/h5";
 import { readKerasArchive, writeKerasArchiveTo } from "@kerastore/keras-v3";
 import { LAYER_BYTES, UNITS, kernelAt, largeModel } from "./large-model.js";
 
@@ -32,8 +46,13 @@ async function write(format: string, dir: string, layers: number): Promise<void>
   const store = new NodeStore(dir);
   const data = largeModel(layers);
   const start = performance.now();
-  if (format === "h5") await store.write(FILES.h5!, legacyH5Chunks(data, { dialect: "keras3", weightsOnly: false, includeOptimizer: false, name: FILES.h5! }));
-  else if (format === "weights-h5") await store.write(FILES["weights-h5"]!, keras3WeightsH5Chunks(data, { name: FILES["weights-h5"]! }));
+  if (format === "h5")
+    await store.write(
+      FILES.h5!,
+      legacyH5Chunks(data, { dialect: "keras3", weightsOnly: false, includeOptimizer: false, name: FILES.h5! }),
+    );
+  else if (format === "weights-h5")
+    await store.write(FILES["weights-h5"]!, keras3WeightsH5Chunks(data, { name: FILES["weights-h5"]! }));
   else if (format === "keras") await writeKerasArchiveTo(store, FILES.keras!, data);
   else if (format === "sharded") {
     // Keras's own default is 5 GB shards; 1 GiB shards make several even for the 3 GiB model.
@@ -47,7 +66,11 @@ async function write(format: string, dir: string, layers: number): Promise<void>
 }
 
 /** Reads the model; `values` lazy is inspect (metadata only). Returns the tree's root. */
-async function read(format: string, dir: string, values: "eager" | "lazy"): Promise<{ root: SavedNode; close: () => Promise<void> }> {
+async function read(
+  format: string,
+  dir: string,
+  values: "eager" | "lazy",
+): Promise<{ root: SavedNode; close: () => Promise<void> }> {
   const store = new NodeStore(dir);
   if (format === "h5" || format === "weights-h5") {
     const source = await openSource(store, FILES[format]!);
@@ -72,7 +95,8 @@ async function read(format: string, dir: string, values: "eager" | "lazy"): Prom
     );
     return { root: data.root, close: async () => void (await Promise.all(sources.map((s) => s.close()))) };
   }
-  if (format === "checkpoint") return { root: await readCheckpoint(store, FILES.checkpoint!, { values }), close: async () => undefined };
+  if (format === "checkpoint")
+    return { root: await readCheckpoint(store, FILES.checkpoint!, { values }), close: async () => undefined };
   throw new Error(`unknown format ${format}`);
 }
 
@@ -86,8 +110,10 @@ function verify(root: SavedNode, layers: number): void {
     const b = (bias as HostTensor & { data: Float32Array }).data;
     const k = (kernel as HostTensor & { data: Float32Array }).data;
     const layer = b[0]!;
-    if (b[UNITS - 1] !== layer || !(layer >= 0 && layer < layers)) throw new Error(`layer ${node.name}: bias ${b[0]}..${b[UNITS - 1]}`);
-    for (let i = 0; i < k.length; i += 1_000_003) if (k[i] !== kernelAt(i)) throw new Error(`layer ${node.name}: kernel[${i}] = ${k[i]}, expected ${kernelAt(i)}`);
+    if (b[UNITS - 1] !== layer || !(layer >= 0 && layer < layers))
+      throw new Error(`layer ${node.name}: bias ${b[0]}..${b[UNITS - 1]}`);
+    for (let i = 0; i < k.length; i += 1_000_003)
+      if (k[i] !== kernelAt(i)) throw new Error(`layer ${node.name}: kernel[${i}] = ${k[i]}, expected ${kernelAt(i)}`);
     seen++;
   }
   if (seen !== layers) throw new Error(`found ${seen} layers, expected ${layers}`);
@@ -120,7 +146,7 @@ async function engine(format: string, dir: string, layers: number): Promise<void
   const tf = await import("@tensorflow/tfjs-core");
   const { initBackend } = await import("@kerastore/engine");
   await initBackend({ backend: "wasm" });
-  const heap = (): number => ((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength);
+  const heap = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
   const start = performance.now();
   const { root, close } = await read(format, dir, "lazy");
   const variables: unknown[] = [];
@@ -193,7 +219,8 @@ else if (op === "inspect" || op === "load") {
     verify(root, layers);
   }
   await close();
-  if (out.weightBytes !== layers * LAYER_BYTES) throw new Error(`weights ${out.weightBytes}, expected ${layers * LAYER_BYTES}`);
+  if (out.weightBytes !== layers * LAYER_BYTES)
+    throw new Error(`weights ${out.weightBytes}, expected ${layers * LAYER_BYTES}`);
 } else if (op === "engine") await engine(args[0]!, args[1]!, Number(args[2]));
 else if (op === "wasm-limit") await wasmLimit();
 else throw new Error(`unknown op ${op}`);

@@ -22,8 +22,21 @@ export function largeModel(layers: number): SavedModelData {
   const configs: JsonObject[] = [];
   for (let l = 0; l < layers; l++) {
     const name = l === 0 ? "dense" : `dense_${l}`;
-    const config: JsonObject = { name, trainable: true, dtype: "float32", units: UNITS, activation: "linear", use_bias: true };
-    configs.push({ module: "keras.layers", class_name: "Dense", config, registered_name: null, build_config: { input_shape: [null, UNITS] } });
+    const config: JsonObject = {
+      name,
+      trainable: true,
+      dtype: "float32",
+      units: UNITS,
+      activation: "linear",
+      use_bias: true,
+    };
+    configs.push({
+      module: "keras.layers",
+      class_name: "Dense",
+      config,
+      registered_name: null,
+      build_config: { input_shape: [null, UNITS] },
+    });
     children.push({
       name,
       node: {
@@ -31,8 +44,18 @@ export function largeModel(layers: number): SavedModelData {
         name,
         config,
         variables: [
-          { name: "kernel", path: `${name}/kernel`, trainable: true, value: hostTensor("float32", [UNITS, UNITS], kernel) },
-          { name: "bias", path: `${name}/bias`, trainable: true, value: hostTensor("float32", [UNITS], new Float32Array(UNITS).fill(l)) },
+          {
+            name: "kernel",
+            path: `${name}/kernel`,
+            trainable: true,
+            value: hostTensor("float32", [UNITS, UNITS], kernel),
+          },
+          {
+            name: "bias",
+            path: `${name}/bias`,
+            trainable: true,
+            value: hostTensor("float32", [UNITS], new Float32Array(UNITS).fill(l)),
+          },
         ],
         children: [],
       },
@@ -45,6 +68,16 @@ export function largeModel(layers: number): SavedModelData {
     registered_name: null,
   };
   const config: JsonObject = { name: "large", trainable: true, dtype: "float32", layers: [inputLayer, ...configs] };
-  const envelope: JsonObject = { module: "keras", class_name: "Sequential", config, registered_name: null, build_config: { input_shape: [null, UNITS] } };
-  return { root: { className: "Sequential", name: "large", config, variables: [], children }, modelConfig: envelope, kerasVersion: "3.15.1" };
+  const envelope: JsonObject = {
+    module: "keras",
+    class_name: "Sequential",
+    config,
+    registered_name: null,
+    build_config: { input_shape: [null, UNITS] },
+  };
+  return {
+    root: { className: "Sequential", name: "large", config, variables: [], children },
+    modelConfig: envelope,
+    kerasVersion: "3.15.1",
+  };
 }

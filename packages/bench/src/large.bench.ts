@@ -18,15 +18,24 @@ const GiB = 2 ** 30;
 type Result = Record<string, unknown> & { ms: number; peakRss: number; baseRss: number };
 
 function step(...args: string[]): Result {
-  const result = spawnSync(process.execPath, [...process.execArgv, child, ...args], { encoding: "utf8", maxBuffer: 16 * 2 ** 20 });
+  const result = spawnSync(process.execPath, [...process.execArgv, child, ...args], {
+    encoding: "utf8",
+    maxBuffer: 16 * 2 ** 20,
+  });
   if (result.status !== 0 && args[0] === "wasm-limit") {
     // The WASM module may abort the whole process past its heap: keep the last step it reported.
     const last = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as Result;
-    return { ...last, error: `the process died (exit ${result.status}, ${result.signal ?? "no signal"}): ${result.stderr.trim().split("\n").slice(-2).join(" ").slice(0, 200)}` };
+    return {
+      ...last,
+      error: `the process died (exit ${result.status}, ${result.signal ?? "no signal"}): ${result.stderr.trim().split("\n").slice(-2).join(" ").slice(0, 200)}`,
+    };
   }
-  if (result.status !== 0) throw new Error(`large child ${args.join(" ")} failed (${result.status}): ${result.stderr.slice(-2000)}`);
+  if (result.status !== 0)
+    throw new Error(`large child ${args.join(" ")} failed (${result.status}): ${result.stderr.slice(-2000)}`);
   const parsed = JSON.parse(result.stdout.trim().split("\n").pop()!) as Result;
-  console.log(`  ${args[0]} ${args[1] ?? ""}: ${(parsed.ms / 1000).toFixed(2)} s, peak RSS ${(parsed.peakRss / GiB).toFixed(2)} GiB`);
+  console.log(
+    `  ${args[0]} ${args[1] ?? ""}: ${(parsed.ms / 1000).toFixed(2)} s, peak RSS ${(parsed.peakRss / GiB).toFixed(2)} GiB`,
+  );
   return parsed;
 }
 
@@ -38,7 +47,10 @@ async function runSize(gib: number): Promise<string[]> {
     const s = statfsSync(dir);
     return s.bavail * s.bsize;
   })();
-  if (free < weights * 1.5 + 4 * GiB) throw new Error(`${(free / GiB).toFixed(1)} GiB free in ${dir}, the ${gib} GiB benchmark needs ${((weights * 1.5) / GiB + 4).toFixed(1)}`);
+  if (free < weights * 1.5 + 4 * GiB)
+    throw new Error(
+      `${(free / GiB).toFixed(1)} GiB free in ${dir}, the ${gib} GiB benchmark needs ${((weights * 1.5) / GiB + 4).toFixed(1)}`,
+    );
   const rows: string[] = [];
   try {
     for (const format of FORMATS) {
@@ -51,7 +63,8 @@ async function runSize(gib: number): Promise<string[]> {
       const load = step("load", format, dir, String(layers));
       const raw2 = step("raw", ...files);
       const raw = (raw1.ms + raw2.ms) / 2;
-      const inPlace = format === "keras" ? (load.weightsInPlace ? " (stored member read in place)" : " (deflated: inflated)") : "";
+      const inPlace =
+        format === "keras" ? (load.weightsInPlace ? " (stored member read in place)" : " (deflated: inflated)") : "";
       rows.push(
         `| ${format}${inPlace} | ${(size / GiB).toFixed(2)} | ${(write.ms / 1000).toFixed(1)} | ${(write.peakRss / GiB).toFixed(2)} | ${inspect.ms.toFixed(0)} | ${(load.ms / 1000).toFixed(2)} | ${(raw / 1000).toFixed(2)} | **${(load.ms / raw).toFixed(2)}x** | ${(load.peakRss / GiB).toFixed(2)} | **${(load.peakRss / weights).toFixed(2)}x** | ${((load.peakRss - load.baseRss) / weights).toFixed(2)}x |`,
       );
@@ -86,7 +99,10 @@ function statfsSafeSize(file: string): number {
 }
 
 export async function run(): Promise<void> {
-  const sizes = (process.env.KERASTORE_LARGE_GIB ?? "3").split(",").filter((s) => s !== "").map(Number);
+  const sizes = (process.env.KERASTORE_LARGE_GIB ?? "3")
+    .split(",")
+    .filter((s) => s !== "")
+    .map(Number);
   for (const gib of sizes) {
     const table = await runSize(gib);
     console.log(table.join("\n"));

@@ -10,7 +10,8 @@ import * as tfl from "@tensorflow/tfjs-layers";
 function ours(sizes: number[]): Model {
   const inputs = Input({ shape: [sizes[0]!] });
   let x = inputs;
-  for (let i = 1; i < sizes.length; i++) x = new Dense({ units: sizes[i]!, activation: i < sizes.length - 1 ? "relu" : "linear" }).apply(x);
+  for (let i = 1; i < sizes.length; i++)
+    x = new Dense({ units: sizes[i]!, activation: i < sizes.length - 1 ? "relu" : "linear" }).apply(x);
   return new Model({ inputs, outputs: x });
 }
 
@@ -39,7 +40,10 @@ function hostWeights(sizes: number[]): { data: Float32Array; shape: number[] }[]
   for (let i = 1; i < sizes.length; i++) {
     const [fanIn, fanOut] = [sizes[i - 1]!, sizes[i]!];
     const limit = Math.sqrt(6 / (fanIn + fanOut));
-    out.push({ data: Float32Array.from({ length: fanIn * fanOut }, () => (next() * 2 - 1) * limit), shape: [fanIn, fanOut] });
+    out.push({
+      data: Float32Array.from({ length: fanIn * fanOut }, () => (next() * 2 - 1) * limit),
+      shape: [fanIn, fanOut],
+    });
     out.push({ data: Float32Array.from({ length: fanOut }, () => next() * 0.1), shape: [fanOut] });
   }
   return out;

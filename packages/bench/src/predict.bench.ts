@@ -25,26 +25,39 @@ interface Times {
 const median = (v: number[]): number => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)]!;
 
 function runChild(sizes: number[], batch: number, rounds: number, first: "ours" | "theirs"): Times {
-  const result = spawnSync(process.execPath, [...process.execArgv, child, sizes.join(","), String(batch), String(rounds), first], {
-    encoding: "utf8",
-    maxBuffer: 16 * 2 ** 20,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [...process.execArgv, child, sizes.join(","), String(batch), String(rounds), first],
+    {
+      encoding: "utf8",
+      maxBuffer: 16 * 2 ** 20,
+    },
+  );
   if (result.status !== 0) throw new Error(`predict child failed (${result.status}): ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split("\n").pop()!) as Times;
 }
 
-async function compare(label: string, sizes: number[], batch: number, rounds: number, processes: number): Promise<string> {
+async function compare(
+  label: string,
+  sizes: number[],
+  batch: number,
+  rounds: number,
+  processes: number,
+): Promise<string> {
   const perProcess: { first: "ours" | "theirs"; ours: number; theirs: number }[] = [];
   for (let p = 0; p < processes; p++) {
     const first = p % 2 === 0 ? "ours" : "theirs";
     const t = runChild(sizes, batch, rounds, first);
     perProcess.push({ first, ours: median(t.ours), theirs: median(t.theirs) });
     const last = perProcess.at(-1)!;
-    console.log(`${label}, ${first} set up first: ours ${last.ours.toFixed(1)} ms, tfjs-layers ${last.theirs.toFixed(1)} ms, ratio ${(last.ours / last.theirs).toFixed(3)}`);
+    console.log(
+      `${label}, ${first} set up first: ours ${last.ours.toFixed(1)} ms, tfjs-layers ${last.theirs.toFixed(1)} ms, ratio ${(last.ours / last.theirs).toFixed(3)}`,
+    );
   }
   // Balanced and robust to a stray slow round: the median ratio of each warm-up order, then
   // the geometric mean of the two.
-  const orderMedian = (first: string) => median(perProcess.filter((p) => p.first === first).map((p) => p.ours / p.theirs));
+  const orderMedian = (first: string) =>
+    median(perProcess.filter((p) => p.first === first).map((p) => p.ours / p.theirs));
   const headline = Math.sqrt(orderMedian("ours") * orderMedian("theirs"));
   const byOrder = (first: string) =>
     perProcess

@@ -18,7 +18,8 @@ export function writeBenchSection(name: string, markdown: string, command = `pnp
   const text = readFileSync(docs, "utf8");
   const i = text.indexOf(start);
   const j = text.indexOf(end);
-  const next = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  const next =
+    i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(docs, next);
 }
 

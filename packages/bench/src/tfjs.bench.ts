@@ -23,7 +23,12 @@ export async function run(): Promise<void> {
   const out = join(dir, "tfjs-bench-web");
   const formats = createFormatRegistry([...builtinFormats, ...kerastoreFormats]);
   // The input: a Keras .h5 (Keras 2 dialect, as tf.keras 2 writes it) of `layers` Dense 1024x1024.
-  const model = new Sequential({ layers: Array.from({ length: layers }, (_, i) => new Dense({ units: width, activation: "relu", ...(i === 0 ? { inputShape: [width] } : {}) })) });
+  const model = new Sequential({
+    layers: Array.from(
+      { length: layers },
+      (_, i) => new Dense({ units: width, activation: "relu", ...(i === 0 ? { inputShape: [width] } : {}) }),
+    ),
+  });
   await saveModel(model, h5, { format: "h5" });
   model.dispose();
   const bytes = (await readFile(h5)).byteLength;
@@ -57,7 +62,8 @@ export async function run(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 
   const mbs = (bytes / 2 ** 20).toFixed(0);
-  const row = (what: string, ms: number) => `| ${what} | ${ms.toFixed(0)} | ${(ms / raw).toFixed(2)}x | ${(ms / durableCopy).toFixed(2)}x |`;
+  const row = (what: string, ms: number) =>
+    `| ${what} | ${ms.toFixed(0)} | ${(ms / raw).toFixed(2)}x | ${(ms / durableCopy).toFixed(2)}x |`;
   const table = [
     `### .h5 to TensorFlow.js Layers: ${layers} Dense ${width}x${width} (${mbs} MiB .h5)`,
     "",
@@ -67,7 +73,10 @@ export async function run(): Promise<void> {
     "| --- | ---: | ---: | ---: |",
     row("baseline: fs.readFile of the .h5", raw),
     row("baseline: durable copy of the .h5 (readFile + NodeStore.write: fsync, rename)", durableCopy),
-    row("convert format to format, into memory (.h5 reader's tree -> tfjs writer: model.json + 4 MiB shards)", inMemory),
+    row(
+      "convert format to format, into memory (.h5 reader's tree -> tfjs writer: model.json + 4 MiB shards)",
+      inMemory,
+    ),
     row("convert format to format, onto disk (durable: every shard fsynced, the set committed as one)", onDisk),
     row("`kerastore convert --to tfjs` (loadModel builds the live model, then saveModel)", viaModel),
     row("of which loadModel alone", loadOnly),

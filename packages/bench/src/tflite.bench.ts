@@ -76,7 +76,10 @@ export async function run(): Promise<void> {
   converts.sort((a, b) => a - b);
   const convert = converts[Math.floor(converts.length / 2)]!;
   const py = python(path, join(dir, "python.tflite"));
-  const sizes = { ours: statSync(join(dir, "ours.tflite")).size, python: typeof py === "string" ? 0 : statSync(join(dir, "python.tflite")).size };
+  const sizes = {
+    ours: statSync(join(dir, "ours.tflite")).size,
+    python: typeof py === "string" ? 0 : statSync(join(dir, "python.tflite")).size,
+  };
   rmSync(dir, { recursive: true, force: true });
   const fmt = (ms: number) => ms.toFixed(0);
   const row = (what: string, ours: number, theirs: number | undefined) =>
@@ -89,7 +92,9 @@ export async function run(): Promise<void> {
     row("load the .h5, convert, write the .tflite", total, typeof py === "string" ? undefined : py.total),
     row("convert only (lower + serialize the flatbuffer)", convert, typeof py === "string" ? undefined : py.convert),
     "",
-    typeof py === "string" ? `Python: ${py}.` : `File sizes: Kerastore ${sizes.ours.toLocaleString("en-US")} bytes, Python ${sizes.python.toLocaleString("en-US")} bytes. Python runs TensorFlow 2.21 natively (its MLIR converter traces the Keras model to a graph first).`,
+    typeof py === "string"
+      ? `Python: ${py}.`
+      : `File sizes: Kerastore ${sizes.ours.toLocaleString("en-US")} bytes, Python ${sizes.python.toLocaleString("en-US")} bytes. Python runs TensorFlow 2.21 natively (its MLIR converter traces the Keras model to a graph first).`,
   ].join("\n");
   console.log(table);
   writeBenchSection("tflite", table);

@@ -11,12 +11,19 @@ import { WORKLOADS } from "./workloads.js";
 const ONLY = process.env.PROFILE_ONLY?.split(",");
 await initBackend();
 await registerGradients();
-console.log(`threads ${JSON.stringify(wasmThreading())}, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(
+  `threads ${JSON.stringify(wasmThreading())}, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 for (const w of WORKLOADS) {
   if (ONLY !== undefined && !ONLY.includes(w.key)) continue;
   const model = ours(w);
   model.compile({ optimizer: "adam", loss: w.loss });
-  const x = w.vocab === undefined ? tf.randomUniform([w.batch, ...w.input]) : tf.randomUniform([w.batch, ...w.input], 0, w.vocab, "int32");
+  const x =
+    w.vocab === undefined
+      ? tf.randomUniform([w.batch, ...w.input])
+      : tf.randomUniform([w.batch, ...w.input], 0, w.vocab, "int32");
   const y = w.classes === 1 ? tf.ones([w.batch, 1]) : tf.oneHot(tf.zeros([w.batch], "int32"), w.classes);
   for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
   const start = performance.now();
@@ -32,7 +39,9 @@ for (const w of WORKLOADS) {
     by.set(k.name, e);
   }
   const total = [...by.values()].reduce((a, e) => a + e.ms, 0);
-  console.log(`\n${w.key}: step ${wall.toFixed(0)} ms, kernels ${total.toFixed(0)} ms in ${info.kernels.length} launches`);
+  console.log(
+    `\n${w.key}: step ${wall.toFixed(0)} ms, kernels ${total.toFixed(0)} ms in ${info.kernels.length} launches`,
+  );
   for (const [name, e] of [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
     console.log(`  ${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms  ${String(e.n).padStart(5)} calls`);
   }

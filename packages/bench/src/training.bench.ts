@@ -7,7 +7,17 @@ import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Input, type KerasTensor, Model, clearSession, deserializeLayer, initBackend, registerGradients, tf, wasmThreading } from "@kerastore/engine";
+import {
+  Input,
+  type KerasTensor,
+  Model,
+  clearSession,
+  deserializeLayer,
+  initBackend,
+  registerGradients,
+  tf,
+  wasmThreading,
+} from "@kerastore/engine";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { keras } from "kerastore";
 import { writeBenchSection } from "./report.js";
@@ -33,7 +43,8 @@ export function ours(w: Workload): Model {
 }
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const factory = (cls: string) => (cls === cls.toUpperCase() ? cls.toLowerCase() : cls[0]!.toLowerCase() + cls.slice(1).replace(/(\d)D$/, "$1d"));
+const factory = (cls: string) =>
+  cls === cls.toUpperCase() ? cls.toLowerCase() : cls[0]!.toLowerCase() + cls.slice(1).replace(/(\d)D$/, "$1d");
 
 export function layersModel(w: Workload): tfl.LayersModel {
   const input = tfl.input({ shape: w.input, dtype: w.vocab === undefined ? "float32" : "int32" });
@@ -44,7 +55,12 @@ export function layersModel(w: Workload): tfl.LayersModel {
     // tfjs-layers's Orthogonal initializer needs tfjs's chained-op API, absent here; the weights
     // are ours anyway (set below).
     const init = ["LSTM", "GRU", "SimpleRNN"].includes(l.cls) ? { recurrent_initializer: "zeros" } : {};
-    const config = { ...Object.fromEntries(Object.entries({ ...l.config, ...init }).map(([k, v]) => [camel(k), typeof v === "string" ? camel(v) : v])), name: `tfl_${l.name}` };
+    const config = {
+      ...Object.fromEntries(
+        Object.entries({ ...l.config, ...init }).map(([k, v]) => [camel(k), typeof v === "string" ? camel(v) : v]),
+      ),
+      name: `tfl_${l.name}`,
+    };
     const make = (tfl.layers as unknown as Record<string, (c: unknown) => tfl.layers.Layer>)[factory(l.cls)];
     if (make === undefined) throw new Error(`tfjs-layers has no ${factory(l.cls)} layer`);
     last = make(config).apply(from.length === 1 ? from[0]! : from) as tfl.SymbolicTensor;
@@ -55,9 +71,13 @@ export function layersModel(w: Workload): tfl.LayersModel {
 
 function data(w: Workload): { x: tf.Tensor; y: tf.Tensor } {
   const n = w.batch * w.steps;
-  const x = w.vocab === undefined ? tf.randomUniform([n, ...w.input], 0, 1, "float32", 1) : tf.randomUniform([n, ...w.input], 0, w.vocab, "int32", 1);
+  const x =
+    w.vocab === undefined
+      ? tf.randomUniform([n, ...w.input], 0, 1, "float32", 1)
+      : tf.randomUniform([n, ...w.input], 0, w.vocab, "int32", 1);
   const labels = tf.randomUniform([n], 0, w.classes === 1 ? 2 : w.classes, "int32", 2) as tf.Tensor1D;
-  const y = w.classes === 1 ? tf.cast(tf.reshape(labels, [n, 1]), "float32") : tf.cast(tf.oneHot(labels, w.classes), "float32");
+  const y =
+    w.classes === 1 ? tf.cast(tf.reshape(labels, [n, 1]), "float32") : tf.cast(tf.oneHot(labels, w.classes), "float32");
   return { x, y };
 }
 
@@ -92,7 +112,11 @@ print(json.dumps({"fit": sorted(fit)[len(fit) // 2], "predict": sorted(pred)[len
 `;
   try {
     const py = execFileSync("node", [resolve(repo, "scripts/pyref.mjs")], { encoding: "utf8" }).trim();
-    const out = execFileSync(py, ["-c", code], { encoding: "utf8", input: JSON.stringify(w), stdio: ["pipe", "pipe", "ignore"] });
+    const out = execFileSync(py, ["-c", code], {
+      encoding: "utf8",
+      input: JSON.stringify(w),
+      stdio: ["pipe", "pipe", "ignore"],
+    });
     return JSON.parse(out.trim().split("\n").pop()!) as { fit: number; predict: number };
   } catch (error) {
     return `not measured (${(error as Error).message.split("\n")[0]})`;
@@ -122,12 +146,19 @@ async function measure(w: Workload): Promise<Row> {
   }
   const other = layersModel(w);
   // tfjs-layers lists trainable weights first; match by layer name and weight attribute.
-  const byName = new Map<string, Model["weights"][number]>(model.layers.flatMap((l) => l.weights.map((v) => [`${l.name}/${v.name}`, v] as const)));
-  const keyOf = new Map(other.layers.flatMap((l) => l.weights.map((lv) => [lv, `${l.name.replace(/^tfl_/, "")}/${lv.originalName.split("/").pop()}`] as const)));
+  const byName = new Map<string, Model["weights"][number]>(
+    model.layers.flatMap((l) => l.weights.map((v) => [`${l.name}/${v.name}`, v] as const)),
+  );
+  const keyOf = new Map(
+    other.layers.flatMap((l) =>
+      l.weights.map((lv) => [lv, `${l.name.replace(/^tfl_/, "")}/${lv.originalName.split("/").pop()}`] as const),
+    ),
+  );
   other.setWeights(
     other.weights.map((lv) => {
       const mine = byName.get(keyOf.get(lv) ?? "");
-      if (mine === undefined || mine.shape.join("x") !== lv.shape.join("x")) throw new Error(`${w.key}: no weight of ours matches tfjs-layers's ${lv.originalName} [${lv.shape}]`);
+      if (mine === undefined || mine.shape.join("x") !== lv.shape.join("x"))
+        throw new Error(`${w.key}: no weight of ours matches tfjs-layers's ${lv.originalName} [${lv.shape}]`);
       return mine.value.clone();
     }),
   );
@@ -136,7 +167,14 @@ async function measure(w: Workload): Promise<Row> {
   const { x, y } = data(w);
   const n = w.batch * w.steps;
   const fitOpts = { epochs: 1, batchSize: w.batch, shuffle: false, verbose: 0 } as const;
-  const runs = { oursFit: [] as number[], tflFit: [] as number[], oursPredict: [] as number[], tflPredict: [] as number[], oursCpu: [] as number[], tflCpu: [] as number[] };
+  const runs = {
+    oursFit: [] as number[],
+    tflFit: [] as number[],
+    oursPredict: [] as number[],
+    tflPredict: [] as number[],
+    oursCpu: [] as number[],
+    tflCpu: [] as number[],
+  };
   // Wall time; the process's CPU time of the last call goes to `cpu` (steadier on a loaded machine).
   let cpu = 0;
   const timed = async (f: () => Promise<unknown> | unknown) => {
@@ -174,7 +212,16 @@ async function measure(w: Workload): Promise<Row> {
   }
   tf.dispose([x, y]);
   other.dispose();
-  const row = { w, cpuRatio: median(runs.tflCpu) / median(runs.oursCpu), oursFit: median(runs.oursFit), tflFit: median(runs.tflFit), oursPredict: median(runs.oursPredict), tflPredict: median(runs.tflPredict), py: python(w), weights };
+  const row = {
+    w,
+    cpuRatio: median(runs.tflCpu) / median(runs.oursCpu),
+    oursFit: median(runs.oursFit),
+    tflFit: median(runs.tflFit),
+    oursPredict: median(runs.oursPredict),
+    tflPredict: median(runs.tflPredict),
+    py: python(w),
+    weights,
+  };
   console.log(w.key, JSON.stringify({ ...row, w: undefined }));
   return row;
 }
@@ -184,11 +231,19 @@ export async function run(): Promise<void> {
   await registerGradients();
   const threads = wasmThreading()?.threads ?? 1;
   const loadBefore = loadavg()[0]!;
-  console.log(`WASM threads ${threads}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `WASM threads ${threads}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   const rows: Row[] = [];
   for (const w of WORKLOADS) if (ONLY === undefined || ONLY.includes(w.key)) rows.push(await measure(w));
   const load = `${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`;
-  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   const threadNote =
     threads > 1
       ? `The WASM backend ran on ${threads} threads (\`KERASTORE_WASM_THREADS=${process.env.KERASTORE_WASM_THREADS}\`), tfjs-layers too (same process, same backend).`
@@ -202,9 +257,17 @@ export async function run(): Promise<void> {
       return `| ${r.w.title} | ${r.w.batch} | ${fmt(r.oursFit)} | ${fmt(r.tflFit)} | ${py ? fmt(py.fit) : "-"} | **${(r.oursFit / r.tflFit).toFixed(2)}** | ${r.cpuRatio.toFixed(2)} | **${py ? (r.oursFit / py.fit).toFixed(2) : "-"}** | ${fmt(r.oursPredict)} | ${fmt(r.tflPredict)} | ${py ? fmt(py.predict) : "-"} | **${(r.oursPredict / r.tflPredict).toFixed(2)}** |`;
     }),
   ];
-  const notes = rows.map((r) => `- ${r.w.key}: ${r.w.batch * r.w.steps} samples per epoch, ${r.weights}${typeof r.py === "string" ? `; Keras ${r.py}` : ""}.`);
+  const notes = rows.map(
+    (r) =>
+      `- ${r.w.key}: ${r.w.batch * r.w.steps} samples per epoch, ${r.weights}${typeof r.py === "string" ? `; Keras ${r.py}` : ""}.`,
+  );
   const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTargets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time. tfjs-layers runs on the same WASM backend with the same kernels, ours included: stock tfjs 4.22 has no WASM kernel for Conv2D's filter gradient or the embedding gradient (UnsortedSegmentSum), so without them tfjs-layers cannot train the CNNs or the text model on WASM at all, and with tfjs-backend-cpu's kernels in their place one MNIST CNN step of 32 images took 50 s (0.6 s with ours).`;
   console.log(md);
   if (threads === 1) writeBenchSection("training", md);
-  else writeBenchSection("training-threads", md, `KERASTORE_WASM_THREADS=${process.env.KERASTORE_WASM_THREADS} pnpm bench training`);
+  else
+    writeBenchSection(
+      "training-threads",
+      md,
+      `KERASTORE_WASM_THREADS=${process.env.KERASTORE_WASM_THREADS} pnpm bench training`,
+    );
 }

@@ -29,15 +29,38 @@ export interface Workload {
   weightsFile?: string;
 }
 
-const dense = (name: string, units: number, activation: string): LayerSpec => ({ name, cls: "Dense", config: { units, activation } });
-const conv = (name: string, filters: number, strides = 1, kernel = 3, activation = "linear", inputs?: string[]): LayerSpec => ({
+const dense = (name: string, units: number, activation: string): LayerSpec => ({
+  name,
+  cls: "Dense",
+  config: { units, activation },
+});
+const conv = (
+  name: string,
+  filters: number,
+  strides = 1,
+  kernel = 3,
+  activation = "linear",
+  inputs?: string[],
+): LayerSpec => ({
   name,
   cls: "Conv2D",
-  config: { filters, kernel_size: [kernel, kernel], strides: [strides, strides], padding: "same", activation, use_bias: activation !== "linear" },
+  config: {
+    filters,
+    kernel_size: [kernel, kernel],
+    strides: [strides, strides],
+    padding: "same",
+    activation,
+    use_bias: activation !== "linear",
+  },
   ...(inputs ? { inputs } : {}),
 });
 const bn = (name: string): LayerSpec => ({ name, cls: "BatchNormalization", config: {} });
-const relu = (name: string, inputs?: string[]): LayerSpec => ({ name, cls: "Activation", config: { activation: "relu" }, ...(inputs ? { inputs } : {}) });
+const relu = (name: string, inputs?: string[]): LayerSpec => ({
+  name,
+  cls: "Activation",
+  config: { activation: "relu" },
+  ...(inputs ? { inputs } : {}),
+});
 const add = (name: string, inputs: string[]): LayerSpec => ({ name, cls: "Add", config: {}, inputs });
 
 /** A residual block: conv-bn-relu-conv-bn plus the shortcut (a strided 1x1 conv when the shape changes), then relu. */
@@ -71,11 +94,23 @@ export const WORKLOADS: Workload[] = [
     title: "MNIST CNN of A-I-nstein/mnist_cnn (28x28x1: 3 x Conv2D 3x3 + MaxPooling2D, Dense 54, Dense 10)",
     input: [28, 28, 1],
     layers: [
-      { name: "conv2d", cls: "Conv2D", config: { filters: 32, kernel_size: [3, 3], padding: "same", activation: "relu" } },
+      {
+        name: "conv2d",
+        cls: "Conv2D",
+        config: { filters: 32, kernel_size: [3, 3], padding: "same", activation: "relu" },
+      },
       { name: "max_pooling2d", cls: "MaxPooling2D", config: { pool_size: [2, 2] } },
-      { name: "conv2d_1", cls: "Conv2D", config: { filters: 64, kernel_size: [3, 3], padding: "same", activation: "relu" } },
+      {
+        name: "conv2d_1",
+        cls: "Conv2D",
+        config: { filters: 64, kernel_size: [3, 3], padding: "same", activation: "relu" },
+      },
       { name: "max_pooling2d_1", cls: "MaxPooling2D", config: { pool_size: [2, 2] } },
-      { name: "conv2d_2", cls: "Conv2D", config: { filters: 128, kernel_size: [3, 3], padding: "same", activation: "relu" } },
+      {
+        name: "conv2d_2",
+        cls: "Conv2D",
+        config: { filters: 128, kernel_size: [3, 3], padding: "same", activation: "relu" },
+      },
       { name: "max_pooling2d_2", cls: "MaxPooling2D", config: { pool_size: [2, 2] } },
       { name: "flatten", cls: "Flatten", config: {} },
       dense("dense", 54, "relu"),

@@ -34,7 +34,12 @@ function sizeOf(dir: string, files: readonly string[]): JsSize {
  * the rest: `loaded` names the chunks a page fetched (as the test server saw it); without it,
  * the entry and what it imports statically, plus the dynamic imports whose inputs match `take`.
  */
-export function bundleSize(meta: Metafile, outdir: string, cwd: string, loaded: ReadonlySet<string> | RegExp): BundleSize {
+export function bundleSize(
+  meta: Metafile,
+  outdir: string,
+  cwd: string,
+  loaded: ReadonlySet<string> | RegExp,
+): BundleSize {
   const rel = (p: string) => relative(outdir, join(cwd, p));
   const outputs = Object.entries(meta.outputs).filter(([path]) => path.endsWith(".js"));
   const reached = new Set<string>();
@@ -46,7 +51,9 @@ export function bundleSize(meta: Metafile, outdir: string, cwd: string, loaded: 
       reached.add(path);
       for (const imp of meta.outputs[path]?.imports ?? []) {
         if (imp.external) continue;
-        const taken = imp.kind !== "dynamic-import" || Object.keys(meta.outputs[imp.path]?.inputs ?? {}).some((i) => loaded.test(i));
+        const taken =
+          imp.kind !== "dynamic-import" ||
+          Object.keys(meta.outputs[imp.path]?.inputs ?? {}).some((i) => loaded.test(i));
         if (taken) visit(imp.path);
       }
     };
@@ -55,7 +62,10 @@ export function bundleSize(meta: Metafile, outdir: string, cwd: string, loaded: 
     for (const [p] of outputs) if (loaded.has(rel(p))) reached.add(p);
   }
   const initial = [...reached].map(rel);
-  const lazy = outputs.map(([p]) => p).filter((p) => !reached.has(p)).map(rel);
+  const lazy = outputs
+    .map(([p]) => p)
+    .filter((p) => !reached.has(p))
+    .map(rel);
   return { initial: sizeOf(outdir, initial), lazy: sizeOf(outdir, lazy) };
 }
 

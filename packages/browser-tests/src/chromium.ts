@@ -13,7 +13,9 @@ export function chromiumPath(): string {
 export async function launchChromium(): Promise<Browser> {
   const path = chromiumPath();
   if (!existsSync(path)) {
-    throw new Error(`cannot launch Chromium: ${path} does not exist; apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    throw new Error(
+      `cannot launch Chromium: ${path} does not exist; apt-get install -y chromium (or set CHROMIUM_PATH)`,
+    );
   }
   return chromium.launch({
     executablePath: path,

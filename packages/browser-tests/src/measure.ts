@@ -27,7 +27,10 @@ function writeSection(name: string, markdown: string): void {
   const text = readFileSync(docs, "utf8");
   const i = text.indexOf(start);
   const j = text.indexOf(end);
-  writeFileSync(docs, i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`);
+  writeFileSync(
+    docs,
+    i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -35,7 +38,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const ours = await measure("src/bundle/job.ts", /tfjs-backend-wasm/);
   const theirs = await measure("src/bundle/tfjs-job.ts", /$^/);
   const ratio = (ours.initial.gzip / theirs.initial.gzip).toFixed(2);
-  console.log(`kerastore: ${kib(ours.initial.gzip)} min+gzip; @tensorflow/tfjs: ${kib(theirs.initial.gzip)}; ratio ${ratio}`);
+  console.log(
+    `kerastore: ${kib(ours.initial.gzip)} min+gzip; @tensorflow/tfjs: ${kib(theirs.initial.gzip)}; ratio ${ratio}`,
+  );
   writeSection(
     "bundle",
     `Browser bundle for one job, "load a Keras model by URL and predict on the WASM backend": the JavaScript a page downloads (esbuild \`--bundle --platform=browser --minify --splitting\`, gzip -9), \`.wasm\` excluded (the backend's binary is ~420 KB, the same for both). Baseline: \`@tensorflow/tfjs\` 4.22 with \`@tensorflow/tfjs-backend-wasm\` doing \`tf.loadLayersModel\` + \`predict\` (it reads only its own model.json format, so a Keras file needs converting first). The browser test (\`packages/browser-tests/test/bundle.test.ts\`) checks the same number against what Chromium actually fetched, under a 330 KiB budget.

@@ -14,7 +14,8 @@ export interface RealworldCase {
 const ARCHITECTURE: Readonly<Record<string, string>> = {
   "Aaronvpp__LSTM-Name-Classification__model.h5": "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5",
   "HsinM__mnist-NCS__weights.h5": "HsinM__mnist-NCS__model.h5",
-  "fastmachinelearning__example-models__KERAS_3layer_batch_norm_weights.h5": "fastmachinelearning__example-models__KERAS_3layer_batch_norm.json",
+  "fastmachinelearning__example-models__KERAS_3layer_batch_norm_weights.h5":
+    "fastmachinelearning__example-models__KERAS_3layer_batch_norm.json",
 };
 
 /**
@@ -22,7 +23,10 @@ const ARCHITECTURE: Readonly<Record<string, string>> = {
  * file this list cannot place throws, so a new file is never left out quietly.
  */
 export function realworldCases(dir: string): RealworldCase[] {
-  const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Record<string, { reference: string | null }>;
+  const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Record<
+    string,
+    { reference: string | null }
+  >;
   const cases: RealworldCase[] = [];
   for (const [file, entry] of Object.entries(expected)) {
     if (entry.reference === null) continue;
@@ -32,7 +36,8 @@ export function realworldCases(dir: string): RealworldCase[] {
     if (!existsSync(join(dir, output))) throw new Error(`${file} has a reference in expected.json but no ${output}`);
     const weightsOnly = /weights loader/.test(entry.reference);
     const architecture = ARCHITECTURE[file];
-    if (weightsOnly && architecture === undefined) throw new Error(`${file} is weights-only and has no architecture in realworld-cases.ts`);
+    if (weightsOnly && architecture === undefined)
+      throw new Error(`${file} is weights-only and has no architecture in realworld-cases.ts`);
     cases.push(weightsOnly ? { file, architecture: architecture!, input, output } : { file, input, output });
   }
   return cases;

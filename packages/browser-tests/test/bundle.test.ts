@@ -40,8 +40,13 @@ describe("browser bundles of kerastore", () => {
   });
 
   async function runJob(folder: string): Promise<Plain> {
-    const { page, errors } = await openPage(browser, `${server.origin}/${folder}/index.html?model=/fixture/model.keras&input=/fixture/input0.npy`);
-    await page.waitForFunction(() => document.body?.dataset.result !== undefined || document.body?.dataset.error !== undefined);
+    const { page, errors } = await openPage(
+      browser,
+      `${server.origin}/${folder}/index.html?model=/fixture/model.keras&input=/fixture/input0.npy`,
+    );
+    await page.waitForFunction(
+      () => document.body?.dataset.result !== undefined || document.body?.dataset.error !== undefined,
+    );
     const error = await page.evaluate(() => document.body.dataset.error);
     expect(error).toBeUndefined();
     expect(errors).toEqual([]);
@@ -58,28 +63,47 @@ describe("browser bundles of kerastore", () => {
   }
 
   // Every published package's default entry, bundled whole (export *): nothing Node-only in it.
-  it.each(["core", "registry", "config", "engine", "h5", "keras-v3", "checkpoint", "savedmodel", "tflite", "tflite-lowering", "savedmodel-lowering"])(
-    "@kerastore/%s bundles for browsers with no Node-only module",
-    async (name) => {
-      const entry = join(work, `entry-${name}.js`);
-      writeFileSync(entry, `export * from "@kerastore/${name}";\n`);
-      const meta = await bundleForBrowser(entry, join(work, `pkg-${name}`));
-      const inputs = Object.keys(meta.inputs);
-      expect(inputs.some((i) => i.endsWith(`${name}/dist/index.js`))).toBe(true);
-      expect(inputs.filter((i) => /^node:|\/(node|node-runtime|node-store|node-file-system)\.js$|@node-rs/.test(i))).toEqual([]);
-    },
-  );
+  it.each([
+    "core",
+    "registry",
+    "config",
+    "engine",
+    "h5",
+    "keras-v3",
+    "checkpoint",
+    "savedmodel",
+    "tflite",
+    "tflite-lowering",
+    "savedmodel-lowering",
+  ])("@kerastore/%s bundles for browsers with no Node-only module", async (name) => {
+    const entry = join(work, `entry-${name}.js`);
+    writeFileSync(entry, `export * from "@kerastore/${name}";\n`);
+    const meta = await bundleForBrowser(entry, join(work, `pkg-${name}`));
+    const inputs = Object.keys(meta.inputs);
+    expect(inputs.some((i) => i.endsWith(`${name}/dist/index.js`))).toBe(true);
+    expect(
+      inputs.filter((i) => /^node:|\/(node|node-runtime|node-store|node-file-system)\.js$|@node-rs/.test(i)),
+    ).toEqual([]);
+  });
 
   it("esbuild --bundle --platform=browser: builds, reaches no Node-only module, predicts in Chromium, within the size budget", async () => {
     const out = join(work, "esbuild");
     const meta = await bundleForBrowser(join(packageDir, "src/bundle/job.ts"), out);
-    writeFileSync(join(out, "index.html"), readFileSync(join(packageDir, "src/bundle/index.html"), "utf8").replace("./job.ts", "./job.js"));
+    writeFileSync(
+      join(out, "index.html"),
+      readFileSync(join(packageDir, "src/bundle/index.html"), "utf8").replace("./job.ts", "./job.js"),
+    );
     const inputs = Object.keys(meta.inputs);
-    const nodeOnly = inputs.filter((i) => /^node:|\/(node|node-runtime|node-store|node-file-system)\.js$|@node-rs/.test(i));
+    const nodeOnly = inputs.filter((i) =>
+      /^node:|\/(node|node-runtime|node-store|node-file-system)\.js$|@node-rs/.test(i),
+    );
     expect(nodeOnly).toEqual([]);
     // Each published package resolved to its portable build.
     for (const pkg of ["kerastore", "engine", "h5", "keras-v3", "core"]) {
-      expect(inputs.some((i) => i.endsWith(`${pkg}/dist/index.js`)), pkg).toBe(true);
+      expect(
+        inputs.some((i) => i.endsWith(`${pkg}/dist/index.js`)),
+        pkg,
+      ).toBe(true);
     }
     const before = server.requests.length;
     expectKerasOutput(await runJob("esbuild"));

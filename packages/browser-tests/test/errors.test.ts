@@ -11,7 +11,10 @@ import { type StaticServer, startStaticServer } from "../src/static-server.js";
 type Kind = "url" | "bytes" | "file" | "blob";
 declare const kt: {
   setUp(): Promise<string>;
-  loadError(source: { kind: Kind; url: string }, keep?: number): Promise<{ name: string; code: string | undefined; message: string }>;
+  loadError(
+    source: { kind: Kind; url: string },
+    keep?: number,
+  ): Promise<{ name: string; code: string | undefined; message: string }>;
 };
 
 // Bad input in the page gets the same typed errors as in Node: named, placed, never a hang.
@@ -41,7 +44,9 @@ describe("bad input in Chromium", () => {
     const e = await page.evaluate(() => kt.loadError({ kind: "url", url: "/models/conv/missing.keras" }));
     // (Class names are minified in a bundle: `code` and instanceof are what pages check.)
     expect(e.code).toBe("not-found");
-    expect(e.message).toMatch(/^cannot open http:\/\/127\.0\.0\.1:\d+\/models\/conv\/missing\.keras: no such file or directory/);
+    expect(e.message).toMatch(
+      /^cannot open http:\/\/127\.0\.0\.1:\d+\/models\/conv\/missing\.keras: no such file or directory/,
+    );
   });
 
   it("bytes that are no model: names what was checked", async () => {
@@ -54,7 +59,10 @@ describe("bad input in Chromium", () => {
     ["model.keras", 2000],
     ["model.h5", 3000],
   ])("a truncated %s: a typed error, not a hang or a crash", async (name, keep) => {
-    const e = await page.evaluate(([url, k]) => kt.loadError({ kind: "bytes", url }, k), [`/models/conv/${name}`, keep] as const);
+    const e = await page.evaluate(([url, k]) => kt.loadError({ kind: "bytes", url }, k), [
+      `/models/conv/${name}`,
+      keep,
+    ] as const);
     expect(e.code).toBeTypeOf("string");
     expect(e.message).toMatch(/^cannot /);
   });

@@ -16,7 +16,8 @@ const app = resolve(repoRoot, "examples/web");
 const artifacts = process.env.KERASTORE_ARTIFACTS ?? resolve(repoRoot, ".artifacts");
 const rw = realworld();
 // An MNIST digit classifier written by Keras 2.6 when ../shared is here; else a Keras 3 CNN fixture.
-const MODEL = rw.dir !== undefined ? join(rw.dir, "A-I-nstein__mnist_cnn__cnn_model.h5") : fixturePath("models/conv/model.keras");
+const MODEL =
+  rw.dir !== undefined ? join(rw.dir, "A-I-nstein__mnist_cnn__cnn_model.h5") : fixturePath("models/conv/model.keras");
 
 describe("the example app in Chromium", () => {
   let work: string;
@@ -27,7 +28,12 @@ describe("the example app in Chromium", () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "kerastore-app-"));
-    await viteBuild({ root: app, configFile: join(app, "vite.config.ts"), logLevel: "silent", build: { outDir: join(work, "dist"), emptyOutDir: true } });
+    await viteBuild({
+      root: app,
+      configFile: join(app, "vite.config.ts"),
+      logLevel: "silent",
+      build: { outDir: join(work, "dist"), emptyOutDir: true },
+    });
     server = await startStaticServer({ roots: { "/": join(work, "dist") } });
     browser = await launchChromium();
     ({ page, errors } = await openPage(browser, `${server.origin}/`));
@@ -51,8 +57,15 @@ describe("the example app in Chromium", () => {
     await page.mouse.up();
   }
 
-  const seven: [number, number][] = [[0.25, 0.22], [0.72, 0.22], [0.45, 0.8]];
-  const one: [number, number][] = [[0.5, 0.18], [0.5, 0.82]];
+  const seven: [number, number][] = [
+    [0.25, 0.22],
+    [0.72, 0.22],
+    [0.45, 0.8],
+  ];
+  const one: [number, number][] = [
+    [0.5, 0.18],
+    [0.5, 0.82],
+  ];
 
   it("opens a file, predicts a drawing, fine-tunes, downloads a .keras that Node loads, and looks right", async () => {
     await page.setInputFiles("#file", MODEL);

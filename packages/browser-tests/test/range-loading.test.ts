@@ -26,8 +26,18 @@ function model(): SavedModelData {
         className: "Dense",
         name,
         variables: [
-          { name: "kernel", path: `${name}/kernel`, trainable: true, value: hostTensor("float32", [UNITS, UNITS], new Float32Array(UNITS * UNITS).fill(l + 0.5)) },
-          { name: "bias", path: `${name}/bias`, trainable: true, value: hostTensor("float32", [UNITS], new Float32Array(UNITS).fill(l)) },
+          {
+            name: "kernel",
+            path: `${name}/kernel`,
+            trainable: true,
+            value: hostTensor("float32", [UNITS, UNITS], new Float32Array(UNITS * UNITS).fill(l + 0.5)),
+          },
+          {
+            name: "bias",
+            path: `${name}/bias`,
+            trainable: true,
+            value: hostTensor("float32", [UNITS], new Float32Array(UNITS).fill(l)),
+          },
         ],
         children: [],
       },
@@ -50,7 +60,10 @@ describe("sharded weights by URL in Chromium, one layer loaded", () => {
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), "kerastore-page-"));
     models = mkdtempSync(join(tmpdir(), "kerastore-sharded-"));
-    const { index, shards } = keras3WeightsShards(model(), { indexName: "model.weights.json", maxShardBytes: 9 * 2 ** 20 });
+    const { index, shards } = keras3WeightsShards(model(), {
+      indexName: "model.weights.json",
+      maxShardBytes: 9 * 2 ** 20,
+    });
     for (const shard of shards) writeFileSync(join(models, shard.name), Buffer.concat(shard.chunks));
     writeFileSync(join(models, "model.weights.json"), index);
     shardNames = shards.map((s) => s.name);
@@ -80,17 +93,26 @@ describe("sharded weights by URL in Chromium, one layer loaded", () => {
       { shape: [UNITS, UNITS], first: 4.5, last: 4.5 },
       { shape: [UNITS], first: 4, last: 4 },
     ]);
-    const requests = server.requests.slice(before).filter((r) => r.path.startsWith("/models/") && !r.path.endsWith(".json"));
+    const requests = server.requests
+      .slice(before)
+      .filter((r) => r.path.startsWith("/models/") && !r.path.endsWith(".json"));
     const gets = requests.filter((r) => r.method === "GET");
     expect(gets.length).toBeGreaterThan(0);
-    expect(gets.every((r) => r.range !== undefined && r.status === 206), JSON.stringify(gets)).toBe(true);
+    expect(
+      gets.every((r) => r.range !== undefined && r.status === 206),
+      JSON.stringify(gets),
+    ).toBe(true);
     const fetched = gets.reduce((n, r) => n + r.bytes, 0);
     const total = shardNames.reduce((n, s) => n + statSync(join(models, s)).size, 0);
     // The layer's bytes plus at most a 64 KiB metadata block or two per shard; never whole shards.
     expect(fetched).toBeGreaterThanOrEqual(layerBytes);
     expect(fetched).toBeLessThan(layerBytes + shardNames.length * 3 * 64 * 1024);
     expect(fetched).toBeLessThan(total / 3);
-    for (const shard of shardNames) expect(gets.some((r) => r.path === `/models/${shard}`), shard).toBe(true);
+    for (const shard of shardNames)
+      expect(
+        gets.some((r) => r.path === `/models/${shard}`),
+        shard,
+      ).toBe(true);
     expect(errors).toEqual([]);
   });
 });

@@ -52,8 +52,12 @@ describe("WASM threads in Chromium", () => {
       expect(info.threads).toBe(isolated ? 4 : 1);
       // The build tfjs-backend-wasm chose, as the server saw it fetched.
       const wasm = server.requests.filter((r) => r.path.endsWith(".wasm")).map((r) => r.path);
-      expect(wasm).toEqual([isolated ? "/wasm/tfjs-backend-wasm-threaded-simd.wasm" : "/wasm/tfjs-backend-wasm-simd.wasm"]);
-      const got = await page.evaluate(() => kt.predict({ kind: "url", url: "/models/conv/model.keras" }, "/models/conv/input0.npy"));
+      expect(wasm).toEqual([
+        isolated ? "/wasm/tfjs-backend-wasm-threaded-simd.wasm" : "/wasm/tfjs-backend-wasm-simd.wasm",
+      ]);
+      const got = await page.evaluate(() =>
+        kt.predict({ kind: "url", url: "/models/conv/model.keras" }, "/models/conv/input0.npy"),
+      );
       const expected = readNpy(readFileSync(fixturePath("models/conv/output0.npy"))) as NumericHostTensor;
       expect(worstError(got, expected).worst).toBeLessThanOrEqual(1e-4);
       expect(errors).toEqual([]);
@@ -78,7 +82,9 @@ describe("WASM threads in Chromium", () => {
       expect(info).toEqual({ isolated, threads: isolated ? 2 : 1 });
       // The page reports its own core count again once the backend is up.
       expect(await page.evaluate(() => navigator.hardwareConcurrency)).toBe(2);
-      const got = await page.evaluate(() => kt.predict({ kind: "url", url: "/models/conv/model.keras" }, "/models/conv/input0.npy"));
+      const got = await page.evaluate(() =>
+        kt.predict({ kind: "url", url: "/models/conv/model.keras" }, "/models/conv/input0.npy"),
+      );
       const expected = readNpy(readFileSync(fixturePath("models/conv/output0.npy"))) as NumericHostTensor;
       expect(worstError(got, expected).worst).toBeLessThanOrEqual(1e-4);
       expect(errors).toEqual([]);

@@ -17,7 +17,11 @@ function rng(seed: number): () => number {
 
 async function baseFiles(): Promise<{ index: Uint8Array; data: Uint8Array }> {
   const store = new MemoryStore();
-  const sub = { className: "M", variables: [variable("k", hostTensor("float32", [3, 2], Float32Array.from([1, 2, 3, 4, 5, 6])))], children: [] };
+  const sub = {
+    className: "M",
+    variables: [variable("k", hostTensor("float32", [3, 2], Float32Array.from([1, 2, 3, 4, 5, 6])))],
+    children: [],
+  };
   const ckpt = new Checkpoint(store, {
     a: hostTensor("int64", [2], BigInt64Array.from([1n, -1n])),
     s: stringTensor([3], ["x", "", "hello world"]),
@@ -44,7 +48,11 @@ async function readAll(index: Uint8Array, data: Uint8Array): Promise<unknown> {
 type Mutation = (index: Uint8Array, data: Uint8Array, r: () => number) => [Uint8Array, Uint8Array];
 
 /** Rewrites every entry's BundleEntryProto with `change`, keeping the table itself valid. */
-function rewriteEntries(index: Uint8Array, change: (e: ReturnType<typeof fromBinary<typeof BundleEntryProtoSchema>>, r: () => number) => void, r: () => number): Uint8Array {
+function rewriteEntries(
+  index: Uint8Array,
+  change: (e: ReturnType<typeof fromBinary<typeof BundleEntryProtoSchema>>, r: () => number) => void,
+  r: () => number,
+): Uint8Array {
   const entries = readTable(index, "base").map(({ key, value }) => {
     if (key.length === 0) return { key, value };
     const e = fromBinary(BundleEntryProtoSchema, value);
@@ -75,13 +83,66 @@ const MUTATIONS: Record<string, Mutation> = {
     for (let k = at; k < Math.min(m.length, at + 1 + Math.floor(r() * 16)); k++) m[k] = Math.floor(r() * 256);
     return [m, d];
   },
-  "wrong CRC in an entry": (i, d, r) => [rewriteEntries(i, (e) => { e.crc32c = (e.crc32c + 1) >>> 0; }, r), d],
-  "lying size": (i, d, r) => [rewriteEntries(i, (e, rr) => { e.size = BIG[Math.floor(rr() * BIG.length)]!; }, r), d],
-  "lying offset": (i, d, r) => [rewriteEntries(i, (e, rr) => { e.offset = BIG[Math.floor(rr() * BIG.length)]!; }, r), d],
-  "lying shape": (i, d, r) =>
-    [rewriteEntries(i, (e, rr) => { e.shape?.dim.push(create(TensorShapeProto_DimSchema, { size: BIG[Math.floor(rr() * BIG.length)]! })); }, r), d],
-  "lying shard": (i, d, r) => [rewriteEntries(i, (e, rr) => { e.shardId = 1 + Math.floor(rr() * 1000); }, r), d],
-  "lying dtype": (i, d, r) => [rewriteEntries(i, (e, rr) => { e.dtype = Math.floor(rr() * 40); }, r), d],
+  "wrong CRC in an entry": (i, d, r) => [
+    rewriteEntries(
+      i,
+      (e) => {
+        e.crc32c = (e.crc32c + 1) >>> 0;
+      },
+      r,
+    ),
+    d,
+  ],
+  "lying size": (i, d, r) => [
+    rewriteEntries(
+      i,
+      (e, rr) => {
+        e.size = BIG[Math.floor(rr() * BIG.length)]!;
+      },
+      r,
+    ),
+    d,
+  ],
+  "lying offset": (i, d, r) => [
+    rewriteEntries(
+      i,
+      (e, rr) => {
+        e.offset = BIG[Math.floor(rr() * BIG.length)]!;
+      },
+      r,
+    ),
+    d,
+  ],
+  "lying shape": (i, d, r) => [
+    rewriteEntries(
+      i,
+      (e, rr) => {
+        e.shape?.dim.push(create(TensorShapeProto_DimSchema, { size: BIG[Math.floor(rr() * BIG.length)]! }));
+      },
+      r,
+    ),
+    d,
+  ],
+  "lying shard": (i, d, r) => [
+    rewriteEntries(
+      i,
+      (e, rr) => {
+        e.shardId = 1 + Math.floor(rr() * 1000);
+      },
+      r,
+    ),
+    d,
+  ],
+  "lying dtype": (i, d, r) => [
+    rewriteEntries(
+      i,
+      (e, rr) => {
+        e.dtype = Math.floor(rr() * 40);
+      },
+      r,
+    ),
+    d,
+  ],
   "entries shifted by one byte in .data": (i, d) => [i, Uint8Array.from([0, ...d])],
 };
 
@@ -112,7 +173,13 @@ describe("hostile checkpoints", () => {
     // Nearly every mutation must be caught (a flipped bit can land in footer padding, or a
     // "lying" rewrite can pick no entry).
     expect(errors).toBeGreaterThan(500);
-    for (const name of ["truncated .index", "wrong CRC in an entry", "lying size", "lying offset", "bit flip in .data"]) {
+    for (const name of [
+      "truncated .index",
+      "wrong CRC in an entry",
+      "lying size",
+      "lying offset",
+      "bit flip in .data",
+    ]) {
       expect(counts[name], name).toBeGreaterThan(20);
     }
   });

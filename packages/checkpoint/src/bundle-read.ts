@@ -60,26 +60,38 @@ export async function openBundle(store: Store, prefix: string): Promise<TensorBu
   }
   const indexSize = await store.size(name);
   if (indexSize > MAX_INDEX_BYTES) {
-    throw new CheckpointError("corrupt", cannot("read", name, `it has ${indexSize} bytes; an index this large is not a checkpoint's`), {
-      path: name,
-    });
+    throw new CheckpointError(
+      "corrupt",
+      cannot("read", name, `it has ${indexSize} bytes; an index this large is not a checkpoint's`),
+      {
+        path: name,
+      },
+    );
   }
   const table = readTable(await store.read(name), name);
-    const first = table[0];
+  const first = table[0];
   if (first === undefined || first.key.length !== 0) {
-    throw new CheckpointError("corrupt", cannot("read", name, "it has no bundle header (the \"\" key)"), { path: name });
+    throw new CheckpointError("corrupt", cannot("read", name, 'it has no bundle header (the "" key)'), { path: name });
   }
   const header = parse(() => fromBinary(BundleHeaderProtoSchema, first.value), name, "the bundle header");
   if (header.numShards < 1 || header.numShards > MAX_SHARDS) {
-    throw new CheckpointError("corrupt", cannot("read", name, `the header declares ${header.numShards} shards`), { path: name });
-  }
-  if (header.endianness !== 0) {
-    throw new CheckpointError("unsupported", cannot("read", name, "it was written on a big-endian machine"), { path: name });
-  }
-  if ((header.version?.minConsumer ?? 0) > 1) {
-    throw new CheckpointError("unsupported", cannot("read", name, `it needs bundle version ${header.version?.minConsumer}`), {
+    throw new CheckpointError("corrupt", cannot("read", name, `the header declares ${header.numShards} shards`), {
       path: name,
     });
+  }
+  if (header.endianness !== 0) {
+    throw new CheckpointError("unsupported", cannot("read", name, "it was written on a big-endian machine"), {
+      path: name,
+    });
+  }
+  if ((header.version?.minConsumer ?? 0) > 1) {
+    throw new CheckpointError(
+      "unsupported",
+      cannot("read", name, `it needs bundle version ${header.version?.minConsumer}`),
+      {
+        path: name,
+      },
+    );
   }
   const entries = new Map<string, BundleEntry>();
   for (const { key: keyBytes, value } of table.slice(1)) {
@@ -119,38 +131,65 @@ function toEntry(key: string, proto: BundleEntryProto, shards: number, where: st
   const size = Number(proto.size);
   if (proto.offset < 0n || !Number.isSafeInteger(offset)) fail(`its offset ${proto.offset} is not valid`);
   if (proto.size < 0n || !Number.isSafeInteger(size)) fail(`its size ${proto.size} is not valid`);
-  if (proto.shardId < 0 || proto.shardId >= shards) fail(`its shard ${proto.shardId} is not among the ${shards} shards`);
+  if (proto.shardId < 0 || proto.shardId >= shards)
+    fail(`its shard ${proto.shardId} is not among the ${shards} shards`);
   const dtype = dtypeOfTf(proto.dtype);
   const sliced = proto.slices.length > 0;
   if (dtype !== undefined && !sliced) {
     const expected = expectedSize(dtype, shape);
     if (expected !== undefined && expected !== size) fail(`it stores ${size} bytes for ${expected} bytes of ${dtype}`);
   }
-  return { key, dtype, tfDtype: proto.dtype, shape, shardId: proto.shardId, offset, size, crc32c: proto.crc32c, sliced };
+  return {
+    key,
+    dtype,
+    tfDtype: proto.dtype,
+    shape,
+    shardId: proto.shardId,
+    offset,
+    size,
+    crc32c: proto.crc32c,
+    sliced,
+  };
 }
 
 /**
  * Reads one tensor of an opened bundle, checking its place against the shard's real size
  * before reading and its CRC32C after.
  */
-export async function readBundleTensor(bundle: TensorBundle, key: string, options: ReadTensorOptions = {}): Promise<HostTensor> {
+export async function readBundleTensor(
+  bundle: TensorBundle,
+  key: string,
+  options: ReadTensorOptions = {},
+): Promise<HostTensor> {
   const entry = bundle.entries.get(key);
   if (entry === undefined) {
-    throw new CheckpointError("not-found", cannot("read", `"${key}"`, `the checkpoint ${bundle.prefix} has no such key`), {
-      path: indexFileName(bundle.prefix),
-    });
+    throw new CheckpointError(
+      "not-found",
+      cannot("read", `"${key}"`, `the checkpoint ${bundle.prefix} has no such key`),
+      {
+        path: indexFileName(bundle.prefix),
+      },
+    );
   }
   const file = dataFileName(bundle.prefix, entry.shardId, bundle.numShards);
   const where = `"${key}" in ${file}`;
   if (entry.dtype === undefined) {
-    throw new CheckpointError("unsupported", cannot("read", where, `dtype ${tfDataTypeName(entry.tfDtype)} is not supported`), {
-      path: file,
-    });
+    throw new CheckpointError(
+      "unsupported",
+      cannot("read", where, `dtype ${tfDataTypeName(entry.tfDtype)} is not supported`),
+      {
+        path: file,
+      },
+    );
   }
   if (entry.sliced) {
-    throw new CheckpointError("unsupported", cannot("read", where, "partitioned (sliced) variables are not supported"), {
-      path: file,
-    });
+    throw new CheckpointError(
+      "unsupported",
+      cannot("read", where, "partitioned (sliced) variables are not supported"),
+      {
+        path: file,
+      },
+    );
   }
   let shardSize = bundle.shardSizes.get(entry.shardId);
   if (shardSize === undefined) {
@@ -171,9 +210,21 @@ export async function readBundleTensor(bundle: TensorBundle, key: string, option
   return decodeEntry(entry, bytes, file, where, options);
 }
 
-function decodeEntry(entry: BundleEntry, bytes: Uint8Array, file: string, where: string, options: ReadTensorOptions): HostTensor {
+function decodeEntry(
+  entry: BundleEntry,
+  bytes: Uint8Array,
+  file: string,
+  where: string,
+  options: ReadTensorOptions,
+): HostTensor {
   try {
-    return decodeTensor(entry.dtype!, entry.shape, bytes, options.verifyCrc === false ? undefined : entry.crc32c, where);
+    return decodeTensor(
+      entry.dtype!,
+      entry.shape,
+      bytes,
+      options.verifyCrc === false ? undefined : entry.crc32c,
+      where,
+    );
   } catch (error) {
     if (error instanceof CheckpointError) throw new CheckpointError(error.code, error.message, { path: file });
     throw error;
@@ -211,11 +262,15 @@ function verifyCrc(bundle: TensorBundle, key: string, tensor: HostTensor): void 
   if (tensor.dtype === "string") {
     // Strings re-encode to their stored layout; the CRC covers it.
     if (encodeTensor(tensor).crc32c !== entry.crc32c) {
-      throw new CheckpointError("crc-mismatch", cannot("read", where, "its CRC32C does not match its bytes"), { path: file });
+      throw new CheckpointError("crc-mismatch", cannot("read", where, "its CRC32C does not match its bytes"), {
+        path: file,
+      });
     }
     return;
   }
   if (unmaskCrc(entry.crc32c) !== crc32c(bytesOf(tensor.data))) {
-    throw new CheckpointError("crc-mismatch", cannot("read", where, "its CRC32C does not match its bytes"), { path: file });
+    throw new CheckpointError("crc-mismatch", cannot("read", where, "its CRC32C does not match its bytes"), {
+      path: file,
+    });
   }
 }

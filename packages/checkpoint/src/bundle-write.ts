@@ -21,13 +21,16 @@ export async function writeBundle(
   prefix: string,
   tensors: Iterable<readonly [string, HostTensor]>,
 ): Promise<void> {
-    const entries: { key: Uint8Array; value: Uint8Array }[] = [];
+  const entries: { key: Uint8Array; value: Uint8Array }[] = [];
   const seen = new Set<string>();
   let offset = 0;
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for (const [key, tensor] of tensors) {
       if (key === "" || seen.has(key)) {
-        throw new CheckpointError("invalid-argument", cannot("write", `checkpoint ${prefix}`, `the key "${key}" is empty or repeated`));
+        throw new CheckpointError(
+          "invalid-argument",
+          cannot("write", `checkpoint ${prefix}`, `the key "${key}" is empty or repeated`),
+        );
       }
       seen.add(key);
       checkTensor(key, tensor, prefix);
@@ -72,7 +75,11 @@ function checkTensor(key: string, tensor: HostTensor, prefix: string): void {
   if (tensor.shape.some((d) => !Number.isSafeInteger(d) || d < 0) || tensor.data.length !== count * lanes) {
     throw new CheckpointError(
       "invalid-argument",
-      cannot("write", `"${key}" to checkpoint ${prefix}`, `${tensor.data.length / lanes} values for shape [${tensor.shape.join(", ")}]`),
+      cannot(
+        "write",
+        `"${key}" to checkpoint ${prefix}`,
+        `${tensor.data.length / lanes} values for shape [${tensor.shape.join(", ")}]`,
+      ),
     );
   }
 }

@@ -64,25 +64,32 @@ describe("table", () => {
     const bytes = buildTable(entries);
     const back = readTable(bytes, "t.index");
     expect(back.length).toBe(5000);
-    expect(back.map((e) => new TextDecoder().decode(e.key))).toEqual(entries.map((e) => new TextDecoder().decode(e.key)));
+    expect(back.map((e) => new TextDecoder().decode(e.key))).toEqual(
+      entries.map((e) => new TextDecoder().decode(e.key)),
+    );
     expect(back[4321]!.value).toEqual(entries[4321]!.value);
   });
 
   it("reads a snappy-compressed block", () => {
     // An uncompressed table, then its one data block rewritten in snappy form by hand.
-    const entries = Array.from({ length: 40 }, (_, i) => ({ key: enc.encode(`key/${1000 + i}`), value: enc.encode(`v${i}`.repeat(9)) }));
+    const entries = Array.from({ length: 40 }, (_, i) => ({
+      key: enc.encode(`key/${1000 + i}`),
+      value: enc.encode(`v${i}`.repeat(9)),
+    }));
     const table = snappyTable(buildTable(entries));
     const back = readTable(table, "snappy.index");
-    expect(back.map((e) => new TextDecoder().decode(e.value))).toEqual(entries.map((e) => new TextDecoder().decode(e.value)));
+    expect(back.map((e) => new TextDecoder().decode(e.value))).toEqual(
+      entries.map((e) => new TextDecoder().decode(e.value)),
+    );
     // Snappy of "abcdabcdabcd" = length 12, literal "abcd", copy (1-byte offset) length 8 offset 4.
     const s = Uint8Array.from([12, 3 << 2, 97, 98, 99, 100, 0b01 | ((8 - 4) << 2), 4]);
     expect(new TextDecoder().decode(snappyDecompress(s, 100, "s"))).toBe("abcdabcdabcd");
     // A 2-byte-offset copy of length 6 at offset 2 (overlapping): "ab" -> "abababab".
     const t = Uint8Array.from([8, 1 << 2, 97, 98, 0b10 | (5 << 2), 2, 0]);
     expect(new TextDecoder().decode(snappyDecompress(t, 100, "t"))).toBe("abababab");
-    expect(() => snappyDecompress(Uint8Array.from([12, 3 << 2, 97, 98, 99, 100, 0b01 | (4 << 2), 9]), 100, "s")).toThrow(
-      CheckpointError,
-    );
+    expect(() =>
+      snappyDecompress(Uint8Array.from([12, 3 << 2, 97, 98, 99, 100, 0b01 | (4 << 2), 9]), 100, "s"),
+    ).toThrow(CheckpointError);
     expect(() => snappyDecompress(Uint8Array.from([0xff, 0xff, 0xff, 0x7f]), 1000, "s")).toThrow(/more than the 1000/);
   });
 });
@@ -190,12 +197,24 @@ describe("object graph", () => {
   });
 
   it("round-trips a tree with nesting, a shared node and slots", async () => {
-    const kernel = { name: "kernel", path: "dense/kernel", trainable: true, value: hostTensor("float32", [2], Float32Array.from([1, 2])) };
+    const kernel = {
+      name: "kernel",
+      path: "dense/kernel",
+      trainable: true,
+      value: hostTensor("float32", [2], Float32Array.from([1, 2])),
+    };
     const dense: SavedNode = { className: "Dense", variables: [kernel], children: [] };
-    const m = { name: "m", path: "dense/kernel/m", trainable: false, value: hostTensor("float32", [2], Float32Array.from([3, 4])) };
+    const m = {
+      name: "m",
+      path: "dense/kernel/m",
+      trainable: false,
+      value: hostTensor("float32", [2], Float32Array.from([3, 4])),
+    };
     const opt: SavedNode = {
       className: "Adam",
-      variables: [{ name: "iter", path: "iter", trainable: false, value: hostTensor("int64", [], BigInt64Array.from([7n])) }],
+      variables: [
+        { name: "iter", path: "iter", trainable: false, value: hostTensor("int64", [], BigInt64Array.from([7n])) },
+      ],
       children: [],
       slots: [{ original: kernel, slotName: "m", slot: m }],
     };

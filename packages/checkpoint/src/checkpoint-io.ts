@@ -1,5 +1,11 @@
 import { type HostTensor, type SavedNode, type Store, cannot, pendingTensor, stringTensor } from "@kerastore/core";
-import { type ReadTensorOptions, type TensorBundle, openBundle, readBundleTensor, readBundleTensors } from "./bundle-read.js";
+import {
+  type ReadTensorOptions,
+  type TensorBundle,
+  openBundle,
+  readBundleTensor,
+  readBundleTensors,
+} from "./bundle-read.js";
 import { writeBundle } from "./bundle-write.js";
 import { CheckpointError } from "./errors.js";
 import { indexFileName } from "./file-names.js";
@@ -9,19 +15,31 @@ import { decodeObjectGraph, graphToTree } from "./object-graph-read.js";
 import { treeToGraph } from "./object-graph-write.js";
 
 /** Reads the object graph of an opened bundle. */
-export async function readObjectGraph(bundle: TensorBundle, options: ReadTensorOptions = {}): Promise<TrackableObjectGraph> {
+export async function readObjectGraph(
+  bundle: TensorBundle,
+  options: ReadTensorOptions = {},
+): Promise<TrackableObjectGraph> {
   if (!bundle.entries.has(OBJECT_GRAPH_KEY)) {
     throw new CheckpointError(
       "unsupported",
-      cannot("read", `checkpoint ${bundle.prefix}`, `it has no ${OBJECT_GRAPH_KEY} (a name-based TF1 checkpoint)`, "read its tensors with loadCheckpoint"),
+      cannot(
+        "read",
+        `checkpoint ${bundle.prefix}`,
+        `it has no ${OBJECT_GRAPH_KEY} (a name-based TF1 checkpoint)`,
+        "read its tensors with loadCheckpoint",
+      ),
       { path: indexFileName(bundle.prefix) },
     );
   }
   const tensor = await readBundleTensor(bundle, OBJECT_GRAPH_KEY, options);
   if (tensor.dtype !== "string" || tensor.data.length !== 1) {
-    throw new CheckpointError("corrupt", cannot("read", `${OBJECT_GRAPH_KEY} of ${bundle.prefix}`, "it is not one string"), {
-      path: indexFileName(bundle.prefix),
-    });
+    throw new CheckpointError(
+      "corrupt",
+      cannot("read", `${OBJECT_GRAPH_KEY} of ${bundle.prefix}`, "it is not one string"),
+      {
+        path: indexFileName(bundle.prefix),
+      },
+    );
   }
   return decodeObjectGraph(tensor.data[0]!, bundle.prefix);
 }
@@ -31,7 +49,11 @@ export async function readObjectGraph(bundle: TensorBundle, options: ReadTensorO
  * object tree: edges named by `local_name`, variables from `VARIABLE_VALUE` attributes, slots
  * from `slot_variables`. Every value is read and CRC-checked.
  */
-export async function readCheckpoint(store: Store, prefix: string, options: ReadCheckpointOptions = {}): Promise<SavedNode> {
+export async function readCheckpoint(
+  store: Store,
+  prefix: string,
+  options: ReadCheckpointOptions = {},
+): Promise<SavedNode> {
   const bundle = await openBundle(store, prefix);
   const graph = await readObjectGraph(bundle, options);
   const keys = new Set<string>();
@@ -40,7 +62,11 @@ export async function readCheckpoint(store: Store, prefix: string, options: Read
       if (!bundle.entries.has(attr.checkpointKey)) {
         throw new CheckpointError(
           "corrupt",
-          cannot("read", `checkpoint ${prefix}`, `the object graph names "${attr.checkpointKey}", which it does not hold`),
+          cannot(
+            "read",
+            `checkpoint ${prefix}`,
+            `the object graph names "${attr.checkpointKey}", which it does not hold`,
+          ),
           { path: indexFileName(prefix) },
         );
       }
@@ -59,7 +85,10 @@ export async function readCheckpoint(store: Store, prefix: string, options: Read
         continue;
       }
       const where = `"${key}" in checkpoint ${prefix}`;
-      values.set(key, pendingTensor(entry.dtype, entry.shape, entry.size, where, () => readBundleTensor(bundle, key, options)));
+      values.set(
+        key,
+        pendingTensor(entry.dtype, entry.shape, entry.size, where, () => readBundleTensor(bundle, key, options)),
+      );
     }
     for await (const [key, tensor] of readBundleTensors(bundle, eager, options)) values.set(key, tensor);
   } else {

@@ -47,13 +47,20 @@ export class CheckpointManager {
     this.#checkpoint = checkpoint;
     this.#options = { ...DEFAULTS, ...options };
     if (options.maxToKeep !== undefined && (!Number.isInteger(options.maxToKeep) || options.maxToKeep < 1)) {
-      throw new CheckpointError("invalid-argument", cannot("make", "a CheckpointManager", `maxToKeep ${options.maxToKeep} is not a positive integer`));
+      throw new CheckpointError(
+        "invalid-argument",
+        cannot("make", "a CheckpointManager", `maxToKeep ${options.maxToKeep} is not a positive integer`),
+      );
     }
     this.#lastPreserved = this.#options.now();
   }
 
   /** Opens a manager over `options.directory`, picking up the checkpoints its state file lists. */
-  static async open(store: Store, checkpoint: Checkpoint, options: CheckpointManagerOptions): Promise<CheckpointManager> {
+  static async open(
+    store: Store,
+    checkpoint: Checkpoint,
+    options: CheckpointManagerOptions,
+  ): Promise<CheckpointManager> {
     const manager = new CheckpointManager(store, checkpoint, options);
     const state = await readCheckpointState(store, options.directory);
     if (state !== undefined) {

@@ -1,5 +1,11 @@
 import type { DType, HostTensor, Store } from "@kerastore/core";
-import { type ReadTensorOptions, type TensorBundle, openBundle, readBundleTensor, readBundleTensors } from "./bundle-read.js";
+import {
+  type ReadTensorOptions,
+  type TensorBundle,
+  openBundle,
+  readBundleTensor,
+  readBundleTensors,
+} from "./bundle-read.js";
 import { tfDataTypeName } from "./dtypes.js";
 
 /**
@@ -23,12 +29,17 @@ export interface CheckpointReader {
 }
 
 /** Opens the checkpoint at `prefix` (reads `prefix.index`; tensors are read on demand). */
-export async function loadCheckpoint(store: Store, prefix: string, options: ReadTensorOptions = {}): Promise<CheckpointReader> {
+export async function loadCheckpoint(
+  store: Store,
+  prefix: string,
+  options: ReadTensorOptions = {},
+): Promise<CheckpointReader> {
   const bundle = await openBundle(store, prefix);
   const keys = [...bundle.entries.keys()].sort();
   return {
     bundle,
-    variableToDtypeMap: () => new Map(keys.map((k) => [k, bundle.entries.get(k)!.dtype ?? tfDataTypeName(bundle.entries.get(k)!.tfDtype)])),
+    variableToDtypeMap: () =>
+      new Map(keys.map((k) => [k, bundle.entries.get(k)!.dtype ?? tfDataTypeName(bundle.entries.get(k)!.tfDtype)])),
     variableToShapeMap: () => new Map(keys.map((k) => [k, [...bundle.entries.get(k)!.shape]])),
     hasTensor: (key) => bundle.entries.has(key),
     getTensor: (key) => readBundleTensor(bundle, key, options),

@@ -19,7 +19,10 @@ describe("Checkpoint", () => {
   it("save numbers prefix-1, prefix-2 with save_counter and names the newest in the state file", async () => {
     const store = new MemoryStore();
     const x = variable("x", f32(1, 2));
-    const ckpt = new Checkpoint(store, { x, sub: { className: "M", variables: [variable("y", f32(3))], children: [] } });
+    const ckpt = new Checkpoint(store, {
+      x,
+      sub: { className: "M", variables: [variable("y", f32(3))], children: [] },
+    });
     expect(await ckpt.save("run/ckpt")).toBe("run/ckpt-1");
     x.value = f32(5, 6);
     expect(await ckpt.save("run/ckpt")).toBe("run/ckpt-2");
@@ -35,7 +38,10 @@ describe("Checkpoint", () => {
     ]);
     expect((await reader.getTensor("save_counter/.ATTRIBUTES/VARIABLE_VALUE")).data).toEqual(BigInt64Array.from([2n]));
 
-    const back = new Checkpoint(store, { x: variable("x", f32(0, 0)), sub: { className: "M", variables: [variable("y", f32(0))], children: [] } });
+    const back = new Checkpoint(store, {
+      x: variable("x", f32(0, 0)),
+      sub: { className: "M", variables: [variable("y", f32(0))], children: [] },
+    });
     (await back.restore("run/ckpt-1")).assertConsumed();
     expect(valuesOf(back.get("x") as SavedVariable)).toEqual([1, 2]);
     expect(back.saveCounter).toBe(1);
@@ -51,7 +57,11 @@ describe("Checkpoint", () => {
     expect(status.assertExistingObjectsMatched()).toBe(status);
     expect(status.expectPartial()).toBe(status);
 
-    const bigger = new Checkpoint(store, { a: variable("a", f32(0)), b: variable("b", f32(0)), c: variable("c", f32(0)) });
+    const bigger = new Checkpoint(store, {
+      a: variable("a", f32(0)),
+      b: variable("b", f32(0)),
+      c: variable("c", f32(0)),
+    });
     const s2 = await bigger.read("w");
     expect(() => s2.assertExistingObjectsMatched()).toThrow(CheckpointError);
     expect(s2.unmatchedVariables).toEqual(["c"]);
@@ -64,7 +74,8 @@ describe("Checkpoint", () => {
 
 describe("checkpoint state file", () => {
   it("parses what TensorFlow writes and formats it back", () => {
-    const text = 'model_checkpoint_path: "ckpt-3"\nall_model_checkpoint_paths: "ckpt-2"\nall_model_checkpoint_paths: "ckpt-3"\nall_model_checkpoint_timestamps: 1700000000.5\nall_model_checkpoint_timestamps: 1700000100.25\nlast_preserved_timestamp: 1699999999.0\n';
+    const text =
+      'model_checkpoint_path: "ckpt-3"\nall_model_checkpoint_paths: "ckpt-2"\nall_model_checkpoint_paths: "ckpt-3"\nall_model_checkpoint_timestamps: 1700000000.5\nall_model_checkpoint_timestamps: 1700000100.25\nlast_preserved_timestamp: 1699999999.0\n';
     const state = parseCheckpointState(text, "checkpoint");
     expect(state).toEqual({
       modelCheckpointPath: "ckpt-3",
@@ -174,7 +185,10 @@ describe("kill safety", () => {
     for (let run = 0; run < 50; run++) {
       const store = new FailingStore(new MemoryStore());
       const x = variable("x", f32(0, 0, 0));
-      const manager = await CheckpointManager.open(store, new Checkpoint(store, { x }), { directory: "d", maxToKeep: 1 });
+      const manager = await CheckpointManager.open(store, new Checkpoint(store, { x }), {
+        directory: "d",
+        maxToKeep: 1,
+      });
       const rounds = 2 + Math.floor(random() * 3);
       for (let i = 1; i <= rounds; i++) {
         x.value = f32(i, i * 10, i * 100);

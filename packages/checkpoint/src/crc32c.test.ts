@@ -43,7 +43,9 @@ describe("CRC32C kernels", () => {
 
   it("refuses a kernel that computes something else, and keeps the old one", () => {
     const before = crc32cKernelName();
-    expect(() => setCrc32cKernel("broken", (crc, bytes) => (crc ^ bytes.length) >>> 0)).toThrow(/"broken": it disagrees/);
+    expect(() => setCrc32cKernel("broken", (crc, bytes) => (crc ^ bytes.length) >>> 0)).toThrow(
+      /"broken": it disagrees/,
+    );
     expect(crc32cKernelName()).toBe(before);
   });
 

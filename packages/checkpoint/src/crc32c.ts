@@ -48,7 +48,11 @@ export function setCrc32cKernel(name: string, extend: Crc32cKernel | undefined):
     return;
   }
   const bad = kernelDisagreement(extend, crc32cExtendPortable);
-  if (bad !== undefined) throw new CheckpointError("unsupported", cannot("use", `the CRC32C kernel "${name}"`, `it disagrees with the portable code on ${bad} bytes`));
+  if (bad !== undefined)
+    throw new CheckpointError(
+      "unsupported",
+      cannot("use", `the CRC32C kernel "${name}"`, `it disagrees with the portable code on ${bad} bytes`),
+    );
   kernel = { name, extend };
 }
 

@@ -2,7 +2,14 @@ import { type HostTensor, MemoryStore, type SavedNode, bytesOf, childOf } from "
 import { NodeStore } from "@kerastore/core/node";
 import { fixturePath, readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
-import { OBJECT_GRAPH_KEY, latestCheckpoint, loadCheckpoint, readCheckpoint, readObjectGraph, writeCheckpoint } from "./index.js";
+import {
+  OBJECT_GRAPH_KEY,
+  latestCheckpoint,
+  loadCheckpoint,
+  readCheckpoint,
+  readObjectGraph,
+  writeCheckpoint,
+} from "./index.js";
 
 interface Expected {
   prefix: string;
@@ -36,7 +43,9 @@ describe.each(CASES)("checkpoint fixture %s", (name) => {
         expect((tensor.data as Uint8Array[]).map(hex), t.key).toEqual(t.hex);
       } else {
         const npy = readFixtureNpy("checkpoints", name, t.npy!);
-        expect(hex(bytesOf((tensor as Exclude<HostTensor, { dtype: "string" }>).data)), t.key).toBe(hex(bytesOf(npy.data)));
+        expect(hex(bytesOf((tensor as Exclude<HostTensor, { dtype: "string" }>).data)), t.key).toBe(
+          hex(bytesOf(npy.data)),
+        );
       }
     }
   });
@@ -62,7 +71,9 @@ describe("saved tree of real checkpoints", () => {
   it("the guide's custom layer: layer/var holds 5, named var_a", async () => {
     const root = await readCheckpoint(new NodeStore(fixturePath("checkpoints", "custom_layer")), "custom_layer-1");
     const layer = childOf(root, "layer")!;
-    expect(layer.variables.map((v) => [v.name, v.path, Array.from(v.value.data as Int32Array)])).toEqual([["var", "var_a", [5]]]);
+    expect(layer.variables.map((v) => [v.name, v.path, Array.from(v.value.data as Int32Array)])).toEqual([
+      ["var", "var_a", [5]],
+    ]);
   });
 
   it("a shared module is one node reached by two edges", async () => {
@@ -70,7 +81,10 @@ describe("saved tree of real checkpoints", () => {
     const mod = childOf(root, "root_mod")!;
     expect(childOf(mod, "inner")).toBe(childOf(mod, "again"));
     const table = childOf(mod, "table")!;
-    expect(table.variables.map((v) => [v.name, Number(v.value.data[0])])).toEqual([["b", 3], ["a", 4]]);
+    expect(table.variables.map((v) => [v.name, Number(v.value.data[0])])).toEqual([
+      ["b", 3],
+      ["a", 4],
+    ]);
     const note = root.variables.find((v) => v.name === "note")!;
     expect(new TextDecoder().decode((note.value.data as Uint8Array[])[0])).toBe("text");
   });
@@ -105,7 +119,9 @@ describe.each(["dtypes", "module_tree", "custom_layer", "keras_optimizer", "tran
       const out = new MemoryStore();
       await writeCheckpoint(out, "x", root);
       expect(hex(await out.read("x.index"))).toBe(hex(await store.read(`${expected.prefix}.index`)));
-      expect(hex(await out.read("x.data-00000-of-00001"))).toBe(hex(await store.read(`${expected.prefix}.data-00000-of-00001`)));
+      expect(hex(await out.read("x.data-00000-of-00001"))).toBe(
+        hex(await store.read(`${expected.prefix}.data-00000-of-00001`)),
+      );
     });
   },
 );

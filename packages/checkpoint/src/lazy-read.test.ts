@@ -1,4 +1,13 @@
-import { type HostTensor, type SavedNode, type Store, bytesOf, isPendingTensor, loadTreeValues, treeByteSize, walkSavedTree } from "@kerastore/core";
+import {
+  type HostTensor,
+  type SavedNode,
+  type Store,
+  bytesOf,
+  isPendingTensor,
+  loadTreeValues,
+  treeByteSize,
+  walkSavedTree,
+} from "@kerastore/core";
 import { NodeStore } from "@kerastore/core/node";
 import { fixturePath, readFixtureJson } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
@@ -16,7 +25,9 @@ function values(root: SavedNode): string[] {
 }
 
 function hexOf(t: HostTensor): string {
-  return t.dtype === "string" ? t.data.map((b) => Buffer.from(b).toString("hex")).join(",") : Buffer.from(bytesOf(t.data)).toString("hex");
+  return t.dtype === "string"
+    ? t.data.map((b) => Buffer.from(b).toString("hex")).join(",")
+    : Buffer.from(bytesOf(t.data)).toString("hex");
 }
 
 /** A store that counts the data bytes read from `.data-*` shards. */
@@ -48,7 +59,9 @@ describe.each(CASES)("checkpoint fixture %s read lazily", (name) => {
     store.dataBytes = 0;
     const lazy = await readCheckpoint(store, prefix, { values: "lazy" });
     const graphBytes = store.dataBytes;
-    const pending = [...walkSavedTree(lazy)].flatMap(({ node }) => node.variables.filter((v) => isPendingTensor(v.value)));
+    const pending = [...walkSavedTree(lazy)].flatMap(({ node }) =>
+      node.variables.filter((v) => isPendingTensor(v.value)),
+    );
     expect(pending.length).toBeGreaterThan(0);
     await loadTreeValues(lazy);
     expect(values(lazy)).toEqual(values(eager));

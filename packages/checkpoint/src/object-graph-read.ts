@@ -20,20 +20,29 @@ export function decodeObjectGraph(bytes: Uint8Array, where: string): TrackableOb
   try {
     graph = fromBinary(TrackableObjectGraphSchema, bytes);
   } catch (error) {
-    throw new CheckpointError("corrupt", cannot("decode", `the object graph of ${where}`, String(error)), { cause: error });
+    throw new CheckpointError("corrupt", cannot("decode", `the object graph of ${where}`, String(error)), {
+      cause: error,
+    });
   }
   const n = graph.nodes.length;
   const bad = (id: number): boolean => !Number.isInteger(id) || id < 0 || id >= n;
-  if (n === 0) throw new CheckpointError("corrupt", cannot("decode", `the object graph of ${where}`, "it has no nodes"));
+  if (n === 0)
+    throw new CheckpointError("corrupt", cannot("decode", `the object graph of ${where}`, "it has no nodes"));
   for (const [i, node] of graph.nodes.entries()) {
     for (const c of node.children) {
       if (bad(c.nodeId)) {
-        throw new CheckpointError("corrupt", cannot("decode", `the object graph of ${where}`, `node ${i} refers to node ${c.nodeId}`));
+        throw new CheckpointError(
+          "corrupt",
+          cannot("decode", `the object graph of ${where}`, `node ${i} refers to node ${c.nodeId}`),
+        );
       }
     }
     for (const s of node.slotVariables) {
       if (bad(s.originalVariableNodeId) || bad(s.slotVariableNodeId)) {
-        throw new CheckpointError("corrupt", cannot("decode", `the object graph of ${where}`, `node ${i} has a slot out of range`));
+        throw new CheckpointError(
+          "corrupt",
+          cannot("decode", `the object graph of ${where}`, `node ${i} has a slot out of range`),
+        );
       }
     }
   }
@@ -75,7 +84,10 @@ export function graphToTree(graph: TrackableObjectGraph, tensorOf: (key: string)
     let node = nodes.get(id);
     if (node !== undefined) return node;
     if (depth > MAX_DEPTH) {
-      throw new CheckpointError("corrupt", cannot("read", "the object graph", `it nests deeper than ${MAX_DEPTH} objects`));
+      throw new CheckpointError(
+        "corrupt",
+        cannot("read", "the object graph", `it nests deeper than ${MAX_DEPTH} objects`),
+      );
     }
     node = { className: TRACKABLE, variables: [], children: [] };
     nodes.set(id, node);
@@ -83,7 +95,12 @@ export function graphToTree(graph: TrackableObjectGraph, tensorOf: (key: string)
     const order: string[] = [];
     const variableNames: string[] = [];
     for (const attr of proto.attributes) {
-      node.variables.push({ name: attr.name, path: attr.fullName, trainable: true, value: tensorOf(attr.checkpointKey) });
+      node.variables.push({
+        name: attr.name,
+        path: attr.fullName,
+        trainable: true,
+        value: tensorOf(attr.checkpointKey),
+      });
       variableNames.push(attr.name);
     }
     if (proto.attributes.length > 0) node.extras = { attributes: proto.attributes.map((a) => a.name) };

@@ -69,7 +69,10 @@ export function treeToGraph(root: SavedNode): GraphForWrite {
   };
   const putTensor = (key: string, value: HostTensor): void => {
     if (tensors.has(key)) {
-      throw new CheckpointError("invalid-argument", cannot("write", "the checkpoint", `two values map to the key "${key}"`));
+      throw new CheckpointError(
+        "invalid-argument",
+        cannot("write", "the checkpoint", `two values map to the key "${key}"`),
+      );
     }
     tensors.set(key, value);
   };
@@ -79,7 +82,9 @@ export function treeToGraph(root: SavedNode): GraphForWrite {
     const proto = protos[i]!;
     if (!isNode(target)) {
       const key = attributeKey(paths[i]!, VARIABLE_VALUE);
-      proto.attributes.push(create(SerializedTensorSchema, { name: VARIABLE_VALUE, fullName: target.path, checkpointKey: key }));
+      proto.attributes.push(
+        create(SerializedTensorSchema, { name: VARIABLE_VALUE, fullName: target.path, checkpointKey: key }),
+      );
       putTensor(key, target.value);
       continue;
     }
@@ -119,7 +124,11 @@ export function treeToGraph(root: SavedNode): GraphForWrite {
         putTensor(key, slot.slot.value);
       }
       protos[i]!.slotVariables.push(
-        create(SlotReferenceSchema, { originalVariableNodeId: original, slotName: slot.slotName, slotVariableNodeId: slotId }),
+        create(SlotReferenceSchema, {
+          originalVariableNodeId: original,
+          slotName: slot.slotName,
+          slotVariableNodeId: slotId,
+        }),
       );
     }
   }

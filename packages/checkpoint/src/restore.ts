@@ -89,7 +89,11 @@ async function restoreSlots(
     for (const ref of proto.slotVariables) {
       const original = matched.get(ref.originalVariableNodeId);
       const slot = owner.slots.find((s) => s.original === original && s.slotName === ref.slotName);
-      if (slot !== undefined && !matched.has(ref.slotVariableNodeId) && isVariableNode(graph.nodes[ref.slotVariableNodeId]!)) {
+      if (
+        slot !== undefined &&
+        !matched.has(ref.slotVariableNodeId) &&
+        isVariableNode(graph.nodes[ref.slotVariableNodeId]!)
+      ) {
         await assign(ref.slotVariableNodeId, slot.slot, `slot ${ref.slotName} of ${slot.original.path}`);
       }
     }

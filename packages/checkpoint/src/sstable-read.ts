@@ -29,9 +29,13 @@ const MAX_BLOCK = 64 * 1024 * 1024;
  */
 export function readTable(file: Uint8Array, name: string): TableEntry[] {
   if (file.length < FOOTER_SIZE) {
-    throw new CheckpointError("corrupt", cannot("read", name, `it has ${file.length} bytes, less than a table footer`), {
-      path: name,
-    });
+    throw new CheckpointError(
+      "corrupt",
+      cannot("read", name, `it has ${file.length} bytes, less than a table footer`),
+      {
+        path: name,
+      },
+    );
   }
   const footerAt = file.length - FOOTER_SIZE;
   if (readFixed32(file, footerAt + 40) !== MAGIC_LOW || readFixed32(file, footerAt + 44) !== MAGIC_HIGH) {
@@ -50,7 +54,9 @@ export function readTable(file: Uint8Array, name: string): TableEntry[] {
     const block = readBlock(file, at.handle, footerAt, name, `the data block at ${at.handle.offset}`);
     for (const entry of parseBlock(block, name, `the data block at ${at.handle.offset}`)) {
       if (previous !== undefined && compareBytes(previous, entry.key) >= 0) {
-        throw new CheckpointError("corrupt", cannot("read", name, "its keys are not in increasing order"), { path: name });
+        throw new CheckpointError("corrupt", cannot("read", name, "its keys are not in increasing order"), {
+          path: name,
+        });
       }
       if (compareBytes(entry.key, handleEntry.key) > 0) {
         throw new CheckpointError("corrupt", cannot("read", name, "a key lies past its index entry"), { path: name });
@@ -78,14 +84,21 @@ function readBlock(file: Uint8Array, handle: BlockHandle, limit: number, name: s
   if (handle.offset + handle.size + 5 > limit) {
     throw new CheckpointError(
       "corrupt",
-      cannot("read", `${what} of ${name}`, `it spans bytes ${handle.offset}..${handle.offset + handle.size + 5}, past ${limit}`),
+      cannot(
+        "read",
+        `${what} of ${name}`,
+        `it spans bytes ${handle.offset}..${handle.offset + handle.size + 5}, past ${limit}`,
+      ),
       { path: name },
     );
   }
   const contents = file.subarray(handle.offset, handle.offset + handle.size);
   const type = file[handle.offset + handle.size]!;
   const stored = unmaskCrc(readFixed32(file, handle.offset + handle.size + 1));
-  const actual = crc32cExtend(crc32cExtend(0, contents), file.subarray(handle.offset + handle.size, handle.offset + handle.size + 1));
+  const actual = crc32cExtend(
+    crc32cExtend(0, contents),
+    file.subarray(handle.offset + handle.size, handle.offset + handle.size + 1),
+  );
   if (stored !== actual) {
     throw new CheckpointError("crc-mismatch", cannot("read", `${what} of ${name}`, "its CRC32C does not match"), {
       path: name,

@@ -22,7 +22,11 @@ const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
 /** Parses the text-format `CheckpointState` TensorFlow writes. */
 export function parseCheckpointState(text: string, where: string): CheckpointState {
-  const state: CheckpointState = { modelCheckpointPath: "", allModelCheckpointPaths: [], allModelCheckpointTimestamps: [] };
+  const state: CheckpointState = {
+    modelCheckpointPath: "",
+    allModelCheckpointPaths: [],
+    allModelCheckpointTimestamps: [],
+  };
   for (const [n, raw] of text.split("\n").entries()) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
@@ -111,7 +115,8 @@ export function formatCheckpointState(state: CheckpointState): string {
   const lines = [`model_checkpoint_path: ${formatString(state.modelCheckpointPath)}`];
   for (const p of state.allModelCheckpointPaths) lines.push(`all_model_checkpoint_paths: ${formatString(p)}`);
   for (const t of state.allModelCheckpointTimestamps) lines.push(`all_model_checkpoint_timestamps: ${t}`);
-  if (state.lastPreservedTimestamp !== undefined) lines.push(`last_preserved_timestamp: ${state.lastPreservedTimestamp}`);
+  if (state.lastPreservedTimestamp !== undefined)
+    lines.push(`last_preserved_timestamp: ${state.lastPreservedTimestamp}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -136,7 +141,9 @@ export async function writeCheckpointState(store: Store, dir: string, state: Che
  * absolute paths (written by old savers) are taken as the same name inside `dir`.
  */
 export function resolveStatePath(dir: string, path: string): string {
-  return path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) ? joinPath(dir, basenameOf(path.replaceAll("\\", "/"))) : joinPath(dir, path);
+  return path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path)
+    ? joinPath(dir, basenameOf(path.replaceAll("\\", "/")))
+    : joinPath(dir, path);
 }
 
 /**

@@ -86,7 +86,12 @@ export function decodeTensor(
   return decodeStrings(shape, bytes, storedCrc, where);
 }
 
-function decodeStrings(shape: readonly number[], bytes: Uint8Array, storedCrc: number | undefined, where: string): HostTensor {
+function decodeStrings(
+  shape: readonly number[],
+  bytes: Uint8Array,
+  storedCrc: number | undefined,
+  where: string,
+): HostTensor {
   const count = sizeOf(shape);
   // Every element takes at least one length byte, so a count above the byte count is a lie.
   if (count + 4 > bytes.length) {

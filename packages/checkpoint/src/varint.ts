@@ -20,7 +20,8 @@ export function readVarint(bytes: Uint8Array, at: number, end: number, where: st
     const b = bytes[at++]!;
     value += (b & 0x7f) * scale;
     if ((b & 0x80) === 0) {
-      if (!Number.isSafeInteger(value)) throw new CheckpointError("corrupt", cannot("read", where, "a varint is too large"));
+      if (!Number.isSafeInteger(value))
+        throw new CheckpointError("corrupt", cannot("read", where, "a varint is too large"));
       return { value, next: at };
     }
     scale *= 128;

@@ -2,7 +2,13 @@ import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastor
 import { typeName } from "./deserialize.js";
 import { ConfigError } from "./errors.js";
 import type { Dialect } from "./keras-json.js";
-import { type CallNode, type ConstantInput, type NodeValue, type TensorStructure, isTensorRef } from "./model-config.js";
+import {
+  type CallNode,
+  type ConstantInput,
+  type NodeValue,
+  type TensorStructure,
+  isTensorRef,
+} from "./model-config.js";
 
 /** Reads one entry of `inbound_nodes` in either form. */
 export function readCallNode(json: JsonValue, what: string, path: string): { node: CallNode; form: Dialect } {
@@ -32,7 +38,11 @@ function readKeras2Node(entries: JsonValue[], what: string, path: string): CallN
   entries.forEach((entry, i) => {
     const at = `${path}[${i}]`;
     if (!Array.isArray(entry) || entry.length < 3 || entry.length > 4) {
-      throw invalid(what, at, `expected [layer, node, tensor, kwargs], got ${typeName(entry)}${Array.isArray(entry) ? ` of ${entry.length} items` : ""}`);
+      throw invalid(
+        what,
+        at,
+        `expected [layer, node, tensor, kwargs], got ${typeName(entry)}${Array.isArray(entry) ? ` of ${entry.length} items` : ""}`,
+      );
     }
     const [layer, node, tensor, kw] = entry;
     if (layer === "_CONSTANT_VALUE") {
@@ -54,7 +64,9 @@ function readKeras2Node(entries: JsonValue[], what: string, path: string): CallN
 
 /** True for a Keras 2 `[layer, node, tensor]` reference inside kwargs. */
 function isKeras2Triple(value: JsonValue): value is [string, number, number] {
-  return Array.isArray(value) && value.length === 3 && typeof value[0] === "string" && isIndex(value[1]) && isIndex(value[2]);
+  return (
+    Array.isArray(value) && value.length === 3 && typeof value[0] === "string" && isIndex(value[1]) && isIndex(value[2])
+  );
 }
 
 function readKeras2Record(record: JsonObject): { [key: string]: NodeValue } {
@@ -96,7 +108,8 @@ export function readTensorStructure(json: JsonValue, what: string, path: string,
   if (Array.isArray(json)) return json.map((item, i) => readTensorStructure(item, what, `${path}[${i}]`, depth + 1));
   if (isJsonObject(json)) {
     const out: { [key: string]: TensorStructure } = {};
-    for (const [key, value] of Object.entries(json)) out[key] = readTensorStructure(value, what, `${path}.${key}`, depth + 1);
+    for (const [key, value] of Object.entries(json))
+      out[key] = readTensorStructure(value, what, `${path}.${key}`, depth + 1);
     return out;
   }
   throw invalid(what, path, `expected [layer_name, node_index, tensor_index] triples, got ${typeName(json)}`);
@@ -111,7 +124,11 @@ function writeKeras3Value(value: NodeValue): JsonValue {
   if (isTensorRef(value)) {
     return {
       class_name: "__keras_tensor__",
-      config: { shape: value.shape ?? null, dtype: value.dtype ?? null, keras_history: [value.layer, value.node, value.tensor] },
+      config: {
+        shape: value.shape ?? null,
+        dtype: value.dtype ?? null,
+        keras_history: [value.layer, value.node, value.tensor],
+      },
     };
   }
   if (isConstant(value)) return value.value;
@@ -174,7 +191,13 @@ function writeRecord(record: { [key: string]: NodeValue }, write: (v: NodeValue)
 }
 
 function isConstant(value: unknown): value is ConstantInput {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && (value as { kind?: unknown }).kind === "constant" && "value" in value;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    (value as { kind?: unknown }).kind === "constant" &&
+    "value" in value
+  );
 }
 
 function isIndex(value: unknown): value is number {

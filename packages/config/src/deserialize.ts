@@ -60,7 +60,8 @@ export interface ConfigurableClass<T = unknown> {
  */
 export function deserialize(json: unknown, options: DeserializeOptions = {}): unknown {
   const base = options.registry ?? defaultRegistry;
-  const registry = options.customObjects === undefined ? base : createRegistry({ parent: base, objects: options.customObjects });
+  const registry =
+    options.customObjects === undefined ? base : createRegistry({ parent: base, objects: options.customObjects });
   const sharedObjects = options.sharedObjects ?? new Map<number, unknown>();
   return deserializeValue({ registry, sharedObjects, ancestors: new Set() }, json, options.kind, "", 0, true);
 }
@@ -85,7 +86,9 @@ function deserializeValue(
   asName: boolean,
 ): unknown {
   if (depth > maxConfigDepth) {
-    throw new ConfigError("too-deep", cannot("read", at(path), `it nests deeper than ${maxConfigDepth} levels`), { path });
+    throw new ConfigError("too-deep", cannot("read", at(path), `it nests deeper than ${maxConfigDepth} levels`), {
+      path,
+    });
   }
   if (json === null || json === undefined) return null;
   // A string is a function name when it is the value itself or an item of a list of names
@@ -121,9 +124,13 @@ function deserializeValue(
     if (className === "__tuple__") {
       const items = json["items"];
       if (!Array.isArray(items)) {
-        throw new ConfigError("invalid-config", cannot("read", at(path), 'a "__tuple__" needs an "items" array'), { path });
+        throw new ConfigError("invalid-config", cannot("read", at(path), 'a "__tuple__" needs an "items" array'), {
+          path,
+        });
       }
-      return items.map((item, i) => deserializeValue(state, item, kind, `${join(path, "items")}[${i}]`, depth + 1, false));
+      return items.map((item, i) =>
+        deserializeValue(state, item, kind, `${join(path, "items")}[${i}]`, depth + 1, false),
+      );
     }
     if (className === "function") {
       const name = json["config"];
@@ -166,7 +173,11 @@ function instantiate(
   if (!isJsonObject(config)) {
     throw new ConfigError(
       "invalid-config",
-      cannot("read", `${kindLabel(kind)} "${shownName}" at ${at(path)}`, `expected "config" to be an object, got ${typeName(config)}`),
+      cannot(
+        "read",
+        `${kindLabel(kind)} "${shownName}" at ${at(path)}`,
+        `expected "config" to be an object, got ${typeName(config)}`,
+      ),
       { path: join(path, "config") },
     );
   }
@@ -181,7 +192,11 @@ function instantiate(
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(
       "construct-failed",
-      cannot("make", `${kindLabel(kind)} "${shownName}" at ${at(path)}`, error instanceof Error ? error.message : String(error)),
+      cannot(
+        "make",
+        `${kindLabel(kind)} "${shownName}" at ${at(path)}`,
+        error instanceof Error ? error.message : String(error),
+      ),
       { path, cause: error },
     );
   }
@@ -193,7 +208,12 @@ function instantiate(
   return instance;
 }
 
-function lookupFunction(state: DeserializeState, name: string, kind: ObjectKind | undefined, path: string): RegistrableValue {
+function lookupFunction(
+  state: DeserializeState,
+  name: string,
+  kind: ObjectKind | undefined,
+  path: string,
+): RegistrableValue {
   const value = state.registry.get(name, { kind });
   if (value === undefined) throw new ConfigError("unknown-name", unknownNameMessage(kind, "function", name), { path });
   return value;

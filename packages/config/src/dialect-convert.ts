@@ -35,7 +35,8 @@ export function convertLayerConfig(
       if (key === "batch_shape") out["batch_input_shape"] = value;
       else if (key === "dtype") out[key] = policyToKeras2(value);
       else if (NESTED_LAYER_KEYS.has(key)) out[key] = withModule(value, toKeras2(value));
-      else if (key === "cells" && Array.isArray(value)) out[key] = value.map((cell) => withModule(cell, toKeras2(cell)));
+      else if (key === "cells" && Array.isArray(value))
+        out[key] = value.map((cell) => withModule(cell, toKeras2(cell)));
       else out[key] = toKeras2(value);
     } else if (key === "batch_input_shape" && className === "InputLayer") {
       out["batch_shape"] = value;
@@ -76,7 +77,9 @@ function toKeras2(value: JsonValue): JsonValue {
     const inner = value["config"];
     return {
       class_name: className,
-      config: isJsonObject(inner) ? convertLayerConfig(inner, value["class_name"], "keras2", undefined) : toKeras2(inner ?? null),
+      config: isJsonObject(inner)
+        ? convertLayerConfig(inner, value["class_name"], "keras2", undefined)
+        : toKeras2(inner ?? null),
     };
   }
   const out: JsonObject = {};
@@ -99,7 +102,8 @@ function toKeras3(value: JsonValue, key: string, registry: Registry | undefined)
     };
   }
   const out: JsonObject = {};
-  for (const [k, item] of Object.entries(value)) if (k !== "__passive_serialization__") out[k] = toKeras3(item, k, registry);
+  for (const [k, item] of Object.entries(value))
+    if (k !== "__passive_serialization__") out[k] = toKeras3(item, k, registry);
   return out;
 }
 
@@ -132,11 +136,17 @@ const NESTED_LAYER_KEYS = new Set(["layer", "forward_layer", "backward_layer", "
  * layers too (Bidirectional, TimeDistributed, RNN cells). A config Keras 3 wrote comes back as it was.
  */
 export function keras3LayerConfig(config: JsonObject, className: string): JsonObject {
-  const drop = new Set(className === "InputLayer" ? [] : [...(KERAS2_ONLY_KEYS["*"] ?? []), ...(KERAS2_ONLY_KEYS[className] ?? [])]);
+  const drop = new Set(
+    className === "InputLayer" ? [] : [...(KERAS2_ONLY_KEYS["*"] ?? []), ...(KERAS2_ONLY_KEYS[className] ?? [])],
+  );
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(config)) {
     if (drop.has(key)) continue;
-    out[key] = NESTED_LAYER_KEYS.has(key) ? keras3Nested(value) : key === "cells" && Array.isArray(value) ? value.map(keras3Nested) : value;
+    out[key] = NESTED_LAYER_KEYS.has(key)
+      ? keras3Nested(value)
+      : key === "cells" && Array.isArray(value)
+        ? value.map(keras3Nested)
+        : value;
   }
   return out;
 }

@@ -10,9 +10,13 @@ export function assertJsonTree(value: unknown, what: string): asserts value is J
   const ancestors = new Set<object>();
   const visit = (v: unknown, path: string, depth: number): void => {
     if (depth > maxConfigDepth) {
-      throw new ConfigError("too-deep", cannot("read", what, `${path || "the value"} nests deeper than ${maxConfigDepth} levels`), {
-        path,
-      });
+      throw new ConfigError(
+        "too-deep",
+        cannot("read", what, `${path || "the value"} nests deeper than ${maxConfigDepth} levels`),
+        {
+          path,
+        },
+      );
     }
     if (v === null || typeof v === "string" || typeof v === "boolean") return;
     if (typeof v === "number") {
@@ -20,9 +24,13 @@ export function assertJsonTree(value: unknown, what: string): asserts value is J
       return;
     }
     if (typeof v !== "object") {
-      throw new ConfigError("invalid-config", cannot("read", what, `${path || "the value"} is a ${typeof v}, not JSON data`), {
-        path,
-      });
+      throw new ConfigError(
+        "invalid-config",
+        cannot("read", what, `${path || "the value"} is a ${typeof v}, not JSON data`),
+        {
+          path,
+        },
+      );
     }
     if (ancestors.has(v)) {
       throw new ConfigError("cycle", cannot("read", what, `${path || "the value"} contains itself`), { path });
@@ -33,7 +41,9 @@ export function assertJsonTree(value: unknown, what: string): asserts value is J
     } else {
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) {
-        throw new ConfigError("invalid-config", cannot("read", what, `${path || "the value"} is not a plain object`), { path });
+        throw new ConfigError("invalid-config", cannot("read", what, `${path || "the value"} is not a plain object`), {
+          path,
+        });
       }
       for (const [key, item] of Object.entries(v)) visit(item, path === "" ? key : `${path}.${key}`, depth + 1);
     }
@@ -70,6 +80,8 @@ function parseNonFinite(text: string, what: string): unknown {
   try {
     return parsePythonJson(text);
   } catch (error) {
-    throw new ConfigError("invalid-json", cannot("read", what, `it is not JSON (${(error as Error).message})`), { cause: error });
+    throw new ConfigError("invalid-json", cannot("read", what, `it is not JSON (${(error as Error).message})`), {
+      cause: error,
+    });
   }
 }

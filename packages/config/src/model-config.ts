@@ -26,7 +26,15 @@ export interface ConstantInput {
 }
 
 /** A call argument: JSON data with tensor references where tensors were passed. */
-export type NodeValue = TensorRef | ConstantInput | null | boolean | number | string | NodeValue[] | { [key: string]: NodeValue };
+export type NodeValue =
+  | TensorRef
+  | ConstantInput
+  | null
+  | boolean
+  | number
+  | string
+  | NodeValue[]
+  | { [key: string]: NodeValue };
 
 /**
  * One call of a layer inside a Functional model (a Keras "node").

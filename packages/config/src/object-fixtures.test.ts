@@ -56,14 +56,21 @@ function registryFor(fixtures: Record<string, Record<string, JsonObject>>): Regi
         const name = json["config"] as string;
         const fn = Object.defineProperty(() => 0, "name", { value: name.split(">").pop() });
         if (registry.lookup(name, { kind }) !== undefined) continue;
-        if (name.includes(">")) registerSerializable(fn, { registry, package: name.split(">")[0]!, kind, name: name.split(">")[1]! });
+        if (name.includes(">"))
+          registerSerializable(fn, { registry, package: name.split(">")[0]!, kind, name: name.split(">")[1]! });
         else registry.register(name, fn, { module: `keras.${group}`, kind });
         continue;
       }
       if (registry.lookup(registered ?? className, { kind }) !== undefined) continue;
       const cls = echoClass(className);
       if (registered === null) registry.register(className, cls, { module: json["module"] as string, kind });
-      else registerSerializable(cls, { registry, package: registered.split(">")[0]!, kind, module: json["module"] as string | null });
+      else
+        registerSerializable(cls, {
+          registry,
+          package: registered.split(">")[0]!,
+          kind,
+          module: json["module"] as string | null,
+        });
     }
   }
   return registry;
@@ -94,7 +101,9 @@ describe("Keras 3 object configs written by Keras 3.15", () => {
   });
 
   it("names the custom layer when it is not registered", () => {
-    expect(() => deserialize(fixtures["layers"]!["ScaledDense"], { registry: createRegistry(), kind: "layer" })).toThrowError(
+    expect(() =>
+      deserialize(fixtures["layers"]!["ScaledDense"], { registry: createRegistry(), kind: "layer" }),
+    ).toThrowError(
       'unknown layer class "MyPkg>ScaledDense": pass it in customObjects or register it with registerSerializable',
     );
   });

@@ -26,7 +26,12 @@ const keras2Functional = {
   config: {
     name: "m",
     layers: [
-      { name: "in", class_name: "InputLayer", config: { batch_input_shape: [null, 3], dtype: "float32", name: "in" }, inbound_nodes: [] },
+      {
+        name: "in",
+        class_name: "InputLayer",
+        config: { batch_input_shape: [null, 3], dtype: "float32", name: "in" },
+        inbound_nodes: [],
+      },
       {
         name: "d",
         class_name: "Dense",
@@ -37,7 +42,12 @@ const keras2Functional = {
         name: "gru",
         class_name: "GRU",
         config: { name: "gru", units: 1 },
-        inbound_nodes: [[["d", 0, 0, {}], ["in", 0, 0, {}]]],
+        inbound_nodes: [
+          [
+            ["d", 0, 0, {}],
+            ["in", 0, 0, {}],
+          ],
+        ],
       },
     ],
     input_layers: [["in", 0, 0]],
@@ -56,7 +66,9 @@ describe("readModelJson on Keras 2 JSON", () => {
     expect(model).toMatchObject({ kind: "functional", dialect: "keras2", className: "Model", nodeForm: "keras2" });
     expect(model.config).toEqual({ name: "m" });
     expect(model.inputs).toEqual([{ kind: "tensor", layer: "in", node: 0, tensor: 0 }]);
-    expect(model.layers[1]!.nodes).toEqual([{ args: [{ kind: "tensor", layer: "in", node: 0, tensor: 0 }], kwargs: { training: false } }]);
+    expect(model.layers[1]!.nodes).toEqual([
+      { args: [{ kind: "tensor", layer: "in", node: 0, tensor: 0 }], kwargs: { training: false } },
+    ]);
     // Two entries: a list of inputs (the stateful GRU of frugally-deep passes its initial state so).
     expect(tensorRefsIn(model.layers[2]!.nodes![0]!.args[0])).toEqual([
       { kind: "tensor", layer: "d", node: 0, tensor: 0 },
@@ -68,7 +80,10 @@ describe("readModelJson on Keras 2 JSON", () => {
   });
 
   it("reads the list-shaped Sequential config of Keras 2.0 and writes it back so", () => {
-    const json = { class_name: "Sequential", config: [{ class_name: "Dense", config: { name: "dense_1", batch_input_shape: [25, 4], units: 1 } }] };
+    const json = {
+      class_name: "Sequential",
+      config: [{ class_name: "Dense", config: { name: "dense_1", batch_input_shape: [25, 4], units: 1 } }],
+    };
     const read = readModelJson(json);
     expect(read.model).toMatchObject({ kind: "sequential", listShaped: true });
     expect(read.model.layers[0]!.name).toBe("dense_1");
@@ -92,7 +107,11 @@ describe("readModelJson on Keras 2 JSON", () => {
             class_name: "Dense",
             config: {
               name: "d",
-              kernel_initializer: { class_name: "GlorotUniform", config: { seed: null }, __passive_serialization__: true },
+              kernel_initializer: {
+                class_name: "GlorotUniform",
+                config: { seed: null },
+                __passive_serialization__: true,
+              },
               shape: { class_name: "__tuple__", items: [1, 2] },
             },
           },
@@ -117,9 +136,24 @@ describe("readModelJson on Keras 3 JSON", () => {
 
 describe("hostile model JSON", () => {
   const cases: Array<[string, unknown, string, string]> = [
-    ["not an object", [1], "invalid-config", 'cannot read model config: expected an object with "class_name" and "config", got an array'],
-    ["no class name", { config: { layers: [] } }, "invalid-config", "cannot read model config: class_name: expected a class name string, got nothing"],
-    ["layers not a list", { class_name: "Sequential", config: { layers: 3 } }, "invalid-config", "cannot read model config: config.layers: expected a list of layers, got a number"],
+    [
+      "not an object",
+      [1],
+      "invalid-config",
+      'cannot read model config: expected an object with "class_name" and "config", got an array',
+    ],
+    [
+      "no class name",
+      { config: { layers: [] } },
+      "invalid-config",
+      "cannot read model config: class_name: expected a class name string, got nothing",
+    ],
+    [
+      "layers not a list",
+      { class_name: "Sequential", config: { layers: 3 } },
+      "invalid-config",
+      "cannot read model config: config.layers: expected a list of layers, got a number",
+    ],
     [
       "layer without a name",
       { class_name: "Sequential", config: { layers: [{ class_name: "Dense", config: {} }] } },
@@ -128,7 +162,14 @@ describe("hostile model JSON", () => {
     ],
     [
       "bad node",
-      { class_name: "Functional", config: { layers: [{ class_name: "Dense", name: "d", config: {}, inbound_nodes: [[["x", "0", 0]]] }], input_layers: [], output_layers: [] } },
+      {
+        class_name: "Functional",
+        config: {
+          layers: [{ class_name: "Dense", name: "d", config: {}, inbound_nodes: [[["x", "0", 0]]] }],
+          input_layers: [],
+          output_layers: [],
+        },
+      },
       "invalid-config",
       "cannot read model config: config.layers[0].inbound_nodes[0][0]: expected a layer name and two non-negative integer indices",
     ],
@@ -144,7 +185,12 @@ describe("hostile model JSON", () => {
       "invalid-config",
       "cannot read model config: config.output_layers[0][0]: expected [layer_name, node_index, tensor_index] triples, got a string",
     ],
-    ["module not a string", { module: 3, class_name: "Sequential", config: { layers: [] } }, "invalid-config", "cannot read model config: module: expected a string or null, got a number"],
+    [
+      "module not a string",
+      { module: 3, class_name: "Sequential", config: { layers: [] } },
+      "invalid-config",
+      "cannot read model config: module: expected a string or null, got a number",
+    ],
   ];
   for (const [title, json, code, message] of cases) {
     it(`${title}: ${code}`, () => {
@@ -157,7 +203,9 @@ describe("hostile model JSON", () => {
     const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
     const text = `{"class_name": "Sequential", "config": {"layers": [], "x": ${deep}}}`;
     expect(codeOf(() => modelFromJsonText(text, { source: "deep.json" }))).toBe("too-deep");
-    expect(() => modelFromJsonText(text, { source: "deep.json" })).toThrowError(/^cannot read deep\.json: config\.x(\[0\])+ nests deeper than 512 levels$/);
+    expect(() => modelFromJsonText(text, { source: "deep.json" })).toThrowError(
+      /^cannot read deep\.json: config\.x(\[0\])+ nests deeper than 512 levels$/,
+    );
     const loop: Record<string, unknown> = { class_name: "Sequential", config: { layers: [] } };
     (loop["config"] as Record<string, unknown>)["self"] = loop;
     expect(codeOf(() => readModelJson(loop))).toBe("cycle");
@@ -165,18 +213,26 @@ describe("hostile model JSON", () => {
 
   it("refuses text that is not JSON, and reads Python's NaN", () => {
     expect(codeOf(() => modelFromJsonText("{not json"))).toBe("invalid-json");
-    expect(() => modelFromJsonText("{not json", { source: "m.json" })).toThrowError(/^cannot read m\.json: it is not JSON/);
-    const read = modelFromJsonText('{"class_name": "Sequential", "config": {"name": "NaN", "layers": [], "x": NaN, "y": -Infinity}}');
+    expect(() => modelFromJsonText("{not json", { source: "m.json" })).toThrowError(
+      /^cannot read m\.json: it is not JSON/,
+    );
+    const read = modelFromJsonText(
+      '{"class_name": "Sequential", "config": {"name": "NaN", "layers": [], "x": NaN, "y": -Infinity}}',
+    );
     expect(read.model.config["name"]).toBe("NaN");
     expect(read.model.config["x"]).toBeNaN();
     expect(read.model.config["y"]).toBe(Number.NEGATIVE_INFINITY);
-    expect(toJson(read)).toBe('{"class_name": "Sequential", "config": {"name": "NaN", "x": NaN, "y": -Infinity, "layers": []}}');
+    expect(toJson(read)).toBe(
+      '{"class_name": "Sequential", "config": {"name": "NaN", "x": NaN, "y": -Infinity, "layers": []}}',
+    );
   });
 });
 
 describe("stringifyPython", () => {
   it("writes what Python's json.dumps writes", () => {
-    expect(stringifyPython({ a: [1, 0.5, 1e-7, null, true], "é": "ü\n" })).toBe('{"a": [1, 0.5, 1e-07, null, true], "\\u00e9": "\\u00fc\\n"}');
+    expect(stringifyPython({ a: [1, 0.5, 1e-7, null, true], é: "ü\n" })).toBe(
+      '{"a": [1, 0.5, 1e-07, null, true], "\\u00e9": "\\u00fc\\n"}',
+    );
     expect(stringifyPython([])).toBe("[]");
     expect(stringifyPython({})).toBe("{}");
   });

@@ -30,7 +30,8 @@ const modelClassNames = new Set(["Sequential", "Functional", "Model"]);
 export function readModelJson(json: unknown, options: ReadModelOptions = {}): ModelJson {
   const what = options.source ?? "model config";
   assertJsonTree(json, what);
-  if (!isJsonObject(json)) throw invalid(what, "", `expected an object with "class_name" and "config", got ${typeName(json)}`);
+  if (!isJsonObject(json))
+    throw invalid(what, "", `expected an object with "class_name" and "config", got ${typeName(json)}`);
   const out: ModelJson = { model: readModel(json, what, "") };
   const version = json["keras_version"];
   if (typeof version === "string") out.kerasVersion = version;
@@ -79,7 +80,9 @@ function readModel(json: JsonObject, what: string, path: string): ModelConfig {
     kind: functional ? "functional" : "sequential",
     dialect,
     config: rest,
-    layers: layersJson.map((layer, i) => readLayer(layer, functional, what, `${join(configPath, "layers")}[${i}]`, forms)),
+    layers: layersJson.map((layer, i) =>
+      readLayer(layer, functional, what, `${join(configPath, "layers")}[${i}]`, forms),
+    ),
   };
   if (functional) {
     const inputs = config["input_layers"];
@@ -102,13 +105,16 @@ function readLayer(json: JsonValue, functional: boolean, what: string, path: str
   const configPath = join(path, "config");
   const isModel =
     (Array.isArray(config) && fields.className === "Sequential") ||
-    (isJsonObject(config) && Array.isArray(config["layers"]) && (modelClassNames.has(fields.className) || "input_layers" in config));
+    (isJsonObject(config) &&
+      Array.isArray(config["layers"]) &&
+      (modelClassNames.has(fields.className) || "input_layers" in config));
   let entry: LayerEntry;
   if (isModel) {
     const model = readModel(json, what, path);
     entry = { ...fields, name: "", config: model.config, model };
   } else {
-    if (!isJsonObject(config)) throw invalid(what, configPath, `expected a layer config object, got ${typeName(config)}`);
+    if (!isJsonObject(config))
+      throw invalid(what, configPath, `expected a layer config object, got ${typeName(config)}`);
     entry = { ...fields, name: "", config };
   }
   const name = json["name"] ?? entry.config["name"];
@@ -142,12 +148,14 @@ function readEnvelope(json: JsonObject, what: string, path: string): EnvelopeFie
   }
   const build = json["build_config"];
   if (build !== undefined) {
-    if (!isJsonObject(build)) throw invalid(what, join(path, "build_config"), `expected an object, got ${typeName(build)}`);
+    if (!isJsonObject(build))
+      throw invalid(what, join(path, "build_config"), `expected an object, got ${typeName(build)}`);
     fields.buildConfig = build;
   }
   const compile = json["compile_config"];
   if (compile !== undefined) {
-    if (!isJsonObject(compile)) throw invalid(what, join(path, "compile_config"), `expected an object, got ${typeName(compile)}`);
+    if (!isJsonObject(compile))
+      throw invalid(what, join(path, "compile_config"), `expected an object, got ${typeName(compile)}`);
     fields.compileConfig = compile;
   }
   return fields;

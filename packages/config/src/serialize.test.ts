@@ -26,7 +26,12 @@ class Dense {
     return new Dense(config["units"] as number, activation, init as GlorotUniform);
   }
   getConfig() {
-    return { name: "dense", units: this.units, activation: this.activation, kernel_initializer: this.kernelInitializer };
+    return {
+      name: "dense",
+      units: this.units,
+      activation: this.activation,
+      kernel_initializer: this.kernelInitializer,
+    };
   }
   getBuildConfig() {
     return { input_shape: [null, 3] };
@@ -117,7 +122,10 @@ describe("serialize", () => {
         name: "dense",
         units: 4,
         activation: "relu",
-        kernel_initializer: { class_name: "GlorotUniform", config: { seed: null, input_axes: null, output_axes: null } },
+        kernel_initializer: {
+          class_name: "GlorotUniform",
+          config: { seed: null, input_axes: null, output_axes: null },
+        },
       },
     });
   });
@@ -133,7 +141,9 @@ describe("serialize", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 600; i++) deep = [deep];
     expect(() => serialize(deep)).toThrowError(/nests deeper than 512 levels/);
-    expect(() => serialize({ when: new Map() })).toThrowError("cannot serialize when: Map has no getConfig(); give the class a getConfig() method");
+    expect(() => serialize({ when: new Map() })).toThrowError(
+      "cannot serialize when: Map has no getConfig(); give the class a getConfig() method",
+    );
     try {
       serialize(loop);
     } catch (error) {
@@ -161,7 +171,12 @@ describe("deserialize", () => {
 
   it("uses new cls(config) when there is no fromConfig, and customObjects for one call", () => {
     const registry = builtins();
-    const json = { module: null, class_name: "MyLayer", config: { name: "m", units: 5 }, registered_name: "MyPkg>MyLayer" };
+    const json = {
+      module: null,
+      class_name: "MyLayer",
+      config: { name: "m", units: 5 },
+      registered_name: "MyPkg>MyLayer",
+    };
     const made = deserialize(json, { registry, customObjects: { MyLayer }, kind: "layer" }) as MyLayer;
     expect(made).toBeInstanceOf(MyLayer);
     expect(made.config).toEqual({ name: "m", units: 5 });
@@ -191,18 +206,38 @@ describe("deserialize", () => {
   it("reads function references, names, tuples and plain objects", () => {
     const registry = builtins();
     expect(deserialize("relu", { registry, kind: "activation" })).toBe(relu);
-    expect(deserialize({ module: "builtins", class_name: "function", config: "relu", registered_name: "function" }, { registry })).toBe(relu);
+    expect(
+      deserialize(
+        { module: "builtins", class_name: "function", config: "relu", registered_name: "function" },
+        { registry },
+      ),
+    ).toBe(relu);
     expect(deserialize(["relu", "relu"], { registry })).toEqual([relu, relu]);
     expect(deserialize({ class_name: "__tuple__", items: [1, 2] })).toEqual([1, 2]);
-    expect(deserialize({ padding: "valid", sizes: [1, "x"] }, { registry })).toEqual({ padding: "valid", sizes: [1, "x"] });
+    expect(deserialize({ padding: "valid", sizes: [1, "x"] }, { registry })).toEqual({
+      padding: "valid",
+      sizes: [1, "x"],
+    });
   });
 
   it("gives typed errors on hostile input", () => {
     const registry = builtins();
     const cases: Array<[unknown, string, string]> = [
-      [{ class_name: 3, config: {} }, "invalid-config", 'cannot read the value: expected "class_name" to be a string, got a number'],
-      [{ class_name: "Dense", config: [1] }, "invalid-config", 'cannot read object "Dense" at the value: expected "config" to be an object, got an array'],
-      [{ class_name: "function", config: 1 }, "invalid-config", 'cannot read the value: a function reference needs a string "config", got a number'],
+      [
+        { class_name: 3, config: {} },
+        "invalid-config",
+        'cannot read the value: expected "class_name" to be a string, got a number',
+      ],
+      [
+        { class_name: "Dense", config: [1] },
+        "invalid-config",
+        'cannot read object "Dense" at the value: expected "config" to be an object, got an array',
+      ],
+      [
+        { class_name: "function", config: 1 },
+        "invalid-config",
+        'cannot read the value: a function reference needs a string "config", got a number',
+      ],
       [{ class_name: "__tuple__" }, "invalid-config", 'cannot read the value: a "__tuple__" needs an "items" array'],
     ];
     for (const [json, code, message] of cases) {
@@ -228,11 +263,19 @@ describe("deserialize", () => {
     class Holder {
       constructor(readonly inner: unknown) {}
       static fromConfig(config: JsonObject, options: FromConfigOptions) {
-        return new Holder(deserialize(config["dtype"], { registry: options.registry, sharedObjects: options.sharedObjects }));
+        return new Holder(
+          deserialize(config["dtype"], { registry: options.registry, sharedObjects: options.sharedObjects }),
+        );
       }
     }
     const registry = createRegistry({ objects: { Policy, Holder } });
-    const policy = { module: "keras", class_name: "Policy", config: { name: "float32" }, registered_name: null, shared_object_id: 7 };
+    const policy = {
+      module: "keras",
+      class_name: "Policy",
+      config: { name: "float32" },
+      registered_name: null,
+      shared_object_id: 7,
+    };
     const holder = { class_name: "Holder", config: { dtype: policy } };
     const [a, b] = deserialize([holder, holder], { registry }) as [Holder, Holder];
     expect(a).not.toBe(b);

@@ -88,7 +88,9 @@ function serializeValue(state: SerializeState, value: unknown, path: string, dep
   try {
     if (Array.isArray(object)) return object.map((item, i) => serializeValue(state, item, `${path}[${i}]`, depth + 1));
     if (ArrayBuffer.isView(object) && !(object instanceof DataView)) {
-      return Array.from(object as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? Number(x) : x));
+      return Array.from(object as unknown as ArrayLike<number | bigint>, (x) =>
+        typeof x === "bigint" ? Number(x) : x,
+      );
     }
     if (isKerasSerializable(object)) return serializeObject(state, object, path, depth);
     const proto = Object.getPrototypeOf(object);
@@ -133,9 +135,15 @@ function serializeObject(state: SerializeState, object: KerasSerializable, path:
   if (state.dialect === "keras2") {
     return { class_name: registeredName ?? className, config };
   }
-  const out: JsonObject = { module: entry?.module ?? null, class_name: className, config, registered_name: registeredName };
+  const out: JsonObject = {
+    module: entry?.module ?? null,
+    class_name: className,
+    config,
+    registered_name: registeredName,
+  };
   const build = object.getBuildConfig?.();
-  if (build !== null && build !== undefined) out["build_config"] = serializeRecord(state, build, `${path}.build_config`, depth + 1);
+  if (build !== null && build !== undefined)
+    out["build_config"] = serializeRecord(state, build, `${path}.build_config`, depth + 1);
   const compile = object.getCompileConfig?.();
   if (compile !== null && compile !== undefined) {
     out["compile_config"] = serializeRecord(state, compile, `${path}.compile_config`, depth + 1);

@@ -55,8 +55,7 @@ function writeModel(model: ModelConfig, target: Dialect, registry: Registry | un
     }
     config = body;
   }
-  const fields: EnvelopeFields =
-    same || target === "keras2" ? model : { ...model, ...keras3ModelFields(model) };
+  const fields: EnvelopeFields = same || target === "keras2" ? model : { ...model, ...keras3ModelFields(model) };
   return envelope(fields, config, target, same);
 }
 
@@ -74,7 +73,8 @@ function writeLayer(
     const same = parent.dialect === target;
     const converted = same ? layer.config : convertLayerConfig(layer.config, layer.className, target, registry);
     const config = target === "keras3" ? keras3LayerConfig(converted, layer.className) : converted;
-    const fields: EnvelopeFields = same || target === "keras2" ? layer : { ...layer, ...keras3LayerFields(layer, registry) };
+    const fields: EnvelopeFields =
+      same || target === "keras2" ? layer : { ...layer, ...keras3LayerFields(layer, registry) };
     out = envelope(fields, config, target, same);
   }
   if (parent.kind === "functional") {
@@ -134,7 +134,13 @@ function convertModelConfig(model: ModelConfig, target: Dialect): JsonObject {
 function withInputLayer(model: ModelConfig, layers: JsonObject[]): JsonObject[] {
   const first = layers[0];
   const firstLayer = model.layers[0];
-  if (first === undefined || firstLayer === undefined || firstLayer.className === "InputLayer" || firstLayer.model !== undefined) return layers;
+  if (
+    first === undefined ||
+    firstLayer === undefined ||
+    firstLayer.className === "InputLayer" ||
+    firstLayer.model !== undefined
+  )
+    return layers;
   // The written config has lost the shape already (keras3LayerConfig): read it where it was.
   const shape = firstLayer.config["batch_input_shape"] ?? firstLayer.config["batch_shape"];
   if (shape === undefined) return layers;

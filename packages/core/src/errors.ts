@@ -48,7 +48,12 @@ export class KerastoreError<Code extends string = string> extends Error {
 }
 
 function isBranded(value: unknown): value is KerastoreError {
-  return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true && typeof (value as { code?: unknown }).code === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { [BRAND]?: unknown })[BRAND] === true &&
+    typeof (value as { code?: unknown }).code === "string"
+  );
 }
 
 /**

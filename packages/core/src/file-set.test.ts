@@ -52,20 +52,23 @@ describe("writeFileSet", () => {
   });
 
   // Operations after the old set: 1 write a, 2 write b, 3 commit record, 4 rename a, 5 rename b.
-  it.each([1, 2, 3, 4, 5])("killed at operation %i: readers see all old or all new, and the next save settles it", async (dieAt) => {
-    const store = new DyingStore(Number.POSITIVE_INFINITY);
-    await oldSet(store);
-    const dying = Object.assign(store, { dieAt: store.operations + dieAt });
-    await expect(writeFileSet(dying, "m", newSet)).rejects.toThrow("killed");
-    const reader = await readThroughPendingSaves(store, "m");
-    const seen = [await text(reader, "m/a"), await text(reader, "m/b")];
-    expect(seen).toEqual(dieAt <= 3 ? ["old a", "old b"] : ["new a", "new b"]);
-    // The next save of the set rolls the killed one forward or drops it, then writes its own.
-    Object.assign(store, { dieAt: Number.POSITIVE_INFINITY });
-    await settlePendingSave(store, "m");
-    expect(await store.exists(commitRecordPath("m"))).toBe(false);
-    expect([await text(store, "m/a"), await text(store, "m/b")]).toEqual(seen);
-  });
+  it.each([1, 2, 3, 4, 5])(
+    "killed at operation %i: readers see all old or all new, and the next save settles it",
+    async (dieAt) => {
+      const store = new DyingStore(Number.POSITIVE_INFINITY);
+      await oldSet(store);
+      const dying = Object.assign(store, { dieAt: store.operations + dieAt });
+      await expect(writeFileSet(dying, "m", newSet)).rejects.toThrow("killed");
+      const reader = await readThroughPendingSaves(store, "m");
+      const seen = [await text(reader, "m/a"), await text(reader, "m/b")];
+      expect(seen).toEqual(dieAt <= 3 ? ["old a", "old b"] : ["new a", "new b"]);
+      // The next save of the set rolls the killed one forward or drops it, then writes its own.
+      Object.assign(store, { dieAt: Number.POSITIVE_INFINITY });
+      await settlePendingSave(store, "m");
+      expect(await store.exists(commitRecordPath("m"))).toBe(false);
+      expect([await text(store, "m/a"), await text(store, "m/b")]).toEqual(seen);
+    },
+  );
 
   it("a failing writer leaves the old set and no staged files", async () => {
     const store = new MemoryStore();
@@ -105,7 +108,10 @@ describe("writeFileSet", () => {
   it("ignores a commit record that is not one, and one that climbs out of the store", async () => {
     const store = new MemoryStore();
     await oldSet(store);
-    await store.write(commitRecordPath("m"), utf8Encode(JSON.stringify({ kerastoreCommit: 1, moves: [["../x", "m/a"]], removes: [] })));
+    await store.write(
+      commitRecordPath("m"),
+      utf8Encode(JSON.stringify({ kerastoreCommit: 1, moves: [["../x", "m/a"]], removes: [] })),
+    );
     expect(await readThroughPendingSaves(store, "m")).toBe(store);
     await store.write(commitRecordPath("m"), utf8Encode("not json"));
     expect(await readThroughPendingSaves(store, "m")).toBe(store);

@@ -146,7 +146,11 @@ class StagingStore implements Store {
  * at `target` changes all at once; see the module comment. Leftovers of earlier killed saves
  * to the same place are rolled forward or removed first.
  */
-export async function writeFileSet(store: Store, target: string, write: (staged: Store) => Promise<void>): Promise<void> {
+export async function writeFileSet(
+  store: Store,
+  target: string,
+  write: (staged: Store) => Promise<void>,
+): Promise<void> {
   await settlePendingSave(store, target);
   const staging = new StagingStore(store, `${ownPid()}-${randomHex()}`);
   try {
@@ -157,7 +161,11 @@ export async function writeFileSet(store: Store, target: string, write: (staged:
     for (const dir of [...staging.madeDirs].reverse()) await store.remove(dir).catch(() => undefined);
     throw error;
   }
-  const record: CommitRecord = { kerastoreCommit: 1, moves: [...staging.staged].map(([final, staged]) => [staged, final] as const), removes: [...staging.removes] };
+  const record: CommitRecord = {
+    kerastoreCommit: 1,
+    moves: [...staging.staged].map(([final, staged]) => [staged, final] as const),
+    removes: [...staging.removes],
+  };
   const recordPath = commitRecordPath(target);
   await store.write(recordPath, utf8Encode(JSON.stringify(record)));
   await applyRecord(store, record);
@@ -182,8 +190,15 @@ async function readRecord(store: Store, path: string): Promise<CommitRecord | un
   }
   try {
     const json = JSON.parse(text) as Partial<CommitRecord>;
-    const pair = (m: unknown): m is [string, string] => Array.isArray(m) && m.length === 2 && m.every((p) => typeof p === "string");
-    if (json.kerastoreCommit !== 1 || !Array.isArray(json.moves) || !json.moves.every(pair) || !Array.isArray(json.removes)) return undefined;
+    const pair = (m: unknown): m is [string, string] =>
+      Array.isArray(m) && m.length === 2 && m.every((p) => typeof p === "string");
+    if (
+      json.kerastoreCommit !== 1 ||
+      !Array.isArray(json.moves) ||
+      !json.moves.every(pair) ||
+      !Array.isArray(json.removes)
+    )
+      return undefined;
     // A record names files beside the ones it commits: never a path that climbs out.
     const all = [...json.moves.flat(), ...json.removes];
     if (!all.every((p) => typeof p === "string" && !p.split("/").includes(".."))) return undefined;
@@ -295,7 +310,9 @@ class RedirectStore implements Store {
   }
 
   mkdir(dir: string): Promise<void> {
-    return Promise.reject(new CoreError("io", cannot("make directory", dir, "the store is open for reading a pending save")));
+    return Promise.reject(
+      new CoreError("io", cannot("make directory", dir, "the store is open for reading a pending save")),
+    );
   }
 
   remove(path: string): Promise<void> {

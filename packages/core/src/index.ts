@@ -31,7 +31,14 @@ export {
 } from "./half.js";
 export { type JsonObject, type JsonValue, isJsonObject } from "./json.js";
 export { MemoryStore } from "./memory-store.js";
-export { commitRecordPath, moveInStore, readThroughPendingSaves, removeLeftovers, settlePendingSave, writeFileSet } from "./file-set.js";
+export {
+  commitRecordPath,
+  moveInStore,
+  readThroughPendingSaves,
+  removeLeftovers,
+  settlePendingSave,
+  writeFileSet,
+} from "./file-set.js";
 export { utf8Decode, utf8Encode } from "./utf8.js";
 export { type ChecksumKernel, kernelDisagreement } from "./checksum-kernel.js";
 export { readNpy, writeNpy } from "./npy.js";
@@ -58,7 +65,14 @@ export {
   rangeSource,
   subSource,
 } from "./random-access.js";
-export { type PendingTensor, type TensorLoader, isPendingTensor, loadTreeValues, pendingTensor, treeByteSize } from "./pending-tensor.js";
+export {
+  type PendingTensor,
+  type TensorLoader,
+  isPendingTensor,
+  loadTreeValues,
+  pendingTensor,
+  treeByteSize,
+} from "./pending-tensor.js";
 export { type Store, type WriteData, basenameOf, chunksOf, dirnameOf, joinPath } from "./store.js";
 export {
   type HostTensor,

@@ -34,7 +34,9 @@ describe(".npy", () => {
 
   it("refuses bad input with a typed error", () => {
     const good = writeNpy(hostTensor("float32", [4], new Float32Array(4)));
-    expect(() => readNpy(good.subarray(0, good.length - 1), "x.npy")).toThrow(/cannot read x.npy: the header promises 16/);
+    expect(() => readNpy(good.subarray(0, good.length - 1), "x.npy")).toThrow(
+      /cannot read x.npy: the header promises 16/,
+    );
     expect(() => readNpy(new Uint8Array(20), "y.npy")).toThrow(CoreError);
     const pickled = new TextEncoder().encode("\x93NUMPY");
     expect(() => readNpy(pickled)).toThrow(CoreError);

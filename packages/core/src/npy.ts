@@ -55,7 +55,8 @@ export function readNpy(bytes: Uint8Array, name = "the .npy file"): NumericHostT
   const fail = (reason: string): never => {
     throw new CoreError("invalid-npy", cannot("read", name, reason), { path: name });
   };
-  if (bytes.byteLength < 10 || MAGIC.some((b, i) => bytes[i] !== b)) fail("it does not start with the .npy magic \\x93NUMPY");
+  if (bytes.byteLength < 10 || MAGIC.some((b, i) => bytes[i] !== b))
+    fail("it does not start with the .npy magic \\x93NUMPY");
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLength: number;
@@ -70,7 +71,8 @@ export function readNpy(bytes: Uint8Array, name = "the .npy file"): NumericHostT
   } else {
     return fail(`unsupported format version ${major}.${bytes[7]}`);
   }
-  if (headerLength > MAX_HEADER || headerStart + headerLength > bytes.byteLength) fail("the header length runs past the file");
+  if (headerLength > MAX_HEADER || headerStart + headerLength > bytes.byteLength)
+    fail("the header length runs past the file");
   const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(
     bytes.subarray(headerStart, headerStart + headerLength),
   );

@@ -41,7 +41,12 @@ export function pendingTensor(
     get data(): never {
       throw new CoreError(
         "not-loaded",
-        cannot("use the values of", where, `the ${formatShape(shape)} ${dtype} tensor was read lazily and is not loaded yet`, "await loadTreeValues(tree) or the variable's value.load()"),
+        cannot(
+          "use the values of",
+          where,
+          `the ${formatShape(shape)} ${dtype} tensor was read lazily and is not loaded yet`,
+          "await loadTreeValues(tree) or the variable's value.load()",
+        ),
         { path: where },
       );
     },

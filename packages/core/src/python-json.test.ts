@@ -7,8 +7,8 @@ describe("stringifyPythonJson", () => {
     expect(stringifyPythonJson({ momentum: 0, learning_rate: 1, units: 3, rate: 0.5, epsilon: 1e-7 })).toBe(
       '{"momentum": 0.0, "learning_rate": 1.0, "units": 3, "rate": 0.5, "epsilon": 1e-07}',
     );
-    expect(stringifyPythonJson({ learning_rate: { class_name: "ExponentialDecay", config: { decay_steps: 10 } } })).toBe(
-      '{"learning_rate": {"class_name": "ExponentialDecay", "config": {"decay_steps": 10}}}',
-    );
+    expect(
+      stringifyPythonJson({ learning_rate: { class_name: "ExponentialDecay", config: { decay_steps: 10 } } }),
+    ).toBe('{"learning_rate": {"class_name": "ExponentialDecay", "config": {"decay_steps": 10}}}');
   });
 });

@@ -33,7 +33,10 @@ export function stringifyPythonJson(value: JsonValue): string {
   const parts: string[] = [];
   for (const [key, item] of Object.entries(value)) {
     if (item === undefined) continue;
-    const text = typeof item === "number" && Number.isInteger(item) && FLOAT_KEYS.has(key) ? `${pythonNumber(item)}.0` : stringifyPythonJson(item);
+    const text =
+      typeof item === "number" && Number.isInteger(item) && FLOAT_KEYS.has(key)
+        ? `${pythonNumber(item)}.0`
+        : stringifyPythonJson(item);
     parts.push(`${asciiString(key)}: ${text}`);
   }
   return `{${parts.join(", ")}}`;

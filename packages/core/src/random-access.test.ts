@@ -27,7 +27,12 @@ describe("random-access sources", () => {
 
   it("read the same ranges from memory, a Node file handle and a store's readRange", async () => {
     const node = new NodeStore(dir);
-    for (const source of [bytesSource(bytes, "f.bin"), await node.open("f.bin"), await openSource(new MemoryStore({ "f.bin": bytes }), "f.bin"), await rangeSource(node, "f.bin")]) {
+    for (const source of [
+      bytesSource(bytes, "f.bin"),
+      await node.open("f.bin"),
+      await openSource(new MemoryStore({ "f.bin": bytes }), "f.bin"),
+      await rangeSource(node, "f.bin"),
+    ]) {
       expect(source.size).toBe(1000);
       expect(isRandomAccessSource(source)).toBe(true);
       expect([...(await source.read(250, 4))]).toEqual([250, 0, 1, 2]);
@@ -38,14 +43,21 @@ describe("random-access sources", () => {
 
   it("refuse a range past the end, negative or not an integer, before reading", async () => {
     const handle = await new NodeStore(dir).open("f.bin");
-    for (const source of [bytesSource(bytes, "f.bin"), handle, subSource(bytesSource(bytes), 100, 500, "f.bin!member")]) {
+    for (const source of [
+      bytesSource(bytes, "f.bin"),
+      handle,
+      subSource(bytesSource(bytes), 100, 500, "f.bin!member"),
+    ]) {
       for (const [offset, length] of [
         [source.size - 3, 4],
         [-1, 2],
         [0, 2 ** 60],
         [0.5, 1],
       ] as const) {
-        await expect(source.read(offset, length)).rejects.toMatchObject({ code: "io", message: expect.stringContaining("cannot read") });
+        await expect(source.read(offset, length)).rejects.toMatchObject({
+          code: "io",
+          message: expect.stringContaining("cannot read"),
+        });
       }
     }
     await handle.close();
@@ -80,7 +92,12 @@ describe("pending tensors", () => {
     expect(() => a.variables[0]!.value.data).toThrow(/w1.*not loaded yet/);
     expect(treeByteSize(root)).toBe(16);
     const seen: string[] = [];
-    expect(await loadTreeValues(root, { filter: (_v, path) => path.at(-1) === "b", onLoaded: (v) => void seen.push(v.path) })).toBe(8);
+    expect(
+      await loadTreeValues(root, {
+        filter: (_v, path) => path.at(-1) === "b",
+        onLoaded: (v) => void seen.push(v.path),
+      }),
+    ).toBe(8);
     expect(seen).toEqual(["b/kernel"]);
     expect(loads).toBe(1);
     expect(isPendingTensor(a.variables[0]!.value)).toBe(true);

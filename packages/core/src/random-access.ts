@@ -26,10 +26,20 @@ export interface RandomAccessSource {
 
 /** Throws an `io` CoreError unless `[offset, offset + length)` lies inside `size` bytes. */
 export function checkRange(description: string, size: number, offset: number, length: number): void {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
-    throw new CoreError("io", cannot("read", `${length} bytes at ${offset} of ${description}`, `the file has ${size} bytes`), {
-      path: description,
-    });
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > size
+  ) {
+    throw new CoreError(
+      "io",
+      cannot("read", `${length} bytes at ${offset} of ${description}`, `the file has ${size} bytes`),
+      {
+        path: description,
+      },
+    );
   }
 }
 
@@ -50,7 +60,12 @@ export function bytesSource(bytes: Uint8Array, description = "bytes"): RandomAcc
  * The part `[offset, offset + length)` of another source, as a source of its own (a stored
  * `.keras` member read in place). Closing it leaves the parent open.
  */
-export function subSource(parent: RandomAccessSource, offset: number, length: number, description: string): RandomAccessSource {
+export function subSource(
+  parent: RandomAccessSource,
+  offset: number,
+  length: number,
+  description: string,
+): RandomAccessSource {
   checkRange(parent.description, parent.size, offset, length);
   return {
     description,

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { CoreError, hostTensor, savedNode, stringTensor, stringValues, toFloat32, viewAs, walkSavedTree } from "./index.js";
+import {
+  CoreError,
+  hostTensor,
+  savedNode,
+  stringTensor,
+  stringValues,
+  toFloat32,
+  viewAs,
+  walkSavedTree,
+} from "./index.js";
 
 describe("HostTensor", () => {
   it("checks the element count against the shape", () => {
@@ -29,7 +38,11 @@ describe("saved object tree", () => {
     const root = savedNode("Functional", "model");
     const dense = savedNode("Dense", "dense");
     const opt = savedNode("Adam", "adam");
-    root.children.push({ name: "layer_with_weights-0", node: dense }, { name: "layer-1", node: dense }, { name: "optimizer", node: opt });
+    root.children.push(
+      { name: "layer_with_weights-0", node: dense },
+      { name: "layer-1", node: dense },
+      { name: "optimizer", node: opt },
+    );
     const visited = [...walkSavedTree(root)].map((v) => `${v.node.className}@${v.path.join("/")}`);
     expect(visited).toEqual(["Functional@", "Dense@layer_with_weights-0", "Adam@optimizer"]);
   });

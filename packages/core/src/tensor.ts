@@ -70,7 +70,11 @@ export function stringTensor(shape: readonly number[], values: readonly (string 
     );
   }
   const encoder = new TextEncoder();
-  return { dtype: "string", shape: [...shape], data: values.map((v) => (typeof v === "string" ? encoder.encode(v) : v)) };
+  return {
+    dtype: "string",
+    shape: [...shape],
+    data: values.map((v) => (typeof v === "string" ? encoder.encode(v) : v)),
+  };
 }
 
 /** The elements of a string tensor as text (UTF-8). */
@@ -127,4 +131,3 @@ export function formatShape(shape: readonly (number | null)[]): string {
   const parts = shape.map((d) => (d === null ? "None" : String(d)));
   return parts.length === 1 ? `(${parts[0]},)` : `(${parts.join(", ")})`;
 }
-

@@ -3,7 +3,13 @@ import { Layer } from "./layer.js";
 import type { Model } from "./model.js";
 
 function isActivation(value: unknown): value is Activation {
-  return typeof value === "object" && value !== null && typeof (value as Activation).fn === "function" && typeof (value as Activation).name === "string" && "builtin" in value;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Activation).fn === "function" &&
+    typeof (value as Activation).name === "string" &&
+    "builtin" in value
+  );
 }
 
 /**
@@ -26,7 +32,8 @@ export function layersWithOtherDefinitions(model: Model, reader: 2 | 3): string[
     }
     const name = value instanceof Layer ? value.name : owner;
     const entries = Array.isArray(value) ? value : Object.values(value);
-    for (const child of entries) if (child instanceof Layer || isActivation(child) || Array.isArray(child)) visit(child, name, depth + 1);
+    for (const child of entries)
+      if (child instanceof Layer || isActivation(child) || Array.isArray(child)) visit(child, name, depth + 1);
   };
   visit(model, model.name, 0);
   return [...new Set(found)];

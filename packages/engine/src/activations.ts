@@ -49,11 +49,16 @@ const BUILTINS: Record<string, ActivationFn> = {
   log_sigmoid: (x) => tf.neg(tf.softplus(tf.neg(x))),
   hard_tanh: (x) => tf.clipByValue(x, -1, 1),
   tanh_shrink: (x) => tf.sub(x, tf.tanh(x)),
-  soft_shrink: (x) => tf.where(tf.greater(x, 0.5), tf.sub(x, 0.5), tf.where(tf.less(x, -0.5), tf.add(x, 0.5), tf.zerosLike(x))),
+  soft_shrink: (x) =>
+    tf.where(tf.greater(x, 0.5), tf.sub(x, 0.5), tf.where(tf.less(x, -0.5), tf.add(x, 0.5), tf.zerosLike(x))),
   hard_shrink: (x) => tf.where(tf.greater(tf.abs(x), 0.5), x, tf.zerosLike(x)),
   squareplus: (x) => tf.div(tf.add(x, tf.sqrt(tf.add(tf.square(x), 4))), 2),
   sparse_plus: (x) =>
-    tf.where(tf.lessEqual(x, -1), tf.zerosLike(x), tf.where(tf.greaterEqual(x, 1), x, tf.div(tf.square(tf.add(x, 1)), 4))),
+    tf.where(
+      tf.lessEqual(x, -1),
+      tf.zerosLike(x),
+      tf.where(tf.greaterEqual(x, 1), x, tf.div(tf.square(tf.add(x, 1)), 4)),
+    ),
 };
 
 /** Definitions Keras 2 had and Keras 3 changed. */
@@ -75,11 +80,15 @@ export function getActivation(id: ActivationLike | JsonValue | undefined, ctx: F
   if (isJsonObject(id)) {
     // Keras 3 writes a custom function as {"class_name": "function", "config": "<name>"}; a
     // builtin may appear as {"class_name": "<name>"} in Keras 2 era files.
-    const name = typeof id.config === "string" ? id.config : typeof id.class_name === "string" ? id.class_name : undefined;
+    const name =
+      typeof id.config === "string" ? id.config : typeof id.class_name === "string" ? id.class_name : undefined;
     if (name !== undefined) return byName(name, ctx);
     throw new EngineError("invalid-config", cannot("read", "an activation", `expected a name, got ${preview(id)}`));
   }
-  throw new EngineError("invalid-config", cannot("read", "an activation", `expected a name, got ${preview(id as JsonValue)}`));
+  throw new EngineError(
+    "invalid-config",
+    cannot("read", "an activation", `expected a name, got ${preview(id as JsonValue)}`),
+  );
 }
 
 function byName(name: string, ctx: FromConfigContext): Activation {

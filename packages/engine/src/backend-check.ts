@@ -8,5 +8,13 @@ import { EngineError } from "./errors.js";
  */
 export function requireBackend(what: string): void {
   if (tf.getBackend() !== undefined) return;
-  throw new EngineError("backend", cannot("create", what, "no tensor backend is set up yet", "await keras.ready() (initBackend() in @kerastore/engine) first"));
+  throw new EngineError(
+    "backend",
+    cannot(
+      "create",
+      what,
+      "no tensor backend is set up yet",
+      "await keras.ready() (initBackend() in @kerastore/engine) first",
+    ),
+  );
 }

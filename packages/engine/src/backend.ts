@@ -62,20 +62,28 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendNa
   const backend = options.backend ?? readyFor ?? "wasm";
   if (ready !== undefined && readyFor === backend) return ready;
   readyFor = backend;
-  ready = (backend === "wasm" ? initWasm(options.wasmPaths ?? options.wasmDir, options.threads) : initCpu()).catch((error: unknown) => {
-    ready = undefined;
-    readyFor = undefined;
-    throw error;
-  });
+  ready = (backend === "wasm" ? initWasm(options.wasmPaths ?? options.wasmDir, options.threads) : initCpu()).catch(
+    (error: unknown) => {
+      ready = undefined;
+      readyFor = undefined;
+      throw error;
+    },
+  );
   return ready;
 }
 
-async function initWasm(given: string | Readonly<Record<string, string>> | undefined, threads: number | undefined): Promise<BackendName> {
+async function initWasm(
+  given: string | Readonly<Record<string, string>> | undefined,
+  threads: number | undefined,
+): Promise<BackendName> {
   const hooks = runtimeHooks();
   const paths = given ?? hooks.defaultWasmPaths();
   if (typeof paths === "string") hooks.checkWasmPaths(paths);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
-    throw new EngineError("backend", cannot("set up", "the wasm backend", `threads must be a whole number >= 1, got ${String(threads)}`));
+    throw new EngineError(
+      "backend",
+      cannot("set up", "the wasm backend", `threads must be a whole number >= 1, got ${String(threads)}`),
+    );
   }
   const chosen = threads ?? hooks.defaultThreads();
   const asked = chosen === undefined ? undefined : Math.min(8, chosen);
@@ -83,18 +91,35 @@ async function initWasm(given: string | Readonly<Record<string, string>> | undef
   if (typeof paths === "string") wasm.setWasmPaths(paths.endsWith("/") ? paths : `${paths}/`);
   else if (paths !== undefined) wasm.setWasmPaths({ ...paths });
   const where = typeof paths === "string" ? paths : paths === undefined ? "beside the script" : "in the wasmPaths map";
-  const reason = asked !== undefined && asked > 1 ? await prepareThreads(wasm, asked, typeof paths === "string" ? paths : undefined) : undefined;
+  const reason =
+    asked !== undefined && asked > 1
+      ? await prepareThreads(wasm, asked, typeof paths === "string" ? paths : undefined)
+      : undefined;
   if (asked === 1) wasm.setThreadsCount(1);
-  const ok = asked === undefined ? await tf.setBackend("wasm") : await withLogicalCores(2 * asked, () => tf.setBackend("wasm"));
+  const ok =
+    asked === undefined ? await tf.setBackend("wasm") : await withLogicalCores(2 * asked, () => tf.setBackend("wasm"));
   if (!ok) {
-    throw new EngineError("backend", cannot("set up", "the wasm backend", `tfjs could not initialize it (its .wasm files looked for: ${where})`, "pass wasmPaths"), {
-      path: where,
-    });
+    throw new EngineError(
+      "backend",
+      cannot(
+        "set up",
+        "the wasm backend",
+        `tfjs could not initialize it (its .wasm files looked for: ${where})`,
+        "pass wasmPaths",
+      ),
+      {
+        path: where,
+      },
+    );
   }
   await tf.ready();
   const running = tf.getBackend() === "wasm" ? Math.max(1, wasm.getThreadsCount()) : 1;
   const short = asked !== undefined && running < asked;
-  threading = { asked, threads: running, ...(reason !== undefined ? { reason } : short ? { reason: "the page is not cross-origin isolated" } : {}) };
+  threading = {
+    asked,
+    threads: running,
+    ...(reason !== undefined ? { reason } : short ? { reason: "the page is not cross-origin isolated" } : {}),
+  };
   return "wasm";
 }
 
@@ -103,7 +128,11 @@ type WasmPackage = typeof import("@tensorflow/tfjs-backend-wasm");
 // Where tfjs would not start the threaded build itself (Node), start it here and register it as
 // the "wasm" backend (the name tfjs-backend-wasm's kernels are registered under). Returns why
 // it runs one thread instead, if it does.
-async function prepareThreads(wasm: WasmPackage, threads: number, wasmDir: string | undefined): Promise<string | undefined> {
+async function prepareThreads(
+  wasm: WasmPackage,
+  threads: number,
+  wasmDir: string | undefined,
+): Promise<string | undefined> {
   const hooks = runtimeHooks();
   wasm.setThreadsCount(threads);
   if (hooks.startThreadedWasm === undefined) return undefined;
@@ -172,6 +201,9 @@ async function initCpu(): Promise<BackendName> {
 export function assertBackend(): void {
   const name = tf.getBackend();
   if (name !== "wasm" && name !== "cpu") {
-    throw new EngineError("backend", cannot("run", "a tensor operation", "no backend is set up", "await initBackend() first"));
+    throw new EngineError(
+      "backend",
+      cannot("run", "a tensor operation", "no backend is set up", "await initBackend() first"),
+    );
   }
 }

@@ -12,9 +12,26 @@ import { Sequential } from "./sequential.js";
 /** Every built-in layer and model class, by its Keras class name (and older Keras aliases). */
 export function builtinLayerClasses(): Map<string, LayerClass> {
   const classes = [
-    InputLayer, Dense, Dropout, ActivationLayer, Flatten, Reshape, Identity, Rescaling,
-    ReLU, LeakyReLU, Softmax, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
-    Model, Sequential,
+    InputLayer,
+    Dense,
+    Dropout,
+    ActivationLayer,
+    Flatten,
+    Reshape,
+    Identity,
+    Rescaling,
+    ReLU,
+    LeakyReLU,
+    Softmax,
+    Add,
+    Subtract,
+    Multiply,
+    Average,
+    Maximum,
+    Minimum,
+    Concatenate,
+    Model,
+    Sequential,
   ] as unknown as LayerClass[];
   const map = new Map<string, LayerClass>(classes.map((c) => [c.className, c]));
   // Names other Keras versions write for the same classes.

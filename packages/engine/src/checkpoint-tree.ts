@@ -79,7 +79,8 @@ export function toCheckpointTree(root: SavedNode, options: CheckpointTreeOptions
     const layers = layerEdges.map((e) => convert(e.node));
     let withWeights = 0;
     layerEdges.forEach((edge, i) => {
-      if (holdsVariables(edge.node)) out.children.push({ name: `layer_with_weights-${withWeights++}`, node: layers[i]! });
+      if (holdsVariables(edge.node))
+        out.children.push({ name: `layer_with_weights-${withWeights++}`, node: layers[i]! });
       out.children.push({ name: `layer-${i}`, node: layers[i]! });
     });
     if (aliases) out.children.push(...keras3LayerEdges(node.className, layers));
@@ -115,7 +116,11 @@ export function holdsVariables(node: SavedNode, seen = new Set<SavedNode>()): bo
 
 /** A list-like node (`_operations`) whose edges `0`, `1`, ... lead to `items`. */
 function listNode(items: readonly SavedNode[], offset = 0): SavedNode {
-  return { className: "ListWrapper", variables: [], children: items.map((node, i) => ({ name: String(i + offset), node })) };
+  return {
+    className: "ListWrapper",
+    variables: [],
+    children: items.map((node, i) => ({ name: String(i + offset), node })),
+  };
 }
 
 /**
@@ -127,7 +132,12 @@ function keras3LayerEdges(className: string, layers: readonly SavedNode[]): Save
   if (className !== "Sequential") return [{ name: "_operations", node: listNode(layers) }];
   const inner = listNode(layers, 1);
   inner.children.unshift({ name: "0", node: { className: "InputLayer", variables: [], children: [] } });
-  return [{ name: "_functional", node: { className: "Functional", variables: [], children: [{ name: "_operations", node: inner }] } }];
+  return [
+    {
+      name: "_functional",
+      node: { className: "Functional", variables: [], children: [{ name: "_operations", node: inner }] },
+    },
+  ];
 }
 
 /**
@@ -159,9 +169,16 @@ function optimizerNode(node: SavedNode, aliases: boolean): SavedNode {
     }
   }
   out.extras = { variableNames: names };
-  out.slots = (node.slots ?? []).map((s) => ({ original: s.original, slotName: legacySlots[s.slotName] ?? s.slotName, slot: s.slot }));
+  out.slots = (node.slots ?? []).map((s) => ({
+    original: s.original,
+    slotName: legacySlots[s.slotName] ?? s.slotName,
+    slot: s.slot,
+  }));
   if (listed.length > 0) {
-    out.children.push({ name: "_variables", node: { className: "ListWrapper", variables: listed, children: [], extras: { variableNames: listNames } } });
+    out.children.push({
+      name: "_variables",
+      node: { className: "ListWrapper", variables: listed, children: [], extras: { variableNames: listNames } },
+    });
   }
   return out;
 }

@@ -12,7 +12,10 @@ import { Model } from "./model.js";
 export function cloneModel(model: Model, ctx: FromConfigContext = {}): Model {
   const clone = deserializeLayer(model.toConfig(), ctx);
   if (!(clone instanceof Model)) {
-    throw new EngineError("invalid-config", cannot("clone", `model "${model.name}"`, `its config rebuilt a ${clone.className}`));
+    throw new EngineError(
+      "invalid-config",
+      cannot("clone", `model "${model.name}"`, `its config rebuilt a ${clone.className}`),
+    );
   }
   clone.compileConfig = { ...model.compileConfig };
   return clone;

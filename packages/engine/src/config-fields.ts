@@ -63,7 +63,11 @@ export function encodeField(f: ConfigField, value: unknown): JsonValue {
 }
 
 /** Options from a Keras config: each declared key read into its property, decoded. */
-export function optionsFromConfig(fields: readonly ConfigField[], config: JsonObject, ctx: FromConfigContext): Record<string, unknown> {
+export function optionsFromConfig(
+  fields: readonly ConfigField[],
+  config: JsonObject,
+  ctx: FromConfigContext,
+): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   for (const f of fields) {
     if (config[f.key] !== undefined) options[f.prop] = decodeField(f, config[f.key], ctx);

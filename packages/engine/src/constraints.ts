@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
-import { type FromConfigContext, checkBuiltinOrigin, envelope, lookupCustomFunction, numberField, readEnvelope } from "./keras-object.js";
+import {
+  type FromConfigContext,
+  checkBuiltinOrigin,
+  envelope,
+  lookupCustomFunction,
+  numberField,
+  readEnvelope,
+} from "./keras-object.js";
 
 /** A projection applied to a variable after each update. Its config is kept in Keras spelling. */
 export class Constraint {
@@ -68,7 +75,10 @@ export function constraint(className: string, config: JsonObject = {}): Constrai
   const name = ALIASES[className] ?? className;
   const spec = BUILTINS[name];
   if (spec === undefined) {
-    throw new EngineError("unknown-object", cannot("find", `constraint "${className}"`, "it is not a Keras constraint", "pass it in customObjects"));
+    throw new EngineError(
+      "unknown-object",
+      cannot("find", `constraint "${className}"`, "it is not a Keras constraint", "pass it in customObjects"),
+    );
   }
   const merged: JsonObject = { ...spec.defaults };
   for (const key of Object.keys(config)) if (key in spec.defaults) merged[key] = config[key] as JsonValue;
@@ -78,7 +88,10 @@ export function constraint(className: string, config: JsonObject = {}): Constrai
 export type ConstraintLike = string | Constraint;
 
 /** Resolves a constraint option or config value; null when none. */
-export function getConstraint(id: ConstraintLike | JsonValue | undefined, ctx: FromConfigContext = {}): Constraint | null {
+export function getConstraint(
+  id: ConstraintLike | JsonValue | undefined,
+  ctx: FromConfigContext = {},
+): Constraint | null {
   if (id === undefined || id === null) return null;
   if (id instanceof Constraint) return id;
   if (typeof id === "string") return constraint(id);
@@ -89,7 +102,10 @@ export function getConstraint(id: ConstraintLike | JsonValue | undefined, ctx: F
     checkBuiltinOrigin(ref, "constraint");
     return constraint(ref.className, ref.config);
   }
-  throw new EngineError("invalid-config", cannot("read", "a constraint", `expected a name or config, got ${JSON.stringify(id)}`));
+  throw new EngineError(
+    "invalid-config",
+    cannot("read", "a constraint", `expected a name or config, got ${JSON.stringify(id)}`),
+  );
 }
 
 /** The Keras 3 config value of a constraint (null for none). */

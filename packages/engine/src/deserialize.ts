@@ -25,15 +25,28 @@ export function withScopes(ctx: FromConfigContext): FromConfigContext {
 }
 
 /** Finds a layer class by name: custom objects first, then the built-ins. */
-export function layerClass(className: string, registeredName: string | null, ctx: FromConfigContext, module: string | null = null): LayerClass {
+export function layerClass(
+  className: string,
+  registeredName: string | null,
+  ctx: FromConfigContext,
+  module: string | null = null,
+): LayerClass {
   const custom = lookupCustom(ctx, registeredName, className);
   if (typeof custom === "function") {
     // Only layer classes where layers go: a function, or a class that is not a layer, cannot be built.
     const candidate = custom as { prototype?: { build?: unknown; getConfig?: unknown }; fromConfig?: unknown };
-    if (typeof candidate.fromConfig !== "function" || typeof candidate.prototype?.build !== "function" || typeof candidate.prototype.getConfig !== "function") {
+    if (
+      typeof candidate.fromConfig !== "function" ||
+      typeof candidate.prototype?.build !== "function" ||
+      typeof candidate.prototype.getConfig !== "function"
+    ) {
       throw new EngineError(
         "invalid-config",
-        cannot("deserialize", `layer "${registeredName ?? className}"`, `the name finds ${(custom as { name?: string }).name || "a function"}, which is not a layer class`),
+        cannot(
+          "deserialize",
+          `layer "${registeredName ?? className}"`,
+          `the name finds ${(custom as { name?: string }).name || "a function"}, which is not a layer class`,
+        ),
       );
     }
     return custom as unknown as LayerClass;
@@ -43,25 +56,30 @@ export function layerClass(className: string, registeredName: string | null, ctx
     checkBuiltinOrigin({ className, module, registeredName }, "layer");
     return builtin;
   }
-  if (isPythonCodeLayer(className) && (registeredName === null || !registeredName.includes(">"))) throw pythonCodeLayerError(className);
+  if (isPythonCodeLayer(className) && (registeredName === null || !registeredName.includes(">")))
+    throw pythonCodeLayerError(className);
   if (kerasLayerNames.has(className) && (registeredName === null || !registeredName.includes(">"))) {
     // A Keras layer, not a custom one: customObjects would not help.
     throw new EngineError(
       "unsupported",
-      cannot("deserialize", `layer class "${className}"`, `Keras layer ${className} is not supported by Kerastore yet (docs/layers.md lists the layers it runs)`),
+      cannot(
+        "deserialize",
+        `layer class "${className}"`,
+        `Keras layer ${className} is not supported by Kerastore yet (docs/layers.md lists the layers it runs)`,
+      ),
     );
   }
-  throw new EngineError(
-    "unknown-object",
-    unknownNameMessage("layer", "class", className),
-  );
+  throw new EngineError("unknown-object", unknownNameMessage("layer", "class", className));
 }
 
 /** Makes a layer (or model) from its `{class_name, config}` envelope, either dialect. */
 export function deserializeLayer(json: JsonValue | undefined, ctx: FromConfigContext = {}): Layer {
   // Models nest models: a hostile config could nest deep enough to exhaust the stack.
   if (depth >= MAX_DEPTH) {
-    throw new EngineError("invalid-config", cannot("deserialize", "a layer config", `it nests models more than ${MAX_DEPTH} deep`));
+    throw new EngineError(
+      "invalid-config",
+      cannot("deserialize", "a layer config", `it nests models more than ${MAX_DEPTH} deep`),
+    );
   }
   depth++;
   try {
@@ -78,7 +96,10 @@ function deserializeAt(json: JsonValue | undefined, ctx: FromConfigContext): Lay
   const full = withScopes(ctx);
   const ref = readEnvelope(json, "a layer config");
   // A Keras layer (not a custom one standing in for it) whose config is Keras 1's: say so, not "unknown key".
-  if (lookupCustom(full, ref.registeredName, ref.className) === undefined && (builtinLayer(ref.className) !== undefined || kerasLayerNames.has(ref.className))) {
+  if (
+    lookupCustom(full, ref.registeredName, ref.className) === undefined &&
+    (builtinLayer(ref.className) !== undefined || kerasLayerNames.has(ref.className))
+  ) {
     refuseKeras1Config(ref.className, ref.config, ref.config.name);
   }
   const cls = layerClass(ref.className, ref.registeredName, full, ref.module);
@@ -87,7 +108,12 @@ function deserializeAt(json: JsonValue | undefined, ctx: FromConfigContext): Lay
   // Keras builds a deserialized layer from its build_config at once, outside any enclosing
   // model's name scope: a loaded Sequential's weights are `dense/kernel`, not
   // `sequential/dense/kernel` as when it was first built.
-  if (isJsonObject(json) && isJsonObject(json.build_config) && Array.isArray(json.build_config.input_shape) && !layer.built) {
+  if (
+    isJsonObject(json) &&
+    isJsonObject(json.build_config) &&
+    Array.isArray(json.build_config.input_shape) &&
+    !layer.built
+  ) {
     layer.maybeBuild(json.build_config.input_shape as Shape | Shape[]);
   }
   // A model's envelope carries its compile information beside its config.

@@ -29,10 +29,16 @@ const KNOWN_OTHERS: Readonly<Record<string, string>> = {
  */
 export function checkLayerDtype(dtype: string, layer: string, input = false): string {
   if (BACKEND.has(dtype) || (input && (INT_INPUTS.has(dtype) || OTHER_INPUTS.has(dtype)))) return dtype;
-  const what = KNOWN_OTHERS[dtype] ?? (INT_INPUTS.has(dtype) ? "integer weights of a width the backend lacks" : "not a dtype Keras knows");
+  const what =
+    KNOWN_OTHERS[dtype] ??
+    (INT_INPUTS.has(dtype) ? "integer weights of a width the backend lacks" : "not a dtype Keras knows");
   throw new EngineError(
     "unsupported",
-    cannot("make", `layer "${layer}"`, `its dtype "${dtype}" is ${what}; the backend computes in float32, int32 and bool${input ? " (integer inputs as int32)" : ""}`),
+    cannot(
+      "make",
+      `layer "${layer}"`,
+      `its dtype "${dtype}" is ${what}; the backend computes in float32, int32 and bool${input ? " (integer inputs as int32)" : ""}`,
+    ),
   );
 }
 

@@ -13,15 +13,21 @@ import type { KerasTensor } from "./symbolic.js";
 type TensorRef = [string, number, number];
 
 function readRef(json: JsonValue | undefined, where: string): TensorRef {
-  if (isJsonObject(json) && json.class_name === "__keras_tensor__" && isJsonObject(json.config)) return readRef(json.config.keras_history, where);
-  if (Array.isArray(json) && typeof json[0] === "string" && typeof json[1] === "number" && typeof json[2] === "number") return [json[0], json[1], json[2]];
-  throw new EngineError("invalid-config", cannot("read", where, `expected a tensor reference [layer, node, tensor], got ${preview(json)}`));
+  if (isJsonObject(json) && json.class_name === "__keras_tensor__" && isJsonObject(json.config))
+    return readRef(json.config.keras_history, where);
+  if (Array.isArray(json) && typeof json[0] === "string" && typeof json[1] === "number" && typeof json[2] === "number")
+    return [json[0], json[1], json[2]];
+  throw new EngineError(
+    "invalid-config",
+    cannot("read", where, `expected a tensor reference [layer, node, tensor], got ${preview(json)}`),
+  );
 }
 
 /** `[a, 0, 0]` or `[[a, 0, 0], [b, 0, 0]]`: the refs and whether it was a list. */
 function readRefList(json: JsonValue | undefined, where: string): { refs: TensorRef[]; isList: boolean } {
   // Keras 2 always wrote a list; as Keras 3 does, a list of one is one tensor.
-  if (Array.isArray(json) && json.length > 0 && Array.isArray(json[0])) return { refs: json.map((j) => readRef(j, where)), isList: json.length > 1 };
+  if (Array.isArray(json) && json.length > 0 && Array.isArray(json[0]))
+    return { refs: json.map((j) => readRef(j, where)), isList: json.length > 1 };
   return { refs: [readRef(json, where)], isList: false };
 }
 
@@ -34,7 +40,8 @@ function readInboundNode(json: JsonValue, where: string): { refs: TensorRef[]; i
     const kwargs = isJsonObject(json.kwargs) ? json.kwargs : {};
     if (Array.isArray(first)) return { refs: first.map((t) => readRef(t, where)), isList: true, kwargs };
     // Attention layers take (query, value[, key]) as separate arguments, positional or by keyword.
-    const positional = args.length > 0 ? args.map((t, i) => (i === 0 || isRef(t) ? readRef(t, where) : refuseConstant(t, where))) : [];
+    const positional =
+      args.length > 0 ? args.map((t, i) => (i === 0 || isRef(t) ? readRef(t, where) : refuseConstant(t, where))) : [];
     return withTensorKwargs(positional, kwargs, where);
   }
   if (Array.isArray(json)) {
@@ -48,7 +55,10 @@ function readInboundNode(json: JsonValue, where: string): { refs: TensorRef[]; i
 }
 
 function isRef(json: JsonValue | undefined): boolean {
-  return (isJsonObject(json) && json.class_name === "__keras_tensor__") || (Array.isArray(json) && typeof json[0] === "string" && json.length === 3);
+  return (
+    (isJsonObject(json) && json.class_name === "__keras_tensor__") ||
+    (Array.isArray(json) && typeof json[0] === "string" && json.length === 3)
+  );
 }
 
 // A Keras 3 operation applied to a tensor and a constant (`x + 3.0` in keras.applications'
@@ -56,7 +66,12 @@ function isRef(json: JsonValue | undefined): boolean {
 function refuseConstant(json: JsonValue | undefined, where: string): never {
   throw new EngineError(
     "unsupported",
-    cannot("read", where, `the call passes the constant ${preview(json)} beside its input tensor: Keras operations on tensors and constants (x + 3.0) are not supported by Kerastore yet`, "write the operation as a layer (layers.Add, layers.Rescaling, ...) and save the model again"),
+    cannot(
+      "read",
+      where,
+      `the call passes the constant ${preview(json)} beside its input tensor: Keras operations on tensors and constants (x + 3.0) are not supported by Kerastore yet`,
+      "write the operation as a layer (layers.Add, layers.Rescaling, ...) and save the model again",
+    ),
   );
 }
 
@@ -64,22 +79,32 @@ function refuseConstant(json: JsonValue | undefined, where: string): never {
 const TENSOR_KWARGS = ["query", "value", "key"] as const;
 
 /** Positional refs plus the tensors passed as `query` / `value` / `key`, in that order; other kwargs kept. */
-function withTensorKwargs(positional: TensorRef[], kwargs: JsonObject, where: string): { refs: TensorRef[]; isList: boolean; kwargs: JsonObject } {
+function withTensorKwargs(
+  positional: TensorRef[],
+  kwargs: JsonObject,
+  where: string,
+): { refs: TensorRef[]; isList: boolean; kwargs: JsonObject } {
   const refs = [...positional];
   const rest: JsonObject = {};
-  for (const [key, value] of Object.entries(kwargs)) if (!(TENSOR_KWARGS as readonly string[]).includes(key)) rest[key] = value;
+  for (const [key, value] of Object.entries(kwargs))
+    if (!(TENSOR_KWARGS as readonly string[]).includes(key)) rest[key] = value;
   for (const key of TENSOR_KWARGS) {
     const value = kwargs[key];
     if (value !== undefined && value !== null) refs.push(readRef(value, where));
   }
-  if (refs.length === 0) throw new EngineError("invalid-config", cannot("read", where, "the node passes no input tensor"));
+  if (refs.length === 0)
+    throw new EngineError("invalid-config", cannot("read", where, "the node passes no input tensor"));
   return { refs, isList: refs.length > 1, kwargs: rest };
 }
 
 const MAX_LAYERS = 100_000;
 
 /** Makes a functional model of class `cls` from its Keras config (either dialect). */
-export function functionalFromConfig(cls: new (args: ModelArgs) => Model, config: JsonObject, ctx: FromConfigContext): Model {
+export function functionalFromConfig(
+  cls: new (args: ModelArgs) => Model,
+  config: JsonObject,
+  ctx: FromConfigContext,
+): Model {
   const layerList = config.layers;
   if (!Array.isArray(layerList) || layerList.length > MAX_LAYERS) {
     throw new EngineError("invalid-config", cannot("read", "a functional model config", 'expected a "layers" list'));
@@ -98,7 +123,11 @@ export function functionalFromConfig(cls: new (args: ModelArgs) => Model, config
   for (const layer of byName.values()) if (layer instanceof InputLayer) produced.set(layer, [[layer.output]]);
   const tensorOf = (ref: TensorRef): KerasTensor | undefined => {
     const layer = byName.get(ref[0]);
-    if (layer === undefined) throw new EngineError("invalid-config", cannot("read", "a functional model config", `a node refers to unknown layer "${ref[0]}"`));
+    if (layer === undefined)
+      throw new EngineError(
+        "invalid-config",
+        cannot("read", "a functional model config", `a node refers to unknown layer "${ref[0]}"`),
+      );
     return produced.get(layer)?.[ref[1]]?.[ref[2]];
   };
   // Keras processes nodes in passes, since a config may list a layer before its inputs.
@@ -121,13 +150,20 @@ export function functionalFromConfig(cls: new (args: ModelArgs) => Model, config
   }
   const stuck = pending.find((p) => p.nodes.length > 0);
   if (stuck !== undefined) {
-    throw new EngineError("invalid-config", cannot("read", "a functional model config", `the inputs of layer "${stuck.layer.name}" are never computed`));
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", "a functional model config", `the inputs of layer "${stuck.layer.name}" are never computed`),
+    );
   }
   const ins = readRefList(config.input_layers, "input_layers");
   const outs = readRefList(config.output_layers, "output_layers");
   const resolve = (r: TensorRef): KerasTensor => {
     const t = tensorOf(r);
-    if (t === undefined) throw new EngineError("invalid-config", cannot("read", "a functional model config", `tensor ${JSON.stringify(r)} does not exist`));
+    if (t === undefined)
+      throw new EngineError(
+        "invalid-config",
+        cannot("read", "a functional model config", `tensor ${JSON.stringify(r)} does not exist`),
+      );
     return t;
   };
   const inputs = ins.refs.map(resolve);

@@ -29,10 +29,19 @@ export function mapGraph(inputs: readonly KerasTensor[], outputs: readonly Keras
   const visit = (tensor: KerasTensor): void => {
     const { layer, nodeIndex } = tensor.history;
     const node = layer.inboundNodes[nodeIndex];
-    if (node === undefined) throw new EngineError("invalid-argument", cannot("map", "a model graph", `layer "${layer.name}" has no call ${nodeIndex}`));
+    if (node === undefined)
+      throw new EngineError(
+        "invalid-argument",
+        cannot("map", "a model graph", `layer "${layer.name}" has no call ${nodeIndex}`),
+      );
     if (finished.has(node)) return;
-    if (inProgress.has(node)) throw new EngineError("invalid-argument", cannot("map", "a model graph", `it has a cycle through layer "${layer.name}"`));
-    if (finished.size > MAX_NODES) throw new EngineError("invalid-argument", cannot("map", "a model graph", "it has too many nodes"));
+    if (inProgress.has(node))
+      throw new EngineError(
+        "invalid-argument",
+        cannot("map", "a model graph", `it has a cycle through layer "${layer.name}"`),
+      );
+    if (finished.size > MAX_NODES)
+      throw new EngineError("invalid-argument", cannot("map", "a model graph", "it has too many nodes"));
     if (!layerIndex.has(layer)) layerIndex.set(layer, layerIndex.size);
     inProgress.add(node);
     if (node.inputs.length > 0 && !inputSet.has(tensor)) for (const t of node.inputs) visit(t);

@@ -8,18 +8,46 @@ export {
   serializeActivation,
 } from "./activations.js";
 export { layersWithOtherDefinitions } from "./activation-definitions.js";
-export { type BackendName, type InitBackendOptions, type WasmThreading, initBackend, wasmThreading } from "./backend.js";
+export {
+  type BackendName,
+  type InitBackendOptions,
+  type WasmThreading,
+  initBackend,
+  wasmThreading,
+} from "./backend.js";
 export { type RuntimeHooks, runtimeHooks, setRuntimeHooks } from "./runtime-hooks.js";
 export { builtinLayerClasses, installBuiltins } from "./builtins.js";
 export { type ConfigField, type FieldCodec, field } from "./config-fields.js";
-export { Constraint, type ConstraintLike, constraint, constraintNames, getConstraint, serializeConstraint } from "./constraints.js";
+export {
+  Constraint,
+  type ConstraintLike,
+  constraint,
+  constraintNames,
+  getConstraint,
+  serializeConstraint,
+} from "./constraints.js";
 export { customObjectScope, scopedObjects } from "./custom-scope.js";
 export { deserializeLayer, layerClass } from "./deserialize.js";
 export { isKeras1Version, isPythonCodeLayer, keras1Key, refuseKeras1Version } from "./layer-refusals.js";
 export { EngineError, type EngineErrorCode } from "./errors.js";
-export { Initializer, type InitializerLike, getInitializer, initializer, initializerCalls, initializerNames, serializeInitializer } from "./initializers.js";
+export {
+  Initializer,
+  type InitializerLike,
+  getInitializer,
+  initializer,
+  initializerCalls,
+  initializerNames,
+  serializeInitializer,
+} from "./initializers.js";
 export { type CustomObjects, type FromConfigContext, kerasMajor } from "./keras-object.js";
-export { type AddWeightOptions, type CallOptions, Layer, type LayerArgs, type LayerClass, initializeUnloaded } from "./layer.js";
+export {
+  type AddWeightOptions,
+  type CallOptions,
+  Layer,
+  type LayerArgs,
+  type LayerClass,
+  initializeUnloaded,
+} from "./layer.js";
 export { LeakyReLU, ReLU, type ReLUArgs, Softmax } from "./layers/activation-layers.js";
 export {
   ActivationLayer as Activation,
@@ -40,11 +68,25 @@ export { Model, type ModelArgs, type PredictInput, type PredictOptions, serializ
 export { type ModelData, toHost, toTensor } from "./model-training.js";
 export { type CompileFromSavedOptions, compileFromSaved, isKeras2TrainingConfig } from "./compile-saved.js";
 export { clearSession, toSnakeCase, uniqueName } from "./names.js";
-export { Regularizer, type RegularizerLike, getRegularizer, regularizer, regularizerNames, serializeRegularizer } from "./regularizers.js";
+export {
+  Regularizer,
+  type RegularizerLike,
+  getRegularizer,
+  regularizer,
+  regularizerNames,
+  serializeRegularizer,
+} from "./regularizers.js";
 export { Sequential, type SequentialArgs } from "./sequential.js";
 export { KerasTensor, type KerasHistory, type LayerNode, type Shape } from "./symbolic.js";
 export { Variable, type WeightValue } from "./variable.js";
-export { DEFAULT_CONFIG_BUDGET_BYTES, DEFAULT_WEIGHT_BUDGET_BYTES, type FileWeightSizes, type WeightBudget, initializersDeferred, withWeightBudget } from "./weight-budget.js";
+export {
+  DEFAULT_CONFIG_BUDGET_BYTES,
+  DEFAULT_WEIGHT_BUDGET_BYTES,
+  type FileWeightSizes,
+  type WeightBudget,
+  initializersDeferred,
+  withWeightBudget,
+} from "./weight-budget.js";
 export { type SummaryOptions, readableSize, summary } from "./summary.js";
 export {
   type ApplyOptions,
@@ -59,13 +101,24 @@ export {
 } from "./saved-tree.js";
 export { type MatchWeightsOptions, matchWeights } from "./weight-matcher.js";
 export { type CheckpointTreeOptions, toCheckpointTree } from "./checkpoint-tree.js";
-export { type CheckpointOptimizer, type CheckpointOptimizerVariable, LiveBinding, isCheckpointOptimizer, optimizerOf } from "./live-binding.js";
+export {
+  type CheckpointOptimizer,
+  type CheckpointOptimizerVariable,
+  LiveBinding,
+  isCheckpointOptimizer,
+  optimizerOf,
+} from "./live-binding.js";
 export { cloneModel } from "./clone.js";
 export { modelFromJson } from "./model-json.js";
 export { tf } from "./tf.js";
 export { Conv1D, Conv2D, Conv2DTranspose, type ConvArgs, DepthwiseConv2D, SeparableConv2D } from "./layers/conv.js";
 export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
-export { BatchNormalization, type BatchNormalizationArgs, LayerNormalization, type LayerNormalizationArgs } from "./layers/normalization.js";
+export {
+  BatchNormalization,
+  type BatchNormalizationArgs,
+  LayerNormalization,
+  type LayerNormalizationArgs,
+} from "./layers/normalization.js";
 export {
   AveragePooling1D,
   AveragePooling2D,
@@ -79,7 +132,17 @@ export {
 export { RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from "./layers/preprocessing.js";
 export { GRUCell, LSTMCell, SimpleRNNCell } from "./layers/recurrent-cells.js";
 export { GRU, LSTM, RNN, SimpleRNN } from "./layers/recurrent.js";
-export { Cropping1D, Cropping2D, Masking, Permute, RepeatVector, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from "./layers/reshaping.js";
+export {
+  Cropping1D,
+  Cropping2D,
+  Masking,
+  Permute,
+  RepeatVector,
+  UpSampling1D,
+  UpSampling2D,
+  ZeroPadding1D,
+  ZeroPadding2D,
+} from "./layers/reshaping.js";
 export { Bidirectional, TimeDistributed } from "./layers/wrappers.js";
 export { extraLayerClasses } from "./layers/extra-builtins.js";
 export { flipConvKernel } from "./layers/layer-utils.js";
@@ -99,9 +162,23 @@ export { LambdaCallback, type LambdaCallbackArgs } from "./training/callbacks/la
 export { LearningRateScheduler } from "./training/callbacks/learning-rate-scheduler.js";
 export { ModelCheckpoint, type ModelCheckpointArgs, formatPath } from "./training/callbacks/model-checkpoint.js";
 export { TerminateOnNaN } from "./training/callbacks/terminate-on-nan.js";
-export { ProgbarLogger, type ProgressSink, formatBar, formatLogs, formatPerUnit, formatValue, stdoutSink } from "./training/callbacks/progbar.js";
+export {
+  ProgbarLogger,
+  type ProgressSink,
+  formatBar,
+  formatLogs,
+  formatPerUnit,
+  formatValue,
+  stdoutSink,
+} from "./training/callbacks/progbar.js";
 export { type CompileOptions, Compiled, compile, compileOptionsFromConfig } from "./training/compile.js";
-export { type TensorOrList, batchRanges, classWeightsToSampleWeights, permutation, splitIndex } from "./training/data.js";
+export {
+  type TensorOrList,
+  batchRanges,
+  classWeightsToSampleWeights,
+  permutation,
+  splitIndex,
+} from "./training/data.js";
 export {
   type EvaluateOptions,
   type FitOptions,
@@ -134,15 +211,45 @@ export {
   sparseCategoricalCrossentropy,
   squaredHinge,
 } from "./training/losses/loss-functions.js";
-export { type CustomLossFunction, Loss, type LossLike, type Reduction, getLoss, lossClassFor, lossClassNames, lossFromConfig, serializeLoss } from "./training/losses/loss.js";
+export {
+  type CustomLossFunction,
+  Loss,
+  type LossLike,
+  type Reduction,
+  getLoss,
+  lossClassFor,
+  lossClassNames,
+  lossFromConfig,
+  serializeLoss,
+} from "./training/losses/loss.js";
 export { AUC, type AUCArgs, Precision, type PrecisionRecallArgs, Recall } from "./training/metrics/confusion.js";
-export { type MetricContext, type MetricLike, getMetric, metricClassNames, metricFromEnvelope, serializeMetric } from "./training/metrics/get-metric.js";
-export { Mean, MeanMetricWrapper, Metric, type MetricFunction, RootMeanSquaredError, Sum } from "./training/metrics/metric.js";
+export {
+  type MetricContext,
+  type MetricLike,
+  getMetric,
+  metricClassNames,
+  metricFromEnvelope,
+  serializeMetric,
+} from "./training/metrics/get-metric.js";
+export {
+  Mean,
+  MeanMetricWrapper,
+  Metric,
+  type MetricFunction,
+  RootMeanSquaredError,
+  Sum,
+} from "./training/metrics/metric.js";
 export { Adadelta, type AdadeltaArgs } from "./training/optimizers/adadelta.js";
 export { Adagrad, type AdagradArgs } from "./training/optimizers/adagrad.js";
 export { Adam, type AdamArgs, AdamW } from "./training/optimizers/adam.js";
 export { Adamax, type AdamaxArgs } from "./training/optimizers/adamax.js";
-export { type OptimizerLike, getOptimizer, optimizerClassNames, optimizerFromConfig, serializeOptimizer } from "./training/optimizers/get-optimizer.js";
+export {
+  type OptimizerLike,
+  getOptimizer,
+  optimizerClassNames,
+  optimizerFromConfig,
+  serializeOptimizer,
+} from "./training/optimizers/get-optimizer.js";
 export { Nadam, type NadamArgs } from "./training/optimizers/nadam.js";
 export { Optimizer, type OptimizerArgs, type OptimizerVariable, slotPrefix } from "./training/optimizers/optimizer.js";
 export {
@@ -180,6 +287,29 @@ export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv-lstm.js";
 export { Dot, type DotArgs } from "./layers/dot.js";
 export { CategoryEncoding, CenterCrop, type ImageSizeArgs, Resizing } from "./layers/image-preprocessing.js";
 export { MultiHeadAttention, type MultiHeadAttentionArgs } from "./layers/multi-head-attention.js";
-export { ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, type SpatialDropoutArgs } from "./layers/noise.js";
-export { GroupNormalization, type GroupNormalizationArgs, Normalization, type NormalizationArgs, UnitNormalization } from "./layers/normalization-extra.js";
-export { AveragePooling3D, Cropping3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, UpSampling3D, ZeroPadding3D } from "./layers/volumetric.js";
+export {
+  ActivityRegularization,
+  AlphaDropout,
+  GaussianDropout,
+  GaussianNoise,
+  SpatialDropout1D,
+  SpatialDropout2D,
+  SpatialDropout3D,
+  type SpatialDropoutArgs,
+} from "./layers/noise.js";
+export {
+  GroupNormalization,
+  type GroupNormalizationArgs,
+  Normalization,
+  type NormalizationArgs,
+  UnitNormalization,
+} from "./layers/normalization-extra.js";
+export {
+  AveragePooling3D,
+  Cropping3D,
+  GlobalAveragePooling3D,
+  GlobalMaxPooling3D,
+  MaxPooling3D,
+  UpSampling3D,
+  ZeroPadding3D,
+} from "./layers/volumetric.js";

@@ -1,7 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
-import { type FromConfigContext, checkBuiltinOrigin, envelope, lookupCustom, lookupCustomFunction, numberField, readEnvelope } from "./keras-object.js";
+import {
+  type FromConfigContext,
+  checkBuiltinOrigin,
+  envelope,
+  lookupCustom,
+  lookupCustomFunction,
+  numberField,
+  readEnvelope,
+} from "./keras-object.js";
 import { toSnakeCase } from "./names.js";
 
 /**
@@ -61,7 +69,8 @@ const varianceScaling: Maker = (shape, dtype, c) => {
     const limit = Math.sqrt(3 * variance);
     return tf.randomUniform(shape, -limit, limit, dtype as "float32", seedOf(c));
   }
-  if (distribution === "untruncated_normal") return tf.randomNormal(shape, 0, Math.sqrt(variance), dtype as "float32", seedOf(c));
+  if (distribution === "untruncated_normal")
+    return tf.randomNormal(shape, 0, Math.sqrt(variance), dtype as "float32", seedOf(c));
   // Keras divides by the stddev of a unit normal truncated at 2 sigma.
   return tf.truncatedNormal(shape, 0, Math.sqrt(variance) / 0.8796256610342398, dtype as "float32", seedOf(c));
 };
@@ -89,30 +98,53 @@ const BUILTINS: Record<string, { defaults: JsonObject; make: Maker }> = {
   Constant: { defaults: { value: 0 }, make: (s, d, c) => tf.fill(s, numberField(c, "value", 0), d) },
   RandomNormal: {
     defaults: { seed: null, mean: 0, stddev: 0.05 },
-    make: (s, d, c) => tf.randomNormal(s, numberField(c, "mean", 0), numberField(c, "stddev", 0.05), d as "float32", seedOf(c)),
+    make: (s, d, c) =>
+      tf.randomNormal(s, numberField(c, "mean", 0), numberField(c, "stddev", 0.05), d as "float32", seedOf(c)),
   },
   RandomUniform: {
     defaults: { seed: null, minval: -0.05, maxval: 0.05 },
-    make: (s, d, c) => tf.randomUniform(s, numberField(c, "minval", -0.05), numberField(c, "maxval", 0.05), d, seedOf(c)),
+    make: (s, d, c) =>
+      tf.randomUniform(s, numberField(c, "minval", -0.05), numberField(c, "maxval", 0.05), d, seedOf(c)),
   },
   TruncatedNormal: {
     defaults: { seed: null, mean: 0, stddev: 0.05 },
-    make: (s, d, c) => tf.truncatedNormal(s, numberField(c, "mean", 0), numberField(c, "stddev", 0.05), d as "float32", seedOf(c)),
+    make: (s, d, c) =>
+      tf.truncatedNormal(s, numberField(c, "mean", 0), numberField(c, "stddev", 0.05), d as "float32", seedOf(c)),
   },
   VarianceScaling: {
-    defaults: { seed: null, scale: 1, mode: "fan_in", distribution: "truncated_normal", input_axes: null, output_axes: null },
+    defaults: {
+      seed: null,
+      scale: 1,
+      mode: "fan_in",
+      distribution: "truncated_normal",
+      input_axes: null,
+      output_axes: null,
+    },
     make: varianceScaling,
   },
-  GlorotUniform: { defaults: { seed: null, input_axes: null, output_axes: null }, make: scaled(1, "fan_avg", "uniform") },
-  GlorotNormal: { defaults: { seed: null, input_axes: null, output_axes: null }, make: scaled(1, "fan_avg", "truncated_normal") },
+  GlorotUniform: {
+    defaults: { seed: null, input_axes: null, output_axes: null },
+    make: scaled(1, "fan_avg", "uniform"),
+  },
+  GlorotNormal: {
+    defaults: { seed: null, input_axes: null, output_axes: null },
+    make: scaled(1, "fan_avg", "truncated_normal"),
+  },
   HeUniform: { defaults: { seed: null, input_axes: null, output_axes: null }, make: scaled(2, "fan_in", "uniform") },
-  HeNormal: { defaults: { seed: null, input_axes: null, output_axes: null }, make: scaled(2, "fan_in", "truncated_normal") },
+  HeNormal: {
+    defaults: { seed: null, input_axes: null, output_axes: null },
+    make: scaled(2, "fan_in", "truncated_normal"),
+  },
   LecunUniform: { defaults: { seed: null, input_axes: null, output_axes: null }, make: scaled(1, "fan_in", "uniform") },
-  LecunNormal: { defaults: { seed: null, input_axes: null, output_axes: null }, make: scaled(1, "fan_in", "truncated_normal") },
+  LecunNormal: {
+    defaults: { seed: null, input_axes: null, output_axes: null },
+    make: scaled(1, "fan_in", "truncated_normal"),
+  },
   Orthogonal: { defaults: { seed: null, gain: 1 }, make: orthogonal },
   Identity: {
     defaults: { gain: 1 },
-    make: (s, d, c) => tf.mul(tf.eye(s[0] ?? 1, s[1] ?? s[0] ?? 1, undefined, d as "float32"), numberField(c, "gain", 1)),
+    make: (s, d, c) =>
+      tf.mul(tf.eye(s[0] ?? 1, s[1] ?? s[0] ?? 1, undefined, d as "float32"), numberField(c, "gain", 1)),
   },
 };
 
@@ -146,7 +178,10 @@ export function initializer(className: string, config: JsonObject = {}): Initial
   const name = ALIASES[className] ?? className;
   const spec = BUILTINS[name];
   if (spec === undefined) {
-    throw new EngineError("unknown-object", cannot("find", `initializer "${className}"`, "it is not a Keras initializer", "pass it in customObjects"));
+    throw new EngineError(
+      "unknown-object",
+      cannot("find", `initializer "${className}"`, "it is not a Keras initializer", "pass it in customObjects"),
+    );
   }
   const merged: JsonObject = { ...spec.defaults };
   for (const key of Object.keys(config)) {
@@ -160,7 +195,11 @@ export function initializer(className: string, config: JsonObject = {}): Initial
 export type InitializerLike = string | Initializer;
 
 /** Resolves an initializer option or config value. */
-export function getInitializer(id: InitializerLike | JsonValue | undefined, fallback: string, ctx: FromConfigContext = {}): Initializer {
+export function getInitializer(
+  id: InitializerLike | JsonValue | undefined,
+  fallback: string,
+  ctx: FromConfigContext = {},
+): Initializer {
   if (id instanceof Initializer) return id;
   if (id === undefined || id === null) return initializer(fallback);
   if (typeof id === "string") {
@@ -175,7 +214,10 @@ export function getInitializer(id: InitializerLike | JsonValue | undefined, fall
     checkBuiltinOrigin(ref, "initializer");
     return initializer(ref.className, ref.config);
   }
-  throw new EngineError("invalid-config", cannot("read", "an initializer", `expected a name or config, got ${JSON.stringify(id)}`));
+  throw new EngineError(
+    "invalid-config",
+    cannot("read", "an initializer", `expected a name or config, got ${JSON.stringify(id)}`),
+  );
 }
 
 /** The Keras 3 config value of an initializer. */

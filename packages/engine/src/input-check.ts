@@ -28,7 +28,9 @@ type Data = { readonly shape: readonly number[] } | readonly { readonly shape: r
 export function checkInputs(model: Checked, data: Data, verb = "run"): void {
   const expected = model.inputs;
   if (expected.length === 0) return;
-  const given = Array.isArray(data) ? (data as readonly { readonly shape: readonly number[] }[]) : [data as { readonly shape: readonly number[] }];
+  const given = Array.isArray(data)
+    ? (data as readonly { readonly shape: readonly number[] }[])
+    : [data as { readonly shape: readonly number[] }];
   const fail = (reason: string): never => {
     throw new EngineError("invalid-shape", cannot(verb, `model "${model.name}"`, reason));
   };
@@ -36,12 +38,17 @@ export function checkInputs(model: Checked, data: Data, verb = "run"): void {
     fail(`Layer "${model.name}" expects ${expected.length} input(s), but it received ${given.length} input tensors`);
   }
   // Keras names the layer that owns the input spec: a Sequential's first layer, else the model.
-  const owner = model.className === "Sequential" ? (model.layers.find((l) => l.className !== "InputLayer")?.name ?? model.name) : model.name;
+  const owner =
+    model.className === "Sequential"
+      ? (model.layers.find((l) => l.className !== "InputLayer")?.name ?? model.name)
+      : model.name;
   for (const [i, spec] of expected.entries()) {
     const shape = given[i]!.shape;
     const want = spec.shape;
     if (compatible(want, shape)) continue;
-    fail(`Input ${i} of layer "${owner}" is incompatible with the layer: expected shape=${pythonShape(want)}, found shape=${pythonShape(shape)}`);
+    fail(
+      `Input ${i} of layer "${owner}" is incompatible with the layer: expected shape=${pythonShape(want)}, found shape=${pythonShape(shape)}`,
+    );
   }
 }
 
@@ -62,7 +69,12 @@ export function shapesOf(x: unknown, verb = "run"): Data {
     const got = Array.isArray(v) ? "an array" : v === null ? "null" : typeof v;
     throw new EngineError(
       "invalid-argument",
-      cannot(verb, "a model", `input ${i} is ${got}, not a tensor`, 'pass a HostTensor ({ dtype, shape, data }: hostTensor("float32", [n, ...], data)) or a tf.Tensor'),
+      cannot(
+        verb,
+        "a model",
+        `input ${i} is ${got}, not a tensor`,
+        'pass a HostTensor ({ dtype, shape, data }: hostTensor("float32", [n, ...], data)) or a tf.Tensor',
+      ),
     );
   };
   return Array.isArray(x) ? x.map(one) : one(x, 0);

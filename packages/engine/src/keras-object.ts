@@ -33,14 +33,22 @@ export interface KerasObjectRef {
 }
 
 /** Keras 3's envelope `{module, class_name, config, registered_name}`. */
-export function envelope(module: string | null, className: string, config: JsonObject, registeredName: string | null = null): JsonObject {
+export function envelope(
+  module: string | null,
+  className: string,
+  config: JsonObject,
+  registeredName: string | null = null,
+): JsonObject {
   return { module, class_name: className, config, registered_name: registeredName };
 }
 
 /** Reads a `{class_name, config}` envelope of either dialect. */
 export function readEnvelope(json: JsonValue | undefined, where: string): KerasObjectRef {
   if (!isJsonObject(json) || typeof json.class_name !== "string") {
-    throw new EngineError("invalid-config", cannot("read", where, `expected {"class_name": ..., "config": {...}}, got ${preview(json)}`));
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", where, `expected {"class_name": ..., "config": {...}}, got ${preview(json)}`),
+    );
   }
   // Keras 2.0 wrote a Sequential's config as the bare list of its layers.
   const config = Array.isArray(json.config) ? { layers: json.config } : (json.config ?? {});
@@ -112,14 +120,22 @@ function isClassConstructor(value: unknown): boolean {
  * name. A class found under the name (a layer or model class) is refused: only functions go
  * where functions go.
  */
-export function lookupCustomFunction(ctx: FromConfigContext, kind: string, ...names: (string | null)[]): ((...args: never[]) => unknown) | undefined {
+export function lookupCustomFunction(
+  ctx: FromConfigContext,
+  kind: string,
+  ...names: (string | null)[]
+): ((...args: never[]) => unknown) | undefined {
   const custom = lookupCustom(ctx, ...names);
   if (typeof custom !== "function") return undefined;
   if (isClassConstructor(custom)) {
     const name = names.find((n) => n !== null) ?? "?";
     throw new EngineError(
       "invalid-config",
-      cannot("deserialize", `${kind} "${name}"`, `the name finds the class ${(custom as { name: string }).name} where a ${kind} function goes`),
+      cannot(
+        "deserialize",
+        `${kind} "${name}"`,
+        `the name finds the class ${(custom as { name: string }).name} where a ${kind} function goes`,
+      ),
     );
   }
   return custom as (...args: never[]) => unknown;
@@ -135,7 +151,10 @@ const KERAS_MODULE = /^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.ker
  * asks for another package's class, which Kerastore does not have: it fails, never silently
  * building Keras's.
  */
-export function checkBuiltinOrigin(ref: Pick<KerasObjectRef, "className" | "module" | "registeredName">, kind: string): void {
+export function checkBuiltinOrigin(
+  ref: Pick<KerasObjectRef, "className" | "module" | "registeredName">,
+  kind: string,
+): void {
   const foreignModule = ref.module !== null && !KERAS_MODULE.test(ref.module);
   const foreignName = ref.registeredName !== null && ref.registeredName !== ref.className;
   if (!foreignModule && !foreignName) return;

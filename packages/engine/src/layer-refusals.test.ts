@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { Dense, EngineError, deserializeLayer, initBackend, initializeUnloaded, initializerCalls, withWeightBudget } from "./index.js";
+import {
+  Dense,
+  EngineError,
+  deserializeLayer,
+  initBackend,
+  initializeUnloaded,
+  initializerCalls,
+  withWeightBudget,
+} from "./index.js";
 import { isKeras1Version, keras1Key, refuseKeras1Version } from "./layer-refusals.js";
 
-const L = (class_name: string, config: Record<string, unknown> = {}) => ({ class_name, config: { name: "x", ...config } });
+const L = (class_name: string, config: Record<string, unknown> = {}) => ({
+  class_name,
+  config: { name: "x", ...config },
+});
 
 function errorOf(fn: () => unknown): EngineError {
   try {
@@ -22,12 +33,15 @@ describe("layers Kerastore cannot build say why", () => {
     expect(e.message).not.toContain("customObjects");
   });
 
-  it.each(["Lambda", "TFOpLambda", "TensorFlowOpLayer", "SlicingOpLambda"])("%s is refused as Python code, naming the fix", (name) => {
-    const e = errorOf(() => deserializeLayer(L(name, { function: "x" }) as never));
-    expect(e.code).toBe("unsupported");
-    expect(e.message).toContain("Python code");
-    expect(e.message).toContain(`customObjects under "${name}"`);
-  });
+  it.each(["Lambda", "TFOpLambda", "TensorFlowOpLayer", "SlicingOpLambda"])(
+    "%s is refused as Python code, naming the fix",
+    (name) => {
+      const e = errorOf(() => deserializeLayer(L(name, { function: "x" }) as never));
+      expect(e.code).toBe("unsupported");
+      expect(e.message).toContain("Python code");
+      expect(e.message).toContain(`customObjects under "${name}"`);
+    },
+  );
 
   it("a custom class given for Lambda is used", () => {
     class MyLambda extends Dense {}
@@ -56,7 +70,9 @@ describe("layers Kerastore cannot build say why", () => {
     expect(keras1Key("Dense", { units: 4, kernel_initializer: "zeros" })).toBeUndefined();
     expect(isKeras1Version("2.2.4")).toBe(false);
     expect(isKeras1Version("1.2.2")).toBe(true);
-    expect(() => refuseKeras1Version("1.2.2", "old.h5")).toThrow(/cannot deserialize old\.h5: it was written by Keras 1 \(keras_version "1\.2\.2"\)/);
+    expect(() => refuseKeras1Version("1.2.2", "old.h5")).toThrow(
+      /cannot deserialize old\.h5: it was written by Keras 1 \(keras_version "1\.2\.2"\)/,
+    );
     expect(() => refuseKeras1Version("2.15.0", "new.h5")).not.toThrow();
   });
 });
@@ -64,9 +80,15 @@ describe("layers Kerastore cannot build say why", () => {
 describe("a load defers initializers", () => {
   it("makes zeros under a budget with file weights, and initializeUnloaded runs what the file left", async () => {
     await initBackend();
-    const json = { class_name: "Dense", config: { name: "d", units: 4, kernel_initializer: "ones", bias_initializer: "ones" }, build_config: { input_shape: [null, 3] } };
+    const json = {
+      class_name: "Dense",
+      config: { name: "d", units: 4, kernel_initializer: "ones", bias_initializer: "ones" },
+      build_config: { input_shape: [null, 3] },
+    };
     const before = initializerCalls();
-    const layer = withWeightBudget({ fileWeights: { largest: [3, 4], total: 16 } }, () => deserializeLayer(json as never));
+    const layer = withWeightBudget({ fileWeights: { largest: [3, 4], total: 16 } }, () =>
+      deserializeLayer(json as never),
+    );
     expect(initializerCalls() - before).toBe(0);
     expect([...layer.weights[0]!.read().data]).toEqual(new Array(12).fill(0));
     // The file gave the kernel: only the bias's initializer runs.
@@ -82,7 +104,11 @@ describe("a load defers initializers", () => {
   it("a config without file weights runs its initializers as before", async () => {
     await initBackend();
     const before = initializerCalls();
-    const layer = deserializeLayer({ class_name: "Dense", config: { name: "d", units: 2 }, build_config: { input_shape: [null, 3] } } as never);
+    const layer = deserializeLayer({
+      class_name: "Dense",
+      config: { name: "d", units: 2 },
+      build_config: { input_shape: [null, 3] },
+    } as never);
     expect(initializerCalls() - before).toBe(2);
     expect(layer.weights[0]!.pendingInitializer).toBeNull();
     layer.dispose();

@@ -3,7 +3,12 @@ import { EngineError } from "./errors.js";
 
 // Layers whose whole computation is Python code held in the file (marshalled bytecode, or the
 // name of a TensorFlow op called from Python): no built-in class can stand for them.
-const PYTHON_CODE_LAYERS: ReadonlySet<string> = new Set(["Lambda", "TFOpLambda", "TensorFlowOpLayer", "SlicingOpLambda"]);
+const PYTHON_CODE_LAYERS: ReadonlySet<string> = new Set([
+  "Lambda",
+  "TFOpLambda",
+  "TensorFlowOpLayer",
+  "SlicingOpLambda",
+]);
 
 /** Whether a layer class name is one of the Keras layers that are Python code. */
 export function isPythonCodeLayer(className: string): boolean {
@@ -29,12 +34,31 @@ export function pythonCodeLayerError(className: string): EngineError {
 
 // Config keys only Keras 1 wrote (Keras 2 renamed them: units, filters, kernel_initializer, padding, ...).
 const KERAS1_KEYS: readonly string[] = [
-  "nb_filter", "nb_row", "nb_col", "border_mode", "subsample", "init", "inner_init", "W_regularizer",
-  "b_regularizer", "W_constraint", "b_constraint", "dim_ordering", "subsample_length", "filter_length",
+  "nb_filter",
+  "nb_row",
+  "nb_col",
+  "border_mode",
+  "subsample",
+  "init",
+  "inner_init",
+  "W_regularizer",
+  "b_regularizer",
+  "W_constraint",
+  "b_constraint",
+  "dim_ordering",
+  "subsample_length",
+  "filter_length",
 ];
 
 // Layer classes only Keras 1 had (Keras 2 removed them).
-const KERAS1_CLASSES: ReadonlySet<string> = new Set(["Merge", "MaxoutDense", "Highway", "TimeDistributedDense", "AtrousConvolution1D", "AtrousConvolution2D"]);
+const KERAS1_CLASSES: ReadonlySet<string> = new Set([
+  "Merge",
+  "MaxoutDense",
+  "Highway",
+  "TimeDistributedDense",
+  "AtrousConvolution1D",
+  "AtrousConvolution2D",
+]);
 
 /** The Keras 1 config key a layer config carries (Dense's `output_dim`, `nb_filter`, `border_mode`, `init`, ...), if any. */
 export function keras1Key(className: string, config: JsonObject): string | undefined {
@@ -64,7 +88,8 @@ export function keras1Error(subject: string, evidence: string): EngineError {
 
 /** Throws when a layer config is Keras 1's. */
 export function refuseKeras1Config(className: string, config: JsonObject, name: unknown): void {
-  if (KERAS1_CLASSES.has(className)) throw keras1Error(`layer class "${className}"`, `${className} is a Keras 1 layer class`);
+  if (KERAS1_CLASSES.has(className))
+    throw keras1Error(`layer class "${className}"`, `${className} is a Keras 1 layer class`);
   const key = keras1Key(className, config);
   if (key === undefined) return;
   const label = typeof name === "string" ? `layer "${name}" (${className})` : `a ${className} layer`;
@@ -75,4 +100,3 @@ export function refuseKeras1Config(className: string, config: JsonObject, name: 
 export function refuseKeras1Version(version: string | undefined, where: string): void {
   if (isKeras1Version(version)) throw keras1Error(where, `keras_version "${version}"`);
 }
-

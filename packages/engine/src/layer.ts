@@ -96,10 +96,18 @@ export class Layer {
     const cls = new.target as unknown as LayerClass;
     this.name = args.name ?? uniqueName(toSnakeCase(classNameOf(cls)));
     this._trainable = args.trainable ?? true;
-    this.dtype = checkLayerDtype(args.dtype ?? "float32", this.name, (cls as { integerInputs?: boolean }).integerInputs === true);
+    this.dtype = checkLayerDtype(
+      args.dtype ?? "float32",
+      this.name,
+      (cls as { integerInputs?: boolean }).integerInputs === true,
+    );
     this.activityRegularizer = getRegularizer(args.activityRegularizer as RegularizerLike | undefined);
     this.batchInputShape =
-      args.batchInputShape !== undefined ? [...args.batchInputShape] : args.inputShape !== undefined ? [null, ...args.inputShape] : undefined;
+      args.batchInputShape !== undefined
+        ? [...args.batchInputShape]
+        : args.inputShape !== undefined
+          ? [null, ...args.inputShape]
+          : undefined;
     const options = args as Record<string, unknown>;
     for (const f of cls.fields) {
       (this as unknown as Record<string, unknown>)[f.prop] = decodeField(f, options[f.prop], {});
@@ -166,7 +174,10 @@ export class Layer {
    */
   apply(inputs: KerasTensor | readonly KerasTensor[], options?: CallOptions): KerasTensor;
   apply(inputs: tf.Tensor | readonly tf.Tensor[], options?: CallOptions): tf.Tensor;
-  apply(inputs: KerasTensor | readonly KerasTensor[] | tf.Tensor | readonly tf.Tensor[], options: CallOptions = {}): KerasTensor | tf.Tensor {
+  apply(
+    inputs: KerasTensor | readonly KerasTensor[] | tf.Tensor | readonly tf.Tensor[],
+    options: CallOptions = {},
+  ): KerasTensor | tf.Tensor {
     const out = this.applyMulti(inputs as tf.Tensor, options);
     return out[0] as KerasTensor | tf.Tensor;
   }
@@ -174,7 +185,10 @@ export class Layer {
   /** Like `apply`, for layers with several outputs: always a list. */
   applyMulti(inputs: KerasTensor | readonly KerasTensor[], options?: CallOptions): KerasTensor[];
   applyMulti(inputs: tf.Tensor | readonly tf.Tensor[], options?: CallOptions): tf.Tensor[];
-  applyMulti(inputs: KerasTensor | readonly KerasTensor[] | tf.Tensor | readonly tf.Tensor[], options: CallOptions = {}): KerasTensor[] | tf.Tensor[] {
+  applyMulti(
+    inputs: KerasTensor | readonly KerasTensor[] | tf.Tensor | readonly tf.Tensor[],
+    options: CallOptions = {},
+  ): KerasTensor[] | tf.Tensor[] {
     if (isSymbolic(inputs)) return callSymbolic(this, inputs);
     const list = Array.isArray(inputs) ? (inputs as tf.Tensor[]) : [inputs as tf.Tensor];
     const shapes = list.map((t) => t.shape as Shape);
@@ -199,8 +213,17 @@ export class Layer {
     chargeWeight(this.name, options.name, options.shape, dtype);
     // A load makes zeros: the file's values replace them (initializeUnloaded runs what it left).
     const deferred = initializersDeferred();
-    const initial = deferred ? tf.zeros([...options.shape], dtype) : tf.tidy(() => init.apply([...options.shape], dtype));
-    const v = new Variable(options.name, `${prefix}/${options.name}`, initial, created && this._trainable, options.regularizer ?? null, options.constraint ?? null);
+    const initial = deferred
+      ? tf.zeros([...options.shape], dtype)
+      : tf.tidy(() => init.apply([...options.shape], dtype));
+    const v = new Variable(
+      options.name,
+      `${prefix}/${options.name}`,
+      initial,
+      created && this._trainable,
+      options.regularizer ?? null,
+      options.constraint ?? null,
+    );
     initial.dispose();
     if (deferred) v.pendingInitializer = init;
     recordWeight(v);
@@ -280,7 +303,11 @@ export class Layer {
     if (values.length !== weights.length) {
       throw new EngineError(
         "weight-mismatch",
-        cannot("set", `the weights of layer "${this.name}"`, `it has ${weights.length} weights, ${values.length} values given`),
+        cannot(
+          "set",
+          `the weights of layer "${this.name}"`,
+          `it has ${weights.length} weights, ${values.length} values given`,
+        ),
       );
     }
     for (const [i, w] of weights.entries()) w.assign(values[i]!, w.path);
@@ -333,7 +360,8 @@ export class Layer {
     };
     const cls = this.constructor as unknown as LayerClass;
     for (const f of cls.fields) config[f.key] = encodeField(f, (this as unknown as Record<string, unknown>)[f.prop]);
-    if (this.activityRegularizer !== null) config.activity_regularizer = encodeField(activityField, this.activityRegularizer);
+    if (this.activityRegularizer !== null)
+      config.activity_regularizer = encodeField(activityField, this.activityRegularizer);
     // A batch shape given to a first layer lives on the model's InputLayer: Keras 3 layers
     // write none (their constructors reject `batch_shape`).
     return config;
@@ -379,13 +407,18 @@ export function classNameOf(cls: LayerClass): string {
 const activityField = field("activity_regularizer", "activityRegularizer", null, "regularizer");
 
 /** The constructor options a Keras config gives: the base keys plus the class's declared fields. */
-export function layerArgsFromConfig(cls: Pick<LayerClass, "fields">, config: JsonObject, ctx: FromConfigContext): Record<string, unknown> {
+export function layerArgsFromConfig(
+  cls: Pick<LayerClass, "fields">,
+  config: JsonObject,
+  ctx: FromConfigContext,
+): Record<string, unknown> {
   const args: Record<string, unknown> = optionsFromConfig(cls.fields, config, ctx);
   if (typeof config.name === "string") args.name = config.name;
   if (typeof config.trainable === "boolean") args.trainable = config.trainable;
   const dtype = config.dtype;
   if (typeof dtype === "string") args.dtype = dtype;
-  else if (isJsonObject(dtype) && isJsonObject(dtype.config) && typeof dtype.config.name === "string") args.dtype = dtype.config.name;
+  else if (isJsonObject(dtype) && isJsonObject(dtype.config) && typeof dtype.config.name === "string")
+    args.dtype = dtype.config.name;
   const shape = config.batch_shape ?? config.batch_input_shape;
   if (Array.isArray(shape)) args.batchInputShape = shape as Shape;
   else if (Array.isArray(config.input_shape)) args.inputShape = config.input_shape;

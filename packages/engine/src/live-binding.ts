@@ -1,4 +1,11 @@
-import { type HostTensor, type JsonObject, type SavedNode, type SavedSlot, type SavedVariable, hostTensor } from "@kerastore/core";
+import {
+  type HostTensor,
+  type JsonObject,
+  type SavedNode,
+  type SavedSlot,
+  type SavedVariable,
+  hostTensor,
+} from "@kerastore/core";
 import type { Layer } from "./layer.js";
 import type { Model } from "./model.js";
 import { layerToSavedNode } from "./saved-tree.js";
@@ -34,7 +41,13 @@ export interface CheckpointOptimizer {
 /** True for an object with the optimizer methods a checkpoint uses. */
 export function isCheckpointOptimizer(value: unknown): value is CheckpointOptimizer {
   const o = value as Partial<CheckpointOptimizer> | null;
-  return typeof o === "object" && o !== null && typeof o.variables === "function" && typeof o.getWeights === "function" && typeof o.setWeights === "function";
+  return (
+    typeof o === "object" &&
+    o !== null &&
+    typeof o.variables === "function" &&
+    typeof o.getWeights === "function" &&
+    typeof o.setWeights === "function"
+  );
 }
 
 /** The optimizer a model carries (`model.optimizer` once the engine's models compile), if any. */
@@ -90,7 +103,15 @@ export class LiveBinding {
 
   /** A single variable. */
   variable(variable: Variable): SavedVariable {
-    return this.#byVariable.get(variable) ?? this.#bind(variable, { name: variable.name, path: variable.path, trainable: variable.trainable, value: variable.read() });
+    return (
+      this.#byVariable.get(variable) ??
+      this.#bind(variable, {
+        name: variable.name,
+        path: variable.path,
+        trainable: variable.trainable,
+        value: variable.read(),
+      })
+    );
   }
 
   /**
@@ -100,13 +121,22 @@ export class LiveBinding {
   optimizer(optimizer: CheckpointOptimizer, trainables: readonly Variable[] = []): SavedNode {
     if (!optimizer.built && trainables.length > 0) optimizer.build(trainables);
     const values = optimizer.getWeights();
-    const node: SavedNode = { className: optimizer.className, name: optimizer.name, config: optimizer.getConfig(), variables: [], children: [] };
+    const node: SavedNode = {
+      className: optimizer.className,
+      name: optimizer.name,
+      config: optimizer.getConfig(),
+      variables: [],
+      children: [],
+    };
     node.extras = { [OPTIMIZER_MARK]: true };
     const slots: SavedSlot[] = [];
     const before: HostTensor[] = [];
     const saved = optimizer.variables().map((v, i): SavedVariable | undefined => {
       const data = values[i]!;
-      const value = v.dtype === "int64" ? hostTensor("int64", [...v.shape], BigInt64Array.from(data as BigInt64Array)) : hostTensor("float32", [...v.shape], Float32Array.from(data as Float32Array));
+      const value =
+        v.dtype === "int64"
+          ? hostTensor("int64", [...v.shape], BigInt64Array.from(data as BigInt64Array))
+          : hostTensor("float32", [...v.shape], Float32Array.from(data as Float32Array));
       before.push(value);
       const variable: SavedVariable = { name: v.slotName ?? v.name, path: v.path, trainable: false, value };
       if (v.slotName !== undefined) {

@@ -13,13 +13,20 @@ export function modelFromJson(json: string | JsonValue, ctx: FromConfigContext =
   try {
     parsed = typeof json === "string" ? (JSON.parse(json) as JsonValue) : json;
   } catch (cause) {
-    throw new EngineError("invalid-config", cannot("read", "model JSON", `it is not JSON (${(cause as Error).message})`), { cause });
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", "model JSON", `it is not JSON (${(cause as Error).message})`),
+      { cause },
+    );
   }
   const model = deserializeLayer(parsed, ctx);
   if (!(model instanceof Model)) {
     // A layer refused frees what it allocated.
     model.dispose();
-    throw new EngineError("invalid-config", cannot("read", "model JSON", `it describes a ${model.className} layer, not a model`));
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", "model JSON", `it describes a ${model.className} layer, not a model`),
+    );
   }
   return model;
 }

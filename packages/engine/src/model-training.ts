@@ -11,11 +11,23 @@ export type ModelData = HostTensor | tf.Tensor | readonly (HostTensor | tf.Tenso
 
 /** A HostTensor as a tfjs tensor (integers as int32, bool as bool, the rest as float32). */
 export function toTensor(h: HostTensor): tf.Tensor {
-  if (h.dtype === "int32" || h.dtype === "int64" || h.dtype === "uint8" || h.dtype === "int8" || h.dtype === "int16" || h.dtype === "uint16") {
-    return tf.tensor(Int32Array.from(h.data as ArrayLike<number | bigint>, (v) => Number(v)), [...h.shape], "int32");
+  if (
+    h.dtype === "int32" ||
+    h.dtype === "int64" ||
+    h.dtype === "uint8" ||
+    h.dtype === "int8" ||
+    h.dtype === "int16" ||
+    h.dtype === "uint16"
+  ) {
+    return tf.tensor(
+      Int32Array.from(h.data as ArrayLike<number | bigint>, (v) => Number(v)),
+      [...h.shape],
+      "int32",
+    );
   }
   if (h.dtype === "bool") return tf.tensor(h.data as Uint8Array, [...h.shape], "bool");
-  if (h.dtype === "string") throw new EngineError("invalid-argument", cannot("use", "a string tensor", "models take numbers"));
+  if (h.dtype === "string")
+    throw new EngineError("invalid-argument", cannot("use", "a string tensor", "models take numbers"));
   const data = h.dtype === "float32" ? (h.data as Float32Array) : Float32Array.from(h.data as ArrayLike<number>);
   return tf.tensor(data, [...h.shape], "float32");
 }
@@ -24,7 +36,10 @@ export function toTensor(h: HostTensor): tf.Tensor {
  * Runs `fn` on the data as tensors (HostTensors converted, given tensors passed as they are)
  * and frees the converted ones afterwards, also when `fn` throws.
  */
-export async function withTensors<T>(data: readonly (ModelData | undefined)[], fn: (...tensors: (TensorOrList | undefined)[]) => Promise<T> | T): Promise<T> {
+export async function withTensors<T>(
+  data: readonly (ModelData | undefined)[],
+  fn: (...tensors: (TensorOrList | undefined)[]) => Promise<T> | T,
+): Promise<T> {
   const owned: tf.Tensor[] = [];
   const one = (v: HostTensor | tf.Tensor): tf.Tensor => {
     if (v instanceof tf.Tensor) return v;
@@ -33,7 +48,13 @@ export async function withTensors<T>(data: readonly (ModelData | undefined)[], f
     return t;
   };
   try {
-    const converted = data.map((d) => (d === undefined ? undefined : Array.isArray(d) ? (d as (HostTensor | tf.Tensor)[]).map(one) : one(d as HostTensor | tf.Tensor)));
+    const converted = data.map((d) =>
+      d === undefined
+        ? undefined
+        : Array.isArray(d)
+          ? (d as (HostTensor | tf.Tensor)[]).map(one)
+          : one(d as HostTensor | tf.Tensor),
+    );
     return await fn(...converted);
   } finally {
     tf.dispose(owned);
@@ -42,14 +63,19 @@ export async function withTensors<T>(data: readonly (ModelData | undefined)[], f
 
 /** A tensor's values on the host (float32, or int32 for integer tensors). */
 export function toHost(t: tf.Tensor): HostTensor {
-  return t.dtype === "int32" ? hostTensor("int32", t.shape, Int32Array.from(t.dataSync())) : hostTensor("float32", t.shape, Float32Array.from(t.dataSync()));
+  return t.dtype === "int32"
+    ? hostTensor("int32", t.shape, Int32Array.from(t.dataSync()))
+    : hostTensor("float32", t.shape, Float32Array.from(t.dataSync()));
 }
 
 /**
  * The TrainTarget of a model: forward is `model.call` inside a tidy, which keeps the outputs and
  * the logits a final softmax or sigmoid recorded (the loss reads them) and frees the rest.
  */
-export function trainTargetOf(model: CallableModel & { readonly outputNames?: readonly string[] | undefined }, names: readonly string[] | undefined): TrainTarget {
+export function trainTargetOf(
+  model: CallableModel & { readonly outputNames?: readonly string[] | undefined },
+  names: readonly string[] | undefined,
+): TrainTarget {
   return {
     get trainableVariables() {
       return model.trainableWeights;

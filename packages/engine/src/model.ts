@@ -1,5 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type HostTensor, type JsonObject, type JsonValue, KerastoreError, cannot, formatShape, hostTensor } from "@kerastore/core";
+import {
+  type HostTensor,
+  type JsonObject,
+  type JsonValue,
+  KerastoreError,
+  cannot,
+  formatShape,
+  hostTensor,
+} from "@kerastore/core";
 import { withScopes } from "./deserialize.js";
 import { checkInputs, shapesOf } from "./input-check.js";
 import { EngineError } from "./errors.js";
@@ -13,7 +21,15 @@ import { type SummaryOptions, summary } from "./summary.js";
 import { KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
 import type { History, Logs } from "./training/callbacks/callback.js";
 import { type CompileOptions, type Compiled, compile } from "./training/compile.js";
-import { type EvaluateOptions, type FitOptions, evaluate, fit, prepareTraining, testOnBatch, trainOnBatch } from "./training/fit.js";
+import {
+  type EvaluateOptions,
+  type FitOptions,
+  evaluate,
+  fit,
+  prepareTraining,
+  testOnBatch,
+  trainOnBatch,
+} from "./training/fit.js";
 import type { Optimizer } from "./training/optimizers/optimizer.js";
 import type { TrainTarget } from "./training/trainable.js";
 import { spreadNode, spreadsInputs } from "./spread-inputs.js";
@@ -57,14 +73,24 @@ export class Model extends Layer {
   }
 
   /** Sets the functional graph (and tracks its layers, which orders the weights). */
-  protected initGraph(inputs: KerasTensor | readonly KerasTensor[], outputs: KerasTensor | readonly KerasTensor[]): void {
+  protected initGraph(
+    inputs: KerasTensor | readonly KerasTensor[],
+    outputs: KerasTensor | readonly KerasTensor[],
+  ): void {
     this.inputIsList = Array.isArray(inputs);
     this.outputIsList = Array.isArray(outputs);
     this.inputs = Array.isArray(inputs) ? [...(inputs as KerasTensor[])] : [inputs as KerasTensor];
     this.outputs = Array.isArray(outputs) ? [...(outputs as KerasTensor[])] : [outputs as KerasTensor];
     for (const t of [...this.inputs, ...this.outputs]) {
       if (!(t instanceof KerasTensor)) {
-        throw new EngineError("invalid-argument", cannot("make", `model "${this.name}"`, "inputs and outputs must be symbolic tensors (from Input and layer calls)"));
+        throw new EngineError(
+          "invalid-argument",
+          cannot(
+            "make",
+            `model "${this.name}"`,
+            "inputs and outputs must be symbolic tensors (from Input and layer calls)",
+          ),
+        );
       }
     }
     this.graph = mapGraph(this.inputs, this.outputs);
@@ -107,18 +133,31 @@ export class Model extends Layer {
     const layers = this.layers;
     const found = typeof nameOrIndex === "number" ? layers[nameOrIndex] : layers.find((l) => l.name === nameOrIndex);
     if (found === undefined) {
-      throw new EngineError("not-found", cannot("find", `layer ${JSON.stringify(nameOrIndex)}`, `model "${this.name}" has ${layers.map((l) => l.name).join(", ") || "no layers"}`));
+      throw new EngineError(
+        "not-found",
+        cannot(
+          "find",
+          `layer ${JSON.stringify(nameOrIndex)}`,
+          `model "${this.name}" has ${layers.map((l) => l.name).join(", ") || "no layers"}`,
+        ),
+      );
     }
     return found;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions): tf.Tensor | tf.Tensor[] {
     if (this.graph === undefined) {
-      throw new EngineError("unsupported", cannot("call", `model "${this.name}"`, "it has no inputs/outputs and its class does not override call"));
+      throw new EngineError(
+        "unsupported",
+        cannot("call", `model "${this.name}"`, "it has no inputs/outputs and its class does not override call"),
+      );
     }
     const given = Array.isArray(inputs) ? inputs : [inputs];
     if (given.length !== this.inputs.length) {
-      throw new EngineError("invalid-argument", cannot("call", `model "${this.name}"`, `it takes ${this.inputs.length} inputs, got ${given.length}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("call", `model "${this.name}"`, `it takes ${this.inputs.length} inputs, got ${given.length}`),
+      );
     }
     const values = new Map<KerasTensor, tf.Tensor>();
     for (const [i, t] of this.inputs.entries()) values.set(t, given[i]!);
@@ -126,7 +165,11 @@ export class Model extends Layer {
       if (node.inputs.length === 0 || node.layer instanceof InputLayer) continue;
       const args = node.inputs.map((t) => {
         const v = values.get(t);
-        if (v === undefined) throw new EngineError("invalid-argument", cannot("call", `model "${this.name}"`, `layer "${node.layer.name}" needs an input that nothing computes`));
+        if (v === undefined)
+          throw new EngineError(
+            "invalid-argument",
+            cannot("call", `model "${this.name}"`, `layer "${node.layer.name}" needs an input that nothing computes`),
+          );
         return v;
       });
       let outs: tf.Tensor[];
@@ -139,7 +182,11 @@ export class Model extends Layer {
         const shapes = args.map((a) => formatShape(a.shape)).join(", ");
         throw new EngineError(
           "backend",
-          cannot("call", `layer "${node.layer.name}" (${node.layer.className}) of model "${this.name}"`, `on inputs of shape ${shapes}: ${(error as Error)?.message ?? String(error)}`),
+          cannot(
+            "call",
+            `layer "${node.layer.name}" (${node.layer.className}) of model "${this.name}"`,
+            `on inputs of shape ${shapes}: ${(error as Error)?.message ?? String(error)}`,
+          ),
           { cause: error },
         );
       }
@@ -252,7 +299,10 @@ export class Model extends Layer {
 
   private requireCompiled(verb: string): Compiled {
     if (this.compiled === undefined) {
-      throw new EngineError("not-built", cannot(verb, `model "${this.name}"`, "it is not compiled", "call model.compile({ optimizer, loss }) first"));
+      throw new EngineError(
+        "not-built",
+        cannot(verb, `model "${this.name}"`, "it is not compiled", "call model.compile({ optimizer, loss }) first"),
+      );
     }
     return this.compiled;
   }
@@ -303,7 +353,10 @@ export class Model extends Layer {
     const out = this.predict(x, options);
     if (!Array.isArray(out)) return out as HostTensor;
     if (out.length === 1) return out[0]!;
-    throw new EngineError("invalid-argument", cannot("predictOne with", `model "${this.name}"`, `it has ${out.length} outputs`, "call predictMany"));
+    throw new EngineError(
+      "invalid-argument",
+      cannot("predictOne with", `model "${this.name}"`, `it has ${out.length} outputs`, "call predictMany"),
+    );
   }
 
   /** {@link predict} with the outputs always as a list, one tensor per output. */
@@ -314,7 +367,10 @@ export class Model extends Layer {
 
   override apply(inputs: KerasTensor | readonly KerasTensor[], options?: CallOptions): KerasTensor;
   override apply(inputs: tf.Tensor | readonly tf.Tensor[], options?: CallOptions): tf.Tensor;
-  override apply(inputs: KerasTensor | readonly KerasTensor[] | tf.Tensor | readonly tf.Tensor[], options: CallOptions = {}): KerasTensor | tf.Tensor | tf.Tensor[] {
+  override apply(
+    inputs: KerasTensor | readonly KerasTensor[] | tf.Tensor | readonly tf.Tensor[],
+    options: CallOptions = {},
+  ): KerasTensor | tf.Tensor | tf.Tensor[] {
     const out = this.applyMulti(inputs as tf.Tensor, options);
     return (this.outputIsList ? out : out[0]) as unknown as KerasTensor;
   }
@@ -324,18 +380,26 @@ export class Model extends Layer {
     if (this.graph === undefined) {
       return { name: this.name, trainable: this.trainable };
     }
-    const nodeIndex = (node: LayerNode): number => node.layer.inboundNodes.filter((n) => this.graph!.nodeSet.has(n) || n.inputs.length === 0).indexOf(node);
+    const nodeIndex = (node: LayerNode): number =>
+      node.layer.inboundNodes.filter((n) => this.graph!.nodeSet.has(n) || n.inputs.length === 0).indexOf(node);
     const ref = (t: KerasTensor): JsonValue[] => {
       const node = t.history.layer.inboundNodes[t.history.nodeIndex]!;
       return [t.history.layer.name, Math.max(0, nodeIndex(node)), t.history.tensorIndex];
     };
-    const tensorJson = (t: KerasTensor): JsonObject => ({ class_name: "__keras_tensor__", config: { shape: t.shape, dtype: t.dtype, keras_history: ref(t) } });
+    const tensorJson = (t: KerasTensor): JsonObject => ({
+      class_name: "__keras_tensor__",
+      config: { shape: t.shape, dtype: t.dtype, keras_history: ref(t) },
+    });
     const layers = this.graph.layers.map((layer) => {
       const entry = serializeLayer(layer);
       entry.name = layer.name;
       entry.inbound_nodes = layer.inboundNodes
         .filter((n) => this.graph!.nodeSet.has(n) && n.inputs.length > 0)
-        .map((n) => (spreadsInputs(layer) ? spreadNode(n.inputs.map(tensorJson), n.kwargs) : { args: [n.inputIsList ? n.inputs.map(tensorJson) : tensorJson(n.inputs[0]!)], kwargs: n.kwargs }));
+        .map((n) =>
+          spreadsInputs(layer)
+            ? spreadNode(n.inputs.map(tensorJson), n.kwargs)
+            : { args: [n.inputIsList ? n.inputs.map(tensorJson) : tensorJson(n.inputs[0]!)], kwargs: n.kwargs },
+        );
       return entry;
     });
     return {
@@ -352,8 +416,20 @@ export class Model extends Layer {
   }
 
   /** Makes a functional model from its Keras config (either dialect). */
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject, ctx: FromConfigContext = {}): T {
-    return functionalFromConfig(this as unknown as new (args: ModelArgs) => Model, config, withScopes(ctx)) as unknown as T;
+  static override fromConfig<T extends Layer>(
+    this: new (
+      args: never,
+    ) => T,
+    config: JsonObject,
+    ctx: FromConfigContext = {},
+  ): T {
+    return functionalFromConfig(
+      this as unknown as new (
+        args: ModelArgs,
+      ) => Model,
+      config,
+      withScopes(ctx),
+    ) as unknown as T;
   }
 }
 

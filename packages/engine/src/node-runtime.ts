@@ -26,7 +26,12 @@ function locateWasm(): string {
   } catch (cause) {
     throw new EngineError(
       "backend",
-      cannot("set up", "the wasm backend", "@tensorflow/tfjs-backend-wasm is not installed", "install it or pass wasmPaths"),
+      cannot(
+        "set up",
+        "the wasm backend",
+        "@tensorflow/tfjs-backend-wasm is not installed",
+        "install it or pass wasmPaths",
+      ),
       { cause },
     );
   }
@@ -38,7 +43,12 @@ function checkWasmDir(dir: string): void {
   if (missing.length > 0) {
     throw new EngineError(
       "backend",
-      cannot("set up", "the wasm backend", `${missing.join(", ")} not found in ${dir}`, "pass wasmPaths pointing at tfjs-backend-wasm's dist folder"),
+      cannot(
+        "set up",
+        "the wasm backend",
+        `${missing.join(", ")} not found in ${dir}`,
+        "pass wasmPaths pointing at tfjs-backend-wasm's dist folder",
+      ),
       { path: dir },
     );
   }
@@ -84,7 +94,8 @@ export const nodeRuntimeHooks: RuntimeHooks = {
   checkWasmPaths: checkWasmDir,
   beforeGradientImport: addTfjsEsmResolver,
   defaultThreads: nodeThreads,
-  startThreadedWasm: async (threads, wasmDir) => (await import("./node-wasm-threads.js")).startThreadedWasm(threads, wasmDir),
+  startThreadedWasm: async (threads, wasmDir) =>
+    (await import("./node-wasm-threads.js")).startThreadedWasm(threads, wasmDir),
 };
 
 // KERASTORE_WASM_THREADS: a number, or "auto" for every logical core (at most 8, the most

@@ -47,7 +47,9 @@ function loadFactory(dir: string, threads: number): Factory | string {
     if (!source.includes(from)) return `its threaded build (${script}) has no "${from.slice(0, 40)}..."`;
     source = source.replace(from, to(threads));
   }
-  const wrapped = runInThisContext(`(function (require, module, exports, __filename, __dirname) {${source}\n})`, { filename: script });
+  const wrapped = runInThisContext(`(function (require, module, exports, __filename, __dirname) {${source}\n})`, {
+    filename: script,
+  });
   const module = { exports: {} as unknown };
   wrapped(createRequire(script), module, module.exports, script, dirname(script));
   return module.exports as Factory;
@@ -63,7 +65,9 @@ export async function startThreadedWasm(threads: number, wasmDir?: string): Prom
   const factory = loadFactory(dir, threads);
   if (typeof factory === "string") return factory;
   const require = createRequire(import.meta.url);
-  const worker = require(join(dir, "wasm-out", "tfjs-backend-wasm-threaded-simd.worker.js")) as { wasmWorkerContents?: unknown };
+  const worker = require(join(dir, "wasm-out", "tfjs-backend-wasm-threaded-simd.worker.js")) as {
+    wasmWorkerContents?: unknown;
+  };
   if (typeof worker.wasmWorkerContents !== "string") return "its pthread worker script is missing";
   // The worker source sits in a template literal: its "\n" escapes became newlines (tfjs turns
   // them back the same way before making its Blob).
@@ -71,7 +75,9 @@ export async function startThreadedWasm(threads: number, wasmDir?: string): Prom
   const script = join(dir, "wasm-out", "tfjs-backend-wasm-threaded-simd.js");
   return factory({
     locateFile: (path: string) =>
-      path.endsWith(".worker.js") ? workerSource : join(path.endsWith(".wasm") ? (wasmDir ?? join(dir, "dist")) : join(dir, "wasm-out"), path),
+      path.endsWith(".worker.js")
+        ? workerSource
+        : join(path.endsWith(".wasm") ? (wasmDir ?? join(dir, "dist")) : join(dir, "wasm-out"), path),
     // Each pthread worker evaluates the (unedited) factory script from disk.
     mainScriptUrlOrBlob: script,
   });

@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
-import { type FromConfigContext, checkBuiltinOrigin, envelope, lookupCustomFunction, numberField, readEnvelope } from "./keras-object.js";
+import {
+  type FromConfigContext,
+  checkBuiltinOrigin,
+  envelope,
+  lookupCustomFunction,
+  numberField,
+  readEnvelope,
+} from "./keras-object.js";
 
 /** A weight penalty: a scalar added to the loss. Its config is kept in Keras spelling. */
 export class Regularizer {
@@ -45,7 +52,13 @@ const BUILTINS: Record<string, { defaults: JsonObject; penalty: (x: tf.Tensor, c
   },
 };
 
-const ALIASES: Record<string, string> = { l1: "L1", l2: "L2", l1_l2: "L1L2", L1L2: "L1L2", orthogonal_regularizer: "OrthogonalRegularizer" };
+const ALIASES: Record<string, string> = {
+  l1: "L1",
+  l2: "L2",
+  l1_l2: "L1L2",
+  L1L2: "L1L2",
+  orthogonal_regularizer: "OrthogonalRegularizer",
+};
 
 /** The names of every built-in regularizer class. */
 export const regularizerNames: readonly string[] = Object.freeze(Object.keys(BUILTINS));
@@ -55,7 +68,10 @@ export function regularizer(className: string, config: JsonObject = {}): Regular
   const name = ALIASES[className] ?? className;
   const spec = BUILTINS[name];
   if (spec === undefined) {
-    throw new EngineError("unknown-object", cannot("find", `regularizer "${className}"`, "it is not a Keras regularizer", "pass it in customObjects"));
+    throw new EngineError(
+      "unknown-object",
+      cannot("find", `regularizer "${className}"`, "it is not a Keras regularizer", "pass it in customObjects"),
+    );
   }
   const merged: JsonObject = { ...spec.defaults };
   for (const key of Object.keys(config)) if (key in spec.defaults) merged[key] = config[key] as JsonValue;
@@ -65,7 +81,10 @@ export function regularizer(className: string, config: JsonObject = {}): Regular
 export type RegularizerLike = string | Regularizer;
 
 /** Resolves a regularizer option or config value; null when none. */
-export function getRegularizer(id: RegularizerLike | JsonValue | undefined, ctx: FromConfigContext = {}): Regularizer | null {
+export function getRegularizer(
+  id: RegularizerLike | JsonValue | undefined,
+  ctx: FromConfigContext = {},
+): Regularizer | null {
   if (id === undefined || id === null) return null;
   if (id instanceof Regularizer) return id;
   if (typeof id === "string") return regularizer(id);
@@ -76,7 +95,10 @@ export function getRegularizer(id: RegularizerLike | JsonValue | undefined, ctx:
     checkBuiltinOrigin(ref, "regularizer");
     return regularizer(ref.className, ref.config);
   }
-  throw new EngineError("invalid-config", cannot("read", "a regularizer", `expected a name or config, got ${JSON.stringify(id)}`));
+  throw new EngineError(
+    "invalid-config",
+    cannot("read", "a regularizer", `expected a name or config, got ${JSON.stringify(id)}`),
+  );
 }
 
 /** The Keras 3 config value of a regularizer (null for none). */

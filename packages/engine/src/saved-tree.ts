@@ -1,4 +1,12 @@
-import { type JsonObject, type SavedModelData, type SavedNode, type SavedVariable, type WeightLayout, cannot, isJsonObject } from "@kerastore/core";
+import {
+  type JsonObject,
+  type SavedModelData,
+  type SavedNode,
+  type SavedVariable,
+  type WeightLayout,
+  cannot,
+  isJsonObject,
+} from "@kerastore/core";
 import { compileFromSaved } from "./compile-saved.js";
 import { deserializeLayer } from "./deserialize.js";
 import { EngineError } from "./errors.js";
@@ -27,11 +35,18 @@ function savedVariable(v: Variable): SavedVariable {
 export function layerToSavedNode(layer: Layer, seen = new Map<Layer, SavedNode>()): SavedNode {
   const known = seen.get(layer);
   if (known !== undefined) return known;
-  const node: SavedNode = { className: layer.className, name: layer.name, config: layer.getConfig(), variables: [], children: [] };
+  const node: SavedNode = {
+    className: layer.className,
+    name: layer.name,
+    config: layer.getConfig(),
+    variables: [],
+    children: [],
+  };
   seen.set(layer, node);
   node.variables = layer.ownWeights.map(savedVariable);
   const children = layer instanceof Model ? layer.layers : layer.trackedLayers;
-  for (const child of children) node.children.push({ name: layer.edgeName(child), node: layerToSavedNode(child, seen) });
+  for (const child of children)
+    node.children.push({ name: layer.edgeName(child), node: layerToSavedNode(child, seen) });
   return node;
 }
 
@@ -67,7 +82,10 @@ export interface ApplyOptions extends MatchWeightsOptions {
 }
 
 /** The layout and options {@link ApplyOptions} stand for, given the layout to use by default. */
-function resolveLayout(options: ApplyOptions, fallback: WeightLayout): { layout: WeightLayout; options: MatchWeightsOptions } {
+function resolveLayout(
+  options: ApplyOptions,
+  fallback: WeightLayout,
+): { layout: WeightLayout; options: MatchWeightsOptions } {
   if (options.layout !== undefined) return { layout: options.layout, options };
   switch (options.match) {
     case "topology":
@@ -109,17 +127,34 @@ export function applySavedTree(model: Model, root: SavedNode, options: ApplyOpti
  * Builds the live model a saved tree describes (from its config envelope, in the dialect of
  * the Keras that wrote it) and sets its weights. Needs `modelConfig` (or a root config).
  */
-export function fromSavedModelData(data: SavedModelData, ctx: FromConfigContext = {}, options: ApplyOptions = {}): Model {
+export function fromSavedModelData(
+  data: SavedModelData,
+  ctx: FromConfigContext = {},
+  options: ApplyOptions = {},
+): Model {
   const envelope: JsonObject | undefined =
-    data.modelConfig ?? (data.root.config === undefined ? undefined : { class_name: data.root.className, config: data.root.config });
+    data.modelConfig ??
+    (data.root.config === undefined ? undefined : { class_name: data.root.className, config: data.root.config });
   if (envelope === undefined) {
-    throw new EngineError("invalid-config", cannot("build", "a model from a saved tree", "it holds no model config", "build the model in code and use matchWeights"));
+    throw new EngineError(
+      "invalid-config",
+      cannot(
+        "build",
+        "a model from a saved tree",
+        "it holds no model config",
+        "build the model in code and use matchWeights",
+      ),
+    );
   }
   const model = deserializeLayer(envelope, { kerasVersion: kerasMajor(data.kerasVersion), ...ctx });
   if (!(model instanceof Model)) {
-    throw new EngineError("invalid-config", cannot("build", "a model from a saved tree", `its config describes a ${model.className}, not a model`));
+    throw new EngineError(
+      "invalid-config",
+      cannot("build", "a model from a saved tree", `its config describes a ${model.className}, not a model`),
+    );
   }
-  if (isJsonObject(data.trainingConfig) && Object.keys(data.trainingConfig).length > 0) compileFromSaved(model, data.trainingConfig, { customObjects: ctx.customObjects, registry: ctx.registry });
+  if (isJsonObject(data.trainingConfig) && Object.keys(data.trainingConfig).length > 0)
+    compileFromSaved(model, data.trainingConfig, { customObjects: ctx.customObjects, registry: ctx.registry });
   // The same pairing `loadModel` uses: Keras 2 trees by topology, Keras 3 trees by walk path.
   const resolved = resolveLayout(options, kerasMajor(data.kerasVersion) === 2 ? "layer-list" : "walk-path");
   matchWeights(model, data.root, resolved.layout, resolved.options);

@@ -35,13 +35,19 @@ export class Sequential extends Model {
   add(layer: Layer | KerasTensor): void {
     if (layer instanceof KerasTensor) {
       if (!(layer.history.layer instanceof InputLayer)) {
-        throw new EngineError("invalid-argument", cannot("add", "a tensor to a Sequential model", "only Input(...) tensors can be added"));
+        throw new EngineError(
+          "invalid-argument",
+          cannot("add", "a tensor to a Sequential model", "only Input(...) tensors can be added"),
+        );
       }
       layer = layer.history.layer;
     }
     if (layer instanceof InputLayer) {
       if (this.inputLayer !== undefined || this.stack.length > 0) {
-        throw new EngineError("invalid-argument", cannot("add", `input "${layer.name}" to Sequential "${this.name}"`, "an input must come first, once"));
+        throw new EngineError(
+          "invalid-argument",
+          cannot("add", `input "${layer.name}" to Sequential "${this.name}"`, "an input must come first, once"),
+        );
       }
       this.inputLayer = layer;
       return;
@@ -91,7 +97,11 @@ export class Sequential extends Model {
         if (error instanceof KerastoreError) throw error;
         throw new EngineError(
           "backend",
-          cannot("call", `layer "${layer.name}" (${layer.className}) of model "${this.name}"`, `on inputs of shape ${formatShape(x.shape)}: ${(error as Error)?.message ?? String(error)}`),
+          cannot(
+            "call",
+            `layer "${layer.name}" (${layer.className}) of model "${this.name}"`,
+            `on inputs of shape ${formatShape(x.shape)}: ${(error as Error)?.message ?? String(error)}`,
+          ),
           { cause: error },
         );
       }
@@ -126,15 +136,26 @@ export class Sequential extends Model {
   }
 
   /** Makes a Sequential model from its Keras config: `{name, layers}`, or Keras 2.0's bare list. */
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject | JsonObject[], ctx: FromConfigContext = {}): T {
+  static override fromConfig<T extends Layer>(
+    this: new (
+      args: never,
+    ) => T,
+    config: JsonObject | JsonObject[],
+    ctx: FromConfigContext = {},
+  ): T {
     const full = withScopes(ctx);
     const list = Array.isArray(config) ? config : config.layers;
-    if (!Array.isArray(list)) throw new EngineError("invalid-config", cannot("read", "a Sequential config", 'expected a "layers" list'));
+    if (!Array.isArray(list))
+      throw new EngineError("invalid-config", cannot("read", "a Sequential config", 'expected a "layers" list'));
     const name = !Array.isArray(config) && typeof config.name === "string" ? config.name : undefined;
     const trainable = !Array.isArray(config) && typeof config.trainable === "boolean" ? config.trainable : undefined;
     const model = new this({ name, trainable } as never) as unknown as Sequential;
     for (const entry of list) {
-      if (!isJsonObject(entry)) throw new EngineError("invalid-config", cannot("read", "a Sequential config", "a layer entry is not an object"));
+      if (!isJsonObject(entry))
+        throw new EngineError(
+          "invalid-config",
+          cannot("read", "a Sequential config", "a layer entry is not an object"),
+        );
       model.add(deserializeLayer(entry, full));
     }
     return model as unknown as T;

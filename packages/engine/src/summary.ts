@@ -27,7 +27,9 @@ export function summary(model: Model, options: SummaryOptions = {}): string {
   const { sequentialLike, layers, nodes } = shapeOf(model);
   const lineLength = options.lineLength ?? Math.min(sequentialLike ? 88 : 108, 76);
   const positions = sequentialLike ? [0.45, 0.8, 1.0] : [0.3, 0.56, 0.74, 1.0];
-  const header = sequentialLike ? ["Layer (type)", "Output Shape", "Param #"] : ["Layer (type)", "Output Shape", "Param #", "Connected to"];
+  const header = sequentialLike
+    ? ["Layer (type)", "Output Shape", "Param #"]
+    : ["Layer (type)", "Output Shape", "Param #", "Connected to"];
   const right = [false, false, true, false];
   const requested: number[] = [];
   let current = 0;
@@ -55,10 +57,19 @@ export function summary(model: Model, options: SummaryOptions = {}): string {
     return lines;
   };
 
-  const out: string[] = [`Model: "${model.name}"`, rule("┏", "━", "┳", "┓"), ...row(header, "┃"), rule("┡", "━", "╇", "┩")];
+  const out: string[] = [
+    `Model: "${model.name}"`,
+    rule("┏", "━", "┳", "┓"),
+    ...row(header, "┃"),
+    rule("┡", "━", "╇", "┩"),
+  ];
   layers.forEach((layer, i) => {
     if (i > 0) out.push(rule("├", "─", "┼", "┤"));
-    const cells = [`${layer.name} (${layer.className})`, outputShapeText(layer), layer.built ? layer.countParams().toLocaleString("en-US") : "0 (unbuilt)"];
+    const cells = [
+      `${layer.name} (${layer.className})`,
+      outputShapeText(layer),
+      layer.built ? layer.countParams().toLocaleString("en-US") : "0 (unbuilt)",
+    ];
     if (!sequentialLike) cells.push(connections(layer, nodes));
     out.push(...row(cells, "│"));
   });
@@ -67,10 +78,16 @@ export function summary(model: Model, options: SummaryOptions = {}): string {
   const nonTrainable = model.nonTrainableWeights;
   const optimizer = options.optimizerVariables;
   const count = (vs: readonly Sized[]) => vs.reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1), 0);
-  const bytes = (vs: readonly Sized[]) => vs.reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1) * bytesPer(v.dtype), 0);
+  const bytes = (vs: readonly Sized[]) =>
+    vs.reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1) * bytesPer(v.dtype), 0);
   const total = [...trainable, ...nonTrainable, ...(optimizer ?? [])];
-  const line = (label: string, vs: readonly Sized[]) => ` ${label}: ${count(vs).toLocaleString("en-US")} (${readableSize(bytes(vs))})`;
-  out.push(line("Total params", total), line("Trainable params", trainable), line("Non-trainable params", nonTrainable));
+  const line = (label: string, vs: readonly Sized[]) =>
+    ` ${label}: ${count(vs).toLocaleString("en-US")} (${readableSize(bytes(vs))})`;
+  out.push(
+    line("Total params", total),
+    line("Trainable params", trainable),
+    line("Non-trainable params", nonTrainable),
+  );
   if (optimizer !== undefined) out.push(line("Optimizer params", optimizer));
   return `${out.join("\n")}\n`;
 }
@@ -112,13 +129,20 @@ function connections(layer: Layer, nodes: ReadonlySet<LayerNode>): string {
   const parts: string[] = [];
   for (const node of layer.inboundNodes) {
     if (!nodes.has(node)) continue;
-    for (const t of node.inputs) parts.push(`${t.history.layer.name}[${t.history.nodeIndex}][${t.history.tensorIndex}]`);
+    for (const t of node.inputs)
+      parts.push(`${t.history.layer.name}[${t.history.nodeIndex}][${t.history.tensorIndex}]`);
   }
   return parts.length === 0 ? "-" : parts.join(", ");
 }
 
 function bytesPer(dtype: string): number {
-  return dtype === "float16" || dtype === "bfloat16" ? 2 : dtype === "bool" || dtype === "int8" || dtype === "uint8" ? 1 : dtype.endsWith("64") ? 8 : 4;
+  return dtype === "float16" || dtype === "bfloat16"
+    ? 2
+    : dtype === "bool" || dtype === "int8" || dtype === "uint8"
+      ? 1
+      : dtype.endsWith("64")
+        ? 8
+        : 4;
 }
 
 /** Keras's `readable_memory_size`: `1.00 KB`, `300.00 B`. */

@@ -15,7 +15,11 @@ export function recordedKwargs(layer: Layer): JsonObject {
 /**
  * Calls a layer on symbolic tensors: builds it, finds the output shapes, records the node.
  */
-export function callSymbolic(layer: Layer, inputs: KerasTensor | readonly KerasTensor[], kwargs?: JsonObject): KerasTensor[] {
+export function callSymbolic(
+  layer: Layer,
+  inputs: KerasTensor | readonly KerasTensor[],
+  kwargs?: JsonObject,
+): KerasTensor[] {
   const list = Array.isArray(inputs) ? [...(inputs as KerasTensor[])] : [inputs as KerasTensor];
   const isList = Array.isArray(inputs);
   const shape: Shape | Shape[] = isList ? list.map((t) => [...t.shape]) : [...list[0]!.shape];
@@ -23,8 +27,16 @@ export function callSymbolic(layer: Layer, inputs: KerasTensor | readonly KerasT
   const outShape = layer.computeOutputShape(shape) ?? inferOutputShape(layer, list, isList);
   const shapes = isMultiShape(outShape) ? outShape : [outShape];
   const nodeIndex = layer.inboundNodes.length;
-  const outputs = shapes.map((s, i) => new KerasTensor(s, outputDtype(layer, list), { layer, nodeIndex, tensorIndex: i }));
-  const node: LayerNode = { layer, inputs: list, inputIsList: isList, outputs, kwargs: kwargs ?? recordedKwargs(layer) };
+  const outputs = shapes.map(
+    (s, i) => new KerasTensor(s, outputDtype(layer, list), { layer, nodeIndex, tensorIndex: i }),
+  );
+  const node: LayerNode = {
+    layer,
+    inputs: list,
+    inputIsList: isList,
+    outputs,
+    kwargs: kwargs ?? recordedKwargs(layer),
+  };
   layer.inboundNodes.push(node);
   return outputs;
 }
@@ -44,9 +56,18 @@ export function isMultiShape(s: Shape | Shape[]): s is Shape[] {
 function inferOutputShape(layer: Layer, inputs: readonly KerasTensor[], isList: boolean): Shape | Shape[] {
   const batchUnknown = inputs.some((t) => t.shape[0] === null);
   const what = `layer "${layer.name}" (${layer.className})`;
-  for (const t of inputs) checkTemporary(what, t.shape.map((d) => d ?? 1));
+  for (const t of inputs)
+    checkTemporary(
+      what,
+      t.shape.map((d) => d ?? 1),
+    );
   try {
-    const zeros = inputs.map((t) => tf.zeros(t.shape.map((d) => d ?? 1), backendDtype(t.dtype)));
+    const zeros = inputs.map((t) =>
+      tf.zeros(
+        t.shape.map((d) => d ?? 1),
+        backendDtype(t.dtype),
+      ),
+    );
     const out = layer.withScope(() => layer.call(isList ? zeros : zeros[0]!, { training: false }));
     const shapeOf = (t: tf.Tensor): Shape => t.shape.map((d, i) => (i === 0 && batchUnknown ? null : d));
     const shapes = Array.isArray(out) ? out.map(shapeOf) : shapeOf(out);
@@ -56,7 +77,11 @@ function inferOutputShape(layer: Layer, inputs: readonly KerasTensor[], isList: 
   } catch (cause) {
     throw new EngineError(
       "invalid-shape",
-      cannot("call", `layer "${layer.name}" (${layer.className})`, `it fails on inputs of shape ${inputs.map((t) => `(${t.shape.join(", ")})`).join(", ")}: ${(cause as Error).message}`),
+      cannot(
+        "call",
+        `layer "${layer.name}" (${layer.className})`,
+        `it fails on inputs of shape ${inputs.map((t) => `(${t.shape.join(", ")})`).join(", ")}: ${(cause as Error).message}`,
+      ),
       { cause },
     );
   }

@@ -1,5 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type HostTensor, type NumericHostTensor, cannot, formatShape, hostTensor, sizeOf, toFloat32 } from "@kerastore/core";
+import {
+  type HostTensor,
+  type NumericHostTensor,
+  cannot,
+  formatShape,
+  hostTensor,
+  sizeOf,
+  toFloat32,
+} from "@kerastore/core";
 import type { Constraint } from "./constraints.js";
 import type { Initializer } from "./initializers.js";
 import { EngineError } from "./errors.js";
@@ -62,7 +70,11 @@ export class Variable {
     if (!sameDims(shape, this.shape) || data.length !== sizeOf(this.shape)) {
       throw new EngineError(
         "weight-mismatch",
-        cannot("set", `weight ${where}`, `expected shape ${formatShape(this.shape)}, got ${formatShape(shape)} with ${data.length} values`),
+        cannot(
+          "set",
+          `weight ${where}`,
+          `expected shape ${formatShape(this.shape)}, got ${formatShape(shape)} with ${data.length} values`,
+        ),
         { path: where },
       );
     }
@@ -97,6 +109,9 @@ function valueData(value: WeightValue, where: string): Float32Array | Int32Array
   try {
     return toFloat32(t);
   } catch (cause) {
-    throw new EngineError("weight-mismatch", cannot("set", `weight ${where}`, `a ${t.dtype} value has no float form`), { path: where, cause });
+    throw new EngineError("weight-mismatch", cannot("set", `weight ${where}`, `a ${t.dtype} value has no float form`), {
+      path: where,
+      cause,
+    });
   }
 }

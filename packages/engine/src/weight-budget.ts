@@ -73,7 +73,8 @@ export function withWeightBudget<T>(budget: WeightBudget, fn: () => T): T {
   const outer = active;
   const fileWeights = budget.fileWeights;
   active = {
-    maxBytes: budget.maxBytes ?? (fileWeights === undefined ? DEFAULT_CONFIG_BUDGET_BYTES : DEFAULT_WEIGHT_BUDGET_BYTES),
+    maxBytes:
+      budget.maxBytes ?? (fileWeights === undefined ? DEFAULT_CONFIG_BUDGET_BYTES : DEFAULT_WEIGHT_BUDGET_BYTES),
     fileWeights,
     largestValues: fileWeights === undefined ? 0 : valuesOf(fileWeights.largest),
     where: budget.where,
@@ -114,7 +115,10 @@ export function chargeWeight(layer: string, weight: string, shape: readonly numb
   const values = valuesOf(shape);
   const what = `weight "${weight}" of layer "${layer}"`;
   if (!Number.isFinite(values)) {
-    throw new EngineError("invalid-shape", cannot("make", what, `its shape ${formatShape(shape)} is not a list of non-negative integers`));
+    throw new EngineError(
+      "invalid-shape",
+      cannot("make", what, `its shape ${formatShape(shape)} is not a list of non-negative integers`),
+    );
   }
   const budget = active;
   if (budget === undefined) return;
@@ -124,13 +128,21 @@ export function chargeWeight(layer: string, weight: string, shape: readonly numb
   if (file !== undefined && values > Math.max(budget.largestValues, UNSAVED_SLACK_VALUES)) {
     throw new EngineError(
       "weight-mismatch",
-      cannot("build", what, `the config asks for shape ${formatShape(shape)} (${values} values), but the largest weight the file holds is ${formatShape(file.largest)}${from}`),
+      cannot(
+        "build",
+        what,
+        `the config asks for shape ${formatShape(shape)} (${values} values), but the largest weight the file holds is ${formatShape(file.largest)}${from}`,
+      ),
     );
   }
   if (file !== undefined && budget.usedValues + values > file.total + UNSAVED_SLACK_VALUES) {
     throw new EngineError(
       "weight-mismatch",
-      cannot("build", what, `with shape ${formatShape(shape)} the config asks for more values than the ${file.total} the file's weights hold${from}`),
+      cannot(
+        "build",
+        what,
+        `with shape ${formatShape(shape)} the config asks for more values than the ${file.total} the file's weights hold${from}`,
+      ),
     );
   }
   if (budget.usedBytes + bytes > budget.maxBytes) {
@@ -165,7 +177,12 @@ export function checkTemporary(what: string, shape: readonly number[]): void {
   if (!Number.isFinite(values) || values * 4 > max) {
     throw new EngineError(
       "invalid-shape",
-      cannot("call", what, `an input of shape ${formatShape(shape)} is past the budget of ${max} bytes`, "if the model really is this large, raise the budget with the weightBudget option ({ maxBytes })"),
+      cannot(
+        "call",
+        what,
+        `an input of shape ${formatShape(shape)} is past the budget of ${max} bytes`,
+        "if the model really is this large, raise the budget with the weightBudget option ({ maxBytes })",
+      ),
     );
   }
 }

@@ -1,5 +1,5 @@
 import { readFixture, readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
-import type { JsonObject, } from "@kerastore/core";
+import type { JsonObject } from "@kerastore/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Model, clearSession, deserializeLayer, initBackend, summary } from "../src/index.js";
 import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
@@ -59,12 +59,15 @@ describe.each(SUPPORTED)("fixture model %s", (name) => {
 
   it("predicts what Keras predicted, with the fixture's weights", () => {
     const model = load(name);
-    model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy("models", name, "weights", `${i}.npy`)));
+    model.setWeights(
+      Array.from({ length: entry.weights }, (_, i) => readFixtureNpy("models", name, "weights", `${i}.npy`)),
+    );
     const inputs = Array.from({ length: entry.inputs }, (_, i) => readFixtureNpy("models", name, `input${i}.npy`));
     const out = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
     const outs = Array.isArray(out) ? out : [out];
     expect(outs.length).toBe(entry.outputs);
-    for (const [i, o] of outs.entries()) expectAllClose(o, readFixtureNpy("models", name, `output${i}.npy`), { rtol: 1e-5, atol: 1e-6 });
+    for (const [i, o] of outs.entries())
+      expectAllClose(o, readFixtureNpy("models", name, `output${i}.npy`), { rtol: 1e-5, atol: 1e-6 });
   });
 
   it("writes the config Keras wrote, and reads it back the same", () => {
@@ -94,7 +97,8 @@ describe("summary", () => {
     // learning rate, and for Adam two slots per trainable weight), passed in explicitly here.
     const optimizer = (model.compileConfig.optimizer as JsonObject | undefined)?.class_name;
     const slots = optimizer === "Adam" ? model.trainableWeights.flatMap((w) => [w, w]) : [];
-    const optimizerVariables = optimizer === undefined ? undefined : [{ shape: [], dtype: "int64" }, { shape: [], dtype: "float32" }, ...slots];
+    const optimizerVariables =
+      optimizer === undefined ? undefined : [{ shape: [], dtype: "int64" }, { shape: [], dtype: "float32" }, ...slots];
     expect(summary(model, { optimizerVariables }).split("\n")).toEqual(expected.split("\n"));
   });
 });

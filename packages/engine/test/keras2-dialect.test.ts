@@ -13,20 +13,40 @@ const keras2Functional = {
     input_layers: [["input_1", 0, 0]],
     output_layers: [["act", 0, 0]],
     layers: [
-      { class_name: "InputLayer", name: "input_1", inbound_nodes: [], config: { batch_input_shape: [null, 4], dtype: "float32", name: "input_1", sparse: false } },
+      {
+        class_name: "InputLayer",
+        name: "input_1",
+        inbound_nodes: [],
+        config: { batch_input_shape: [null, 4], dtype: "float32", name: "input_1", sparse: false },
+      },
       {
         class_name: "Dense",
         name: "fc1",
         inbound_nodes: [[["input_1", 0, 0, {}]]],
         config: {
-          name: "fc1", trainable: true, units: 3, activation: "linear", use_bias: true, activity_regularizer: null,
-          kernel_initializer: { class_name: "VarianceScaling", config: { distribution: "uniform", mode: "fan_in", scale: 1.0, seed: null } },
+          name: "fc1",
+          trainable: true,
+          units: 3,
+          activation: "linear",
+          use_bias: true,
+          activity_regularizer: null,
+          kernel_initializer: {
+            class_name: "VarianceScaling",
+            config: { distribution: "uniform", mode: "fan_in", scale: 1.0, seed: null },
+          },
           bias_initializer: { class_name: "Zeros", config: {} },
           kernel_regularizer: { class_name: "L1L2", config: { l1: 1e-4, l2: 0.0 } },
-          bias_regularizer: null, kernel_constraint: null, bias_constraint: null,
+          bias_regularizer: null,
+          kernel_constraint: null,
+          bias_constraint: null,
         },
       },
-      { class_name: "Activation", name: "act", inbound_nodes: [[["fc1", 0, 0, {}]]], config: { name: "act", trainable: true, activation: "hard_sigmoid" } },
+      {
+        class_name: "Activation",
+        name: "act",
+        inbound_nodes: [[["fc1", 0, 0, {}]]],
+        config: { name: "act", trainable: true, activation: "hard_sigmoid" },
+      },
     ],
   },
 };
@@ -35,7 +55,18 @@ const keras2Sequential = {
   class_name: "Sequential",
   keras_version: "2.0.6",
   config: [
-    { class_name: "Dense", config: { name: "d1", units: 2, activation: "relu", use_bias: true, batch_input_shape: [null, 3], dtype: "float32", kernel_initializer: { class_name: "glorot_uniform", config: {} } } },
+    {
+      class_name: "Dense",
+      config: {
+        name: "d1",
+        units: 2,
+        activation: "relu",
+        use_bias: true,
+        batch_input_shape: [null, 3],
+        dtype: "float32",
+        kernel_initializer: { class_name: "glorot_uniform", config: {} },
+      },
+    },
     { class_name: "Dense", config: { name: "d2", units: 1, activation: "hard_sigmoid" } },
   ],
 };

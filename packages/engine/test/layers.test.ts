@@ -46,7 +46,11 @@ class NestedDenseLayer extends Layer {
 describe("names and weights", () => {
   it("names layers dense, dense_1, ... and starts again after clearSession", () => {
     clearSession();
-    expect([new Dense({ units: 1 }).name, new Dense({ units: 1 }).name, new Dropout({ rate: 0.1 }).name]).toEqual(["dense", "dense_1", "dropout"]);
+    expect([new Dense({ units: 1 }).name, new Dense({ units: 1 }).name, new Dropout({ rate: 0.1 }).name]).toEqual([
+      "dense",
+      "dense_1",
+      "dropout",
+    ]);
     clearSession();
     expect(new Dense({ units: 1 }).name).toBe("dense");
   });
@@ -55,7 +59,12 @@ describe("names and weights", () => {
     clearSession();
     const model = new Sequential({ layers: [Input({ shape: [784] }), new NestedDenseLayer(10, "nested")] });
     const names = model.weights.map((v) => v.path);
-    expect(names).toEqual(["sequential/nested/dense_1/kernel", "sequential/nested/dense_1/bias", "sequential/nested/dense_2/kernel", "sequential/nested/dense_2/bias"]);
+    expect(names).toEqual([
+      "sequential/nested/dense_1/kernel",
+      "sequential/nested/dense_1/bias",
+      "sequential/nested/dense_2/kernel",
+      "sequential/nested/dense_2/bias",
+    ]);
     (model.getLayer("nested") as NestedDenseLayer).dense1.trainable = false;
     // Keras 3 keeps `weights` in place and flips the flags ...
     expect(model.weights.map((v) => v.path)).toEqual(names);
@@ -69,7 +78,9 @@ describe("names and weights", () => {
     const d = new Dense({ units: 2 });
     d.apply(tf.zeros([1, 3]));
     expect(() => d.setWeights([new Float32Array(6)])).toThrow(/it has 2 weights, 1 values given/);
-    expect(() => d.setWeights([hostTensor("float32", [2, 3], new Float32Array(6)), new Float32Array(2)])).toThrow(EngineError);
+    expect(() => d.setWeights([hostTensor("float32", [2, 3], new Float32Array(6)), new Float32Array(2)])).toThrow(
+      EngineError,
+    );
     d.setWeights([hostTensor("float32", [3, 2], Float32Array.from([1, 2, 3, 4, 5, 6])), [0.5, -0.5]]);
     expect(values(d.apply(tf.tensor2d([[1, 1, 1]])))).toEqual([9.5, 11.5]);
   });
@@ -94,8 +105,12 @@ describe("names and weights", () => {
     subclassed.apply(tf.zeros([1, 784]));
     expect(subclassed.className).toBe("SubclassedModel");
     expect(subclassed.weights.map((v) => v.path)).toEqual([
-      "subclassed/dense_1/kernel", "subclassed/dense_1/bias", "subclassed/dense_2/kernel",
-      "subclassed/dense_2/bias", "subclassed/predictions/kernel", "subclassed/predictions/bias",
+      "subclassed/dense_1/kernel",
+      "subclassed/dense_1/bias",
+      "subclassed/dense_2/kernel",
+      "subclassed/dense_2/bias",
+      "subclassed/predictions/kernel",
+      "subclassed/predictions/bias",
     ]);
     subclassed.setWeights(functional.getWeights());
     const probe = tf.randomNormal([3, 784]);
@@ -125,7 +140,12 @@ describe("configs", () => {
     expect(config.units).toBe(3);
     expect(config.activation).toBe("tanh");
     expect(config.use_bias).toBe(false);
-    expect(config.kernel_regularizer).toEqual({ module: "keras.regularizers", class_name: "L2", config: { l2: 0.01 }, registered_name: null });
+    expect(config.kernel_regularizer).toEqual({
+      module: "keras.regularizers",
+      class_name: "L2",
+      config: { l2: 0.01 },
+      registered_name: null,
+    });
     expect(Dense.fromConfig(config).getConfig()).toEqual(config);
   });
 
@@ -143,7 +163,11 @@ describe("configs", () => {
         this.units = args.units ?? 32;
       }
       override build(inputShape: Shape | Shape[]): void {
-        this.w = this.addWeight({ name: "w", shape: [(inputShape as Shape)[1] as number, this.units], initializer: "RandomNormal" });
+        this.w = this.addWeight({
+          name: "w",
+          shape: [(inputShape as Shape)[1] as number, this.units],
+          initializer: "RandomNormal",
+        });
         super.build(inputShape);
       }
       override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -162,7 +186,9 @@ describe("configs", () => {
     const model = new Model({ inputs, outputs });
     const config = model.toConfig();
     expect(() => deserializeLayer(config)).toThrow(/pass it in customObjects/);
-    const rebuilt = customObjectScope({ CustomLayer, custom_activation: customActivation }, () => deserializeLayer(config)) as Model;
+    const rebuilt = customObjectScope({ CustomLayer, custom_activation: customActivation }, () =>
+      deserializeLayer(config),
+    ) as Model;
     rebuilt.setWeights(model.getWeights());
     expect(rebuilt.toConfig()).toEqual(config);
     const probe = tf.randomNormal([2, 32]);
@@ -191,8 +217,12 @@ describe("configs", () => {
   });
 
   it("names the unknown class and the fix", () => {
-    expect(() => deserializeLayer({ class_name: "Nope", config: {} })).toThrow('unknown layer class "Nope": pass it in customObjects or register it with registerSerializable');
-    expect(() => deserializeLayer({ class_name: "Dense", config: { units: -1 } })).toThrow(/units must be a positive integer/);
+    expect(() => deserializeLayer({ class_name: "Nope", config: {} })).toThrow(
+      'unknown layer class "Nope": pass it in customObjects or register it with registerSerializable',
+    );
+    expect(() => deserializeLayer({ class_name: "Dense", config: { units: -1 } })).toThrow(
+      /units must be a positive integer/,
+    );
     expect(() => deserializeLayer([1, 2] as never)).toThrow(/expected \{"class_name"/);
   });
 });
@@ -239,9 +269,15 @@ describe("saved tree", () => {
 describe("predict", () => {
   it("splits into batches, joins the outputs, and leaves no tensors behind", () => {
     clearSession();
-    const model = new Sequential({ layers: [Input({ shape: [3] }), new Dense({ units: 2, activation: "relu" }), new Dropout({ rate: 0.5 })] });
+    const model = new Sequential({
+      layers: [Input({ shape: [3] }), new Dense({ units: 2, activation: "relu" }), new Dropout({ rate: 0.5 })],
+    });
     model.setWeights([Float32Array.from([1, 0, 0, 1, 1, 1]), Float32Array.from([0, -1])]);
-    const x = hostTensor("float32", [5, 3], Float32Array.from({ length: 15 }, (_, i) => i));
+    const x = hostTensor(
+      "float32",
+      [5, 3],
+      Float32Array.from({ length: 15 }, (_, i) => i),
+    );
     const before = tf.memory().numTensors;
     const y = model.predict(x, { batchSize: 2 });
     expect(tf.memory().numTensors).toBe(before);

@@ -1,4 +1,13 @@
-import { type HostTensor, type NumericDType, type RandomAccessSource, cannot, isPendingTensor, hostTensor, sizeOf, viewAs } from "@kerastore/core";
+import {
+  type HostTensor,
+  type NumericDType,
+  type RandomAccessSource,
+  cannot,
+  isPendingTensor,
+  hostTensor,
+  sizeOf,
+  viewAs,
+} from "@kerastore/core";
 import { H5Error, placeOf } from "./errors.js";
 import { FALLBACK, openNativeH5, openNativeH5Source } from "./native/native-read-file.js";
 import { H5T, type RawMetadata, type Runtime, getRuntime, scratchName, takeDiagnostics } from "./hdf5-runtime.js";
@@ -95,7 +104,15 @@ export async function withH5Source<T>(
     }
   }
   if (source.size > MAX_FALLBACK_BYTES) {
-    throw new H5Error("unsupported", cannot("read", name, `it needs the h5wasm reader (chunked or compressed data), which holds the whole file in memory, and it has ${source.size} bytes (at most ${MAX_FALLBACK_BYTES})`), { path: name });
+    throw new H5Error(
+      "unsupported",
+      cannot(
+        "read",
+        name,
+        `it needs the h5wasm reader (chunked or compressed data), which holds the whole file in memory, and it has ${source.size} bytes (at most ${MAX_FALLBACK_BYTES})`,
+      ),
+      { path: name },
+    );
   }
   return withWasmH5File(await source.read(0, source.size), name, fn);
 }
@@ -249,7 +266,8 @@ function readAttr(rt: Runtime, fileId: bigint, file: string, path: string, attrN
     const raw = m.HEAPU8.slice(ptr, ptr + nbytes);
     if (meta.type === H5T.STRING) {
       const values = meta.vlen ? readVlenStrings(rt, ptr, count, place) : readFixedStrings(raw, meta, count);
-      if (meta.vlen) guard(rt, file, where, "release", () => m.reclaim_vlen_memory(fileId, path, attrName, BigInt(ptr)));
+      if (meta.vlen)
+        guard(rt, file, where, "release", () => m.reclaim_vlen_memory(fileId, path, attrName, BigInt(ptr)));
       return { kind: "strings", scalar, values };
     }
     if (meta.type === H5T.INTEGER || meta.type === H5T.FLOAT) {
@@ -318,9 +336,13 @@ function numericDType(meta: RawMetadata, place: string): NumericDType {
   } else if (type === H5T.OPAQUE && size === 2) {
     return "bfloat16";
   }
-  throw new H5Error("unsupported", cannot("read", place, `HDF5 type class ${type} of ${size} bytes is not a Keras weight dtype`), {
-    path: place,
-  });
+  throw new H5Error(
+    "unsupported",
+    cannot("read", place, `HDF5 type class ${type} of ${size} bytes is not a Keras weight dtype`),
+    {
+      path: place,
+    },
+  );
 }
 
 function readDataset(rt: Runtime, fileId: bigint, file: string, fileBytes: number, path: string): HostTensor {
@@ -338,18 +360,24 @@ function readDataset(rt: Runtime, fileId: bigint, file: string, fileBytes: numbe
   const nbytes = count * meta.size;
   // Keras writes contiguous, unfiltered datasets: their bytes must fit in the file. A filtered
   // (compressed) dataset may expand, but not without bound.
-  const filtered = meta.chunks !== null && guard(rt, file, path, "read", () => m.get_dataset_filters(fileId, path)).length > 0;
+  const filtered =
+    meta.chunks !== null && guard(rt, file, path, "read", () => m.get_dataset_filters(fileId, path)).length > 0;
   const limit = filtered ? Math.min(fileBytes * 1024, m.MAXIMUM_MEMORY / 2) : fileBytes;
   if (!Number.isSafeInteger(nbytes) || nbytes > limit) {
     throw new H5Error(
       "corrupt",
-      cannot("read", place, `shape [${shape.join(", ")}] of ${dtype} needs ${nbytes} bytes but the file has ${fileBytes}`),
+      cannot(
+        "read",
+        place,
+        `shape [${shape.join(", ")}] of ${dtype} needs ${nbytes} bytes but the file has ${fileBytes}`,
+      ),
       { path: place },
     );
   }
   if (count === 0) return hostTensor(dtype, shape, viewAs(dtype, new Uint8Array(0)));
   const ptr = m._malloc(nbytes);
-  if (ptr === 0) throw new H5Error("runtime", cannot("read", place, `cannot allocate ${nbytes} bytes`), { path: place });
+  if (ptr === 0)
+    throw new H5Error("runtime", cannot("read", place, `cannot allocate ${nbytes} bytes`), { path: place });
   try {
     const status = guard(rt, file, path, "read", () => m.get_dataset_data(fileId, path, null, null, null, BigInt(ptr)));
     if (status < 0) throw new H5Error("hdf5", cannot("read", place, "HDF5 could not read the data"), { path: place });

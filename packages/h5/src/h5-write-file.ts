@@ -56,7 +56,17 @@ export async function buildH5File(name: string, fn: (file: H5WriteFile) => void,
 
 function meta(type: number, size: number, shape: readonly number[], extra: Partial<WriteMetadata> = {}): WriteMetadata {
   const dims = shape.map(BigInt);
-  return { type, size, signed: false, vlen: false, littleEndian: true, shape: dims, maxshape: dims, chunks: null, ...extra };
+  return {
+    type,
+    size,
+    signed: false,
+    vlen: false,
+    littleEndian: true,
+    shape: dims,
+    maxshape: dims,
+    chunks: null,
+    ...extra,
+  };
 }
 
 function writeFile(rt: Runtime, fileId: bigint, file: string): H5WriteFile {
@@ -65,7 +75,9 @@ function writeFile(rt: Runtime, fileId: bigint, file: string): H5WriteFile {
     const ptr = m._malloc(Math.max(bytes.byteLength, 1));
     if (ptr === 0) {
       const place = placeOf(file, where);
-      throw new H5Error("runtime", cannot("write", place, `cannot allocate ${bytes.byteLength} bytes`), { path: place });
+      throw new H5Error("runtime", cannot("write", place, `cannot allocate ${bytes.byteLength} bytes`), {
+        path: place,
+      });
     }
     try {
       m.HEAPU8.set(bytes, ptr);
@@ -89,7 +101,9 @@ function writeFile(rt: Runtime, fileId: bigint, file: string): H5WriteFile {
     },
     stringList(path, name, values) {
       const md = meta(H5T.STRING, 4, [values.length], { vlen: true, cset: 0 });
-      guard(rt, file, `${path}@${name}`, "write", () => m.create_vlen_str_attribute(fileId, path, name, [...values], md));
+      guard(rt, file, `${path}@${name}`, "write", () =>
+        m.create_vlen_str_attribute(fileId, path, name, [...values], md),
+      );
     },
     fixedStringList(path, name, values, size) {
       const encoder = new TextEncoder();
@@ -132,7 +146,12 @@ function datasetMeta(tensor: HostTensor, place: string): WriteMetadata {
       // datatypes its writer cannot make.
       throw new H5Error(
         "unsupported",
-        cannot("write", place, `${tensor.dtype} datasets are not supported by the h5wasm writer`, "cast the weight to float32"),
+        cannot(
+          "write",
+          place,
+          `${tensor.dtype} datasets are not supported by the h5wasm writer`,
+          "cast the weight to float32",
+        ),
         { path: place },
       );
   }

@@ -45,7 +45,13 @@ export interface H5Module {
   ): number;
   create_group(fileId: bigint, path: string, trackOrder: boolean): number;
   create_attribute(fileId: bigint, path: string, name: string, ptr: bigint, metadata: WriteMetadata): number;
-  create_vlen_str_attribute(fileId: bigint, path: string, name: string, data: string[], metadata: WriteMetadata): number;
+  create_vlen_str_attribute(
+    fileId: bigint,
+    path: string,
+    name: string,
+    data: string[],
+    metadata: WriteMetadata,
+  ): number;
   create_dataset(fileId: bigint, path: string, ptr: bigint, metadata: WriteMetadata): number;
 }
 
@@ -115,7 +121,11 @@ async function loadPackageModule(): Promise<Factory> {
   let started = false;
   return async () => {
     // The package's module prints through its own console hooks and cannot be restarted.
-    if (started) throw new H5Error("runtime", "cannot restart the HDF5 runtime: h5wasm's package module trapped earlier; reload the page");
+    if (started)
+      throw new H5Error(
+        "runtime",
+        "cannot restart the HDF5 runtime: h5wasm's package module trapped earlier; reload the page",
+      );
     started = true;
     const module = await hl.ready;
     return module;

@@ -1,7 +1,14 @@
 import { type SavedNode, toFloat32, utf8Encode } from "@kerastore/core";
 import { readFixture } from "@kerastore/fixtures";
 import { describe, expect, it } from "vitest";
-import { H5Error, concatShards, keras3WeightsShards, readKeras3WeightsShards, readKerasH5, shardFileNames } from "./test-exports.test-util.js";
+import {
+  H5Error,
+  concatShards,
+  keras3WeightsShards,
+  readKeras3WeightsShards,
+  readKerasH5,
+  shardFileNames,
+} from "./test-exports.test-util.js";
 
 function sizesOf(root: SavedNode): number[] {
   const out: number[] = [];
@@ -42,7 +49,9 @@ describe("Keras 3 sharded weights", async () => {
       }
     }
     expect(shards.length).toBe(expected);
-    expect(shards.map((s) => s.name)).toEqual(Array.from({ length: expected }, (_, i) => `fun_${String(i).padStart(5, "0")}.weights.h5`));
+    expect(shards.map((s) => s.name)).toEqual(
+      Array.from({ length: expected }, (_, i) => `fun_${String(i).padStart(5, "0")}.weights.h5`),
+    );
     const parsed = JSON.parse(index) as { metadata: { total_size: number }; weight_map: Record<string, string[]> };
     expect(parsed.metadata.total_size).toBe(sizes.reduce((a, b) => a + b, 0));
     expect(index).toMatch(/"total_size": \d+\.0\n/);
@@ -53,13 +62,17 @@ describe("Keras 3 sharded weights", async () => {
     for (const max of [Math.max(...sizes), Math.max(...sizes) * 3, 1e9]) {
       const { index, shards } = keras3WeightsShards(source.data, { indexName: "fun.weights.json", maxShardBytes: max });
       const files = new Map(shards.map((s) => [s.name, concatShards(s.chunks)]));
-      const back = await readKeras3WeightsShards(utf8Encode(index), async (n) => files.get(n)!, { name: "fun.weights.json" });
+      const back = await readKeras3WeightsShards(utf8Encode(index), async (n) => files.get(n)!, {
+        name: "fun.weights.json",
+      });
       expect(flat(back.root)).toEqual(flat(source.data.root));
     }
   });
 
   it("refuses a variable larger than the shard size, as Keras does", () => {
-    expect(() => keras3WeightsShards(source.data, { indexName: "w.weights.json", maxShardBytes: 16 })).toThrow(/more than the maximum shard size of 16/);
+    expect(() => keras3WeightsShards(source.data, { indexName: "w.weights.json", maxShardBytes: 16 })).toThrow(
+      /more than the maximum shard size of 16/,
+    );
   });
 
   it("refuses lying or hostile indexes with a typed error", async () => {
@@ -74,10 +87,17 @@ describe("Keras 3 sharded weights", async () => {
     ];
     for (const text of bad) expect(() => shardFileNames(utf8Encode(text), "i.weights.json"), text).toThrow(H5Error);
     // A shard missing one of a group's variables.
-    const { index, shards } = keras3WeightsShards(source.data, { indexName: "fun.weights.json", maxShardBytes: Math.max(...sizes) });
+    const { index, shards } = keras3WeightsShards(source.data, {
+      indexName: "fun.weights.json",
+      maxShardBytes: Math.max(...sizes),
+    });
     const files = new Map(shards.map((s) => [s.name, concatShards(s.chunks)]));
     const dropped = shards.at(-1)!.name;
-    const read = readKeras3WeightsShards(utf8Encode(index), async (n) => (n === dropped ? files.get(shards[0]!.name)! : files.get(n)!), { name: "fun.weights.json" });
+    const read = readKeras3WeightsShards(
+      utf8Encode(index),
+      async (n) => (n === dropped ? files.get(shards[0]!.name)! : files.get(n)!),
+      { name: "fun.weights.json" },
+    );
     await expect(read).rejects.toThrow(H5Error);
   });
 });

@@ -1,7 +1,21 @@
-import { type HostTensor, type RandomAccessSource, type SavedModelData, cannot, itemSize, parsePythonJson, utf8Decode } from "@kerastore/core";
+import {
+  type HostTensor,
+  type RandomAccessSource,
+  type SavedModelData,
+  cannot,
+  itemSize,
+  parsePythonJson,
+  utf8Decode,
+} from "@kerastore/core";
 import { H5Error } from "./errors.js";
 import { type H5ReadBackend, type H5ReadFile, withH5File, withH5Source } from "./h5-read-file.js";
-import { type Keras3PartialEntry, type Keras3VarsEntry, keras3EntriesToTree, readKeras3PartialEntries, wholeEntry } from "./read-keras3-weights.js";
+import {
+  type Keras3PartialEntry,
+  type Keras3VarsEntry,
+  keras3EntriesToTree,
+  readKeras3PartialEntries,
+  wholeEntry,
+} from "./read-keras3-weights.js";
 import { nativeChunks } from "./write-backend.js";
 import { keras3WalkPaths } from "./write-keras3-weights.js";
 
@@ -51,7 +65,10 @@ function shardBase(indexName: string): string {
 export function keras3WeightsShards(data: SavedModelData, options: ShardWeightsOptions): Keras3ShardedWeights {
   const { indexName, maxShardBytes } = options;
   if (!(maxShardBytes > 0)) {
-    throw new H5Error("invalid-tree", cannot("write", indexName, `the maximum shard size must be positive, got ${maxShardBytes}`));
+    throw new H5Error(
+      "invalid-tree",
+      cannot("write", indexName, `the maximum shard size must be positive, got ${maxShardBytes}`),
+    );
   }
   const base = shardBase(indexName);
   type Placed = { group: string; name: string | undefined; index: number; value: HostTensor };
@@ -65,14 +82,22 @@ export function keras3WeightsShards(data: SavedModelData, options: ShardWeightsO
     for (const [index, variable] of node.variables.entries()) {
       const value = variable.value;
       if (value.dtype === "string") {
-        throw new H5Error("invalid-tree", cannot("write", `${group}/${index} to ${indexName}`, "string variables cannot be sharded"));
+        throw new H5Error(
+          "invalid-tree",
+          cannot("write", `${group}/${index} to ${indexName}`, "string variables cannot be sharded"),
+        );
       }
       const size = value.data.length * itemSize(value.dtype);
       total += size;
       if (size > maxShardBytes) {
         throw new H5Error(
           "invalid-tree",
-          cannot("write", `${group}/${index} to ${indexName}`, `it has ${size} bytes, more than the maximum shard size of ${maxShardBytes}`, "raise maxShardSize"),
+          cannot(
+            "write",
+            `${group}/${index} to ${indexName}`,
+            `it has ${size} bytes, more than the maximum shard size of ${maxShardBytes}`,
+            "raise maxShardSize",
+          ),
         );
       }
       current += size;
@@ -124,13 +149,21 @@ export function shardFileNames(indexBytes: Uint8Array, indexName: string): strin
     return fail(`not a sharded-weights index (${error instanceof Error ? error.message : String(error)})`);
   }
   const map = (parsed as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== "object" || map === null || Array.isArray(map)) return fail('expected an object with a "weight_map" object');
+  if (typeof map !== "object" || map === null || Array.isArray(map))
+    return fail('expected an object with a "weight_map" object');
   const names: string[] = [];
   for (const [group, holders] of Object.entries(map)) {
     const list = typeof holders === "string" ? [holders] : holders;
-    if (!Array.isArray(list) || list.length === 0) return fail(`weight_map["${group}"] must name one or more shard files`);
+    if (!Array.isArray(list) || list.length === 0)
+      return fail(`weight_map["${group}"] must name one or more shard files`);
     for (const name of list) {
-      if (typeof name !== "string" || !/^[^/\\:\0]+$/.test(name) || name === "." || name === ".." || !name.endsWith(".h5")) {
+      if (
+        typeof name !== "string" ||
+        !/^[^/\\:\0]+$/.test(name) ||
+        name === "." ||
+        name === ".." ||
+        !name.endsWith(".h5")
+      ) {
         return fail(`weight_map["${group}"] names ${JSON.stringify(name)}, not a shard file beside the index`);
       }
       if (!names.includes(name)) {
@@ -156,7 +189,10 @@ export async function readKeras3WeightsShards(
     readonly values?: "eager" | "lazy";
   },
 ): Promise<SavedModelData> {
-  const merged = new Map<string, { name: string | undefined; values: Map<number, HostTensor>; from: Map<number, string> }>();
+  const merged = new Map<
+    string,
+    { name: string | undefined; values: Map<number, HostTensor>; from: Map<number, string> }
+  >();
   for (const shard of shardFileNames(indexBytes, options.name)) {
     const input = await readShard(shard);
     const read = (file: H5ReadFile): Keras3PartialEntry[] => readKeras3PartialEntries(file);
@@ -174,7 +210,11 @@ export async function readKeras3WeightsShards(
       for (const [i, value] of entry.values) {
         const earlier = into.from.get(i);
         if (earlier !== undefined) {
-          throw new H5Error("corrupt", cannot("read", `${entry.path}/vars/${i} in ${shard}`, `${earlier} holds it too`), { path: shard });
+          throw new H5Error(
+            "corrupt",
+            cannot("read", `${entry.path}/vars/${i} in ${shard}`, `${earlier} holds it too`),
+            { path: shard },
+          );
         }
         into.values.set(i, value);
         into.from.set(i, shard);

@@ -81,7 +81,10 @@ export function legacyToSavedModel(contents: LegacyH5Contents): SavedModelData {
     variables: contents.weights.topLevel
       ? variablesOf(contents.weights.topLevel.weightNames, contents.weights.topLevel.weights)
       : [],
-    children: contents.weights.layers.map((layer) => ({ name: layer.name, node: layerNode(layer, entries.get(layer.name)) })),
+    children: contents.weights.layers.map((layer) => ({
+      name: layer.name,
+      node: layerNode(layer, entries.get(layer.name)),
+    })),
     extras: { h5Dialect: contents.dialect },
   };
   if (contents.optimizerWeights.length > 0) {

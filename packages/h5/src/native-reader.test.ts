@@ -34,14 +34,19 @@ describe("the native reader reads what h5wasm reads", () => {
   }
 });
 
-describe.skipIf(!rw.dir)(`real-world files read natively as h5wasm reads them (skipped when: ${rw.missing ?? "never"})`, () => {
-  const files = rw.dir ? readdirSync(rw.dir).filter((f) => /\.(h5|keras)$/.test(f) && !f.includes("inputs_and_outputs")) : [];
-  for (const file of files) {
-    const bytes = new Uint8Array(readFileSync(join(rw.dir!, file)));
-    if (bytes[0] !== 0x89) continue;
-    it(file, async () => expect(await read(bytes, file, "native")).toEqual(await read(bytes, file, "h5wasm")));
-  }
-});
+describe.skipIf(!rw.dir)(
+  `real-world files read natively as h5wasm reads them (skipped when: ${rw.missing ?? "never"})`,
+  () => {
+    const files = rw.dir
+      ? readdirSync(rw.dir).filter((f) => /\.(h5|keras)$/.test(f) && !f.includes("inputs_and_outputs"))
+      : [];
+    for (const file of files) {
+      const bytes = new Uint8Array(readFileSync(join(rw.dir!, file)));
+      if (bytes[0] !== 0x89) continue;
+      it(file, async () => expect(await read(bytes, file, "native")).toEqual(await read(bytes, file, "h5wasm")));
+    }
+  },
+);
 
 describe("native reads", () => {
   it("read dense link and attribute storage (fractal heap, B-tree v2) as h5wasm does", async () => {

@@ -36,7 +36,8 @@ function tree(): SavedModelData {
   };
 }
 
-const digest = (t: HostTensor) => `${t.dtype} [${t.shape}] ${Array.from(bytesOf(t.data as NumericHostTensor["data"])).join(",")}`;
+const digest = (t: HostTensor) =>
+  `${t.dtype} [${t.shape}] ${Array.from(bytesOf(t.data as NumericHostTensor["data"])).join(",")}`;
 
 describe("native writer", () => {
   it("writes every Keras dtype, float16, bfloat16 and bool included, that the h5wasm reader reads back", async () => {
@@ -72,9 +73,18 @@ describe("native writer", () => {
   it("refuses a name list too large for one header message, and a tensor whose bytes disagree with its shape", async () => {
     const bad = tree();
     bad.root.children[0]!.node.variables[0]!.value = { dtype: "float32", shape: [5], data: new Float32Array(4) };
-    await expect(writeLegacyH5(bad, { name: "bad.h5" })).rejects.toMatchObject({ code: "unsupported", path: expect.stringContaining("bad.h5:/model_weights/zoo/") });
+    await expect(writeLegacyH5(bad, { name: "bad.h5" })).rejects.toMatchObject({
+      code: "unsupported",
+      path: expect.stringContaining("bad.h5:/model_weights/zoo/"),
+    });
     const many = tree();
-    many.root.children = Array.from({ length: 5000 }, (_, i) => ({ name: `l${i}`, node: { className: "Dense", name: `l${i}`, variables: [], children: [] } }));
-    await expect(writeLegacyH5(many, { name: "many.h5" })).rejects.toMatchObject({ code: "invalid-tree", path: "many.h5:/model_weights" });
+    many.root.children = Array.from({ length: 5000 }, (_, i) => ({
+      name: `l${i}`,
+      node: { className: "Dense", name: `l${i}`, variables: [], children: [] },
+    }));
+    await expect(writeLegacyH5(many, { name: "many.h5" })).rejects.toMatchObject({
+      code: "invalid-tree",
+      path: "many.h5:/model_weights",
+    });
   });
 });

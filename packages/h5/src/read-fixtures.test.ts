@@ -29,7 +29,8 @@ describe("every h5 fixture reads as h5py sees it", () => {
       }
       if (result.kind !== "keras3-weights") {
         const group = result.kind === "legacy-model" ? "/model_weights" : "/";
-        const listed = expected.attrs[`${group}@layer_names`]?.values ??
+        const listed =
+          expected.attrs[`${group}@layer_names`]?.values ??
           Object.keys(expected.attrs)
             .filter((k) => k.startsWith(`${group}@layer_names`))
             .sort((a, b) => Number(a.slice(a.lastIndexOf("s") + 1)) - Number(b.slice(b.lastIndexOf("s") + 1)))
@@ -73,8 +74,18 @@ describe("structure", () => {
     expect([...byName.keys()]).toEqual(["nullpad", "spacepad", "vlen_ascii", "vlen_utf8", "empty"]);
     expect(byName.get("nullpad")!.variables.map((v) => v.path)).toEqual(["nullpad/kernel", "nullpad/bias"]);
     expect(byName.get("spacepad")!.variables[0]!.path).toBe("spacepad/w");
-    expect(Array.from(byName.get("spacepad")!.variables[0]!.value.data as BigInt64Array)).toEqual([-2n, -1n, 0n, 1n, 2n, 3n]);
-    expect(byName.get("vlen_utf8")!.variables[0]).toMatchObject({ path: "vlen_utf8/d\u00e9j\u00e0", value: { shape: [] } });
+    expect(Array.from(byName.get("spacepad")!.variables[0]!.value.data as BigInt64Array)).toEqual([
+      -2n,
+      -1n,
+      0n,
+      1n,
+      2n,
+      3n,
+    ]);
+    expect(byName.get("vlen_utf8")!.variables[0]).toMatchObject({
+      path: "vlen_utf8/d\u00e9j\u00e0",
+      value: { shape: [] },
+    });
     expect(byName.get("vlen_utf8")!.variables[0]!.value.data[0]).toBe(2.5);
     expect(byName.get("nullpad")!.variables[0]!.value.dtype).toBe("float16");
     expect(byName.get("vlen_ascii")!.variables[0]!.value.dtype).toBe("bfloat16");
@@ -105,6 +116,12 @@ describe("structure", () => {
       "optimizer=adam_1:10",
       "=fun:0",
     ]);
-    expect(result.data.root.children.map((e) => e.name).sort()).toEqual(["conv2d", "flatten", "head", "optimizer", "pixels"]);
+    expect(result.data.root.children.map((e) => e.name).sort()).toEqual([
+      "conv2d",
+      "flatten",
+      "head",
+      "optimizer",
+      "pixels",
+    ]);
   });
 });

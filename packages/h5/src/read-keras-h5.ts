@@ -46,7 +46,10 @@ const DEFAULTS = Object.freeze({ name: "<bytes>", backend: "auto", values: "eage
  * Reads any Keras HDF5 file: Keras 2 / Keras 3 legacy `.h5` (full model or weights only) or a
  * Keras 3 `.weights.h5`, telling which by its layout (not its name).
  */
-export async function readKerasH5(input: Uint8Array | RandomAccessSource, options: ReadH5Options = {}): Promise<KerasH5> {
+export async function readKerasH5(
+  input: Uint8Array | RandomAccessSource,
+  options: ReadH5Options = {},
+): Promise<KerasH5> {
   const { name, backend, values } = { ...DEFAULTS, ...options };
   const read = (file: H5ReadFile): KerasH5 => {
     if (isLegacyLayout(file)) {
@@ -59,33 +62,53 @@ export async function readKerasH5(input: Uint8Array | RandomAccessSource, option
     }
     throw new H5Error(
       "not-keras",
-      cannot("read", name, "an HDF5 file, but not one Keras wrote (no layer_names, model_weights, model_config or vars)"),
+      cannot(
+        "read",
+        name,
+        "an HDF5 file, but not one Keras wrote (no layer_names, model_weights, model_config or vars)",
+      ),
       { path: name },
     );
   };
-  return input instanceof Uint8Array ? withH5File(input, name, read, backend) : withH5Source(input, name, read, backend, values);
+  return input instanceof Uint8Array
+    ? withH5File(input, name, read, backend)
+    : withH5Source(input, name, read, backend, values);
 }
 
 /** Reads a legacy `.h5` (full model or weights only) as stored. */
-export async function readLegacyH5(bytes: Uint8Array | RandomAccessSource, options: ReadH5Options = {}): Promise<LegacyH5Contents> {
+export async function readLegacyH5(
+  bytes: Uint8Array | RandomAccessSource,
+  options: ReadH5Options = {},
+): Promise<LegacyH5Contents> {
   const result = await readKerasH5(bytes, options);
   if (result.kind === "keras3-weights") {
     const name = options.name ?? DEFAULTS.name;
-    throw new H5Error("not-keras", cannot("read", name, "it is a Keras 3 .weights.h5, not a legacy .h5", "use readKeras3WeightsH5"), {
-      path: name,
-    });
+    throw new H5Error(
+      "not-keras",
+      cannot("read", name, "it is a Keras 3 .weights.h5, not a legacy .h5", "use readKeras3WeightsH5"),
+      {
+        path: name,
+      },
+    );
   }
   return result.legacy;
 }
 
 /** Reads a Keras 3 `.weights.h5` (also `model.weights.h5` inside a `.keras` archive). */
-export async function readKeras3WeightsH5(bytes: Uint8Array | RandomAccessSource, options: ReadH5Options = {}): Promise<readonly Keras3VarsEntry[]> {
+export async function readKeras3WeightsH5(
+  bytes: Uint8Array | RandomAccessSource,
+  options: ReadH5Options = {},
+): Promise<readonly Keras3VarsEntry[]> {
   const result = await readKerasH5(bytes, options);
   if (result.kind !== "keras3-weights") {
     const name = options.name ?? DEFAULTS.name;
-    throw new H5Error("not-keras", cannot("read", name, "it is a legacy .h5, not a Keras 3 .weights.h5", "use readLegacyH5"), {
-      path: name,
-    });
+    throw new H5Error(
+      "not-keras",
+      cannot("read", name, "it is a legacy .h5, not a Keras 3 .weights.h5", "use readLegacyH5"),
+      {
+        path: name,
+      },
+    );
   }
   return result.entries;
 }

@@ -53,7 +53,9 @@ export function readKeras3PartialEntries(file: H5ReadFile): Keras3PartialEntry[]
         const at = `${child}/${index}`;
         if (!/^(0|[1-9]\d{0,6})$/.test(index) || file.kind(at) !== "dataset") {
           const place = placeOf(file.name, at);
-          throw new H5Error("corrupt", cannot("read", place, "expected a dataset named by its index (0, 1, ...)"), { path: place });
+          throw new H5Error("corrupt", cannot("read", place, "expected a dataset named by its index (0, 1, ...)"), {
+            path: place,
+          });
         }
         values.set(Number(index), file.dataset(at));
       }
@@ -76,7 +78,11 @@ export function wholeEntry(entry: Keras3PartialEntry, fileName: string): Keras3V
     const value = entry.values.get(i);
     if (value === undefined) {
       const place = placeOf(fileName, entry.path === "" ? "/vars" : `/${entry.path}/vars`);
-      throw new H5Error("corrupt", cannot("read", place, `expected datasets 0..${entry.values.size - 1}, ${i} is missing`), { path: place });
+      throw new H5Error(
+        "corrupt",
+        cannot("read", place, `expected datasets 0..${entry.values.size - 1}, ${i} is missing`),
+        { path: place },
+      );
     }
     values.push(value);
   }

@@ -51,9 +51,10 @@ export function readLegacyWeightGroup(file: H5ReadFile, group: string): LegacyWe
   }
   const layers = layerNames.map((name) => readLayer(file, group, name));
   const top = join(group, "top_level_model_weights");
-  const topLevel = file.kind(top) === "group" && !layerNames.includes("top_level_model_weights")
-    ? readLayer(file, group, "top_level_model_weights")
-    : undefined;
+  const topLevel =
+    file.kind(top) === "group" && !layerNames.includes("top_level_model_weights")
+      ? readLayer(file, group, "top_level_model_weights")
+      : undefined;
   return {
     layers,
     topLevel,

@@ -69,17 +69,30 @@ describe("chunked datasets (gzip + shuffle, v1 B-tree chunk index) read natively
     const native = await readKerasH5(bytesSource(bytes, "chunked.h5"), { name: "chunked.h5", backend: "native" });
     expect(digest(native)).toEqual(digest(byWasm));
     // From bytes, the synchronous reader still hands chunked data to h5wasm.
-    await expect(readKerasH5(bytes, { name: "chunked.h5", backend: "native" })).rejects.toMatchObject({ code: "unsupported" });
+    await expect(readKerasH5(bytes, { name: "chunked.h5", backend: "native" })).rejects.toMatchObject({
+      code: "unsupported",
+    });
   });
 
   it("a chunk cut short is a typed error, not a wrong tensor", async () => {
     const bytes = readFixture("h5", "chunked.h5").slice();
-    const lazy = await readKerasH5(bytesSource(bytes, "chunked.h5"), { name: "chunked.h5", backend: "native", values: "lazy" });
+    const lazy = await readKerasH5(bytesSource(bytes, "chunked.h5"), {
+      name: "chunked.h5",
+      backend: "native",
+      values: "lazy",
+    });
     // Damage every chunk's compressed bytes after the metadata was read.
-    const kernel = lazy.kind !== "keras3-weights" ? lazy.legacy.weights.layers[0]!.weights.find((w) => w.shape.length === 4)! : undefined;
+    const kernel =
+      lazy.kind !== "keras3-weights"
+        ? lazy.legacy.weights.layers[0]!.weights.find((w) => w.shape.length === 4)!
+        : undefined;
     expect(kernel && isPendingTensor(kernel)).toBe(true);
     bytes.fill(0, 2048);
-    await expect((kernel as unknown as { load(): Promise<unknown> }).load()).rejects.toMatchObject({ name: "H5Error", code: "invalid-file", message: expect.stringMatching(/chunk/) });
+    await expect((kernel as unknown as { load(): Promise<unknown> }).load()).rejects.toMatchObject({
+      name: "H5Error",
+      code: "invalid-file",
+      message: expect.stringMatching(/chunk/),
+    });
   });
 });
 
@@ -92,8 +105,18 @@ describe("a large weights file read by range", () => {
     const kernel = new Float32Array(1024 * 1024).map((_, j) => i + j / 1e6);
     const layer = savedNode("Dense", `dense_${i}`);
     layer.variables.push(
-      { name: "kernel", path: `dense_${i}/kernel`, trainable: true, value: hostTensor("float32", [1024, 1024], kernel) },
-      { name: "bias", path: `dense_${i}/bias`, trainable: true, value: hostTensor("float32", [1024], new Float32Array(1024).fill(i)) },
+      {
+        name: "kernel",
+        path: `dense_${i}/kernel`,
+        trainable: true,
+        value: hostTensor("float32", [1024, 1024], kernel),
+      },
+      {
+        name: "bias",
+        path: `dense_${i}/bias`,
+        trainable: true,
+        value: hostTensor("float32", [1024], new Float32Array(1024).fill(i)),
+      },
     );
     model.children.push({ name: `layers`, node: layer });
   }
@@ -113,7 +136,9 @@ describe("a large weights file read by range", () => {
         // A partial load: the first layer only.
         const metadata = source.bytes;
         const first = lazy.data.root.children[0]!.node;
-        await loadTreeValues(lazy.data.root, { filter: (v) => v.path.startsWith(`${first.name}/`) || v.path.includes(`${first.name}/vars`) });
+        await loadTreeValues(lazy.data.root, {
+          filter: (v) => v.path.startsWith(`${first.name}/`) || v.path.includes(`${first.name}/vars`),
+        });
         const loaded = first.variables.map((v) => v.value);
         expect(loaded.every((t) => !isPendingTensor(t))).toBe(true);
         expect(source.bytes - metadata).toBe(4 * 1024 * 1024 + 4096);

@@ -16,7 +16,9 @@ async function roundTrip(bytes: Uint8Array, name: string, backend: H5WriteBacken
     again = await readKerasH5(await writeKeras3WeightsH5(first.data, { backend }), { name: `${name} (rewritten)` });
     expect(again.kind).toBe("keras3-weights");
     if (again.kind !== "keras3-weights") return;
-    expect(again.entries.map((e) => `${e.path}=${e.name}`).sort()).toEqual(first.entries.map((e) => `${e.path}=${e.name}`).sort());
+    expect(again.entries.map((e) => `${e.path}=${e.name}`).sort()).toEqual(
+      first.entries.map((e) => `${e.path}=${e.name}`).sort(),
+    );
   } else {
     const written = await writeLegacyH5(first.data, {
       dialect: first.legacy.dialect,
@@ -61,7 +63,9 @@ describe("write then read gives the same file contents", () => {
     const { data } = await readKerasH5(readFixture("h5", "fun.h5"));
     const bytes = await writeKeras3WeightsH5(data);
     const again = await readKerasH5(bytes);
-    expect(again.kind === "keras3-weights" && again.entries.map((e) => `${e.path}=${e.name}:${e.values.length}`)).toEqual([
+    expect(
+      again.kind === "keras3-weights" && again.entries.map((e) => `${e.path}=${e.name}:${e.values.length}`),
+    ).toEqual([
       "layers/conv2d=conv2d:2",
       "layers/dense=head:2",
       "layers/flatten=flatten:0",
@@ -75,7 +79,9 @@ describe("write then read gives the same file contents", () => {
 const rw = realworld();
 describe.skipIf(!rw.dir)(`real-world H5 files round trip (skipped when: ${rw.missing ?? "never"})`, () => {
   const dir = rw.dir ?? "";
-  const files = rw.dir ? readdirSync(dir).filter((f) => /\.(h5|keras)$/.test(f) && !f.includes("inputs_and_outputs")) : [];
+  const files = rw.dir
+    ? readdirSync(dir).filter((f) => /\.(h5|keras)$/.test(f) && !f.includes("inputs_and_outputs"))
+    : [];
   for (const file of files) {
     const bytes = new Uint8Array(readFileSync(join(dir, file)));
     if (bytes[0] !== 0x89) continue;

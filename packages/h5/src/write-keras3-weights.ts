@@ -16,7 +16,10 @@ const DEFAULTS = Object.freeze({ name: "<model.weights.h5>", backend: "native" }
 export { keras3WalkPaths, toSnakeCase } from "@kerastore/core";
 
 /** Writes a saved tree as a Keras 3 `.weights.h5` and returns the bytes. */
-export async function writeKeras3WeightsH5(data: SavedModelData, options: WriteKeras3WeightsOptions = {}): Promise<Uint8Array> {
+export async function writeKeras3WeightsH5(
+  data: SavedModelData,
+  options: WriteKeras3WeightsOptions = {},
+): Promise<Uint8Array> {
   const { name, backend } = { ...DEFAULTS, ...options };
   let bytes = 0;
   for (const node of keras3WalkPaths(data.root).values()) {
@@ -29,7 +32,10 @@ export async function writeKeras3WeightsH5(data: SavedModelData, options: WriteK
  * Writes a saved tree as a Keras 3 `.weights.h5` with the native writer, as chunks for
  * `Store.write` (weight bytes are views of the tensors, not copies).
  */
-export function keras3WeightsH5Chunks(data: SavedModelData, options: Omit<WriteKeras3WeightsOptions, "backend"> = {}): Uint8Array[] {
+export function keras3WeightsH5Chunks(
+  data: SavedModelData,
+  options: Omit<WriteKeras3WeightsOptions, "backend"> = {},
+): Uint8Array[] {
   const { name } = { ...DEFAULTS, ...options };
   return nativeChunks(name, keras3Body(data));
 }

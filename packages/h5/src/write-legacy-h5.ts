@@ -52,7 +52,13 @@ function storedName(variable: SavedVariable, dialect: "keras2" | "keras3"): stri
 }
 
 /** Creates the groups a `/`-separated dataset name needs (h5py does this on its own). */
-function writeWeight(file: H5WriteFile, groups: Set<string>, group: string, name: string, variable: SavedVariable): void {
+function writeWeight(
+  file: H5WriteFile,
+  groups: Set<string>,
+  group: string,
+  name: string,
+  variable: SavedVariable,
+): void {
   const parts = name.split("/");
   let at = group;
   for (const part of parts.slice(0, -1)) {
@@ -96,7 +102,8 @@ function writeWeightsGroup(file: H5WriteFile, group: string, data: SavedModelDat
   file.scalarString(group, "keras_version", data.kerasVersion ?? defaultVersion(dialect), "ascii");
   // Keras sorts the groups by name when creating them; HDF5 indexes them by name anyway.
   const order = layers.map((_e, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
-  for (const i of order) writeLayerGroup(file, groups, `${prefix}/${names[i]}`, legacyWeightsOf(layers[i]!.node), dialect);
+  for (const i of order)
+    writeLayerGroup(file, groups, `${prefix}/${names[i]}`, legacyWeightsOf(layers[i]!.node), dialect);
   writeLayerGroup(file, groups, `${prefix}/top_level_model_weights`, data.root.variables, dialect);
 }
 
@@ -125,7 +132,10 @@ export async function writeLegacyH5(data: SavedModelData, options: WriteLegacyH5
  * chunks for `Store.write`: one metadata block, then each weight's bytes as a view of its
  * tensor (nothing copied), so a large model never exists as one buffer.
  */
-export function legacyH5Chunks(data: SavedModelData, options: Omit<WriteLegacyH5Options, "backend"> = {}): Uint8Array[] {
+export function legacyH5Chunks(
+  data: SavedModelData,
+  options: Omit<WriteLegacyH5Options, "backend"> = {},
+): Uint8Array[] {
   const { name } = { ...DEFAULTS, ...options };
   return nativeChunks(name, legacyBody(data, options));
 }

@@ -21,9 +21,20 @@ interface Line {
 }
 
 /** Runs the mutation runner in its own process, killing it when one file stalls. */
-function runMutations(backend: H5ReadBackend, seeds: string[]): Promise<{ lines: Line[]; stalled: boolean; exit: number | null }> {
+function runMutations(
+  backend: H5ReadBackend,
+  seeds: string[],
+): Promise<{ lines: Line[]; stalled: boolean; exit: number | null }> {
   return new Promise((resolve) => {
-    const args = ["--import", "tsx", "--conditions", "source", join(here, "mutate-runner.ts"), `--backend=${backend}`, ...seeds];
+    const args = [
+      "--import",
+      "tsx",
+      "--conditions",
+      "source",
+      join(here, "mutate-runner.ts"),
+      `--backend=${backend}`,
+      ...seeds,
+    ];
     const child = spawn(process.execPath, args, {
       cwd: join(here, ".."),
       stdio: ["ignore", "pipe", "pipe"],
@@ -69,33 +80,54 @@ describe("bad input", () => {
   it.each([
     ["auto", "native reader, h5wasm for what it leaves"],
     ["h5wasm", "h5wasm reader"],
-  ] as const)("%s (%s): a typed error naming the file and place for each of 200+ mutated files, never a crash or hang", async (backend) => {
-    const seeds = backend === "auto" ? [...SEEDS, fixturePath("h5", "dense_links.h5"), ...(await nativeSeeds())] : SEEDS;
-    const { lines, stalled, exit } = await runMutations(backend, seeds);
-    expect(stalled, `stalled after ${lines.at(-1)?.name}`).toBe(false);
-    expect(exit).toBe(0);
-    expect(lines.length).toBeGreaterThanOrEqual(200);
-    const crashes = lines.filter((l) => l.outcome === "crash");
-    expect(crashes).toEqual([]);
-    const errors = lines.filter((l) => l.outcome === "error");
-    for (const e of errors) {
-      expect(e.path, e.message).toContain(e.name);
-      expect(e.message).toMatch(/^cannot \w+/);
-      expect(e.message).toContain(e.name);
-    }
-    // Most mutations must be caught; some flips land in unused bytes and change nothing.
-    expect(errors.length).toBeGreaterThan(lines.length / 3);
-    const notJson = lines.filter((l) => l.name.endsWith("#config-not-json"));
-    expect(notJson.length).toBeGreaterThanOrEqual(2);
-    for (const l of notJson) expect(l).toMatchObject({ code: "corrupt", path: `${l.name}:/@model_config` });
-    for (const l of lines.filter((x) => x.name.endsWith("#truncate@0"))) expect(l.code).toBe("not-hdf5");
-  }, 600_000);
+  ] as const)(
+    "%s (%s): a typed error naming the file and place for each of 200+ mutated files, never a crash or hang",
+    async (backend) => {
+      const seeds =
+        backend === "auto" ? [...SEEDS, fixturePath("h5", "dense_links.h5"), ...(await nativeSeeds())] : SEEDS;
+      const { lines, stalled, exit } = await runMutations(backend, seeds);
+      expect(stalled, `stalled after ${lines.at(-1)?.name}`).toBe(false);
+      expect(exit).toBe(0);
+      expect(lines.length).toBeGreaterThanOrEqual(200);
+      const crashes = lines.filter((l) => l.outcome === "crash");
+      expect(crashes).toEqual([]);
+      const errors = lines.filter((l) => l.outcome === "error");
+      for (const e of errors) {
+        expect(e.path, e.message).toContain(e.name);
+        expect(e.message).toMatch(/^cannot \w+/);
+        expect(e.message).toContain(e.name);
+      }
+      // Most mutations must be caught; some flips land in unused bytes and change nothing.
+      expect(errors.length).toBeGreaterThan(lines.length / 3);
+      const notJson = lines.filter((l) => l.name.endsWith("#config-not-json"));
+      expect(notJson.length).toBeGreaterThanOrEqual(2);
+      for (const l of notJson) expect(l).toMatchObject({ code: "corrupt", path: `${l.name}:/@model_config` });
+      for (const l of lines.filter((x) => x.name.endsWith("#truncate@0"))) expect(l.code).toBe("not-hdf5");
+    },
+    600_000,
+  );
 
   it("refuses a dataset whose declared shape needs more bytes than the file has", async () => {
     const { writeLegacyH5 } = await import("../src/index.js");
     const big = { dtype: "float32" as const, shape: [64, 64], data: new Float32Array(64 * 64).fill(1) };
     const bytes = await writeLegacyH5(
-      { root: { className: "Model", variables: [], children: [{ name: "d", node: { className: "Dense", name: "d", variables: [{ name: "kernel", path: "d/kernel", trainable: true, value: big }], children: [] } }] } },
+      {
+        root: {
+          className: "Model",
+          variables: [],
+          children: [
+            {
+              name: "d",
+              node: {
+                className: "Dense",
+                name: "d",
+                variables: [{ name: "kernel", path: "d/kernel", trainable: true, value: big }],
+                children: [],
+              },
+            },
+          ],
+        },
+      },
       { weightsOnly: true },
     );
     // Grow the first dimension (64 → 65536) in the dataspace message: 4 bytes of little-endian 64.

@@ -35,7 +35,13 @@ export function runPython(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(python, ["-c", code, ...(options.args ?? [])], {
       cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3", KERAS_BACKEND: "tensorflow", PYTHONHASHSEED: "0", CUDA_VISIBLE_DEVICES: "" },
+      env: {
+        ...process.env,
+        TF_CPP_MIN_LOG_LEVEL: "3",
+        KERAS_BACKEND: "tensorflow",
+        PYTHONHASHSEED: "0",
+        CUDA_VISIBLE_DEVICES: "",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -61,7 +67,10 @@ export function runPython(
 }
 
 /** Runs a snippet that prints one JSON document as its last stdout line, and parses it. */
-export async function runPythonJson<T = unknown>(code: string, options: { cwd?: string; args?: readonly string[] } = {}): Promise<T> {
+export async function runPythonJson<T = unknown>(
+  code: string,
+  options: { cwd?: string; args?: readonly string[] } = {},
+): Promise<T> {
   const { stdout } = await runPython(code, options);
   const lines = stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1] ?? "null") as T;

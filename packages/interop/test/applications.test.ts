@@ -17,7 +17,20 @@ import { runPython } from "../src/index.js";
  * Architectures Kerastore cannot load yet are checked to fail with the reason recorded here.
  */
 const CHEAP = ["MobileNet", "MobileNetV2"];
-const ALL = [...CHEAP, "MobileNetV3Small", "EfficientNetB0", "EfficientNetV2B0", "DenseNet121", "ResNet50", "ResNet50V2", "VGG16", "Xception", "InceptionV3", "NASNetMobile", "ConvNeXtTiny"];
+const ALL = [
+  ...CHEAP,
+  "MobileNetV3Small",
+  "EfficientNetB0",
+  "EfficientNetV2B0",
+  "DenseNet121",
+  "ResNet50",
+  "ResNet50V2",
+  "VGG16",
+  "Xception",
+  "InceptionV3",
+  "NASNetMobile",
+  "ConvNeXtTiny",
+];
 const ARCHS = process.env.KERASTORE_APPLICATIONS === "all" ? ALL : CHEAP;
 
 /**
@@ -50,7 +63,10 @@ let built: Record<string, Built> = {};
 beforeAll(async () => {
   await keras.ready();
   const script = join(repoRoot, "packages/interop/python/applications.py");
-  const run = await runPython(`import runpy, sys; sys.argv = ${JSON.stringify([script, dir, ...ARCHS])}; runpy.run_path(sys.argv[0], run_name="__main__")`, { timeoutMs: 1_800_000 });
+  const run = await runPython(
+    `import runpy, sys; sys.argv = ${JSON.stringify([script, dir, ...ARCHS])}; runpy.run_path(sys.argv[0], run_name="__main__")`,
+    { timeoutMs: 1_800_000 },
+  );
   built = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, Built>;
 }, 1_800_000);
 
@@ -99,7 +115,11 @@ describe.each(ARCHS)("keras.applications.%s (weights=None)", (name) => {
     expect(Math.abs((logs.loss as number) - expected.loss) / Math.abs(expected.loss)).toBeLessThanOrEqual(1e-3);
     // The weights after the step: every one within 1e-3 of its own scale.
     const after = readNpz(join(dir, name, "weights_after.npz"));
-    const off = model.getWeights().flatMap((w, i) => (relativeError(w, after[i]!) > 1e-3 ? [`${model.weights[i]!.path}: ${relativeError(w, after[i]!)}`] : []));
+    const off = model
+      .getWeights()
+      .flatMap((w, i) =>
+        relativeError(w, after[i]!) > 1e-3 ? [`${model.weights[i]!.path}: ${relativeError(w, after[i]!)}`] : [],
+      );
     expect(off).toEqual([]);
     model.dispose();
   });

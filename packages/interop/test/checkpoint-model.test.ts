@@ -55,14 +55,20 @@ describe("model.saveWeights checkpoints in Python (live)", () => {
       w.assign(
         Float32Array.from({ length: n }, () => {
           seed = (seed * 1103515245 + 12345) % 2147483648;
-          return (seed / 2147483648) * (w.name === "moving_variance" ? 1 : 2) + (w.name === "moving_variance" ? 0.5 : -1);
+          return (
+            (seed / 2147483648) * (w.name === "moving_variance" ? 1 : 2) + (w.name === "moving_variance" ? 0.5 : -1)
+          );
         }),
       );
     }
     const prefix = join(dir, "ckpt");
     await model.saveWeights(prefix);
     writeFileSync(join(dir, "model.json"), model.toJson());
-    const x = hostTensor("float32", [3, 4], Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)));
+    const x = hostTensor(
+      "float32",
+      [3, 4],
+      Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)),
+    );
     writeFileSync(join(dir, "x.npy"), writeNpy(x));
     const ours = model.predict(x) as HostTensor;
 
@@ -112,6 +118,7 @@ print(json.dumps({"prefix": tf.train.Checkpoint(model=model).save(d + "/ckpt")})
     const y = model.predict(readNpy(readFileSync(join(dir, "x.npy")))) as HostTensor;
     const expected = toFloat32(readNpy(readFileSync(join(dir, "y.npy"))));
     const got = toFloat32(y);
-    for (const [i, v] of expected.entries()) expect(Math.abs(v - got[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(v)));
+    for (const [i, v] of expected.entries())
+      expect(Math.abs(v - got[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(v)));
   });
 });

@@ -10,7 +10,14 @@ import {
   loadCheckpoint,
   variable,
 } from "@kerastore/checkpoint";
-import { type HostTensor, type SavedNode, type SavedVariable, bytesOf, hostTensor, stringTensor } from "@kerastore/core";
+import {
+  type HostTensor,
+  type SavedNode,
+  type SavedVariable,
+  bytesOf,
+  hostTensor,
+  stringTensor,
+} from "@kerastore/core";
 import { NodeStore } from "@kerastore/core/node";
 import { describe, expect, it } from "vitest";
 import { runPythonJson } from "../src/index.js";
@@ -97,7 +104,12 @@ print(json.dumps({"ok": True}))
     const theirs = readFileSync(join(dir, "theirs/plain.index"));
     const mine = readFileSync(join(dir, "ours/plain.index"));
     expect(Buffer.compare(mine, theirs), "the .index files differ").toBe(0);
-    expect(Buffer.compare(readFileSync(join(dir, "ours/plain.data-00000-of-00001")), readFileSync(join(dir, "theirs/plain.data-00000-of-00001")))).toBe(0);
+    expect(
+      Buffer.compare(
+        readFileSync(join(dir, "ours/plain.data-00000-of-00001")),
+        readFileSync(join(dir, "theirs/plain.data-00000-of-00001")),
+      ),
+    ).toBe(0);
   });
 
   it("nested objects and slot variables restore in Python with assert_consumed()", async () => {
@@ -106,10 +118,20 @@ print(json.dumps({"ok": True}))
     const b: SavedVariable = variable("b", f32([2], [0.25, -0.75]), "b");
     const net: SavedNode = { className: "Module", variables: [w, b], children: [] };
     const slot = (v: SavedVariable, name: string, suffix: string, k: number): SavedVariable =>
-      variable(name, f32([...v.value.shape], Array.from(v.value.data as Float32Array, (x) => x * k)), `${v.path}/${suffix}`);
+      variable(
+        name,
+        f32(
+          [...v.value.shape],
+          Array.from(v.value.data as Float32Array, (x) => x * k),
+        ),
+        `${v.path}/${suffix}`,
+      );
     const optimizer: SavedNode = {
       className: "AdamOptimizer",
-      variables: [variable("beta1_power", f32([], [0.81]), "beta1_power"), variable("beta2_power", f32([], [0.998]), "beta2_power")],
+      variables: [
+        variable("beta1_power", f32([], [0.81]), "beta1_power"),
+        variable("beta2_power", f32([], [0.998]), "beta2_power"),
+      ],
       children: [],
       slots: [
         { original: w, slotName: "m", slot: slot(w, "m", "Adam", 10) },
@@ -118,8 +140,19 @@ print(json.dumps({"ok": True}))
         { original: b, slotName: "v", slot: slot(b, "v", "Adam_1", 100) },
       ],
     };
-    const inner: SavedNode = { className: "Module", variables: [variable("steps", hostTensor("int64", [], BigInt64Array.from([7n])))], children: [] };
-    const tree: SavedNode = { className: "Module", variables: [variable("note", stringTensor([], ["text"]))], children: [{ name: "inner", node: inner }, { name: "again", node: inner }] };
+    const inner: SavedNode = {
+      className: "Module",
+      variables: [variable("steps", hostTensor("int64", [], BigInt64Array.from([7n])))],
+      children: [],
+    };
+    const tree: SavedNode = {
+      className: "Module",
+      variables: [variable("note", stringTensor([], ["text"]))],
+      children: [
+        { name: "inner", node: inner },
+        { name: "again", node: inner },
+      ],
+    };
     const ckpt = new Checkpoint(store, { net, optimizer, tree });
     const first = await ckpt.save("ours/nested/ckpt");
     const second = await ckpt.save("ours/nested/ckpt");
@@ -148,9 +181,15 @@ print(json.dumps({
     );
     expect(result).toEqual({
       latest: join(dir, "ours/nested/ckpt-2"),
-      w: [[1, -2], [0.5, 3]],
+      w: [
+        [1, -2],
+        [0.5, 3],
+      ],
       b: [0.25, -0.75],
-      m_w: [[10, -20], [5, 30]],
+      m_w: [
+        [10, -20],
+        [5, 30],
+      ],
       v_b: [25, -75],
       steps: 7,
       note: "text",

@@ -90,7 +90,8 @@ for (const [name, json] of Object.entries(layers)) {
       }
     };
     Object.defineProperty(cls, "name", { value: className });
-    if (json["registered_name"] === null) registry.register(className, cls, { module: json["module"] as string, kind: "layer" });
+    if (json["registered_name"] === null)
+      registry.register(className, cls, { module: json["module"] as string, kind: "layer" });
     else registerSerializable(cls, { registry, package: "MyPkg", kind: "layer" });
   }
   // Without build_config: deserialize_keras_object would build the layer, and get_config is what we compare.

@@ -1,7 +1,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, type JsonObject, type NumericHostTensor, hostTensor, readNpy, toFloat32, writeNpy } from "@kerastore/core";
+import {
+  type HostTensor,
+  type JsonObject,
+  type NumericHostTensor,
+  hostTensor,
+  readNpy,
+  toFloat32,
+  writeNpy,
+} from "@kerastore/core";
 import {
   Add,
   Concatenate,
@@ -63,7 +71,11 @@ async function roundTrip(model: Model, inputs: NumericHostTensor[]): Promise<voi
   const ours = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
   const oursList: HostTensor[] = Array.isArray(ours) ? ours : [ours];
   const result = await runPython(REBUILD, { args: [dir, String(weights.length), String(inputs.length)] });
-  const report = JSON.parse(result.stdout.trim().split("\n").pop()!) as { outputs: number; paths: string[]; config_equal: boolean };
+  const report = JSON.parse(result.stdout.trim().split("\n").pop()!) as {
+    outputs: number;
+    paths: string[];
+    config_equal: boolean;
+  };
   expect(report.outputs).toBe(oursList.length);
   // Python's model is deserialized, so compare with ours deserialized from the same JSON (a
   // freshly built Sequential's paths carry the model name; a deserialized one's do not).
@@ -75,7 +87,8 @@ async function roundTrip(model: Model, inputs: NumericHostTensor[]): Promise<voi
     expect(theirs.shape).toEqual(o.shape);
     const a = toFloat32(o);
     const b = toFloat32(theirs);
-    for (let k = 0; k < b.length; k++) expect(Math.abs(a[k]! - b[k]!)).toBeLessThanOrEqual(1e-5 * Math.abs(b[k]!) + 1e-6);
+    for (let k = 0; k < b.length; k++)
+      expect(Math.abs(a[k]! - b[k]!)).toBeLessThanOrEqual(1e-5 * Math.abs(b[k]!) + 1e-6);
   });
 }
 
@@ -102,7 +115,11 @@ describe("engine models rebuilt by Python Keras", () => {
   it("a Sequential model with hard_sigmoid and selu", async () => {
     clearSession();
     const model = new Sequential({
-      layers: [Input({ shape: [7] }), new Dense({ units: 5, activation: "hard_sigmoid" }), new Dense({ units: 3, activation: "selu" })],
+      layers: [
+        Input({ shape: [7] }),
+        new Dense({ units: 5, activation: "hard_sigmoid" }),
+        new Dense({ units: 3, activation: "selu" }),
+      ],
       name: "ts_sequential",
     });
     await roundTrip(model, [randomInput([4, 7], 3)]);

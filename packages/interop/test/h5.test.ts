@@ -26,14 +26,23 @@ print(json.dumps(out))
 function ourDigest(result: KerasH5): Record<string, [number[], string]> {
   const out: Record<string, [number[], string]> = {};
   const add = (path: string, t: { shape: readonly number[]; data: unknown }) => {
-    out[path] = [[...t.shape], createHash("sha256").update(bytesOf(t.data as Float32Array)).digest("hex")];
+    out[path] = [
+      [...t.shape],
+      createHash("sha256")
+        .update(bytesOf(t.data as Float32Array))
+        .digest("hex"),
+    ];
   };
   if (result.kind === "keras3-weights") {
-    for (const e of result.entries) for (const [i, v] of e.values.entries()) add(`${e.path ? `/${e.path}` : ""}/vars/${i}`, v);
+    for (const e of result.entries)
+      for (const [i, v] of e.values.entries()) add(`${e.path ? `/${e.path}` : ""}/vars/${i}`, v);
     return out;
   }
   const group = result.kind === "legacy-model" ? "/model_weights" : "";
-  const layers = [...result.legacy.weights.layers, ...(result.legacy.weights.topLevel ? [result.legacy.weights.topLevel] : [])];
+  const layers = [
+    ...result.legacy.weights.layers,
+    ...(result.legacy.weights.topLevel ? [result.legacy.weights.topLevel] : []),
+  ];
   for (const l of layers) for (const [i, w] of l.weights.entries()) add(`${group}/${l.name}/${l.weightNames[i]}`, w);
   for (const w of result.legacy.optimizerWeights) add(`/optimizer_weights/${w.name}`, w.value);
   return out;
@@ -41,9 +50,15 @@ function ourDigest(result: KerasH5): Record<string, [number[], string]> {
 
 const rw = realworld();
 const isHdf5 = (p: string) => readFileSync(p).subarray(0, 4).toString("latin1") === "\x89HDF";
-const fixtureH5 = readdirSync(fixturePath("h5")).filter((f) => f.endsWith(".h5")).map((f) => fixturePath("h5", f)).filter(isHdf5);
+const fixtureH5 = readdirSync(fixturePath("h5"))
+  .filter((f) => f.endsWith(".h5"))
+  .map((f) => fixturePath("h5", f))
+  .filter(isHdf5);
 const realworldH5 = rw.dir
-  ? readdirSync(rw.dir).filter((f) => /\.(h5|keras)$/.test(f) && !f.includes("inputs_and_outputs")).map((f) => join(rw.dir!, f)).filter(isHdf5)
+  ? readdirSync(rw.dir)
+      .filter((f) => /\.(h5|keras)$/.test(f) && !f.includes("inputs_and_outputs"))
+      .map((f) => join(rw.dir!, f))
+      .filter(isHdf5)
   : [];
 
 async function expectLikeH5py(files: readonly string[]): Promise<void> {
@@ -61,10 +76,13 @@ describe("h5: our reader against h5py", () => {
     await expectLikeH5py(fixtureH5);
   });
 
-  it.skipIf(rw.missing !== undefined)(`reads every dataset of ${realworldH5.length} real-world files byte for byte as h5py does (${rw.missing ?? "../shared/realworld"})`, async () => {
-    expect(realworldH5.length).toBeGreaterThanOrEqual(12);
-    await expectLikeH5py(realworldH5);
-  });
+  it.skipIf(rw.missing !== undefined)(
+    `reads every dataset of ${realworldH5.length} real-world files byte for byte as h5py does (${rw.missing ?? "../shared/realworld"})`,
+    async () => {
+      expect(realworldH5.length).toBeGreaterThanOrEqual(12);
+      await expectLikeH5py(realworldH5);
+    },
+  );
 });
 
 const LOAD_AND_COMPARE = `
@@ -154,7 +172,9 @@ function parsedConfigs(described: Record<string, unknown>): Record<string, unkno
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(described)) {
     const info = v as unknown[];
-    out[k] = /@(model|training)_config$/.test(k) ? [...info.slice(0, -1), JSON.parse((info.at(-1) as string[])[0]!)] : v;
+    out[k] = /@(model|training)_config$/.test(k)
+      ? [...info.slice(0, -1), JSON.parse((info.at(-1) as string[])[0]!)]
+      : v;
   }
   return out;
 }
@@ -172,11 +192,17 @@ describe("h5: the native writer's files look to h5py as the files Keras and h5py
         writeFileSync(files[3]!, await writeKeras3WeightsH5(source.data));
       }
       const { stdout } = await runPython(H5PY_DESCRIBE, { args: files });
-      const [theirs, ours, theirWeights, ourWeights] = (JSON.parse(stdout) as Record<string, unknown>[]).map(parsedConfigs);
+      const [theirs, ours, theirWeights, ourWeights] = (JSON.parse(stdout) as Record<string, unknown>[]).map(
+        parsedConfigs,
+      );
       expect(Object.keys(theirs!).length).toBeGreaterThan(10);
       // The h5py-made long_names.h5 lacks the (empty) top_level_model_weights group Keras writes.
       const extra = Object.keys(ours!).filter((k) => !(k in theirs!));
-      expect(extra).toEqual(name === "long_names" ? ["/model_weights/top_level_model_weights", "/model_weights/top_level_model_weights@weight_names"] : []);
+      expect(extra).toEqual(
+        name === "long_names"
+          ? ["/model_weights/top_level_model_weights", "/model_weights/top_level_model_weights@weight_names"]
+          : [],
+      );
       for (const k of extra) delete ours![k];
       expect(ours).toEqual(theirs);
       expect(ourWeights).toEqual(theirWeights);
@@ -186,7 +212,9 @@ describe("h5: the native writer's files look to h5py as the files Keras and h5py
   it("float16, bfloat16 and bool datasets are what h5py and Keras 3 write, and Keras 3 loads them", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kerastore-h5-"));
     await runPython(KERAS_DTYPES, { args: ["save", dir] });
-    const ref = await readKerasH5(new Uint8Array(readFileSync(join(dir, "ref.weights.h5"))), { name: "ref.weights.h5" });
+    const ref = await readKerasH5(new Uint8Array(readFileSync(join(dir, "ref.weights.h5"))), {
+      name: "ref.weights.h5",
+    });
     writeFileSync(join(dir, "ours.weights.h5"), await writeKeras3WeightsH5(ref.data));
     const bool = await readKerasH5(new Uint8Array(readFileSync(join(dir, "ref-bool.h5"))), { name: "ref-bool.h5" });
     writeFileSync(join(dir, "ours-bool.h5"), await writeLegacyH5(bool.data, { weightsOnly: true }));
@@ -197,9 +225,27 @@ describe("h5: the native writer's files look to h5py as the files Keras and h5py
       loaded: boolean[];
     };
     expect(res.loaded).toEqual([true, true, true]);
-    expect((res.describe[0]["/layers/dense_1/vars/0"] as unknown[]).slice(0, 4)).toEqual([[4, 2], "|V2", "TypeOpaqueID", 2]);
-    expect(res.describe[0]["/layers/dense_1/vars/0@dtype"]).toEqual(["TypeStringID", [], true, 1, 0, null, ["bfloat16"]]);
-    expect((res.describe[0]["/layers/dense/vars/0"] as unknown[]).slice(0, 4)).toEqual([[3, 4], "float16", "TypeFloatID", 2]);
+    expect((res.describe[0]["/layers/dense_1/vars/0"] as unknown[]).slice(0, 4)).toEqual([
+      [4, 2],
+      "|V2",
+      "TypeOpaqueID",
+      2,
+    ]);
+    expect(res.describe[0]["/layers/dense_1/vars/0@dtype"]).toEqual([
+      "TypeStringID",
+      [],
+      true,
+      1,
+      0,
+      null,
+      ["bfloat16"],
+    ]);
+    expect((res.describe[0]["/layers/dense/vars/0"] as unknown[]).slice(0, 4)).toEqual([
+      [3, 4],
+      "float16",
+      "TypeFloatID",
+      2,
+    ]);
     expect(res.describe[1]).toEqual(res.describe[0]);
     expect((res.bool[0]["/flags/flags/mask:0"] as unknown[]).slice(0, 4)).toEqual([[2, 3], "bool", "TypeEnumID", 1]);
     expect(res.bool[1]).toEqual(res.bool[0]);

@@ -30,7 +30,9 @@ q = keras.Input((3, 4)); v = keras.Input((5, 4))
 keras.Model([q, v], keras.layers.Attention()([q, v])).save(sys.argv[1])`,
       { args: [path] },
     );
-    await expect(keras.models.loadModel(path)).rejects.toThrow(/Keras layer Attention is not supported by Kerastore yet/);
+    await expect(keras.models.loadModel(path)).rejects.toThrow(
+      /Keras layer Attention is not supported by Kerastore yet/,
+    );
     await expect(keras.models.loadModel(path)).rejects.not.toThrow(/customObjects/);
   });
 });

@@ -8,7 +8,10 @@ import { readKerasArchive, writeKerasArchive } from "@kerastore/keras-v3";
 import { describe, expect, it } from "vitest";
 import { runPython } from "../src/index.js";
 
-const models = readFixtureJson<{ models: { name: string; inputs: number; outputs: number }[] }>("models", "index.json").models;
+const models = readFixtureJson<{ models: { name: string; inputs: number; outputs: number }[] }>(
+  "models",
+  "index.json",
+).models;
 const dir = mkdtempSync(join(tmpdir(), "kerastore-keras-v3-"));
 
 /**
@@ -50,7 +53,9 @@ describe("our .keras archives load in keras.models.load_model", () => {
     const bytes = await writeKerasArchive(original.data);
     const path = join(dir, `${name}.keras`);
     writeFileSync(path, bytes);
-    const { stdout } = await runPython(CHECK, { args: [path, fixturePath("models", name), String(model.inputs), String(model.outputs)] });
+    const { stdout } = await runPython(CHECK, {
+      args: [path, fixturePath("models", name), String(model.inputs), String(model.outputs)],
+    });
     const result = JSON.parse(stdout.trim().split("\n").pop()!);
     expect(result.pred_rel_err).toBeLessThan(1e-5);
     if (name === "get_model") {
@@ -76,7 +81,13 @@ print(json.dumps({"weights": [digest(v) for v in m.weights], "optimizer": [diges
 
 // Shapes compare by element count: Keras reports the optimizer's scalar `iteration` as (1,) in memory.
 function digest(t: HostTensor): [number, string, string] {
-  return [t.shape.reduce((a, b) => a * b, 1), t.dtype, createHash("sha256").update(bytesOf(t.data as Float32Array)).digest("hex")];
+  return [
+    t.shape.reduce((a, b) => a * b, 1),
+    t.dtype,
+    createHash("sha256")
+      .update(bytesOf(t.data as Float32Array))
+      .digest("hex"),
+  ];
 }
 
 describe("Python's .keras reads back equal", () => {

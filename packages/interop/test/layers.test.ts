@@ -1,7 +1,7 @@
 import { keras } from "kerastore";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type JsonValue, readNpy, } from "@kerastore/core";
+import { type JsonValue, readNpy } from "@kerastore/core";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import {
@@ -16,7 +16,13 @@ import {
   modelFromJson,
   toSavedModelData,
 } from "@kerastore/engine";
-import { fixturesDir as fixturesRoot, readFixture, readFixtureJson, readFixtureNpy, realworld } from "@kerastore/fixtures";
+import {
+  fixturesDir as fixturesRoot,
+  readFixture,
+  readFixtureJson,
+  readFixtureNpy,
+  realworld,
+} from "@kerastore/fixtures";
 import { type LegacyH5Contents, readLegacyH5 } from "@kerastore/h5";
 import { readKerasArchive, writeKerasArchive } from "@kerastore/keras-v3";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -40,7 +46,10 @@ interface Case {
 const CASES: readonly Case[] = [
   { file: "A-I-nstein__mnist_cnn__cnn_model.h5" },
   { file: "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5" },
-  { file: "Aaronvpp__LSTM-Name-Classification__model.h5", architecture: "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5" },
+  {
+    file: "Aaronvpp__LSTM-Name-Classification__model.h5",
+    architecture: "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5",
+  },
   { file: "AdamVenroy__sentiment-classifer__model.keras" },
   { file: "Alisha4406__Fashion-MNIST-Classification__cnn_model.h5" },
   { file: "HsinM__mnist-NCS__model.h5" },
@@ -48,7 +57,10 @@ const CASES: readonly Case[] = [
   { file: "KonduitAI__dl4j-test-resources__simple_lstm_tf_keras_2_model.h5" },
   { file: "KonduitAI__dl4j-test-resources__simple_rnn_tf_keras_2_model.h5" },
   { file: "VKapitany__CNN_Introduction__mnist_cnn.h5" },
-  { file: "fastmachinelearning__example-models__KERAS_3layer_batch_norm_weights.h5", architecture: "fastmachinelearning__example-models__KERAS_3layer_batch_norm.json" },
+  {
+    file: "fastmachinelearning__example-models__KERAS_3layer_batch_norm_weights.h5",
+    architecture: "fastmachinelearning__example-models__KERAS_3layer_batch_norm.json",
+  },
 ];
 
 const stem = (file: string): string => file.replace(/\.(h5|keras)$/, "");
@@ -92,19 +104,22 @@ beforeAll(async () => {
   await initBackend();
 });
 
-describe.skipIf(!rw.dir)(`real-world models predict what Keras predicted${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, () => {
-  it.each(CASES)("$file", async (c) => {
-    const dir = rw.dir!;
-    const contents = await readH5(dir, c.file);
-    const model = await buildModel(dir, c, contents);
-    const n = loadWeights(model, contents);
-    expect(n).toBe(model.weights.length);
-    const x = readNpy(new Uint8Array(readFileSync(join(dir, `${stem(c.file)}.input0.npy`))));
-    const expected = readNpy(new Uint8Array(readFileSync(join(dir, `${stem(c.file)}.output0.npy`))));
-    const y = model.predict(x);
-    expectAllClose(Array.isArray(y) ? y[0]! : y, expected, { rtol: 1e-4, atol: 1e-5 });
-  });
-});
+describe.skipIf(!rw.dir)(
+  `real-world models predict what Keras predicted${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
+  () => {
+    it.each(CASES)("$file", async (c) => {
+      const dir = rw.dir!;
+      const contents = await readH5(dir, c.file);
+      const model = await buildModel(dir, c, contents);
+      const n = loadWeights(model, contents);
+      expect(n).toBe(model.weights.length);
+      const x = readNpy(new Uint8Array(readFileSync(join(dir, `${stem(c.file)}.input0.npy`))));
+      const expected = readNpy(new Uint8Array(readFileSync(join(dir, `${stem(c.file)}.output0.npy`))));
+      const y = model.predict(x);
+      expectAllClose(Array.isArray(y) ? y[0]! : y, expected, { rtol: 1e-4, atol: 1e-5 });
+    });
+  },
+);
 
 // Keras 3 `.keras` archives: the saved object tree (layers/lstm/cell/vars, ...) applied to the
 // model its config describes, through the engine's saved-tree loader. Matched by topology: the
@@ -117,18 +132,28 @@ describe("Keras 3 archives with these layers load and predict", () => {
     clearSession();
     const model = fromSavedModelData(archive.data, {}, { match: "topology" });
     const y = model.predict(readFixtureNpy("models", name, "input0.npy"));
-    expectAllClose(Array.isArray(y) ? y[0]! : y, readFixtureNpy("models", name, "output0.npy"), { rtol: 1e-5, atol: 1e-5 });
+    expectAllClose(Array.isArray(y) ? y[0]! : y, readFixtureNpy("models", name, "output0.npy"), {
+      rtol: 1e-5,
+      atol: 1e-5,
+    });
   });
 
-  it.skipIf(!rw.dir)(`Aman-21k__cnn-fashion-mnist-classifier__model.keras (Keras 3.10)${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, async () => {
-    const dir = rw.dir!;
-    const stemName = "Aman-21k__cnn-fashion-mnist-classifier__model";
-    const archive = await readKerasArchive(new Uint8Array(readFileSync(join(dir, `${stemName}.keras`))));
-    clearSession();
-    const model = fromSavedModelData(archive.data, {}, { match: "topology" });
-    const y = model.predict(readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.input0.npy`)))));
-    expectAllClose(Array.isArray(y) ? y[0]! : y, readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.output0.npy`)))), { rtol: 1e-4, atol: 1e-5 });
-  });
+  it.skipIf(!rw.dir)(
+    `Aman-21k__cnn-fashion-mnist-classifier__model.keras (Keras 3.10)${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
+    async () => {
+      const dir = rw.dir!;
+      const stemName = "Aman-21k__cnn-fashion-mnist-classifier__model";
+      const archive = await readKerasArchive(new Uint8Array(readFileSync(join(dir, `${stemName}.keras`))));
+      clearSession();
+      const model = fromSavedModelData(archive.data, {}, { match: "topology" });
+      const y = model.predict(readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.input0.npy`)))));
+      expectAllClose(
+        Array.isArray(y) ? y[0]! : y,
+        readNpy(new Uint8Array(readFileSync(join(dir, `${stemName}.output0.npy`)))),
+        { rtol: 1e-4, atol: 1e-5 },
+      );
+    },
+  );
 });
 
 // A Theano-backend file (Keras 2.1.3): Theano convolved where TensorFlow correlates, so Keras 2
@@ -160,19 +185,35 @@ describe.skipIf(!rw.dir)(`Theano-era Conv kernels${rw.missing ? ` (skipped: ${rw
     const layer = model.getLayer(group.name);
     layer.setWeights([flipConvKernel(group.weights[0]!), group.weights[1]!]);
     const x = Float32Array.from({ length: 250 }, (_, i) => -1 + (2 * i) / 249);
-    const ref = await runPythonJson<{ backend: string; y: number[]; shape: number[] }>(THEANO_REFERENCE, { args: [path] });
+    const ref = await runPythonJson<{ backend: string; y: number[]; shape: number[] }>(THEANO_REFERENCE, {
+      args: [path],
+    });
     expect(ref.backend).toBe("theano");
     const y = model.predict({ dtype: "float32", shape: [2, 5, 5, 5], data: x });
     const out = Array.isArray(y) ? y[0]! : y;
-    expectAllClose(out, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, { rtol: 1e-4, atol: 1e-5 });
+    expectAllClose(
+      out,
+      { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) },
+      { rtol: 1e-4, atol: 1e-5 },
+    );
     // Unflipped, the same weights give other numbers: the flip matters for this file.
     layer.setWeights([group.weights[0]!, group.weights[1]!]);
     const wrong = model.predict({ dtype: "float32", shape: [2, 5, 5, 5], data: x });
-    expect(() => expectAllClose(Array.isArray(wrong) ? wrong[0]! : wrong, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, { rtol: 1e-4, atol: 1e-5 })).toThrow();
+    expect(() =>
+      expectAllClose(
+        Array.isArray(wrong) ? wrong[0]! : wrong,
+        { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) },
+        { rtol: 1e-4, atol: 1e-5 },
+      ),
+    ).toThrow();
     // The facade's loadModel flips the kernels of Theano-backend files by itself.
     const loaded = await keras.models.loadModel(path);
     const viaFacade = loaded.predict({ dtype: "float32", shape: [2, 5, 5, 5], data: x });
-    expectAllClose(Array.isArray(viaFacade) ? viaFacade[0]! : viaFacade, { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) }, { rtol: 1e-4, atol: 1e-5 });
+    expectAllClose(
+      Array.isArray(viaFacade) ? viaFacade[0]! : viaFacade,
+      { dtype: "float32", shape: ref.shape, data: Float32Array.from(ref.y) },
+      { rtol: 1e-4, atol: 1e-5 },
+    );
   });
 });
 
@@ -193,16 +234,30 @@ print(json.dumps(out))
 `;
 
 describe("Keras loads .keras archives Kerastore writes with these layers", () => {
-  const NAMES = ["conv1d", "conv2d", "normalization", "embedding", "recurrent", "wrappers", "reshaping", "preprocessing"];
+  const NAMES = [
+    "conv1d",
+    "conv2d",
+    "normalization",
+    "embedding",
+    "recurrent",
+    "wrappers",
+    "reshaping",
+    "preprocessing",
+  ];
   it("and predicts the fixtures' outputs", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kerastore-layers-"));
     const args: string[] = [];
-    const index = readFixtureJson<{ models: { name: string; inputs: number; outputs: number; weights: number }[] }>("layers", "index.json").models;
+    const index = readFixtureJson<{ models: { name: string; inputs: number; outputs: number; weights: number }[] }>(
+      "layers",
+      "index.json",
+    ).models;
     for (const name of NAMES) {
       const entry = index.find((e) => e.name === name)!;
       clearSession();
       const model = deserializeLayer(readFixtureJson<JsonValue>("layers", name, "config.json")) as Model;
-      model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy("layers", name, "weights", `${i}.npy`)));
+      model.setWeights(
+        Array.from({ length: entry.weights }, (_, i) => readFixtureNpy("layers", name, "weights", `${i}.npy`)),
+      );
       const path = join(dir, `${name}.keras`);
       writeFileSync(path, await writeKerasArchive(toSavedModelData(model)));
       const inputs = Array.from({ length: entry.inputs }, (_, i) => join(fixtureDir(name), `input${i}.npy`));
@@ -215,7 +270,10 @@ describe("Keras loads .keras archives Kerastore writes with these layers", () =>
       expect(outs.length, name).toBe(entry.outputs);
       for (const [i, o] of outs.entries()) {
         const expected = readFixtureNpy("layers", name, `output${i}.npy`);
-        expectAllClose({ dtype: "float32", shape: expected.shape, data: Float32Array.from(o) }, expected, { rtol: 1e-5, atol: 1e-5 });
+        expectAllClose({ dtype: "float32", shape: expected.shape, data: Float32Array.from(o) }, expected, {
+          rtol: 1e-5,
+          atol: 1e-5,
+        });
       }
     }
   });

@@ -14,8 +14,16 @@ import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 import { runPythonJson } from "../src/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kerastore-resume-"));
-const x: HostTensor = hostTensor("float32", [16, 5], Float32Array.from({ length: 80 }, (_, i) => Math.sin(i * 0.37)));
-const y: HostTensor = hostTensor("float32", [16, 2], Float32Array.from({ length: 32 }, (_, i) => Math.cos(i * 0.21)));
+const x: HostTensor = hostTensor(
+  "float32",
+  [16, 5],
+  Float32Array.from({ length: 80 }, (_, i) => Math.sin(i * 0.37)),
+);
+const y: HostTensor = hostTensor(
+  "float32",
+  [16, 2],
+  Float32Array.from({ length: 32 }, (_, i) => Math.cos(i * 0.21)),
+);
 
 // Python: the same data, and helpers to compare weights.
 const PRELUDE = `
@@ -33,7 +41,11 @@ function build(): Sequential {
   clearSession();
   return new Sequential({
     name: "resume",
-    layers: [keras.Input({ shape: [5] }), new keras.layers.Dense({ units: 4, activation: "tanh", name: "h" }), new keras.layers.Dense({ units: 2, name: "o" })],
+    layers: [
+      keras.Input({ shape: [5] }),
+      new keras.layers.Dense({ units: 4, activation: "tanh", name: "h" }),
+      new keras.layers.Dense({ units: 2, name: "o" }),
+    ],
   });
 }
 
@@ -66,7 +78,13 @@ describe("issue 6: legacy .h5 and .weights.h5", () => {
     await model.saveWeights(join(dir, "ours.weights.h5"));
     const before = predicted(model);
     await model.trainOnBatch(x, y);
-    const py = await runPythonJson<{ h5: number[]; w: number[]; names: string[]; next: number[][]; iterations: number }>(
+    const py = await runPythonJson<{
+      h5: number[];
+      w: number[];
+      names: string[];
+      next: number[][];
+      iterations: number;
+    }>(
       `${PRELUDE}
 loaded = keras.models.load_model(d + "/ours.h5", compile=False)
 h5 = loaded.predict(x, verbose=0).reshape(-1).tolist()
@@ -119,7 +137,13 @@ describe("issue 7: the .keras archive", () => {
     await model.save(join(dir, "ours.keras"));
     const before = predicted(model);
     await model.trainOnBatch(x, y);
-    const py = await runPythonJson<{ pred: number[]; compiled: boolean; loss: string; iterations: number; next: number[][] }>(
+    const py = await runPythonJson<{
+      pred: number[];
+      compiled: boolean;
+      loss: string;
+      iterations: number;
+      next: number[][];
+    }>(
       `${PRELUDE}
 m = keras.models.load_model(d + "/ours.keras")
 pred = m.predict(x, verbose=0).reshape(-1).tolist()

@@ -32,7 +32,12 @@ describe.each(["lstm", "gru", "simple_rnn"])("%s: Kerastore's .weights.h5", (nam
     const path = join(dir, `${name}.weights.h5`);
     await model.saveWeights(path);
     model.dispose();
-    const args = [fixturePath("models", name, "model.keras"), path, fixturePath("models", name, "input0.npy"), fixturePath("models", name, "output0.npy")];
+    const args = [
+      fixturePath("models", name, "model.keras"),
+      path,
+      fixturePath("models", name, "input0.npy"),
+      fixturePath("models", name, "output0.npy"),
+    ];
     const result = await runPythonJson<{ err: number }>(CHECK, { args });
     expect(result.err).toBeLessThan(1e-5);
   });

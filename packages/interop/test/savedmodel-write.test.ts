@@ -5,7 +5,16 @@ import { type HostTensor, hostTensor, writeNpy } from "@kerastore/core";
 import * as engine from "@kerastore/engine";
 import { type SavableModel, keras } from "kerastore";
 // The same models the facade's own SavedModel tests run in our graph runner.
-import { cnn, grid, mlp, multiIO, nested, recurrentModel, reshaping, zoo } from "../../kerastore/src/savedmodel/savedmodel-models.test-util.js";
+import {
+  cnn,
+  grid,
+  mlp,
+  multiIO,
+  nested,
+  recurrentModel,
+  reshaping,
+  zoo,
+} from "../../kerastore/src/savedmodel/savedmodel-models.test-util.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runPythonJson } from "../src/index.js";
 
@@ -66,9 +75,27 @@ print(json.dumps(result))
 const CASES: { name: string; model: () => SavableModel; inputs: Record<string, HostTensor>; train?: boolean }[] = [
   { name: "mlp", model: mlp, inputs: { features: grid([5, 6], 101) } },
   { name: "cnn", model: cnn, inputs: { image: grid([3, 8, 8, 2], 102) } },
-  { name: "multi_io", model: multiIO, inputs: { left: grid([4, 4], 103), tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])) } },
+  {
+    name: "multi_io",
+    model: multiIO,
+    inputs: {
+      left: grid([4, 4], 103),
+      tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])),
+    },
+  },
   { name: "nested", model: nested, inputs: { x: grid([4, 5], 104) } },
-  { name: "zoo", model: zoo, inputs: { sequence: grid([2, 12, 3], 106), pixels: hostTensor("float32", [2, 7, 7, 3], new Float32Array(294).map((_, k) => (k * 37) % 256)) } },
+  {
+    name: "zoo",
+    model: zoo,
+    inputs: {
+      sequence: grid([2, 12, 3], 106),
+      pixels: hostTensor(
+        "float32",
+        [2, 7, 7, 3],
+        new Float32Array(294).map((_, k) => (k * 37) % 256),
+      ),
+    },
+  },
   { name: "reshaping", model: reshaping, inputs: { seq: grid([2, 10, 3], 107), img: grid([2, 5, 6, 2], 108) } },
   { name: "recurrent", model: recurrentModel, inputs: { steps: grid([3, 5, 3], 109) } },
   { name: "trained", model: mlp, inputs: { features: grid([5, 6], 105) }, train: true },
@@ -99,7 +126,15 @@ describe("SavedModels Kerastore writes, loaded by TensorFlow", () => {
       if (c.train === true) {
         // Compiled and trained: the optimizer's variables go into variables/ too.
         model.compile({ optimizer: "adam", loss: "categorical_crossentropy" });
-        await model.fit(grid([8, 6], 7), hostTensor("float32", [8, 3], new Float32Array(24).map((_, i) => (i % 3 === 0 ? 1 : 0))), { epochs: 2, batchSize: 4, verbose: 0 });
+        await model.fit(
+          grid([8, 6], 7),
+          hostTensor(
+            "float32",
+            [8, 3],
+            new Float32Array(24).map((_, i) => (i % 3 === 0 ? 1 : 0)),
+          ),
+          { epochs: 2, batchSize: 4, verbose: 0 },
+        );
       }
       const dir = join(root, c.name);
       await model.save(join(dir, "my_model"));
@@ -108,7 +143,10 @@ describe("SavedModels Kerastore writes, loaded by TensorFlow", () => {
       const outputs = Array.isArray(predicted) ? predicted : [predicted];
       for (const [k, v] of Object.entries(c.inputs)) writeFileSync(join(dir, `in_${k}.npy`), writeNpy(v as never));
       for (const [i, v] of outputs.entries()) writeFileSync(join(dir, `output_${i}.npy`), writeNpy(v as never));
-      writeFileSync(join(dir, "case.json"), JSON.stringify({ name: c.name, inputs: Object.keys(c.inputs), outputs: outputs.map((_, i) => `output_${i}`) }));
+      writeFileSync(
+        join(dir, "case.json"),
+        JSON.stringify({ name: c.name, inputs: Object.keys(c.inputs), outputs: outputs.map((_, i) => `output_${i}`) }),
+      );
       dirs.push(dir);
     }
     result = await runPythonJson<Record<string, Checked>>(PY_CHECK, { args: dirs });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, readNpy, } from "@kerastore/core";
+import { type HostTensor, readNpy } from "@kerastore/core";
 import { realworld } from "@kerastore/fixtures";
 import { keras } from "kerastore";
 import { describe, expect, it } from "vitest";
@@ -298,23 +298,51 @@ const npy = (path: string): HostTensor => readNpy(new Uint8Array(readFileSync(pa
 describe("SavedModels exported by Python, run in TypeScript (live)", () => {
   it("match TensorFlow's outputs to 1e-5 for every signature and serve function", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kerastore-savedmodel-interop-"));
-    const result = await runPythonJson<{ models: Record<string, Entry>; traces: Record<string, string> }>(PY_EXPORT, { args: [dir] });
+    const result = await runPythonJson<{ models: Record<string, Entry>; traces: Record<string, string> }>(PY_EXPORT, {
+      args: [dir],
+    });
     const manifest = result.models;
-    expect(Object.keys(manifest).sort()).toEqual(["captures", "cnn", "cnn2", "image", "mlp", "module_scaled", "module_serving_default", "multi", "ops", "recurrent", "text", "zoo"]);
+    expect(Object.keys(manifest).sort()).toEqual([
+      "captures",
+      "cnn",
+      "cnn2",
+      "image",
+      "mlp",
+      "module_scaled",
+      "module_serving_default",
+      "multi",
+      "ops",
+      "recurrent",
+      "text",
+      "zoo",
+    ]);
     for (const [name, entry] of Object.entries(manifest)) {
       const loaded = await keras.savedModel.load(entry.dir);
       const inputs = Object.fromEntries(Object.entries(entry.inputs).map(([k, p]) => [k, npy(p)]));
       const outputs = await loaded.signatures[entry.signature]!(inputs);
       expect(Object.keys(outputs).sort(), name).toEqual(Object.keys(entry.outputs).sort());
-      for (const [k, p] of Object.entries(entry.outputs)) expectAllClose(outputs[k]!, npy(p), { rtol: 1e-5, floor: 1, dtype: true, label: `${name} ${entry.signature} ${k}` });
+      for (const [k, p] of Object.entries(entry.outputs))
+        expectAllClose(outputs[k]!, npy(p), {
+          rtol: 1e-5,
+          floor: 1,
+          dtype: true,
+          label: `${name} ${entry.signature} ${k}`,
+        });
       if (entry.serve.length > 0) {
         const served = await loaded.functions["serve"]!(...Object.values(inputs));
         const list = entry.serve.length === 1 ? [served as HostTensor] : (served as HostTensor[]);
-        for (const [i, p] of entry.serve.entries()) expectAllClose(list[i]!, npy(p), { rtol: 1e-5, floor: 1, dtype: true, label: `${name} serve ${i}` });
+        for (const [i, p] of entry.serve.entries())
+          expectAllClose(list[i]!, npy(p), { rtol: 1e-5, floor: 1, dtype: true, label: `${name} serve ${i}` });
       }
       if (entry.call) {
         const called = (await loaded.functions[entry.call]!(...Object.values(inputs))) as Record<string, HostTensor>;
-        for (const [k, p] of Object.entries(entry.outputs)) expectAllClose(called[k]!, npy(p), { rtol: 1e-5, floor: 1, dtype: true, label: `${name} ${entry.call}() ${k}` });
+        for (const [k, p] of Object.entries(entry.outputs))
+          expectAllClose(called[k]!, npy(p), {
+            rtol: 1e-5,
+            floor: 1,
+            dtype: true,
+            label: `${name} ${entry.call}() ${k}`,
+          });
         expect(called["arg"]!.dtype).toBe("int64");
         expect(outputs["arg"]!.dtype).toBe("int64");
       }
@@ -327,17 +355,43 @@ describe("SavedModels exported by Python, run in TypeScript (live)", () => {
     const traced = await keras.savedModel.load(traces["dir"]!);
     const x = npy(traces["x"]!);
     const call = traced.functions["__call__"]!;
-    expectAllClose((await call(x)) as HostTensor, npy(traces["default"]!), { rtol: 1e-5, floor: 1, dtype: true, label: "traced default" });
-    expectAllClose((await call(x, false)) as HostTensor, npy(traces["default"]!), { rtol: 1e-5, floor: 1, dtype: true, label: "traced training=False" });
-    expectAllClose((await call(x, true)) as HostTensor, npy(traces["training"]!), { rtol: 1e-5, floor: 1, dtype: true, label: "traced training=True" });
-    expectAllClose((await call(x, false, 2)) as HostTensor, npy(traces["scaled"]!), { rtol: 1e-5, floor: 1, dtype: true, label: "traced scale=2.0" });
-    await expect(call(x, false, 3)).rejects.toThrow(/no saved trace fits these 3 arguments: .*wants 1 for argument scale/);
+    expectAllClose((await call(x)) as HostTensor, npy(traces["default"]!), {
+      rtol: 1e-5,
+      floor: 1,
+      dtype: true,
+      label: "traced default",
+    });
+    expectAllClose((await call(x, false)) as HostTensor, npy(traces["default"]!), {
+      rtol: 1e-5,
+      floor: 1,
+      dtype: true,
+      label: "traced training=False",
+    });
+    expectAllClose((await call(x, true)) as HostTensor, npy(traces["training"]!), {
+      rtol: 1e-5,
+      floor: 1,
+      dtype: true,
+      label: "traced training=True",
+    });
+    expectAllClose((await call(x, false, 2)) as HostTensor, npy(traces["scaled"]!), {
+      rtol: 1e-5,
+      floor: 1,
+      dtype: true,
+      label: "traced scale=2.0",
+    });
+    await expect(call(x, false, 3)).rejects.toThrow(
+      /no saved trace fits these 3 arguments: .*wants 1 for argument scale/,
+    );
     traced.dispose();
   });
 });
 
 /** Real-world models Keras 3.15 loads as they are, exported by Python and run here. */
-const REALWORLD_EXPORTS = ["A-I-nstein__mnist_cnn__cnn_model.h5", "Aman-21k__cnn-fashion-mnist-classifier__model.keras", "VKapitany__CNN_Introduction__mnist_cnn.h5"];
+const REALWORLD_EXPORTS = [
+  "A-I-nstein__mnist_cnn__cnn_model.h5",
+  "Aman-21k__cnn-fashion-mnist-classifier__model.keras",
+  "VKapitany__CNN_Introduction__mnist_cnn.h5",
+];
 
 const PY_EXPORT_FILES = `
 import sys, keras

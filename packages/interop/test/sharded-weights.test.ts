@@ -85,7 +85,10 @@ describe("Keras 3 sharded weights", () => {
   });
 
   it("our shards load in Keras's load_weights with the same predictions and optimizer state", async () => {
-    const out = await runPythonJson<{ pred_err: number; iterations: number; opt_count: number[]; opt_diff: number }>(CHECK, { args: [dir] });
+    const out = await runPythonJson<{ pred_err: number; iterations: number; opt_count: number[]; opt_diff: number }>(
+      CHECK,
+      { args: [dir] },
+    );
     expect(out.pred_err).toBeLessThan(1e-5);
     expect(out.iterations).toBe(4);
     expect(out.opt_count[0]).toBe(out.opt_count[1]);
@@ -95,6 +98,10 @@ describe("Keras 3 sharded weights", () => {
   it("a .weights.h5 path with maxShardSize becomes the .weights.json index, as in Keras", async () => {
     const model = await keras.models.loadModel(join(dir, "model.keras"));
     await model.saveWeights(join(dir, "renamed.weights.h5"), { maxShardSize: 1 });
-    expect(readdirSync(dir).filter((f) => f.startsWith("renamed")).sort()).toEqual(["renamed.weights.json", "renamed_00000.weights.h5"]);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.startsWith("renamed"))
+        .sort(),
+    ).toEqual(["renamed.weights.json", "renamed_00000.weights.h5"]);
   });
 });

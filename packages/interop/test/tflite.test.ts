@@ -120,7 +120,10 @@ function fixtureCases(): Case[] {
 const REALWORLD: { file: string; architecture?: string; python?: boolean }[] = [
   { file: "A-I-nstein__mnist_cnn__cnn_model.h5" },
   { file: "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5" },
-  { file: "Aaronvpp__LSTM-Name-Classification__model.h5", architecture: "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5" },
+  {
+    file: "Aaronvpp__LSTM-Name-Classification__model.h5",
+    architecture: "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5",
+  },
   { file: "AdamVenroy__sentiment-classifer__model.keras" },
   { file: "Alisha4406__Fashion-MNIST-Classification__cnn_model.h5" },
   // Keras 3 loads this one as it is: Python's converter gets the very file.
@@ -130,7 +133,10 @@ const REALWORLD: { file: string; architecture?: string; python?: boolean }[] = [
   { file: "KonduitAI__dl4j-test-resources__simple_lstm_tf_keras_2_model.h5" },
   { file: "KonduitAI__dl4j-test-resources__simple_rnn_tf_keras_2_model.h5" },
   { file: "VKapitany__CNN_Introduction__mnist_cnn.h5" },
-  { file: "fastmachinelearning__example-models__KERAS_3layer_batch_norm_weights.h5", architecture: "fastmachinelearning__example-models__KERAS_3layer_batch_norm.json" },
+  {
+    file: "fastmachinelearning__example-models__KERAS_3layer_batch_norm_weights.h5",
+    architecture: "fastmachinelearning__example-models__KERAS_3layer_batch_norm.json",
+  },
 ];
 
 function realworldCases(): Case[] {
@@ -154,11 +160,32 @@ function realworldCases(): Case[] {
 }
 
 const ENGINE_CASES: Case[] = [
-  { name: "MLP with every merge", model: async () => mlp(), inputs: () => [grid([3, 6], 7) as NumericHostTensor], modes: ALL },
-  { name: "CNN with every convolution", model: async () => cnn(), inputs: () => [grid([2, 8, 8, 2], 8) as NumericHostTensor], modes: ALL },
-  { name: "unrolled SimpleRNN, LSTM and GRU", model: async () => rnn(), inputs: () => [grid([2, 5, 3], 9) as NumericHostTensor], modes: ALL },
+  {
+    name: "MLP with every merge",
+    model: async () => mlp(),
+    inputs: () => [grid([3, 6], 7) as NumericHostTensor],
+    modes: ALL,
+  },
+  {
+    name: "CNN with every convolution",
+    model: async () => cnn(),
+    inputs: () => [grid([2, 8, 8, 2], 8) as NumericHostTensor],
+    modes: ALL,
+  },
+  {
+    name: "unrolled SimpleRNN, LSTM and GRU",
+    model: async () => rnn(),
+    inputs: () => [grid([2, 5, 3], 9) as NumericHostTensor],
+    modes: ALL,
+  },
   // Its large CONV_2D and FULLY_CONNECTED weights become int8: TF Lite runs them as hybrid ops.
-  { name: "CNN with int8-sized weights", model: async () => hybrid(), inputs: () => [grid([2, 8, 8, 3], 10) as NumericHostTensor], python: true, modes: ALL },
+  {
+    name: "CNN with int8-sized weights",
+    model: async () => hybrid(),
+    inputs: () => [grid([2, 8, 8, 3], 10) as NumericHostTensor],
+    python: true,
+    modes: ALL,
+  },
 ];
 
 const CASES = [...ENGINE_CASES, ...fixtureCases(), ...realworldCases()];
@@ -175,10 +202,12 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
       engine.clearSession();
       const model = (await c.model()) as engine.Model;
       const xs = c.inputs();
-      const expected = c.expected?.() ?? (() => {
-        const y = model.predict((xs.length === 1 ? xs[0]! : xs) as never) as unknown as HostTensor | HostTensor[];
-        return (Array.isArray(y) ? y : [y]) as NumericHostTensor[];
-      })();
+      const expected =
+        c.expected?.() ??
+        (() => {
+          const y = model.predict((xs.length === 1 ? xs[0]! : xs) as never) as unknown as HostTensor | HostTensor[];
+          return (Array.isArray(y) ? y : [y]) as NumericHostTensor[];
+        })();
       const dir = join(root, `case_${i}`);
       mkdirSync(dir);
       const batchSize = xs[0]!.shape[0]!;
@@ -186,7 +215,11 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
         // A model built for any sequence length is fixed to the input's, as Python's converter
         // fixes it from a concrete function.
         const dynamic = model.inputs.some((t) => t.shape.slice(1).some((d) => d === null));
-        const options: TfliteConvertOptions = { batchSize, quantize: mode === "float32" ? "none" : mode, ...(dynamic ? { inputShapes: xs.map((x) => x.shape) } : {}) };
+        const options: TfliteConvertOptions = {
+          batchSize,
+          quantize: mode === "float32" ? "none" : mode,
+          ...(dynamic ? { inputShapes: xs.map((x) => x.shape) } : {}),
+        };
         writeFileSync(join(dir, `${mode}.tflite`), writeTflite(lowerToTflite(model, options)));
       }
       // Our own interpreter on the float32 file, against the same reference.
@@ -196,7 +229,8 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
       let worst = 0;
       for (const [k, y] of expected.entries()) {
         const a = got[k]!.data as Float32Array;
-        for (let j = 0; j < y.data.length; j++) worst = Math.max(worst, Math.abs(a[j]! - Number(y.data[j])) / Math.max(1, Math.abs(Number(y.data[j]))));
+        for (let j = 0; j < y.data.length; j++)
+          worst = Math.max(worst, Math.abs(a[j]! - Number(y.data[j])) / Math.max(1, Math.abs(Number(y.data[j]))));
       }
       ours[c.name] = { interpreter: worst };
       if (c.python === true && c.keras === undefined) await keras.models.saveModel(model, join(dir, "model.keras"));
@@ -204,7 +238,13 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
       for (const [k, y] of expected.entries()) writeFileSync(join(dir, `out${k}.npy`), writeNpy(y));
       writeFileSync(
         join(dir, "case.json"),
-        JSON.stringify({ name: c.name, modes: c.modes, inputs: xs.map((_, k) => `in${k}.npy`), expected: expected.map((_, k) => `out${k}.npy`), keras: c.python === true ? (c.keras ?? "model.keras") : undefined }),
+        JSON.stringify({
+          name: c.name,
+          modes: c.modes,
+          inputs: xs.map((_, k) => `in${k}.npy`),
+          expected: expected.map((_, k) => `out${k}.npy`),
+          keras: c.python === true ? (c.keras ?? "model.keras") : undefined,
+        }),
       );
       dirs.push(dir);
     }
@@ -226,7 +266,11 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
           const got = r.ours[mode];
           expect(got, mode).not.toBeNull();
           // Without a Python twin: float16 keeps ~3 decimal digits, int8 weights ~2.
-          const bound = c.python ? Math.max(2 * r.python[mode]!, mode === "float16" ? 1e-3 : 1e-2) : mode === "float16" ? 1e-2 : 1e-1;
+          const bound = c.python
+            ? Math.max(2 * r.python[mode]!, mode === "float16" ? 1e-3 : 1e-2)
+            : mode === "float16"
+              ? 1e-2
+              : 1e-1;
           expect(got!, mode).toBeLessThanOrEqual(bound);
         }
         expect(r.ops["dynamic-range"]).toBeDefined();
@@ -242,7 +286,9 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
         if (c.name === "fixture lstm") {
           // Keras 3's LSTM converts to a WHILE loop over subgraphs, which the interpreter does not
           // run (yet): it must say so, naming the operator.
-          expect(() => createTfliteRunner(model, { path }), mode).toThrow(/cannot run python-.*\.tflite: operator \d+ is WHILE, which the interpreter does not run/);
+          expect(() => createTfliteRunner(model, { path }), mode).toThrow(
+            /cannot run python-.*\.tflite: operator \d+ is WHILE, which the interpreter does not run/,
+          );
           continue;
         }
         const runner = createTfliteRunner(model, { path });
@@ -252,7 +298,11 @@ describe("TFLite files Kerastore writes, run by TensorFlow Lite's interpreter", 
           const want = readNpy(readFileSync(join(dir, `python-${mode}-out${k}.npy`))) as NumericHostTensor;
           expect(y.shape, mode).toEqual(want.shape);
           let worst = 0;
-          for (let j = 0; j < want.data.length; j++) worst = Math.max(worst, Math.abs(Number(y.data[j]) - Number(want.data[j])) / Math.max(1, Math.abs(Number(want.data[j]))));
+          for (let j = 0; j < want.data.length; j++)
+            worst = Math.max(
+              worst,
+              Math.abs(Number(y.data[j]) - Number(want.data[j])) / Math.max(1, Math.abs(Number(want.data[j]))),
+            );
           // Hybrid int8 ops quantize their inputs too; Kerastore computes them in float.
           expect(worst, mode).toBeLessThanOrEqual(mode === "dynamic-range" ? 1e-2 : 1e-5);
         }

@@ -5,7 +5,17 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JsonObject } from "@kerastore/core";
-import { type TrainTarget, compile, dense, getOptimizer, initBackend, registerGradients, serializeOptimizer, tf, trainOnBatch } from "@kerastore/engine";
+import {
+  type TrainTarget,
+  compile,
+  dense,
+  getOptimizer,
+  initBackend,
+  registerGradients,
+  serializeOptimizer,
+  tf,
+  trainOnBatch,
+} from "@kerastore/engine";
 import { readFixtureJson } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
@@ -74,7 +84,8 @@ const x = () => tf.tensor(fixture.x[0]!.values, fixture.x[0]!.shape);
 const y = () => tf.tensor(fixture.y.values, fixture.y.shape);
 
 function train(target: TrainTarget, compiled: ReturnType<typeof compile>, start: number, end: number): void {
-  for (let i = start; i < end; i++) trainOnBatch(target, compiled, tf.slice(x(), [i * 8], [8]), tf.slice(y(), [i * 8], [8]));
+  for (let i = start; i < end; i++)
+    trainOnBatch(target, compiled, tf.slice(x(), [i * 8], [8]), tf.slice(y(), [i * 8], [8]));
 }
 
 function stateOf(target: { vars: tf.Variable[] }, compiled: ReturnType<typeof compile>): State {
@@ -82,7 +93,9 @@ function stateOf(target: { vars: tf.Variable[] }, compiled: ReturnType<typeof co
   return {
     weights: target.vars.map((v) => Array.from(v.dataSync())),
     optimizer: serializeOptimizer(compiled.optimizer),
-    optimizer_variables: compiled.optimizer.variables().map((v, i) => ({ path: v.path, values: Array.from(values[i]!, Number) })),
+    optimizer_variables: compiled.optimizer
+      .variables()
+      .map((v, i) => ({ path: v.path, values: Array.from(values[i]!, Number) })),
   };
 }
 
@@ -90,14 +103,31 @@ async function python(state: State, start: number, end: number): Promise<State> 
   const dir = mkdtempSync(join(tmpdir(), "kerastore-training-"));
   writeFileSync(join(dir, "state.json"), JSON.stringify(state));
   writeFileSync(join(dir, "fixture.json"), JSON.stringify(fixture));
-  return runPythonJson<State>(PY_CONTINUE, { args: [join(dir, "state.json"), join(dir, "fixture.json"), String(start), String(end)] });
+  return runPythonJson<State>(PY_CONTINUE, {
+    args: [join(dir, "state.json"), join(dir, "fixture.json"), String(start), String(end)],
+  });
 }
 
 const OPTIMIZERS: JsonObject[] = [
-  { module: "keras.optimizers", class_name: "Adam", config: { learning_rate: 0.01, amsgrad: true }, registered_name: null },
+  {
+    module: "keras.optimizers",
+    class_name: "Adam",
+    config: { learning_rate: 0.01, amsgrad: true },
+    registered_name: null,
+  },
   { module: "keras.optimizers", class_name: "Nadam", config: { learning_rate: 0.01 }, registered_name: null },
-  { module: "keras.optimizers", class_name: "RMSprop", config: { learning_rate: 0.01, momentum: 0.5, centered: true }, registered_name: null },
-  { module: "keras.optimizers", class_name: "SGD", config: { learning_rate: 0.05, momentum: 0.9, nesterov: true }, registered_name: null },
+  {
+    module: "keras.optimizers",
+    class_name: "RMSprop",
+    config: { learning_rate: 0.01, momentum: 0.5, centered: true },
+    registered_name: null,
+  },
+  {
+    module: "keras.optimizers",
+    class_name: "SGD",
+    config: { learning_rate: 0.05, momentum: 0.9, nesterov: true },
+    registered_name: null,
+  },
 ];
 
 describe("training resumes across TypeScript and Keras 3", () => {
@@ -117,7 +147,11 @@ describe("training resumes across TypeScript and Keras 3", () => {
       const theirs = await python(handoff, 4, 8);
       expect(theirs.optimizer_variables.map((v) => v.path)).toEqual(handoff.optimizer_variables.map((v) => v.path));
       expectAllClose(stateOf(ours, compiled).weights, theirs.weights, { rtol: 1e-4, atol: 1e-7 });
-      expectAllClose(stateOf(ours, compiled).optimizer_variables.map((v) => v.values), theirs.optimizer_variables.map((v) => v.values), { rtol: 1e-4, atol: 1e-7 });
+      expectAllClose(
+        stateOf(ours, compiled).optimizer_variables.map((v) => v.values),
+        theirs.optimizer_variables.map((v) => v.values),
+        { rtol: 1e-4, atol: 1e-7 },
+      );
     });
 
     it(`${opt.class_name}: started in Keras, continued in TypeScript`, async () => {
@@ -128,13 +162,19 @@ describe("training resumes across TypeScript and Keras 3", () => {
       const ours = mlp(handoff.weights);
       const compiled = compile({}, { optimizer: getOptimizer(handoff.optimizer), loss: "mse" });
       compiled.optimizer.setWeights(
-        handoff.optimizer_variables.map((v, i) => (i === 0 ? BigInt64Array.of(BigInt(v.values[0]!)) : Float32Array.from(v.values))),
+        handoff.optimizer_variables.map((v, i) =>
+          i === 0 ? BigInt64Array.of(BigInt(v.values[0]!)) : Float32Array.from(v.values),
+        ),
         ours.trainableVariables,
       );
       expect(compiled.optimizer.iterations).toBe(4);
       train(ours, compiled, 4, 8);
       expectAllClose(stateOf(ours, compiled).weights, uninterrupted.weights, { rtol: 1e-4, atol: 1e-7 });
-      expectAllClose(stateOf(ours, compiled).optimizer_variables.map((v) => v.values), uninterrupted.optimizer_variables.map((v) => v.values), { rtol: 1e-4, atol: 1e-7 });
+      expectAllClose(
+        stateOf(ours, compiled).optimizer_variables.map((v) => v.values),
+        uninterrupted.optimizer_variables.map((v) => v.values),
+        { rtol: 1e-4, atol: 1e-7 },
+      );
     });
   }
 });

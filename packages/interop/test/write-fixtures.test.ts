@@ -31,7 +31,13 @@ interface Entry {
 }
 
 const GROUPS = ["layers", "models", "layers_extra"] as const;
-const fixtures = GROUPS.flatMap((group) => readFixtureJson<{ models: Entry[] }>(group, "index.json").models.map((entry) => ({ group, entry, id: `${group}/${entry.name}` })));
+const fixtures = GROUPS.flatMap((group) =>
+  readFixtureJson<{ models: Entry[] }>(group, "index.json").models.map((entry) => ({
+    group,
+    entry,
+    id: `${group}/${entry.name}`,
+  })),
+);
 
 const NOT_LOWERED: Readonly<Record<string, RegExp>> = {
   "layers/conv2d": /layer "c_groups" \(Conv2D\).*grouped convolution/,
@@ -43,7 +49,9 @@ const NOT_LOWERED: Readonly<Record<string, RegExp>> = {
 };
 
 // The layer breadth fixtures (issue 20): their layers have no SavedModel lowering yet.
-const notLowered = (id: string): RegExp | undefined => NOT_LOWERED[id] ?? (id.startsWith("layers_extra/") ? /Kerastore has no TensorFlow lowering for \w+ layers/ : undefined);
+const notLowered = (id: string): RegExp | undefined =>
+  NOT_LOWERED[id] ??
+  (id.startsWith("layers_extra/") ? /Kerastore has no TensorFlow lowering for \w+ layers/ : undefined);
 
 // Known gaps (issue 20), each checked to fail exactly so:
 // - MultiHeadAttention in a Keras 2 dialect .h5: written as tf.keras 2 writes the call
@@ -53,9 +61,12 @@ const notLowered = (id: string): RegExp | undefined => NOT_LOWERED[id] ?? (id.st
 //   (query_dense, ...) where tf.keras 2 used its attribute names (_query_dense, ...).
 const KNOWN_GAPS: Readonly<Record<string, RegExp>> = {
   "layers_extra/mha|keras2.h5": /MultiHeadAttention\.build\(\) missing 1 required positional argument: 'value_shape'/,
-  "layers_extra/transformer|keras2.h5": /MultiHeadAttention\.build\(\) missing 1 required positional argument: 'value_shape'/,
-  "layers_extra/mha|ckpt": /no layer_with_weights-0\/_query_dense\/kernel\/\.ATTRIBUTES\/VARIABLE_VALUE in the checkpoint \(it has \[.*query_dense/,
-  "layers_extra/transformer|ckpt": /no layer_with_weights-1\/_query_dense\/kernel\/\.ATTRIBUTES\/VARIABLE_VALUE in the checkpoint \(it has \[.*query_dense/,
+  "layers_extra/transformer|keras2.h5":
+    /MultiHeadAttention\.build\(\) missing 1 required positional argument: 'value_shape'/,
+  "layers_extra/mha|ckpt":
+    /no layer_with_weights-0\/_query_dense\/kernel\/\.ATTRIBUTES\/VARIABLE_VALUE in the checkpoint \(it has \[.*query_dense/,
+  "layers_extra/transformer|ckpt":
+    /no layer_with_weights-1\/_query_dense\/kernel\/\.ATTRIBUTES\/VARIABLE_VALUE in the checkpoint \(it has \[.*query_dense/,
 };
 
 describe("golden fixtures written by Kerastore, loaded in Keras 3 and TensorFlow", () => {
@@ -68,7 +79,9 @@ describe("golden fixtures written by Kerastore, loaded in Keras 3 and TensorFlow
     const cases: FileCase[] = [];
     for (const { group, entry, id } of fixtures) {
       const model = keras.models.modelFromJson(new TextDecoder().decode(readFixture(group, entry.name, "config.json")));
-      model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy(group, entry.name, "weights", `${i}.npy`)));
+      model.setWeights(
+        Array.from({ length: entry.weights }, (_, i) => readFixtureNpy(group, entry.name, "weights", `${i}.npy`)),
+      );
       const io = {
         inputs: Array.from({ length: entry.inputs }, (_, i) => fixturePath(group, entry.name, `input${i}.npy`)),
         expected: Array.from({ length: entry.outputs }, (_, i) => fixturePath(group, entry.name, `output${i}.npy`)),

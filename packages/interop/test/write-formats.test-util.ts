@@ -18,8 +18,22 @@ export interface WrittenFormat {
 
 /** Every format Kerastore writes a whole model or its weights to (docs/kerastore.md). */
 export const WRITTEN_FORMATS: readonly WrittenFormat[] = [
-  { file: "model.keras", label: ".keras", reader: "load_model", needsArchitecture: false, holdsArchitecture: true, write: (m, p, w) => m.save(p, { onWarning: w }) },
-  { file: "keras2.h5", label: ".h5 (Keras 2 dialect)", reader: "load_model", needsArchitecture: false, holdsArchitecture: true, write: (m, p, w) => m.save(p, { onWarning: w }) },
+  {
+    file: "model.keras",
+    label: ".keras",
+    reader: "load_model",
+    needsArchitecture: false,
+    holdsArchitecture: true,
+    write: (m, p, w) => m.save(p, { onWarning: w }),
+  },
+  {
+    file: "keras2.h5",
+    label: ".h5 (Keras 2 dialect)",
+    reader: "load_model",
+    needsArchitecture: false,
+    holdsArchitecture: true,
+    write: (m, p, w) => m.save(p, { onWarning: w }),
+  },
   {
     file: "keras3.h5",
     label: ".h5 (Keras 3 dialect)",
@@ -28,11 +42,39 @@ export const WRITTEN_FORMATS: readonly WrittenFormat[] = [
     holdsArchitecture: true,
     write: (m, p, w) => m.save(p, { onWarning: w, settings: { dialect: "keras3" } }),
   },
-  { file: "model.weights.h5", label: ".weights.h5", reader: "load_weights", needsArchitecture: true, holdsArchitecture: false, write: (m, p) => m.saveWeights(p) },
+  {
+    file: "model.weights.h5",
+    label: ".weights.h5",
+    reader: "load_weights",
+    needsArchitecture: true,
+    holdsArchitecture: false,
+    write: (m, p) => m.saveWeights(p),
+  },
   // 1 MB shards: the larger real-world models split over several files.
-  { file: "model.weights.json", label: "sharded weights", reader: "load_weights", needsArchitecture: true, holdsArchitecture: false, write: (m, p) => m.saveWeights(p, { maxShardSize: 0.001 }) },
-  { file: "ckpt", label: "TF checkpoint", reader: "checkpoint", needsArchitecture: true, holdsArchitecture: false, write: (m, p) => m.saveWeights(p) },
-  { file: "saved_model", label: "SavedModel", reader: "saved_model", needsArchitecture: false, holdsArchitecture: true, write: (m, p, w) => m.save(p, { onWarning: w }) },
+  {
+    file: "model.weights.json",
+    label: "sharded weights",
+    reader: "load_weights",
+    needsArchitecture: true,
+    holdsArchitecture: false,
+    write: (m, p) => m.saveWeights(p, { maxShardSize: 0.001 }),
+  },
+  {
+    file: "ckpt",
+    label: "TF checkpoint",
+    reader: "checkpoint",
+    needsArchitecture: true,
+    holdsArchitecture: false,
+    write: (m, p) => m.saveWeights(p),
+  },
+  {
+    file: "saved_model",
+    label: "SavedModel",
+    reader: "saved_model",
+    needsArchitecture: false,
+    holdsArchitecture: true,
+    write: (m, p, w) => m.save(p, { onWarning: w }),
+  },
 ];
 
 /** What writing one model to every format gave: the Python cases, and the warnings of each save. */

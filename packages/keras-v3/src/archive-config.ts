@@ -8,10 +8,12 @@ export function parseJsonMember(bytes: Uint8Array, where: string): JsonObject {
   try {
     value = parsePythonJson(utf8Decode(bytes, { fatal: true }));
   } catch (error) {
-    const reason = error instanceof RangeError ? "it is nested too deeply" : `it is not UTF-8 JSON (${(error as Error).message})`;
+    const reason =
+      error instanceof RangeError ? "it is nested too deeply" : `it is not UTF-8 JSON (${(error as Error).message})`;
     throw new KerasV3Error("invalid-json", cannot("read", where, reason), { path: where, cause: error });
   }
-  if (!isJsonObject(value)) throw new KerasV3Error("invalid-json", cannot("read", where, "it does not hold a JSON object"), { path: where });
+  if (!isJsonObject(value))
+    throw new KerasV3Error("invalid-json", cannot("read", where, "it does not hold a JSON object"), { path: where });
   return value;
 }
 
@@ -21,7 +23,11 @@ export function parseJsonMember(bytes: Uint8Array, where: string): JsonObject {
  */
 export function checkModelConfig(config: JsonObject, where: string, safeMode: boolean): void {
   if (typeof config.class_name !== "string" || !isJsonObject(config.config)) {
-    throw new KerasV3Error("invalid-json", cannot("read", where, "it is not a Keras object envelope ({class_name, config, ...})"), { path: where });
+    throw new KerasV3Error(
+      "invalid-json",
+      cannot("read", where, "it is not a Keras object envelope ({class_name, config, ...})"),
+      { path: where },
+    );
   }
   if (!safeMode) return;
   const findings = findUnsafeConfig(config);

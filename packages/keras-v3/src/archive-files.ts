@@ -1,4 +1,12 @@
-import { type RandomAccessSource, type Store, cannot, isRandomAccessSource, joinPath, openSource, subSource } from "@kerastore/core";
+import {
+  type RandomAccessSource,
+  type Store,
+  cannot,
+  isRandomAccessSource,
+  joinPath,
+  openSource,
+  subSource,
+} from "@kerastore/core";
 import { type ByteSource, bytesSource, storeSource } from "./byte-source.js";
 import { KerasV3Error } from "./errors.js";
 import { unsafeMemberNameReason } from "./member-name.js";
@@ -85,9 +93,17 @@ async function openZip(source: ByteSource, limits: ZipLimits, options: OpenArchi
       if (entry === undefined || entry.isDirectory) return missing(source.description, name);
       if (entry.method !== 0) return undefined;
       if (entry.compressedSize !== entry.size) {
-        throw new KerasV3Error("corrupt", cannot("read", `member "${name}" of ${source.description}`, `it is stored with ${entry.compressedSize} bytes but declares ${entry.size}`), {
-          path: `${source.description}!${name}`,
-        });
+        throw new KerasV3Error(
+          "corrupt",
+          cannot(
+            "read",
+            `member "${name}" of ${source.description}`,
+            `it is stored with ${entry.compressedSize} bytes but declares ${entry.size}`,
+          ),
+          {
+            path: `${source.description}!${name}`,
+          },
+        );
       }
       return subSource(source, await memberDataOffset(dir, entry), entry.size, `${source.description}!${name}`);
     },
@@ -101,13 +117,25 @@ async function openDirectory(store: Store, root: string, limits: ZipLimits): Pro
   let total = 0;
   const walk = async (rel: string, depth: number): Promise<void> => {
     if (depth > MAX_DIRECTORY_DEPTH) {
-      throw new KerasV3Error("corrupt", cannot("read archive directory", description, `"${rel}" is nested more than ${MAX_DIRECTORY_DEPTH} levels deep`), { path: description });
+      throw new KerasV3Error(
+        "corrupt",
+        cannot(
+          "read archive directory",
+          description,
+          `"${rel}" is nested more than ${MAX_DIRECTORY_DEPTH} levels deep`,
+        ),
+        { path: description },
+      );
     }
     for (const name of await store.list(joinPath(root, rel))) {
       const child = rel === "" ? name : `${rel}/${name}`;
       const unsafe = unsafeMemberNameReason(child);
       if (unsafe !== undefined) {
-        throw new KerasV3Error("unsafe-member-name", cannot("read archive directory", description, `"${child}": ${unsafe}`), { path: description });
+        throw new KerasV3Error(
+          "unsafe-member-name",
+          cannot("read archive directory", description, `"${child}": ${unsafe}`),
+          { path: description },
+        );
       }
       if (await store.isDirectory(joinPath(root, child))) {
         await walk(child, depth + 1);
@@ -115,12 +143,24 @@ async function openDirectory(store: Store, root: string, limits: ZipLimits): Pro
       }
       const size = await store.size(joinPath(root, child));
       if (size > limits.maxMemberSize) {
-        throw new KerasV3Error("zip-bomb", cannot("read archive directory", description, `"${child}" has ${size} bytes, more than the limit ${limits.maxMemberSize}`), { path: description });
+        throw new KerasV3Error(
+          "zip-bomb",
+          cannot(
+            "read archive directory",
+            description,
+            `"${child}" has ${size} bytes, more than the limit ${limits.maxMemberSize}`,
+          ),
+          { path: description },
+        );
       }
       total += size;
       sizes.set(child, size);
       if (sizes.size > MAX_DIRECTORY_FILES || total > limits.maxTotalSize) {
-        throw new KerasV3Error("zip-bomb", cannot("read archive directory", description, "it holds more files or bytes than the limits allow"), { path: description });
+        throw new KerasV3Error(
+          "zip-bomb",
+          cannot("read archive directory", description, "it holds more files or bytes than the limits allow"),
+          { path: description },
+        );
       }
     }
   };
@@ -137,7 +177,11 @@ async function openDirectory(store: Store, root: string, limits: ZipLimits): Pro
 }
 
 function missing(description: string, name: string): never {
-  throw new KerasV3Error("missing-member", cannot("read", `member "${name}" of ${description}`, "the archive has no such member"), {
-    path: `${description}!${name}`,
-  });
+  throw new KerasV3Error(
+    "missing-member",
+    cannot("read", `member "${name}" of ${description}`, "the archive has no such member"),
+    {
+      path: `${description}!${name}`,
+    },
+  );
 }

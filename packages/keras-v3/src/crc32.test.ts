@@ -23,7 +23,9 @@ describe("CRC-32 kernels", () => {
   it("the Node entry installs @node-rs/crc32 where it loads, else zlib.crc32", async () => {
     expect(nodeEntry.crc32KernelName).toBe(crc32KernelName);
     const zlib = (await import("node:zlib")) as { crc32?: unknown };
-    expect(installed).toBe(loads("@node-rs/crc32") ? "@node-rs/crc32" : typeof zlib.crc32 === "function" ? "node:zlib" : "portable");
+    expect(installed).toBe(
+      loads("@node-rs/crc32") ? "@node-rs/crc32" : typeof zlib.crc32 === "function" ? "node:zlib" : "portable",
+    );
   });
 
   it("the installed kernel agrees with the portable code at lengths and alignments around its threshold", () => {
@@ -35,11 +37,15 @@ describe("CRC-32 kernels", () => {
         expect(crc32(view, 0xdeadbeef)).toBe(crc32Portable(view, 0xdeadbeef));
       }
     }
-    expect(crc32(new TextEncoder().encode("123456789".repeat(40)))).toBe(crc32Portable(new TextEncoder().encode("123456789".repeat(40))));
+    expect(crc32(new TextEncoder().encode("123456789".repeat(40)))).toBe(
+      crc32Portable(new TextEncoder().encode("123456789".repeat(40))),
+    );
   });
 
   it("refuses a kernel that computes something else", () => {
-    expect(() => setCrc32Kernel("broken", (bytes, crc) => (crc + bytes.length) >>> 0)).toThrow(/"broken": it disagrees/);
+    expect(() => setCrc32Kernel("broken", (bytes, crc) => (crc + bytes.length) >>> 0)).toThrow(
+      /"broken": it disagrees/,
+    );
     expect(crc32KernelName()).toBe(installed);
   });
 });

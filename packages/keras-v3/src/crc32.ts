@@ -43,8 +43,15 @@ export function setCrc32Kernel(name: string, run: Crc32Kernel | undefined): void
     kernel = undefined;
     return;
   }
-  const bad = kernelDisagreement((crc, bytes) => run(bytes, crc), (crc, bytes) => crc32Portable(bytes, crc));
-  if (bad !== undefined) throw new KerasV3Error("unsupported-zip", cannot("use", `the CRC-32 kernel "${name}"`, `it disagrees with the portable code on ${bad} bytes`));
+  const bad = kernelDisagreement(
+    (crc, bytes) => run(bytes, crc),
+    (crc, bytes) => crc32Portable(bytes, crc),
+  );
+  if (bad !== undefined)
+    throw new KerasV3Error(
+      "unsupported-zip",
+      cannot("use", `the CRC-32 kernel "${name}"`, `it disagrees with the portable code on ${bad} bytes`),
+    );
   kernel = { name, run };
 }
 

@@ -101,8 +101,12 @@ describe("mutated archives", () => {
       await expect(openKerasArchive(forge(size, 8), { name: "bomb.keras" })).rejects.toMatchObject({ code });
     }
     // Absolute caps apply even to stored members the caller limits.
-    await expect(openKerasArchive(base, { limits: { maxMemberSize: 10_000 } })).rejects.toMatchObject({ code: "zip-bomb" });
-    await expect(openKerasArchive(base, { limits: { maxTotalSize: 10_000 } })).rejects.toMatchObject({ code: "zip-bomb" });
+    await expect(openKerasArchive(base, { limits: { maxMemberSize: 10_000 } })).rejects.toMatchObject({
+      code: "zip-bomb",
+    });
+    await expect(openKerasArchive(base, { limits: { maxTotalSize: 10_000 } })).rejects.toMatchObject({
+      code: "zip-bomb",
+    });
     // A deflate stream longer than its declared size is caught while inflating.
     const lying = forge(1, 8);
     await expect(readAll(lying)).rejects.toBeInstanceOf(KerasV3Error);
@@ -122,13 +126,28 @@ describe("mutated archives", () => {
     expect((error as Error).message).toContain("overlaps");
   });
 
-  const unsafeNames = ["../evil.txt", "../../etc/passwd", "/abs/path", "assets/../../x", "a\\..\\b", "C:/windows/x", "c:evil", "a//b", "./a", "assets/./x", "x\u0000y", ""];
+  const unsafeNames = [
+    "../evil.txt",
+    "../../etc/passwd",
+    "/abs/path",
+    "assets/../../x",
+    "a\\..\\b",
+    "C:/windows/x",
+    "c:evil",
+    "a//b",
+    "./a",
+    "assets/./x",
+    "x\u0000y",
+    "",
+  ];
   it.each(unsafeNames)("refuses the member name %j", async (name) => {
     const zip = writeZip([
       { name: "config.json", data: enc.encode("{}") },
       { name, data: enc.encode("pwned") },
     ]);
-    await expect(openKerasArchive(zip, { name: "traversal.keras" })).rejects.toMatchObject({ code: "unsafe-member-name" });
+    await expect(openKerasArchive(zip, { name: "traversal.keras" })).rejects.toMatchObject({
+      code: "unsafe-member-name",
+    });
   });
 
   it("refuses duplicate members", async () => {
@@ -172,14 +191,21 @@ describe("extraction", () => {
     expect(names).toEqual(["metadata.json", "config.json", "model.weights.h5"]);
     const again = await openKerasArchive(store, { path: "good" });
     const original = await membersOf(base);
-    for (const name of again.names) expect(Buffer.from(await again.read(name)).equals(Buffer.from(original.get(name)!))).toBe(true);
+    for (const name of again.names)
+      expect(Buffer.from(await again.read(name)).equals(Buffer.from(original.get(name)!))).toBe(true);
   });
 
   it("never writes outside the target directory, for traversal names and 100 mutated archives", async () => {
     const store = new NodeStore(root);
     const rand = rng(3);
     const attempts: Uint8Array[] = [];
-    for (const name of ["../escaped.txt", "../../escaped.txt", "/tmp/escaped.txt", "..\\escaped.txt", "sub/../../escaped.txt"]) {
+    for (const name of [
+      "../escaped.txt",
+      "../../escaped.txt",
+      "/tmp/escaped.txt",
+      "..\\escaped.txt",
+      "sub/../../escaped.txt",
+    ]) {
       attempts.push(writeZip([{ name, data: enc.encode("x") }]));
       // The same name inside otherwise-good members, after them in the archive.
       attempts.push(writeZip([...zipChunksMembers(), { name, data: enc.encode("x") }]));

@@ -14,8 +14,8 @@ import { describe, expect, it } from "vitest";
 import { zipSync } from "fflate";
 import { openKerasArchive, readKerasArchive, writeKerasArchive } from "./index.js";
 
-const models = readFixtureJson<{ models: { name: string; files: string[] }[] }>("models", "index.json").models.filter((m) =>
-  m.files.includes("model.keras"),
+const models = readFixtureJson<{ models: { name: string; files: string[] }[] }>("models", "index.json").models.filter(
+  (m) => m.files.includes("model.keras"),
 );
 
 function digest(root: SavedNode): string[] {
@@ -23,7 +23,8 @@ function digest(root: SavedNode): string[] {
   for (const { node, path } of walkSavedTree(root)) {
     for (const v of node.variables) {
       const value = v.value;
-      const hash = value.dtype === "string" ? "strings" : createHash("sha256").update(bytesOf(value.data)).digest("hex");
+      const hash =
+        value.dtype === "string" ? "strings" : createHash("sha256").update(bytesOf(value.data)).digest("hex");
       out.push(`${path.join("/")} ${v.path} ${value.dtype} [${value.shape}] ${hash}`);
     }
   }
@@ -76,7 +77,9 @@ describe("a .keras read by range gives what reading its bytes gives", () => {
   });
 
   it("lazy values stay in the file until loaded", async () => {
-    const bytes = await writeKerasArchive((await readKerasArchive(readFixture("models", models[0]!.name, "model.keras"))).data);
+    const bytes = await writeKerasArchive(
+      (await readKerasArchive(readFixture("models", models[0]!.name, "model.keras"))).data,
+    );
     const lazy = await readKerasArchive(bytesSource(bytes), { values: "lazy" });
     const values = [...walkSavedTree(lazy.data.root)].flatMap(({ node }) => node.variables.map((v) => v.value));
     expect(values.length).toBeGreaterThan(0);

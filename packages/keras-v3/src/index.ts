@@ -7,7 +7,13 @@ export { unsafeMemberNameReason } from "./member-name.js";
 export { type KerasArchiveMetadata, formatDateSaved, makeMetadata, metadataFromJson } from "./metadata.js";
 export { ASSETS_DIR, CONFIG_FILE, DEFAULT_KERAS_VERSION, METADATA_FILE, WEIGHTS_H5, WEIGHTS_NPZ } from "./names.js";
 export { parsePythonJson, stringifyPythonJson as pythonJson } from "@kerastore/core";
-export { type KerasArchive, type KerasAsset, type ReadKerasArchiveOptions, readArchiveFiles, readKerasArchive } from "./read-archive.js";
+export {
+  type KerasArchive,
+  type KerasAsset,
+  type ReadKerasArchiveOptions,
+  readArchiveFiles,
+  readKerasArchive,
+} from "./read-archive.js";
 export { type UnsafeConfigFinding, findUnsafeConfig, safeModeHint } from "./safe-mode.js";
 export {
   type WriteKerasArchiveOptions,
@@ -17,5 +23,11 @@ export {
   writeKerasDirectory,
 } from "./write-archive.js";
 export { type ZipLimits, defaultZipLimits } from "./zip-limits.js";
-export { type ReadMemberOptions, type ZipDirectory, type ZipEntry, readZipDirectory, readZipMember } from "./zip-read.js";
+export {
+  type ReadMemberOptions,
+  type ZipDirectory,
+  type ZipEntry,
+  readZipDirectory,
+  readZipMember,
+} from "./zip-read.js";
 export { type ZipMemberInput, type ZipWriteOptions, writeZip, zipChunks } from "./zip-write.js";

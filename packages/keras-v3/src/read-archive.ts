@@ -95,21 +95,32 @@ export async function readArchiveFiles(
     : undefined;
   const weightsFormat = files.names.includes(WEIGHTS_H5) ? "h5" : files.names.includes(WEIGHTS_NPZ) ? "npz" : undefined;
   if (weightsFormat === undefined) {
-    throw new KerasV3Error("missing-member", cannot("read", files.description, `it has neither ${WEIGHTS_H5} nor ${WEIGHTS_NPZ}`), {
-      path: files.description,
-    });
+    throw new KerasV3Error(
+      "missing-member",
+      cannot("read", files.description, `it has neither ${WEIGHTS_H5} nor ${WEIGHTS_NPZ}`),
+      {
+        path: files.description,
+      },
+    );
   }
   const weightsName = weightsFormat === "h5" ? WEIGHTS_H5 : WEIGHTS_NPZ;
   // A stored member is read in place by range; a deflated one can only be inflated whole.
   const inPlace = weightsFormat === "h5" ? await files.source(weightsName) : undefined;
-  const root = await decodeWeights(inPlace ?? (await files.read(weightsName)), weightsFormat, config, where(weightsName), values);
+  const root = await decodeWeights(
+    inPlace ?? (await files.read(weightsName)),
+    weightsFormat,
+    config,
+    where(weightsName),
+    values,
+  );
   // JSON parsing forgets whether a number was written as a float (`0.0`); Keras checks some
   // config values with isinstance(x, float), so the writer reuses this text when the config
   // is unchanged.
   root.extras = { ...root.extras, [CONFIG_TEXT_EXTRA]: utf8Decode(configBytes) };
   const assets: KerasAsset[] = [];
   for (const name of files.names) {
-    if (name.startsWith(`${ASSETS_DIR}/`)) assets.push({ path: name.slice(ASSETS_DIR.length + 1), data: await files.read(name) });
+    if (name.startsWith(`${ASSETS_DIR}/`))
+      assets.push({ path: name.slice(ASSETS_DIR.length + 1), data: await files.read(name) });
   }
   const compile = config.compile_config;
   const data: SavedModelData = {

@@ -57,7 +57,12 @@ const NON_MODELING_APIS: ReadonlySet<string> = new Set([
 ]);
 
 // Layers whose string `vocabulary` is a path read from outside the archive.
-const VOCABULARY_FILE_LAYERS: ReadonlySet<string> = new Set(["StringLookup", "IntegerLookup", "TextVectorization", "IndexLookup"]);
+const VOCABULARY_FILE_LAYERS: ReadonlySet<string> = new Set([
+  "StringLookup",
+  "IntegerLookup",
+  "TextVectorization",
+  "IndexLookup",
+]);
 
 const MAX_DEPTH = 1000;
 
@@ -88,16 +93,41 @@ export function findUnsafeConfig(config: JsonValue): UnsafeConfigFinding[] {
     const className = value.class_name;
     const inner = value.config;
     if (className === "__lambda__") {
-      found.push({ at, reason: "a serialized Python lambda (`__lambda__`): loading it runs its bytecode", pythonCode: true });
+      found.push({
+        at,
+        reason: "a serialized Python lambda (`__lambda__`): loading it runs its bytecode",
+        pythonCode: true,
+      });
     } else if (className === "Lambda" && isJsonObject(inner) && inner.function_type === "lambda") {
       // tf.keras 2 (the .h5 and SavedModel dialect) keeps a lambda as marshalled bytecode in `function`.
-      found.push({ at, reason: "a `Lambda` layer holding a marshalled Python lambda: loading it runs its bytecode", pythonCode: true });
+      found.push({
+        at,
+        reason: "a `Lambda` layer holding a marshalled Python lambda: loading it runs its bytecode",
+        pythonCode: true,
+      });
     } else if (className === "TFSMLayer") {
       found.push({ at, reason: "a `TFSMLayer`: it loads an external SavedModel, which runs its graph" });
-    } else if (className === "TorchModuleWrapper" && isJsonObject(inner) && inner.module !== undefined && inner.module !== null) {
-      found.push({ at, reason: "a `TorchModuleWrapper` holding a pickled torch module: unpickling runs code", pythonCode: true });
-    } else if (typeof className === "string" && VOCABULARY_FILE_LAYERS.has(className) && isJsonObject(inner) && typeof inner.vocabulary === "string") {
-      found.push({ at, reason: `a \`${className}\` whose vocabulary is the file "${inner.vocabulary}" outside the archive` });
+    } else if (
+      className === "TorchModuleWrapper" &&
+      isJsonObject(inner) &&
+      inner.module !== undefined &&
+      inner.module !== null
+    ) {
+      found.push({
+        at,
+        reason: "a `TorchModuleWrapper` holding a pickled torch module: unpickling runs code",
+        pythonCode: true,
+      });
+    } else if (
+      typeof className === "string" &&
+      VOCABULARY_FILE_LAYERS.has(className) &&
+      isJsonObject(inner) &&
+      typeof inner.vocabulary === "string"
+    ) {
+      found.push({
+        at,
+        reason: `a \`${className}\` whose vocabulary is the file "${inner.vocabulary}" outside the archive`,
+      });
     } else if (typeof className === "string" && typeof value.module === "string") {
       const name = className === "function" && typeof inner === "string" ? inner : className;
       const api = `${value.module}.${name}`;
@@ -106,7 +136,11 @@ export function findUnsafeConfig(config: JsonValue): UnsafeConfigFinding[] {
     const keys = Object.keys(value);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i]!;
-      stack.push({ value: value[key]!, at: /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`, depth: depth + 1 });
+      stack.push({
+        value: value[key]!,
+        at: /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`,
+        depth: depth + 1,
+      });
     }
   }
   return found;

@@ -21,7 +21,12 @@ export async function decodeWeights(
   if (format === "npz") {
     throw new KerasV3Error(
       "invalid-weights",
-      cannot("read", where, "npz weights hold pickled Python dicts, which are not read (unpickling runs code)", 'save the model with weights_format="h5"'),
+      cannot(
+        "read",
+        where,
+        "npz weights hold pickled Python dicts, which are not read (unpickling runs code)",
+        'save the model with weights_format="h5"',
+      ),
       { path: where },
     );
   }
@@ -33,7 +38,12 @@ export async function encodeWeights(data: SavedModelData, where: string): Promis
   return encodeH5Weights(data, where);
 }
 
-async function decodeH5Weights(bytes: Uint8Array | RandomAccessSource, config: JsonObject, where: string, values: "eager" | "lazy"): Promise<SavedNode> {
+async function decodeH5Weights(
+  bytes: Uint8Array | RandomAccessSource,
+  config: JsonObject,
+  where: string,
+  values: "eager" | "lazy",
+): Promise<SavedNode> {
   let entries: Awaited<ReturnType<typeof readKeras3WeightsH5>>;
   try {
     entries = await readKeras3WeightsH5(bytes, { name: where, values });

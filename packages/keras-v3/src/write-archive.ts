@@ -1,8 +1,25 @@
-import { type JsonObject, type SavedModelData, type Store, cannot, isJsonObject, joinPath, parsePythonJson, stringifyPythonJson, utf8Encode } from "@kerastore/core";
+import {
+  type JsonObject,
+  type SavedModelData,
+  type Store,
+  cannot,
+  isJsonObject,
+  joinPath,
+  parsePythonJson,
+  stringifyPythonJson,
+  utf8Encode,
+} from "@kerastore/core";
 import { KerasV3Error } from "./errors.js";
 import { unsafeMemberNameReason } from "./member-name.js";
 import { makeMetadata } from "./metadata.js";
-import { ASSETS_DIR, CONFIG_FILE, CONFIG_TEXT_EXTRA, DEFAULT_KERAS_VERSION, METADATA_FILE, WEIGHTS_H5 } from "./names.js";
+import {
+  ASSETS_DIR,
+  CONFIG_FILE,
+  CONFIG_TEXT_EXTRA,
+  DEFAULT_KERAS_VERSION,
+  METADATA_FILE,
+  WEIGHTS_H5,
+} from "./names.js";
 import type { KerasAsset } from "./read-archive.js";
 import { encodeWeights } from "./weights.js";
 import { type ZipMemberInput, writeZip, zipChunks } from "./zip-write.js";
@@ -31,10 +48,14 @@ export interface WriteKerasArchiveOptions {
  * The members of an archive in Keras's order: `metadata.json`, `config.json`,
  * `model.weights.h5`, then `assets/...`.
  */
-export async function kerasArchiveMembers(data: SavedModelData, options: WriteKerasArchiveOptions = {}): Promise<ZipMemberInput[]> {
+export async function kerasArchiveMembers(
+  data: SavedModelData,
+  options: WriteKerasArchiveOptions = {},
+): Promise<ZipMemberInput[]> {
   const config = archiveConfig(data, options);
   const date = options.date ?? new Date();
-  const version = options.kerasVersion ?? (data.kerasVersion?.startsWith("3.") ? data.kerasVersion : DEFAULT_KERAS_VERSION);
+  const version =
+    options.kerasVersion ?? (data.kerasVersion?.startsWith("3.") ? data.kerasVersion : DEFAULT_KERAS_VERSION);
   const members: ZipMemberInput[] = [
     { name: METADATA_FILE, data: utf8Encode(stringifyPythonJson(makeMetadata(version, date, options.metadata))) },
     { name: CONFIG_FILE, data: utf8Encode(configText(data, config)) },
@@ -45,9 +66,16 @@ export async function kerasArchiveMembers(data: SavedModelData, options: WriteKe
     const name = `${ASSETS_DIR}/${asset.path}`;
     const unsafe = unsafeMemberNameReason(name);
     if (unsafe !== undefined || name.endsWith("/")) {
-      throw new KerasV3Error("invalid-argument", cannot("write asset", `"${asset.path}"`, unsafe ?? "the path names a directory"), { path: name });
+      throw new KerasV3Error(
+        "invalid-argument",
+        cannot("write asset", `"${asset.path}"`, unsafe ?? "the path names a directory"),
+        { path: name },
+      );
     }
-    if (seen.has(name)) throw new KerasV3Error("invalid-argument", cannot("write asset", `"${asset.path}"`, "it is given twice"), { path: name });
+    if (seen.has(name))
+      throw new KerasV3Error("invalid-argument", cannot("write asset", `"${asset.path}"`, "it is given twice"), {
+        path: name,
+      });
     seen.add(name);
     members.push({ name, data: asset.data, date });
   }
@@ -55,7 +83,10 @@ export async function kerasArchiveMembers(data: SavedModelData, options: WriteKe
 }
 
 /** Writes a `.keras` archive into one buffer. */
-export async function writeKerasArchive(data: SavedModelData, options: WriteKerasArchiveOptions = {}): Promise<Uint8Array> {
+export async function writeKerasArchive(
+  data: SavedModelData,
+  options: WriteKerasArchiveOptions = {},
+): Promise<Uint8Array> {
   return writeZip(await kerasArchiveMembers(data, options));
 }
 
@@ -63,7 +94,12 @@ export async function writeKerasArchive(data: SavedModelData, options: WriteKera
  * Writes a `.keras` archive to `path` in a Store, atomically (the Store's temp-and-rename), with
  * the weights streamed from their buffer rather than copied into a second one.
  */
-export async function writeKerasArchiveTo(store: Store, path: string, data: SavedModelData, options: WriteKerasArchiveOptions = {}): Promise<void> {
+export async function writeKerasArchiveTo(
+  store: Store,
+  path: string,
+  data: SavedModelData,
+  options: WriteKerasArchiveOptions = {},
+): Promise<void> {
   const members = await kerasArchiveMembers(data, options);
   await store.write(path, zipChunks(members));
 }
@@ -72,7 +108,12 @@ export async function writeKerasArchiveTo(store: Store, path: string, data: Save
  * Writes the unzipped (directory) form Keras writes with `zipped=False`: the same members as
  * files under `dir`. Each file is written atomically.
  */
-export async function writeKerasDirectory(store: Store, dir: string, data: SavedModelData, options: WriteKerasArchiveOptions = {}): Promise<void> {
+export async function writeKerasDirectory(
+  store: Store,
+  dir: string,
+  data: SavedModelData,
+  options: WriteKerasArchiveOptions = {},
+): Promise<void> {
   const members = await kerasArchiveMembers(data, options);
   await store.mkdir(dir);
   for (const member of members) await store.write(joinPath(dir, member.name), member.data);
@@ -83,7 +124,12 @@ function archiveConfig(data: SavedModelData, options: WriteKerasArchiveOptions):
   if (given === undefined || typeof given.class_name !== "string" || !isJsonObject(given.config)) {
     throw new KerasV3Error(
       "invalid-argument",
-      cannot("write .keras archive", "config.json", "no model envelope ({class_name, config, ...}) was given", "pass options.config or set data.modelConfig"),
+      cannot(
+        "write .keras archive",
+        "config.json",
+        "no model envelope ({class_name, config, ...}) was given",
+        "pass options.config or set data.modelConfig",
+      ),
     );
   }
   if (given.compile_config === undefined && data.trainingConfig !== undefined) {

@@ -49,9 +49,14 @@ const LOCAL_SIG = 0x04034b50;
  * may not overlap (the overlapping-member bomb), names must be safe and unique, and declared
  * sizes are held to `limits` before anything is allocated.
  */
-export async function readZipDirectory(source: ByteSource, limits: ZipLimits = defaultZipLimits): Promise<ZipDirectory> {
+export async function readZipDirectory(
+  source: ByteSource,
+  limits: ZipLimits = defaultZipLimits,
+): Promise<ZipDirectory> {
   const fail = (code: KerasV3ErrorCode, reason: string, fix?: string): never => {
-    throw new KerasV3Error(code, cannot("read zip archive", source.description, reason, fix), { path: source.description });
+    throw new KerasV3Error(code, cannot("read zip archive", source.description, reason, fix), {
+      path: source.description,
+    });
   };
   const size = source.size;
   if (size < 22) fail("not-a-zip", `it is ${size} bytes long, shorter than an end-of-central-directory record`);
@@ -91,7 +96,8 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
   if (cdOffset + cdSize > cdEnd) {
     fail("corrupt", `the central directory (${cdSize} bytes at ${cdOffset}) runs past its end record at ${cdEnd}`);
   }
-  if (count > limits.maxEntries) fail("zip-bomb", `it lists ${count} members, more than the limit ${limits.maxEntries}`);
+  if (count > limits.maxEntries)
+    fail("zip-bomb", `it lists ${count} members, more than the limit ${limits.maxEntries}`);
   if (count * 46 > cdSize) fail("corrupt", `${count} members cannot fit a ${cdSize}-byte central directory`);
   const cd = await source.read(cdOffset, cdSize);
   const cv = view(cd);
@@ -143,24 +149,39 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
     p = next;
     const unsafe = unsafeMemberNameReason(name as string);
     if (unsafe !== undefined) {
-      fail("unsafe-member-name", `${where}: ${unsafe}`, "the archive may try to write outside its directory; do not use it");
+      fail(
+        "unsafe-member-name",
+        `${where}: ${unsafe}`,
+        "the archive may try to write outside its directory; do not use it",
+      );
     }
     if (byName.has(name as string)) fail("duplicate-member", `${where} appears twice`);
     if ((flags & 0x1) !== 0) fail("unsupported-zip", `${where} is encrypted`);
-    if (method !== 0 && method !== 8) fail("unsupported-zip", `${where} uses compression method ${method} (only stored and deflate are read)`);
+    if (method !== 0 && method !== 8)
+      fail("unsupported-zip", `${where} uses compression method ${method} (only stored and deflate are read)`);
     if (disk !== 0) fail("unsupported-zip", `${where} starts on disk ${disk}`);
     if (method === 0 && compressedSize !== memberSize) {
       fail("corrupt", `${where} is stored but declares ${memberSize} bytes and ${compressedSize} stored`);
     }
     if (localHeaderOffset + 30 + compressedSize > cdOffset) {
-      fail("corrupt", `${where} declares ${compressedSize} bytes at ${localHeaderOffset}, past the central directory at ${cdOffset}`);
+      fail(
+        "corrupt",
+        `${where} declares ${compressedSize} bytes at ${localHeaderOffset}, past the central directory at ${cdOffset}`,
+      );
     }
     // A stored member's bytes are in the file (checked above), so the default cap, which is
     // about one inflated buffer, does not hold it; a caller's lower cap still does. A large
     // stored member is read in place by range (KerasArchiveFiles.source), never whole.
-    const cap = method === 0 && limits.maxMemberSize >= defaultZipLimits.maxMemberSize ? Number.POSITIVE_INFINITY : limits.maxMemberSize;
+    const cap =
+      method === 0 && limits.maxMemberSize >= defaultZipLimits.maxMemberSize
+        ? Number.POSITIVE_INFINITY
+        : limits.maxMemberSize;
     if (memberSize > cap) {
-      fail("zip-bomb", `${where} declares ${memberSize} bytes, more than the limit ${limits.maxMemberSize}`, "raise limits.maxMemberSize if the archive is trusted");
+      fail(
+        "zip-bomb",
+        `${where} declares ${memberSize} bytes, more than the limit ${limits.maxMemberSize}`,
+        "raise limits.maxMemberSize if the archive is trusted",
+      );
     }
     if (method === 8 && memberSize > limits.expansionFloor && memberSize > limits.maxExpansion * compressedSize) {
       fail(
@@ -171,7 +192,11 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits = d
     }
     total += memberSize;
     if (total > limits.maxTotalSize) {
-      fail("zip-bomb", `its members declare more than ${limits.maxTotalSize} bytes in all`, "raise limits.maxTotalSize if the archive is trusted");
+      fail(
+        "zip-bomb",
+        `its members declare more than ${limits.maxTotalSize} bytes in all`,
+        "raise limits.maxTotalSize if the archive is trusted",
+      );
     }
     const entry: ZipEntry = {
       name: name as string,
@@ -213,7 +238,11 @@ export interface ReadMemberOptions {
  *
  * A stored member read from bytes in memory is a view of them, not a copy.
  */
-export async function readZipMember(dir: ZipDirectory, entry: ZipEntry, options: ReadMemberOptions = {}): Promise<Uint8Array> {
+export async function readZipMember(
+  dir: ZipDirectory,
+  entry: ZipEntry,
+  options: ReadMemberOptions = {},
+): Promise<Uint8Array> {
   const { source } = dir;
   const fail = (code: KerasV3ErrorCode, reason: string): never => {
     const path = `${source.description}!${entry.name}`;
@@ -234,7 +263,10 @@ export async function readZipMember(dir: ZipDirectory, entry: ZipEntry, options:
       return fail("corrupt", `its deflate stream is damaged (${(error as Error).message})`);
     }
     if (bytes.byteLength !== entry.size) {
-      const inflated = bytes.byteLength > entry.size ? `more than the ${entry.size} bytes declared` : `${bytes.byteLength} bytes, not the ${entry.size} declared`;
+      const inflated =
+        bytes.byteLength > entry.size
+          ? `more than the ${entry.size} bytes declared`
+          : `${bytes.byteLength} bytes, not the ${entry.size} declared`;
       fail("corrupt", `it inflates to ${inflated}`);
     }
     bytes = bytes.subarray(0, entry.size);
@@ -242,7 +274,10 @@ export async function readZipMember(dir: ZipDirectory, entry: ZipEntry, options:
   if (options.verifyCrc !== false) {
     const actual = crc32(bytes);
     if (actual !== entry.crc32) {
-      fail("crc-mismatch", `its CRC-32 is ${hex(actual)}, the directory says ${hex(entry.crc32)} (the file is damaged)`);
+      fail(
+        "crc-mismatch",
+        `its CRC-32 is ${hex(actual)}, the directory says ${hex(entry.crc32)} (the file is damaged)`,
+      );
     }
   }
   return bytes;
@@ -259,16 +294,21 @@ export async function memberDataOffset(dir: ZipDirectory, entry: ZipEntry): Prom
     throw new KerasV3Error(code, cannot("read", `member "${entry.name}" of ${source.description}`, reason), { path });
   };
   const header = view(await source.read(entry.localHeaderOffset, 30));
-  if (header.getUint32(0, true) !== LOCAL_SIG) fail("corrupt", `no local header signature at offset ${entry.localHeaderOffset}`);
+  if (header.getUint32(0, true) !== LOCAL_SIG)
+    fail("corrupt", `no local header signature at offset ${entry.localHeaderOffset}`);
   const nameLength = header.getUint16(26, true);
   const extraLength = header.getUint16(28, true);
   const localMethod = header.getUint16(8, true);
-  if (localMethod !== entry.method) fail("corrupt", `the local header says method ${localMethod}, the directory ${entry.method}`);
+  if (localMethod !== entry.method)
+    fail("corrupt", `the local header says method ${localMethod}, the directory ${entry.method}`);
   const dataOffset = entry.localHeaderOffset + 30 + nameLength + extraLength;
   if (dataOffset + entry.compressedSize > entry.limit) {
     fail("corrupt", `its ${entry.compressedSize} bytes at ${dataOffset} run past ${entry.limit}`);
   }
-  const localName = decodeZipName(await source.read(entry.localHeaderOffset + 30, nameLength), (header.getUint16(6, true) & 0x800) !== 0);
+  const localName = decodeZipName(
+    await source.read(entry.localHeaderOffset + 30, nameLength),
+    (header.getUint16(6, true) & 0x800) !== 0,
+  );
   if (localName !== entry.name) fail("corrupt", `the local header names it "${localName ?? "?"}"`);
   return dataOffset;
 }
@@ -288,5 +328,12 @@ function hex(n: number): string {
 }
 
 function fromDos(date: number, time: number): Date {
-  return new Date(1980 + (date >>> 9), ((date >>> 5) & 0xf) - 1, date & 0x1f, time >>> 11, (time >>> 5) & 0x3f, (time & 0x1f) * 2);
+  return new Date(
+    1980 + (date >>> 9),
+    ((date >>> 5) & 0xf) - 1,
+    date & 0x1f,
+    time >>> 11,
+    (time >>> 5) & 0x3f,
+    (time & 0x1f) * 2,
+  );
 }

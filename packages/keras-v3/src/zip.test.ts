@@ -39,8 +39,11 @@ describe("zip container", () => {
     const config = await readZipMember(dir, dir.byName.get("config.json")!);
     // The archive's config.json is the fixture's, plus the `shared_object_id`s Keras's
     // ObjectSharingScope adds when saving a whole model.
-    const dropShared = (_k: string, v: unknown) => (v && typeof v === "object" && "shared_object_id" in v ? { ...v, shared_object_id: undefined } : v);
-    expect(JSON.parse(text.decode(config), dropShared)).toEqual(JSON.parse(text.decode(readFixture("models", name, "config.json")), dropShared));
+    const dropShared = (_k: string, v: unknown) =>
+      v && typeof v === "object" && "shared_object_id" in v ? { ...v, shared_object_id: undefined } : v;
+    expect(JSON.parse(text.decode(config), dropShared)).toEqual(
+      JSON.parse(text.decode(readFixture("models", name, "config.json")), dropShared),
+    );
     const metadata = JSON.parse(text.decode(await readZipMember(dir, dir.byName.get("metadata.json")!)));
     expect(metadata.keras_version).toBe("3.15.1");
     expect(metadata.date_saved).toMatch(/^\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d$/);
@@ -53,7 +56,9 @@ describe("zip container", () => {
   it.each(kerasModels)("rewrites %s/model.keras byte for byte from its members", async (name) => {
     const bytes = readFixture("models", name, "model.keras");
     const dir = await readZipDirectory(bytesSource(bytes));
-    const members = await Promise.all(dir.entries.map(async (e) => ({ name: e.name, data: await readZipMember(dir, e), date: e.date })));
+    const members = await Promise.all(
+      dir.entries.map(async (e) => ({ name: e.name, data: await readZipMember(dir, e), date: e.date })),
+    );
     expect(Buffer.from(writeZip(members)).equals(Buffer.from(bytes))).toBe(true);
   });
 
@@ -64,7 +69,9 @@ describe("zip container", () => {
     const dir = await readZipDirectory(bytesSource(deflated));
     expect(dir.byName.get("model.weights.h5")!.method).toBe(8);
     expect(dir.byName.get("model.weights.h5")!.compressedSize).toBeLessThan(big.length / 10);
-    expect(Buffer.from(await readZipMember(dir, dir.byName.get("model.weights.h5")!)).equals(Buffer.from(big))).toBe(true);
+    expect(Buffer.from(await readZipMember(dir, dir.byName.get("model.weights.h5")!)).equals(Buffer.from(big))).toBe(
+      true,
+    );
 
     // fflate's streaming Zip writes sizes and CRC after the data (general-purpose flag bit 3).
     const chunks: Uint8Array[] = [];
@@ -129,7 +136,10 @@ describe("zip container", () => {
 
 describe("real-world .keras zips", () => {
   const rw = realworld();
-  const files = ["Aman-21k__cnn-fashion-mnist-classifier__model.keras", "KajetanFrackowiak__tensorflow_fundamentals__model_6.keras"];
+  const files = [
+    "Aman-21k__cnn-fashion-mnist-classifier__model.keras",
+    "KajetanFrackowiak__tensorflow_fundamentals__model_6.keras",
+  ];
   it.skipIf(!rw.dir).each(files)(`reads %s${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, async (file) => {
     const bytes = new Uint8Array(readFileSync(join(rw.dir!, file)));
     const archive = await openKerasArchive(bytes, { name: file });
@@ -140,13 +150,16 @@ describe("real-world .keras zips", () => {
     expect(config.class_name).toBe(file.startsWith("Aman") ? "Sequential" : "Functional");
   });
 
-  it.skipIf(!rw.dir)(`rejects the HDF5 file named .keras as not a zip${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, async () => {
-    const bytes = new Uint8Array(readFileSync(join(rw.dir!, "AdamVenroy__sentiment-classifer__model.keras")));
-    const error = await openKerasArchive(bytes, { name: "model.keras" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(KerasV3Error);
-    expect((error as KerasV3Error).code).toBe("not-a-zip");
-    expect((error as KerasV3Error).message).toContain("model.keras");
-  });
+  it.skipIf(!rw.dir)(
+    `rejects the HDF5 file named .keras as not a zip${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
+    async () => {
+      const bytes = new Uint8Array(readFileSync(join(rw.dir!, "AdamVenroy__sentiment-classifer__model.keras")));
+      const error = await openKerasArchive(bytes, { name: "model.keras" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KerasV3Error);
+      expect((error as KerasV3Error).code).toBe("not-a-zip");
+      expect((error as KerasV3Error).message).toContain("model.keras");
+    },
+  );
 });
 
 describe("Python-style JSON", () => {
@@ -159,8 +172,14 @@ describe("Python-style JSON", () => {
   });
 
   it("escapes non-ASCII and reads NaN and Infinity as Python writes them", () => {
-    expect(pythonJson({ name: "dénse", v: [1, 2.5, null, true] })).toBe('{"name": "d\\u00e9nse", "v": [1, 2.5, null, true]}');
-    expect(parsePythonJson('{"a": NaN, "b": -Infinity, "c": "NaN"}')).toEqual({ a: Number.NaN, b: Number.NEGATIVE_INFINITY, c: "NaN" });
+    expect(pythonJson({ name: "dénse", v: [1, 2.5, null, true] })).toBe(
+      '{"name": "d\\u00e9nse", "v": [1, 2.5, null, true]}',
+    );
+    expect(parsePythonJson('{"a": NaN, "b": -Infinity, "c": "NaN"}')).toEqual({
+      a: Number.NaN,
+      b: Number.NEGATIVE_INFINITY,
+      c: "NaN",
+    });
     expect(pythonJson({ a: Number.POSITIVE_INFINITY })).toBe('{"a": Infinity}');
   });
 });

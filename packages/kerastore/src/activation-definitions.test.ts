@@ -30,8 +30,14 @@ describe("activations whose definition Keras 3 changed, on save", () => {
     expect(layersWithOtherDefinitions(model, 3)).toEqual([]);
     expect(layersWithOtherDefinitions(model, 2).join()).toMatch(/hard_sigmoid, Keras 3's definition/);
     expect(await warningsOf((onWarning) => model.save(join(dir, "built.keras"), { onWarning }))).toEqual([]);
-    expect(await warningsOf((onWarning) => model.save(join(dir, "built.h5"), { onWarning, settings: { dialect: "keras3" } }))).toEqual([]);
-    expect((await warningsOf((onWarning) => model.save(join(dir, "built.h5"), { onWarning }))).join()).toMatch(/tf\.keras 2 computes/);
+    expect(
+      await warningsOf((onWarning) =>
+        model.save(join(dir, "built.h5"), { onWarning, settings: { dialect: "keras3" } }),
+      ),
+    ).toEqual([]);
+    expect((await warningsOf((onWarning) => model.save(join(dir, "built.h5"), { onWarning }))).join()).toMatch(
+      /tf\.keras 2 computes/,
+    );
     // Kerastore reads it back with the definition it was saved with.
     const back = await keras.models.loadModel(join(dir, "built.h5"), { onWarning: () => undefined });
     expect(layersWithOtherDefinitions(back, 3)).toEqual([]);
@@ -43,12 +49,16 @@ describe("activations whose definition Keras 3 changed, on save", () => {
     it("keeps Keras 2's hard_sigmoid (found through the LSTM's cell); saving it where Keras 3 reads the name is warned of", async () => {
       const model = await keras.models.loadModel(file(), { onWarning: () => undefined });
       expect(layersWithOtherDefinitions(model, 3).join()).toMatch(/hard_sigmoid, Keras 2's definition/);
-      expect((await warningsOf((onWarning) => model.save(join(dir, "old.keras"), { onWarning }))).join()).toMatch(/Keras 3 computes .* save as \.h5 \(Keras 2 dialect/);
+      expect((await warningsOf((onWarning) => model.save(join(dir, "old.keras"), { onWarning }))).join()).toMatch(
+        /Keras 3 computes .* save as \.h5 \(Keras 2 dialect/,
+      );
     });
 
     it("saved as a Keras 2 dialect .h5, it reads back with Keras 2's definition (only Keras 3's reading is warned of)", async () => {
       const model = await keras.models.loadModel(file(), { onWarning: () => undefined });
-      expect((await warningsOf((onWarning) => model.save(join(dir, "old.h5"), { onWarning }))).join()).toMatch(/tf\.keras 2 and Kerastore keep it/);
+      expect((await warningsOf((onWarning) => model.save(join(dir, "old.h5"), { onWarning }))).join()).toMatch(
+        /tf\.keras 2 and Kerastore keep it/,
+      );
       const back = await keras.models.loadModel(join(dir, "old.h5"), { onWarning: () => undefined });
       expect(layersWithOtherDefinitions(back, 3).length).toBeGreaterThan(0);
     });

@@ -11,7 +11,15 @@ describe("keras.ready({ backend })", () => {
     expect(tf.getBackend()).toBe("cpu");
     await keras.savedModel.load(fixturePath("savedmodel", "keras_export", "saved_model"));
     expect(tf.getBackend()).toBe("cpu");
-    expect(model.predictOne(keras.utils.hostTensor("float32", [1, model.inputs[0]!.shape[1] as number], new Float32Array(model.inputs[0]!.shape[1] as number))).dtype).toBe("float32");
+    expect(
+      model.predictOne(
+        keras.utils.hostTensor(
+          "float32",
+          [1, model.inputs[0]!.shape[1] as number],
+          new Float32Array(model.inputs[0]!.shape[1] as number),
+        ),
+      ).dtype,
+    ).toBe("float32");
     expect(await keras.ready()).toBe("cpu");
     expect(warn.mock.calls.flat().join("\n")).not.toMatch(/looks like you are running TensorFlow\.js in Node\.js/);
     warn.mockRestore();

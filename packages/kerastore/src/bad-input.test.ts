@@ -20,7 +20,9 @@ afterAll(async () => {
 
 describe("files that do not fit their own config", () => {
   it("a dataset whose shape disagrees with the config: typed error with the file and the weight", async () => {
-    const file = await readKerasH5(await readFile(fixturePath("models", "mlp_sequential", "model.h5")), { name: "model.h5" });
+    const file = await readKerasH5(await readFile(fixturePath("models", "mlp_sequential", "model.h5")), {
+      name: "model.h5",
+    });
     const layer = file.data.root.children.find((e) => e.node.variables.length > 0)!.node;
     const kernel = layer.variables[0]!;
     const [rows, cols] = kernel.value.shape as [number, number];
@@ -33,7 +35,9 @@ describe("files that do not fit their own config", () => {
   });
 
   it("model_config that is not JSON: typed error naming the file", async () => {
-    const file = await readKerasH5(await readFile(fixturePath("models", "mlp_sequential", "model.h5")), { name: "model.h5" });
+    const file = await readKerasH5(await readFile(fixturePath("models", "mlp_sequential", "model.h5")), {
+      name: "model.h5",
+    });
     const path = join(dir, "not-json.h5");
     const data = { ...file.data, modelConfig: { class_name: "Sequential", config: { layers: "not a list" } } };
     await writeFile(path, await writeLegacyH5(data, {}));

@@ -25,7 +25,9 @@ export class BlobTarget implements FormatLocation {
   /** The bytes saved, once `save` has finished. */
   async bytes(): Promise<Uint8Array> {
     if (!(await this.store.exists(this.path))) {
-      throw new FacadeError("not-found", `cannot make a blob of ${this.path}: nothing has been saved to it yet`, { path: this.path });
+      throw new FacadeError("not-found", `cannot make a blob of ${this.path}: nothing has been saved to it yet`, {
+        path: this.path,
+      });
     }
     if (await this.store.isDirectory(this.path)) {
       throw new FacadeError(

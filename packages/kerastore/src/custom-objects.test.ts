@@ -17,7 +17,11 @@ class ScaledDense extends Layer {
     this.units = args.units ?? 4;
   }
   override build(inputShape: Shape | Shape[]): void {
-    this.w = this.addWeight({ name: "w", shape: [(inputShape as Shape)[1] as number, this.units], initializer: "RandomNormal" });
+    this.w = this.addWeight({
+      name: "w",
+      shape: [(inputShape as Shape)[1] as number, this.units],
+      initializer: "RandomNormal",
+    });
     super.build(inputShape);
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -50,23 +54,30 @@ function model(): InstanceType<typeof keras.Model> {
 registerSerializable(ScaledDense, { package: "MyPkg" });
 
 describe("custom objects through a registry", () => {
-  it.each(["keras", "h5", "json"])("a registerSerializable class saves as MyPkg>ScaledDense and loads from .%s with no customObjects", async (ext) => {
-    const m = model();
-    const path = join(dir, `custom.${ext}`);
-    await m.save(path);
-    const loaded = await keras.models.loadModel(path);
-    expect(loaded.getLayer("scaled")).toBeInstanceOf(ScaledDense);
-    expect(JSON.stringify(loaded.toConfig())).toContain('"registered_name":"MyPkg>ScaledDense"');
-    if (ext !== "json") {
-      const x = { dtype: "float32" as const, shape: [2, 3], data: new Float32Array([1, 2, 3, -1, 0.5, 4]) };
-      expect(Array.from((loaded.predict(x) as { data: Float32Array }).data)).toEqual(Array.from((m.predict(x) as { data: Float32Array }).data));
-    }
-  });
+  it.each(["keras", "h5", "json"])(
+    "a registerSerializable class saves as MyPkg>ScaledDense and loads from .%s with no customObjects",
+    async (ext) => {
+      const m = model();
+      const path = join(dir, `custom.${ext}`);
+      await m.save(path);
+      const loaded = await keras.models.loadModel(path);
+      expect(loaded.getLayer("scaled")).toBeInstanceOf(ScaledDense);
+      expect(JSON.stringify(loaded.toConfig())).toContain('"registered_name":"MyPkg>ScaledDense"');
+      if (ext !== "json") {
+        const x = { dtype: "float32" as const, shape: [2, 3], data: new Float32Array([1, 2, 3, -1, 0.5, 4]) };
+        expect(Array.from((loaded.predict(x) as { data: Float32Array }).data)).toEqual(
+          Array.from((m.predict(x) as { data: Float32Array }).data),
+        );
+      }
+    },
+  );
 
   it("an unregistered name fails with the class and both fixes; a registry value or customObjects fix it", async () => {
     const path = join(dir, "renamed.json");
     await model().save(path);
-    const json = (await readFile(path, "utf8")).replaceAll("MyPkg>ScaledDense", "Other>Scaled").replaceAll('"ScaledDense"', '"Scaled"');
+    const json = (await readFile(path, "utf8"))
+      .replaceAll("MyPkg>ScaledDense", "Other>Scaled")
+      .replaceAll('"ScaledDense"', '"Scaled"');
     await writeFile(path, json);
     await expect(keras.models.loadModel(path)).rejects.toThrow(
       'unknown layer class "Scaled": pass it in customObjects or register it with registerSerializable',

@@ -34,10 +34,14 @@ export function openUrl(target: string): FormatLocation {
   try {
     url = page !== undefined ? new URL(target, page) : new URL(target);
   } catch (cause) {
-    throw new FacadeError("invalid-argument", `cannot open ${target}: it is no URL and this runtime has no file system; pass a URL, a File, a Blob, bytes or a Store`, {
-      path: target,
-      cause,
-    });
+    throw new FacadeError(
+      "invalid-argument",
+      `cannot open ${target}: it is no URL and this runtime has no file system; pass a URL, a File, a Blob, bytes or a Store`,
+      {
+        path: target,
+        cause,
+      },
+    );
   }
   const slash = url.pathname.lastIndexOf("/");
   const name = decodeURIComponent(url.pathname.slice(slash + 1));
@@ -58,7 +62,10 @@ export function isUrl(target: string): boolean {
 const portable: FileSystem = {
   open: openUrl,
   checkpointPaths() {
-    throw new FacadeError("unsupported", "cannot open a checkpoint path: this runtime has no file system; pass options.store (a MemoryStore, say)");
+    throw new FacadeError(
+      "unsupported",
+      "cannot open a checkpoint path: this runtime has no file system; pass options.store (a MemoryStore, say)",
+    );
   },
 };
 

@@ -68,15 +68,22 @@ describe("typed predict", () => {
     expect(one.predictMany(x)).toEqual([y]);
     expect(one.predict(x)).toEqual(y);
     const two = await keras.models.loadModel(fixturePath("models", "merge_functional", "model.keras"));
-    const inputs = [readFixtureNpy("models", "merge_functional", "input0.npy"), readFixtureNpy("models", "merge_functional", "input1.npy")];
+    const inputs = [
+      readFixtureNpy("models", "merge_functional", "input0.npy"),
+      readFixtureNpy("models", "merge_functional", "input1.npy"),
+    ];
     expect(two.predictMany(inputs)).toHaveLength(2);
-    expect(() => two.predictOne(inputs)).toThrow(/cannot predictOne with model "[^"]+": it has 2 outputs; call predictMany/);
+    expect(() => two.predictOne(inputs)).toThrow(
+      /cannot predictOne with model "[^"]+": it has 2 outputs; call predictMany/,
+    );
   });
 });
 
 describe("input shapes are checked before running, with Keras's message", () => {
   it("a Sequential names its first layer, a functional model itself", async () => {
-    const seq = new keras.Sequential({ layers: [keras.Input({ shape: [8] }), new keras.layers.Dense({ units: 2, name: "dense" })] });
+    const seq = new keras.Sequential({
+      layers: [keras.Input({ shape: [8] }), new keras.layers.Dense({ units: 2, name: "dense" })],
+    });
     const bad = hostTensor("float32", [5, 7], new Float32Array(35));
     expect(() => seq.predict(bad)).toThrow(
       'Input 0 of layer "dense" is incompatible with the layer: expected shape=(None, 8), found shape=(5, 7)',
@@ -84,7 +91,9 @@ describe("input shapes are checked before running, with Keras's message", () => 
     const fn = await keras.models.loadModel(fixturePath("models", "merge_functional", "model.keras"));
     expect(() => fn.predict([bad])).toThrow(/expects 2 input\(s\), but it received 1 input tensors/);
     seq.compile({ optimizer: "sgd", loss: "mse" });
-    await expect(seq.fit(bad, hostTensor("float32", [5, 2], new Float32Array(10)))).rejects.toThrow(/cannot fit model "[^"]+": Input 0 of layer "dense"/);
+    await expect(seq.fit(bad, hostTensor("float32", [5, 2], new Float32Array(10)))).rejects.toThrow(
+      /cannot fit model "[^"]+": Input 0 of layer "dense"/,
+    );
     const ok = hostTensor("float32", [5, 8], new Float32Array(40));
     expect(seq.predictOne(ok).shape).toEqual([5, 2]);
   });
@@ -104,20 +113,37 @@ describe("a built-in Keras layer the engine lacks", () => {
       config: {
         name: "m",
         layers: [
-          { class_name: "InputLayer", name: "q", config: { name: "q", batch_shape: [null, 3, 4], dtype: "float32" }, inbound_nodes: [] },
+          {
+            class_name: "InputLayer",
+            name: "q",
+            config: { name: "q", batch_shape: [null, 3, 4], dtype: "float32" },
+            inbound_nodes: [],
+          },
           {
             class_name: "RMSNormalization",
             module: "keras.layers",
             name: "rms",
             config: { name: "rms", axis: -1, epsilon: 1e-6 },
-            inbound_nodes: [{ args: [{ class_name: "__keras_tensor__", config: { shape: [null, 3, 4], dtype: "float32", keras_history: ["q", 0, 0] } }], kwargs: {} }],
+            inbound_nodes: [
+              {
+                args: [
+                  {
+                    class_name: "__keras_tensor__",
+                    config: { shape: [null, 3, 4], dtype: "float32", keras_history: ["q", 0, 0] },
+                  },
+                ],
+                kwargs: {},
+              },
+            ],
           },
         ],
         input_layers: [["q", 0, 0]],
         output_layers: [["rms", 0, 0]],
       },
     });
-    expect(() => keras.models.modelFromJson(json)).toThrow(/Keras layer RMSNormalization is not supported by Kerastore yet/);
+    expect(() => keras.models.modelFromJson(json)).toThrow(
+      /Keras layer RMSNormalization is not supported by Kerastore yet/,
+    );
     expect(() => keras.models.modelFromJson(json)).not.toThrow(/customObjects/);
   });
 });

@@ -48,7 +48,10 @@ async function writeKeras(name: string, config: JsonValue): Promise<string> {
   const zip = await readZipDirectory(bytesSource(new Uint8Array(bytes)));
   const members = [];
   for (const e of zip.entries) {
-    members.push({ name: e.name, data: e.name === "config.json" ? new TextEncoder().encode(JSON.stringify(config)) : await readZipMember(zip, e) });
+    members.push({
+      name: e.name,
+      data: e.name === "config.json" ? new TextEncoder().encode(JSON.stringify(config)) : await readZipMember(zip, e),
+    });
   }
   const path = join(dir, name);
   await writeFile(path, writeZip(members));
@@ -57,7 +60,9 @@ async function writeKeras(name: string, config: JsonValue): Promise<string> {
 
 /** The fixture's model.h5 with its model_config replaced. */
 async function writeH5(name: string, config: JsonObject): Promise<string> {
-  const file = await readKerasH5(await readFile(fixturePath("models", "mlp_sequential", "model.h5")), { name: "model.h5" });
+  const file = await readKerasH5(await readFile(fixturePath("models", "mlp_sequential", "model.h5")), {
+    name: "model.h5",
+  });
   const path = join(dir, name);
   await writeFile(path, await writeLegacyH5({ ...file.data, modelConfig: config }, { dialect: "keras3" }));
   return path;
@@ -74,7 +79,10 @@ async function loadError(path: string, options: Parameters<typeof keras.models.l
 
 describe("config-declared sizes (defect 1)", () => {
   it("a 2 KB .json asking for units 1e8 is refused against the budget before allocating", async () => {
-    const path = await writeJson("huge-units.json", await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).units = 1e8)));
+    const path = await writeJson(
+      "huge-units.json",
+      await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).units = 1e8)),
+    );
     const before = process.memoryUsage().rss;
     const error = await loadError(path);
     expect(error.message).toMatch(/weight "kernel" of layer "hidden"/);
@@ -84,13 +92,19 @@ describe("config-declared sizes (defect 1)", () => {
   });
 
   it("units >= 2^31 gives a typed error, not a RangeError", async () => {
-    const path = await writeJson("units-2-31.json", await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).units = 2 ** 31)));
+    const path = await writeJson(
+      "units-2-31.json",
+      await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).units = 2 ** 31)),
+    );
     const error = await loadError(path);
     expect(error.message).toMatch(/layer "hidden"/);
   });
 
   it("a .keras whose config asks for more than its weights hold names the layer, the weight and both shapes", async () => {
-    const path = await writeKeras("lying-units.keras", await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).units = 1_000_000)));
+    const path = await writeKeras(
+      "lying-units.keras",
+      await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).units = 1_000_000)),
+    );
     const error = await loadError(path);
     expect(error.message).toMatch(/weight "kernel" of layer "hidden"/);
     expect(error.message).toMatch(/\(16, 1000000\)/);
@@ -99,7 +113,10 @@ describe("config-declared sizes (defect 1)", () => {
   });
 
   it("the budget is an option: a small one refuses what the default allows", async () => {
-    const path = await writeJson("units-3000.json", await mlpConfig((_, layers) => ((layerNamed(layers, "probs").config as JsonObject).units = 3000)));
+    const path = await writeJson(
+      "units-3000.json",
+      await mlpConfig((_, layers) => ((layerNamed(layers, "probs").config as JsonObject).units = 3000)),
+    );
     const error = await loadError(path, { weightBudget: { maxBytes: 100_000 } });
     expect(error.message).toMatch(/budget of 100000 bytes/);
     const model = await keras.models.loadModel(path);
@@ -108,7 +125,10 @@ describe("config-declared sizes (defect 1)", () => {
   });
 
   it("a config alone gets the 64 MiB default budget: 96 MB of weights from a .json are refused", async () => {
-    const path = await writeJson("units-2e6.json", await mlpConfig((_, layers) => ((layerNamed(layers, "probs").config as JsonObject).units = 2_000_000)));
+    const path = await writeJson(
+      "units-2e6.json",
+      await mlpConfig((_, layers) => ((layerNamed(layers, "probs").config as JsonObject).units = 2_000_000)),
+    );
     const error = await loadError(path);
     expect(error.message).toMatch(/budget of 67108864 bytes.*weightBudget/);
   });
@@ -131,19 +151,28 @@ describe("module and registered_name (defect 5)", () => {
   });
 
   it("a foreign module alone (no registered name) is refused too", async () => {
-    const path = await writeJson("evil-module-only.json", await mlpConfig((_, layers) => (layerNamed(layers, "hidden").module = "evil_pkg.layers")));
+    const path = await writeJson(
+      "evil-module-only.json",
+      await mlpConfig((_, layers) => (layerNamed(layers, "hidden").module = "evil_pkg.layers")),
+    );
     expect((await loadError(path)).message).toMatch(/evil_pkg/);
   });
 });
 
 describe("dtypes (defect 6)", () => {
-  it.each(["float64", "int8", "string", "mixed_float16", "made_up_dtype"])("a layer of dtype %s is refused with a clear error", async (dtype) => {
-    const path = await writeJson(`dtype-${dtype}.json`, await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).dtype = dtype)));
-    const error = await loadError(path);
-    expect(error.message).toContain(`dtype "${dtype}"`);
-    expect(error.message).toMatch(/layer "hidden"/);
-    expect(error.message).not.toMatch(/Unknown data type/);
-  });
+  it.each(["float64", "int8", "string", "mixed_float16", "made_up_dtype"])(
+    "a layer of dtype %s is refused with a clear error",
+    async (dtype) => {
+      const path = await writeJson(
+        `dtype-${dtype}.json`,
+        await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).dtype = dtype)),
+      );
+      const error = await loadError(path);
+      expect(error.message).toContain(`dtype "${dtype}"`);
+      expect(error.message).toMatch(/layer "hidden"/);
+      expect(error.message).not.toMatch(/Unknown data type/);
+    },
+  );
 });
 
 describe("classes where functions go, functions where classes go (defect 7)", () => {
@@ -153,14 +182,20 @@ describe("classes where functions go, functions where classes go (defect 7)", ()
     ["kernel_constraint", { class_name: "Model", config: {} }],
     ["activation", "Sequential"],
   ])("a model class as %s is refused", async (key, value) => {
-    const path = await writeJson(`class-as-${key}.json`, await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject)[key] = value as JsonValue)));
+    const path = await writeJson(
+      `class-as-${key}.json`,
+      await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject)[key] = value as JsonValue)),
+    );
     const error = await loadError(path);
     expect(error.message).toMatch(/class/);
     expect(error.message).not.toMatch(/cannot be invoked without 'new'/);
   });
 
   it("a function where a layer goes is refused", async () => {
-    const path = await writeJson("function-as-layer.json", await mlpConfig((_, layers) => (layerNamed(layers, "hidden").class_name = "myActivation")));
+    const path = await writeJson(
+      "function-as-layer.json",
+      await mlpConfig((_, layers) => (layerNamed(layers, "hidden").class_name = "myActivation")),
+    );
     const error = await loadError(path, { customObjects: { myActivation: (x: unknown) => x } });
     expect(error.message).toMatch(/not a layer class/);
   });
@@ -194,12 +229,30 @@ describe("shape-inconsistent configs (defect 8)", () => {
 describe("safe mode in every format (defect 9)", () => {
   const keras2Lambda: JsonObject = {
     class_name: "Lambda",
-    config: { name: "lam", trainable: true, dtype: "float32", function: ["4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAfABkARQAUwApAk7pAgAAAKkAKQHaAXhyAgAAAHICAAAA+gg8c3RkaW4+2gg8bGFtYmRhPgEAAADzAAAAAA==", null, null], function_type: "lambda", module: "__main__", output_shape: null, output_shape_type: "raw", output_shape_module: null, arguments: {} },
+    config: {
+      name: "lam",
+      trainable: true,
+      dtype: "float32",
+      function: [
+        "4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAfABkARQAUwApAk7pAgAAAKkAKQHaAXhyAgAAAHICAAAA+gg8c3RkaW4+2gg8bGFtYmRhPgEAAADzAAAAAA==",
+        null,
+        null,
+      ],
+      function_type: "lambda",
+      module: "__main__",
+      output_shape: null,
+      output_shape_type: "raw",
+      output_shape_module: null,
+      arguments: {},
+    },
   };
   const keras3Lambda: JsonObject = {
     module: "keras.layers",
     class_name: "Lambda",
-    config: { name: "lam", function: { class_name: "__lambda__", config: { code: "4wEAAAAAAAAA", defaults: null, closure: null } } },
+    config: {
+      name: "lam",
+      function: { class_name: "__lambda__", config: { code: "4wEAAAAAAAAA", defaults: null, closure: null } },
+    },
     registered_name: null,
   };
 
@@ -241,7 +294,10 @@ describe("ownership (defect 3)", () => {
 
   it("a model refused after its layers were built frees them", async () => {
     const before = tf.memory().numTensors;
-    const path = await writeKeras("dispose-on-refusal.keras", await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).units = 11)));
+    const path = await writeKeras(
+      "dispose-on-refusal.keras",
+      await mlpConfig((_, layers) => ((layerNamed(layers, "hidden").config as JsonObject).units = 11)),
+    );
     await loadError(path);
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -270,7 +326,10 @@ describe("configs that load but cannot run (fuzz finding)", () => {
   });
 
   it("the same in a Sequential (fuzz: a conv model whose batch_shape was reversed)", async () => {
-    const path = await writeJson("sequential-unknown-axis.json", await mlpConfig((_, layers) => ((layers[0]!.config as JsonObject).batch_shape = [16, null])));
+    const path = await writeJson(
+      "sequential-unknown-axis.json",
+      await mlpConfig((_, layers) => ((layers[0]!.config as JsonObject).batch_shape = [16, null])),
+    );
     const loaded = await keras.models.loadModel(path);
     let error: unknown;
     try {

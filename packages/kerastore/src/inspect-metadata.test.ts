@@ -39,7 +39,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "kerastore-inspect-"));
   // 2 x Dense(1024) on 1024 inputs: 8 MiB of weights, a few KiB of metadata.
   const model = new keras.Sequential({
-    layers: [keras.Input({ shape: [1024] }), new keras.layers.Dense({ units: 1024 }), new keras.layers.Dense({ units: 1024 })],
+    layers: [
+      keras.Input({ shape: [1024] }),
+      new keras.layers.Dense({ units: 1024 }),
+      new keras.layers.Dense({ units: 1024 }),
+    ],
   });
   await model.save(join(dir, "m.keras"));
   await model.save(join(dir, "m.h5"));

@@ -77,18 +77,41 @@ const typedLayers = {
 
 // Layer classes the engine gains later are there at run time even before they are typed here.
 const modelNames = new Set(["Model", "Functional", "Sequential"]);
-const untyped = Object.fromEntries([...engine.builtinLayerClasses()].filter(([name]) => !modelNames.has(name) && !(name in typedLayers)));
+const untyped = Object.fromEntries(
+  [...engine.builtinLayerClasses()].filter(([name]) => !modelNames.has(name) && !(name in typedLayers)),
+);
 
-export const layers: Readonly<typeof typedLayers & Record<string, unknown>> = Object.freeze({ ...untyped, ...typedLayers });
+export const layers: Readonly<typeof typedLayers & Record<string, unknown>> = Object.freeze({
+  ...untyped,
+  ...typedLayers,
+});
 
 type Factory<T> = (config?: core.JsonObject) => T;
-function factories<const N extends string, T>(names: readonly N[], make: (name: N, config: core.JsonObject) => T): Readonly<Record<N, Factory<T>>> {
-  return Object.freeze(Object.fromEntries(names.map((n) => [n, (config: core.JsonObject = {}) => make(n, config)]))) as Record<N, Factory<T>>;
+function factories<const N extends string, T>(
+  names: readonly N[],
+  make: (name: N, config: core.JsonObject) => T,
+): Readonly<Record<N, Factory<T>>> {
+  return Object.freeze(
+    Object.fromEntries(names.map((n) => [n, (config: core.JsonObject = {}) => make(n, config)])),
+  ) as Record<N, Factory<T>>;
 }
 
 const INITIALIZERS = [
-  "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
-  "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "Orthogonal", "Identity",
+  "Zeros",
+  "Ones",
+  "Constant",
+  "RandomNormal",
+  "RandomUniform",
+  "TruncatedNormal",
+  "VarianceScaling",
+  "GlorotUniform",
+  "GlorotNormal",
+  "HeUniform",
+  "HeNormal",
+  "LecunUniform",
+  "LecunNormal",
+  "Orthogonal",
+  "Identity",
 ] as const;
 
 /** Initializers by Keras class name, with a Keras config: `keras.initializers.GlorotUniform({ seed: 1 })`. */
@@ -100,9 +123,21 @@ export const initializers = Object.freeze({
 });
 
 const LOSSES = [
-  "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Huber",
-  "LogCosh", "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "Hinge",
-  "SquaredHinge", "CategoricalHinge", "KLDivergence", "Poisson", "CosineSimilarity",
+  "MeanSquaredError",
+  "MeanAbsoluteError",
+  "MeanAbsolutePercentageError",
+  "MeanSquaredLogarithmicError",
+  "Huber",
+  "LogCosh",
+  "BinaryCrossentropy",
+  "CategoricalCrossentropy",
+  "SparseCategoricalCrossentropy",
+  "Hinge",
+  "SquaredHinge",
+  "CategoricalHinge",
+  "KLDivergence",
+  "Poisson",
+  "CosineSimilarity",
 ] as const;
 
 /**
@@ -132,9 +167,20 @@ export const losses = Object.freeze({
 });
 
 const METRICS = [
-  "Mean", "Sum", "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError", "Accuracy", "BinaryAccuracy",
-  "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
-  "Precision", "Recall", "AUC",
+  "Mean",
+  "Sum",
+  "MeanSquaredError",
+  "MeanAbsoluteError",
+  "RootMeanSquaredError",
+  "Accuracy",
+  "BinaryAccuracy",
+  "CategoricalAccuracy",
+  "SparseCategoricalAccuracy",
+  "TopKCategoricalAccuracy",
+  "SparseTopKCategoricalAccuracy",
+  "Precision",
+  "Recall",
+  "AUC",
 ] as const;
 
 /** Metrics by Keras class name, with a Keras config (`keras.metrics.AUC({ curve: "PR" })`), and by name. */

@@ -13,9 +13,14 @@ function load(target: Target, options: LoadModelOptions = {}): Promise<SavableMo
 }
 
 /** Builds a model from `model.toJson()` text (either Keras dialect), with fresh weights. */
-function modelFromJson(text: string, options: { customObjects?: engine.CustomObjects; weightBudget?: Pick<engine.WeightBudget, "maxBytes"> } = {}): SavableModel {
+function modelFromJson(
+  text: string,
+  options: { customObjects?: engine.CustomObjects; weightBudget?: Pick<engine.WeightBudget, "maxBytes"> } = {},
+): SavableModel {
   const budget = { maxBytes: options.weightBudget?.maxBytes, where: "the model JSON" };
-  return engine.withWeightBudget(budget, () => engine.modelFromJson(text, { customObjects: { ...modelClasses, ...options.customObjects } })) as SavableModel;
+  return engine.withWeightBudget(budget, () =>
+    engine.modelFromJson(text, { customObjects: { ...modelClasses, ...options.customObjects } }),
+  ) as SavableModel;
 }
 
 /** A copy of a model's architecture with fresh weights (Keras's `clone_model`). */
@@ -38,7 +43,8 @@ export const keras = Object.freeze({
   layers,
   models: Object.freeze({
     loadModel: load,
-    saveModel: (model: engine.Model, target: Target, options: SaveModelOptions = {}) => saveModel(model, target, options),
+    saveModel: (model: engine.Model, target: Target, options: SaveModelOptions = {}) =>
+      saveModel(model, target, options),
     modelFromJson,
     cloneModel,
   }),

@@ -80,18 +80,24 @@ describe("Keras 2 weight names", () => {
 });
 
 const rw = realworld();
-describe.skipIf(rw.dir === undefined)(`the issue's stacked LSTM${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, () => {
-  it("kerastore convert writes it to .h5 (with its optimizer) and .keras", async () => {
-    await keras.ready();
-    const dir = mkdtempSync(join(tmpdir(), "kerastore-stacked-"));
-    const source = join(rw.dir!, "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5");
-    for (const target of ["lstm.h5", "lstm.keras"]) {
-      let err = "";
-      const code = await runCli(["convert", source, join(dir, target)], { stdout: () => undefined, stderr: (t) => (err += t) });
-      expect(code, err).toBe(0);
-    }
-    const back = await loadModel(join(dir, "lstm.h5"), { onWarning: () => undefined });
-    expect(back.optimizer?.className).toBe("Adam");
-    expect(back.optimizer!.iterations).toBeGreaterThan(0);
-  });
-});
+describe.skipIf(rw.dir === undefined)(
+  `the issue's stacked LSTM${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
+  () => {
+    it("kerastore convert writes it to .h5 (with its optimizer) and .keras", async () => {
+      await keras.ready();
+      const dir = mkdtempSync(join(tmpdir(), "kerastore-stacked-"));
+      const source = join(rw.dir!, "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5");
+      for (const target of ["lstm.h5", "lstm.keras"]) {
+        let err = "";
+        const code = await runCli(["convert", source, join(dir, target)], {
+          stdout: () => undefined,
+          stderr: (t) => (err += t),
+        });
+        expect(code, err).toBe(0);
+      }
+      const back = await loadModel(join(dir, "lstm.h5"), { onWarning: () => undefined });
+      expect(back.optimizer?.className).toBe("Adam");
+      expect(back.optimizer!.iterations).toBeGreaterThan(0);
+    });
+  },
+);

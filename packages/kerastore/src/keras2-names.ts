@@ -29,7 +29,9 @@ export function keras2WeightNames(model: Model): Map<string, string> {
       if (out.has(v.path)) continue;
       let parts = v.path.split("/");
       if (parts.length > 2 && parts[0] === model.name) parts = parts.slice(1);
-      const named = parts.map((part, i) => (i === 0 || i === parts.length - 1 ? part : unique(parts.slice(0, i + 1).join("/"), part)));
+      const named = parts.map((part, i) =>
+        i === 0 || i === parts.length - 1 ? part : unique(parts.slice(0, i + 1).join("/"), part),
+      );
       out.set(v.path, named.join("/"));
     }
   }
@@ -48,7 +50,11 @@ export function withVariablePaths(root: SavedNode, names: ReadonlyMap<string, st
   const copy = (node: SavedNode): SavedNode => {
     const known = copies.get(node);
     if (known !== undefined) return known;
-    const out: SavedNode = { ...node, variables: node.variables.map((v) => ({ ...v, path: names.get(v.path) ?? v.path })), children: [] };
+    const out: SavedNode = {
+      ...node,
+      variables: node.variables.map((v) => ({ ...v, path: names.get(v.path) ?? v.path })),
+      children: [],
+    };
     copies.set(node, out);
     out.children = node.children.map((edge) => ({ ...edge, node: copy(edge.node) }));
     return out;

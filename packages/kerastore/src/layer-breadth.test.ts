@@ -37,7 +37,12 @@ describe.each(entries.map((e) => [e.name, e] as const))("layer breadth fixture %
   const inputs = () => Array.from({ length: entry.inputs }, (_, i) => readFixtureNpy(GROUP, name, `input${i}.npy`));
   const expectKeras = (outputs: HostTensor[], what: string) => {
     expect(outputs).toHaveLength(entry.outputs);
-    for (const [i, o] of outputs.entries()) expectAllClose(o, readFixtureNpy(GROUP, name, `output${i}.npy`), { rtol: 1e-4, floor: 1e-3, label: `${what} output ${i}` });
+    for (const [i, o] of outputs.entries())
+      expectAllClose(o, readFixtureNpy(GROUP, name, `output${i}.npy`), {
+        rtol: 1e-4,
+        floor: 1e-3,
+        label: `${what} output ${i}`,
+      });
   };
 
   it.each(["model.keras", "model.h5"])("loads Python's %s and predicts what Keras predicted", async (file) => {

@@ -43,5 +43,9 @@ export function refuseUnsafeConfig(config: JsonValue, where: string, customObjec
     .map((f) => `${f.reason} at ${f.at}`)
     .join("; ");
   const replaced = Object.hasOwn(customObjects, "Lambda");
-  throw new FacadeError("format-cannot-read", cannot("load", where, `safe mode refuses ${list}`, safeModeHint(findings, replaced)), { path: where });
+  throw new FacadeError(
+    "format-cannot-read",
+    cannot("load", where, `safe mode refuses ${list}`, safeModeHint(findings, replaced)),
+    { path: where },
+  );
 }

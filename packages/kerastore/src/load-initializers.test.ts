@@ -31,12 +31,14 @@ async function callsDuringLoad(path: string): Promise<{ calls: number; weights: 
 // Every golden model file that holds an architecture and its weights.
 async function goldenFiles(): Promise<string[]> {
   const files: string[] = [];
-  for (const m of modelFixtures()) for (const f of ["model.keras", "model.h5"]) files.push(fixturePath("models", m.name, f));
+  for (const m of modelFixtures())
+    for (const f of ["model.keras", "model.h5"]) files.push(fixturePath("models", m.name, f));
   for (const f of ["seq.h5", "fun.h5"]) files.push(fixturePath("h5", f));
   for (const group of ["layers_extra"]) {
     const root = join(fixturesDir, group);
     const names = await readdir(root).catch(() => [] as string[]);
-    for (const name of names) for (const f of ["model.keras", "model.h5"]) if (!name.endsWith(".json")) files.push(join(root, name, f));
+    for (const name of names)
+      for (const f of ["model.keras", "model.h5"]) if (!name.endsWith(".json")) files.push(join(root, name, f));
   }
   return files;
 }

@@ -27,7 +27,10 @@ function inputsOf(name: string, count: number): HostTensor[] {
   return Array.from({ length: count }, (_, i) => readFixtureNpy("models", name, `input${i}.npy`));
 }
 
-function predictAll(model: { predict(x: HostTensor | HostTensor[]): HostTensor | HostTensor[] }, inputs: HostTensor[]): HostTensor[] {
+function predictAll(
+  model: { predict(x: HostTensor | HostTensor[]): HostTensor | HostTensor[] },
+  inputs: HostTensor[],
+): HostTensor[] {
   const out = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
   return Array.isArray(out) ? out : [out];
 }
@@ -37,7 +40,11 @@ describe.each(modelFixtures().filter((m) => SUPPORTED.has(m.name)))("fixture mod
   const expectOutputs = (outputs: HostTensor[], what: string) => {
     expect(outputs).toHaveLength(fixture.outputs);
     for (const [i, o] of outputs.entries()) {
-      expectAllClose(o, readFixtureNpy("models", fixture.name, `output${i}.npy`), { rtol: 1e-5, floor: 1e-3, label: `${what} output ${i}` });
+      expectAllClose(o, readFixtureNpy("models", fixture.name, `output${i}.npy`), {
+        rtol: 1e-5,
+        floor: 1e-3,
+        label: `${what} output ${i}`,
+      });
     }
   };
 
@@ -56,25 +63,28 @@ describe.each(modelFixtures().filter((m) => SUPPORTED.has(m.name)))("fixture mod
     expectOutputs(predictAll(fresh, inputs()), "weights.h5");
   });
 
-  it.each(["keras", "h5", "h5-keras3", "json+weights.h5", "json+h5"])("saves as %s and loads back equal", async (kind) => {
-    const model = await keras.models.loadModel(fixturePath("models", fixture.name, "model.keras"));
-    const base = join(dir, `${fixture.name}-${kind}`);
-    let reloaded: Model | Sequential;
-    if (kind === "keras") {
-      await model.save(`${base}.keras`);
-      reloaded = await keras.models.loadModel(`${base}.keras`);
-    } else if (kind === "h5" || kind === "h5-keras3") {
-      await model.save(`${base}.h5`, kind === "h5-keras3" ? { settings: { dialect: "keras3" } } : {});
-      reloaded = await keras.models.loadModel(`${base}.h5`);
-    } else {
-      await model.save(`${base}.json`);
-      reloaded = await keras.models.loadModel(`${base}.json`);
-      const weights = kind === "json+h5" ? `${base}.w.h5` : `${base}.weights.h5`;
-      await model.saveWeights(weights);
-      await reloaded.loadWeights(weights);
-    }
-    expectOutputs(predictAll(reloaded, inputs()), kind);
-  });
+  it.each(["keras", "h5", "h5-keras3", "json+weights.h5", "json+h5"])(
+    "saves as %s and loads back equal",
+    async (kind) => {
+      const model = await keras.models.loadModel(fixturePath("models", fixture.name, "model.keras"));
+      const base = join(dir, `${fixture.name}-${kind}`);
+      let reloaded: Model | Sequential;
+      if (kind === "keras") {
+        await model.save(`${base}.keras`);
+        reloaded = await keras.models.loadModel(`${base}.keras`);
+      } else if (kind === "h5" || kind === "h5-keras3") {
+        await model.save(`${base}.h5`, kind === "h5-keras3" ? { settings: { dialect: "keras3" } } : {});
+        reloaded = await keras.models.loadModel(`${base}.h5`);
+      } else {
+        await model.save(`${base}.json`);
+        reloaded = await keras.models.loadModel(`${base}.json`);
+        const weights = kind === "json+h5" ? `${base}.w.h5` : `${base}.weights.h5`;
+        await model.saveWeights(weights);
+        await reloaded.loadWeights(weights);
+      }
+      expectOutputs(predictAll(reloaded, inputs()), kind);
+    },
+  );
 });
 
 describe("loading errors", () => {
@@ -88,11 +98,13 @@ describe("loading errors", () => {
     await expect(loadModel(join(dir, "nope.keras"))).rejects.toBeInstanceOf(Error);
   });
 
-  it("saves a path without a known extension as a SavedModel directory, as the guide's model.save(\"my_model\")", async () => {
+  it('saves a path without a known extension as a SavedModel directory, as the guide\'s model.save("my_model")', async () => {
     const model = await keras.models.loadModel(fixturePath("models", "mlp_sequential", "model.keras"));
     await model.save(join(dir, "my_model"));
     const loaded = await keras.models.loadModel(join(dir, "my_model"));
     expect(loaded.toConfig()).toEqual(model.toConfig());
-    expect(loaded.getWeights().map((w) => Array.from(w.data as Float32Array))).toEqual(model.getWeights().map((w) => Array.from(w.data as Float32Array)));
+    expect(loaded.getWeights().map((w) => Array.from(w.data as Float32Array))).toEqual(
+      model.getWeights().map((w) => Array.from(w.data as Float32Array)),
+    );
   });
 });

@@ -16,13 +16,17 @@ const UNNAMED = "model";
 export function locate(target: Target): FormatLocation {
   if (typeof target === "string") return fileSystem().open(target);
   if (target instanceof URL) return fileSystem().open(target.href);
-  if (target instanceof ArrayBuffer) return { store: new MemoryStore({ [UNNAMED]: new Uint8Array(target) }), path: UNNAMED };
+  if (target instanceof ArrayBuffer)
+    return { store: new MemoryStore({ [UNNAMED]: new Uint8Array(target) }), path: UNNAMED };
   if (ArrayBuffer.isView(target)) {
     const bytes = new Uint8Array(target.buffer as ArrayBuffer, target.byteOffset, target.byteLength);
     return { store: new MemoryStore({ [UNNAMED]: bytes }), path: UNNAMED };
   }
   if (isBlob(target)) {
-    const name = typeof (target as FileLike).name === "string" && (target as FileLike).name !== "" ? (target as FileLike).name : UNNAMED;
+    const name =
+      typeof (target as FileLike).name === "string" && (target as FileLike).name !== ""
+        ? (target as FileLike).name
+        : UNNAMED;
     return { store: new BlobStore({ [name]: target }, "blob"), path: name };
   }
   return target;
@@ -30,7 +34,12 @@ export function locate(target: Target): FormatLocation {
 
 function isBlob(value: object): value is BlobLike {
   const v = value as Partial<BlobLike> & { store?: unknown };
-  return v.store === undefined && typeof v.size === "number" && typeof v.slice === "function" && typeof v.arrayBuffer === "function";
+  return (
+    v.store === undefined &&
+    typeof v.size === "number" &&
+    typeof v.slice === "function" &&
+    typeof v.arrayBuffer === "function"
+  );
 }
 
 /** How a location reads in messages. */

@@ -49,7 +49,11 @@ export const DEFAULT_WEIGHTS_FORMAT = "checkpoint";
  * `.h5`, `directory` of `.keras`, `quantize` and `batchSize` of `.tflite`, `maxShardSize` of
  * sharded weights), or a user's writer's (the `Options` of its `ModelWriter<Options>`).
  */
-export type SaveSettings = H5WriteOptions & KerasWriteOptions & TfliteWriteOptions & ShardedWeightsWriteOptions & Readonly<Record<string, unknown>>;
+export type SaveSettings = H5WriteOptions &
+  KerasWriteOptions &
+  TfliteWriteOptions &
+  ShardedWeightsWriteOptions &
+  Readonly<Record<string, unknown>>;
 
 /** Options shared by every load and save. */
 export interface IoOptions {
@@ -144,7 +148,12 @@ async function readerFor(location: FormatLocation, options: IoOptions): Promise<
 function holdsOnlyWeights(where: string, format: string): FacadeError {
   return new FacadeError(
     "format-cannot-read",
-    cannot("load a model from", where, `a ${format} file holds only weights`, "build the model in code and call model.loadWeights()"),
+    cannot(
+      "load a model from",
+      where,
+      `a ${format} file holds only weights`,
+      "build the model in code and call model.loadWeights()",
+    ),
     { path: where },
   );
 }
@@ -163,19 +172,32 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   const warn = options.onWarning ?? defaultWarn;
   // Read once, whatever the reader's name promises: what the file proved to be (its layout, what
   // it holds) is part of the result, so a legacy model named .weights.h5 still loads.
-  const { data, layout, holds, format } = await reader.read(location, { safeMode: options.safeMode !== false, onWarning: warn });
+  const { data, layout, holds, format } = await reader.read(location, {
+    safeMode: options.safeMode !== false,
+    onWarning: warn,
+  });
   if (!holds.architecture) throw holdsOnlyWeights(where, format);
   if (data.modelConfig === undefined) {
-    throw new FacadeError("format-cannot-read", cannot("load a model from", where, "it holds no model config"), { path: where });
+    throw new FacadeError("format-cannot-read", cannot("load a model from", where, "it holds no model config"), {
+      path: where,
+    });
   }
   // The customObjectScopes open around this (async) load count for the losses and metrics too.
   const customObjects = { ...options.modelClasses, ...scopedObjects(), ...options.customObjects };
   refuseKeras1Version(data.kerasVersion, where);
   if (options.safeMode !== false) refuseUnsafeConfig(data.modelConfig, where, customObjects);
-  const budget: WeightBudget = { maxBytes: options.weightBudget?.maxBytes, fileWeights: holds.weights ? fileWeightSizes(data.root) : undefined, where };
+  const budget: WeightBudget = {
+    maxBytes: options.weightBudget?.maxBytes,
+    fileWeights: holds.weights ? fileWeightSizes(data.root) : undefined,
+    where,
+  };
   // The engine builds it, refusing a config that describes a layer rather than a model.
   const built = withWeightBudget(budget, () =>
-    modelFromJson(data.modelConfig!, { customObjects, registry: options.registry, kerasVersion: kerasMajor(data.kerasVersion) }),
+    modelFromJson(data.modelConfig!, {
+      customObjects,
+      registry: options.registry,
+      kerasVersion: kerasMajor(data.kerasVersion),
+    }),
   );
   try {
     if (holds.weights) applyWeights(built, withTensorflowKernels(data), layout, where);
@@ -189,7 +211,11 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
   if (options.compile !== false && data.trainingConfig !== undefined && Object.keys(data.trainingConfig).length > 0) {
     // As load_model(compile=True): compiled from the file's config (a Keras 2 training_config
     // is converted), so compileConfig is Keras 3's.
-    const compiled = compileFromSaved(built, data.trainingConfig, { customObjects, registry: options.registry, onWarning: warn });
+    const compiled = compileFromSaved(built, data.trainingConfig, {
+      customObjects,
+      registry: options.registry,
+      onWarning: warn,
+    });
     if (compiled && holds.optimizer) restoreOptimizer(built, data.root, layout, where, warn);
   }
   return built;
@@ -203,7 +229,12 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
   const location = locate(target);
   const writer = registryOf(options).forWriting(location.path, options.format, DEFAULT_MODEL_FORMAT);
   const warn = options.onWarning ?? defaultWarn;
-  const common: WriteOptions = { includeOptimizer: options.includeOptimizer !== false, weightsOnly: false, liveModel: model, onWarning: warn };
+  const common: WriteOptions = {
+    includeOptimizer: options.includeOptimizer !== false,
+    weightsOnly: false,
+    liveModel: model,
+    onWarning: warn,
+  };
   const writeOptions = { ...options.settings, ...common };
   const plan = writer.plan(writeOptions);
   warnOfChangedDefinitions(model, writer, plan, warn);
@@ -217,7 +248,12 @@ export async function saveModel(model: Model, target: Target, options: SaveModel
  * `.h5` with Keras 2's (Kerastore follows the file's keras_version, see savedDataFor): warn of
  * each reader that would compute something else.
  */
-function warnOfChangedDefinitions(model: Model, writer: ModelWriter, plan: WritePlan, warn: (message: string) => void): void {
+function warnOfChangedDefinitions(
+  model: Model,
+  writer: ModelWriter,
+  plan: WritePlan,
+  warn: (message: string) => void,
+): void {
   // A SavedModel or a .tflite holds the computation itself (run as its graph by TensorFlow,
   // Keras 3's TFSMLayer, TF Lite), which keeps the model's definitions.
   if (!writer.holds.architecture || plan.computes === "graph") return;
@@ -225,12 +261,18 @@ function warnOfChangedDefinitions(model: Model, writer: ModelWriter, plan: Write
   const formula = "(hard_sigmoid: Keras 2 clip(0.2x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6)";
   const keras2Defined = layersWithOtherDefinitions(model, 3);
   if (keras2Defined.length > 0) {
-    const keep = keras2File ? "tf.keras 2 and Kerastore keep it" : "save as .h5 (Keras 2 dialect, the default) for tf.keras 2 and Kerastore to keep it";
-    warn(`${keras2Defined.join(", ")}: Keras 3 computes this activation by its own definition ${formula}, so it will predict differently from this ${writer.name} file; ${keep}`);
+    const keep = keras2File
+      ? "tf.keras 2 and Kerastore keep it"
+      : "save as .h5 (Keras 2 dialect, the default) for tf.keras 2 and Kerastore to keep it";
+    warn(
+      `${keras2Defined.join(", ")}: Keras 3 computes this activation by its own definition ${formula}, so it will predict differently from this ${writer.name} file; ${keep}`,
+    );
   }
   const keras3Defined = keras2File ? layersWithOtherDefinitions(model, 2) : [];
   if (keras3Defined.length > 0) {
-    warn(`${keras3Defined.join(", ")}: tf.keras 2 computes this activation by its own definition ${formula}, so it will predict differently from this Keras 2 dialect .h5 (Keras 3 and Kerastore keep it; save as .keras for Keras 3 only)`);
+    warn(
+      `${keras3Defined.join(", ")}: tf.keras 2 computes this activation by its own definition ${formula}, so it will predict differently from this Keras 2 dialect .h5 (Keras 3 and Kerastore keep it; save as .keras for Keras 3 only)`,
+    );
   }
 }
 
@@ -246,12 +288,18 @@ function savedDataFor(model: Model, writer: ModelWriter, plan: WritePlan): Saved
   const saved = toSavedModelData(model, { optimizer });
   // The Keras 3 dialect as Keras 3's from_config takes it: no Keras 2 leftovers (time_major, a
   // first layer's batch_shape, ...) from a model read from a Keras 2 file.
-  const data = dialect === "h5-keras2" || saved.modelConfig === undefined ? saved : { ...saved, modelConfig: writeModelConfig(readModelJson(saved.modelConfig).model, { dialect: "keras3" }) };
+  const data =
+    dialect === "h5-keras2" || saved.modelConfig === undefined
+      ? saved
+      : { ...saved, modelConfig: writeModelConfig(readModelJson(saved.modelConfig).model, { dialect: "keras3" }) };
   // A graph (a SavedModel's) computes Keras 2's hard_sigmoid for a model read from a Keras 2
   // file; its metadata says so (keras_version), as a Keras 2 dialect .h5 does.
-  if (plan.computes === "graph" && layersWithOtherDefinitions(model, 3).length > 0) return { ...data, kerasVersion: "2.15.0" };
+  if (plan.computes === "graph" && layersWithOtherDefinitions(model, 3).length > 0)
+    return { ...data, kerasVersion: "2.15.0" };
   if (!legacy) return data;
-  const trainingConfig = withPortableLossNames(trainingConfigFor(model, dialect === "h5-keras3" ? "h5-keras3" : "h5-keras2") ?? keptTrainingConfig(model));
+  const trainingConfig = withPortableLossNames(
+    trainingConfigFor(model, dialect === "h5-keras3" ? "h5-keras3" : "h5-keras2") ?? keptTrainingConfig(model),
+  );
   if (dialect === "h5-keras2" && data.modelConfig !== undefined) {
     const keras2 = writeModelConfig(readModelJson(data.modelConfig).model, { dialect: "keras2" });
     // The version tells Kerastore's reader which definitions of the activations Keras 3 changed
@@ -268,7 +316,9 @@ function savedDataFor(model: Model, writer: ModelWriter, plan: WritePlan): Saved
 function keptTrainingConfig(model: Model): JsonObject | undefined {
   const { optimizer, ...rest } = model.compileConfig;
   if (optimizer === undefined) return undefined;
-  const envelope = isJsonObject(optimizer) ? { class_name: optimizer.class_name ?? null, config: optimizer.config ?? null } : optimizer;
+  const envelope = isJsonObject(optimizer)
+    ? { class_name: optimizer.class_name ?? null, config: optimizer.config ?? null }
+    : optimizer;
   return { ...rest, optimizer_config: envelope };
 }
 
@@ -281,9 +331,22 @@ export async function saveWeights(model: Model, target: Target, options: SaveWei
   const location = shardedTarget(locate(target), options.maxShardSize);
   const writer = registryOf(options).forWriting(location.path, options.format, DEFAULT_WEIGHTS_FORMAT);
   if (!writer.holds.weights) {
-    throw new FacadeError("unsupported", cannot("save weights to", describeLocation(location), `the ${writer.name} format cannot hold weights`, "use a path ending .weights.h5 or .h5, or a checkpoint prefix"));
+    throw new FacadeError(
+      "unsupported",
+      cannot(
+        "save weights to",
+        describeLocation(location),
+        `the ${writer.name} format cannot hold weights`,
+        "use a path ending .weights.h5 or .h5, or a checkpoint prefix",
+      ),
+    );
   }
-  const common: WriteOptions = { includeOptimizer: options.includeOptimizer !== false, weightsOnly: true, liveModel: model, onWarning: options.onWarning ?? defaultWarn };
+  const common: WriteOptions = {
+    includeOptimizer: options.includeOptimizer !== false,
+    weightsOnly: true,
+    liveModel: model,
+    onWarning: options.onWarning ?? defaultWarn,
+  };
   const own: CheckpointWriteOptions & ShardedWeightsWriteOptions = {
     ...(options.optimizer === undefined ? {} : { optimizer: options.optimizer }),
     ...(options.maxShardSize === undefined ? {} : { maxShardSize: options.maxShardSize }),
@@ -300,7 +363,15 @@ function shardedTarget(location: FormatLocation, maxShardSize: number | undefine
   if (maxShardSize === undefined) return location;
   const path = location.path.endsWith(".weights.h5") ? `${location.path.slice(0, -".h5".length)}.json` : location.path;
   if (!path.endsWith(".weights.json")) {
-    throw new FacadeError("unsupported", cannot("save sharded weights to", describeLocation(location), "the index must end in .weights.json", "name it like model.weights.json"));
+    throw new FacadeError(
+      "unsupported",
+      cannot(
+        "save sharded weights to",
+        describeLocation(location),
+        "the index must end in .weights.json",
+        "name it like model.weights.json",
+      ),
+    );
   }
   return { store: location.store, path };
 }
@@ -310,13 +381,20 @@ function shardedTarget(location: FormatLocation, maxShardSize: number | undefine
  * for Keras 3 weights files, by object-graph matching for TF checkpoints (the result's
  * `status` then has `assertConsumed()` and friends). Full-model files are accepted too.
  */
-export async function loadWeights(model: Model, target: Target, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
+export async function loadWeights(
+  model: Model,
+  target: Target,
+  options: LoadWeightsOptions = {},
+): Promise<LoadWeightsResult> {
   await initBackend();
   const location = await locateForRead(target);
   const where = describeLocation(location);
   const reader = await readerFor(location, options);
   if (!reader.holds.weights) {
-    throw new FacadeError("format-cannot-read", cannot("load weights from", where, `a ${reader.name} file holds no weights`));
+    throw new FacadeError(
+      "format-cannot-read",
+      cannot("load weights from", where, `a ${reader.name} file holds no weights`),
+    );
   }
   if (readsWeightsIntoModel(reader)) {
     // The format pairs the file's objects with the model itself (a TF checkpoint's object graph).
@@ -327,7 +405,10 @@ export async function loadWeights(model: Model, target: Target, options: LoadWei
   const warn = options.onWarning ?? defaultWarn;
   const result = await reader.read(location, { safeMode: true, onWarning: warn });
   if (!result.holds.weights) {
-    throw new FacadeError("format-cannot-read", cannot("load weights from", where, `a ${result.format} file holds no weights`));
+    throw new FacadeError(
+      "format-cannot-read",
+      cannot("load weights from", where, `a ${result.format} file holds no weights`),
+    );
   }
   const data = withTensorflowKernels(result.data);
   const loaded = applyWeights(model, data, result.layout, where, options);

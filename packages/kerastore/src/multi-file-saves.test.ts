@@ -22,7 +22,11 @@ function model(seed: number): SavableModel {
   m.add(keras.Input({ shape: [3] }));
   m.add(new keras.layers.Dense({ units: 4, activation: "relu", name: "a" }));
   m.add(new keras.layers.Dense({ units: 2, name: "b" }));
-  m.setWeights(m.weights.map((w, i) => Float32Array.from({ length: w.shape.reduce((x, y) => x * y, 1) }, (_, j) => Math.sin(seed * 31 + i * 7 + j))));
+  m.setWeights(
+    m.weights.map((w, i) =>
+      Float32Array.from({ length: w.shape.reduce((x, y) => x * y, 1) }, (_, j) => Math.sin(seed * 31 + i * 7 + j)),
+    ),
+  );
   return m;
 }
 
@@ -43,7 +47,11 @@ describe.each([
     const store = new FailingStore();
     const [old, next] = [model(1), model(2)];
     const save = (m: SavableModel) =>
-      kind === "model" ? m.save({ store, path }) : kind === "weights" ? m.saveWeights({ store, path }) : m.saveWeights({ store, path }, { maxShardSize: 0.00000005 });
+      kind === "model"
+        ? m.save({ store, path })
+        : kind === "weights"
+          ? m.saveWeights({ store, path })
+          : m.saveWeights({ store, path }, { maxShardSize: 0.00000005 });
     await save(old);
     store.failOn = failOn;
     await expect(save(next)).rejects.toThrow(/disk full/);
@@ -54,7 +62,11 @@ describe.each([
       loaded = model(3);
       await loaded.loadWeights({ store, path });
     }
-    expectAllClose(loaded.predict(x) as HostTensor, old.predict(x) as NumericHostTensor, { rtol: 1e-6, floor: 1e-3, label: path });
+    expectAllClose(loaded.predict(x) as HostTensor, old.predict(x) as NumericHostTensor, {
+      rtol: 1e-6,
+      floor: 1e-3,
+      label: path,
+    });
     // No staged file of the failed save is left behind.
     expect(store.paths().filter((p) => p.includes("kerastore-stage") || p.includes("kerastore-commit"))).toEqual([]);
     for (const m of [old, next, loaded]) m.dispose();

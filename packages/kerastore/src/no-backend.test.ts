@@ -4,10 +4,17 @@ import { keras } from "./node.js";
 // Its own file: no backend may be set up before this test (vitest runs each file in its own fork).
 describe("building a model before keras.ready()", () => {
   it("says to await keras.ready() first, instead of tfjs's 'No backend found in registry'", async () => {
-    expect(() => new keras.Sequential({ layers: [keras.Input({ shape: [4] }), new keras.layers.Dense({ units: 1, name: "d" })] })).toThrow(
-      'cannot create weight "kernel" of layer "d": no tensor backend is set up yet; await keras.ready()',
-    );
+    expect(
+      () =>
+        new keras.Sequential({
+          layers: [keras.Input({ shape: [4] }), new keras.layers.Dense({ units: 1, name: "d" })],
+        }),
+    ).toThrow('cannot create weight "kernel" of layer "d": no tensor backend is set up yet; await keras.ready()');
     await keras.ready();
-    expect(new keras.Sequential({ layers: [keras.Input({ shape: [4] }), new keras.layers.Dense({ units: 1 })] }).countParams()).toBe(5);
+    expect(
+      new keras.Sequential({
+        layers: [keras.Input({ shape: [4] }), new keras.layers.Dense({ units: 1 })],
+      }).countParams(),
+    ).toBe(5);
   });
 });

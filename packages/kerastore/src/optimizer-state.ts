@@ -29,16 +29,38 @@ export function optimizerNodeFor(model: Model, dialect: OptimizerDialect): Saved
   if (dialect !== "h5-keras2") return optimizerToSavedNode(optimizer);
   if (!optimizer.built) {
     // Nothing learned yet: only the step counter, as tf.keras writes an unbuilt optimizer.
-    return { className: optimizer.className, name: optimizer.name, config: optimizer.getConfig(), variables: [], children: [] };
+    return {
+      className: optimizer.className,
+      name: optimizer.name,
+      config: optimizer.getConfig(),
+      variables: [],
+      children: [],
+    };
   }
   // tf.keras 2.11's layout has no place for host scalars (Nadam's momentum product): those
   // optimizers use OptimizerV2's, whose `momentum_cache` holds it.
-  const scalars = optimizer.variables().some((v) => v.slotName === undefined && v.name !== "iteration" && v.name !== "learning_rate");
+  const scalars = optimizer
+    .variables()
+    .some((v) => v.slotName === undefined && v.name !== "iteration" && v.name !== "learning_rate");
   const names = keras2WeightNames(model);
   const variableName = (v: TrainableVariable): string => names.get(v.path) ?? keras2Name(v);
-  const weights = keras2OptimizerWeights(optimizer, { layout: scalars ? "optimizer-v2" : "tf-keras-2.11", variableName });
-  const variables: SavedVariable[] = weights.map((w) => ({ name: w.name.slice(w.name.lastIndexOf("/") + 1).replace(/:\d+$/, ""), path: w.name, trainable: false, value: w.value }));
-  return { className: optimizer.className, name: optimizer.name, config: optimizer.getConfig(), variables, children: [] };
+  const weights = keras2OptimizerWeights(optimizer, {
+    layout: scalars ? "optimizer-v2" : "tf-keras-2.11",
+    variableName,
+  });
+  const variables: SavedVariable[] = weights.map((w) => ({
+    name: w.name.slice(w.name.lastIndexOf("/") + 1).replace(/:\d+$/, ""),
+    path: w.name,
+    trainable: false,
+    value: w.value,
+  }));
+  return {
+    className: optimizer.className,
+    name: optimizer.name,
+    config: optimizer.getConfig(),
+    variables,
+    children: [],
+  };
 }
 
 /** A model variable's Keras 2 name: its layer and weight (`dense/kernel`). */
@@ -55,7 +77,10 @@ export function trainingConfigFor(model: Model, dialect: "h5-keras2" | "h5-keras
   if (compiled === undefined) return undefined;
   if (dialect === "h5-keras2") return compiled.trainingConfig();
   const { optimizer: _optimizer, ...rest } = compiled.compileConfig();
-  return { ...rest, optimizer_config: { class_name: compiled.optimizer.className, config: compiled.optimizer.getConfig() } };
+  return {
+    ...rest,
+    optimizer_config: { class_name: compiled.optimizer.className, config: compiled.optimizer.getConfig() },
+  };
 }
 
 /** Which layout a legacy file's `optimizer_weights` names say they are in. */
@@ -78,14 +103,26 @@ const KERAS20_SLOTS: Record<string, { iterations: boolean; kinds: readonly (stri
   SGD: { iterations: true, kinds: ["momentum"] },
 };
 
-function setKeras20Weights(optimizer: NonNullable<Model["optimizer"]>, values: readonly HostTensor[], trainables: readonly TrainableVariable[]): void {
+function setKeras20Weights(
+  optimizer: NonNullable<Model["optimizer"]>,
+  values: readonly HostTensor[],
+  trainables: readonly TrainableVariable[],
+): void {
   const spec = KERAS20_SLOTS[optimizer.className];
   const n = trainables.length;
   const head = spec?.iterations === true ? 1 : 0;
   // Keras 2.0's Adam had no vhats; the last kind is optional.
-  const kinds = spec === undefined ? [] : values.length === head + n * (spec.kinds.length - 1) && spec.kinds.at(-1) === null ? spec.kinds.slice(0, -1) : spec.kinds;
+  const kinds =
+    spec === undefined
+      ? []
+      : values.length === head + n * (spec.kinds.length - 1) && spec.kinds.at(-1) === null
+        ? spec.kinds.slice(0, -1)
+        : spec.kinds;
   if (spec === undefined || values.length !== head + n * kinds.length) {
-    throw new EngineError("weight-mismatch", `its ${values.length} Keras 2.0-era optimizer weights do not fit ${optimizer.className} on ${n} variables`);
+    throw new EngineError(
+      "weight-mismatch",
+      `its ${values.length} Keras 2.0-era optimizer weights do not fit ${optimizer.className} on ${n} variables`,
+    );
   }
   optimizer.build(trainables);
   const current = optimizer.getWeights();
@@ -99,7 +136,10 @@ function setKeras20Weights(optimizer: NonNullable<Model["optimizer"]>, values: r
       if (index < 0) return;
       const value = values[head + k * n + i]!;
       if (value.data.length !== current[index]!.length) {
-        throw new EngineError("weight-mismatch", `optimizer weight ${head + k * n + i} holds ${value.data.length} values, ${vars[index]!.path} needs ${current[index]!.length}`);
+        throw new EngineError(
+          "weight-mismatch",
+          `optimizer weight ${head + k * n + i} holds ${value.data.length} values, ${vars[index]!.path} needs ${current[index]!.length}`,
+        );
       }
       current[index] = Float32Array.from(value.data as ArrayLike<number>);
     });
@@ -113,7 +153,13 @@ function setKeras20Weights(optimizer: NonNullable<Model["optimizer"]>, values: r
  * (another model, another optimizer) is skipped with a warning, as Keras skips it. Returns
  * whether the state was restored.
  */
-export function restoreOptimizer(model: Model, root: SavedNode, layout: WeightLayout, where: string, onWarning: (message: string) => void): boolean {
+export function restoreOptimizer(
+  model: Model,
+  root: SavedNode,
+  layout: WeightLayout,
+  where: string,
+  onWarning: (message: string) => void,
+): boolean {
   const optimizer = model.optimizer;
   const node = root.children.find((e) => e.name === "optimizer")?.node;
   if (optimizer === undefined || node === undefined || node.variables.length === 0) return false;
@@ -129,15 +175,22 @@ export function restoreOptimizer(model: Model, root: SavedNode, layout: WeightLa
       if (node.variables.length !== expected) {
         // An unbuilt optimizer saved (iteration and learning rate only): nothing learned to restore.
         if (node.variables.length <= 2 && node.variables.every((v) => v.value.shape.length === 0)) return false;
-        return skip(`the file holds ${node.variables.length} optimizer variables, ${optimizer.className} on this model has ${expected}`);
+        return skip(
+          `the file holds ${node.variables.length} optimizer variables, ${optimizer.className} on this model has ${expected}`,
+        );
       }
       optimizerFromSavedNode(optimizer, node, trainables);
       return true;
     }
     const legacy = legacyLayoutOf(node.variables.map((v) => v.path));
-    if (legacy === undefined || legacy === "keras3") return skip(`its optimizer_weights names (${node.variables[0]?.path}, ...) are in no layout Kerastore knows`);
+    if (legacy === undefined || legacy === "keras3")
+      return skip(`its optimizer_weights names (${node.variables[0]?.path}, ...) are in no layout Kerastore knows`);
     if (legacy === "keras-2.0") {
-      setKeras20Weights(optimizer, node.variables.map((v) => v.value), trainables);
+      setKeras20Weights(
+        optimizer,
+        node.variables.map((v) => v.value),
+        trainables,
+      );
       return true;
     }
     setKeras2OptimizerWeights(

@@ -31,7 +31,9 @@ describe.skipIf(!rw.dir)(`real-world optimizer state${rw.dir ? "" : ` (skipped: 
     it(file, async () => {
       const path = join(rw.dir!, file);
       const raw = await readKerasH5(new Uint8Array(readFileSync(path)), { name: file });
-      const saved = raw.data.root.children.find((e) => e.name === "optimizer")!.node.variables.map((v) => v.value as HostTensor);
+      const saved = raw.data.root.children
+        .find((e) => e.name === "optimizer")!
+        .node.variables.map((v) => v.value as HostTensor);
       const warnings: string[] = [];
       const model = await keras.models.loadModel(path, { onWarning: (m) => warnings.push(m) });
       expect(warnings).toEqual([]);
@@ -47,7 +49,10 @@ describe.skipIf(!rw.dir)(`real-world optimizer state${rw.dir ? "" : ` (skipped: 
         if (v.slotName === undefined) return;
         slots++;
         const ours = values[i] as Float32Array;
-        expect(fileValues.some((f) => same(f, ours)), `${v.path} holds one of the file's tensors`).toBe(true);
+        expect(
+          fileValues.some((f) => same(f, ours)),
+          `${v.path} holds one of the file's tensors`,
+        ).toBe(true);
         // (A recurrent kernel run on one time step from a zero state gets zero gradients.)
         if (ours.some((x) => x !== 0)) nonZero++;
       });

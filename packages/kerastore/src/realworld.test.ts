@@ -11,14 +11,19 @@ import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 // 1e-4 relative. `weights-on`: a weights-only file, loaded into the architecture of the named
 // twin. `loads`: loads, with nothing recorded to compare. `fails`: gives a typed error whose message matches (an unsupported layer is named).
 type Fails = { readonly kind: "fails"; readonly message: RegExp; readonly why: string; readonly architecture?: string };
-type Status = { readonly kind: "predicts"; readonly architecture?: string } | { readonly kind: "loads"; readonly why: string } | Fails;
+type Status =
+  | { readonly kind: "predicts"; readonly architecture?: string }
+  | { readonly kind: "loads"; readonly why: string }
+  | Fails;
 
 const predicts: Status = { kind: "predicts" };
 const weightsOn = (architecture: string): Status => ({ kind: "predicts", architecture });
 export const REALWORLD_STATUS: Readonly<Record<string, Status>> = {
   "A-I-nstein__mnist_cnn__cnn_model.h5": predicts,
   "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5": predicts,
-  "Aaronvpp__LSTM-Name-Classification__model.h5": weightsOn("Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5"),
+  "Aaronvpp__LSTM-Name-Classification__model.h5": weightsOn(
+    "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5",
+  ),
   "AdamVenroy__sentiment-classifer__model.keras": predicts,
   "Alisha4406__Fashion-MNIST-Classification__cnn_model.h5": predicts,
   "Aman-21k__cnn-fashion-mnist-classifier__model.keras": predicts,
@@ -35,7 +40,10 @@ export const REALWORLD_STATUS: Readonly<Record<string, Status>> = {
     kind: "loads",
     why: "saved before the model was built: it loads with freshly initialized weights, as Keras would",
   },
-  "Dobiasd__frugally-deep__temp_stateful.h5": { kind: "loads", why: "stateful GRU with an initial state input; Keras 3 cannot build it, so no reference" },
+  "Dobiasd__frugally-deep__temp_stateful.h5": {
+    kind: "loads",
+    why: "stateful GRU with an initial state input; Keras 3 cannot build it, so no reference",
+  },
   "KajetanFrackowiak__tensorflow_fundamentals__model_6.h5": {
     kind: "fails",
     message: /layer class "USELayer".*customObjects/,
@@ -92,6 +100,10 @@ describe.skipIf(rw.dir === undefined)(`real-world Keras files${rw.missing ? ` (s
     const input = readNpy(new Uint8Array(readFileSync(join(dir, `${stem}.input0.npy`))));
     const expected = readNpy(new Uint8Array(readFileSync(join(dir, `${stem}.output0.npy`))));
     const out = model.predict(input);
-    expectAllClose(Array.isArray(out) ? out[0]! : out, expected as NumericHostTensor, { rtol: 1e-4, floor: 1e-3, label: file });
+    expectAllClose(Array.isArray(out) ? out[0]! : out, expected as NumericHostTensor, {
+      rtol: 1e-4,
+      floor: 1e-3,
+      label: file,
+    });
   });
 });

@@ -14,7 +14,11 @@ function build(): SavableModel {
   clearSession();
   return new Sequential({
     name: "resume",
-    layers: [keras.Input({ shape: [5] }), new keras.layers.Dense({ units: 4, activation: "tanh", name: "h" }), new keras.layers.Dense({ units: 2, name: "o" })],
+    layers: [
+      keras.Input({ shape: [5] }),
+      new keras.layers.Dense({ units: 4, activation: "tanh", name: "h" }),
+      new keras.layers.Dense({ units: 2, name: "o" }),
+    ],
   });
 }
 
@@ -40,8 +44,14 @@ function expectSame(a: Float32Array[], b: Float32Array[]): void {
 
 beforeAll(async () => {
   await keras.ready();
-  x = tf.tensor2d(Array.from({ length: 16 * 5 }, (_, i) => Math.sin(i * 0.37)), [16, 5]);
-  y = tf.tensor2d(Array.from({ length: 16 * 2 }, (_, i) => Math.cos(i * 0.21)), [16, 2]);
+  x = tf.tensor2d(
+    Array.from({ length: 16 * 5 }, (_, i) => Math.sin(i * 0.37)),
+    [16, 5],
+  );
+  y = tf.tensor2d(
+    Array.from({ length: 16 * 2 }, (_, i) => Math.cos(i * 0.21)),
+    [16, 2],
+  );
 });
 
 describe.each(["adam", "rmsprop", "sgd", "adagrad", "nadam"])("resuming %s", (optimizer) => {
@@ -93,11 +103,18 @@ describe("optimizer objects from the keras namespace", () => {
   it("an SGD with Nesterov momentum from keras.optimizers resumes from .keras with its config", async () => {
     const store = new MemoryStore();
     const model = build();
-    model.compile({ optimizer: new keras.optimizers.SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true }), loss: "mean_squared_error" });
+    model.compile({
+      optimizer: new keras.optimizers.SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true }),
+      loss: "mean_squared_error",
+    });
     await model.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
     await saveModel(model, { store, path: "sgd.keras" });
     const loaded = await loadModel({ store, path: "sgd.keras" });
-    expect(loaded.optimizer?.getConfig()).toMatchObject({ learning_rate: Math.fround(0.05), momentum: 0.9, nesterov: true });
+    expect(loaded.optimizer?.getConfig()).toMatchObject({
+      learning_rate: Math.fround(0.05),
+      momentum: 0.9,
+      nesterov: true,
+    });
     expectSame(await nextStep(loaded), await nextStep(model));
   });
 });
@@ -137,7 +154,9 @@ describe("compile: false and uncompiled models", () => {
     twin.compile({ optimizer: "sgd", loss: "mean_squared_error" });
     const warnings: string[] = [];
     await loadWeights(twin, { store, path: "w.weights.h5" }, { onWarning: (m) => warnings.push(m) });
-    expect(warnings.join("\n")).toMatch(/optimizer state of w.weights.h5 was not restored: the file holds \d+ optimizer variables, SGD on this model has 2/);
+    expect(warnings.join("\n")).toMatch(
+      /optimizer state of w.weights.h5 was not restored: the file holds \d+ optimizer variables, SGD on this model has 2/,
+    );
     expect(twin.optimizer?.iterations).toBe(0);
   });
 });

@@ -35,7 +35,11 @@ describe.each(["lstm", "gru", "simple_rnn"])("%s model", (name) => {
     const fresh = await keras.models.loadModel(fixturePath("models", name, "model.json"));
     await fresh.loadWeights(path);
     const x = readFixtureNpy("models", name, "input0.npy");
-    expectAllClose(fresh.predict(x) as HostTensor, model.predict(x) as NumericHostTensor, { rtol: 0, floor: 1e-3, label: name });
+    expectAllClose(fresh.predict(x) as HostTensor, model.predict(x) as NumericHostTensor, {
+      rtol: 0,
+      floor: 1e-3,
+      label: name,
+    });
     model.dispose();
     fresh.dispose();
   });

@@ -28,13 +28,19 @@ describe("sharded weights (.weights.json)", () => {
     const fresh = keras.models.cloneModel(model);
     const result = await fresh.loadWeights(join(dir, "mlp.weights.json"));
     expect(result.format).toBe("weights-json");
-    expectAllClose(fresh.predict(x) as HostTensor, readFixtureNpy("models", "3_layer_mlp", "output0.npy"), { rtol: 1e-5, floor: 1e-3, label: "sharded" });
+    expectAllClose(fresh.predict(x) as HostTensor, readFixtureNpy("models", "3_layer_mlp", "output0.npy"), {
+      rtol: 1e-5,
+      floor: 1e-3,
+      label: "sharded",
+    });
   });
 
   it("refuses an index path that is not .weights.json, and a variable larger than a shard", async () => {
     const model = await keras.models.loadModel(fixturePath("models", "3_layer_mlp", "model.keras"));
     await expect(model.saveWeights(join(dir, "w.bin"), { maxShardSize: 1 })).rejects.toThrow(FacadeError);
-    await expect(model.saveWeights(join(dir, "tiny.weights.json"), { maxShardSize: 16 / 1024 ** 3 })).rejects.toThrow(/maximum shard size/);
+    await expect(model.saveWeights(join(dir, "tiny.weights.json"), { maxShardSize: 16 / 1024 ** 3 })).rejects.toThrow(
+      /maximum shard size/,
+    );
     expect((await readdir(dir)).filter((f) => f.startsWith("tiny"))).toEqual([]);
   });
 });

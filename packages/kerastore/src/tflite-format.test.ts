@@ -34,9 +34,17 @@ describe("the tflite format", () => {
     const x = readFixtureNpy("models", "conv", "input0.npy");
     const runner = createTfliteRunner(readTflite(await readFile(path)));
     expect(runner.inputs[0]!.shape[0]).toBe(2);
-    const batch = { ...x, shape: [2, ...x.shape.slice(1)], data: x.data.subarray(0, (x.data.length / x.shape[0]!) * 2) } as typeof x;
+    const batch = {
+      ...x,
+      shape: [2, ...x.shape.slice(1)],
+      data: x.data.subarray(0, (x.data.length / x.shape[0]!) * 2),
+    } as typeof x;
     const expected = readFixtureNpy("models", "conv", "output0.npy");
-    const want = { ...expected, shape: [2, ...expected.shape.slice(1)], data: expected.data.subarray(0, (expected.data.length / expected.shape[0]!) * 2) } as typeof expected;
+    const want = {
+      ...expected,
+      shape: [2, ...expected.shape.slice(1)],
+      data: expected.data.subarray(0, (expected.data.length / expected.shape[0]!) * 2),
+    } as typeof expected;
     expectAllClose(runner.predict([batch])[0]!, want, { rtol: 1e-4, floor: 1e-3 });
     runner.dispose();
   });
@@ -59,11 +67,28 @@ describe("the tflite format", () => {
 
   it("kerastore predict runs a .tflite in Kerastore's interpreter, as TF Lite ran Python's file", async () => {
     const out = join(dir, "y.npy");
-    const r = await cli("predict", fixturePath("tflite", "dense", "model.tflite"), "--input", fixturePath("tflite", "dense", "input0.npy"), "--output", out);
+    const r = await cli(
+      "predict",
+      fixturePath("tflite", "dense", "model.tflite"),
+      "--input",
+      fixturePath("tflite", "dense", "input0.npy"),
+      "--output",
+      out,
+    );
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expectAllClose(readNpy(await readFile(out)), readFixtureNpy("tflite", "dense", "output0.npy"), { rtol: 1e-6, floor: 1e-3 });
-    const wrong = await cli("predict", fixturePath("tflite", "dense", "model.tflite"), "--input", fixturePath("models", "conv", "input0.npy"), "--output", out);
+    expectAllClose(readNpy(await readFile(out)), readFixtureNpy("tflite", "dense", "output0.npy"), {
+      rtol: 1e-6,
+      floor: 1e-3,
+    });
+    const wrong = await cli(
+      "predict",
+      fixturePath("tflite", "dense", "model.tflite"),
+      "--input",
+      fixturePath("models", "conv", "input0.npy"),
+      "--output",
+      out,
+    );
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/has shape \[.*\], the model takes \[2, 5\]/);
   });
@@ -80,6 +105,8 @@ describe("the tflite format", () => {
 
   it("refuses an unknown quantize setting", async () => {
     const model = await keras.models.loadModel(fixturePath("models", "mlp_sequential", "model.h5"));
-    await expect(model.save(join(dir, "q.tflite"), { settings: JSON.parse('{ "quantize": "int4" }') })).rejects.toThrow(/quantize "int4" is not/);
+    await expect(model.save(join(dir, "q.tflite"), { settings: JSON.parse('{ "quantize": "int4" }') })).rejects.toThrow(
+      /quantize "int4" is not/,
+    );
   });
 });

@@ -2,7 +2,16 @@ import type { SavedModelData, SavedNode } from "@kerastore/core";
 import { flipConvKernel } from "@kerastore/engine";
 
 // Convolution classes whose kernels Keras 2 flipped when loading a Theano-backend file.
-const CONV_CLASSES = new Set(["Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "Convolution1D", "Convolution2D", "Convolution3D", "Deconvolution2D"]);
+const CONV_CLASSES = new Set([
+  "Conv1D",
+  "Conv2D",
+  "Conv3D",
+  "Conv2DTranspose",
+  "Convolution1D",
+  "Convolution2D",
+  "Convolution3D",
+  "Deconvolution2D",
+]);
 
 /**
  * A tree read from a file written with the Theano backend, with every convolution kernel in

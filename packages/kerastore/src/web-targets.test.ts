@@ -17,11 +17,14 @@ describe("web targets", () => {
 
   it.each([
     ["a Uint8Array", () => bytes],
-    ["a view into a larger buffer", () => {
-      const big = new Uint8Array(bytes.length + 16);
-      big.set(bytes, 7);
-      return big.subarray(7, 7 + bytes.length);
-    }],
+    [
+      "a view into a larger buffer",
+      () => {
+        const big = new Uint8Array(bytes.length + 16);
+        big.set(bytes, 7);
+        return big.subarray(7, 7 + bytes.length);
+      },
+    ],
     ["an ArrayBuffer", () => bytes.slice().buffer],
     ["an unnamed Blob", () => new Blob([bytes])],
     ["a File", () => new File([bytes], "conv.keras")],
@@ -41,7 +44,9 @@ describe("web targets", () => {
   });
 
   it("says why a blobTarget has no blob: nothing saved yet, or a directory format", async () => {
-    await expect(blobTarget("m.keras").blob()).rejects.toThrow(/cannot make a blob of m\.keras: nothing has been saved to it yet/);
+    await expect(blobTarget("m.keras").blob()).rejects.toThrow(
+      /cannot make a blob of m\.keras: nothing has been saved to it yet/,
+    );
     const model = await keras.models.loadModel(bytes);
     const target = blobTarget("saved_model_dir");
     await model.save(target);
@@ -52,6 +57,8 @@ describe("web targets", () => {
     const { store, path } = openUrl("https://example.org/models/v2/model%20a.keras?x=1");
     expect(path).toBe("model a.keras");
     expect(store.description).toBe("https://example.org/models/v2");
-    expect(() => openUrl("models/model.h5")).toThrow(/cannot open models\/model\.h5: it is no URL and this runtime has no file system/);
+    expect(() => openUrl("models/model.h5")).toThrow(
+      /cannot open models\/model\.h5: it is no URL and this runtime has no file system/,
+    );
   });
 });

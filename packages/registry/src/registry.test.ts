@@ -130,12 +130,16 @@ describe("scopes", () => {
   it("customObjectScope hands a scoped registry to fn and returns its result", async () => {
     const parent = createRegistry();
     parent.register("Dense", Dense);
-    const result = customObjectScope({ MyLayer }, (registry) => {
-      expect(registry.parent).toBe(parent);
-      return customObjectScope({ relu }, (inner) => [inner.get("Dense"), inner.get("MyLayer"), inner.get("relu")], {
-        parent: registry,
-      });
-    }, { parent });
+    const result = customObjectScope(
+      { MyLayer },
+      (registry) => {
+        expect(registry.parent).toBe(parent);
+        return customObjectScope({ relu }, (inner) => [inner.get("Dense"), inner.get("MyLayer"), inner.get("relu")], {
+          parent: registry,
+        });
+      },
+      { parent },
+    );
     expect(result).toEqual([Dense, MyLayer, relu]);
     const viaDefault = await customObjectScope({ MyLayer }, async (registry) => registry.parent);
     expect(viaDefault).toBe(defaultRegistry);
@@ -185,7 +189,10 @@ describe("registerSerializable", () => {
     expect(() => registerSerializable(MyLayer, { registry, package: "a>b" })).toThrowError(
       'cannot register "MyLayer": the package "a>b" is empty or contains ">"',
     );
-    const anonymous = (() => () => 0)();
+    const anonymous = (
+      () => () =>
+        0
+    )();
     expect(() => registerSerializable(anonymous, { registry })).toThrowError(
       "cannot register an anonymous class or function: it has no name; pass { name } in the options",
     );

@@ -6,9 +6,7 @@ import type { ObjectKind } from "./kinds.js";
 export type RegistrableValue = (abstract new (...args: never[]) => unknown) | ((...args: never[]) => unknown);
 
 /** The custom objects a scope adds: a record or entries keyed by the name they are looked up by. */
-export type CustomObjects =
-  | Readonly<Record<string, RegistrableValue>>
-  | Iterable<readonly [string, RegistrableValue]>;
+export type CustomObjects = Readonly<Record<string, RegistrableValue>> | Iterable<readonly [string, RegistrableValue]>;
 
 /** One registration: a name bound to a class or function, with what Keras writes for it. */
 export interface RegistryEntry {

@@ -10,7 +10,8 @@ function newest(dir: string, ext: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) latest = Math.max(latest, newest(path, ext));
-    else if (entry.name.endsWith(ext) && !entry.name.includes(".test.")) latest = Math.max(latest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith(ext) && !entry.name.includes(".test."))
+      latest = Math.max(latest, statSync(path).mtimeMs);
   }
   return latest;
 }
@@ -19,7 +20,9 @@ function newest(dir: string, ext: string): number {
  * Child processes run the built packages (`dist`, ~1 s to start, not ~3 s through tsx): refuses
  * to run them when a package's sources are newer than its build.
  */
-export function assertBuildFresh(packages: readonly string[] = ["core", "checkpoint", "engine", "h5", "keras-v3", "savedmodel", "kerastore", "config"]): void {
+export function assertBuildFresh(
+  packages: readonly string[] = ["core", "checkpoint", "engine", "h5", "keras-v3", "savedmodel", "kerastore", "config"],
+): void {
   const stale = packages.filter((p) => {
     try {
       return newest(join(PACKAGES, p, "src"), ".ts") > newest(join(PACKAGES, p, "dist"), ".js");
@@ -27,7 +30,8 @@ export function assertBuildFresh(packages: readonly string[] = ["core", "checkpo
       return true;
     }
   });
-  if (stale.length > 0) throw new Error(`the build of ${stale.join(", ")} is older than its sources: run pnpm build first`);
+  if (stale.length > 0)
+    throw new Error(`the build of ${stale.join(", ")} is older than its sources: run pnpm build first`);
 }
 
 /** True when every package's build is at least as new as its sources. */
@@ -54,10 +58,20 @@ function compiledChild(script: string): string {
   if (known !== undefined) return known;
   // One file per process: two runs at once (fuzz and kill trials) never read each other's half-written child.
   const out = join(PACKAGES, "reliability", ".children", `${basename(script, ".ts")}-${process.pid}.mjs`);
-  if (compiled.size === 0) process.on("exit", () => {
-    for (const file of compiled.values()) rmSync(file, { force: true });
+  if (compiled.size === 0)
+    process.on("exit", () => {
+      for (const file of compiled.values()) rmSync(file, { force: true });
+    });
+  buildSync({
+    entryPoints: [script],
+    outfile: out,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "error",
   });
-  buildSync({ entryPoints: [script], outfile: out, bundle: true, packages: "external", platform: "node", format: "esm", target: "node20", logLevel: "error" });
   compiled.set(script, out);
   return out;
 }

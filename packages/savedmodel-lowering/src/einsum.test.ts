@@ -8,13 +8,19 @@ type Attrs = Parameters<typeof nodeAttrs>[0];
 
 /** Runs the Einsum kernel the way the graph runner does. */
 function einsum(equation: string, ...operands: tf.Tensor[]): tf.Tensor {
-  const attrs = nodeAttrs({ equation: { value: { case: "s", value: utf8Encode(equation) } } } as unknown as Attrs, "node e");
+  const attrs = nodeAttrs(
+    { equation: { value: { case: "s", value: utf8Encode(equation) } } } as unknown as Attrs,
+    "node e",
+  );
   const out = tfjsKernels["Einsum"]!(operands, attrs, { node: "e", op: "Einsum", functionName: "f" });
   return (out as readonly tf.Tensor[])[0]!;
 }
 
 /** A reference einsum by explicit loops over every label. */
-function reference(equation: string, operands: { shape: number[]; data: Float32Array }[]): { shape: number[]; data: number[] } {
+function reference(
+  equation: string,
+  operands: { shape: number[]; data: Float32Array }[],
+): { shape: number[]; data: number[] } {
   const [lhs, out] = equation.split("->") as [string, string];
   const terms = lhs.split(",");
   const size = new Map<string, number>();
@@ -75,7 +81,9 @@ describe("the Einsum kernel (WASM has none; built from transpose, sum and matMul
 
   it("refuses ellipses and repeated labels with a typed error", () => {
     const t = tf.zeros([2, 2]);
-    expect(() => einsum("...i,i->...", t, tf.zeros([2]))).toThrow(/einsum "\.\.\.i,i->\.\.\.": only explicit equations/);
+    expect(() => einsum("...i,i->...", t, tf.zeros([2]))).toThrow(
+      /einsum "\.\.\.i,i->\.\.\.": only explicit equations/,
+    );
     expect(() => einsum("ii->i", t)).toThrow(/a label repeats within an operand/);
     t.dispose();
   });

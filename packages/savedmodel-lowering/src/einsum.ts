@@ -15,9 +15,11 @@ export function einsum(equation: string, operands: readonly tf.Tensor[], where: 
     throw new LoweringError("unsupported", cannot("run", where, `einsum "${equation}": ${reason}`));
   };
   const [lhs, out] = equation.replace(/\s/g, "").split("->");
-  if (lhs === undefined || out === undefined || equation.includes(".")) refuse("only explicit equations without ellipses are computed");
+  if (lhs === undefined || out === undefined || equation.includes("."))
+    refuse("only explicit equations without ellipses are computed");
   const specs = lhs!.split(",");
-  if (specs.length !== operands.length || specs.length > 2) refuse(`${operands.length} operands for ${specs.length} terms`);
+  if (specs.length !== operands.length || specs.length > 2)
+    refuse(`${operands.length} operands for ${specs.length} terms`);
   for (const [i, s] of specs.entries()) {
     if (new Set(s).size !== s.length) refuse("a label repeats within an operand");
     if (s.length !== operands[i]!.rank) refuse(`operand ${i} has rank ${operands[i]!.rank}, the term ${s} ${s.length}`);
@@ -28,7 +30,13 @@ export function einsum(equation: string, operands: readonly tf.Tensor[], where: 
     const other = specs[1 - i] ?? "";
     const drop = [...s].filter((l) => !output.includes(l) && !other.includes(l));
     const keep = [...s].filter((l) => !drop.includes(l)).join("");
-    const t = drop.length === 0 ? operands[i]! : tf.sum(operands[i]!, drop.map((l) => s.indexOf(l)));
+    const t =
+      drop.length === 0
+        ? operands[i]!
+        : tf.sum(
+            operands[i]!,
+            drop.map((l) => s.indexOf(l)),
+          );
     return { labels: keep, t };
   });
   const sizeOf = new Map<string, number>();
@@ -50,8 +58,16 @@ export function einsum(equation: string, operands: readonly tf.Tensor[], where: 
   const contracted = [...a.labels].filter((l) => inB(l) && !output.includes(l)).join("");
   const freeA = [...a.labels].filter((l) => !inB(l)).join("");
   const freeB = [...b.labels].filter((l) => !a.labels.includes(l)).join("");
-  const left = tf.reshape(permuteTo(a.labels, a.t, batch + freeA + contracted), [size(batch), size(freeA), size(contracted)]);
-  const right = tf.reshape(permuteTo(b.labels, b.t, batch + contracted + freeB), [size(batch), size(contracted), size(freeB)]);
+  const left = tf.reshape(permuteTo(a.labels, a.t, batch + freeA + contracted), [
+    size(batch),
+    size(freeA),
+    size(contracted),
+  ]);
+  const right = tf.reshape(permuteTo(b.labels, b.t, batch + contracted + freeB), [
+    size(batch),
+    size(contracted),
+    size(freeB),
+  ]);
   const product = tf.reshape(tf.matMul(left, right), [...dims(batch), ...dims(freeA), ...dims(freeB)]);
   return permuteTo(batch + freeA + freeB, product, output);
 }

@@ -31,14 +31,21 @@ export function toTfjs(t: HostTensor, where: string): tf.Tensor {
       const out = new Int32Array(data.length);
       for (const [i, v] of data.entries()) {
         if (v > 2147483647n || v < -2147483648n) {
-          throw new LoweringError("unsupported", cannot("run", where, `${t.dtype} value ${v} does not fit the int32 the backend computes in`));
+          throw new LoweringError(
+            "unsupported",
+            cannot("run", where, `${t.dtype} value ${v} does not fit the int32 the backend computes in`),
+          );
         }
         out[i] = Number(v);
       }
       return tf.tensor(out, shape, "int32");
     }
     case "uint32":
-      if ((t.data as Uint32Array).some((v) => v > 2147483647)) throw new LoweringError("unsupported", cannot("run", where, "a uint32 value does not fit the int32 the backend computes in"));
+      if ((t.data as Uint32Array).some((v) => v > 2147483647))
+        throw new LoweringError(
+          "unsupported",
+          cannot("run", where, "a uint32 value does not fit the int32 the backend computes in"),
+        );
       return tf.tensor(Int32Array.from(t.data as Uint32Array), shape, "int32");
     case "complex64":
     case "complex128":
@@ -58,7 +65,11 @@ export async function toHost(t: tf.Tensor, dtype?: string): Promise<HostTensor> 
   const data = await t.data();
   switch (dtype ?? t.dtype) {
     case "int64":
-      return hostTensor("int64", shape, BigInt64Array.from(data as Int32Array, (v) => BigInt(v)));
+      return hostTensor(
+        "int64",
+        shape,
+        BigInt64Array.from(data as Int32Array, (v) => BigInt(v)),
+      );
     case "float64":
       return hostTensor("float64", shape, Float64Array.from(data as Float32Array));
     case "int32":
@@ -66,6 +77,8 @@ export async function toHost(t: tf.Tensor, dtype?: string): Promise<HostTensor> 
     case "bool":
       return hostTensor("bool", shape, Uint8Array.from(data as Uint8Array));
     default:
-      return t.dtype === "int32" ? hostTensor("int32", shape, Int32Array.from(data)) : hostTensor("float32", shape, Float32Array.from(data));
+      return t.dtype === "int32"
+        ? hostTensor("int32", shape, Int32Array.from(data))
+        : hostTensor("float32", shape, Float32Array.from(data));
   }
 }

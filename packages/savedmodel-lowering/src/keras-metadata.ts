@@ -1,4 +1,11 @@
-import { type JsonObject, type SavedModelData, type SavedNode, type Store, cannot, isJsonObject } from "@kerastore/core";
+import {
+  type JsonObject,
+  type SavedModelData,
+  type SavedNode,
+  type Store,
+  cannot,
+  isJsonObject,
+} from "@kerastore/core";
 import type { Layer, Model } from "@kerastore/engine";
 import { KERAS_METADATA_PB, type KerasNodeMetadata, readKerasMetadata } from "@kerastore/savedmodel";
 import { LoweringError } from "./errors.js";
@@ -73,10 +80,18 @@ export async function readKerasRoot(store: Store, dir: string, where: string): P
   try {
     parsed = root === undefined ? undefined : JSON.parse(root.metadata);
   } catch (error) {
-    throw new LoweringError("format-cannot-read", cannot("read", `${where}/${KERAS_METADATA_PB}`, `the root's metadata is not JSON: ${String(error)}`), { path: where });
+    throw new LoweringError(
+      "format-cannot-read",
+      cannot("read", `${where}/${KERAS_METADATA_PB}`, `the root's metadata is not JSON: ${String(error)}`),
+      { path: where },
+    );
   }
   if (!isJsonObject(parsed) || !isJsonObject(parsed.model_config)) {
-    throw new LoweringError("format-cannot-read", cannot("read", `${where}/${KERAS_METADATA_PB}`, "it has no root entry (node 0) with a model_config"), { path: where });
+    throw new LoweringError(
+      "format-cannot-read",
+      cannot("read", `${where}/${KERAS_METADATA_PB}`, "it has no root entry (node 0) with a model_config"),
+      { path: where },
+    );
   }
   return parsed;
 }

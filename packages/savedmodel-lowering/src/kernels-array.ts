@@ -23,7 +23,10 @@ export const arrayKernels: Readonly<Record<string, K>> = {
   IdentityN: (inputs) => inputs,
   NoOp: () => [],
   Placeholder: (_, __, ctx) => {
-    throw new LoweringError("unsupported", cannot("run", `node ${ctx.node}`, "a Placeholder inside a function has no value"));
+    throw new LoweringError(
+      "unsupported",
+      cannot("run", `node ${ctx.node}`, "a Placeholder inside a function has no value"),
+    );
   },
   Cast: ([x], attrs) => [tf.cast(x!, tfjsDtypeOf(attrs.type("DstT")))],
   Shape: ([x]) => [tf.tensor1d(x!.shape, "int32")],
@@ -32,7 +35,14 @@ export const arrayKernels: Readonly<Record<string, K>> = {
   Reshape: ([x, shape]) => [tf.reshape(x!, intsOf(shape!))],
   Squeeze: ([x], attrs) => {
     const dims = attrs.ints("squeeze_dims", []);
-    return [dims.length === 0 ? tf.squeeze(x!) : tf.squeeze(x!, dims.map((d) => axisOf(d, x!.rank)))];
+    return [
+      dims.length === 0
+        ? tf.squeeze(x!)
+        : tf.squeeze(
+            x!,
+            dims.map((d) => axisOf(d, x!.rank)),
+          ),
+    ];
   },
   ExpandDims: ([x, axis]) => [tf.expandDims(x!, intsOf(axis!)[0])],
   Transpose: ([x, perm]) => [tf.transpose(x!, intsOf(perm!))],
@@ -59,8 +69,15 @@ export const arrayKernels: Readonly<Record<string, K>> = {
     ),
   ],
   Slice: ([x, begin, size]) => [tf.slice(x!, intsOf(begin!), intsOf(size!))],
-  GatherV2: ([params, indices, axis], attrs) => [tf.gather(params!, indices!, intsOf(axis!)[0], attrs.int("batch_dims", 0))],
-  ReverseV2: ([x, axis]) => [tf.reverse(x!, intsOf(axis!).map((a) => axisOf(a, x!.rank)))],
+  GatherV2: ([params, indices, axis], attrs) => [
+    tf.gather(params!, indices!, intsOf(axis!)[0], attrs.int("batch_dims", 0)),
+  ],
+  ReverseV2: ([x, axis]) => [
+    tf.reverse(
+      x!,
+      intsOf(axis!).map((a) => axisOf(a, x!.rank)),
+    ),
+  ],
   ResourceGather: ([table, indices], attrs) => [tf.gather(table!, indices!, 0, attrs.int("batch_dims", 0))],
   GatherNd: ([params, indices]) => [tf.gatherND(params!, indices!)],
   BroadcastTo: ([x, shape]) => [tf.broadcastTo(x!, intsOf(shape!))],
@@ -81,7 +98,12 @@ export const arrayKernels: Readonly<Record<string, K>> = {
   ZerosLike: ([x]) => [tf.zerosLike(x!)],
   OnesLike: ([x]) => [tf.onesLike(x!)],
   Range: ([start, limit, delta], attrs) => [
-    tf.range(intsOf(start!)[0]!, intsOf(limit!)[0]!, intsOf(delta!)[0]!, tfjsDtypeOf(attrs.type("Tidx", "int32")) as "float32" | "int32"),
+    tf.range(
+      intsOf(start!)[0]!,
+      intsOf(limit!)[0]!,
+      intsOf(delta!)[0]!,
+      tfjsDtypeOf(attrs.type("Tidx", "int32")) as "float32" | "int32",
+    ),
   ],
 };
 

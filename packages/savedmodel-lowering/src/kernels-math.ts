@@ -92,7 +92,9 @@ export const mathKernels: Readonly<Record<string, K>> = {
   Prod: reduce(tf.prod),
   All: reduce(tf.all),
   Any: reduce(tf.any),
-  Cumsum: ([x, axis], attrs) => [tf.cumsum(x!, intsOf(axis!)[0], attrs.bool("exclusive", false), attrs.bool("reverse", false))],
+  Cumsum: ([x, axis], attrs) => [
+    tf.cumsum(x!, intsOf(axis!)[0], attrs.bool("exclusive", false), attrs.bool("reverse", false)),
+  ],
   TopKV2: ([x, k], attrs) => {
     const { values, indices } = tf.topk(x!, intsOf(k!)[0], attrs.bool("sorted", true));
     return { values: [values], indices: [indices] };

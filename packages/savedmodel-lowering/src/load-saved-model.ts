@@ -75,7 +75,10 @@ function describeLocation({ store, path }: SavedModelLocation): string {
  *
  * (The `kerastore` facade's `keras.savedModel.load` takes a path, URL or blob as well.)
  */
-export async function loadSavedModel(location: SavedModelLocation, options: LoadSavedModelOptions = {}): Promise<LoadedSavedModel> {
+export async function loadSavedModel(
+  location: SavedModelLocation,
+  options: LoadSavedModelOptions = {},
+): Promise<LoadedSavedModel> {
   await initBackend();
   const info = await readSavedModel(location.store, location.path, options);
   const captured = new Set<tf.Tensor>();
@@ -87,7 +90,8 @@ export async function loadSavedModel(location: SavedModelLocation, options: Load
       captured.add(t);
       return t;
     },
-    describe: (t) => (t instanceof TensorList ? { dtype: "variant", shape: [] } : { dtype: origin.get(t) ?? t.dtype, shape: t.shape }),
+    describe: (t) =>
+      t instanceof TensorList ? { dtype: "variant", shape: [] } : { dtype: origin.get(t) ?? t.dtype, shape: t.shape },
     truthy: (t) => t instanceof tf.Tensor && t.size === 1 && t.dataSync()[0] !== 0,
     scalar: (t) => (t instanceof tf.Tensor && t.size === 1 ? Number(t.dataSync()[0]) : Number.NaN),
     ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }),
@@ -95,7 +99,10 @@ export async function loadSavedModel(location: SavedModelLocation, options: Load
 
   const input = (t: HostTensor, label: string): tf.Tensor => {
     if (t === null || typeof t !== "object" || !("dtype" in t) || !("shape" in t)) {
-      throw new LoweringError("invalid-argument", cannot("run", label, "inputs must be HostTensors ({ dtype, shape, data })"));
+      throw new LoweringError(
+        "invalid-argument",
+        cannot("run", label, "inputs must be HostTensors ({ dtype, shape, data })"),
+      );
     }
     const out = toTfjs(t, label);
     origin.set(out, t.dtype);
@@ -110,9 +117,13 @@ export async function loadSavedModel(location: SavedModelLocation, options: Load
     if (sig.functionName === undefined) continue;
     signatures[key] = async (inputs) => {
       const outputs = tf.tidy(() => {
-        const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, input(v, `input ${k} of signature ${key}`)]));
+        const tensors = Object.fromEntries(
+          Object.entries(inputs).map(([k, v]) => [k, input(v, `input ${k} of signature ${key}`)]),
+        );
         const out = runner.runSignature(key, tensors);
-        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, tensorOutput(v, `output ${k} of signature ${key}`)]));
+        return Object.fromEntries(
+          Object.entries(out).map(([k, v]) => [k, tensorOutput(v, `output ${k} of signature ${key}`)]),
+        );
       });
       const host: Record<string, HostTensor> = {};
       try {
@@ -163,7 +174,8 @@ export async function loadSavedModel(location: SavedModelLocation, options: Load
 }
 
 function tensorOutput(v: GraphValue, label: string): tf.Tensor {
-  if (v instanceof TensorList) throw new LoweringError("unsupported", cannot("return", label, "it is a TensorList, not a tensor"));
+  if (v instanceof TensorList)
+    throw new LoweringError("unsupported", cannot("return", label, "it is a TensorList, not a tensor"));
   return v;
 }
 
@@ -182,6 +194,8 @@ export function rootVariables(info: SavedModelInfo): readonly SavedModelVariable
 
 function variablesOf(info: SavedModelInfo): LoadedVariable[] {
   return rootVariables(info).flatMap((v) =>
-    v.value === undefined ? [] : [{ name: v.name, dtype: v.dtype, shape: v.value.shape, trainable: v.trainable, value: v.value }],
+    v.value === undefined
+      ? []
+      : [{ name: v.name, dtype: v.dtype, shape: v.value.shape, trainable: v.trainable, value: v.value }],
   );
 }

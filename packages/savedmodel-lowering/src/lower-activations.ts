@@ -3,14 +3,22 @@ import { type FunctionBuilder, attr } from "@kerastore/savedmodel";
 import { LoweringError } from "./errors.js";
 
 /** A scalar constant node of `dtype` (float32 by default). */
-export function scalar(b: FunctionBuilder, name: string, value: number, dtype: "float32" | "int32" = "float32"): string {
+export function scalar(
+  b: FunctionBuilder,
+  name: string,
+  value: number,
+  dtype: "float32" | "int32" = "float32",
+): string {
   const data = dtype === "int32" ? new Int32Array([value]) : new Float32Array([value]);
   return b.op("Const", name, [], { dtype: attr.type(dtype), value: attr.tensor(hostTensor(dtype, [], data)) });
 }
 
 /** A rank-1 int32 constant node (shapes, axes, perms). */
 export function ints(b: FunctionBuilder, name: string, values: readonly number[]): string {
-  return b.op("Const", name, [], { dtype: attr.type("int32"), value: attr.tensor(hostTensor("int32", [values.length], Int32Array.from(values))) });
+  return b.op("Const", name, [], {
+    dtype: attr.type("int32"),
+    value: attr.tensor(hostTensor("int32", [values.length], Int32Array.from(values))),
+  });
 }
 
 const T = { T: attr.type("float32") };
@@ -49,15 +57,40 @@ function hardSigmoid2(b: FunctionBuilder, scope: string, x: string): string {
 
 /** The activations a SavedModel can be written with. */
 export const LOWERED_ACTIVATIONS: readonly string[] = [
-  "linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "gelu", "swish", "silu", "relu6", "leaky_relu", "exponential",
-  "hard_sigmoid", "hard_silu", "hard_swish", "softsign", "log_softmax", "mish",
+  "linear",
+  "relu",
+  "sigmoid",
+  "tanh",
+  "softmax",
+  "elu",
+  "selu",
+  "softplus",
+  "gelu",
+  "swish",
+  "silu",
+  "relu6",
+  "leaky_relu",
+  "exponential",
+  "hard_sigmoid",
+  "hard_silu",
+  "hard_swish",
+  "softsign",
+  "log_softmax",
+  "mish",
 ];
 
 /**
  * Applies activation `name` to `x` as TensorFlow ops (Keras 3's definitions: exact gelu,
  * leaky_relu slope 0.2, softmax over the last axis).
  */
-export function lowerActivation(b: FunctionBuilder, scope: string, x: string, name: string, where: string, keras2 = false): string {
+export function lowerActivation(
+  b: FunctionBuilder,
+  scope: string,
+  x: string,
+  name: string,
+  where: string,
+  keras2 = false,
+): string {
   switch (name) {
     case "linear":
       return x;

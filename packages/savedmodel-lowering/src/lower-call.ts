@@ -37,7 +37,10 @@ export type Lowering = (call: LayerCall) => string[];
 export const T: { readonly T: ReturnType<typeof attr.type> } = { T: attr.type("float32") };
 
 export function unsupported(call: LayerCall, reason: string): LoweringError {
-  return new LoweringError("unsupported", `cannot save ${call.where} as a SavedModel: ${reason}; save to .keras or .h5 instead`);
+  return new LoweringError(
+    "unsupported",
+    `cannot save ${call.where} as a SavedModel: ${reason}; save to .keras or .h5 instead`,
+  );
 }
 
 export function pair(value: JsonValue | undefined, fallback: number): [number, number] {
@@ -52,28 +55,43 @@ export function num(value: JsonValue | undefined, fallback: number): number {
 
 export function only(call: LayerCall): LoweredTensor {
   const x = call.inputs[0];
-  if (x === undefined || call.inputs.length !== 1) throw unsupported(call, `it takes ${call.inputs.length} inputs, expected 1`);
+  if (x === undefined || call.inputs.length !== 1)
+    throw unsupported(call, `it takes ${call.inputs.length} inputs, expected 1`);
   return x;
 }
 
 export function channelsLast(call: LayerCall): void {
   const format = call.config.data_format;
-  if (format !== undefined && format !== null && format !== "channels_last") throw unsupported(call, `data_format "${String(format)}" (only channels_last is lowered)`);
+  if (format !== undefined && format !== null && format !== "channels_last")
+    throw unsupported(call, `data_format "${String(format)}" (only channels_last is lowered)`);
 }
 
 /** Known non-batch dimensions of a shape, or an error naming the layer. */
 export function knownDims(call: LayerCall, shape: Shape): number[] {
   const rest = shape.slice(1);
-  if (rest.some((d) => d === null)) throw unsupported(call, `its shape [${shape.map((d) => d ?? "None").join(", ")}] has unknown non-batch dimensions`);
+  if (rest.some((d) => d === null))
+    throw unsupported(call, `its shape [${shape.map((d) => d ?? "None").join(", ")}] has unknown non-batch dimensions`);
   return rest as number[];
 }
 
 export function reshape(call: LayerCall, x: string, dims: readonly number[], suffix = "Reshape"): string {
-  return call.b.op("Reshape", `${call.scope}/${suffix}`, [x, ints(call.b, `${call.scope}/${suffix}/shape`, [-1, ...dims])], { ...T, Tshape: attr.type("int32") });
+  return call.b.op(
+    "Reshape",
+    `${call.scope}/${suffix}`,
+    [x, ints(call.b, `${call.scope}/${suffix}/shape`, [-1, ...dims])],
+    { ...T, Tshape: attr.type("int32") },
+  );
 }
 
 export function withBiasAndActivation(call: LayerCall, y: string): string {
   const bias = call.config.use_bias === false ? undefined : call.weight("bias");
   const biased = bias === undefined ? y : call.b.op("BiasAdd", `${call.scope}/BiasAdd`, [y, bias], T);
-  return lowerActivation(call.b, call.scope, biased, activationName(call.config.activation), call.where, call.keras2Definitions);
+  return lowerActivation(
+    call.b,
+    call.scope,
+    biased,
+    activationName(call.config.activation),
+    call.where,
+    call.keras2Definitions,
+  );
 }

@@ -1,7 +1,17 @@
 import { type JsonValue, hostTensor } from "@kerastore/core";
 import { attr } from "@kerastore/savedmodel";
 import { ints, scalar } from "./lower-activations.js";
-import { type LayerCall, type Lowering, T, channelsLast, num, only, pair, unsupported, withBiasAndActivation } from "./lower-call.js";
+import {
+  type LayerCall,
+  type Lowering,
+  T,
+  channelsLast,
+  num,
+  only,
+  pair,
+  unsupported,
+  withBiasAndActivation,
+} from "./lower-call.js";
 
 export function conv2d(call: LayerCall): string[] {
   const x = only(call);
@@ -27,9 +37,18 @@ export function pool(op: "MaxPool" | "AvgPool"): Lowering {
     const x = only(call);
     channelsLast(call);
     const [ph, pw] = pair(call.config.pool_size, 2);
-    const [sh, sw] = call.config.strides === null || call.config.strides === undefined ? [ph, pw] : pair(call.config.strides, ph);
+    const [sh, sw] =
+      call.config.strides === null || call.config.strides === undefined ? [ph, pw] : pair(call.config.strides, ph);
     const padding = call.config.padding === "same" ? "SAME" : "VALID";
-    return [call.b.op(op, `${call.scope}/${op}`, [x.ref], { ...T, ksize: attr.ints([1, ph, pw, 1]), strides: attr.ints([1, sh, sw, 1]), padding: attr.str(padding), data_format: attr.str("NHWC") })];
+    return [
+      call.b.op(op, `${call.scope}/${op}`, [x.ref], {
+        ...T,
+        ksize: attr.ints([1, ph, pw, 1]),
+        strides: attr.ints([1, sh, sw, 1]),
+        padding: attr.str(padding),
+        data_format: attr.str("NHWC"),
+      }),
+    ];
   };
 }
 
@@ -37,8 +56,18 @@ export function globalPool(op: "Mean" | "Max"): Lowering {
   return (call) => {
     const x = only(call);
     channelsLast(call);
-    const axes = ints(call.b, `${call.scope}/${op}/reduction_indices`, Array.from({ length: x.shape.length - 2 }, (_, i) => i + 1));
-    return [call.b.op(op, `${call.scope}/${op}`, [x.ref, axes], { ...T, Tidx: attr.type("int32"), keep_dims: attr.bool(call.config.keepdims === true) })];
+    const axes = ints(
+      call.b,
+      `${call.scope}/${op}/reduction_indices`,
+      Array.from({ length: x.shape.length - 2 }, (_, i) => i + 1),
+    );
+    return [
+      call.b.op(op, `${call.scope}/${op}`, [x.ref, axes], {
+        ...T,
+        Tidx: attr.type("int32"),
+        keep_dims: attr.bool(call.config.keepdims === true),
+      }),
+    ];
   };
 }
 
@@ -65,10 +94,25 @@ export function conv1d(call: LayerCall): string[] {
   const d = single(call.config.dilation_rate, 1);
   let input = x.ref;
   if (call.config.padding === "causal") {
-    input = b.op("Pad", `${scope}/Pad`, [input, paddings(call, `${scope}/Pad/paddings`, [[0, 0], [(k - 1) * d, 0], [0, 0]])], { ...T, Tpaddings: attr.type("int32") });
+    input = b.op(
+      "Pad",
+      `${scope}/Pad`,
+      [
+        input,
+        paddings(call, `${scope}/Pad/paddings`, [
+          [0, 0],
+          [(k - 1) * d, 0],
+          [0, 0],
+        ]),
+      ],
+      { ...T, Tpaddings: attr.type("int32") },
+    );
   }
   const expand = (ref: string, axis: number, name: string) =>
-    b.op("ExpandDims", `${scope}/${name}`, [ref, scalar(b, `${scope}/${name}/dim`, axis, "int32")], { ...T, Tdim: attr.type("int32") });
+    b.op("ExpandDims", `${scope}/${name}`, [ref, scalar(b, `${scope}/${name}/dim`, axis, "int32")], {
+      ...T,
+      Tdim: attr.type("int32"),
+    });
   const y = b.op("Conv2D", `${scope}/Conv2D`, [expand(input, 1, "ExpandDims"), expand(kernel, 0, "ExpandDims_1")], {
     ...T,
     strides: attr.ints([1, 1, s, 1]),
@@ -76,7 +120,9 @@ export function conv1d(call: LayerCall): string[] {
     padding: attr.str(call.config.padding === "same" ? "SAME" : "VALID"),
     data_format: attr.str("NHWC"),
   });
-  return [withBiasAndActivation(call, b.op("Squeeze", `${scope}/Squeeze`, [y], { ...T, squeeze_dims: attr.ints([1]) }))];
+  return [
+    withBiasAndActivation(call, b.op("Squeeze", `${scope}/Squeeze`, [y], { ...T, squeeze_dims: attr.ints([1]) })),
+  ];
 }
 
 function depthwise(call: LayerCall, x: string, kernel: string): string {
@@ -124,7 +170,12 @@ export function pool1d(op: "MaxPool" | "AvgPool"): Lowering {
     const { b, scope } = call;
     const p = single(call.config.pool_size, 2);
     const s = call.config.strides === null || call.config.strides === undefined ? p : single(call.config.strides, p);
-    const expanded = b.op("ExpandDims", `${scope}/ExpandDims`, [x.ref, scalar(b, `${scope}/ExpandDims/dim`, 1, "int32")], { ...T, Tdim: attr.type("int32") });
+    const expanded = b.op(
+      "ExpandDims",
+      `${scope}/ExpandDims`,
+      [x.ref, scalar(b, `${scope}/ExpandDims/dim`, 1, "int32")],
+      { ...T, Tdim: attr.type("int32") },
+    );
     const pooled = b.op(op, `${scope}/${op}`, [expanded], {
       ...T,
       ksize: attr.ints([1, 1, p, 1]),
@@ -149,16 +200,32 @@ export function conv2dTranspose(call: LayerCall): string[] {
   if (dh !== 1 || dw !== 1) throw unsupported(call, "a dilated transposed convolution");
   const out = call.outputShapes[0];
   const dims = out?.slice(1);
-  if (dims === undefined || dims.length !== 3 || dims.some((d) => d === null)) throw unsupported(call, "its output size is unknown");
+  if (dims === undefined || dims.length !== 3 || dims.some((d) => d === null))
+    throw unsupported(call, "its output size is unknown");
   const { b, scope } = call;
   const i32 = { T: attr.type("int32") };
   const shape = b.op("Shape", `${scope}/Shape`, [x.ref], { ...T, out_type: attr.type("int32") });
-  const batch = b.op("StridedSlice", `${scope}/strided_slice`, [shape, ints(b, `${scope}/strided_slice/stack`, [0]), ints(b, `${scope}/strided_slice/stack_1`, [1]), ints(b, `${scope}/strided_slice/stack_2`, [1])], {
-    ...i32,
-    Index: attr.type("int32"),
-    shrink_axis_mask: attr.int(1),
-  });
-  const sizes = b.op("Pack", `${scope}/stack`, [batch, ...(dims as number[]).map((d, k) => scalar(b, `${scope}/stack/${k}`, d, "int32"))], { ...i32, N: attr.int(4) });
+  const batch = b.op(
+    "StridedSlice",
+    `${scope}/strided_slice`,
+    [
+      shape,
+      ints(b, `${scope}/strided_slice/stack`, [0]),
+      ints(b, `${scope}/strided_slice/stack_1`, [1]),
+      ints(b, `${scope}/strided_slice/stack_2`, [1]),
+    ],
+    {
+      ...i32,
+      Index: attr.type("int32"),
+      shrink_axis_mask: attr.int(1),
+    },
+  );
+  const sizes = b.op(
+    "Pack",
+    `${scope}/stack`,
+    [batch, ...(dims as number[]).map((d, k) => scalar(b, `${scope}/stack/${k}`, d, "int32"))],
+    { ...i32, N: attr.int(4) },
+  );
   const [sh, sw] = pair(call.config.strides, 1);
   const y = b.op("Conv2DBackpropInput", `${scope}/conv2d_transpose`, [sizes, kernel, x.ref], {
     ...T,

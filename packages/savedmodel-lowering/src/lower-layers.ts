@@ -2,8 +2,27 @@ import { type JsonValue, hostTensor } from "@kerastore/core";
 import type { Layer } from "@kerastore/engine";
 import { attr } from "@kerastore/savedmodel";
 import { activationName, ints, lowerActivation, scalar } from "./lower-activations.js";
-import { type LayerCall, type Lowering, T, knownDims, num, only, reshape, unsupported, withBiasAndActivation } from "./lower-call.js";
-import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, globalPool, pool, pool1d, separableConv2d } from "./lower-conv.js";
+import {
+  type LayerCall,
+  type Lowering,
+  T,
+  knownDims,
+  num,
+  only,
+  reshape,
+  unsupported,
+  withBiasAndActivation,
+} from "./lower-call.js";
+import {
+  conv1d,
+  conv2d,
+  conv2dTranspose,
+  depthwiseConv2d,
+  globalPool,
+  pool,
+  pool1d,
+  separableConv2d,
+} from "./lower-conv.js";
 import { bidirectional, recurrent } from "./lower-recurrent.js";
 import { cropping, repeatVector, upSampling1d, upSampling2d, zeroPadding1d, zeroPadding2d } from "./lower-reshaping.js";
 
@@ -13,7 +32,8 @@ function dense(call: LayerCall): string[] {
   const x = only(call);
   const kernel = call.weight("kernel");
   if (kernel === undefined) throw unsupported(call, "it has no kernel");
-  if (x.shape.length === 2) return [withBiasAndActivation(call, call.b.op("MatMul", `${call.scope}/MatMul`, [x.ref, kernel], T))];
+  if (x.shape.length === 2)
+    return [withBiasAndActivation(call, call.b.op("MatMul", `${call.scope}/MatMul`, [x.ref, kernel], T))];
   const dims = knownDims(call, x.shape);
   const flat = reshape(call, x.ref, [dims[dims.length - 1]!], "Tensordot/Reshape");
   const product = call.b.op("MatMul", `${call.scope}/Tensordot/MatMul`, [flat, kernel], T);
@@ -26,13 +46,19 @@ function dense(call: LayerCall): string[] {
 function lastAxisOnly(call: LayerCall, rank: number): void {
   const axis = call.config.axis;
   const list = Array.isArray(axis) ? axis : [axis ?? -1];
-  if (list.length !== 1 || (list[0] !== -1 && list[0] !== rank - 1)) throw unsupported(call, `axis ${JSON.stringify(axis)} (only the last axis is lowered)`);
+  if (list.length !== 1 || (list[0] !== -1 && list[0] !== rank - 1))
+    throw unsupported(call, `axis ${JSON.stringify(axis)} (only the last axis is lowered)`);
 }
 
 function normalize(call: LayerCall, x: string, mean: string, variance: string): string {
   const { b, scope } = call;
   const eps = scalar(b, `${scope}/batchnorm/add/y`, num(call.config.epsilon, 1e-3));
-  let scale = b.op("Rsqrt", `${scope}/batchnorm/Rsqrt`, [b.op("AddV2", `${scope}/batchnorm/add`, [variance, eps], T)], T);
+  let scale = b.op(
+    "Rsqrt",
+    `${scope}/batchnorm/Rsqrt`,
+    [b.op("AddV2", `${scope}/batchnorm/add`, [variance, eps], T)],
+    T,
+  );
   const gamma = call.config.scale === false ? undefined : call.weight("gamma");
   if (gamma !== undefined) scale = b.op("Mul", `${scope}/batchnorm/mul`, [scale, gamma], T);
   const centered = b.op("Sub", `${scope}/batchnorm/sub`, [x, mean], T);
@@ -68,20 +94,32 @@ function embedding(call: LayerCall): string[] {
   if (call.config.mask_zero === true) throw unsupported(call, "mask_zero (the mask it passes on is not lowered)");
   const table = call.weight("embeddings");
   if (table === undefined) throw unsupported(call, "it has no embeddings");
-  const indices = x.dtype === "int32" || x.dtype === "int64" ? x.ref : call.b.op("Cast", `${call.scope}/Cast`, [x.ref], { SrcT: attr.type(x.dtype), DstT: attr.type("int32") });
+  const indices =
+    x.dtype === "int32" || x.dtype === "int64"
+      ? x.ref
+      : call.b.op("Cast", `${call.scope}/Cast`, [x.ref], { SrcT: attr.type(x.dtype), DstT: attr.type("int32") });
   const axis = scalar(call.b, `${call.scope}/GatherV2/axis`, 0, "int32");
   const tindices = x.dtype === "int64" ? "int64" : "int32";
-  return [call.b.op("GatherV2", `${call.scope}/GatherV2`, [table, indices, axis], { Tparams: attr.type("float32"), Tindices: attr.type(tindices), Taxis: attr.type("int32") })];
+  return [
+    call.b.op("GatherV2", `${call.scope}/GatherV2`, [table, indices, axis], {
+      Tparams: attr.type("float32"),
+      Tindices: attr.type(tindices),
+      Taxis: attr.type("int32"),
+    }),
+  ];
 }
 
 function merge(op: "AddV2" | "Sub" | "Mul" | "Maximum" | "Minimum" | "Average"): Lowering {
   return (call) => {
     const refs = call.inputs.map((t) => t.ref);
-    if (refs.length < 2 || (op === "Sub" && refs.length !== 2)) throw unsupported(call, `it takes ${refs.length} inputs`);
+    if (refs.length < 2 || (op === "Sub" && refs.length !== 2))
+      throw unsupported(call, `it takes ${refs.length} inputs`);
     const tfOp = op === "Average" ? "AddV2" : op;
     let acc = refs[0]!;
-    for (const [i, r] of refs.slice(1).entries()) acc = call.b.op(tfOp, `${call.scope}/${tfOp}${i === 0 ? "" : `_${i}`}`, [acc, r], T);
-    if (op === "Average") acc = call.b.op("Mul", `${call.scope}/mul`, [acc, scalar(call.b, `${call.scope}/Const`, 1 / refs.length)], T);
+    for (const [i, r] of refs.slice(1).entries())
+      acc = call.b.op(tfOp, `${call.scope}/${tfOp}${i === 0 ? "" : `_${i}`}`, [acc, r], T);
+    if (op === "Average")
+      acc = call.b.op("Mul", `${call.scope}/mul`, [acc, scalar(call.b, `${call.scope}/Const`, 1 / refs.length)], T);
     return [acc];
   };
 }
@@ -91,7 +129,13 @@ function concatenate(call: LayerCall): string[] {
   const raw = num(call.config.axis, -1);
   const axis = raw < 0 ? raw + rank : raw;
   const axisRef = scalar(call.b, `${call.scope}/concat/axis`, axis, "int32");
-  return [call.b.op("ConcatV2", `${call.scope}/concat`, [...call.inputs.map((t) => t.ref), axisRef], { ...T, N: attr.int(call.inputs.length), Tidx: attr.type("int32") })];
+  return [
+    call.b.op("ConcatV2", `${call.scope}/concat`, [...call.inputs.map((t) => t.ref), axisRef], {
+      ...T,
+      N: attr.int(call.inputs.length),
+      Tidx: attr.type("int32"),
+    }),
+  ];
 }
 
 function toOutputShape(call: LayerCall): string[] {
@@ -114,7 +158,9 @@ function reluLayer(call: LayerCall): string[] {
   if (max === 6) return [call.b.op("Relu6", `${call.scope}/Relu6`, [x.ref], T)];
   const relu = call.b.op("Relu", `${call.scope}/Relu`, [x.ref], T);
   if (max === null || max === undefined) return [relu];
-  return [call.b.op("Minimum", `${call.scope}/Minimum`, [relu, scalar(call.b, `${call.scope}/max_value`, num(max, 0))], T)];
+  return [
+    call.b.op("Minimum", `${call.scope}/Minimum`, [relu, scalar(call.b, `${call.scope}/max_value`, num(max, 0))], T),
+  ];
 }
 
 const identity: Lowering = (call) => [only(call).ref];
@@ -140,11 +186,17 @@ function rescaling(call: LayerCall): string[] {
   const constant = (value: JsonValue | undefined, name: string, fallback: number): string => {
     if (Array.isArray(value)) {
       const data = Float32Array.from(value.map((v) => num(v, fallback)));
-      return b.op("Const", `${scope}/${name}`, [], { dtype: attr.type("float32"), value: attr.tensor(hostTensor("float32", [data.length], data)) });
+      return b.op("Const", `${scope}/${name}`, [], {
+        dtype: attr.type("float32"),
+        value: attr.tensor(hostTensor("float32", [data.length], data)),
+      });
     }
     return scalar(b, `${scope}/${name}`, num(value, fallback));
   };
-  const input = x.dtype === "float32" ? x.ref : b.op("Cast", `${scope}/Cast`, [x.ref], { SrcT: attr.type(x.dtype), DstT: attr.type("float32") });
+  const input =
+    x.dtype === "float32"
+      ? x.ref
+      : b.op("Cast", `${scope}/Cast`, [x.ref], { SrcT: attr.type(x.dtype), DstT: attr.type("float32") });
   const scaled = b.op("Mul", `${scope}/mul`, [input, constant(call.config.scale, "Cast_1", 1)], T);
   return [b.op("AddV2", `${scope}/add`, [scaled, constant(call.config.offset, "Cast_2", 0)], T)];
 }
@@ -152,13 +204,28 @@ function rescaling(call: LayerCall): string[] {
 /** The layer classes a SavedModel can be written with, and how. */
 export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   Dense: dense,
-  Activation: (call) => [lowerActivation(call.b, call.scope, only(call).ref, activationName(call.config.activation), call.where, call.keras2Definitions)],
+  Activation: (call) => [
+    lowerActivation(
+      call.b,
+      call.scope,
+      only(call).ref,
+      activationName(call.config.activation),
+      call.where,
+      call.keras2Definitions,
+    ),
+  ],
   ReLU: reluLayer,
-  LeakyReLU: (call) => [call.b.op("LeakyRelu", `${call.scope}/LeakyRelu`, [only(call).ref], { ...T, alpha: attr.float(num(call.config.negative_slope ?? call.config.alpha, 0.3)) })],
+  LeakyReLU: (call) => [
+    call.b.op("LeakyRelu", `${call.scope}/LeakyRelu`, [only(call).ref], {
+      ...T,
+      alpha: attr.float(num(call.config.negative_slope ?? call.config.alpha, 0.3)),
+    }),
+  ],
   Softmax: (call) => {
     const x = only(call);
     const axis = num(call.config.axis, -1);
-    if (axis !== -1 && axis !== x.shape.length - 1) throw unsupported(call, `axis ${axis} (only the last axis is lowered)`);
+    if (axis !== -1 && axis !== x.shape.length - 1)
+      throw unsupported(call, `axis ${axis} (only the last axis is lowered)`);
     return [call.b.op("Softmax", `${call.scope}/Softmax`, [x.ref], T)];
   },
   Dropout: identity,
@@ -202,8 +269,17 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   Rescaling: rescaling,
   Permute: (call) => {
     const dims = Array.isArray(call.config.dims) ? call.config.dims.map((d) => num(d, 0)) : [];
-    if (dims.length !== only(call).shape.length - 1) throw unsupported(call, `dims ${JSON.stringify(call.config.dims)}`);
-    return [call.b.op("Transpose", `${call.scope}/transpose`, [only(call).ref, ints(call.b, `${call.scope}/transpose/perm`, [0, ...dims])], { ...T, Tperm: attr.type("int32") }, "y")];
+    if (dims.length !== only(call).shape.length - 1)
+      throw unsupported(call, `dims ${JSON.stringify(call.config.dims)}`);
+    return [
+      call.b.op(
+        "Transpose",
+        `${call.scope}/transpose`,
+        [only(call).ref, ints(call.b, `${call.scope}/transpose/perm`, [0, ...dims])],
+        { ...T, Tperm: attr.type("int32") },
+        "y",
+      ),
+    ];
   },
   MaxPooling2D: pool("MaxPool"),
   AveragePooling2D: pool("AvgPool"),

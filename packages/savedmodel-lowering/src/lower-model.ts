@@ -1,6 +1,12 @@
 import { type DType, type SavedNode, type SavedVariable, cannot } from "@kerastore/core";
 import { type KerasTensor, type Layer, Model, layersWithOtherDefinitions } from "@kerastore/engine";
-import { FunctionBuilder, type RootFunctionToWrite, type SignatureToWrite, type WrittenTensorSpec, attr } from "@kerastore/savedmodel";
+import {
+  FunctionBuilder,
+  type RootFunctionToWrite,
+  type SignatureToWrite,
+  type WrittenTensorSpec,
+  attr,
+} from "@kerastore/savedmodel";
 import { LoweringError } from "./errors.js";
 import { LAYER_LOWERINGS, type LoweredTensor } from "./lower-layers.js";
 
@@ -34,7 +40,9 @@ class Lowerer {
     if (known !== undefined) return known;
     const handle = this.b.capture(name, v.value.dtype, v.value.shape);
     this.captures.push(v);
-    const ref = this.b.op("ReadVariableOp", `${scope}/${name}/ReadVariableOp`, [handle], { dtype: attr.type(v.value.dtype) });
+    const ref = this.b.op("ReadVariableOp", `${scope}/${name}/ReadVariableOp`, [handle], {
+      dtype: attr.type(v.value.dtype),
+    });
     this.reads.set(v, ref);
     return ref;
   }
@@ -42,7 +50,15 @@ class Lowerer {
   /** Lowers `model`'s graph given its inputs; returns its outputs. */
   graph(model: Model, tree: SavedNode | undefined, given: readonly LoweredTensor[], prefix: string): LoweredTensor[] {
     if (model.inputs.length === 0) {
-      throw new LoweringError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, "it is not built (give it an Input)", `save to ${HOLDING_FORMATS}`));
+      throw new LoweringError(
+        "unsupported",
+        cannot(
+          "save",
+          `model "${model.name}" as a SavedModel`,
+          "it is not built (give it an Input)",
+          `save to ${HOLDING_FORMATS}`,
+        ),
+      );
     }
     const known = new Map<KerasTensor, LoweredTensor>();
     for (const [i, t] of model.inputs.entries()) known.set(t, given[i]!);
@@ -50,11 +66,19 @@ class Lowerer {
     const tensorOf = (t: KerasTensor): LoweredTensor => {
       const have = known.get(t);
       if (have !== undefined) return have;
-      if (visiting.has(t)) throw new LoweringError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, "its graph has a cycle"));
+      if (visiting.has(t))
+        throw new LoweringError(
+          "unsupported",
+          cannot("save", `model "${model.name}" as a SavedModel`, "its graph has a cycle"),
+        );
       visiting.add(t);
       const { layer, nodeIndex } = t.history;
       const node = layer.inboundNodes[nodeIndex];
-      if (node === undefined) throw new LoweringError("unsupported", cannot("save", `model "${model.name}" as a SavedModel`, `layer "${layer.name}" has no call ${nodeIndex}`));
+      if (node === undefined)
+        throw new LoweringError(
+          "unsupported",
+          cannot("save", `model "${model.name}" as a SavedModel`, `layer "${layer.name}" has no call ${nodeIndex}`),
+        );
       const inputs = node.inputs.map(tensorOf);
       const outs = this.call(model, tree, layer, inputs, node.outputs, prefix);
       for (const [i, o] of node.outputs.entries()) known.set(o, outs[i]!);
@@ -63,7 +87,14 @@ class Lowerer {
     return model.outputs.map(tensorOf);
   }
 
-  private call(model: Model, tree: SavedNode | undefined, layer: Layer, inputs: LoweredTensor[], outputs: readonly KerasTensor[], prefix: string): LoweredTensor[] {
+  private call(
+    model: Model,
+    tree: SavedNode | undefined,
+    layer: Layer,
+    inputs: LoweredTensor[],
+    outputs: readonly KerasTensor[],
+    prefix: string,
+  ): LoweredTensor[] {
     const edge = model.edgeName(layer);
     const child = tree?.children.find((e) => e.name === edge)?.node;
     const scope = `${prefix}${layer.name}`;
@@ -71,13 +102,24 @@ class Lowerer {
     return this.lowerLayer(layer, child, inputs, outputs, scope);
   }
 
-  private lowerLayer(layer: Layer, child: SavedNode | undefined, inputs: readonly LoweredTensor[], outputs: readonly KerasTensor[] | undefined, scope: string): LoweredTensor[] {
+  private lowerLayer(
+    layer: Layer,
+    child: SavedNode | undefined,
+    inputs: readonly LoweredTensor[],
+    outputs: readonly KerasTensor[] | undefined,
+    scope: string,
+  ): LoweredTensor[] {
     const where = `layer "${layer.name}" (${layer.className}) of ${this.top}`;
     const lowering = LAYER_LOWERINGS[layer.className];
     if (lowering === undefined) {
       throw new LoweringError(
         "unsupported",
-        cannot("save", `${where} as a SavedModel`, `Kerastore has no TensorFlow lowering for ${layer.className} layers`, `save to ${HOLDING_FORMATS}, which hold any layer`),
+        cannot(
+          "save",
+          `${where} as a SavedModel`,
+          `Kerastore has no TensorFlow lowering for ${layer.className} layers`,
+          `save to ${HOLDING_FORMATS}, which hold any layer`,
+        ),
       );
     }
     const refs = lowering({
@@ -93,7 +135,10 @@ class Lowerer {
         const found = findWeight(layer, child, name);
         if (found === undefined) return undefined;
         if (found === null) {
-          throw new LoweringError("format-cannot-write", cannot("save", `${where} as a SavedModel`, `the saved tree has no value for its weight "${name}"`));
+          throw new LoweringError(
+            "format-cannot-write",
+            cannot("save", `${where} as a SavedModel`, `the saved tree has no value for its weight "${name}"`),
+          );
         }
         return this.read(found, scope, name);
       },
@@ -103,7 +148,11 @@ class Lowerer {
       },
     });
     // Inside a wrapper the static shapes are not needed (the wrapper's own outputs carry them).
-    return refs.map((ref, i) => ({ ref, shape: outputs?.[i]?.shape ?? [], dtype: asDType(outputs?.[i]?.dtype ?? "float32") }));
+    return refs.map((ref, i) => ({
+      ref,
+      shape: outputs?.[i]?.shape ?? [],
+      dtype: asDType(outputs?.[i]?.dtype ?? "float32"),
+    }));
   }
 }
 
@@ -112,7 +161,12 @@ class Lowerer {
  * sublayers it tracks, such as an RNN's `cell`): undefined when the layer has no such weight,
  * null when the saved tree lacks its value.
  */
-function findWeight(layer: Layer, node: SavedNode | undefined, name: string, depth = 0): SavedVariable | null | undefined {
+function findWeight(
+  layer: Layer,
+  node: SavedNode | undefined,
+  name: string,
+  depth = 0,
+): SavedVariable | null | undefined {
   const index = layer.ownWeights.findIndex((w) => w.name === name);
   if (index >= 0) return node?.variables[index] ?? null;
   if (depth > 4) return undefined;
@@ -164,5 +218,10 @@ export function lowerModel(model: Model, tree: SavedNode): SignatureToWrite {
  */
 export function lowerCall(model: Model, tree: SavedNode): RootFunctionToWrite {
   const lowered = lower(model, tree, CALL_FUNCTION, false);
-  return { ...lowered, argName: "inputs", inputIsList: model.inputs.length > 1, outputIsList: model.outputs.length > 1 };
+  return {
+    ...lowered,
+    argName: "inputs",
+    inputIsList: model.inputs.length > 1,
+    outputIsList: model.outputs.length > 1,
+  };
 }

@@ -53,12 +53,18 @@ export function nodeAttrs(attr: { readonly [name: string]: AttrValue }, where: s
     if (!Object.hasOwn(attr, name)) return undefined;
     const v = attr[name]!.value;
     if (v.case !== kind) {
-      throw new SavedModelError("corrupt", cannot("read", `attribute "${name}" of ${where}`, `expected ${kind}, found ${v.case ?? "nothing"}`));
+      throw new SavedModelError(
+        "corrupt",
+        cannot("read", `attribute "${name}" of ${where}`, `expected ${kind}, found ${v.case ?? "nothing"}`),
+      );
     }
     return v.value as AttrKinds[K];
   };
   const missing = (name: string): never => {
-    throw new SavedModelError("corrupt", cannot("read", `attribute "${name}" of ${where}`, "the node does not have it"));
+    throw new SavedModelError(
+      "corrupt",
+      cannot("read", `attribute "${name}" of ${where}`, "the node does not have it"),
+    );
   };
   const list = (name: string) => get(name, "list");
   const safe = (n: bigint, name: string): number => {

@@ -28,7 +28,10 @@ async function readAndRun(name: string, pb: Uint8Array): Promise<unknown> {
     const key = Object.keys(info.signatures).find((k) => info.signatures[k]!.functionName !== undefined);
     if (key !== undefined) {
       const sig = info.signatures[key]!;
-      runner.runSignature(key, Object.fromEntries(Object.keys(sig.inputs).map((k) => [k, { shape: x.shape, data: toFloat32(x) }])));
+      runner.runSignature(
+        key,
+        Object.fromEntries(Object.keys(sig.inputs).map((k) => [k, { shape: x.shape, data: toFloat32(x) }])),
+      );
     }
     return undefined;
   } catch (error) {
@@ -38,7 +41,8 @@ async function readAndRun(name: string, pb: Uint8Array): Promise<unknown> {
 
 function expectTyped(error: unknown, label: string): void {
   if (error === undefined) return;
-  if (!(error instanceof SavedModelError)) throw new Error(`${label}: expected a SavedModelError, got ${String(error)}`, { cause: error });
+  if (!(error instanceof SavedModelError))
+    throw new Error(`${label}: expected a SavedModelError, got ${String(error)}`, { cause: error });
   expect(error.message, label).toMatch(/^cannot \w+ /);
 }
 
@@ -98,9 +102,13 @@ describe("hostile references and sizes", () => {
 
   it("refuses out-of-range node ids, unknown functions and impossible shapes", async () => {
     const cases: [string, Uint8Array, RegExp][] = [
-      ["child id", mutate((m) => {
+      [
+        "child id",
+        mutate((m) => {
           m.metaGraphs[0]!.objectGraphDef!.nodes[0]!.children[0]!.nodeId = 99999;
-        }), /node id 99999 is not in 0\.\.\d+/],
+        }),
+        /node id 99999 is not in 0\.\.\d+/,
+      ],
       [
         "bound input",
         mutate((m) => {
@@ -111,7 +119,9 @@ describe("hostile references and sizes", () => {
       [
         "function name",
         mutate((m) => {
-          const fn = m.metaGraphs[0]!.graphDef!.library!.function.find((f) => f.signature!.name.startsWith("__inference___call__"))!;
+          const fn = m.metaGraphs[0]!.graphDef!.library!.function.find((f) =>
+            f.signature!.name.startsWith("__inference___call__"),
+          )!;
           fn.signature!.name = "renamed";
         }),
         /concrete function __inference___call___\d+ .*the function library does not define it/,
@@ -120,7 +130,8 @@ describe("hostile references and sizes", () => {
         "variable shape",
         mutate((m) => {
           const v = m.metaGraphs[0]!.objectGraphDef!.nodes.find((n) => n.kind.case === "variable")!;
-          if (v.kind.case === "variable") v.kind.value.shape!.dim.push(create(TensorShapeProto_DimSchema, { size: 1n << 60n }));
+          if (v.kind.case === "variable")
+            v.kind.value.shape!.dim.push(create(TensorShapeProto_DimSchema, { size: 1n << 60n }));
         }),
         /dimension size 1152921504606846976 is out of range/,
       ],
@@ -128,14 +139,17 @@ describe("hostile references and sizes", () => {
         "variable rank",
         mutate((m) => {
           const v = m.metaGraphs[0]!.objectGraphDef!.nodes.find((n) => n.kind.case === "variable")!;
-          if (v.kind.case === "variable") v.kind.value.shape!.dim.push(create(TensorShapeProto_DimSchema, { size: 5n }));
+          if (v.kind.case === "variable")
+            v.kind.value.shape!.dim.push(create(TensorShapeProto_DimSchema, { size: 5n }));
         }),
         /checkpoint holds float32 \[3, 4\], the object graph says float32 \[3, 4, 5\]/,
       ],
       [
         "cycle",
         mutate((m) => {
-          const fn = m.metaGraphs[0]!.graphDef!.library!.function.find((f) => f.signature!.name.startsWith("__inference___call__"))!;
+          const fn = m.metaGraphs[0]!.graphDef!.library!.function.find((f) =>
+            f.signature!.name.startsWith("__inference___call__"),
+          )!;
           const tanh = fn.nodeDef.find((n) => n.op === "Tanh")!;
           const mul = fn.nodeDef.find((n) => n.op === "Mul")!;
           mul.input[0] = `${tanh.name}:y:0`;
@@ -160,7 +174,8 @@ describe("hostile references and sizes", () => {
       out.push(n);
       return out;
     };
-    const field = (tag: number, body: Uint8Array): Uint8Array => Uint8Array.from([...varint((tag << 3) | 2), ...varint(body.length), ...body]);
+    const field = (tag: number, body: Uint8Array): Uint8Array =>
+      Uint8Array.from([...varint((tag << 3) | 2), ...varint(body.length), ...body]);
     // StructuredValue.list_value (51) -> ListValue.values (1) -> StructuredValue ..., written
     // back to front into one buffer (prepending level by level would copy quadratically).
     const depth = 100_000;

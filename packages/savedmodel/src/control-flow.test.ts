@@ -14,31 +14,61 @@ import { type Mat, backend as jsBackend } from "./js-backend.test-util.js";
 const scalar = (v: number) => ({ case: "tensor" as const, value: { dtype: 1, tensorShape: {}, floatVal: [v] } });
 const func = (name: string) => ({ value: { case: "func" as const, value: { name } } });
 const node = (name: string, op: string, input: string[], attr: NodeDef["attr"] = {}) => ({ name, op, input, attr });
-const constant = (name: string, v: number) => node(name, "Const", [], { value: { value: scalar(v) } } as unknown as NodeDef["attr"]);
+const constant = (name: string, v: number) =>
+  node(name, "Const", [], { value: { value: scalar(v) } } as unknown as NodeDef["attr"]);
 const fn = (name: string, inputs: string[], outputs: Record<string, string>, nodes: ReturnType<typeof node>[]) => ({
-  signature: { name, inputArg: inputs.map((n) => ({ name: n })), outputArg: Object.keys(outputs).map((n) => ({ name: n })) },
+  signature: {
+    name,
+    inputArg: inputs.map((n) => ({ name: n })),
+    outputArg: Object.keys(outputs).map((n) => ({ name: n })),
+  },
   nodeDef: nodes,
   ret: outputs,
 });
-const spec: StructuredValue = { kind: { case: "tensorSpecValue", value: { name: "x", dtype: 1, shape: { dim: [{ size: -1n }] } } } } as StructuredValue;
-const tuple = (...values: StructuredValue[]) => ({ kind: { case: "tupleValue", value: { values } } }) as StructuredValue;
+const spec: StructuredValue = {
+  kind: { case: "tensorSpecValue", value: { name: "x", dtype: 1, shape: { dim: [{ size: -1n }] } } },
+} as StructuredValue;
+const tuple = (...values: StructuredValue[]) =>
+  ({ kind: { case: "tupleValue", value: { values } } }) as StructuredValue;
 
 function savedModel(limit: number, condAlwaysTrue = false): Uint8Array {
   const library = [
     fn("f", ["x"], { y: "pick:output:0" }, [
       constant("zero", 0),
-      node("loop", "While", ["zero:output:0", "x"], { cond: func("cond"), body: func("body") } as unknown as NodeDef["attr"]),
+      node("loop", "While", ["zero:output:0", "x"], {
+        cond: func("cond"),
+        body: func("body"),
+      } as unknown as NodeDef["attr"]),
       constant("hundred", 100),
       node("big", "Greater", ["loop:output:1", "hundred:output:0"]),
-      node("branch", "StatelessIf", ["big:z:0", "loop:output:1"], { then_branch: func("minus"), else_branch: func("same") } as unknown as NodeDef["attr"]),
+      node("branch", "StatelessIf", ["big:z:0", "loop:output:1"], {
+        then_branch: func("minus"),
+        else_branch: func("same"),
+      } as unknown as NodeDef["attr"]),
       // Case on the loop count: branch 3 doubles, any other index (out of range: the last) keeps.
       node("pick", "StatelessCase", ["loop:output:0", "branch:output:0"], {
-        branches: { value: { case: "list", value: { func: [{ name: "same" }, { name: "same" }, { name: "same" }, { name: "twice" }, { name: "same" }] } } },
+        branches: {
+          value: {
+            case: "list",
+            value: {
+              func: [{ name: "same" }, { name: "same" }, { name: "same" }, { name: "twice" }, { name: "same" }],
+            },
+          },
+        },
       } as unknown as NodeDef["attr"]),
     ]),
     fn("twice", ["x"], { y: "mul:z:0" }, [constant("two", 2), node("mul", "Mul", ["x", "two:output:0"])]),
-    fn("cond", ["i", "x"], { c: condAlwaysTrue ? "yes:output:0" : "less:z:0" }, [constant("limit", limit), constant("yes", 1), node("less", "Less", ["i", "limit:output:0"])]),
-    fn("body", ["i", "x"], { i2: "inc:z:0", x2: "dbl:z:0" }, [constant("one", 1), constant("two", 2), node("inc", "AddV2", ["i", "one:output:0"]), node("dbl", "Mul", ["x", "two:output:0"])]),
+    fn("cond", ["i", "x"], { c: condAlwaysTrue ? "yes:output:0" : "less:z:0" }, [
+      constant("limit", limit),
+      constant("yes", 1),
+      node("less", "Less", ["i", "limit:output:0"]),
+    ]),
+    fn("body", ["i", "x"], { i2: "inc:z:0", x2: "dbl:z:0" }, [
+      constant("one", 1),
+      constant("two", 2),
+      node("inc", "AddV2", ["i", "one:output:0"]),
+      node("dbl", "Mul", ["x", "two:output:0"]),
+    ]),
     fn("minus", ["x"], { y: "sub:z:0" }, [constant("hundred", 100), node("sub", "Sub", ["x", "hundred:output:0"])]),
     fn("same", ["x"], { y: "x" }, []),
   ];
@@ -49,10 +79,21 @@ function savedModel(limit: number, condAlwaysTrue = false): Uint8Array {
         graphDef: { library: { function: library } },
         objectGraphDef: {
           nodes: [
-            { children: [{ nodeId: 1, localName: "f" }], kind: { case: "userObject", value: { identifier: "_generic_user_object" } } },
+            {
+              children: [{ nodeId: 1, localName: "f" }],
+              kind: { case: "userObject", value: { identifier: "_generic_user_object" } },
+            },
             { kind: { case: "function", value: { concreteFunctions: ["f"] } } },
           ],
-          concreteFunctions: { f: { boundInputs: [], canonicalizedInputSignature: tuple(tuple(spec), { kind: { case: "dictValue", value: { fields: {} } } } as StructuredValue), outputSignature: spec } },
+          concreteFunctions: {
+            f: {
+              boundInputs: [],
+              canonicalizedInputSignature: tuple(tuple(spec), {
+                kind: { case: "dictValue", value: { fields: {} } },
+              } as StructuredValue),
+              outputSignature: spec,
+            },
+          },
         },
       },
     ],
@@ -97,7 +138,9 @@ describe("control flow", () => {
   it("stops a loop that runs past maxIterations with a typed error, not a hang", async () => {
     const runner = await runnerFor(savedModel(3, true));
     expect(() => runner.callFunction("f", [x])).toThrow(SavedModelError);
-    expect(() => runner.callFunction("f", [x])).toThrow(/cannot run node loop \(While\) of function f: the loop ran past 50 iterations/);
+    expect(() => runner.callFunction("f", [x])).toThrow(
+      /cannot run node loop \(While\) of function f: the loop ran past 50 iterations/,
+    );
   });
 
   it("refuses control flow on a backend that cannot read conditions", async () => {

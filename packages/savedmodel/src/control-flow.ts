@@ -3,7 +3,14 @@ import { SavedModelError } from "./errors.js";
 import type { PlannedNode } from "./function-plan.js";
 
 /** The functional control flow ops the runner evaluates itself (their bodies are functions). */
-export const CONTROL_FLOW_OPS: ReadonlySet<string> = new Set(["While", "StatelessWhile", "If", "StatelessIf", "Case", "StatelessCase"]);
+export const CONTROL_FLOW_OPS: ReadonlySet<string> = new Set([
+  "While",
+  "StatelessWhile",
+  "If",
+  "StatelessIf",
+  "Case",
+  "StatelessCase",
+]);
 
 /** What control flow needs from the runner: calling a library function, reading a condition. */
 export interface ControlFlowContext<T> {
@@ -25,17 +32,24 @@ export function runControlFlow<T>(node: PlannedNode, inputs: readonly T[], ctx: 
   if (node.op === "Case" || node.op === "StatelessCase") {
     const [index, ...rest] = inputs;
     if (ctx.scalar === undefined || index === undefined) {
-      throw new SavedModelError("unsupported", cannot("run", ctx.place, `op ${node.op} needs a backend that reads integers (backend.scalar)`));
+      throw new SavedModelError(
+        "unsupported",
+        cannot("run", ctx.place, `op ${node.op} needs a backend that reads integers (backend.scalar)`),
+      );
     }
     const branches = node.attrs.funcs("branches");
-    if (branches.length === 0) throw new SavedModelError("corrupt", cannot("run", ctx.place, "a Case without branches"));
+    if (branches.length === 0)
+      throw new SavedModelError("corrupt", cannot("run", ctx.place, "a Case without branches"));
     const i = ctx.scalar(index);
     // As TensorFlow: an index out of range runs the last branch, the default.
     return ctx.call(branches[Number.isInteger(i) && i >= 0 && i < branches.length ? i : branches.length - 1]!, rest);
   }
   const truthy = ctx.truthy;
   if (truthy === undefined) {
-    throw new SavedModelError("unsupported", cannot("run", ctx.place, `op ${node.op} needs a backend that reads conditions (backend.truthy)`));
+    throw new SavedModelError(
+      "unsupported",
+      cannot("run", ctx.place, `op ${node.op} needs a backend that reads conditions (backend.truthy)`),
+    );
   }
   if (node.op === "If" || node.op === "StatelessIf") {
     const [cond, ...rest] = inputs;
@@ -47,14 +61,26 @@ export function runControlFlow<T>(node: PlannedNode, inputs: readonly T[], ctx: 
   let vars = [...inputs];
   for (let i = 0; ; i++) {
     const [c] = ctx.call(cond, vars);
-    if (c === undefined) throw new SavedModelError("corrupt", cannot("run", ctx.place, `loop condition ${cond} returns nothing`));
+    if (c === undefined)
+      throw new SavedModelError("corrupt", cannot("run", ctx.place, `loop condition ${cond} returns nothing`));
     if (!truthy(c)) return vars;
     if (i >= ctx.maxIterations) {
-      throw new SavedModelError("unsupported", cannot("run", ctx.place, `the loop ran past ${ctx.maxIterations} iterations`, "raise maxIterations if it is meant to"));
+      throw new SavedModelError(
+        "unsupported",
+        cannot(
+          "run",
+          ctx.place,
+          `the loop ran past ${ctx.maxIterations} iterations`,
+          "raise maxIterations if it is meant to",
+        ),
+      );
     }
     const next = ctx.call(body, vars);
     if (next.length !== vars.length) {
-      throw new SavedModelError("corrupt", cannot("run", ctx.place, `loop body ${body} returns ${next.length} values for ${vars.length} loop variables`));
+      throw new SavedModelError(
+        "corrupt",
+        cannot("run", ctx.place, `loop body ${body} returns ${next.length} values for ${vars.length} loop variables`),
+      );
     }
     vars = next;
   }

@@ -61,7 +61,8 @@ export function planFunction(fn: FunctionDef): FunctionPlan {
     const node = parts[0]!;
     const indexText = parts[parts.length - 1]!;
     const index = /^\d{1,9}$/.test(indexText) ? Number(indexText) : Number.NaN;
-    if (parts.length > 3 || !defs.has(node) || Number.isNaN(index)) fail(`${place} refers to ${JSON.stringify(text)}, which is not a node output`);
+    if (parts.length > 3 || !defs.has(node) || Number.isNaN(index))
+      fail(`${place} refers to ${JSON.stringify(text)}, which is not a node output`);
     return { kind: "node", node, outArg: parts.length === 3 ? parts[1]! : "", index };
   };
   const outputs = outputNames.map((out) => {
@@ -95,7 +96,12 @@ export function planFunction(fn: FunctionDef): FunctionPlan {
       stack.pop();
       state.set(top.name, 2);
       const def = defs.get(top.name)!;
-      const node: PlannedNode = { name: top.name, op: def.op, inputs: top.refs, attrs: nodeAttrs(def.attr, `node ${top.name} (${def.op}) of ${where}`) };
+      const node: PlannedNode = {
+        name: top.name,
+        op: def.op,
+        inputs: top.refs,
+        attrs: nodeAttrs(def.attr, `node ${top.name} (${def.op}) of ${where}`),
+      };
       order.push(node);
     }
   };

@@ -31,7 +31,10 @@ describe("createFunctionRunner", () => {
 
   it("names the op, node and function it has no kernel for", async () => {
     const { Tanh: _, ...rest } = backend.kernels;
-    const runner = createFunctionRunner(await readSavedModel(fixtureStore("tf_module"), "saved_model"), { ...backend, kernels: rest });
+    const runner = createFunctionRunner(await readSavedModel(fixtureStore("tf_module"), "saved_model"), {
+      ...backend,
+      kernels: rest,
+    });
     const x = mat(readFixtureNpy("savedmodel", "tf_module", "input0.npy"));
     const error = (() => {
       try {
@@ -43,16 +46,24 @@ describe("createFunctionRunner", () => {
     })();
     expect(error).toBeInstanceOf(SavedModelError);
     expect(error).toMatchObject({ code: "unsupported" });
-    expect((error as Error).message).toMatch(/^cannot run node Tanh \(Tanh\) of function __inference___call___\d+: op Tanh has no kernel/);
+    expect((error as Error).message).toMatch(
+      /^cannot run node Tanh \(Tanh\) of function __inference___call___\d+: op Tanh has no kernel/,
+    );
   });
 
   it("checks input names, shapes and the function names it is asked for", async () => {
     const runner = createFunctionRunner(await readSavedModel(fixtureStore("tf_module"), "saved_model"), backend);
     const x = mat(hostTensor("float32", [2, 5], new Float32Array(10)));
     expect(() => runner.runSignature("serving_default", { y: x })).toThrow(/takes inputs \[x\], given \[y\]/);
-    expect(() => runner.runSignature("serving_default", { x })).toThrow(/input x of signature serving_default must be float32 \[\?, 3\], got float32 \[2, 5\]/);
-    expect(() => runner.runSignature("nope", { x })).toThrow(/has no callable signature of that name; it has serving_default/);
+    expect(() => runner.runSignature("serving_default", { x })).toThrow(
+      /input x of signature serving_default must be float32 \[\?, 3\], got float32 \[2, 5\]/,
+    );
+    expect(() => runner.runSignature("nope", { x })).toThrow(
+      /has no callable signature of that name; it has serving_default/,
+    );
     expect(() => runner.callFunction("missing", [x])).toThrow(/has no such function; it has __call__/);
-    expect(() => runner.callFunction("__call__", [x, x])).toThrow(/no saved trace fits these 2 arguments: __inference___call___\d+ wants a float32 \[\?, 3\] tensor for argument x|takes 1 tensors/);
+    expect(() => runner.callFunction("__call__", [x, x])).toThrow(
+      /no saved trace fits these 2 arguments: __inference___call___\d+ wants a float32 \[\?, 3\] tensor for argument x|takes 1 tensors/,
+    );
   });
 });

@@ -92,7 +92,11 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
     let plan = plans.get(name);
     if (plan !== undefined) return plan;
     const def = info.library.get(name);
-    if (def === undefined) throw new SavedModelError("corrupt", cannot("run", caller, `function ${name} is not in the library of ${info.where}`));
+    if (def === undefined)
+      throw new SavedModelError(
+        "corrupt",
+        cannot("run", caller, `function ${name} is not in the library of ${info.where}`),
+      );
     plan = planFunction(def);
     plans.set(name, plan);
     return plan;
@@ -108,7 +112,10 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
     if (object.kind === "variable") {
       const v = info.variables.find((x) => x.nodeId === id)!;
       if (v.value === undefined) {
-        throw new SavedModelError("invalid-argument", cannot("run", `function ${fn}`, `variable ${v.name} was read without its value`, "read with values: true"));
+        throw new SavedModelError(
+          "invalid-argument",
+          cannot("run", `function ${fn}`, `variable ${v.name} was read without its value`, "read with values: true"),
+        );
       }
       value = v.value;
       source = { kind: "variable", name: v.name, nodeId: id };
@@ -116,12 +123,22 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
       const node = info.graph?.node.find((n) => n.name === object.operation);
       const tensor = node?.op === "Const" ? node.attr["value"] : undefined;
       if (tensor === undefined || tensor.value.case !== "tensor") {
-        throw new SavedModelError("corrupt", cannot("run", place, `constant ${object.operation} is not a Const node of the graph`));
+        throw new SavedModelError(
+          "corrupt",
+          cannot("run", place, `constant ${object.operation} is not a Const node of the graph`),
+        );
       }
       value = decodeTensorProto(tensor.value.value, `constant ${object.operation}`);
       source = { kind: "constant", name: object.operation, nodeId: id };
     } else {
-      throw new SavedModelError("unsupported", cannot("run", `function ${fn}`, `it captures a ${object.kind} (node ${id}); only variables and constants are bound`));
+      throw new SavedModelError(
+        "unsupported",
+        cannot(
+          "run",
+          `function ${fn}`,
+          `it captures a ${object.kind} (node ${id}); only variables and constants are bound`,
+        ),
+      );
     }
     const t = backend.capture(value, source);
     captures.set(id, t);
@@ -129,10 +146,14 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
   };
 
   const run = (name: string, args: readonly T[], depth: number, caller: string): T[] => {
-    if (depth > MAX_CALL_DEPTH) throw new SavedModelError("corrupt", cannot("run", caller, `function calls nest deeper than ${MAX_CALL_DEPTH}`));
+    if (depth > MAX_CALL_DEPTH)
+      throw new SavedModelError("corrupt", cannot("run", caller, `function calls nest deeper than ${MAX_CALL_DEPTH}`));
     const plan = planOf(name, caller);
     if (args.length !== plan.inputNames.length) {
-      throw new SavedModelError("corrupt", cannot("run", caller, `function ${name} takes ${plan.inputNames.length} inputs, ${args.length} given`));
+      throw new SavedModelError(
+        "corrupt",
+        cannot("run", caller, `function ${name} takes ${plan.inputNames.length} inputs, ${args.length} given`),
+      );
     }
     const values = new Map<string, KernelOutputs<T>>();
     const read = (ref: TensorRef, place: string): T => {
@@ -141,7 +162,10 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
       const list = Array.isArray(out) ? out : (out as { readonly [k: string]: readonly T[] })[ref.outArg];
       const t = list !== undefined && Object.hasOwn(list, ref.index) ? (list as readonly T[])[ref.index] : undefined;
       if (t === undefined) {
-        throw new SavedModelError("corrupt", cannot("run", place, `node ${ref.node} has no output ${ref.outArg}:${ref.index}`));
+        throw new SavedModelError(
+          "corrupt",
+          cannot("run", place, `node ${ref.node} has no output ${ref.outArg}:${ref.index}`),
+        );
       }
       return t;
     };
@@ -154,26 +178,47 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
         const call = (fn: string, args: readonly T[]) => run(fn, args, depth + 1, place);
         const truthy = backend.truthy === undefined ? undefined : (t: T) => backend.truthy!(t);
         const scalar = backend.scalar === undefined ? undefined : (t: T) => backend.scalar!(t);
-        values.set(node.name, runControlFlow(node, inputs, { call, truthy, scalar, maxIterations: backend.maxIterations ?? 1_000_000, place }));
+        values.set(
+          node.name,
+          runControlFlow(node, inputs, {
+            call,
+            truthy,
+            scalar,
+            maxIterations: backend.maxIterations ?? 1_000_000,
+            place,
+          }),
+        );
       } else if (info.library.has(node.op)) {
         values.set(node.name, run(node.op, inputs, depth + 1, place));
       } else {
         const kernel = Object.hasOwn(backend.kernels, node.op) ? backend.kernels[node.op] : undefined;
         if (kernel === undefined) {
-          throw new SavedModelError("unsupported", cannot("run", place, `op ${node.op} has no kernel`, "add one to the kernel table"));
+          throw new SavedModelError(
+            "unsupported",
+            cannot("run", place, `op ${node.op} has no kernel`, "add one to the kernel table"),
+          );
         }
         try {
           values.set(node.name, kernel(inputs, node.attrs, { node: node.name, op: node.op, functionName: name }));
         } catch (error) {
           if (error instanceof KerastoreError) throw error;
-          throw new SavedModelError("kernel-failed", cannot("run", place, error instanceof Error ? error.message : String(error)), { cause: error });
+          throw new SavedModelError(
+            "kernel-failed",
+            cannot("run", place, error instanceof Error ? error.message : String(error)),
+            { cause: error },
+          );
         }
       }
     }
     return plan.outputs.map((r, i) => read(r, `output ${plan.outputNames[i]} of function ${name}`));
   };
 
-  const checkInputs = (specs: readonly TensorSpec[], inputs: readonly T[], labels: readonly string[], fn: string): string | undefined => {
+  const checkInputs = (
+    specs: readonly TensorSpec[],
+    inputs: readonly T[],
+    labels: readonly string[],
+    fn: string,
+  ): string | undefined => {
     if (backend.describe === undefined) return undefined;
     for (const [i, spec] of specs.entries()) {
       const { dtype, shape } = backend.describe(inputs[i]!);
@@ -186,7 +231,11 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
 
   const concrete = (name: string): SavedConcreteFunction => {
     const cf = info.concreteFunctions.get(name);
-    if (cf === undefined) throw new SavedModelError("not-found", cannot("run", `function ${name}`, `${info.where} has no such concrete function`));
+    if (cf === undefined)
+      throw new SavedModelError(
+        "not-found",
+        cannot("run", `function ${name}`, `${info.where} has no such concrete function`),
+      );
     return cf;
   };
 
@@ -199,7 +248,14 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
     const edge = info.objects[0]!.children.find((c) => c.name === name);
     const fns = Object.hasOwn(info.rootFunctions, name) ? info.rootFunctions[name]! : undefined;
     if (fns === undefined || edge === undefined) {
-      throw new SavedModelError("not-found", cannot("call", name, `the root object of ${info.where} has no such function; it has ${Object.keys(info.rootFunctions).join(", ") || "none"}`));
+      throw new SavedModelError(
+        "not-found",
+        cannot(
+          "call",
+          name,
+          `the root object of ${info.where} has no such function; it has ${Object.keys(info.rootFunctions).join(", ") || "none"}`,
+        ),
+      );
     }
     const { argNames, defaults } = info.objects[edge.id]!;
     const defaultAt = (i: number): PythonValue | undefined => {
@@ -212,19 +268,38 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
     for (const fn of fns) {
       const cf = concrete(fn);
       const sig = cf.inputSignature;
-      const positional = sig.kind === "tuple" && (sig.items[0]?.kind === "tuple" || sig.items[0]?.kind === "list") ? sig.items[0].items : undefined;
+      const positional =
+        sig.kind === "tuple" && (sig.items[0]?.kind === "tuple" || sig.items[0]?.kind === "list")
+          ? sig.items[0].items
+          : undefined;
       const keyed = sig.kind === "tuple" && sig.items[1]?.kind === "dict" ? sig.items[1].fields.length : 0;
       // Positional binding: tensors and Python values in order, missing trailing ones from defaults.
-      if (positional !== undefined && keyed === 0 && args.length <= positional.length && positional.every((p) => p.kind !== "list" && p.kind !== "tuple" && p.kind !== "dict")) {
+      if (
+        positional !== undefined &&
+        keyed === 0 &&
+        args.length <= positional.length &&
+        positional.every((p) => p.kind !== "list" && p.kind !== "tuple" && p.kind !== "dict")
+      ) {
         const filled = positional.map((_, i) => (i < args.length ? args[i] : defaultAt(i)));
-        const mismatch = positional.findIndex((p, i) => (p.kind === "tensor" ? !isTensor(filled[i]) : isTensor(filled[i]) || !valueEquals(p, filled[i] as PythonValue | undefined)));
+        const mismatch = positional.findIndex((p, i) =>
+          p.kind === "tensor"
+            ? !isTensor(filled[i])
+            : isTensor(filled[i]) || !valueEquals(p, filled[i] as PythonValue | undefined),
+        );
         if (mismatch < 0) {
           const tensors = filled.filter((a): a is T => isTensor(a));
-          const bad = checkInputs(flattenSpecs(sig), tensors, flattenSpecs(sig).map((s, i) => s.name || String(i)), fn);
+          const bad = checkInputs(
+            flattenSpecs(sig),
+            tensors,
+            flattenSpecs(sig).map((s, i) => s.name || String(i)),
+            fn,
+          );
           if (bad === undefined) return { concrete: cf, inputs: tensors };
           reasons.push(bad);
         } else {
-          reasons.push(`${fn} wants ${describeStructure(positional[mismatch]!)} for argument ${argNames[mismatch] ?? mismatch}`);
+          reasons.push(
+            `${fn} wants ${describeStructure(positional[mismatch]!)} for argument ${argNames[mismatch] ?? mismatch}`,
+          );
         }
         continue;
       }
@@ -235,16 +310,31 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
         reasons.push(`${fn} takes ${specs.length} tensors`);
         continue;
       }
-      const valuesDefault = (positional ?? []).every((p, i) => (p.kind !== "value" && p.kind !== "none") || defaultAt(i) === undefined || valueEquals(p, defaultAt(i)));
+      const valuesDefault = (positional ?? []).every(
+        (p, i) =>
+          (p.kind !== "value" && p.kind !== "none") || defaultAt(i) === undefined || valueEquals(p, defaultAt(i)),
+      );
       if (!valuesDefault) {
         reasons.push(`${fn} was traced with non-default Python arguments`);
         continue;
       }
-      const bad = checkInputs(specs, tensors, specs.map((s, i) => s.name || String(i)), fn);
+      const bad = checkInputs(
+        specs,
+        tensors,
+        specs.map((s, i) => s.name || String(i)),
+        fn,
+      );
       if (bad === undefined) return { concrete: cf, inputs: tensors };
       reasons.push(bad);
     }
-    throw new SavedModelError("invalid-argument", cannot("call", name, `no saved trace fits these ${args.length} arguments: ${reasons.join("; ") || "it has no traces"}`));
+    throw new SavedModelError(
+      "invalid-argument",
+      cannot(
+        "call",
+        name,
+        `no saved trace fits these ${args.length} arguments: ${reasons.join("; ") || "it has no traces"}`,
+      ),
+    );
   };
 
   return {
@@ -254,22 +344,38 @@ export function createFunctionRunner<T>(info: SavedModelInfo, backend: RunnerBac
       const sig = Object.hasOwn(info.signatures, key) ? info.signatures[key] : undefined;
       const callable = Object.keys(info.signatures).filter((k) => info.signatures[k]!.functionName !== undefined);
       if (sig === undefined || sig.functionName === undefined) {
-        throw new SavedModelError("not-found", cannot("run", `signature ${key}`, `${info.where} has no callable signature of that name; it has ${callable.join(", ") || "none"}`));
+        throw new SavedModelError(
+          "not-found",
+          cannot(
+            "run",
+            `signature ${key}`,
+            `${info.where} has no callable signature of that name; it has ${callable.join(", ") || "none"}`,
+          ),
+        );
       }
       const cf = concrete(sig.functionName);
       const specs = flattenSpecs(cf.inputSignature);
       const keys = keywordNames(cf.inputSignature, specs);
       const given = Object.keys(inputs).sort();
       if (given.join("\0") !== [...keys].sort().join("\0")) {
-        throw new SavedModelError("invalid-argument", cannot("run", `signature ${key}`, `it takes inputs [${keys.join(", ")}], given [${given.join(", ")}]`));
+        throw new SavedModelError(
+          "invalid-argument",
+          cannot("run", `signature ${key}`, `it takes inputs [${keys.join(", ")}], given [${given.join(", ")}]`),
+        );
       }
       const flat = keys.map((k) => inputs[k]!);
       const bad = checkInputs(specs, flat, keys, `signature ${key}`);
       if (bad !== undefined) throw new SavedModelError("invalid-argument", cannot("run", `signature ${key}`, bad));
       const outputs = runConcrete(sig.functionName, flat);
-      const names = cf.outputSignature.kind === "dict" ? cf.outputSignature.fields.map(([k]) => k) : Object.keys(sig.outputs).sort();
+      const names =
+        cf.outputSignature.kind === "dict"
+          ? cf.outputSignature.fields.map(([k]) => k)
+          : Object.keys(sig.outputs).sort();
       if (names.length !== outputs.length) {
-        throw new SavedModelError("corrupt", cannot("run", `signature ${key}`, `${outputs.length} outputs for ${names.length} output names`));
+        throw new SavedModelError(
+          "corrupt",
+          cannot("run", `signature ${key}`, `${outputs.length} outputs for ${names.length} output names`),
+        );
       }
       return Object.fromEntries(names.map((n, i) => [n, outputs[i]!]));
     },
@@ -289,7 +395,8 @@ function isTensor<T>(a: CallArgument<T> | undefined): a is T {
 function valueEquals(recorded: Structure, given: PythonValue | undefined): boolean {
   if (recorded.kind === "none") return given === null;
   if (recorded.kind !== "value" || given === undefined || given === null) return false;
-  if (typeof recorded.value === "bigint") return typeof given === "number" && Number.isInteger(given) && BigInt(given) === recorded.value;
+  if (typeof recorded.value === "bigint")
+    return typeof given === "number" && Number.isInteger(given) && BigInt(given) === recorded.value;
   return recorded.value === given;
 }
 

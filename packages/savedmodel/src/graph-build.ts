@@ -36,7 +36,8 @@ export function shapeProto(shape: PartialShape): TensorShapeProto {
 /** A host tensor as a `TensorProto` (numbers as `tensor_content`, strings as `string_val`). */
 export function tensorProto(value: HostTensor): TensorProto {
   const base = { dtype: dataTypeOf(value.dtype), tensorShape: shapeProto(value.shape) };
-  if (value.dtype === "string") return create(TensorProtoSchema, { ...base, stringVal: [...(value.data as Uint8Array[])] });
+  if (value.dtype === "string")
+    return create(TensorProtoSchema, { ...base, stringVal: [...(value.data as Uint8Array[])] });
   return create(TensorProtoSchema, { ...base, tensorContent: bytesOf(value.data as NumericArray) });
 }
 
@@ -65,12 +66,36 @@ export const attr = {
 
 /** The output argument name of ops whose single (first) output is not called `output`. */
 const OUTPUT_ARGS: Readonly<Record<string, string>> = {
-  AddV2: "z", Sub: "z", Mul: "z", RealDiv: "z", Maximum: "z", Minimum: "z", SquaredDifference: "z",
-  MatMul: "product", BatchMatMulV2: "output", ReadVariableOp: "value",
-  Relu: "activations", Relu6: "activations", Elu: "activations", Selu: "activations",
-  Softplus: "activations", Softsign: "activations", LeakyRelu: "activations", Softmax: "softmax", LogSoftmax: "logsoftmax",
-  Sigmoid: "y", Tanh: "y", Erf: "y", Rsqrt: "y", Sqrt: "y", Square: "y", Neg: "y", Cast: "y", Exp: "y",
-  FusedBatchNormV3: "y", AddN: "sum",
+  AddV2: "z",
+  Sub: "z",
+  Mul: "z",
+  RealDiv: "z",
+  Maximum: "z",
+  Minimum: "z",
+  SquaredDifference: "z",
+  MatMul: "product",
+  BatchMatMulV2: "output",
+  ReadVariableOp: "value",
+  Relu: "activations",
+  Relu6: "activations",
+  Elu: "activations",
+  Selu: "activations",
+  Softplus: "activations",
+  Softsign: "activations",
+  LeakyRelu: "activations",
+  Softmax: "softmax",
+  LogSoftmax: "logsoftmax",
+  Sigmoid: "y",
+  Tanh: "y",
+  Erf: "y",
+  Rsqrt: "y",
+  Sqrt: "y",
+  Square: "y",
+  Neg: "y",
+  Cast: "y",
+  Exp: "y",
+  FusedBatchNormV3: "y",
+  AddN: "sum",
 };
 
 /** A function input: a tensor the caller passes, or a captured variable's resource handle. */
@@ -143,7 +168,14 @@ export class FunctionBuilder {
    * Adds a node of `op` on `inputs` with `attrs`; returns the reference of its output
    * `outArg` (default: the op's usual first output name), index `index`.
    */
-  op(op: string, name: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outArg?: string, index = 0): string {
+  op(
+    op: string,
+    name: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    outArg?: string,
+    index = 0,
+  ): string {
     const node = this.nodeName(name);
     this.nodes.push(create(NodeDefSchema, { name: node, op, input: [...inputs], attr: attrs }));
     return `${node}:${outArg ?? OUTPUT_ARGS[op] ?? "output"}:${index}`;
@@ -157,7 +189,10 @@ export class FunctionBuilder {
   /** Declares an output named `name` (through an Identity, as traces do). */
   output(name: string, ref: string, dtype: DType, shape: PartialShape): void {
     if (this.outputs.some((o) => o.name === name)) {
-      throw new SavedModelError("invalid-argument", cannot("build", `function ${this.name}`, `two outputs are named "${name}"`));
+      throw new SavedModelError(
+        "invalid-argument",
+        cannot("build", `function ${this.name}`, `two outputs are named "${name}"`),
+      );
     }
     this.outputs.push({ name, ref, dtype, shape });
   }
@@ -182,19 +217,29 @@ export class FunctionBuilder {
     const identities = outputs.map((o) => {
       const ref = this.outputs.find((x) => x.name === o.name)!.ref;
       const node = this.nodeName("Identity", taken);
-      return create(NodeDefSchema, { name: node, op: "Identity", input: [ref], attr: { T: attr.type(o.dtype), _output_shapes: attr.shapes([o.shape]) } });
+      return create(NodeDefSchema, {
+        name: node,
+        op: "Identity",
+        input: [ref],
+        attr: { T: attr.type(o.dtype), _output_shapes: attr.shapes([o.shape]) },
+      });
     });
     const argDef = (a: ArgSpec): OpDef_ArgDef =>
       create(OpDef_ArgDefSchema, {
         name: a.name,
         type: dataTypeOf(a.resource ? "resource" : a.dtype),
-        handleData: a.resource ? [create(DtypeAndShapeSchema, { dtype: dataTypeOf(a.dtype), shape: shapeProto(a.shape) })] : [],
+        handleData: a.resource
+          ? [create(DtypeAndShapeSchema, { dtype: dataTypeOf(a.dtype), shape: shapeProto(a.shape) })]
+          : [],
       });
     const argAttr = Object.fromEntries(
       args.map((a, i) => [
         i,
         create(ArgAttrsSchema, {
-          attr: { _user_specified_name: attr.str(a.resource ? "resource" : a.name), ...(a.resource ? {} : { _output_shapes: attr.shapes([a.shape]) }) },
+          attr: {
+            _user_specified_name: attr.str(a.resource ? "resource" : a.name),
+            ...(a.resource ? {} : { _output_shapes: attr.shapes([a.shape]) }),
+          },
         }),
       ]),
     );

@@ -2,7 +2,14 @@ export { SavedModelError, type SavedModelErrorCode } from "./errors.js";
 export { dataTypeName, dtypeOfDataType } from "./dtypes.js";
 export { type PartialShape, formatPartialShape, shapeFits } from "./shape.js";
 export { decodeTensorProto } from "./tensor-proto.js";
-export { type Packed, type Structure, type TensorSpec, decodeStructure, flattenSpecs, packStructure } from "./structure.js";
+export {
+  type Packed,
+  type Structure,
+  type TensorSpec,
+  decodeStructure,
+  flattenSpecs,
+  packStructure,
+} from "./structure.js";
 export { type NodeAttrs, nodeAttrs } from "./attrs.js";
 export type {
   SavedConcreteFunction,

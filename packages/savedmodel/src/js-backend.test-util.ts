@@ -7,12 +7,16 @@ export interface Mat {
   readonly data: Float32Array;
 }
 
-const unary = (f: (x: number) => number): Kernel<Mat> => ([x]) => [{ shape: x!.shape, data: x!.data.map(f) }];
+const unary =
+  (f: (x: number) => number): Kernel<Mat> =>
+  ([x]) => [{ shape: x!.shape, data: x!.data.map(f) }];
 /** Elementwise with the second operand broadcast along the last axis (all the fixtures need). */
-const binary = (f: (a: number, b: number) => number): Kernel<Mat> => ([a, b]) => {
-  const n = b!.data.length;
-  return [{ shape: a!.shape, data: a!.data.map((v, i) => f(v, b!.data[i % n]!)) }];
-};
+const binary =
+  (f: (a: number, b: number) => number): Kernel<Mat> =>
+  ([a, b]) => {
+    const n = b!.data.length;
+    return [{ shape: a!.shape, data: a!.data.map((v, i) => f(v, b!.data[i % n]!)) }];
+  };
 const identity: Kernel<Mat> = (inputs) => [inputs[0]!];
 
 export const backend: RunnerBackend<Mat> = {
@@ -23,7 +27,9 @@ export const backend: RunnerBackend<Mat> = {
       const [m, k] = a!.shape as [number, number];
       const n = b!.shape[1]!;
       const out = new Float32Array(m * n);
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) out[i * n + j]! += a!.data[i * k + p]! * b!.data[p * n + j]!;
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++)
+          for (let p = 0; p < k; p++) out[i * n + j]! += a!.data[i * k + p]! * b!.data[p * n + j]!;
       return [{ shape: [m, n], data: out }];
     },
     BiasAdd: binary((a, b) => a + b),
@@ -47,4 +53,3 @@ export const backend: RunnerBackend<Mat> = {
   capture: (value) => ({ shape: value.shape, data: toFloat32(value) }),
   describe: (t) => ({ dtype: "float32", shape: t.shape }),
 };
-

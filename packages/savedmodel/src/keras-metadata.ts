@@ -32,6 +32,9 @@ export async function readKerasMetadata(store: Store, dir: string): Promise<Kera
       metadata: n.metadata,
     }));
   } catch (error) {
-    throw new SavedModelError("corrupt", cannot("decode", `${store.description}/${path}`, String(error)), { path, cause: error });
+    throw new SavedModelError("corrupt", cannot("decode", `${store.description}/${path}`, String(error)), {
+      path,
+      cause: error,
+    });
   }
 }

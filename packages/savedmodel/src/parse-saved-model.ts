@@ -40,7 +40,11 @@ export function parseSavedModel(bytes: Uint8Array, where: string, tags: readonly
   try {
     model = fromBinary(SavedModelSchema, bytes);
   } catch (error) {
-    throw new SavedModelError("corrupt", cannot("decode", where, `not a SavedModel protocol buffer (${String(error)})`), { path: where, cause: error });
+    throw new SavedModelError(
+      "corrupt",
+      cannot("decode", where, `not a SavedModel protocol buffer (${String(error)})`),
+      { path: where, cause: error },
+    );
   }
   const meta = pickMetaGraph(model, where, tags);
   const fail = (place: string, reason: string): never => {
@@ -59,7 +63,12 @@ export function parseSavedModel(bytes: Uint8Array, where: string, tags: readonly
   if (graph === undefined || graph.nodes.length === 0) {
     throw new SavedModelError(
       "unsupported",
-      cannot("read", where, "it has no object graph (a TF1 SavedModel)", "save it again with TensorFlow 2 (tf.saved_model.save or model.export)"),
+      cannot(
+        "read",
+        where,
+        "it has no object graph (a TF1 SavedModel)",
+        "save it again with TensorFlow 2 (tf.saved_model.save or model.export)",
+      ),
       { path: where },
     );
   }
@@ -80,7 +89,8 @@ export function parseSavedModel(bytes: Uint8Array, where: string, tags: readonly
     });
   }
   const checkFunction = (name: string, place: string): string => {
-    if (!concreteFunctions.has(name)) fail(place, `concrete function ${JSON.stringify(name)} is not in the object graph`);
+    if (!concreteFunctions.has(name))
+      fail(place, `concrete function ${JSON.stringify(name)} is not in the object graph`);
     return name;
   };
 
@@ -110,7 +120,14 @@ export function parseSavedModel(bytes: Uint8Array, where: string, tags: readonly
       identifier: kind.case === "userObject" ? kind.value.identifier : "",
       concreteFunctions: functions,
       operation: kind.case === "constant" ? kind.value.operation : "",
-      ...argumentsOf(kind.case === "function" ? kind.value.functionSpec : kind.case === "bareConcreteFunction" ? kind.value.functionSpec : undefined, `${place} of ${where}`),
+      ...argumentsOf(
+        kind.case === "function"
+          ? kind.value.functionSpec
+          : kind.case === "bareConcreteFunction"
+            ? kind.value.functionSpec
+            : undefined,
+        `${place} of ${where}`,
+      ),
     });
   }
 
@@ -118,7 +135,10 @@ export function parseSavedModel(bytes: Uint8Array, where: string, tags: readonly
   const rootFunctions: Record<string, readonly string[]> = {};
   for (const edge of root.children) {
     const child = objects[edge.id]!;
-    if ((child.kind === "function" || child.kind === "bare_concrete_function") && !Object.hasOwn(rootFunctions, edge.name)) {
+    if (
+      (child.kind === "function" || child.kind === "bare_concrete_function") &&
+      !Object.hasOwn(rootFunctions, edge.name)
+    ) {
       rootFunctions[edge.name] = child.concreteFunctions;
     }
   }
@@ -140,12 +160,16 @@ export function parseSavedModel(bytes: Uint8Array, where: string, tags: readonly
 
 /** Argument names and defaults from a function's saved `FullArgSpec` (empty when absent). */
 function argumentsOf(spec: FunctionSpec | undefined, where: string): { argNames: string[]; defaults: Structure[] } {
-  const full = spec?.fullargspec === undefined ? undefined : decodeStructure(spec.fullargspec, `the argument spec of ${where}`);
+  const full =
+    spec?.fullargspec === undefined ? undefined : decodeStructure(spec.fullargspec, `the argument spec of ${where}`);
   if (full?.kind !== "namedtuple") return { argNames: [], defaults: [] };
   const field = (name: string) => full.fields.find(([k]) => k === name)?.[1];
   const args = field("args");
   const defaults = field("defaults");
-  let argNames = args?.kind === "list" || args?.kind === "tuple" ? args.items.map((a) => (a.kind === "value" ? String(a.value) : "")) : [];
+  let argNames =
+    args?.kind === "list" || args?.kind === "tuple"
+      ? args.items.map((a) => (a.kind === "value" ? String(a.value) : ""))
+      : [];
   if (spec?.isMethod === true && argNames[0] === "self") argNames = argNames.slice(1);
   const values = defaults?.kind === "list" || defaults?.kind === "tuple" ? [...defaults.items] : [];
   return { argNames, defaults: values.length <= argNames.length ? values : [] };
@@ -153,26 +177,38 @@ function argumentsOf(spec: FunctionSpec | undefined, where: string): { argNames:
 
 function pickMetaGraph(model: SavedModel, where: string, tags: readonly string[]): MetaGraphDef {
   const graphs = model.metaGraphs;
-  if (graphs.length === 0) throw new SavedModelError("corrupt", cannot("read", where, "it holds no meta graph"), { path: where });
+  if (graphs.length === 0)
+    throw new SavedModelError("corrupt", cannot("read", where, "it holds no meta graph"), { path: where });
   if (graphs.length === 1) return graphs[0]!;
   const found = graphs.find((g) => tags.every((t) => g.metaInfoDef?.tags.includes(t)));
   if (found !== undefined) return found;
   const sets = graphs.map((g) => `[${(g.metaInfoDef?.tags ?? []).join(", ")}]`).join(", ");
-  throw new SavedModelError("not-found", cannot("read", where, `no meta graph is tagged [${tags.join(", ")}]; it has ${sets}`, "pass one of those tag sets"), {
-    path: where,
-  });
+  throw new SavedModelError(
+    "not-found",
+    cannot("read", where, `no meta graph is tagged [${tags.join(", ")}]; it has ${sets}`, "pass one of those tag sets"),
+    {
+      path: where,
+    },
+  );
 }
 
 function tensorOf(info: TensorInfo): SignatureTensor {
   return {
     tensorName: info.encoding.case === "name" ? info.encoding.value : "",
     dtype: dataTypeName(info.dtype),
-    shape: partialShapeOf(info.tensorShape, `signature tensor ${info.encoding.case === "name" ? info.encoding.value : "(composite)"}`),
+    shape: partialShapeOf(
+      info.tensorShape,
+      `signature tensor ${info.encoding.case === "name" ? info.encoding.value : "(composite)"}`,
+    ),
   };
 }
 
 /** The signature defs, each tied to its concrete function through the root's `signatures` child. */
-function signaturesOf(meta: MetaGraphDef, objects: readonly SavedObject[], where: string): Record<string, SavedSignature> {
+function signaturesOf(
+  meta: MetaGraphDef,
+  objects: readonly SavedObject[],
+  where: string,
+): Record<string, SavedSignature> {
   const signatureEdge = objects[0]!.children.find((c) => c.name === "signatures");
   const map = signatureEdge === undefined ? undefined : objects[signatureEdge.id];
   const functionOf = (key: string): string | undefined => {
@@ -182,12 +218,26 @@ function signaturesOf(meta: MetaGraphDef, objects: readonly SavedObject[], where
   const out: Record<string, SavedSignature> = {};
   for (const key of Object.keys(meta.signatureDef).sort()) {
     const def = meta.signatureDef[key]!;
-    const side = (m: { [k: string]: TensorInfo }) => Object.fromEntries(Object.keys(m).sort().map((k) => [k, tensorOf(m[k]!)]));
+    const side = (m: { [k: string]: TensorInfo }) =>
+      Object.fromEntries(
+        Object.keys(m)
+          .sort()
+          .map((k) => [k, tensorOf(m[k]!)]),
+      );
     try {
-      out[key] = { key, methodName: def.methodName, inputs: side(def.inputs), outputs: side(def.outputs), functionName: functionOf(key) };
+      out[key] = {
+        key,
+        methodName: def.methodName,
+        inputs: side(def.inputs),
+        outputs: side(def.outputs),
+        functionName: functionOf(key),
+      };
     } catch (error) {
       if (error instanceof SavedModelError) {
-        throw new SavedModelError(error.code, `${error.message} (signature ${key} of ${where})`, { path: where, cause: error });
+        throw new SavedModelError(error.code, `${error.message} (signature ${key} of ${where})`, {
+          path: where,
+          cause: error,
+        });
       }
       throw error;
     }

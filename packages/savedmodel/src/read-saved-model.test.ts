@@ -18,8 +18,10 @@ describe.each(["keras_export", "tf_module"])("readSavedModel on %s", (name) => {
     const sig = info.signatures[expected.key]!;
     expect(info.tags).toEqual(["serve"]);
     expect(sig.methodName).toBe("tensorflow/serving/predict");
-    const strip = (side: SignatureJson["inputs"]) => Object.fromEntries(Object.entries(side).map(([k, v]) => [k, { dtype: v.dtype, shape: v.shape }]));
-    const ours = (side: typeof sig.inputs) => Object.fromEntries(Object.entries(side).map(([k, v]) => [k, { dtype: v.dtype, shape: v.shape }]));
+    const strip = (side: SignatureJson["inputs"]) =>
+      Object.fromEntries(Object.entries(side).map(([k, v]) => [k, { dtype: v.dtype, shape: v.shape }]));
+    const ours = (side: typeof sig.inputs) =>
+      Object.fromEntries(Object.entries(side).map(([k, v]) => [k, { dtype: v.dtype, shape: v.shape }]));
     expect(ours(sig.inputs)).toEqual(strip(expected.inputs));
     expect(ours(sig.outputs)).toEqual(strip(expected.outputs));
     expect(sig.functionName).toMatch(/^__inference_signature_wrapper_/);
@@ -53,8 +55,17 @@ describe.each(["keras_export", "tf_module"])("readSavedModel on %s", (name) => {
 describe("readSavedModel details", () => {
   it("reads the tf.Module's variables as tf.saved_model.load lists them", async () => {
     const info = await readSavedModel(fixtureStore("tf_module"), "saved_model");
-    const expected = readFixtureJson<{ name: string; shape: number[]; dtype: string; trainable: boolean }[]>("savedmodel", "tf_module", "variables.json");
-    const ours = info.variables.map((v) => ({ name: `${v.name}:0`, shape: v.shape, dtype: v.dtype, trainable: v.trainable }));
+    const expected = readFixtureJson<{ name: string; shape: number[]; dtype: string; trainable: boolean }[]>(
+      "savedmodel",
+      "tf_module",
+      "variables.json",
+    );
+    const ours = info.variables.map((v) => ({
+      name: `${v.name}:0`,
+      shape: v.shape,
+      dtype: v.dtype,
+      trainable: v.trainable,
+    }));
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
     expect(ours.sort(byName)).toEqual([...expected].sort(byName));
     const steps = info.variables.find((v) => v.name === "steps")!;
@@ -72,9 +83,20 @@ describe("readSavedModel details", () => {
     expect(keras.signatures["__saved_model_init_op"]!.functionName).toBeUndefined();
     const module = await readSavedModel(fixtureStore("tf_module"), "saved_model");
     expect(Object.keys(module.rootFunctions)).toEqual(["__call__"]);
-    expect(module.objects[0]!.children.map((c) => c.name)).toEqual(["w", "b", "steps", "scale", "__call__", "signatures"]);
+    expect(module.objects[0]!.children.map((c) => c.name)).toEqual([
+      "w",
+      "b",
+      "steps",
+      "scale",
+      "__call__",
+      "signatures",
+    ]);
     const cf = module.concreteFunctions.get(module.rootFunctions["__call__"]![0]!)!;
-    expect(cf.boundInputs.map((id) => module.variables.find((v) => v.nodeId === id)!.name)).toEqual(["w", "b", "factor"]);
+    expect(cf.boundInputs.map((id) => module.variables.find((v) => v.nodeId === id)!.name)).toEqual([
+      "w",
+      "b",
+      "factor",
+    ]);
     expect(cf.outputSignature.kind).toBe("dict");
   });
 
@@ -84,11 +106,16 @@ describe("readSavedModel details", () => {
   });
 
   it("refuses a missing directory and a text SavedModel with typed errors", async () => {
-    await expect(readSavedModel(new MemoryStore(), "nowhere")).rejects.toMatchObject({ name: "SavedModelError", code: "not-found" });
+    await expect(readSavedModel(new MemoryStore(), "nowhere")).rejects.toMatchObject({
+      name: "SavedModelError",
+      code: "not-found",
+    });
     const text = new MemoryStore({ "m/saved_model.pbtxt": new TextEncoder().encode("saved_model_schema_version: 1") });
     const error = await readSavedModel(text, "m").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SavedModelError);
     expect(error).toMatchObject({ code: "unsupported" });
-    expect((error as Error).message).toMatch(/^cannot read .*saved_model\.pbtxt: text-format SavedModels are not read; /);
+    expect((error as Error).message).toMatch(
+      /^cannot read .*saved_model\.pbtxt: text-format SavedModels are not read; /,
+    );
   });
 });

@@ -28,30 +28,47 @@ export const VARIABLES_PREFIX = "variables/variables";
  * (a TF2 SavedModel writes its checkpoint from the same object graph, so ids agree); each
  * value's dtype and shape are checked against the variable's.
  */
-export async function readSavedModel(store: Store, dir = "", options: ReadSavedModelOptions = {}): Promise<SavedModelInfo> {
+export async function readSavedModel(
+  store: Store,
+  dir = "",
+  options: ReadSavedModelOptions = {},
+): Promise<SavedModelInfo> {
   const pbPath = joinPath(dir, SAVED_MODEL_PB);
   if (!(await store.exists(pbPath))) {
     const pbtxt = joinPath(dir, SAVED_MODEL_PBTXT);
     if (await store.exists(pbtxt)) {
       throw new SavedModelError(
         "unsupported",
-        cannot("read", `${store.description}/${pbtxt}`, "text-format SavedModels are not read", "save it in binary form (the default of tf.saved_model.save)"),
+        cannot(
+          "read",
+          `${store.description}/${pbtxt}`,
+          "text-format SavedModels are not read",
+          "save it in binary form (the default of tf.saved_model.save)",
+        ),
         { path: pbtxt },
       );
     }
-    throw new SavedModelError("not-found", cannot(
+    throw new SavedModelError(
+      "not-found",
+      cannot(
         "read",
         `SavedModel ${store.description}/${dir}`,
         `there is no ${SAVED_MODEL_PB}`,
         "pass the directory that holds saved_model.pb and variables/",
-      ), { path: pbPath });
+      ),
+      { path: pbPath },
+    );
   }
   const info = parseSavedModel(await store.read(pbPath), pbPath, options.tags);
   if (options.values === false || info.variables.length === 0) return info;
   return { ...info, variables: await readVariableValues(store, joinPath(dir, VARIABLES_PREFIX), info.variables) };
 }
 
-async function readVariableValues(store: Store, prefix: string, variables: readonly SavedModelVariable[]): Promise<SavedModelVariable[]> {
+async function readVariableValues(
+  store: Store,
+  prefix: string,
+  variables: readonly SavedModelVariable[],
+): Promise<SavedModelVariable[]> {
   const reader = await loadCheckpoint(store, prefix);
   const graph = await readObjectGraph(reader.bundle);
   const out: SavedModelVariable[] = [];
@@ -60,10 +77,16 @@ async function readVariableValues(store: Store, prefix: string, variables: reado
     const node = graph.nodes[v.nodeId];
     const attr = node?.attributes.find((a) => a.name === VARIABLE_VALUE);
     if (attr === undefined || !reader.hasTensor(attr.checkpointKey)) {
-      throw new SavedModelError("corrupt", cannot("read", `the value of ${where}`, `checkpoint ${prefix} has no value for node ${v.nodeId}`), { path: prefix });
+      throw new SavedModelError(
+        "corrupt",
+        cannot("read", `the value of ${where}`, `checkpoint ${prefix} has no value for node ${v.nodeId}`),
+        { path: prefix },
+      );
     }
     const value = await reader.getTensor(attr.checkpointKey);
-    const shapeOk = v.shape === null || (v.shape.length === value.shape.length && v.shape.every((d, i) => d === null || d === value.shape[i]));
+    const shapeOk =
+      v.shape === null ||
+      (v.shape.length === value.shape.length && v.shape.every((d, i) => d === null || d === value.shape[i]));
     if (value.dtype !== v.dtype || !shapeOk) {
       throw new SavedModelError(
         "corrupt",

@@ -13,12 +13,18 @@ export function partialShapeOf(proto: TensorShapeProto | undefined, where: strin
   if (proto === undefined) return null;
   if (proto.unknownRank) return null;
   if (proto.dim.length > MAX_RANK) {
-    throw new SavedModelError("corrupt", cannot("read", `the shape of ${where}`, `rank ${proto.dim.length} is over ${MAX_RANK}`));
+    throw new SavedModelError(
+      "corrupt",
+      cannot("read", `the shape of ${where}`, `rank ${proto.dim.length} is over ${MAX_RANK}`),
+    );
   }
   return proto.dim.map((d) => {
     if (d.size === -1n) return null;
     if (d.size < 0n || d.size > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new SavedModelError("corrupt", cannot("read", `the shape of ${where}`, `dimension size ${d.size} is out of range`));
+      throw new SavedModelError(
+        "corrupt",
+        cannot("read", `the shape of ${where}`, `dimension size ${d.size} is out of range`),
+      );
     }
     return Number(d.size);
   });

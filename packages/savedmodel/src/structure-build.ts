@@ -8,11 +8,16 @@ import type { PartialShape } from "./shape.js";
 export const sv = {
   none: (): StructuredValue => create(StructuredValueSchema, { kind: { case: "noneValue", value: {} } }),
   str: (value: string): StructuredValue => create(StructuredValueSchema, { kind: { case: "stringValue", value } }),
-  list: (values: StructuredValue[]): StructuredValue => create(StructuredValueSchema, { kind: { case: "listValue", value: { values } } }),
-  tuple: (values: StructuredValue[]): StructuredValue => create(StructuredValueSchema, { kind: { case: "tupleValue", value: { values } } }),
-  dict: (fields: Record<string, StructuredValue>): StructuredValue => create(StructuredValueSchema, { kind: { case: "dictValue", value: { fields } } }),
+  list: (values: StructuredValue[]): StructuredValue =>
+    create(StructuredValueSchema, { kind: { case: "listValue", value: { values } } }),
+  tuple: (values: StructuredValue[]): StructuredValue =>
+    create(StructuredValueSchema, { kind: { case: "tupleValue", value: { values } } }),
+  dict: (fields: Record<string, StructuredValue>): StructuredValue =>
+    create(StructuredValueSchema, { kind: { case: "dictValue", value: { fields } } }),
   tensorSpec: (name: string, dtype: DType, shape: PartialShape): StructuredValue =>
-    create(StructuredValueSchema, { kind: { case: "tensorSpecValue", value: { name, dtype: dataTypeOf(dtype), shape: shapeProto(shape) } } }),
+    create(StructuredValueSchema, {
+      kind: { case: "tensorSpecValue", value: { name, dtype: dataTypeOf(dtype), shape: shapeProto(shape) } },
+    }),
 };
 
 /** Python's `FullArgSpec` named tuple for a function of positional `args` and keyword-only `kwonlyargs`. */

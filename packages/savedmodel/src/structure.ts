@@ -29,14 +29,23 @@ export type Structure =
   | { readonly kind: "unsupported"; readonly what: string };
 
 /** A structure with its tensors replaced by values of type `T`. */
-export type Packed<T> = T | null | string | number | boolean | bigint | readonly Packed<T>[] | { readonly [key: string]: Packed<T> };
+export type Packed<T> =
+  | T
+  | null
+  | string
+  | number
+  | boolean
+  | bigint
+  | readonly Packed<T>[]
+  | { readonly [key: string]: Packed<T> };
 
 /** Structures nesting deeper than this are refused. */
 const MAX_DEPTH = 100;
 
 /** Decodes a `StructuredValue`. */
 export function decodeStructure(value: StructuredValue | undefined, where: string, depth = 0): Structure {
-  if (depth > MAX_DEPTH) throw new SavedModelError("corrupt", cannot("read", where, `the structure nests deeper than ${MAX_DEPTH}`));
+  if (depth > MAX_DEPTH)
+    throw new SavedModelError("corrupt", cannot("read", where, `the structure nests deeper than ${MAX_DEPTH}`));
   const kind = value?.kind;
   if (kind === undefined || kind.case === undefined || kind.case === "noneValue") return { kind: "none" };
   switch (kind.case) {
@@ -49,7 +58,11 @@ export function decodeStructure(value: StructuredValue | undefined, where: strin
     case "boundedTensorSpecValue":
       return {
         kind: "tensor",
-        spec: { name: kind.value.name, dtype: dataTypeName(kind.value.dtype), shape: partialShapeOf(kind.value.shape, where) },
+        spec: {
+          name: kind.value.name,
+          dtype: dataTypeName(kind.value.dtype),
+          shape: partialShapeOf(kind.value.shape, where),
+        },
       };
     case "listValue":
     case "tupleValue":
@@ -109,7 +122,11 @@ export function packStructure<T>(structure: Structure, flat: readonly T[]): Pack
   const build = (s: Structure): Packed<T> => {
     switch (s.kind) {
       case "tensor": {
-        if (next >= flat.length) throw new SavedModelError("corrupt", cannot("pack", "function outputs", `only ${flat.length} outputs for the output signature`));
+        if (next >= flat.length)
+          throw new SavedModelError(
+            "corrupt",
+            cannot("pack", "function outputs", `only ${flat.length} outputs for the output signature`),
+          );
         return flat[next++]!;
       }
       case "none":
@@ -123,12 +140,18 @@ export function packStructure<T>(structure: Structure, flat: readonly T[]): Pack
       case "namedtuple":
         return Object.fromEntries(s.fields.map(([k, v]) => [k, build(v)]));
       case "unsupported":
-        throw new SavedModelError("unsupported", cannot("pack", "function outputs", `the output signature holds ${s.what}`));
+        throw new SavedModelError(
+          "unsupported",
+          cannot("pack", "function outputs", `the output signature holds ${s.what}`),
+        );
     }
   };
   const packed = build(structure);
   if (next !== flat.length) {
-    throw new SavedModelError("corrupt", cannot("pack", "function outputs", `${flat.length} outputs for ${next} tensors in the output signature`));
+    throw new SavedModelError(
+      "corrupt",
+      cannot("pack", "function outputs", `${flat.length} outputs for ${next} tensors in the output signature`),
+    );
   }
   return packed;
 }

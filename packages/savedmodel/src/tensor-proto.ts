@@ -1,4 +1,13 @@
-import { type HostTensor, type NumericDType, allocate, cannot, hostTensor, itemSize, sizeOf, viewAs } from "@kerastore/core";
+import {
+  type HostTensor,
+  type NumericDType,
+  allocate,
+  cannot,
+  hostTensor,
+  itemSize,
+  sizeOf,
+  viewAs,
+} from "@kerastore/core";
 import { dataTypeName, dtypeOfDataType } from "./dtypes.js";
 import { SavedModelError } from "./errors.js";
 import type { TensorProto } from "./gen/tensor_pb.js";
@@ -20,17 +29,26 @@ const MAX_FILLED_ELEMENTS = 1 << 24;
 export function decodeTensorProto(proto: TensorProto, where: string): HostTensor {
   const dtype = dtypeOfDataType(proto.dtype);
   if (dtype === undefined) {
-    throw new SavedModelError("unsupported", cannot("read", `the tensor of ${where}`, `dtype ${dataTypeName(proto.dtype)} has no host representation`));
+    throw new SavedModelError(
+      "unsupported",
+      cannot("read", `the tensor of ${where}`, `dtype ${dataTypeName(proto.dtype)} has no host representation`),
+    );
   }
   const shape = fullShapeOf(proto.tensorShape, `the tensor of ${where}`);
   const count = sizeOf(shape);
   if (!Number.isSafeInteger(count)) {
-    throw new SavedModelError("corrupt", cannot("read", `the tensor of ${where}`, `shape [${shape.join(", ")}] is too large`));
+    throw new SavedModelError(
+      "corrupt",
+      cannot("read", `the tensor of ${where}`, `shape [${shape.join(", ")}] is too large`),
+    );
   }
   if (dtype === "string") {
     const values = proto.stringVal;
     if (values.length !== count && !(values.length === 1 && count <= MAX_FILLED_ELEMENTS)) {
-      throw new SavedModelError("corrupt", cannot("read", `the tensor of ${where}`, `${values.length} strings for shape [${shape.join(", ")}]`));
+      throw new SavedModelError(
+        "corrupt",
+        cannot("read", `the tensor of ${where}`, `${values.length} strings for shape [${shape.join(", ")}]`),
+      );
     }
     const data = values.length === count ? [...values] : Array.from({ length: count }, () => values[0]!);
     return { dtype, shape, data };
@@ -40,7 +58,11 @@ export function decodeTensorProto(proto: TensorProto, where: string): HostTensor
     if (proto.tensorContent.length !== expected) {
       throw new SavedModelError(
         "corrupt",
-        cannot("read", `the tensor of ${where}`, `tensor_content holds ${proto.tensorContent.length} bytes, ${dtype} [${shape.join(", ")}] needs ${expected}`),
+        cannot(
+          "read",
+          `the tensor of ${where}`,
+          `tensor_content holds ${proto.tensorContent.length} bytes, ${dtype} [${shape.join(", ")}] needs ${expected}`,
+        ),
       );
     }
     return hostTensor(dtype, shape, viewAs(dtype, proto.tensorContent.slice()));
@@ -53,12 +75,19 @@ function fromValueList(proto: TensorProto, dtype: NumericDType, count: number, w
   const lanes = dtype === "complex64" || dtype === "complex128" ? 2 : 1;
   const given = values.length / lanes;
   if (!Number.isInteger(given) || given > count) {
-    throw new SavedModelError("corrupt", cannot("read", `the tensor of ${where}`, `${values.length} values for ${dtype} [${count} elements]`));
+    throw new SavedModelError(
+      "corrupt",
+      cannot("read", `the tensor of ${where}`, `${values.length} values for ${dtype} [${count} elements]`),
+    );
   }
   if (given < count && count > MAX_FILLED_ELEMENTS) {
     throw new SavedModelError(
       "unsupported",
-      cannot("read", `the tensor of ${where}`, `filling ${count} elements from ${given} values is over the limit of ${MAX_FILLED_ELEMENTS}`),
+      cannot(
+        "read",
+        `the tensor of ${where}`,
+        `filling ${count} elements from ${given} values is over the limit of ${MAX_FILLED_ELEMENTS}`,
+      ),
     );
   }
   const data = allocate(dtype, count * lanes);

@@ -16,7 +16,12 @@ import {
 import { backend } from "./js-backend.test-util.js";
 
 function variable(path: string, shape: number[], values: number[], trainable = true): SavedVariable {
-  return { name: path.split("/").pop()!, path, trainable, value: hostTensor("float32", shape, Float32Array.from(values)) };
+  return {
+    name: path.split("/").pop()!,
+    path,
+    trainable,
+    value: hostTensor("float32", shape, Float32Array.from(values)),
+  };
 }
 
 /** relu(x @ kernel + bias) * scale, with the Dense layer one level down the tree. */
@@ -25,17 +30,38 @@ function denseModel() {
   const bias = variable("dense/bias", [3], [0.5, -10, 0]);
   const scale = variable("scale", [3], [2, 2, 2], false);
   const dense: SavedNode = { className: "Dense", name: "dense", variables: [kernel, bias], children: [] };
-  const root: SavedNode = { className: "Model", name: "m", variables: [scale], children: [{ name: "layer_with_weights-0", node: dense }] };
+  const root: SavedNode = {
+    className: "Model",
+    name: "m",
+    variables: [scale],
+    children: [{ name: "layer_with_weights-0", node: dense }],
+  };
   const b = new FunctionBuilder("__inference_signature_wrapper_7");
   const x = b.input("x", "float32", [null, 2]);
-  const read = (name: string, shape: number[]) => b.op("ReadVariableOp", `${name}/ReadVariableOp`, [b.capture(name, "float32", shape)], { dtype: attr.type("float32") });
+  const read = (name: string, shape: number[]) =>
+    b.op("ReadVariableOp", `${name}/ReadVariableOp`, [b.capture(name, "float32", shape)], {
+      dtype: attr.type("float32"),
+    });
   const k = read("kernel", [2, 3]);
   const bb = read("bias", [3]);
   const s = read("scale", [3]);
-  const y = b.op("Relu", "Relu", [b.op("BiasAdd", "BiasAdd", [b.op("MatMul", "MatMul", [x, k], { T: attr.type("float32") }), bb], { T: attr.type("float32") })], { T: attr.type("float32") });
+  const y = b.op(
+    "Relu",
+    "Relu",
+    [
+      b.op("BiasAdd", "BiasAdd", [b.op("MatMul", "MatMul", [x, k], { T: attr.type("float32") }), bb], {
+        T: attr.type("float32"),
+      }),
+    ],
+    { T: attr.type("float32") },
+  );
   b.output("scaled", b.op("Mul", "mul", [y, s], { T: attr.type("float32") }), "float32", [null, 3]);
   b.output("plain", y, "float32", [null, 3]);
-  const signature: SignatureToWrite = { builder: b, inputs: [{ name: "x", dtype: "float32", shape: [null, 2] }], captures: [kernel, bias, scale] };
+  const signature: SignatureToWrite = {
+    builder: b,
+    inputs: [{ name: "x", dtype: "float32", shape: [null, 2] }],
+    captures: [kernel, bias, scale],
+  };
   return { root, dense, signature, kernel };
 }
 
@@ -77,13 +103,20 @@ describe("writeSavedModel", () => {
       const object = info.objects[id]!;
       const isVariable = node.attributes.some((a) => a.name === "VARIABLE_VALUE");
       expect(object.kind, `node ${id}`).toBe(isVariable ? "variable" : "user_object");
-      if (!isVariable) expect(object.children.slice(0, node.children.length)).toEqual(node.children.map((c) => ({ name: c.localName, id: c.nodeId })));
+      if (!isVariable)
+        expect(object.children.slice(0, node.children.length)).toEqual(
+          node.children.map((c) => ({ name: c.localName, id: c.nodeId })),
+        );
     }
     // After the checkpoint's nodes: the signature map and its function.
     const rootChildren = info.objects[0]!.children.map((c) => c.name);
     expect(rootChildren.at(-1)).toBe("signatures");
     const bound = info.concreteFunctions.get("__inference_signature_wrapper_7")!.boundInputs;
-    expect(bound.map((id) => info.variables.find((v) => v.nodeId === id)?.name)).toEqual(["dense/kernel", "dense/bias", "scale"]);
+    expect(bound.map((id) => info.variables.find((v) => v.nodeId === id)?.name)).toEqual([
+      "dense/kernel",
+      "dense/bias",
+      "scale",
+    ]);
   });
 
   it("writes keras_metadata.pb entries with the node ids and paths of the object graph", async () => {
@@ -102,7 +135,12 @@ describe("writeSavedModel", () => {
     const denseId = info.objects[0]!.children.find((c) => c.name === "layer_with_weights-0")!.id;
     expect(meta).toEqual([
       { nodeId: 0, nodePath: "root", identifier: "_tf_keras_network", metadata: '{"name":"m"}' },
-      { nodeId: denseId, nodePath: "root.layer_with_weights-0", identifier: "_tf_keras_layer", metadata: '{"name":"dense"}' },
+      {
+        nodeId: denseId,
+        nodePath: "root.layer_with_weights-0",
+        identifier: "_tf_keras_layer",
+        metadata: '{"name":"dense"}',
+      },
     ]);
     expect(await readKerasMetadata(store, "nowhere")).toBeUndefined();
   });
@@ -112,7 +150,9 @@ describe("writeSavedModel", () => {
     const stray = variable("stray", [3], [0, 0, 0]);
     const store = new MemoryStore();
     const bad = { ...signature, captures: [...signature.captures.slice(0, 2), stray] };
-    const error = await writeSavedModel(store, "sm", { variables: root, signatures: { serving_default: bad } }).catch((e: unknown) => e);
+    const error = await writeSavedModel(store, "sm", { variables: root, signatures: { serving_default: bad } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SavedModelError);
     expect((error as SavedModelError).code).toBe("invalid-argument");
     expect((error as Error).message).toMatch(/cannot write signature "serving_default": it captures variable "stray"/);
@@ -130,7 +170,10 @@ describe("writeSavedModel", () => {
       { name: "a", dtype: "float32" as const, shape: [null, 2] },
     ];
     const store = new MemoryStore();
-    const write = writeSavedModel(store, "sm", { variables: root, signatures: { serving_default: signature, other: { builder: b, inputs, captures: [] } } });
+    const write = writeSavedModel(store, "sm", {
+      variables: root,
+      signatures: { serving_default: signature, other: { builder: b, inputs, captures: [] } },
+    });
     await expect(write).rejects.toThrow(/signature "other": its inputs \(z, a\) are not in name order/);
     expect(await store.exists("sm")).toBe(false);
   });
@@ -141,7 +184,12 @@ describe("writeSavedModel", () => {
     await writeSavedModel(store, "sm", { variables: root, signatures: { serving_default: signature } });
     const old = await store.read(`sm/${SAVED_MODEL_PB}`);
     const stray = variable("stray", [3], [0, 0, 0]);
-    await expect(writeSavedModel(store, "sm", { variables: root, signatures: { serving_default: { ...signature, captures: [stray] } } })).rejects.toThrow(SavedModelError);
+    await expect(
+      writeSavedModel(store, "sm", {
+        variables: root,
+        signatures: { serving_default: { ...signature, captures: [stray] } },
+      }),
+    ).rejects.toThrow(SavedModelError);
     expect(await store.exists(`sm/${SAVED_MODEL_PB}`)).toBe(false);
     await writeSavedModel(store, "sm", { variables: root, signatures: { serving_default: signature } });
     expect(await store.read(`sm/${SAVED_MODEL_PB}`)).toEqual(old);

@@ -1,13 +1,34 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { OBJECT_GRAPH_KEY, VARIABLE_VALUE, decodeObjectGraph, treeToGraph, writeBundle } from "@kerastore/checkpoint";
-import { type DType, type HostTensor, type SavedNode, type SavedVariable, type Store, cannot, joinPath, stringTensor } from "@kerastore/core";
+import {
+  type DType,
+  type HostTensor,
+  type SavedNode,
+  type SavedVariable,
+  type Store,
+  cannot,
+  joinPath,
+  stringTensor,
+} from "@kerastore/core";
 import { SavedModelError } from "./errors.js";
 import { type FunctionBuilder, attr, dataTypeOf, shapeProto } from "./graph-build.js";
 import { type FunctionDef, GraphDefSchema, type NodeDef, NodeDefSchema } from "./gen/graph_pb.js";
 import { SavedMetadataSchema } from "./gen/saved_metadata_pb.js";
 import { KERAS_METADATA_PB } from "./keras-metadata.js";
-import { MetaGraphDefSchema, MetaGraphDef_MetaInfoDefSchema, SavedModelSchema, type SignatureDef, SignatureDefSchema } from "./gen/saved_model_pb.js";
-import { type SavedObject, SavedObjectGraphSchema, SavedObjectSchema, type SavedConcreteFunction, SavedConcreteFunctionSchema } from "./gen/saved_object_graph_pb.js";
+import {
+  MetaGraphDefSchema,
+  MetaGraphDef_MetaInfoDefSchema,
+  SavedModelSchema,
+  type SignatureDef,
+  SignatureDefSchema,
+} from "./gen/saved_model_pb.js";
+import {
+  type SavedObject,
+  SavedObjectGraphSchema,
+  SavedObjectSchema,
+  type SavedConcreteFunction,
+  SavedConcreteFunctionSchema,
+} from "./gen/saved_object_graph_pb.js";
 import { SAVED_MODEL_PB, VARIABLES_PREFIX } from "./read-saved-model.js";
 import type { PartialShape } from "./shape.js";
 import { fullArgSpec, sv } from "./structure-build.js";
@@ -120,13 +141,21 @@ function numberTree(root: SavedNode, graph: Uint8Array, tensors: Map<string, Hos
       return create(SavedObjectSchema, {
         kind: {
           case: "variable",
-          value: { dtype: dataTypeOf(tensor.dtype), shape: shapeProto(tensor.shape), trainable: variable.trainable, name: variable.path },
+          value: {
+            dtype: dataTypeOf(tensor.dtype),
+            shape: shapeProto(tensor.shape),
+            trainable: variable.trainable,
+            name: variable.path,
+          },
         },
       });
     }
     return create(SavedObjectSchema, {
       children: node.children.map((c) => ({ nodeId: c.nodeId, localName: c.localName })),
-      kind: { case: "userObject", value: { identifier: "_generic_user_object", version: { producer: 1, minConsumer: 1 } } },
+      kind: {
+        case: "userObject",
+        value: { identifier: "_generic_user_object", version: { producer: 1, minConsumer: 1 } },
+      },
     });
   });
   return { objects, nodeIds, variableIds, paths };
@@ -137,7 +166,10 @@ function boundIds(captures: readonly SavedVariable[], numbered: Numbered, what: 
   return captures.map((v) => {
     const id = numbered.variableIds.get(v);
     if (id === undefined) {
-      throw new SavedModelError("invalid-argument", cannot("write", what, `it captures variable "${v.path}", which is not a variable of the variables tree`));
+      throw new SavedModelError(
+        "invalid-argument",
+        cannot("write", what, `it captures variable "${v.path}", which is not a variable of the variables tree`),
+      );
     }
     return id;
   });
@@ -174,7 +206,8 @@ export async function writeSavedModel(store: Store, dir: string, spec: WriteSave
     written.push(`${prefix}.index`, `${prefix}.data-00000-of-00001`);
     await writeBundle(store, prefix, [...tensors, [OBJECT_GRAPH_KEY, stringTensor([], [graph])]]);
     const numbered = numberTree(spec.variables, graph, new Map(tensors));
-    if (spec.kerasMetadata !== undefined) await put(joinPath(dir, KERAS_METADATA_PB), kerasMetadataBytes(spec.kerasMetadata, numbered));
+    if (spec.kerasMetadata !== undefined)
+      await put(joinPath(dir, KERAS_METADATA_PB), kerasMetadataBytes(spec.kerasMetadata, numbered));
     await put(joinPath(dir, SAVED_MODEL_PB), savedModelBytes(spec, numbered));
   } catch (error) {
     if (!existed) await store.remove(dir).catch(() => undefined);
@@ -187,9 +220,18 @@ function kerasMetadataBytes(entries: readonly KerasNodeMetadata[], numbered: Num
   const nodes = entries.map((e) => {
     const id = numbered.nodeIds.get(e.node);
     if (id === undefined) {
-      throw new SavedModelError("invalid-argument", cannot("write", "keras_metadata.pb", `node "${e.node.name}" is not in the variables tree`));
+      throw new SavedModelError(
+        "invalid-argument",
+        cannot("write", "keras_metadata.pb", `node "${e.node.name}" is not in the variables tree`),
+      );
     }
-    return { nodeId: id, nodePath: numbered.paths[id] ?? "root", identifier: e.identifier, metadata: e.metadata, version: { producer: 2, minConsumer: 1 } };
+    return {
+      nodeId: id,
+      nodePath: numbered.paths[id] ?? "root",
+      identifier: e.identifier,
+      metadata: e.metadata,
+      version: { producer: 2, minConsumer: 1 },
+    };
   });
   return toBinary(SavedMetadataSchema, create(SavedMetadataSchema, { nodes }));
 }
@@ -212,15 +254,25 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
     if (names.some((n, i) => i > 0 && names[i - 1]! >= n)) {
       throw new SavedModelError(
         "invalid-argument",
-        cannot("write", `signature "${key}"`, `its inputs (${names.join(", ")}) are not in name order, the order TensorFlow passes keyword inputs in`, "build the function's inputs sorted by name"),
+        cannot(
+          "write",
+          `signature "${key}"`,
+          `its inputs (${names.join(", ")}) are not in name order, the order TensorFlow passes keyword inputs in`,
+          "build the function's inputs sorted by name",
+        ),
       );
     }
     const boundInputs = boundIds(signature.captures, numbered, `signature "${key}"`);
     const outputs = signature.builder.returnedOutputs;
     concrete[name] = create(SavedConcreteFunctionSchema, {
       boundInputs,
-      canonicalizedInputSignature: sv.tuple([sv.tuple([]), sv.dict(Object.fromEntries(signature.inputs.map((i) => [i.name, sv.tensorSpec(i.name, i.dtype, i.shape)])))]),
-      outputSignature: sv.dict(Object.fromEntries(outputs.map((o) => [o.name, sv.tensorSpec(o.name, o.dtype, o.shape)]))),
+      canonicalizedInputSignature: sv.tuple([
+        sv.tuple([]),
+        sv.dict(Object.fromEntries(signature.inputs.map((i) => [i.name, sv.tensorSpec(i.name, i.dtype, i.shape)]))),
+      ]),
+      outputSignature: sv.dict(
+        Object.fromEntries(outputs.map((o) => [o.name, sv.tensorSpec(o.name, o.dtype, o.shape)])),
+      ),
     });
     mapChildren.push({ nodeId: objects.length, localName: key });
     objects.push(
@@ -231,7 +283,13 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
             concreteFunctionName: name,
             argumentKeywords: signature.inputs.map((i) => i.name),
             allowedPositionalArguments: BigInt(signature.inputs.length),
-            functionSpec: { fullargspec: fullArgSpec([], signature.inputs.map((i) => i.name)), inputSignature: sv.none() },
+            functionSpec: {
+              fullargspec: fullArgSpec(
+                [],
+                signature.inputs.map((i) => i.name),
+              ),
+              inputSignature: sv.none(),
+            },
           },
         },
       }),
@@ -240,7 +298,13 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
     // variable handles into one call of the signature function.
     const placeholders = signature.inputs.map((i) => {
       const node = variableNodeName({ path: `${key}_${i.name}` } as SavedVariable, taken);
-      outer.push(create(NodeDefSchema, { name: node, op: "Placeholder", attr: { dtype: attr.type(i.dtype), shape: attr.shape(i.shape) } }));
+      outer.push(
+        create(NodeDefSchema, {
+          name: node,
+          op: "Placeholder",
+          attr: { dtype: attr.type(i.dtype), shape: attr.shape(i.shape) },
+        }),
+      );
       return node;
     });
     const resources = signature.captures.map((v) => {
@@ -252,7 +316,12 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
         create(NodeDefSchema, {
           name: node,
           op: "VarHandleOp",
-          attr: { dtype: attr.type(v.value.dtype), shape: attr.shape(v.value.shape), shared_name: attr.str(node), debug_name: attr.str(`${node}/`) },
+          attr: {
+            dtype: attr.type(v.value.dtype),
+            shape: attr.shape(v.value.shape),
+            shared_name: attr.str(node),
+            debug_name: attr.str(`${node}/`),
+          },
         }),
       );
       return node;
@@ -266,21 +335,45 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
         op: "StatefulPartitionedCall",
         input: [...placeholders, ...resources],
         attr: {
-          Tin: attr.types([...signature.inputs.map((i) => i.dtype), ...signature.captures.map(() => "resource" as const)]),
+          Tin: attr.types([
+            ...signature.inputs.map((i) => i.dtype),
+            ...signature.captures.map(() => "resource" as const),
+          ]),
           Tout: attr.types(outputs.map((o) => o.dtype)),
           f: attr.func(name),
         },
       }),
     );
     signatureDefs[key] = create(SignatureDefSchema, {
-      inputs: Object.fromEntries(signature.inputs.map((i, n) => [i.name, { encoding: { case: "name" as const, value: `${placeholders[n]}:0` }, dtype: dataTypeOf(i.dtype), tensorShape: shapeProto(i.shape) }])),
-      outputs: Object.fromEntries(outputs.map((o, n) => [o.name, { encoding: { case: "name" as const, value: `${callName}:${n}` }, dtype: dataTypeOf(o.dtype), tensorShape: shapeProto(o.shape) }])),
+      inputs: Object.fromEntries(
+        signature.inputs.map((i, n) => [
+          i.name,
+          {
+            encoding: { case: "name" as const, value: `${placeholders[n]}:0` },
+            dtype: dataTypeOf(i.dtype),
+            tensorShape: shapeProto(i.shape),
+          },
+        ]),
+      ),
+      outputs: Object.fromEntries(
+        outputs.map((o, n) => [
+          o.name,
+          {
+            encoding: { case: "name" as const, value: `${callName}:${n}` },
+            dtype: dataTypeOf(o.dtype),
+            tensorShape: shapeProto(o.shape),
+          },
+        ]),
+      ),
       methodName: "tensorflow/serving/predict",
     });
   }
   const root = objects[0];
   if (root === undefined || root.kind.case !== "userObject") {
-    throw new SavedModelError("invalid-argument", cannot("write", "the SavedModel", "the variables tree's root is a variable, not an object"));
+    throw new SavedModelError(
+      "invalid-argument",
+      cannot("write", "the SavedModel", "the variables tree's root is a variable, not an object"),
+    );
   }
   for (const [attribute, fn] of Object.entries(spec.functions ?? {})) {
     const name = fn.builder.name;
@@ -293,17 +386,28 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
       canonicalizedInputSignature: sv.tuple([sv.tuple([argument]), sv.dict({})]),
       outputSignature: fn.outputIsList ? sv.list(outs) : outs[0]!,
     });
-    root.children.push({ $typeName: "kerastore.savedmodel.ObjectReference", nodeId: objects.length, localName: attribute });
+    root.children.push({
+      $typeName: "kerastore.savedmodel.ObjectReference",
+      nodeId: objects.length,
+      localName: attribute,
+    });
     objects.push(
       create(SavedObjectSchema, {
         kind: {
           case: "function",
-          value: { concreteFunctions: [name], functionSpec: { fullargspec: fullArgSpec([fn.argName], []), inputSignature: sv.tuple([argument]) } },
+          value: {
+            concreteFunctions: [name],
+            functionSpec: { fullargspec: fullArgSpec([fn.argName], []), inputSignature: sv.tuple([argument]) },
+          },
         },
       }),
     );
   }
-  root.children.push({ $typeName: "kerastore.savedmodel.ObjectReference", nodeId: objects.length, localName: "signatures" });
+  root.children.push({
+    $typeName: "kerastore.savedmodel.ObjectReference",
+    nodeId: objects.length,
+    localName: "signatures",
+  });
   objects.push(
     create(SavedObjectSchema, {
       children: mapChildren,
@@ -323,4 +427,3 @@ function savedModelBytes(spec: WriteSavedModelSpec, numbered: Numbered): Uint8Ar
   });
   return toBinary(SavedModelSchema, create(SavedModelSchema, { savedModelSchemaVersion: 1n, metaGraphs: [metaGraph] }));
 }
-

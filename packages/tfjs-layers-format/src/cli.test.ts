@@ -19,12 +19,19 @@ const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), "kerastore-tfjs-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function kerastore(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function kerastore(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "--conditions=source", cliMain, ...args], {
-      cwd: packageDir,
-      env: { ...process.env, ...env },
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ["--import", "tsx", "--conditions=source", cliMain, ...args],
+      {
+        cwd: packageDir,
+        env: { ...process.env, ...env },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -35,7 +42,15 @@ async function kerastore(args: string[], env: Record<string, string> = {}): Prom
 describe("kerastore convert --to tfjs", () => {
   it("converts a Keras .h5 with --plugin; tf.loadLayersModel predicts what Keras predicted", async () => {
     const out = join(work, "lstm_web");
-    const result = await kerastore(["convert", fixturePath("models", "lstm", "model.h5"), out, "--to", "tfjs", "--plugin", "@kerastore/tfjs-layers-format"]);
+    const result = await kerastore([
+      "convert",
+      fixturePath("models", "lstm", "model.h5"),
+      out,
+      "--to",
+      "tfjs",
+      "--plugin",
+      "@kerastore/tfjs-layers-format",
+    ]);
     expect(result.stderr).not.toMatch(/cannot/);
     expect(result.code).toBe(0);
     const tfjsModel = await loadInTfjs(new NodeStore(work), "lstm_web");
@@ -45,21 +60,34 @@ describe("kerastore convert --to tfjs", () => {
 
   it("loads the plug-in named by KERASTORE_PLUGINS too, and names the blocking layer of a model tfjs-layers cannot read", async () => {
     const out = join(work, "gru_web");
-    const result = await kerastore(["convert", fixturePath("models", "gru", "model.h5"), out, "--to", "tfjs"], { KERASTORE_PLUGINS: "@kerastore/tfjs-layers-format" });
+    const result = await kerastore(["convert", fixturePath("models", "gru", "model.h5"), out, "--to", "tfjs"], {
+      KERASTORE_PLUGINS: "@kerastore/tfjs-layers-format",
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/tfjs-layers 4\.22 cannot read this layer: gru \(GRU\): reset_after=true/);
     expect(() => readFileSync(join(out, "model.json"))).toThrow();
   });
 
   const rw = realworld();
-  it.skipIf(rw.dir === undefined)(`converts a real-world tf.keras 2 .h5${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, async () => {
-    const dir = rw.dir ?? "";
-    const out = join(work, "mnist_web");
-    const result = await kerastore(["convert", join(dir, "HsinM__mnist-NCS__model.h5"), out, "--to", "tfjs", "--plugin", "@kerastore/tfjs-layers-format"]);
-    expect(result.code, result.stderr).toBe(0);
-    const tfjsModel = await loadInTfjs(new NodeStore(work), "mnist_web");
-    const input = readNpy(new Uint8Array(readFileSync(join(dir, "HsinM__mnist-NCS__model.input0.npy"))));
-    const expected = readNpy(new Uint8Array(readFileSync(join(dir, "HsinM__mnist-NCS__model.output0.npy"))));
-    expectOutputsClose(predictInTfjs(tfjsModel, [input])[0]!, expected);
-  });
+  it.skipIf(rw.dir === undefined)(
+    `converts a real-world tf.keras 2 .h5${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
+    async () => {
+      const dir = rw.dir ?? "";
+      const out = join(work, "mnist_web");
+      const result = await kerastore([
+        "convert",
+        join(dir, "HsinM__mnist-NCS__model.h5"),
+        out,
+        "--to",
+        "tfjs",
+        "--plugin",
+        "@kerastore/tfjs-layers-format",
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const tfjsModel = await loadInTfjs(new NodeStore(work), "mnist_web");
+      const input = readNpy(new Uint8Array(readFileSync(join(dir, "HsinM__mnist-NCS__model.input0.npy"))));
+      const expected = readNpy(new Uint8Array(readFileSync(join(dir, "HsinM__mnist-NCS__model.output0.npy"))));
+      expectOutputsClose(predictInTfjs(tfjsModel, [input])[0]!, expected);
+    },
+  );
 });

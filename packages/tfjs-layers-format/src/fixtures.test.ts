@@ -9,7 +9,8 @@ const formats = () => createFormatRegistry([...builtinFormats, ...kerastoreForma
 /** Golden models with a layer tfjs-layers 4.22 cannot read, and the layer the refusal names. */
 const REFUSED: Record<string, RegExp> = {
   merge_functional: /subtract \(Subtract\): tfjs-layers 4\.22 has no such layer/,
-  activations: /act_exponential \(Activation\): activation=exponential.*act_hard_sigmoid \(Activation\): activation=hard_sigmoid is Keras 3's/,
+  activations:
+    /act_exponential \(Activation\): activation=exponential.*act_hard_sigmoid \(Activation\): activation=hard_sigmoid is Keras 3's/,
   reshape_ops: /identity \(Identity\): tfjs-layers 4\.22 has no such layer/,
   regularized: /reg_dense \(Dense\): activity_regularizer/,
   gru: /gru \(GRU\): reset_after=true/,
@@ -22,7 +23,9 @@ describe("golden model fixtures (.keras) converted to tfjs", () => {
       it(`${fixture.name}: refused before anything is written, naming the layer`, async () => {
         const model = await loadModel(fixturePath("models", fixture.name, "model.keras"));
         const store = memoryStore();
-        await expect(saveModel(model, { store, path: "web_model" }, { format: "tfjs", formats: formats() })).rejects.toThrow(refused);
+        await expect(
+          saveModel(model, { store, path: "web_model" }, { format: "tfjs", formats: formats() }),
+        ).rejects.toThrow(refused);
         expect(await store.exists("web_model")).toBe(false);
       });
       continue;
@@ -35,10 +38,13 @@ describe("golden model fixtures (.keras) converted to tfjs", () => {
       expect(json.format).toBe("layers-model");
       expect(json.weightsManifest.length).toBe(model.weights.length === 0 ? 0 : 1);
       const tfjsModel = await loadInTfjs(store, "web_model");
-      const inputs = Array.from({ length: fixture.inputs }, (_, i) => readFixtureNpy("models", fixture.name, `input${i}.npy`));
+      const inputs = Array.from({ length: fixture.inputs }, (_, i) =>
+        readFixtureNpy("models", fixture.name, `input${i}.npy`),
+      );
       const outs = predictInTfjs(tfjsModel, inputs);
       expect(outs.length).toBe(fixture.outputs);
-      for (const [i, o] of outs.entries()) expectOutputsClose(o, readFixtureNpy("models", fixture.name, `output${i}.npy`), {}, `output ${i}`);
+      for (const [i, o] of outs.entries())
+        expectOutputsClose(o, readFixtureNpy("models", fixture.name, `output${i}.npy`), {}, `output ${i}`);
     });
   }
 });

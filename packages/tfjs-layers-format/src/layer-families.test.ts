@@ -18,8 +18,12 @@ const entries = readFixtureJson<{ models: Entry[] }>("layers", "index.json").mod
 beforeAll(() => keras.ready());
 
 function load(entry: Entry): SavableModel {
-  const model = keras.models.modelFromJson(JSON.stringify(readFixtureJson<JsonObject>("layers", entry.name, "config.json")));
-  model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy("layers", entry.name, "weights", `${i}.npy`)));
+  const model = keras.models.modelFromJson(
+    JSON.stringify(readFixtureJson<JsonObject>("layers", entry.name, "config.json")),
+  );
+  model.setWeights(
+    Array.from({ length: entry.weights }, (_, i) => readFixtureNpy("layers", entry.name, "weights", `${i}.npy`)),
+  );
   return model;
 }
 
@@ -45,7 +49,9 @@ describe.each(entries.map((e) => [e.name, e] as const))("layer family %s", (name
     expect([...new Set(problems.map((p) => p.layer.split("/")[0]))].sort()).toEqual([...(REFUSED[name] ?? [])].sort());
     if (problems.length === 0) return;
     const save = saveModel(model, { store: memoryStore(), path: "web_model" }, { format: "tfjs", formats: formats() });
-    await expect(save).rejects.toThrow(new RegExp(`cannot write web_model as tfjs: tfjs-layers 4.22 cannot read .*${problems[0]!.layer}`));
+    await expect(save).rejects.toThrow(
+      new RegExp(`cannot write web_model as tfjs: tfjs-layers 4.22 cannot read .*${problems[0]!.layer}`),
+    );
   });
 
   it("the rest, written as tfjs, loads in tfjs-layers and predicts what Keras predicted", async () => {
@@ -57,9 +63,13 @@ describe.each(entries.map((e) => [e.name, e] as const))("layer family %s", (name
     await saveModel(model, { store, path: "web_model" }, { format: "tfjs", formats: formats() });
     const tfjsModel = await loadInTfjs(store, "web_model");
     const inputs = Array.from({ length: entry.inputs }, (_, i) => readFixtureNpy("layers", name, `input${i}.npy`));
-    const outs = predictInTfjs(tfjsModel, inputs.filter((_, i) => tfjsModel.inputs.length > i));
+    const outs = predictInTfjs(
+      tfjsModel,
+      inputs.filter((_, i) => tfjsModel.inputs.length > i),
+    );
     expect(outs.length).toBe(kept.length);
     expect(kept.length).toBeGreaterThan(0);
-    for (const [i, o] of outs.entries()) expectOutputsClose(o, readFixtureNpy("layers", name, `output${kept[i]}.npy`), {}, `output ${kept[i]}`);
+    for (const [i, o] of outs.entries())
+      expectOutputsClose(o, readFixtureNpy("layers", name, `output${kept[i]}.npy`), {}, `output ${kept[i]}`);
   });
 });

@@ -22,10 +22,16 @@ export const DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024;
 const DTYPES: readonly QuantizationDType[] = ["float16", "uint8", "uint16"];
 
 /** Reads the writer's settings from the format's `settings` object, refusing bad values. */
-export function writeSettings(settings: { readonly shardSizeBytes?: unknown; readonly quantization?: unknown } | undefined, where: string): TfjsWriteSettings {
+export function writeSettings(
+  settings: { readonly shardSizeBytes?: unknown; readonly quantization?: unknown } | undefined,
+  where: string,
+): TfjsWriteSettings {
   const shard = settings?.["shardSizeBytes"] ?? DEFAULT_SHARD_SIZE_BYTES;
   if (typeof shard !== "number" || !Number.isSafeInteger(shard) || shard <= 0) {
-    throw new TfjsFormatError("bad-option", cannot("write", where, `shardSizeBytes must be a positive integer, got ${JSON.stringify(shard)}`));
+    throw new TfjsFormatError(
+      "bad-option",
+      cannot("write", where, `shardSizeBytes must be a positive integer, got ${JSON.stringify(shard)}`),
+    );
   }
   const q = settings?.["quantization"];
   if (q === undefined || q === null) return { shardSizeBytes: shard, quantize: undefined };
@@ -47,12 +53,20 @@ export function writeSettings(settings: { readonly shardSizeBytes?: unknown; rea
 function badQuantize(where: string, value: unknown): TfjsFormatError {
   return new TfjsFormatError(
     "bad-option",
-    cannot("write", where, `quantization must be "float16", "uint8", "uint16" or {dtype: [weight-name patterns]}, got ${JSON.stringify(value)}`),
+    cannot(
+      "write",
+      where,
+      `quantization must be "float16", "uint8", "uint16" or {dtype: [weight-name patterns]}, got ${JSON.stringify(value)}`,
+    ),
   );
 }
 
 /** The quantization dtype for the weight `name`, if any; a weight two dtypes claim is an error. */
-export function quantizationFor(settings: TfjsWriteSettings, name: string, where: string): QuantizationDType | undefined {
+export function quantizationFor(
+  settings: TfjsWriteSettings,
+  name: string,
+  where: string,
+): QuantizationDType | undefined {
   const q = settings.quantize;
   if (q === undefined) return undefined;
   if (typeof q === "string") return q;
@@ -60,7 +74,10 @@ export function quantizationFor(settings: TfjsWriteSettings, name: string, where
   for (const dtype of DTYPES) {
     if ((q[dtype] ?? []).some((p) => globMatch(p, name))) {
       if (found !== undefined && found !== dtype) {
-        throw new TfjsFormatError("bad-option", cannot("write", where, `weight ${name} matches both ${found} and ${dtype} quantization patterns`));
+        throw new TfjsFormatError(
+          "bad-option",
+          cannot("write", where, `weight ${name} matches both ${found} and ${dtype} quantization patterns`),
+        );
       }
       found = dtype;
     }
@@ -70,6 +87,9 @@ export function quantizationFor(settings: TfjsWriteSettings, name: string, where
 
 /** fnmatch-style: `*` any run, `?` one character, everything else literal. */
 export function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${re}$`, "s").test(name);
 }

@@ -22,7 +22,10 @@ function sources(layer: JsonObject): string[] {
 }
 
 /** The config without `drop` and what depends on them; `kept` gives the original index of each output kept. */
-export function pruneFunctional(envelope: JsonObject, drop: ReadonlySet<string>): { config: JsonObject; kept: number[] } {
+export function pruneFunctional(
+  envelope: JsonObject,
+  drop: ReadonlySet<string>,
+): { config: JsonObject; kept: number[] } {
   const config = envelope["config"] as JsonObject;
   const layers = config["layers"] as JsonObject[];
   if (envelope["class_name"] === "Sequential") {

@@ -59,13 +59,19 @@ describe("quantized models in the real tfjs-layers", () => {
     it(`${dtype}: tfjs-layers dequantizes each weight as the formula says, and predicts within the quantization error`, async () => {
       const model = await loadModel(fixturePath("models", "conv", "model.keras"));
       const store = memoryStore();
-      await saveModel(model, { store, path: "q" }, { format: "tfjs", formats: formats(), settings: { quantization: dtype } });
+      await saveModel(
+        model,
+        { store, path: "q" },
+        { format: "tfjs", formats: formats(), settings: { quantization: dtype } },
+      );
       const json = JSON.parse(new TextDecoder().decode(await store.read("q/model.json")));
       const specs = json.weightsManifest[0].weights as ManifestWeight[];
       expect(specs.every((w) => w.dtype === "float32" && w.quantization?.dtype === dtype)).toBe(true);
       const bytes = await store.read(`q/${json.weightsManifest[0].paths[0]}`);
       const tfjsModel = await loadInTfjs(store, "q");
-      const tfjsWeights = new Map(tfjsModel.weights.map((w) => [w.originalName, Float32Array.from(w.read().dataSync())]));
+      const tfjsWeights = new Map(
+        tfjsModel.weights.map((w) => [w.originalName, Float32Array.from(w.read().dataSync())]),
+      );
       const original = new Map(model.weights.map((w) => [w.path.split("/").slice(-2).join("/"), toFloat32(w.read())]));
       let offset = 0;
       for (const spec of specs) {
@@ -78,7 +84,9 @@ describe("quantized models in the real tfjs-layers", () => {
         const bound = dtype === "float16" ? 0 : spec.quantization!.scale! / 2 + 1e-6;
         for (let i = 0; i < count; i++) {
           const err = Math.abs(ours[i]! - before[i]!);
-          expect(err, `${spec.name}[${i}]`).toBeLessThanOrEqual(dtype === "float16" ? Math.abs(before[i]!) * 2 ** -11 + 2 ** -25 : bound);
+          expect(err, `${spec.name}[${i}]`).toBeLessThanOrEqual(
+            dtype === "float16" ? Math.abs(before[i]!) * 2 ** -11 + 2 ** -25 : bound,
+          );
         }
       }
       // The model with the dequantized weights is what tfjs-layers runs: Kerastore reading the
@@ -97,10 +105,16 @@ describe("quantized models in the real tfjs-layers", () => {
   it("patterns pick the weights to quantize, as --quantize_uint8 'conv*/kernel' does", async () => {
     const model = await loadModel(fixturePath("models", "conv", "model.keras"));
     const store = memoryStore();
-    await saveModel(model, { store, path: "q" }, { format: "tfjs", formats: formats(), settings: { quantization: { uint8: ["*/kernel"], float16: ["*/bias"] } } });
+    await saveModel(
+      model,
+      { store, path: "q" },
+      { format: "tfjs", formats: formats(), settings: { quantization: { uint8: ["*/kernel"], float16: ["*/bias"] } } },
+    );
     const json = JSON.parse(new TextDecoder().decode(await store.read("q/model.json")));
     for (const w of json.weightsManifest[0].weights as ManifestWeight[]) {
-      expect(w.quantization?.dtype, w.name).toBe(w.name.endsWith("/kernel") ? "uint8" : w.name.endsWith("/bias") ? "float16" : undefined);
+      expect(w.quantization?.dtype, w.name).toBe(
+        w.name.endsWith("/kernel") ? "uint8" : w.name.endsWith("/bias") ? "float16" : undefined,
+      );
     }
     await loadInTfjs(store, "q");
   });

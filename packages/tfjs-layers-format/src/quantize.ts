@@ -75,7 +75,9 @@ export function dequantize(bytes: Uint8Array, entry: QuantizationEntry, count: n
 }
 
 function copyOf(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset % 2 === 0 ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice() : bytes.slice();
+  return bytes.byteOffset % 2 === 0
+    ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice()
+    : bytes.slice();
 }
 
 /** Bytes per element of a quantized dtype. */

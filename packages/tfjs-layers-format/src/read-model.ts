@@ -39,22 +39,31 @@ export async function modelJsonPath(store: Store, path: string): Promise<string>
 export async function readTfjsLayers(store: Store, path: string): Promise<SavedModelData> {
   const jsonPath = await modelJsonPath(store, path);
   const size = await store.size(jsonPath);
-  if (size > MAX_MODEL_JSON_BYTES) throw bad(jsonPath, `model.json is ${size} bytes, more than any topology (limit ${MAX_MODEL_JSON_BYTES})`);
+  if (size > MAX_MODEL_JSON_BYTES)
+    throw bad(jsonPath, `model.json is ${size} bytes, more than any topology (limit ${MAX_MODEL_JSON_BYTES})`);
   const json = parseJsonText(utf8Decode(await store.read(jsonPath)), jsonPath);
   if (!isJsonObject(json)) throw bad(jsonPath, "expected a JSON object");
-  if (json["format"] === "graph-model") throw bad(jsonPath, "it is a TensorFlow.js graph model (a lowered graph), not a layers model; only layers models hold a Keras architecture");
+  if (json["format"] === "graph-model")
+    throw bad(
+      jsonPath,
+      "it is a TensorFlow.js graph model (a lowered graph), not a layers model; only layers models hold a Keras architecture",
+    );
   const topology = json["modelTopology"];
   if (!isJsonObject(topology)) throw bad(jsonPath, 'expected "modelTopology" holding the Keras model config');
   const written = isJsonObject(topology["model_config"]) ? topology["model_config"] : topology;
   // tfjs-layers counts a nested model's own construction as its node 0 (Kerastore's writer does
   // as tfjs-layers reads); Keras does not. tf.keras configs (tensorflowjs_converter's) are Keras's.
-  const tfjsNodes = String(topology["keras_version"] ?? "").startsWith("tfjs") || String(json["convertedBy"] ?? "").startsWith("Kerastore");
+  const tfjsNodes =
+    String(topology["keras_version"] ?? "").startsWith("tfjs") ||
+    String(json["convertedBy"] ?? "").startsWith("Kerastore");
   const modelConfig = tfjsNodes ? kerasNodeIndices(written) : written;
-  if (typeof modelConfig["class_name"] !== "string") throw bad(jsonPath, 'expected "modelTopology" with a model config ({"class_name", "config"})');
+  if (typeof modelConfig["class_name"] !== "string")
+    throw bad(jsonPath, 'expected "modelTopology" with a model config ({"class_name", "config"})');
   const weights = await readWeights(store, dirnameOf(jsonPath), json["weightsManifest"], jsonPath);
   const root = layerTree(modelConfig, weights, jsonPath);
   const unclaimed = [...weights.keys()].filter((name) => !weights.get(name)!.claimed);
-  if (unclaimed.length > 0) throw bad(jsonPath, `weights ${unclaimed.slice(0, 5).join(", ")} name no layer of the model`);
+  if (unclaimed.length > 0)
+    throw bad(jsonPath, `weights ${unclaimed.slice(0, 5).join(", ")} name no layer of the model`);
   const recorded = typeof topology["keras_version"] === "string" ? topology["keras_version"] : undefined;
   const trainingConfig = isJsonObject(topology["training_config"]) ? topology["training_config"] : undefined;
   return {
@@ -71,7 +80,12 @@ interface ReadWeight {
   claimed: boolean;
 }
 
-async function readWeights(store: Store, dir: string, manifest: JsonValue | undefined, where: string): Promise<Map<string, ReadWeight>> {
+async function readWeights(
+  store: Store,
+  dir: string,
+  manifest: JsonValue | undefined,
+  where: string,
+): Promise<Map<string, ReadWeight>> {
   const out = new Map<string, ReadWeight>();
   if (manifest === undefined || manifest === null) return out;
   if (!Array.isArray(manifest)) throw bad(where, '"weightsManifest" must be a list of groups');
@@ -85,14 +99,25 @@ async function readWeights(store: Store, dir: string, manifest: JsonValue | unde
     let total = 0;
     const sizes: number[] = [];
     for (const p of paths) {
-      if (!(await store.exists(p))) throw new TfjsFormatError("bad-weights", cannot("read", where, `the weight shard ${p} is missing`), { path: p });
+      if (!(await store.exists(p)))
+        throw new TfjsFormatError("bad-weights", cannot("read", where, `the weight shard ${p} is missing`), {
+          path: p,
+        });
       const s = await store.size(p);
       sizes.push(s);
       total += s;
     }
     // Sizes are checked against the files before anything is allocated.
     if (total !== expected) {
-      throw new TfjsFormatError("bad-weights", cannot("read", where, `weights group ${g + 1} declares ${expected} bytes of weights but its ${paths.length} shard file(s) hold ${total}`), { path: where });
+      throw new TfjsFormatError(
+        "bad-weights",
+        cannot(
+          "read",
+          where,
+          `weights group ${g + 1} declares ${expected} bytes of weights but its ${paths.length} shard file(s) hold ${total}`,
+        ),
+        { path: where },
+      );
     }
     const bytes = new Uint8Array(total);
     let offset = 0;
@@ -120,13 +145,18 @@ interface WeightSpec {
 }
 
 function weightSpec(value: JsonValue, place: string, where: string): WeightSpec {
-  if (!isJsonObject(value) || typeof value["name"] !== "string" || !Array.isArray(value["shape"])) throw bad(where, `${place} must have a "name" and a "shape"`);
+  if (!isJsonObject(value) || typeof value["name"] !== "string" || !Array.isArray(value["shape"]))
+    throw bad(where, `${place} must have a "name" and a "shape"`);
   const shape = value["shape"];
-  if (!shape.every((d): d is number => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) throw bad(where, `${place} (${value["name"]}) has a bad shape ${JSON.stringify(shape)}`);
+  if (!shape.every((d): d is number => typeof d === "number" && Number.isSafeInteger(d) && d >= 0))
+    throw bad(where, `${place} (${value["name"]}) has a bad shape ${JSON.stringify(shape)}`);
   const count = shape.reduce((n, d) => n * d, 1);
   const dtype = value["dtype"];
   if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool") {
-    throw bad(where, `${place} (${value["name"]}) is ${JSON.stringify(dtype)}; Keras weights are float32, int32 or bool`);
+    throw bad(
+      where,
+      `${place} (${value["name"]}) is ${JSON.stringify(dtype)}; Keras weights are float32, int32 or bool`,
+    );
   }
   const q = value["quantization"];
   let quantization: QuantizationEntry | undefined;
@@ -157,7 +187,14 @@ function decode(bytes: Uint8Array, spec: WeightSpec): HostTensor {
 }
 
 function shardPath(dir: string, value: JsonValue, place: string, where: string): string {
-  if (typeof value !== "string" || value === "" || value.startsWith("/") || value.includes("\\") || value.split("/").some((p) => p === "..") || /^[a-z]+:/i.test(value)) {
+  if (
+    typeof value !== "string" ||
+    value === "" ||
+    value.startsWith("/") ||
+    value.includes("\\") ||
+    value.split("/").some((p) => p === "..") ||
+    /^[a-z]+:/i.test(value)
+  ) {
     throw bad(where, `${place} must be a shard file name beside model.json, got ${JSON.stringify(value)}`);
   }
   return joinPath(dir, value);
@@ -177,7 +214,8 @@ function layerTree(envelope: JsonObject, weights: Map<string, ReadWeight>, where
     children: [],
   };
   for (const layer of layers) {
-    if (!isJsonObject(layer) || typeof layer["class_name"] !== "string") throw bad(where, "a layer of the model config has no class_name");
+    if (!isJsonObject(layer) || typeof layer["class_name"] !== "string")
+      throw bad(where, "a layer of the model config has no class_name");
     if (sequential && layer["class_name"] === "InputLayer") continue;
     const child = layerNode(layer, weights, where);
     node.children.push({ name: child.name ?? child.className, node: child });
@@ -211,19 +249,26 @@ function bad(where: string, reason: string): TfjsFormatError {
 /** Nested models' call nodes counted as Keras counts them (one less than tfjs-layers), at every depth. */
 function kerasNodeIndices(envelope: JsonObject): JsonObject {
   const raw = envelope["config"];
-  if (!TFJS_MODEL_CLASSES.has(String(envelope["class_name"])) || !isJsonObject(raw) || !Array.isArray(raw["layers"])) return envelope;
+  if (!TFJS_MODEL_CLASSES.has(String(envelope["class_name"])) || !isJsonObject(raw) || !Array.isArray(raw["layers"]))
+    return envelope;
   const layers = raw["layers"].map((l) => (isJsonObject(l) ? kerasNodeIndices(l) : l));
   const nested = new Set<string>();
   for (const layer of layers) {
-    if (isJsonObject(layer) && TFJS_MODEL_CLASSES.has(String(layer["class_name"])) && typeof layer["name"] === "string") nested.add(layer["name"]);
+    if (isJsonObject(layer) && TFJS_MODEL_CLASSES.has(String(layer["class_name"])) && typeof layer["name"] === "string")
+      nested.add(layer["name"]);
   }
   const unshift = (ref: JsonValue): JsonValue =>
-    Array.isArray(ref) && typeof ref[0] === "string" && typeof ref[1] === "number" && ref[1] > 0 && nested.has(ref[0]) ? [ref[0], ref[1] - 1, ...ref.slice(2)] : ref;
+    Array.isArray(ref) && typeof ref[0] === "string" && typeof ref[1] === "number" && ref[1] > 0 && nested.has(ref[0])
+      ? [ref[0], ref[1] - 1, ...ref.slice(2)]
+      : ref;
   const config: JsonObject = {
     ...raw,
     layers: layers.map((layer) =>
       isJsonObject(layer) && Array.isArray(layer["inbound_nodes"])
-        ? { ...layer, inbound_nodes: layer["inbound_nodes"].map((node) => (Array.isArray(node) ? node.map(unshift) : node)) }
+        ? {
+            ...layer,
+            inbound_nodes: layer["inbound_nodes"].map((node) => (Array.isArray(node) ? node.map(unshift) : node)),
+          }
         : layer,
     ),
   };

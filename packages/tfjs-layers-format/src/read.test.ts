@@ -14,7 +14,10 @@ async function saveFromTfjs(model: tf.LayersModel, store: MemoryStore, dir: stri
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const data = artifacts.weightData;
-      const bytes = data === undefined ? new Uint8Array(0) : new Uint8Array(Array.isArray(data) ? await new Blob(data).arrayBuffer() : data);
+      const bytes =
+        data === undefined
+          ? new Uint8Array(0)
+          : new Uint8Array(Array.isArray(data) ? await new Blob(data).arrayBuffer() : data);
       const json = {
         modelTopology: artifacts.modelTopology,
         format: artifacts.format,
@@ -43,7 +46,12 @@ function seeded(shape: number[], seed: number): HostTensor {
 describe("models tfjs-layers 4.22 saved itself (model.save(tf.io.withSaveHandler(...)))", () => {
   const builders: Record<string, () => { model: tf.LayersModel; input: number[] }> = {
     "dense mlp": () => ({
-      model: tf.sequential({ layers: [tf.layers.dense({ units: 7, activation: "relu", inputShape: [5] }), tf.layers.dense({ units: 3, activation: "softmax" })] }),
+      model: tf.sequential({
+        layers: [
+          tf.layers.dense({ units: 7, activation: "relu", inputShape: [5] }),
+          tf.layers.dense({ units: 3, activation: "softmax" }),
+        ],
+      }),
       input: [4, 5],
     }),
     "conv + batchnorm + pooling": () => ({
@@ -73,7 +81,11 @@ describe("models tfjs-layers 4.22 saved itself (model.save(tf.io.withSaveHandler
     }),
     "a model nested in a model": () => {
       const innerIn = tf.input({ shape: [4] });
-      const inner = tf.model({ inputs: innerIn, outputs: tf.layers.dense({ units: 3, activation: "relu" }).apply(innerIn) as tf.SymbolicTensor, name: "inner" });
+      const inner = tf.model({
+        inputs: innerIn,
+        outputs: tf.layers.dense({ units: 3, activation: "relu" }).apply(innerIn) as tf.SymbolicTensor,
+        name: "inner",
+      });
       const x = tf.input({ shape: [4] });
       const y = tf.layers.dense({ units: 2 }).apply(inner.apply(x) as tf.SymbolicTensor) as tf.SymbolicTensor;
       return { model: tf.model({ inputs: x, outputs: y }), input: [3, 4] };
@@ -82,7 +94,9 @@ describe("models tfjs-layers 4.22 saved itself (model.save(tf.io.withSaveHandler
       const a = tf.input({ shape: [4], name: "a" });
       const b = tf.input({ shape: [4], name: "b" });
       const shared = tf.layers.dense({ units: 3, activation: "tanh", name: "shared" });
-      const sum = tf.layers.add().apply([shared.apply(a) as tf.SymbolicTensor, shared.apply(b) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+      const sum = tf.layers
+        .add()
+        .apply([shared.apply(a) as tf.SymbolicTensor, shared.apply(b) as tf.SymbolicTensor]) as tf.SymbolicTensor;
       const out = tf.layers.dense({ units: 2, name: "head" }).apply(sum) as tf.SymbolicTensor;
       return { model: tf.model({ inputs: [a, b], outputs: out }), input: [3, 4] };
     },
@@ -92,7 +106,9 @@ describe("models tfjs-layers 4.22 saved itself (model.save(tf.io.withSaveHandler
     it(`${name}: Kerastore loads it and predicts what tfjs-layers predicts`, async () => {
       const { model, input } = build();
       // Weights that are not the initial ones, so that loading them is what is checked.
-      model.setWeights(model.getWeights().map((w, i) => tf.tensor(seeded(w.shape, i + 7).data as Float32Array, w.shape)));
+      model.setWeights(
+        model.getWeights().map((w, i) => tf.tensor(seeded(w.shape, i + 7).data as Float32Array, w.shape)),
+      );
       const store = memoryStore();
       await saveFromTfjs(model, store, "from_tfjs");
       const inputs = model.inputs.map((_, i) => seeded(input, 100 + i));

@@ -21,7 +21,10 @@ const predicts: Status = { kind: "predicts" };
 export const TFJS_REALWORLD: Readonly<Record<string, Status>> = {
   "A-I-nstein__mnist_cnn__cnn_model.h5": predicts,
   "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5": predicts,
-  "Aaronvpp__LSTM-Name-Classification__model.h5": { kind: "predicts", architecture: "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5" },
+  "Aaronvpp__LSTM-Name-Classification__model.h5": {
+    kind: "predicts",
+    architecture: "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5",
+  },
   "AdamVenroy__sentiment-classifer__model.keras": predicts,
   "Aman-21k__cnn-fashion-mnist-classifier__model.keras": predicts,
   "HsinM__mnist-NCS__model.h5": predicts,
@@ -33,7 +36,10 @@ export const TFJS_REALWORLD: Readonly<Record<string, Status>> = {
     kind: "predicts",
     architecture: "fastmachinelearning__example-models__KERAS_3layer_batch_norm.json",
   },
-  "KonduitAI__dl4j-test-resources__conv2d_theano_2.h5": { kind: "as-kerastore", why: "theano kernels (converted on load), no reference output" },
+  "KonduitAI__dl4j-test-resources__conv2d_theano_2.h5": {
+    kind: "as-kerastore",
+    why: "theano kernels (converted on load), no reference output",
+  },
   "SciSharp__Keras.NET__model.h5": {
     kind: "refused",
     message: /flatten \(Flatten\): the Sequential model was never built/,
@@ -49,8 +55,16 @@ export const TFJS_REALWORLD: Readonly<Record<string, Status>> = {
     message: /random_flip \(RandomFlip\): tfjs-layers 4\.22 has no such layer.*random_rotation \(RandomRotation\)/,
     why: "its nested Sequential holds RandomFlip and RandomRotation, which tfjs-layers 4.22 does not have",
   },
-  "KajetanFrackowiak__tensorflow_fundamentals__model_6.h5": { kind: "refused", message: /layer class "USELayer"/, why: "a custom TF-Hub layer Kerastore cannot load" },
-  "KajetanFrackowiak__tensorflow_fundamentals__model_6.keras": { kind: "refused", message: /layer class "USELayer"/, why: "a custom TF-Hub layer Kerastore cannot load" },
+  "KajetanFrackowiak__tensorflow_fundamentals__model_6.h5": {
+    kind: "refused",
+    message: /layer class "USELayer"/,
+    why: "a custom TF-Hub layer Kerastore cannot load",
+  },
+  "KajetanFrackowiak__tensorflow_fundamentals__model_6.keras": {
+    kind: "refused",
+    message: /layer class "USELayer"/,
+    why: "a custom TF-Hub layer Kerastore cannot load",
+  },
 };
 
 const rw = realworld();
@@ -71,47 +85,53 @@ function inputsFor(model: SavableModel): HostTensor[] {
   });
 }
 
-describe.skipIf(rw.dir === undefined)(`real-world Keras files converted to tfjs${rw.missing ? ` (skipped: ${rw.missing})` : ""}`, () => {
-  const dir = rw.dir ?? "";
-  beforeAll(() => keras.ready());
+describe.skipIf(rw.dir === undefined)(
+  `real-world Keras files converted to tfjs${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
+  () => {
+    const dir = rw.dir ?? "";
+    beforeAll(() => keras.ready());
 
-  it("every model file of the folder has a status here", () => {
-    const manifest = readFileSync(join(dir, "MANIFEST.md"), "utf8");
-    const named = [...manifest.matchAll(/([\w.-]+__[\w.-]+\.(?:h5|keras))/g)].map((m) => m[1]!).filter((f) => !f.includes("inputs_and_outputs"));
-    for (const file of named) expect(TFJS_REALWORLD, `status of ${file}`).toHaveProperty([file]);
-  });
+    it("every model file of the folder has a status here", () => {
+      const manifest = readFileSync(join(dir, "MANIFEST.md"), "utf8");
+      const named = [...manifest.matchAll(/([\w.-]+__[\w.-]+\.(?:h5|keras))/g)]
+        .map((m) => m[1]!)
+        .filter((f) => !f.includes("inputs_and_outputs"));
+      for (const file of named) expect(TFJS_REALWORLD, `status of ${file}`).toHaveProperty([file]);
+    });
 
-  async function load(file: string, architecture: string | undefined): Promise<SavableModel> {
-    if (architecture === undefined) return keras.models.loadModel(join(dir, file));
-    const model = await keras.models.loadModel(join(dir, architecture));
-    await model.loadWeights(join(dir, file));
-    return model;
-  }
-
-  it.each(Object.entries(TFJS_REALWORLD))("%s", async (file, status) => {
-    const store = memoryStore();
-    if (status.kind === "refused") {
-      const convert = async () => saveModel(await load(file, undefined), { store, path: "web_model" }, { format: "tfjs", formats: formats() });
-      await expect(convert(), status.why).rejects.toThrow(status.message);
-      expect(await store.exists("web_model")).toBe(false);
-      return;
+    async function load(file: string, architecture: string | undefined): Promise<SavableModel> {
+      if (architecture === undefined) return keras.models.loadModel(join(dir, file));
+      const model = await keras.models.loadModel(join(dir, architecture));
+      await model.loadWeights(join(dir, file));
+      return model;
     }
-    const model = await load(file, status.kind === "predicts" ? status.architecture : undefined);
-    await saveModel(model, { store, path: "web_model" }, { format: "tfjs", formats: formats(), onWarning: () => {} });
-    const tfjsModel = await loadInTfjs(store, "web_model");
-    if (status.kind === "as-kerastore") {
-      const inputs = inputsFor(model);
-      const ours = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
-      const theirs = predictInTfjs(tfjsModel, inputs);
-      const list = Array.isArray(ours) ? ours : [ours];
-      expect(theirs.length, status.why).toBe(list.length);
-      for (const [i, o] of theirs.entries()) expectOutputsClose(o, list[i]!, {}, `${file} output ${i}`);
-      return;
-    }
-    const stem = file.replace(/\.(h5|keras)$/, "");
-    const input = readNpy(new Uint8Array(readFileSync(join(dir, `${stem}.input0.npy`))));
-    const expected = readNpy(new Uint8Array(readFileSync(join(dir, `${stem}.output0.npy`))));
-    const [out] = predictInTfjs(tfjsModel, [input]);
-    expectOutputsClose(out!, expected, { rtol: status.rtol ?? 1e-5 }, file);
-  });
-});
+
+    it.each(Object.entries(TFJS_REALWORLD))("%s", async (file, status) => {
+      const store = memoryStore();
+      if (status.kind === "refused") {
+        const convert = async () =>
+          saveModel(await load(file, undefined), { store, path: "web_model" }, { format: "tfjs", formats: formats() });
+        await expect(convert(), status.why).rejects.toThrow(status.message);
+        expect(await store.exists("web_model")).toBe(false);
+        return;
+      }
+      const model = await load(file, status.kind === "predicts" ? status.architecture : undefined);
+      await saveModel(model, { store, path: "web_model" }, { format: "tfjs", formats: formats(), onWarning: () => {} });
+      const tfjsModel = await loadInTfjs(store, "web_model");
+      if (status.kind === "as-kerastore") {
+        const inputs = inputsFor(model);
+        const ours = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
+        const theirs = predictInTfjs(tfjsModel, inputs);
+        const list = Array.isArray(ours) ? ours : [ours];
+        expect(theirs.length, status.why).toBe(list.length);
+        for (const [i, o] of theirs.entries()) expectOutputsClose(o, list[i]!, {}, `${file} output ${i}`);
+        return;
+      }
+      const stem = file.replace(/\.(h5|keras)$/, "");
+      const input = readNpy(new Uint8Array(readFileSync(join(dir, `${stem}.input0.npy`))));
+      const expected = readNpy(new Uint8Array(readFileSync(join(dir, `${stem}.output0.npy`))));
+      const [out] = predictInTfjs(tfjsModel, [input]);
+      expectOutputsClose(out!, expected, { rtol: status.rtol ?? 1e-5 }, file);
+    });
+  },
+);

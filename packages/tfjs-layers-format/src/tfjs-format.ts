@@ -1,5 +1,13 @@
 import { dirnameOf, utf8Decode } from "@kerastore/core";
-import type { FormatLocation, ModelFormat, ModelReadResult, ModelReader, ModelWriter, ReadOptions, WriteOptions } from "kerastore";
+import type {
+  FormatLocation,
+  ModelFormat,
+  ModelReadResult,
+  ModelReader,
+  ModelWriter,
+  ReadOptions,
+  WriteOptions,
+} from "kerastore";
 import { type QuantizationDType, writeSettings } from "./options.js";
 import { modelJsonPath, readTfjsLayers } from "./read-model.js";
 import { tfjsArtifacts, writeTfjsArtifacts } from "./write-model.js";
@@ -70,7 +78,10 @@ export interface TfjsWriteOptions {
    * `--quantize_float16` / `--quantize_uint8` / `--quantize_uint16`: one dtype for every float32
    * weight, or per dtype the weight-name patterns it applies to (`*` wildcards).
    */
-  readonly quantization?: QuantizationDType | Partial<Record<QuantizationDType, readonly string[] | string>> | undefined;
+  readonly quantization?:
+    | QuantizationDType
+    | Partial<Record<QuantizationDType, readonly string[] | string>>
+    | undefined;
 }
 
 /** What the Kerastore CLI and `createFormatRegistry` take from a plug-in package. */

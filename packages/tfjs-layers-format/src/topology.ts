@@ -58,7 +58,12 @@ interface Context {
   readonly hardSigmoid: ReadonlySet<string> | "all" | undefined;
 }
 
-function fixLayer(envelope: JsonObject, parent: string, ctx: Context, allowed: ReadonlySet<string> = TFJS_LAYER_CLASSES): JsonObject {
+function fixLayer(
+  envelope: JsonObject,
+  parent: string,
+  ctx: Context,
+  allowed: ReadonlySet<string> = TFJS_LAYER_CLASSES,
+): JsonObject {
   const className = typeof envelope["class_name"] === "string" ? envelope["class_name"] : "?";
   const raw = envelope["config"];
   const name = isJsonObject(raw) && typeof raw["name"] === "string" ? raw["name"] : className;
@@ -81,7 +86,11 @@ function fixLayer(envelope: JsonObject, parent: string, ctx: Context, allowed: R
     return { ...envelope, config: shiftNestedModelNodes(config) };
   }
   if (!allowed.has(className)) {
-    problem(className.includes(">") ? "a custom class tfjs-layers does not have (register it in tfjs with tf.serialization.registerClass)" : "tfjs-layers 4.22 has no such layer");
+    problem(
+      className.includes(">")
+        ? "a custom class tfjs-layers does not have (register it in tfjs with tf.serialization.registerClass)"
+        : "tfjs-layers 4.22 has no such layer",
+    );
     return envelope;
   }
   if (!isJsonObject(raw)) return envelope;
@@ -94,10 +103,17 @@ function fixChild(value: JsonValue, parent: string, ctx: Context): JsonValue {
   return isJsonObject(value) ? fixLayer(value, parent, ctx) : value;
 }
 
-function fixConfig(raw: JsonObject, className: string, where: string, ctx: Context, problem: (r: string) => void): JsonObject {
+function fixConfig(
+  raw: JsonObject,
+  className: string,
+  where: string,
+  ctx: Context,
+  problem: (r: string) => void,
+): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(raw)) {
-    if (key === "activation" || key === "recurrent_activation") out[key] = fixActivation(value, key, where, ctx, problem);
+    if (key === "activation" || key === "recurrent_activation")
+      out[key] = fixActivation(value, key, where, ctx, problem);
     else if (key.endsWith("_initializer")) out[key] = fixInitializer(value, key, problem);
     else if (key.endsWith("_regularizer")) out[key] = fixRegularizer(value, key, problem);
     else if (key.endsWith("_constraint")) out[key] = fixConstraint(value, key, problem);
@@ -116,7 +132,8 @@ function fixConfig(raw: JsonObject, className: string, where: string, ctx: Conte
 /** Settings of particular classes tfjs-layers has no equivalent for. */
 function classRules(config: JsonObject, className: string, problem: (r: string) => void): void {
   const groups = config["groups"];
-  if (typeof groups === "number" && groups !== 1 && className !== "DepthwiseConv2D") problem(`groups=${groups}: tfjs-layers has no grouped convolution`);
+  if (typeof groups === "number" && groups !== 1 && className !== "DepthwiseConv2D")
+    problem(`groups=${groups}: tfjs-layers has no grouped convolution`);
   if ((className === "GRU" || className === "GRUCell") && config["reset_after"] === true) {
     problem("reset_after=true (Keras 3's and tf.keras 2's default): tfjs-layers 4.22's GRU has only reset_after=false");
   }
@@ -131,20 +148,35 @@ function classRules(config: JsonObject, className: string, problem: (r: string) 
       problem("negative_slope / threshold: tfjs-layers' ReLU has only max_value");
     }
   }
-  if (className === "LayerNormalization" && config["rms_scaling"] === true) problem("rms_scaling=true: tfjs-layers' LayerNormalization has no RMS scaling");
-  if ((className === "UpSampling2D" || className === "Resizing") && typeof config["interpolation"] === "string" && config["interpolation"] !== "nearest") {
-    problem(`interpolation=${config["interpolation"]}: tfjs-layers resizes without Keras's half-pixel centers, so it computes other values`);
+  if (className === "LayerNormalization" && config["rms_scaling"] === true)
+    problem("rms_scaling=true: tfjs-layers' LayerNormalization has no RMS scaling");
+  if (
+    (className === "UpSampling2D" || className === "Resizing") &&
+    typeof config["interpolation"] === "string" &&
+    config["interpolation"] !== "nearest"
+  ) {
+    problem(
+      `interpolation=${config["interpolation"]}: tfjs-layers resizes without Keras's half-pixel centers, so it computes other values`,
+    );
   }
   const activity = config["activity_regularizer"];
-  if (activity !== undefined && activity !== null) problem("activity_regularizer: tfjs-layers 4.22 cannot run a layer with an activity regularizer");
-  if (className.startsWith("Global") && config["keepdims"] === true) problem("keepdims=true: tfjs-layers' global pooling always drops the pooled axes");
+  if (activity !== undefined && activity !== null)
+    problem("activity_regularizer: tfjs-layers 4.22 cannot run a layer with an activity regularizer");
+  if (className.startsWith("Global") && config["keepdims"] === true)
+    problem("keepdims=true: tfjs-layers' global pooling always drops the pooled axes");
   if (className === "Dense" || className === "Embedding") {
     const rank = config["lora_rank"];
     if (typeof rank === "number" && rank > 0) problem(`lora_rank=${rank}: tfjs-layers has no LoRA weights`);
   }
 }
 
-function fixActivation(value: JsonValue, key: string, where: string, ctx: Context, problem: (r: string) => void): JsonValue {
+function fixActivation(
+  value: JsonValue,
+  key: string,
+  where: string,
+  ctx: Context,
+  problem: (r: string) => void,
+): JsonValue {
   if (value === null) return value;
   if (typeof value !== "string") {
     problem(`${key}: a function object tfjs-layers cannot rebuild (${JSON.stringify(value).slice(0, 80)})`);
@@ -153,7 +185,9 @@ function fixActivation(value: JsonValue, key: string, where: string, ctx: Contex
   const name = ACTIVATION_RENAMES[value] ?? value;
   if (!TFJS_ACTIVATIONS.has(name)) problem(`${key}=${value}: tfjs-layers 4.22 has no such activation`);
   if (name === "hard_sigmoid" && (ctx.hardSigmoid === "all" || ctx.hardSigmoid?.has(where.split("/")[0]!) === true)) {
-    problem(`${key}=hard_sigmoid is Keras 3's relu6(x + 3) / 6 here, but tfjs-layers computes Keras 2's clip(0.2x + 0.5, 0, 1)`);
+    problem(
+      `${key}=hard_sigmoid is Keras 3's relu6(x + 3) / 6 here, but tfjs-layers computes Keras 2's clip(0.2x + 0.5, 0, 1)`,
+    );
   }
   return name;
 }
@@ -184,13 +218,16 @@ function fixRegularizer(value: JsonValue, key: string, problem: (r: string) => v
 function fixConstraint(value: JsonValue, key: string, problem: (r: string) => void): JsonValue {
   if (!isJsonObject(value)) return value;
   const cls = value["class_name"];
-  if (typeof cls !== "string" || !TFJS_CONSTRAINTS.has(cls)) problem(`${key}: tfjs-layers 4.22 has no constraint ${String(cls)}`);
+  if (typeof cls !== "string" || !TFJS_CONSTRAINTS.has(cls))
+    problem(`${key}: tfjs-layers 4.22 has no constraint ${String(cls)}`);
   return value;
 }
 
 function fixDType(value: JsonValue, problem: (r: string) => void): JsonValue {
-  if (value === null || value === "float32" || value === "int32" || value === "bool" || value === "string") return value;
-  if (value === "int64" || value === "uint8" || value === "int16" || value === "int8" || value === "uint16") return "int32";
+  if (value === null || value === "float32" || value === "int32" || value === "bool" || value === "string")
+    return value;
+  if (value === "int64" || value === "uint8" || value === "int16" || value === "int8" || value === "uint16")
+    return "int32";
   if (value === "float64") return "float32";
   problem(`dtype ${JSON.stringify(value)}: tfjs-layers computes in float32 and int32 only`);
   return value;
@@ -205,11 +242,13 @@ function shiftNestedModelNodes(config: JsonObject): JsonObject {
   const layers = Array.isArray(config["layers"]) ? config["layers"] : [];
   const nested = new Set<string>();
   for (const layer of layers) {
-    if (isJsonObject(layer) && TFJS_MODEL_CLASSES.has(String(layer["class_name"])) && typeof layer["name"] === "string") nested.add(layer["name"]);
+    if (isJsonObject(layer) && TFJS_MODEL_CLASSES.has(String(layer["class_name"])) && typeof layer["name"] === "string")
+      nested.add(layer["name"]);
   }
   if (nested.size === 0) return config;
   const shift = (ref: JsonValue): JsonValue => {
-    if (!Array.isArray(ref) || typeof ref[0] !== "string" || typeof ref[1] !== "number" || !nested.has(ref[0])) return ref;
+    if (!Array.isArray(ref) || typeof ref[0] !== "string" || typeof ref[1] !== "number" || !nested.has(ref[0]))
+      return ref;
     return [ref[0], ref[1] + 1, ...ref.slice(2)];
   };
   const out: JsonObject = { ...config };
@@ -234,7 +273,9 @@ function batchNormAxis(config: JsonObject, rank: number | undefined, problem: (r
   if (typeof axis !== "number") {
     problem(`axis=${JSON.stringify(raw)}: tfjs-layers normalizes over one axis`);
   } else if (rank === undefined) {
-    problem(`axis=${axis} and the input rank is unknown: tfjs-layers 4.22 computes wrong values unless the axis is the last`);
+    problem(
+      `axis=${axis} and the input rank is unknown: tfjs-layers 4.22 computes wrong values unless the axis is the last`,
+    );
   } else if (axis !== rank - 1) {
     problem(`axis=${axis} is not the last axis: tfjs-layers 4.22 computes wrong values for it (its broadcasting path)`);
   } else {
@@ -251,7 +292,12 @@ function inputRanks(value: JsonValue, out: Map<string, number>): void {
   if (!isJsonObject(value)) return;
   const build = value["build_config"];
   const config = value["config"];
-  if (isJsonObject(build) && Array.isArray(build["input_shape"]) && isJsonObject(config) && typeof config["name"] === "string") {
+  if (
+    isJsonObject(build) &&
+    Array.isArray(build["input_shape"]) &&
+    isJsonObject(config) &&
+    typeof config["name"] === "string"
+  ) {
     const shape = build["input_shape"];
     if (shape.every((d) => d === null || typeof d === "number")) out.set(config["name"], shape.length);
   }
@@ -263,11 +309,17 @@ function sequentialInput(layers: readonly JsonValue[], where: string, ctx: Conte
   const first = layers[0];
   if (!isJsonObject(first)) return;
   const config = isJsonObject(first["config"]) ? first["config"] : {};
-  if (first["class_name"] === "InputLayer" || Array.isArray(config["batch_input_shape"]) || Array.isArray(config["batch_shape"])) return;
+  if (
+    first["class_name"] === "InputLayer" ||
+    Array.isArray(config["batch_input_shape"]) ||
+    Array.isArray(config["batch_shape"])
+  )
+    return;
   const name = typeof config["name"] === "string" ? config["name"] : String(first["class_name"]);
   ctx.problems.push({
     layer: where === "" ? name : `${where}/${name}`,
     className: String(first["class_name"]),
-    reason: "the Sequential model was never built, so its input shape is unknown and tfjs-layers cannot build it; build the model (model.build(shape)) first",
+    reason:
+      "the Sequential model was never built, so its input shape is unknown and tfjs-layers cannot build it; build the model (model.build(shape)) first",
   });
 }

@@ -38,10 +38,12 @@ function visitLayer(node: SavedNode, out: NamedWeight[]): void {
 
 function collect(node: SavedNode, prefix: string, out: NamedWeight[]): void {
   const rename = VARIABLE_RENAMES[node.className] ?? {};
-  for (const variable of node.variables) out.push({ name: `${prefix}${rename[variable.name] ?? variable.name}`, variable });
+  for (const variable of node.variables)
+    out.push({ name: `${prefix}${rename[variable.name] ?? variable.name}`, variable });
   node.children.forEach((edge, i) => {
     const child = edge.node;
-    if (node.className === "Bidirectional") collect(child, `${prefix}${bidirectionalName(node, edge.name, child)}/`, out);
+    if (node.className === "Bidirectional")
+      collect(child, `${prefix}${bidirectionalName(node, edge.name, child)}/`, out);
     else if (node.className === "StackedRNNCells") collect(child, `${prefix}RNNCell_${i}/`, out);
     else collect(child, prefix, out);
   });

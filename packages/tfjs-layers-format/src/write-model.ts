@@ -52,18 +52,39 @@ export function describeProblems(problems: readonly TfjsProblem[]): string {
  * `weightsManifest` with one group) and `group1-shard<i>of<n>.bin` holding the weights' bytes
  * back to back, cut every `shardSizeBytes`. Refuses, naming each, layers tfjs-layers cannot read.
  */
-export function tfjsArtifacts(data: SavedModelData, settings: TfjsWriteSettings, where: string, options: TfjsConfigOptions = {}): TfjsArtifacts {
+export function tfjsArtifacts(
+  data: SavedModelData,
+  settings: TfjsWriteSettings,
+  where: string,
+  options: TfjsConfigOptions = {},
+): TfjsArtifacts {
   if (data.modelConfig === undefined) {
-    throw new TfjsFormatError("unsupported-by-tfjs", cannot("write", `${where} as tfjs`, "the model has no config (a TensorFlow.js Layers model needs its architecture)"));
+    throw new TfjsFormatError(
+      "unsupported-by-tfjs",
+      cannot(
+        "write",
+        `${where} as tfjs`,
+        "the model has no config (a TensorFlow.js Layers model needs its architecture)",
+      ),
+    );
   }
   const converted = tfjsModelConfig(data.modelConfig, options);
   const modelConfig = converted.modelConfig;
   const problems = [...converted.problems];
-  if (data.root.variables.length > 0) problems.push({ layer: data.root.name ?? "model", className: data.root.className, reason: "model-level weights tfjs-layers has no place for" });
+  if (data.root.variables.length > 0)
+    problems.push({
+      layer: data.root.name ?? "model",
+      className: data.root.className,
+      reason: "model-level weights tfjs-layers has no place for",
+    });
   if (problems.length > 0) {
     throw new TfjsFormatError(
       "unsupported-by-tfjs",
-      cannot("write", `${where} as tfjs`, `tfjs-layers 4.22 cannot read ${problems.length === 1 ? "this layer" : `these ${problems.length} layers`}: ${describeProblems(problems)}`),
+      cannot(
+        "write",
+        `${where} as tfjs`,
+        `tfjs-layers 4.22 cannot read ${problems.length === 1 ? "this layer" : `these ${problems.length} layers`}: ${describeProblems(problems)}`,
+      ),
       { path: where },
     );
   }
@@ -71,11 +92,22 @@ export function tfjsArtifacts(data: SavedModelData, settings: TfjsWriteSettings,
   const parts: Uint8Array[] = [];
   const seen = new Set<string>();
   for (const { name, variable } of tfjsWeightNames(data)) {
-    if (seen.has(name)) throw new TfjsFormatError("unsupported-by-tfjs", cannot("write", `${where} as tfjs`, `two weights would both be named ${name}`));
+    if (seen.has(name))
+      throw new TfjsFormatError(
+        "unsupported-by-tfjs",
+        cannot("write", `${where} as tfjs`, `two weights would both be named ${name}`),
+      );
     seen.add(name);
     const value = variable.value;
     if (value.dtype === "string" || !TFJS_WEIGHT_DTYPES.has(widened(value.dtype))) {
-      throw new TfjsFormatError("unsupported-by-tfjs", cannot("write", `${where} as tfjs`, `weight ${name} is ${value.dtype}; a tfjs weights manifest holds float32, int32 and bool`));
+      throw new TfjsFormatError(
+        "unsupported-by-tfjs",
+        cannot(
+          "write",
+          `${where} as tfjs`,
+          `weight ${name} is ${value.dtype}; a tfjs weights manifest holds float32, int32 and bool`,
+        ),
+      );
     }
     const tensor = value as NumericHostTensor;
     const dtype = widened(tensor.dtype);
@@ -99,7 +131,8 @@ export function tfjsArtifacts(data: SavedModelData, settings: TfjsWriteSettings,
     backend: data.backend ?? "tensorflow",
     model_config: modelConfig,
   };
-  if (data.trainingConfig !== undefined && Object.keys(data.trainingConfig).length > 0) topology["training_config"] = data.trainingConfig;
+  if (data.trainingConfig !== undefined && Object.keys(data.trainingConfig).length > 0)
+    topology["training_config"] = data.trainingConfig;
   const modelJson: JsonObject = {
     format: "layers-model",
     generatedBy: `keras v${kerasVersion}`,
@@ -114,11 +147,17 @@ export function tfjsArtifacts(data: SavedModelData, settings: TfjsWriteSettings,
 export async function writeTfjsArtifacts(store: Store, dir: string, artifacts: TfjsArtifacts): Promise<void> {
   if (await store.exists(dir)) {
     if (!(await store.isDirectory(dir))) {
-      throw new TfjsFormatError("bad-option", cannot("write", dir, "it is a file; a TensorFlow.js Layers model is a directory (model.json and its shards)"), { path: dir });
+      throw new TfjsFormatError(
+        "bad-option",
+        cannot("write", dir, "it is a file; a TensorFlow.js Layers model is a directory (model.json and its shards)"),
+        { path: dir },
+      );
     }
   }
   const fresh = new Set(artifacts.shards.map((s) => s.name));
-  const stale = (await store.exists(dir)) ? (await store.list(dir)).filter((n) => SHARD_NAME.test(n) && !fresh.has(n)) : [];
+  const stale = (await store.exists(dir))
+    ? (await store.list(dir)).filter((n) => SHARD_NAME.test(n) && !fresh.has(n))
+    : [];
   await writeFileSet(store, dir, async (staged) => {
     await staged.mkdir(dir);
     for (const shard of artifacts.shards) await staged.write(joinPath(dir, shard.name), shard.chunks);
@@ -157,7 +196,15 @@ function cut(parts: readonly Uint8Array[], total: number, size: number): { name:
 /** The converter's automatic conversions: float64 to float32, int64 (and narrower ints) to int32. */
 function widened(dtype: string): string {
   if (dtype === "float64") return "float32";
-  if (dtype === "int64" || dtype === "int8" || dtype === "int16" || dtype === "uint8" || dtype === "uint16" || dtype === "uint32") return "int32";
+  if (
+    dtype === "int64" ||
+    dtype === "int8" ||
+    dtype === "int16" ||
+    dtype === "uint8" ||
+    dtype === "uint16" ||
+    dtype === "uint32"
+  )
+    return "int32";
   return dtype;
 }
 
@@ -169,7 +216,10 @@ function convert(tensor: NumericHostTensor, dtype: string): Float32Array | Int32
   const n = tensor.data.length;
   const out = dtype === "float32" ? new Float32Array(n) : new Int32Array(n);
   if (tensor.dtype === "float16" || tensor.dtype === "bfloat16") {
-    throw new TfjsFormatError("unsupported-by-tfjs", `cannot write a ${tensor.dtype} weight as tfjs: convert the model to float32 first`);
+    throw new TfjsFormatError(
+      "unsupported-by-tfjs",
+      `cannot write a ${tensor.dtype} weight as tfjs: convert the model to float32 first`,
+    );
   }
   for (let i = 0; i < n; i++) out[i] = Number(tensor.data[i]!);
   return out;

@@ -21,21 +21,55 @@ function scalar(g: GraphBuilder, name: string, value: number): number {
 
 /** softplus as relu(x) + log(1 + exp(-|x|)), whose exp never overflows. */
 function softplus(g: GraphBuilder, x: Lowered, name: string): number {
-  const negAbs = g.op(BuiltinOperator.NEG, [g.op(BuiltinOperator.ABS, [x.index], x.shape, `${name}/abs`)], x.shape, `${name}/neg`);
+  const negAbs = g.op(
+    BuiltinOperator.NEG,
+    [g.op(BuiltinOperator.ABS, [x.index], x.shape, `${name}/abs`)],
+    x.shape,
+    `${name}/neg`,
+  );
   const exp = g.op(BuiltinOperator.EXP, [negAbs], x.shape, `${name}/exp`);
-  const sum = g.op(BuiltinOperator.ADD, [exp, scalar(g, `${name}/one`, 1)], x.shape, `${name}/add`, { kind: "AddOptions", fusedActivationFunction: 0 });
+  const sum = g.op(BuiltinOperator.ADD, [exp, scalar(g, `${name}/one`, 1)], x.shape, `${name}/add`, {
+    kind: "AddOptions",
+    fusedActivationFunction: 0,
+  });
   const log = g.op(BuiltinOperator.LOG, [sum], x.shape, `${name}/log`);
-  return g.op(BuiltinOperator.ADD, [g.op(BuiltinOperator.RELU, [x.index], x.shape, `${name}/relu`), log], x.shape, name, { kind: "AddOptions", fusedActivationFunction: 0 });
+  return g.op(
+    BuiltinOperator.ADD,
+    [g.op(BuiltinOperator.RELU, [x.index], x.shape, `${name}/relu`), log],
+    x.shape,
+    name,
+    { kind: "AddOptions", fusedActivationFunction: 0 },
+  );
 }
 
 /**
  * Applies a Keras activation to `x` as TFLite ops. Keras 2's hard_sigmoid is
  * `clip(0.2 x + 0.5, 0, 1)`, Keras 3's `relu6(x + 3) / 6`: the layer's own function decides.
  */
-export function applyActivation(g: GraphBuilder, a: ActivationInfo | undefined, x: Lowered, name: string, where: string): Lowered {
+export function applyActivation(
+  g: GraphBuilder,
+  a: ActivationInfo | undefined,
+  x: Lowered,
+  name: string,
+  where: string,
+): Lowered {
   if (a === undefined) return x;
-  const unary = (code: number, options?: Parameters<GraphBuilder["op"]>[4]) => ({ index: g.op(code, [x.index], x.shape, name, options), shape: x.shape });
-  const binary = (code: number, a: number, b: number, suffix: string) => g.op(code, [a, b], x.shape, `${name}/${suffix}`, code === BuiltinOperator.ADD ? { kind: "AddOptions", fusedActivationFunction: 0 } : code === BuiltinOperator.MUL ? { kind: "MulOptions", fusedActivationFunction: 0 } : undefined);
+  const unary = (code: number, options?: Parameters<GraphBuilder["op"]>[4]) => ({
+    index: g.op(code, [x.index], x.shape, name, options),
+    shape: x.shape,
+  });
+  const binary = (code: number, a: number, b: number, suffix: string) =>
+    g.op(
+      code,
+      [a, b],
+      x.shape,
+      `${name}/${suffix}`,
+      code === BuiltinOperator.ADD
+        ? { kind: "AddOptions", fusedActivationFunction: 0 }
+        : code === BuiltinOperator.MUL
+          ? { kind: "MulOptions", fusedActivationFunction: 0 }
+          : undefined,
+    );
   if (!a.builtin) throw unsupported({ where }, `its custom activation "${a.name}" has no TFLite lowering`);
   switch (a.name) {
     case "linear":
@@ -75,23 +109,63 @@ export function applyActivation(g: GraphBuilder, a: ActivationInfo | undefined, 
     case "log_softmax":
       return unary(BuiltinOperator.LOG_SOFTMAX);
     case "softsign": {
-      const denominator = binary(BuiltinOperator.ADD, g.op(BuiltinOperator.ABS, [x.index], x.shape, `${name}/abs`), scalar(g, `${name}/one`, 1), "add");
-      return { index: g.op(BuiltinOperator.DIV, [x.index, denominator], x.shape, name, { kind: "DivOptions", fusedActivationFunction: 0 }), shape: x.shape };
+      const denominator = binary(
+        BuiltinOperator.ADD,
+        g.op(BuiltinOperator.ABS, [x.index], x.shape, `${name}/abs`),
+        scalar(g, `${name}/one`, 1),
+        "add",
+      );
+      return {
+        index: g.op(BuiltinOperator.DIV, [x.index, denominator], x.shape, name, {
+          kind: "DivOptions",
+          fusedActivationFunction: 0,
+        }),
+        shape: x.shape,
+      };
     }
     case "selu": {
       // scale * relu(x) + scale * alpha * (exp(min(x, 0)) - 1)
       const alpha = 1.6732632423543772;
       const scale = 1.0507009873554805;
-      const positive = binary(BuiltinOperator.MUL, g.op(BuiltinOperator.RELU, [x.index], x.shape, `${name}/relu`), scalar(g, `${name}/scale`, scale), "mul_pos");
-      const exp = g.op(BuiltinOperator.EXP, [g.op(BuiltinOperator.MINIMUM, [x.index, scalar(g, `${name}/zero`, 0)], x.shape, `${name}/min`)], x.shape, `${name}/exp`);
-      const shifted = g.op(BuiltinOperator.SUB, [exp, scalar(g, `${name}/one`, 1)], x.shape, `${name}/sub`, { kind: "SubOptions", fusedActivationFunction: 0 });
-      return { index: binary(BuiltinOperator.ADD, positive, binary(BuiltinOperator.MUL, shifted, scalar(g, `${name}/scale_alpha`, scale * alpha), "mul_neg"), "selu"), shape: x.shape };
+      const positive = binary(
+        BuiltinOperator.MUL,
+        g.op(BuiltinOperator.RELU, [x.index], x.shape, `${name}/relu`),
+        scalar(g, `${name}/scale`, scale),
+        "mul_pos",
+      );
+      const exp = g.op(
+        BuiltinOperator.EXP,
+        [g.op(BuiltinOperator.MINIMUM, [x.index, scalar(g, `${name}/zero`, 0)], x.shape, `${name}/min`)],
+        x.shape,
+        `${name}/exp`,
+      );
+      const shifted = g.op(BuiltinOperator.SUB, [exp, scalar(g, `${name}/one`, 1)], x.shape, `${name}/sub`, {
+        kind: "SubOptions",
+        fusedActivationFunction: 0,
+      });
+      return {
+        index: binary(
+          BuiltinOperator.ADD,
+          positive,
+          binary(BuiltinOperator.MUL, shifted, scalar(g, `${name}/scale_alpha`, scale * alpha), "mul_neg"),
+          "selu",
+        ),
+        shape: x.shape,
+      };
     }
     case "hard_sigmoid": {
       if (changedDefinition(a) === 2) {
-        const lin = binary(BuiltinOperator.ADD, binary(BuiltinOperator.MUL, x.index, scalar(g, `${name}/slope`, 0.2), "mul"), scalar(g, `${name}/offset`, 0.5), "add");
+        const lin = binary(
+          BuiltinOperator.ADD,
+          binary(BuiltinOperator.MUL, x.index, scalar(g, `${name}/slope`, 0.2), "mul"),
+          scalar(g, `${name}/offset`, 0.5),
+          "add",
+        );
         const low = g.op(BuiltinOperator.MAXIMUM, [lin, scalar(g, `${name}/zero`, 0)], x.shape, `${name}/maximum`);
-        return { index: g.op(BuiltinOperator.MINIMUM, [low, scalar(g, `${name}/one`, 1)], x.shape, `${name}/minimum`), shape: x.shape };
+        return {
+          index: g.op(BuiltinOperator.MINIMUM, [low, scalar(g, `${name}/one`, 1)], x.shape, `${name}/minimum`),
+          shape: x.shape,
+        };
       }
       const shifted = binary(BuiltinOperator.ADD, x.index, scalar(g, `${name}/three`, 3), "add");
       const clipped = g.op(BuiltinOperator.RELU6, [shifted], x.shape, `${name}/relu6`);

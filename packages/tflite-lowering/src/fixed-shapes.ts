@@ -1,11 +1,19 @@
 import { type JsonValue, cannot, isJsonObject } from "@kerastore/core";
-import { type ActivationInfo, type Layer, Model, changedDefinition, deserializeLayer, serializeLayer } from "@kerastore/engine";
+import {
+  type ActivationInfo,
+  type Layer,
+  Model,
+  changedDefinition,
+  deserializeLayer,
+  serializeLayer,
+} from "@kerastore/engine";
 import { TfliteLoweringError } from "./errors.js";
 
 /** True when a layer (or one it tracks) computes Keras 2's definition of an activation Keras 3 changed. */
 function usesKeras2(layer: Layer, depth = 0): boolean {
   const own = layer as unknown as { activation?: ActivationInfo; recurrentActivation?: ActivationInfo };
-  for (const a of [own.activation, own.recurrentActivation]) if (a !== undefined && changedDefinition(a) === 2) return true;
+  for (const a of [own.activation, own.recurrentActivation])
+    if (a !== undefined && changedDefinition(a) === 2) return true;
   return depth < 8 && layer.trackedLayers.some((l) => usesKeras2(l, depth + 1));
 }
 
@@ -34,13 +42,24 @@ function patchInputs(json: JsonValue, shapes: ReadonlyMap<string, readonly numbe
  */
 export function withInputShapes(model: Model, shapes: readonly (readonly number[])[]): Model {
   if (shapes.length !== model.inputs.length) {
-    throw new TfliteLoweringError("invalid-argument", cannot("convert", `model "${model.name}" to TFLite`, `${shapes.length} input shapes given, it has ${model.inputs.length} inputs`));
+    throw new TfliteLoweringError(
+      "invalid-argument",
+      cannot(
+        "convert",
+        `model "${model.name}" to TFLite`,
+        `${shapes.length} input shapes given, it has ${model.inputs.length} inputs`,
+      ),
+    );
   }
   const byName = new Map(model.inputs.map((t, i) => [t.history.layer.name, shapes[i]!] as const));
   const json = serializeLayer(model);
   patchInputs(json, byName);
   const rebuilt = deserializeLayer(json, { kerasVersion: usesKeras2(model) ? 2 : 3 });
-  if (!(rebuilt instanceof Model)) throw new TfliteLoweringError("invalid-model", cannot("convert", `model "${model.name}" to TFLite`, "its config does not rebuild as a model"));
+  if (!(rebuilt instanceof Model))
+    throw new TfliteLoweringError(
+      "invalid-model",
+      cannot("convert", `model "${model.name}" to TFLite`, "its config does not rebuild as a model"),
+    );
   rebuilt.setWeights(model.getWeights());
   return rebuilt;
 }

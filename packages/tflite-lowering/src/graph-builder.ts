@@ -65,14 +65,31 @@ export class GraphBuilder {
   }
 
   /** A constant tensor from raw little-endian bytes. */
-  constant(name: string, shape: readonly number[], type: number, bytes: Uint8Array, quantization?: TfliteQuantization): number {
+  constant(
+    name: string,
+    shape: readonly number[],
+    type: number,
+    bytes: Uint8Array,
+    quantization?: TfliteQuantization,
+  ): number {
     this.buffers.push(bytes);
-    return this.tensor({ name, shape, type, buffer: this.buffers.length - 1, ...(quantization === undefined ? {} : { quantization }) });
+    return this.tensor({
+      name,
+      shape,
+      type,
+      buffer: this.buffers.length - 1,
+      ...(quantization === undefined ? {} : { quantization }),
+    });
   }
 
   /** A float32 constant that is not a weight (scales, offsets): never quantized. */
   floats(name: string, shape: readonly number[], values: Float32Array): number {
-    return this.constant(name, shape, TensorType.FLOAT32, new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice());
+    return this.constant(
+      name,
+      shape,
+      TensorType.FLOAT32,
+      new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice(),
+    );
   }
 
   /** An int32 constant (shapes, axes, paddings). */
@@ -88,12 +105,21 @@ export class GraphBuilder {
    */
   weight(name: string, shape: readonly number[], values: Float32Array, use: WeightUse = {}): number {
     if (this.storage === "float16") {
-      const half = this.constant(`${name}_fp16`, shape, TensorType.FLOAT16, new Uint8Array(encodeFloat16(values).buffer));
+      const half = this.constant(
+        `${name}_fp16`,
+        shape,
+        TensorType.FLOAT16,
+        new Uint8Array(encodeFloat16(values).buffer),
+      );
       return this.op(BuiltinOperator.DEQUANTIZE, [half], shape, name);
     }
     if (this.storage === "dynamic-range" && use.hybrid === true && values.length >= MIN_QUANTIZED_ELEMENTS) {
       const { bytes, scale } = quantizeInt8(values, shape, use.channelAxis);
-      const quantization: TfliteQuantization = { scale, zeroPoint: scale.map(() => 0), quantizedDimension: use.channelAxis ?? 0 };
+      const quantization: TfliteQuantization = {
+        scale,
+        zeroPoint: scale.map(() => 0),
+        quantizedDimension: use.channelAxis ?? 0,
+      };
       return this.constant(name, shape, TensorType.INT8, bytes, quantization);
     }
     return this.floats(name, shape, values);
@@ -105,37 +131,74 @@ export class GraphBuilder {
   }
 
   /** Appends an operator computing one float32 output of `shape`; returns the output tensor. */
-  op(code: number, inputs: readonly number[], shape: readonly number[], name: string, options?: BuiltinOptionsData, version = 1): number {
+  op(
+    code: number,
+    inputs: readonly number[],
+    shape: readonly number[],
+    name: string,
+    options?: BuiltinOptionsData,
+    version = 1,
+  ): number {
     const out = this.tensor({ name, shape, type: TensorType.FLOAT32, buffer: 0 });
     this.opWithOutputs(code, inputs, [out], options, version);
     return out;
   }
 
   /** Appends an operator with several outputs (SPLIT, UNPACK) of the given shapes. */
-  multi(code: number, inputs: readonly number[], shapes: readonly (readonly number[])[], name: string, options?: BuiltinOptionsData): number[] {
-    const outs = shapes.map((shape, i) => this.tensor({ name: `${name}:${i}`, shape, type: TensorType.FLOAT32, buffer: 0 }));
+  multi(
+    code: number,
+    inputs: readonly number[],
+    shapes: readonly (readonly number[])[],
+    name: string,
+    options?: BuiltinOptionsData,
+  ): number[] {
+    const outs = shapes.map((shape, i) =>
+      this.tensor({ name: `${name}:${i}`, shape, type: TensorType.FLOAT32, buffer: 0 }),
+    );
     this.opWithOutputs(code, inputs, outs, options, 1);
     return outs;
   }
 
   /** An operator whose output tensor has another type (CAST to int32). */
-  typedOp(code: number, inputs: readonly number[], shape: readonly number[], type: number, name: string, options?: BuiltinOptionsData): number {
+  typedOp(
+    code: number,
+    inputs: readonly number[],
+    shape: readonly number[],
+    type: number,
+    name: string,
+    options?: BuiltinOptionsData,
+  ): number {
     const out = this.tensor({ name, shape, type, buffer: 0 });
     this.opWithOutputs(code, inputs, [out], options, 1);
     return out;
   }
 
-  private opWithOutputs(code: number, inputs: readonly number[], outputs: readonly number[], options: BuiltinOptionsData | undefined, version: number): void {
+  private opWithOutputs(
+    code: number,
+    inputs: readonly number[],
+    outputs: readonly number[],
+    options: BuiltinOptionsData | undefined,
+    version: number,
+  ): void {
     let opcodeIndex = this.codes.findIndex((c) => c.builtinCode === code && c.version === version);
     if (opcodeIndex < 0) {
       this.codes.push({ builtinCode: code, version });
       opcodeIndex = this.codes.length - 1;
     }
-    this.operators.push({ opcodeIndex, inputs: [...inputs], outputs: [...outputs], ...(options === undefined ? {} : { options }) });
+    this.operators.push({
+      opcodeIndex,
+      inputs: [...inputs],
+      outputs: [...outputs],
+      ...(options === undefined ? {} : { options }),
+    });
   }
 
   /** The finished model: one subgraph, the `serving_default` signature, `min_runtime_version` metadata. */
-  finish(outputs: readonly number[], names: { inputs: readonly string[]; outputs: readonly string[] }, description: string): TfliteModel {
+  finish(
+    outputs: readonly number[],
+    names: { inputs: readonly string[]; outputs: readonly string[] },
+    description: string,
+  ): TfliteModel {
     const runtime = new Uint8Array(16);
     const version = this.storage === "dynamic-range" ? "2.3.0" : "1.14.0";
     for (let i = 0; i < version.length; i++) runtime[i] = version.charCodeAt(i);
@@ -144,7 +207,9 @@ export class GraphBuilder {
       version: TFLITE_SCHEMA_VERSION,
       description,
       operatorCodes: this.codes,
-      subgraphs: [{ name: "main", tensors: this.tensors, inputs: this.inputs, outputs: [...outputs], operators: this.operators }],
+      subgraphs: [
+        { name: "main", tensors: this.tensors, inputs: this.inputs, outputs: [...outputs], operators: this.operators },
+      ],
       buffers,
       metadata: [{ name: "min_runtime_version", buffer: buffers.length - 1 }],
       signatureDefs: [

@@ -43,12 +43,16 @@ export interface LayerCall {
 export type Lowering = (call: LayerCall) => Lowered[];
 
 export function unsupported(call: { where: string }, reason: string): TfliteLoweringError {
-  return new TfliteLoweringError("unsupported", cannot("convert", `${call.where} to TFLite`, reason, "save to .keras or .h5, which hold any layer"));
+  return new TfliteLoweringError(
+    "unsupported",
+    cannot("convert", `${call.where} to TFLite`, reason, "save to .keras or .h5, which hold any layer"),
+  );
 }
 
 export function only(call: LayerCall): Lowered {
   const x = call.inputs[0];
-  if (x === undefined || call.inputs.length !== 1) throw unsupported(call, `it takes ${call.inputs.length} inputs, expected 1`);
+  if (x === undefined || call.inputs.length !== 1)
+    throw unsupported(call, `it takes ${call.inputs.length} inputs, expected 1`);
   return x;
 }
 
@@ -65,7 +69,8 @@ export function pair(value: JsonValue | undefined, fallback: number): [number, n
 
 export function channelsLast(call: LayerCall): void {
   const format = call.config.data_format;
-  if (format !== undefined && format !== null && format !== "channels_last") throw unsupported(call, `data_format "${String(format)}" (only channels_last is lowered)`);
+  if (format !== undefined && format !== null && format !== "channels_last")
+    throw unsupported(call, `data_format "${String(format)}" (only channels_last is lowered)`);
 }
 
 export function outputShape(call: LayerCall, i = 0): readonly number[] {
@@ -75,10 +80,18 @@ export function outputShape(call: LayerCall, i = 0): readonly number[] {
 }
 
 /** RESHAPE to `shape` (batch included), with the shape both as the second input and the option. */
-export function reshape(call: { g: GraphBuilder; name: string }, x: Lowered, shape: readonly number[], suffix = "reshape"): Lowered {
+export function reshape(
+  call: { g: GraphBuilder; name: string },
+  x: Lowered,
+  shape: readonly number[],
+  suffix = "reshape",
+): Lowered {
   if (x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i])) return x;
   const target = call.g.ints(`${call.name}/${suffix}/shape`, [shape.length], shape);
-  const index = call.g.op(BuiltinOperator.RESHAPE, [x.index, target], shape, `${call.name}/${suffix}`, { kind: "ReshapeOptions", newShape: [...shape] });
+  const index = call.g.op(BuiltinOperator.RESHAPE, [x.index, target], shape, `${call.name}/${suffix}`, {
+    kind: "ReshapeOptions",
+    newShape: [...shape],
+  });
   return { index, shape };
 }
 

@@ -1,10 +1,24 @@
 import type { ActivationInfo } from "@kerastore/engine";
 import { BuiltinOperator } from "@kerastore/tflite";
 import { Fused, applyActivation, fusable } from "./activations.js";
-import { type FoldedNorm, type LayerCall, type Lowered, only, reshape, transpose2d, unsupported } from "./lower-call.js";
+import {
+  type FoldedNorm,
+  type LayerCall,
+  type Lowered,
+  only,
+  reshape,
+  transpose2d,
+  unsupported,
+} from "./lower-call.js";
 
 /** Scales weights along their output axis and the bias by a folded BatchNormalization. */
-export function foldInto(weights: Float32Array, bias: Float32Array | undefined, outAxisInner: number, outChannels: number, fold: FoldedNorm | undefined): { weights: Float32Array; bias: Float32Array | undefined } {
+export function foldInto(
+  weights: Float32Array,
+  bias: Float32Array | undefined,
+  outAxisInner: number,
+  outChannels: number,
+  fold: FoldedNorm | undefined,
+): { weights: Float32Array; bias: Float32Array | undefined } {
   if (fold === undefined) return { weights, bias };
   const w = new Float32Array(weights.length);
   // Weights laid out with the output channel at index floor(i / outAxisInner) % outChannels.
@@ -26,7 +40,13 @@ export function dense(call: LayerCall): Lowered[] {
   if (kernel === undefined) throw unsupported(call, "it has no kernel");
   const [inDim, units] = kernel.shape as [number, number];
   const { g } = call;
-  const folded = foldInto(transpose2d(kernel.values, inDim, units), call.weight("bias")?.values, inDim, units, call.fold);
+  const folded = foldInto(
+    transpose2d(kernel.values, inDim, units),
+    call.weight("bias")?.values,
+    inDim,
+    units,
+    call.fold,
+  );
   const w = g.weight(`${call.name}/kernel`, [units, inDim], folded.weights, { hybrid: true, channelAxis: 0 });
   const b = folded.bias === undefined ? -1 : g.floats(`${call.name}/bias`, [units], folded.bias);
   const act = activationOf(call);
@@ -52,14 +72,21 @@ export function dense(call: LayerCall): Lowered[] {
 /** Embedding as GATHER of the table's rows (float inputs are cast to int32 first). */
 export function embedding(call: LayerCall): Lowered[] {
   const x = only(call);
-  if (call.config.mask_zero === true) throw unsupported(call, "mask_zero (the mask it passes on has no TFLite lowering)");
+  if (call.config.mask_zero === true)
+    throw unsupported(call, "mask_zero (the mask it passes on has no TFLite lowering)");
   const table = call.weight("embeddings");
   if (table === undefined) throw unsupported(call, "it has no embeddings");
   const { g } = call;
   const t = g.weight(`${call.name}/embeddings`, table.shape, table.values);
-  const ids = g.typeOf(x.index) === 2 ? x.index : g.typedOp(BuiltinOperator.CAST, [x.index], x.shape, 2, `${call.name}/Cast`);
+  const ids =
+    g.typeOf(x.index) === 2 ? x.index : g.typedOp(BuiltinOperator.CAST, [x.index], x.shape, 2, `${call.name}/Cast`);
   const shape = [...x.shape, table.shape[1]!];
-  return [{ index: g.op(BuiltinOperator.GATHER, [t, ids], shape, call.name, { kind: "GatherOptions", axis: 0, batchDims: 0 }), shape }];
+  return [
+    {
+      index: g.op(BuiltinOperator.GATHER, [t, ids], shape, call.name, { kind: "GatherOptions", axis: 0, batchDims: 0 }),
+      shape,
+    },
+  ];
 }
 
 /** The scale and offset of a BatchNormalization at inference: `x * scale + offset`. */
@@ -85,12 +112,27 @@ export function batchNormalization(call: LayerCall): Lowered[] {
   const x = only(call);
   const axis = call.config.axis;
   const list = Array.isArray(axis) ? axis : [axis ?? -1];
-  if (list.length !== 1 || (list[0] !== -1 && list[0] !== x.shape.length - 1)) throw unsupported(call, `axis ${JSON.stringify(axis)} (only the last axis is lowered)`);
+  if (list.length !== 1 || (list[0] !== -1 && list[0] !== x.shape.length - 1))
+    throw unsupported(call, `axis ${JSON.stringify(axis)} (only the last axis is lowered)`);
   const { scale, offset } = normParams(call);
   const { g } = call;
   const n = scale.length;
-  const mul = g.op(BuiltinOperator.MUL, [x.index, g.floats(`${call.name}/scale`, [n], scale)], x.shape, `${call.name}/mul`, { kind: "MulOptions", fusedActivationFunction: 0 });
-  return [{ index: g.op(BuiltinOperator.ADD, [mul, g.floats(`${call.name}/offset`, [n], offset)], x.shape, call.name, { kind: "AddOptions", fusedActivationFunction: 0 }), shape: x.shape }];
+  const mul = g.op(
+    BuiltinOperator.MUL,
+    [x.index, g.floats(`${call.name}/scale`, [n], scale)],
+    x.shape,
+    `${call.name}/mul`,
+    { kind: "MulOptions", fusedActivationFunction: 0 },
+  );
+  return [
+    {
+      index: g.op(BuiltinOperator.ADD, [mul, g.floats(`${call.name}/offset`, [n], offset)], x.shape, call.name, {
+        kind: "AddOptions",
+        fusedActivationFunction: 0,
+      }),
+      shape: x.shape,
+    },
+  ];
 }
 
 /** Flatten and Reshape: a RESHAPE to the output shape. */

@@ -20,7 +20,11 @@ describe("lowerToTflite", () => {
   for (const [name, build, shape] of [
     ["an MLP (BatchNormalization folded, gelu, swish, merges, Reshape, Dense on rank 3)", mlp, [1, 6]],
     ["a CNN (folded BatchNormalization, depthwise, separable and transposed convolutions, pooling)", cnn, [1, 8, 8, 2]],
-    ["recurrent layers unrolled (SimpleRNN, LSTM backwards, GRU both ways, Keras 3 hard_sigmoid), causal Conv1D", rnn, [1, 5, 3]],
+    [
+      "recurrent layers unrolled (SimpleRNN, LSTM backwards, GRU both ways, Keras 3 hard_sigmoid), causal Conv1D",
+      rnn,
+      [1, 5, 3],
+    ],
   ] as const) {
     it(`runs ${name} in the interpreter as Keras computes it`, () => {
       const model = build();
@@ -69,7 +73,14 @@ describe("lowerToTflite", () => {
     r16.dispose();
     // Dense kernels of 1024+ elements become int8 with one scale; the small ones stay float32.
     const inputs = engine.Input({ shape: [64], name: "v" });
-    const dense = fill(new engine.Model({ inputs, outputs: new engine.Dense({ units: 4 }).apply(new engine.Dense({ units: 32 }).apply(inputs)), name: "two" }), 3);
+    const dense = fill(
+      new engine.Model({
+        inputs,
+        outputs: new engine.Dense({ units: 4 }).apply(new engine.Dense({ units: 32 }).apply(inputs)),
+        name: "two",
+      }),
+      3,
+    );
     const int8 = lowerToTflite(dense, { quantize: "dynamic-range" });
     const types = int8.subgraphs[0]!.tensors.filter((t) => t.buffer !== 0 && t.shape.length === 2).map((t) => t.type);
     expect(types).toEqual([TensorType.INT8, TensorType.FLOAT32]);
@@ -87,7 +98,9 @@ describe("lowerToTflite", () => {
     const inputs = engine.Input({ shape: [4, 3] });
     const out = new engine.LayerNormalization().apply(inputs);
     const model = new engine.Model({ inputs, outputs: out, name: "norm" });
-    expect(() => lowerToTflite(model)).toThrow(/cannot convert layer "layer_normalization\w*" \(LayerNormalization\) of model "norm" to TFLite: Kerastore has no TFLite lowering for LayerNormalization layers/);
+    expect(() => lowerToTflite(model)).toThrow(
+      /cannot convert layer "layer_normalization\w*" \(LayerNormalization\) of model "norm" to TFLite: Kerastore has no TFLite lowering for LayerNormalization layers/,
+    );
   });
 });
 
@@ -97,15 +110,25 @@ describe("createTfliteRunner", () => {
     const codes = new Set(model.operatorCodes.map((c) => c.builtinCode));
     expect(codes.has(BuiltinOperator.CONV_2D) && codes.has(BuiltinOperator.DEPTHWISE_CONV_2D)).toBe(true);
     const runner = createTfliteRunner(model);
-    expectAllClose(runner.predict([readFixtureNpy("tflite", "cnn", "input0.npy")])[0]!, readFixtureNpy("tflite", "cnn", "output0.npy"), { rtol: 1e-6, floor: 1 });
+    expectAllClose(
+      runner.predict([readFixtureNpy("tflite", "cnn", "input0.npy")])[0]!,
+      readFixtureNpy("tflite", "cnn", "output0.npy"),
+      { rtol: 1e-6, floor: 1 },
+    );
     runner.dispose();
   });
 
   it("runs the file Python's converter wrote as TensorFlow Lite ran it", async () => {
     const runner = createTfliteRunner(readTflite(readFixture("tflite", "dense", "model.tflite")));
     expect(runner.inputs).toEqual([{ name: "x", shape: [2, 5], type: "FLOAT32" }]);
-    expectAllClose(runner.predict([readFixtureNpy("tflite", "dense", "input0.npy")])[0]!, readFixtureNpy("tflite", "dense", "output0.npy"), { rtol: 1e-6, floor: 1 });
-    expect(() => runner.predict([grid([3, 5], 1)])).toThrow(/input 0 \("x"\) has shape \[3, 5\], the model takes \[2, 5\]/);
+    expectAllClose(
+      runner.predict([readFixtureNpy("tflite", "dense", "input0.npy")])[0]!,
+      readFixtureNpy("tflite", "dense", "output0.npy"),
+      { rtol: 1e-6, floor: 1 },
+    );
+    expect(() => runner.predict([grid([3, 5], 1)])).toThrow(
+      /input 0 \("x"\) has shape \[3, 5\], the model takes \[2, 5\]/,
+    );
     runner.dispose();
   });
 });

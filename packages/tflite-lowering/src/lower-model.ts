@@ -47,18 +47,27 @@ class Lowerer {
       if (i === 0) return this.batch;
       throw new TfliteLoweringError(
         "unsupported",
-        cannot("convert", `${where} to TFLite`, `its shape [${shape.map((s) => s ?? "None").join(", ")}] has unknown sizes beside the batch`, "give the full input shapes in the inputShapes option"),
+        cannot(
+          "convert",
+          `${where} to TFLite`,
+          `its shape [${shape.map((s) => s ?? "None").join(", ")}] has unknown sizes beside the batch`,
+          "give the full input shapes in the inputShapes option",
+        ),
       );
     });
   }
 
   graph(model: Model, given: readonly Lowered[], prefix: string): Lowered[] {
     if (model.inputs.length === 0) {
-      throw new TfliteLoweringError("invalid-model", cannot("convert", `model "${model.name}" to TFLite`, "it is not built (give it an Input)"));
+      throw new TfliteLoweringError(
+        "invalid-model",
+        cannot("convert", `model "${model.name}" to TFLite`, "it is not built (give it an Input)"),
+      );
     }
     const consumers = new Map<KerasTensor, LayerNode[]>();
     for (const layer of model.layers) {
-      for (const node of layer.inboundNodes) for (const t of node.inputs) consumers.set(t, [...(consumers.get(t) ?? []), node]);
+      for (const node of layer.inboundNodes)
+        for (const t of node.inputs) consumers.set(t, [...(consumers.get(t) ?? []), node]);
     }
     const outputs = new Set(model.outputs);
     const known = new Map<KerasTensor, Lowered>();
@@ -67,22 +76,40 @@ class Lowerer {
     const tensorOf = (t: KerasTensor): Lowered => {
       const have = known.get(t);
       if (have !== undefined) return have;
-      if (visiting.has(t)) throw new TfliteLoweringError("invalid-model", cannot("convert", `model "${model.name}" to TFLite`, "its graph has a cycle"));
+      if (visiting.has(t))
+        throw new TfliteLoweringError(
+          "invalid-model",
+          cannot("convert", `model "${model.name}" to TFLite`, "its graph has a cycle"),
+        );
       visiting.add(t);
       const { layer, nodeIndex } = t.history;
       const node = layer.inboundNodes[nodeIndex];
-      if (node === undefined) throw new TfliteLoweringError("invalid-model", cannot("convert", `model "${model.name}" to TFLite`, `layer "${layer.name}" has no call ${nodeIndex}`));
+      if (node === undefined)
+        throw new TfliteLoweringError(
+          "invalid-model",
+          cannot("convert", `model "${model.name}" to TFLite`, `layer "${layer.name}" has no call ${nodeIndex}`),
+        );
       const inputs = node.inputs.map(tensorOf);
       const outs = this.call(layer, node, inputs, prefix, (out) => {
         // Fold a BatchNormalization that alone reads this linear output (Python's converter does too).
         const readers = consumers.get(out) ?? [];
         const reader = readers[0];
-        if (readers.length !== 1 || outputs.has(out) || reader === undefined || reader.layer.className !== "BatchNormalization") return undefined;
+        if (
+          readers.length !== 1 ||
+          outputs.has(out) ||
+          reader === undefined ||
+          reader.layer.className !== "BatchNormalization"
+        )
+          return undefined;
         const axis = reader.layer.getConfig().axis;
         const list = Array.isArray(axis) ? axis : [axis ?? -1];
         if (list.length !== 1 || (list[0] !== -1 && list[0] !== out.shape.length - 1)) return undefined;
         this.folded.add(reader);
-        return normParams({ config: reader.layer.getConfig(), weight: (n) => weightOf(reader.layer, n), where: `layer "${reader.layer.name}"` });
+        return normParams({
+          config: reader.layer.getConfig(),
+          weight: (n) => weightOf(reader.layer, n),
+          where: `layer "${reader.layer.name}"`,
+        });
       });
       for (const [i, o] of node.outputs.entries()) known.set(o, outs[i]!);
       return known.get(t)!;
@@ -90,7 +117,13 @@ class Lowerer {
     return model.outputs.map(tensorOf);
   }
 
-  private call(layer: Layer, node: LayerNode, inputs: Lowered[], prefix: string, foldFor: (out: KerasTensor) => FoldedNorm | undefined): Lowered[] {
+  private call(
+    layer: Layer,
+    node: LayerNode,
+    inputs: Lowered[],
+    prefix: string,
+    foldFor: (out: KerasTensor) => FoldedNorm | undefined,
+  ): Lowered[] {
     const name = `${prefix}${layer.name}`;
     if (layer instanceof Model) return this.graph(layer, inputs, `${name}/`);
     const where = `layer "${layer.name}" (${layer.className}) of ${this.top}`;
@@ -99,12 +132,23 @@ class Lowerer {
     if (lowering === undefined) {
       throw new TfliteLoweringError(
         "unsupported",
-        cannot("convert", `${where} to TFLite`, `Kerastore has no TFLite lowering for ${layer.className} layers`, "save to .keras or .h5, which hold any layer"),
+        cannot(
+          "convert",
+          `${where} to TFLite`,
+          `Kerastore has no TFLite lowering for ${layer.className} layers`,
+          "save to .keras or .h5, which hold any layer",
+        ),
       );
     }
     const activation = (layer as unknown as { activation?: { name: string } }).activation;
     const out = node.outputs[0];
-    const fold = FOLDS_NORM.has(layer.className) && node.outputs.length === 1 && out !== undefined && (activation === undefined || activation.name === "linear") ? foldFor(out) : undefined;
+    const fold =
+      FOLDS_NORM.has(layer.className) &&
+      node.outputs.length === 1 &&
+      out !== undefined &&
+      (activation === undefined || activation.name === "linear")
+        ? foldFor(out)
+        : undefined;
     return lowering({
       g: this.g,
       layer,
@@ -122,7 +166,8 @@ class Lowerer {
 /** The current value of weight `name` of `layer` or of a sublayer it tracks (an RNN's cell). */
 function weightOf(layer: Layer, name: string, depth = 0): WeightValue | undefined {
   const own = layer.ownWeights.find((w) => w.name === name);
-  if (own !== undefined) return { values: Float32Array.from(own.value.dataSync() as ArrayLike<number>), shape: [...own.value.shape] };
+  if (own !== undefined)
+    return { values: Float32Array.from(own.value.dataSync() as ArrayLike<number>), shape: [...own.value.shape] };
   if (depth > 4) return undefined;
   for (const sub of layer.trackedLayers) {
     const found = weightOf(sub, name, depth + 1);
@@ -145,7 +190,11 @@ export function lowerToTflite(model: Model, options: TfliteConvertOptions = {}):
   if (options.inputShapes !== undefined) {
     const fixed = withInputShapes(model, options.inputShapes);
     try {
-      return lowerToTflite(fixed, { ...options, inputShapes: undefined, batchSize: options.inputShapes[0]?.[0] ?? options.batchSize });
+      return lowerToTflite(fixed, {
+        ...options,
+        inputShapes: undefined,
+        batchSize: options.inputShapes[0]?.[0] ?? options.batchSize,
+      });
     } finally {
       for (const w of fixed.weights) w.value.dispose();
     }
@@ -153,9 +202,13 @@ export function lowerToTflite(model: Model, options: TfliteConvertOptions = {}):
   const quantize = options.quantize ?? DEFAULTS.quantize;
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new TfliteLoweringError("invalid-argument", cannot("convert", `model "${model.name}" to TFLite`, `batchSize ${batchSize} is not a positive integer`));
+    throw new TfliteLoweringError(
+      "invalid-argument",
+      cannot("convert", `model "${model.name}" to TFLite`, `batchSize ${batchSize} is not a positive integer`),
+    );
   }
-  const storage: WeightStorage = quantize === "float16" ? "float16" : quantize === "dynamic-range" ? "dynamic-range" : "float32";
+  const storage: WeightStorage =
+    quantize === "float16" ? "float16" : quantize === "dynamic-range" ? "dynamic-range" : "float32";
   const g = new GraphBuilder(storage);
   const lowerer = new Lowerer(g, batchSize, `model "${model.name}"`);
   const taken = new Set<string>();

@@ -37,34 +37,86 @@ export function recurrent(kind: Kind): Lowering {
     if (x.shape.length !== 3 || !(steps >= 1)) throw unsupported(call, "its number of time steps is not known");
     const kernel = call.weight("kernel");
     const recurrentKernel = call.weight("recurrent_kernel");
-    if (kernel === undefined || recurrentKernel === undefined) throw unsupported(call, "it has no kernel and recurrent kernel");
+    if (kernel === undefined || recurrentKernel === undefined)
+      throw unsupported(call, "it has no kernel and recurrent kernel");
     const u = cell.units;
     const gates = kind === "lstm" ? 4 : kind === "gru" ? 3 : 1;
     const bias = config.use_bias === false ? undefined : call.weight("bias")?.values;
     const resetAfter = kind === "gru" && cell.resetAfter !== false;
     const fc = (w: number, b: number, input: number, width: number, step: string) =>
-      g.op(BuiltinOperator.FULLY_CONNECTED, [input, w, b], [batch, width], `${name}/${step}`, { kind: "FullyConnectedOptions", fusedActivationFunction: 0, keepNumDims: false, asymmetricQuantizeInputs: g.isQuantized(w) }, g.isQuantized(w) ? 9 : 1);
+      g.op(
+        BuiltinOperator.FULLY_CONNECTED,
+        [input, w, b],
+        [batch, width],
+        `${name}/${step}`,
+        {
+          kind: "FullyConnectedOptions",
+          fusedActivationFunction: 0,
+          keepNumDims: false,
+          asymmetricQuantizeInputs: g.isQuantized(w),
+        },
+        g.isQuantized(w) ? 9 : 1,
+      );
     const shape2 = [batch, u];
     const op2 = (code: number, a: number, b: number, step: string) =>
-      g.op(code, [a, b], shape2, `${name}/${step}`, code === BuiltinOperator.ADD ? { kind: "AddOptions", fusedActivationFunction: 0 } : code === BuiltinOperator.MUL ? { kind: "MulOptions", fusedActivationFunction: 0 } : { kind: "SubOptions", fusedActivationFunction: 0 });
-    const act = (a: ActivationInfo | undefined, index: number, step: string) => applyActivation(g, a, { index, shape: shape2 }, `${name}/${step}`, call.where).index;
+      g.op(
+        code,
+        [a, b],
+        shape2,
+        `${name}/${step}`,
+        code === BuiltinOperator.ADD
+          ? { kind: "AddOptions", fusedActivationFunction: 0 }
+          : code === BuiltinOperator.MUL
+            ? { kind: "MulOptions", fusedActivationFunction: 0 }
+            : { kind: "SubOptions", fusedActivationFunction: 0 },
+      );
+    const act = (a: ActivationInfo | undefined, index: number, step: string) =>
+      applyActivation(g, a, { index, shape: shape2 }, `${name}/${step}`, call.where).index;
     const axis = g.ints(`${name}/split_axis`, [], [1]);
     const split = (input: number, parts: number, step: string) =>
-      g.multi(BuiltinOperator.SPLIT, [axis, input], Array.from({ length: parts }, () => shape2), `${name}/${step}`, { kind: "SplitOptions", numSplits: parts });
+      g.multi(
+        BuiltinOperator.SPLIT,
+        [axis, input],
+        Array.from({ length: parts }, () => shape2),
+        `${name}/${step}`,
+        { kind: "SplitOptions", numSplits: parts },
+      );
 
-    const wx = g.weight(`${name}/kernel`, [gates * u, features], transpose2d(kernel.values, features, gates * u), { hybrid: true });
+    const wx = g.weight(`${name}/kernel`, [gates * u, features], transpose2d(kernel.values, features, gates * u), {
+      hybrid: true,
+    });
     // GRU with reset_after has a [2, 3u] bias: input bias, recurrent bias.
-    const inputBias = bias === undefined ? -1 : g.floats(`${name}/bias`, [gates * u], resetAfter ? bias.subarray(0, gates * u) : bias);
-    const recurrentBias = bias !== undefined && resetAfter ? g.floats(`${name}/recurrent_bias`, [gates * u], bias.subarray(gates * u)) : -1;
+    const inputBias =
+      bias === undefined ? -1 : g.floats(`${name}/bias`, [gates * u], resetAfter ? bias.subarray(0, gates * u) : bias);
+    const recurrentBias =
+      bias !== undefined && resetAfter ? g.floats(`${name}/recurrent_bias`, [gates * u], bias.subarray(gates * u)) : -1;
     let wh: number;
     let whCandidate = -1;
     if (kind === "gru" && !resetAfter) {
-      wh = g.weight(`${name}/recurrent_kernel_zr`, [2 * u, u], transpose2d(columns(recurrentKernel.values, u, 3 * u, 0, 2 * u), u, 2 * u), { hybrid: true });
-      whCandidate = g.weight(`${name}/recurrent_kernel_h`, [u, u], transpose2d(columns(recurrentKernel.values, u, 3 * u, 2 * u, 3 * u), u, u), { hybrid: true });
+      wh = g.weight(
+        `${name}/recurrent_kernel_zr`,
+        [2 * u, u],
+        transpose2d(columns(recurrentKernel.values, u, 3 * u, 0, 2 * u), u, 2 * u),
+        { hybrid: true },
+      );
+      whCandidate = g.weight(
+        `${name}/recurrent_kernel_h`,
+        [u, u],
+        transpose2d(columns(recurrentKernel.values, u, 3 * u, 2 * u, 3 * u), u, u),
+        { hybrid: true },
+      );
     } else {
-      wh = g.weight(`${name}/recurrent_kernel`, [gates * u, u], transpose2d(recurrentKernel.values, u, gates * u), { hybrid: true });
+      wh = g.weight(`${name}/recurrent_kernel`, [gates * u, u], transpose2d(recurrentKernel.values, u, gates * u), {
+        hybrid: true,
+      });
     }
-    const steps_ = g.multi(BuiltinOperator.UNPACK, [x.index], Array.from({ length: steps }, () => [batch, features]), `${name}/unstack`, { kind: "UnpackOptions", num: steps, axis: 1 });
+    const steps_ = g.multi(
+      BuiltinOperator.UNPACK,
+      [x.index],
+      Array.from({ length: steps }, () => [batch, features]),
+      `${name}/unstack`,
+      { kind: "UnpackOptions", num: steps, axis: 1 },
+    );
     let h = g.floats(`${name}/initial_h`, shape2, new Float32Array(batch * u));
     let c = kind === "lstm" ? g.floats(`${name}/initial_c`, shape2, new Float32Array(batch * u)) : -1;
     const outputs: number[] = [];
@@ -75,7 +127,13 @@ export function recurrent(kind: Kind): Lowering {
       if (kind === "simple") {
         h = act(cell.activation, op2(BuiltinOperator.ADD, xk, fc(wh, -1, h, u, `${s}/state`), `${s}/add`), `${s}/h`);
       } else if (kind === "lstm") {
-        const z = g.op(BuiltinOperator.ADD, [xk, fc(wh, -1, h, 4 * u, `${s}/state`)], [batch, 4 * u], `${name}/${s}/add`, { kind: "AddOptions", fusedActivationFunction: 0 });
+        const z = g.op(
+          BuiltinOperator.ADD,
+          [xk, fc(wh, -1, h, 4 * u, `${s}/state`)],
+          [batch, 4 * u],
+          `${name}/${s}/add`,
+          { kind: "AddOptions", fusedActivationFunction: 0 },
+        );
         const [zi, zf, zc, zo] = split(z, 4, `${s}/split`) as [number, number, number, number];
         const ig = act(cell.recurrentActivation, zi, `${s}/i`);
         const fg = act(cell.recurrentActivation, zf, `${s}/f`);
@@ -96,8 +154,23 @@ export function recurrent(kind: Kind): Lowering {
           const r = act(cell.recurrentActivation, op2(BuiltinOperator.ADD, xr, hr, `${s}/add_r`), `${s}/r`);
           candidateInput = op2(BuiltinOperator.ADD, xh, op2(BuiltinOperator.MUL, r, hh, `${s}/mul_rh`), `${s}/add_h`);
         } else {
-          const hzr = g.op(BuiltinOperator.FULLY_CONNECTED, [h, wh, -1], [batch, 2 * u], `${name}/${s}/state`, { kind: "FullyConnectedOptions", fusedActivationFunction: 0, keepNumDims: false, asymmetricQuantizeInputs: g.isQuantized(wh) }, g.isQuantized(wh) ? 9 : 1);
-          const parts = g.multi(BuiltinOperator.SPLIT, [axis, hzr], [shape2, shape2], `${name}/${s}/split_h`, { kind: "SplitOptions", numSplits: 2 });
+          const hzr = g.op(
+            BuiltinOperator.FULLY_CONNECTED,
+            [h, wh, -1],
+            [batch, 2 * u],
+            `${name}/${s}/state`,
+            {
+              kind: "FullyConnectedOptions",
+              fusedActivationFunction: 0,
+              keepNumDims: false,
+              asymmetricQuantizeInputs: g.isQuantized(wh),
+            },
+            g.isQuantized(wh) ? 9 : 1,
+          );
+          const parts = g.multi(BuiltinOperator.SPLIT, [axis, hzr], [shape2, shape2], `${name}/${s}/split_h`, {
+            kind: "SplitOptions",
+            numSplits: 2,
+          });
           hz = parts[0]!;
           hr = parts[1]!;
           const r = act(cell.recurrentActivation, op2(BuiltinOperator.ADD, xr, hr, `${s}/add_r`), `${s}/r`);
@@ -107,12 +180,26 @@ export function recurrent(kind: Kind): Lowering {
         const z = act(cell.recurrentActivation, op2(BuiltinOperator.ADD, xz, hz, `${s}/add_z`), `${s}/z`);
         const hh = act(cell.activation, candidateInput, `${s}/hh`);
         // h = z * h + (1 - z) * hh = hh + z * (h - hh)
-        h = op2(BuiltinOperator.ADD, hh, op2(BuiltinOperator.MUL, z, op2(BuiltinOperator.SUB, h, hh, `${s}/sub`), `${s}/mul_z`), `${s}/h_new`);
+        h = op2(
+          BuiltinOperator.ADD,
+          hh,
+          op2(BuiltinOperator.MUL, z, op2(BuiltinOperator.SUB, h, hh, `${s}/sub`), `${s}/mul_z`),
+          `${s}/h_new`,
+        );
       }
       outputs.push(h);
     }
     if (config.return_sequences !== true) return [{ index: h, shape: shape2 }];
     const shape = [batch, steps, u];
-    return [{ index: g.op(BuiltinOperator.PACK, outputs, shape, `${name}/stack`, { kind: "PackOptions", valuesCount: steps, axis: 1 }), shape } satisfies Lowered];
+    return [
+      {
+        index: g.op(BuiltinOperator.PACK, outputs, shape, `${name}/stack`, {
+          kind: "PackOptions",
+          valuesCount: steps,
+          axis: 1,
+        }),
+        shape,
+      } satisfies Lowered,
+    ];
   };
 }

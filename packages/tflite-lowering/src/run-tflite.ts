@@ -1,6 +1,12 @@
 import { type HostTensor, type NumericHostTensor, cannot, decodeFloat16, hostTensor } from "@kerastore/core";
 import { tf } from "@kerastore/engine";
-import { TensorType, type TfliteModel, type TfliteTensor, builtinOperatorName, tensorTypeName } from "@kerastore/tflite";
+import {
+  TensorType,
+  type TfliteModel,
+  type TfliteTensor,
+  builtinOperatorName,
+  tensorTypeName,
+} from "@kerastore/tflite";
 import { TfliteLoweringError } from "./errors.js";
 import { dequantizeInt8 } from "./quantize.js";
 import { type Kernel, TFLITE_KERNELS } from "./tflite-kernels.js";
@@ -47,12 +53,23 @@ function constant(t: TfliteTensor, bytes: Uint8Array, where: string): tf.Tensor 
     }
     case TensorType.INT64: {
       const b = aligned(8);
-      return tf.tensor(Int32Array.from(new BigInt64Array(b.buffer, b.byteOffset, b.byteLength / 8), Number), shape, "int32");
+      return tf.tensor(
+        Int32Array.from(new BigInt64Array(b.buffer, b.byteOffset, b.byteLength / 8), Number),
+        shape,
+        "int32",
+      );
     }
     case TensorType.INT8:
     case TensorType.UINT8: {
       const q = t.quantization;
-      if (q === undefined) return tf.tensor(t.type === TensorType.INT8 ? Int32Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)) : Int32Array.from(bytes), shape, "int32");
+      if (q === undefined)
+        return tf.tensor(
+          t.type === TensorType.INT8
+            ? Int32Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+            : Int32Array.from(bytes),
+          shape,
+          "int32",
+        );
       const signed = t.type === TensorType.INT8 ? bytes : Uint8Array.from(bytes, (v) => (v - 128) & 0xff);
       const zero = t.type === TensorType.INT8 ? q.zeroPoint : q.zeroPoint.map((z) => z - 128);
       return tf.tensor(dequantizeInt8(signed, shape, q.scale, zero, q.quantizedDimension), shape, "float32");
@@ -60,7 +77,14 @@ function constant(t: TfliteTensor, bytes: Uint8Array, where: string): tf.Tensor 
     case TensorType.BOOL:
       return tf.tensor(Uint8Array.from(bytes), shape, "bool");
     default:
-      throw new TfliteLoweringError("cannot-run", cannot("run", where, `its constant "${t.name}" is ${tensorTypeName(t.type)}, which the interpreter does not load`));
+      throw new TfliteLoweringError(
+        "cannot-run",
+        cannot(
+          "run",
+          where,
+          `its constant "${t.name}" is ${tensorTypeName(t.type)}, which the interpreter does not load`,
+        ),
+      );
   }
 }
 
@@ -77,8 +101,12 @@ export function createTfliteRunner(model: TfliteModel, options: { path?: string 
   for (const [i, op] of graph.operators.entries()) {
     const code = model.operatorCodes[op.opcodeIndex]!;
     if (KERNELS[code.builtinCode] === undefined) {
-      const name = code.customCode === undefined ? builtinOperatorName(code.builtinCode) : `custom op "${code.customCode}"`;
-      throw new TfliteLoweringError("cannot-run", cannot("run", where, `operator ${i} is ${name}, which the interpreter does not run`));
+      const name =
+        code.customCode === undefined ? builtinOperatorName(code.builtinCode) : `custom op "${code.customCode}"`;
+      throw new TfliteLoweringError(
+        "cannot-run",
+        cannot("run", where, `operator ${i} is ${name}, which the interpreter does not run`),
+      );
     }
   }
   const constants = new Map<number, tf.Tensor>();
@@ -87,10 +115,17 @@ export function createTfliteRunner(model: TfliteModel, options: { path?: string 
     if (t.buffer !== 0 && data !== undefined && data.length > 0) constants.set(i, constant(t, data, where));
   }
   const signature = model.signatureDefs.find((s) => s.subgraphIndex === 0);
-  const info = (list: readonly number[], names: readonly { name: string; tensorIndex: number }[] | undefined): TfliteTensorInfo[] =>
+  const info = (
+    list: readonly number[],
+    names: readonly { name: string; tensorIndex: number }[] | undefined,
+  ): TfliteTensorInfo[] =>
     list.map((index) => {
       const t = graph.tensors[index]!;
-      return { name: names?.find((m) => m.tensorIndex === index)?.name ?? t.name, shape: t.shape, type: tensorTypeName(t.type) };
+      return {
+        name: names?.find((m) => m.tensorIndex === index)?.name ?? t.name,
+        shape: t.shape,
+        type: tensorTypeName(t.type),
+      };
     });
   const inputs = info(graph.inputs, signature?.inputs);
   const outputs = info(graph.outputs, signature?.outputs);
@@ -99,7 +134,10 @@ export function createTfliteRunner(model: TfliteModel, options: { path?: string 
   const predict = (given: readonly TfliteInput[]): NumericHostTensor[] => {
     if (disposed) throw new TfliteLoweringError("cannot-run", cannot("run", where, "the runner was disposed"));
     if (given.length !== graph.inputs.length) {
-      throw new TfliteLoweringError("invalid-argument", cannot("run", where, `it takes ${graph.inputs.length} input(s), ${given.length} given`));
+      throw new TfliteLoweringError(
+        "invalid-argument",
+        cannot("run", where, `it takes ${graph.inputs.length} input(s), ${given.length} given`),
+      );
     }
     const results = tf.tidy(() => {
       const values = new Map<number, tf.Tensor>(constants);
@@ -108,17 +146,28 @@ export function createTfliteRunner(model: TfliteModel, options: { path?: string 
         const x = given[i]!;
         const shape = x instanceof tf.Tensor ? x.shape : [...x.shape];
         if (shape.length !== t.shape.length || shape.some((d, k) => d !== t.shape[k])) {
-          throw new TfliteLoweringError("invalid-argument", cannot("run", where, `input ${i} ("${inputs[i]!.name}") has shape [${shape.join(", ")}], the model takes [${t.shape.join(", ")}]`));
+          throw new TfliteLoweringError(
+            "invalid-argument",
+            cannot(
+              "run",
+              where,
+              `input ${i} ("${inputs[i]!.name}") has shape [${shape.join(", ")}], the model takes [${t.shape.join(", ")}]`,
+            ),
+          );
         }
         const dtype = t.type === TensorType.INT32 || t.type === TensorType.INT64 ? "int32" : "float32";
         if (x instanceof tf.Tensor) values.set(index, tf.cast(x, dtype));
-        else if (x.dtype === "string") throw new TfliteLoweringError("invalid-argument", cannot("run", where, `input ${i} is a string tensor`));
+        else if (x.dtype === "string")
+          throw new TfliteLoweringError("invalid-argument", cannot("run", where, `input ${i} is a string tensor`));
         else values.set(index, tf.tensor(Array.from(x.data as ArrayLike<number | bigint>, Number), shape, dtype));
       }
       for (const [oi, op] of graph.operators.entries()) {
         const code = model.operatorCodes[op.opcodeIndex]!.builtinCode;
         const fail = (reason: string): never => {
-          throw new TfliteLoweringError("cannot-run", cannot("run", `${where} operator ${oi} (${builtinOperatorName(code)})`, reason));
+          throw new TfliteLoweringError(
+            "cannot-run",
+            cannot("run", `${where} operator ${oi} (${builtinOperatorName(code)})`, reason),
+          );
         };
         const ins = op.inputs.map((i) => {
           if (i < 0) return undefined;
@@ -141,13 +190,17 @@ export function createTfliteRunner(model: TfliteModel, options: { path?: string 
       }
       return graph.outputs.map((i) => {
         const v = values.get(i);
-        if (v === undefined) throw new TfliteLoweringError("cannot-run", cannot("run", where, `output tensor ${i} is never computed`));
+        if (v === undefined)
+          throw new TfliteLoweringError("cannot-run", cannot("run", where, `output tensor ${i} is never computed`));
         return v;
       });
     });
     return results.map((t) => {
       const data = t.dataSync();
-      const out = t.dtype === "int32" ? hostTensor("int32", [...t.shape], Int32Array.from(data as Int32Array)) : hostTensor("float32", [...t.shape], Float32Array.from(data as Float32Array));
+      const out =
+        t.dtype === "int32"
+          ? hostTensor("int32", [...t.shape], Int32Array.from(data as Int32Array))
+          : hostTensor("float32", [...t.shape], Float32Array.from(data as Float32Array));
       t.dispose();
       return out;
     });

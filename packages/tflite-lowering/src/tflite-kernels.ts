@@ -109,7 +109,8 @@ function pool(kind: "max" | "avg"): Kernel {
     const size: [number, number] = [opt(call, "filterHeight", 1), opt(call, "filterWidth", 1)];
     const strides: [number, number] = [opt(call, "strideH", 1), opt(call, "strideW", 1)];
     const x = input(call, 0) as tf.Tensor4D;
-    const y = kind === "max" ? tf.maxPool(x, size, strides, padding(call)) : tf.avgPool(x, size, strides, padding(call));
+    const y =
+      kind === "max" ? tf.maxPool(x, size, strides, padding(call)) : tf.avgPool(x, size, strides, padding(call));
     return [fused(call, y)];
   };
 }
@@ -125,7 +126,12 @@ function reduce(fn: (x: tf.Tensor, axes: number[], keep: boolean) => tf.Tensor):
 function reshape(call: KernelCall): tf.Tensor[] {
   const given = call.inputs[1];
   const fromOptions = (call.options as { newShape?: readonly number[] } | undefined)?.newShape;
-  const shape = given !== undefined ? ints(given) : fromOptions !== undefined && fromOptions.length > 0 ? [...fromOptions] : [...call.outputShapes[0]!];
+  const shape =
+    given !== undefined
+      ? ints(given)
+      : fromOptions !== undefined && fromOptions.length > 0
+        ? [...fromOptions]
+        : [...call.outputShapes[0]!];
   return [tf.reshape(input(call, 0), shape)];
 }
 
@@ -182,8 +188,19 @@ export const TFLITE_KERNELS: Readonly<Record<number, Kernel>> = {
     }
     return [tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))))];
   },
-  [BuiltinOperator.GATHER]: (call) => [tf.gather(input(call, 0), tf.cast(input(call, 1), "int32"), opt(call, "axis", 0), opt(call, "batchDims", 0))],
-  [BuiltinOperator.CAST]: (call) => [tf.cast(input(call, 0), call.outputTypes[0] === TensorType.FLOAT32 ? "float32" : call.outputTypes[0] === TensorType.BOOL ? "bool" : "int32")],
+  [BuiltinOperator.GATHER]: (call) => [
+    tf.gather(input(call, 0), tf.cast(input(call, 1), "int32"), opt(call, "axis", 0), opt(call, "batchDims", 0)),
+  ],
+  [BuiltinOperator.CAST]: (call) => [
+    tf.cast(
+      input(call, 0),
+      call.outputTypes[0] === TensorType.FLOAT32
+        ? "float32"
+        : call.outputTypes[0] === TensorType.BOOL
+          ? "bool"
+          : "int32",
+    ),
+  ],
   [BuiltinOperator.PAD]: (call) => {
     const p = ints(input(call, 1));
     const pairs = Array.from({ length: p.length / 2 }, (_, i) => [p[2 * i]!, p[2 * i + 1]!] as [number, number]);
@@ -198,9 +215,26 @@ export const TFLITE_KERNELS: Readonly<Record<number, Kernel>> = {
     return tf.split(x, opt(call, "numSplits", 1), axis < 0 ? axis + x.rank : axis);
   },
   [BuiltinOperator.UNPACK]: (call) => tf.unstack(input(call, 0), opt(call, "axis", 0)),
-  [BuiltinOperator.PACK]: (call) => [tf.stack(call.inputs.map((_, i) => input(call, i)), opt(call, "axis", 0))],
+  [BuiltinOperator.PACK]: (call) => [
+    tf.stack(
+      call.inputs.map((_, i) => input(call, i)),
+      opt(call, "axis", 0),
+    ),
+  ],
   [BuiltinOperator.STRIDED_SLICE]: (call) => {
     const [b, e, s] = [ints(input(call, 1)), ints(input(call, 2)), ints(input(call, 3))];
-    return [tf.stridedSlice(input(call, 0), b, e, s, opt(call, "beginMask", 0), opt(call, "endMask", 0), opt(call, "ellipsisMask", 0), opt(call, "newAxisMask", 0), opt(call, "shrinkAxisMask", 0))];
+    return [
+      tf.stridedSlice(
+        input(call, 0),
+        b,
+        e,
+        s,
+        opt(call, "beginMask", 0),
+        opt(call, "endMask", 0),
+        opt(call, "ellipsisMask", 0),
+        opt(call, "newAxisMask", 0),
+        opt(call, "shrinkAxisMask", 0),
+      ),
+    ];
   },
 };

@@ -1,4 +1,4 @@
-import type { HostTensor, } from "@kerastore/core";
+import type { HostTensor } from "@kerastore/core";
 import * as engine from "@kerastore/engine";
 
 // Models that use every lowering, for the unit tests and for TensorFlow Lite's own interpreter
@@ -17,7 +17,8 @@ export function grid(shape: number[], seed: number, positive = false): HostTenso
 
 /** Sets every weight to deterministic values (variances positive). */
 export function fill(model: engine.Model, seed: number): engine.Model {
-  for (const [i, v] of model.weights.entries()) v.assign(grid([...v.shape], seed + i, v.name.includes("variance")), v.path);
+  for (const [i, v] of model.weights.entries())
+    v.assign(grid([...v.shape], seed + i, v.name.includes("variance")), v.path);
   return model;
 }
 
@@ -47,7 +48,9 @@ export function rnn(): engine.Model {
   x = new engine.GRU({ units: 4, returnSequences: true }).apply(x);
   const last = new engine.GRU({ units: 2, resetAfter: false, activation: "relu" }).apply(x);
   const lstm = new engine.LSTM({ units: 2, useBias: false, recurrentActivation: "hard_sigmoid" }).apply(x);
-  const conv = new engine.GlobalMaxPooling1D().apply(new engine.Conv1D({ filters: 2, kernelSize: 3, padding: "causal", dilationRate: 2 }).apply(x));
+  const conv = new engine.GlobalMaxPooling1D().apply(
+    new engine.Conv1D({ filters: 2, kernelSize: 3, padding: "causal", dilationRate: 2 }).apply(x),
+  );
   const out = new engine.Dense({ units: 2 }).apply(new engine.Concatenate().apply([last, lstm, conv]));
   return fill(new engine.Model({ inputs, outputs: out, name: "recurrent" }), 61);
 }
@@ -58,13 +61,16 @@ export function mlp(): engine.Model {
   let x = new engine.Dense({ units: 8, activation: "relu" }).apply(inputs);
   x = new engine.BatchNormalization().apply(new engine.Dense({ units: 8 }).apply(x));
   const y = new engine.Dense({ units: 8, activation: "gelu" }).apply(x);
-  const z = new engine.Dense({ units: 8, activation: "swish" }).apply(new engine.Activation({ activation: "softplus" }).apply(new engine.Dense({ units: 8, activation: "selu" }).apply(x)));
+  const z = new engine.Dense({ units: 8, activation: "swish" }).apply(
+    new engine.Activation({ activation: "softplus" }).apply(
+      new engine.Dense({ units: 8, activation: "selu" }).apply(x),
+    ),
+  );
   const s = new engine.Subtract().apply([new engine.Add().apply([y, z]), new engine.Multiply().apply([y, z])]);
   const r = new engine.Reshape({ targetShape: [2, 4] }).apply(s);
   const out = new engine.Dense({ units: 3, activation: "sigmoid" }).apply(r);
   return fill(new engine.Model({ inputs, outputs: out, name: "mlp" }), 1);
 }
-
 
 /** Convolution and Dense weights of 1024+ elements, which dynamic-range quantization stores as int8. */
 export function hybrid(): engine.Model {

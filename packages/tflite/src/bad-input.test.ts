@@ -16,7 +16,9 @@ function outcome(bytes: Uint8Array): "read" | string {
 
 describe("readTflite on damaged files", () => {
   it("refuses bytes that are not a TFLite flatbuffer", () => {
-    expect(() => readTflite(new Uint8Array(3), { path: "m.tflite" })).toThrow(/cannot read m.tflite: it is not a TFLite flatbuffer/);
+    expect(() => readTflite(new Uint8Array(3), { path: "m.tflite" })).toThrow(
+      /cannot read m.tflite: it is not a TFLite flatbuffer/,
+    );
     expect(() => readTflite(new TextEncoder().encode("PK\u0003\u0004 not a model"))).toThrow(TfliteError);
   });
 
@@ -54,14 +56,21 @@ describe("readTflite on damaged files", () => {
     const kernel = graph.operators[0]!.inputs[1]!;
     const tensors = graph.tensors.map((t, i) => (i === kernel ? { ...t, shape: [4000, 5000] } : t));
     const bytes = writeTflite({ ...model, subgraphs: [{ ...graph, tensors }] });
-    expect(() => readTflite(bytes, { path: "m.tflite" })).toThrow(/buffer holds 80 bytes, its shape \[4000, 5000\] of FLOAT32 needs 80000000/);
+    expect(() => readTflite(bytes, { path: "m.tflite" })).toThrow(
+      /buffer holds 80 bytes, its shape \[4000, 5000\] of FLOAT32 needs 80000000/,
+    );
   });
 
   it("writes the deprecated builtin code byte as min(code, 127)", () => {
     const model = readTflite(good);
-    const bytes = writeTflite({ ...model, operatorCodes: [{ builtinCode: 150, version: 1 }, ...model.operatorCodes.slice(1)] });
+    const bytes = writeTflite({
+      ...model,
+      operatorCodes: [{ builtinCode: 150, version: 1 }, ...model.operatorCodes.slice(1)],
+    });
     // The extended code 150 reads back; a reader of only the deprecated byte sees 127.
     expect(readTflite(bytes).operatorCodes[0]!.builtinCode).toBe(150);
-    expect(() => writeTflite({ ...model, buffers: [new Uint8Array(1), ...model.buffers.slice(1)] })).toThrow(/buffers\[0\] must be the empty sentinel/);
+    expect(() => writeTflite({ ...model, buffers: [new Uint8Array(1), ...model.buffers.slice(1)] })).toThrow(
+      /buffers\[0\] must be the empty sentinel/,
+    );
   });
 });

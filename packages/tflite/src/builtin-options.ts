@@ -9,7 +9,15 @@ import { TfliteError } from "./errors.js";
  */
 const FIELDS = {
   Conv2DOptions: ["padding", "strideW", "strideH", "fusedActivationFunction", "dilationWFactor", "dilationHFactor"],
-  DepthwiseConv2DOptions: ["padding", "strideW", "strideH", "depthMultiplier", "fusedActivationFunction", "dilationWFactor", "dilationHFactor"],
+  DepthwiseConv2DOptions: [
+    "padding",
+    "strideW",
+    "strideH",
+    "depthMultiplier",
+    "fusedActivationFunction",
+    "dilationWFactor",
+    "dilationHFactor",
+  ],
   Pool2DOptions: ["padding", "strideW", "strideH", "filterWidth", "filterHeight", "fusedActivationFunction"],
   FullyConnectedOptions: ["fusedActivationFunction", "weightsFormat", "keepNumDims", "asymmetricQuantizeInputs"],
   SoftmaxOptions: ["beta"],
@@ -33,7 +41,14 @@ const FIELDS = {
   ExpandDimsOptions: [],
   PackOptions: ["valuesCount", "axis"],
   UnpackOptions: ["num", "axis"],
-  UnidirectionalSequenceLSTMOptions: ["fusedActivationFunction", "cellClip", "projClip", "timeMajor", "asymmetricQuantizeInputs", "diagonalRecurrentTensors"],
+  UnidirectionalSequenceLSTMOptions: [
+    "fusedActivationFunction",
+    "cellClip",
+    "projClip",
+    "timeMajor",
+    "asymmetricQuantizeInputs",
+    "diagonalRecurrentTensors",
+  ],
   LeakyReluOptions: ["alpha"],
   GeluOptions: ["approximate"],
 } as const satisfies Record<Exclude<keyof typeof BuiltinOptions, "NONE">, readonly string[]>;
@@ -47,7 +62,9 @@ export type BuiltinOptionsKind = keyof typeof FIELDS;
  * Options of a table this package does not know read as `{ kind: "unknown", unionType }`.
  */
 export type BuiltinOptionsData =
-  | ({ readonly kind: BuiltinOptionsKind } & { readonly [field: string]: number | boolean | readonly number[] | string })
+  | ({ readonly kind: BuiltinOptionsKind } & {
+      readonly [field: string]: number | boolean | readonly number[] | string;
+    })
   | { readonly kind: "unknown"; readonly unionType: number };
 
 type Accessors = Record<string, (index?: number) => number | boolean | null>;
@@ -85,8 +102,15 @@ export function readBuiltinOptions(unionType: number, read: <T>(obj: T) => T | n
 }
 
 /** Writes `options` with `b`; returns the union type and the table's offset. */
-export function writeBuiltinOptions(b: flatbuffers.Builder, options: BuiltinOptionsData): { type: number; offset: flatbuffers.Offset } {
-  if (options.kind === "unknown") throw new TfliteError("unsupported", `cannot write options of union type ${options.unionType}: the table is not known`);
+export function writeBuiltinOptions(
+  b: flatbuffers.Builder,
+  options: BuiltinOptionsData,
+): { type: number; offset: flatbuffers.Offset } {
+  if (options.kind === "unknown")
+    throw new TfliteError(
+      "unsupported",
+      `cannot write options of union type ${options.unionType}: the table is not known`,
+    );
   const kind = options.kind;
   const cls = classOf(kind);
   const fields = FIELDS[kind] as readonly string[];

@@ -21,7 +21,8 @@ export class OutOfBounds extends Error {
  */
 export class CheckedByteBuffer extends ByteBuffer {
   private check(offset: number, size: number, what: string): void {
-    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.capacity()) throw new OutOfBounds(offset, size, what);
+    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.capacity())
+      throw new OutOfBounds(offset, size, what);
   }
 
   override readInt8(offset: number): number {
@@ -70,12 +71,14 @@ export class CheckedByteBuffer extends ByteBuffer {
     const vtable = bbPos - this.readInt32(bbPos);
     this.check(vtable, 4, "a vtable");
     const vtableSize = this.readInt16(vtable);
-    if (vtableSize < 4 || (vtableSize & 1) !== 0) throw new OutOfBounds(vtable, vtableSize, "a vtable of odd or tiny size");
+    if (vtableSize < 4 || (vtableSize & 1) !== 0)
+      throw new OutOfBounds(vtable, vtableSize, "a vtable of odd or tiny size");
     this.check(vtable, vtableSize, "a vtable");
     const field = vtableOffset < vtableSize ? this.readInt16(vtable + vtableOffset) : 0;
     if (field !== 0) {
       const tableSize = this.readInt16(vtable + 2);
-      if (field < 4 || field >= tableSize) throw new OutOfBounds(bbPos + field, tableSize, "a table field outside its table");
+      if (field < 4 || field >= tableSize)
+        throw new OutOfBounds(bbPos + field, tableSize, "a table field outside its table");
       this.check(bbPos, tableSize, "a table");
     }
     return field;

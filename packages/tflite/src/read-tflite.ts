@@ -39,7 +39,8 @@ function quantization(q: gen.QuantizationParameters | null): TfliteQuantization 
   const scale = ints(q.scaleLength(), (i) => q.scale(i));
   const zeroPoint = Array.from({ length: q.zeroPointLength() }, (_, i) => Number(q.zeroPoint(i) ?? 0n));
   const out: TfliteQuantization = { scale, zeroPoint, quantizedDimension: q.quantizedDimension() };
-  if (q.minLength() > 0) Object.assign(out, { min: ints(q.minLength(), (i) => q.min(i)), max: ints(q.maxLength(), (i) => q.max(i)) });
+  if (q.minLength() > 0)
+    Object.assign(out, { min: ints(q.minLength(), (i) => q.min(i)), max: ints(q.maxLength(), (i) => q.max(i)) });
   return out;
 }
 
@@ -90,7 +91,11 @@ function subgraph(s: gen.SubGraph): TfliteSubgraph {
 export function readTflite(bytes: Uint8Array, options: ReadTfliteOptions = {}): TfliteModel {
   const where = options.path ?? "TFLite model";
   if (!isTflite(bytes)) {
-    throw new TfliteError("corrupt", cannot("read", where, "it is not a TFLite flatbuffer (no TFL3 identifier at byte 4)"), { path: options.path });
+    throw new TfliteError(
+      "corrupt",
+      cannot("read", where, "it is not a TFLite flatbuffer (no TFL3 identifier at byte 4)"),
+      { path: options.path },
+    );
   }
   const bb = new CheckedByteBuffer(bytes);
   let model: TfliteModel;
@@ -110,7 +115,11 @@ export function readTflite(bytes: Uint8Array, options: ReadTfliteOptions = {}): 
       buffers: Array.from({ length: root.buffersLength() }, (_, i) => {
         const buffer = root.buffers(i)!;
         if (buffer.offset() > 1n) {
-          throw new TfliteError("unsupported", cannot("read", `${where} buffer ${i}`, "its data lies outside the flatbuffer (a model over 2 GB)"), { path: options.path });
+          throw new TfliteError(
+            "unsupported",
+            cannot("read", `${where} buffer ${i}`, "its data lies outside the flatbuffer (a model over 2 GB)"),
+            { path: options.path },
+          );
         }
         return buffer.dataArray() ?? new Uint8Array(0);
       }),
@@ -135,7 +144,10 @@ export function readTflite(bytes: Uint8Array, options: ReadTfliteOptions = {}): 
     };
   } catch (error) {
     if (error instanceof OutOfBounds) {
-      throw new TfliteError("corrupt", cannot("read", where, `${error.message} (${bytes.length} bytes)`), { path: options.path, cause: error });
+      throw new TfliteError("corrupt", cannot("read", where, `${error.message} (${bytes.length} bytes)`), {
+        path: options.path,
+        cause: error,
+      });
     }
     throw error;
   }
@@ -153,10 +165,12 @@ function validate(model: TfliteModel, where: string, path: string | undefined): 
     const n = s.tensors.length;
     for (const [ti, t] of s.tensors.entries()) {
       const place = `subgraph ${si} tensor ${ti} "${t.name}"`;
-      if (t.buffer >= model.buffers.length) fail(place, `it names buffer ${t.buffer}, the model has ${model.buffers.length}`);
+      if (t.buffer >= model.buffers.length)
+        fail(place, `it names buffer ${t.buffer}, the model has ${model.buffers.length}`);
       let count = 1;
       for (const d of t.shape) {
-        if (d < 0 && !(d === -1 && t.buffer === 0)) fail(place, `its shape [${t.shape.join(", ")}] has a negative size`);
+        if (d < 0 && !(d === -1 && t.buffer === 0))
+          fail(place, `its shape [${t.shape.join(", ")}] has a negative size`);
         count *= Math.max(d, 1);
         if (count > MAX_ELEMENTS) fail(place, `its shape [${t.shape.join(", ")}] holds more than 2^31 elements`);
       }
@@ -165,24 +179,32 @@ function validate(model: TfliteModel, where: string, path: string | undefined): 
         const size = tensorTypeSize(t.type);
         const expected = size === undefined ? undefined : t.type === 17 ? Math.ceil(count / 2) : count * size;
         if (expected !== undefined && data.length !== expected) {
-          fail(place, `its buffer holds ${data.length} bytes, its shape [${t.shape.join(", ")}] of ${tensorTypeName(t.type)} needs ${expected}`);
+          fail(
+            place,
+            `its buffer holds ${data.length} bytes, its shape [${t.shape.join(", ")}] of ${tensorTypeName(t.type)} needs ${expected}`,
+          );
         }
       }
     }
     const index = (list: readonly number[], place: string, optional: boolean) => {
-      for (const i of list) if (!(i >= 0 && i < n) && !(optional && i === -1)) fail(place, `it names tensor ${i}, the subgraph has ${n}`);
+      for (const i of list)
+        if (!(i >= 0 && i < n) && !(optional && i === -1)) fail(place, `it names tensor ${i}, the subgraph has ${n}`);
     };
     index(s.inputs, `subgraph ${si} inputs`, false);
     index(s.outputs, `subgraph ${si} outputs`, false);
     for (const [oi, op] of s.operators.entries()) {
       const place = `subgraph ${si} operator ${oi}`;
-      if (op.opcodeIndex >= model.operatorCodes.length) fail(place, `it names operator code ${op.opcodeIndex}, the model has ${model.operatorCodes.length}`);
+      if (op.opcodeIndex >= model.operatorCodes.length)
+        fail(place, `it names operator code ${op.opcodeIndex}, the model has ${model.operatorCodes.length}`);
       index(op.inputs, place, true);
       index(op.outputs, place, false);
     }
   }
-  for (const m of model.metadata) if (m.buffer >= model.buffers.length) fail(`metadata "${m.name}"`, `it names buffer ${m.buffer}, the model has ${model.buffers.length}`);
+  for (const m of model.metadata)
+    if (m.buffer >= model.buffers.length)
+      fail(`metadata "${m.name}"`, `it names buffer ${m.buffer}, the model has ${model.buffers.length}`);
   for (const s of model.signatureDefs) {
-    if (s.subgraphIndex >= model.subgraphs.length) fail(`signature "${s.signatureKey}"`, `it names subgraph ${s.subgraphIndex}`);
+    if (s.subgraphIndex >= model.subgraphs.length)
+      fail(`signature "${s.signatureKey}"`, `it names subgraph ${s.subgraphIndex}`);
   }
 }

@@ -33,7 +33,10 @@ describe("readTflite", () => {
 
   it("writes deprecated_builtin_code = min(code, 127) beside the extended code", () => {
     const model = readTflite(readFixture("tflite", "dense", "model.tflite"));
-    const withGelu = { ...model, operatorCodes: [...model.operatorCodes, { builtinCode: BuiltinOperator.GELU, version: 1 }] };
+    const withGelu = {
+      ...model,
+      operatorCodes: [...model.operatorCodes, { builtinCode: BuiltinOperator.GELU, version: 1 }],
+    };
     const bytes = writeTflite(withGelu);
     expect(readTflite(bytes).operatorCodes.at(-1)).toEqual({ builtinCode: 150, version: 1 });
   });

@@ -31,10 +31,16 @@ export function tfliteToSavedTree(model: TfliteModel): SavedNode {
       const t = index < 0 ? undefined : graph.tensors[index];
       const dtype = t === undefined ? undefined : DTYPES[t.type];
       const data = t === undefined ? undefined : model.buffers[t.buffer];
-      if (t === undefined || dtype === undefined || data === undefined || data.length === 0 || taken.has(index)) continue;
+      if (t === undefined || dtype === undefined || data === undefined || data.length === 0 || taken.has(index))
+        continue;
       taken.add(index);
       const bytes = data.byteOffset % 8 === 0 ? data : data.slice();
-      variables.push({ name: t.name, path: t.name, trainable: false, value: hostTensor(dtype, [...t.shape], viewAs(dtype, bytes)) });
+      variables.push({
+        name: t.name,
+        path: t.name,
+        trainable: false,
+        value: hostTensor(dtype, [...t.shape], viewAs(dtype, bytes)),
+      });
     }
     const name = graph.tensors[op.outputs[0] ?? -1]?.name ?? `op_${i}`;
     return { name: `op_${i}`, node: { className, name, variables, children: [] } };

@@ -43,7 +43,10 @@ function writeTensor(b: Builder, t: TfliteTensor): Offset {
   if (t.quantization !== undefined) {
     const q = t.quantization;
     const scale = gen.QuantizationParameters.createScaleVector(b, [...q.scale]);
-    const zeroPoint = gen.QuantizationParameters.createZeroPointVector(b, q.zeroPoint.map((z) => BigInt(z)));
+    const zeroPoint = gen.QuantizationParameters.createZeroPointVector(
+      b,
+      q.zeroPoint.map((z) => BigInt(z)),
+    );
     const min = q.min === undefined ? 0 : gen.QuantizationParameters.createMinVector(b, [...q.min]);
     const max = q.max === undefined ? 0 : gen.QuantizationParameters.createMaxVector(b, [...q.max]);
     gen.QuantizationParameters.startQuantizationParameters(b);
@@ -66,7 +69,10 @@ function writeTensor(b: Builder, t: TfliteTensor): Offset {
 }
 
 function writeSubgraph(b: Builder, s: TfliteSubgraph): Offset {
-  const tensors = offsetVector(b, s.tensors.map((t) => writeTensor(b, t)));
+  const tensors = offsetVector(
+    b,
+    s.tensors.map((t) => writeTensor(b, t)),
+  );
   const operators = offsetVector(
     b,
     s.operators.map((op) => {
@@ -129,7 +135,11 @@ export function writeTflite(model: TfliteModel): Uint8Array {
     return gen.Metadata.createMetadata(b, name, m.buffer);
   });
   const signatures = model.signatureDefs.map((s) => {
-    const maps = (list: typeof s.inputs) => offsetVector(b, list.map((m) => gen.TensorMap.createTensorMap(b, b.createString(m.name), m.tensorIndex)));
+    const maps = (list: typeof s.inputs) =>
+      offsetVector(
+        b,
+        list.map((m) => gen.TensorMap.createTensorMap(b, b.createString(m.name), m.tensorIndex)),
+      );
     const inputs = maps(s.inputs);
     const outputs = maps(s.outputs);
     const key = b.createString(s.signatureKey);
@@ -162,13 +172,19 @@ function checkModel(model: TfliteModel): void {
   const fail = (reason: string): never => {
     throw new TfliteError("invalid-argument", cannot("write", "TFLite model", reason));
   };
-  if (model.buffers.length === 0 || model.buffers[0]!.length !== 0) fail("buffers[0] must be the empty sentinel buffer");
+  if (model.buffers.length === 0 || model.buffers[0]!.length !== 0)
+    fail("buffers[0] must be the empty sentinel buffer");
   for (const [si, s] of model.subgraphs.entries()) {
-    for (const t of s.tensors) if (t.buffer < 0 || t.buffer >= model.buffers.length) fail(`tensor "${t.name}" of subgraph ${si} names buffer ${t.buffer}`);
+    for (const t of s.tensors)
+      if (t.buffer < 0 || t.buffer >= model.buffers.length)
+        fail(`tensor "${t.name}" of subgraph ${si} names buffer ${t.buffer}`);
     for (const [oi, op] of s.operators.entries()) {
-      if (op.opcodeIndex >= model.operatorCodes.length) fail(`operator ${oi} of subgraph ${si} names operator code ${op.opcodeIndex}`);
-      for (const i of [...op.inputs, ...op.outputs]) if (i < -1 || i >= s.tensors.length) fail(`operator ${oi} of subgraph ${si} names tensor ${i}`);
+      if (op.opcodeIndex >= model.operatorCodes.length)
+        fail(`operator ${oi} of subgraph ${si} names operator code ${op.opcodeIndex}`);
+      for (const i of [...op.inputs, ...op.outputs])
+        if (i < -1 || i >= s.tensors.length) fail(`operator ${oi} of subgraph ${si} names tensor ${i}`);
     }
   }
-  for (const m of model.metadata) if (m.buffer >= model.buffers.length) fail(`metadata "${m.name}" names buffer ${m.buffer}`);
+  for (const m of model.metadata)
+    if (m.buffer >= model.buffers.length) fail(`metadata "${m.name}" names buffer ${m.buffer}`);
 }

@@ -3,7 +3,15 @@
 import { type HostTensor, toFloat32 } from "@kerastore/core";
 import { type SavableModel, keras } from "kerastore";
 import { loadShardedLayer } from "./large.js";
-import { loadFromBytes, loadFromFolder, loadFromPicker, loadFromUrl, predictNpy, saveToDownload, setUp } from "./snippets.js";
+import {
+  loadFromBytes,
+  loadFromFolder,
+  loadFromPicker,
+  loadFromUrl,
+  predictNpy,
+  saveToDownload,
+  setUp,
+} from "./snippets.js";
 
 /** How a test hands the page a file. */
 export type Source = { readonly kind: "url" | "bytes" | "file" | "blob"; readonly url: string };
@@ -67,7 +75,10 @@ const api = {
     return plain(await predictNpy(model, input));
   },
   /** Loads `source`, saves it as `.keras` with the download snippet, returns the file and a prediction. */
-  async saveKeras(source: Source, input: string): Promise<{ file: string; size: number; type: string; prediction: Plain }> {
+  async saveKeras(
+    source: Source,
+    input: string,
+  ): Promise<{ file: string; size: number; type: string; prediction: Plain }> {
     const model = await open(source);
     const clicked: string[] = [];
     const click = HTMLAnchorElement.prototype.click;

@@ -1,5 +1,13 @@
 // Large models in the page: sharded weights read by URL with range requests, one layer loaded.
-import { HttpStore, type NumericHostTensor, isPendingTensor, loadTreeValues, openSource, treeByteSize, walkSavedTree } from "@kerastore/core";
+import {
+  HttpStore,
+  type NumericHostTensor,
+  isPendingTensor,
+  loadTreeValues,
+  openSource,
+  treeByteSize,
+  walkSavedTree,
+} from "@kerastore/core";
 import { readKeras3WeightsShards } from "@kerastore/h5";
 
 /** What a partial load of sharded weights by URL read. */
@@ -20,7 +28,10 @@ export interface PartialLoad {
  */
 export async function loadShardedLayer(baseUrl: string, index: string, layer: string): Promise<PartialLoad> {
   const store = new HttpStore(new URL(baseUrl, location.href).href);
-  const data = await readKeras3WeightsShards(await store.read(index), (name) => openSource(store, name), { name: index, values: "lazy" });
+  const data = await readKeras3WeightsShards(await store.read(index), (name) => openSource(store, name), {
+    name: index,
+    values: "lazy",
+  });
   const weightBytes = treeByteSize(data.root);
   const loadedBytes = await loadTreeValues(data.root, { filter: (_v, path) => path[path.length - 1] === layer });
   let pending = 0;

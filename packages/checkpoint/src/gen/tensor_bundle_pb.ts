@@ -13,8 +13,11 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file tensor_bundle.proto.
  */
-export const file_tensor_bundle: GenFile = /*@__PURE__*/
-  fileDesc("ChN0ZW5zb3JfYnVuZGxlLnByb3RvEhRrZXJhc3RvcmUuY2hlY2twb2ludCJLCgpWZXJzaW9uRGVmEhAKCHByb2R1Y2VyGAEgASgFEhQKDG1pbl9jb25zdW1lchgCIAEoBRIVCg1iYWRfY29uc3VtZXJzGAMgAygFIoQBChBUZW5zb3JTaGFwZVByb3RvEjcKA2RpbRgCIAMoCzIqLmtlcmFzdG9yZS5jaGVja3BvaW50LlRlbnNvclNoYXBlUHJvdG8uRGltEhQKDHVua25vd25fcmFuaxgDIAEoCBohCgNEaW0SDAoEc2l6ZRgBIAEoAxIMCgRuYW1lGAIgASgJIooBChBUZW5zb3JTbGljZVByb3RvEj0KBmV4dGVudBgBIAMoCzItLmtlcmFzdG9yZS5jaGVja3BvaW50LlRlbnNvclNsaWNlUHJvdG8uRXh0ZW50GjcKBkV4dGVudBINCgVzdGFydBgBIAEoAxIQCgZsZW5ndGgYAiABKANIAEIMCgpoYXNfbGVuZ3RoIsUBChFCdW5kbGVIZWFkZXJQcm90bxISCgpudW1fc2hhcmRzGAEgASgFEkYKCmVuZGlhbm5lc3MYAiABKA4yMi5rZXJhc3RvcmUuY2hlY2twb2ludC5CdW5kbGVIZWFkZXJQcm90by5FbmRpYW5uZXNzEjEKB3ZlcnNpb24YAyABKAsyIC5rZXJhc3RvcmUuY2hlY2twb2ludC5WZXJzaW9uRGVmIiEKCkVuZGlhbm5lc3MSCgoGTElUVExFEAASBwoDQklHEAEi0AEKEEJ1bmRsZUVudHJ5UHJvdG8SDQoFZHR5cGUYASABKAUSNQoFc2hhcGUYAiABKAsyJi5rZXJhc3RvcmUuY2hlY2twb2ludC5UZW5zb3JTaGFwZVByb3RvEhAKCHNoYXJkX2lkGAMgASgFEg4KBm9mZnNldBgEIAEoAxIMCgRzaXplGAUgASgDEg4KBmNyYzMyYxgGIAEoBxI2CgZzbGljZXMYByADKAsyJi5rZXJhc3RvcmUuY2hlY2twb2ludC5UZW5zb3JTbGljZVByb3RvYgZwcm90bzM");
+export const file_tensor_bundle: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    "ChN0ZW5zb3JfYnVuZGxlLnByb3RvEhRrZXJhc3RvcmUuY2hlY2twb2ludCJLCgpWZXJzaW9uRGVmEhAKCHByb2R1Y2VyGAEgASgFEhQKDG1pbl9jb25zdW1lchgCIAEoBRIVCg1iYWRfY29uc3VtZXJzGAMgAygFIoQBChBUZW5zb3JTaGFwZVByb3RvEjcKA2RpbRgCIAMoCzIqLmtlcmFzdG9yZS5jaGVja3BvaW50LlRlbnNvclNoYXBlUHJvdG8uRGltEhQKDHVua25vd25fcmFuaxgDIAEoCBohCgNEaW0SDAoEc2l6ZRgBIAEoAxIMCgRuYW1lGAIgASgJIooBChBUZW5zb3JTbGljZVByb3RvEj0KBmV4dGVudBgBIAMoCzItLmtlcmFzdG9yZS5jaGVja3BvaW50LlRlbnNvclNsaWNlUHJvdG8uRXh0ZW50GjcKBkV4dGVudBINCgVzdGFydBgBIAEoAxIQCgZsZW5ndGgYAiABKANIAEIMCgpoYXNfbGVuZ3RoIsUBChFCdW5kbGVIZWFkZXJQcm90bxISCgpudW1fc2hhcmRzGAEgASgFEkYKCmVuZGlhbm5lc3MYAiABKA4yMi5rZXJhc3RvcmUuY2hlY2twb2ludC5CdW5kbGVIZWFkZXJQcm90by5FbmRpYW5uZXNzEjEKB3ZlcnNpb24YAyABKAsyIC5rZXJhc3RvcmUuY2hlY2twb2ludC5WZXJzaW9uRGVmIiEKCkVuZGlhbm5lc3MSCgoGTElUVExFEAASBwoDQklHEAEi0AEKEEJ1bmRsZUVudHJ5UHJvdG8SDQoFZHR5cGUYASABKAUSNQoFc2hhcGUYAiABKAsyJi5rZXJhc3RvcmUuY2hlY2twb2ludC5UZW5zb3JTaGFwZVByb3RvEhAKCHNoYXJkX2lkGAMgASgFEg4KBm9mZnNldBgEIAEoAxIMCgRzaXplGAUgASgDEg4KBmNyYzMyYxgGIAEoBxI2CgZzbGljZXMYByADKAsyJi5rZXJhc3RvcmUuY2hlY2twb2ludC5UZW5zb3JTbGljZVByb3RvYgZwcm90bzM",
+  );
 
 /**
  * @generated from message kerastore.checkpoint.VersionDef
@@ -40,8 +43,7 @@ export type VersionDef = Message<"kerastore.checkpoint.VersionDef"> & {
  * Describes the message kerastore.checkpoint.VersionDef.
  * Use `create(VersionDefSchema)` to create a new message.
  */
-export const VersionDefSchema: GenMessage<VersionDef> = /*@__PURE__*/
-  messageDesc(file_tensor_bundle, 0);
+export const VersionDefSchema: GenMessage<VersionDef> = /*@__PURE__*/ messageDesc(file_tensor_bundle, 0);
 
 /**
  * @generated from message kerastore.checkpoint.TensorShapeProto
@@ -62,8 +64,7 @@ export type TensorShapeProto = Message<"kerastore.checkpoint.TensorShapeProto"> 
  * Describes the message kerastore.checkpoint.TensorShapeProto.
  * Use `create(TensorShapeProtoSchema)` to create a new message.
  */
-export const TensorShapeProtoSchema: GenMessage<TensorShapeProto> = /*@__PURE__*/
-  messageDesc(file_tensor_bundle, 1);
+export const TensorShapeProtoSchema: GenMessage<TensorShapeProto> = /*@__PURE__*/ messageDesc(file_tensor_bundle, 1);
 
 /**
  * @generated from message kerastore.checkpoint.TensorShapeProto.Dim
@@ -84,7 +85,8 @@ export type TensorShapeProto_Dim = Message<"kerastore.checkpoint.TensorShapeProt
  * Describes the message kerastore.checkpoint.TensorShapeProto.Dim.
  * Use `create(TensorShapeProto_DimSchema)` to create a new message.
  */
-export const TensorShapeProto_DimSchema: GenMessage<TensorShapeProto_Dim> = /*@__PURE__*/
+export const TensorShapeProto_DimSchema: GenMessage<TensorShapeProto_Dim> =
+  /*@__PURE__*/
   messageDesc(file_tensor_bundle, 1, 0);
 
 /**
@@ -101,8 +103,7 @@ export type TensorSliceProto = Message<"kerastore.checkpoint.TensorSliceProto"> 
  * Describes the message kerastore.checkpoint.TensorSliceProto.
  * Use `create(TensorSliceProtoSchema)` to create a new message.
  */
-export const TensorSliceProtoSchema: GenMessage<TensorSliceProto> = /*@__PURE__*/
-  messageDesc(file_tensor_bundle, 2);
+export const TensorSliceProtoSchema: GenMessage<TensorSliceProto> = /*@__PURE__*/ messageDesc(file_tensor_bundle, 2);
 
 /**
  * @generated from message kerastore.checkpoint.TensorSliceProto.Extent
@@ -116,20 +117,23 @@ export type TensorSliceProto_Extent = Message<"kerastore.checkpoint.TensorSliceP
   /**
    * @generated from oneof kerastore.checkpoint.TensorSliceProto.Extent.has_length
    */
-  hasLength: {
-    /**
-     * @generated from field: int64 length = 2;
-     */
-    value: bigint;
-    case: "length";
-  } | { case: undefined; value?: undefined };
+  hasLength:
+    | {
+        /**
+         * @generated from field: int64 length = 2;
+         */
+        value: bigint;
+        case: "length";
+      }
+    | { case: undefined; value?: undefined };
 };
 
 /**
  * Describes the message kerastore.checkpoint.TensorSliceProto.Extent.
  * Use `create(TensorSliceProto_ExtentSchema)` to create a new message.
  */
-export const TensorSliceProto_ExtentSchema: GenMessage<TensorSliceProto_Extent> = /*@__PURE__*/
+export const TensorSliceProto_ExtentSchema: GenMessage<TensorSliceProto_Extent> =
+  /*@__PURE__*/
   messageDesc(file_tensor_bundle, 2, 0);
 
 /**
@@ -158,8 +162,7 @@ export type BundleHeaderProto = Message<"kerastore.checkpoint.BundleHeaderProto"
  * Describes the message kerastore.checkpoint.BundleHeaderProto.
  * Use `create(BundleHeaderProtoSchema)` to create a new message.
  */
-export const BundleHeaderProtoSchema: GenMessage<BundleHeaderProto> = /*@__PURE__*/
-  messageDesc(file_tensor_bundle, 3);
+export const BundleHeaderProtoSchema: GenMessage<BundleHeaderProto> = /*@__PURE__*/ messageDesc(file_tensor_bundle, 3);
 
 /**
  * @generated from enum kerastore.checkpoint.BundleHeaderProto.Endianness
@@ -179,7 +182,8 @@ export enum BundleHeaderProto_Endianness {
 /**
  * Describes the enum kerastore.checkpoint.BundleHeaderProto.Endianness.
  */
-export const BundleHeaderProto_EndiannessSchema: GenEnum<BundleHeaderProto_Endianness> = /*@__PURE__*/
+export const BundleHeaderProto_EndiannessSchema: GenEnum<BundleHeaderProto_Endianness> =
+  /*@__PURE__*/
   enumDesc(file_tensor_bundle, 3, 0);
 
 /**
@@ -230,6 +234,4 @@ export type BundleEntryProto = Message<"kerastore.checkpoint.BundleEntryProto"> 
  * Describes the message kerastore.checkpoint.BundleEntryProto.
  * Use `create(BundleEntryProtoSchema)` to create a new message.
  */
-export const BundleEntryProtoSchema: GenMessage<BundleEntryProto> = /*@__PURE__*/
-  messageDesc(file_tensor_bundle, 4);
-
+export const BundleEntryProtoSchema: GenMessage<BundleEntryProto> = /*@__PURE__*/ messageDesc(file_tensor_bundle, 4);

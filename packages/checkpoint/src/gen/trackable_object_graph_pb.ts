@@ -13,8 +13,12 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file trackable_object_graph.proto.
  */
-export const file_trackable_object_graph: GenFile = /*@__PURE__*/
-  fileDesc("Chx0cmFja2FibGVfb2JqZWN0X2dyYXBoLnByb3RvEhRrZXJhc3RvcmUuY2hlY2twb2ludCKCBwoUVHJhY2thYmxlT2JqZWN0R3JhcGgSSQoFbm9kZXMYASADKAsyOi5rZXJhc3RvcmUuY2hlY2twb2ludC5UcmFja2FibGVPYmplY3RHcmFwaC5UcmFja2FibGVPYmplY3QangYKD1RyYWNrYWJsZU9iamVjdBJcCghjaGlsZHJlbhgBIAMoCzJKLmtlcmFzdG9yZS5jaGVja3BvaW50LlRyYWNrYWJsZU9iamVjdEdyYXBoLlRyYWNrYWJsZU9iamVjdC5PYmplY3RSZWZlcmVuY2USXwoKYXR0cmlidXRlcxgCIAMoCzJLLmtlcmFzdG9yZS5jaGVja3BvaW50LlRyYWNrYWJsZU9iamVjdEdyYXBoLlRyYWNrYWJsZU9iamVjdC5TZXJpYWxpemVkVGVuc29yEmgKDnNsb3RfdmFyaWFibGVzGAMgAygLMlAua2VyYXN0b3JlLmNoZWNrcG9pbnQuVHJhY2thYmxlT2JqZWN0R3JhcGguVHJhY2thYmxlT2JqZWN0LlNsb3RWYXJpYWJsZVJlZmVyZW5jZRJkChByZWdpc3RlcmVkX3NhdmVyGAQgASgLMkoua2VyYXN0b3JlLmNoZWNrcG9pbnQuVHJhY2thYmxlT2JqZWN0R3JhcGguVHJhY2thYmxlT2JqZWN0LlJlZ2lzdGVyZWRTYXZlchI5ChVoYXNfY2hlY2twb2ludF92YWx1ZXMYBSABKAsyGi5nb29nbGUucHJvdG9idWYuQm9vbFZhbHVlGjYKD09iamVjdFJlZmVyZW5jZRIPCgdub2RlX2lkGAEgASgFEhIKCmxvY2FsX25hbWUYAiABKAkaZQoQU2VyaWFsaXplZFRlbnNvchIMCgRuYW1lGAEgASgJEhEKCWZ1bGxfbmFtZRgCIAEoCRIWCg5jaGVja3BvaW50X2tleRgDIAEoCRIYChBvcHRpb25hbF9yZXN0b3JlGAQgASgIGmwKFVNsb3RWYXJpYWJsZVJlZmVyZW5jZRIhChlvcmlnaW5hbF92YXJpYWJsZV9ub2RlX2lkGAEgASgFEhEKCXNsb3RfbmFtZRgCIAEoCRIdChVzbG90X3ZhcmlhYmxlX25vZGVfaWQYAyABKAUaNAoPUmVnaXN0ZXJlZFNhdmVyEgwKBG5hbWUYASABKAkSEwoLb2JqZWN0X25hbWUYAiABKAliBnByb3RvMw", [file_google_protobuf_wrappers]);
+export const file_trackable_object_graph: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    "Chx0cmFja2FibGVfb2JqZWN0X2dyYXBoLnByb3RvEhRrZXJhc3RvcmUuY2hlY2twb2ludCKCBwoUVHJhY2thYmxlT2JqZWN0R3JhcGgSSQoFbm9kZXMYASADKAsyOi5rZXJhc3RvcmUuY2hlY2twb2ludC5UcmFja2FibGVPYmplY3RHcmFwaC5UcmFja2FibGVPYmplY3QangYKD1RyYWNrYWJsZU9iamVjdBJcCghjaGlsZHJlbhgBIAMoCzJKLmtlcmFzdG9yZS5jaGVja3BvaW50LlRyYWNrYWJsZU9iamVjdEdyYXBoLlRyYWNrYWJsZU9iamVjdC5PYmplY3RSZWZlcmVuY2USXwoKYXR0cmlidXRlcxgCIAMoCzJLLmtlcmFzdG9yZS5jaGVja3BvaW50LlRyYWNrYWJsZU9iamVjdEdyYXBoLlRyYWNrYWJsZU9iamVjdC5TZXJpYWxpemVkVGVuc29yEmgKDnNsb3RfdmFyaWFibGVzGAMgAygLMlAua2VyYXN0b3JlLmNoZWNrcG9pbnQuVHJhY2thYmxlT2JqZWN0R3JhcGguVHJhY2thYmxlT2JqZWN0LlNsb3RWYXJpYWJsZVJlZmVyZW5jZRJkChByZWdpc3RlcmVkX3NhdmVyGAQgASgLMkoua2VyYXN0b3JlLmNoZWNrcG9pbnQuVHJhY2thYmxlT2JqZWN0R3JhcGguVHJhY2thYmxlT2JqZWN0LlJlZ2lzdGVyZWRTYXZlchI5ChVoYXNfY2hlY2twb2ludF92YWx1ZXMYBSABKAsyGi5nb29nbGUucHJvdG9idWYuQm9vbFZhbHVlGjYKD09iamVjdFJlZmVyZW5jZRIPCgdub2RlX2lkGAEgASgFEhIKCmxvY2FsX25hbWUYAiABKAkaZQoQU2VyaWFsaXplZFRlbnNvchIMCgRuYW1lGAEgASgJEhEKCWZ1bGxfbmFtZRgCIAEoCRIWCg5jaGVja3BvaW50X2tleRgDIAEoCRIYChBvcHRpb25hbF9yZXN0b3JlGAQgASgIGmwKFVNsb3RWYXJpYWJsZVJlZmVyZW5jZRIhChlvcmlnaW5hbF92YXJpYWJsZV9ub2RlX2lkGAEgASgFEhEKCXNsb3RfbmFtZRgCIAEoCRIdChVzbG90X3ZhcmlhYmxlX25vZGVfaWQYAyABKAUaNAoPUmVnaXN0ZXJlZFNhdmVyEgwKBG5hbWUYASABKAkSEwoLb2JqZWN0X25hbWUYAiABKAliBnByb3RvMw",
+    [file_google_protobuf_wrappers],
+  );
 
 /**
  * @generated from message kerastore.checkpoint.TrackableObjectGraph
@@ -30,146 +34,156 @@ export type TrackableObjectGraph = Message<"kerastore.checkpoint.TrackableObject
  * Describes the message kerastore.checkpoint.TrackableObjectGraph.
  * Use `create(TrackableObjectGraphSchema)` to create a new message.
  */
-export const TrackableObjectGraphSchema: GenMessage<TrackableObjectGraph> = /*@__PURE__*/
+export const TrackableObjectGraphSchema: GenMessage<TrackableObjectGraph> =
+  /*@__PURE__*/
   messageDesc(file_trackable_object_graph, 0);
 
 /**
  * @generated from message kerastore.checkpoint.TrackableObjectGraph.TrackableObject
  */
-export type TrackableObjectGraph_TrackableObject = Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject"> & {
-  /**
-   * @generated from field: repeated kerastore.checkpoint.TrackableObjectGraph.TrackableObject.ObjectReference children = 1;
-   */
-  children: TrackableObjectGraph_TrackableObject_ObjectReference[];
+export type TrackableObjectGraph_TrackableObject =
+  Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject"> & {
+    /**
+     * @generated from field: repeated kerastore.checkpoint.TrackableObjectGraph.TrackableObject.ObjectReference children = 1;
+     */
+    children: TrackableObjectGraph_TrackableObject_ObjectReference[];
 
-  /**
-   * @generated from field: repeated kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SerializedTensor attributes = 2;
-   */
-  attributes: TrackableObjectGraph_TrackableObject_SerializedTensor[];
+    /**
+     * @generated from field: repeated kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SerializedTensor attributes = 2;
+     */
+    attributes: TrackableObjectGraph_TrackableObject_SerializedTensor[];
 
-  /**
-   * @generated from field: repeated kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SlotVariableReference slot_variables = 3;
-   */
-  slotVariables: TrackableObjectGraph_TrackableObject_SlotVariableReference[];
+    /**
+     * @generated from field: repeated kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SlotVariableReference slot_variables = 3;
+     */
+    slotVariables: TrackableObjectGraph_TrackableObject_SlotVariableReference[];
 
-  /**
-   * @generated from field: kerastore.checkpoint.TrackableObjectGraph.TrackableObject.RegisteredSaver registered_saver = 4;
-   */
-  registeredSaver?: TrackableObjectGraph_TrackableObject_RegisteredSaver | undefined;
+    /**
+     * @generated from field: kerastore.checkpoint.TrackableObjectGraph.TrackableObject.RegisteredSaver registered_saver = 4;
+     */
+    registeredSaver?: TrackableObjectGraph_TrackableObject_RegisteredSaver | undefined;
 
-  /**
-   * @generated from field: google.protobuf.BoolValue has_checkpoint_values = 5;
-   */
-  hasCheckpointValues?: boolean | undefined;
-};
+    /**
+     * @generated from field: google.protobuf.BoolValue has_checkpoint_values = 5;
+     */
+    hasCheckpointValues?: boolean | undefined;
+  };
 
 /**
  * Describes the message kerastore.checkpoint.TrackableObjectGraph.TrackableObject.
  * Use `create(TrackableObjectGraph_TrackableObjectSchema)` to create a new message.
  */
-export const TrackableObjectGraph_TrackableObjectSchema: GenMessage<TrackableObjectGraph_TrackableObject> = /*@__PURE__*/
+export const TrackableObjectGraph_TrackableObjectSchema: GenMessage<TrackableObjectGraph_TrackableObject> =
+  /*@__PURE__*/
   messageDesc(file_trackable_object_graph, 0, 0);
 
 /**
  * @generated from message kerastore.checkpoint.TrackableObjectGraph.TrackableObject.ObjectReference
  */
-export type TrackableObjectGraph_TrackableObject_ObjectReference = Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject.ObjectReference"> & {
-  /**
-   * @generated from field: int32 node_id = 1;
-   */
-  nodeId: number;
+export type TrackableObjectGraph_TrackableObject_ObjectReference =
+  Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject.ObjectReference"> & {
+    /**
+     * @generated from field: int32 node_id = 1;
+     */
+    nodeId: number;
 
-  /**
-   * @generated from field: string local_name = 2;
-   */
-  localName: string;
-};
+    /**
+     * @generated from field: string local_name = 2;
+     */
+    localName: string;
+  };
 
 /**
  * Describes the message kerastore.checkpoint.TrackableObjectGraph.TrackableObject.ObjectReference.
  * Use `create(TrackableObjectGraph_TrackableObject_ObjectReferenceSchema)` to create a new message.
  */
-export const TrackableObjectGraph_TrackableObject_ObjectReferenceSchema: GenMessage<TrackableObjectGraph_TrackableObject_ObjectReference> = /*@__PURE__*/
+export const TrackableObjectGraph_TrackableObject_ObjectReferenceSchema: GenMessage<TrackableObjectGraph_TrackableObject_ObjectReference> =
+  /*@__PURE__*/
   messageDesc(file_trackable_object_graph, 0, 0, 0);
 
 /**
  * @generated from message kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SerializedTensor
  */
-export type TrackableObjectGraph_TrackableObject_SerializedTensor = Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SerializedTensor"> & {
-  /**
-   * @generated from field: string name = 1;
-   */
-  name: string;
+export type TrackableObjectGraph_TrackableObject_SerializedTensor =
+  Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SerializedTensor"> & {
+    /**
+     * @generated from field: string name = 1;
+     */
+    name: string;
 
-  /**
-   * @generated from field: string full_name = 2;
-   */
-  fullName: string;
+    /**
+     * @generated from field: string full_name = 2;
+     */
+    fullName: string;
 
-  /**
-   * @generated from field: string checkpoint_key = 3;
-   */
-  checkpointKey: string;
+    /**
+     * @generated from field: string checkpoint_key = 3;
+     */
+    checkpointKey: string;
 
-  /**
-   * @generated from field: bool optional_restore = 4;
-   */
-  optionalRestore: boolean;
-};
+    /**
+     * @generated from field: bool optional_restore = 4;
+     */
+    optionalRestore: boolean;
+  };
 
 /**
  * Describes the message kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SerializedTensor.
  * Use `create(TrackableObjectGraph_TrackableObject_SerializedTensorSchema)` to create a new message.
  */
-export const TrackableObjectGraph_TrackableObject_SerializedTensorSchema: GenMessage<TrackableObjectGraph_TrackableObject_SerializedTensor> = /*@__PURE__*/
+export const TrackableObjectGraph_TrackableObject_SerializedTensorSchema: GenMessage<TrackableObjectGraph_TrackableObject_SerializedTensor> =
+  /*@__PURE__*/
   messageDesc(file_trackable_object_graph, 0, 0, 1);
 
 /**
  * @generated from message kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SlotVariableReference
  */
-export type TrackableObjectGraph_TrackableObject_SlotVariableReference = Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SlotVariableReference"> & {
-  /**
-   * @generated from field: int32 original_variable_node_id = 1;
-   */
-  originalVariableNodeId: number;
+export type TrackableObjectGraph_TrackableObject_SlotVariableReference =
+  Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SlotVariableReference"> & {
+    /**
+     * @generated from field: int32 original_variable_node_id = 1;
+     */
+    originalVariableNodeId: number;
 
-  /**
-   * @generated from field: string slot_name = 2;
-   */
-  slotName: string;
+    /**
+     * @generated from field: string slot_name = 2;
+     */
+    slotName: string;
 
-  /**
-   * @generated from field: int32 slot_variable_node_id = 3;
-   */
-  slotVariableNodeId: number;
-};
+    /**
+     * @generated from field: int32 slot_variable_node_id = 3;
+     */
+    slotVariableNodeId: number;
+  };
 
 /**
  * Describes the message kerastore.checkpoint.TrackableObjectGraph.TrackableObject.SlotVariableReference.
  * Use `create(TrackableObjectGraph_TrackableObject_SlotVariableReferenceSchema)` to create a new message.
  */
-export const TrackableObjectGraph_TrackableObject_SlotVariableReferenceSchema: GenMessage<TrackableObjectGraph_TrackableObject_SlotVariableReference> = /*@__PURE__*/
+export const TrackableObjectGraph_TrackableObject_SlotVariableReferenceSchema: GenMessage<TrackableObjectGraph_TrackableObject_SlotVariableReference> =
+  /*@__PURE__*/
   messageDesc(file_trackable_object_graph, 0, 0, 2);
 
 /**
  * @generated from message kerastore.checkpoint.TrackableObjectGraph.TrackableObject.RegisteredSaver
  */
-export type TrackableObjectGraph_TrackableObject_RegisteredSaver = Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject.RegisteredSaver"> & {
-  /**
-   * @generated from field: string name = 1;
-   */
-  name: string;
+export type TrackableObjectGraph_TrackableObject_RegisteredSaver =
+  Message<"kerastore.checkpoint.TrackableObjectGraph.TrackableObject.RegisteredSaver"> & {
+    /**
+     * @generated from field: string name = 1;
+     */
+    name: string;
 
-  /**
-   * @generated from field: string object_name = 2;
-   */
-  objectName: string;
-};
+    /**
+     * @generated from field: string object_name = 2;
+     */
+    objectName: string;
+  };
 
 /**
  * Describes the message kerastore.checkpoint.TrackableObjectGraph.TrackableObject.RegisteredSaver.
  * Use `create(TrackableObjectGraph_TrackableObject_RegisteredSaverSchema)` to create a new message.
  */
-export const TrackableObjectGraph_TrackableObject_RegisteredSaverSchema: GenMessage<TrackableObjectGraph_TrackableObject_RegisteredSaver> = /*@__PURE__*/
+export const TrackableObjectGraph_TrackableObject_RegisteredSaverSchema: GenMessage<TrackableObjectGraph_TrackableObject_RegisteredSaver> =
+  /*@__PURE__*/
   messageDesc(file_trackable_object_graph, 0, 0, 3);
-

@@ -45,9 +45,13 @@ export class NodeStore implements Store {
       handle = await fs.open(full, constants.O_RDONLY);
       const { size } = await handle.stat();
       if (offset < 0 || length < 0 || offset + length > size) {
-        throw new CoreError("io", cannot("read", `${length} bytes at ${offset} of ${full}`, `the file has ${size} bytes`), {
-          path: full,
-        });
+        throw new CoreError(
+          "io",
+          cannot("read", `${length} bytes at ${offset} of ${full}`, `the file has ${size} bytes`),
+          {
+            path: full,
+          },
+        );
       }
       // Not zero-filled: every byte is read into below, or the read throws.
       const raw = Buffer.allocUnsafeSlow(length);
@@ -220,7 +224,8 @@ async function readFully(handle: fs.FileHandle, out: Uint8Array, offset: number,
   while (done < out.byteLength) {
     const step = Math.min(READ_STEP, out.byteLength - done);
     const { bytesRead } = await handle.read(out, done, step, offset + done);
-    if (bytesRead === 0) throw new CoreError("io", cannot("read", full, "the file shrank while reading"), { path: full });
+    if (bytesRead === 0)
+      throw new CoreError("io", cannot("read", full, "the file shrank while reading"), { path: full });
     done += bytesRead;
   }
 }
@@ -247,7 +252,8 @@ async function removeDeadTemporaries(dir: string, name: string): Promise<void> {
     try {
       process.kill(pid, 0);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ESRCH") await fs.rm(nodePath.join(dir, entry), { force: true }).catch(() => undefined);
+      if ((error as NodeJS.ErrnoException).code === "ESRCH")
+        await fs.rm(nodePath.join(dir, entry), { force: true }).catch(() => undefined);
     }
   }
 }
@@ -268,7 +274,8 @@ async function syncDirectory(dir: string): Promise<void> {
 function ioError(verb: string, path: string, error: unknown): CoreError {
   if (error instanceof CoreError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "ENOENT") return new CoreError("not-found", cannot(verb, path, "no such file or directory"), { path, cause: error });
+  if (code === "ENOENT")
+    return new CoreError("not-found", cannot(verb, path, "no such file or directory"), { path, cause: error });
   const reason = error instanceof Error ? error.message : String(error);
   return new CoreError("io", cannot(verb, path, reason), { path, cause: error });
 }

@@ -55,8 +55,18 @@ export class BlobStore implements Store {
 
   async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
     const blob = this.#get(path);
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > blob.size) {
-      throw new CoreError("io", cannot("read", `${length} bytes at ${offset} of ${path}`, `the file has ${blob.size} bytes`), { path });
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > blob.size
+    ) {
+      throw new CoreError(
+        "io",
+        cannot("read", `${length} bytes at ${offset} of ${path}`, `the file has ${blob.size} bytes`),
+        { path },
+      );
     }
     return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
   }
@@ -105,5 +115,9 @@ export class BlobStore implements Store {
 }
 
 function readOnly(verb: string, path: string): CoreError {
-  return new CoreError("unsupported", cannot(verb, path, "a blob store is read-only", "save to a blobTarget() or a MemoryStore"), { path });
+  return new CoreError(
+    "unsupported",
+    cannot(verb, path, "a blob store is read-only", "save to a blobTarget() or a MemoryStore"),
+    { path },
+  );
 }

@@ -23,7 +23,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(416, { "Content-Range": `bytes */${FILE.length}` }).end();
       return;
     }
-    res.writeHead(206, { "Content-Range": `bytes ${start}-${end}/${FILE.length}`, "Content-Length": String(end - start + 1) });
+    res.writeHead(206, {
+      "Content-Range": `bytes ${start}-${end}/${FILE.length}`,
+      "Content-Length": String(end - start + 1),
+    });
     res.end(req.method === "HEAD" ? undefined : Buffer.from(FILE.subarray(start, end + 1)));
     return;
   }
@@ -65,9 +68,14 @@ describe("HttpStore", () => {
     const store = new HttpStore(`${origin}/ranged/`);
     expect(await store.exists("model.bin")).toBe(true);
     expect(await store.exists("missing.bin")).toBe(false);
-    await expect(store.read("missing.bin")).rejects.toMatchObject({ code: "not-found", message: expect.stringMatching(/cannot fetch .*missing\.bin: the server answered 404/) });
+    await expect(store.read("missing.bin")).rejects.toMatchObject({
+      code: "not-found",
+      message: expect.stringMatching(/cannot fetch .*missing\.bin: the server answered 404/),
+    });
     await expect(store.readRange("model.bin", 2000, 10)).rejects.toThrow(/runs past the end/);
-    await expect(new HttpStore(`${origin}/plain/`).readRange("model.bin", 995, 10)).rejects.toThrow(/the file has 1000 bytes/);
+    await expect(new HttpStore(`${origin}/plain/`).readRange("model.bin", 995, 10)).rejects.toThrow(
+      /the file has 1000 bytes/,
+    );
   });
 
   it("is read-only, with a typed error that says what to use instead", async () => {
@@ -79,6 +87,9 @@ describe("HttpStore", () => {
 
   it("names a server that cannot be reached", async () => {
     const store = new HttpStore("http://127.0.0.1:9/");
-    await expect(store.read("model.bin")).rejects.toMatchObject({ code: "io", message: expect.stringMatching(/^cannot fetch http:\/\/127\.0\.0\.1:9\/model\.bin/) });
+    await expect(store.read("model.bin")).rejects.toMatchObject({
+      code: "io",
+      message: expect.stringMatching(/^cannot fetch http:\/\/127\.0\.0\.1:9\/model\.bin/),
+    });
   });
 });

@@ -10,7 +10,10 @@ export interface FetchResponse {
 }
 
 /** A `fetch` function: the global one by default. */
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string> }) => Promise<FetchResponse>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string> },
+) => Promise<FetchResponse>;
 
 /** Options of {@link HttpStore}. */
 export interface HttpStoreOptions {
@@ -41,7 +44,8 @@ export class HttpStore implements Store {
     this.#base = base;
     this.description = base.replace(/\/+$/, "");
     const fetch = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
-    if (fetch === undefined) throw new CoreError("unsupported", cannot("read", base, "this runtime has no fetch", "pass options.fetch"));
+    if (fetch === undefined)
+      throw new CoreError("unsupported", cannot("read", base, "this runtime has no fetch", "pass options.fetch"));
     // Called unbound: a browser's fetch throws when called as a method of another object.
     this.#fetch = (url, init) => fetch(url, init);
     this.#headers = options.headers ?? {};
@@ -63,19 +67,31 @@ export class HttpStore implements Store {
   async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
     const url = this.url(path);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new CoreError("io", cannot("read", `${length} bytes at ${offset} of ${url}`, "the range is not a pair of non-negative integers"), { path: url });
+      throw new CoreError(
+        "io",
+        cannot("read", `${length} bytes at ${offset} of ${url}`, "the range is not a pair of non-negative integers"),
+        { path: url },
+      );
     }
     const whole = this.#whole.get(joinPath(path));
     if (whole !== undefined) return sliceOf(await whole, offset, length, url);
     if (length === 0) return new Uint8Array(0);
     const response = await this.#send("GET", path, { Range: `bytes=${offset}-${offset + length - 1}` }, [416]);
     if (response.status === 416) {
-      throw new CoreError("io", cannot("read", `${length} bytes at ${offset} of ${url}`, "the range runs past the end of the file"), { path: url });
+      throw new CoreError(
+        "io",
+        cannot("read", `${length} bytes at ${offset} of ${url}`, "the range runs past the end of the file"),
+        { path: url },
+      );
     }
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (response.status === 206) {
       if (bytes.byteLength !== length) {
-        throw new CoreError("io", cannot("read", `${length} bytes at ${offset} of ${url}`, `the server sent ${bytes.byteLength} bytes`), { path: url });
+        throw new CoreError(
+          "io",
+          cannot("read", `${length} bytes at ${offset} of ${url}`, `the server sent ${bytes.byteLength} bytes`),
+          { path: url },
+        );
       }
       return bytes;
     }
@@ -114,7 +130,9 @@ export class HttpStore implements Store {
   }
 
   async list(dir: string): Promise<string[]> {
-    throw new CoreError("unsupported", cannot("list", this.url(dir), "HTTP cannot list a directory"), { path: this.url(dir) });
+    throw new CoreError("unsupported", cannot("list", this.url(dir), "HTTP cannot list a directory"), {
+      path: this.url(dir),
+    });
   }
 
   async write(path: string): Promise<void> {
@@ -144,17 +162,27 @@ export class HttpStore implements Store {
     return size;
   }
 
-  async #send(method: string, path: string, headers: Record<string, string>, allowed: readonly number[] = []): Promise<FetchResponse> {
+  async #send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    allowed: readonly number[] = [],
+  ): Promise<FetchResponse> {
     const url = this.url(path);
     let response: FetchResponse;
     try {
       response = await this.#fetch(url, { method, headers: { ...this.#headers, ...headers } });
     } catch (cause) {
-      throw new CoreError("io", cannot("fetch", url, cause instanceof Error ? cause.message : String(cause)), { path: url, cause });
+      throw new CoreError("io", cannot("fetch", url, cause instanceof Error ? cause.message : String(cause)), {
+        path: url,
+        cause,
+      });
     }
     if (response.ok || allowed.includes(response.status)) return response;
     if (response.status === 404 || response.status === 410) {
-      throw new CoreError("not-found", cannot("fetch", url, `the server answered ${response.status} (no such file)`), { path: url });
+      throw new CoreError("not-found", cannot("fetch", url, `the server answered ${response.status} (no such file)`), {
+        path: url,
+      });
     }
     throw new CoreError("io", cannot("fetch", url, `the server answered ${response.status}`), { path: url });
   }
@@ -162,11 +190,19 @@ export class HttpStore implements Store {
 
 function sliceOf(bytes: Uint8Array, offset: number, length: number, url: string): Uint8Array {
   if (offset + length > bytes.byteLength) {
-    throw new CoreError("io", cannot("read", `${length} bytes at ${offset} of ${url}`, `the file has ${bytes.byteLength} bytes`), { path: url });
+    throw new CoreError(
+      "io",
+      cannot("read", `${length} bytes at ${offset} of ${url}`, `the file has ${bytes.byteLength} bytes`),
+      { path: url },
+    );
   }
   return bytes.subarray(offset, offset + length);
 }
 
 function readOnly(verb: string, url: string): CoreError {
-  return new CoreError("unsupported", cannot(verb, url, "an HTTP store is read-only", "save to a blobTarget() or a MemoryStore"), { path: url });
+  return new CoreError(
+    "unsupported",
+    cannot(verb, url, "an HTTP store is read-only", "save to a blobTarget() or a MemoryStore"),
+    { path: url },
+  );
 }

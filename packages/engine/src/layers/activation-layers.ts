@@ -17,7 +17,11 @@ export interface ReLUArgs extends LayerArgs {
 /** `max(x, 0)` with an optional cap, slope below the threshold, and threshold. */
 export class ReLU extends Layer {
   static override readonly className: string = "ReLU";
-  static override readonly fields = [field("max_value", "maxValue", null), field("negative_slope", "negativeSlope", 0), field("threshold", "threshold", 0)];
+  static override readonly fields = [
+    field("max_value", "maxValue", null),
+    field("negative_slope", "negativeSlope", 0),
+    field("threshold", "threshold", 0),
+  ];
   declare readonly maxValue: number | null;
   declare readonly negativeSlope: number;
   declare readonly threshold: number;

@@ -40,7 +40,14 @@ export class ThresholdedReLU extends Layer {
   constructor(args: LayerArgs & { readonly theta?: number } = {}) {
     super(args);
     if (typeof this.theta !== "number" || !(this.theta >= 0)) {
-      throw new EngineError("invalid-argument", cannot("make", `ThresholdedReLU layer "${this.name}"`, `theta must be a number >= 0, got ${String(this.theta)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `ThresholdedReLU layer "${this.name}"`,
+          `theta must be a number >= 0, got ${String(this.theta)}`,
+        ),
+      );
     }
   }
 
@@ -87,9 +94,22 @@ export class PReLU extends Layer {
     const shape = oneShape(inputShape).slice(1);
     const param = shape.map((d, i) => (this.sharedAxes?.includes(i + 1) ? 1 : d));
     if (param.some((d) => typeof d !== "number")) {
-      throw new EngineError("invalid-shape", cannot("build", `PReLU layer "${this.name}"`, `its input shape ${JSON.stringify(oneShape(inputShape))} has unknown axes that are not shared_axes`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `PReLU layer "${this.name}"`,
+          `its input shape ${JSON.stringify(oneShape(inputShape))} has unknown axes that are not shared_axes`,
+        ),
+      );
     }
-    this.alpha = this.addWeight({ name: "alpha", shape: param as number[], initializer: this.alphaInitializer, regularizer: this.alphaRegularizer, constraint: this.alphaConstraint });
+    this.alpha = this.addWeight({
+      name: "alpha",
+      shape: param as number[],
+      initializer: this.alphaInitializer,
+      regularizer: this.alphaRegularizer,
+      constraint: this.alphaConstraint,
+    });
     super.build(inputShape);
   }
 

@@ -9,7 +9,14 @@ import type { Variable } from "../variable.js";
 /** `[query, value]` or `[query, value, key]` of a call (key defaults to value). */
 function qkv(layer: Layer, inputs: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.Tensor, tf.Tensor] {
   if (!Array.isArray(inputs) || inputs.length < 2 || inputs.length > 3) {
-    throw new EngineError("invalid-argument", cannot("call", `${layer.className} layer "${layer.name}"`, "it takes a list [query, value] or [query, value, key]"));
+    throw new EngineError(
+      "invalid-argument",
+      cannot(
+        "call",
+        `${layer.className} layer "${layer.name}"`,
+        "it takes a list [query, value] or [query, value, key]",
+      ),
+    );
   }
   return [inputs[0]!, inputs[1]!, inputs[2] ?? inputs[1]!];
 }
@@ -41,7 +48,8 @@ abstract class BaseAttention extends Layer {
     const [query, value, key] = qkv(this, inputs);
     return tf.tidy(() => {
       let weights = tf.softmax(this.scores(query, key));
-      if (options.training === true && this.dropout > 0) weights = tf.dropout(weights, this.dropout, undefined, this.seed ?? undefined);
+      if (options.training === true && this.dropout > 0)
+        weights = tf.dropout(weights, this.dropout, undefined, this.seed ?? undefined);
       return tf.matMul(weights as tf.Tensor3D, value as tf.Tensor3D);
     });
   }
@@ -57,7 +65,12 @@ abstract class BaseAttention extends Layer {
 /** Dot-product (Luong) attention over `[batch, Tq, dim]` queries and `[batch, Tv, dim]` keys/values; optional scalar `scale`. */
 export class Attention extends BaseAttention {
   static override readonly className: string = "Attention";
-  static override readonly fields = [field("use_scale", "useScale", false), field("score_mode", "scoreMode", "dot"), field("dropout", "dropout", 0), field("seed", "seed", null)];
+  static override readonly fields = [
+    field("use_scale", "useScale", false),
+    field("score_mode", "scoreMode", "dot"),
+    field("dropout", "dropout", 0),
+    field("seed", "seed", null),
+  ];
   declare readonly scoreMode: "dot" | "concat";
   scale: Variable | undefined;
   concatScoreWeight: Variable | undefined;
@@ -65,13 +78,21 @@ export class Attention extends BaseAttention {
   constructor(args: AttentionArgs = {}) {
     super(args);
     if (this.scoreMode !== "dot" && this.scoreMode !== "concat") {
-      throw new EngineError("invalid-argument", cannot("make", `Attention layer "${this.name}"`, `score_mode must be "dot" or "concat", got ${JSON.stringify(this.scoreMode)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `Attention layer "${this.name}"`,
+          `score_mode must be "dot" or "concat", got ${JSON.stringify(this.scoreMode)}`,
+        ),
+      );
     }
   }
 
   override build(inputShape: Shape | Shape[]): void {
     if (this.useScale) this.scale = this.addWeight({ name: "scale", shape: [], initializer: "Ones" });
-    if (this.scoreMode === "concat") this.concatScoreWeight = this.addWeight({ name: "concat_score_weight", shape: [], initializer: "Ones" });
+    if (this.scoreMode === "concat")
+      this.concatScoreWeight = this.addWeight({ name: "concat_score_weight", shape: [], initializer: "Ones" });
     super.build(inputShape);
   }
 
@@ -89,7 +110,11 @@ export class Attention extends BaseAttention {
 /** Additive (Bahdanau) attention: scores `sum(scale * tanh(q + k))`; weight `scale` of the feature size. */
 export class AdditiveAttention extends BaseAttention {
   static override readonly className: string = "AdditiveAttention";
-  static override readonly fields = [field("use_scale", "useScale", true), field("dropout", "dropout", 0), field("seed", "seed", null)];
+  static override readonly fields = [
+    field("use_scale", "useScale", true),
+    field("dropout", "dropout", 0),
+    field("seed", "seed", null),
+  ];
   scale: Variable | undefined;
 
   constructor(args: AttentionArgs = {}) {
@@ -100,7 +125,11 @@ export class AdditiveAttention extends BaseAttention {
     const shapes = inputShape as Shape[];
     const dim = shapes[0]?.[shapes[0].length - 1];
     if (this.useScale) {
-      if (typeof dim !== "number") throw new EngineError("invalid-shape", cannot("build", `AdditiveAttention layer "${this.name}"`, "the query's last axis must be known"));
+      if (typeof dim !== "number")
+        throw new EngineError(
+          "invalid-shape",
+          cannot("build", `AdditiveAttention layer "${this.name}"`, "the query's last axis must be known"),
+        );
       this.scale = this.addWeight({ name: "scale", shape: [dim], initializer: "GlorotUniform" });
     }
     super.build(inputShape);

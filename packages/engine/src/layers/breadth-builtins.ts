@@ -5,9 +5,25 @@ import { ConvLSTM2D } from "./conv-lstm.js";
 import { Dot } from "./dot.js";
 import { CategoryEncoding, CenterCrop, Resizing } from "./image-preprocessing.js";
 import { MultiHeadAttention } from "./multi-head-attention.js";
-import { ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D } from "./noise.js";
+import {
+  ActivityRegularization,
+  AlphaDropout,
+  GaussianDropout,
+  GaussianNoise,
+  SpatialDropout1D,
+  SpatialDropout2D,
+  SpatialDropout3D,
+} from "./noise.js";
 import { GroupNormalization, Normalization, UnitNormalization } from "./normalization-extra.js";
-import { AveragePooling3D, Cropping3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, UpSampling3D, ZeroPadding3D } from "./volumetric.js";
+import {
+  AveragePooling3D,
+  Cropping3D,
+  GlobalAveragePooling3D,
+  GlobalMaxPooling3D,
+  MaxPooling3D,
+  UpSampling3D,
+  ZeroPadding3D,
+} from "./volumetric.js";
 
 /** The layer classes added for issue 20 (layer breadth), registered by extraLayerClasses. */
 export function breadthLayerClasses(): unknown[] {

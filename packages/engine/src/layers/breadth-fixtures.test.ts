@@ -41,11 +41,14 @@ function load(name: string): Model {
 
 function withWeights(entry: IndexEntry): Model {
   const model = load(entry.name);
-  model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy(GROUP, entry.name, "weights", `${i}.npy`)));
+  model.setWeights(
+    Array.from({ length: entry.weights }, (_, i) => readFixtureNpy(GROUP, entry.name, "weights", `${i}.npy`)),
+  );
   return model;
 }
 
-const inputsOf = (entry: IndexEntry) => Array.from({ length: entry.inputs }, (_, i) => readFixtureNpy(GROUP, entry.name, `input${i}.npy`));
+const inputsOf = (entry: IndexEntry) =>
+  Array.from({ length: entry.inputs }, (_, i) => readFixtureNpy(GROUP, entry.name, `input${i}.npy`));
 
 beforeAll(async () => {
   await initBackend();
@@ -56,7 +59,9 @@ describe.each(entries.map((e) => [e.name, e] as const))("layer breadth fixture %
   it("has Keras's weight paths, shapes, trainable flags and order", () => {
     const model = load(name);
     const expected = readFixtureJson<WeightPath[]>(GROUP, name, "weight_paths.json");
-    expect(model.weights.map((w) => w.path)).toEqual(readFixtureJson<string[]>(GROUP, name, "loaded_weight_paths.json"));
+    expect(model.weights.map((w) => w.path)).toEqual(
+      readFixtureJson<string[]>(GROUP, name, "loaded_weight_paths.json"),
+    );
     expect(model.weights.map((w) => w.shape)).toEqual(expected.map((w) => w.shape));
     expect(model.weights.map((w) => w.trainable)).toEqual(expected.map((w) => w.trainable));
   });
@@ -67,7 +72,12 @@ describe.each(entries.map((e) => [e.name, e] as const))("layer breadth fixture %
     const out = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
     const outs = Array.isArray(out) ? out : [out];
     expect(outs.length).toBe(entry.outputs);
-    for (const [i, o] of outs.entries()) expectAllClose(o, readFixtureNpy(GROUP, name, `output${i}.npy`), { rtol: 1e-5, atol: 1e-5, label: `output ${i}` });
+    for (const [i, o] of outs.entries())
+      expectAllClose(o, readFixtureNpy(GROUP, name, `output${i}.npy`), {
+        rtol: 1e-5,
+        atol: 1e-5,
+        label: `output ${i}`,
+      });
   });
 
   it("writes the config Keras wrote, layer by layer, and reads it back the same", () => {
@@ -90,7 +100,10 @@ describe.each(entries.map((e) => [e.name, e] as const))("layer breadth fixture %
     model.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: "mse" });
     const inputs = inputsOf(entry);
     const targets = Array.from({ length: entry.outputs }, (_, i) => readFixtureNpy(GROUP, name, `target${i}.npy`));
-    const logs = await model.trainOnBatch((inputs.length === 1 ? inputs[0]! : inputs) as never, (targets.length === 1 ? targets[0]! : targets) as never);
+    const logs = await model.trainOnBatch(
+      (inputs.length === 1 ? inputs[0]! : inputs) as never,
+      (targets.length === 1 ? targets[0]! : targets) as never,
+    );
     const expectedLoss = readFixtureJson<{ loss: number }>(GROUP, name, "train.json").loss;
     expect(Math.abs((logs.loss as number) - expectedLoss)).toBeLessThanOrEqual(1e-5 * Math.abs(expectedLoss) + 1e-6);
     const after = model.getWeights();

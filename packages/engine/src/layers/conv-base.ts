@@ -9,7 +9,15 @@ import { Layer, type LayerArgs } from "../layer.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
-import { checkOutputShape, intTuple, one, oneOf, toChannelsFirst, toChannelsLast, withActivityRegularizer } from "./layer-utils.js";
+import {
+  checkOutputShape,
+  intTuple,
+  one,
+  oneOf,
+  toChannelsFirst,
+  toChannelsLast,
+  withActivityRegularizer,
+} from "./layer-utils.js";
 
 /** Options of the convolution layers (Conv1D, Conv2D, Conv2DTranspose). */
 export interface ConvArgs extends LayerArgs {
@@ -80,9 +88,17 @@ export abstract class SpatialConv extends Layer {
     this.strides = intTuple(this.strides, rank, "strides", this.name);
     this.dilationRate = intTuple(this.dilationRate, rank, "dilation_rate", this.name);
     this.padding = oneOf(this.padding, paddings, "padding", this.name);
-    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
+    this.dataFormat = oneOf(
+      this.dataFormat ?? "channels_last",
+      ["channels_last", "channels_first"],
+      "data_format",
+      this.name,
+    );
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw new EngineError("invalid-argument", cannot("make", `layer "${this.name}"`, "strides > 1 and dilation_rate > 1 cannot be combined"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", `layer "${this.name}"`, "strides > 1 and dilation_rate > 1 cannot be combined"),
+      );
     }
   }
 
@@ -98,14 +114,27 @@ export abstract class SpatialConv extends Layer {
   protected channels(shape: Shape): number {
     const c = this.channelsFirst ? shape[1] : shape[shape.length - 1];
     if (shape.length !== this.rank + 2 || typeof c !== "number") {
-      throw new EngineError("invalid-shape", cannot("build", `${this.className} layer "${this.name}"`, `expected an input of rank ${this.rank + 2} with known channels, got ${JSON.stringify(shape)}`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `${this.className} layer "${this.name}"`,
+          `expected an input of rank ${this.rank + 2} with known channels, got ${JSON.stringify(shape)}`,
+        ),
+      );
     }
     return c;
   }
 
   protected addBias(units: number): void {
     if (!this.useBias) return;
-    this.bias = this.addWeight({ name: "bias", shape: [units], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+    this.bias = this.addWeight({
+      name: "bias",
+      shape: [units],
+      initializer: this.biasInitializer,
+      regularizer: this.biasRegularizer,
+      constraint: this.biasConstraint,
+    });
   }
 
   /** Runs `fn` on a channels-last rank-4 view of the input and returns in the layer's format. */
@@ -135,7 +164,11 @@ export abstract class SpatialConv extends Layer {
   }
 
   protected assemble(shape: Shape, spatial: (number | null)[], channels: number): Shape {
-    return checkOutputShape(this.channelsFirst ? [shape[0] ?? null, channels, ...spatial] : [shape[0] ?? null, ...spatial, channels], this, shape);
+    return checkOutputShape(
+      this.channelsFirst ? [shape[0] ?? null, channels, ...spatial] : [shape[0] ?? null, ...spatial, channels],
+      this,
+      shape,
+    );
   }
 
   override getConfig(): JsonObject {

@@ -60,14 +60,34 @@ class ConvLSTMCell extends Layer {
     const o = this.owner;
     const c = oneShape(inputShape).at(-1) as number;
     const f = o.filters;
-    this.kernel = this.addWeight({ name: "kernel", shape: [...o.kernelSize, c, 4 * f], initializer: o.kernelInitializer, regularizer: o.kernelRegularizer, constraint: o.kernelConstraint });
-    this.recurrentKernel = this.addWeight({ name: "recurrent_kernel", shape: [...o.kernelSize, f, 4 * f], initializer: o.recurrentInitializer, regularizer: o.recurrentRegularizer, constraint: o.recurrentConstraint });
+    this.kernel = this.addWeight({
+      name: "kernel",
+      shape: [...o.kernelSize, c, 4 * f],
+      initializer: o.kernelInitializer,
+      regularizer: o.kernelRegularizer,
+      constraint: o.kernelConstraint,
+    });
+    this.recurrentKernel = this.addWeight({
+      name: "recurrent_kernel",
+      shape: [...o.kernelSize, f, 4 * f],
+      initializer: o.recurrentInitializer,
+      regularizer: o.recurrentRegularizer,
+      constraint: o.recurrentConstraint,
+    });
     if (o.useBias) {
       const base = o.biasInitializer;
       const init = o.unitForgetBias
-        ? new Initializer(base.className, base.getConfig(), (_s, dtype) => tf.tidy(() => tf.concat([base.apply([f], dtype), tf.ones([f], dtype), base.apply([2 * f], dtype)])))
+        ? new Initializer(base.className, base.getConfig(), (_s, dtype) =>
+            tf.tidy(() => tf.concat([base.apply([f], dtype), tf.ones([f], dtype), base.apply([2 * f], dtype)])),
+          )
         : base;
-      this.bias = this.addWeight({ name: "bias", shape: [4 * f], initializer: init, regularizer: o.biasRegularizer, constraint: o.biasConstraint });
+      this.bias = this.addWeight({
+        name: "bias",
+        shape: [4 * f],
+        initializer: init,
+        regularizer: o.biasRegularizer,
+        constraint: o.biasConstraint,
+      });
     }
     super.build(inputShape);
   }
@@ -78,7 +98,14 @@ class ConvLSTMCell extends Layer {
     const f = o.filters;
     const strides = o.strides as [number, number];
     const dilations = o.dilationRate as [number, number];
-    let xz: tf.Tensor = tf.conv2d(x, this.kernel!.value as tf.Tensor4D, strides, o.padding as "valid" | "same", "NHWC", dilations);
+    let xz: tf.Tensor = tf.conv2d(
+      x,
+      this.kernel!.value as tf.Tensor4D,
+      strides,
+      o.padding as "valid" | "same",
+      "NHWC",
+      dilations,
+    );
     if (this.bias !== undefined) xz = tf.add(xz, this.bias.value);
     const z = tf.add(xz, tf.conv2d(h, this.recurrentKernel!.value as tf.Tensor4D, 1, "same"));
     const [zi, zf, zc, zo] = tf.split(z, [f, f, f, f], 3);
@@ -90,7 +117,10 @@ class ConvLSTMCell extends Layer {
 }
 
 /** Options of ConvLSTM2D (Keras's config keys, camel-cased). */
-export type ConvLSTM2DArgs = LayerArgs & { readonly filters: number; readonly kernelSize: number | readonly number[] } & Record<string, unknown>;
+export type ConvLSTM2DArgs = LayerArgs & {
+  readonly filters: number;
+  readonly kernelSize: number | readonly number[];
+} & Record<string, unknown>;
 
 /**
  * A convolutional LSTM over `[batch, time, rows, cols, channels]`: each gate a convolution of
@@ -131,26 +161,50 @@ export class ConvLSTM2D extends Layer {
   constructor(args: ConvLSTM2DArgs) {
     super(args);
     const where = `ConvLSTM2D layer "${this.name}"`;
-    if (!Number.isSafeInteger(this.filters) || this.filters <= 0) throw new EngineError("invalid-argument", cannot("make", where, `filters must be a positive integer, got ${String(this.filters)}`));
+    if (!Number.isSafeInteger(this.filters) || this.filters <= 0)
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", where, `filters must be a positive integer, got ${String(this.filters)}`),
+      );
     this.kernelSize = intTuple(this.kernelSize, 2, "kernel_size", this.name);
     this.strides = intTuple(this.strides, 2, "strides", this.name);
     this.dilationRate = intTuple(this.dilationRate, 2, "dilation_rate", this.name);
     this.padding = oneOf(this.padding, ["valid", "same"], "padding", this.name);
-    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
-    const unsupported = this.stateful ? "stateful" : this.dropout > 0 || this.recurrentDropout > 0 ? "dropout / recurrent_dropout" : null;
-    if (unsupported !== null) throw new EngineError("unsupported", cannot("make", where, `${unsupported} is not supported by Kerastore yet`));
+    this.dataFormat = oneOf(
+      this.dataFormat ?? "channels_last",
+      ["channels_last", "channels_first"],
+      "data_format",
+      this.name,
+    );
+    const unsupported = this.stateful
+      ? "stateful"
+      : this.dropout > 0 || this.recurrentDropout > 0
+        ? "dropout / recurrent_dropout"
+        : null;
+    if (unsupported !== null)
+      throw new EngineError("unsupported", cannot("make", where, `${unsupported} is not supported by Kerastore yet`));
   }
 
   /** The frame shape `[B, H, W, C]`, channels last. */
   private frameShape(shape: Shape): Shape {
-    const s = this.dataFormat === "channels_first" ? [shape[0], shape[3], shape[4], shape[2]] : [shape[0], shape[2], shape[3], shape[4]];
+    const s =
+      this.dataFormat === "channels_first"
+        ? [shape[0], shape[3], shape[4], shape[2]]
+        : [shape[0], shape[2], shape[3], shape[4]];
     return s.map((d) => d ?? null) as Shape;
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = oneShape(inputShape);
     if (shape.length !== 5 || typeof this.frameShape(shape)[3] !== "number") {
-      throw new EngineError("invalid-shape", cannot("build", `ConvLSTM2D layer "${this.name}"`, `expected [batch, time, rows, cols, channels] with known channels, got ${JSON.stringify(shape)}`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `ConvLSTM2D layer "${this.name}"`,
+          `expected [batch, time, rows, cols, channels] with known channels, got ${JSON.stringify(shape)}`,
+        ),
+      );
     }
     this.cell = this.trackLayer(new ConvLSTMCell("conv_lstm_cell", this), "cell");
     this.cell.maybeBuild(this.frameShape(shape));
@@ -174,7 +228,8 @@ export class ConvLSTM2D extends Layer {
         [h, c] = this.cell!.step(frame, h, c);
         if (this.returnSequences) outs.push(h);
       }
-      const back = (y: tf.Tensor): tf.Tensor => (this.dataFormat === "channels_first" ? tf.transpose(y, y.rank === 5 ? [0, 1, 4, 2, 3] : [0, 3, 1, 2]) : y);
+      const back = (y: tf.Tensor): tf.Tensor =>
+        this.dataFormat === "channels_first" ? tf.transpose(y, y.rank === 5 ? [0, 1, 4, 2, 3] : [0, 3, 1, 2]) : y;
       const output = back(this.returnSequences ? tf.stack(outs, 1) : h);
       void t;
       return this.returnState ? [output, back(h), back(c)] : output;
@@ -184,8 +239,20 @@ export class ConvLSTM2D extends Layer {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const s = oneShape(inputShape);
     const frame = this.frameShape(s);
-    const oh = convOutputLength(frame[1] ?? null, this.kernelSize[0]!, this.padding, this.strides[0]!, this.dilationRate[0]!);
-    const ow = convOutputLength(frame[2] ?? null, this.kernelSize[1]!, this.padding, this.strides[1]!, this.dilationRate[1]!);
+    const oh = convOutputLength(
+      frame[1] ?? null,
+      this.kernelSize[0]!,
+      this.padding,
+      this.strides[0]!,
+      this.dilationRate[0]!,
+    );
+    const ow = convOutputLength(
+      frame[2] ?? null,
+      this.kernelSize[1]!,
+      this.padding,
+      this.strides[1]!,
+      this.dilationRate[1]!,
+    );
     const first = this.dataFormat === "channels_first";
     const state: Shape = first ? [s[0] ?? null, this.filters, oh, ow] : [s[0] ?? null, oh, ow, this.filters];
     const out: Shape = this.returnSequences ? [s[0] ?? null, s[1] ?? null, ...state.slice(1)] : state;

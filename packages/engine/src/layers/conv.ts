@@ -26,13 +26,30 @@ abstract class Conv extends SpatialConv {
   constructor(args: ConvArgs) {
     super(args, ["valid", "same", "causal"]);
     if (!Number.isSafeInteger(this.filters) || this.filters <= 0) {
-      throw new EngineError("invalid-argument", cannot("make", `${this.className} layer "${this.name}"`, `filters must be a positive integer, got ${String(this.filters)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `${this.className} layer "${this.name}"`,
+          `filters must be a positive integer, got ${String(this.filters)}`,
+        ),
+      );
     }
     if (!Number.isSafeInteger(this.groups) || this.groups < 1 || this.filters % this.groups !== 0) {
-      throw new EngineError("invalid-argument", cannot("make", `${this.className} layer "${this.name}"`, `groups must be a positive divisor of filters (${this.filters}), got ${String(this.groups)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `${this.className} layer "${this.name}"`,
+          `groups must be a positive divisor of filters (${this.filters}), got ${String(this.groups)}`,
+        ),
+      );
     }
     if (this.padding === "causal" && this.rank !== 1) {
-      throw new EngineError("invalid-argument", cannot("make", `${this.className} layer "${this.name}"`, "causal padding exists for Conv1D only"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", `${this.className} layer "${this.name}"`, "causal padding exists for Conv1D only"),
+      );
     }
   }
 
@@ -40,7 +57,14 @@ abstract class Conv extends SpatialConv {
     const shape = oneShape(inputShape);
     const c = this.channels(shape);
     if (c % this.groups !== 0) {
-      throw new EngineError("invalid-shape", cannot("build", `${this.className} layer "${this.name}"`, `the input's ${c} channels do not divide into ${this.groups} groups`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `${this.className} layer "${this.name}"`,
+          `the input's ${c} channels do not divide into ${this.groups} groups`,
+        ),
+      );
     }
     this.kernel = this.addWeight({
       name: "kernel",
@@ -61,12 +85,20 @@ abstract class Conv extends SpatialConv {
       let pad: "valid" | "same" = this.padding === "same" ? "same" : "valid";
       const kw = this.kernelSize[this.rank - 1]!;
       const strides: [number, number] = this.rank === 1 ? [1, this.strides[0]!] : [this.strides[0]!, this.strides[1]!];
-      const dilations: [number, number] = this.rank === 1 ? [1, this.dilationRate[0]!] : [this.dilationRate[0]!, this.dilationRate[1]!];
+      const dilations: [number, number] =
+        this.rank === 1 ? [1, this.dilationRate[0]!] : [this.dilationRate[0]!, this.dilationRate[1]!];
       if (this.padding === "causal") {
-        input = tf.pad(x, [[0, 0], [0, 0], [(kw - 1) * dilations[1], 0], [0, 0]]);
+        input = tf.pad(x, [
+          [0, 0],
+          [0, 0],
+          [(kw - 1) * dilations[1], 0],
+          [0, 0],
+        ]);
         pad = "valid";
       }
-      const k4 = (this.rank === 1 ? tf.reshape(kernel, [1, kw, kernel.shape[1]!, kernel.shape[2]!]) : kernel) as tf.Tensor4D;
+      const k4 = (
+        this.rank === 1 ? tf.reshape(kernel, [1, kw, kernel.shape[1]!, kernel.shape[2]!]) : kernel
+      ) as tf.Tensor4D;
       if (this.groups === 1 && FUSED.has(name)) {
         return tf.fused.conv2d({
           x: input,
@@ -85,7 +117,10 @@ abstract class Conv extends SpatialConv {
       } else {
         const xs = tf.split(input, this.groups, 3);
         const ks = tf.split(k4, this.groups, 3);
-        y = tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ks[g] as tf.Tensor4D, strides, pad, "NHWC", dilations)), 3);
+        y = tf.concat(
+          xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ks[g] as tf.Tensor4D, strides, pad, "NHWC", dilations)),
+          3,
+        );
       }
       return this.finish(y);
     });
@@ -95,7 +130,9 @@ abstract class Conv extends SpatialConv {
     const shape = oneShape(inputShape);
     const pad = this.padding === "causal" ? "valid_causal" : this.padding;
     const spatial = this.spatial(shape).map((d, i) =>
-      pad === "valid_causal" ? convOutputLength(d, 1, "valid", this.strides[i]!) : convOutputLength(d, this.kernelSize[i]!, pad, this.strides[i]!, this.dilationRate[i]!),
+      pad === "valid_causal"
+        ? convOutputLength(d, 1, "valid", this.strides[i]!)
+        : convOutputLength(d, this.kernelSize[i]!, pad, this.strides[i]!, this.dilationRate[i]!),
     );
     return this.assemble(shape, spatial, this.filters);
   }
@@ -114,7 +151,8 @@ export class Conv2D extends Conv {
 }
 
 /** Options of DepthwiseConv2D. */
-export interface DepthwiseConv2DArgs extends Omit<ConvArgs, "filters" | "groups" | "kernelInitializer" | "kernelRegularizer" | "kernelConstraint"> {
+export interface DepthwiseConv2DArgs
+  extends Omit<ConvArgs, "filters" | "groups" | "kernelInitializer" | "kernelRegularizer" | "kernelConstraint"> {
   readonly depthMultiplier?: number | undefined;
   readonly depthwiseInitializer?: InitializerLike | undefined;
   readonly depthwiseRegularizer?: RegularizerLike | null | undefined;
@@ -132,7 +170,9 @@ export class DepthwiseConv2D extends SpatialConv {
   static override readonly className: string = "DepthwiseConv2D";
   static override readonly fields = [
     field("depth_multiplier", "depthMultiplier", 1),
-    ...common(false).filter((f) => !f.key.startsWith("kernel_") || f.key === "kernel_size").filter((f) => f.key !== "filters"),
+    ...common(false)
+      .filter((f) => !f.key.startsWith("kernel_") || f.key === "kernel_size")
+      .filter((f) => f.key !== "filters"),
     ...depthwiseFields,
   ];
   declare readonly depthMultiplier: number;
@@ -144,7 +184,14 @@ export class DepthwiseConv2D extends SpatialConv {
   constructor(args: DepthwiseConv2DArgs) {
     super(args);
     if (!Number.isSafeInteger(this.depthMultiplier) || this.depthMultiplier < 1) {
-      throw new EngineError("invalid-argument", cannot("make", `DepthwiseConv2D layer "${this.name}"`, `depth_multiplier must be a positive integer, got ${String(this.depthMultiplier)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `DepthwiseConv2D layer "${this.name}"`,
+          `depth_multiplier must be a positive integer, got ${String(this.depthMultiplier)}`,
+        ),
+      );
     }
   }
 
@@ -169,13 +216,24 @@ export class DepthwiseConv2D extends SpatialConv {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = oneShape(inputShape);
     const c = this.channelsFirst ? shape[1] : shape[shape.length - 1];
-    const spatial = this.spatial(shape).map((d, i) => convOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.dilationRate[i]!));
+    const spatial = this.spatial(shape).map((d, i) =>
+      convOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.dilationRate[i]!),
+    );
     return this.assemble(shape, spatial, (c as number) * this.depthMultiplier);
   }
 }
 
-function depthwise(x: tf.Tensor4D, kernel: tf.Tensor4D, strides: number[], padding: string, dilation: number[]): tf.Tensor4D {
-  return tf.depthwiseConv2d(x, kernel, [strides[0]!, strides[1]!], padding as "valid" | "same", "NHWC", [dilation[0]!, dilation[1]!]);
+function depthwise(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  strides: number[],
+  padding: string,
+  dilation: number[],
+): tf.Tensor4D {
+  return tf.depthwiseConv2d(x, kernel, [strides[0]!, strides[1]!], padding as "valid" | "same", "NHWC", [
+    dilation[0]!,
+    dilation[1]!,
+  ]);
 }
 
 /** Options of SeparableConv2D. */
@@ -210,8 +268,20 @@ export class SeparableConv2D extends SpatialConv {
 
   constructor(args: SeparableConv2DArgs) {
     super(args);
-    if (!Number.isSafeInteger(this.filters) || this.filters <= 0 || !Number.isSafeInteger(this.depthMultiplier) || this.depthMultiplier < 1) {
-      throw new EngineError("invalid-argument", cannot("make", `SeparableConv2D layer "${this.name}"`, "filters and depth_multiplier must be positive integers"));
+    if (
+      !Number.isSafeInteger(this.filters) ||
+      this.filters <= 0 ||
+      !Number.isSafeInteger(this.depthMultiplier) ||
+      this.depthMultiplier < 1
+    ) {
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `SeparableConv2D layer "${this.name}"`,
+          "filters and depth_multiplier must be positive integers",
+        ),
+      );
     }
   }
 
@@ -238,12 +308,16 @@ export class SeparableConv2D extends SpatialConv {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const dk = this.depthwiseKernel!.value as tf.Tensor4D;
     const pk = this.pointwiseKernel!.value as tf.Tensor4D;
-    return this.run(inputs, (x) => this.finish(tf.conv2d(depthwise(x, dk, this.strides, this.padding, this.dilationRate), pk, 1, "valid")));
+    return this.run(inputs, (x) =>
+      this.finish(tf.conv2d(depthwise(x, dk, this.strides, this.padding, this.dilationRate), pk, 1, "valid")),
+    );
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = oneShape(inputShape);
-    const spatial = this.spatial(shape).map((d, i) => convOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.dilationRate[i]!));
+    const spatial = this.spatial(shape).map((d, i) =>
+      convOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.dilationRate[i]!),
+    );
     return this.assemble(shape, spatial, this.filters);
   }
 }
@@ -256,7 +330,11 @@ export interface Conv2DTransposeArgs extends Omit<ConvArgs, "groups"> {
 /** The transpose of Conv2D (a "deconvolution"): kernel `[kh, kw, filters, inChannels]`. */
 export class Conv2DTranspose extends SpatialConv {
   static override readonly className: string = "Conv2DTranspose";
-  static override readonly fields = [...common(false).slice(0, 4), field("output_padding", "outputPadding", null), ...common(false).slice(4)];
+  static override readonly fields = [
+    ...common(false).slice(0, 4),
+    field("output_padding", "outputPadding", null),
+    ...common(false).slice(4),
+  ];
   declare readonly filters: number;
   declare outputPadding: number[] | null;
   declare readonly kernelInitializer: Initializer;
@@ -266,9 +344,13 @@ export class Conv2DTranspose extends SpatialConv {
 
   constructor(args: Conv2DTransposeArgs) {
     super(args);
-    if (this.outputPadding !== null) this.outputPadding = intTuple(this.outputPadding, 2, "output_padding", this.name, 0);
+    if (this.outputPadding !== null)
+      this.outputPadding = intTuple(this.outputPadding, 2, "output_padding", this.name, 0);
     if (this.dilationRate.some((d) => d !== 1)) {
-      throw new EngineError("unsupported", cannot("make", `Conv2DTranspose layer "${this.name}"`, "dilation_rate other than 1 is not supported"));
+      throw new EngineError(
+        "unsupported",
+        cannot("make", `Conv2DTranspose layer "${this.name}"`, "dilation_rate other than 1 is not supported"),
+      );
     }
   }
 
@@ -289,7 +371,13 @@ export class Conv2DTranspose extends SpatialConv {
     const kernel = this.kernel!.value as tf.Tensor4D;
     return this.run(inputs, (x) => {
       const out = this.computeOutputShape([null, x.shape[1], x.shape[2], x.shape[3]], true) as number[];
-      const y = tf.conv2dTranspose(x, kernel, [x.shape[0], out[1]!, out[2]!, this.filters], [this.strides[0]!, this.strides[1]!], this.padding as "valid" | "same");
+      const y = tf.conv2dTranspose(
+        x,
+        kernel,
+        [x.shape[0], out[1]!, out[2]!, this.filters],
+        [this.strides[0]!, this.strides[1]!],
+        this.padding as "valid" | "same",
+      );
       return this.finish(y);
     });
   }

@@ -8,7 +8,15 @@ import type { Regularizer } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
 import { type ConvArgs, SpatialConv, common } from "./conv-base.js";
-import { convOutputLength, deconvOutputLength, intTuple, one, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";
+import {
+  convOutputLength,
+  deconvOutputLength,
+  intTuple,
+  one,
+  oneShape,
+  toChannelsFirst,
+  toChannelsLast,
+} from "./layer-utils.js";
 
 /** Runs `fn` on a channels-last float view of the input and returns in the layer's format. */
 function channelsLastRun(inputs: tf.Tensor | tf.Tensor[], first: boolean, fn: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
@@ -36,17 +44,38 @@ export class Conv3D extends SpatialConv {
   constructor(args: ConvArgs) {
     super(args);
     if (!Number.isSafeInteger(this.filters) || this.filters <= 0) {
-      throw new EngineError("invalid-argument", cannot("make", `Conv3D layer "${this.name}"`, `filters must be a positive integer, got ${String(this.filters)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `Conv3D layer "${this.name}"`,
+          `filters must be a positive integer, got ${String(this.filters)}`,
+        ),
+      );
     }
     if (!Number.isSafeInteger(this.groups) || this.groups < 1 || this.filters % this.groups !== 0) {
-      throw new EngineError("invalid-argument", cannot("make", `Conv3D layer "${this.name}"`, `groups must be a positive divisor of filters (${this.filters}), got ${String(this.groups)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `Conv3D layer "${this.name}"`,
+          `groups must be a positive divisor of filters (${this.filters}), got ${String(this.groups)}`,
+        ),
+      );
     }
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const c = this.channels(oneShape(inputShape));
     if (c % this.groups !== 0) {
-      throw new EngineError("invalid-shape", cannot("build", `Conv3D layer "${this.name}"`, `the input's ${c} channels do not divide into ${this.groups} groups`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `Conv3D layer "${this.name}"`,
+          `the input's ${c} channels do not divide into ${this.groups} groups`,
+        ),
+      );
     }
     this.kernel = this.addWeight({
       name: "kernel",
@@ -70,7 +99,10 @@ export class Conv3D extends SpatialConv {
       else {
         const xs = tf.split(x, this.groups, 4);
         const ks = tf.split(kernel, this.groups, 4);
-        y = tf.concat(xs.map((xi, g) => tf.conv3d(xi as tf.Tensor5D, ks[g] as tf.Tensor5D, strides, pad, "NDHWC", dilations)), 4);
+        y = tf.concat(
+          xs.map((xi, g) => tf.conv3d(xi as tf.Tensor5D, ks[g] as tf.Tensor5D, strides, pad, "NDHWC", dilations)),
+          4,
+        );
       }
       if (this.bias !== undefined) y = tf.add(y, this.bias.value);
       return this.activation.fn(y);
@@ -79,7 +111,9 @@ export class Conv3D extends SpatialConv {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = oneShape(inputShape);
-    const spatial = this.spatial(shape).map((d, i) => convOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.dilationRate[i]!));
+    const spatial = this.spatial(shape).map((d, i) =>
+      convOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.dilationRate[i]!),
+    );
     return this.assemble(shape, spatial, this.filters);
   }
 }
@@ -91,7 +125,11 @@ export interface ConvTransposeArgs extends Omit<ConvArgs, "groups"> {
 
 /** What Conv1DTranspose and Conv3DTranspose share: kernel `[...kernelSize, filters, inChannels]`. */
 abstract class ConvTranspose extends SpatialConv {
-  static override readonly fields = [...common(false).slice(0, 4), field("output_padding", "outputPadding", null), ...common(false).slice(4)];
+  static override readonly fields = [
+    ...common(false).slice(0, 4),
+    field("output_padding", "outputPadding", null),
+    ...common(false).slice(4),
+  ];
   declare readonly filters: number;
   declare outputPadding: number[] | null;
   declare readonly kernelInitializer: Initializer;
@@ -101,9 +139,13 @@ abstract class ConvTranspose extends SpatialConv {
 
   constructor(args: ConvTransposeArgs) {
     super(args);
-    if (this.outputPadding !== null) this.outputPadding = intTuple(this.outputPadding, this.rank, "output_padding", this.name, 0);
+    if (this.outputPadding !== null)
+      this.outputPadding = intTuple(this.outputPadding, this.rank, "output_padding", this.name, 0);
     if (this.dilationRate.some((d) => d !== 1)) {
-      throw new EngineError("unsupported", cannot("make", `${this.className} layer "${this.name}"`, "dilation_rate other than 1 is not supported"));
+      throw new EngineError(
+        "unsupported",
+        cannot("make", `${this.className} layer "${this.name}"`, "dilation_rate other than 1 is not supported"),
+      );
     }
   }
 
@@ -122,7 +164,12 @@ abstract class ConvTranspose extends SpatialConv {
 
   /** The output's spatial sizes for a channels-last input. */
   protected outSpatial(x: tf.Tensor): number[] {
-    return x.shape.slice(1, -1).map((d, i) => deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null)!);
+    return x.shape
+      .slice(1, -1)
+      .map(
+        (d, i) =>
+          deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null)!,
+      );
   }
 
   protected finishOut(y: tf.Tensor): tf.Tensor {
@@ -132,7 +179,9 @@ abstract class ConvTranspose extends SpatialConv {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = oneShape(inputShape);
-    const spatial = this.spatial(shape).map((d, i) => deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null));
+    const spatial = this.spatial(shape).map((d, i) =>
+      deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null),
+    );
     return this.assemble(shape, spatial, this.filters);
   }
 }
@@ -147,7 +196,13 @@ export class Conv1DTranspose extends ConvTranspose {
     return channelsLastRun(inputs, this.channelsFirst, (x) => {
       const [steps] = this.outSpatial(x);
       const k4 = tf.expandDims(kernel, 0) as tf.Tensor4D;
-      const y = tf.conv2dTranspose(tf.expandDims(x, 1) as tf.Tensor4D, k4, [x.shape[0]!, 1, steps!, this.filters], [1, this.strides[0]!], this.padding as "valid" | "same");
+      const y = tf.conv2dTranspose(
+        tf.expandDims(x, 1) as tf.Tensor4D,
+        k4,
+        [x.shape[0]!, 1, steps!, this.filters],
+        [1, this.strides[0]!],
+        this.padding as "valid" | "same",
+      );
       return this.finishOut(tf.squeeze(y, [1]));
     });
   }
@@ -171,7 +226,8 @@ export class Conv3DTranspose extends ConvTranspose {
       const begin = out.map((o, i) => (this.padding === "same" ? Math.floor(Math.max(full[i]! - o, 0) / 2) : 0));
       const keep = out.map((o, i) => Math.min(o, full[i]! - begin[i]!));
       y = tf.slice(y, [0, ...begin, 0], [-1, ...keep, -1]);
-      if (keep.some((k, i) => k < out[i]!)) y = tf.pad(y, [[0, 0], ...keep.map((k, i): [number, number] => [0, out[i]! - k]), [0, 0]]);
+      if (keep.some((k, i) => k < out[i]!))
+        y = tf.pad(y, [[0, 0], ...keep.map((k, i): [number, number] => [0, out[i]! - k]), [0, 0]]);
       return this.finishOut(y);
     });
   }
@@ -187,7 +243,13 @@ function conv3dTranspose(x: tf.Tensor5D, kernel: tf.Tensor5D, strides: [number, 
   let y: tf.Tensor = x;
   for (let axis = 1; axis <= 3; axis++) y = spreadOut(y, axis, strides[axis - 1]!);
   const k = kernel.shape;
-  y = tf.pad(y, [[0, 0], [k[0] - 1, k[0] - 1], [k[1] - 1, k[1] - 1], [k[2] - 1, k[2] - 1], [0, 0]]);
+  y = tf.pad(y, [
+    [0, 0],
+    [k[0] - 1, k[0] - 1],
+    [k[1] - 1, k[1] - 1],
+    [k[2] - 1, k[2] - 1],
+    [0, 0],
+  ]);
   const flipped = tf.transpose(tf.reverse(kernel, [0, 1, 2]), [0, 1, 2, 4, 3]) as tf.Tensor5D;
   return tf.conv3d(y as tf.Tensor5D, flipped, 1, "valid", "NDHWC");
 }
@@ -198,6 +260,14 @@ function spreadOut(x: tf.Tensor, axis: number, stride: number): tf.Tensor {
   const n = x.shape[axis]!;
   const expanded = tf.expandDims(x, axis + 1);
   const pads = expanded.shape.map((_, i): [number, number] => (i === axis + 1 ? [0, stride - 1] : [0, 0]));
-  const spread = tf.reshape(tf.pad(expanded, pads), [...x.shape.slice(0, axis), n * stride, ...x.shape.slice(axis + 1)]);
-  return tf.slice(spread, x.shape.map(() => 0), x.shape.map((d, i) => (i === axis ? (n - 1) * stride + 1 : d)));
+  const spread = tf.reshape(tf.pad(expanded, pads), [
+    ...x.shape.slice(0, axis),
+    n * stride,
+    ...x.shape.slice(axis + 1),
+  ]);
+  return tf.slice(
+    spread,
+    x.shape.map(() => 0),
+    x.shape.map((d, i) => (i === axis ? (n - 1) * stride + 1 : d)),
+  );
 }

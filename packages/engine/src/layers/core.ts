@@ -18,7 +18,11 @@ export interface DropoutArgs extends LayerArgs {
 /** Zeroes a fraction `rate` of the inputs in training (scaling the rest); the identity otherwise. */
 export class Dropout extends Layer {
   static override readonly className: string = "Dropout";
-  static override readonly fields = [field("rate", "rate", 0.5), field("seed", "seed", null), field("noise_shape", "noiseShape", null)];
+  static override readonly fields = [
+    field("rate", "rate", 0.5),
+    field("seed", "seed", null),
+    field("noise_shape", "noiseShape", null),
+  ];
   static readonly callKwargs: JsonObject = { training: false };
   declare readonly rate: number;
   declare readonly seed: number | null;
@@ -27,7 +31,10 @@ export class Dropout extends Layer {
   constructor(args: DropoutArgs) {
     super(args);
     if (typeof this.rate !== "number" || this.rate < 0 || this.rate > 1) {
-      throw new EngineError("invalid-argument", cannot("make", `Dropout layer "${this.name}"`, `rate must be in [0, 1], got ${String(this.rate)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", `Dropout layer "${this.name}"`, `rate must be in [0, 1], got ${String(this.rate)}`),
+      );
     }
   }
 
@@ -85,7 +92,10 @@ export class Flatten extends Layer {
     const x = one(inputs);
     return tf.tidy(() => {
       // channels_first flattens in NCHW order: move the channel axis first.
-      const y = this.dataFormat === "channels_first" && x.rank > 2 ? tf.transpose(x, [0, x.rank - 1, ...range(1, x.rank - 1)]) : x;
+      const y =
+        this.dataFormat === "channels_first" && x.rank > 2
+          ? tf.transpose(x, [0, x.rank - 1, ...range(1, x.rank - 1)])
+          : x;
       return tf.reshape(y, [x.shape[0]!, -1]);
     });
   }
@@ -118,7 +128,10 @@ export class Reshape extends Layer {
   constructor(args: ReshapeArgs) {
     super(args);
     if (!Array.isArray(this.targetShape)) {
-      throw new EngineError("invalid-argument", cannot("make", `Reshape layer "${this.name}"`, "targetShape must be a list of integers"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", `Reshape layer "${this.name}"`, "targetShape must be a list of integers"),
+      );
     }
   }
 

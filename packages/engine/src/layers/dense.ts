@@ -59,7 +59,10 @@ export class Dense extends Layer {
   constructor(args: DenseArgs) {
     super(args);
     if (!Number.isSafeInteger(this.units) || this.units <= 0) {
-      throw new EngineError("invalid-argument", cannot("make", `Dense layer "${this.name}"`, `units must be a positive integer, got ${String(this.units)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", `Dense layer "${this.name}"`, `units must be a positive integer, got ${String(this.units)}`),
+      );
     }
   }
 
@@ -67,7 +70,14 @@ export class Dense extends Layer {
     const shape = inputShape as Shape;
     const inDim = shape[shape.length - 1];
     if (typeof inDim !== "number") {
-      throw new EngineError("invalid-shape", cannot("build", `Dense layer "${this.name}"`, `the last input axis must be known, got ${JSON.stringify(shape)}`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `Dense layer "${this.name}"`,
+          `the last input axis must be known, got ${JSON.stringify(shape)}`,
+        ),
+      );
     }
     this.kernel = this.addWeight({
       name: "kernel",
@@ -103,7 +113,9 @@ export class Dense extends Layer {
       const out = fused ? z : this.activation.fn(z);
       const shaped = x.rank === 2 ? out : tf.reshape(out, [...x.shape.slice(0, -1), this.units]);
       const l = attachedLogits(out);
-      return l === undefined ? [shaped] : [shaped, x.rank === 2 ? l : tf.reshape(l, [...x.shape.slice(0, -1), this.units])];
+      return l === undefined
+        ? [shaped]
+        : [shaped, x.rank === 2 ? l : tf.reshape(l, [...x.shape.slice(0, -1), this.units])];
     });
     return logits === undefined ? y! : attachLogits(y!, logits);
   }
@@ -116,7 +128,11 @@ export class Dense extends Layer {
     if (rows !== undefined && typeof last === "number" && last !== rows) {
       throw new EngineError(
         "invalid-shape",
-        cannot("call", `Dense layer "${this.name}"`, `its kernel ${formatShape(this.kernel!.shape)} takes inputs with last axis ${rows}, got shape ${formatShape(shape)}`),
+        cannot(
+          "call",
+          `Dense layer "${this.name}"`,
+          `its kernel ${formatShape(this.kernel!.shape)} takes inputs with last axis ${rows}, got shape ${formatShape(shape)}`,
+        ),
       );
     }
     return [...shape.slice(0, -1), this.units];

@@ -24,7 +24,14 @@ export class Dot extends Layer {
     super(args);
     const ok = (a: unknown) => Number.isSafeInteger(a);
     if (!(ok(this.axes) || (Array.isArray(this.axes) && this.axes.length === 2 && this.axes.every(ok)))) {
-      throw new EngineError("invalid-argument", cannot("make", `Dot layer "${this.name}"`, `axes must be an integer or a list of two, got ${JSON.stringify(this.axes)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `Dot layer "${this.name}"`,
+          `axes must be an integer or a list of two, got ${JSON.stringify(this.axes)}`,
+        ),
+      );
     }
   }
 
@@ -37,14 +44,24 @@ export class Dot extends Layer {
     const pair = Array.isArray(this.axes) ? this.axes : [this.axes, this.axes];
     const out = pair.map((a, i) => (a < 0 ? a + ranks[i]! : a)) as [number, number];
     if (out.some((a, i) => a < 1 || a >= ranks[i]!)) {
-      throw new EngineError("invalid-shape", cannot("call", `Dot layer "${this.name}"`, `axes ${JSON.stringify(this.axes)} do not fit inputs of ranks ${ranks.join(" and ")}`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "call",
+          `Dot layer "${this.name}"`,
+          `axes ${JSON.stringify(this.axes)} do not fit inputs of ranks ${ranks.join(" and ")}`,
+        ),
+      );
     }
     return out;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     if (!Array.isArray(inputs) || inputs.length !== 2) {
-      throw new EngineError("invalid-argument", cannot("call", `Dot layer "${this.name}"`, "it takes a list of exactly two tensors"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("call", `Dot layer "${this.name}"`, "it takes a list of exactly two tensors"),
+      );
     }
     const [a0, a1] = this.axesFor([inputs[0]!.rank, inputs[1]!.rank]);
     return tf.tidy(() => {
@@ -58,8 +75,16 @@ export class Dot extends Layer {
       const k = x.shape[a0]!;
       const xRest = x.shape.filter((_, i) => i !== 0 && i !== a0);
       const yRest = y.shape.filter((_, i) => i !== 0 && i !== a1);
-      const xt = tf.reshape(tf.transpose(x, [0, ...range(x.rank).filter((i) => i !== 0 && i !== a0), a0]), [b, -1, k]) as tf.Tensor3D;
-      const yt = tf.reshape(tf.transpose(y, [0, a1, ...range(y.rank).filter((i) => i !== 0 && i !== a1)]), [b, k, -1]) as tf.Tensor3D;
+      const xt = tf.reshape(tf.transpose(x, [0, ...range(x.rank).filter((i) => i !== 0 && i !== a0), a0]), [
+        b,
+        -1,
+        k,
+      ]) as tf.Tensor3D;
+      const yt = tf.reshape(tf.transpose(y, [0, a1, ...range(y.rank).filter((i) => i !== 0 && i !== a1)]), [
+        b,
+        k,
+        -1,
+      ]) as tf.Tensor3D;
       const out = tf.matMul(xt, yt);
       const shape = [b, ...xRest, ...yRest];
       return tf.reshape(out, shape.length === 1 ? [b, 1] : shape);
@@ -69,7 +94,11 @@ export class Dot extends Layer {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const [s0, s1] = inputShape as [Shape, Shape];
     const [a0, a1] = this.axesFor([s0.length, s1.length]);
-    const shape = [s0[0] ?? null, ...s0.filter((_, i) => i !== 0 && i !== a0), ...s1.filter((_, i) => i !== 0 && i !== a1)];
+    const shape = [
+      s0[0] ?? null,
+      ...s0.filter((_, i) => i !== 0 && i !== a0),
+      ...s1.filter((_, i) => i !== 0 && i !== a1),
+    ];
     return shape.length === 1 ? [shape[0]!, 1] : shape;
   }
 }

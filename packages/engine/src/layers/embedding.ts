@@ -47,9 +47,15 @@ export class Embedding extends Layer {
 
   constructor(args: EmbeddingArgs) {
     super(args);
-    for (const [key, v] of [["input_dim", this.inputDim], ["output_dim", this.outputDim]] as const) {
+    for (const [key, v] of [
+      ["input_dim", this.inputDim],
+      ["output_dim", this.outputDim],
+    ] as const) {
       if (!Number.isSafeInteger(v) || v <= 0) {
-        throw new EngineError("invalid-argument", cannot("make", `Embedding layer "${this.name}"`, `${key} must be a positive integer, got ${String(v)}`));
+        throw new EngineError(
+          "invalid-argument",
+          cannot("make", `Embedding layer "${this.name}"`, `${key} must be a positive integer, got ${String(v)}`),
+        );
       }
     }
   }
@@ -73,7 +79,14 @@ export class Embedding extends Layer {
       if (flat.size > 0) {
         const [lo, hi] = [tf.min(flat).dataSync()[0]!, tf.max(flat).dataSync()[0]!];
         if (lo < 0 || hi >= this.inputDim) {
-          throw new EngineError("invalid-argument", cannot("call", `Embedding layer "${this.name}"`, `ids must be in [0, ${this.inputDim}), got ${lo < 0 ? lo : hi}`));
+          throw new EngineError(
+            "invalid-argument",
+            cannot(
+              "call",
+              `Embedding layer "${this.name}"`,
+              `ids must be in [0, ${this.inputDim}), got ${lo < 0 ? lo : hi}`,
+            ),
+          );
         }
       }
       // The lookup keeps per-occurrence gradients for the optimizers, as TensorFlow's IndexedSlices.

@@ -15,7 +15,17 @@ import {
 import { RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from "./preprocessing.js";
 import { GRUCell, LSTMCell, SimpleRNNCell } from "./recurrent-cells.js";
 import { GRU, LSTM, RNN, SimpleRNN } from "./recurrent.js";
-import { Cropping1D, Cropping2D, Masking, Permute, RepeatVector, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from "./reshaping.js";
+import {
+  Cropping1D,
+  Cropping2D,
+  Masking,
+  Permute,
+  RepeatVector,
+  UpSampling1D,
+  UpSampling2D,
+  ZeroPadding1D,
+  ZeroPadding2D,
+} from "./reshaping.js";
 import { Bidirectional, TimeDistributed } from "./wrappers.js";
 import { breadthLayerClasses } from "./breadth-builtins.js";
 
@@ -64,14 +74,45 @@ const ALIASES: Record<string, string> = {
  */
 export function extraLayerClasses(into: Map<string, LayerClass> = new Map()): Map<string, LayerClass> {
   const classes = [
-    Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose,
-    MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D,
-    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
-    BatchNormalization, LayerNormalization, Embedding,
-    RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell,
-    Bidirectional, TimeDistributed,
-    ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, RepeatVector, Permute, Masking,
-    RandomFlip, RandomRotation, RandomZoom, RandomContrast, RandomTranslation,
+    Conv1D,
+    Conv2D,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    Conv2DTranspose,
+    MaxPooling1D,
+    MaxPooling2D,
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    BatchNormalization,
+    LayerNormalization,
+    Embedding,
+    RNN,
+    SimpleRNN,
+    LSTM,
+    GRU,
+    SimpleRNNCell,
+    LSTMCell,
+    GRUCell,
+    Bidirectional,
+    TimeDistributed,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    Cropping1D,
+    Cropping2D,
+    UpSampling1D,
+    UpSampling2D,
+    RepeatVector,
+    Permute,
+    Masking,
+    RandomFlip,
+    RandomRotation,
+    RandomZoom,
+    RandomContrast,
+    RandomTranslation,
     // issue 20 (layer breadth): one line per class, in breadth-builtins.ts.
     ...breadthLayerClasses(),
   ] as unknown as LayerClass[];

@@ -1,4 +1,4 @@
-import type { JsonObject, } from "@kerastore/core";
+import type { JsonObject } from "@kerastore/core";
 import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Model, clearSession, deserializeLayer, initBackend } from "../index.js";
@@ -30,7 +30,12 @@ beforeAll(async () => {
 
 const groups: [string, IndexEntry[]][] = [
   ["layers", readFixtureJson<{ models: IndexEntry[] }>("layers", "index.json").models],
-  ["models", readFixtureJson<{ models: IndexEntry[] }>("models", "index.json").models.filter((m) => ["conv", "embedding", "lstm", "gru", "simple_rnn"].includes(m.name))],
+  [
+    "models",
+    readFixtureJson<{ models: IndexEntry[] }>("models", "index.json").models.filter((m) =>
+      ["conv", "embedding", "lstm", "gru", "simple_rnn"].includes(m.name),
+    ),
+  ],
 ];
 const cases = groups.flatMap(([group, entries]) => entries.map((e) => [`${group}/${e.name}`, group, e] as const));
 
@@ -54,12 +59,15 @@ describe.each(cases)("fixture %s", (_label, group, entry) => {
 
   it("predicts what Keras predicted with the fixture's weights", () => {
     const model = load(group, name);
-    model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy(group, name, "weights", `${i}.npy`)));
+    model.setWeights(
+      Array.from({ length: entry.weights }, (_, i) => readFixtureNpy(group, name, "weights", `${i}.npy`)),
+    );
     const inputs = Array.from({ length: entry.inputs }, (_, i) => readFixtureNpy(group, name, `input${i}.npy`));
     const out = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
     const outs = Array.isArray(out) ? out : [out];
     expect(outs.length).toBe(entry.outputs);
-    for (const [i, o] of outs.entries()) expectAllClose(o, readFixtureNpy(group, name, `output${i}.npy`), { rtol: 1e-5, atol: 1e-5 });
+    for (const [i, o] of outs.entries())
+      expectAllClose(o, readFixtureNpy(group, name, `output${i}.npy`), { rtol: 1e-5, atol: 1e-5 });
   });
 
   it("writes the config Keras wrote, layer by layer, and reads it back the same", () => {

@@ -1,7 +1,18 @@
 import { type JsonObject, hostTensor, toFloat32 } from "@kerastore/core";
 import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EngineError, type FromConfigContext, Input, type Layer, Model, Sequential, clearSession, deserializeLayer, initBackend, tf } from "../index.js";
+import {
+  EngineError,
+  type FromConfigContext,
+  Input,
+  type Layer,
+  Model,
+  Sequential,
+  clearSession,
+  deserializeLayer,
+  initBackend,
+  tf,
+} from "../index.js";
 import { Conv1D, Conv2D, DepthwiseConv2D } from "./conv.js";
 import { Embedding } from "./embedding.js";
 import { extraLayerClasses } from "./extra-builtins.js";
@@ -33,20 +44,29 @@ describe("BatchNormalization in training", () => {
   it("normalizes with the batch's statistics and moves the moving ones by momentum 0.99, as Keras", () => {
     clearSession();
     const model = deserializeLayer(readFixtureJson<JsonObject>("layers", "bn_training", "config.json"), ctx) as Model;
-    model.setWeights(Array.from({ length: 4 }, (_, i) => readFixtureNpy("layers", "bn_training", "weights", `${i}.npy`)));
+    model.setWeights(
+      Array.from({ length: 4 }, (_, i) => readFixtureNpy("layers", "bn_training", "weights", `${i}.npy`)),
+    );
     const x = tf.tensor(toFloat32(readFixtureNpy("layers", "bn_training", "input0.npy")), [6, 4, 3]);
     const y = model.apply(x, { training: true });
     close(y.dataSync(), toFloat32(readFixtureNpy("layers", "bn_training", "train_output0.npy")));
-    for (const [i, w] of model.getWeights().entries()) close(toFloat32(w), toFloat32(readFixtureNpy("layers", "bn_training", "weights_after", `${i}.npy`)));
+    for (const [i, w] of model.getWeights().entries())
+      close(toFloat32(w), toFloat32(readFixtureNpy("layers", "bn_training", "weights_after", `${i}.npy`)));
   });
 
   it("stays in inference mode when frozen", () => {
     clearSession();
     const bn = new BatchNormalization({ trainable: false });
-    const x = tf.tensor2d([[1, 2], [3, 6]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 6],
+    ]);
     bn.apply(x, { training: true });
     expect(values(bn.movingMean!.value)).toEqual([0, 0]);
-    close(values(bn.apply(x, { training: true })), [1, 2, 3, 6].map((v) => v / Math.sqrt(1.001)));
+    close(
+      values(bn.apply(x, { training: true })),
+      [1, 2, 3, 6].map((v) => v / Math.sqrt(1.001)),
+    );
   });
 });
 
@@ -55,15 +75,38 @@ describe("configs from TypeScript options", () => {
     clearSession();
     const conv = new Conv2D({ filters: 2, kernelSize: 3, strides: 2 });
     const config = conv.getConfig();
-    expect(config).toMatchObject({ name: "conv2d", kernel_size: [3, 3], strides: [2, 2], dilation_rate: [1, 1], padding: "valid", groups: 1, activity_regularizer: null });
-    expect(new MaxPooling2D({ poolSize: 3 }).getConfig()).toMatchObject({ pool_size: [3, 3], strides: [3, 3], padding: "valid" });
-    expect(new ZeroPadding2D({ padding: 1 }).getConfig().padding).toEqual([[1, 1], [1, 1]]);
-    expect(new Cropping2D({ cropping: [1, 2] }).getConfig().cropping).toEqual([[1, 1], [2, 2]]);
+    expect(config).toMatchObject({
+      name: "conv2d",
+      kernel_size: [3, 3],
+      strides: [2, 2],
+      dilation_rate: [1, 1],
+      padding: "valid",
+      groups: 1,
+      activity_regularizer: null,
+    });
+    expect(new MaxPooling2D({ poolSize: 3 }).getConfig()).toMatchObject({
+      pool_size: [3, 3],
+      strides: [3, 3],
+      padding: "valid",
+    });
+    expect(new ZeroPadding2D({ padding: 1 }).getConfig().padding).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(new Cropping2D({ cropping: [1, 2] }).getConfig().cropping).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
     expect(new UpSampling2D({ size: 2 }).getConfig().size).toEqual([2, 2]);
     expect(new LayerNormalization().getConfig().axis).toEqual([-1]);
     expect(new RandomRotation({ factor: 0.2 }).getConfig().factor).toEqual([-0.2, 0.2]);
     const lstm = new LSTM({ units: 3 });
-    expect(lstm.getConfig()).toMatchObject({ units: 3, recurrent_activation: "sigmoid", unit_forget_bias: true, return_sequences: false });
+    expect(lstm.getConfig()).toMatchObject({
+      units: 3,
+      recurrent_activation: "sigmoid",
+      unit_forget_bias: true,
+      return_sequences: false,
+    });
     expect(lstm.getConfig().cell).toBeUndefined();
   });
 
@@ -113,19 +156,28 @@ describe("recurrent layers", () => {
 
   it("reads Keras 2 keys: time_major, implementation, a GRU without reset_after, hard_sigmoid by version", () => {
     clearSession();
-    const gru = deserializeLayer({ class_name: "GRU", config: { name: "g", units: 2, time_major: true, implementation: 2 } }, ctx) as GRU;
+    const gru = deserializeLayer(
+      { class_name: "GRU", config: { name: "g", units: 2, time_major: true, implementation: 2 } },
+      ctx,
+    ) as GRU;
     expect(gru.timeMajor).toBe(true);
     expect((gru.cell as unknown as { resetAfter: boolean }).resetAfter).toBe(false);
     const y = gru.apply(tf.ones([5, 1, 3]));
     expect(y.shape).toEqual([1, 2]);
     gru.build([null, 5, 3]);
     expect(gru.weights.map((w) => w.shape)).toEqual([[3, 6], [2, 6], [6]]);
-    const cfg = { class_name: "LSTM", config: { name: "l", units: 1, recurrent_activation: "hard_sigmoid", activation: "linear", use_bias: false } };
+    const cfg = {
+      class_name: "LSTM",
+      config: { name: "l", units: 1, recurrent_activation: "hard_sigmoid", activation: "linear", use_bias: false },
+    };
     const run = (kerasVersion: 2 | 3): number => {
       const l = deserializeLayer(cfg, { ...ctx, kerasVersion }) as LSTM;
       l.apply(tf.zeros([1, 1, 1]));
       // kernel gates i, f, c, o = 1, 0, 1, 1: c = hs(1) * 1, h = hs(1) * c.
-      l.setWeights([[1, 0, 1, 1], [0, 0, 0, 0]]);
+      l.setWeights([
+        [1, 0, 1, 1],
+        [0, 0, 0, 0],
+      ]);
       return values(l.apply(tf.ones([1, 1, 1])))[0]!;
     };
     close([run(2)], [0.7 * 0.7]);
@@ -136,7 +188,14 @@ describe("recurrent layers", () => {
     clearSession();
     const k3 = layerConfig("layers", "wrappers", "bi_concat");
     const inner = ((k3.config as JsonObject).layer as JsonObject).config as JsonObject;
-    const k2 = { class_name: "Bidirectional", config: { name: "bidirectional_1", merge_mode: "concat", layer: { class_name: "LSTM", config: { ...inner, name: "lstm_1" } } } };
+    const k2 = {
+      class_name: "Bidirectional",
+      config: {
+        name: "bidirectional_1",
+        merge_mode: "concat",
+        layer: { class_name: "LSTM", config: { ...inner, name: "lstm_1" } },
+      },
+    };
     const a = deserializeLayer(k3, ctx);
     const b = deserializeLayer(k2, ctx) as Bidirectional;
     expect(b.forwardLayer.name).toBe("forward_lstm_1");
@@ -153,7 +212,13 @@ describe("recurrent layers", () => {
 
   it("accepts Keras 2's groups on DepthwiseConv2D and its aliases", () => {
     clearSession();
-    const d = deserializeLayer({ class_name: "DepthwiseConv2D", config: { name: "dw", kernel_size: [3, 3], groups: 1, filters: 1, depth_multiplier: 1 } }, ctx);
+    const d = deserializeLayer(
+      {
+        class_name: "DepthwiseConv2D",
+        config: { name: "dw", kernel_size: [3, 3], groups: 1, filters: 1, depth_multiplier: 1 },
+      },
+      ctx,
+    );
     expect(d).toBeInstanceOf(DepthwiseConv2D);
     expect(extraLayerClasses().get("Convolution2D")).toBe(Conv2D);
   });
@@ -163,17 +228,31 @@ describe("hostile options and inputs", () => {
   it("names the layer, the option and what was expected", () => {
     clearSession();
     const make = (fn: () => Layer) => () => fn();
-    expect(make(() => new Conv2D({ filters: 2, kernelSize: [3] }))).toThrow(/cannot make layer "conv2d": kernel_size must be an integer >= 1 or a list of 2, got \[3\]/);
-    expect(make(() => new Conv2D({ filters: 2, kernelSize: 3, padding: "full" }))).toThrow(/padding must be one of valid, same, causal/);
-    expect(make(() => new Conv2D({ filters: 3, kernelSize: 1, groups: 2 }))).toThrow(/groups must be a positive divisor of filters/);
+    expect(make(() => new Conv2D({ filters: 2, kernelSize: [3] }))).toThrow(
+      /cannot make layer "conv2d": kernel_size must be an integer >= 1 or a list of 2, got \[3\]/,
+    );
+    expect(make(() => new Conv2D({ filters: 2, kernelSize: 3, padding: "full" }))).toThrow(
+      /padding must be one of valid, same, causal/,
+    );
+    expect(make(() => new Conv2D({ filters: 3, kernelSize: 1, groups: 2 }))).toThrow(
+      /groups must be a positive divisor of filters/,
+    );
     expect(make(() => new Conv2D({ filters: 0, kernelSize: 1 }))).toThrow(EngineError);
-    expect(make(() => new Conv2D({ filters: 2, kernelSize: 3, padding: "causal" }))).toThrow(/causal padding exists for Conv1D only/);
+    expect(make(() => new Conv2D({ filters: 2, kernelSize: 3, padding: "causal" }))).toThrow(
+      /causal padding exists for Conv1D only/,
+    );
     expect(make(() => new Permute({ dims: [1, 3] }))).toThrow(/dims must be a permutation/);
     expect(make(() => new Embedding({ inputDim: -1, outputDim: 2 }))).toThrow(/input_dim must be a positive integer/);
-    expect(make(() => new Bidirectional({ layer: new Conv1D({ filters: 1, kernelSize: 1 }) }))).toThrow(/wraps a recurrent layer, got Conv1D/);
+    expect(make(() => new Bidirectional({ layer: new Conv1D({ filters: 1, kernelSize: 1 }) }))).toThrow(
+      /wraps a recurrent layer, got Conv1D/,
+    );
     expect(make(() => new LSTM({ units: 0 }))).toThrow(/units must be a positive integer/);
-    expect(() => deserializeLayer({ class_name: "TimeDistributed", config: { name: "td" } }, ctx)).toThrow(/expected a "layer" object/);
-    expect(() => deserializeLayer({ class_name: "Bidirectional", config: { name: "b", layer: 3 } }, ctx)).toThrow(/expected a "layer" object/);
+    expect(() => deserializeLayer({ class_name: "TimeDistributed", config: { name: "td" } }, ctx)).toThrow(
+      /expected a "layer" object/,
+    );
+    expect(() => deserializeLayer({ class_name: "Bidirectional", config: { name: "b", layer: 3 } }, ctx)).toThrow(
+      /expected a "layer" object/,
+    );
   });
 
   it("refuses ids outside the table and inputs of the wrong rank", () => {
@@ -182,10 +261,16 @@ describe("hostile options and inputs", () => {
     expect(e.apply(tf.tensor2d([[0, 2]], undefined, "int32")).shape).toEqual([1, 2, 2]);
     expect(() => e.apply(tf.tensor2d([[0, 3]], undefined, "int32"))).toThrow(/ids must be in \[0, 3\), got 3/);
     expect(() => e.apply(tf.tensor2d([[-1, 0]], undefined, "int32"))).toThrow(/got -1/);
-    expect(() => new Conv2D({ filters: 1, kernelSize: 1 }).apply(tf.zeros([1, 2, 2]))).toThrow(/expected an input of rank 4 with known channels/);
+    expect(() => new Conv2D({ filters: 1, kernelSize: 1 }).apply(tf.zeros([1, 2, 2]))).toThrow(
+      /expected an input of rank 4 with known channels/,
+    );
     expect(() => new LSTM({ units: 1 }).apply(tf.zeros([1, 2]))).toThrow(/expected input of rank 3/);
-    expect(() => new Sequential({ layers: [Input({ shape: [2, 2, 1] }), new Cropping2D({ cropping: 2 })] })).toThrow(/gives an output of shape \[null,-2,-2,1\]/);
-    expect(() => new Sequential({ layers: [Input({ shape: [2, 2, 1] }), new Conv2D({ filters: 1, kernelSize: 3 })] })).toThrow(/cannot build Conv2D layer "conv2d_\d+": an input of shape \[null,2,2,1\]/);
+    expect(() => new Sequential({ layers: [Input({ shape: [2, 2, 1] }), new Cropping2D({ cropping: 2 })] })).toThrow(
+      /gives an output of shape \[null,-2,-2,1\]/,
+    );
+    expect(
+      () => new Sequential({ layers: [Input({ shape: [2, 2, 1] }), new Conv2D({ filters: 1, kernelSize: 3 })] }),
+    ).toThrow(/cannot build Conv2D layer "conv2d_\d+": an input of shape \[null,2,2,1\]/);
     expect(() => new Sequential({ layers: [Input({ shape: [1, 1] }), new MaxPooling2D()] })).toThrow(EngineError);
   });
 });
@@ -197,7 +282,9 @@ describe("Theano-era kernels", () => {
     expect(Array.from(toFloat32(k))).toEqual([4, 3, 2, 1]);
     const k1 = flipConvKernel(hostTensor("float32", [3, 1, 2], Float32Array.from([1, 2, 3, 4, 5, 6])));
     expect(Array.from(toFloat32(k1))).toEqual([5, 6, 3, 4, 1, 2]);
-    expect(() => flipConvKernel(hostTensor("float32", [2], Float32Array.from([1, 2])))).toThrow(/expected rank 3 or more/);
+    expect(() => flipConvKernel(hostTensor("float32", [2], Float32Array.from([1, 2])))).toThrow(
+      /expected rank 3 or more/,
+    );
   });
 });
 

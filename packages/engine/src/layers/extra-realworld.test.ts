@@ -2,13 +2,23 @@ import { readdirSync } from "node:fs";
 import type { JsonValue } from "@kerastore/core";
 import { fixturePath, readFixtureJson } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EngineError, type FromConfigContext, type Model, builtinLayerClasses, clearSession, initBackend, modelFromJson } from "../index.js";
+import {
+  EngineError,
+  type FromConfigContext,
+  type Model,
+  builtinLayerClasses,
+  clearSession,
+  initBackend,
+  modelFromJson,
+} from "../index.js";
 import { extraLayerClasses } from "./extra-builtins.js";
 
 // The real-world model configs (extracted verbatim from ../shared/realworld by the configs
 // fixture group): every layer class they use must exist, and each must build.
 const dir = fixturePath("configs", "realworld");
-const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 const registered = extraLayerClasses(builtinLayerClasses());
 const ctxFor = (file: string): FromConfigContext => ({
   customObjects: Object.fromEntries(extraLayerClasses()),
@@ -21,7 +31,11 @@ function layerClasses(json: JsonValue, out = new Set<string>()): Set<string> {
   if (Array.isArray(json)) for (const v of json) layerClasses(v, out);
   else if (json !== null && typeof json === "object") {
     const cfg = json.config;
-    if (typeof json.class_name === "string" && ((cfg !== null && typeof cfg === "object" && ("name" in (cfg as object) || Array.isArray(cfg))) || "inbound_nodes" in json)) {
+    if (
+      typeof json.class_name === "string" &&
+      ((cfg !== null && typeof cfg === "object" && ("name" in (cfg as object) || Array.isArray(cfg))) ||
+        "inbound_nodes" in json)
+    ) {
       out.add(json.class_name);
     }
     for (const v of Object.values(json)) layerClasses(v as JsonValue, out);

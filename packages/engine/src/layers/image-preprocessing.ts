@@ -7,7 +7,11 @@ import { Layer, type LayerArgs } from "../layer.js";
 import type { Shape } from "../symbolic.js";
 import { one, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";
 
-const unsupported = (layer: Layer, what: string) => new EngineError("unsupported", cannot("make", `${layer.className} layer "${layer.name}"`, `${what} is not supported by Kerastore yet`));
+const unsupported = (layer: Layer, what: string) =>
+  new EngineError(
+    "unsupported",
+    cannot("make", `${layer.className} layer "${layer.name}"`, `${what} is not supported by Kerastore yet`),
+  );
 
 /** Options of Resizing and CenterCrop. */
 export interface ImageSizeArgs extends LayerArgs {
@@ -69,21 +73,31 @@ export class Resizing extends ImageLayer {
 
   constructor(args: ImageSizeArgs & { readonly interpolation?: string }) {
     super(args);
-    if (this.interpolation !== "bilinear" && this.interpolation !== "nearest") throw unsupported(this, `interpolation "${this.interpolation}"`);
-    if (this.cropToAspectRatio || this.padToAspectRatio) throw unsupported(this, "crop_to_aspect_ratio / pad_to_aspect_ratio");
+    if (this.interpolation !== "bilinear" && this.interpolation !== "nearest")
+      throw unsupported(this, `interpolation "${this.interpolation}"`);
+    if (this.cropToAspectRatio || this.padToAspectRatio)
+      throw unsupported(this, "crop_to_aspect_ratio / pad_to_aspect_ratio");
     if (this.antialias) throw unsupported(this, "antialias");
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const size: [number, number] = [this.height, this.width];
-    return this.image(inputs, (x) => (this.interpolation === "bilinear" ? tf.image.resizeBilinear(x, size, false, true) : tf.image.resizeNearestNeighbor(x, size, false, true)));
+    return this.image(inputs, (x) =>
+      this.interpolation === "bilinear"
+        ? tf.image.resizeBilinear(x, size, false, true)
+        : tf.image.resizeNearestNeighbor(x, size, false, true),
+    );
   }
 }
 
 /** Crops the central `height x width` window of images at least that large. */
 export class CenterCrop extends ImageLayer {
   static override readonly className: string = "CenterCrop";
-  static override readonly fields = [field("data_format", "dataFormat", "channels_last"), field("height", "height", null), field("width", "width", null)];
+  static override readonly fields = [
+    field("data_format", "dataFormat", "channels_last"),
+    field("height", "height", null),
+    field("width", "width", null),
+  ];
 
   constructor(args: ImageSizeArgs) {
     super(args);
@@ -93,7 +107,14 @@ export class CenterCrop extends ImageLayer {
     return this.image(inputs, (x) => {
       const [, h, w] = x.shape;
       if (h < this.height || w < this.width) {
-        throw new EngineError("unsupported", cannot("call", `CenterCrop layer "${this.name}"`, `images of ${h}x${w} smaller than the crop ${this.height}x${this.width} (Keras resizes them) are not supported by Kerastore yet`));
+        throw new EngineError(
+          "unsupported",
+          cannot(
+            "call",
+            `CenterCrop layer "${this.name}"`,
+            `images of ${h}x${w} smaller than the crop ${this.height}x${this.width} (Keras resizes them) are not supported by Kerastore yet`,
+          ),
+        );
       }
       const top = Math.floor((h - this.height) / 2);
       const left = Math.floor((w - this.width) / 2);
@@ -106,24 +127,43 @@ export class CenterCrop extends ImageLayer {
 export class CategoryEncoding extends Layer {
   static override readonly className: string = "CategoryEncoding";
   static readonly integerInputs = true;
-  static override readonly fields = [field("num_tokens", "numTokens", null), field("output_mode", "outputMode", "multi_hot")];
+  static override readonly fields = [
+    field("num_tokens", "numTokens", null),
+    field("output_mode", "outputMode", "multi_hot"),
+  ];
   declare readonly numTokens: number;
   declare readonly outputMode: string;
 
-  constructor(args: LayerArgs & { readonly numTokens: number; readonly outputMode?: string; readonly sparse?: boolean }) {
+  constructor(
+    args: LayerArgs & { readonly numTokens: number; readonly outputMode?: string; readonly sparse?: boolean },
+  ) {
     super(args);
     if (args.sparse === true) throw unsupported(this, "sparse output");
     if (!Number.isSafeInteger(this.numTokens) || this.numTokens < 1) {
-      throw new EngineError("invalid-argument", cannot("make", `CategoryEncoding layer "${this.name}"`, `num_tokens must be a positive integer, got ${String(this.numTokens)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `CategoryEncoding layer "${this.name}"`,
+          `num_tokens must be a positive integer, got ${String(this.numTokens)}`,
+        ),
+      );
     }
-    if (!["one_hot", "multi_hot", "count"].includes(this.outputMode)) throw unsupported(this, `output_mode "${this.outputMode}"`);
+    if (!["one_hot", "multi_hot", "count"].includes(this.outputMode))
+      throw unsupported(this, `output_mode "${this.outputMode}"`);
   }
 
   override build(inputShape: Shape | Shape[]): void {
     super.build(inputShape);
   }
 
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject, ctx: FromConfigContext = {}): T {
+  static override fromConfig<T extends Layer>(
+    this: new (
+      args: never,
+    ) => T,
+    config: JsonObject,
+    ctx: FromConfigContext = {},
+  ): T {
     const layer = Layer.fromConfig.call(this as never, config, ctx) as T;
     if (config.sparse === true) throw unsupported(layer, "sparse output");
     return layer;
@@ -145,7 +185,8 @@ export class CategoryEncoding extends Layer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = oneShape(inputShape);
-    if (this.outputMode === "one_hot") return [...(s.length > 1 && s[s.length - 1] === 1 ? s.slice(0, -1) : s), this.numTokens];
+    if (this.outputMode === "one_hot")
+      return [...(s.length > 1 && s[s.length - 1] === 1 ? s.slice(0, -1) : s), this.numTokens];
     return s.length <= 1 ? [s[0] ?? null, this.numTokens] : [...s.slice(0, -1), this.numTokens];
   }
 }

@@ -29,8 +29,14 @@ export class InputLayer extends Layer {
 
   constructor(args: InputLayerArgs) {
     super({ name: args.name, dtype: args.dtype });
-    if (!Array.isArray(args.batchShape) || args.batchShape.some((d) => d !== null && (!Number.isSafeInteger(d) || d < 0))) {
-      throw new EngineError("invalid-shape", cannot("make", `input "${this.name}"`, `bad shape ${JSON.stringify(args.batchShape)}`));
+    if (
+      !Array.isArray(args.batchShape) ||
+      args.batchShape.some((d) => d !== null && (!Number.isSafeInteger(d) || d < 0))
+    ) {
+      throw new EngineError(
+        "invalid-shape",
+        cannot("make", `input "${this.name}"`, `bad shape ${JSON.stringify(args.batchShape)}`),
+      );
     }
     this.sparse = args.sparse ?? false;
     this.ragged = args.ragged ?? false;
@@ -59,10 +65,19 @@ export class InputLayer extends Layer {
     return undefined;
   }
 
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject, _ctx: FromConfigContext = {}): T {
+  static override fromConfig<T extends Layer>(
+    this: new (
+      args: never,
+    ) => T,
+    config: JsonObject,
+    _ctx: FromConfigContext = {},
+  ): T {
     const shape = config.batch_shape ?? config.batch_input_shape;
     if (!Array.isArray(shape)) {
-      throw new EngineError("invalid-config", cannot("read", "an InputLayer config", 'it has no "batch_shape" (or "batch_input_shape")'));
+      throw new EngineError(
+        "invalid-config",
+        cannot("read", "an InputLayer config", 'it has no "batch_shape" (or "batch_input_shape")'),
+      );
     }
     const dtype = typeof config.dtype === "string" ? config.dtype : "float32";
     return new this({

@@ -9,7 +9,8 @@ import type { Shape } from "../symbolic.js";
 export const one = (x: tf.Tensor | tf.Tensor[]): tf.Tensor => (Array.isArray(x) ? x[0]! : x);
 
 /** The first shape of a call's input shapes. */
-export const oneShape = (s: Shape | Shape[]): Shape => (s.length > 0 && Array.isArray(s[0]) ? (s as Shape[])[0]! : (s as Shape));
+export const oneShape = (s: Shape | Shape[]): Shape =>
+  s.length > 0 && Array.isArray(s[0]) ? (s as Shape[])[0]! : (s as Shape);
 
 /**
  * A Keras int-or-tuple option as a tuple of `rank` positive integers (`3` -> `[3, 3]`); `what`
@@ -17,10 +18,18 @@ export const oneShape = (s: Shape | Shape[]): Shape => (s.length > 0 && Array.is
  */
 export function intTuple(value: unknown, rank: number, what: string, layer: string, min = 1): number[] {
   const list = typeof value === "number" ? Array.from({ length: rank }, () => value) : value;
-  if (!Array.isArray(list) || list.length !== rank || !list.every((v) => Number.isSafeInteger(v) && (v as number) >= min)) {
+  if (
+    !Array.isArray(list) ||
+    list.length !== rank ||
+    !list.every((v) => Number.isSafeInteger(v) && (v as number) >= min)
+  ) {
     throw new EngineError(
       "invalid-argument",
-      cannot("make", `layer "${layer}"`, `${what} must be an integer >= ${min} or a list of ${rank}, got ${JSON.stringify(value) ?? String(value)}`),
+      cannot(
+        "make",
+        `layer "${layer}"`,
+        `${what} must be an integer >= ${min} or a list of ${rank}, got ${JSON.stringify(value) ?? String(value)}`,
+      ),
     );
   }
   return [...(list as number[])];
@@ -38,19 +47,40 @@ export function pairs(value: unknown, rank: number, what: string, layer: string)
   else if (Array.isArray(value) && value.length === rank && value.every(ok)) out = value.map((v) => [v, v]);
   else if (Array.isArray(value) && value.length === rank) out = value;
   if (!Array.isArray(out) || !out.every((p) => Array.isArray(p) && p.length === 2 && p.every(ok))) {
-    throw new EngineError("invalid-argument", cannot("make", `layer "${layer}"`, `${what} must be an integer, ${rank} integers or ${rank} pairs, got ${JSON.stringify(value) ?? String(value)}`));
+    throw new EngineError(
+      "invalid-argument",
+      cannot(
+        "make",
+        `layer "${layer}"`,
+        `${what} must be an integer, ${rank} integers or ${rank} pairs, got ${JSON.stringify(value) ?? String(value)}`,
+      ),
+    );
   }
   return out as [number, number][];
 }
 
 /** Checks an option against the values Keras allows. */
 export function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string, layer: string): T {
-  if (typeof value === "string" && (allowed as readonly string[]).includes(value.toLowerCase())) return value.toLowerCase() as T;
-  throw new EngineError("invalid-argument", cannot("make", `layer "${layer}"`, `${what} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value) ?? String(value)}`));
+  if (typeof value === "string" && (allowed as readonly string[]).includes(value.toLowerCase()))
+    return value.toLowerCase() as T;
+  throw new EngineError(
+    "invalid-argument",
+    cannot(
+      "make",
+      `layer "${layer}"`,
+      `${what} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value) ?? String(value)}`,
+    ),
+  );
 }
 
 /** The length of a convolution's output along one axis (Keras's `conv_output_length`). */
-export function convOutputLength(length: number | null, kernel: number, padding: string, stride: number, dilation = 1): number | null {
+export function convOutputLength(
+  length: number | null,
+  kernel: number,
+  padding: string,
+  stride: number,
+  dilation = 1,
+): number | null {
   if (length === null) return null;
   const k = (kernel - 1) * dilation + 1;
   const out = padding === "valid" ? length - k + 1 : length;
@@ -62,14 +92,25 @@ export function checkOutputShape(shape: Shape, layer: Layer, input: Shape, min =
   if (shape.some((d) => d !== null && d < min)) {
     throw new EngineError(
       "invalid-shape",
-      cannot("build", `${layer.className} layer "${layer.name}"`, `an input of shape ${JSON.stringify(input)} gives an output of shape ${JSON.stringify(shape)}`),
+      cannot(
+        "build",
+        `${layer.className} layer "${layer.name}"`,
+        `an input of shape ${JSON.stringify(input)} gives an output of shape ${JSON.stringify(shape)}`,
+      ),
     );
   }
   return shape;
 }
 
 /** The length of a transposed convolution's output along one axis (Keras's `deconv_output_length`). */
-export function deconvOutputLength(length: number | null, kernel: number, padding: string, stride: number, outputPadding: number | null, dilation = 1): number | null {
+export function deconvOutputLength(
+  length: number | null,
+  kernel: number,
+  padding: string,
+  stride: number,
+  outputPadding: number | null,
+  dilation = 1,
+): number | null {
   if (length === null) return null;
   const k = (kernel - 1) * dilation + 1;
   if (outputPadding === null) return padding === "valid" ? length * stride + Math.max(k - stride, 0) : length * stride;
@@ -106,7 +147,10 @@ export function toChannelsFirst(x: tf.Tensor): tf.Tensor {
 export function flipConvKernel(kernel: HostTensor): HostTensor {
   const shape = [...kernel.shape];
   if (shape.length < 3) {
-    throw new EngineError("invalid-shape", cannot("flip", "a convolution kernel", `expected rank 3 or more, got shape [${shape.join(", ")}]`));
+    throw new EngineError(
+      "invalid-shape",
+      cannot("flip", "a convolution kernel", `expected rank 3 or more, got shape [${shape.join(", ")}]`),
+    );
   }
   const src = toFloat32(kernel);
   const dst = new Float32Array(src.length);

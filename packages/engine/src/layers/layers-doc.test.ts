@@ -11,7 +11,14 @@ import { isPythonCodeLayer } from "../layer-refusals.js";
 
 type Status = "supported" | "Python code" | "Keras 1" | "not yet";
 
-const KERAS1 = new Set(["Merge", "MaxoutDense", "Highway", "TimeDistributedDense", "AtrousConvolution1D", "AtrousConvolution2D"]);
+const KERAS1 = new Set([
+  "Merge",
+  "MaxoutDense",
+  "Highway",
+  "TimeDistributedDense",
+  "AtrousConvolution1D",
+  "AtrousConvolution2D",
+]);
 
 function statusOf(name: string, classes: ReadonlyMap<string, unknown>): Status {
   if (classes.has(name)) return "supported";

@@ -16,7 +16,10 @@ abstract class Merge extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     if (!Array.isArray(inputs) || inputs.length < 1) {
-      throw new EngineError("invalid-argument", cannot("call", `${this.className} layer "${this.name}"`, "it takes a list of tensors"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("call", `${this.className} layer "${this.name}"`, "it takes a list of tensors"),
+      );
     }
     return tf.tidy(() => this.merge(inputs));
   }
@@ -26,7 +29,9 @@ abstract class Merge extends Layer {
     const rank = Math.max(...shapes.map((s) => s.length));
     const out: Shape = [];
     for (let i = 0; i < rank; i++) {
-      const dims: (number | null)[] = shapes.map((s) => (s.length - rank + i < 0 ? 1 : (s[s.length - rank + i] ?? null)));
+      const dims: (number | null)[] = shapes.map((s) =>
+        s.length - rank + i < 0 ? 1 : (s[s.length - rank + i] ?? null),
+      );
       // As Keras: known sizes other than 1 must agree (they broadcast, or the merge cannot run).
       const sizes = new Set(dims.filter((d): d is number => d !== null && d !== 1));
       if (sizes.size > 1) throw incompatible(this, shapes);
@@ -39,11 +44,16 @@ abstract class Merge extends Layer {
 function incompatible(layer: Layer, shapes: readonly Shape[]): EngineError {
   return new EngineError(
     "invalid-shape",
-    cannot("call", `${layer.className} layer "${layer.name}"`, `its inputs have incompatible shapes ${shapes.map((s) => formatShape(s)).join(" and ")}`),
+    cannot(
+      "call",
+      `${layer.className} layer "${layer.name}"`,
+      `its inputs have incompatible shapes ${shapes.map((s) => formatShape(s)).join(" and ")}`,
+    ),
   );
 }
 
-const reduce = (xs: tf.Tensor[], op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): tf.Tensor => xs.slice(1).reduce(op, xs[0]!);
+const reduce = (xs: tf.Tensor[], op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): tf.Tensor =>
+  xs.slice(1).reduce(op, xs[0]!);
 
 /** Element-wise sum. */
 export class Add extends Merge {
@@ -58,7 +68,10 @@ export class Subtract extends Merge {
   static override readonly className: string = "Subtract";
   protected merge(xs: tf.Tensor[]): tf.Tensor {
     if (xs.length !== 2) {
-      throw new EngineError("invalid-argument", cannot("call", `Subtract layer "${this.name}"`, `it takes exactly 2 tensors, got ${xs.length}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("call", `Subtract layer "${this.name}"`, `it takes exactly 2 tensors, got ${xs.length}`),
+      );
     }
     return tf.sub(xs[0]!, xs[1]!);
   }

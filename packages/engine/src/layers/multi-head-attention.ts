@@ -39,8 +39,21 @@ class Projection extends Layer {
 
   override build(inputShape: Shape | Shape[]): void {
     const s = this.spec;
-    this.kernel = this.addWeight({ name: "kernel", shape: s.kernelShape, initializer: s.initializers[0], regularizer: s.regularizers[0], constraint: s.constraints[0] });
-    if (s.biasShape !== null) this.bias = this.addWeight({ name: "bias", shape: s.biasShape, initializer: s.initializers[1], regularizer: s.regularizers[1], constraint: s.constraints[1] });
+    this.kernel = this.addWeight({
+      name: "kernel",
+      shape: s.kernelShape,
+      initializer: s.initializers[0],
+      regularizer: s.regularizers[0],
+      constraint: s.constraints[0],
+    });
+    if (s.biasShape !== null)
+      this.bias = this.addWeight({
+        name: "bias",
+        shape: s.biasShape,
+        initializer: s.initializers[1],
+        regularizer: s.regularizers[1],
+        constraint: s.constraints[1],
+      });
     super.build(inputShape);
   }
 
@@ -57,7 +70,10 @@ class Projection extends Layer {
   merge(x: tf.Tensor): tf.Tensor {
     const [heads, size, dim] = this.spec.kernelShape as [number, number, number];
     const [b, t] = x.shape as [number, number, number, number];
-    let y: tf.Tensor = tf.matMul(tf.reshape(x, [b * t, heads * size]), tf.reshape(this.kernel!.value, [heads * size, dim]));
+    let y: tf.Tensor = tf.matMul(
+      tf.reshape(x, [b * t, heads * size]),
+      tf.reshape(this.kernel!.value, [heads * size, dim]),
+    );
     y = tf.reshape(y, [b, t, dim]);
     return this.bias === undefined ? y : tf.add(y, this.bias.value);
   }
@@ -123,11 +139,25 @@ export class MultiHeadAttention extends Layer {
     super(args);
     const where = `MultiHeadAttention layer "${this.name}"`;
     if (!isDim(this.numHeads) || !isDim(this.keyDim)) {
-      throw new EngineError("invalid-argument", cannot("make", where, `num_heads and key_dim must be positive integers, got ${String(this.numHeads)} and ${String(this.keyDim)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          where,
+          `num_heads and key_dim must be positive integers, got ${String(this.numHeads)} and ${String(this.keyDim)}`,
+        ),
+      );
     }
     this.valueDim ??= this.keyDim;
-    const unsupported = this.useGate ? "use_gate" : this.slidingWindow !== null ? "sliding_window" : this.attentionAxes !== null && !isLastAxis(this.attentionAxes) ? "attention_axes" : null;
-    if (unsupported !== null) throw new EngineError("unsupported", cannot("make", where, `${unsupported} is not supported by Kerastore yet`));
+    const unsupported = this.useGate
+      ? "use_gate"
+      : this.slidingWindow !== null
+        ? "sliding_window"
+        : this.attentionAxes !== null && !isLastAxis(this.attentionAxes)
+          ? "attention_axes"
+          : null;
+    if (unsupported !== null)
+      throw new EngineError("unsupported", cannot("make", where, `${unsupported} is not supported by Kerastore yet`));
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -136,10 +166,22 @@ export class MultiHeadAttention extends Layer {
     const k = shapes[2] ?? v;
     for (const s of [q, v, k]) {
       if (s.length !== 3 || typeof s[2] !== "number") {
-        throw new EngineError("unsupported", cannot("build", `MultiHeadAttention layer "${this.name}"`, `Kerastore runs it on sequences [batch, steps, features] with known features, got ${JSON.stringify(s)}`));
+        throw new EngineError(
+          "unsupported",
+          cannot(
+            "build",
+            `MultiHeadAttention layer "${this.name}"`,
+            `Kerastore runs it on sequences [batch, steps, features] with known features, got ${JSON.stringify(s)}`,
+          ),
+        );
       }
     }
-    const out = this.outputShape === null ? (q[2] as number) : Array.isArray(this.outputShape) ? this.outputShape[0]! : this.outputShape;
+    const out =
+      this.outputShape === null
+        ? (q[2] as number)
+        : Array.isArray(this.outputShape)
+          ? this.outputShape[0]!
+          : this.outputShape;
     const spec = (kernelShape: number[], biasShape: number[]): ProjectionSpec => ({
       kernelShape,
       biasShape: this.useBias ? biasShape : null,
@@ -178,7 +220,8 @@ export class MultiHeadAttention extends Layer {
       const k = tf.transpose(p.key.split(list[2] ?? list[1]!), [0, 2, 1, 3]);
       const v = tf.transpose(p.value.split(list[1]!), [0, 2, 1, 3]);
       let weights = tf.softmax(tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true));
-      if (options.training === true && this.dropout > 0) weights = tf.dropout(weights, this.dropout, undefined, this.seed ?? undefined);
+      if (options.training === true && this.dropout > 0)
+        weights = tf.dropout(weights, this.dropout, undefined, this.seed ?? undefined);
       const heads = tf.transpose(tf.matMul(weights as tf.Tensor4D, v as tf.Tensor4D), [0, 2, 1, 3]);
       return p.output.merge(heads);
     });
@@ -186,7 +229,8 @@ export class MultiHeadAttention extends Layer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const q = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    const out = this.outputShape === null ? q[2]! : Array.isArray(this.outputShape) ? this.outputShape[0]! : this.outputShape;
+    const out =
+      this.outputShape === null ? q[2]! : Array.isArray(this.outputShape) ? this.outputShape[0]! : this.outputShape;
     return [q[0] ?? null, q[1] ?? null, out];
   }
 
@@ -196,8 +240,13 @@ export class MultiHeadAttention extends Layer {
 
   override getBuildConfig(): JsonObject | undefined {
     // Keras records the three input shapes by name.
-    const shapes = (Array.isArray(this.buildInputShape?.[0]) ? this.buildInputShape : [this.buildInputShape, this.buildInputShape]) as Shape[];
-    const shapesDict: JsonObject = { query_shape: (shapes[0] ?? null) as JsonValue, value_shape: (shapes[1] ?? null) as JsonValue };
+    const shapes = (
+      Array.isArray(this.buildInputShape?.[0]) ? this.buildInputShape : [this.buildInputShape, this.buildInputShape]
+    ) as Shape[];
+    const shapesDict: JsonObject = {
+      query_shape: (shapes[0] ?? null) as JsonValue,
+      value_shape: (shapes[1] ?? null) as JsonValue,
+    };
     if (shapes[2] !== undefined) shapesDict.key_shape = shapes[2] as JsonValue;
     return { shapes_dict: shapesDict };
   }

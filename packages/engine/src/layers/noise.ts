@@ -13,7 +13,10 @@ import { one, oneOf } from "./layer-utils.js";
 
 function checkRate(layer: Layer, rate: unknown, max = 1): void {
   if (typeof rate !== "number" || !(rate >= 0) || rate > max || (max === 1 && rate === 1)) {
-    throw new EngineError("invalid-argument", cannot("make", `${layer.className} layer "${layer.name}"`, `rate must be in [0, 1), got ${String(rate)}`));
+    throw new EngineError(
+      "invalid-argument",
+      cannot("make", `${layer.className} layer "${layer.name}"`, `rate must be in [0, 1), got ${String(rate)}`),
+    );
   }
 }
 
@@ -46,14 +49,22 @@ abstract class SpatialDropout extends SameShape {
   constructor(args: SpatialDropoutArgs) {
     super(args);
     checkRate(this, this.rate);
-    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
+    this.dataFormat = oneOf(
+      this.dataFormat ?? "channels_last",
+      ["channels_last", "channels_first"],
+      "data_format",
+      this.name,
+    );
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions): tf.Tensor {
     const x = one(inputs);
     if (options.training !== true || this.rate === 0) return x;
     const s = x.shape;
-    const noise = this.dataFormat === "channels_first" ? [s[0]!, s[1]!, ...s.slice(2).map(() => 1)] : [s[0]!, ...s.slice(1, -1).map(() => 1), s[s.length - 1]!];
+    const noise =
+      this.dataFormat === "channels_first"
+        ? [s[0]!, s[1]!, ...s.slice(2).map(() => 1)]
+        : [s[0]!, ...s.slice(1, -1).map(() => 1), s[s.length - 1]!];
     return tf.dropout(x, this.rate, noise, this.seed ?? undefined);
   }
 
@@ -79,14 +90,22 @@ export class SpatialDropout1D extends SpatialDropout {
 export class SpatialDropout2D extends SpatialDropout {
   static override readonly className: string = "SpatialDropout2D";
   static override readonly rank: number = 2;
-  static override readonly fields = [field("rate", "rate", 0.5), field("seed", "seed", null), field("data_format", "dataFormat", "channels_last")];
+  static override readonly fields = [
+    field("rate", "rate", 0.5),
+    field("seed", "seed", null),
+    field("data_format", "dataFormat", "channels_last"),
+  ];
 }
 
 /** Drops whole channels of `[batch, d1, d2, d3, channels]`. */
 export class SpatialDropout3D extends SpatialDropout {
   static override readonly className: string = "SpatialDropout3D";
   static override readonly rank: number = 3;
-  static override readonly fields = [field("rate", "rate", 0.5), field("seed", "seed", null), field("data_format", "dataFormat", "channels_last")];
+  static override readonly fields = [
+    field("rate", "rate", 0.5),
+    field("seed", "seed", null),
+    field("data_format", "dataFormat", "channels_last"),
+  ];
 }
 
 /** Adds zero-centred Gaussian noise of `stddev` in training. */
@@ -99,7 +118,14 @@ export class GaussianNoise extends SameShape {
   constructor(args: LayerArgs & { readonly stddev: number; readonly seed?: number | null }) {
     super(args);
     if (typeof this.stddev !== "number" || !(this.stddev >= 0)) {
-      throw new EngineError("invalid-argument", cannot("make", `GaussianNoise layer "${this.name}"`, `stddev must be a number >= 0, got ${String(this.stddev)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `GaussianNoise layer "${this.name}"`,
+          `stddev must be a number >= 0, got ${String(this.stddev)}`,
+        ),
+      );
     }
   }
 
@@ -137,12 +163,22 @@ const SELU_SCALE = 1.0507009873554805;
 /** Dropout for SELU networks: dropped values become SELU's negative saturation, then an affine fix-up keeps mean and variance. */
 export class AlphaDropout extends SameShape {
   static override readonly className: string = "AlphaDropout";
-  static override readonly fields = [field("rate", "rate", null), field("seed", "seed", null), field("noise_shape", "noiseShape", null)];
+  static override readonly fields = [
+    field("rate", "rate", null),
+    field("seed", "seed", null),
+    field("noise_shape", "noiseShape", null),
+  ];
   declare readonly rate: number;
   declare readonly seed: number | null;
   declare readonly noiseShape: (number | null)[] | null;
 
-  constructor(args: LayerArgs & { readonly rate: number; readonly seed?: number | null; readonly noiseShape?: (number | null)[] | null }) {
+  constructor(
+    args: LayerArgs & {
+      readonly rate: number;
+      readonly seed?: number | null;
+      readonly noiseShape?: (number | null)[] | null;
+    },
+  ) {
     super(args);
     checkRate(this, this.rate);
   }
@@ -156,7 +192,10 @@ export class AlphaDropout extends SameShape {
     const b = -a * alphaP * this.rate;
     const shape = this.noiseShape === null ? x.shape : this.noiseShape.map((d, i) => d ?? x.shape[i]!);
     return tf.tidy(() => {
-      const kept = tf.cast(tf.greaterEqual(tf.randomUniform(shape, 0, 1, "float32", this.seed ?? undefined), this.rate), "float32");
+      const kept = tf.cast(
+        tf.greaterEqual(tf.randomUniform(shape, 0, 1, "float32", this.seed ?? undefined), this.rate),
+        "float32",
+      );
       const y = tf.add(tf.mul(x, kept), tf.mul(tf.sub(1, kept), alphaP));
       return tf.add(tf.mul(y, a), b);
     });
@@ -187,7 +226,13 @@ export class ActivityRegularization extends SameShape {
     return config;
   }
 
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject, ctx: FromConfigContext = {}): T {
+  static override fromConfig<T extends Layer>(
+    this: new (
+      args: never,
+    ) => T,
+    config: JsonObject,
+    ctx: FromConfigContext = {},
+  ): T {
     const { activity_regularizer: _ignored, ...rest } = config;
     return Layer.fromConfig.call(this as never, rest, ctx) as T;
   }

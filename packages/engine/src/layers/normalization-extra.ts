@@ -10,7 +10,8 @@ import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
 import { one, oneShape } from "./layer-utils.js";
 
-const axesOf = (axis: number | number[], rank: number): number[] => (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a));
+const axesOf = (axis: number | number[], rank: number): number[] =>
+  (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a));
 
 /** Each sample divided by its L2 norm over `axis` (`x / max(||x||, 1e-12)`). */
 export class UnitNormalization extends Layer {
@@ -80,10 +81,31 @@ export class GroupNormalization extends Layer {
     const axis = this.axis < 0 ? this.axis + shape.length : this.axis;
     const c = shape[axis];
     if (typeof c !== "number" || !Number.isSafeInteger(this.groups) || this.groups < 1 || c % this.groups !== 0) {
-      throw new EngineError("invalid-shape", cannot("build", `GroupNormalization layer "${this.name}"`, `axis ${this.axis} has ${String(c)} channels, which do not divide into ${this.groups} groups`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `GroupNormalization layer "${this.name}"`,
+          `axis ${this.axis} has ${String(c)} channels, which do not divide into ${this.groups} groups`,
+        ),
+      );
     }
-    if (this.scale) this.gamma = this.addWeight({ name: "gamma", shape: [c], initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
-    if (this.center) this.beta = this.addWeight({ name: "beta", shape: [c], initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint });
+    if (this.scale)
+      this.gamma = this.addWeight({
+        name: "gamma",
+        shape: [c],
+        initializer: this.gammaInitializer,
+        regularizer: this.gammaRegularizer,
+        constraint: this.gammaConstraint,
+      });
+    if (this.center)
+      this.beta = this.addWeight({
+        name: "beta",
+        shape: [c],
+        initializer: this.betaInitializer,
+        regularizer: this.betaRegularizer,
+        constraint: this.betaConstraint,
+      });
     super.build(inputShape);
   }
 
@@ -93,7 +115,12 @@ export class GroupNormalization extends Layer {
       const axis = this.axis < 0 ? this.axis + x.rank : this.axis;
       const c = x.shape[axis]!;
       // [..., groups, c / groups] in place of the channel axis.
-      const grouped = tf.reshape(x, [...x.shape.slice(0, axis), this.groups, c / this.groups, ...x.shape.slice(axis + 1)]);
+      const grouped = tf.reshape(x, [
+        ...x.shape.slice(0, axis),
+        this.groups,
+        c / this.groups,
+        ...x.shape.slice(axis + 1),
+      ]);
       const reduce = grouped.shape.map((_, i) => i).filter((i) => i !== 0 && i !== axis);
       const { mean, variance } = tf.moments(grouped, reduce, true);
       const inv = tf.rsqrt(tf.add(variance, this.epsilon));
@@ -128,7 +155,12 @@ const EPSILON = 1e-7;
  */
 export class Normalization extends Layer {
   static override readonly className: string = "Normalization";
-  static override readonly fields = [field("axis", "axis", -1), field("invert", "invert", false), field("mean", "mean", null), field("variance", "variance", null)];
+  static override readonly fields = [
+    field("axis", "axis", -1),
+    field("invert", "invert", false),
+    field("mean", "mean", null),
+    field("variance", "variance", null),
+  ];
   declare axis: number[];
   declare readonly invert: boolean;
   declare readonly mean: JsonValue;
@@ -143,7 +175,10 @@ export class Normalization extends Layer {
     const axis = this.axis as unknown;
     this.axis = axis === null ? [] : typeof axis === "number" ? [axis] : [...(axis as number[])];
     if ((this.mean === null) !== (this.variance === null)) {
-      throw new EngineError("invalid-argument", cannot("make", `Normalization layer "${this.name}"`, "mean and variance must be given together"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", `Normalization layer "${this.name}"`, "mean and variance must be given together"),
+      );
     }
   }
 
@@ -152,16 +187,34 @@ export class Normalization extends Layer {
     const axes = axesOf(this.axis, shape.length);
     const kept = axes.map((a) => shape[a]);
     if (kept.some((d) => typeof d !== "number")) {
-      throw new EngineError("invalid-shape", cannot("build", `Normalization layer "${this.name}"`, `the axes it keeps (${axes.join(", ")}) of ${JSON.stringify(shape)} must be known`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `Normalization layer "${this.name}"`,
+          `the axes it keeps (${axes.join(", ")}) of ${JSON.stringify(shape)} must be known`,
+        ),
+      );
     }
     this.broadcast = shape.map((d, i) => (axes.includes(i) ? (d as number) : 1));
     if (this.mean === null) {
-      this.meanWeight = this.addWeight({ name: "mean", shape: kept as number[], initializer: "Zeros", trainable: false });
-      this.varianceWeight = this.addWeight({ name: "variance", shape: kept as number[], initializer: "Ones", trainable: false });
+      this.meanWeight = this.addWeight({
+        name: "mean",
+        shape: kept as number[],
+        initializer: "Zeros",
+        trainable: false,
+      });
+      this.varianceWeight = this.addWeight({
+        name: "variance",
+        shape: kept as number[],
+        initializer: "Ones",
+        trainable: false,
+      });
       // How many samples adapt saw (Keras's int64; int32 here, as the engine's integer dtype).
       this.addWeight({ name: "count", shape: [], dtype: "int32", initializer: "Zeros", trainable: false });
     } else {
-      const make = (v: JsonValue) => tf.keep(tf.reshape(tf.mul(tf.ones(this.broadcast), tf.tensor(v as number | number[])), this.broadcast));
+      const make = (v: JsonValue) =>
+        tf.keep(tf.reshape(tf.mul(tf.ones(this.broadcast), tf.tensor(v as number | number[])), this.broadcast));
       this.fixed = [make(this.mean), make(this.variance)];
     }
     super.build(inputShape);
@@ -170,7 +223,10 @@ export class Normalization extends Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = tf.cast(one(inputs), "float32");
     return tf.tidy(() => {
-      const [mean, variance] = this.fixed ?? [tf.reshape(this.meanWeight!.value, this.broadcast), tf.reshape(this.varianceWeight!.value, this.broadcast)];
+      const [mean, variance] = this.fixed ?? [
+        tf.reshape(this.meanWeight!.value, this.broadcast),
+        tf.reshape(this.varianceWeight!.value, this.broadcast),
+      ];
       const std = tf.maximum(tf.sqrt(variance), EPSILON);
       return this.invert ? tf.add(mean, tf.mul(x, std)) : tf.div(tf.sub(x, mean), std);
     });

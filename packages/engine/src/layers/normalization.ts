@@ -40,7 +40,10 @@ const affineFields = [
 function resolveAxis(axis: number, rank: number, layer: string): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isSafeInteger(a) || a < 0 || a >= rank) {
-    throw new EngineError("invalid-argument", cannot("build", `layer "${layer}"`, `axis ${axis} is out of range for an input of rank ${rank}`));
+    throw new EngineError(
+      "invalid-argument",
+      cannot("build", `layer "${layer}"`, `axis ${axis} is out of range for an input of rank ${rank}`),
+    );
   }
   return a;
 }
@@ -92,10 +95,20 @@ export class BatchNormalization extends Layer {
     // Keras 2 configs may give the axis as a one-element list.
     if (Array.isArray(this.axis) && this.axis.length === 1) this.axis = this.axis[0] as number;
     if (!Number.isSafeInteger(this.axis)) {
-      throw new EngineError("invalid-argument", cannot("make", `BatchNormalization layer "${this.name}"`, `axis must be an integer, got ${JSON.stringify(this.axis)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `BatchNormalization layer "${this.name}"`,
+          `axis must be an integer, got ${JSON.stringify(this.axis)}`,
+        ),
+      );
     }
     if (this.renorm) {
-      throw new EngineError("unsupported", cannot("make", `BatchNormalization layer "${this.name}"`, "renorm is not supported"));
+      throw new EngineError(
+        "unsupported",
+        cannot("make", `BatchNormalization layer "${this.name}"`, "renorm is not supported"),
+      );
     }
   }
 
@@ -104,12 +117,43 @@ export class BatchNormalization extends Layer {
     const axis = resolveAxis(this.axis, shape.length, this.name);
     const dim = shape[axis];
     if (typeof dim !== "number") {
-      throw new EngineError("invalid-shape", cannot("build", `BatchNormalization layer "${this.name}"`, `axis ${this.axis} of input shape ${JSON.stringify(shape)} must be known`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `BatchNormalization layer "${this.name}"`,
+          `axis ${this.axis} of input shape ${JSON.stringify(shape)} must be known`,
+        ),
+      );
     }
-    if (this.scale) this.gamma = this.addWeight({ name: "gamma", shape: [dim], initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
-    if (this.center) this.beta = this.addWeight({ name: "beta", shape: [dim], initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint });
-    this.movingMean = this.addWeight({ name: "moving_mean", shape: [dim], initializer: this.movingMeanInitializer, trainable: false });
-    this.movingVariance = this.addWeight({ name: "moving_variance", shape: [dim], initializer: this.movingVarianceInitializer, trainable: false });
+    if (this.scale)
+      this.gamma = this.addWeight({
+        name: "gamma",
+        shape: [dim],
+        initializer: this.gammaInitializer,
+        regularizer: this.gammaRegularizer,
+        constraint: this.gammaConstraint,
+      });
+    if (this.center)
+      this.beta = this.addWeight({
+        name: "beta",
+        shape: [dim],
+        initializer: this.betaInitializer,
+        regularizer: this.betaRegularizer,
+        constraint: this.betaConstraint,
+      });
+    this.movingMean = this.addWeight({
+      name: "moving_mean",
+      shape: [dim],
+      initializer: this.movingMeanInitializer,
+      trainable: false,
+    });
+    this.movingVariance = this.addWeight({
+      name: "moving_variance",
+      shape: [dim],
+      initializer: this.movingVarianceInitializer,
+      trainable: false,
+    });
     super.build(inputShape);
   }
 
@@ -189,7 +233,14 @@ export class LayerNormalization extends Layer {
     // Keras writes the axis as a list ([-1]) whatever was given.
     const axis = (typeof this.axis === "number" ? [this.axis] : this.axis) as unknown;
     if (!Array.isArray(axis) || axis.length === 0 || !axis.every((a) => Number.isSafeInteger(a))) {
-      throw new EngineError("invalid-argument", cannot("make", `LayerNormalization layer "${this.name}"`, `axis must be an integer or a list of integers, got ${JSON.stringify(this.axis)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `LayerNormalization layer "${this.name}"`,
+          `axis must be an integer or a list of integers, got ${JSON.stringify(this.axis)}`,
+        ),
+      );
     }
     this.axis = [...(axis as number[])];
   }
@@ -202,14 +253,33 @@ export class LayerNormalization extends Layer {
     const shape = oneShape(inputShape);
     const dims = this.axes(shape.length).map((a) => shape[a]);
     if (dims.some((d) => typeof d !== "number")) {
-      throw new EngineError("invalid-shape", cannot("build", `LayerNormalization layer "${this.name}"`, `the normalized axes of ${JSON.stringify(shape)} must be known`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `LayerNormalization layer "${this.name}"`,
+          `the normalized axes of ${JSON.stringify(shape)} must be known`,
+        ),
+      );
     }
     const wshape = dims as number[];
     if (this.scale || this.rmsScaling) {
-      this.gamma = this.addWeight({ name: "gamma", shape: wshape, initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
+      this.gamma = this.addWeight({
+        name: "gamma",
+        shape: wshape,
+        initializer: this.gammaInitializer,
+        regularizer: this.gammaRegularizer,
+        constraint: this.gammaConstraint,
+      });
     }
     if (this.center && !this.rmsScaling) {
-      this.beta = this.addWeight({ name: "beta", shape: wshape, initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint });
+      this.beta = this.addWeight({
+        name: "beta",
+        shape: wshape,
+        initializer: this.betaInitializer,
+        regularizer: this.betaRegularizer,
+        constraint: this.betaConstraint,
+      });
     }
     super.build(inputShape);
   }

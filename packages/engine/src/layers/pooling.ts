@@ -2,7 +2,16 @@ import * as tf from "@tensorflow/tfjs-core";
 import { field } from "../config-fields.js";
 import { Layer, type LayerArgs } from "../layer.js";
 import type { Shape } from "../symbolic.js";
-import { checkOutputShape, convOutputLength, intTuple, one, oneOf, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";
+import {
+  checkOutputShape,
+  convOutputLength,
+  intTuple,
+  one,
+  oneOf,
+  oneShape,
+  toChannelsFirst,
+  toChannelsLast,
+} from "./layer-utils.js";
 
 /** Options of the pooling layers. */
 export interface PoolingArgs extends LayerArgs {
@@ -34,7 +43,12 @@ abstract class Pooling extends Layer {
     this.poolSize = intTuple(this.poolSize, rank, "pool_size", this.name);
     this.strides = this.strides === null ? [...this.poolSize] : intTuple(this.strides, rank, "strides", this.name);
     this.padding = oneOf(this.padding, ["valid", "same"], "padding", this.name);
-    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
+    this.dataFormat = oneOf(
+      this.dataFormat ?? "channels_last",
+      ["channels_last", "channels_first"],
+      "data_format",
+      this.name,
+    );
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -45,7 +59,8 @@ abstract class Pooling extends Layer {
       const x4 = (cls.rank === 1 ? tf.expandDims(x, 1) : x) as tf.Tensor4D;
       const size: [number, number] = cls.rank === 1 ? [1, this.poolSize[0]!] : [this.poolSize[0]!, this.poolSize[1]!];
       const strides: [number, number] = cls.rank === 1 ? [1, this.strides[0]!] : [this.strides[0]!, this.strides[1]!];
-      let y: tf.Tensor = cls.op === "max" ? tf.maxPool(x4, size, strides, this.padding) : tf.avgPool(x4, size, strides, this.padding);
+      let y: tf.Tensor =
+        cls.op === "max" ? tf.maxPool(x4, size, strides, this.padding) : tf.avgPool(x4, size, strides, this.padding);
       if (cls.rank === 1) y = tf.squeeze(y, [1]);
       return this.dataFormat === "channels_first" ? toChannelsFirst(y) : y;
     });
@@ -54,8 +69,14 @@ abstract class Pooling extends Layer {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = oneShape(inputShape);
     const first = this.dataFormat === "channels_first";
-    const spatial = (first ? s.slice(2) : s.slice(1, -1)).map((d, i) => convOutputLength(d, this.poolSize[i]!, this.padding, this.strides[i]!));
-    return checkOutputShape(first ? [s[0] ?? null, s[1] ?? null, ...spatial] : [s[0] ?? null, ...spatial, s[s.length - 1] ?? null], this, s);
+    const spatial = (first ? s.slice(2) : s.slice(1, -1)).map((d, i) =>
+      convOutputLength(d, this.poolSize[i]!, this.padding, this.strides[i]!),
+    );
+    return checkOutputShape(
+      first ? [s[0] ?? null, s[1] ?? null, ...spatial] : [s[0] ?? null, ...spatial, s[s.length - 1] ?? null],
+      this,
+      s,
+    );
   }
 }
 
@@ -97,13 +118,21 @@ export interface GlobalPoolingArgs extends LayerArgs {
 export abstract class GlobalPooling extends Layer {
   static readonly rank: number = 2;
   static readonly op: "max" | "avg" = "avg";
-  static override readonly fields = [field("data_format", "dataFormat", "channels_last"), field("keepdims", "keepdims", false)];
+  static override readonly fields = [
+    field("data_format", "dataFormat", "channels_last"),
+    field("keepdims", "keepdims", false),
+  ];
   declare dataFormat: string;
   declare readonly keepdims: boolean;
 
   constructor(args: GlobalPoolingArgs = {}) {
     super(args);
-    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
+    this.dataFormat = oneOf(
+      this.dataFormat ?? "channels_last",
+      ["channels_last", "channels_first"],
+      "data_format",
+      this.name,
+    );
   }
 
   private axes(): number[] {

@@ -71,13 +71,23 @@ export class RandomRotation extends RandomAugmentation {
 /** Zooms images at random in training. */
 export class RandomZoom extends RandomAugmentation {
   static override readonly className: string = "RandomZoom";
-  static override readonly fields = [dataFormat, field("height_factor", "heightFactor", null), field("width_factor", "widthFactor", null), ...geometry];
+  static override readonly fields = [
+    dataFormat,
+    field("height_factor", "heightFactor", null),
+    field("width_factor", "widthFactor", null),
+    ...geometry,
+  ];
 }
 
 /** Changes image contrast at random in training. */
 export class RandomContrast extends RandomAugmentation {
   static override readonly className: string = "RandomContrast";
-  static override readonly fields = [dataFormat, field("factor", "factor", null), field("value_range", "valueRange", [0, 255]), seed];
+  static override readonly fields = [
+    dataFormat,
+    field("factor", "factor", null),
+    field("value_range", "valueRange", [0, 255]),
+    seed,
+  ];
   declare factor: unknown;
 
   constructor(args: RandomLayerArgs = {}) {
@@ -90,5 +100,10 @@ export class RandomContrast extends RandomAugmentation {
 /** Shifts images at random in training. */
 export class RandomTranslation extends RandomAugmentation {
   static override readonly className: string = "RandomTranslation";
-  static override readonly fields = [dataFormat, field("height_factor", "heightFactor", null), field("width_factor", "widthFactor", null), ...geometry];
+  static override readonly fields = [
+    dataFormat,
+    field("height_factor", "heightFactor", null),
+    field("width_factor", "widthFactor", null),
+    ...geometry,
+  ];
 }

@@ -50,7 +50,9 @@ function blocks(z: tf.Tensor, n: number, training = false): tf.Tensor2D[] {
 
 /** `a @ b`; in training with the explicit-transpose gradient of ops/matmul.ts (tfjs's transposed products are slow on WASM). */
 function product(a: tf.Tensor, b: tf.Tensor, training = false): tf.Tensor2D {
-  return training ? matMul(a as tf.Tensor2D, b as tf.Tensor2D) : (tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) as tf.Tensor2D);
+  return training
+    ? matMul(a as tf.Tensor2D, b as tf.Tensor2D)
+    : (tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) as tf.Tensor2D);
 }
 
 /** The config fields of a cell, in Keras's order; `lstm` adds recurrent_activation and unit_forget_bias, `gru` reset_after. */
@@ -101,7 +103,14 @@ export abstract class RNNCell extends Layer {
   constructor(args: CellArgs) {
     super(args);
     if (!Number.isSafeInteger(this.units) || this.units <= 0) {
-      throw new EngineError("invalid-argument", cannot("make", `${this.className} "${this.name}"`, `units must be a positive integer, got ${String(this.units)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `${this.className} "${this.name}"`,
+          `units must be a positive integer, got ${String(this.units)}`,
+        ),
+      );
     }
   }
 
@@ -122,10 +131,23 @@ export abstract class RNNCell extends Layer {
     const shape = oneShape(inputShape);
     const inDim = shape[shape.length - 1];
     if (typeof inDim !== "number") {
-      throw new EngineError("invalid-shape", cannot("build", `${this.className} "${this.name}"`, `the feature axis must be known, got ${JSON.stringify(shape)}`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `${this.className} "${this.name}"`,
+          `the feature axis must be known, got ${JSON.stringify(shape)}`,
+        ),
+      );
     }
     const n = this.gates * this.units;
-    this.kernel = this.addWeight({ name: "kernel", shape: [inDim, n], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    this.kernel = this.addWeight({
+      name: "kernel",
+      shape: [inDim, n],
+      initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
+    });
     this.recurrentKernel = this.addWeight({
       name: "recurrent_kernel",
       shape: [this.units, n],
@@ -135,7 +157,13 @@ export abstract class RNNCell extends Layer {
     });
     if (this.useBias) {
       const spec = this.biasSpec();
-      this.bias = this.addWeight({ name: "bias", shape: spec.shape, initializer: spec.init, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+      this.bias = this.addWeight({
+        name: "bias",
+        shape: spec.shape,
+        initializer: spec.init,
+        regularizer: this.biasRegularizer,
+        constraint: this.biasConstraint,
+      });
     }
     super.build(inputShape);
   }
@@ -158,7 +186,12 @@ export abstract class RNNCell extends Layer {
   }
 
   /** One step: the projected input and the states in; the output and the new states out. */
-  abstract step(xp: tf.Tensor2D, states: tf.Tensor2D[], consts: tf.Tensor[], training?: boolean): [tf.Tensor2D, tf.Tensor2D[]];
+  abstract step(
+    xp: tf.Tensor2D,
+    states: tf.Tensor2D[],
+    consts: tf.Tensor[],
+    training?: boolean,
+  ): [tf.Tensor2D, tf.Tensor2D[]];
 }
 
 /** `h = activation(x @ kernel + h @ recurrent_kernel + bias)`. */
@@ -170,7 +203,12 @@ export class SimpleRNNCell extends RNNCell {
     return 1;
   }
 
-  step(xp: tf.Tensor2D, states: tf.Tensor2D[], _consts: tf.Tensor[] = [], training = false): [tf.Tensor2D, tf.Tensor2D[]] {
+  step(
+    xp: tf.Tensor2D,
+    states: tf.Tensor2D[],
+    _consts: tf.Tensor[] = [],
+    training = false,
+  ): [tf.Tensor2D, tf.Tensor2D[]] {
     const h = this.activation.fn(tf.add(xp, product(states[0]!, this.recurrentKernel!.value, training))) as tf.Tensor2D;
     return [h, [h]];
   }
@@ -202,7 +240,12 @@ export class LSTMCell extends RNNCell {
     return { shape: [4 * units], init };
   }
 
-  step(xp: tf.Tensor2D, states: tf.Tensor2D[], _consts: tf.Tensor[] = [], training = false): [tf.Tensor2D, tf.Tensor2D[]] {
+  step(
+    xp: tf.Tensor2D,
+    states: tf.Tensor2D[],
+    _consts: tf.Tensor[] = [],
+    training = false,
+  ): [tf.Tensor2D, tf.Tensor2D[]] {
     const z = tf.add(xp, product(states[0]!, this.recurrentKernel!.value, training));
     const [zi, zf, zc, zo] = blocks(z, 4, training) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     const ra = this.recurrentActivation.fn;

@@ -9,14 +9,31 @@ import { GRU, LSTM, SimpleRNN, initBackend, installWasmFallbacks, registerGradie
 
 const [B, T, F, U] = [3, 7, 5, 4];
 const tanh = (x: tf.Tensor) => tf.tanh(x);
-const fill = (shape: number[], seed: number) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, (_, k) => 0.6 * Math.sin(k * 0.37 + seed)), shape);
+const fill = (shape: number[], seed: number) =>
+  tf.tensor(
+    Array.from({ length: shape.reduce((a, b) => a * b) }, (_, k) => 0.6 * Math.sin(k * 0.37 + seed)),
+    shape,
+  );
 
 type Make = (activation: string | typeof tanh, returnSequences: boolean) => LSTM | GRU | SimpleRNN;
 const layers: [string, Make, number][] = [
-  ["LSTM", (activation, returnSequences) => new LSTM({ units: U, activation: activation as never, returnSequences }), 2],
+  [
+    "LSTM",
+    (activation, returnSequences) => new LSTM({ units: U, activation: activation as never, returnSequences }),
+    2,
+  ],
   ["GRU", (activation, returnSequences) => new GRU({ units: U, activation: activation as never, returnSequences }), 1],
-  ["GRU without bias", (activation, returnSequences) => new GRU({ units: U, activation: activation as never, returnSequences, useBias: false }), 1],
-  ["SimpleRNN", (activation, returnSequences) => new SimpleRNN({ units: U, activation: activation as never, returnSequences }), 1],
+  [
+    "GRU without bias",
+    (activation, returnSequences) =>
+      new GRU({ units: U, activation: activation as never, returnSequences, useBias: false }),
+    1,
+  ],
+  [
+    "SimpleRNN",
+    (activation, returnSequences) => new SimpleRNN({ units: U, activation: activation as never, returnSequences }),
+    1,
+  ],
 ];
 
 function run(layer: LSTM | GRU | SimpleRNN, states: number): Float32Array[] {
@@ -52,7 +69,8 @@ describe("fused recurrent training", () => {
           let scale = 0;
           for (const v of r) scale = Math.max(scale, Math.abs(v));
           expect(scale, `input ${k}`).toBeGreaterThan(0);
-          for (let j = 0; j < r.length; j++) expect(Math.abs(fused[k]![j]! - r[j]!), `input ${k} [${j}]`).toBeLessThan(1e-5 * scale + 1e-7);
+          for (let j = 0; j < r.length; j++)
+            expect(Math.abs(fused[k]![j]! - r[j]!), `input ${k} [${j}]`).toBeLessThan(1e-5 * scale + 1e-7);
         }
       });
     }

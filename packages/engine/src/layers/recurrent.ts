@@ -69,14 +69,22 @@ export class RNN extends Layer {
   override build(inputShape: Shape | Shape[]): void {
     const shape = this.sequenceShape(inputShape);
     if (shape.length !== 3) {
-      throw new EngineError("invalid-shape", cannot("build", `${this.className} layer "${this.name}"`, `expected input of rank 3 [batch, steps, features], got ${JSON.stringify(shape)}`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `${this.className} layer "${this.name}"`,
+          `expected input of rank 3 [batch, steps, features], got ${JSON.stringify(shape)}`,
+        ),
+      );
     }
     this.cell.maybeBuild([shape[0] ?? null, shape[2] ?? null]);
     super.build(inputShape);
   }
 
   private sequenceShape(inputShape: Shape | Shape[]): Shape {
-    const s = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0]! : (inputShape as Shape);
+    const s =
+      inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0]! : (inputShape as Shape);
     return this.timeMajor ? [s[1] ?? null, s[0] ?? null, ...s.slice(2)] : s;
   }
 
@@ -92,7 +100,14 @@ export class RNN extends Layer {
     const result = tf.tidy(() => {
       let x = tf.cast(list[0]!, "float32");
       if (x.rank !== 3) {
-        throw new EngineError("invalid-shape", cannot("call", `${this.className} layer "${this.name}"`, `expected input of rank 3, got shape [${x.shape.join(", ")}]`));
+        throw new EngineError(
+          "invalid-shape",
+          cannot(
+            "call",
+            `${this.className} layer "${this.name}"`,
+            `expected input of rank 3, got shape [${x.shape.join(", ")}]`,
+          ),
+        );
       }
       // Time-major from here: each step's rows of the projection are contiguous.
       if (!this.timeMajor) x = tf.transpose(x, [1, 0, 2]);
@@ -102,7 +117,14 @@ export class RNN extends Layer {
       let states: tf.Tensor2D[];
       if (given.length > 0) {
         if (given.length !== cell.stateCount) {
-          throw new EngineError("invalid-argument", cannot("call", `${this.className} layer "${this.name}"`, `it takes ${cell.stateCount} initial states, got ${given.length}`));
+          throw new EngineError(
+            "invalid-argument",
+            cannot(
+              "call",
+              `${this.className} layer "${this.name}"`,
+              `it takes ${cell.stateCount} initial states, got ${given.length}`,
+            ),
+          );
         }
         states = given.map((s) => tf.cast(s, "float32") as tf.Tensor2D);
       } else if (this.stateful && this.kept !== undefined && this.kept[0]!.shape[0] === batch) {
@@ -129,7 +151,9 @@ export class RNN extends Layer {
       const host = training ? undefined : (projected.dataSync() as Float32Array);
       const split = training && steps > 0 ? (tf.split(projected, steps, 0) as tf.Tensor2D[]) : [];
       const stepInput = (t: number): tf.Tensor2D =>
-        host === undefined ? split[t]! : tf.tensor2d(host.subarray(t * batch * width, (t + 1) * batch * width), [batch, width]);
+        host === undefined
+          ? split[t]!
+          : tf.tensor2d(host.subarray(t * batch * width, (t + 1) * batch * width), [batch, width]);
       const consts = cell.prepare();
       const outputs: tf.Tensor2D[] = [];
       let last: tf.Tensor2D = tf.zeros([batch, cell.units]);
@@ -167,7 +191,11 @@ export class RNN extends Layer {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const s = this.sequenceShape(inputShape);
     const units = this.cell.units;
-    const main: Shape = this.returnSequences ? (this.timeMajor ? [s[1] ?? null, s[0] ?? null, units] : [s[0] ?? null, s[1] ?? null, units]) : [s[0] ?? null, units];
+    const main: Shape = this.returnSequences
+      ? this.timeMajor
+        ? [s[1] ?? null, s[0] ?? null, units]
+        : [s[0] ?? null, s[1] ?? null, units]
+      : [s[0] ?? null, units];
     if (!this.returnState) return main;
     return [main, ...Array.from({ length: this.cell.stateCount }, (): Shape => [s[0] ?? null, units])];
   }
@@ -178,10 +206,19 @@ export class RNN extends Layer {
     return config;
   }
 
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject, ctx: FromConfigContext = {}): T {
+  static override fromConfig<T extends Layer>(
+    this: new (
+      args: never,
+    ) => T,
+    config: JsonObject,
+    ctx: FromConfigContext = {},
+  ): T {
     const args = layerArgsFromConfig(RNN, config, ctx);
     if (!isJsonObject(config.cell)) {
-      throw new EngineError("invalid-config", cannot("read", `RNN layer "${String(config.name)}"`, 'expected a "cell" object'));
+      throw new EngineError(
+        "invalid-config",
+        cannot("read", `RNN layer "${String(config.name)}"`, 'expected a "cell" object'),
+      );
     }
     const cell = deserializeLayer(config.cell, ctx);
     return new this({ ...args, cell, timeMajor: config.time_major === true } as never);
@@ -191,7 +228,10 @@ export class RNN extends Layer {
 /** A recurrent layer whose cell options sit flat in its own config (SimpleRNN, LSTM, GRU). */
 abstract class FlatRNN extends RNN {
   protected static makeCell(_args: CellArgs): RNNCell {
-    throw new EngineError("unsupported", cannot("make", "the cell of a recurrent layer", "this class does not override makeCell"));
+    throw new EngineError(
+      "unsupported",
+      cannot("make", "the cell of a recurrent layer", "this class does not override makeCell"),
+    );
   }
 
   constructor(args: RNNArgs & CellArgs) {
@@ -203,7 +243,9 @@ abstract class FlatRNN extends RNN {
     const cell = cls.makeCell({ ...(cellArgs as unknown as CellArgs), dtype: args.dtype, trainable: args.trainable });
     super({ ...args, cell });
     // The cell's options are the layer's own config fields.
-    for (const f of cls.fields) if (!rnnProps.has(f.prop)) (this as unknown as Record<string, unknown>)[f.prop] = (cell as unknown as Record<string, unknown>)[f.prop];
+    for (const f of cls.fields)
+      if (!rnnProps.has(f.prop))
+        (this as unknown as Record<string, unknown>)[f.prop] = (cell as unknown as Record<string, unknown>)[f.prop];
   }
 
   override getConfig(): JsonObject {
@@ -211,7 +253,13 @@ abstract class FlatRNN extends RNN {
     return config;
   }
 
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject, ctx: FromConfigContext = {}): T {
+  static override fromConfig<T extends Layer>(
+    this: new (
+      args: never,
+    ) => T,
+    config: JsonObject,
+    ctx: FromConfigContext = {},
+  ): T {
     const cls = this as unknown as typeof FlatRNN;
     const args = layerArgsFromConfig(cls, config, ctx);
     return new this({ ...args, timeMajor: config.time_major === true, ...cls.keras2Defaults(config) } as never);
@@ -262,10 +310,15 @@ const builtin = (a: { builtin: boolean; name: string }, name: string) => a.built
  * of every step ([steps, batch, units]) and the final states; undefined for a cell they do not
  * cover (other activations, GRU without reset_after), which runs step by step.
  */
-function fusedSequence(cell: RNNCell, xp: tf.Tensor2D, states: tf.Tensor2D[]): [tf.Tensor3D, tf.Tensor2D[]] | undefined {
+function fusedSequence(
+  cell: RNNCell,
+  xp: tf.Tensor2D,
+  states: tf.Tensor2D[],
+): [tf.Tensor3D, tf.Tensor2D[]] | undefined {
   const steps = xp.shape[0] / states[0]!.shape[0];
   const [batch, units] = states[0]!.shape;
-  const row = (seq: tf.Tensor, t: number) => tf.reshape(tf.slice(seq, [t, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D;
+  const row = (seq: tf.Tensor, t: number) =>
+    tf.reshape(tf.slice(seq, [t, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D;
   const u = cell.recurrentKernel!.value as tf.Tensor2D;
   if (!builtin(cell.activation, "tanh")) return undefined;
   if (cell instanceof LSTMCell && builtin(cell.recurrentActivation, "sigmoid")) {

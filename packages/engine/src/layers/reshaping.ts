@@ -29,7 +29,12 @@ export abstract class PadCrop extends Layer {
     const cls = this.constructor as unknown as { key: "padding" | "cropping"; rank: number };
     const self = this as unknown as Record<string, unknown>;
     self[cls.key] = pairs(self[cls.key], cls.rank, cls.key, this.name);
-    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
+    this.dataFormat = oneOf(
+      this.dataFormat ?? "channels_last",
+      ["channels_last", "channels_first"],
+      "data_format",
+      this.name,
+    );
   }
 
   // Keras's padding and cropping layers have a build step (their configs record build_config).
@@ -57,7 +62,10 @@ export abstract class PadCrop extends Layer {
       begin[a] = lo;
       size[a] = x.shape[a]! - lo - hi;
       if (size[a]! < 0) {
-        throw new EngineError("invalid-shape", cannot("call", `${this.className} layer "${this.name}"`, `cropping ${lo + hi} from an axis of ${x.shape[a]}`));
+        throw new EngineError(
+          "invalid-shape",
+          cannot("call", `${this.className} layer "${this.name}"`, `cropping ${lo + hi} from an axis of ${x.shape[a]}`),
+        );
       }
     });
     return tf.slice(x, begin, size);
@@ -91,7 +99,10 @@ export interface CroppingArgs extends LayerArgs {
 export class ZeroPadding1D extends PadCrop {
   static override readonly className: string = "ZeroPadding1D";
   static override readonly rank: number = 1;
-  static override readonly fields = [field("padding", "padding", 1), field("data_format", "dataFormat", "channels_last")];
+  static override readonly fields = [
+    field("padding", "padding", 1),
+    field("data_format", "dataFormat", "channels_last"),
+  ];
   declare padding: [number, number][];
 
   constructor(args: ZeroPaddingArgs = {}) {
@@ -112,7 +123,10 @@ export class ZeroPadding1D extends PadCrop {
 export class ZeroPadding2D extends PadCrop {
   static override readonly className: string = "ZeroPadding2D";
   static override readonly rank: number = 2;
-  static override readonly fields = [field("padding", "padding", 1), field("data_format", "dataFormat", "channels_last")];
+  static override readonly fields = [
+    field("padding", "padding", 1),
+    field("data_format", "dataFormat", "channels_last"),
+  ];
   declare padding: [number, number][];
 
   constructor(args: ZeroPaddingArgs = {}) {
@@ -153,7 +167,13 @@ export class Cropping2D extends PadCrop {
   static override readonly className: string = "Cropping2D";
   static override readonly rank: number = 2;
   static override readonly key = "cropping" as const;
-  static override readonly fields = [field("cropping", "cropping", [[0, 0], [0, 0]]), field("data_format", "dataFormat", "channels_last")];
+  static override readonly fields = [
+    field("cropping", "cropping", [
+      [0, 0],
+      [0, 0],
+    ]),
+    field("data_format", "dataFormat", "channels_last"),
+  ];
   declare cropping: [number, number][];
 
   constructor(args: CroppingArgs = {}) {
@@ -211,7 +231,11 @@ export interface UpSampling2DArgs extends LayerArgs {
 /** Scales rows and columns up by `size`. */
 export class UpSampling2D extends Layer {
   static override readonly className: string = "UpSampling2D";
-  static override readonly fields = [field("size", "size", 2), field("data_format", "dataFormat", "channels_last"), field("interpolation", "interpolation", "nearest")];
+  static override readonly fields = [
+    field("size", "size", 2),
+    field("data_format", "dataFormat", "channels_last"),
+    field("interpolation", "interpolation", "nearest"),
+  ];
   declare size: number[];
   declare dataFormat: DataFormat;
   declare interpolation: "nearest" | "bilinear";
@@ -219,7 +243,12 @@ export class UpSampling2D extends Layer {
   constructor(args: UpSampling2DArgs = {}) {
     super(args);
     this.size = intTuple(this.size, 2, "size", this.name);
-    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
+    this.dataFormat = oneOf(
+      this.dataFormat ?? "channels_last",
+      ["channels_last", "channels_first"],
+      "data_format",
+      this.name,
+    );
     this.interpolation = oneOf(this.interpolation, ["nearest", "bilinear"], "interpolation", this.name);
   }
 
@@ -234,7 +263,9 @@ export class UpSampling2D extends Layer {
       if (first) x = tf.transpose(x, [0, 2, 3, 1]);
       const size: [number, number] = [x.shape[1] * this.size[0]!, x.shape[2] * this.size[1]!];
       let y: tf.Tensor4D =
-        this.interpolation === "bilinear" ? tf.image.resizeBilinear(x, size, false, true) : tf.image.resizeNearestNeighbor(x, size, false, false);
+        this.interpolation === "bilinear"
+          ? tf.image.resizeBilinear(x, size, false, true)
+          : tf.image.resizeNearestNeighbor(x, size, false, false);
       if (first) y = tf.transpose(y, [0, 3, 1, 2]);
       return y;
     });
@@ -297,7 +328,14 @@ export class Permute extends Layer {
     const d = this.dims as unknown;
     const sorted = Array.isArray(d) ? [...(d as number[])].sort((a, b) => a - b) : [];
     if (!Array.isArray(d) || d.length === 0 || !sorted.every((v, i) => v === i + 1)) {
-      throw new EngineError("invalid-argument", cannot("make", `Permute layer "${this.name}"`, `dims must be a permutation of 1..${Array.isArray(d) ? d.length : "n"}, got ${JSON.stringify(d)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `Permute layer "${this.name}"`,
+          `dims must be a permutation of 1..${Array.isArray(d) ? d.length : "n"}, got ${JSON.stringify(d)}`,
+        ),
+      );
     }
   }
 

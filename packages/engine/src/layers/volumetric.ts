@@ -2,7 +2,16 @@ import * as tf from "@tensorflow/tfjs-core";
 import { field } from "../config-fields.js";
 import { Layer, type LayerArgs } from "../layer.js";
 import type { Shape } from "../symbolic.js";
-import { checkOutputShape, convOutputLength, intTuple, one, oneOf, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";
+import {
+  checkOutputShape,
+  convOutputLength,
+  intTuple,
+  one,
+  oneOf,
+  oneShape,
+  toChannelsFirst,
+  toChannelsLast,
+} from "./layer-utils.js";
 import { GlobalPooling, type GlobalPoolingArgs, type PoolingArgs } from "./pooling.js";
 import { type CroppingArgs, PadCrop, type ZeroPaddingArgs } from "./reshaping.js";
 
@@ -28,7 +37,12 @@ abstract class Pooling3D extends Layer {
     this.poolSize = intTuple(this.poolSize, 3, "pool_size", this.name);
     this.strides = this.strides === null ? [...this.poolSize] : intTuple(this.strides, 3, "strides", this.name);
     this.padding = oneOf(this.padding, ["valid", "same"], "padding", this.name);
-    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
+    this.dataFormat = oneOf(
+      this.dataFormat ?? "channels_last",
+      ["channels_last", "channels_first"],
+      "data_format",
+      this.name,
+    );
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -39,7 +53,10 @@ abstract class Pooling3D extends Layer {
       if (first) x = toChannelsLast(x) as tf.Tensor5D;
       const size = this.poolSize as [number, number, number];
       const strides = this.strides as [number, number, number];
-      const y = op === "max" ? tf.maxPool3d(x, size, strides, this.padding, undefined, "NDHWC") : tf.avgPool3d(x, size, strides, this.padding, undefined, "NDHWC");
+      const y =
+        op === "max"
+          ? tf.maxPool3d(x, size, strides, this.padding, undefined, "NDHWC")
+          : tf.avgPool3d(x, size, strides, this.padding, undefined, "NDHWC");
       return first ? toChannelsFirst(y) : y;
     });
   }
@@ -47,8 +64,14 @@ abstract class Pooling3D extends Layer {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = oneShape(inputShape);
     const first = this.dataFormat === "channels_first";
-    const spatial = (first ? s.slice(2) : s.slice(1, -1)).map((d, i) => convOutputLength(d, this.poolSize[i]!, this.padding, this.strides[i]!));
-    return checkOutputShape(first ? [s[0] ?? null, s[1] ?? null, ...spatial] : [s[0] ?? null, ...spatial, s[s.length - 1] ?? null], this, s);
+    const spatial = (first ? s.slice(2) : s.slice(1, -1)).map((d, i) =>
+      convOutputLength(d, this.poolSize[i]!, this.padding, this.strides[i]!),
+    );
+    return checkOutputShape(
+      first ? [s[0] ?? null, s[1] ?? null, ...spatial] : [s[0] ?? null, ...spatial, s[s.length - 1] ?? null],
+      this,
+      s,
+    );
   }
 }
 
@@ -90,7 +113,10 @@ export class GlobalMaxPooling3D extends GlobalPooling {
 export class ZeroPadding3D extends PadCrop {
   static override readonly className: string = "ZeroPadding3D";
   static override readonly rank: number = 3;
-  static override readonly fields = [field("padding", "padding", 1), field("data_format", "dataFormat", "channels_last")];
+  static override readonly fields = [
+    field("padding", "padding", 1),
+    field("data_format", "dataFormat", "channels_last"),
+  ];
   declare padding: [number, number][];
 
   constructor(args: ZeroPaddingArgs = {}) {
@@ -108,7 +134,10 @@ export class Cropping3D extends PadCrop {
   static override readonly className: string = "Cropping3D";
   static override readonly rank: number = 3;
   static override readonly key = "cropping" as const;
-  static override readonly fields = [field("cropping", "cropping", 1), field("data_format", "dataFormat", "channels_last")];
+  static override readonly fields = [
+    field("cropping", "cropping", 1),
+    field("data_format", "dataFormat", "channels_last"),
+  ];
   declare cropping: [number, number][];
 
   constructor(args: CroppingArgs = {}) {
@@ -131,7 +160,12 @@ export class UpSampling3D extends Layer {
   constructor(args: LayerArgs & { readonly size?: number | readonly number[]; readonly dataFormat?: string } = {}) {
     super(args);
     this.size = intTuple(this.size, 3, "size", this.name);
-    this.dataFormat = oneOf(this.dataFormat ?? "channels_last", ["channels_last", "channels_first"], "data_format", this.name);
+    this.dataFormat = oneOf(
+      this.dataFormat ?? "channels_last",
+      ["channels_last", "channels_first"],
+      "data_format",
+      this.name,
+    );
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -164,7 +198,10 @@ export class UpSampling3D extends Layer {
 export function repeatAxis(x: tf.Tensor, axis: number, n: number): tf.Tensor {
   if (n === 1) return x;
   const length = x.shape[axis]!;
-  const indices = tf.tensor1d(Array.from({ length: length * n }, (_, i) => Math.floor(i / n)), "int32");
+  const indices = tf.tensor1d(
+    Array.from({ length: length * n }, (_, i) => Math.floor(i / n)),
+    "int32",
+  );
   const y = tf.gather(x, indices, axis);
   indices.dispose();
   return y;

@@ -35,7 +35,8 @@ function copyLayer(layer: Layer, changes: JsonObject, ctx: FromConfigContext): L
   return copy;
 }
 
-const stripPrefix = (name: string, prefix: string): string => (name.startsWith(prefix) ? name.slice(prefix.length) : name);
+const stripPrefix = (name: string, prefix: string): string =>
+  name.startsWith(prefix) ? name.slice(prefix.length) : name;
 
 /**
  * Runs a recurrent layer forwards and a copy backwards, and merges their outputs (`concat`,
@@ -51,21 +52,51 @@ export class Bidirectional extends Layer {
   constructor(args: BidirectionalArgs, ctx: FromConfigContext = {}) {
     super(args);
     if (!(args.layer instanceof RNN)) {
-      throw new EngineError("invalid-argument", cannot("make", `Bidirectional layer "${this.name}"`, `it wraps a recurrent layer, got ${args.layer?.className ?? String(args.layer)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `Bidirectional layer "${this.name}"`,
+          `it wraps a recurrent layer, got ${args.layer?.className ?? String(args.layer)}`,
+        ),
+      );
     }
     if (!MERGE_MODES.includes(args.mergeMode)) {
-      throw new EngineError("invalid-argument", cannot("make", `Bidirectional layer "${this.name}"`, `merge_mode must be concat, sum, mul, ave or null, got ${JSON.stringify(args.mergeMode)}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `Bidirectional layer "${this.name}"`,
+          `merge_mode must be concat, sum, mul, ave or null, got ${JSON.stringify(args.mergeMode)}`,
+        ),
+      );
     }
     this.mergeMode = args.mergeMode === undefined ? "concat" : args.mergeMode;
     const layer = args.layer;
     const forward = copyLayer(layer, { name: `forward_${stripPrefix(layer.name, "forward_")}` }, ctx) as RNN;
-    const backward = args.backwardLayer ?? copyLayer(layer, { name: `backward_${stripPrefix(layer.name, "backward_")}`, go_backwards: !layer.goBackwards }, ctx);
+    const backward =
+      args.backwardLayer ??
+      copyLayer(
+        layer,
+        { name: `backward_${stripPrefix(layer.name, "backward_")}`, go_backwards: !layer.goBackwards },
+        ctx,
+      );
     if (!(backward instanceof RNN) || backward.goBackwards === forward.goBackwards) {
-      throw new EngineError("invalid-argument", cannot("make", `Bidirectional layer "${this.name}"`, "the backward layer must be a recurrent layer with the other go_backwards"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "make",
+          `Bidirectional layer "${this.name}"`,
+          "the backward layer must be a recurrent layer with the other go_backwards",
+        ),
+      );
     }
     for (const key of ["stateful", "returnSequences", "returnState"] as const) {
       if (forward[key] !== backward[key]) {
-        throw new EngineError("invalid-argument", cannot("make", `Bidirectional layer "${this.name}"`, `the forward and backward layers differ in ${key}`));
+        throw new EngineError(
+          "invalid-argument",
+          cannot("make", `Bidirectional layer "${this.name}"`, `the forward and backward layers differ in ${key}`),
+        );
       }
     }
     // Keras zeroes masked outputs of the copies when they return sequences.
@@ -106,24 +137,46 @@ export class Bidirectional extends Layer {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const inner = this.forwardLayer.computeOutputShape(inputShape);
     const [main, ...states] = isMultiShape(inner) ? inner : [inner];
-    const outs: Shape[] = this.mergeMode === "concat" ? [[...main!.slice(0, -1), main![main!.length - 1] === null ? null : (main![main!.length - 1] as number) * 2]] : this.mergeMode === null ? [main!, main!] : [main!];
+    const outs: Shape[] =
+      this.mergeMode === "concat"
+        ? [[...main!.slice(0, -1), main![main!.length - 1] === null ? null : (main![main!.length - 1] as number) * 2]]
+        : this.mergeMode === null
+          ? [main!, main!]
+          : [main!];
     const all = [...outs, ...states, ...states];
     return all.length === 1 ? all[0]! : all;
   }
 
   override getConfig(): JsonObject {
-    return { ...super.getConfig(), merge_mode: this.mergeMode, layer: serializeLayer(this.forwardLayer), backward_layer: serializeLayer(this.backwardLayer) };
+    return {
+      ...super.getConfig(),
+      merge_mode: this.mergeMode,
+      layer: serializeLayer(this.forwardLayer),
+      backward_layer: serializeLayer(this.backwardLayer),
+    };
   }
 
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject, ctx: FromConfigContext = {}): T {
+  static override fromConfig<T extends Layer>(
+    this: new (
+      args: never,
+    ) => T,
+    config: JsonObject,
+    ctx: FromConfigContext = {},
+  ): T {
     const args = layerArgsFromConfig({ fields: [] }, config, ctx);
     if (!isJsonObject(config.layer)) {
-      throw new EngineError("invalid-config", cannot("read", `Bidirectional layer "${String(config.name)}"`, 'expected a "layer" object'));
+      throw new EngineError(
+        "invalid-config",
+        cannot("read", `Bidirectional layer "${String(config.name)}"`, 'expected a "layer" object'),
+      );
     }
     const layer = deserializeLayer(config.layer, ctx);
     const backward = isJsonObject(config.backward_layer) ? deserializeLayer(config.backward_layer, ctx) : undefined;
     const mergeMode = config.merge_mode === undefined ? "concat" : (config.merge_mode as MergeMode);
-    return new (this as unknown as typeof Bidirectional)({ ...args, layer, mergeMode, backwardLayer: backward } as BidirectionalArgs, ctx) as unknown as T;
+    return new (this as unknown as typeof Bidirectional)(
+      { ...args, layer, mergeMode, backwardLayer: backward } as BidirectionalArgs,
+      ctx,
+    ) as unknown as T;
   }
 }
 
@@ -141,7 +194,10 @@ export class TimeDistributed extends Layer {
   constructor(args: TimeDistributedArgs) {
     super(args);
     if (!(args.layer instanceof Layer)) {
-      throw new EngineError("invalid-argument", cannot("make", `TimeDistributed layer "${this.name}"`, "it wraps a layer"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", `TimeDistributed layer "${this.name}"`, "it wraps a layer"),
+      );
     }
     this.layer = this.trackLayer(args.layer, "layer");
   }
@@ -149,7 +205,14 @@ export class TimeDistributed extends Layer {
   private childShape(inputShape: Shape | Shape[]): Shape {
     const s = oneShape(inputShape);
     if (s.length < 3) {
-      throw new EngineError("invalid-shape", cannot("build", `TimeDistributed layer "${this.name}"`, `expected an input of rank 3 or more, got ${JSON.stringify(s)}`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot(
+          "build",
+          `TimeDistributed layer "${this.name}"`,
+          `expected an input of rank 3 or more, got ${JSON.stringify(s)}`,
+        ),
+      );
     }
     return [s[0] ?? null, ...s.slice(2)];
   }
@@ -179,10 +242,19 @@ export class TimeDistributed extends Layer {
     return { ...super.getConfig(), layer: serializeLayer(this.layer) };
   }
 
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: JsonObject, ctx: FromConfigContext = {}): T {
+  static override fromConfig<T extends Layer>(
+    this: new (
+      args: never,
+    ) => T,
+    config: JsonObject,
+    ctx: FromConfigContext = {},
+  ): T {
     const args = layerArgsFromConfig({ fields: [] }, config, ctx);
     if (!isJsonObject(config.layer)) {
-      throw new EngineError("invalid-config", cannot("read", `TimeDistributed layer "${String(config.name)}"`, 'expected a "layer" object'));
+      throw new EngineError(
+        "invalid-config",
+        cannot("read", `TimeDistributed layer "${String(config.name)}"`, 'expected a "layer" object'),
+      );
     }
     return new this({ ...args, layer: deserializeLayer(config.layer, ctx) } as never);
   }

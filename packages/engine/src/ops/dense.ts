@@ -8,7 +8,9 @@ const FUSED_IN_TFJS = new Set<DenseActivation>(["linear", "relu", "relu6", "sigm
 
 /** Whether {@link dense} handles this activation name itself. */
 export function isDenseActivation(name: string): name is DenseActivation {
-  return name === "linear" || name === "relu" || name === "relu6" || name === "sigmoid" || name === "tanh" || name === "elu";
+  return (
+    name === "linear" || name === "relu" || name === "relu6" || name === "sigmoid" || name === "tanh" || name === "elu"
+  );
 }
 
 /** Options of {@link dense}. */
@@ -25,7 +27,13 @@ export interface DenseOptions {
  * 1-y^2), then uses explicit transposes and plain products, avoiding the slow transposed
  * products of tfjs's own gradient, and skips the input gradient when `inputGrad` is false.
  */
-export function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D | null, activation: DenseActivation = "linear", options: DenseOptions = {}): tf.Tensor2D {
+export function dense(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D | null,
+  activation: DenseActivation = "linear",
+  options: DenseOptions = {},
+): tf.Tensor2D {
   const inputGrad = options.inputGrad ?? true;
   const key = `${activation}/${bias === null ? "nobias" : "bias"}/${inputGrad ? "dx" : "nodx"}`;
   let fn = cache.get(key);
@@ -56,13 +64,27 @@ const cache = new Map<string, DenseFn>();
  * The same product without the custom gradient: for inference, where no gradient is taken and
  * tfjs's fused kernel alone is the fastest path.
  */
-export function denseForward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D | null, activation: DenseActivation = "linear"): tf.Tensor2D {
+export function denseForward(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D | null,
+  activation: DenseActivation = "linear",
+): tf.Tensor2D {
   return forward(x, kernel, bias ?? undefined, activation);
 }
 
-function forward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor | undefined, activation: DenseActivation): tf.Tensor2D {
+function forward(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor | undefined,
+  activation: DenseActivation,
+): tf.Tensor2D {
   if (FUSED_IN_TFJS.has(activation)) {
-    const args: Parameters<typeof tf.fused.matMul>[0] = { a: x, b: kernel, activation: activation as "linear" | "relu" | "relu6" | "sigmoid" | "elu" };
+    const args: Parameters<typeof tf.fused.matMul>[0] = {
+      a: x,
+      b: kernel,
+      activation: activation as "linear" | "relu" | "relu6" | "sigmoid" | "elu",
+    };
     if (bias !== undefined) args.bias = bias;
     return tf.fused.matMul(args) as tf.Tensor2D;
   }

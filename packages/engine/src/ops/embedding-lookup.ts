@@ -36,7 +36,11 @@ export function recordSparseGradients<T>(fn: () => T): { result: T; sparse: Map<
         sparse.set(table, list[0]!);
         continue;
       }
-      sparse.set(table, { ids: tf.concat(list.map((r) => r.ids)) as tf.Tensor1D, values: tf.concat(list.map((r) => r.values)), rows: list[0]!.rows });
+      sparse.set(table, {
+        ids: tf.concat(list.map((r) => r.ids)) as tf.Tensor1D,
+        values: tf.concat(list.map((r) => r.values)),
+        rows: list[0]!.rows,
+      });
       for (const r of list) tf.dispose([r.ids, r.values]);
     }
     return { result, sparse };

@@ -43,7 +43,11 @@ export async function registerGradients(): Promise<void> {
       { cause },
     );
   }
-  if (!hasGradients()) throw new EngineError("backend", cannot("register", "tfjs's gradient functions", "they are still missing after loading them"));
+  if (!hasGradients())
+    throw new EngineError(
+      "backend",
+      cannot("register", "tfjs's gradient functions", "they are still missing after loading them"),
+    );
   registerNonDifferentiable();
 }
 
@@ -72,7 +76,8 @@ export function registerNonDifferentiable(): string[] {
     tf.registerGradient({
       kernelName,
       inputsToSave: [...inputs],
-      gradFunc: (_dy, saved) => Object.fromEntries(inputs.map((name, i) => [name, () => tf.zeros(saved[i]!.shape, "float32")])),
+      gradFunc: (_dy, saved) =>
+        Object.fromEntries(inputs.map((name, i) => [name, () => tf.zeros(saved[i]!.shape, "float32")])),
     });
     added.push(kernelName);
   }
@@ -82,6 +87,14 @@ export function registerNonDifferentiable(): string[] {
 /** Throws a clear error when no gradients are registered (the synchronous training entry points). */
 export function assertGradients(): void {
   if (!hasGradients()) {
-    throw new EngineError("backend", cannot("train", "the model", "tfjs's gradient functions are not registered", "await registerGradients() (or fit()) first"));
+    throw new EngineError(
+      "backend",
+      cannot(
+        "train",
+        "the model",
+        "tfjs's gradient functions are not registered",
+        "await registerGradients() (or fit()) first",
+      ),
+    );
   }
 }

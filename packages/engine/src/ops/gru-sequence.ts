@@ -19,7 +19,13 @@ export function gruSequence(xp: tf.Tensor2D, u: tf.Tensor2D, br: tf.Tensor1D, h0
   return op(xp, u, br, h0) as tf.Tensor3D;
 }
 
-const op = tf.customGrad(((xp: tf.Tensor2D, u: tf.Tensor2D, br: tf.Tensor1D, h0: tf.Tensor2D, save: tf.GradSaveFunc) => {
+const op = tf.customGrad(((
+  xp: tf.Tensor2D,
+  u: tf.Tensor2D,
+  br: tf.Tensor1D,
+  h0: tf.Tensor2D,
+  save: tf.GradSaveFunc,
+) => {
   const [batch, units] = h0.shape;
   const steps = xp.shape[0] / batch;
   const width = 3 * units;

@@ -52,25 +52,41 @@ export async function installWasmFallbacks(): Promise<string[]> {
     tf.registerKernel({
       kernelName: config.kernelName,
       backendName: "wasm",
-      kernelFunc: ({ inputs, attrs, backend }) => runOnCpu(config, inputs as Record<string, TensorInfo>, attrs, backend as unknown as DataBackend),
+      kernelFunc: ({ inputs, attrs, backend }) =>
+        runOnCpu(config, inputs as Record<string, TensorInfo>, attrs, backend as unknown as DataBackend),
     });
   }
   installed = missing.map((k) => k.kernelName).sort();
   return installed;
 }
 
-function runOnCpu(config: tf.KernelConfig, inputs: Record<string, TensorInfo>, attrs: tf.NamedAttrMap | undefined, wasm: DataBackend): TensorInfo | TensorInfo[] {
+function runOnCpu(
+  config: tf.KernelConfig,
+  inputs: Record<string, TensorInfo>,
+  attrs: tf.NamedAttrMap | undefined,
+  wasm: DataBackend,
+): TensorInfo | TensorInfo[] {
   uses.set(config.kernelName, (uses.get(config.kernelName) ?? 0) + 1);
   const cpu = tf.engine().findBackend("cpu") as unknown as DataBackend | null;
-  if (cpu === null) throw new EngineError("backend", `cannot run kernel ${config.kernelName}: the CPU backend it falls back to is not available`);
+  if (cpu === null)
+    throw new EngineError(
+      "backend",
+      `cannot run kernel ${config.kernelName}: the CPU backend it falls back to is not available`,
+    );
   quietCpuBackend();
   // Kernels with a list of inputs (AddN, Concat, Einsum, ...) get a list back.
   const moved: Record<string, TensorInfo> | TensorInfo[] = Array.isArray(inputs) ? [] : {};
   for (const [name, t] of Object.entries(inputs)) {
-    (moved as Record<string, TensorInfo>)[name] = { dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+    (moved as Record<string, TensorInfo>)[name] = {
+      dataId: cpu.write(wasm.readSync(t.dataId), t.shape, t.dtype),
+      shape: t.shape,
+      dtype: t.dtype,
+    };
   }
   try {
-    const out = config.kernelFunc({ inputs: moved as never, attrs: attrs ?? {}, backend: cpu as never }) as TensorInfo | TensorInfo[];
+    const out = config.kernelFunc({ inputs: moved as never, attrs: attrs ?? {}, backend: cpu as never }) as
+      | TensorInfo
+      | TensorInfo[];
     const back = (o: TensorInfo): TensorInfo => {
       const info = { dataId: wasm.write(cpu.readSync(o.dataId), o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
       cpu.disposeData(o.dataId, true);

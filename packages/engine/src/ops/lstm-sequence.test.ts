@@ -26,11 +26,17 @@ function reference(xp: tf.Tensor2D, u: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tens
 
 function run(fn: typeof reference): Float32Array[] {
   return tf.tidy(() => {
-    const v = (shape: number[], seed: number) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, (_, k) => Math.sin(k * 0.7 + seed)), shape);
+    const v = (shape: number[], seed: number) =>
+      tf.tensor(
+        Array.from({ length: shape.reduce((a, b) => a * b) }, (_, k) => Math.sin(k * 0.7 + seed)),
+        shape,
+      );
     const inputs = [v([T * B, 4 * U], 1), tf.mul(v([U, 4 * U], 2), 0.5), v([B, U], 3), v([B, U], 4)] as tf.Tensor2D[];
     const weights = v([T + 1, B, U], 5);
     const value = fn(...(inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]));
-    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(fn(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor2D), weights)))(inputs);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+      tf.sum(tf.mul(fn(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor2D), weights)),
+    )(inputs);
     return [value, ...grads].map((t) => t.dataSync() as Float32Array);
   });
 }
@@ -52,7 +58,8 @@ describe("lstmSequence", () => {
       let scale = 0;
       for (const x of r) scale = Math.max(scale, Math.abs(x));
       expect(scale, names[k]).toBeGreaterThan(0);
-      for (let j = 0; j < r.length; j++) expect(Math.abs(f[j]! - r[j]!), `${names[k]} [${j}]`).toBeLessThan(1e-5 * scale + 1e-6);
+      for (let j = 0; j < r.length; j++)
+        expect(Math.abs(f[j]! - r[j]!), `${names[k]} [${j}]`).toBeLessThan(1e-5 * scale + 1e-6);
     }
   });
 

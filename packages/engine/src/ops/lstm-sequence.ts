@@ -17,7 +17,13 @@ export function lstmSequence(xp: tf.Tensor2D, u: tf.Tensor2D, h0: tf.Tensor2D, c
   return op(xp, u, h0, c0) as tf.Tensor3D;
 }
 
-const op = tf.customGrad(((xp: tf.Tensor2D, u: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, save: tf.GradSaveFunc) => {
+const op = tf.customGrad(((
+  xp: tf.Tensor2D,
+  u: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  save: tf.GradSaveFunc,
+) => {
   const [batch, units] = h0.shape;
   const steps = xp.shape[0] / batch;
   const width = 4 * units;

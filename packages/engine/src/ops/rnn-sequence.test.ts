@@ -22,12 +22,18 @@ function reference(xp: tf.Tensor2D, u: tf.Tensor2D, h0: tf.Tensor2D): tf.Tensor 
 
 function run(fn: typeof reference): Float32Array[] {
   return tf.tidy(() => {
-    const v = (shape: number[], seed: number) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, (_, k) => Math.sin(k * 0.7 + seed)), shape);
+    const v = (shape: number[], seed: number) =>
+      tf.tensor(
+        Array.from({ length: shape.reduce((a, b) => a * b) }, (_, k) => Math.sin(k * 0.7 + seed)),
+        shape,
+      );
     const inputs = [v([T * B, U], 1), tf.mul(v([U, U], 2), 0.5), v([B, U], 3)];
     const weights = v([T, B, U], 5);
     const call = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => fn(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D);
     const value = call(...(inputs as [tf.Tensor, tf.Tensor, tf.Tensor]));
-    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(call(a, b, c), weights)))(inputs);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(call(a, b, c), weights)))(
+      inputs,
+    );
     return [value, ...grads].map((t) => t.dataSync() as Float32Array);
   });
 }
@@ -49,7 +55,8 @@ describe("simpleRnnSequence", () => {
       let scale = 0;
       for (const x of r) scale = Math.max(scale, Math.abs(x));
       expect(scale, names[k]).toBeGreaterThan(0);
-      for (let j = 0; j < r.length; j++) expect(Math.abs(f[j]! - r[j]!), `${names[k]} [${j}]`).toBeLessThan(1e-5 * scale + 1e-6);
+      for (let j = 0; j < r.length; j++)
+        expect(Math.abs(f[j]! - r[j]!), `${names[k]} [${j}]`).toBeLessThan(1e-5 * scale + 1e-6);
     }
   });
 

@@ -18,7 +18,11 @@ export interface CompileOptions {
   /** Weights of the per-output losses in the total. */
   readonly lossWeights?: readonly number[] | Readonly<Record<string, number>> | number | undefined;
   /** Metrics for every output (a list) or per output (list of lists, or object by output name). */
-  readonly metrics?: readonly MetricLike[] | readonly (readonly MetricLike[])[] | Readonly<Record<string, MetricLike | readonly MetricLike[]>> | undefined;
+  readonly metrics?:
+    | readonly MetricLike[]
+    | readonly (readonly MetricLike[])[]
+    | Readonly<Record<string, MetricLike | readonly MetricLike[]>>
+    | undefined;
   /** Metrics that use the sample weights. */
   readonly weightedMetrics?: readonly MetricLike[] | undefined;
   /** Custom losses and metrics by name. */
@@ -56,7 +60,12 @@ export class Compiled {
    * The total loss of a batch as a scalar tensor: the weighted sum of the outputs' losses
    * plus the target's extra losses. Call inside the gradient function.
    */
-  totalLoss(ys: readonly tf.Tensor[], outs: readonly tf.Tensor[], sampleWeight: tf.Tensor | null, extra: readonly tf.Scalar[] = []): { total: tf.Scalar; perOutput: (tf.Scalar | null)[] } {
+  totalLoss(
+    ys: readonly tf.Tensor[],
+    outs: readonly tf.Tensor[],
+    sampleWeight: tf.Tensor | null,
+    extra: readonly tf.Scalar[] = [],
+  ): { total: tf.Scalar; perOutput: (tf.Scalar | null)[] } {
     const parts: tf.Scalar[] = [];
     const perOutput: (tf.Scalar | null)[] = [];
     this.losses.forEach((loss, i) => {
@@ -71,7 +80,10 @@ export class Compiled {
     });
     for (const e of extra) parts.push(e);
     if (parts.length === 0) {
-      throw new EngineError("invalid-argument", cannot("compute", "the loss", "no loss to compute", "pass a loss to compile()"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("compute", "the loss", "no loss to compute", "pass a loss to compile()"),
+      );
     }
     const total = parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Scalar);
     return { total, perOutput };
@@ -79,7 +91,8 @@ export class Compiled {
 
   /** Updates the compiled metrics with a batch's outputs. */
   updateMetrics(ys: readonly tf.Tensor[], outs: readonly tf.Tensor[], sampleWeight: tf.Tensor | null): void {
-    for (const m of this.metrics) m.metric.updateState(ys[m.output]!, outs[m.output]!, m.weighted ? sampleWeight : null);
+    for (const m of this.metrics)
+      m.metric.updateState(ys[m.output]!, outs[m.output]!, m.weighted ? sampleWeight : null);
   }
 
   /** Current logs: `loss`, per-output losses, then the metrics, in Keras's order. */
@@ -118,8 +131,14 @@ export class Compiled {
 }
 
 /** Builds the compiled state for a model (Keras's `model.compile`). */
-export function compile(target: Pick<TrainTarget, "outputNames">, options: CompileOptions, outputCount = target.outputNames?.length ?? 1): Compiled {
-  const names = target.outputNames ?? Array.from({ length: outputCount }, (_, i) => (outputCount === 1 ? "output" : `output_${i + 1}`));
+export function compile(
+  target: Pick<TrainTarget, "outputNames">,
+  options: CompileOptions,
+  outputCount = target.outputNames?.length ?? 1,
+): Compiled {
+  const names =
+    target.outputNames ??
+    Array.from({ length: outputCount }, (_, i) => (outputCount === 1 ? "output" : `output_${i + 1}`));
   const custom = options.customObjects ?? {};
   const optimizer = getOptimizer(options.optimizer ?? "rmsprop");
   const lossSpec = options.loss;
@@ -132,13 +151,23 @@ export function compile(target: Pick<TrainTarget, "outputNames">, options: Compi
   const losses = perOutput.map((l) => (l === null ? null : getLoss(l, custom, options.registry)));
   const lw = options.lossWeights;
   const lossWeights = names.map((name, i) =>
-    lw === undefined ? 1 : typeof lw === "number" ? lw : Array.isArray(lw) ? ((lw as number[])[i] ?? 1) : ((lw as Record<string, number>)[name] ?? 1),
+    lw === undefined
+      ? 1
+      : typeof lw === "number"
+        ? lw
+        : Array.isArray(lw)
+          ? ((lw as number[])[i] ?? 1)
+          : ((lw as Record<string, number>)[name] ?? 1),
   );
   const metrics: OutputMetric[] = [];
   const baseNames = new Map<Metric, string>();
   const addMetrics = (list: readonly MetricLike[], output: number, weighted: boolean) => {
     for (const m of list) {
-      let metric = getMetric(m, { lossClass: losses[output]?.className, customObjects: custom, registry: options.registry });
+      let metric = getMetric(m, {
+        lossClass: losses[output]?.className,
+        customObjects: custom,
+        registry: options.registry,
+      });
       const base = baseNames.get(metric) ?? metric.name;
       const given = typeof m === "string" ? m : (serializeMetric(metric) as JsonValue);
       if (names.length > 1) {
@@ -176,8 +205,16 @@ export function compile(target: Pick<TrainTarget, "outputNames">, options: Compi
   const config: JsonObject = {
     loss: lossConfig(lossSpec, losses, names),
     loss_weights: lw === undefined ? null : (lw as JsonValue),
-    metrics: ms === undefined ? null : metricsConfig(ms, metrics.filter((m) => !m.weighted), names),
-    weighted_metrics: options.weightedMetrics === undefined ? null : metrics.filter((m) => m.weighted).map((m) => m.given),
+    metrics:
+      ms === undefined
+        ? null
+        : metricsConfig(
+            ms,
+            metrics.filter((m) => !m.weighted),
+            names,
+          ),
+    weighted_metrics:
+      options.weightedMetrics === undefined ? null : metrics.filter((m) => m.weighted).map((m) => m.given),
     run_eagerly: false,
     steps_per_execution: 1,
     jit_compile: false,
@@ -193,7 +230,10 @@ export function compile(target: Pick<TrainTarget, "outputNames">, options: Compi
 export function compileOptionsFromConfig(config: JsonObject): CompileOptions {
   const opt = config.optimizer ?? config.optimizer_config;
   if (!isJsonObject(opt) && typeof opt !== "string") {
-    throw new EngineError("invalid-config", cannot("read", "the compile config", 'it has no "optimizer" (Keras 3) or "optimizer_config" (Keras 2)'));
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", "the compile config", 'it has no "optimizer" (Keras 3) or "optimizer_config" (Keras 2)'),
+    );
   }
   const out: { -readonly [K in keyof CompileOptions]: CompileOptions[K] } = { optimizer: opt };
   const loss = config.loss;
@@ -208,7 +248,11 @@ export function compileOptionsFromConfig(config: JsonObject): CompileOptions {
 }
 
 // As given: a flat list stays flat, a list per output stays per output, an object by name stays one.
-function metricsConfig(given: NonNullable<CompileOptions["metrics"]>, metrics: readonly OutputMetric[], names: readonly string[]): JsonValue {
+function metricsConfig(
+  given: NonNullable<CompileOptions["metrics"]>,
+  metrics: readonly OutputMetric[],
+  names: readonly string[],
+): JsonValue {
   if (isRecordOf(given)) {
     const out: JsonObject = {};
     names.forEach((name, i) => {
@@ -217,7 +261,8 @@ function metricsConfig(given: NonNullable<CompileOptions["metrics"]>, metrics: r
     });
     return out;
   }
-  if (names.length > 1 && (given as unknown[]).every((m) => Array.isArray(m))) return names.map((_, i) => metrics.filter((m) => m.output === i).map((m) => m.given));
+  if (names.length > 1 && (given as unknown[]).every((m) => Array.isArray(m)))
+    return names.map((_, i) => metrics.filter((m) => m.output === i).map((m) => m.given));
   return metrics.filter((m) => m.output === 0).map((m) => m.given);
 }
 
@@ -226,15 +271,30 @@ function flattenMetrics(list: JsonValue[]): JsonValue[] {
   return list.length === 1 && Array.isArray(list[0]) ? list[0] : list;
 }
 
-function lossConfig(spec: CompileOptions["loss"], losses: readonly (Loss | null)[], names: readonly string[]): JsonValue {
+function lossConfig(
+  spec: CompileOptions["loss"],
+  losses: readonly (Loss | null)[],
+  names: readonly string[],
+): JsonValue {
   if (spec === undefined) return null;
-  const one = (l: LossLike, loss: Loss | null): JsonValue => (typeof l === "string" ? l : loss === null ? null : serializeLoss(loss));
+  const one = (l: LossLike, loss: Loss | null): JsonValue =>
+    typeof l === "string" ? l : loss === null ? null : serializeLoss(loss);
   if (Array.isArray(spec)) return (spec as LossLike[]).map((l, i) => one(l, losses[i] ?? null));
-  if (isRecordOf(spec)) return Object.fromEntries(Object.entries(spec as Record<string, LossLike>).map(([k, l]) => [k, one(l, losses[names.indexOf(k)] ?? null)]));
+  if (isRecordOf(spec))
+    return Object.fromEntries(
+      Object.entries(spec as Record<string, LossLike>).map(([k, l]) => [k, one(l, losses[names.indexOf(k)] ?? null)]),
+    );
   return one(spec as LossLike, losses[0] ?? null);
 }
 
 // A plain object keyed by output name, not a config envelope or a Loss/Metric.
 function isRecordOf(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Loss) && !("class_name" in value) && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Loss) &&
+    !("class_name" in value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
 }

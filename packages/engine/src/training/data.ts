@@ -12,7 +12,14 @@ export function asList(value: TensorOrList, what: string): tf.Tensor[] {
   const n = list[0]!.shape[0];
   for (const t of list) {
     if (t.rank === 0 || t.shape[0] !== n) {
-      throw new EngineError("invalid-argument", cannot("read", what, `every tensor needs the same first (sample) axis; got shapes ${list.map((x) => JSON.stringify(x.shape)).join(", ")}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot(
+          "read",
+          what,
+          `every tensor needs the same first (sample) axis; got shapes ${list.map((x) => JSON.stringify(x.shape)).join(", ")}`,
+        ),
+      );
     }
   }
   return list;
@@ -41,7 +48,10 @@ export function gatherRows(list: readonly tf.Tensor[], indices: Int32Array): tf.
 /** Batch boundaries over n samples: [start, end) pairs. */
 export function batchRanges(n: number, batchSize: number): [number, number][] {
   if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {
-    throw new EngineError("invalid-argument", cannot("split", "the data into batches", `batchSize must be a positive integer, got ${batchSize}`));
+    throw new EngineError(
+      "invalid-argument",
+      cannot("split", "the data into batches", `batchSize must be a positive integer, got ${batchSize}`),
+    );
   }
   const out: [number, number][] = [];
   for (let s = 0; s < n; s += batchSize) out.push([s, Math.min(n, s + batchSize)]);
@@ -64,11 +74,17 @@ export function permutation(n: number, random: () => number = Math.random): Int3
 /** Where Keras splits for `validation_split`: floor(n * (1 - split)); the tail validates. */
 export function splitIndex(n: number, split: number): number {
   if (!(split > 0 && split < 1)) {
-    throw new EngineError("invalid-argument", cannot("split", "the training data", `validationSplit must be in (0, 1), got ${split}`));
+    throw new EngineError(
+      "invalid-argument",
+      cannot("split", "the training data", `validationSplit must be in (0, 1), got ${split}`),
+    );
   }
   const at = Math.floor(n * (1 - split));
   if (at === 0 || at === n) {
-    throw new EngineError("invalid-argument", cannot("split", "the training data", `validationSplit ${split} of ${n} samples leaves one side empty`));
+    throw new EngineError(
+      "invalid-argument",
+      cannot("split", "the training data", `validationSplit ${split} of ${n} samples leaves one side empty`),
+    );
   }
   return at;
 }
@@ -79,13 +95,19 @@ export function splitIndex(n: number, split: number): number {
  */
 export function classWeightsToSampleWeights(y: tf.Tensor, classWeight: Readonly<Record<number, number>>): tf.Tensor1D {
   return tf.tidy(() => {
-    const labels = y.rank > 1 && y.shape[y.rank - 1]! > 1 ? tf.argMax(y, -1) : tf.cast(tf.round(tf.reshape(y, [y.shape[0]!])), "int32");
+    const labels =
+      y.rank > 1 && y.shape[y.rank - 1]! > 1
+        ? tf.argMax(y, -1)
+        : tf.cast(tf.round(tf.reshape(y, [y.shape[0]!])), "int32");
     const ids = labels.dataSync();
     const out = new Float32Array(ids.length);
     for (let i = 0; i < ids.length; i++) {
       const w = classWeight[ids[i]!];
       if (w === undefined) {
-        throw new EngineError("invalid-argument", cannot("apply", "classWeight", `class ${ids[i]} has no weight`, "give a weight for every class"));
+        throw new EngineError(
+          "invalid-argument",
+          cannot("apply", "classWeight", `class ${ids[i]} has no weight`, "give a weight for every class"),
+        );
       }
       out[i] = w;
     }

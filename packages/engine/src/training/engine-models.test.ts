@@ -67,13 +67,29 @@ describe("the engine's models train like Keras through modelTarget", () => {
         const model = build();
         expect(model.weights.map((w) => w.path)).toEqual(fixture.weights.map((w) => w.path));
         model.setWeights(fixture.weights.map((w) => Float32Array.from(w.values)));
-        const compiled = compile({}, { optimizer: getOptimizer(t.optimizer), loss: name === "mlp" ? "mse" : "categorical_crossentropy", metrics: [name === "mlp" ? "mae" : "accuracy"] });
-        const h = await fit(modelTarget(model), compiled, fixture.x.map(toTensor), toTensor(fixture.y), { epochs: 3, batchSize: 16, shuffle: false, verbose: 0 });
+        const compiled = compile(
+          {},
+          {
+            optimizer: getOptimizer(t.optimizer),
+            loss: name === "mlp" ? "mse" : "categorical_crossentropy",
+            metrics: [name === "mlp" ? "mae" : "accuracy"],
+          },
+        );
+        const h = await fit(modelTarget(model), compiled, fixture.x.map(toTensor), toTensor(fixture.y), {
+          epochs: 3,
+          batchSize: 16,
+          shuffle: false,
+          verbose: 0,
+        });
         for (const [k, v] of Object.entries(t.history)) expect(worst(h.history[k]!, v, 1e-6), k).toBeLessThan(1e-4);
         model.weights.forEach((w, i) => {
           expect(worst(w.value.dataSync(), t.final_weights[i]!, 1e-3), w.path).toBeLessThan(1e-4);
         });
-        expect(compiled.optimizer.variables()[2]!.path).toBe(name === "mlp" ? `${compiled.optimizer.name}/mlp_hidden1_kernel_${opt === "rmsprop_centered" ? "velocity" : "momentum"}` : `${compiled.optimizer.name}/dense_a_kernel_${opt === "rmsprop_centered" ? "velocity" : "momentum"}`);
+        expect(compiled.optimizer.variables()[2]!.path).toBe(
+          name === "mlp"
+            ? `${compiled.optimizer.name}/mlp_hidden1_kernel_${opt === "rmsprop_centered" ? "velocity" : "momentum"}`
+            : `${compiled.optimizer.name}/dense_a_kernel_${opt === "rmsprop_centered" ? "velocity" : "momentum"}`,
+        );
         tf.dispose(model.weights.map((w) => w.value));
       });
     }
@@ -109,8 +125,17 @@ describe("the engine's convolution, recurrent and embedding layers train like Ke
       expect(model.weights.map((w) => w.path)).toEqual(fixture.weights.map((w) => w.path.replace(prefix, "")));
       model.setWeights(fixture.weights.map((w) => Float32Array.from(w.values)));
       const compiled = compile({}, { optimizer: getOptimizer(t.optimizer), loss: t.loss as never, metrics: t.metrics });
-      const h = await fit(modelTarget(model), compiled, fixture.x.map(toTensor), toTensor(fixture.y), { epochs: 3, batchSize: 16, shuffle: false, verbose: 0 });
-      for (const [k, v] of Object.entries(t.history).reverse()) expect(worst(h.history[k]!, v, 1e-6), `${k}: ${JSON.stringify(h.history[k])} vs ${JSON.stringify(v)}`).toBeLessThan(1e-4);
+      const h = await fit(modelTarget(model), compiled, fixture.x.map(toTensor), toTensor(fixture.y), {
+        epochs: 3,
+        batchSize: 16,
+        shuffle: false,
+        verbose: 0,
+      });
+      for (const [k, v] of Object.entries(t.history).reverse())
+        expect(
+          worst(h.history[k]!, v, 1e-6),
+          `${k}: ${JSON.stringify(h.history[k])} vs ${JSON.stringify(v)}`,
+        ).toBeLessThan(1e-4);
       model.weights.forEach((w, i) => {
         expect(worst(w.value.dataSync(), t.final_weights[i]!, 1e-3), w.path).toBeLessThan(1e-4);
       });

@@ -51,11 +51,22 @@ describe("resuming from exported optimizer variables", () => {
     { class_name: "Adadelta", config: { learning_rate: 1.0 } },
     { class_name: "Adamax", config: { learning_rate: 0.01 } },
     { class_name: "Nadam", config: { learning_rate: 0.01 } },
-    { class_name: "SGD", config: { learning_rate: { class_name: "ExponentialDecay", config: { initial_learning_rate: 0.1, decay_steps: 2, decay_rate: 0.5 } } } },
+    {
+      class_name: "SGD",
+      config: {
+        learning_rate: {
+          class_name: "ExponentialDecay",
+          config: { initial_learning_rate: 0.1, decay_steps: 2, decay_rate: 0.5 },
+        },
+      },
+    },
   ];
   for (const c of cases) {
     it(`${c.class_name} continues with exactly the uninterrupted updates`, () => {
-      const batches = Array.from({ length: 8 }, (_, i) => [tf.slice(x(), [i * 8], [8]), tf.slice(y(), [i * 8], [8])] as const);
+      const batches = Array.from(
+        { length: 8 },
+        (_, i) => [tf.slice(x(), [i * 8], [8]), tf.slice(y(), [i * 8], [8])] as const,
+      );
       // Uninterrupted: 8 steps.
       const a = buildFixtureModel("mlp", mlp);
       const ca = compile({}, { optimizer: getOptimizer(c), loss: "mse" });
@@ -76,7 +87,9 @@ describe("resuming from exported optimizer variables", () => {
       a.variables.forEach((v, i) => {
         expect(Array.from(c2.variables[i]!.value.dataSync())).toEqual(Array.from(v.value.dataSync()));
       });
-      expect(cc.optimizer.getWeights().map((w) => Array.from(w, Number))).toEqual(ca.optimizer.getWeights().map((w) => Array.from(w, Number)));
+      expect(cc.optimizer.getWeights().map((w) => Array.from(w, Number))).toEqual(
+        ca.optimizer.getWeights().map((w) => Array.from(w, Number)),
+      );
     });
   }
 
@@ -84,10 +97,25 @@ describe("resuming from exported optimizer variables", () => {
     const m = buildFixtureModel("mlp", mlp);
     const c = compile({}, { optimizer: "adam", loss: "mse" });
     trainOnBatch(m, c, x(), y());
-    const originals = new Map(m.variables.map((v) => [v, { name: v.path.split("/").pop()!, path: v.path, trainable: true, value: { dtype: "float32", shape: [], data: new Float32Array(0) } } as const]));
+    const originals = new Map(
+      m.variables.map((v) => [
+        v,
+        {
+          name: v.path.split("/").pop()!,
+          path: v.path,
+          trainable: true,
+          value: { dtype: "float32", shape: [], data: new Float32Array(0) },
+        } as const,
+      ]),
+    );
     const node = optimizerToSavedNode(c.optimizer, originals as never);
     expect(node.className).toBe("Adam");
-    expect(node.variables.map((v) => v.path).slice(0, 4)).toEqual(["adam/iteration", "adam/learning_rate", "adam/mlp_hidden1_kernel_momentum", "adam/mlp_hidden1_kernel_velocity"]);
+    expect(node.variables.map((v) => v.path).slice(0, 4)).toEqual([
+      "adam/iteration",
+      "adam/learning_rate",
+      "adam/mlp_hidden1_kernel_momentum",
+      "adam/mlp_hidden1_kernel_velocity",
+    ]);
     expect(node.slots).toHaveLength(12);
     expect(node.slots![1]!.slotName).toBe("velocity");
     expect(node.slots![1]!.original).toBe(originals.get(m.variables[0]!));
@@ -109,7 +137,15 @@ describe("compile config", () => {
   const py = readFixtureJson("training/compile_configs.json") as unknown as Record<string, JsonObject>;
 
   it("matches Keras 3's compile_config and restores from it", () => {
-    const c = compile({}, { optimizer: getOptimizer({ class_name: "Adam", config: { learning_rate: 0.01 } }), loss: "categorical_crossentropy", metrics: ["accuracy", new AUC({ name: "auc" })], lossWeights: [0.5] });
+    const c = compile(
+      {},
+      {
+        optimizer: getOptimizer({ class_name: "Adam", config: { learning_rate: 0.01 } }),
+        loss: "categorical_crossentropy",
+        metrics: ["accuracy", new AUC({ name: "auc" })],
+        lossWeights: [0.5],
+      },
+    );
     expect(c.compileConfig()).toEqual(py.two_input);
     const again = compile({}, compileOptionsFromConfig(py.two_input!));
     expect(again.compileConfig()).toEqual(py.two_input);
@@ -125,30 +161,89 @@ describe("compile config", () => {
 
   it("restores Keras 2 training_configs as real files hold them", () => {
     // From real-world Keras 2 H5 files (see /work/shared/realworld): tf.keras 2.x legacy, 2.11+ and Keras 2.2.
-    const legacy = compile({}, compileOptionsFromConfig({
-      loss: "categorical_crossentropy",
-      metrics: [[{ class_name: "MeanMetricWrapper", config: { name: "accuracy", dtype: "float32", fn: "categorical_accuracy" } }]],
-      weighted_metrics: null,
-      loss_weights: null,
-      optimizer_config: { class_name: "Adam", config: { name: "Adam", learning_rate: 0.0010000000474974513, decay: 0.0, beta_1: 0.8999999761581421, beta_2: 0.9990000128746033, epsilon: 1e-7, amsgrad: false } },
-    }));
+    const legacy = compile(
+      {},
+      compileOptionsFromConfig({
+        loss: "categorical_crossentropy",
+        metrics: [
+          [
+            {
+              class_name: "MeanMetricWrapper",
+              config: { name: "accuracy", dtype: "float32", fn: "categorical_accuracy" },
+            },
+          ],
+        ],
+        weighted_metrics: null,
+        loss_weights: null,
+        optimizer_config: {
+          class_name: "Adam",
+          config: {
+            name: "Adam",
+            learning_rate: 0.0010000000474974513,
+            decay: 0.0,
+            beta_1: 0.8999999761581421,
+            beta_2: 0.9990000128746033,
+            epsilon: 1e-7,
+            amsgrad: false,
+          },
+        },
+      }),
+    );
     expect(legacy.optimizer.className).toBe("Adam");
     expect(legacy.optimizer.name).toBe("Adam");
     expect(legacy.metrics[0]!.metric.className).toBe("CategoricalAccuracy");
     expect(legacy.metrics[0]!.metric.name).toBe("accuracy");
-    const newer = compile({}, compileOptionsFromConfig({
-      loss: "binary_crossentropy",
-      metrics: [[{ class_name: "MeanMetricWrapper", config: { name: "accuracy", dtype: "float32", fn: "binary_accuracy" } }]],
-      optimizer_config: { class_name: "Custom>Adam", config: { name: "Adam", weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, jit_compile: true, is_legacy_optimizer: false, learning_rate: 0.0010000000474974513, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false } },
-      loss_weights: null,
-    }));
+    const newer = compile(
+      {},
+      compileOptionsFromConfig({
+        loss: "binary_crossentropy",
+        metrics: [
+          [{ class_name: "MeanMetricWrapper", config: { name: "accuracy", dtype: "float32", fn: "binary_accuracy" } }],
+        ],
+        optimizer_config: {
+          class_name: "Custom>Adam",
+          config: {
+            name: "Adam",
+            weight_decay: null,
+            clipnorm: null,
+            global_clipnorm: null,
+            clipvalue: null,
+            use_ema: false,
+            ema_momentum: 0.99,
+            ema_overwrite_frequency: null,
+            jit_compile: true,
+            is_legacy_optimizer: false,
+            learning_rate: 0.0010000000474974513,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            amsgrad: false,
+          },
+        },
+        loss_weights: null,
+      }),
+    );
     expect(newer.losses[0]!.className).toBe("BinaryCrossentropy");
     expect(newer.metrics[0]!.metric.className).toBe("BinaryAccuracy");
-    const k22 = compile({}, compileOptionsFromConfig({ metrics: null, loss: "mse", optimizer_config: { class_name: "RMSprop", config: { epsilon: 1e-8, lr: 0.0010000000474974513, rho: 0.8999999761581421, decay: 0.0 } }, loss_weights: null, sample_weight_mode: null }));
+    const k22 = compile(
+      {},
+      compileOptionsFromConfig({
+        metrics: null,
+        loss: "mse",
+        optimizer_config: {
+          class_name: "RMSprop",
+          config: { epsilon: 1e-8, lr: 0.0010000000474974513, rho: 0.8999999761581421, decay: 0.0 },
+        },
+        loss_weights: null,
+        sample_weight_mode: null,
+      }),
+    );
     expect(k22.optimizer.learningRate).toBe(Math.fround(0.001));
     expect(k22.trainingConfig()).toMatchObject({ loss: "mse", optimizer_config: { class_name: "RMSprop" } });
     expect(() => compileOptionsFromConfig({ loss: "mse" })).toThrow(/no "optimizer" \(Keras 3\) or "optimizer_config"/);
-    expect(() => getOptimizer({ class_name: "Adam", config: { decay: 0.01 } })).toThrow(/"decay"=0.01 has no Keras 3 form/);
+    expect(() => getOptimizer({ class_name: "Adam", config: { decay: 0.01 } })).toThrow(
+      /"decay"=0.01 has no Keras 3 form/,
+    );
   });
 });
 
@@ -157,7 +252,12 @@ describe("the progress line", () => {
     const writes: string[] = [];
     let now = 0;
     const bar = new ProgbarLogger({ write: (s) => writes.push(s), isTTY: true }, () => now);
-    new CallbackList([bar]).setContext({ stopTraining: false, learningRate: 0.1, params: { epochs: 3, steps: 4, verbose: 1 }, model: null });
+    new CallbackList([bar]).setContext({
+      stopTraining: false,
+      learningRate: 0.1,
+      params: { epochs: 3, steps: 4, verbose: 1 },
+      model: null,
+    });
     bar.onEpochBegin(0);
     now = 0.002;
     bar.onTrainBatchEnd(0, { loss: 0.5 });
@@ -173,16 +273,31 @@ describe("the progress line", () => {
   it("is printed by fit with verbose 1, and absent when not a terminal by default", async () => {
     const m = buildFixtureModel("mlp", mlp);
     const out: string[] = [];
-    await fit(m, compile({}, { optimizer: "sgd", loss: "mse", metrics: ["mae"] }), x(), y(), { epochs: 2, batchSize: 16, verbose: 1, output: { write: (s) => out.push(s), isTTY: false } });
+    await fit(m, compile({}, { optimizer: "sgd", loss: "mse", metrics: ["mae"] }), x(), y(), {
+      epochs: 2,
+      batchSize: 16,
+      verbose: 1,
+      output: { write: (s) => out.push(s), isTTY: false },
+    });
     const lines = out.join("").split("\n");
     expect(lines[0]).toBe("Epoch 1/2");
-    expect(lines[1]).toMatch(/^4\/4 \[==============================\] - \d+s \d+(us|ms|s)\/step - loss: \d\.\d{4} - mae: \d\.\d{4}$/);
+    expect(lines[1]).toMatch(
+      /^4\/4 \[==============================\] - \d+s \d+(us|ms|s)\/step - loss: \d\.\d{4} - mae: \d\.\d{4}$/,
+    );
     expect(lines[2]).toBe("Epoch 2/2");
     const quiet: string[] = [];
-    await fit(m, compile({}, { optimizer: "sgd", loss: "mse" }), x(), y(), { epochs: 1, output: { write: (s) => quiet.push(s), isTTY: false } });
+    await fit(m, compile({}, { optimizer: "sgd", loss: "mse" }), x(), y(), {
+      epochs: 1,
+      output: { write: (s) => quiet.push(s), isTTY: false },
+    });
     expect(quiet).toEqual([]);
     const two: string[] = [];
-    await fit(m, compile({}, { optimizer: "sgd", loss: "mse" }), x(), y(), { epochs: 1, batchSize: 16, verbose: 2, output: { write: (s) => two.push(s), isTTY: false } });
+    await fit(m, compile({}, { optimizer: "sgd", loss: "mse" }), x(), y(), {
+      epochs: 1,
+      batchSize: 16,
+      verbose: 2,
+      output: { write: (s) => two.push(s), isTTY: false },
+    });
     expect(two[1]).toMatch(/^4\/4 - \d+s - loss: \d\.\d{4} - \d+(us|ms|s)\/epoch - \d+(us|ms|s)\/step\n$/);
   });
 });
@@ -191,14 +306,26 @@ describe("callbacks", () => {
   it("EarlyStopping stops when the loss stops improving, ReduceLROnPlateau cuts the rate", async () => {
     const m = buildFixtureModel("mlp", mlp);
     // A huge rate makes the loss grow: training stops after patience epochs.
-    const c = compile({}, { optimizer: getOptimizer({ class_name: "SGD", config: { learning_rate: 5 } }), loss: "mse" });
+    const c = compile(
+      {},
+      { optimizer: getOptimizer({ class_name: "SGD", config: { learning_rate: 5 } }), loss: "mse" },
+    );
     const stop = new EarlyStopping({ monitor: "loss", patience: 1 });
     const h = await fit(m, c, x(), y(), { epochs: 20, batchSize: 16, shuffle: false, verbose: 0, callbacks: [stop] });
     expect(h.epoch.length).toBeLessThan(20);
     expect(stop.stoppedEpoch).toBe(h.epoch[h.epoch.length - 1]);
     const m2 = buildFixtureModel("mlp", mlp);
-    const c2 = compile({}, { optimizer: getOptimizer({ class_name: "SGD", config: { learning_rate: 5 } }), loss: "mse" });
-    const h2 = await fit(m2, c2, x(), y(), { epochs: 4, batchSize: 16, shuffle: false, verbose: 0, callbacks: [new ReduceLROnPlateau({ monitor: "loss", patience: 1, factor: 0.5 }), new TerminateOnNaN()] });
+    const c2 = compile(
+      {},
+      { optimizer: getOptimizer({ class_name: "SGD", config: { learning_rate: 5 } }), loss: "mse" },
+    );
+    const h2 = await fit(m2, c2, x(), y(), {
+      epochs: 4,
+      batchSize: 16,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [new ReduceLROnPlateau({ monitor: "loss", patience: 1, factor: 0.5 }), new TerminateOnNaN()],
+    });
     expect(c2.optimizer.learningRate).toBeLessThan(5);
     expect(h2.history.learning_rate!.length).toBeGreaterThan(0);
   });
@@ -258,14 +385,23 @@ describe("callbacks", () => {
         events.push(`e${e}`);
       }
     }
-    await fit(buildFixtureModel("mlp", mlp), compile({}, { optimizer: "sgd", loss: "mse" }), x(), y(), { epochs: 2, batchSize: 32, verbose: 0, callbacks: [new Recorder()] });
+    await fit(buildFixtureModel("mlp", mlp), compile({}, { optimizer: "sgd", loss: "mse" }), x(), y(), {
+      epochs: 2,
+      batchSize: 32,
+      verbose: 0,
+      callbacks: [new Recorder()],
+    });
     expect(events).toEqual(["b0", "b1", "e0", "b0", "b1", "e1"]);
   });
 });
 
 describe("evaluate, predict, testOnBatch", () => {
   it("agree with Keras's recorded evaluate and predict after training", async () => {
-    const t = readFixtureJson("training/trajectories/mlp__adam.json") as unknown as { final_weights: number[][]; evaluate: number[]; predict: number[] };
+    const t = readFixtureJson("training/trajectories/mlp__adam.json") as unknown as {
+      final_weights: number[][];
+      evaluate: number[];
+      predict: number[];
+    };
     const m = buildFixtureModel("mlp", mlp);
     for (const [i, v] of m.variables.entries()) v.value.assign(tf.tensor(t.final_weights[i]!, v.value.shape));
     const c = compile({}, { optimizer: "adam", loss: "mse", metrics: ["mae"] });
@@ -284,9 +420,13 @@ describe("evaluate, predict, testOnBatch", () => {
     await expect(fit(m, c, x(), tf.zeros([10, 3]))).rejects.toThrow(/x has 64 samples, y has 10/);
     await expect(fit(m, c, x(), y(), { batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
     await expect(fit(m, c, x(), y(), { validationSplit: 1.5 })).rejects.toThrow(/validationSplit must be in \(0, 1\)/);
-    await expect(fit(m, c, x(), y(), { classWeight: { 0: 1 }, batchSize: 64 })).rejects.toThrow(/class \d has no weight/);
+    await expect(fit(m, c, x(), y(), { classWeight: { 0: 1 }, batchSize: 64 })).rejects.toThrow(
+      /class \d has no weight/,
+    );
     expect(() => getOptimizer("adamm")).toThrow(/cannot find optimizer "adamm"/);
-    expect(() => getOptimizer({ class_name: "Adam", config: { clipnorm: 1, clipvalue: 1 } })).toThrow(/only one of clipnorm/);
+    expect(() => getOptimizer({ class_name: "Adam", config: { clipnorm: 1, clipvalue: 1 } })).toThrow(
+      /only one of clipnorm/,
+    );
   });
 });
 
@@ -294,7 +434,12 @@ describe("several outputs", () => {
   it("weights the losses, names the logs and nests the config as Keras does", async () => {
     // Keras 3.15 logs ['loss', 'o1_loss', 'o1_mae', 'o2_accuracy', 'o2_loss'] and keeps
     // metrics [["mae"], ["accuracy"]] in compile_config for this compile.
-    const w = tf.variable(tf.tensor2d([[0.1, -0.2, 0.3], [0.2, 0.1, -0.1]]));
+    const w = tf.variable(
+      tf.tensor2d([
+        [0.1, -0.2, 0.3],
+        [0.2, 0.1, -0.1],
+      ]),
+    );
     const target = {
       trainableVariables: [{ value: w, path: "w" }],
       outputNames: ["o1", "o2"],
@@ -303,9 +448,24 @@ describe("several outputs", () => {
         return [tf.slice(h, [0, 0], [-1, 2]), tf.sigmoid(tf.slice(h, [0, 2], [-1, 1]))];
       },
     };
-    const c = compile(target, { optimizer: "sgd", loss: ["mse", "binary_crossentropy"], lossWeights: [1, 0.5], metrics: [["mae"], ["accuracy"]] });
-    const x = tf.tensor2d([[1, 2], [3, -1], [0.5, 0.5], [-1, 1]]);
-    const y1 = tf.tensor2d([[0, 1], [1, 0], [0.5, 0.5], [1, 1]]);
+    const c = compile(target, {
+      optimizer: "sgd",
+      loss: ["mse", "binary_crossentropy"],
+      lossWeights: [1, 0.5],
+      metrics: [["mae"], ["accuracy"]],
+    });
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, -1],
+      [0.5, 0.5],
+      [-1, 1],
+    ]);
+    const y1 = tf.tensor2d([
+      [0, 1],
+      [1, 0],
+      [0.5, 0.5],
+      [1, 1],
+    ]);
     const y2 = tf.tensor2d([[1], [0], [1], [0]]);
     const logs = testOnBatch(target, c, x, [y1, y2]);
     expect(Object.keys(logs).sort()).toEqual(["loss", "o1_loss", "o1_mae", "o2_accuracy", "o2_loss"]);
@@ -338,7 +498,8 @@ describe("fit's data options", () => {
     const xs = tf.gather(x(), idx);
     const ys = tf.gather(y(), idx);
     for (let s = 0; s < 64; s += 16) trainOnBatch(b, cb, tf.slice(xs, [s], [16]), tf.slice(ys, [s], [16]));
-    for (const [i, v] of a.variables.entries()) expect(Array.from(v.value.dataSync())).toEqual(Array.from(b.variables[i]!.value.dataSync()));
+    for (const [i, v] of a.variables.entries())
+      expect(Array.from(v.value.dataSync())).toEqual(Array.from(b.variables[i]!.value.dataSync()));
     expect(Array.from(order).sort((p, q) => p - q)).toEqual(Array.from({ length: 64 }, (_, i) => i));
     expect(Array.from(order)).not.toEqual(Array.from({ length: 64 }, (_, i) => i));
   });
@@ -348,13 +509,25 @@ describe("fit's data options", () => {
     const c = compile({}, { optimizer: "sgd", loss: "mse", metrics: ["mae"] });
     const vx = tf.slice(x(), [48], [16]);
     const vy = tf.slice(y(), [48], [16]);
-    const h = await fit(m, c, tf.slice(x(), [0], [48]), tf.slice(y(), [0], [48]), { epochs: 2, batchSize: 16, shuffle: false, verbose: 0, validationData: [vx, vy] });
+    const h = await fit(m, c, tf.slice(x(), [0], [48]), tf.slice(y(), [0], [48]), {
+      epochs: 2,
+      batchSize: 16,
+      shuffle: false,
+      verbose: 0,
+      validationData: [vx, vy],
+    });
     const after = await evaluate(m, c, vx, vy, { batchSize: 16 });
     expect(h.history.val_loss![1]).toBeCloseTo(after.loss!, 6);
     expect(h.history.val_mae![1]).toBeCloseTo(after.mae!, 6);
     // The same split through validationSplit gives the same history.
     const m2 = buildFixtureModel("mlp", mlp);
-    const h2 = await fit(m2, compile({}, { optimizer: "sgd", loss: "mse", metrics: ["mae"] }), x(), y(), { epochs: 2, batchSize: 16, shuffle: false, verbose: 0, validationSplit: 0.25 });
+    const h2 = await fit(m2, compile({}, { optimizer: "sgd", loss: "mse", metrics: ["mae"] }), x(), y(), {
+      epochs: 2,
+      batchSize: 16,
+      shuffle: false,
+      verbose: 0,
+      validationSplit: 0.25,
+    });
     expect(h2.history).toEqual(h.history);
   });
 });
@@ -367,7 +540,13 @@ describe("memory", () => {
     const ys = y();
     await fit(m, c, xs, ys, { epochs: 1, batchSize: 16, verbose: 0, validationSplit: 0.25 });
     const before = tf.memory().numTensors;
-    await fit(m, c, xs, ys, { epochs: 2, batchSize: 16, verbose: 0, validationSplit: 0.25, classWeight: { 0: 1, 1: 1, 2: 1 } });
+    await fit(m, c, xs, ys, {
+      epochs: 2,
+      batchSize: 16,
+      verbose: 0,
+      validationSplit: 0.25,
+      classWeight: { 0: 1, 1: 1, 2: 1 },
+    });
     await evaluate(m, c, xs, ys);
     tf.dispose(predict(m, xs, { batchSize: 10 }));
     trainOnBatch(m, c, xs, ys);

@@ -6,7 +6,17 @@ import { ProgbarLogger, type ProgressSink, stdoutSink } from "./callbacks/progba
 import { registerGradients } from "../ops/gradients.js";
 import { installWasmFallbacks } from "../ops/kernel-fallback.js";
 import type { Compiled } from "./compile.js";
-import { type TensorOrList, asList, batchRanges, classWeightsToSampleWeights, gatherRows, permutation, sampleCount, sliceRows, splitIndex } from "./data.js";
+import {
+  type TensorOrList,
+  asList,
+  batchRanges,
+  classWeightsToSampleWeights,
+  gatherRows,
+  permutation,
+  sampleCount,
+  sliceRows,
+  splitIndex,
+} from "./data.js";
 import { testStep, trainStep } from "./step.js";
 import type { TrainTarget } from "./trainable.js";
 
@@ -25,7 +35,10 @@ export interface FitOptions {
   /** Hold out this fraction of the samples (the last ones) for validation. */
   readonly validationSplit?: number | undefined;
   /** Validation data `[x, y]` or `[x, y, sampleWeight]`. */
-  readonly validationData?: readonly [TensorOrList, TensorOrList] | readonly [TensorOrList, TensorOrList, tf.Tensor] | undefined;
+  readonly validationData?:
+    | readonly [TensorOrList, TensorOrList]
+    | readonly [TensorOrList, TensorOrList, tf.Tensor]
+    | undefined;
   /** Class index to loss weight. */
   readonly classWeight?: Readonly<Record<number, number>> | undefined;
   /** Per-sample loss weights. */
@@ -41,12 +54,21 @@ export interface FitOptions {
 }
 
 /** Trains the target (Keras's `model.fit`); returns the History. */
-export async function fit(target: TrainTarget, compiled: Compiled, x: TensorOrList, y: TensorOrList, options: FitOptions = {}): Promise<History> {
+export async function fit(
+  target: TrainTarget,
+  compiled: Compiled,
+  x: TensorOrList,
+  y: TensorOrList,
+  options: FitOptions = {},
+): Promise<History> {
   await prepareTraining();
   let xs = asList(x, "x");
   let ys = asList(y, "y");
   if (sampleCount(ys) !== sampleCount(xs)) {
-    throw new EngineError("invalid-argument", cannot("fit", "the model", `x has ${sampleCount(xs)} samples, y has ${sampleCount(ys)}`));
+    throw new EngineError(
+      "invalid-argument",
+      cannot("fit", "the model", `x has ${sampleCount(xs)} samples, y has ${sampleCount(ys)}`),
+    );
   }
   let sw = options.sampleWeight ?? null;
   const owned: tf.Tensor[] = [];
@@ -144,15 +166,35 @@ export interface EvaluateOptions {
 }
 
 /** The loss and metrics over a data set (Keras's `model.evaluate(..., return_dict=True)`). */
-export async function evaluate(target: TrainTarget, compiled: Compiled, x: TensorOrList, y: TensorOrList, options: EvaluateOptions = {}): Promise<Logs> {
+export async function evaluate(
+  target: TrainTarget,
+  compiled: Compiled,
+  x: TensorOrList,
+  y: TensorOrList,
+  options: EvaluateOptions = {},
+): Promise<Logs> {
   const list = new CallbackList(options.callbacks ?? []);
   await list.call("onTestBegin", {});
-  const logs = evaluateLogs(target, compiled, asList(x, "x"), asList(y, "y"), options.sampleWeight ?? null, options.batchSize ?? 32);
+  const logs = evaluateLogs(
+    target,
+    compiled,
+    asList(x, "x"),
+    asList(y, "y"),
+    options.sampleWeight ?? null,
+    options.batchSize ?? 32,
+  );
   await list.call("onTestEnd", logs);
   return logs;
 }
 
-function evaluateLogs(target: TrainTarget, compiled: Compiled, xs: tf.Tensor[], ys: tf.Tensor[], sw: tf.Tensor | null, batchSize: number): Logs {
+function evaluateLogs(
+  target: TrainTarget,
+  compiled: Compiled,
+  xs: tf.Tensor[],
+  ys: tf.Tensor[],
+  sw: tf.Tensor | null,
+  batchSize: number,
+): Logs {
   compiled.resetMetrics();
   for (const [s, e] of batchRanges(sampleCount(xs), batchSize)) {
     const bx = sliceRows(xs, s, e);
@@ -170,7 +212,11 @@ function evaluateLogs(target: TrainTarget, compiled: Compiled, xs: tf.Tensor[], 
 }
 
 /** Runs the target in inference mode batch by batch and concatenates (Keras's `predict`). */
-export function predict(target: Pick<TrainTarget, "forward">, x: TensorOrList, options: { readonly batchSize?: number | undefined } = {}): tf.Tensor[] {
+export function predict(
+  target: Pick<TrainTarget, "forward">,
+  x: TensorOrList,
+  options: { readonly batchSize?: number | undefined } = {},
+): tf.Tensor[] {
   const xs = asList(x, "x");
   const parts: tf.Tensor[][] = [];
   for (const [s, e] of batchRanges(sampleCount(xs), options.batchSize ?? 32)) {
@@ -181,20 +227,37 @@ export function predict(target: Pick<TrainTarget, "forward">, x: TensorOrList, o
       tf.dispose(bx);
     }
   }
-  const outputs = parts[0]!.map((_, i) => tf.concat(parts.map((p) => p[i]!), 0));
+  const outputs = parts[0]!.map((_, i) =>
+    tf.concat(
+      parts.map((p) => p[i]!),
+      0,
+    ),
+  );
   for (const p of parts) tf.dispose(p);
   return outputs;
 }
 
 /** One training step on one batch (Keras's `train_on_batch`); returns the logs. */
-export function trainOnBatch(target: TrainTarget, compiled: Compiled, x: TensorOrList, y: TensorOrList, sampleWeight?: tf.Tensor): Logs {
+export function trainOnBatch(
+  target: TrainTarget,
+  compiled: Compiled,
+  x: TensorOrList,
+  y: TensorOrList,
+  sampleWeight?: tf.Tensor,
+): Logs {
   compiled.resetMetrics();
   trainStep(target, compiled, asList(x, "x"), asList(y, "y"), sampleWeight ?? null);
   return compiled.logs();
 }
 
 /** The loss and metrics of one batch (Keras's `test_on_batch`). */
-export function testOnBatch(target: TrainTarget, compiled: Compiled, x: TensorOrList, y: TensorOrList, sampleWeight?: tf.Tensor): Logs {
+export function testOnBatch(
+  target: TrainTarget,
+  compiled: Compiled,
+  x: TensorOrList,
+  y: TensorOrList,
+  sampleWeight?: tf.Tensor,
+): Logs {
   compiled.resetMetrics();
   testStep(target, compiled, asList(x, "x"), asList(y, "y"), sampleWeight ?? null);
   const logs = compiled.logs();

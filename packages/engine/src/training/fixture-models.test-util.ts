@@ -39,7 +39,10 @@ let counter = 0;
  * weights: `mlp` (6 -> 16 relu -> 8 tanh -> 3) and `two_input` (6 -> 8 relu, 4 -> 8 sigmoid,
  * concat -> 3 softmax).
  */
-export function buildFixtureModel(name: "mlp" | "two_input", fixture = readFixtureModel(name)): TrainTarget & { variables: TrainableVariable[] } {
+export function buildFixtureModel(
+  name: "mlp" | "two_input",
+  fixture = readFixtureModel(name),
+): TrainTarget & { variables: TrainableVariable[] } {
   const variables: TrainableVariable[] = fixture.weights.map((w) => ({
     path: w.path,
     value: tf.variable(tf.tensor(w.values, w.shape, "float32"), true, `fixture_${counter++}_${w.path}`),
@@ -83,6 +86,13 @@ export function buildEmbeddingModel(fixture: FixtureModel): TrainTarget & { vari
   return {
     variables,
     trainableVariables: variables,
-    forward: ([ids]) => [dense(tf.mean(embeddingLookup(table, ids!), 1) as tf.Tensor2D, kernel as tf.Tensor2D, bias as tf.Tensor1D, "linear")],
+    forward: ([ids]) => [
+      dense(
+        tf.mean(embeddingLookup(table, ids!), 1) as tf.Tensor2D,
+        kernel as tf.Tensor2D,
+        bias as tf.Tensor1D,
+        "linear",
+      ),
+    ],
   };
 }

@@ -9,10 +9,22 @@ import { installWasmFallbacks, registerGradients, wasmFallbackUses } from "../in
 
 function grads(): Float32Array[] {
   return tf.tidy(() => {
-    const x = tf.tensor4d(Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 5, 5, 3]);
-    const filter = tf.tensor4d(Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i) / 4), [3, 3, 3, 4]);
-    const depth = tf.tensor4d(Array.from({ length: 3 * 3 * 3 * 2 }, (_, i) => Math.cos(i * 0.7) / 3), [3, 3, 3, 2]);
-    const table = tf.tensor2d(Array.from({ length: 10 * 4 }, (_, i) => i / 40), [10, 4]);
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.sin(i)),
+      [2, 5, 5, 3],
+    );
+    const filter = tf.tensor4d(
+      Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i) / 4),
+      [3, 3, 3, 4],
+    );
+    const depth = tf.tensor4d(
+      Array.from({ length: 3 * 3 * 3 * 2 }, (_, i) => Math.cos(i * 0.7) / 3),
+      [3, 3, 3, 2],
+    );
+    const table = tf.tensor2d(
+      Array.from({ length: 10 * 4 }, (_, i) => i / 40),
+      [10, 4],
+    );
     const ids = tf.tensor1d([1, 3, 3, 9], "int32");
     const g = tf.grads((f: tf.Tensor, d: tf.Tensor, e: tf.Tensor, input: tf.Tensor) =>
       tf.addN([
@@ -35,7 +47,13 @@ describe("per-kernel CPU fallback on the WASM backend", () => {
     // Without the fallback the WASM backend cannot run these gradients.
     expect(() => grads()).toThrow(/not registered for backend 'wasm'/);
     const fallbacks = await installWasmFallbacks();
-    for (const k of ["Conv2DBackpropFilter", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "UnsortedSegmentSum", "MaxPoolGrad"]) {
+    for (const k of [
+      "Conv2DBackpropFilter",
+      "DepthwiseConv2dNativeBackpropFilter",
+      "DepthwiseConv2dNativeBackpropInput",
+      "UnsortedSegmentSum",
+      "MaxPoolGrad",
+    ]) {
       expect(fallbacks).not.toContain(k);
       expect(tf.getKernel(k, "wasm")).toBeDefined();
     }

@@ -34,7 +34,10 @@ const KNOWN_FAILURES: Record<string, { on: "both" | "cpu"; reason: RegExp }> = {
   "layers/conv2d": { on: "both", reason: /dilation rates greater than 1 are not yet supported in gradients/ },
   // tfjs-backend-cpu's ResizeBilinearGrad swaps height and width when they differ (UpSampling2D
   // bilinear); WASM's is right, but there is no CPU result to compare with.
-  "layers/reshaping": { on: "cpu", reason: /gradient for op ResizeBilinear\. The gradient of input 'images' has shape '2,5,4,2'/ },
+  "layers/reshaping": {
+    on: "cpu",
+    reason: /gradient for op ResizeBilinear\. The gradient of input 'images' has shape '2,5,4,2'/,
+  },
 };
 
 type Result = ReturnType<typeof gradients> | Error;
@@ -50,7 +53,9 @@ function attempt(group: string, entry: IndexEntry): Result {
 function gradients(group: string, entry: IndexEntry): { names: string[]; values: Float32Array[] } {
   clearSession();
   const model = deserializeLayer(readFixtureJson<JsonObject>(group, entry.name, "config.json"), {}) as Model;
-  model.setWeights(Array.from({ length: entry.weights }, (_, i) => readFixtureNpy(group, entry.name, "weights", `${i}.npy`)));
+  model.setWeights(
+    Array.from({ length: entry.weights }, (_, i) => readFixtureNpy(group, entry.name, "weights", `${i}.npy`)),
+  );
   const inputs = Array.from({ length: entry.inputs }, (_, i) => {
     const h = readFixtureNpy(group, entry.name, `input${i}.npy`);
     return tf.tensor(h.data as Float32Array | Int32Array, [...h.shape], h.dtype === "float32" ? "float32" : "int32");
@@ -65,7 +70,10 @@ function gradients(group: string, entry: IndexEntry): { names: string[]; values:
   let values: Float32Array[];
   let names: string[];
   if (vars.length > 0) {
-    const { value, grads } = tf.variableGrads(() => loss(inputs), vars.map((v) => v.value));
+    const { value, grads } = tf.variableGrads(
+      () => loss(inputs),
+      vars.map((v) => v.value),
+    );
     values = vars.map((v) => (grads[v.value.name] ?? tf.zerosLike(v.value)).dataSync() as Float32Array);
     names = vars.map((v) => v.path);
     value.dispose();

@@ -33,7 +33,10 @@ interface Case {
   after?: Record<string, unknown>;
 }
 
-const L = (className: string, config: Record<string, unknown> = {}): Record<string, unknown> => ({ class_name: className, config });
+const L = (className: string, config: Record<string, unknown> = {}): Record<string, unknown> => ({
+  class_name: className,
+  config,
+});
 const cell = (className: string) => L(className, { units: 3 });
 
 const cases: Case[] = [
@@ -47,15 +50,43 @@ const cases: Case[] = [
   { covers: ["ReLU"], layer: L("ReLU", { max_value: 6 }), inputs: [[4]] },
   { covers: ["LeakyReLU"], layer: L("LeakyReLU", { negative_slope: 0.2 }), inputs: [[4]] },
   { covers: ["Softmax"], layer: L("Softmax"), inputs: [[4]] },
-  ...["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"].map((c) => ({ covers: [c], layer: L(c), inputs: [[4], [4]] })),
-  { covers: ["Conv1D"], layer: L("Conv1D", { filters: 3, kernel_size: 3, strides: 2, padding: "same" }), inputs: [[9, 2]] },
-  { covers: ["Conv2D"], layer: L("Conv2D", { filters: 3, kernel_size: [3, 3], strides: [2, 2], padding: "same" }), inputs: [[7, 7, 2]] },
-  { covers: ["DepthwiseConv2D"], layer: L("DepthwiseConv2D", { kernel_size: [3, 3], depth_multiplier: 2 }), inputs: [[6, 6, 2]] },
-  { covers: ["SeparableConv2D"], layer: L("SeparableConv2D", { filters: 3, kernel_size: [3, 3], padding: "same" }), inputs: [[6, 6, 2]] },
-  { covers: ["Conv2DTranspose"], layer: L("Conv2DTranspose", { filters: 3, kernel_size: [3, 3], strides: [2, 2], padding: "same" }), inputs: [[4, 4, 2]] },
+  ...["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"].map((c) => ({
+    covers: [c],
+    layer: L(c),
+    inputs: [[4], [4]],
+  })),
+  {
+    covers: ["Conv1D"],
+    layer: L("Conv1D", { filters: 3, kernel_size: 3, strides: 2, padding: "same" }),
+    inputs: [[9, 2]],
+  },
+  {
+    covers: ["Conv2D"],
+    layer: L("Conv2D", { filters: 3, kernel_size: [3, 3], strides: [2, 2], padding: "same" }),
+    inputs: [[7, 7, 2]],
+  },
+  {
+    covers: ["DepthwiseConv2D"],
+    layer: L("DepthwiseConv2D", { kernel_size: [3, 3], depth_multiplier: 2 }),
+    inputs: [[6, 6, 2]],
+  },
+  {
+    covers: ["SeparableConv2D"],
+    layer: L("SeparableConv2D", { filters: 3, kernel_size: [3, 3], padding: "same" }),
+    inputs: [[6, 6, 2]],
+  },
+  {
+    covers: ["Conv2DTranspose"],
+    layer: L("Conv2DTranspose", { filters: 3, kernel_size: [3, 3], strides: [2, 2], padding: "same" }),
+    inputs: [[4, 4, 2]],
+  },
   { covers: ["MaxPooling1D"], layer: L("MaxPooling1D", { pool_size: 2 }), inputs: [[8, 3]] },
   { covers: ["MaxPooling2D"], layer: L("MaxPooling2D", { pool_size: [2, 2] }), inputs: [[6, 6, 2]] },
-  { covers: ["MaxPooling2D"], layer: L("MaxPooling2D", { pool_size: [3, 3], strides: [2, 2], padding: "same" }), inputs: [[7, 7, 2]] },
+  {
+    covers: ["MaxPooling2D"],
+    layer: L("MaxPooling2D", { pool_size: [3, 3], strides: [2, 2], padding: "same" }),
+    inputs: [[7, 7, 2]],
+  },
   { covers: ["AveragePooling1D"], layer: L("AveragePooling1D", { pool_size: 2 }), inputs: [[8, 3]] },
   { covers: ["AveragePooling2D"], layer: L("AveragePooling2D", { pool_size: [2, 2] }), inputs: [[6, 6, 2]] },
   ...["GlobalAveragePooling1D", "GlobalMaxPooling1D"].map((c) => ({ covers: [c], layer: L(c), inputs: [[5, 3]] })),
@@ -74,10 +105,23 @@ const cases: Case[] = [
   { covers: ["ZeroPadding1D"], layer: L("ZeroPadding1D", { padding: 1 }), inputs: [[5, 2]] },
   { covers: ["ZeroPadding2D"], layer: L("ZeroPadding2D", { padding: [1, 2] }), inputs: [[4, 4, 2]] },
   { covers: ["Cropping1D"], layer: L("Cropping1D", { cropping: [1, 1] }), inputs: [[5, 2]] },
-  { covers: ["Cropping2D"], layer: L("Cropping2D", { cropping: [[1, 0], [0, 1]] }), inputs: [[4, 4, 2]] },
+  {
+    covers: ["Cropping2D"],
+    layer: L("Cropping2D", {
+      cropping: [
+        [1, 0],
+        [0, 1],
+      ],
+    }),
+    inputs: [[4, 4, 2]],
+  },
   { covers: ["UpSampling1D"], layer: L("UpSampling1D", { size: 2 }), inputs: [[4, 2]] },
   { covers: ["UpSampling2D"], layer: L("UpSampling2D", { size: [2, 2] }), inputs: [[3, 3, 2]] },
-  { covers: ["UpSampling2D"], layer: L("UpSampling2D", { size: [2, 2], interpolation: "bilinear" }), inputs: [[3, 3, 2]] },
+  {
+    covers: ["UpSampling2D"],
+    layer: L("UpSampling2D", { size: [2, 2], interpolation: "bilinear" }),
+    inputs: [[3, 3, 2]],
+  },
   { covers: ["RepeatVector"], layer: L("RepeatVector", { n: 3 }), inputs: [[4]] },
   { covers: ["Permute"], layer: L("Permute", { dims: [2, 1] }), inputs: [[3, 4]] },
   { covers: ["Masking"], layer: L("Masking", { mask_value: 0 }), inputs: [[5, 2]] },
@@ -85,7 +129,11 @@ const cases: Case[] = [
   { covers: ["RandomRotation"], layer: L("RandomRotation", { factor: 0.1, seed: 1 }), inputs: [[4, 4, 2]] },
   { covers: ["RandomZoom"], layer: L("RandomZoom", { height_factor: 0.1, seed: 1 }), inputs: [[4, 4, 2]] },
   { covers: ["RandomContrast"], layer: L("RandomContrast", { factor: 0.2, seed: 1 }), inputs: [[4, 4, 2]] },
-  { covers: ["RandomTranslation"], layer: L("RandomTranslation", { height_factor: 0.1, width_factor: 0.1, seed: 1 }), inputs: [[4, 4, 2]] },
+  {
+    covers: ["RandomTranslation"],
+    layer: L("RandomTranslation", { height_factor: 0.1, width_factor: 0.1, seed: 1 }),
+    inputs: [[4, 4, 2]],
+  },
   // Layer breadth (issue 20).
   { covers: ["SpatialDropout1D"], layer: L("SpatialDropout1D", { rate: 0.3 }), inputs: [[5, 3]] },
   { covers: ["SpatialDropout2D"], layer: L("SpatialDropout2D", { rate: 0.3 }), inputs: [[4, 4, 2]] },
@@ -97,28 +145,93 @@ const cases: Case[] = [
   { covers: ["ELU"], layer: L("ELU", { alpha: 0.5 }), inputs: [[4]] },
   { covers: ["PReLU"], layer: L("PReLU", { shared_axes: [1] }), inputs: [[3, 4]] },
   { covers: ["ThresholdedReLU"], layer: L("ThresholdedReLU", { theta: 0.2 }), inputs: [[4]] },
-  { covers: ["Dot"], layer: L("Dot", { axes: 2 }), inputs: [[3, 4], [5, 4]] },
-  { covers: ["Conv3D"], layer: L("Conv3D", { filters: 2, kernel_size: [2, 2, 2], strides: [2, 2, 2], padding: "same" }), inputs: [[4, 4, 4, 2]] },
-  { covers: ["Conv1DTranspose"], layer: L("Conv1DTranspose", { filters: 2, kernel_size: 3, strides: 2, padding: "same" }), inputs: [[4, 2]] },
-  { covers: ["Conv3DTranspose"], layer: L("Conv3DTranspose", { filters: 2, kernel_size: [2, 2, 2], strides: [2, 2, 2], padding: "same" }), inputs: [[2, 2, 2, 2]] },
+  {
+    covers: ["Dot"],
+    layer: L("Dot", { axes: 2 }),
+    inputs: [
+      [3, 4],
+      [5, 4],
+    ],
+  },
+  {
+    covers: ["Conv3D"],
+    layer: L("Conv3D", { filters: 2, kernel_size: [2, 2, 2], strides: [2, 2, 2], padding: "same" }),
+    inputs: [[4, 4, 4, 2]],
+  },
+  {
+    covers: ["Conv1DTranspose"],
+    layer: L("Conv1DTranspose", { filters: 2, kernel_size: 3, strides: 2, padding: "same" }),
+    inputs: [[4, 2]],
+  },
+  {
+    covers: ["Conv3DTranspose"],
+    layer: L("Conv3DTranspose", { filters: 2, kernel_size: [2, 2, 2], strides: [2, 2, 2], padding: "same" }),
+    inputs: [[2, 2, 2, 2]],
+  },
   { covers: ["MaxPooling3D"], layer: L("MaxPooling3D", { pool_size: [2, 2, 2] }), inputs: [[4, 4, 4, 2]] },
   { covers: ["AveragePooling3D"], layer: L("AveragePooling3D", { pool_size: [2, 2, 2] }), inputs: [[4, 4, 4, 2]] },
-  ...["GlobalAveragePooling3D", "GlobalMaxPooling3D"].map((c) => ({ covers: [c], layer: L(c), inputs: [[3, 3, 3, 2]] })),
+  ...["GlobalAveragePooling3D", "GlobalMaxPooling3D"].map((c) => ({
+    covers: [c],
+    layer: L(c),
+    inputs: [[3, 3, 3, 2]],
+  })),
   { covers: ["ZeroPadding3D"], layer: L("ZeroPadding3D", { padding: 1 }), inputs: [[2, 2, 2, 2]] },
   { covers: ["Cropping3D"], layer: L("Cropping3D", { cropping: 1 }), inputs: [[4, 4, 4, 2]] },
   { covers: ["UpSampling3D"], layer: L("UpSampling3D", { size: [2, 2, 2] }), inputs: [[2, 2, 2, 2]] },
-  { covers: ["Attention"], layer: L("Attention", { use_scale: true }), inputs: [[3, 4], [5, 4]] },
-  { covers: ["Attention"], layer: L("Attention", { score_mode: "concat" }), inputs: [[3, 4], [5, 4]] },
-  { covers: ["AdditiveAttention"], layer: L("AdditiveAttention"), inputs: [[3, 4], [5, 4]] },
-  { covers: ["MultiHeadAttention"], layer: L("MultiHeadAttention", { num_heads: 2, key_dim: 3 }), inputs: [[3, 4], [5, 4]] },
+  {
+    covers: ["Attention"],
+    layer: L("Attention", { use_scale: true }),
+    inputs: [
+      [3, 4],
+      [5, 4],
+    ],
+  },
+  {
+    covers: ["Attention"],
+    layer: L("Attention", { score_mode: "concat" }),
+    inputs: [
+      [3, 4],
+      [5, 4],
+    ],
+  },
+  {
+    covers: ["AdditiveAttention"],
+    layer: L("AdditiveAttention"),
+    inputs: [
+      [3, 4],
+      [5, 4],
+    ],
+  },
+  {
+    covers: ["MultiHeadAttention"],
+    layer: L("MultiHeadAttention", { num_heads: 2, key_dim: 3 }),
+    inputs: [
+      [3, 4],
+      [5, 4],
+    ],
+  },
   { covers: ["Normalization"], layer: L("Normalization", { mean: 0.5, variance: 2 }), inputs: [[4]] },
   { covers: ["GroupNormalization"], layer: L("GroupNormalization", { groups: 2 }), inputs: [[3, 4]] },
   { covers: ["UnitNormalization"], layer: L("UnitNormalization"), inputs: [[4]] },
   { covers: ["Resizing"], layer: L("Resizing", { height: 3, width: 5 }), inputs: [[4, 4, 2]] },
-  { covers: ["Resizing"], layer: L("Resizing", { height: 6, width: 3, interpolation: "nearest" }), inputs: [[4, 4, 2]] },
+  {
+    covers: ["Resizing"],
+    layer: L("Resizing", { height: 6, width: 3, interpolation: "nearest" }),
+    inputs: [[4, 4, 2]],
+  },
   { covers: ["CenterCrop"], layer: L("CenterCrop", { height: 2, width: 3 }), inputs: [[4, 4, 2]] },
-  { covers: ["CategoryEncoding"], layer: L("CategoryEncoding", { num_tokens: 20, output_mode: "count" }), inputs: [[6]], ids: 20, after: L("Dense", { units: 2 }) },
-  { covers: ["ConvLSTM2D"], layer: L("ConvLSTM2D", { filters: 2, kernel_size: [3, 3], padding: "same", return_sequences: true }), inputs: [[3, 4, 4, 2]] },
+  {
+    covers: ["CategoryEncoding"],
+    layer: L("CategoryEncoding", { num_tokens: 20, output_mode: "count" }),
+    inputs: [[6]],
+    ids: 20,
+    after: L("Dense", { units: 2 }),
+  },
+  {
+    covers: ["ConvLSTM2D"],
+    layer: L("ConvLSTM2D", { filters: 2, kernel_size: [3, 3], padding: "same", return_sequences: true }),
+    inputs: [[3, 4, 4, 2]],
+  },
 ];
 
 // Classes the cases do not hold as their own layer: models (every case is one) and the input layer.
@@ -130,7 +243,9 @@ const BATCH = 4;
 function modelFor(c: Case): Model {
   clearSession();
   const inputs = c.inputs.map((shape) => Input({ shape, dtype: c.ids === undefined ? "float32" : "int32" }));
-  const fed = inputs.map((x, i) => (c.ids === undefined ? (new Dense({ units: c.inputs[i]!.at(-1)!, name: `pre_${i}` }).apply(x) as KerasTensor) : x));
+  const fed = inputs.map((x, i) =>
+    c.ids === undefined ? (new Dense({ units: c.inputs[i]!.at(-1)!, name: `pre_${i}` }).apply(x) as KerasTensor) : x,
+  );
   const layer = deserializeLayer(c.layer as never, {});
   let out = layer.apply(fed.length === 1 ? fed[0]! : fed) as KerasTensor;
   if (c.after !== undefined) out = deserializeLayer(c.after as never, {}).apply(out) as KerasTensor;
@@ -142,7 +257,9 @@ async function stepKernels(c: Case): Promise<Map<string, number>> {
   const model = modelFor(c);
   model.compile({ optimizer: "sgd", loss: "mse" });
   const xs = c.inputs.map((shape, i) =>
-    c.ids === undefined ? tf.randomUniform([BATCH, ...shape], -1, 1, "float32", i + 1) : tf.randomUniform([BATCH, ...shape], 0, c.ids, "int32", i + 1),
+    c.ids === undefined
+      ? tf.randomUniform([BATCH, ...shape], -1, 1, "float32", i + 1)
+      : tf.randomUniform([BATCH, ...shape], 0, c.ids, "int32", i + 1),
   );
   const outShape = model.outputs[0]!.shape.map((d) => d ?? BATCH);
   const y = tf.randomUniform(outShape, -1, 1, "float32", 9);
@@ -158,7 +275,9 @@ async function stepKernels(c: Case): Promise<Map<string, number>> {
 
 /** Kernels of `counts` that are not WASM kernels of their own. */
 function notOnWasm(counts: Map<string, number>): string[] {
-  return [...counts.keys()].filter((name) => tf.getKernel(name, "wasm") === undefined ? !isOpScope(name) : isWasmFallback(name));
+  return [...counts.keys()].filter((name) =>
+    tf.getKernel(name, "wasm") === undefined ? !isOpScope(name) : isWasmFallback(name),
+  );
 }
 
 // tf.profile also records op scopes (names ending in __op, "unnamed scope") besides kernels.
@@ -180,13 +299,25 @@ describe("kernels of a training step of every layer class on the WASM backend", 
         results.set(c, error as Error);
       }
     }
-    const table = [...results].map(([c, r]) => `${c.covers.join("+")}: ${r instanceof Error ? `error: ${r.message}` : [...r.keys()].filter((n) => !isOpScope(n)).sort().join(" ")}`);
+    const table = [...results].map(
+      ([c, r]) =>
+        `${c.covers.join("+")}: ${
+          r instanceof Error
+            ? `error: ${r.message}`
+            : [...r.keys()]
+                .filter((n) => !isOpScope(n))
+                .sort()
+                .join(" ")
+        }`,
+    );
     console.log(`Kernels of one training step, by layer class:\n${table.join("\n")}`);
   }, 120_000);
 
   it("covers every layer class of the engine", () => {
     const covered = new Set(cases.flatMap((c) => c.covers));
-    const classes = new Set([...builtinLayerClasses().values()].map((cls) => (cls as unknown as { className: string }).className));
+    const classes = new Set(
+      [...builtinLayerClasses().values()].map((cls) => (cls as unknown as { className: string }).className),
+    );
     const missing = [...classes].filter((name) => !NOT_LAYERS.has(name) && !covered.has(name));
     expect(missing).toEqual([]);
   });

@@ -5,7 +5,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { EngineError } from "../errors.js";
 import { type FixtureTensor, toTensor } from "./fixture-models.test-util.js";
-import { type Mean, type Sum, getLoss, getMetric, lossFromConfig, metricFromEnvelope, serializeLoss, serializeMetric } from "../index.js";
+import {
+  type Mean,
+  type Sum,
+  getLoss,
+  getMetric,
+  lossFromConfig,
+  metricFromEnvelope,
+  serializeLoss,
+  serializeMetric,
+} from "../index.js";
 
 interface LossRow {
   class_name: string;
@@ -31,7 +40,8 @@ interface MetricRow {
   weighted: number;
 }
 
-const close = (actual: number, expected: number, rel = 1e-5) => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(Math.abs(expected), 1e-3));
+const close = (actual: number, expected: number, rel = 1e-5) =>
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(Math.abs(expected), 1e-3));
 
 describe("losses match Keras 3 values", () => {
   beforeAll(async () => {
@@ -49,8 +59,15 @@ describe("losses match Keras 3 values", () => {
       close(loss.call(t, p).dataSync()[0]!, row.value);
       if (row.weighted !== null) close(loss.call(t, p, tf.tensor1d(row.sample_weight)).dataSync()[0]!, row.weighted);
       const cfg = envelope.config as JsonObject;
-      close(lossFromConfig(row.class_name, { ...cfg, reduction: "sum", ...row.kwargs }).call(t, p).dataSync()[0]!, row.sum);
-      const none = lossFromConfig(row.class_name, { ...cfg, reduction: "none", ...row.kwargs }).call(t, p).dataSync();
+      close(
+        lossFromConfig(row.class_name, { ...cfg, reduction: "sum", ...row.kwargs })
+          .call(t, p)
+          .dataSync()[0]!,
+        row.sum,
+      );
+      const none = lossFromConfig(row.class_name, { ...cfg, reduction: "none", ...row.kwargs })
+        .call(t, p)
+        .dataSync();
       for (const [k, v] of row.none.entries()) close(none[k]!, v);
       // The config is Keras's own (same keys and values) when the arguments are defaults.
       if (Object.keys(row.kwargs).length === 0) expect(serializeLoss(loss)).toEqual(envelope);
@@ -62,10 +79,16 @@ describe("losses match Keras 3 values", () => {
     expect(getLoss("mean_absolute_error").className).toBe("MeanAbsoluteError");
     expect(getLoss("kld").className).toBe("KLDivergence");
     expect(getLoss("logcosh").className).toBe("LogCosh");
-    expect(getLoss({ class_name: "Huber", config: { delta: 2, reduction: "auto" } }).getConfig()).toEqual({ name: "huber_loss", reduction: "sum_over_batch_size", delta: 2 });
+    expect(getLoss({ class_name: "Huber", config: { delta: 2, reduction: "auto" } }).getConfig()).toEqual({
+      name: "huber_loss",
+      reduction: "sum_over_batch_size",
+      delta: 2,
+    });
     expect(() => getLoss("nope")).toThrow(EngineError);
     expect(() => getLoss("nope")).toThrow(/cannot find loss "nope"/);
-    expect(() => getLoss({ class_name: "MeanSquaredError", config: { reduction: "weird" } })).toThrow(/unknown reduction/);
+    expect(() => getLoss({ class_name: "MeanSquaredError", config: { reduction: "weird" } })).toThrow(
+      /unknown reduction/,
+    );
   });
 });
 
@@ -102,7 +125,9 @@ describe("metrics match Keras 3 values", () => {
   });
 
   it("resolves 'accuracy' by loss and output like Keras", () => {
-    expect(getMetric("accuracy", { lossClass: "SparseCategoricalCrossentropy" }).className).toBe("SparseCategoricalAccuracy");
+    expect(getMetric("accuracy", { lossClass: "SparseCategoricalCrossentropy" }).className).toBe(
+      "SparseCategoricalAccuracy",
+    );
     expect(getMetric("acc", { lossClass: "BinaryCrossentropy" }).className).toBe("BinaryAccuracy");
     expect(getMetric("accuracy", { lossClass: "CategoricalCrossentropy" }).className).toBe("CategoricalAccuracy");
     expect(getMetric("accuracy", { outputUnits: 1 }).className).toBe("BinaryAccuracy");
@@ -125,13 +150,22 @@ describe("custom losses and metrics", () => {
     registry.register("doubled_mse", doubled, { kind: "loss" });
     registry.register("hits", hits, { kind: "metric" });
     const c = compile({}, { optimizer: "sgd", loss: "doubled_mse", metrics: ["hits"], registry });
-    const t = tf.tensor2d([[0, 1], [1, 1]]);
-    const p = tf.tensor2d([[0.5, 1], [0, 1]]);
-    expect(c.losses[0]!.call(t, p).dataSync()[0]).toBeCloseTo(2 * ((0.25 + 0) / 2 + (1 + 0) / 2) / 2, 6);
+    const t = tf.tensor2d([
+      [0, 1],
+      [1, 1],
+    ]);
+    const p = tf.tensor2d([
+      [0.5, 1],
+      [0, 1],
+    ]);
+    expect(c.losses[0]!.call(t, p).dataSync()[0]).toBeCloseTo((2 * ((0.25 + 0) / 2 + (1 + 0) / 2)) / 2, 6);
     c.updateMetrics([t], [p], null);
     expect(c.metrics[0]!.metric.result()).toBeCloseTo(0.5, 6);
     expect(c.compileConfig().loss).toBe("doubled_mse");
-    const fromEnvelope = getLoss({ module: "builtins", class_name: "function", config: "doubled_mse", registered_name: "doubled_mse" }, { doubled_mse: doubled });
+    const fromEnvelope = getLoss(
+      { module: "builtins", class_name: "function", config: "doubled_mse", registered_name: "doubled_mse" },
+      { doubled_mse: doubled },
+    );
     expect(fromEnvelope.call(t, p).dataSync()[0]).toBeCloseTo(0.625, 6);
     expect(() => compile({}, { optimizer: "sgd", loss: "doubled_mse" })).toThrow(/cannot find loss "doubled_mse"/);
   });

@@ -38,7 +38,12 @@ const worst = (a: ArrayLike<number>, b: ArrayLike<number>, floor: number) => {
 function mlp(): Model {
   return new Sequential({
     name: "mlp",
-    layers: [Input({ shape: [6] }), new Dense({ units: 16, activation: "relu", name: "hidden1" }), new Dense({ units: 8, activation: "tanh", name: "hidden2" }), new Dense({ units: 3, name: "out" })],
+    layers: [
+      Input({ shape: [6] }),
+      new Dense({ units: 16, activation: "relu", name: "hidden1" }),
+      new Dense({ units: 8, activation: "tanh", name: "hidden2" }),
+      new Dense({ units: 3, name: "out" }),
+    ],
   });
 }
 
@@ -55,7 +60,12 @@ describe("Model.compile / fit / evaluate as Keras", () => {
     model.setWeights(fixture.weights.map((w) => Float32Array.from(w.values)));
     expect(model.optimizer).toBeUndefined();
     model.compile({ optimizer: t.optimizer, loss: "mse", metrics: ["mae"] });
-    const h = await model.fit(fixture.x.map(toTensor), toTensor(fixture.y), { epochs: 3, batchSize: 16, shuffle: false, verbose: 0 });
+    const h = await model.fit(fixture.x.map(toTensor), toTensor(fixture.y), {
+      epochs: 3,
+      batchSize: 16,
+      shuffle: false,
+      verbose: 0,
+    });
     for (const [k, v] of Object.entries(t.history)) expect(worst(h.history[k]!, v, 1e-6), k).toBeLessThan(1e-4);
     model.weights.forEach((w, i) => {
       expect(worst(w.value.dataSync(), t.final_weights[i]!, 1e-3), w.path).toBeLessThan(1e-4);
@@ -69,12 +79,22 @@ describe("Model.compile / fit / evaluate as Keras", () => {
 
   it("an Embedding model trained by model.fit follows Keras (the layer looks up with per-occurrence gradients)", async () => {
     clearSession();
-    const fixture = readFixtureJson("training/models/embedding.json") as unknown as { config: JsonObject; weights: { path: string; values: number[] }[]; x: never[]; y: never };
+    const fixture = readFixtureJson("training/models/embedding.json") as unknown as {
+      config: JsonObject;
+      weights: { path: string; values: number[] }[];
+      x: never[];
+      y: never;
+    };
     const t = readFixtureJson("training/trajectories/embedding__adam.json") as unknown as Trajectory;
     const model = deserializeLayer(fixture.config, {}) as Model;
     model.setWeights(fixture.weights.map((w) => Float32Array.from(w.values)));
     model.compile({ optimizer: t.optimizer, loss: t.loss as JsonObject, metrics: t.metrics });
-    const h = await model.fit(fixture.x.map(toTensor), toTensor(fixture.y), { epochs: 3, batchSize: 16, shuffle: false, verbose: 0 });
+    const h = await model.fit(fixture.x.map(toTensor), toTensor(fixture.y), {
+      epochs: 3,
+      batchSize: 16,
+      shuffle: false,
+      verbose: 0,
+    });
     for (const [k, v] of Object.entries(t.history)) expect(worst(h.history[k]!, v, 1e-6), k).toBeLessThan(1e-4);
     model.weights.forEach((w, i) => {
       expect(worst(w.value.dataSync(), t.final_weights[i]!, 1e-3), w.path).toBeLessThan(1e-4);
@@ -84,7 +104,12 @@ describe("Model.compile / fit / evaluate as Keras", () => {
   it("a softmax output gives crossentropy its logits: the loss of saturated outputs stays finite and exact", async () => {
     clearSession();
     const inputs = Input({ shape: [2] });
-    const model = new Sequential({ layers: [inputs, new Dense({ units: 2, activation: "softmax", kernelInitializer: "Ones", biasInitializer: "Zeros" })] });
+    const model = new Sequential({
+      layers: [
+        inputs,
+        new Dense({ units: 2, activation: "softmax", kernelInitializer: "Ones", biasInitializer: "Zeros" }),
+      ],
+    });
     model.compile({ optimizer: "sgd", loss: "categorical_crossentropy" });
     // logits [200, 200] + [0, 0] ... make them [0, 400] with a second kernel column.
     model.setWeights([Float32Array.of(0, 100, 0, 100), Float32Array.of(0, 0)]);
@@ -118,7 +143,9 @@ describe("Model.compile / fit / evaluate as Keras", () => {
 
   it("fit before compile is a typed error naming the fix", async () => {
     clearSession();
-    await expect(mlp().fit(tf.zeros([2, 6]), tf.zeros([2, 3]))).rejects.toThrow(/cannot fit model "mlp": it is not compiled; call model.compile/);
+    await expect(mlp().fit(tf.zeros([2, 6]), tf.zeros([2, 3]))).rejects.toThrow(
+      /cannot fit model "mlp": it is not compiled; call model.compile/,
+    );
   });
 
   it("a Keras 2 training_config is converted into Keras 3's compile_config, not copied", () => {
@@ -129,13 +156,28 @@ describe("Model.compile / fit / evaluate as Keras", () => {
       metrics: [["mae"]],
       weighted_metrics: null,
       loss_weights: null,
-      optimizer_config: { class_name: "Adam", config: { name: "Adam", learning_rate: 0.005, decay: 0.0, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false } },
+      optimizer_config: {
+        class_name: "Adam",
+        config: {
+          name: "Adam",
+          learning_rate: 0.005,
+          decay: 0.0,
+          beta_1: 0.9,
+          beta_2: 0.999,
+          epsilon: 1e-7,
+          amsgrad: false,
+        },
+      },
     };
     expect(compileFromSaved(model, training)).toBe(true);
     expect(model.optimizer).toBeInstanceOf(Adam);
     expect(model.optimizer?.learningRate).toBeCloseTo(0.005, 7);
     expect(model.compileConfig.optimizer_config).toBeUndefined();
-    expect(model.compileConfig).toMatchObject({ loss: "mse", metrics: ["mae"], optimizer: { class_name: "Adam", config: { learning_rate: Math.fround(0.005) } } });
+    expect(model.compileConfig).toMatchObject({
+      loss: "mse",
+      metrics: ["mae"],
+      optimizer: { class_name: "Adam", config: { learning_rate: Math.fround(0.005) } },
+    });
     // Through the saved tree as well (what a legacy .h5 gives).
     const data = { ...toSavedModelData(mlp()), trainingConfig: training };
     const loaded = fromSavedModelData(data, {}, { match: "topology" });
@@ -147,14 +189,22 @@ describe("Model.compile / fit / evaluate as Keras", () => {
     clearSession();
     const model = mlp();
     const warnings: string[] = [];
-    const k3 = { optimizer: { class_name: "Adam", config: {} }, loss: "no_such_loss", metrics: null, loss_weights: null, weighted_metrics: null };
+    const k3 = {
+      optimizer: { class_name: "Adam", config: {} },
+      loss: "no_such_loss",
+      metrics: null,
+      loss_weights: null,
+      weighted_metrics: null,
+    };
     expect(compileFromSaved(model, k3, { onWarning: (m) => warnings.push(m) })).toBe(false);
     expect(model.optimizer).toBeUndefined();
     expect(warnings[0]).toMatch(/no_such_loss/);
     // A Keras 3 config is kept to be saved again; a Keras 2 one is not a compile_config.
     expect(model.compileConfig).toEqual(k3);
     const other = mlp();
-    expect(compileFromSaved(other, { loss: "no_such_loss", optimizer_config: { class_name: "Adam", config: {} } })).toBe(false);
+    expect(
+      compileFromSaved(other, { loss: "no_such_loss", optimizer_config: { class_name: "Adam", config: {} } }),
+    ).toBe(false);
     expect(other.compileConfig).toEqual({});
   });
 });

@@ -26,6 +26,10 @@ export function modelTarget(model: CallableModel): TrainTarget {
       return Array.isArray(out) ? out : [out];
     },
     extraLosses: () => model.regularizationLosses?.() ?? [],
-    outputNames: model.outputNames ?? (model.outputs !== undefined && model.outputs.length > 0 ? model.outputs.map((t) => t.history.layer.name) : undefined),
+    outputNames:
+      model.outputNames ??
+      (model.outputs !== undefined && model.outputs.length > 0
+        ? model.outputs.map((t) => t.history.layer.name)
+        : undefined),
   };
 }

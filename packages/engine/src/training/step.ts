@@ -8,19 +8,27 @@ import type { TrainTarget } from "./trainable.js";
  * One training step (Keras's `train_step`): forward in training mode, loss, gradients of the
  * trainable variables, optimizer update, loss tracker and metrics. Returns the batch loss.
  */
-export function trainStep(target: TrainTarget, compiled: Compiled, xs: readonly tf.Tensor[], ys: readonly tf.Tensor[], sampleWeight: tf.Tensor | null): number {
+export function trainStep(
+  target: TrainTarget,
+  compiled: Compiled,
+  xs: readonly tf.Tensor[],
+  ys: readonly tf.Tensor[],
+  sampleWeight: tf.Tensor | null,
+): number {
   assertGradients();
   const variables = target.trainableVariables;
   const tfVars = variables.map((v) => v.value);
   let outs: tf.Tensor[] = [];
   let perOutput: (tf.Scalar | null)[] = [];
-  const { result, sparse } = recordSparseGradients(() => tf.variableGrads(() => {
-    const o = target.forward(xs, true);
-    const { total, perOutput: po } = compiled.totalLoss(ys, o, sampleWeight, target.extraLosses?.() ?? []);
-    outs = o.map((t) => tf.keep(t));
-    perOutput = po.map((t) => (t === null ? null : tf.keep(t)));
-    return total;
-  }, tfVars));
+  const { result, sparse } = recordSparseGradients(() =>
+    tf.variableGrads(() => {
+      const o = target.forward(xs, true);
+      const { total, perOutput: po } = compiled.totalLoss(ys, o, sampleWeight, target.extraLosses?.() ?? []);
+      outs = o.map((t) => tf.keep(t));
+      perOutput = po.map((t) => (t === null ? null : tf.keep(t)));
+      return total;
+    }, tfVars),
+  );
   const { value, grads } = result;
   try {
     const list = tfVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
@@ -43,7 +51,13 @@ export function trainStep(target: TrainTarget, compiled: Compiled, xs: readonly 
 }
 
 /** One evaluation step (Keras's `test_step`): forward in inference mode, loss and metrics. */
-export function testStep(target: TrainTarget, compiled: Compiled, xs: readonly tf.Tensor[], ys: readonly tf.Tensor[], sampleWeight: tf.Tensor | null): number {
+export function testStep(
+  target: TrainTarget,
+  compiled: Compiled,
+  xs: readonly tf.Tensor[],
+  ys: readonly tf.Tensor[],
+  sampleWeight: tf.Tensor | null,
+): number {
   const outs = target.forward(xs, false);
   try {
     const n = xs[0]!.shape[0]!;

@@ -2,14 +2,24 @@
 // argv[2], trains a small model holding a convolution, batch normalization, pooling, an LSTM and
 // Dense layers for a few Adam steps from fixed weights and data, and prints the threads that ran
 // and every weight after training (JSON on stdout).
-import { Input, Model, clearSession, deserializeLayer, initBackend, registerGradients, tf, wasmThreading } from "../node.js";
+import {
+  Input,
+  Model,
+  clearSession,
+  deserializeLayer,
+  initBackend,
+  registerGradients,
+  tf,
+  wasmThreading,
+} from "../node.js";
 import type { KerasTensor } from "../index.js";
 
 const threads = Number(process.argv[2]);
 await initBackend({ threads });
 await registerGradients();
 clearSession();
-const L = (class_name: string, config: Record<string, unknown>) => deserializeLayer({ class_name, config } as never, {});
+const L = (class_name: string, config: Record<string, unknown>) =>
+  deserializeLayer({ class_name, config } as never, {});
 const input = Input({ shape: [12, 12, 3] });
 let h = L("Conv2D", { filters: 8, kernel_size: 3, activation: "relu", padding: "same" }).apply(input) as KerasTensor;
 h = L("BatchNormalization", {}).apply(h) as KerasTensor;
@@ -30,10 +40,29 @@ for (const layer of model.layers) {
   if (values.length > 0) layer.setWeights(values);
 }
 const n = 64;
-const x = tf.tensor(Float32Array.from({ length: n * 12 * 12 * 3 }, (_, i) => Math.cos(0.013 * i * i) * 0.5 + 0.5), [n, 12, 12, 3]);
-const y = tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 7) % 5), "int32"), 5), "float32");
+const x = tf.tensor(
+  Float32Array.from({ length: n * 12 * 12 * 3 }, (_, i) => Math.cos(0.013 * i * i) * 0.5 + 0.5),
+  [n, 12, 12, 3],
+);
+const y = tf.cast(
+  tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: n }, (_, i) => (i * 7) % 5),
+      "int32",
+    ),
+    5,
+  ),
+  "float32",
+);
 model.compile({ optimizer: "adam", loss: "categorical_crossentropy" });
 const history = await model.fit(x, y, { batchSize: 32, epochs: 2, shuffle: false, verbose: 0 });
 const weights = model.weights.map((v) => ({ path: v.path, values: Array.from(v.read().data as Float32Array) }));
 const predicted = model.predict(x, { batchSize: 32 }) as { data: Float32Array };
-console.log(JSON.stringify({ threading: wasmThreading(), loss: history.history.loss, weights, predicted: Array.from(predicted.data) }));
+console.log(
+  JSON.stringify({
+    threading: wasmThreading(),
+    loss: history.history.loss,
+    weights,
+    predicted: Array.from(predicted.data),
+  }),
+);

@@ -23,7 +23,10 @@ function train(threads: number): Run {
     env: { ...process.env, KERASTORE_WASM_THREADS: "" },
     timeout: 240_000,
   });
-  if (r.status !== 0) throw new Error(`child (${threads} threads) failed (status ${String(r.status)}, signal ${String(r.signal)}): ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(
+      `child (${threads} threads) failed (status ${String(r.status)}, signal ${String(r.signal)}): ${r.stderr}`,
+    );
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Run;
 }
 
@@ -38,7 +41,8 @@ describe("the WASM backend on two threads", () => {
     expect(one.loss[1]).not.toBe(one.loss[0]);
     expectAllClose(two.loss, one.loss, { rtol: 1e-5, floor: 1e-3, label: "loss" });
     expect(two.weights.map((w) => w.path)).toEqual(one.weights.map((w) => w.path));
-    for (const [i, w] of one.weights.entries()) expectAllClose(two.weights[i]!.values, w.values, { rtol: 1e-5, floor: 1e-3, label: w.path });
+    for (const [i, w] of one.weights.entries())
+      expectAllClose(two.weights[i]!.values, w.values, { rtol: 1e-5, floor: 1e-3, label: w.path });
     expectAllClose(two.predicted, one.predicted, { rtol: 1e-5, floor: 1e-3, label: "predictions" });
   });
 

@@ -4,14 +4,25 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import type { JsonObject } from "@kerastore/core";
 import { compile, fit, getOptimizer, type TrainTarget } from "../index.js";
-import { type FixtureModel, buildEmbeddingModel, buildFixtureModel, readFixtureModel, toTensor } from "./fixture-models.test-util.js";
+import {
+  type FixtureModel,
+  buildEmbeddingModel,
+  buildFixtureModel,
+  readFixtureModel,
+  toTensor,
+} from "./fixture-models.test-util.js";
 
 interface Trajectory {
   model: "mlp" | "two_input";
   loss: string;
   metrics: string[];
   optimizer: JsonObject;
-  fit: { validation_split?: number; sample_weight?: boolean; class_weight?: Record<string, number>; initial_epoch?: number };
+  fit: {
+    validation_split?: number;
+    sample_weight?: boolean;
+    class_weight?: Record<string, number>;
+    initial_epoch?: number;
+  };
   history: Record<string, number[]>;
   final_weights: number[][];
   optimizer_variables: { path: string; name: string; dtype: string; shape: number[]; values: number[] }[];
@@ -25,7 +36,8 @@ const index = readFixtureJson("training/index.json") as unknown as { trajectorie
 function worstRelative(actual: ArrayLike<number>, expected: ArrayLike<number>, floor: number): number {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (Math.abs(expected[i]!) + floor));
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (Math.abs(expected[i]!) + floor));
   return worst;
 }
 
@@ -41,7 +53,10 @@ async function run(name: string) {
   const xs = fixture.x.map(toTensor);
   const y = toTensor(fixture.y);
   const sw = t.fit.sample_weight ? tf.tensor1d(fixture.sample_weight) : undefined;
-  const classWeight = t.fit.class_weight === undefined ? undefined : Object.fromEntries(Object.entries(t.fit.class_weight).map(([k, v]) => [Number(k), v]));
+  const classWeight =
+    t.fit.class_weight === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(t.fit.class_weight).map(([k, v]) => [Number(k), v]));
   const history = await fit(model, compiled, xs, y, {
     epochs: 3,
     batchSize: 16,
@@ -61,7 +76,20 @@ describe("training trajectories match Keras 3 on TensorFlow (3 epochs, batch 16,
   });
 
   it("covers every optimizer on both models", () => {
-    for (const opt of ["sgd", "sgd_momentum", "sgd_nesterov", "adam", "adam_amsgrad", "adamw", "rmsprop", "rmsprop_centered", "adagrad", "adadelta", "adamax", "nadam"]) {
+    for (const opt of [
+      "sgd",
+      "sgd_momentum",
+      "sgd_nesterov",
+      "adam",
+      "adam_amsgrad",
+      "adamw",
+      "rmsprop",
+      "rmsprop_centered",
+      "adagrad",
+      "adadelta",
+      "adamax",
+      "nadam",
+    ]) {
       expect(index.trajectories).toContain(`mlp__${opt}`);
       expect(index.trajectories).toContain(`two_input__${opt}`);
     }
@@ -99,12 +127,20 @@ describe("an embedding trained with Adam follows Keras: its gradient squared sli
   });
 
   it("embedding__adam", async () => {
-    const t = readFixtureJson("training/trajectories/embedding__adam.json") as unknown as Trajectory & { loss: JsonObject };
+    const t = readFixtureJson("training/trajectories/embedding__adam.json") as unknown as Trajectory & {
+      loss: JsonObject;
+    };
     const fixture = readFixtureJson("training/models/embedding.json") as unknown as FixtureModel;
     const model = buildEmbeddingModel(fixture);
     const compiled = compile({}, { optimizer: getOptimizer(t.optimizer), loss: t.loss, metrics: t.metrics });
-    const history = await fit(model, compiled, fixture.x.map(toTensor), toTensor(fixture.y), { epochs: 3, batchSize: 16, shuffle: false, verbose: 0 });
-    for (const [key, values] of Object.entries(t.history)) expect(worstRelative(history.history[key]!, values, 1e-6), key).toBeLessThan(1e-4);
+    const history = await fit(model, compiled, fixture.x.map(toTensor), toTensor(fixture.y), {
+      epochs: 3,
+      batchSize: 16,
+      shuffle: false,
+      verbose: 0,
+    });
+    for (const [key, values] of Object.entries(t.history))
+      expect(worstRelative(history.history[key]!, values, 1e-6), key).toBeLessThan(1e-4);
     model.variables.forEach((v, i) => {
       expect(worstRelative(v.value.dataSync(), t.final_weights[i]!, 1e-3), v.path).toBeLessThan(1e-4);
     });

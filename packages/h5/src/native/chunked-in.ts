@@ -27,13 +27,21 @@ const MAX_CHUNKS = 1 << 22;
  * in the file and inside the dataset's extent; other chunk indexes (layout version 4) are left
  * to the h5wasm fallback.
  */
-export function planChunks(file: BytesIn, layout: BodyIn, version: number, shape: readonly number[], itemSize: number, filterBody: Uint8Array | undefined): ChunkPlan {
+export function planChunks(
+  file: BytesIn,
+  layout: BodyIn,
+  version: number,
+  shape: readonly number[],
+  itemSize: number,
+  filterBody: Uint8Array | undefined,
+): ChunkPlan {
   if (version !== 3) throw new Unsupported(`chunked data with layout version ${version}`);
   const rank = layout.u8();
   const btree = layout.u64();
   const sizes: number[] = [];
   for (let i = 0; i < rank; i++) sizes.push(layout.u32());
-  if (rank !== shape.length + 1 || sizes[rank - 1] !== itemSize) throw new Fault(`the chunk shape [${sizes.join(", ")}] does not fit the dataset`);
+  if (rank !== shape.length + 1 || sizes[rank - 1] !== itemSize)
+    throw new Fault(`the chunk shape [${sizes.join(", ")}] does not fit the dataset`);
   const dims = sizes.slice(0, -1);
   if (dims.some((d) => d < 1)) throw new Fault(`a chunk dimension is ${Math.min(...dims)}`);
   const filters = filterBody === undefined ? [] : readFilters(filterBody);
@@ -59,7 +67,8 @@ export function planChunks(file: BytesIn, layout: BodyIn, version: number, shape
       }
       const offset: number[] = [];
       for (let d = 0; d < rank - 1; d++) offset.push(file.u64(key + 8 + 8 * d));
-      if (offset.some((o, d) => o % dims[d]! !== 0 || o >= shape[d]!)) throw new Fault(`a chunk at [${offset.join(", ")}] lies outside the dataset`);
+      if (offset.some((o, d) => o % dims[d]! !== 0 || o >= shape[d]!))
+        throw new Fault(`a chunk at [${offset.join(", ")}] lies outside the dataset`);
       const size = file.u32(key);
       file.check(child, size, "a chunk");
       if (chunks.length >= MAX_CHUNKS) throw new Fault("a dataset has too many chunks");
@@ -95,7 +104,12 @@ function readFilters(body: Uint8Array): Filter[] {
  * Reads a chunked dataset's values from the source: each chunk by one range read, unfiltered
  * (inflate, unshuffle) and copied into place. Only one chunk is held besides the result.
  */
-export async function readChunked(source: RandomAccessSource, plan: ChunkPlan, shape: readonly number[], nbytes: number): Promise<Uint8Array> {
+export async function readChunked(
+  source: RandomAccessSource,
+  plan: ChunkPlan,
+  shape: readonly number[],
+  nbytes: number,
+): Promise<Uint8Array> {
   const out = new Uint8Array(nbytes);
   const { dims, itemSize } = plan;
   const chunkBytes = dims.reduce((n, d) => n * d, itemSize);
@@ -110,7 +124,8 @@ export async function readChunked(source: RandomAccessSource, plan: ChunkPlan, s
       const filter = plan.filters[f]!;
       bytes = filter.id === DEFLATE ? await inflate(bytes, chunkBytes) : unshuffle(bytes, filter.values[0] ?? itemSize);
     }
-    if (bytes.byteLength < chunkBytes) throw new Fault(`a chunk holds ${bytes.byteLength} bytes, ${chunkBytes} expected`);
+    if (bytes.byteLength < chunkBytes)
+      throw new Fault(`a chunk holds ${bytes.byteLength} bytes, ${chunkBytes} expected`);
     // Copy each innermost row of the chunk that lies inside the dataset.
     const extent = dims.map((d, i) => Math.min(d, shape[i]! - chunk.offset[i]!));
     const rowElems = rank === 0 ? 1 : extent[rank - 1]!;

@@ -7,10 +7,16 @@ import { lookup3 } from "./lookup3.js";
  * stored message body. Handles what h5py writes for groups of hundreds of members: a root
  * direct block or a root indirect block of direct blocks, and B-trees of depth 0 or 1.
  */
-export function readDenseMessages(file: BytesIn, heapAddress: number, btreeAddress: number, recordType: 5 | 8): Uint8Array[] {
+export function readDenseMessages(
+  file: BytesIn,
+  heapAddress: number,
+  btreeAddress: number,
+  recordType: 5 | 8,
+): Uint8Array[] {
   const heap = readHeapHeader(file, heapAddress);
   const out: Uint8Array[] = [];
-  for (const id of readBtreeRecords(file, btreeAddress, recordType, heap.idLength)) out.push(heapObject(file, heap, id));
+  for (const id of readBtreeRecords(file, btreeAddress, recordType, heap.idLength))
+    out.push(heapObject(file, heap, id));
   return out;
 }
 
@@ -52,8 +58,10 @@ function readHeapHeader(file: BytesIn, at: number): HeapHeader {
   const root = file.addr(p);
   const rows = file.u16(p + 8);
   p += 10;
-  if (lookup3(file.slice(at, p - at, "a fractal heap header")) !== file.u32(p)) throw new Fault("the fractal heap checksum does not match");
-  if (width === 0 || width > 1024 || startSize === 0 || maxDirect === 0 || maxHeapBits === 0 || maxHeapBits > 64) throw new Fault("a fractal heap has a bad doubling table");
+  if (lookup3(file.slice(at, p - at, "a fractal heap header")) !== file.u32(p))
+    throw new Fault("the fractal heap checksum does not match");
+  if (width === 0 || width > 1024 || startSize === 0 || maxDirect === 0 || maxHeapBits === 0 || maxHeapBits > 64)
+    throw new Fault("a fractal heap has a bad doubling table");
   const offsetBytes = bytesFor(maxHeapBits);
   const lengthBytes = Math.min(bytesFor(Math.ceil(Math.log2(maxDirect))), limitEncSize(maxManaged));
   const checksummed = (flags & 0x02) !== 0;
@@ -90,7 +98,7 @@ function readUint(file: BytesIn, at: number, size: number): number {
 function heapObject(file: BytesIn, heap: HeapHeader, id: number): Uint8Array {
   const flags = file.u8(id);
   const kind = (flags >> 4) & 0x03;
-  if ((flags >> 6) !== 0) throw new Fault("a fractal heap id has an unknown version");
+  if (flags >> 6 !== 0) throw new Fault("a fractal heap id has an unknown version");
   if (kind === 2) {
     const length = (flags & 0x0f) + 1;
     return file.slice(id + 1, length, "a tiny heap object");
@@ -116,7 +124,8 @@ function readBtreeRecords(file: BytesIn, at: number, type: number, idLength: num
   const depth = file.u16(at + 12);
   const root = file.addr(at + 16);
   const rootRecords = file.u16(at + 24);
-  if (lookup3(file.slice(at, 34, "a B-tree header")) !== file.u32(at + 34)) throw new Fault("the B-tree header checksum does not match");
+  if (lookup3(file.slice(at, 34, "a B-tree header")) !== file.u32(at + 34))
+    throw new Fault("the B-tree header checksum does not match");
   const idAt = type === 5 ? 4 : 0;
   if (recordSize < idAt + idLength) throw new Fault("B-tree records are too small");
   const ids: number[] = [];

@@ -59,11 +59,23 @@ export class GlobalHeapOut {
       const start = out.length;
       out.bytes(GCOL).u8(1).zeros(3).u64(size);
       for (const [i, obj] of c.objects.entries()) {
-        out.u16(i + 1).u16(0).u32(0).u64(obj.length).bytes(obj).zeros(align8(obj.length) - obj.length);
+        out
+          .u16(i + 1)
+          .u16(0)
+          .u32(0)
+          .u64(obj.length)
+          .bytes(obj)
+          .zeros(align8(obj.length) - obj.length);
       }
       const free = size - (out.length - start);
       // The rest is free space, described by object 0 (its size counts its own header).
-      if (free >= 16) out.u16(0).u16(0).u32(0).u64(free).zeros(free - 16);
+      if (free >= 16)
+        out
+          .u16(0)
+          .u16(0)
+          .u32(0)
+          .u64(free)
+          .zeros(free - 16);
       else out.zeros(free);
     }
   }

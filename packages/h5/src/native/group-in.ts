@@ -95,7 +95,12 @@ function readSymbolTable(file: BytesIn, btree: number, heap: number, out: Map<st
   if (btree !== UNDEF) visit(btree, 0);
 }
 
-function readSymbolNode(file: BytesIn, node: number, nameAt: (offset: number) => string, out: Map<string, number>): void {
+function readSymbolNode(
+  file: BytesIn,
+  node: number,
+  nameAt: (offset: number) => string,
+  out: Map<string, number>,
+): void {
   if (!file.is(node, "SNOD")) throw new Fault(`no symbol table node at ${node}`);
   const count = file.u16(node + 6);
   file.check(node + 8, count * 40, "a symbol table node");

@@ -58,7 +58,12 @@ export function encodeType(type: H5Type): Uint8Array {
 }
 
 function header(out: BytesOut, cls: number, bits: [number, number, number], size: number): void {
-  out.u8((1 << 4) | cls).u8(bits[0]).u8(bits[1]).u8(bits[2]).u32(size);
+  out
+    .u8((1 << 4) | cls)
+    .u8(bits[0])
+    .u8(bits[1])
+    .u8(bits[2])
+    .u32(size);
 }
 
 function writeFixed(out: BytesOut, size: number, signed: boolean): void {
@@ -86,7 +91,14 @@ function writeType(out: BytesOut, type: H5Type): void {
       const [sign, expAt, expSize, mantSize, bias] = FLOAT_LAYOUT[size]!;
       // Little-endian, no padding, implied leading mantissa bit (normalization 2).
       header(out, CLASS.float, [0x20, sign, 0], size);
-      out.u16(0).u16(size * 8).u8(expAt).u8(expSize).u8(0).u8(mantSize).u32(bias);
+      out
+        .u16(0)
+        .u16(size * 8)
+        .u8(expAt)
+        .u8(expSize)
+        .u8(0)
+        .u8(mantSize)
+        .u32(bias);
       return;
     }
     case "bfloat16":

@@ -1,4 +1,13 @@
-import { type HostTensor, type NumericDType, type RandomAccessSource, cannot, hostTensor, pendingTensor, sizeOf, viewAs } from "@kerastore/core";
+import {
+  type HostTensor,
+  type NumericDType,
+  type RandomAccessSource,
+  cannot,
+  hostTensor,
+  pendingTensor,
+  sizeOf,
+  viewAs,
+} from "@kerastore/core";
 import { H5Error, placeOf } from "../errors.js";
 import type { AttrValue, H5ReadFile, ObjectKind } from "../h5-read-file.js";
 import { type AttributeIn, GlobalHeapIn, attributeName, decodeAttribute } from "./attribute-in.js";
@@ -169,7 +178,8 @@ function readFileOver(
         if (!isGroup(header(at))) throw new Fault("not a group");
         return [...linksOf(at).keys()].sort(byUtf8);
       }),
-    attrNames: (path) => guarded(name, path, "list attributes of", () => attributes(path).map((m) => attributeName(m.body))),
+    attrNames: (path) =>
+      guarded(name, path, "list attributes of", () => attributes(path).map((m) => attributeName(m.body))),
     attr: (path, attrName) => {
       const where = `${path === "/" ? "" : path}@${attrName}`;
       return guarded(name, where, "read", () => {
@@ -211,7 +221,8 @@ async function crawl(file: PagedBytesIn, parts: FileParts, name: string): Promis
     for (const [child, address] of links) {
       if (seen.has(address)) continue;
       seen.add(address);
-      if (seen.size > MAX_OBJECTS) throw new H5Error("corrupt", cannot("read", name, `it holds more than ${MAX_OBJECTS} objects`), { path: name });
+      if (seen.size > MAX_OBJECTS)
+        throw new H5Error("corrupt", cannot("read", name, `it holds more than ${MAX_OBJECTS} objects`), { path: name });
       queue.push({ at: address, path: path === "/" ? `/${child}` : `${path}/${child}` });
     }
   }
@@ -235,9 +246,13 @@ function guarded<T>(file: string, object: string | undefined, verb: string, fn: 
   } catch (cause) {
     if (cause instanceof H5Error || cause instanceof NeedBytes) throw cause;
     const place = placeOf(file, object);
-    if (cause instanceof Fault) throw new H5Error("corrupt", cannot(verb, place, cause.message), { path: place, cause });
+    if (cause instanceof Fault)
+      throw new H5Error("corrupt", cannot(verb, place, cause.message), { path: place, cause });
     const why = cause instanceof Unsupported ? cause.message : `the native reader failed (${String(cause)})`;
-    const error = new H5Error("unsupported", cannot(verb, place, `${why} is not read natively`), { path: place, cause });
+    const error = new H5Error("unsupported", cannot(verb, place, `${why} is not read natively`), {
+      path: place,
+      cause,
+    });
     FALLBACK.add(error);
     throw error;
   }
@@ -323,14 +338,22 @@ function placeDataset(file: BytesIn, messages: readonly MessageIn[]): Placement 
   const dims = shape ?? [];
   const nbytes = count * typeSize(type);
   if (!Number.isSafeInteger(nbytes) || nbytes > file.length) {
-    throw new Fault(`shape [${dims.join(", ")}] of ${type.dtype} needs ${nbytes} bytes but the file has ${file.length}`);
+    throw new Fault(
+      `shape [${dims.join(", ")}] of ${type.dtype} needs ${nbytes} bytes but the file has ${file.length}`,
+    );
   }
   const layout = new BodyIn(find(MSG.layout, "layout").body, "layout message");
   const version = layout.u8();
   if (version !== 3 && version !== 4) throw new Unsupported(`layout message version ${version}`);
   const cls = layout.u8();
   const dtype = type.dtype;
-  if (cls === 2) return { dtype, shape: dims, nbytes, chunks: planChunks(file, layout, version, dims, typeSize(type), filtered ? filters.body : undefined) };
+  if (cls === 2)
+    return {
+      dtype,
+      shape: dims,
+      nbytes,
+      chunks: planChunks(file, layout, version, dims, typeSize(type), filtered ? filters.body : undefined),
+    };
   if (filtered) throw new Unsupported("filtered data");
   if (cls === 0) {
     const size = layout.u16();

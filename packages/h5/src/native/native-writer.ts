@@ -74,7 +74,12 @@ export interface NativeH5Writer {
  */
 export function nativeH5Writer(fileName: string): NativeH5Writer {
   const root: GroupNode = { kind: "group", path: "/", links: new Map(), attrs: new Map(), address: 0 };
-  const fail = (verb: string, object: string, why: string, code: "invalid-tree" | "unsupported" = "invalid-tree"): never => {
+  const fail = (
+    verb: string,
+    object: string,
+    why: string,
+    code: "invalid-tree" | "unsupported" = "invalid-tree",
+  ): never => {
     const place = placeOf(fileName, object);
     throw new H5Error(code, cannot(verb, place, why), { path: place });
   };
@@ -117,7 +122,12 @@ export function nativeH5Writer(fileName: string): NativeH5Writer {
     fixedStringList(path, name, values, size) {
       const bytes = new Uint8Array(values.length * size);
       for (const [i, v] of values.entries()) bytes.set(encoder.encode(v).subarray(0, size), i * size);
-      setAttr(path, { name, type: { kind: "fixed-string", size, pad: "nullpad", cset: "ascii" }, shape: [values.length], value: bytes });
+      setAttr(path, {
+        name,
+        type: { kind: "fixed-string", size, pad: "nullpad", cset: "ascii" },
+        shape: [values.length],
+        value: bytes,
+      });
     },
     emptyList(path, name) {
       setAttr(path, { name, type: { kind: "number", dtype: "float64" }, shape: [0], value: new Uint8Array(0) });
@@ -127,7 +137,8 @@ export function nativeH5Writer(fileName: string): NativeH5Writer {
       const node = datasetNode(path, tensor, (why) => fail("write", path, why, "unsupported"));
       parent.links.set(name, node);
       // Keras 3 marks bfloat16 datasets so its loader turns the opaque bytes back into bfloat16.
-      if (tensor.dtype === "bfloat16") node.attrs.set("dtype", { name: "dtype", type: vlen("utf8"), shape: [], value: ["bfloat16"] });
+      if (tensor.dtype === "bfloat16")
+        node.attrs.set("dtype", { name: "dtype", type: vlen("utf8"), shape: [], value: ["bfloat16"] });
     },
   };
   return { file, finish: () => layOut(root, fileName) };
@@ -172,7 +183,8 @@ function headerOf(node: H5Node, heap: GlobalHeapOut, fileName: string): Uint8Arr
   const messages: Message[] = [];
   if (node.kind === "group") {
     messages.push(...groupMessages());
-    for (const [name, child] of node.links) messages.push({ type: MSG.link, flags: 0, body: encodeHardLink(name, child.address) });
+    for (const [name, child] of node.links)
+      messages.push({ type: MSG.link, flags: 0, body: encodeHardLink(name, child.address) });
   } else {
     messages.push(
       { type: MSG.dataspace, flags: 0, body: encodeDataspace(node.shape) },
@@ -191,7 +203,11 @@ function headerOf(node: H5Node, heap: GlobalHeapOut, fileName: string): Uint8Arr
       const place = placeOf(fileName, node.path);
       throw new H5Error(
         "invalid-tree",
-        cannot("write", place, `a header message of ${m.body.length} bytes is more than the ${MAX_MESSAGE} HDF5 allows`),
+        cannot(
+          "write",
+          place,
+          `a header message of ${m.body.length} bytes is more than the ${MAX_MESSAGE} HDF5 allows`,
+        ),
         { path: place },
       );
     }
@@ -228,7 +244,11 @@ function layOut(root: GroupNode, fileName: string): Uint8Array[] {
   meta.u32(lookup3(meta.result()));
   for (const node of objects) meta.bytes(headerOf(node, heap, fileName));
   heap.encode(meta);
-  if (meta.length !== metadataEnd) throw new H5Error("invalid-tree", cannot("write", "the HDF5 metadata", `laid out as ${metadataEnd} bytes, encoded as ${meta.length}`));
+  if (meta.length !== metadataEnd)
+    throw new H5Error(
+      "invalid-tree",
+      cannot("write", "the HDF5 metadata", `laid out as ${metadataEnd} bytes, encoded as ${meta.length}`),
+    );
   const chunks: Uint8Array[] = [meta.result()];
   let written = metadataEnd;
   for (const d of datasets) {

@@ -29,7 +29,8 @@ export function readObjectHeader(file: BytesIn, address: number): MessageIn[] {
     if (flags & 0x10) p += 4;
     orderBytes = flags & 0x04 ? 2 : 0;
     const sizeBytes = 1 << (flags & 3);
-    const size = sizeBytes === 8 ? file.u64(p) : sizeBytes === 4 ? file.u32(p) : sizeBytes === 2 ? file.u16(p) : file.u8(p);
+    const size =
+      sizeBytes === 8 ? file.u64(p) : sizeBytes === 4 ? file.u32(p) : sizeBytes === 2 ? file.u16(p) : file.u8(p);
     p += sizeBytes;
     checkSum(file, address, p + size - address);
     pending.push([p, size]);

@@ -53,7 +53,11 @@ export const OHDR = new Uint8Array([0x4f, 0x48, 0x44, 0x52]);
 /** A version 2 dataspace: scalar for `[]`, else simple without maximum dimensions. */
 export function encodeDataspace(shape: readonly number[]): Uint8Array {
   const out = new BytesOut();
-  out.u8(2).u8(shape.length).u8(0).u8(shape.length === 0 ? 0 : 1);
+  out
+    .u8(2)
+    .u8(shape.length)
+    .u8(0)
+    .u8(shape.length === 0 ? 0 : 1);
   for (const d of shape) out.u64(d);
   return out.result().slice();
 }
@@ -64,10 +68,20 @@ export function encodeAttribute(name: string, type: H5Type, shape: readonly numb
   const dtype = encodeType(type);
   const space = encodeDataspace(shape);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== count * typeSize(type)) throw new H5Error("invalid-tree", `cannot write attribute ${name}: ${data.length} data bytes do not fit its type and count`);
+  if (data.length !== count * typeSize(type))
+    throw new H5Error(
+      "invalid-tree",
+      `cannot write attribute ${name}: ${data.length} data bytes do not fit its type and count`,
+    );
   const ascii = nameBytes.every((b) => b < 0x80);
   const out = new BytesOut();
-  out.u8(3).u8(0).u16(nameBytes.length + 1).u16(dtype.length).u16(space.length).u8(ascii ? 0 : 1);
+  out
+    .u8(3)
+    .u8(0)
+    .u16(nameBytes.length + 1)
+    .u16(dtype.length)
+    .u16(space.length)
+    .u8(ascii ? 0 : 1);
   out.bytes(nameBytes).u8(0).bytes(dtype).bytes(space).bytes(data);
   return out.result().slice();
 }

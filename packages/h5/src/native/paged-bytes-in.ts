@@ -59,7 +59,8 @@ export class PagedBytesIn extends BytesIn {
 
   override slice(at: number, n: number, what: string): Uint8Array {
     this.check(at, n, what);
-    if (n > MAX_SPAN) throw new Fault(`${what} at ${at} claims ${n} bytes, more than the ${MAX_SPAN} a metadata structure may have`);
+    if (n > MAX_SPAN)
+      throw new Fault(`${what} at ${at} claims ${n} bytes, more than the ${MAX_SPAN} a metadata structure may have`);
     return this.#span(at, n);
   }
 
@@ -83,7 +84,8 @@ export class PagedBytesIn extends BytesIn {
       const to = Math.min((end + 1) * BLOCK, this.length);
       const bytes = await this.source.read(from, to - from);
       this.fetched += bytes.byteLength;
-      for (let k = b; k <= end; k++) this.#blocks.set(k, bytes.subarray((k - b) * BLOCK, Math.min((k - b + 1) * BLOCK, bytes.byteLength)));
+      for (let k = b; k <= end; k++)
+        this.#blocks.set(k, bytes.subarray((k - b) * BLOCK, Math.min((k - b + 1) * BLOCK, bytes.byteLength)));
       added += end - b + 1;
       b = end;
     }
@@ -125,14 +127,19 @@ export async function whenFetched<T>(file: PagedBytesIn, fn: () => T): Promise<T
     } catch (error) {
       const need = needOf(error);
       if (need === undefined) throw error;
-      if ((await file.fetch(need.at, need.n)) === 0) throw new Fault(`bytes ${need.at}..${need.at + need.n} were fetched but not found`);
+      if ((await file.fetch(need.at, need.n)) === 0)
+        throw new Fault(`bytes ${need.at}..${need.at + need.n} were fetched but not found`);
     }
   }
 }
 
 /** The NeedBytes behind an error (parse helpers may wrap it as a cause). */
 export function needOf(error: unknown): NeedBytes | undefined {
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = error, depth = 0;
+    e !== undefined && e !== null && depth < 8;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     if (e instanceof NeedBytes) return e;
   }
   return undefined;

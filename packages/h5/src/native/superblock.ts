@@ -43,7 +43,8 @@ export function readSuperblock(file: BytesIn): Superblock {
     const lengths = file.u8(at + 10);
     if (offsets !== 8 || lengths !== 8) throw new Unsupported(`${offsets}-byte offsets and ${lengths}-byte lengths`);
     const stored = file.u32(at + 44);
-    if (lookup3(file.slice(at, 44, "the superblock")) !== stored) throw new Fault("the superblock checksum does not match");
+    if (lookup3(file.slice(at, 44, "the superblock")) !== stored)
+      throw new Fault("the superblock checksum does not match");
     file.base = file.u64(at + 12);
     const root = file.addr(at + 36);
     if (root === UNDEF) throw new Fault("the superblock has no root group");

@@ -23,7 +23,8 @@ export function decodeType(bytes: Uint8Array): H5Type {
       const precision = body.u16();
       const signed = (b0 & 0x08) !== 0;
       const dtype = INTS[size]?.[signed ? 0 : 1];
-      if (dtype === undefined || offset !== 0 || precision !== size * 8) throw new Unsupported(`a ${size}-byte integer type`);
+      if (dtype === undefined || offset !== 0 || precision !== size * 8)
+        throw new Unsupported(`a ${size}-byte integer type`);
       return { kind: "number", dtype };
     }
     case CLASS.float: {
@@ -32,7 +33,12 @@ export function decodeType(bytes: Uint8Array): H5Type {
       const precision = body.u16();
       const layout = [body.u8(), body.u8(), body.u8(), body.u8(), body.u32()];
       const want = FLOATS[size];
-      const ieee = want !== undefined && offset === 0 && precision === size * 8 && b1 === want[0] && want.slice(1).every((v, i) => v === layout[i]);
+      const ieee =
+        want !== undefined &&
+        offset === 0 &&
+        precision === size * 8 &&
+        b1 === want[0] &&
+        want.slice(1).every((v, i) => v === layout[i]);
       if (!ieee) throw new Unsupported(`a ${size}-byte float type that is not IEEE`);
       return { kind: "number", dtype: size === 2 ? "float16" : size === 4 ? "float32" : "float64" };
     }

@@ -43,7 +43,11 @@ describe("keras.Checkpoint over live objects", () => {
     const first = dense(64, 784, "dense_1");
     const last = dense(10, 64, "predictions");
     const prefix = join(dir, "contrived", "ckpt");
-    const saved = await new keras.Checkpoint({ dense: first, kernel: last.ownWeights[0]!, bias: last.ownWeights[1]! }).save(prefix);
+    const saved = await new keras.Checkpoint({
+      dense: first,
+      kernel: last.ownWeights[0]!,
+      bias: last.ownWeights[1]!,
+    }).save(prefix);
     expect(saved).toBe(`${prefix}-1`);
     const reader = await loadCheckpoint(new NodeStore(join(dir, "contrived")), "ckpt-1");
     expect([...reader.variableToDtypeMap()].sort()).toEqual([
@@ -68,8 +72,12 @@ describe("keras.Checkpoint over live objects", () => {
   });
 
   it("restores the Checkpoint Keras 3 wrote for the same case (dense/_kernel) into live objects", async () => {
-    const expected = readFixtureJson("checkpoints", "transfer/expected.json") as { prefix: string; tensors: { key: string; npy?: string }[] };
-    const npy = (key: string) => toFloat32(readFixtureNpy("checkpoints", `transfer/${expected.tensors.find((t) => t.key === key)!.npy}`));
+    const expected = readFixtureJson("checkpoints", "transfer/expected.json") as {
+      prefix: string;
+      tensors: { key: string; npy?: string }[];
+    };
+    const npy = (key: string) =>
+      toFloat32(readFixtureNpy("checkpoints", `transfer/${expected.tensors.find((t) => t.key === key)!.npy}`));
     const first = dense(4, 6);
     const kernel = new Variable("kernel", "kernel", tf.zeros([4, 3]), true);
     const bias = new Variable("bias", "bias", tf.zeros([3]), true);
@@ -90,13 +98,19 @@ describe("keras.Checkpoint over live objects", () => {
       _CHECKPOINTABLE_OBJECT_GRAPH: "string",
       "layer/var/.ATTRIBUTES/VARIABLE_VALUE": "int32",
     });
-    expect(Array.from((await reader.getTensor("layer/var/.ATTRIBUTES/VARIABLE_VALUE")).data as Int32Array)).toEqual([5]);
+    expect(Array.from((await reader.getTensor("layer/var/.ATTRIBUTES/VARIABLE_VALUE")).data as Int32Array)).toEqual([
+      5,
+    ]);
     const again = new CustomLayer(0);
     (await new keras.Checkpoint({ layer: again }, { store }).restore(path)).assertConsumed();
     expect(flat(again.v)).toEqual([5]);
     // The checkpoint Python wrote for the same layer restores too.
     const fromPython = new CustomLayer(0);
-    (await new keras.Checkpoint({ layer: fromPython }).restore(fixturePath("checkpoints", "custom_layer/custom_layer-1"))).assertConsumed();
+    (
+      await new keras.Checkpoint({ layer: fromPython }).restore(
+        fixturePath("checkpoints", "custom_layer/custom_layer-1"),
+      )
+    ).assertConsumed();
     expect(flat(fromPython.v)).toEqual([5]);
   });
 

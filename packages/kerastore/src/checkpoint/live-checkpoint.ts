@@ -67,7 +67,8 @@ class LiveFormatCheckpoint extends FormatCheckpoint {
     const trainables = models.flatMap((m) => m.trainableWeights);
     for (const name of names) {
       const obj = this.#objects[name]!;
-      if (!(obj instanceof Layer) && !(obj instanceof Variable)) live.children.push({ name, node: binding.optimizer(obj, trainables) });
+      if (!(obj instanceof Layer) && !(obj instanceof Variable))
+        live.children.push({ name, node: binding.optimizer(obj, trainables) });
     }
     live.extras = { variableNames };
     const tree = toCheckpointTree(live, { keras3Aliases });
@@ -77,7 +78,10 @@ class LiveFormatCheckpoint extends FormatCheckpoint {
     this.root.children = tree.children;
     this.root.extras = {
       edgeOrder: [...names, SAVE_COUNTER],
-      variableNames: [...(Array.isArray(treeNames) ? treeNames : tree.variables.map((v) => v.name)), ...counters.map(() => SAVE_COUNTER)],
+      variableNames: [
+        ...(Array.isArray(treeNames) ? treeNames : tree.variables.map((v) => v.name)),
+        ...counters.map(() => SAVE_COUNTER),
+      ],
     };
     return binding;
   }
@@ -100,9 +104,16 @@ export class Checkpoint {
   constructor(objects: Readonly<Record<string, Trackable>>, options: CheckpointOptions = {}) {
     for (const [name, obj] of Object.entries(objects)) {
       if (!(obj instanceof Layer) && !(obj instanceof Variable) && !isCheckpointOptimizer(obj)) {
-        throw new FacadeError("invalid-argument", cannot("track", `"${name}" in a Checkpoint`, "it is not a model, layer, variable or optimizer"));
+        throw new FacadeError(
+          "invalid-argument",
+          cannot("track", `"${name}" in a Checkpoint`, "it is not a model, layer, variable or optimizer"),
+        );
       }
-      if (name === SAVE_COUNTER) throw new FacadeError("invalid-argument", cannot("track", `"${name}" in a Checkpoint`, "the name is the checkpoint's own counter"));
+      if (name === SAVE_COUNTER)
+        throw new FacadeError(
+          "invalid-argument",
+          cannot("track", `"${name}" in a Checkpoint`, "the name is the checkpoint's own counter"),
+        );
     }
     this.#paths = checkpointPaths(options.store);
     this.#inner = new LiveFormatCheckpoint(this.#paths.store, { ...objects });

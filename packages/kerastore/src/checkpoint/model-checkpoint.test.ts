@@ -74,7 +74,9 @@ describe("model.saveWeights / loadWeights in the TF checkpoint format", () => {
       "layer_with_weights-2/bias/.ATTRIBUTES/VARIABLE_VALUE [10]",
       "layer_with_weights-2/kernel/.ATTRIBUTES/VARIABLE_VALUE [64,10]",
     ]);
-    expect(await readFile(join(dir, "seq", "checkpoint"), "utf8")).toBe('model_checkpoint_path: "ckpt"\nall_model_checkpoint_paths: "ckpt"\n');
+    expect(await readFile(join(dir, "seq", "checkpoint"), "utf8")).toBe(
+      'model_checkpoint_path: "ckpt"\nall_model_checkpoint_paths: "ckpt"\n',
+    );
     // Sequential layers leave the InputLayer out: layer-0 is dense_1, the same node as layer_with_weights-0.
     const tree = await readCheckpoint(store, "ckpt");
     expect(tree.children.map((e) => e.name)).toEqual([
@@ -112,12 +114,19 @@ describe("model.saveWeights / loadWeights in the TF checkpoint format", () => {
       "layer-3",
     ]);
     expect(tree.children[0]!.node.variables).toEqual([]);
-    expect(tree.children[1]!.node.variables.map((v) => `${v.name} ${v.path}`)).toEqual(["kernel dense_1/kernel", "bias dense_1/bias"]);
+    expect(tree.children[1]!.node.variables.map((v) => `${v.name} ${v.path}`)).toEqual([
+      "kernel dense_1/kernel",
+      "bias dense_1/bias",
+    ]);
   });
 
   it("transfer learning: the pretrained sub-model's checkpoint loads into the bigger model, as TensorFlow matches it", async () => {
     const functional = mlp(10, "3_layer_mlp");
-    const pretrained = new keras.Model({ inputs: functional.model.inputs, outputs: functional.hidden, name: "pretrained_model" });
+    const pretrained = new keras.Model({
+      inputs: functional.model.inputs,
+      outputs: functional.hidden,
+      name: "pretrained_model",
+    });
     randomize(pretrained, 3);
     const prefix = join(dir, "transfer", "pretrained_ckpt");
     await pretrained.saveWeights(prefix);
@@ -178,13 +187,21 @@ describe("model.saveWeights / loadWeights in the TF checkpoint format", () => {
     // The optimizer's values have no live optimizer to go to.
     expect(status.unusedKeys.every((k) => k.startsWith("optimizer/") || k.startsWith("model/optimizer/"))).toBe(true);
     expect(() => status.assertConsumed()).toThrow(CheckpointError);
-    expectAllClose(viaCheckpoint.predict(input) as HostTensor, output, { rtol: 1e-5, floor: 1e-3, label: "restored through keras.Checkpoint" });
+    expectAllClose(viaCheckpoint.predict(input) as HostTensor, output, {
+      rtol: 1e-5,
+      floor: 1e-3,
+      label: "restored through keras.Checkpoint",
+    });
 
     const viaLoadWeights = build();
     const result = await viaLoadWeights.loadWeights(prefix, { checkpointRoot: "model" });
     expect(result.loaded).toBe(8);
     result.status!.assertExistingObjectsMatched();
-    expectAllClose(viaLoadWeights.predict(input) as HostTensor, output, { rtol: 1e-5, floor: 1e-3, label: "restored through loadWeights" });
+    expectAllClose(viaLoadWeights.predict(input) as HostTensor, output, {
+      rtol: 1e-5,
+      floor: 1e-3,
+      label: "restored through loadWeights",
+    });
   });
 
   it("applies an already-read checkpoint tree by object-graph path", async () => {
@@ -201,8 +218,12 @@ describe("model.saveWeights / loadWeights in the TF checkpoint format", () => {
   it("refuses byName for a checkpoint and a checkpoint that matches nothing", async () => {
     const store = new MemoryStore();
     await saveWeights(guideSequential(), { store, path: "a/ckpt" });
-    await expect(loadWeights(guideSequential(), { store, path: "a/ckpt" }, { byName: true })).rejects.toThrow(/by name/);
-    const unrelated = new keras.Sequential({ layers: [keras.Input({ shape: [3] }), new keras.layers.Dropout({ rate: 0.5 })] });
+    await expect(loadWeights(guideSequential(), { store, path: "a/ckpt" }, { byName: true })).rejects.toThrow(
+      /by name/,
+    );
+    const unrelated = new keras.Sequential({
+      layers: [keras.Input({ shape: [3] }), new keras.layers.Dropout({ rate: 0.5 })],
+    });
     await expect(loadWeights(unrelated, { store, path: "a/ckpt" })).rejects.toThrow(/nothing matched/);
   });
 });

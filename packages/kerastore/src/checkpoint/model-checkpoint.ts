@@ -45,10 +45,19 @@ export function modelCheckpointTree(model: Model, options: ModelCheckpointOption
  * tf.keras 2.x names them, then the directory's `checkpoint` state file naming it, as
  * `model.save_weights("ckpt")` does: `model_checkpoint_path` and the one path, relative.
  */
-export async function writeModelCheckpoint(model: Model, store: Store, prefix: string, options: ModelCheckpointOptions = {}): Promise<void> {
+export async function writeModelCheckpoint(
+  model: Model,
+  store: Store,
+  prefix: string,
+  options: ModelCheckpointOptions = {},
+): Promise<void> {
   await writeCheckpoint(store, prefix, modelCheckpointTree(model, options));
   const name = basenameOf(prefix);
-  await writeCheckpointState(store, dirnameOf(prefix), { modelCheckpointPath: name, allModelCheckpointPaths: [name], allModelCheckpointTimestamps: [] });
+  await writeCheckpointState(store, dirnameOf(prefix), {
+    modelCheckpointPath: name,
+    allModelCheckpointPaths: [name],
+    allModelCheckpointTimestamps: [],
+  });
 }
 
 /**
@@ -58,12 +67,25 @@ export async function writeModelCheckpoint(model: Model, store: Store, prefix: s
  * a matched variable of another shape is an error, as in TensorFlow. Live variables change only
  * when the whole restore succeeded.
  */
-export async function restoreModelCheckpoint(model: Model, store: Store, prefix: string, options: ModelCheckpointOptions = {}): Promise<ModelRestoreResult> {
+export async function restoreModelCheckpoint(
+  model: Model,
+  store: Store,
+  prefix: string,
+  options: ModelCheckpointOptions = {},
+): Promise<ModelRestoreResult> {
   const binding = new LiveBinding();
   const tree = toCheckpointTree(binding.model(model, optimizerFor(model, options)), { keras3Aliases: true });
   // Under a tf.train.Checkpoint the root also holds its save_counter, which the restore consumes.
-  const counter = { name: "save_counter", path: "save_counter", trainable: false, value: hostTensor("int64", [], new BigInt64Array(1)) };
-  const root: SavedNode = options.under === undefined ? tree : { className: "Checkpoint", variables: [counter], children: [{ name: options.under, node: tree }] };
+  const counter = {
+    name: "save_counter",
+    path: "save_counter",
+    trainable: false,
+    value: hostTensor("int64", [], new BigInt64Array(1)),
+  };
+  const root: SavedNode =
+    options.under === undefined
+      ? tree
+      : { className: "Checkpoint", variables: [counter], children: [{ name: options.under, node: tree }] };
   const status = await restoreCheckpoint(store, prefix, root, { optionalRootVariables: ["save_counter"] });
   return { status: distinctStatus(status), loaded: binding.apply() };
 }

@@ -7,7 +7,10 @@ import type { Checkpoint } from "./live-checkpoint.js";
  * The newest checkpoint prefix in `directory` (`tf.train.latest_checkpoint`): the one the
  * directory's `checkpoint` file names, when its `.index` exists; undefined otherwise.
  */
-export async function latestCheckpoint(directory: string, options: { readonly store?: Store | undefined } = {}): Promise<string | undefined> {
+export async function latestCheckpoint(
+  directory: string,
+  options: { readonly store?: Store | undefined } = {},
+): Promise<string | undefined> {
   const paths = checkpointPaths(options.store);
   const found = await latestInStore(paths.store, paths.toStore(directory));
   return found === undefined ? undefined : paths.toUser(found, directory);

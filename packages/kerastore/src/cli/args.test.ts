@@ -10,10 +10,17 @@ describe("kerastore CLI arguments", () => {
       inputs: ["a.npy", "b.npy"],
       outputs: ["y.npy"],
     });
-    expect(parseArgs(["convert", "a.h5", "b.keras"])).toEqual({ command: "convert", source: "a.h5", target: "b.keras", to: undefined });
+    expect(parseArgs(["convert", "a.h5", "b.keras"])).toEqual({
+      command: "convert",
+      source: "a.h5",
+      target: "b.keras",
+      to: undefined,
+    });
     expect(parseArgs(["convert", "a.h5", "ckpt", "--to", "checkpoint"])).toMatchObject({ to: "checkpoint" });
     expect(parseArgs([])).toEqual({ command: "help" });
-    expect(parseArgs(["predict", "sm", "--input", "x.npy", "--output", "y.npy", "--signature", "serve"])).toMatchObject({ signature: "serve" });
+    expect(parseArgs(["predict", "sm", "--input", "x.npy", "--output", "y.npy", "--signature", "serve"])).toMatchObject(
+      { signature: "serve" },
+    );
   });
 
   it("takes --version and each command's --help, before any check of the rest", () => {

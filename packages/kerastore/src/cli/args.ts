@@ -90,7 +90,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     if (!COMMANDS.includes(topic)) bad(`unknown command "${topic}"`);
     return { command: "help", topic: topic as CommandName };
   }
-  if (COMMANDS.includes(command) && (rest.includes("--help") || rest.includes("-h"))) return { command: "help", topic: command as CommandName };
+  if (COMMANDS.includes(command) && (rest.includes("--help") || rest.includes("-h")))
+    return { command: "help", topic: command as CommandName };
   const positional: string[] = [];
   const options = new Map<string, string[]>();
   const flags = new Set<string>();

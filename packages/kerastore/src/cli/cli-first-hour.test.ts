@@ -27,33 +27,66 @@ async function cli(argv: string[], extra: Partial<CliIo> = {}): Promise<{ code: 
 describe("kerastore --version and per-command --help", () => {
   it("prints the package version", async () => {
     const version = JSON.parse(await readFile(join(__dirname, "../../package.json"), "utf8")).version;
-    for (const flag of ["--version", "-V", "version"]) expect(await cli([flag])).toEqual({ code: 0, out: `${version}\n`, err: "" });
+    for (const flag of ["--version", "-V", "version"])
+      expect(await cli([flag])).toEqual({ code: 0, out: `${version}\n`, err: "" });
   });
 
-  it.each(["inspect", "predict", "convert"])("%s --help and help <command> print that command's help", async (command) => {
-    const a = await cli([command, "--help"]);
-    expect(a.code).toBe(0);
-    expect(a.out).toMatch(new RegExp(`^usage: kerastore ${command} `));
-    expect(await cli(["help", command])).toEqual(a);
-    expect((await cli([command, "some.h5", "-h"])).out).toBe(a.out);
-  });
+  it.each(["inspect", "predict", "convert"])(
+    "%s --help and help <command> print that command's help",
+    async (command) => {
+      const a = await cli([command, "--help"]);
+      expect(a.code).toBe(0);
+      expect(a.out).toMatch(new RegExp(`^usage: kerastore ${command} `));
+      expect(await cli(["help", command])).toEqual(a);
+      expect((await cli([command, "some.h5", "-h"])).out).toBe(a.out);
+    },
+  );
 });
 
 describe("kerastore predict on a SavedModel without a Keras model", () => {
   const sm = fixturePath("savedmodel", "keras_export", "saved_model");
   it("runs serving_default, as saved_model_cli run does, to what TensorFlow computed", async () => {
     const out = join(dir, "sm-y.npy");
-    const r = await cli(["predict", sm, "--input", fixturePath("savedmodel", "keras_export", "input0.npy"), "--output", out]);
+    const r = await cli([
+      "predict",
+      sm,
+      "--input",
+      fixturePath("savedmodel", "keras_export", "input0.npy"),
+      "--output",
+      out,
+    ]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expectAllClose(readNpy(new Uint8Array(await readFile(out))) as NumericHostTensor, readFixtureNpy("savedmodel", "keras_export", "output0.npy"), { rtol: 1e-5, floor: 1e-3 });
+    expectAllClose(
+      readNpy(new Uint8Array(await readFile(out))) as NumericHostTensor,
+      readFixtureNpy("savedmodel", "keras_export", "output0.npy"),
+      { rtol: 1e-5, floor: 1e-3 },
+    );
   });
 
   it("takes inputs by name and another signature with --signature, and names the signatures it has", async () => {
     const out = join(dir, "sm-y2.npy");
-    const r = await cli(["predict", sm, "--signature", "serving_default", "--input", `features=${fixturePath("savedmodel", "keras_export", "input0.npy")}`, "--output", out]);
+    const r = await cli([
+      "predict",
+      sm,
+      "--signature",
+      "serving_default",
+      "--input",
+      `features=${fixturePath("savedmodel", "keras_export", "input0.npy")}`,
+      "--output",
+      out,
+    ]);
     expect(r.code, r.err).toBe(0);
-    const bad = await cli(["predict", sm, "--signature", "nope", "--input", fixturePath("savedmodel", "keras_export", "input0.npy"), "--output", out]);
+    const bad = await cli([
+      "predict",
+      sm,
+      "--signature",
+      "nope",
+      "--input",
+      fixturePath("savedmodel", "keras_export", "input0.npy"),
+      "--output",
+      out,
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/it has no signature "nope"; pass --signature serve or serving_default/);
   });
@@ -67,7 +100,11 @@ describe("kerastore convert to a path without an extension", () => {
     const report = JSON.parse((await cli(["inspect", target, "--json"])).out);
     expect(report.format).toBe("savedmodel");
     const model = await keras.models.loadModel(target);
-    expectAllClose(model.predictOne(readFixtureNpy("models", "mlp_sequential", "input0.npy")) as NumericHostTensor, readFixtureNpy("models", "mlp_sequential", "output0.npy"), { rtol: 1e-5, floor: 1e-3 });
+    expectAllClose(
+      model.predictOne(readFixtureNpy("models", "mlp_sequential", "input0.npy")) as NumericHostTensor,
+      readFixtureNpy("models", "mlp_sequential", "output0.npy"),
+      { rtol: 1e-5, floor: 1e-3 },
+    );
   });
 });
 
@@ -75,7 +112,9 @@ describe("kerastore inspect", () => {
   it("shows each input's name, shape and dtype", async () => {
     const r = await cli(["inspect", fixturePath("models", "merge_functional", "model.keras")]);
     expect(r.out).toMatch(/inputs:\n {2}a {2}float32 {2}\[\?, 4\]\n {2}b {2}float32 {2}\[\?, 4\]\n/);
-    const json = JSON.parse((await cli(["inspect", fixturePath("models", "mlp_sequential", "model.h5"), "--json"])).out);
+    const json = JSON.parse(
+      (await cli(["inspect", fixturePath("models", "mlp_sequential", "model.h5"), "--json"])).out,
+    );
     expect(json.inputs).toEqual([{ name: expect.any(String), dtype: "float32", shape: [null, 16] }]);
   });
 
@@ -97,7 +136,12 @@ describe("kerastore inspect", () => {
     await model.save(path);
     const report = JSON.parse((await cli(["inspect", path, "--json"])).out);
     expect(report.layers.map((l: { name: string }) => l.name)).toEqual(["digits", "dense_1", "dense_2", "predictions"]);
-    expect(report.layers.map((l: { className: string }) => l.className)).toEqual(["InputLayer", "Dense", "Dense", "Dense"]);
+    expect(report.layers.map((l: { className: string }) => l.className)).toEqual([
+      "InputLayer",
+      "Dense",
+      "Dense",
+      "Dense",
+    ]);
     expect(report.params).toBe(model.countParams());
     expect(report.weights).toHaveLength(6);
   });

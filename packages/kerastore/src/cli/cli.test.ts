@@ -65,7 +65,12 @@ describe("kerastore inspect", () => {
     expect(serving.inputs).toEqual(Object.entries(expected.inputs).map(([name, t]) => ({ name, ...(t as object) })));
     expect(serving.outputs).toEqual(Object.entries(expected.outputs).map(([name, t]) => ({ name, ...(t as object) })));
     expect(report.functions).toEqual(["serve"]);
-    expect(report.weights.map((w: { path: string }) => w.path)).toEqual(["hidden/kernel", "hidden/bias", "probs/kernel", "probs/bias"]);
+    expect(report.weights.map((w: { path: string }) => w.path)).toEqual([
+      "hidden/kernel",
+      "hidden/bias",
+      "probs/kernel",
+      "probs/bias",
+    ]);
     expect(report.params).toBe(6 * 8 + 8 + 8 * 3 + 3);
     const text = await cli("inspect", fixturePath("savedmodel", "keras_export", "saved_model"));
     expect(text.out).toMatch(/signature serving_default:\n {2}input {2}features {2}float32 {2}\[\?, 6\]/);
@@ -84,24 +89,57 @@ describe("kerastore inspect", () => {
 describe("kerastore predict", () => {
   it.each(["model.h5", "model.keras"])("writes the .npy Keras predicted, from Python's %s", async (file) => {
     const out = join(dir, `pred-${file}.npy`);
-    const r = await cli("predict", fixturePath("models", "mlp_sequential", file), "--input", fixturePath("models", "mlp_sequential", "input0.npy"), "--output", out);
+    const r = await cli(
+      "predict",
+      fixturePath("models", "mlp_sequential", file),
+      "--input",
+      fixturePath("models", "mlp_sequential", "input0.npy"),
+      "--output",
+      out,
+    );
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expectAllClose(readNpy(new Uint8Array(await readFile(out))), readFixtureNpy("models", "mlp_sequential", "output0.npy"), { rtol: 1e-5, floor: 1e-3 });
+    expectAllClose(
+      readNpy(new Uint8Array(await readFile(out))),
+      readFixtureNpy("models", "mlp_sequential", "output0.npy"),
+      { rtol: 1e-5, floor: 1e-3 },
+    );
   });
 
   it("takes several inputs and writes several outputs", async () => {
     const m = (f: string) => fixturePath("models", "merge_functional", f);
     const outs = [join(dir, "y0.npy"), join(dir, "y1.npy")];
-    const r = await cli("predict", m("model.keras"), "--input", m("input0.npy"), "--input", m("input1.npy"), "--output", outs[0]!, "--output", outs[1]!);
+    const r = await cli(
+      "predict",
+      m("model.keras"),
+      "--input",
+      m("input0.npy"),
+      "--input",
+      m("input1.npy"),
+      "--output",
+      outs[0]!,
+      "--output",
+      outs[1]!,
+    );
     expect(r.code, r.err).toBe(0);
     for (const [i, o] of outs.entries()) {
-      expectAllClose(readNpy(new Uint8Array(await readFile(o))) as NumericHostTensor, readFixtureNpy("models", "merge_functional", `output${i}.npy`), { rtol: 1e-5, floor: 1e-3 });
+      expectAllClose(
+        readNpy(new Uint8Array(await readFile(o))) as NumericHostTensor,
+        readFixtureNpy("models", "merge_functional", `output${i}.npy`),
+        { rtol: 1e-5, floor: 1e-3 },
+      );
     }
   });
 
   it("says how many inputs the model takes", async () => {
-    const r = await cli("predict", fixturePath("models", "merge_functional", "model.keras"), "--input", fixturePath("models", "merge_functional", "input0.npy"), "--output", join(dir, "x.npy"));
+    const r = await cli(
+      "predict",
+      fixturePath("models", "merge_functional", "model.keras"),
+      "--input",
+      fixturePath("models", "merge_functional", "input0.npy"),
+      "--output",
+      join(dir, "x.npy"),
+    );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/it takes 2 input\(s\), 1 --input given/);
   });
@@ -115,7 +153,12 @@ describe("kerastore convert", () => {
     ["model.h5", "converted-weights.weights.h5", "weights-h5"],
   ])("%s to %s", async (from, to, as) => {
     const target = join(dir, to);
-    const args = ["convert", fixturePath("models", "3_layer_mlp", from), target, ...(as === undefined ? [] : ["--to", as])];
+    const args = [
+      "convert",
+      fixturePath("models", "3_layer_mlp", from),
+      target,
+      ...(as === undefined ? [] : ["--to", as]),
+    ];
     const r = await cli(...args);
     expect(r.code, r.err).toBe(0);
     const input = readFixtureNpy("models", "3_layer_mlp", "input0.npy");
@@ -139,7 +182,10 @@ describe("the kerastore binary", () => {
   it("runs as a process: exit 0 with help, 1 with a bad command and no stack trace", () => {
     const main = join(repoRoot, "packages/kerastore/src/cli/main.ts");
     const run = (...args: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", "--conditions=source", main, ...args], { encoding: "utf8", cwd: repoRoot });
+      spawnSync(process.execPath, ["--import", "tsx", "--conditions=source", main, ...args], {
+        encoding: "utf8",
+        cwd: repoRoot,
+      });
     const ok = run("help");
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/kerastore inspect <path> \[--json\]/);

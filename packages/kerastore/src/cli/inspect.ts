@@ -24,7 +24,9 @@ export async function inspect(location: FormatLocation, formats: FormatRegistry)
 export function formatReport(report: InspectReport): string {
   const lines = [`${report.path}: ${report.description}`];
   if (report.modelClass !== undefined) {
-    lines.push(`model: ${report.modelClass}${report.modelName === undefined ? "" : ` "${report.modelName}"`}${report.kerasVersion === undefined ? "" : ` (Keras ${report.kerasVersion})`}`);
+    lines.push(
+      `model: ${report.modelClass}${report.modelName === undefined ? "" : ` "${report.modelName}"`}${report.kerasVersion === undefined ? "" : ` (Keras ${report.kerasVersion})`}`,
+    );
   }
   if (report.inputs !== undefined && report.inputs.length > 0) {
     lines.push("inputs:");
@@ -33,19 +35,26 @@ export function formatReport(report: InspectReport): string {
   if (report.layers.length > 0) {
     lines.push("layers:");
     // A weights-only file names its layers but not their classes.
-    for (const l of report.layers) lines.push(`  ${l.name}${report.weightsOnly ? "" : ` (${l.className})`}: ${l.params.toLocaleString("en-US")} params`);
+    for (const l of report.layers)
+      lines.push(
+        `  ${l.name}${report.weightsOnly ? "" : ` (${l.className})`}: ${l.params.toLocaleString("en-US")} params`,
+      );
   }
   lines.push(`parameters: ${report.params.toLocaleString("en-US")}`);
   if (report.optimizer !== undefined) {
-    const params = report.optimizer.params === undefined ? "" : `, ${report.optimizer.params.toLocaleString("en-US")} values`;
-    lines.push(`optimizer: ${report.optimizer.className} (${report.optimizer.variables} variables${params}, not counted in parameters)`);
+    const params =
+      report.optimizer.params === undefined ? "" : `, ${report.optimizer.params.toLocaleString("en-US")} values`;
+    lines.push(
+      `optimizer: ${report.optimizer.className} (${report.optimizer.variables} variables${params}, not counted in parameters)`,
+    );
   }
   for (const sig of report.signatures ?? []) {
     lines.push(`signature ${sig.key}:`);
     for (const t of sig.inputs) lines.push(`  input  ${t.name}  ${t.dtype}  ${formatPartialShape(t.shape)}`);
     for (const t of sig.outputs) lines.push(`  output ${t.name}  ${t.dtype}  ${formatPartialShape(t.shape)}`);
   }
-  if (report.functions !== undefined && report.functions.length > 0) lines.push(`functions: ${report.functions.join(", ")}`);
+  if (report.functions !== undefined && report.functions.length > 0)
+    lines.push(`functions: ${report.functions.join(", ")}`);
   lines.push(`${report.weightsHeading ?? "weights"}:`);
   for (const w of report.weights) lines.push(`  ${w.path}  ${w.dtype}  ${formatShape(w.shape)}`);
   return `${lines.join("\n")}\n`;

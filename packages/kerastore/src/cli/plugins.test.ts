@@ -49,10 +49,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], env: { plugins?: string; cwd?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  argv: string[],
+  env: { plugins?: string; cwd?: string } = {},
+): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), plugins: env.plugins, cwd: env.cwd ?? dir });
+  const code = await runCli(argv, {
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    plugins: env.plugins,
+    cwd: env.cwd ?? dir,
+  });
   return { code, out, err };
 }
 
@@ -66,13 +74,19 @@ describe("kerastore CLI plug-ins", () => {
     expect(await cli(["convert", source, target, "--plugin", plugin])).toMatchObject({ code: 0, err: "" });
     expect((await readFile(target, "utf8")).startsWith('{"jmodel":1')).toBe(true);
     const byName = join(dir, "by-name.out");
-    expect(await cli(["convert", source, byName, "--to", "json-model", `--plugin=${plugin}`])).toMatchObject({ code: 0, err: "" });
+    expect(await cli(["convert", source, byName, "--to", "json-model", `--plugin=${plugin}`])).toMatchObject({
+      code: 0,
+      err: "",
+    });
     expect(await readFile(byName, "utf8")).toBe(await readFile(target, "utf8"));
     const report = await cli(["inspect", target, "--json", "--plugin", plugin]);
     expect(report.code).toBe(0);
     expect(JSON.parse(report.out)).toMatchObject({ format: "json-model", modelClass: "Sequential" });
     const out = join(dir, "y.npy");
-    expect(await cli(["predict", target, "--input", input, "--output", out, "--plugin", plugin])).toMatchObject({ code: 0, err: "" });
+    expect(await cli(["predict", target, "--input", input, "--output", out, "--plugin", plugin])).toMatchObject({
+      code: 0,
+      err: "",
+    });
     expectAllClose(readNpy(await readFile(out)), expected(), { rtol: 1e-5, floor: 1e-3 });
     // Without the plug-in only the built-in JSON reader claims the file, and refuses it.
     const without = await cli(["inspect", target]);
@@ -85,10 +99,15 @@ describe("kerastore CLI plug-ins", () => {
     expect(await cli(["convert", source, fromEnv], { plugins: ` ${plugin} ,` })).toMatchObject({ code: 0, err: "" });
     const project = join(dir, "project", "sub");
     await mkdir(project, { recursive: true });
-    await writeFile(join(dir, "project", "package.json"), JSON.stringify({ name: "p", kerastore: { plugins: ["../json-model-plugin.mjs"] } }));
+    await writeFile(
+      join(dir, "project", "package.json"),
+      JSON.stringify({ name: "p", kerastore: { plugins: ["../json-model-plugin.mjs"] } }),
+    );
     const fromManifest = join(dir, "manifest.jmodel");
     expect(await cli(["convert", source, fromManifest], { cwd: project })).toMatchObject({ code: 0, err: "" });
-    expect(JSON.parse(await readFile(fromManifest, "utf8")).layers).toEqual(JSON.parse(await readFile(fromEnv, "utf8")).layers);
+    expect(JSON.parse(await readFile(fromManifest, "utf8")).layers).toEqual(
+      JSON.parse(await readFile(fromEnv, "utf8")).layers,
+    );
     const help = await cli(["convert", "--help"], { cwd: project });
     expect(help.out).toMatch(/Formats that can write here: .*json-model/);
   });
@@ -96,7 +115,9 @@ describe("kerastore CLI plug-ins", () => {
   it("a plug-in that is missing or exports no formats is a one-line error, exit 1, no stack trace", async () => {
     const missing = await cli(["inspect", source, "--plugin", "./nope.mjs"]);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/^kerastore: cannot load plugin "\.\/nope\.mjs": no such file .*nope\.mjs \(named by --plugin\)\n$/);
+    expect(missing.err).toMatch(
+      /^kerastore: cannot load plugin "\.\/nope\.mjs": no such file .*nope\.mjs \(named by --plugin\)\n$/,
+    );
     const notInstalled = await cli(["inspect", source, "--plugin", "kerastore-no-such-plugin"]);
     expect(notInstalled.err).toMatch(/^kerastore: cannot load plugin "kerastore-no-such-plugin": it is not installed/);
     await writeFile(join(dir, "empty.mjs"), "export const formats = [];\n");
@@ -104,13 +125,18 @@ describe("kerastore CLI plug-ins", () => {
     expect(empty.err).toMatch(/cannot load plugin .*empty\.mjs": its main entry exports no kerastoreFormats array\n$/);
     await writeFile(join(dir, "bad.mjs"), "export const kerastoreFormats = [{ name: 'half' }];\n");
     const bad = await cli(["inspect", source, "--plugin", join(dir, "bad.mjs")]);
-    expect(bad.err).toMatch(/kerastoreFormats\[0\] is neither a ModelReader \(read\) nor a ModelWriter \(plan, write\)/);
+    expect(bad.err).toMatch(
+      /kerastoreFormats\[0\] is neither a ModelReader \(read\) nor a ModelWriter \(plan, write\)/,
+    );
     expect((await cli(["inspect", source, "--plugin"])).err).toMatch(/--plugin needs a package name or a path/);
   });
 
   it("a plug-in's format named like a built-in one replaces it in the CLI", async () => {
     const replacing = join(dir, "replace-h5.mjs");
-    await writeFile(replacing, PLUGIN.replace('name: "json-model"', 'name: "h5"').replace('extensions: [".jmodel"]', 'extensions: [".h5"]'));
+    await writeFile(
+      replacing,
+      PLUGIN.replace('name: "json-model"', 'name: "h5"').replace('extensions: [".jmodel"]', 'extensions: [".h5"]'),
+    );
     const target = join(dir, "not-really.h5");
     expect(await cli(["convert", source, target, "--plugin", replacing])).toMatchObject({ code: 0, err: "" });
     expect((await readFile(target, "utf8")).startsWith('{"jmodel":')).toBe(true);
@@ -120,7 +146,13 @@ describe("kerastore CLI plug-ins", () => {
     const broken = join(dir, "broken.mjs");
     await writeFile(broken, "throw new Error('boom');\n");
     const warnings: string[] = [];
-    const formats = await cliFormats({ flags: [], env: undefined, cwd: dir, firstParty: [plugin, "@kerastore/no-such-format", broken], onWarning: (m) => warnings.push(m) });
+    const formats = await cliFormats({
+      flags: [],
+      env: undefined,
+      cwd: dir,
+      firstParty: [plugin, "@kerastore/no-such-format", broken],
+      onWarning: (m) => warnings.push(m),
+    });
     expect(formats.formats.map((f) => f.name)).toContain("json-model");
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/cannot load plugin ".*broken\.mjs": importing it failed: boom; going on without it/);

@@ -52,9 +52,13 @@ export async function cliFormats(sources: PluginSources): Promise<FormatRegistry
   }
   const manifest = nearestPackageJson(sources.cwd);
   if (manifest !== undefined) {
-    for (const spec of manifest.plugins) addPlugin(registry, spec, await loadPlugin(spec, manifest.dir, `${manifest.path} (kerastore.plugins)`));
+    for (const spec of manifest.plugins)
+      addPlugin(registry, spec, await loadPlugin(spec, manifest.dir, `${manifest.path} (kerastore.plugins)`));
   }
-  const fromEnv = (sources.env ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const fromEnv = (sources.env ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   for (const spec of fromEnv) addPlugin(registry, spec, await loadPlugin(spec, sources.cwd, "KERASTORE_PLUGINS"));
   for (const spec of sources.flags) addPlugin(registry, spec, await loadPlugin(spec, sources.cwd, "--plugin"));
   return registry;
@@ -79,7 +83,8 @@ async function importPlugin(spec: string, href: string, notFound?: string): Prom
     return await import(href.startsWith("/") ? pathToFileURL(href).href : href);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (notFound !== undefined && (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND")) throw pluginError(spec, notFound);
+    if (notFound !== undefined && (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND"))
+      throw pluginError(spec, notFound);
     throw pluginError(spec, `importing it failed: ${error instanceof Error ? error.message : String(error)}`, error);
   }
 }
@@ -88,7 +93,12 @@ function addPlugin(registry: FormatRegistry, spec: string, module: unknown): voi
   const formats = (module as Partial<KerastorePlugin> | null)?.kerastoreFormats;
   if (!Array.isArray(formats)) throw pluginError(spec, "its main entry exports no kerastoreFormats array");
   for (const [i, format] of formats.entries()) {
-    if (format === null || typeof format !== "object" || typeof format.name !== "string" || (!isModelReader(format) && !isModelWriter(format))) {
+    if (
+      format === null ||
+      typeof format !== "object" ||
+      typeof format.name !== "string" ||
+      (!isModelReader(format) && !isModelWriter(format))
+    ) {
       throw pluginError(spec, `kerastoreFormats[${i}] is neither a ModelReader (read) nor a ModelWriter (plan, write)`);
     }
     registry.add(format);
@@ -112,12 +122,18 @@ function nearestPackageJson(cwd: string): { path: string; dir: string; plugins: 
       try {
         json = JSON.parse(readFileSync(path, "utf8"));
       } catch (error) {
-        throw new FacadeError("invalid-argument", `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new FacadeError(
+          "invalid-argument",
+          `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       const plugins = (json as { kerastore?: { plugins?: unknown } } | null)?.kerastore?.plugins;
       if (plugins === undefined) return undefined;
       if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === "string")) {
-        throw new FacadeError("invalid-argument", `cannot read ${path}: "kerastore": { "plugins" } must be an array of package names or paths`);
+        throw new FacadeError(
+          "invalid-argument",
+          `cannot read ${path}: "kerastore": { "plugins" } must be an array of package names or paths`,
+        );
       }
       return { path, dir, plugins };
     }
@@ -126,5 +142,9 @@ function nearestPackageJson(cwd: string): { path: string; dir: string; plugins: 
 }
 
 function pluginError(spec: string, reason: string, cause?: unknown): FacadeError {
-  return new FacadeError("invalid-argument", `cannot load plugin "${spec}": ${reason}`, cause === undefined ? {} : { cause });
+  return new FacadeError(
+    "invalid-argument",
+    `cannot load plugin "${spec}": ${reason}`,
+    cause === undefined ? {} : { cause },
+  );
 }

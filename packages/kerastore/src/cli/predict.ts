@@ -1,4 +1,12 @@
-import { cannot, type HostTensor, hostTensor, type NumericHostTensor, readNpy, toFloat32, writeNpy } from "@kerastore/core";
+import {
+  cannot,
+  type HostTensor,
+  hostTensor,
+  type NumericHostTensor,
+  readNpy,
+  toFloat32,
+  writeNpy,
+} from "@kerastore/core";
 import { FacadeError } from "../errors.js";
 import { isFormatRunner, type RunInput } from "../formats/capabilities.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
@@ -22,11 +30,20 @@ export async function predictFiles(
   const reader = await formats.detect(location);
   const graph = isFormatRunner(reader) && (await reader.runs(location)) ? reader : undefined;
   if (signature !== undefined && graph === undefined) {
-    throw new FacadeError("invalid-argument", cannot("predict with", model, "--signature applies to a SavedModel without a Keras model"));
+    throw new FacadeError(
+      "invalid-argument",
+      cannot("predict with", model, "--signature applies to a SavedModel without a Keras model"),
+    );
   }
-  const results = graph !== undefined ? await graph.run(location, await readRunInputs(inputs), { signature }) : await runKeras(model, inputs, formats);
+  const results =
+    graph !== undefined
+      ? await graph.run(location, await readRunInputs(inputs), { signature })
+      : await runKeras(model, inputs, formats);
   if (results.length !== outputs.length) {
-    throw new FacadeError("invalid-argument", cannot("predict with", model, `it gives ${results.length} output(s), ${outputs.length} --output given`));
+    throw new FacadeError(
+      "invalid-argument",
+      cannot("predict with", model, `it gives ${results.length} output(s), ${outputs.length} --output given`),
+    );
   }
   for (const [i, out] of results.entries()) {
     const { store, path } = locate(outputs[i]!);
@@ -57,14 +74,19 @@ async function runKeras(model: string, inputs: readonly string[], formats: Forma
   for (const input of inputs) tensors.push(await readInput(input));
   const expected = loaded.inputs.length;
   if (tensors.length !== expected) {
-    throw new FacadeError("invalid-argument", cannot("predict with", model, `it takes ${expected} input(s), ${tensors.length} --input given`));
+    throw new FacadeError(
+      "invalid-argument",
+      cannot("predict with", model, `it takes ${expected} input(s), ${tensors.length} --input given`),
+    );
   }
   return loaded.predictMany(tensors.length === 1 ? tensors[0]! : tensors);
 }
 
 /** The backend computes in float32 and int32: wider inputs are narrowed, as Keras casts them. */
 function forBackend(t: NumericHostTensor): HostTensor {
-  if (t.dtype === "float64" || t.dtype === "float16" || t.dtype === "bool") return hostTensor("float32", t.shape, toFloat32(t));
-  if (t.dtype === "int64" || t.dtype === "uint32" || t.dtype === "uint64") return hostTensor("int32", t.shape, Int32Array.from(t.data as ArrayLike<number | bigint>, Number));
+  if (t.dtype === "float64" || t.dtype === "float16" || t.dtype === "bool")
+    return hostTensor("float32", t.shape, toFloat32(t));
+  if (t.dtype === "int64" || t.dtype === "uint32" || t.dtype === "uint64")
+    return hostTensor("int32", t.shape, Int32Array.from(t.data as ArrayLike<number | bigint>, Number));
   return t;
 }

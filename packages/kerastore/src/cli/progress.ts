@@ -36,12 +36,19 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
  * on stderr (`kerastore: reading model.h5 (412.3 MB)... 3.0 s`) until it ends, then clears it.
  * Quiet when stderr is not a terminal (pipes, CI) and for small files.
  */
-export async function withProgress<T>(io: ProgressIo, label: string, path: string, work: () => Promise<T>, options: ProgressOptions = {}): Promise<T> {
+export async function withProgress<T>(
+  io: ProgressIo,
+  label: string,
+  path: string,
+  work: () => Promise<T>,
+  options: ProgressOptions = {},
+): Promise<T> {
   if (io.isTTY !== true) return work();
   const bytes = await sizeOnDisk(path);
   if (bytes < (options.threshold ?? 32e6)) return work();
   const start = Date.now();
-  const draw = () => io.stderr(`\r\x1b[Kkerastore: ${label} (${mb(bytes)})... ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  const draw = () =>
+    io.stderr(`\r\x1b[Kkerastore: ${label} (${mb(bytes)})... ${((Date.now() - start) / 1000).toFixed(1)} s`);
   draw();
   const timer = setInterval(draw, options.intervalMs ?? 250);
   try {

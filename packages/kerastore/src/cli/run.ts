@@ -63,7 +63,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return 0;
       }
       case "inspect": {
-        const report = await progress(`reading ${command.path}`, command.path, () => inspect(locate(command.path), formats));
+        const report = await progress(`reading ${command.path}`, command.path, () =>
+          inspect(locate(command.path), formats),
+        );
         io.stdout(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
         return 0;
       }
@@ -71,7 +73,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         await predictFiles(command.model, command.inputs, command.outputs, command.signature, formats);
         return 0;
       case "convert":
-        await progress(`converting ${command.source}`, command.source, () => convertFile(command.source, command.target, command.to, formats));
+        await progress(`converting ${command.source}`, command.source, () =>
+          convertFile(command.source, command.target, command.to, formats),
+        );
         return 0;
     }
   } catch (error) {

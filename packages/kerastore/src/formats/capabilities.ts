@@ -35,7 +35,11 @@ export interface ReadWeightsIntoResult {
  * `read` and the weight matcher.
  */
 export interface WeightsIntoModel {
-  readWeightsInto(model: Model, location: FormatLocation, options: ReadWeightsIntoOptions): Promise<ReadWeightsIntoResult>;
+  readWeightsInto(
+    model: Model,
+    location: FormatLocation,
+    options: ReadWeightsIntoOptions,
+  ): Promise<ReadWeightsIntoResult>;
 }
 
 /** A reader with its own `inspect` report (a checkpoint's tensors, a SavedModel's signatures). */

@@ -26,46 +26,74 @@ export interface CheckpointWriteOptions {
  * as one. `loadWeights` matches a checkpoint by object graph itself (`readWeightsInto`), with a
  * restore status as TensorFlow's.
  */
-export const checkpointFormat: ModelReader & ModelWriter<CheckpointWriteOptions> & WeightsIntoModel & FormatInspector = {
-  name: "checkpoint",
-  description: "TensorFlow checkpoint (prefix.index + prefix.data-NNNNN-of-MMMMM)",
-  extensions: [".index"],
-  holds: { architecture: false, weights: true, optimizer: true },
-  async sniffLocation({ store, path }) {
-    return (await store.exists(`${checkpointPrefix(path)}.index`)) && !(await store.isDirectory(checkpointPrefix(path)));
-  },
-  async read({ store, path }) {
-    const data = { root: await readCheckpoint(store, checkpointPrefix(path)) };
-    return { data, layout: "object-graph", holds: checkpointFormat.holds, format: checkpointFormat.name, description: checkpointFormat.description };
-  },
-  plan: (options) => ({ dialect: "keras3", computes: "by-name", optimizer: options.includeOptimizer }),
-  async write({ store, path }, data, options) {
-    const prefix = checkpointPrefix(path);
-    const live = options.liveModel instanceof Model ? options.liveModel : undefined;
-    // The .index, the .data and the `checkpoint` state file change as one set.
-    await writeFileSet(store, prefix, async (staged) => {
-      if (live !== undefined) {
-        await writeModelCheckpoint(live, staged, prefix, { optimizer: options.optimizer, skipOptimizer: !options.includeOptimizer });
-        return;
+export const checkpointFormat: ModelReader & ModelWriter<CheckpointWriteOptions> & WeightsIntoModel & FormatInspector =
+  {
+    name: "checkpoint",
+    description: "TensorFlow checkpoint (prefix.index + prefix.data-NNNNN-of-MMMMM)",
+    extensions: [".index"],
+    holds: { architecture: false, weights: true, optimizer: true },
+    async sniffLocation({ store, path }) {
+      return (
+        (await store.exists(`${checkpointPrefix(path)}.index`)) && !(await store.isDirectory(checkpointPrefix(path)))
+      );
+    },
+    async read({ store, path }) {
+      const data = { root: await readCheckpoint(store, checkpointPrefix(path)) };
+      return {
+        data,
+        layout: "object-graph",
+        holds: checkpointFormat.holds,
+        format: checkpointFormat.name,
+        description: checkpointFormat.description,
+      };
+    },
+    plan: (options) => ({ dialect: "keras3", computes: "by-name", optimizer: options.includeOptimizer }),
+    async write({ store, path }, data, options) {
+      const prefix = checkpointPrefix(path);
+      const live = options.liveModel instanceof Model ? options.liveModel : undefined;
+      // The .index, the .data and the `checkpoint` state file change as one set.
+      await writeFileSet(store, prefix, async (staged) => {
+        if (live !== undefined) {
+          await writeModelCheckpoint(live, staged, prefix, {
+            optimizer: options.optimizer,
+            skipOptimizer: !options.includeOptimizer,
+          });
+          return;
+        }
+        const root = options.includeOptimizer
+          ? data.root
+          : { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") };
+        await writeCheckpoint(staged, prefix, toCheckpointTree(root));
+        const name = basenameOf(prefix);
+        await writeCheckpointState(staged, dirnameOf(prefix), {
+          modelCheckpointPath: name,
+          allModelCheckpointPaths: [name],
+          allModelCheckpointTimestamps: [],
+        });
+      });
+    },
+    async readWeightsInto(model, location, options) {
+      const { store, path } = location;
+      if (options.byName) {
+        throw new FacadeError(
+          "unsupported",
+          cannot(
+            "load",
+            `weights from ${describeLocation(location)} by name`,
+            "a TF checkpoint pairs objects by their place in the object graph",
+          ),
+        );
       }
-      const root = options.includeOptimizer ? data.root : { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") };
-      await writeCheckpoint(staged, prefix, toCheckpointTree(root));
-      const name = basenameOf(prefix);
-      await writeCheckpointState(staged, dirnameOf(prefix), { modelCheckpointPath: name, allModelCheckpointPaths: [name], allModelCheckpointTimestamps: [] });
-    });
-  },
-  async readWeightsInto(model, location, options) {
-    const { store, path } = location;
-    if (options.byName) {
-      throw new FacadeError("unsupported", cannot("load", `weights from ${describeLocation(location)} by name`, "a TF checkpoint pairs objects by their place in the object graph"));
-    }
-    const { status, loaded } = await restoreModelCheckpoint(model, store, checkpointPrefix(path), { optimizer: options.optimizer, under: options.under });
-    // As tf.keras 2's load_weights: a checkpoint that matches nothing is an error.
-    status.assertNontrivialMatch();
-    return { loaded, status };
-  },
-  inspect: (location) => inspectCheckpoint(location),
-};
+      const { status, loaded } = await restoreModelCheckpoint(model, store, checkpointPrefix(path), {
+        optimizer: options.optimizer,
+        under: options.under,
+      });
+      // As tf.keras 2's load_weights: a checkpoint that matches nothing is an error.
+      status.assertNontrivialMatch();
+      return { loaded, status };
+    },
+    inspect: (location) => inspectCheckpoint(location),
+  };
 
 /** The prefix of a checkpoint named by its prefix or by its `.index` file. */
 export function checkpointPrefix(path: string): string {
@@ -89,7 +117,10 @@ async function inspectCheckpoint(location: FormatLocation): Promise<InspectRepor
     layers: [],
     params: count(weights.filter((w) => !isOptimizer(w.path) && !isBookkeeping(w.path))),
     weights,
-    optimizer: optimizer.length === 0 ? undefined : { className: "optimizer state", variables: optimizer.length, params: count(optimizer) },
+    optimizer:
+      optimizer.length === 0
+        ? undefined
+        : { className: "optimizer state", variables: optimizer.length, params: count(optimizer) },
     weightsHeading: "tensors",
   };
 }

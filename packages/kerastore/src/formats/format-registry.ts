@@ -1,6 +1,13 @@
 import { CoreError } from "@kerastore/core";
 import { FacadeError } from "../errors.js";
-import { type FormatLocation, isModelReader, isModelWriter, type ModelFormat, type ModelReader, type ModelWriter } from "./format.js";
+import {
+  type FormatLocation,
+  isModelReader,
+  isModelWriter,
+  type ModelFormat,
+  type ModelReader,
+  type ModelWriter,
+} from "./format.js";
 
 /**
  * The set of formats the facade and the CLI choose from. Built-in formats are added to it
@@ -44,7 +51,10 @@ export function createFormatRegistry(formats: readonly ModelFormat[] = []): Form
     add(format) {
       if (!isModelReader(format) && !isModelWriter(format)) {
         const name = typeof (format as { name?: unknown }).name === "string" ? (format as { name: string }).name : "?";
-        throw new FacadeError("invalid-argument", `cannot add format "${name}": it has neither read() nor plan() and write()`);
+        throw new FacadeError(
+          "invalid-argument",
+          `cannot add format "${name}": it has neither read() nor plan() and write()`,
+        );
       }
       const i = list.findIndex((f) => f.name === format.name);
       if (i >= 0) list.splice(i, 1, format);
@@ -119,7 +129,10 @@ function longestExtensionMatch<F extends ModelFormat>(list: readonly F[], path: 
 
 function unknown(name: string, verb: "read" | "write", known: readonly ModelFormat[]): FacadeError {
   const names = known.map((f) => f.name).join(", ");
-  return new FacadeError("unknown-format", `cannot use format "${name}": no format by that name can ${verb}; those that can are ${names}`);
+  return new FacadeError(
+    "unknown-format",
+    `cannot use format "${name}": no format by that name can ${verb}; those that can are ${names}`,
+  );
 }
 
 async function isFile(location: FormatLocation): Promise<boolean> {

@@ -59,7 +59,11 @@ describe(".h5 loads parse the file once", () => {
     // read it all again.
     expect(store.reads.get("m.h5")!.whole).toBe(0);
     expect(store.reads.get("m.h5")!.bytes).toBeLessThan(1.5 * size + 512);
-    expectAllClose(model.predict(readFixtureNpy("models", "mlp_sequential", "input0.npy")) as NumericHostTensor, readFixtureNpy("models", "mlp_sequential", "output0.npy"), { rtol: 1e-5, floor: 1e-3 });
+    expectAllClose(
+      model.predict(readFixtureNpy("models", "mlp_sequential", "input0.npy")) as NumericHostTensor,
+      readFixtureNpy("models", "mlp_sequential", "output0.npy"),
+      { rtol: 1e-5, floor: 1e-3 },
+    );
   });
 
   it("loadWeights of a Keras 3 weights file named .h5 reads it once, by range, and finds its walk-path layout in what it read", async () => {
@@ -71,7 +75,10 @@ describe(".h5 loads parse the file once", () => {
     expect(store.reads.get("w.h5")!.whole).toBe(0);
     expect(store.reads.get("w.h5")!.bytes).toBeLessThan(1.5 * (await store.size("w.h5")) + 512);
     const x = readFixtureNpy("models", "mlp_sequential", "input0.npy");
-    expectAllClose(fresh.predict(x) as NumericHostTensor, readFixtureNpy("models", "mlp_sequential", "output0.npy"), { rtol: 1e-5, floor: 1e-3 });
+    expectAllClose(fresh.predict(x) as NumericHostTensor, readFixtureNpy("models", "mlp_sequential", "output0.npy"), {
+      rtol: 1e-5,
+      floor: 1e-3,
+    });
   });
 });
 
@@ -110,7 +117,10 @@ describe("a user's format replaces a built-in one", () => {
     const back = await loadModel({ store, path: "copy.h5" }, { formats });
     expect(calls).toEqual(["read model.h5", "write copy.h5", "write w.h5", "read copy.h5"]);
     const x = readFixtureNpy("models", "mlp_sequential", "input0.npy");
-    expectAllClose(back.predict(x) as NumericHostTensor, model.predict(x) as NumericHostTensor, { rtol: 0, floor: 1e-3 });
+    expectAllClose(back.predict(x) as NumericHostTensor, model.predict(x) as NumericHostTensor, {
+      rtol: 0,
+      floor: 1e-3,
+    });
   });
 
   it("named checkpoint, it is the one saveWeights writes a prefix with (no bypass of format.write)", async () => {
@@ -148,7 +158,11 @@ describe("a user's format replaces a built-in one", () => {
     const formats = createFormatRegistry([...builtinFormats, writerOnly]);
     const store: Store = new MemoryStore();
     await saveModel(await loadModel(mlp("model.keras")), { store, path: "m.sink" }, { formats });
-    await expect(loadModel({ store, path: "m.sink" }, { formats, format: "sink" })).rejects.toThrow(/no format by that name can read/);
-    expect(() => formats.add({ name: "nothing" } as unknown as ModelWriter)).toThrow(/cannot add format "nothing": it has neither read\(\) nor plan\(\) and write\(\)/);
+    await expect(loadModel({ store, path: "m.sink" }, { formats, format: "sink" })).rejects.toThrow(
+      /no format by that name can read/,
+    );
+    expect(() => formats.add({ name: "nothing" } as unknown as ModelWriter)).toThrow(
+      /cannot add format "nothing": it has neither read\(\) nor plan\(\) and write\(\)/,
+    );
   });
 });

@@ -1,7 +1,16 @@
 import { cannot, openSource, type RandomAccessSource, rangeSource, type SavedModelData } from "@kerastore/core";
 import { isHdf5, keras3WeightsH5Chunks, legacyH5Chunks, readKerasH5 } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
-import type { FormatHolds, FormatLocation, ModelReader, ModelReadResult, ModelWriter, ReadOptions, WriteOptions, WritePlan } from "./format.js";
+import type {
+  FormatHolds,
+  FormatLocation,
+  ModelReader,
+  ModelReadResult,
+  ModelWriter,
+  ReadOptions,
+  WriteOptions,
+  WritePlan,
+} from "./format.js";
 
 /** The legacy H5 writer's own options (`settings` of `save`). */
 export interface H5WriteOptions {
@@ -16,7 +25,8 @@ const LEGACY_HOLDS: FormatHolds = { architecture: true, weights: true, optimizer
 const WEIGHTS_ONLY_HOLDS: FormatHolds = { architecture: false, weights: true, optimizer: false };
 const KERAS3_WEIGHTS_HOLDS: FormatHolds = { architecture: false, weights: true, optimizer: true };
 const LEGACY_DESCRIPTION = "Keras HDF5 model (.h5: architecture, weights, compile information, optimizer state)";
-const WEIGHTS_ONLY_DESCRIPTION = "Keras HDF5 weights only (save_weights: no architecture; load into a built model with model.loadWeights)";
+const WEIGHTS_ONLY_DESCRIPTION =
+  "Keras HDF5 weights only (save_weights: no architecture; load into a built model with model.loadWeights)";
 const KERAS3_WEIGHTS_DESCRIPTION = "Keras 3 weights file (.weights.h5: weights and optimizer variables)";
 
 /**
@@ -35,7 +45,11 @@ export const legacyH5Format: ModelReader & ModelWriter<H5WriteOptions> = {
   read: (location, options) => readH5(location, options),
   plan(options): WritePlan {
     const dialect = dialectOf(options);
-    return { dialect: dialect === "keras3" ? "h5-keras3" : "h5-keras2", computes: "by-name", optimizer: !options.weightsOnly && options.includeOptimizer };
+    return {
+      dialect: dialect === "keras3" ? "h5-keras3" : "h5-keras2",
+      computes: "by-name",
+      optimizer: !options.weightsOnly && options.includeOptimizer,
+    };
   },
   async write(location, data, options) {
     // Chunks, not one buffer: tensor bytes go to the file straight from the model's arrays.
@@ -83,18 +97,39 @@ async function readH5(location: FormatLocation, options: ReadOptions): Promise<M
   }
   switch (file.kind) {
     case "keras3-weights":
-      return { data: file.data, layout: "walk-path", holds: KERAS3_WEIGHTS_HOLDS, format: weightsH5Format.name, description: KERAS3_WEIGHTS_DESCRIPTION };
+      return {
+        data: file.data,
+        layout: "walk-path",
+        holds: KERAS3_WEIGHTS_HOLDS,
+        format: weightsH5Format.name,
+        description: KERAS3_WEIGHTS_DESCRIPTION,
+      };
     case "legacy-weights":
-      return { data: file.data, layout: "layer-list", holds: WEIGHTS_ONLY_HOLDS, format: legacyH5Format.name, description: WEIGHTS_ONLY_DESCRIPTION };
+      return {
+        data: file.data,
+        layout: "layer-list",
+        holds: WEIGHTS_ONLY_HOLDS,
+        format: legacyH5Format.name,
+        description: WEIGHTS_ONLY_DESCRIPTION,
+      };
     case "legacy-model":
-      return { data: file.data, layout: "layer-list", holds: LEGACY_HOLDS, format: legacyH5Format.name, description: LEGACY_DESCRIPTION };
+      return {
+        data: file.data,
+        layout: "layer-list",
+        holds: LEGACY_HOLDS,
+        format: legacyH5Format.name,
+        description: LEGACY_DESCRIPTION,
+      };
   }
 }
 
 function dialectOf(options: WriteOptions & H5WriteOptions): "keras2" | "keras3" {
   const dialect = options.dialect ?? "keras2";
   if (dialect !== "keras2" && dialect !== "keras3") {
-    throw new FacadeError("invalid-argument", cannot("write", "an .h5 file", `dialect ${JSON.stringify(dialect)} is not "keras2" or "keras3"`));
+    throw new FacadeError(
+      "invalid-argument",
+      cannot("write", "an .h5 file", `dialect ${JSON.stringify(dialect)} is not "keras2" or "keras3"`),
+    );
   }
   return dialect;
 }

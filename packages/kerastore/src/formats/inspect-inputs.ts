@@ -10,7 +10,12 @@ export function inputsOf(envelope: JsonObject | undefined): InspectTensor[] {
   const config = isJsonObject(envelope?.config) ? envelope.config : undefined;
   if (config === undefined) return [];
   const layers = Array.isArray(config.layers) ? config.layers.filter(isJsonObject) : [];
-  const nameOf = (l: JsonObject) => (typeof l.name === "string" ? l.name : isJsonObject(l.config) && typeof l.config.name === "string" ? l.config.name : "");
+  const nameOf = (l: JsonObject) =>
+    typeof l.name === "string"
+      ? l.name
+      : isJsonObject(l.config) && typeof l.config.name === "string"
+        ? l.config.name
+        : "";
   const refs = Array.isArray(config.input_layers) ? config.input_layers : undefined;
   if (refs !== undefined) {
     // [name, node, tensor] or a list of them (Keras 2 writes a list; Keras 3 one ref for one input).
@@ -26,18 +31,34 @@ export function inputsOf(envelope: JsonObject | undefined): InspectTensor[] {
     const c = first.config;
     if (first.class_name === "InputLayer") return [tensorOf(nameOf(first), c)];
     // Keras 2 names a Sequential's implicit input after its first layer.
-    if (Array.isArray(c.batch_input_shape) || Array.isArray(c.batch_shape)) return [tensorOf(`${nameOf(first)}_input`, c)];
+    if (Array.isArray(c.batch_input_shape) || Array.isArray(c.batch_shape))
+      return [tensorOf(`${nameOf(first)}_input`, c)];
   }
   const build = isJsonObject(envelope?.build_config) ? envelope.build_config : undefined;
   if (build !== undefined && Array.isArray(build.input_shape)) {
-    return [{ name: "input", dtype: "float32", shape: (build.input_shape as JsonValue[]).map((d) => (typeof d === "number" ? d : null)) }];
+    return [
+      {
+        name: "input",
+        dtype: "float32",
+        shape: (build.input_shape as JsonValue[]).map((d) => (typeof d === "number" ? d : null)),
+      },
+    ];
   }
   return [];
 }
 
 function tensorOf(name: string, config: JsonValue | undefined): InspectTensor {
   const c = isJsonObject(config) ? config : {};
-  const shape = Array.isArray(c.batch_shape) ? c.batch_shape : Array.isArray(c.batch_input_shape) ? c.batch_input_shape : undefined;
-  const dtype = typeof c.dtype === "string" ? c.dtype : isJsonObject(c.dtype) && isJsonObject(c.dtype.config) && typeof c.dtype.config.name === "string" ? c.dtype.config.name : "float32";
+  const shape = Array.isArray(c.batch_shape)
+    ? c.batch_shape
+    : Array.isArray(c.batch_input_shape)
+      ? c.batch_input_shape
+      : undefined;
+  const dtype =
+    typeof c.dtype === "string"
+      ? c.dtype
+      : isJsonObject(c.dtype) && isJsonObject(c.dtype.config) && typeof c.dtype.config.name === "string"
+        ? c.dtype.config.name
+        : "float32";
   return { name, dtype, shape: shape === undefined ? null : shape.map((d) => (typeof d === "number" ? d : null)) };
 }

@@ -50,7 +50,10 @@ export function inspectReportOf(location: FormatLocation, result: ModelReadResul
   const configLayers = Array.isArray(config?.layers) ? config.layers.filter(isJsonObject) : [];
   const layers = layerEdges.map((e) => {
     const fromConfig = e.name.startsWith("layer-") ? configLayers[Number(e.name.slice(6))] : undefined;
-    const configName = isJsonObject(fromConfig?.config) && typeof fromConfig.config.name === "string" ? fromConfig.config.name : undefined;
+    const configName =
+      isJsonObject(fromConfig?.config) && typeof fromConfig.config.name === "string"
+        ? fromConfig.config.name
+        : undefined;
     return {
       name: configName ?? e.node.name ?? e.name,
       className: typeof fromConfig?.class_name === "string" ? fromConfig.class_name : e.node.className,
@@ -58,7 +61,8 @@ export function inspectReportOf(location: FormatLocation, result: ModelReadResul
     };
   });
   // A layer list without an architecture names its layers but not their classes.
-  const weightsOnly = result.layout === "layer-list" && !result.holds.architecture && envelope === undefined ? true : undefined;
+  const weightsOnly =
+    result.layout === "layer-list" && !result.holds.architecture && envelope === undefined ? true : undefined;
   return {
     format: result.format,
     description: result.description,
@@ -73,7 +77,8 @@ export function inspectReportOf(location: FormatLocation, result: ModelReadResul
     weights: layerEdges.flatMap((e) =>
       savedWeightList(e.node).map((v) => ({ path: v.path, dtype: v.value.dtype, shape: [...v.value.shape] })),
     ),
-    optimizer: optimizer === undefined ? undefined : { className: optimizer.className, variables: optimizer.variables.length },
+    optimizer:
+      optimizer === undefined ? undefined : { className: optimizer.className, variables: optimizer.variables.length },
   };
 }
 

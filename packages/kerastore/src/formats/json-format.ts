@@ -21,7 +21,11 @@ export const jsonFormat: ModelReader & ModelWriter = {
     const text = new TextDecoder().decode(await store.read(path));
     const json = parseJsonText(text, path);
     if (!isJsonObject(json) || typeof json.class_name !== "string") {
-      throw new FacadeError("format-cannot-read", cannot("read", path, 'expected model JSON with "class_name" and "config"'), { path });
+      throw new FacadeError(
+        "format-cannot-read",
+        cannot("read", path, 'expected model JSON with "class_name" and "config"'),
+        { path },
+      );
     }
     const data: SavedModelData = {
       root: { className: json.class_name, variables: [], children: [] },
@@ -29,12 +33,22 @@ export const jsonFormat: ModelReader & ModelWriter = {
       kerasVersion: typeof json.keras_version === "string" ? json.keras_version : undefined,
       backend: typeof json.backend === "string" ? json.backend : undefined,
     };
-    return { data, layout: "layer-list", holds: jsonFormat.holds, format: jsonFormat.name, description: jsonFormat.description };
+    return {
+      data,
+      layout: "layer-list",
+      holds: jsonFormat.holds,
+      format: jsonFormat.name,
+      description: jsonFormat.description,
+    };
   },
   plan: () => ({ dialect: "keras3", computes: "by-name", optimizer: false }),
   async write({ store, path }, data) {
     if (data.modelConfig === undefined) {
-      throw new FacadeError("format-cannot-write", cannot("write", path, "the model has no config (a subclassed model without getConfig?)"), { path });
+      throw new FacadeError(
+        "format-cannot-write",
+        cannot("write", path, "the model has no config (a subclassed model without getConfig?)"),
+        { path },
+      );
     }
     const json: JsonObject = { ...data.modelConfig };
     if (data.kerasVersion !== undefined && json.keras_version === undefined) json.keras_version = data.kerasVersion;

@@ -22,7 +22,11 @@ export const kerasFormat: ModelReader & ModelWriter<KerasWriteOptions> = {
   holds: { architecture: true, weights: true, optimizer: true },
   sniff: (head) => ZIP_MAGIC.every((b, i) => head[i] === b),
   async sniffLocation({ store, path }) {
-    return (await store.isDirectory(path)) && (await store.exists(`${path}/config.json`)) && (await store.exists(`${path}/model.weights.h5`));
+    return (
+      (await store.isDirectory(path)) &&
+      (await store.exists(`${path}/config.json`)) &&
+      (await store.exists(`${path}/model.weights.h5`))
+    );
   },
   async read({ store, path }, options) {
     const lazy = options.values === "lazy" && !(await store.isDirectory(path));
@@ -30,7 +34,13 @@ export const kerasFormat: ModelReader & ModelWriter<KerasWriteOptions> = {
     const data = lazy
       ? (await readKerasArchive(await rangeSource(store, path), { safeMode: options.safeMode, values: "lazy" })).data
       : (await readKerasArchive(store, { path, safeMode: options.safeMode })).data;
-    return { data, layout: "walk-path", holds: kerasFormat.holds, format: kerasFormat.name, description: kerasFormat.description };
+    return {
+      data,
+      layout: "walk-path",
+      holds: kerasFormat.holds,
+      format: kerasFormat.name,
+      description: kerasFormat.description,
+    };
   },
   plan: (options) => ({ dialect: "keras3", computes: "by-name", optimizer: options.includeOptimizer }),
   async write({ store, path }, data, options) {

@@ -1,8 +1,25 @@
 import { readCheckpoint } from "@kerastore/checkpoint";
-import { cannot, type HostTensor, isJsonObject, joinPath, type SavedModelData, type SavedNode, type SavedVariable, sizeOf, writeFileSet } from "@kerastore/core";
+import {
+  cannot,
+  type HostTensor,
+  isJsonObject,
+  joinPath,
+  type SavedModelData,
+  type SavedNode,
+  type SavedVariable,
+  sizeOf,
+  writeFileSet,
+} from "@kerastore/core";
 import { initBackend, kerasMajor, Model, modelFromJson } from "@kerastore/engine";
 import { findUnsafeConfig } from "@kerastore/keras-v3";
-import { KERAS_METADATA_PB, readSavedModel, SAVED_MODEL_PB, type SignatureTensor, VARIABLES_PREFIX, writeSavedModel } from "@kerastore/savedmodel";
+import {
+  KERAS_METADATA_PB,
+  readSavedModel,
+  SAVED_MODEL_PB,
+  type SignatureTensor,
+  VARIABLES_PREFIX,
+  writeSavedModel,
+} from "@kerastore/savedmodel";
 // The lowering and the graph runner load when a SavedModel is read, written or run: a bundle
 // that never touches one does not carry them.
 const lowering = () => import("@kerastore/savedmodel-lowering");
@@ -35,7 +52,9 @@ export const savedModelFormat: ModelReader & ModelWriter & FormatInspector & For
   plan: (options) => ({ dialect: "keras3", computes: "graph", optimizer: options.includeOptimizer }),
   async write(location, data, options) {
     // A SavedModel is a directory of files: they change as one set.
-    await writeFileSet(location.store, location.path, (store) => writeKerasSavedModel({ store, path: location.path }, data, options.includeOptimizer));
+    await writeFileSet(location.store, location.path, (store) =>
+      writeKerasSavedModel({ store, path: location.path }, data, options.includeOptimizer),
+    );
   },
   async inspect(location, options) {
     if (await hasKerasModel(location)) return inspectReportOf(location, await readKerasSavedModel(location, options));
@@ -50,68 +69,114 @@ async function hasKerasModel({ store, path }: FormatLocation): Promise<boolean> 
 }
 
 async function readKerasSavedModel({ store, path }: FormatLocation, options: ReadOptions) {
-    const where = `${store.description}/${path}`;
-    const { readKerasRoot } = await lowering();
-    const meta = await readKerasRoot(store, path, where);
-    if (options.safeMode) {
-      const findings = findUnsafeConfig(meta.model_config ?? null);
-      if (findings.length > 0) {
-        throw new FacadeError(
-          "format-cannot-read",
-          cannot("load", `${where}/keras_metadata.pb`, `safe mode refuses ${findings.map((f) => `${f.reason} at ${f.at}`).slice(0, 3).join("; ")}`, "if you trust the file's source, pass { safeMode: false }"),
-          { path: where },
-        );
-      }
+  const where = `${store.description}/${path}`;
+  const { readKerasRoot } = await lowering();
+  const meta = await readKerasRoot(store, path, where);
+  if (options.safeMode) {
+    const findings = findUnsafeConfig(meta.model_config ?? null);
+    if (findings.length > 0) {
+      throw new FacadeError(
+        "format-cannot-read",
+        cannot(
+          "load",
+          `${where}/keras_metadata.pb`,
+          `safe mode refuses ${findings
+            .map((f) => `${f.reason} at ${f.at}`)
+            .slice(0, 3)
+            .join("; ")}`,
+          "if you trust the file's source, pass { safeMode: false }",
+        ),
+        { path: where },
+      );
     }
-    const root = keras3Optimizer(await readCheckpoint(store, joinPath(path, VARIABLES_PREFIX)));
-    const data: SavedModelData = { root, modelConfig: meta.model_config as SavedModelData["modelConfig"] };
-    const extra: { -readonly [K in keyof SavedModelData]?: SavedModelData[K] } = {};
-    if (typeof meta.keras_version === "string") extra.kerasVersion = meta.keras_version;
-    if (typeof meta.backend === "string") extra.backend = meta.backend;
-    if (isJsonObject(meta.training_config)) extra.trainingConfig = meta.training_config;
-    const { holds, name, description } = savedModelFormat;
-    return { data: { ...data, ...extra }, layout: "object-graph", holds, format: name, description } as const;
+  }
+  const root = keras3Optimizer(await readCheckpoint(store, joinPath(path, VARIABLES_PREFIX)));
+  const data: SavedModelData = { root, modelConfig: meta.model_config as SavedModelData["modelConfig"] };
+  const extra: { -readonly [K in keyof SavedModelData]?: SavedModelData[K] } = {};
+  if (typeof meta.keras_version === "string") extra.kerasVersion = meta.keras_version;
+  if (typeof meta.backend === "string") extra.backend = meta.backend;
+  if (isJsonObject(meta.training_config)) extra.trainingConfig = meta.training_config;
+  const { holds, name, description } = savedModelFormat;
+  return { data: { ...data, ...extra }, layout: "object-graph", holds, format: name, description } as const;
 }
 
-async function writeKerasSavedModel({ store, path }: FormatLocation, data: SavedModelData, includeOptimizer: boolean): Promise<void> {
-    const where = `${store.description}/${path}`;
-    if (data.modelConfig === undefined) {
-      throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, "the data holds no model config"));
-    }
-    await initBackend();
-    const { kerasMetadataFor, lowerCall, lowerModel } = await lowering();
-    let model: unknown;
-    try {
-      model = modelFromJson(data.modelConfig, { kerasVersion: kerasMajor(data.kerasVersion) });
-    } catch (error) {
-      throw new FacadeError("unsupported", cannot("save", `${where} as a SavedModel`, `its config does not rebuild without custom objects (${String(error)})`, "save to .keras or .h5"), { cause: error });
-    }
-    if (!(model instanceof Model)) throw new FacadeError("format-cannot-write", cannot("save", `${where} as a SavedModel`, "its config is not a model"));
-    // The rebuilt model only gives the lowering its layer graph; the values come from data.root,
-    // so its fresh variables are freed once the graph is built (else every save leaked them).
-    let lowered: { signature: ReturnType<typeof lowerModel>; call: ReturnType<typeof lowerCall>; kerasMetadata: ReturnType<typeof kerasMetadataFor> };
-    const root = !includeOptimizer ? { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") } : data.root;
-    const variables = toCheckpointTree(root);
-    try {
-      lowered = { signature: lowerModel(model, data.root), call: lowerCall(model, data.root), kerasMetadata: kerasMetadataFor(model, variables, data) };
-    } finally {
-      for (const w of model.weights) w.value.dispose();
-    }
-    await writeSavedModel(store, path, {
-      variables,
-      signatures: { serving_default: lowered.signature },
-      functions: { __call__: lowered.call },
-      kerasMetadata: lowered.kerasMetadata,
-    });
+async function writeKerasSavedModel(
+  { store, path }: FormatLocation,
+  data: SavedModelData,
+  includeOptimizer: boolean,
+): Promise<void> {
+  const where = `${store.description}/${path}`;
+  if (data.modelConfig === undefined) {
+    throw new FacadeError(
+      "format-cannot-write",
+      cannot("save", `${where} as a SavedModel`, "the data holds no model config"),
+    );
+  }
+  await initBackend();
+  const { kerasMetadataFor, lowerCall, lowerModel } = await lowering();
+  let model: unknown;
+  try {
+    model = modelFromJson(data.modelConfig, { kerasVersion: kerasMajor(data.kerasVersion) });
+  } catch (error) {
+    throw new FacadeError(
+      "unsupported",
+      cannot(
+        "save",
+        `${where} as a SavedModel`,
+        `its config does not rebuild without custom objects (${String(error)})`,
+        "save to .keras or .h5",
+      ),
+      { cause: error },
+    );
+  }
+  if (!(model instanceof Model))
+    throw new FacadeError(
+      "format-cannot-write",
+      cannot("save", `${where} as a SavedModel`, "its config is not a model"),
+    );
+  // The rebuilt model only gives the lowering its layer graph; the values come from data.root,
+  // so its fresh variables are freed once the graph is built (else every save leaked them).
+  let lowered: {
+    signature: ReturnType<typeof lowerModel>;
+    call: ReturnType<typeof lowerCall>;
+    kerasMetadata: ReturnType<typeof kerasMetadataFor>;
+  };
+  const root = !includeOptimizer
+    ? { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") }
+    : data.root;
+  const variables = toCheckpointTree(root);
+  try {
+    lowered = {
+      signature: lowerModel(model, data.root),
+      call: lowerCall(model, data.root),
+      kerasMetadata: kerasMetadataFor(model, variables, data),
+    };
+  } finally {
+    for (const w of model.weights) w.value.dispose();
+  }
+  await writeSavedModel(store, path, {
+    variables,
+    signatures: { serving_default: lowered.signature },
+    functions: { __call__: lowered.call },
+    kerasMetadata: lowered.kerasMetadata,
+  });
 }
 
 /** A SavedModel with no Keras model in it (model.export, tf.saved_model.save): its signatures and variables. */
 async function inspectGraph(location: FormatLocation): Promise<InspectReport> {
   const info = await readSavedModel(location.store, location.path, { values: false });
   const tensors = (record: Readonly<Record<string, SignatureTensor>>): InspectTensor[] =>
-    Object.entries(record).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape === null ? null : [...t.shape] }));
+    Object.entries(record).map(([name, t]) => ({
+      name,
+      dtype: t.dtype,
+      shape: t.shape === null ? null : [...t.shape],
+    }));
   const { rootVariables } = await lowering();
-  const weights = rootVariables(info).map((v) => ({ path: v.name, dtype: v.dtype, shape: v.shape === null ? [] : v.shape.map((d) => d ?? -1) }));
+  const weights = rootVariables(info).map((v) => ({
+    path: v.name,
+    dtype: v.dtype,
+    shape: v.shape === null ? [] : v.shape.map((d) => d ?? -1),
+  }));
   return {
     format: savedModelFormat.name,
     description: `${savedModelFormat.description}, a graph without a Keras model (tags ${info.tags.join(", ")})`,
@@ -139,11 +204,26 @@ async function runSignature(location: FormatLocation, inputs: readonly RunInput[
     const spec = loaded.info.signatures[key];
     if (fn === undefined || spec === undefined) {
       const keys = Object.keys(loaded.signatures);
-      throw new FacadeError("invalid-argument", cannot("predict with", where, `it has no signature "${key}"`, `pass --signature ${keys.join(" or ") || "(it has none)"}`));
+      throw new FacadeError(
+        "invalid-argument",
+        cannot(
+          "predict with",
+          where,
+          `it has no signature "${key}"`,
+          `pass --signature ${keys.join(" or ") || "(it has none)"}`,
+        ),
+      );
     }
     const names = Object.keys(spec.inputs);
     if (inputs.length !== names.length) {
-      throw new FacadeError("invalid-argument", cannot("predict with", where, `signature ${key} takes ${names.length} input(s) (${names.join(", ")}), ${inputs.length} --input given`));
+      throw new FacadeError(
+        "invalid-argument",
+        cannot(
+          "predict with",
+          where,
+          `signature ${key} takes ${names.length} input(s) (${names.join(", ")}), ${inputs.length} --input given`,
+        ),
+      );
     }
     const feed: Record<string, HostTensor> = {};
     for (const [i, input] of inputs.entries()) {
@@ -178,5 +258,10 @@ function keras3Optimizer(root: SavedNode): SavedNode {
   }
   let next = 0;
   const variables = Array.from({ length: total }, (_, i) => placed[i] ?? rest[next++]!);
-  return { ...root, children: root.children.map((e) => (e === edge ? { name: e.name, node: { className: node.className, name: node.name, variables, children: [] } } : e)) };
+  return {
+    ...root,
+    children: root.children.map((e) =>
+      e === edge ? { name: e.name, node: { className: node.className, name: node.name, variables, children: [] } } : e,
+    ),
+  };
 }

@@ -1,4 +1,14 @@
-import { cannot, dirnameOf, joinPath, openSource, type RandomAccessSource, rangeSource, utf8Decode, utf8Encode, writeFileSet } from "@kerastore/core";
+import {
+  cannot,
+  dirnameOf,
+  joinPath,
+  openSource,
+  type RandomAccessSource,
+  rangeSource,
+  utf8Decode,
+  utf8Encode,
+  writeFileSet,
+} from "@kerastore/core";
 import { keras3WeightsShards, readKeras3WeightsShards } from "@kerastore/h5";
 import { FacadeError } from "../errors.js";
 import type { ModelReader, ModelWriter } from "./format.js";
@@ -35,7 +45,10 @@ export const shardedWeightsFormat: ModelReader & ModelWriter<ShardedWeightsWrite
     const { holds, name, description } = shardedWeightsFormat;
     if (options.values === "lazy") {
       // Nothing held open: each PendingTensor reads its range of its shard when loaded.
-      const data = await readKeras3WeightsShards(index, (shard) => rangeSource(store, joinPath(dir, shard)), { name: path, values: "lazy" });
+      const data = await readKeras3WeightsShards(index, (shard) => rangeSource(store, joinPath(dir, shard)), {
+        name: path,
+        values: "lazy",
+      });
       return { data, layout: "walk-path", holds, format: name, description };
     }
     // Each shard by range: its metadata, then each tensor into a buffer of its own.
@@ -59,7 +72,11 @@ export const shardedWeightsFormat: ModelReader & ModelWriter<ShardedWeightsWrite
   async write({ store, path }, data, options) {
     const gb = options.maxShardSize ?? DEFAULT_MAX_SHARD_GB;
     if (typeof gb !== "number" || !(gb > 0)) {
-      throw new FacadeError("format-cannot-write", cannot("write", path, `maxShardSize must be a positive number of GB, got ${JSON.stringify(gb)}`), { path });
+      throw new FacadeError(
+        "format-cannot-write",
+        cannot("write", path, `maxShardSize must be a positive number of GB, got ${JSON.stringify(gb)}`),
+        { path },
+      );
     }
     const tree = options.includeOptimizer ? data : withoutOptimizer(data);
     const { index, shards } = keras3WeightsShards(tree, { indexName: path, maxShardBytes: gb * 1024 ** 3 });

@@ -17,9 +17,16 @@ function convertOptions(options: TfliteWriteOptions, where: string): Required<Tf
   const quantize = options.quantize ?? "none";
   const batchSize = options.batchSize ?? 1;
   if (quantize !== "none" && quantize !== "float16" && quantize !== "dynamic-range") {
-    throw new FacadeError("invalid-argument", cannot("save", where, `quantize ${JSON.stringify(quantize)} is not "none", "float16" or "dynamic-range"`));
+    throw new FacadeError(
+      "invalid-argument",
+      cannot("save", where, `quantize ${JSON.stringify(quantize)} is not "none", "float16" or "dynamic-range"`),
+    );
   }
-  if (typeof batchSize !== "number") throw new FacadeError("invalid-argument", cannot("save", where, `batchSize ${JSON.stringify(batchSize)} is not a number`));
+  if (typeof batchSize !== "number")
+    throw new FacadeError(
+      "invalid-argument",
+      cannot("save", where, `batchSize ${JSON.stringify(batchSize)} is not a number`),
+    );
   return { quantize, batchSize };
 }
 
@@ -47,9 +54,19 @@ export const tfliteFormat: ModelReader & ModelWriter<TfliteWriteOptions> & Forma
   sniff: (head) => head.length >= 8 && TFL3.every((b, i) => head[4 + i] === b),
   async read(location) {
     const { readTflite, tfliteToSavedTree } = await tflite();
-    const data = { root: tfliteToSavedTree(readTflite(await location.store.read(location.path), { path: describeLocation(location) })) };
+    const data = {
+      root: tfliteToSavedTree(
+        readTflite(await location.store.read(location.path), { path: describeLocation(location) }),
+      ),
+    };
     // Its operators as the tree's layers, with no model config: loadModel says so.
-    return { data, layout: "layer-list", holds: tfliteFormat.holds, format: tfliteFormat.name, description: tfliteFormat.description };
+    return {
+      data,
+      layout: "layer-list",
+      holds: tfliteFormat.holds,
+      format: tfliteFormat.name,
+      description: tfliteFormat.description,
+    };
   },
   // The flatbuffer holds the computation itself (Keras 2's hard_sigmoid lowered as such).
   plan: () => ({ dialect: "keras3", computes: "graph", optimizer: false }),
@@ -72,11 +89,16 @@ export const tfliteFormat: ModelReader & ModelWriter<TfliteWriteOptions> & Forma
   async run(location, inputs, options) {
     const where = describeLocation(location);
     if (options.signature !== undefined) {
-      throw new FacadeError("invalid-argument", cannot("predict with", where, "--signature applies to a SavedModel without a Keras model"));
+      throw new FacadeError(
+        "invalid-argument",
+        cannot("predict with", where, "--signature applies to a SavedModel without a Keras model"),
+      );
     }
     const [{ readTflite }, { createTfliteRunner }] = await Promise.all([tflite(), lowering()]);
     await initBackend();
-    const runner = createTfliteRunner(readTflite(await location.store.read(location.path), { path: where }), { path: where });
+    const runner = createTfliteRunner(readTflite(await location.store.read(location.path), { path: where }), {
+      path: where,
+    });
     try {
       return runner.predict(inputs.map((i) => i.value));
     } finally {

@@ -26,7 +26,11 @@ describe("loadSavedModel", () => {
     expect(Object.keys(out)).toEqual(["output_0"]);
     expectAllClose(out["output_0"]!, y, { rtol: 1e-5, floor: 1, dtype: true });
     expectAllClose((await loaded.functions["serve"]!(x)) as HostTensor, y, { rtol: 1e-5, floor: 1, dtype: true });
-    expectAllClose((await loaded.signatures["serve"]!({ features: x }))["output_0"]!, y, { rtol: 1e-5, floor: 1, dtype: true });
+    expectAllClose((await loaded.signatures["serve"]!({ features: x }))["output_0"]!, y, {
+      rtol: 1e-5,
+      floor: 1,
+      dtype: true,
+    });
     // Running again gives the same answer: the captured variables survive a call.
     expectAllClose((await loaded.functions["serve"]!(x)) as HostTensor, y, { rtol: 1e-5, floor: 1, dtype: true });
     loaded.dispose();
@@ -36,7 +40,11 @@ describe("loadSavedModel", () => {
     const loaded = await keras.savedModel.load(fixturePath("savedmodel", "tf_module", "saved_model"));
     const x = readFixtureNpy("savedmodel", "tf_module", "input0.npy");
     const y = readFixtureNpy("savedmodel", "tf_module", "output0.npy");
-    expectAllClose((await loaded.signatures["serving_default"]!({ x }))["y"]!, y, { rtol: 1e-5, floor: 1, dtype: true });
+    expectAllClose((await loaded.signatures["serving_default"]!({ x }))["y"]!, y, {
+      rtol: 1e-5,
+      floor: 1,
+      dtype: true,
+    });
     const called = (await loaded.functions["__call__"]!(x)) as { y: HostTensor };
     expectAllClose(called.y, y, { rtol: 1e-5, floor: 1, dtype: true });
     expect(loaded.variables.map((v) => [v.name, v.dtype, v.shape, v.trainable])).toEqual([
@@ -59,7 +67,9 @@ describe("loadSavedModel", () => {
       await loaded.functions["serve"]!(x);
       await loaded.signatures["serving_default"]!({ features: x });
     }
-    await expect(loaded.signatures["serving_default"]!({ features: readFixtureNpy("savedmodel", "tf_module", "input0.npy") })).rejects.toThrow();
+    await expect(
+      loaded.signatures["serving_default"]!({ features: readFixtureNpy("savedmodel", "tf_module", "input0.npy") }),
+    ).rejects.toThrow();
     expect(tf.memory().numTensors).toBe(afterFirst);
     loaded.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -80,7 +90,9 @@ describe("loadSavedModel", () => {
   it("refuses inputs of the wrong shape or name with a typed error", async () => {
     const loaded = await loadSavedModel(fixturePath("savedmodel", "tf_module", "saved_model"));
     const bad = readFixtureNpy("savedmodel", "keras_export", "input0.npy");
-    await expect(loaded.signatures["serving_default"]!({ x: bad })).rejects.toThrow(/must be float32 \[\?, 3\], got float32 \[4, 6\]/);
+    await expect(loaded.signatures["serving_default"]!({ x: bad })).rejects.toThrow(
+      /must be float32 \[\?, 3\], got float32 \[4, 6\]/,
+    );
     await expect(loaded.signatures["serving_default"]!({ features: bad })).rejects.toBeInstanceOf(SavedModelError);
     loaded.dispose();
   });

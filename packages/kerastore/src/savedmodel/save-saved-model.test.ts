@@ -1,7 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HostTensor, KerastoreError, MemoryStore, type SavedNode, type Store, type WriteData, } from "@kerastore/core";
+import {
+  type HostTensor,
+  KerastoreError,
+  MemoryStore,
+  type SavedNode,
+  type Store,
+  type WriteData,
+} from "@kerastore/core";
 import { clearSession, Masking, tf } from "@kerastore/engine";
 import { fixturePath, readFixtureNpy } from "@kerastore/fixtures";
 import { FunctionBuilder, readKerasMetadata, readSavedModel, writeSavedModel } from "@kerastore/savedmodel";
@@ -41,7 +48,12 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
       const model = c.model() as SavableModel;
       const store = new MemoryStore();
       await saveModel(model, { store, path: "my_model" });
-      expect((await store.list("my_model")).sort()).toEqual(["assets", "keras_metadata.pb", "saved_model.pb", "variables"]);
+      expect((await store.list("my_model")).sort()).toEqual([
+        "assets",
+        "keras_metadata.pb",
+        "saved_model.pb",
+        "variables",
+      ]);
       const inputs = c.inputs();
       const loaded = await loadSavedModel({ store, path: "my_model" });
       expect(Object.keys(loaded.signatures)).toEqual(["serving_default"]);
@@ -89,37 +101,54 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     const loaded = await loadModel({ store, path: "my_model" }, { onWarning: (m) => expect.fail(m) });
     expect(loaded.toConfig()).toEqual(model.toConfig());
     expect(loaded.weights.map((w) => w.path)).toEqual(model.weights.map((w) => w.path));
-    for (const [i, w] of loaded.weights.entries()) expect(Array.from(w.value.dataSync())).toEqual(Array.from(model.weights[i]!.value.dataSync()));
+    for (const [i, w] of loaded.weights.entries())
+      expect(Array.from(w.value.dataSync())).toEqual(Array.from(model.weights[i]!.value.dataSync()));
     expect(loaded.compileConfig).toEqual(model.compileConfig);
     const x = grid([2, 6], 5);
     expectAllClose(loaded.predict(x) as HostTensor, model.predict(x) as HostTensor, { rtol: 0, floor: 1 });
   });
 
-  it.each(["adam", "rmsprop", "sgd", "adagrad"])("keeps the %s state: loadModel(dir) comes back compiled and takes the same next step", async (optimizer) => {
-    clearSession();
-    const build = () =>
-      new Sequential({ name: "resume", layers: [keras.Input({ shape: [5] }), new keras.layers.Dense({ units: 4, activation: "tanh" }), new keras.layers.Dense({ units: 2 })] });
-    const x = tf.tensor2d(Array.from({ length: 40 }, (_, i) => Math.sin(i * 0.37)), [8, 5]);
-    const y = tf.tensor2d(Array.from({ length: 16 }, (_, i) => Math.cos(i * 0.21)), [8, 2]);
-    const model = build();
-    model.compile({ optimizer, loss: "mean_squared_error" });
-    await model.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
-    const store = new MemoryStore();
-    await saveModel(model, { store, path: "ckpt_model" });
-    const loaded = await loadModel({ store, path: "ckpt_model" }, { onWarning: (m) => expect.fail(m) });
-    expect(loaded.optimizer?.iterations).toBe(4);
-    const ours = model.optimizer!.getWeights();
-    const theirs = loaded.optimizer!.getWeights();
-    expect(theirs.length).toBe(ours.length);
-    for (const [i, w] of theirs.entries()) expect(Array.from(w, Number)).toEqual(Array.from(ours[i]!, Number));
-    await model.trainOnBatch(x, y);
-    await loaded.trainOnBatch(x, y);
-    loaded.weights.forEach((w, i) => {
-      const a = w.value.dataSync();
-      const b = model.weights[i]!.value.dataSync();
-      for (let j = 0; j < a.length; j++) expect(Math.abs(a[j]! - b[j]!)).toBeLessThan(1e-6);
-    });
-  });
+  it.each(["adam", "rmsprop", "sgd", "adagrad"])(
+    "keeps the %s state: loadModel(dir) comes back compiled and takes the same next step",
+    async (optimizer) => {
+      clearSession();
+      const build = () =>
+        new Sequential({
+          name: "resume",
+          layers: [
+            keras.Input({ shape: [5] }),
+            new keras.layers.Dense({ units: 4, activation: "tanh" }),
+            new keras.layers.Dense({ units: 2 }),
+          ],
+        });
+      const x = tf.tensor2d(
+        Array.from({ length: 40 }, (_, i) => Math.sin(i * 0.37)),
+        [8, 5],
+      );
+      const y = tf.tensor2d(
+        Array.from({ length: 16 }, (_, i) => Math.cos(i * 0.21)),
+        [8, 2],
+      );
+      const model = build();
+      model.compile({ optimizer, loss: "mean_squared_error" });
+      await model.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+      const store = new MemoryStore();
+      await saveModel(model, { store, path: "ckpt_model" });
+      const loaded = await loadModel({ store, path: "ckpt_model" }, { onWarning: (m) => expect.fail(m) });
+      expect(loaded.optimizer?.iterations).toBe(4);
+      const ours = model.optimizer!.getWeights();
+      const theirs = loaded.optimizer!.getWeights();
+      expect(theirs.length).toBe(ours.length);
+      for (const [i, w] of theirs.entries()) expect(Array.from(w, Number)).toEqual(Array.from(ours[i]!, Number));
+      await model.trainOnBatch(x, y);
+      await loaded.trainOnBatch(x, y);
+      loaded.weights.forEach((w, i) => {
+        const a = w.value.dataSync();
+        const b = model.weights[i]!.value.dataSync();
+        for (let j = 0; j < a.length; j++) expect(Math.abs(a[j]! - b[j]!)).toBeLessThan(1e-6);
+      });
+    },
+  );
 
   it("without the optimizer when includeOptimizer is false", async () => {
     clearSession();
@@ -150,7 +179,9 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     const error = await saveModel(model, { store, path: "rnn" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LoweringError);
     expect((error as LoweringError).code).toBe("unsupported");
-    expect((error as Error).message).toMatch(/layer "masked" \(Masking\).*no TensorFlow lowering for Masking layers.*\.keras or \.h5/);
+    expect((error as Error).message).toMatch(
+      /layer "masked" \(Masking\).*no TensorFlow lowering for Masking layers.*\.keras or \.h5/,
+    );
     expect(await store.exists("rnn")).toBe(false);
   });
 
@@ -159,7 +190,12 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     const model = mlp();
     const good = new MemoryStore();
     await saveModel(model, { store: good, path: "m" });
-    const files = ["m/variables/variables.index", "m/variables/variables.data-00000-of-00001", "m/keras_metadata.pb", "m/saved_model.pb"];
+    const files = [
+      "m/variables/variables.index",
+      "m/variables/variables.data-00000-of-00001",
+      "m/keras_metadata.pb",
+      "m/saved_model.pb",
+    ];
     for (const f of files) expect(await good.exists(f), f).toBe(true);
     for (let allowed = 0; allowed < files.length; allowed++) {
       const store = new FailingStore(allowed);
@@ -182,7 +218,9 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     await expect(saveModel(mlp(), { store, path: "m" })).rejects.toThrow(/disk full/);
     expect(store.paths()).toEqual(before);
     const loaded = await loadModel({ store, path: "m" }, { compile: false });
-    expect(loaded.getWeights().map((w) => [...(w.data as Float32Array)])).toEqual(older.getWeights().map((w) => [...(w.data as Float32Array)]));
+    expect(loaded.getWeights().map((w) => [...(w.data as Float32Array)])).toEqual(
+      older.getWeights().map((w) => [...(w.data as Float32Array)]),
+    );
     loaded.dispose();
   });
 
@@ -197,13 +235,19 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     try {
       const target = join(dir, "converted");
       let err = "";
-      const code = await runCli(["convert", fixturePath("models", "3_layer_mlp", "model.h5"), target, "--to", "savedmodel"], { stdout: () => undefined, stderr: (t) => (err += t) });
+      const code = await runCli(
+        ["convert", fixturePath("models", "3_layer_mlp", "model.h5"), target, "--to", "savedmodel"],
+        { stdout: () => undefined, stderr: (t) => (err += t) },
+      );
       expect(code, err).toBe(0);
       const loaded = await loadSavedModel(target);
       const x = readFixtureNpy("models", "3_layer_mlp", "input0.npy");
       const inputName = Object.keys(loaded.info.signatures["serving_default"]!.inputs)[0]!;
       const out = await loaded.signatures["serving_default"]!({ [inputName]: x });
-      expectAllClose(out["output_0"]!, readFixtureNpy("models", "3_layer_mlp", "output0.npy"), { rtol: 1e-5, floor: 1 });
+      expectAllClose(out["output_0"]!, readFixtureNpy("models", "3_layer_mlp", "output0.npy"), {
+        rtol: 1e-5,
+        floor: 1,
+      });
       loaded.dispose();
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -221,12 +265,18 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
       const step = Math.max(1, Math.floor(bytes.length / 40));
       for (let cut = 0; cut < bytes.length; cut += step) {
         const store = new MemoryStore();
-        for (const f of [...files, "m/saved_model.pb", "m/variables/variables.data-00000-of-00001"]) await store.write(f, f === file ? bytes.slice(0, cut) : await good.read(f));
-        const error = await loadModel({ store, path: "m" }).then(() => undefined, (e: unknown) => e);
+        for (const f of [...files, "m/saved_model.pb", "m/variables/variables.data-00000-of-00001"])
+          await store.write(f, f === file ? bytes.slice(0, cut) : await good.read(f));
+        const error = await loadModel({ store, path: "m" }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (error === undefined) continue;
         failures++;
         expect(error, `${file} cut at ${cut}: ${String(error)}`).toBeInstanceOf(KerastoreError);
-        expect(String((error as Error).message), `${file} cut at ${cut}`).toMatch(/keras_metadata\.pb|m\/variables\/variables|memory\/m/);
+        expect(String((error as Error).message), `${file} cut at ${cut}`).toMatch(
+          /keras_metadata\.pb|m\/variables\/variables|memory\/m/,
+        );
       }
     }
     expect(failures).toBeGreaterThan(40);
@@ -235,7 +285,15 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
   it("safe mode refuses a keras_metadata.pb whose model_config holds a Python lambda", async () => {
     const config = {
       class_name: "Sequential",
-      config: { name: "s", layers: [{ class_name: "Lambda", config: { name: "l", function: { class_name: "__lambda__", config: { code: "4wEAAAAA" } } } }] },
+      config: {
+        name: "s",
+        layers: [
+          {
+            class_name: "Lambda",
+            config: { name: "l", function: { class_name: "__lambda__", config: { code: "4wEAAAAA" } } },
+          },
+        ],
+      },
     };
     const root: SavedNode = { className: "Sequential", name: "s", variables: [], children: [] };
     const store = new MemoryStore();
@@ -243,9 +301,15 @@ describe("saveModel to a path without an extension writes a SavedModel", () => {
     builder.output("output_0", builder.input("x", "float32", [null, 1]), "float32", [null, 1]);
     await writeSavedModel(store, "m", {
       variables: root,
-      signatures: { serving_default: { builder, inputs: [{ name: "x", dtype: "float32", shape: [null, 1] }], captures: [] } },
-      kerasMetadata: [{ node: root, identifier: "_tf_keras_sequential", metadata: JSON.stringify({ model_config: config }) }],
+      signatures: {
+        serving_default: { builder, inputs: [{ name: "x", dtype: "float32", shape: [null, 1] }], captures: [] },
+      },
+      kerasMetadata: [
+        { node: root, identifier: "_tf_keras_sequential", metadata: JSON.stringify({ model_config: config }) },
+      ],
     });
-    await expect(loadModel({ store, path: "m" })).rejects.toThrow(/keras_metadata\.pb: safe mode refuses a serialized Python lambda/);
+    await expect(loadModel({ store, path: "m" })).rejects.toThrow(
+      /keras_metadata\.pb: safe mode refuses a serialized Python lambda/,
+    );
   });
 });

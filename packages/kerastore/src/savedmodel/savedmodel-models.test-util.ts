@@ -1,4 +1,4 @@
-import { type HostTensor, hostTensor, } from "@kerastore/core";
+import { type HostTensor, hostTensor } from "@kerastore/core";
 import * as engine from "@kerastore/engine";
 import { type SavableModel, keras } from "../node.js";
 
@@ -15,7 +15,8 @@ export function grid(shape: number[], seed: number, positive = false): HostTenso
 
 /** Sets every weight to deterministic values (variances positive), so nothing is left at its init. */
 export function fillWeights(model: SavableModel, seed: number): SavableModel {
-  for (const [i, v] of model.weights.entries()) v.assign(grid([...v.shape], seed + i, v.name.includes("variance")), v.path);
+  for (const [i, v] of model.weights.entries())
+    v.assign(grid([...v.shape], seed + i, v.name.includes("variance")), v.path);
   return model;
 }
 
@@ -60,7 +61,9 @@ export function multiIO(): SavableModel {
   const avg = new keras.layers.Average().apply([sum, diff, prod]);
   const hi = new keras.layers.Maximum().apply([sum, diff]);
   const lo = new keras.layers.Minimum().apply([sum, diff]);
-  const first = new keras.layers.Dense({ units: 2, name: "first" }).apply(new keras.layers.Concatenate().apply([avg, hi, lo]));
+  const first = new keras.layers.Dense({ units: 2, name: "first" }).apply(
+    new keras.layers.Concatenate().apply([avg, hi, lo]),
+  );
   const reshaped = new keras.layers.Reshape({ targetShape: [3, 4] }).apply(prod);
   const second = new keras.layers.Dense({ units: 5, activation: "softplus", name: "second" }).apply(reshaped);
   return fillWeights(new keras.Model({ inputs: [left, tokens], outputs: [first, second], name: "multi_io" }), 21);
@@ -70,10 +73,18 @@ export function multiIO(): SavableModel {
 export function nested(): SavableModel {
   const block = new keras.Sequential({
     name: "block",
-    layers: [keras.Input({ shape: [5] }), new keras.layers.Dense({ units: 6, activation: "relu6" }), new keras.layers.Dense({ units: 4 })],
+    layers: [
+      keras.Input({ shape: [5] }),
+      new keras.layers.Dense({ units: 6, activation: "relu6" }),
+      new keras.layers.Dense({ units: 4 }),
+    ],
   });
   const innerIn = keras.Input({ shape: [4] });
-  const inner = new keras.Model({ inputs: innerIn, outputs: new keras.layers.Dense({ units: 3, activation: "leaky_relu" }).apply(innerIn), name: "inner" });
+  const inner = new keras.Model({
+    inputs: innerIn,
+    outputs: new keras.layers.Dense({ units: 3, activation: "leaky_relu" }).apply(innerIn),
+    name: "inner",
+  });
   const inputs = keras.Input({ shape: [5], name: "x" });
   const out = inner.apply(block.apply(inputs));
   return fillWeights(new keras.Model({ inputs, outputs: out, name: "outer" }), 31);
@@ -82,12 +93,23 @@ export function nested(): SavableModel {
 /** Conv1D (causal, dilated, strided), Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions. */
 export function zoo(): SavableModel {
   const seq = keras.Input({ shape: [12, 3], name: "sequence" });
-  let s = new engine.Conv1D({ filters: 4, kernelSize: 3, padding: "causal", dilationRate: 2, activation: "relu" }).apply(seq);
+  let s = new engine.Conv1D({
+    filters: 4,
+    kernelSize: 3,
+    padding: "causal",
+    dilationRate: 2,
+    activation: "relu",
+  }).apply(seq);
   s = new engine.Conv1D({ filters: 3, kernelSize: 2, strides: 2, padding: "same" }).apply(s);
   s = new keras.layers.Flatten().apply(new engine.Permute({ dims: [2, 1] }).apply(s));
   const image = keras.Input({ shape: [7, 7, 3], name: "pixels" });
   let i = new keras.layers.Rescaling({ scale: 1 / 255, offset: -0.5 }).apply(image);
-  i = new engine.ZeroPadding2D({ padding: [[1, 0], [2, 1]] }).apply(i);
+  i = new engine.ZeroPadding2D({
+    padding: [
+      [1, 0],
+      [2, 1],
+    ],
+  }).apply(i);
   i = new engine.DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2, strides: 2 }).apply(i);
   i = new engine.SeparableConv2D({ filters: 4, kernelSize: 2, padding: "same", activation: "tanh" }).apply(i);
   i = new engine.GlobalAveragePooling2D().apply(new keras.layers.Identity().apply(i));
@@ -103,15 +125,25 @@ export function reshaping(): SavableModel {
   s = new engine.MaxPooling1D({ poolSize: 2 }).apply(s);
   s = new engine.UpSampling1D({ size: 3 }).apply(s);
   s = new engine.AveragePooling1D({ poolSize: 2, strides: 1, padding: "same" }).apply(s);
-  const pooled = new keras.layers.Concatenate().apply([new engine.GlobalAveragePooling1D().apply(s), new engine.GlobalMaxPooling1D().apply(s)]);
+  const pooled = new keras.layers.Concatenate().apply([
+    new engine.GlobalAveragePooling1D().apply(s),
+    new engine.GlobalMaxPooling1D().apply(s),
+  ]);
   const repeated = new keras.layers.Flatten().apply(new engine.RepeatVector({ n: 2 }).apply(pooled));
   const img = keras.Input({ shape: [5, 6, 2], name: "img" });
   let i = new engine.UpSampling2D({ size: [2, 3] }).apply(img);
-  i = new engine.Cropping2D({ cropping: [[1, 2], [3, 0]] }).apply(i);
+  i = new engine.Cropping2D({
+    cropping: [
+      [1, 2],
+      [3, 0],
+    ],
+  }).apply(i);
   i = new engine.Conv2DTranspose({ filters: 3, kernelSize: 3, strides: 2, activation: "relu" }).apply(i);
   i = new engine.Conv2DTranspose({ filters: 2, kernelSize: 2, strides: 1, padding: "same" }).apply(i);
   const conv = new engine.Conv2D({ filters: 2, kernelSize: 2, strides: 3 }).apply(i);
-  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([repeated, new keras.layers.Flatten().apply(conv)]));
+  const out = new keras.layers.Dense({ units: 2 }).apply(
+    new keras.layers.Concatenate().apply([repeated, new keras.layers.Flatten().apply(conv)]),
+  );
   return fillWeights(new keras.Model({ inputs: [seq, img], outputs: out, name: "reshaping" }), 51);
 }
 
@@ -125,8 +157,12 @@ export function recurrentModel(): SavableModel {
   const lstm = new engine.LSTM({ units: 2, useBias: false }).apply(x);
   const both = new engine.Bidirectional({ layer: new engine.LSTM({ units: 2, returnSequences: true }) }).apply(inputs);
   const summed = new engine.Bidirectional({ layer: new engine.GRU({ units: 3 }), mergeMode: "ave" }).apply(both);
-  const perStep = new keras.layers.Flatten().apply(new engine.TimeDistributed({ layer: new keras.layers.Dense({ units: 2, activation: "relu" }) }).apply(x));
-  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply([last, lstm, summed, perStep]));
+  const perStep = new keras.layers.Flatten().apply(
+    new engine.TimeDistributed({ layer: new keras.layers.Dense({ units: 2, activation: "relu" }) }).apply(x),
+  );
+  const out = new keras.layers.Dense({ units: 2 }).apply(
+    new keras.layers.Concatenate().apply([last, lstm, summed, perStep]),
+  );
   return fillWeights(new keras.Model({ inputs, outputs: out, name: "recurrent" }), 61);
 }
 
@@ -138,15 +174,33 @@ export function writerCases(): { name: string; model: () => SavableModel; inputs
     {
       name: "two-input two-output functional",
       model: multiIO,
-      inputs: () => ({ left: grid([4, 4], 103), tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])) }),
+      inputs: () => ({
+        left: grid([4, 4], 103),
+        tokens: hostTensor("int32", [4, 3], Int32Array.from([0, 3, 9, 1, 1, 2, 8, 7, 5, 4, 6, 0])),
+      }),
     },
     { name: "nested Sequential and functional", model: nested, inputs: () => ({ x: grid([4, 5], 104) }) },
     {
       name: "Conv1D, Permute, Rescaling, ZeroPadding2D, depthwise and separable convolutions",
       model: zoo,
-      inputs: () => ({ sequence: grid([2, 12, 3], 105), pixels: hostTensor("float32", [2, 7, 7, 3], new Float32Array(294).map((_, k) => (k * 37) % 256)) }),
+      inputs: () => ({
+        sequence: grid([2, 12, 3], 105),
+        pixels: hostTensor(
+          "float32",
+          [2, 7, 7, 3],
+          new Float32Array(294).map((_, k) => (k * 37) % 256),
+        ),
+      }),
     },
-    { name: "SimpleRNN, LSTM, GRU and Bidirectional unrolled", model: recurrentModel, inputs: () => ({ steps: grid([3, 5, 3], 108) }) },
-    { name: "padding, cropping, up-sampling, Conv2DTranspose, 1D pooling, RepeatVector", model: reshaping, inputs: () => ({ seq: grid([2, 10, 3], 106), img: grid([2, 5, 6, 2], 107) }) },
+    {
+      name: "SimpleRNN, LSTM, GRU and Bidirectional unrolled",
+      model: recurrentModel,
+      inputs: () => ({ steps: grid([3, 5, 3], 108) }),
+    },
+    {
+      name: "padding, cropping, up-sampling, Conv2DTranspose, 1D pooling, RepeatVector",
+      model: reshaping,
+      inputs: () => ({ seq: grid([2, 10, 3], 106), img: grid([2, 5, 6, 2], 107) }),
+    },
   ];
 }

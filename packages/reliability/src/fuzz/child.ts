@@ -10,7 +10,10 @@ import { keras } from "kerastore";
 const [action, path, architecture] = process.argv.slice(2) as [string, string, string | undefined];
 
 /** Predicts once on zeros shaped like the model's input, so configs that load but cannot run show. */
-function predictOnce(model: { inputs: readonly { shape: readonly (number | null)[] }[]; predict(x: never): unknown }): void {
+function predictOnce(model: {
+  inputs: readonly { shape: readonly (number | null)[] }[];
+  predict(x: never): unknown;
+}): void {
   const inputs = model.inputs.map((t) => {
     // One row: a config declaring a batch of 65536 asks for that much work, not a hang.
     const shape = t.shape.map((d, i) => (d === null || i === 0 ? 1 : d));

@@ -13,7 +13,15 @@ const REPO = fileURLToPath(new URL("../../../..", import.meta.url));
 
 /** What happened to one input. */
 export type Outcome = "ok" | "typed" | "generic" | "crash" | "hang" | "over-allocation" | "harness-error";
-export const OUTCOMES: readonly Outcome[] = ["ok", "typed", "generic", "crash", "hang", "over-allocation", "harness-error"];
+export const OUTCOMES: readonly Outcome[] = [
+  "ok",
+  "typed",
+  "generic",
+  "crash",
+  "hang",
+  "over-allocation",
+  "harness-error",
+];
 
 /** One input's record. */
 export interface FuzzResult {
@@ -37,7 +45,12 @@ export interface FuzzLimits {
   readonly fixedBytes: number;
 }
 
-export const DEFAULT_LIMITS: FuzzLimits = Object.freeze({ timeoutMs: 30_000, startMs: 300_000, factor: 4, fixedBytes: 200 * 2 ** 20 });
+export const DEFAULT_LIMITS: FuzzLimits = Object.freeze({
+  timeoutMs: 30_000,
+  startMs: 300_000,
+  factor: 4,
+  fixedBytes: 200 * 2 ** 20,
+});
 
 function rssOf(pid: number): number {
   try {
@@ -49,10 +62,21 @@ function rssOf(pid: number): number {
 }
 
 /** Runs one mutant in its own process and classifies what happened. */
-function runChild(action: string, mutant: Mutant, limits: FuzzLimits): Promise<{ outcome: Outcome; detail: string; grew: number }> {
-  const args = [action, join(mutant.dir, mutant.target), ...(mutant.architecture !== undefined ? [join(mutant.dir, mutant.architecture)] : [])];
+function runChild(
+  action: string,
+  mutant: Mutant,
+  limits: FuzzLimits,
+): Promise<{ outcome: Outcome; detail: string; grew: number }> {
+  const args = [
+    action,
+    join(mutant.dir, mutant.target),
+    ...(mutant.architecture !== undefined ? [join(mutant.dir, mutant.architecture)] : []),
+  ];
   // The child's own limit on the V8 heap; WASM memory and buffers are watched through RSS.
-  const child = spawn(process.execPath, ["--max-old-space-size=2048", ...childArgs(CHILD, args)], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--max-old-space-size=2048", ...childArgs(CHILD, args)], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const allowed = limits.factor * mutant.bytes + limits.fixedBytes;
   let stdout = "";
   let stderr = "";
@@ -103,7 +127,11 @@ function runChild(action: string, mutant: Mutant, limits: FuzzLimits): Promise<{
       const grew = report !== undefined ? Math.max(0, Math.max(report.maxRss, peak) - report.rssBefore) : peak;
       if (verdict !== undefined) return resolve({ ...verdict, grew });
       if (report === undefined || code !== 0) {
-        return resolve({ outcome: "crash", detail: `exit ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" | ").slice(0, 400)}`, grew });
+        return resolve({
+          outcome: "crash",
+          detail: `exit ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" | ").slice(0, 400)}`,
+          grew,
+        });
       }
       if (grew > allowed) return resolve({ outcome: "over-allocation", detail: `RSS grew ${grew} > ${allowed}`, grew });
       resolve({ outcome: report.outcome, detail: report.error ?? "", grew });
@@ -140,7 +168,9 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult[]> {
       if (options.stopAt !== undefined && Date.now() > options.stopAt) break;
       const { format, index } = task;
       // One generator per input: any input can be re-made alone from (seed, format, index).
-      const random = seededRandom((options.seed * 1_000_003 + index * 7919 + format.length * 104_729 + format.charCodeAt(0)) >>> 0);
+      const random = seededRandom(
+        (options.seed * 1_000_003 + index * 7919 + format.length * 104_729 + format.charCodeAt(0)) >>> 0,
+      );
       const candidates = options.seeds.filter((s) => s.format === format);
       const seed = candidates[Math.floor(random() * candidates.length)]!;
       const dir = join(options.workDir, `job${slot}`);
@@ -152,7 +182,14 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult[]> {
         const r = await runChild(seed.action, mutant, limits);
         result = { format, index, outcome: r.outcome, what: mutant.what, detail: r.detail, grew: r.grew };
       } catch (error) {
-        result = { format, index, outcome: "harness-error", what: `${seed.name}: the mutator failed`, detail: String(error).slice(0, 300), grew: 0 };
+        result = {
+          format,
+          index,
+          outcome: "harness-error",
+          what: `${seed.name}: the mutator failed`,
+          detail: String(error).slice(0, 300),
+          grew: 0,
+        };
       }
       results.push(result);
       options.onResult?.(result);

@@ -38,7 +38,9 @@ function kerasEdit(random: () => number): Edit {
     const members: { name: string; data: Uint8Array }[] = [];
     for (const e of zip.entries) members.push({ name: e.name, data: await readZipMember(zip, e) });
     const member = random() < 0.6 ? members.find((m) => m.name === "config.json")! : pick(members, random);
-    const edited = member.name.endsWith(".json") ? await jsonEdit(random)(member.data, member.name) : mutateBytes(member.data, random);
+    const edited = member.name.endsWith(".json")
+      ? await jsonEdit(random)(member.data, member.name)
+      : mutateBytes(member.data, random);
     member.data = edited.bytes;
     return { bytes: writeZip(members), what: `${member.name} ${edited.what}` };
   };
@@ -51,7 +53,10 @@ function h5ConfigEdit(random: () => number): Edit {
     const config = h5.data.modelConfig;
     if (config === undefined) return mutateBytes(bytes, random);
     const { text, what } = mutateJson(config, random);
-    return { bytes: await writeLegacyH5({ ...h5.data, modelConfig: JSON.parse(text) }, {}), what: `model_config: ${what}` };
+    return {
+      bytes: await writeLegacyH5({ ...h5.data, modelConfig: JSON.parse(text) }, {}),
+      what: `model_config: ${what}`,
+    };
   };
 }
 
@@ -68,7 +73,12 @@ function checkpointEdit(random: () => number, seed: Seed): (store: MemoryStore) 
     }
     const v = pick(vars, random);
     const dims = v.value.shape;
-    const shape = random() < 0.5 ? [...dims.slice(0, -1), (dims[dims.length - 1] ?? 1) + 1] : random() < 0.5 ? [...dims].reverse() : [...dims, 1, 1];
+    const shape =
+      random() < 0.5
+        ? [...dims.slice(0, -1), (dims[dims.length - 1] ?? 1) + 1]
+        : random() < 0.5
+          ? [...dims].reverse()
+          : [...dims, 1, 1];
     const size = shape.reduce((a, b) => a * b, 1);
     v.value = hostTensor("float32", shape, new Float32Array(Math.min(size, 1 << 20)).fill(0.5));
     await writeCheckpoint(store, "ckpt/weights", root);
@@ -82,7 +92,8 @@ function checkpointEdit(random: () => number, seed: Seed): (store: MemoryStore) 
  */
 export async function makeMutant(seed: Seed, dir: string, random: () => number): Promise<Mutant> {
   const files = new Map<string, Uint8Array>();
-  for (const f of [...seed.files, ...(seed.architecture !== undefined ? [seed.architecture] : [])]) files.set(f, await readSeedFile(seed, f));
+  for (const f of [...seed.files, ...(seed.architecture !== undefined ? [seed.architecture] : [])])
+    files.set(f, await readSeedFile(seed, f));
   const file = pick(seed.files, random);
   const original = files.get(file)!;
   let what: string;
@@ -123,9 +134,20 @@ function npyHeaderEdit(random: () => number): Edit {
   return async (bytes) => {
     const end = Math.min(bytes.length, 10 + (bytes.length >= 10 ? bytes[8]! | (bytes[9]! << 8) : 0));
     const text = utf8Decode(bytes.subarray(0, end), { fatal: false });
-    const shapes = ["(100000000, 100000000)", "(-1,)", "(4294967296,)", "()", "(2, 3, 4, 5, 6, 7, 8)", "(0,)", "(1e9,)"];
+    const shapes = [
+      "(100000000, 100000000)",
+      "(-1,)",
+      "(4294967296,)",
+      "()",
+      "(2, 3, 4, 5, 6, 7, 8)",
+      "(0,)",
+      "(1e9,)",
+    ];
     const dtypes = ["'<f8'", "'|O'", "'<U10'", "'>f4'", "'<c8'", "'<i8'", "'|b1'", "'zz'"];
-    const edited = random() < 0.5 ? text.replace(/\([0-9, ]*\)/, pick(shapes, random)) : text.replace(/'descr': '[^']*'/, `'descr': ${pick(dtypes, random)}`);
+    const edited =
+      random() < 0.5
+        ? text.replace(/\([0-9, ]*\)/, pick(shapes, random))
+        : text.replace(/'descr': '[^']*'/, `'descr': ${pick(dtypes, random)}`);
     const head = utf8Encode(edited);
     const out = new Uint8Array(head.length + bytes.length - end);
     out.set(head);

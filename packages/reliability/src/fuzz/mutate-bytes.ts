@@ -1,6 +1,8 @@
 /** Byte-level mutations: what a damaged or hand-edited binary file looks like. */
 
-const INTERESTING_32 = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0x10000000, 0x40000000];
+const INTERESTING_32 = [
+  0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0x10000000, 0x40000000,
+];
 
 /** One random edit of `bytes` (a copy); `describe` says which. */
 export function mutateBytes(bytes: Uint8Array, random: () => number): { bytes: Uint8Array; what: string } {
@@ -27,7 +29,12 @@ export function mutateBytes(bytes: Uint8Array, random: () => number): { bytes: U
     case 3: {
       // A 64-bit field (HDF5 addresses and lengths, zip64) made huge.
       const p = at(out.length >> 3) << 3;
-      if (p + 8 <= out.length) new DataView(out.buffer, out.byteOffset, out.byteLength).setBigUint64(p, BigInt(Math.floor(random() * 2 ** 53)) << BigInt(at(11)), true);
+      if (p + 8 <= out.length)
+        new DataView(out.buffer, out.byteOffset, out.byteLength).setBigUint64(
+          p,
+          BigInt(Math.floor(random() * 2 ** 53)) << BigInt(at(11)),
+          true,
+        );
       return { bytes: out, what: `u64 at ${p}` };
     }
     case 4: {

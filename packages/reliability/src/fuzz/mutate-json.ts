@@ -4,20 +4,95 @@
  */
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const NUMBERS = [0, -1, 1, 2, 3, 7, 1e8, 2 ** 31, 2 ** 32, 2 ** 53, -(2 ** 31), 1.5, 0.5, 1e308, -1e-300, 65536, 4096 * 4096];
-const STRINGS = [
-  "Model", "Sequential", "Functional", "Dense", "Conv2D", "LSTM", "Add", "Concatenate", "InputLayer", "Lambda", "__lambda__", "TFSMLayer",
-  "evil_pkg>Dense", "evil_pkg", "keras.layers", "float64", "int8", "string", "mixed_float16", "bfloat16", "bool", "int64", "not_a_dtype",
-  "relu", "softmax", "glorot_uniform", "", "../../etc/passwd", "channels_first", "same", "valid", "x".repeat(10_000),
+const NUMBERS = [
+  0,
+  -1,
+  1,
+  2,
+  3,
+  7,
+  1e8,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53,
+  -(2 ** 31),
+  1.5,
+  0.5,
+  1e308,
+  -1e-300,
+  65536,
+  4096 * 4096,
 ];
-const KEYS = ["units", "filters", "kernel_size", "batch_shape", "batch_input_shape", "input_shape", "dtype", "class_name", "module", "registered_name", "config", "layers", "inbound_nodes", "build_config", "activation", "kernel_initializer", "axis", "target_shape", "input_dim", "output_dim", "strides", "pool_size", "weight_map"];
+const STRINGS = [
+  "Model",
+  "Sequential",
+  "Functional",
+  "Dense",
+  "Conv2D",
+  "LSTM",
+  "Add",
+  "Concatenate",
+  "InputLayer",
+  "Lambda",
+  "__lambda__",
+  "TFSMLayer",
+  "evil_pkg>Dense",
+  "evil_pkg",
+  "keras.layers",
+  "float64",
+  "int8",
+  "string",
+  "mixed_float16",
+  "bfloat16",
+  "bool",
+  "int64",
+  "not_a_dtype",
+  "relu",
+  "softmax",
+  "glorot_uniform",
+  "",
+  "../../etc/passwd",
+  "channels_first",
+  "same",
+  "valid",
+  "x".repeat(10_000),
+];
+const KEYS = [
+  "units",
+  "filters",
+  "kernel_size",
+  "batch_shape",
+  "batch_input_shape",
+  "input_shape",
+  "dtype",
+  "class_name",
+  "module",
+  "registered_name",
+  "config",
+  "layers",
+  "inbound_nodes",
+  "build_config",
+  "activation",
+  "kernel_initializer",
+  "axis",
+  "target_shape",
+  "input_dim",
+  "output_dim",
+  "strides",
+  "pool_size",
+  "weight_map",
+];
 
 function nodes(root: Json): { parent: Json[] | Record<string, Json>; key: string | number; value: Json }[] {
   const out: { parent: Json[] | Record<string, Json>; key: string | number; value: Json }[] = [];
   const stack: Json[] = [root];
   while (stack.length > 0) {
     const v = stack.pop()!;
-    const entries: [string | number, Json][] = Array.isArray(v) ? v.map((c, i) => [i, c]) : v !== null && typeof v === "object" ? Object.entries(v) : [];
+    const entries: [string | number, Json][] = Array.isArray(v)
+      ? v.map((c, i) => [i, c])
+      : v !== null && typeof v === "object"
+        ? Object.entries(v)
+        : [];
     for (const [key, c] of entries) {
       out.push({ parent: v as Json[] | Record<string, Json>, key, value: c });
       stack.push(c);
@@ -34,11 +109,22 @@ function randomValue(random: () => number, like: Json): Json {
   const r = random();
   if (r < 0.35) return pick(NUMBERS, random);
   if (r < 0.6) return pick(STRINGS, random);
-  if (r < 0.7) return Array.from({ length: Math.floor(random() * 5) }, () => (random() < 0.3 ? null : pick(NUMBERS, random)));
+  if (r < 0.7)
+    return Array.from({ length: Math.floor(random() * 5) }, () => (random() < 0.3 ? null : pick(NUMBERS, random)));
   if (r < 0.75) return null;
-  if (r < 0.8) return { class_name: pick(STRINGS, random), config: {}, module: random() < 0.5 ? "evil_pkg" : "keras.layers", registered_name: null };
+  if (r < 0.8)
+    return {
+      class_name: pick(STRINGS, random),
+      config: {},
+      module: random() < 0.5 ? "evil_pkg" : "keras.layers",
+      registered_name: null,
+    };
   if (r < 0.85) return typeof like === "boolean" ? !like : true;
-  return Array.isArray(like) ? [...like, ...like] : typeof like === "number" ? like * (random() < 0.5 ? 1000 : -1) : pick(NUMBERS, random);
+  return Array.isArray(like)
+    ? [...like, ...like]
+    : typeof like === "number"
+      ? like * (random() < 0.5 ? 1000 : -1)
+      : pick(NUMBERS, random);
 }
 
 /** 1 to 4 config-aware edits of `json` (a deep copy); returns the text and what was done. */

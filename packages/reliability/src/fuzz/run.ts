@@ -39,8 +39,10 @@ try {
       done++;
       sofar.push(r);
       if (f.has("write") && done % 100 === 0) void writeSection("fuzz", report(sofar, false));
-      if (BAD.has(r.outcome)) console.log(`${r.outcome} ${r.format}#${r.index}: ${r.what.slice(0, 200)} -> ${r.detail.slice(0, 300)}`);
-      if (done % 50 === 0) console.log(`${done}/${perFormat * formats.length} (${Math.round((Date.now() - started) / 1000)} s)`);
+      if (BAD.has(r.outcome))
+        console.log(`${r.outcome} ${r.format}#${r.index}: ${r.what.slice(0, 200)} -> ${r.detail.slice(0, 300)}`);
+      if (done % 50 === 0)
+        console.log(`${done}/${perFormat * formats.length} (${Math.round((Date.now() - started) / 1000)} s)`);
     },
   });
 } finally {
@@ -50,15 +52,33 @@ function report(results: readonly FuzzResult[], finished: boolean): string {
   const seconds = Math.round((Date.now() - started) / 1000);
   const rows = formats.map((format) => {
     const mine = results.filter((r) => r.format === format);
-    return [format, mine.length, ...OUTCOMES.map((o) => mine.filter((r) => r.outcome === o).length), `${Math.round(Math.max(0, ...mine.map((r) => r.grew)) / 2 ** 20)} MB`];
+    return [
+      format,
+      mine.length,
+      ...OUTCOMES.map((o) => mine.filter((r) => r.outcome === o).length),
+      `${Math.round(Math.max(0, ...mine.map((r) => r.grew)) / 2 ** 20)} MB`,
+    ];
   });
   const total = ["all", results.length, ...OUTCOMES.map((o) => results.filter((r) => r.outcome === o).length), ""];
   const asked = perFormat * formats.length;
-  const state = results.length < asked ? ` ${finished ? "Stopped at the time limit" : "Still running"} after ${results.length} of the ${asked} inputs asked.` : "";
+  const state =
+    results.length < asked
+      ? ` ${finished ? "Stopped at the time limit" : "Still running"} after ${results.length} of the ${asked} inputs asked.`
+      : "";
   return [
     `Command: \`pnpm fuzz --per-format ${perFormat} --seed ${seed}${minutes === undefined ? "" : ` --minutes ${minutes}`}\` (${seconds} s with ${jobs} jobs, ${new Date().toISOString().slice(0, 10)}).${state}`,
     "",
-    table(["format", "inputs", ...OUTCOMES.map((o) => (o === "ok" ? "loaded" : o === "typed" ? "typed error" : o === "generic" ? "generic error" : o)), "largest RSS growth"], [...rows, total]),
+    table(
+      [
+        "format",
+        "inputs",
+        ...OUTCOMES.map((o) =>
+          o === "ok" ? "loaded" : o === "typed" ? "typed error" : o === "generic" ? "generic error" : o,
+        ),
+        "largest RSS growth",
+      ],
+      [...rows, total],
+    ),
   ].join("\n");
 }
 const body = report(results, true);

@@ -4,7 +4,16 @@ import { fixturePath } from "@kerastore/fixtures";
 import { keras } from "kerastore";
 
 /** The formats the fuzzer mutates. */
-export const FUZZ_FORMATS = ["h5", "keras", "json", "weights-h5", "checkpoint", "savedmodel", "sharded", "npy"] as const;
+export const FUZZ_FORMATS = [
+  "h5",
+  "keras",
+  "json",
+  "weights-h5",
+  "checkpoint",
+  "savedmodel",
+  "sharded",
+  "npy",
+] as const;
 export type FuzzFormat = (typeof FUZZ_FORMATS)[number];
 
 /** How a child loads an input: a whole model, weights into an architecture, a SavedModel graph, a .npy. */
@@ -43,18 +52,47 @@ export async function writeSeeds(root: string): Promise<Seed[]> {
     seeds.push({ format: "h5", name: model, dir, target: "model.h5", files: ["model.h5"], action: "model" });
     seeds.push({ format: "keras", name: model, dir, target: "model.keras", files: ["model.keras"], action: "model" });
     seeds.push({ format: "json", name: model, dir, target: "config.json", files: ["config.json"], action: "model" });
-    seeds.push({ format: "weights-h5", name: model, dir, target: "model.weights.h5", files: ["model.weights.h5"], action: "weights", architecture: "model.json" });
+    seeds.push({
+      format: "weights-h5",
+      name: model,
+      dir,
+      target: "model.weights.h5",
+      files: ["model.weights.h5"],
+      action: "weights",
+      architecture: "model.json",
+    });
     seeds.push({ format: "npy", name: model, dir, target: "input0.npy", files: ["input0.npy"], action: "npy" });
     const loaded = await keras.models.loadModel(join(dir, "model.keras"), { compile: false });
     try {
       await loaded.saveWeights(join(dir, "ckpt", "weights"));
-      seeds.push({ format: "checkpoint", name: model, dir, target: "ckpt/weights", files: ["ckpt/weights.index", "ckpt/weights.data-00000-of-00001", "ckpt/checkpoint"], action: "weights", architecture: "model.json" });
+      seeds.push({
+        format: "checkpoint",
+        name: model,
+        dir,
+        target: "ckpt/weights",
+        files: ["ckpt/weights.index", "ckpt/weights.data-00000-of-00001", "ckpt/checkpoint"],
+        action: "weights",
+        architecture: "model.json",
+      });
       await loaded.saveWeights(join(dir, "sharded.weights.json"), { maxShardSize: 0.00001 });
       const shards = (await readdir(dir)).filter((n) => /^sharded_\d+\.weights\.h5$/.test(n));
-      seeds.push({ format: "sharded", name: model, dir, target: "sharded.weights.json", files: ["sharded.weights.json", ...shards], action: "weights", architecture: "model.json" });
+      seeds.push({
+        format: "sharded",
+        name: model,
+        dir,
+        target: "sharded.weights.json",
+        files: ["sharded.weights.json", ...shards],
+        action: "weights",
+        architecture: "model.json",
+      });
       if (model !== "embedding") {
         await loaded.save(join(dir, "saved"));
-        const files = ["saved/saved_model.pb", "saved/keras_metadata.pb", "saved/variables/variables.index", "saved/variables/variables.data-00000-of-00001"];
+        const files = [
+          "saved/saved_model.pb",
+          "saved/keras_metadata.pb",
+          "saved/variables/variables.index",
+          "saved/variables/variables.data-00000-of-00001",
+        ];
         seeds.push({ format: "savedmodel", name: model, dir, target: "saved", files, action: "model" });
       }
     } finally {
@@ -64,8 +102,16 @@ export async function writeSeeds(root: string): Promise<Seed[]> {
   const graph = join(root, "tf_module");
   await mkdir(join(graph, "saved", "variables"), { recursive: true });
   const tfFiles = ["saved_model.pb", "variables/variables.index", "variables/variables.data-00000-of-00001"];
-  for (const f of tfFiles) await copyFile(fixturePath("savedmodel", "tf_module", "saved_model", ...f.split("/")), join(graph, "saved", f));
-  seeds.push({ format: "savedmodel", name: "tf_module", dir: graph, target: "saved", files: tfFiles.map((f) => `saved/${f}`), action: "graph" });
+  for (const f of tfFiles)
+    await copyFile(fixturePath("savedmodel", "tf_module", "saved_model", ...f.split("/")), join(graph, "saved", f));
+  seeds.push({
+    format: "savedmodel",
+    name: "tf_module",
+    dir: graph,
+    target: "saved",
+    files: tfFiles.map((f) => `saved/${f}`),
+    action: "graph",
+  });
   await writeFile(join(root, "seeds.json"), JSON.stringify(seeds, null, 1));
   return seeds;
 }

@@ -41,7 +41,9 @@ export interface KillTrialOptions {
   /** Formats run at once (each in its own directory). Default 2. */
   readonly concurrency?: number | undefined;
   /** Told after each trial, with the format's tally so far. */
-  readonly onTrial?: ((format: KillFormat, index: number, outcome: string, tally: Readonly<KillTrialTally>) => void) | undefined;
+  readonly onTrial?:
+    | ((format: KillFormat, index: number, outcome: string, tally: Readonly<KillTrialTally>) => void)
+    | undefined;
 }
 
 function same(a: Float32Array, b: Float32Array): boolean {
@@ -51,7 +53,10 @@ function same(a: Float32Array, b: Float32Array): boolean {
 /** Starts the child saving over `path` and kills it (SIGKILL) `delay` ms after it is ready. */
 function killDuringSaves(format: KillFormat, path: string, delay: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, childArgs(CHILD, [format, path]), { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, childArgs(CHILD, [format, path]), {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     let killed = false;
     child.stderr.on("data", (d: Buffer) => {
@@ -78,11 +83,25 @@ async function countLeftovers(dir: string): Promise<number> {
   return n;
 }
 
-async function trialsOf(format: KillFormat, options: KillTrialOptions, expected: readonly Float32Array[]): Promise<KillTrialTally> {
+async function trialsOf(
+  format: KillFormat,
+  options: KillTrialOptions,
+  expected: readonly Float32Array[],
+): Promise<KillTrialTally> {
   const random = seededRandom(options.seed ^ (format.length * 7919));
   const dir = await mkdtemp(join(tmpdir(), `kerastore-kill-${format}-`));
   const path = join(dir, targetOf(format));
-  const tally: KillTrialTally = { format, trials: options.perFormat, old: 0, new: 0, mix: 0, unloadable: 0, midSave: 0, leftovers: 0, failures: [] };
+  const tally: KillTrialTally = {
+    format,
+    trials: options.perFormat,
+    old: 0,
+    new: 0,
+    mix: 0,
+    unloadable: 0,
+    midSave: 0,
+    leftovers: 0,
+    failures: [],
+  };
   try {
     const first = trialModel(0);
     await saveAs(first, format, path);

@@ -18,8 +18,26 @@ function report(tallies: readonly Readonly<KillTrialTally>[], finished: boolean)
     `Command: \`pnpm kill-trials --per-format ${perFormat} --seed ${seed}${f.has("formats") ? ` --formats ${formats.join(",")}` : ""}\` (${seconds} s, ${new Date().toISOString().slice(0, 10)}).${state}`,
     "",
     table(
-      ["format", "trials", "killed inside a save", "old model", "new model", "mix", "unloadable", "temp files left after the next save"],
-      tallies.map((t) => [t.format, t.trials, t.midSave, t.old, t.new, t.mix, t.unloadable, finished ? t.leftovers : "-"]),
+      [
+        "format",
+        "trials",
+        "killed inside a save",
+        "old model",
+        "new model",
+        "mix",
+        "unloadable",
+        "temp files left after the next save",
+      ],
+      tallies.map((t) => [
+        t.format,
+        t.trials,
+        t.midSave,
+        t.old,
+        t.new,
+        t.mix,
+        t.unloadable,
+        finished ? t.leftovers : "-",
+      ]),
     ),
   ].join("\n");
 }

@@ -33,7 +33,9 @@ export function trialModel(variant: number, units = 384): SavableModel {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed / 2 ** 32 - 0.5;
   };
-  model.setWeights(model.weights.map((w) => Float32Array.from({ length: w.shape.reduce((a, b) => a * b, 1) }, () => next() * 0.2)));
+  model.setWeights(
+    model.weights.map((w) => Float32Array.from({ length: w.shape.reduce((a, b) => a * b, 1) }, () => next() * 0.2)),
+  );
   return model;
 }
 

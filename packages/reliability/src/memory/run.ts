@@ -16,7 +16,8 @@ function report(r: CyclesReport): string {
   const state = last < cycles ? ` Still running: ${last} of ${cycles} cycles so far.` : "";
   return [
     `Command: \`pnpm memory-cycles --megabytes ${megabytes} --cycles ${cycles}\` (a ${mb(r.fileBytes)} .keras file, ${Math.round(r.seconds)} s, ${new Date().toISOString().slice(0, 10)}).${state}`,
-    "Each cycle: `loadModel`, one `predict`, `dispose`. Baseline: after cycle " + `${r.baseline.cycle}; peak: the largest sample after it.`,
+    "Each cycle: `loadModel`, one `predict`, `dispose`. Baseline: after cycle " +
+      `${r.baseline.cycle}; peak: the largest sample after it.`,
     "",
     table(
       ["measure", "baseline", "peak", "growth"],
@@ -37,12 +38,15 @@ const r = await loadDisposeCycles({
   warmup,
   onSample: (partial) => {
     const last = partial.samples[partial.samples.length - 1]!;
-    console.log(`cycle ${last.cycle}: RSS ${mb(last.rss)}, WASM ${mb(last.wasm)}, ${last.tensors} tensors (${Math.round(partial.seconds)} s)`);
+    console.log(
+      `cycle ${last.cycle}: RSS ${mb(last.rss)}, WASM ${mb(last.wasm)}, ${last.tensors} tensors (${Math.round(partial.seconds)} s)`,
+    );
     if (f.has("write")) void writeSection("memory", report(partial));
   },
 });
 const body = report(r);
 console.log(body);
 if (f.has("write")) await writeSection("memory", body);
-const flat = r.peakRss <= r.baseline.rss * 1.1 && r.peakWasm <= r.baseline.wasm * 1.1 && r.peakTensors <= r.baseline.tensors;
+const flat =
+  r.peakRss <= r.baseline.rss * 1.1 && r.peakWasm <= r.baseline.wasm * 1.1 && r.peakTensors <= r.baseline.tensors;
 process.exitCode = flat ? 0 : 1;

@@ -16,8 +16,12 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file graph.proto.
  */
-export const file_graph: GenFile = /*@__PURE__*/
-  fileDesc("CgtncmFwaC5wcm90bxIUa2VyYXN0b3JlLnNhdmVkbW9kZWwi8AQKCUF0dHJWYWx1ZRILCgFzGAIgASgMSAASCwoBaRgDIAEoA0gAEgsKAWYYBCABKAJIABILCgFiGAUgASgISAASLgoEdHlwZRgGIAEoDjIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkRhdGFUeXBlSAASNwoFc2hhcGUYByABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvSAASMwoGdGVuc29yGAggASgLMiEua2VyYXN0b3JlLnNhdmVkbW9kZWwuVGVuc29yUHJvdG9IABI5CgRsaXN0GAEgASgLMikua2VyYXN0b3JlLnNhdmVkbW9kZWwuQXR0clZhbHVlLkxpc3RWYWx1ZUgAEjIKBGZ1bmMYCiABKAsyIi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5OYW1lQXR0ckxpc3RIABIVCgtwbGFjZWhvbGRlchgJIAEoCUgAGoECCglMaXN0VmFsdWUSCQoBcxgCIAMoDBIJCgFpGAMgAygDEgkKAWYYBCADKAISCQoBYhgFIAMoCBIsCgR0eXBlGAYgAygOMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRGF0YVR5cGUSNQoFc2hhcGUYByADKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvEjEKBnRlbnNvchgIIAMoCzIhLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclByb3RvEjAKBGZ1bmMYCSADKAsyIi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5OYW1lQXR0ckxpc3RCBwoFdmFsdWUipgEKDE5hbWVBdHRyTGlzdBIMCgRuYW1lGAEgASgJEjoKBGF0dHIYAiADKAsyLC5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5OYW1lQXR0ckxpc3QuQXR0ckVudHJ5GkwKCUF0dHJFbnRyeRILCgNrZXkYASABKAkSLgoFdmFsdWUYAiABKAsyHy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5BdHRyVmFsdWU6AjgBIscBCgdOb2RlRGVmEgwKBG5hbWUYASABKAkSCgoCb3AYAiABKAkSDQoFaW5wdXQYAyADKAkSDgoGZGV2aWNlGAQgASgJEjUKBGF0dHIYBSADKAsyJy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5Ob2RlRGVmLkF0dHJFbnRyeRpMCglBdHRyRW50cnkSCwoDa2V5GAEgASgJEi4KBXZhbHVlGAIgASgLMh8ua2VyYXN0b3JlLnNhdmVkbW9kZWwuQXR0clZhbHVlOgI4ASKHAwoFT3BEZWYSDAoEbmFtZRgBIAEoCRI1CglpbnB1dF9hcmcYAiADKAsyIi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5PcERlZi5BcmdEZWYSNgoKb3V0cHV0X2FyZxgDIAMoCzIiLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk9wRGVmLkFyZ0RlZhIWCg5jb250cm9sX291dHB1dBgUIAMoCRITCgtpc19zdGF0ZWZ1bBgRIAEoCBrTAQoGQXJnRGVmEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSLAoEdHlwZRgDIAEoDjIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkRhdGFUeXBlEhEKCXR5cGVfYXR0chgEIAEoCRITCgtudW1iZXJfYXR0chgFIAEoCRIWCg50eXBlX2xpc3RfYXR0chgGIAEoCRI4CgtoYW5kbGVfZGF0YRgHIAMoCzIjLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkR0eXBlQW5kU2hhcGUi6QQKC0Z1bmN0aW9uRGVmEi4KCXNpZ25hdHVyZRgBIAEoCzIbLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk9wRGVmEjkKBGF0dHIYBSADKAsyKy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5GdW5jdGlvbkRlZi5BdHRyRW50cnkSLwoIbm9kZV9kZWYYAyADKAsyHS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5Ob2RlRGVmEjcKA3JldBgEIAMoCzIqLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkZ1bmN0aW9uRGVmLlJldEVudHJ5EkYKC2NvbnRyb2xfcmV0GAYgAygLMjEua2VyYXN0b3JlLnNhdmVkbW9kZWwuRnVuY3Rpb25EZWYuQ29udHJvbFJldEVudHJ5EkAKCGFyZ19hdHRyGAcgAygLMi4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRnVuY3Rpb25EZWYuQXJnQXR0ckVudHJ5GkwKCUF0dHJFbnRyeRILCgNrZXkYASABKAkSLgoFdmFsdWUYAiABKAsyHy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5BdHRyVmFsdWU6AjgBGioKCFJldEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQ29udHJvbFJldEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTgoMQXJnQXR0ckVudHJ5EgsKA2tleRgBIAEoDRItCgV2YWx1ZRgCIAEoCzIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkFyZ0F0dHJzOgI4ASJJChJGdW5jdGlvbkRlZkxpYnJhcnkSMwoIZnVuY3Rpb24YASADKAsyIS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5GdW5jdGlvbkRlZiJLCgpWZXJzaW9uRGVmEhAKCHByb2R1Y2VyGAEgASgFEhQKDG1pbl9jb25zdW1lchgCIAEoBRIVCg1iYWRfY29uc3VtZXJzGAMgAygFIqYBCghHcmFwaERlZhIrCgRub2RlGAEgAygLMh0ua2VyYXN0b3JlLnNhdmVkbW9kZWwuTm9kZURlZhIyCgh2ZXJzaW9ucxgEIAEoCzIgLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlZlcnNpb25EZWYSOQoHbGlicmFyeRgCIAEoCzIoLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkZ1bmN0aW9uRGVmTGlicmFyeSJ1Cg1EdHlwZUFuZFNoYXBlEi0KBWR0eXBlGAEgASgOMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRGF0YVR5cGUSNQoFc2hhcGUYAiABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvIpABCghBcmdBdHRycxI2CgRhdHRyGAEgAygLMigua2VyYXN0b3JlLnNhdmVkbW9kZWwuQXJnQXR0cnMuQXR0ckVudHJ5GkwKCUF0dHJFbnRyeRILCgNrZXkYASABKAkSLgoFdmFsdWUYAiABKAsyHy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5BdHRyVmFsdWU6AjgBYgZwcm90bzM", [file_tensor, file_types]);
+export const file_graph: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    "CgtncmFwaC5wcm90bxIUa2VyYXN0b3JlLnNhdmVkbW9kZWwi8AQKCUF0dHJWYWx1ZRILCgFzGAIgASgMSAASCwoBaRgDIAEoA0gAEgsKAWYYBCABKAJIABILCgFiGAUgASgISAASLgoEdHlwZRgGIAEoDjIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkRhdGFUeXBlSAASNwoFc2hhcGUYByABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvSAASMwoGdGVuc29yGAggASgLMiEua2VyYXN0b3JlLnNhdmVkbW9kZWwuVGVuc29yUHJvdG9IABI5CgRsaXN0GAEgASgLMikua2VyYXN0b3JlLnNhdmVkbW9kZWwuQXR0clZhbHVlLkxpc3RWYWx1ZUgAEjIKBGZ1bmMYCiABKAsyIi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5OYW1lQXR0ckxpc3RIABIVCgtwbGFjZWhvbGRlchgJIAEoCUgAGoECCglMaXN0VmFsdWUSCQoBcxgCIAMoDBIJCgFpGAMgAygDEgkKAWYYBCADKAISCQoBYhgFIAMoCBIsCgR0eXBlGAYgAygOMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRGF0YVR5cGUSNQoFc2hhcGUYByADKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvEjEKBnRlbnNvchgIIAMoCzIhLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclByb3RvEjAKBGZ1bmMYCSADKAsyIi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5OYW1lQXR0ckxpc3RCBwoFdmFsdWUipgEKDE5hbWVBdHRyTGlzdBIMCgRuYW1lGAEgASgJEjoKBGF0dHIYAiADKAsyLC5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5OYW1lQXR0ckxpc3QuQXR0ckVudHJ5GkwKCUF0dHJFbnRyeRILCgNrZXkYASABKAkSLgoFdmFsdWUYAiABKAsyHy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5BdHRyVmFsdWU6AjgBIscBCgdOb2RlRGVmEgwKBG5hbWUYASABKAkSCgoCb3AYAiABKAkSDQoFaW5wdXQYAyADKAkSDgoGZGV2aWNlGAQgASgJEjUKBGF0dHIYBSADKAsyJy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5Ob2RlRGVmLkF0dHJFbnRyeRpMCglBdHRyRW50cnkSCwoDa2V5GAEgASgJEi4KBXZhbHVlGAIgASgLMh8ua2VyYXN0b3JlLnNhdmVkbW9kZWwuQXR0clZhbHVlOgI4ASKHAwoFT3BEZWYSDAoEbmFtZRgBIAEoCRI1CglpbnB1dF9hcmcYAiADKAsyIi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5PcERlZi5BcmdEZWYSNgoKb3V0cHV0X2FyZxgDIAMoCzIiLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk9wRGVmLkFyZ0RlZhIWCg5jb250cm9sX291dHB1dBgUIAMoCRITCgtpc19zdGF0ZWZ1bBgRIAEoCBrTAQoGQXJnRGVmEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSLAoEdHlwZRgDIAEoDjIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkRhdGFUeXBlEhEKCXR5cGVfYXR0chgEIAEoCRITCgtudW1iZXJfYXR0chgFIAEoCRIWCg50eXBlX2xpc3RfYXR0chgGIAEoCRI4CgtoYW5kbGVfZGF0YRgHIAMoCzIjLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkR0eXBlQW5kU2hhcGUi6QQKC0Z1bmN0aW9uRGVmEi4KCXNpZ25hdHVyZRgBIAEoCzIbLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk9wRGVmEjkKBGF0dHIYBSADKAsyKy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5GdW5jdGlvbkRlZi5BdHRyRW50cnkSLwoIbm9kZV9kZWYYAyADKAsyHS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5Ob2RlRGVmEjcKA3JldBgEIAMoCzIqLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkZ1bmN0aW9uRGVmLlJldEVudHJ5EkYKC2NvbnRyb2xfcmV0GAYgAygLMjEua2VyYXN0b3JlLnNhdmVkbW9kZWwuRnVuY3Rpb25EZWYuQ29udHJvbFJldEVudHJ5EkAKCGFyZ19hdHRyGAcgAygLMi4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRnVuY3Rpb25EZWYuQXJnQXR0ckVudHJ5GkwKCUF0dHJFbnRyeRILCgNrZXkYASABKAkSLgoFdmFsdWUYAiABKAsyHy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5BdHRyVmFsdWU6AjgBGioKCFJldEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPQ29udHJvbFJldEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTgoMQXJnQXR0ckVudHJ5EgsKA2tleRgBIAEoDRItCgV2YWx1ZRgCIAEoCzIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkFyZ0F0dHJzOgI4ASJJChJGdW5jdGlvbkRlZkxpYnJhcnkSMwoIZnVuY3Rpb24YASADKAsyIS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5GdW5jdGlvbkRlZiJLCgpWZXJzaW9uRGVmEhAKCHByb2R1Y2VyGAEgASgFEhQKDG1pbl9jb25zdW1lchgCIAEoBRIVCg1iYWRfY29uc3VtZXJzGAMgAygFIqYBCghHcmFwaERlZhIrCgRub2RlGAEgAygLMh0ua2VyYXN0b3JlLnNhdmVkbW9kZWwuTm9kZURlZhIyCgh2ZXJzaW9ucxgEIAEoCzIgLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlZlcnNpb25EZWYSOQoHbGlicmFyeRgCIAEoCzIoLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkZ1bmN0aW9uRGVmTGlicmFyeSJ1Cg1EdHlwZUFuZFNoYXBlEi0KBWR0eXBlGAEgASgOMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRGF0YVR5cGUSNQoFc2hhcGUYAiABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvIpABCghBcmdBdHRycxI2CgRhdHRyGAEgAygLMigua2VyYXN0b3JlLnNhdmVkbW9kZWwuQXJnQXR0cnMuQXR0ckVudHJ5GkwKCUF0dHJFbnRyeRILCgNrZXkYASABKAkSLgoFdmFsdWUYAiABKAsyHy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5BdHRyVmFsdWU6AjgBYgZwcm90bzM",
+    [file_tensor, file_types],
+  );
 
 /**
  * @generated from message kerastore.savedmodel.AttrValue
@@ -26,75 +30,85 @@ export type AttrValue = Message<"kerastore.savedmodel.AttrValue"> & {
   /**
    * @generated from oneof kerastore.savedmodel.AttrValue.value
    */
-  value: {
-    /**
-     * @generated from field: bytes s = 2;
-     */
-    value: Uint8Array;
-    case: "s";
-  } | {
-    /**
-     * @generated from field: int64 i = 3;
-     */
-    value: bigint;
-    case: "i";
-  } | {
-    /**
-     * @generated from field: float f = 4;
-     */
-    value: number;
-    case: "f";
-  } | {
-    /**
-     * @generated from field: bool b = 5;
-     */
-    value: boolean;
-    case: "b";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.DataType type = 6;
-     */
-    value: DataType;
-    case: "type";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.TensorShapeProto shape = 7;
-     */
-    value: TensorShapeProto;
-    case: "shape";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.TensorProto tensor = 8;
-     */
-    value: TensorProto;
-    case: "tensor";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.AttrValue.ListValue list = 1;
-     */
-    value: AttrValue_ListValue;
-    case: "list";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.NameAttrList func = 10;
-     */
-    value: NameAttrList;
-    case: "func";
-  } | {
-    /**
-     * @generated from field: string placeholder = 9;
-     */
-    value: string;
-    case: "placeholder";
-  } | { case: undefined; value?: undefined };
+  value:
+    | {
+        /**
+         * @generated from field: bytes s = 2;
+         */
+        value: Uint8Array;
+        case: "s";
+      }
+    | {
+        /**
+         * @generated from field: int64 i = 3;
+         */
+        value: bigint;
+        case: "i";
+      }
+    | {
+        /**
+         * @generated from field: float f = 4;
+         */
+        value: number;
+        case: "f";
+      }
+    | {
+        /**
+         * @generated from field: bool b = 5;
+         */
+        value: boolean;
+        case: "b";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.DataType type = 6;
+         */
+        value: DataType;
+        case: "type";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.TensorShapeProto shape = 7;
+         */
+        value: TensorShapeProto;
+        case: "shape";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.TensorProto tensor = 8;
+         */
+        value: TensorProto;
+        case: "tensor";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.AttrValue.ListValue list = 1;
+         */
+        value: AttrValue_ListValue;
+        case: "list";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.NameAttrList func = 10;
+         */
+        value: NameAttrList;
+        case: "func";
+      }
+    | {
+        /**
+         * @generated from field: string placeholder = 9;
+         */
+        value: string;
+        case: "placeholder";
+      }
+    | { case: undefined; value?: undefined };
 };
 
 /**
  * Describes the message kerastore.savedmodel.AttrValue.
  * Use `create(AttrValueSchema)` to create a new message.
  */
-export const AttrValueSchema: GenMessage<AttrValue> = /*@__PURE__*/
-  messageDesc(file_graph, 0);
+export const AttrValueSchema: GenMessage<AttrValue> = /*@__PURE__*/ messageDesc(file_graph, 0);
 
 /**
  * @generated from message kerastore.savedmodel.AttrValue.ListValue
@@ -145,8 +159,7 @@ export type AttrValue_ListValue = Message<"kerastore.savedmodel.AttrValue.ListVa
  * Describes the message kerastore.savedmodel.AttrValue.ListValue.
  * Use `create(AttrValue_ListValueSchema)` to create a new message.
  */
-export const AttrValue_ListValueSchema: GenMessage<AttrValue_ListValue> = /*@__PURE__*/
-  messageDesc(file_graph, 0, 0);
+export const AttrValue_ListValueSchema: GenMessage<AttrValue_ListValue> = /*@__PURE__*/ messageDesc(file_graph, 0, 0);
 
 /**
  * @generated from message kerastore.savedmodel.NameAttrList
@@ -167,8 +180,7 @@ export type NameAttrList = Message<"kerastore.savedmodel.NameAttrList"> & {
  * Describes the message kerastore.savedmodel.NameAttrList.
  * Use `create(NameAttrListSchema)` to create a new message.
  */
-export const NameAttrListSchema: GenMessage<NameAttrList> = /*@__PURE__*/
-  messageDesc(file_graph, 1);
+export const NameAttrListSchema: GenMessage<NameAttrList> = /*@__PURE__*/ messageDesc(file_graph, 1);
 
 /**
  * @generated from message kerastore.savedmodel.NodeDef
@@ -207,8 +219,7 @@ export type NodeDef = Message<"kerastore.savedmodel.NodeDef"> & {
  * Describes the message kerastore.savedmodel.NodeDef.
  * Use `create(NodeDefSchema)` to create a new message.
  */
-export const NodeDefSchema: GenMessage<NodeDef> = /*@__PURE__*/
-  messageDesc(file_graph, 2);
+export const NodeDefSchema: GenMessage<NodeDef> = /*@__PURE__*/ messageDesc(file_graph, 2);
 
 /**
  * @generated from message kerastore.savedmodel.OpDef
@@ -244,8 +255,7 @@ export type OpDef = Message<"kerastore.savedmodel.OpDef"> & {
  * Describes the message kerastore.savedmodel.OpDef.
  * Use `create(OpDefSchema)` to create a new message.
  */
-export const OpDefSchema: GenMessage<OpDef> = /*@__PURE__*/
-  messageDesc(file_graph, 3);
+export const OpDefSchema: GenMessage<OpDef> = /*@__PURE__*/ messageDesc(file_graph, 3);
 
 /**
  * @generated from message kerastore.savedmodel.OpDef.ArgDef
@@ -293,8 +303,7 @@ export type OpDef_ArgDef = Message<"kerastore.savedmodel.OpDef.ArgDef"> & {
  * Describes the message kerastore.savedmodel.OpDef.ArgDef.
  * Use `create(OpDef_ArgDefSchema)` to create a new message.
  */
-export const OpDef_ArgDefSchema: GenMessage<OpDef_ArgDef> = /*@__PURE__*/
-  messageDesc(file_graph, 3, 0);
+export const OpDef_ArgDefSchema: GenMessage<OpDef_ArgDef> = /*@__PURE__*/ messageDesc(file_graph, 3, 0);
 
 /**
  * @generated from message kerastore.savedmodel.FunctionDef
@@ -339,8 +348,7 @@ export type FunctionDef = Message<"kerastore.savedmodel.FunctionDef"> & {
  * Describes the message kerastore.savedmodel.FunctionDef.
  * Use `create(FunctionDefSchema)` to create a new message.
  */
-export const FunctionDefSchema: GenMessage<FunctionDef> = /*@__PURE__*/
-  messageDesc(file_graph, 4);
+export const FunctionDefSchema: GenMessage<FunctionDef> = /*@__PURE__*/ messageDesc(file_graph, 4);
 
 /**
  * @generated from message kerastore.savedmodel.FunctionDefLibrary
@@ -356,8 +364,7 @@ export type FunctionDefLibrary = Message<"kerastore.savedmodel.FunctionDefLibrar
  * Describes the message kerastore.savedmodel.FunctionDefLibrary.
  * Use `create(FunctionDefLibrarySchema)` to create a new message.
  */
-export const FunctionDefLibrarySchema: GenMessage<FunctionDefLibrary> = /*@__PURE__*/
-  messageDesc(file_graph, 5);
+export const FunctionDefLibrarySchema: GenMessage<FunctionDefLibrary> = /*@__PURE__*/ messageDesc(file_graph, 5);
 
 /**
  * @generated from message kerastore.savedmodel.VersionDef
@@ -383,8 +390,7 @@ export type VersionDef = Message<"kerastore.savedmodel.VersionDef"> & {
  * Describes the message kerastore.savedmodel.VersionDef.
  * Use `create(VersionDefSchema)` to create a new message.
  */
-export const VersionDefSchema: GenMessage<VersionDef> = /*@__PURE__*/
-  messageDesc(file_graph, 6);
+export const VersionDefSchema: GenMessage<VersionDef> = /*@__PURE__*/ messageDesc(file_graph, 6);
 
 /**
  * @generated from message kerastore.savedmodel.GraphDef
@@ -410,8 +416,7 @@ export type GraphDef = Message<"kerastore.savedmodel.GraphDef"> & {
  * Describes the message kerastore.savedmodel.GraphDef.
  * Use `create(GraphDefSchema)` to create a new message.
  */
-export const GraphDefSchema: GenMessage<GraphDef> = /*@__PURE__*/
-  messageDesc(file_graph, 7);
+export const GraphDefSchema: GenMessage<GraphDef> = /*@__PURE__*/ messageDesc(file_graph, 7);
 
 /**
  * ResourceHandleProto.DtypeAndShape (resource_handle.proto), field numbers as TensorFlow's.
@@ -434,8 +439,7 @@ export type DtypeAndShape = Message<"kerastore.savedmodel.DtypeAndShape"> & {
  * Describes the message kerastore.savedmodel.DtypeAndShape.
  * Use `create(DtypeAndShapeSchema)` to create a new message.
  */
-export const DtypeAndShapeSchema: GenMessage<DtypeAndShape> = /*@__PURE__*/
-  messageDesc(file_graph, 8);
+export const DtypeAndShapeSchema: GenMessage<DtypeAndShape> = /*@__PURE__*/ messageDesc(file_graph, 8);
 
 /**
  * FunctionDef.ArgAttrs.
@@ -453,6 +457,4 @@ export type ArgAttrs = Message<"kerastore.savedmodel.ArgAttrs"> & {
  * Describes the message kerastore.savedmodel.ArgAttrs.
  * Use `create(ArgAttrsSchema)` to create a new message.
  */
-export const ArgAttrsSchema: GenMessage<ArgAttrs> = /*@__PURE__*/
-  messageDesc(file_graph, 9);
-
+export const ArgAttrsSchema: GenMessage<ArgAttrs> = /*@__PURE__*/ messageDesc(file_graph, 9);

@@ -14,8 +14,12 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file saved_metadata.proto.
  */
-export const file_saved_metadata: GenFile = /*@__PURE__*/
-  fileDesc("ChRzYXZlZF9tZXRhZGF0YS5wcm90bxIUa2VyYXN0b3JlLnNhdmVkbW9kZWwiSQoNU2F2ZWRNZXRhZGF0YRI4CgVub2RlcxgBIAMoCzIpLmtlcmFzdG9yZS5zYXZlZG1vZGVsLktlcmFzT2JqZWN0TWV0YWRhdGEikgEKE0tlcmFzT2JqZWN0TWV0YWRhdGESDwoHbm9kZV9pZBgCIAEoBRIRCglub2RlX3BhdGgYAyABKAkSEgoKaWRlbnRpZmllchgEIAEoCRIQCghtZXRhZGF0YRgFIAEoCRIxCgd2ZXJzaW9uGAYgASgLMiAua2VyYXN0b3JlLnNhdmVkbW9kZWwuVmVyc2lvbkRlZmIGcHJvdG8z", [file_graph]);
+export const file_saved_metadata: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    "ChRzYXZlZF9tZXRhZGF0YS5wcm90bxIUa2VyYXN0b3JlLnNhdmVkbW9kZWwiSQoNU2F2ZWRNZXRhZGF0YRI4CgVub2RlcxgBIAMoCzIpLmtlcmFzdG9yZS5zYXZlZG1vZGVsLktlcmFzT2JqZWN0TWV0YWRhdGEikgEKE0tlcmFzT2JqZWN0TWV0YWRhdGESDwoHbm9kZV9pZBgCIAEoBRIRCglub2RlX3BhdGgYAyABKAkSEgoKaWRlbnRpZmllchgEIAEoCRIQCghtZXRhZGF0YRgFIAEoCRIxCgd2ZXJzaW9uGAYgASgLMiAua2VyYXN0b3JlLnNhdmVkbW9kZWwuVmVyc2lvbkRlZmIGcHJvdG8z",
+    [file_graph],
+  );
 
 /**
  * @generated from message kerastore.savedmodel.SavedMetadata
@@ -31,8 +35,7 @@ export type SavedMetadata = Message<"kerastore.savedmodel.SavedMetadata"> & {
  * Describes the message kerastore.savedmodel.SavedMetadata.
  * Use `create(SavedMetadataSchema)` to create a new message.
  */
-export const SavedMetadataSchema: GenMessage<SavedMetadata> = /*@__PURE__*/
-  messageDesc(file_saved_metadata, 0);
+export const SavedMetadataSchema: GenMessage<SavedMetadata> = /*@__PURE__*/ messageDesc(file_saved_metadata, 0);
 
 /**
  * @generated from message kerastore.savedmodel.KerasObjectMetadata
@@ -68,6 +71,6 @@ export type KerasObjectMetadata = Message<"kerastore.savedmodel.KerasObjectMetad
  * Describes the message kerastore.savedmodel.KerasObjectMetadata.
  * Use `create(KerasObjectMetadataSchema)` to create a new message.
  */
-export const KerasObjectMetadataSchema: GenMessage<KerasObjectMetadata> = /*@__PURE__*/
+export const KerasObjectMetadataSchema: GenMessage<KerasObjectMetadata> =
+  /*@__PURE__*/
   messageDesc(file_saved_metadata, 1);
-

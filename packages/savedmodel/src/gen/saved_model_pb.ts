@@ -20,8 +20,12 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file saved_model.proto.
  */
-export const file_saved_model: GenFile = /*@__PURE__*/
-  fileDesc("ChFzYXZlZF9tb2RlbC5wcm90bxIUa2VyYXN0b3JlLnNhdmVkbW9kZWwiaQoKU2F2ZWRNb2RlbBIiChpzYXZlZF9tb2RlbF9zY2hlbWFfdmVyc2lvbhgBIAEoAxI3CgttZXRhX2dyYXBocxgCIAMoCzIiLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk1ldGFHcmFwaERlZiLQBQoMTWV0YUdyYXBoRGVmEkUKDW1ldGFfaW5mb19kZWYYASABKAsyLi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5NZXRhR3JhcGhEZWYuTWV0YUluZm9EZWYSMQoJZ3JhcGhfZGVmGAIgASgLMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuR3JhcGhEZWYSMQoJc2F2ZXJfZGVmGAMgASgLMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZXJEZWYSSwoNc2lnbmF0dXJlX2RlZhgFIAMoCzI0LmtlcmFzdG9yZS5zYXZlZG1vZGVsLk1ldGFHcmFwaERlZi5TaWduYXR1cmVEZWZFbnRyeRJAChBvYmplY3RfZ3JhcGhfZGVmGAcgASgLMiYua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRPYmplY3RHcmFwaBqqAgoLTWV0YUluZm9EZWYSGgoSbWV0YV9ncmFwaF92ZXJzaW9uGAEgASgJEgwKBHRhZ3MYBCADKAkSGgoSdGVuc29yZmxvd192ZXJzaW9uGAUgASgJEh4KFnRlbnNvcmZsb3dfZ2l0X3ZlcnNpb24YBiABKAkSHgoWc3RyaXBwZWRfZGVmYXVsdF9hdHRycxgHIAEoCBJdChBmdW5jdGlvbl9hbGlhc2VzGAggAygLMkMua2VyYXN0b3JlLnNhdmVkbW9kZWwuTWV0YUdyYXBoRGVmLk1ldGFJbmZvRGVmLkZ1bmN0aW9uQWxpYXNlc0VudHJ5GjYKFEZ1bmN0aW9uQWxpYXNlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaVwoRU2lnbmF0dXJlRGVmRW50cnkSCwoDa2V5GAEgASgJEjEKBXZhbHVlGAIgASgLMiIua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2lnbmF0dXJlRGVmOgI4ASKVAQoKVGVuc29ySW5mbxIOCgRuYW1lGAEgASgJSAASLQoFZHR5cGUYAiABKA4yHi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5EYXRhVHlwZRI8Cgx0ZW5zb3Jfc2hhcGUYAyABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvQgoKCGVuY29kaW5nIsgCCgxTaWduYXR1cmVEZWYSPgoGaW5wdXRzGAEgAygLMi4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2lnbmF0dXJlRGVmLklucHV0c0VudHJ5EkAKB291dHB1dHMYAiADKAsyLy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TaWduYXR1cmVEZWYuT3V0cHV0c0VudHJ5EhMKC21ldGhvZF9uYW1lGAMgASgJGk8KC0lucHV0c0VudHJ5EgsKA2tleRgBIAEoCRIvCgV2YWx1ZRgCIAEoCzIgLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvckluZm86AjgBGlAKDE91dHB1dHNFbnRyeRILCgNrZXkYASABKAkSLwoFdmFsdWUYAiABKAsyIC5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JJbmZvOgI4ASKBAQoIU2F2ZXJEZWYSHAoUZmlsZW5hbWVfdGVuc29yX25hbWUYASABKAkSGAoQc2F2ZV90ZW5zb3JfbmFtZRgCIAEoCRIXCg9yZXN0b3JlX29wX25hbWUYAyABKAkSEwoLbWF4X3RvX2tlZXAYBCABKAUSDwoHc2hhcmRlZBgFIAEoCGIGcHJvdG8z", [file_graph, file_saved_object_graph, file_tensor, file_types]);
+export const file_saved_model: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    "ChFzYXZlZF9tb2RlbC5wcm90bxIUa2VyYXN0b3JlLnNhdmVkbW9kZWwiaQoKU2F2ZWRNb2RlbBIiChpzYXZlZF9tb2RlbF9zY2hlbWFfdmVyc2lvbhgBIAEoAxI3CgttZXRhX2dyYXBocxgCIAMoCzIiLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk1ldGFHcmFwaERlZiLQBQoMTWV0YUdyYXBoRGVmEkUKDW1ldGFfaW5mb19kZWYYASABKAsyLi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5NZXRhR3JhcGhEZWYuTWV0YUluZm9EZWYSMQoJZ3JhcGhfZGVmGAIgASgLMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuR3JhcGhEZWYSMQoJc2F2ZXJfZGVmGAMgASgLMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZXJEZWYSSwoNc2lnbmF0dXJlX2RlZhgFIAMoCzI0LmtlcmFzdG9yZS5zYXZlZG1vZGVsLk1ldGFHcmFwaERlZi5TaWduYXR1cmVEZWZFbnRyeRJAChBvYmplY3RfZ3JhcGhfZGVmGAcgASgLMiYua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRPYmplY3RHcmFwaBqqAgoLTWV0YUluZm9EZWYSGgoSbWV0YV9ncmFwaF92ZXJzaW9uGAEgASgJEgwKBHRhZ3MYBCADKAkSGgoSdGVuc29yZmxvd192ZXJzaW9uGAUgASgJEh4KFnRlbnNvcmZsb3dfZ2l0X3ZlcnNpb24YBiABKAkSHgoWc3RyaXBwZWRfZGVmYXVsdF9hdHRycxgHIAEoCBJdChBmdW5jdGlvbl9hbGlhc2VzGAggAygLMkMua2VyYXN0b3JlLnNhdmVkbW9kZWwuTWV0YUdyYXBoRGVmLk1ldGFJbmZvRGVmLkZ1bmN0aW9uQWxpYXNlc0VudHJ5GjYKFEZ1bmN0aW9uQWxpYXNlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaVwoRU2lnbmF0dXJlRGVmRW50cnkSCwoDa2V5GAEgASgJEjEKBXZhbHVlGAIgASgLMiIua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2lnbmF0dXJlRGVmOgI4ASKVAQoKVGVuc29ySW5mbxIOCgRuYW1lGAEgASgJSAASLQoFZHR5cGUYAiABKA4yHi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5EYXRhVHlwZRI8Cgx0ZW5zb3Jfc2hhcGUYAyABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvQgoKCGVuY29kaW5nIsgCCgxTaWduYXR1cmVEZWYSPgoGaW5wdXRzGAEgAygLMi4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2lnbmF0dXJlRGVmLklucHV0c0VudHJ5EkAKB291dHB1dHMYAiADKAsyLy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TaWduYXR1cmVEZWYuT3V0cHV0c0VudHJ5EhMKC21ldGhvZF9uYW1lGAMgASgJGk8KC0lucHV0c0VudHJ5EgsKA2tleRgBIAEoCRIvCgV2YWx1ZRgCIAEoCzIgLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvckluZm86AjgBGlAKDE91dHB1dHNFbnRyeRILCgNrZXkYASABKAkSLwoFdmFsdWUYAiABKAsyIC5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JJbmZvOgI4ASKBAQoIU2F2ZXJEZWYSHAoUZmlsZW5hbWVfdGVuc29yX25hbWUYASABKAkSGAoQc2F2ZV90ZW5zb3JfbmFtZRgCIAEoCRIXCg9yZXN0b3JlX29wX25hbWUYAyABKAkSEwoLbWF4X3RvX2tlZXAYBCABKAUSDwoHc2hhcmRlZBgFIAEoCGIGcHJvdG8z",
+    [file_graph, file_saved_object_graph, file_tensor, file_types],
+  );
 
 /**
  * @generated from message kerastore.savedmodel.SavedModel
@@ -42,8 +46,7 @@ export type SavedModel = Message<"kerastore.savedmodel.SavedModel"> & {
  * Describes the message kerastore.savedmodel.SavedModel.
  * Use `create(SavedModelSchema)` to create a new message.
  */
-export const SavedModelSchema: GenMessage<SavedModel> = /*@__PURE__*/
-  messageDesc(file_saved_model, 0);
+export const SavedModelSchema: GenMessage<SavedModel> = /*@__PURE__*/ messageDesc(file_saved_model, 0);
 
 /**
  * @generated from message kerastore.savedmodel.MetaGraphDef
@@ -79,8 +82,7 @@ export type MetaGraphDef = Message<"kerastore.savedmodel.MetaGraphDef"> & {
  * Describes the message kerastore.savedmodel.MetaGraphDef.
  * Use `create(MetaGraphDefSchema)` to create a new message.
  */
-export const MetaGraphDefSchema: GenMessage<MetaGraphDef> = /*@__PURE__*/
-  messageDesc(file_saved_model, 1);
+export const MetaGraphDefSchema: GenMessage<MetaGraphDef> = /*@__PURE__*/ messageDesc(file_saved_model, 1);
 
 /**
  * @generated from message kerastore.savedmodel.MetaGraphDef.MetaInfoDef
@@ -121,7 +123,8 @@ export type MetaGraphDef_MetaInfoDef = Message<"kerastore.savedmodel.MetaGraphDe
  * Describes the message kerastore.savedmodel.MetaGraphDef.MetaInfoDef.
  * Use `create(MetaGraphDef_MetaInfoDefSchema)` to create a new message.
  */
-export const MetaGraphDef_MetaInfoDefSchema: GenMessage<MetaGraphDef_MetaInfoDef> = /*@__PURE__*/
+export const MetaGraphDef_MetaInfoDefSchema: GenMessage<MetaGraphDef_MetaInfoDef> =
+  /*@__PURE__*/
   messageDesc(file_saved_model, 1, 0);
 
 /**
@@ -131,15 +134,17 @@ export type TensorInfo = Message<"kerastore.savedmodel.TensorInfo"> & {
   /**
    * @generated from oneof kerastore.savedmodel.TensorInfo.encoding
    */
-  encoding: {
-    /**
-     * `node:index` in the meta graph's graph_def.
-     *
-     * @generated from field: string name = 1;
-     */
-    value: string;
-    case: "name";
-  } | { case: undefined; value?: undefined };
+  encoding:
+    | {
+        /**
+         * `node:index` in the meta graph's graph_def.
+         *
+         * @generated from field: string name = 1;
+         */
+        value: string;
+        case: "name";
+      }
+    | { case: undefined; value?: undefined };
 
   /**
    * @generated from field: kerastore.savedmodel.DataType dtype = 2;
@@ -156,8 +161,7 @@ export type TensorInfo = Message<"kerastore.savedmodel.TensorInfo"> & {
  * Describes the message kerastore.savedmodel.TensorInfo.
  * Use `create(TensorInfoSchema)` to create a new message.
  */
-export const TensorInfoSchema: GenMessage<TensorInfo> = /*@__PURE__*/
-  messageDesc(file_saved_model, 2);
+export const TensorInfoSchema: GenMessage<TensorInfo> = /*@__PURE__*/ messageDesc(file_saved_model, 2);
 
 /**
  * @generated from message kerastore.savedmodel.SignatureDef
@@ -183,8 +187,7 @@ export type SignatureDef = Message<"kerastore.savedmodel.SignatureDef"> & {
  * Describes the message kerastore.savedmodel.SignatureDef.
  * Use `create(SignatureDefSchema)` to create a new message.
  */
-export const SignatureDefSchema: GenMessage<SignatureDef> = /*@__PURE__*/
-  messageDesc(file_saved_model, 3);
+export const SignatureDefSchema: GenMessage<SignatureDef> = /*@__PURE__*/ messageDesc(file_saved_model, 3);
 
 /**
  * @generated from message kerastore.savedmodel.SaverDef
@@ -220,6 +223,4 @@ export type SaverDef = Message<"kerastore.savedmodel.SaverDef"> & {
  * Describes the message kerastore.savedmodel.SaverDef.
  * Use `create(SaverDefSchema)` to create a new message.
  */
-export const SaverDefSchema: GenMessage<SaverDef> = /*@__PURE__*/
-  messageDesc(file_saved_model, 4);
-
+export const SaverDefSchema: GenMessage<SaverDef> = /*@__PURE__*/ messageDesc(file_saved_model, 4);

@@ -20,8 +20,12 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file saved_object_graph.proto.
  */
-export const file_saved_object_graph: GenFile = /*@__PURE__*/
-  fileDesc("ChhzYXZlZF9vYmplY3RfZ3JhcGgucHJvdG8SFGtlcmFzdG9yZS5zYXZlZG1vZGVsIoYCChBTYXZlZE9iamVjdEdyYXBoEjAKBW5vZGVzGAEgAygLMiEua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRPYmplY3QSWQoSY29uY3JldGVfZnVuY3Rpb25zGAIgAygLMj0ua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRPYmplY3RHcmFwaC5Db25jcmV0ZUZ1bmN0aW9uc0VudHJ5GmUKFkNvbmNyZXRlRnVuY3Rpb25zRW50cnkSCwoDa2V5GAEgASgJEjoKBXZhbHVlGAIgASgLMisua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRDb25jcmV0ZUZ1bmN0aW9uOgI4ASI2Cg9PYmplY3RSZWZlcmVuY2USDwoHbm9kZV9pZBgBIAEoBRISCgpsb2NhbF9uYW1lGAIgASgJIo0FCgtTYXZlZE9iamVjdBI3CghjaGlsZHJlbhgBIAMoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk9iamVjdFJlZmVyZW5jZRI7CgxkZXBlbmRlbmNpZXMYDyADKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5PYmplY3RSZWZlcmVuY2USPAoLdXNlcl9vYmplY3QYBCABKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TYXZlZFVzZXJPYmplY3RIABIxCgVhc3NldBgFIAEoCzIgLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlNhdmVkQXNzZXRIABI3CghmdW5jdGlvbhgGIAEoCzIjLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlNhdmVkRnVuY3Rpb25IABI3Cgh2YXJpYWJsZRgHIAEoCzIjLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlNhdmVkVmFyaWFibGVIABJRChZiYXJlX2NvbmNyZXRlX2Z1bmN0aW9uGAggASgLMi8ua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRCYXJlQ29uY3JldGVGdW5jdGlvbkgAEjcKCGNvbnN0YW50GAkgASgLMiMua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRDb25zdGFudEgAEjcKCHJlc291cmNlGAogASgLMiMua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRSZXNvdXJjZUgAEj8KD2NhcHR1cmVkX3RlbnNvchgMIAEoCzIkLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkNhcHR1cmVkVGVuc29ySAASFwoPcmVnaXN0ZXJlZF9uYW1lGA0gASgJQgYKBGtpbmQiagoPU2F2ZWRVc2VyT2JqZWN0EhIKCmlkZW50aWZpZXIYASABKAkSMQoHdmVyc2lvbhgCIAEoCzIgLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlZlcnNpb25EZWYSEAoIbWV0YWRhdGEYAyABKAkiKgoKU2F2ZWRBc3NldBIcChRhc3NldF9maWxlX2RlZl9pbmRleBgBIAEoBSJmCg1TYXZlZEZ1bmN0aW9uEhoKEmNvbmNyZXRlX2Z1bmN0aW9ucxgBIAMoCRI5Cg1mdW5jdGlvbl9zcGVjGAIgASgLMiIua2VyYXN0b3JlLnNhdmVkbW9kZWwuRnVuY3Rpb25TcGVjIjkKDkNhcHR1cmVkVGVuc29yEgwKBG5hbWUYASABKAkSGQoRY29uY3JldGVfZnVuY3Rpb24YAiABKAkivAEKFVNhdmVkQ29uY3JldGVGdW5jdGlvbhIUCgxib3VuZF9pbnB1dHMYAiADKAUSTAodY2Fub25pY2FsaXplZF9pbnB1dF9zaWduYXR1cmUYAyABKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUSPwoQb3V0cHV0X3NpZ25hdHVyZRgEIAEoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlN0cnVjdHVyZWRWYWx1ZSK3AQoZU2F2ZWRCYXJlQ29uY3JldGVGdW5jdGlvbhIeChZjb25jcmV0ZV9mdW5jdGlvbl9uYW1lGAEgASgJEhkKEWFyZ3VtZW50X2tleXdvcmRzGAIgAygJEiQKHGFsbG93ZWRfcG9zaXRpb25hbF9hcmd1bWVudHMYAyABKAMSOQoNZnVuY3Rpb25fc3BlYxgEIAEoCzIiLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkZ1bmN0aW9uU3BlYyIiCg1TYXZlZENvbnN0YW50EhEKCW9wZXJhdGlvbhgBIAEoCSLUAQoNU2F2ZWRWYXJpYWJsZRItCgVkdHlwZRgBIAEoDjIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkRhdGFUeXBlEjUKBXNoYXBlGAIgASgLMiYua2VyYXN0b3JlLnNhdmVkbW9kZWwuVGVuc29yU2hhcGVQcm90bxIRCgl0cmFpbmFibGUYAyABKAgSFwoPc3luY2hyb25pemF0aW9uGAQgASgFEhMKC2FnZ3JlZ2F0aW9uGAUgASgFEgwKBG5hbWUYBiABKAkSDgoGZGV2aWNlGAcgASgJIp0BCgxGdW5jdGlvblNwZWMSOgoLZnVsbGFyZ3NwZWMYASABKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUSEQoJaXNfbWV0aG9kGAIgASgIEj4KD2lucHV0X3NpZ25hdHVyZRgFIAEoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlN0cnVjdHVyZWRWYWx1ZSIfCg1TYXZlZFJlc291cmNlEg4KBmRldmljZRgBIAEoCWIGcHJvdG8z", [file_graph, file_struct, file_tensor, file_types]);
+export const file_saved_object_graph: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    "ChhzYXZlZF9vYmplY3RfZ3JhcGgucHJvdG8SFGtlcmFzdG9yZS5zYXZlZG1vZGVsIoYCChBTYXZlZE9iamVjdEdyYXBoEjAKBW5vZGVzGAEgAygLMiEua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRPYmplY3QSWQoSY29uY3JldGVfZnVuY3Rpb25zGAIgAygLMj0ua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRPYmplY3RHcmFwaC5Db25jcmV0ZUZ1bmN0aW9uc0VudHJ5GmUKFkNvbmNyZXRlRnVuY3Rpb25zRW50cnkSCwoDa2V5GAEgASgJEjoKBXZhbHVlGAIgASgLMisua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRDb25jcmV0ZUZ1bmN0aW9uOgI4ASI2Cg9PYmplY3RSZWZlcmVuY2USDwoHbm9kZV9pZBgBIAEoBRISCgpsb2NhbF9uYW1lGAIgASgJIo0FCgtTYXZlZE9iamVjdBI3CghjaGlsZHJlbhgBIAMoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk9iamVjdFJlZmVyZW5jZRI7CgxkZXBlbmRlbmNpZXMYDyADKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5PYmplY3RSZWZlcmVuY2USPAoLdXNlcl9vYmplY3QYBCABKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TYXZlZFVzZXJPYmplY3RIABIxCgVhc3NldBgFIAEoCzIgLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlNhdmVkQXNzZXRIABI3CghmdW5jdGlvbhgGIAEoCzIjLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlNhdmVkRnVuY3Rpb25IABI3Cgh2YXJpYWJsZRgHIAEoCzIjLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlNhdmVkVmFyaWFibGVIABJRChZiYXJlX2NvbmNyZXRlX2Z1bmN0aW9uGAggASgLMi8ua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRCYXJlQ29uY3JldGVGdW5jdGlvbkgAEjcKCGNvbnN0YW50GAkgASgLMiMua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRDb25zdGFudEgAEjcKCHJlc291cmNlGAogASgLMiMua2VyYXN0b3JlLnNhdmVkbW9kZWwuU2F2ZWRSZXNvdXJjZUgAEj8KD2NhcHR1cmVkX3RlbnNvchgMIAEoCzIkLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkNhcHR1cmVkVGVuc29ySAASFwoPcmVnaXN0ZXJlZF9uYW1lGA0gASgJQgYKBGtpbmQiagoPU2F2ZWRVc2VyT2JqZWN0EhIKCmlkZW50aWZpZXIYASABKAkSMQoHdmVyc2lvbhgCIAEoCzIgLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlZlcnNpb25EZWYSEAoIbWV0YWRhdGEYAyABKAkiKgoKU2F2ZWRBc3NldBIcChRhc3NldF9maWxlX2RlZl9pbmRleBgBIAEoBSJmCg1TYXZlZEZ1bmN0aW9uEhoKEmNvbmNyZXRlX2Z1bmN0aW9ucxgBIAMoCRI5Cg1mdW5jdGlvbl9zcGVjGAIgASgLMiIua2VyYXN0b3JlLnNhdmVkbW9kZWwuRnVuY3Rpb25TcGVjIjkKDkNhcHR1cmVkVGVuc29yEgwKBG5hbWUYASABKAkSGQoRY29uY3JldGVfZnVuY3Rpb24YAiABKAkivAEKFVNhdmVkQ29uY3JldGVGdW5jdGlvbhIUCgxib3VuZF9pbnB1dHMYAiADKAUSTAodY2Fub25pY2FsaXplZF9pbnB1dF9zaWduYXR1cmUYAyABKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUSPwoQb3V0cHV0X3NpZ25hdHVyZRgEIAEoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlN0cnVjdHVyZWRWYWx1ZSK3AQoZU2F2ZWRCYXJlQ29uY3JldGVGdW5jdGlvbhIeChZjb25jcmV0ZV9mdW5jdGlvbl9uYW1lGAEgASgJEhkKEWFyZ3VtZW50X2tleXdvcmRzGAIgAygJEiQKHGFsbG93ZWRfcG9zaXRpb25hbF9hcmd1bWVudHMYAyABKAMSOQoNZnVuY3Rpb25fc3BlYxgEIAEoCzIiLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkZ1bmN0aW9uU3BlYyIiCg1TYXZlZENvbnN0YW50EhEKCW9wZXJhdGlvbhgBIAEoCSLUAQoNU2F2ZWRWYXJpYWJsZRItCgVkdHlwZRgBIAEoDjIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkRhdGFUeXBlEjUKBXNoYXBlGAIgASgLMiYua2VyYXN0b3JlLnNhdmVkbW9kZWwuVGVuc29yU2hhcGVQcm90bxIRCgl0cmFpbmFibGUYAyABKAgSFwoPc3luY2hyb25pemF0aW9uGAQgASgFEhMKC2FnZ3JlZ2F0aW9uGAUgASgFEgwKBG5hbWUYBiABKAkSDgoGZGV2aWNlGAcgASgJIp0BCgxGdW5jdGlvblNwZWMSOgoLZnVsbGFyZ3NwZWMYASABKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUSEQoJaXNfbWV0aG9kGAIgASgIEj4KD2lucHV0X3NpZ25hdHVyZRgFIAEoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlN0cnVjdHVyZWRWYWx1ZSIfCg1TYXZlZFJlc291cmNlEg4KBmRldmljZRgBIAEoCWIGcHJvdG8z",
+    [file_graph, file_struct, file_tensor, file_types],
+  );
 
 /**
  * @generated from message kerastore.savedmodel.SavedObjectGraph
@@ -42,7 +46,8 @@ export type SavedObjectGraph = Message<"kerastore.savedmodel.SavedObjectGraph"> 
  * Describes the message kerastore.savedmodel.SavedObjectGraph.
  * Use `create(SavedObjectGraphSchema)` to create a new message.
  */
-export const SavedObjectGraphSchema: GenMessage<SavedObjectGraph> = /*@__PURE__*/
+export const SavedObjectGraphSchema: GenMessage<SavedObjectGraph> =
+  /*@__PURE__*/
   messageDesc(file_saved_object_graph, 0);
 
 /**
@@ -64,8 +69,7 @@ export type ObjectReference = Message<"kerastore.savedmodel.ObjectReference"> & 
  * Describes the message kerastore.savedmodel.ObjectReference.
  * Use `create(ObjectReferenceSchema)` to create a new message.
  */
-export const ObjectReferenceSchema: GenMessage<ObjectReference> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 1);
+export const ObjectReferenceSchema: GenMessage<ObjectReference> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 1);
 
 /**
  * @generated from message kerastore.savedmodel.SavedObject
@@ -84,55 +88,64 @@ export type SavedObject = Message<"kerastore.savedmodel.SavedObject"> & {
   /**
    * @generated from oneof kerastore.savedmodel.SavedObject.kind
    */
-  kind: {
-    /**
-     * @generated from field: kerastore.savedmodel.SavedUserObject user_object = 4;
-     */
-    value: SavedUserObject;
-    case: "userObject";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.SavedAsset asset = 5;
-     */
-    value: SavedAsset;
-    case: "asset";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.SavedFunction function = 6;
-     */
-    value: SavedFunction;
-    case: "function";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.SavedVariable variable = 7;
-     */
-    value: SavedVariable;
-    case: "variable";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.SavedBareConcreteFunction bare_concrete_function = 8;
-     */
-    value: SavedBareConcreteFunction;
-    case: "bareConcreteFunction";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.SavedConstant constant = 9;
-     */
-    value: SavedConstant;
-    case: "constant";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.SavedResource resource = 10;
-     */
-    value: SavedResource;
-    case: "resource";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.CapturedTensor captured_tensor = 12;
-     */
-    value: CapturedTensor;
-    case: "capturedTensor";
-  } | { case: undefined; value?: undefined };
+  kind:
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.SavedUserObject user_object = 4;
+         */
+        value: SavedUserObject;
+        case: "userObject";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.SavedAsset asset = 5;
+         */
+        value: SavedAsset;
+        case: "asset";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.SavedFunction function = 6;
+         */
+        value: SavedFunction;
+        case: "function";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.SavedVariable variable = 7;
+         */
+        value: SavedVariable;
+        case: "variable";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.SavedBareConcreteFunction bare_concrete_function = 8;
+         */
+        value: SavedBareConcreteFunction;
+        case: "bareConcreteFunction";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.SavedConstant constant = 9;
+         */
+        value: SavedConstant;
+        case: "constant";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.SavedResource resource = 10;
+         */
+        value: SavedResource;
+        case: "resource";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.CapturedTensor captured_tensor = 12;
+         */
+        value: CapturedTensor;
+        case: "capturedTensor";
+      }
+    | { case: undefined; value?: undefined };
 
   /**
    * @generated from field: string registered_name = 13;
@@ -144,8 +157,7 @@ export type SavedObject = Message<"kerastore.savedmodel.SavedObject"> & {
  * Describes the message kerastore.savedmodel.SavedObject.
  * Use `create(SavedObjectSchema)` to create a new message.
  */
-export const SavedObjectSchema: GenMessage<SavedObject> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 2);
+export const SavedObjectSchema: GenMessage<SavedObject> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 2);
 
 /**
  * @generated from message kerastore.savedmodel.SavedUserObject
@@ -171,8 +183,7 @@ export type SavedUserObject = Message<"kerastore.savedmodel.SavedUserObject"> & 
  * Describes the message kerastore.savedmodel.SavedUserObject.
  * Use `create(SavedUserObjectSchema)` to create a new message.
  */
-export const SavedUserObjectSchema: GenMessage<SavedUserObject> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 3);
+export const SavedUserObjectSchema: GenMessage<SavedUserObject> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 3);
 
 /**
  * @generated from message kerastore.savedmodel.SavedAsset
@@ -188,8 +199,7 @@ export type SavedAsset = Message<"kerastore.savedmodel.SavedAsset"> & {
  * Describes the message kerastore.savedmodel.SavedAsset.
  * Use `create(SavedAssetSchema)` to create a new message.
  */
-export const SavedAssetSchema: GenMessage<SavedAsset> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 4);
+export const SavedAssetSchema: GenMessage<SavedAsset> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 4);
 
 /**
  * @generated from message kerastore.savedmodel.SavedFunction
@@ -210,8 +220,7 @@ export type SavedFunction = Message<"kerastore.savedmodel.SavedFunction"> & {
  * Describes the message kerastore.savedmodel.SavedFunction.
  * Use `create(SavedFunctionSchema)` to create a new message.
  */
-export const SavedFunctionSchema: GenMessage<SavedFunction> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 5);
+export const SavedFunctionSchema: GenMessage<SavedFunction> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 5);
 
 /**
  * @generated from message kerastore.savedmodel.CapturedTensor
@@ -232,8 +241,7 @@ export type CapturedTensor = Message<"kerastore.savedmodel.CapturedTensor"> & {
  * Describes the message kerastore.savedmodel.CapturedTensor.
  * Use `create(CapturedTensorSchema)` to create a new message.
  */
-export const CapturedTensorSchema: GenMessage<CapturedTensor> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 6);
+export const CapturedTensorSchema: GenMessage<CapturedTensor> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 6);
 
 /**
  * @generated from message kerastore.savedmodel.SavedConcreteFunction
@@ -261,7 +269,8 @@ export type SavedConcreteFunction = Message<"kerastore.savedmodel.SavedConcreteF
  * Describes the message kerastore.savedmodel.SavedConcreteFunction.
  * Use `create(SavedConcreteFunctionSchema)` to create a new message.
  */
-export const SavedConcreteFunctionSchema: GenMessage<SavedConcreteFunction> = /*@__PURE__*/
+export const SavedConcreteFunctionSchema: GenMessage<SavedConcreteFunction> =
+  /*@__PURE__*/
   messageDesc(file_saved_object_graph, 7);
 
 /**
@@ -293,7 +302,8 @@ export type SavedBareConcreteFunction = Message<"kerastore.savedmodel.SavedBareC
  * Describes the message kerastore.savedmodel.SavedBareConcreteFunction.
  * Use `create(SavedBareConcreteFunctionSchema)` to create a new message.
  */
-export const SavedBareConcreteFunctionSchema: GenMessage<SavedBareConcreteFunction> = /*@__PURE__*/
+export const SavedBareConcreteFunctionSchema: GenMessage<SavedBareConcreteFunction> =
+  /*@__PURE__*/
   messageDesc(file_saved_object_graph, 8);
 
 /**
@@ -312,8 +322,7 @@ export type SavedConstant = Message<"kerastore.savedmodel.SavedConstant"> & {
  * Describes the message kerastore.savedmodel.SavedConstant.
  * Use `create(SavedConstantSchema)` to create a new message.
  */
-export const SavedConstantSchema: GenMessage<SavedConstant> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 9);
+export const SavedConstantSchema: GenMessage<SavedConstant> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 9);
 
 /**
  * @generated from message kerastore.savedmodel.SavedVariable
@@ -359,8 +368,7 @@ export type SavedVariable = Message<"kerastore.savedmodel.SavedVariable"> & {
  * Describes the message kerastore.savedmodel.SavedVariable.
  * Use `create(SavedVariableSchema)` to create a new message.
  */
-export const SavedVariableSchema: GenMessage<SavedVariable> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 10);
+export const SavedVariableSchema: GenMessage<SavedVariable> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 10);
 
 /**
  * @generated from message kerastore.savedmodel.FunctionSpec
@@ -386,8 +394,7 @@ export type FunctionSpec = Message<"kerastore.savedmodel.FunctionSpec"> & {
  * Describes the message kerastore.savedmodel.FunctionSpec.
  * Use `create(FunctionSpecSchema)` to create a new message.
  */
-export const FunctionSpecSchema: GenMessage<FunctionSpec> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 11);
+export const FunctionSpecSchema: GenMessage<FunctionSpec> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 11);
 
 /**
  * @generated from message kerastore.savedmodel.SavedResource
@@ -403,6 +410,4 @@ export type SavedResource = Message<"kerastore.savedmodel.SavedResource"> & {
  * Describes the message kerastore.savedmodel.SavedResource.
  * Use `create(SavedResourceSchema)` to create a new message.
  */
-export const SavedResourceSchema: GenMessage<SavedResource> = /*@__PURE__*/
-  messageDesc(file_saved_object_graph, 12);
-
+export const SavedResourceSchema: GenMessage<SavedResource> = /*@__PURE__*/ messageDesc(file_saved_object_graph, 12);

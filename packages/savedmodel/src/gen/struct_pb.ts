@@ -16,8 +16,12 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file struct.proto.
  */
-export const file_struct: GenFile = /*@__PURE__*/
-  fileDesc("CgxzdHJ1Y3QucHJvdG8SFGtlcmFzdG9yZS5zYXZlZG1vZGVsIuIGCg9TdHJ1Y3R1cmVkVmFsdWUSNQoKbm9uZV92YWx1ZRgBIAEoCzIfLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk5vbmVWYWx1ZUgAEhcKDWZsb2F0NjRfdmFsdWUYCyABKAFIABIVCgtpbnQ2NF92YWx1ZRgMIAEoEkgAEhYKDHN0cmluZ192YWx1ZRgNIAEoCUgAEhQKCmJvb2xfdmFsdWUYDiABKAhIABJEChJ0ZW5zb3Jfc2hhcGVfdmFsdWUYHyABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvSAASPAoSdGVuc29yX2R0eXBlX3ZhbHVlGCAgASgOMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRGF0YVR5cGVIABJCChF0ZW5zb3Jfc3BlY192YWx1ZRghIAEoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclNwZWNQcm90b0gAEj4KD3R5cGVfc3BlY192YWx1ZRgiIAEoCzIjLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlR5cGVTcGVjUHJvdG9IABJKChlib3VuZGVkX3RlbnNvcl9zcGVjX3ZhbHVlGCMgASgLMiUua2VyYXN0b3JlLnNhdmVkbW9kZWwuVGVuc29yU3BlY1Byb3RvSAASNQoKbGlzdF92YWx1ZRgzIAEoCzIfLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkxpc3RWYWx1ZUgAEjcKC3R1cGxlX3ZhbHVlGDQgASgLMiAua2VyYXN0b3JlLnNhdmVkbW9kZWwuVHVwbGVWYWx1ZUgAEjUKCmRpY3RfdmFsdWUYNSABKAsyHy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5EaWN0VmFsdWVIABJCChFuYW1lZF90dXBsZV92YWx1ZRg2IAEoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk5hbWVkVHVwbGVWYWx1ZUgAEjkKDHRlbnNvcl92YWx1ZRg3IAEoCzIhLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclByb3RvSAASOAoLbnVtcHlfdmFsdWUYOCABKAsyIS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JQcm90b0gAQgYKBGtpbmQiCwoJTm9uZVZhbHVlIkIKCUxpc3RWYWx1ZRI1CgZ2YWx1ZXMYASADKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUiQwoKVHVwbGVWYWx1ZRI1CgZ2YWx1ZXMYASADKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUingEKCURpY3RWYWx1ZRI7CgZmaWVsZHMYASADKAsyKy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5EaWN0VmFsdWUuRmllbGRzRW50cnkaVAoLRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEjQKBXZhbHVlGAIgASgLMiUua2VyYXN0b3JlLnNhdmVkbW9kZWwuU3RydWN0dXJlZFZhbHVlOgI4ASJOCglQYWlyVmFsdWUSCwoDa2V5GAEgASgJEjQKBXZhbHVlGAIgASgLMiUua2VyYXN0b3JlLnNhdmVkbW9kZWwuU3RydWN0dXJlZFZhbHVlIlAKD05hbWVkVHVwbGVWYWx1ZRIMCgRuYW1lGAEgASgJEi8KBnZhbHVlcxgCIAMoCzIfLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlBhaXJWYWx1ZSKFAQoPVGVuc29yU3BlY1Byb3RvEgwKBG5hbWUYASABKAkSNQoFc2hhcGUYAiABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvEi0KBWR0eXBlGAMgASgOMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRGF0YVR5cGUingEKDVR5cGVTcGVjUHJvdG8SFwoPdHlwZV9zcGVjX2NsYXNzGAEgASgFEjkKCnR5cGVfc3RhdGUYAiABKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUSHAoUdHlwZV9zcGVjX2NsYXNzX25hbWUYAyABKAkSGwoTbnVtX2ZsYXRfY29tcG9uZW50cxgEIAEoBWIGcHJvdG8z", [file_tensor, file_types]);
+export const file_struct: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    "CgxzdHJ1Y3QucHJvdG8SFGtlcmFzdG9yZS5zYXZlZG1vZGVsIuIGCg9TdHJ1Y3R1cmVkVmFsdWUSNQoKbm9uZV92YWx1ZRgBIAEoCzIfLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk5vbmVWYWx1ZUgAEhcKDWZsb2F0NjRfdmFsdWUYCyABKAFIABIVCgtpbnQ2NF92YWx1ZRgMIAEoEkgAEhYKDHN0cmluZ192YWx1ZRgNIAEoCUgAEhQKCmJvb2xfdmFsdWUYDiABKAhIABJEChJ0ZW5zb3Jfc2hhcGVfdmFsdWUYHyABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvSAASPAoSdGVuc29yX2R0eXBlX3ZhbHVlGCAgASgOMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRGF0YVR5cGVIABJCChF0ZW5zb3Jfc3BlY192YWx1ZRghIAEoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclNwZWNQcm90b0gAEj4KD3R5cGVfc3BlY192YWx1ZRgiIAEoCzIjLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlR5cGVTcGVjUHJvdG9IABJKChlib3VuZGVkX3RlbnNvcl9zcGVjX3ZhbHVlGCMgASgLMiUua2VyYXN0b3JlLnNhdmVkbW9kZWwuVGVuc29yU3BlY1Byb3RvSAASNQoKbGlzdF92YWx1ZRgzIAEoCzIfLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkxpc3RWYWx1ZUgAEjcKC3R1cGxlX3ZhbHVlGDQgASgLMiAua2VyYXN0b3JlLnNhdmVkbW9kZWwuVHVwbGVWYWx1ZUgAEjUKCmRpY3RfdmFsdWUYNSABKAsyHy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5EaWN0VmFsdWVIABJCChFuYW1lZF90dXBsZV92YWx1ZRg2IAEoCzIlLmtlcmFzdG9yZS5zYXZlZG1vZGVsLk5hbWVkVHVwbGVWYWx1ZUgAEjkKDHRlbnNvcl92YWx1ZRg3IAEoCzIhLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclByb3RvSAASOAoLbnVtcHlfdmFsdWUYOCABKAsyIS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JQcm90b0gAQgYKBGtpbmQiCwoJTm9uZVZhbHVlIkIKCUxpc3RWYWx1ZRI1CgZ2YWx1ZXMYASADKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUiQwoKVHVwbGVWYWx1ZRI1CgZ2YWx1ZXMYASADKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUingEKCURpY3RWYWx1ZRI7CgZmaWVsZHMYASADKAsyKy5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5EaWN0VmFsdWUuRmllbGRzRW50cnkaVAoLRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEjQKBXZhbHVlGAIgASgLMiUua2VyYXN0b3JlLnNhdmVkbW9kZWwuU3RydWN0dXJlZFZhbHVlOgI4ASJOCglQYWlyVmFsdWUSCwoDa2V5GAEgASgJEjQKBXZhbHVlGAIgASgLMiUua2VyYXN0b3JlLnNhdmVkbW9kZWwuU3RydWN0dXJlZFZhbHVlIlAKD05hbWVkVHVwbGVWYWx1ZRIMCgRuYW1lGAEgASgJEi8KBnZhbHVlcxgCIAMoCzIfLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlBhaXJWYWx1ZSKFAQoPVGVuc29yU3BlY1Byb3RvEgwKBG5hbWUYASABKAkSNQoFc2hhcGUYAiABKAsyJi5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5UZW5zb3JTaGFwZVByb3RvEi0KBWR0eXBlGAMgASgOMh4ua2VyYXN0b3JlLnNhdmVkbW9kZWwuRGF0YVR5cGUingEKDVR5cGVTcGVjUHJvdG8SFwoPdHlwZV9zcGVjX2NsYXNzGAEgASgFEjkKCnR5cGVfc3RhdGUYAiABKAsyJS5rZXJhc3RvcmUuc2F2ZWRtb2RlbC5TdHJ1Y3R1cmVkVmFsdWUSHAoUdHlwZV9zcGVjX2NsYXNzX25hbWUYAyABKAkSGwoTbnVtX2ZsYXRfY29tcG9uZW50cxgEIAEoBWIGcHJvdG8z",
+    [file_tensor, file_types],
+  );
 
 /**
  * @generated from message kerastore.savedmodel.StructuredValue
@@ -26,124 +30,138 @@ export type StructuredValue = Message<"kerastore.savedmodel.StructuredValue"> & 
   /**
    * @generated from oneof kerastore.savedmodel.StructuredValue.kind
    */
-  kind: {
-    /**
-     * @generated from field: kerastore.savedmodel.NoneValue none_value = 1;
-     */
-    value: NoneValue;
-    case: "noneValue";
-  } | {
-    /**
-     * @generated from field: double float64_value = 11;
-     */
-    value: number;
-    case: "float64Value";
-  } | {
-    /**
-     * @generated from field: sint64 int64_value = 12;
-     */
-    value: bigint;
-    case: "int64Value";
-  } | {
-    /**
-     * @generated from field: string string_value = 13;
-     */
-    value: string;
-    case: "stringValue";
-  } | {
-    /**
-     * @generated from field: bool bool_value = 14;
-     */
-    value: boolean;
-    case: "boolValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.TensorShapeProto tensor_shape_value = 31;
-     */
-    value: TensorShapeProto;
-    case: "tensorShapeValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.DataType tensor_dtype_value = 32;
-     */
-    value: DataType;
-    case: "tensorDtypeValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.TensorSpecProto tensor_spec_value = 33;
-     */
-    value: TensorSpecProto;
-    case: "tensorSpecValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.TypeSpecProto type_spec_value = 34;
-     */
-    value: TypeSpecProto;
-    case: "typeSpecValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.TensorSpecProto bounded_tensor_spec_value = 35;
-     */
-    value: TensorSpecProto;
-    case: "boundedTensorSpecValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.ListValue list_value = 51;
-     */
-    value: ListValue;
-    case: "listValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.TupleValue tuple_value = 52;
-     */
-    value: TupleValue;
-    case: "tupleValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.DictValue dict_value = 53;
-     */
-    value: DictValue;
-    case: "dictValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.NamedTupleValue named_tuple_value = 54;
-     */
-    value: NamedTupleValue;
-    case: "namedTupleValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.TensorProto tensor_value = 55;
-     */
-    value: TensorProto;
-    case: "tensorValue";
-  } | {
-    /**
-     * @generated from field: kerastore.savedmodel.TensorProto numpy_value = 56;
-     */
-    value: TensorProto;
-    case: "numpyValue";
-  } | { case: undefined; value?: undefined };
+  kind:
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.NoneValue none_value = 1;
+         */
+        value: NoneValue;
+        case: "noneValue";
+      }
+    | {
+        /**
+         * @generated from field: double float64_value = 11;
+         */
+        value: number;
+        case: "float64Value";
+      }
+    | {
+        /**
+         * @generated from field: sint64 int64_value = 12;
+         */
+        value: bigint;
+        case: "int64Value";
+      }
+    | {
+        /**
+         * @generated from field: string string_value = 13;
+         */
+        value: string;
+        case: "stringValue";
+      }
+    | {
+        /**
+         * @generated from field: bool bool_value = 14;
+         */
+        value: boolean;
+        case: "boolValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.TensorShapeProto tensor_shape_value = 31;
+         */
+        value: TensorShapeProto;
+        case: "tensorShapeValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.DataType tensor_dtype_value = 32;
+         */
+        value: DataType;
+        case: "tensorDtypeValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.TensorSpecProto tensor_spec_value = 33;
+         */
+        value: TensorSpecProto;
+        case: "tensorSpecValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.TypeSpecProto type_spec_value = 34;
+         */
+        value: TypeSpecProto;
+        case: "typeSpecValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.TensorSpecProto bounded_tensor_spec_value = 35;
+         */
+        value: TensorSpecProto;
+        case: "boundedTensorSpecValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.ListValue list_value = 51;
+         */
+        value: ListValue;
+        case: "listValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.TupleValue tuple_value = 52;
+         */
+        value: TupleValue;
+        case: "tupleValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.DictValue dict_value = 53;
+         */
+        value: DictValue;
+        case: "dictValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.NamedTupleValue named_tuple_value = 54;
+         */
+        value: NamedTupleValue;
+        case: "namedTupleValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.TensorProto tensor_value = 55;
+         */
+        value: TensorProto;
+        case: "tensorValue";
+      }
+    | {
+        /**
+         * @generated from field: kerastore.savedmodel.TensorProto numpy_value = 56;
+         */
+        value: TensorProto;
+        case: "numpyValue";
+      }
+    | { case: undefined; value?: undefined };
 };
 
 /**
  * Describes the message kerastore.savedmodel.StructuredValue.
  * Use `create(StructuredValueSchema)` to create a new message.
  */
-export const StructuredValueSchema: GenMessage<StructuredValue> = /*@__PURE__*/
-  messageDesc(file_struct, 0);
+export const StructuredValueSchema: GenMessage<StructuredValue> = /*@__PURE__*/ messageDesc(file_struct, 0);
 
 /**
  * @generated from message kerastore.savedmodel.NoneValue
  */
-export type NoneValue = Message<"kerastore.savedmodel.NoneValue"> & {
-};
+export type NoneValue = Message<"kerastore.savedmodel.NoneValue"> & {};
 
 /**
  * Describes the message kerastore.savedmodel.NoneValue.
  * Use `create(NoneValueSchema)` to create a new message.
  */
-export const NoneValueSchema: GenMessage<NoneValue> = /*@__PURE__*/
-  messageDesc(file_struct, 1);
+export const NoneValueSchema: GenMessage<NoneValue> = /*@__PURE__*/ messageDesc(file_struct, 1);
 
 /**
  * @generated from message kerastore.savedmodel.ListValue
@@ -159,8 +177,7 @@ export type ListValue = Message<"kerastore.savedmodel.ListValue"> & {
  * Describes the message kerastore.savedmodel.ListValue.
  * Use `create(ListValueSchema)` to create a new message.
  */
-export const ListValueSchema: GenMessage<ListValue> = /*@__PURE__*/
-  messageDesc(file_struct, 2);
+export const ListValueSchema: GenMessage<ListValue> = /*@__PURE__*/ messageDesc(file_struct, 2);
 
 /**
  * @generated from message kerastore.savedmodel.TupleValue
@@ -176,8 +193,7 @@ export type TupleValue = Message<"kerastore.savedmodel.TupleValue"> & {
  * Describes the message kerastore.savedmodel.TupleValue.
  * Use `create(TupleValueSchema)` to create a new message.
  */
-export const TupleValueSchema: GenMessage<TupleValue> = /*@__PURE__*/
-  messageDesc(file_struct, 3);
+export const TupleValueSchema: GenMessage<TupleValue> = /*@__PURE__*/ messageDesc(file_struct, 3);
 
 /**
  * @generated from message kerastore.savedmodel.DictValue
@@ -193,8 +209,7 @@ export type DictValue = Message<"kerastore.savedmodel.DictValue"> & {
  * Describes the message kerastore.savedmodel.DictValue.
  * Use `create(DictValueSchema)` to create a new message.
  */
-export const DictValueSchema: GenMessage<DictValue> = /*@__PURE__*/
-  messageDesc(file_struct, 4);
+export const DictValueSchema: GenMessage<DictValue> = /*@__PURE__*/ messageDesc(file_struct, 4);
 
 /**
  * @generated from message kerastore.savedmodel.PairValue
@@ -215,8 +230,7 @@ export type PairValue = Message<"kerastore.savedmodel.PairValue"> & {
  * Describes the message kerastore.savedmodel.PairValue.
  * Use `create(PairValueSchema)` to create a new message.
  */
-export const PairValueSchema: GenMessage<PairValue> = /*@__PURE__*/
-  messageDesc(file_struct, 5);
+export const PairValueSchema: GenMessage<PairValue> = /*@__PURE__*/ messageDesc(file_struct, 5);
 
 /**
  * @generated from message kerastore.savedmodel.NamedTupleValue
@@ -237,8 +251,7 @@ export type NamedTupleValue = Message<"kerastore.savedmodel.NamedTupleValue"> & 
  * Describes the message kerastore.savedmodel.NamedTupleValue.
  * Use `create(NamedTupleValueSchema)` to create a new message.
  */
-export const NamedTupleValueSchema: GenMessage<NamedTupleValue> = /*@__PURE__*/
-  messageDesc(file_struct, 6);
+export const NamedTupleValueSchema: GenMessage<NamedTupleValue> = /*@__PURE__*/ messageDesc(file_struct, 6);
 
 /**
  * @generated from message kerastore.savedmodel.TensorSpecProto
@@ -264,8 +277,7 @@ export type TensorSpecProto = Message<"kerastore.savedmodel.TensorSpecProto"> & 
  * Describes the message kerastore.savedmodel.TensorSpecProto.
  * Use `create(TensorSpecProtoSchema)` to create a new message.
  */
-export const TensorSpecProtoSchema: GenMessage<TensorSpecProto> = /*@__PURE__*/
-  messageDesc(file_struct, 7);
+export const TensorSpecProtoSchema: GenMessage<TensorSpecProto> = /*@__PURE__*/ messageDesc(file_struct, 7);
 
 /**
  * @generated from message kerastore.savedmodel.TypeSpecProto
@@ -296,6 +308,4 @@ export type TypeSpecProto = Message<"kerastore.savedmodel.TypeSpecProto"> & {
  * Describes the message kerastore.savedmodel.TypeSpecProto.
  * Use `create(TypeSpecProtoSchema)` to create a new message.
  */
-export const TypeSpecProtoSchema: GenMessage<TypeSpecProto> = /*@__PURE__*/
-  messageDesc(file_struct, 8);
-
+export const TypeSpecProtoSchema: GenMessage<TypeSpecProto> = /*@__PURE__*/ messageDesc(file_struct, 8);

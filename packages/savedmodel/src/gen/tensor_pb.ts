@@ -14,8 +14,12 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file tensor.proto.
  */
-export const file_tensor: GenFile = /*@__PURE__*/
-  fileDesc("Cgx0ZW5zb3IucHJvdG8SFGtlcmFzdG9yZS5zYXZlZG1vZGVsIoQBChBUZW5zb3JTaGFwZVByb3RvEjcKA2RpbRgCIAMoCzIqLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclNoYXBlUHJvdG8uRGltEhQKDHVua25vd25fcmFuaxgDIAEoCBohCgNEaW0SDAoEc2l6ZRgBIAEoAxIMCgRuYW1lGAIgASgJIoEDCgtUZW5zb3JQcm90bxItCgVkdHlwZRgBIAEoDjIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkRhdGFUeXBlEjwKDHRlbnNvcl9zaGFwZRgCIAEoCzImLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclNoYXBlUHJvdG8SFgoOdmVyc2lvbl9udW1iZXIYAyABKAUSFgoOdGVuc29yX2NvbnRlbnQYBCABKAwSEAoIaGFsZl92YWwYDSADKAUSEQoJZmxvYXRfdmFsGAUgAygCEhIKCmRvdWJsZV92YWwYBiADKAESDwoHaW50X3ZhbBgHIAMoBRISCgpzdHJpbmdfdmFsGAggAygMEhQKDHNjb21wbGV4X3ZhbBgJIAMoAhIRCglpbnQ2NF92YWwYCiADKAMSEAoIYm9vbF92YWwYCyADKAgSFAoMZGNvbXBsZXhfdmFsGAwgAygBEhIKCnVpbnQzMl92YWwYECADKA0SEgoKdWludDY0X3ZhbBgRIAMoBGIGcHJvdG8z", [file_types]);
+export const file_tensor: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    "Cgx0ZW5zb3IucHJvdG8SFGtlcmFzdG9yZS5zYXZlZG1vZGVsIoQBChBUZW5zb3JTaGFwZVByb3RvEjcKA2RpbRgCIAMoCzIqLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclNoYXBlUHJvdG8uRGltEhQKDHVua25vd25fcmFuaxgDIAEoCBohCgNEaW0SDAoEc2l6ZRgBIAEoAxIMCgRuYW1lGAIgASgJIoEDCgtUZW5zb3JQcm90bxItCgVkdHlwZRgBIAEoDjIeLmtlcmFzdG9yZS5zYXZlZG1vZGVsLkRhdGFUeXBlEjwKDHRlbnNvcl9zaGFwZRgCIAEoCzImLmtlcmFzdG9yZS5zYXZlZG1vZGVsLlRlbnNvclNoYXBlUHJvdG8SFgoOdmVyc2lvbl9udW1iZXIYAyABKAUSFgoOdGVuc29yX2NvbnRlbnQYBCABKAwSEAoIaGFsZl92YWwYDSADKAUSEQoJZmxvYXRfdmFsGAUgAygCEhIKCmRvdWJsZV92YWwYBiADKAESDwoHaW50X3ZhbBgHIAMoBRISCgpzdHJpbmdfdmFsGAggAygMEhQKDHNjb21wbGV4X3ZhbBgJIAMoAhIRCglpbnQ2NF92YWwYCiADKAMSEAoIYm9vbF92YWwYCyADKAgSFAoMZGNvbXBsZXhfdmFsGAwgAygBEhIKCnVpbnQzMl92YWwYECADKA0SEgoKdWludDY0X3ZhbBgRIAMoBGIGcHJvdG8z",
+    [file_types],
+  );
 
 /**
  * @generated from message kerastore.savedmodel.TensorShapeProto
@@ -36,8 +40,7 @@ export type TensorShapeProto = Message<"kerastore.savedmodel.TensorShapeProto"> 
  * Describes the message kerastore.savedmodel.TensorShapeProto.
  * Use `create(TensorShapeProtoSchema)` to create a new message.
  */
-export const TensorShapeProtoSchema: GenMessage<TensorShapeProto> = /*@__PURE__*/
-  messageDesc(file_tensor, 0);
+export const TensorShapeProtoSchema: GenMessage<TensorShapeProto> = /*@__PURE__*/ messageDesc(file_tensor, 0);
 
 /**
  * @generated from message kerastore.savedmodel.TensorShapeProto.Dim
@@ -60,7 +63,8 @@ export type TensorShapeProto_Dim = Message<"kerastore.savedmodel.TensorShapeProt
  * Describes the message kerastore.savedmodel.TensorShapeProto.Dim.
  * Use `create(TensorShapeProto_DimSchema)` to create a new message.
  */
-export const TensorShapeProto_DimSchema: GenMessage<TensorShapeProto_Dim> = /*@__PURE__*/
+export const TensorShapeProto_DimSchema: GenMessage<TensorShapeProto_Dim> =
+  /*@__PURE__*/
   messageDesc(file_tensor, 0, 0);
 
 /**
@@ -150,6 +154,4 @@ export type TensorProto = Message<"kerastore.savedmodel.TensorProto"> & {
  * Describes the message kerastore.savedmodel.TensorProto.
  * Use `create(TensorProtoSchema)` to create a new message.
  */
-export const TensorProtoSchema: GenMessage<TensorProto> = /*@__PURE__*/
-  messageDesc(file_tensor, 1);
-
+export const TensorProtoSchema: GenMessage<TensorProto> = /*@__PURE__*/ messageDesc(file_tensor, 1);

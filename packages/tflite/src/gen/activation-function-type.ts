@@ -8,5 +8,5 @@ export enum ActivationFunctionType {
   RELU_N1_TO_1 = 2,
   RELU6 = 3,
   TANH = 4,
-  SIGN_BIT = 5
+  SIGN_BIT = 5,
 }

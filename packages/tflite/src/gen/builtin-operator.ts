@@ -49,5 +49,5 @@ export enum BuiltinOperator {
   HARD_SWISH = 117,
   WHILE = 119,
   PLACEHOLDER_FOR_GREATER_OP_CODES = 127,
-  GELU = 150
+  GELU = 150,
 }

@@ -2,35 +2,34 @@
 // Do not edit: change the schema and run `pnpm --filter @kerastore/tflite run generate`.
 // biome-ignore-all lint: generated code
 
-import { AddOptions } from './add-options.js';
-import { ConcatenationOptions } from './concatenation-options.js';
-import { Conv2DOptions } from './conv2doptions.js';
-import { DepthwiseConv2DOptions } from './depthwise-conv2doptions.js';
-import { DequantizeOptions } from './dequantize-options.js';
-import { DivOptions } from './div-options.js';
-import { ExpandDimsOptions } from './expand-dims-options.js';
-import { FullyConnectedOptions } from './fully-connected-options.js';
-import { GatherOptions } from './gather-options.js';
-import { GeluOptions } from './gelu-options.js';
-import { LeakyReluOptions } from './leaky-relu-options.js';
-import { MaximumMinimumOptions } from './maximum-minimum-options.js';
-import { MulOptions } from './mul-options.js';
-import { PackOptions } from './pack-options.js';
-import { PadOptions } from './pad-options.js';
-import { Pool2DOptions } from './pool2doptions.js';
-import { ReducerOptions } from './reducer-options.js';
-import { ReshapeOptions } from './reshape-options.js';
-import { SequenceRNNOptions } from './sequence-rnnoptions.js';
-import { SoftmaxOptions } from './softmax-options.js';
-import { SplitOptions } from './split-options.js';
-import { SqueezeOptions } from './squeeze-options.js';
-import { StridedSliceOptions } from './strided-slice-options.js';
-import { SubOptions } from './sub-options.js';
-import { TransposeConvOptions } from './transpose-conv-options.js';
-import { TransposeOptions } from './transpose-options.js';
-import { UnidirectionalSequenceLSTMOptions } from './unidirectional-sequence-lstmoptions.js';
-import { UnpackOptions } from './unpack-options.js';
-
+import { AddOptions } from "./add-options.js";
+import { ConcatenationOptions } from "./concatenation-options.js";
+import { Conv2DOptions } from "./conv2doptions.js";
+import { DepthwiseConv2DOptions } from "./depthwise-conv2doptions.js";
+import { DequantizeOptions } from "./dequantize-options.js";
+import { DivOptions } from "./div-options.js";
+import { ExpandDimsOptions } from "./expand-dims-options.js";
+import { FullyConnectedOptions } from "./fully-connected-options.js";
+import { GatherOptions } from "./gather-options.js";
+import { GeluOptions } from "./gelu-options.js";
+import { LeakyReluOptions } from "./leaky-relu-options.js";
+import { MaximumMinimumOptions } from "./maximum-minimum-options.js";
+import { MulOptions } from "./mul-options.js";
+import { PackOptions } from "./pack-options.js";
+import { PadOptions } from "./pad-options.js";
+import { Pool2DOptions } from "./pool2doptions.js";
+import { ReducerOptions } from "./reducer-options.js";
+import { ReshapeOptions } from "./reshape-options.js";
+import { SequenceRNNOptions } from "./sequence-rnnoptions.js";
+import { SoftmaxOptions } from "./softmax-options.js";
+import { SplitOptions } from "./split-options.js";
+import { SqueezeOptions } from "./squeeze-options.js";
+import { StridedSliceOptions } from "./strided-slice-options.js";
+import { SubOptions } from "./sub-options.js";
+import { TransposeConvOptions } from "./transpose-conv-options.js";
+import { TransposeOptions } from "./transpose-options.js";
+import { UnidirectionalSequenceLSTMOptions } from "./unidirectional-sequence-lstmoptions.js";
+import { UnpackOptions } from "./unpack-options.js";
 
 export enum BuiltinOptions {
   NONE = 0,
@@ -61,82 +60,319 @@ export enum BuiltinOptions {
   UnpackOptions = 64,
   UnidirectionalSequenceLSTMOptions = 71,
   LeakyReluOptions = 75,
-  GeluOptions = 116
+  GeluOptions = 116,
 }
 
 export function unionToBuiltinOptions(
   type: BuiltinOptions,
-  accessor: (obj:AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|DivOptions|ExpandDimsOptions|FullyConnectedOptions|GatherOptions|GeluOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|Pool2DOptions|ReducerOptions|ReshapeOptions|SequenceRNNOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeConvOptions|TransposeOptions|UnidirectionalSequenceLSTMOptions|UnpackOptions) => AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|DivOptions|ExpandDimsOptions|FullyConnectedOptions|GatherOptions|GeluOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|Pool2DOptions|ReducerOptions|ReshapeOptions|SequenceRNNOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeConvOptions|TransposeOptions|UnidirectionalSequenceLSTMOptions|UnpackOptions|null
-): AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|DivOptions|ExpandDimsOptions|FullyConnectedOptions|GatherOptions|GeluOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|Pool2DOptions|ReducerOptions|ReshapeOptions|SequenceRNNOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeConvOptions|TransposeOptions|UnidirectionalSequenceLSTMOptions|UnpackOptions|null {
-  switch(BuiltinOptions[type]) {
-    case 'NONE': return null; 
-    case 'Conv2DOptions': return accessor(new Conv2DOptions())! as Conv2DOptions;
-    case 'DepthwiseConv2DOptions': return accessor(new DepthwiseConv2DOptions())! as DepthwiseConv2DOptions;
-    case 'Pool2DOptions': return accessor(new Pool2DOptions())! as Pool2DOptions;
-    case 'FullyConnectedOptions': return accessor(new FullyConnectedOptions())! as FullyConnectedOptions;
-    case 'SoftmaxOptions': return accessor(new SoftmaxOptions())! as SoftmaxOptions;
-    case 'ConcatenationOptions': return accessor(new ConcatenationOptions())! as ConcatenationOptions;
-    case 'AddOptions': return accessor(new AddOptions())! as AddOptions;
-    case 'ReshapeOptions': return accessor(new ReshapeOptions())! as ReshapeOptions;
-    case 'MulOptions': return accessor(new MulOptions())! as MulOptions;
-    case 'PadOptions': return accessor(new PadOptions())! as PadOptions;
-    case 'GatherOptions': return accessor(new GatherOptions())! as GatherOptions;
-    case 'TransposeOptions': return accessor(new TransposeOptions())! as TransposeOptions;
-    case 'ReducerOptions': return accessor(new ReducerOptions())! as ReducerOptions;
-    case 'SubOptions': return accessor(new SubOptions())! as SubOptions;
-    case 'DivOptions': return accessor(new DivOptions())! as DivOptions;
-    case 'SqueezeOptions': return accessor(new SqueezeOptions())! as SqueezeOptions;
-    case 'SequenceRNNOptions': return accessor(new SequenceRNNOptions())! as SequenceRNNOptions;
-    case 'StridedSliceOptions': return accessor(new StridedSliceOptions())! as StridedSliceOptions;
-    case 'SplitOptions': return accessor(new SplitOptions())! as SplitOptions;
-    case 'DequantizeOptions': return accessor(new DequantizeOptions())! as DequantizeOptions;
-    case 'MaximumMinimumOptions': return accessor(new MaximumMinimumOptions())! as MaximumMinimumOptions;
-    case 'TransposeConvOptions': return accessor(new TransposeConvOptions())! as TransposeConvOptions;
-    case 'ExpandDimsOptions': return accessor(new ExpandDimsOptions())! as ExpandDimsOptions;
-    case 'PackOptions': return accessor(new PackOptions())! as PackOptions;
-    case 'UnpackOptions': return accessor(new UnpackOptions())! as UnpackOptions;
-    case 'UnidirectionalSequenceLSTMOptions': return accessor(new UnidirectionalSequenceLSTMOptions())! as UnidirectionalSequenceLSTMOptions;
-    case 'LeakyReluOptions': return accessor(new LeakyReluOptions())! as LeakyReluOptions;
-    case 'GeluOptions': return accessor(new GeluOptions())! as GeluOptions;
-    default: return null;
+  accessor: (
+    obj:
+      | AddOptions
+      | ConcatenationOptions
+      | Conv2DOptions
+      | DepthwiseConv2DOptions
+      | DequantizeOptions
+      | DivOptions
+      | ExpandDimsOptions
+      | FullyConnectedOptions
+      | GatherOptions
+      | GeluOptions
+      | LeakyReluOptions
+      | MaximumMinimumOptions
+      | MulOptions
+      | PackOptions
+      | PadOptions
+      | Pool2DOptions
+      | ReducerOptions
+      | ReshapeOptions
+      | SequenceRNNOptions
+      | SoftmaxOptions
+      | SplitOptions
+      | SqueezeOptions
+      | StridedSliceOptions
+      | SubOptions
+      | TransposeConvOptions
+      | TransposeOptions
+      | UnidirectionalSequenceLSTMOptions
+      | UnpackOptions,
+  ) =>
+    | AddOptions
+    | ConcatenationOptions
+    | Conv2DOptions
+    | DepthwiseConv2DOptions
+    | DequantizeOptions
+    | DivOptions
+    | ExpandDimsOptions
+    | FullyConnectedOptions
+    | GatherOptions
+    | GeluOptions
+    | LeakyReluOptions
+    | MaximumMinimumOptions
+    | MulOptions
+    | PackOptions
+    | PadOptions
+    | Pool2DOptions
+    | ReducerOptions
+    | ReshapeOptions
+    | SequenceRNNOptions
+    | SoftmaxOptions
+    | SplitOptions
+    | SqueezeOptions
+    | StridedSliceOptions
+    | SubOptions
+    | TransposeConvOptions
+    | TransposeOptions
+    | UnidirectionalSequenceLSTMOptions
+    | UnpackOptions
+    | null,
+):
+  | AddOptions
+  | ConcatenationOptions
+  | Conv2DOptions
+  | DepthwiseConv2DOptions
+  | DequantizeOptions
+  | DivOptions
+  | ExpandDimsOptions
+  | FullyConnectedOptions
+  | GatherOptions
+  | GeluOptions
+  | LeakyReluOptions
+  | MaximumMinimumOptions
+  | MulOptions
+  | PackOptions
+  | PadOptions
+  | Pool2DOptions
+  | ReducerOptions
+  | ReshapeOptions
+  | SequenceRNNOptions
+  | SoftmaxOptions
+  | SplitOptions
+  | SqueezeOptions
+  | StridedSliceOptions
+  | SubOptions
+  | TransposeConvOptions
+  | TransposeOptions
+  | UnidirectionalSequenceLSTMOptions
+  | UnpackOptions
+  | null {
+  switch (BuiltinOptions[type]) {
+    case "NONE":
+      return null;
+    case "Conv2DOptions":
+      return accessor(new Conv2DOptions())! as Conv2DOptions;
+    case "DepthwiseConv2DOptions":
+      return accessor(new DepthwiseConv2DOptions())! as DepthwiseConv2DOptions;
+    case "Pool2DOptions":
+      return accessor(new Pool2DOptions())! as Pool2DOptions;
+    case "FullyConnectedOptions":
+      return accessor(new FullyConnectedOptions())! as FullyConnectedOptions;
+    case "SoftmaxOptions":
+      return accessor(new SoftmaxOptions())! as SoftmaxOptions;
+    case "ConcatenationOptions":
+      return accessor(new ConcatenationOptions())! as ConcatenationOptions;
+    case "AddOptions":
+      return accessor(new AddOptions())! as AddOptions;
+    case "ReshapeOptions":
+      return accessor(new ReshapeOptions())! as ReshapeOptions;
+    case "MulOptions":
+      return accessor(new MulOptions())! as MulOptions;
+    case "PadOptions":
+      return accessor(new PadOptions())! as PadOptions;
+    case "GatherOptions":
+      return accessor(new GatherOptions())! as GatherOptions;
+    case "TransposeOptions":
+      return accessor(new TransposeOptions())! as TransposeOptions;
+    case "ReducerOptions":
+      return accessor(new ReducerOptions())! as ReducerOptions;
+    case "SubOptions":
+      return accessor(new SubOptions())! as SubOptions;
+    case "DivOptions":
+      return accessor(new DivOptions())! as DivOptions;
+    case "SqueezeOptions":
+      return accessor(new SqueezeOptions())! as SqueezeOptions;
+    case "SequenceRNNOptions":
+      return accessor(new SequenceRNNOptions())! as SequenceRNNOptions;
+    case "StridedSliceOptions":
+      return accessor(new StridedSliceOptions())! as StridedSliceOptions;
+    case "SplitOptions":
+      return accessor(new SplitOptions())! as SplitOptions;
+    case "DequantizeOptions":
+      return accessor(new DequantizeOptions())! as DequantizeOptions;
+    case "MaximumMinimumOptions":
+      return accessor(new MaximumMinimumOptions())! as MaximumMinimumOptions;
+    case "TransposeConvOptions":
+      return accessor(new TransposeConvOptions())! as TransposeConvOptions;
+    case "ExpandDimsOptions":
+      return accessor(new ExpandDimsOptions())! as ExpandDimsOptions;
+    case "PackOptions":
+      return accessor(new PackOptions())! as PackOptions;
+    case "UnpackOptions":
+      return accessor(new UnpackOptions())! as UnpackOptions;
+    case "UnidirectionalSequenceLSTMOptions":
+      return accessor(new UnidirectionalSequenceLSTMOptions())! as UnidirectionalSequenceLSTMOptions;
+    case "LeakyReluOptions":
+      return accessor(new LeakyReluOptions())! as LeakyReluOptions;
+    case "GeluOptions":
+      return accessor(new GeluOptions())! as GeluOptions;
+    default:
+      return null;
   }
 }
 
 export function unionListToBuiltinOptions(
-  type: BuiltinOptions, 
-  accessor: (index: number, obj:AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|DivOptions|ExpandDimsOptions|FullyConnectedOptions|GatherOptions|GeluOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|Pool2DOptions|ReducerOptions|ReshapeOptions|SequenceRNNOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeConvOptions|TransposeOptions|UnidirectionalSequenceLSTMOptions|UnpackOptions) => AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|DivOptions|ExpandDimsOptions|FullyConnectedOptions|GatherOptions|GeluOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|Pool2DOptions|ReducerOptions|ReshapeOptions|SequenceRNNOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeConvOptions|TransposeOptions|UnidirectionalSequenceLSTMOptions|UnpackOptions|null, 
-  index: number
-): AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|DivOptions|ExpandDimsOptions|FullyConnectedOptions|GatherOptions|GeluOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|Pool2DOptions|ReducerOptions|ReshapeOptions|SequenceRNNOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeConvOptions|TransposeOptions|UnidirectionalSequenceLSTMOptions|UnpackOptions|null {
-  switch(BuiltinOptions[type]) {
-    case 'NONE': return null; 
-    case 'Conv2DOptions': return accessor(index, new Conv2DOptions())! as Conv2DOptions;
-    case 'DepthwiseConv2DOptions': return accessor(index, new DepthwiseConv2DOptions())! as DepthwiseConv2DOptions;
-    case 'Pool2DOptions': return accessor(index, new Pool2DOptions())! as Pool2DOptions;
-    case 'FullyConnectedOptions': return accessor(index, new FullyConnectedOptions())! as FullyConnectedOptions;
-    case 'SoftmaxOptions': return accessor(index, new SoftmaxOptions())! as SoftmaxOptions;
-    case 'ConcatenationOptions': return accessor(index, new ConcatenationOptions())! as ConcatenationOptions;
-    case 'AddOptions': return accessor(index, new AddOptions())! as AddOptions;
-    case 'ReshapeOptions': return accessor(index, new ReshapeOptions())! as ReshapeOptions;
-    case 'MulOptions': return accessor(index, new MulOptions())! as MulOptions;
-    case 'PadOptions': return accessor(index, new PadOptions())! as PadOptions;
-    case 'GatherOptions': return accessor(index, new GatherOptions())! as GatherOptions;
-    case 'TransposeOptions': return accessor(index, new TransposeOptions())! as TransposeOptions;
-    case 'ReducerOptions': return accessor(index, new ReducerOptions())! as ReducerOptions;
-    case 'SubOptions': return accessor(index, new SubOptions())! as SubOptions;
-    case 'DivOptions': return accessor(index, new DivOptions())! as DivOptions;
-    case 'SqueezeOptions': return accessor(index, new SqueezeOptions())! as SqueezeOptions;
-    case 'SequenceRNNOptions': return accessor(index, new SequenceRNNOptions())! as SequenceRNNOptions;
-    case 'StridedSliceOptions': return accessor(index, new StridedSliceOptions())! as StridedSliceOptions;
-    case 'SplitOptions': return accessor(index, new SplitOptions())! as SplitOptions;
-    case 'DequantizeOptions': return accessor(index, new DequantizeOptions())! as DequantizeOptions;
-    case 'MaximumMinimumOptions': return accessor(index, new MaximumMinimumOptions())! as MaximumMinimumOptions;
-    case 'TransposeConvOptions': return accessor(index, new TransposeConvOptions())! as TransposeConvOptions;
-    case 'ExpandDimsOptions': return accessor(index, new ExpandDimsOptions())! as ExpandDimsOptions;
-    case 'PackOptions': return accessor(index, new PackOptions())! as PackOptions;
-    case 'UnpackOptions': return accessor(index, new UnpackOptions())! as UnpackOptions;
-    case 'UnidirectionalSequenceLSTMOptions': return accessor(index, new UnidirectionalSequenceLSTMOptions())! as UnidirectionalSequenceLSTMOptions;
-    case 'LeakyReluOptions': return accessor(index, new LeakyReluOptions())! as LeakyReluOptions;
-    case 'GeluOptions': return accessor(index, new GeluOptions())! as GeluOptions;
-    default: return null;
+  type: BuiltinOptions,
+  accessor: (
+    index: number,
+    obj:
+      | AddOptions
+      | ConcatenationOptions
+      | Conv2DOptions
+      | DepthwiseConv2DOptions
+      | DequantizeOptions
+      | DivOptions
+      | ExpandDimsOptions
+      | FullyConnectedOptions
+      | GatherOptions
+      | GeluOptions
+      | LeakyReluOptions
+      | MaximumMinimumOptions
+      | MulOptions
+      | PackOptions
+      | PadOptions
+      | Pool2DOptions
+      | ReducerOptions
+      | ReshapeOptions
+      | SequenceRNNOptions
+      | SoftmaxOptions
+      | SplitOptions
+      | SqueezeOptions
+      | StridedSliceOptions
+      | SubOptions
+      | TransposeConvOptions
+      | TransposeOptions
+      | UnidirectionalSequenceLSTMOptions
+      | UnpackOptions,
+  ) =>
+    | AddOptions
+    | ConcatenationOptions
+    | Conv2DOptions
+    | DepthwiseConv2DOptions
+    | DequantizeOptions
+    | DivOptions
+    | ExpandDimsOptions
+    | FullyConnectedOptions
+    | GatherOptions
+    | GeluOptions
+    | LeakyReluOptions
+    | MaximumMinimumOptions
+    | MulOptions
+    | PackOptions
+    | PadOptions
+    | Pool2DOptions
+    | ReducerOptions
+    | ReshapeOptions
+    | SequenceRNNOptions
+    | SoftmaxOptions
+    | SplitOptions
+    | SqueezeOptions
+    | StridedSliceOptions
+    | SubOptions
+    | TransposeConvOptions
+    | TransposeOptions
+    | UnidirectionalSequenceLSTMOptions
+    | UnpackOptions
+    | null,
+  index: number,
+):
+  | AddOptions
+  | ConcatenationOptions
+  | Conv2DOptions
+  | DepthwiseConv2DOptions
+  | DequantizeOptions
+  | DivOptions
+  | ExpandDimsOptions
+  | FullyConnectedOptions
+  | GatherOptions
+  | GeluOptions
+  | LeakyReluOptions
+  | MaximumMinimumOptions
+  | MulOptions
+  | PackOptions
+  | PadOptions
+  | Pool2DOptions
+  | ReducerOptions
+  | ReshapeOptions
+  | SequenceRNNOptions
+  | SoftmaxOptions
+  | SplitOptions
+  | SqueezeOptions
+  | StridedSliceOptions
+  | SubOptions
+  | TransposeConvOptions
+  | TransposeOptions
+  | UnidirectionalSequenceLSTMOptions
+  | UnpackOptions
+  | null {
+  switch (BuiltinOptions[type]) {
+    case "NONE":
+      return null;
+    case "Conv2DOptions":
+      return accessor(index, new Conv2DOptions())! as Conv2DOptions;
+    case "DepthwiseConv2DOptions":
+      return accessor(index, new DepthwiseConv2DOptions())! as DepthwiseConv2DOptions;
+    case "Pool2DOptions":
+      return accessor(index, new Pool2DOptions())! as Pool2DOptions;
+    case "FullyConnectedOptions":
+      return accessor(index, new FullyConnectedOptions())! as FullyConnectedOptions;
+    case "SoftmaxOptions":
+      return accessor(index, new SoftmaxOptions())! as SoftmaxOptions;
+    case "ConcatenationOptions":
+      return accessor(index, new ConcatenationOptions())! as ConcatenationOptions;
+    case "AddOptions":
+      return accessor(index, new AddOptions())! as AddOptions;
+    case "ReshapeOptions":
+      return accessor(index, new ReshapeOptions())! as ReshapeOptions;
+    case "MulOptions":
+      return accessor(index, new MulOptions())! as MulOptions;
+    case "PadOptions":
+      return accessor(index, new PadOptions())! as PadOptions;
+    case "GatherOptions":
+      return accessor(index, new GatherOptions())! as GatherOptions;
+    case "TransposeOptions":
+      return accessor(index, new TransposeOptions())! as TransposeOptions;
+    case "ReducerOptions":
+      return accessor(index, new ReducerOptions())! as ReducerOptions;
+    case "SubOptions":
+      return accessor(index, new SubOptions())! as SubOptions;
+    case "DivOptions":
+      return accessor(index, new DivOptions())! as DivOptions;
+    case "SqueezeOptions":
+      return accessor(index, new SqueezeOptions())! as SqueezeOptions;
+    case "SequenceRNNOptions":
+      return accessor(index, new SequenceRNNOptions())! as SequenceRNNOptions;
+    case "StridedSliceOptions":
+      return accessor(index, new StridedSliceOptions())! as StridedSliceOptions;
+    case "SplitOptions":
+      return accessor(index, new SplitOptions())! as SplitOptions;
+    case "DequantizeOptions":
+      return accessor(index, new DequantizeOptions())! as DequantizeOptions;
+    case "MaximumMinimumOptions":
+      return accessor(index, new MaximumMinimumOptions())! as MaximumMinimumOptions;
+    case "TransposeConvOptions":
+      return accessor(index, new TransposeConvOptions())! as TransposeConvOptions;
+    case "ExpandDimsOptions":
+      return accessor(index, new ExpandDimsOptions())! as ExpandDimsOptions;
+    case "PackOptions":
+      return accessor(index, new PackOptions())! as PackOptions;
+    case "UnpackOptions":
+      return accessor(index, new UnpackOptions())! as UnpackOptions;
+    case "UnidirectionalSequenceLSTMOptions":
+      return accessor(index, new UnidirectionalSequenceLSTMOptions())! as UnidirectionalSequenceLSTMOptions;
+    case "LeakyReluOptions":
+      return accessor(index, new LeakyReluOptions())! as LeakyReluOptions;
+    case "GeluOptions":
+      return accessor(index, new GeluOptions())! as GeluOptions;
+    default:
+      return null;
   }
 }

@@ -2,80 +2,91 @@
 // Do not edit: change the schema and run `pnpm --filter @kerastore/tflite run generate`.
 // biome-ignore-all lint: generated code
 
-import * as flatbuffers from 'flatbuffers';
+import * as flatbuffers from "flatbuffers";
 
-import { ActivationFunctionType } from './activation-function-type.js';
-
+import { ActivationFunctionType } from "./activation-function-type.js";
 
 export class FullyConnectedOptions {
-  bb: flatbuffers.ByteBuffer|null = null;
+  bb: flatbuffers.ByteBuffer | null = null;
   bb_pos = 0;
-  __init(i:number, bb:flatbuffers.ByteBuffer):FullyConnectedOptions {
-  this.bb_pos = i;
-  this.bb = bb;
-  return this;
-}
+  __init(i: number, bb: flatbuffers.ByteBuffer): FullyConnectedOptions {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
 
-static getRootAsFullyConnectedOptions(bb:flatbuffers.ByteBuffer, obj?:FullyConnectedOptions):FullyConnectedOptions {
-  return (obj || new FullyConnectedOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
+  static getRootAsFullyConnectedOptions(
+    bb: flatbuffers.ByteBuffer,
+    obj?: FullyConnectedOptions,
+  ): FullyConnectedOptions {
+    return (obj || new FullyConnectedOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
 
-static getSizePrefixedRootAsFullyConnectedOptions(bb:flatbuffers.ByteBuffer, obj?:FullyConnectedOptions):FullyConnectedOptions {
-  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
-  return (obj || new FullyConnectedOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
+  static getSizePrefixedRootAsFullyConnectedOptions(
+    bb: flatbuffers.ByteBuffer,
+    obj?: FullyConnectedOptions,
+  ): FullyConnectedOptions {
+    bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+    return (obj || new FullyConnectedOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
 
-fusedActivationFunction():ActivationFunctionType {
-  const offset = this.bb!.__offset(this.bb_pos, 4);
-  return offset ? this.bb!.readInt8(this.bb_pos + offset) : ActivationFunctionType.NONE;
-}
+  fusedActivationFunction(): ActivationFunctionType {
+    const offset = this.bb!.__offset(this.bb_pos, 4);
+    return offset ? this.bb!.readInt8(this.bb_pos + offset) : ActivationFunctionType.NONE;
+  }
 
-weightsFormat():number {
-  const offset = this.bb!.__offset(this.bb_pos, 6);
-  return offset ? this.bb!.readInt8(this.bb_pos + offset) : 0;
-}
+  weightsFormat(): number {
+    const offset = this.bb!.__offset(this.bb_pos, 6);
+    return offset ? this.bb!.readInt8(this.bb_pos + offset) : 0;
+  }
 
-keepNumDims():boolean {
-  const offset = this.bb!.__offset(this.bb_pos, 8);
-  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
-}
+  keepNumDims(): boolean {
+    const offset = this.bb!.__offset(this.bb_pos, 8);
+    return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+  }
 
-asymmetricQuantizeInputs():boolean {
-  const offset = this.bb!.__offset(this.bb_pos, 10);
-  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
-}
+  asymmetricQuantizeInputs(): boolean {
+    const offset = this.bb!.__offset(this.bb_pos, 10);
+    return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+  }
 
-static startFullyConnectedOptions(builder:flatbuffers.Builder) {
-  builder.startObject(4);
-}
+  static startFullyConnectedOptions(builder: flatbuffers.Builder) {
+    builder.startObject(4);
+  }
 
-static addFusedActivationFunction(builder:flatbuffers.Builder, fusedActivationFunction:ActivationFunctionType) {
-  builder.addFieldInt8(0, fusedActivationFunction, ActivationFunctionType.NONE);
-}
+  static addFusedActivationFunction(builder: flatbuffers.Builder, fusedActivationFunction: ActivationFunctionType) {
+    builder.addFieldInt8(0, fusedActivationFunction, ActivationFunctionType.NONE);
+  }
 
-static addWeightsFormat(builder:flatbuffers.Builder, weightsFormat:number) {
-  builder.addFieldInt8(1, weightsFormat, 0);
-}
+  static addWeightsFormat(builder: flatbuffers.Builder, weightsFormat: number) {
+    builder.addFieldInt8(1, weightsFormat, 0);
+  }
 
-static addKeepNumDims(builder:flatbuffers.Builder, keepNumDims:boolean) {
-  builder.addFieldInt8(2, +keepNumDims, +false);
-}
+  static addKeepNumDims(builder: flatbuffers.Builder, keepNumDims: boolean) {
+    builder.addFieldInt8(2, +keepNumDims, +false);
+  }
 
-static addAsymmetricQuantizeInputs(builder:flatbuffers.Builder, asymmetricQuantizeInputs:boolean) {
-  builder.addFieldInt8(3, +asymmetricQuantizeInputs, +false);
-}
+  static addAsymmetricQuantizeInputs(builder: flatbuffers.Builder, asymmetricQuantizeInputs: boolean) {
+    builder.addFieldInt8(3, +asymmetricQuantizeInputs, +false);
+  }
 
-static endFullyConnectedOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
-  const offset = builder.endObject();
-  return offset;
-}
+  static endFullyConnectedOptions(builder: flatbuffers.Builder): flatbuffers.Offset {
+    const offset = builder.endObject();
+    return offset;
+  }
 
-static createFullyConnectedOptions(builder:flatbuffers.Builder, fusedActivationFunction:ActivationFunctionType, weightsFormat:number, keepNumDims:boolean, asymmetricQuantizeInputs:boolean):flatbuffers.Offset {
-  FullyConnectedOptions.startFullyConnectedOptions(builder);
-  FullyConnectedOptions.addFusedActivationFunction(builder, fusedActivationFunction);
-  FullyConnectedOptions.addWeightsFormat(builder, weightsFormat);
-  FullyConnectedOptions.addKeepNumDims(builder, keepNumDims);
-  FullyConnectedOptions.addAsymmetricQuantizeInputs(builder, asymmetricQuantizeInputs);
-  return FullyConnectedOptions.endFullyConnectedOptions(builder);
-}
+  static createFullyConnectedOptions(
+    builder: flatbuffers.Builder,
+    fusedActivationFunction: ActivationFunctionType,
+    weightsFormat: number,
+    keepNumDims: boolean,
+    asymmetricQuantizeInputs: boolean,
+  ): flatbuffers.Offset {
+    FullyConnectedOptions.startFullyConnectedOptions(builder);
+    FullyConnectedOptions.addFusedActivationFunction(builder, fusedActivationFunction);
+    FullyConnectedOptions.addWeightsFormat(builder, weightsFormat);
+    FullyConnectedOptions.addKeepNumDims(builder, keepNumDims);
+    FullyConnectedOptions.addAsymmetricQuantizeInputs(builder, asymmetricQuantizeInputs);
+    return FullyConnectedOptions.endFullyConnectedOptions(builder);
+  }
 }

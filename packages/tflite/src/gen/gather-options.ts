@@ -2,57 +2,57 @@
 // Do not edit: change the schema and run `pnpm --filter @kerastore/tflite run generate`.
 // biome-ignore-all lint: generated code
 
-import * as flatbuffers from 'flatbuffers';
+import * as flatbuffers from "flatbuffers";
 
 export class GatherOptions {
-  bb: flatbuffers.ByteBuffer|null = null;
+  bb: flatbuffers.ByteBuffer | null = null;
   bb_pos = 0;
-  __init(i:number, bb:flatbuffers.ByteBuffer):GatherOptions {
-  this.bb_pos = i;
-  this.bb = bb;
-  return this;
-}
+  __init(i: number, bb: flatbuffers.ByteBuffer): GatherOptions {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
 
-static getRootAsGatherOptions(bb:flatbuffers.ByteBuffer, obj?:GatherOptions):GatherOptions {
-  return (obj || new GatherOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
+  static getRootAsGatherOptions(bb: flatbuffers.ByteBuffer, obj?: GatherOptions): GatherOptions {
+    return (obj || new GatherOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
 
-static getSizePrefixedRootAsGatherOptions(bb:flatbuffers.ByteBuffer, obj?:GatherOptions):GatherOptions {
-  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
-  return (obj || new GatherOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
+  static getSizePrefixedRootAsGatherOptions(bb: flatbuffers.ByteBuffer, obj?: GatherOptions): GatherOptions {
+    bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+    return (obj || new GatherOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
 
-axis():number {
-  const offset = this.bb!.__offset(this.bb_pos, 4);
-  return offset ? this.bb!.readInt32(this.bb_pos + offset) : 0;
-}
+  axis(): number {
+    const offset = this.bb!.__offset(this.bb_pos, 4);
+    return offset ? this.bb!.readInt32(this.bb_pos + offset) : 0;
+  }
 
-batchDims():number {
-  const offset = this.bb!.__offset(this.bb_pos, 6);
-  return offset ? this.bb!.readInt32(this.bb_pos + offset) : 0;
-}
+  batchDims(): number {
+    const offset = this.bb!.__offset(this.bb_pos, 6);
+    return offset ? this.bb!.readInt32(this.bb_pos + offset) : 0;
+  }
 
-static startGatherOptions(builder:flatbuffers.Builder) {
-  builder.startObject(2);
-}
+  static startGatherOptions(builder: flatbuffers.Builder) {
+    builder.startObject(2);
+  }
 
-static addAxis(builder:flatbuffers.Builder, axis:number) {
-  builder.addFieldInt32(0, axis, 0);
-}
+  static addAxis(builder: flatbuffers.Builder, axis: number) {
+    builder.addFieldInt32(0, axis, 0);
+  }
 
-static addBatchDims(builder:flatbuffers.Builder, batchDims:number) {
-  builder.addFieldInt32(1, batchDims, 0);
-}
+  static addBatchDims(builder: flatbuffers.Builder, batchDims: number) {
+    builder.addFieldInt32(1, batchDims, 0);
+  }
 
-static endGatherOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
-  const offset = builder.endObject();
-  return offset;
-}
+  static endGatherOptions(builder: flatbuffers.Builder): flatbuffers.Offset {
+    const offset = builder.endObject();
+    return offset;
+  }
 
-static createGatherOptions(builder:flatbuffers.Builder, axis:number, batchDims:number):flatbuffers.Offset {
-  GatherOptions.startGatherOptions(builder);
-  GatherOptions.addAxis(builder, axis);
-  GatherOptions.addBatchDims(builder, batchDims);
-  return GatherOptions.endGatherOptions(builder);
-}
+  static createGatherOptions(builder: flatbuffers.Builder, axis: number, batchDims: number): flatbuffers.Offset {
+    GatherOptions.startGatherOptions(builder);
+    GatherOptions.addAxis(builder, axis);
+    GatherOptions.addBatchDims(builder, batchDims);
+    return GatherOptions.endGatherOptions(builder);
+  }
 }

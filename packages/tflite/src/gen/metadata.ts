@@ -2,59 +2,63 @@
 // Do not edit: change the schema and run `pnpm --filter @kerastore/tflite run generate`.
 // biome-ignore-all lint: generated code
 
-import * as flatbuffers from 'flatbuffers';
+import * as flatbuffers from "flatbuffers";
 
 export class Metadata {
-  bb: flatbuffers.ByteBuffer|null = null;
+  bb: flatbuffers.ByteBuffer | null = null;
   bb_pos = 0;
-  __init(i:number, bb:flatbuffers.ByteBuffer):Metadata {
-  this.bb_pos = i;
-  this.bb = bb;
-  return this;
-}
+  __init(i: number, bb: flatbuffers.ByteBuffer): Metadata {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
 
-static getRootAsMetadata(bb:flatbuffers.ByteBuffer, obj?:Metadata):Metadata {
-  return (obj || new Metadata()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
+  static getRootAsMetadata(bb: flatbuffers.ByteBuffer, obj?: Metadata): Metadata {
+    return (obj || new Metadata()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
 
-static getSizePrefixedRootAsMetadata(bb:flatbuffers.ByteBuffer, obj?:Metadata):Metadata {
-  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
-  return (obj || new Metadata()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
+  static getSizePrefixedRootAsMetadata(bb: flatbuffers.ByteBuffer, obj?: Metadata): Metadata {
+    bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+    return (obj || new Metadata()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
 
-name():string|null
-name(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
-name(optionalEncoding?:any):string|Uint8Array|null {
-  const offset = this.bb!.__offset(this.bb_pos, 4);
-  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
-}
+  name(): string | null;
+  name(optionalEncoding: flatbuffers.Encoding): string | Uint8Array | null;
+  name(optionalEncoding?: any): string | Uint8Array | null {
+    const offset = this.bb!.__offset(this.bb_pos, 4);
+    return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+  }
 
-buffer():number {
-  const offset = this.bb!.__offset(this.bb_pos, 6);
-  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
-}
+  buffer(): number {
+    const offset = this.bb!.__offset(this.bb_pos, 6);
+    return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+  }
 
-static startMetadata(builder:flatbuffers.Builder) {
-  builder.startObject(2);
-}
+  static startMetadata(builder: flatbuffers.Builder) {
+    builder.startObject(2);
+  }
 
-static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(0, nameOffset, 0);
-}
+  static addName(builder: flatbuffers.Builder, nameOffset: flatbuffers.Offset) {
+    builder.addFieldOffset(0, nameOffset, 0);
+  }
 
-static addBuffer(builder:flatbuffers.Builder, buffer:number) {
-  builder.addFieldInt32(1, buffer, 0);
-}
+  static addBuffer(builder: flatbuffers.Builder, buffer: number) {
+    builder.addFieldInt32(1, buffer, 0);
+  }
 
-static endMetadata(builder:flatbuffers.Builder):flatbuffers.Offset {
-  const offset = builder.endObject();
-  return offset;
-}
+  static endMetadata(builder: flatbuffers.Builder): flatbuffers.Offset {
+    const offset = builder.endObject();
+    return offset;
+  }
 
-static createMetadata(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, buffer:number):flatbuffers.Offset {
-  Metadata.startMetadata(builder);
-  Metadata.addName(builder, nameOffset);
-  Metadata.addBuffer(builder, buffer);
-  return Metadata.endMetadata(builder);
-}
+  static createMetadata(
+    builder: flatbuffers.Builder,
+    nameOffset: flatbuffers.Offset,
+    buffer: number,
+  ): flatbuffers.Offset {
+    Metadata.startMetadata(builder);
+    Metadata.addName(builder, nameOffset);
+    Metadata.addBuffer(builder, buffer);
+    return Metadata.endMetadata(builder);
+  }
 }

@@ -4,5 +4,5 @@
 
 export enum Padding {
   SAME = 0,
-  VALID = 1
+  VALID = 1,
 }

@@ -2,59 +2,63 @@
 // Do not edit: change the schema and run `pnpm --filter @kerastore/tflite run generate`.
 // biome-ignore-all lint: generated code
 
-import * as flatbuffers from 'flatbuffers';
+import * as flatbuffers from "flatbuffers";
 
 export class TensorMap {
-  bb: flatbuffers.ByteBuffer|null = null;
+  bb: flatbuffers.ByteBuffer | null = null;
   bb_pos = 0;
-  __init(i:number, bb:flatbuffers.ByteBuffer):TensorMap {
-  this.bb_pos = i;
-  this.bb = bb;
-  return this;
-}
+  __init(i: number, bb: flatbuffers.ByteBuffer): TensorMap {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
 
-static getRootAsTensorMap(bb:flatbuffers.ByteBuffer, obj?:TensorMap):TensorMap {
-  return (obj || new TensorMap()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
+  static getRootAsTensorMap(bb: flatbuffers.ByteBuffer, obj?: TensorMap): TensorMap {
+    return (obj || new TensorMap()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
 
-static getSizePrefixedRootAsTensorMap(bb:flatbuffers.ByteBuffer, obj?:TensorMap):TensorMap {
-  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
-  return (obj || new TensorMap()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
+  static getSizePrefixedRootAsTensorMap(bb: flatbuffers.ByteBuffer, obj?: TensorMap): TensorMap {
+    bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+    return (obj || new TensorMap()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
 
-name():string|null
-name(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
-name(optionalEncoding?:any):string|Uint8Array|null {
-  const offset = this.bb!.__offset(this.bb_pos, 4);
-  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
-}
+  name(): string | null;
+  name(optionalEncoding: flatbuffers.Encoding): string | Uint8Array | null;
+  name(optionalEncoding?: any): string | Uint8Array | null {
+    const offset = this.bb!.__offset(this.bb_pos, 4);
+    return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+  }
 
-tensorIndex():number {
-  const offset = this.bb!.__offset(this.bb_pos, 6);
-  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
-}
+  tensorIndex(): number {
+    const offset = this.bb!.__offset(this.bb_pos, 6);
+    return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+  }
 
-static startTensorMap(builder:flatbuffers.Builder) {
-  builder.startObject(2);
-}
+  static startTensorMap(builder: flatbuffers.Builder) {
+    builder.startObject(2);
+  }
 
-static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(0, nameOffset, 0);
-}
+  static addName(builder: flatbuffers.Builder, nameOffset: flatbuffers.Offset) {
+    builder.addFieldOffset(0, nameOffset, 0);
+  }
 
-static addTensorIndex(builder:flatbuffers.Builder, tensorIndex:number) {
-  builder.addFieldInt32(1, tensorIndex, 0);
-}
+  static addTensorIndex(builder: flatbuffers.Builder, tensorIndex: number) {
+    builder.addFieldInt32(1, tensorIndex, 0);
+  }
 
-static endTensorMap(builder:flatbuffers.Builder):flatbuffers.Offset {
-  const offset = builder.endObject();
-  return offset;
-}
+  static endTensorMap(builder: flatbuffers.Builder): flatbuffers.Offset {
+    const offset = builder.endObject();
+    return offset;
+  }
 
-static createTensorMap(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, tensorIndex:number):flatbuffers.Offset {
-  TensorMap.startTensorMap(builder);
-  TensorMap.addName(builder, nameOffset);
-  TensorMap.addTensorIndex(builder, tensorIndex);
-  return TensorMap.endTensorMap(builder);
-}
+  static createTensorMap(
+    builder: flatbuffers.Builder,
+    nameOffset: flatbuffers.Offset,
+    tensorIndex: number,
+  ): flatbuffers.Offset {
+    TensorMap.startTensorMap(builder);
+    TensorMap.addName(builder, nameOffset);
+    TensorMap.addTensorIndex(builder, tensorIndex);
+    return TensorMap.endTensorMap(builder);
+  }
 }

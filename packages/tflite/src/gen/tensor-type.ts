@@ -21,5 +21,5 @@ export enum TensorType {
   UINT32 = 15,
   UINT16 = 16,
   INT4 = 17,
-  BFLOAT16 = 18
+  BFLOAT16 = 18,
 }

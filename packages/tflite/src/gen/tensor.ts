@@ -2,165 +2,180 @@
 // Do not edit: change the schema and run `pnpm --filter @kerastore/tflite run generate`.
 // biome-ignore-all lint: generated code
 
-import * as flatbuffers from 'flatbuffers';
+import * as flatbuffers from "flatbuffers";
 
-import { QuantizationParameters } from './quantization-parameters.js';
-import { TensorType } from './tensor-type.js';
-
+import { QuantizationParameters } from "./quantization-parameters.js";
+import { TensorType } from "./tensor-type.js";
 
 export class Tensor {
-  bb: flatbuffers.ByteBuffer|null = null;
+  bb: flatbuffers.ByteBuffer | null = null;
   bb_pos = 0;
-  __init(i:number, bb:flatbuffers.ByteBuffer):Tensor {
-  this.bb_pos = i;
-  this.bb = bb;
-  return this;
-}
-
-static getRootAsTensor(bb:flatbuffers.ByteBuffer, obj?:Tensor):Tensor {
-  return (obj || new Tensor()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
-
-static getSizePrefixedRootAsTensor(bb:flatbuffers.ByteBuffer, obj?:Tensor):Tensor {
-  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
-  return (obj || new Tensor()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-}
-
-shape(index: number):number|null {
-  const offset = this.bb!.__offset(this.bb_pos, 4);
-  return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
-}
-
-shapeLength():number {
-  const offset = this.bb!.__offset(this.bb_pos, 4);
-  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
-}
-
-shapeArray():Int32Array|null {
-  const offset = this.bb!.__offset(this.bb_pos, 4);
-  return offset ? new Int32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
-}
-
-type():TensorType {
-  const offset = this.bb!.__offset(this.bb_pos, 6);
-  return offset ? this.bb!.readInt8(this.bb_pos + offset) : TensorType.FLOAT32;
-}
-
-buffer():number {
-  const offset = this.bb!.__offset(this.bb_pos, 8);
-  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
-}
-
-name():string|null
-name(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
-name(optionalEncoding?:any):string|Uint8Array|null {
-  const offset = this.bb!.__offset(this.bb_pos, 10);
-  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
-}
-
-quantization(obj?:QuantizationParameters):QuantizationParameters|null {
-  const offset = this.bb!.__offset(this.bb_pos, 12);
-  return offset ? (obj || new QuantizationParameters()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
-}
-
-isVariable():boolean {
-  const offset = this.bb!.__offset(this.bb_pos, 14);
-  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
-}
-
-shapeSignature(index: number):number|null {
-  const offset = this.bb!.__offset(this.bb_pos, 18);
-  return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
-}
-
-shapeSignatureLength():number {
-  const offset = this.bb!.__offset(this.bb_pos, 18);
-  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
-}
-
-shapeSignatureArray():Int32Array|null {
-  const offset = this.bb!.__offset(this.bb_pos, 18);
-  return offset ? new Int32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
-}
-
-hasRank():boolean {
-  const offset = this.bb!.__offset(this.bb_pos, 20);
-  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
-}
-
-static startTensor(builder:flatbuffers.Builder) {
-  builder.startObject(9);
-}
-
-static addShape(builder:flatbuffers.Builder, shapeOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(0, shapeOffset, 0);
-}
-
-static createShapeVector(builder:flatbuffers.Builder, data:number[]|Int32Array):flatbuffers.Offset;
-/**
- * @deprecated This Uint8Array overload will be removed in the future.
- */
-static createShapeVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
-static createShapeVector(builder:flatbuffers.Builder, data:number[]|Int32Array|Uint8Array):flatbuffers.Offset {
-  builder.startVector(4, data.length, 4);
-  for (let i = data.length - 1; i >= 0; i--) {
-    builder.addInt32(data[i]!);
+  __init(i: number, bb: flatbuffers.ByteBuffer): Tensor {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
   }
-  return builder.endVector();
-}
 
-static startShapeVector(builder:flatbuffers.Builder, numElems:number) {
-  builder.startVector(4, numElems, 4);
-}
-
-static addType(builder:flatbuffers.Builder, type:TensorType) {
-  builder.addFieldInt8(1, type, TensorType.FLOAT32);
-}
-
-static addBuffer(builder:flatbuffers.Builder, buffer:number) {
-  builder.addFieldInt32(2, buffer, 0);
-}
-
-static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(3, nameOffset, 0);
-}
-
-static addQuantization(builder:flatbuffers.Builder, quantizationOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(4, quantizationOffset, 0);
-}
-
-static addIsVariable(builder:flatbuffers.Builder, isVariable:boolean) {
-  builder.addFieldInt8(5, +isVariable, +false);
-}
-
-static addShapeSignature(builder:flatbuffers.Builder, shapeSignatureOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(7, shapeSignatureOffset, 0);
-}
-
-static createShapeSignatureVector(builder:flatbuffers.Builder, data:number[]|Int32Array):flatbuffers.Offset;
-/**
- * @deprecated This Uint8Array overload will be removed in the future.
- */
-static createShapeSignatureVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
-static createShapeSignatureVector(builder:flatbuffers.Builder, data:number[]|Int32Array|Uint8Array):flatbuffers.Offset {
-  builder.startVector(4, data.length, 4);
-  for (let i = data.length - 1; i >= 0; i--) {
-    builder.addInt32(data[i]!);
+  static getRootAsTensor(bb: flatbuffers.ByteBuffer, obj?: Tensor): Tensor {
+    return (obj || new Tensor()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
   }
-  return builder.endVector();
-}
 
-static startShapeSignatureVector(builder:flatbuffers.Builder, numElems:number) {
-  builder.startVector(4, numElems, 4);
-}
+  static getSizePrefixedRootAsTensor(bb: flatbuffers.ByteBuffer, obj?: Tensor): Tensor {
+    bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+    return (obj || new Tensor()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
 
-static addHasRank(builder:flatbuffers.Builder, hasRank:boolean) {
-  builder.addFieldInt8(8, +hasRank, +false);
-}
+  shape(index: number): number | null {
+    const offset = this.bb!.__offset(this.bb_pos, 4);
+    return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+  }
 
-static endTensor(builder:flatbuffers.Builder):flatbuffers.Offset {
-  const offset = builder.endObject();
-  return offset;
-}
+  shapeLength(): number {
+    const offset = this.bb!.__offset(this.bb_pos, 4);
+    return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+  }
 
+  shapeArray(): Int32Array | null {
+    const offset = this.bb!.__offset(this.bb_pos, 4);
+    return offset
+      ? new Int32Array(
+          this.bb!.bytes().buffer,
+          this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset),
+          this.bb!.__vector_len(this.bb_pos + offset),
+        )
+      : null;
+  }
+
+  type(): TensorType {
+    const offset = this.bb!.__offset(this.bb_pos, 6);
+    return offset ? this.bb!.readInt8(this.bb_pos + offset) : TensorType.FLOAT32;
+  }
+
+  buffer(): number {
+    const offset = this.bb!.__offset(this.bb_pos, 8);
+    return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+  }
+
+  name(): string | null;
+  name(optionalEncoding: flatbuffers.Encoding): string | Uint8Array | null;
+  name(optionalEncoding?: any): string | Uint8Array | null {
+    const offset = this.bb!.__offset(this.bb_pos, 10);
+    return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+  }
+
+  quantization(obj?: QuantizationParameters): QuantizationParameters | null {
+    const offset = this.bb!.__offset(this.bb_pos, 12);
+    return offset
+      ? (obj || new QuantizationParameters()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!)
+      : null;
+  }
+
+  isVariable(): boolean {
+    const offset = this.bb!.__offset(this.bb_pos, 14);
+    return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+  }
+
+  shapeSignature(index: number): number | null {
+    const offset = this.bb!.__offset(this.bb_pos, 18);
+    return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+  }
+
+  shapeSignatureLength(): number {
+    const offset = this.bb!.__offset(this.bb_pos, 18);
+    return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+  }
+
+  shapeSignatureArray(): Int32Array | null {
+    const offset = this.bb!.__offset(this.bb_pos, 18);
+    return offset
+      ? new Int32Array(
+          this.bb!.bytes().buffer,
+          this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset),
+          this.bb!.__vector_len(this.bb_pos + offset),
+        )
+      : null;
+  }
+
+  hasRank(): boolean {
+    const offset = this.bb!.__offset(this.bb_pos, 20);
+    return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+  }
+
+  static startTensor(builder: flatbuffers.Builder) {
+    builder.startObject(9);
+  }
+
+  static addShape(builder: flatbuffers.Builder, shapeOffset: flatbuffers.Offset) {
+    builder.addFieldOffset(0, shapeOffset, 0);
+  }
+
+  static createShapeVector(builder: flatbuffers.Builder, data: number[] | Int32Array): flatbuffers.Offset;
+  /**
+   * @deprecated This Uint8Array overload will be removed in the future.
+   */
+  static createShapeVector(builder: flatbuffers.Builder, data: number[] | Uint8Array): flatbuffers.Offset;
+  static createShapeVector(builder: flatbuffers.Builder, data: number[] | Int32Array | Uint8Array): flatbuffers.Offset {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt32(data[i]!);
+    }
+    return builder.endVector();
+  }
+
+  static startShapeVector(builder: flatbuffers.Builder, numElems: number) {
+    builder.startVector(4, numElems, 4);
+  }
+
+  static addType(builder: flatbuffers.Builder, type: TensorType) {
+    builder.addFieldInt8(1, type, TensorType.FLOAT32);
+  }
+
+  static addBuffer(builder: flatbuffers.Builder, buffer: number) {
+    builder.addFieldInt32(2, buffer, 0);
+  }
+
+  static addName(builder: flatbuffers.Builder, nameOffset: flatbuffers.Offset) {
+    builder.addFieldOffset(3, nameOffset, 0);
+  }
+
+  static addQuantization(builder: flatbuffers.Builder, quantizationOffset: flatbuffers.Offset) {
+    builder.addFieldOffset(4, quantizationOffset, 0);
+  }
+
+  static addIsVariable(builder: flatbuffers.Builder, isVariable: boolean) {
+    builder.addFieldInt8(5, +isVariable, +false);
+  }
+
+  static addShapeSignature(builder: flatbuffers.Builder, shapeSignatureOffset: flatbuffers.Offset) {
+    builder.addFieldOffset(7, shapeSignatureOffset, 0);
+  }
+
+  static createShapeSignatureVector(builder: flatbuffers.Builder, data: number[] | Int32Array): flatbuffers.Offset;
+  /**
+   * @deprecated This Uint8Array overload will be removed in the future.
+   */
+  static createShapeSignatureVector(builder: flatbuffers.Builder, data: number[] | Uint8Array): flatbuffers.Offset;
+  static createShapeSignatureVector(
+    builder: flatbuffers.Builder,
+    data: number[] | Int32Array | Uint8Array,
+  ): flatbuffers.Offset {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt32(data[i]!);
+    }
+    return builder.endVector();
+  }
+
+  static startShapeSignatureVector(builder: flatbuffers.Builder, numElems: number) {
+    builder.startVector(4, numElems, 4);
+  }
+
+  static addHasRank(builder: flatbuffers.Builder, hasRank: boolean) {
+    builder.addFieldInt8(8, +hasRank, +false);
+  }
+
+  static endTensor(builder: flatbuffers.Builder): flatbuffers.Offset {
+    const offset = builder.endObject();
+    return offset;
+  }
 }

@@ -7,7 +7,11 @@ import { type KernelBackend, type TensorInfo, composite, heapF32 } from "./compo
 // bit: Keras trajectories are compared to 1e-4, and a more exact double-precision sum moved an
 // Adam slot by 1.9e-4). Any other reduction runs WASM's own kernel.
 
-type Args = { inputs: { x: TensorInfo }; attrs: { axis: number | number[]; keepDims: boolean }; backend: KernelBackend };
+type Args = {
+  inputs: { x: TensorInfo };
+  attrs: { axis: number | number[]; keepDims: boolean };
+  backend: KernelBackend;
+};
 
 /** Whether `axis` names exactly the axes before the last of a tensor of rank `rank` (>= 2). */
 function leadingAxes(axis: number | number[], rank: number): boolean {

@@ -24,7 +24,8 @@ interface HeapBackend extends KernelBackend {
  * last allocation: a growing memory detaches older views.
  */
 export function heapF32(backend: KernelBackend, t: TensorInfo): Float32Array {
-  if (t.dtype !== "float32") throw new EngineError("invalid-argument", `cannot read a tensor from WASM memory as float32: it is ${t.dtype}`);
+  if (t.dtype !== "float32")
+    throw new EngineError("invalid-argument", `cannot read a tensor from WASM memory as float32: it is ${t.dtype}`);
   return (backend as HeapBackend).typedArrayFromHeap(t) as Float32Array;
 }
 
@@ -52,16 +53,30 @@ export class WasmKernelScope {
   constructor(readonly backend: KernelBackend) {}
 
   /** Runs `name`'s WASM kernel; its outputs are freed by {@link dispose} unless kept. */
-  run(name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown> = {}, native = false): TensorInfo {
+  run(
+    name: string,
+    inputs: Record<string, TensorInfo>,
+    attrs: Record<string, unknown> = {},
+    native = false,
+  ): TensorInfo {
     const outs = this.runMulti(name, inputs, attrs, native);
-    if (outs.length !== 1) throw new EngineError("backend", `cannot run kernel ${name}: it returned ${outs.length} outputs, expected 1`);
+    if (outs.length !== 1)
+      throw new EngineError("backend", `cannot run kernel ${name}: it returned ${outs.length} outputs, expected 1`);
     return outs[0]!;
   }
 
-  runMulti(name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown> = {}, native = false): TensorInfo[] {
+  runMulti(
+    name: string,
+    inputs: Record<string, TensorInfo>,
+    attrs: Record<string, unknown> = {},
+    native = false,
+  ): TensorInfo[] {
     const kernel = native ? replaced.get(name) : tf.getKernel(name, "wasm");
-    if (kernel === undefined) throw new EngineError("backend", `cannot run kernel ${name}: it is not registered for backend 'wasm'`);
-    const out = kernel.kernelFunc({ inputs: inputs as never, attrs: attrs as never, backend: this.backend as never }) as TensorInfo | TensorInfo[];
+    if (kernel === undefined)
+      throw new EngineError("backend", `cannot run kernel ${name}: it is not registered for backend 'wasm'`);
+    const out = kernel.kernelFunc({ inputs: inputs as never, attrs: attrs as never, backend: this.backend as never }) as
+      | TensorInfo
+      | TensorInfo[];
     const outs = Array.isArray(out) ? out : [out];
     this.temps.push(...outs);
     return outs;
@@ -90,7 +105,11 @@ export class WasmKernelScope {
 
   /** `x[begin : end : strides]` (every mask zero). */
   stridedSlice(x: TensorInfo, begin: number[], end: number[], strides: number[]): TensorInfo {
-    return this.run("StridedSlice", { x }, { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
+    return this.run(
+      "StridedSlice",
+      { x },
+      { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 },
+    );
   }
 
   /** A new float32 tensor, uninitialized (a kernel written in JavaScript fills it through {@link heapF32}). */
@@ -124,7 +143,11 @@ export class WasmKernelScope {
  * result that is one of the kernel's inputs is passed through the `Identity` kernel (a new
  * reference, as tfjs expects of a kernel's output).
  */
-export function composite(backend: KernelBackend, inputs: Record<string, TensorInfo>, body: (k: WasmKernelScope) => TensorInfo): TensorInfo {
+export function composite(
+  backend: KernelBackend,
+  inputs: Record<string, TensorInfo>,
+  body: (k: WasmKernelScope) => TensorInfo,
+): TensorInfo {
   const k = new WasmKernelScope(backend);
   try {
     let out = body(k);
@@ -140,14 +163,41 @@ export function composite(backend: KernelBackend, inputs: Record<string, TensorI
  * `offW + j * strideW` of a zero grid of [batch, height, width, channels]: where a window
  * position's contribution lands in the input of a strided window op.
  */
-export function placeStrided(k: WasmKernelScope, g: TensorInfo, stride: [number, number], offset: [number, number], size: [number, number]): TensorInfo {
+export function placeStrided(
+  k: WasmKernelScope,
+  g: TensorInfo,
+  stride: [number, number],
+  offset: [number, number],
+  size: [number, number],
+): TensorInfo {
   const [b, oh, ow, c] = g.shape as [number, number, number, number];
   const [sh, sw] = stride;
   let d = g;
-  if (sh > 1) d = k.reshape(k.pad(k.reshape(d, [b * oh, 1, ow * c]), [[0, 0], [0, sh - 1], [0, 0]]), [b, oh * sh, ow, c]);
-  if (sw > 1) d = k.reshape(k.pad(k.reshape(d, [b * oh * sh * ow, 1, c]), [[0, 0], [0, sw - 1], [0, 0]]), [b, oh * sh, ow * sw, c]);
+  if (sh > 1)
+    d = k.reshape(
+      k.pad(k.reshape(d, [b * oh, 1, ow * c]), [
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+      ]),
+      [b, oh * sh, ow, c],
+    );
+  if (sw > 1)
+    d = k.reshape(
+      k.pad(k.reshape(d, [b * oh * sh * ow, 1, c]), [
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]),
+      [b, oh * sh, ow * sw, c],
+    );
   const rows = Math.min(oh * sh, size[0] - offset[0]);
   const cols = Math.min(ow * sw, size[1] - offset[1]);
   d = k.slice(d, [0, 0, 0, 0], [b, rows, cols, c]);
-  return k.pad(d, [[0, 0], [offset[0], size[0] - offset[0] - rows], [offset[1], size[1] - offset[1] - cols], [0, 0]]);
+  return k.pad(d, [
+    [0, 0],
+    [offset[0], size[0] - offset[0] - rows],
+    [offset[1], size[1] - offset[1] - cols],
+    [0, 0],
+  ]);
 }

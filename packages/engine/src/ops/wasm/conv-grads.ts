@@ -18,7 +18,12 @@ type Args<I, A> = { inputs: I; attrs: A; backend: KernelBackend };
 /** `[[0,0],[top,bottom],[left,right],[0,0]]` of a convolution. */
 function spatialPads(info: tf.backend_util.Conv2DInfo): Array<[number, number]> {
   const p = info.padInfo;
-  return [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];
+  return [
+    [0, 0],
+    [p.top, p.bottom],
+    [p.left, p.right],
+    [0, 0],
+  ];
 }
 
 /**
@@ -27,14 +32,25 @@ function spatialPads(info: tf.backend_util.Conv2DInfo): Array<[number, number]> 
  * dilated by the stride), a valid convolution gives [inC, kH, kW, outC]: for each filter tap,
  * the sum over batch and output positions of input times output gradient.
  */
-export function conv2DBackpropFilter({ inputs, attrs, backend }: Args<{ x: TensorInfo; dy: TensorInfo }, ConvAttrs & { filterShape: [number, number, number, number] }>): TensorInfo {
+export function conv2DBackpropFilter({
+  inputs,
+  attrs,
+  backend,
+}: Args<{ x: TensorInfo; dy: TensorInfo }, ConvAttrs & { filterShape: [number, number, number, number] }>): TensorInfo {
   return composite(backend, inputs, (k) => {
     let { x, dy } = inputs;
     if (attrs.dataFormat === "NCHW") {
       x = k.transpose(x, [0, 2, 3, 1]);
       dy = k.transpose(dy, [0, 2, 3, 1]);
     }
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
     const [kh, kw] = [info.filterHeight, info.filterWidth];
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     const [b, oh, ow, co] = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
@@ -43,8 +59,16 @@ export function conv2DBackpropFilter({ inputs, attrs, backend }: Args<{ x: Tenso
     const used = k.slice(padded, [0, 0, 0, 0], [b, (oh - 1) * sh + kh, (ow - 1) * sw + kw, info.inChannels]);
     const xt = k.transpose(used, [3, 1, 2, 0]);
     const filter = k.transpose(dy, [1, 2, 0, 3]);
-    if (filter.shape[3] !== co) throw new EngineError("invalid-shape", "cannot run Conv2DBackpropFilter: the gradient's shape is not the one the filter needs");
-    const r = k.run("Conv2D", { x: xt, filter }, { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [sh, sw] });
+    if (filter.shape[3] !== co)
+      throw new EngineError(
+        "invalid-shape",
+        "cannot run Conv2DBackpropFilter: the gradient's shape is not the one the filter needs",
+      );
+    const r = k.run(
+      "Conv2D",
+      { x: xt, filter },
+      { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [sh, sw] },
+    );
     return k.transpose(r, [1, 2, 0, 3]);
   });
 }
@@ -54,10 +78,31 @@ export function conv2DBackpropFilter({ inputs, attrs, backend }: Args<{ x: Tenso
  * slower): the output gradient, dilated by the stride and padded to a "full" convolution,
  * convolved with the filter turned by 180 degrees and its channel axes swapped.
  */
-export function conv2DBackpropInput({ inputs, attrs, backend }: Args<{ dy: TensorInfo; filter: TensorInfo }, ConvAttrs & { inputShape: [number, number, number, number] }>): TensorInfo {
+export function conv2DBackpropInput({
+  inputs,
+  attrs,
+  backend,
+}: Args<
+  { dy: TensorInfo; filter: TensorInfo },
+  ConvAttrs & { inputShape: [number, number, number, number] }
+>): TensorInfo {
   const nhwc = attrs.dataFormat !== "NCHW";
-  const inputShape = nhwc ? attrs.inputShape : ([attrs.inputShape[0], attrs.inputShape[2], attrs.inputShape[3], attrs.inputShape[1]] as [number, number, number, number]);
-  const info = tf.backend_util.computeConv2DInfo(inputShape, inputs.filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const inputShape = nhwc
+    ? attrs.inputShape
+    : ([attrs.inputShape[0], attrs.inputShape[2], attrs.inputShape[3], attrs.inputShape[1]] as [
+        number,
+        number,
+        number,
+        number,
+      ]);
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    inputs.filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const dh = (info.outHeight - 1) * sh + 1;
@@ -73,9 +118,18 @@ export function conv2DBackpropInput({ inputs, attrs, backend }: Args<{ dy: Tenso
     let dy = inputs.dy;
     if (!nhwc) dy = k.transpose(dy, [0, 2, 3, 1]);
     let spread = sh > 1 || sw > 1 ? placeStrided(k, dy, [sh, sw], [0, 0], [dh, dw]) : dy;
-    spread = k.pad(spread, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+    spread = k.pad(spread, [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ]);
     const turned = k.transpose(k.run("Reverse", { x: inputs.filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
-    const dx = k.run("Conv2D", { x: spread, filter: turned }, { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] });
+    const dx = k.run(
+      "Conv2D",
+      { x: spread, filter: turned },
+      { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] },
+    );
     return nhwc ? dx : k.transpose(dx, [0, 3, 1, 2]);
   });
 }
@@ -98,7 +152,13 @@ function depthwiseInfo(xShape: number[], filterShape: number[], attrs: Depthwise
 }
 
 /** The [batch, outH, outW, inC] window of the padded input that filter tap (i, j) reads. */
-function tapWindow(k: WasmKernelScope, padded: TensorInfo, info: tf.backend_util.Conv2DInfo, i: number, j: number): TensorInfo {
+function tapWindow(
+  k: WasmKernelScope,
+  padded: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  i: number,
+  j: number,
+): TensorInfo {
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const top = i * info.dilationHeight;
   const left = j * info.dilationWidth;
@@ -111,7 +171,11 @@ function tapWindow(k: WasmKernelScope, padded: TensorInfo, info: tf.backend_util
 }
 
 /** DepthwiseConv2D's filter gradient: per filter tap, input window times output gradient, summed. */
-export function depthwiseBackpropFilter({ inputs, attrs, backend }: Args<{ x: TensorInfo; dy: TensorInfo }, DepthwiseAttrs>): TensorInfo {
+export function depthwiseBackpropFilter({
+  inputs,
+  attrs,
+  backend,
+}: Args<{ x: TensorInfo; dy: TensorInfo }, DepthwiseAttrs>): TensorInfo {
   return composite(backend, inputs, (k) => {
     const { x, dy } = inputs;
     const filterShape = attrs.filterShape!;
@@ -135,7 +199,11 @@ export function depthwiseBackpropFilter({ inputs, attrs, backend }: Args<{ x: Te
  * DepthwiseConv2D's input gradient: per filter tap, the output gradient times the tap's
  * weights (summed over the channel multiplier), placed where the tap read the input.
  */
-export function depthwiseBackpropInput({ inputs, attrs, backend }: Args<{ dy: TensorInfo; filter: TensorInfo }, DepthwiseAttrs>): TensorInfo {
+export function depthwiseBackpropInput({
+  inputs,
+  attrs,
+  backend,
+}: Args<{ dy: TensorInfo; filter: TensorInfo }, DepthwiseAttrs>): TensorInfo {
   return composite(backend, inputs, (k) => {
     const { dy, filter } = inputs;
     const inputShape = attrs.inputShape!;
@@ -149,8 +217,19 @@ export function depthwiseBackpropInput({ inputs, attrs, backend }: Args<{ dy: Te
     for (let i = 0; i < info.filterHeight; i++) {
       for (let j = 0; j < info.filterWidth; j++) {
         const w = k.reshape(k.slice(filter, [i, j, 0, 0], [1, 1, ci, m]), [ci, m]);
-        const g = m === 1 ? k.run("Multiply", { a: dy, b: k.reshape(w, [ci]) }) : k.run("Sum", { x: k.run("Multiply", { a: dy5, b: w }) }, { axis: [4], keepDims: false });
-        placed.push(placeStrided(k, g, [info.strideHeight, info.strideWidth], [i * info.dilationHeight, j * info.dilationWidth], size));
+        const g =
+          m === 1
+            ? k.run("Multiply", { a: dy, b: k.reshape(w, [ci]) })
+            : k.run("Sum", { x: k.run("Multiply", { a: dy5, b: w }) }, { axis: [4], keepDims: false });
+        placed.push(
+          placeStrided(
+            k,
+            g,
+            [info.strideHeight, info.strideWidth],
+            [i * info.dilationHeight, j * info.dilationWidth],
+            size,
+          ),
+        );
       }
     }
     const sum = placed.length === 1 ? placed[0]! : k.run("AddN", placed as never);

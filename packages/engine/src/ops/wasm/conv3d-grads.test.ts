@@ -23,12 +23,22 @@ it("Conv3D's gradients on WASM equal tfjs-backend-cpu's", async () => {
       await tf.setBackend(backend);
       const x = tf.randomUniform(xs, -1, 1, "float32", 1);
       const k = tf.randomUniform(ks, -1, 1, "float32", 2);
-      const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, s, pad)));
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, s, pad)));
       const [gx, gk] = tf.grads(f)([x, k]);
-      res[backend] = [Array.from(gx!.dataSync()), Array.from(gk!.dataSync()), Array.from(tf.conv3d(x as tf.Tensor5D, k as tf.Tensor5D, s, pad).dataSync())];
+      res[backend] = [
+        Array.from(gx!.dataSync()),
+        Array.from(gk!.dataSync()),
+        Array.from(tf.conv3d(x as tf.Tensor5D, k as tf.Tensor5D, s, pad).dataSync()),
+      ];
     }
     const d = (i: number) => Math.max(...res.wasm![i]!.map((v, j) => Math.abs(v - res.cpu![i]![j]!)));
-    expect({ at: [xs, ks, s, pad], dx: d(0) < 1e-4, dk: d(1) < 1e-4, forward: d(2) < 1e-5 }).toEqual({ at: [xs, ks, s, pad], dx: true, dk: true, forward: true });
+    expect({ at: [xs, ks, s, pad], dx: d(0) < 1e-4, dk: d(1) < 1e-4, forward: d(2) < 1e-5 }).toEqual({
+      at: [xs, ks, s, pad],
+      dx: true,
+      dk: true,
+      forward: true,
+    });
   }
   await tf.setBackend("wasm");
 });

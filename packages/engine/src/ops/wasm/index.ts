@@ -2,7 +2,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { rememberNative } from "./composite.js";
 import { add, multiply, realDiv, sub } from "./broadcast-binary.js";
 import { mean, sum } from "./column-reduce.js";
-import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from "./conv-grads.js";
+import {
+  conv2DBackpropFilter,
+  conv2DBackpropInput,
+  depthwiseBackpropFilter,
+  depthwiseBackpropInput,
+} from "./conv-grads.js";
 import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { unsortedSegmentSum } from "./segment-sum.js";

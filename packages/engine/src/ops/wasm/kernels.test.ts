@@ -69,7 +69,18 @@ for (const [h, w, f, s, pad] of [
   [5, 5, 2, 2, "same"],
   [6, 5, 3, 1, "same"],
   [7, 7, 3, 2, "valid"],
-  [6, 6, 3, 2, [[0, 0], [1, 1], [0, 1], [0, 0]]],
+  [
+    6,
+    6,
+    3,
+    2,
+    [
+      [0, 0],
+      [1, 1],
+      [0, 1],
+      [0, 0],
+    ],
+  ],
 ] as const) {
   const info = tf.backend_util.computePool2DInfo([2, h, w, 3], f, s, 1, pad as "same");
   for (const ties of [false, true]) {
@@ -78,7 +89,11 @@ for (const [h, w, f, s, pad] of [
     cases.push({
       kernel: "MaxPoolGrad",
       name: `${h}x${w} pool ${f} stride ${s} ${pad}${ties ? " with ties" : ""}`,
-      inputs: { dy: { shape: [2, info.outHeight, info.outWidth, 3] }, input: { shape: [2, h, w, 3], values: x }, output: { shape: [2, info.outHeight, info.outWidth, 3] } },
+      inputs: {
+        dy: { shape: [2, info.outHeight, info.outWidth, 3] },
+        input: { shape: [2, h, w, 3], values: x },
+        output: { shape: [2, info.outHeight, info.outWidth, 3] },
+      },
       attrs: { filterSize: f, strides: s, pad },
     });
   }
@@ -106,17 +121,34 @@ for (const [kernel, shape, axis, keepDims] of [
   ["Mean", [9, 3], 0, false],
   ["Mean", [2, 3, 4], [2], false],
 ] as const) {
-  cases.push({ kernel, name: `[${shape.join(",")}] over ${JSON.stringify(axis)}${keepDims ? " keeping dims" : ""}`, inputs: { x: { shape: [...shape] } }, attrs: { axis, keepDims } });
+  cases.push({
+    kernel,
+    name: `[${shape.join(",")}] over ${JSON.stringify(axis)}${keepDims ? " keeping dims" : ""}`,
+    inputs: { x: { shape: [...shape] } },
+    attrs: { axis, keepDims },
+  });
 }
 
 for (const kernel of ["Multiply", "Add", "Sub", "RealDiv"]) {
   for (const [a, b] of [
-    [[2, 3, 4, 5], [1, 1, 1, 5]],
+    [
+      [2, 3, 4, 5],
+      [1, 1, 1, 5],
+    ],
     [[5], [2, 3, 4, 5]],
     [[6, 4], [4]],
-    [[1, 4, 5], [3, 4, 5]],
-    [[2, 3, 4], [2, 1, 4]],
-    [[2, 3], [2, 3]],
+    [
+      [1, 4, 5],
+      [3, 4, 5],
+    ],
+    [
+      [2, 3, 4],
+      [2, 1, 4],
+    ],
+    [
+      [2, 3],
+      [2, 3],
+    ],
     [[2, 3], []],
   ]) {
     cases.push({ kernel, name: `[${a}] and [${b}]`, inputs: { a: { shape: a! }, b: { shape: b! } }, attrs: {} });
@@ -126,10 +158,19 @@ for (const kernel of ["Multiply", "Add", "Sub", "RealDiv"]) {
 function run(c: Case): { values: Float32Array; shape: number[] } {
   return tf.tidy(() => {
     const inputs = Object.fromEntries(
-      Object.entries(c.inputs).map(([k, v], i) => [k, tf.tensor(v.values ?? values(v.shape, i + 2), v.shape, v.dtype ?? "float32")]),
+      Object.entries(c.inputs).map(([k, v], i) => [
+        k,
+        tf.tensor(v.values ?? values(v.shape, i + 2), v.shape, v.dtype ?? "float32"),
+      ]),
     );
     // MaxPoolGrad's `output` is the pooled input.
-    if (c.kernel === "MaxPoolGrad") inputs.output = tf.maxPool(inputs.input as tf.Tensor4D, c.attrs.filterSize as number, c.attrs.strides as number, c.attrs.pad as "same");
+    if (c.kernel === "MaxPoolGrad")
+      inputs.output = tf.maxPool(
+        inputs.input as tf.Tensor4D,
+        c.attrs.filterSize as number,
+        c.attrs.strides as number,
+        c.attrs.pad as "same",
+      );
     const out = tf.engine().runKernel(c.kernel, inputs, c.attrs as never) as tf.Tensor;
     return { values: out.dataSync() as Float32Array, shape: out.shape };
   });
@@ -173,7 +214,9 @@ describe("training kernels built from WASM kernels", () => {
     const backendBefore = (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
     for (const c of cases) run(c);
     expect(tf.memory().numBytes).toBe(before);
-    expect((tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds()).toBe(backendBefore);
+    expect((tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds()).toBe(
+      backendBefore,
+    );
   });
 
   it("elementwise ops with a row broadcast equal WASM's same-shape kernels bit for bit", () => {
@@ -206,7 +249,8 @@ describe("training kernels built from WASM kernels", () => {
       let scale = 0;
       for (const v of cpu.values) scale = Math.max(scale, Math.abs(v));
       expect(scale).toBeGreaterThan(0);
-      for (let i = 0; i < cpu.values.length; i++) expect(Math.abs(w.values[i]! - cpu.values[i]!), `element ${i}`).toBeLessThan(1e-5 * scale);
+      for (let i = 0; i < cpu.values.length; i++)
+        expect(Math.abs(w.values[i]! - cpu.values[i]!), `element ${i}`).toBeLessThan(1e-5 * scale);
     });
   }
 });

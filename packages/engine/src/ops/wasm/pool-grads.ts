@@ -8,7 +8,11 @@ interface PoolAttrs {
   dimRoundingMode?: "floor" | "round" | "ceil";
 }
 
-type Args = { inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo }; attrs: PoolAttrs; backend: KernelBackend };
+type Args = {
+  inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
+  attrs: PoolAttrs;
+  backend: KernelBackend;
+};
 
 /**
  * MaxPool's input gradient, routing each window's gradient to the first of its maxima in
@@ -18,7 +22,14 @@ type Args = { inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
  */
 export function maxPoolGrad({ inputs, attrs, backend }: Args): TensorInfo {
   const { dy, input } = inputs;
-  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   return composite(backend, inputs, (k) => {
     const out = k.output(input.shape);
     // Views after the last allocation (a growing memory detaches older ones).

@@ -35,13 +35,23 @@ export class Callback {
 
   /** The context, or an error when the callback is used outside a run. */
   protected get ctx(): CallbackContext {
-    if (this.context === undefined) throw new EngineError("not-built", "cannot use a callback's context: the callback is used outside fit/evaluate/predict");
+    if (this.context === undefined)
+      throw new EngineError(
+        "not-built",
+        "cannot use a callback's context: the callback is used outside fit/evaluate/predict",
+      );
     return this.context;
   }
 }
 
 type Hook = "onTrainBegin" | "onTrainEnd" | "onTestBegin" | "onTestEnd";
-type IndexedHook = "onEpochBegin" | "onEpochEnd" | "onTrainBatchBegin" | "onTrainBatchEnd" | "onTestBatchEnd" | "onPredictBatchEnd";
+type IndexedHook =
+  | "onEpochBegin"
+  | "onEpochEnd"
+  | "onTrainBatchBegin"
+  | "onTrainBatchEnd"
+  | "onTestBatchEnd"
+  | "onPredictBatchEnd";
 
 /** Calls every callback's hook in order. */
 export class CallbackList {

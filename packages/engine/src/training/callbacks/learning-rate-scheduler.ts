@@ -9,7 +9,11 @@ export class LearningRateScheduler extends Callback {
 
   override onEpochBegin(epoch: number): void {
     const lr = this.schedule(epoch, this.ctx.learningRate);
-    if (!Number.isFinite(lr)) throw new EngineError("invalid-argument", `cannot set the learning rate in LearningRateScheduler: the schedule returned ${lr} for epoch ${epoch}`);
+    if (!Number.isFinite(lr))
+      throw new EngineError(
+        "invalid-argument",
+        `cannot set the learning rate in LearningRateScheduler: the schedule returned ${lr} for epoch ${epoch}`,
+      );
     this.ctx.learningRate = lr;
   }
 

@@ -95,7 +95,9 @@ export class ProgbarLogger extends Callback {
       this.redraw(line);
       this.sink.write("\n");
     } else if (verbose === 2) {
-      this.sink.write(`${steps}/${steps} - ${elapsed.toFixed(0)}s${formatLogs(logs)} -${formatPerUnit(elapsed, "epoch")} -${formatPerUnit(perStep, "step")}\n`);
+      this.sink.write(
+        `${steps}/${steps} - ${elapsed.toFixed(0)}s${formatLogs(logs)} -${formatPerUnit(elapsed, "epoch")} -${formatPerUnit(perStep, "step")}\n`,
+      );
     }
   }
 
@@ -108,7 +110,8 @@ export class ProgbarLogger extends Callback {
 }
 
 function formatEta(seconds: number): string {
-  if (seconds > 3600) return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}:${String(Math.floor(seconds % 60)).padStart(2, "0")}`;
+  if (seconds > 3600)
+    return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}:${String(Math.floor(seconds % 60)).padStart(2, "0")}`;
   if (seconds > 60) return `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, "0")}`;
   return `${seconds.toFixed(0)}s`;
 }

@@ -35,7 +35,8 @@ export class ReduceLROnPlateau extends Callback {
     super();
     this.monitor = args.monitor ?? "val_loss";
     this.factor = args.factor ?? 0.1;
-    if (this.factor >= 1) throw new EngineError("invalid-argument", "cannot make ReduceLROnPlateau: it does not support a factor >= 1");
+    if (this.factor >= 1)
+      throw new EngineError("invalid-argument", "cannot make ReduceLROnPlateau: it does not support a factor >= 1");
     this.patience = args.patience ?? 10;
     this.cooldown = args.cooldown ?? 0;
     this.minLr = args.minLr ?? 0;

@@ -27,7 +27,14 @@ export function huber(delta = 1): LossFunction {
   return (t, p) => {
     const error = diff(t, p);
     const abs = tf.abs(error);
-    return tf.mean(tf.where(tf.lessEqual(abs, delta), tf.mul(tf.square(error), 0.5), tf.sub(tf.mul(abs, delta), 0.5 * delta * delta)), -1);
+    return tf.mean(
+      tf.where(
+        tf.lessEqual(abs, delta),
+        tf.mul(tf.square(error), 0.5),
+        tf.sub(tf.mul(abs, delta), 0.5 * delta * delta),
+      ),
+      -1,
+    );
   };
 }
 
@@ -99,7 +106,8 @@ function hingeLabels(t: tf.Tensor): tf.Tensor {
 export const hinge: LossFunction = (t, p) => tf.mean(tf.relu(tf.sub(1, tf.mul(hingeLabels(t), p))), -1);
 
 /** mean(max(1 - y_true * y_pred, 0)^2, axis=-1). */
-export const squaredHinge: LossFunction = (t, p) => tf.mean(tf.square(tf.relu(tf.sub(1, tf.mul(hingeLabels(t), p)))), -1);
+export const squaredHinge: LossFunction = (t, p) =>
+  tf.mean(tf.square(tf.relu(tf.sub(1, tf.mul(hingeLabels(t), p)))), -1);
 
 /** max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0). */
 export const categoricalHinge: LossFunction = (t, p) => {

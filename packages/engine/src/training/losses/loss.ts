@@ -60,7 +60,10 @@ function reduce(values: tf.Tensor, weight: tf.Tensor | null, reduction: Reductio
   if (reduction === "none" || values.rank === 0) return values;
   const total = tf.sum(values);
   if (reduction === "sum") return total;
-  const divisor = reduction === "mean_with_sample_weight" && weight !== null ? tf.sum(tf.mul(weight, tf.onesLike(values))) : tf.scalar(values.size);
+  const divisor =
+    reduction === "mean_with_sample_weight" && weight !== null
+      ? tf.sum(tf.mul(weight, tf.onesLike(values)))
+      : tf.scalar(values.size);
   // divide_no_nan: 0 when the divisor is 0.
   return tf.where(tf.equal(divisor, 0), tf.zerosLike(total), tf.div(total, divisor));
 }
@@ -80,18 +83,28 @@ const flag = (c: JsonObject, k: string) => c[k] === true;
 const SPECS: Record<string, LossSpec> = {
   MeanSquaredError: { defaultName: "mean_squared_error", make: () => fns.meanSquaredError, keys: {} },
   MeanAbsoluteError: { defaultName: "mean_absolute_error", make: () => fns.meanAbsoluteError, keys: {} },
-  MeanAbsolutePercentageError: { defaultName: "mean_absolute_percentage_error", make: () => fns.meanAbsolutePercentageError, keys: {} },
-  MeanSquaredLogarithmicError: { defaultName: "mean_squared_logarithmic_error", make: () => fns.meanSquaredLogarithmicError, keys: {} },
+  MeanAbsolutePercentageError: {
+    defaultName: "mean_absolute_percentage_error",
+    make: () => fns.meanAbsolutePercentageError,
+    keys: {},
+  },
+  MeanSquaredLogarithmicError: {
+    defaultName: "mean_squared_logarithmic_error",
+    make: () => fns.meanSquaredLogarithmicError,
+    keys: {},
+  },
   Huber: { defaultName: "huber_loss", make: (c) => fns.huber(num(c, "delta", 1)), keys: {}, hidden: { delta: 1 } },
   LogCosh: { defaultName: "log_cosh", make: () => fns.logCosh, keys: {} },
   BinaryCrossentropy: {
     defaultName: "binary_crossentropy",
-    make: (c) => fns.binaryCrossentropy({ fromLogits: flag(c, "from_logits"), labelSmoothing: num(c, "label_smoothing", 0) }),
+    make: (c) =>
+      fns.binaryCrossentropy({ fromLogits: flag(c, "from_logits"), labelSmoothing: num(c, "label_smoothing", 0) }),
     keys: { from_logits: false, label_smoothing: 0, axis: -1 },
   },
   CategoricalCrossentropy: {
     defaultName: "categorical_crossentropy",
-    make: (c) => fns.categoricalCrossentropy({ fromLogits: flag(c, "from_logits"), labelSmoothing: num(c, "label_smoothing", 0) }),
+    make: (c) =>
+      fns.categoricalCrossentropy({ fromLogits: flag(c, "from_logits"), labelSmoothing: num(c, "label_smoothing", 0) }),
     keys: { from_logits: false, label_smoothing: 0, axis: -1 },
   },
   SparseCategoricalCrossentropy: {
@@ -104,7 +117,12 @@ const SPECS: Record<string, LossSpec> = {
   CategoricalHinge: { defaultName: "categorical_hinge", make: () => fns.categoricalHinge, keys: {} },
   KLDivergence: { defaultName: "kl_divergence", make: () => fns.klDivergence, keys: {} },
   Poisson: { defaultName: "poisson", make: () => fns.poisson, keys: {} },
-  CosineSimilarity: { defaultName: "cosine_similarity", make: (c) => fns.cosineSimilarity(num(c, "axis", -1)), keys: {}, hidden: { axis: -1 } },
+  CosineSimilarity: {
+    defaultName: "cosine_similarity",
+    make: (c) => fns.cosineSimilarity(num(c, "axis", -1)),
+    keys: {},
+    hidden: { axis: -1 },
+  },
 };
 
 /** The built-in loss classes by Keras name (`MeanSquaredError`, ...). */
@@ -150,8 +168,13 @@ export type LossLike = string | JsonObject | Loss | CustomLossFunction;
  * A loss from a name or alias (`'mse'`, `'categorical_crossentropy'`), a Keras config envelope
  * (either dialect), a Loss, or a custom function (`customObjects` resolves custom names).
  */
-export function getLoss(identifier: LossLike, customObjects: Readonly<Record<string, unknown>> = {}, registry?: Pick<Registry, "get">): Loss {
-  const custom = (name: string): unknown => (Object.hasOwn(customObjects, name) ? customObjects[name] : registry?.get(name, { kind: "loss" }));
+export function getLoss(
+  identifier: LossLike,
+  customObjects: Readonly<Record<string, unknown>> = {},
+  registry?: Pick<Registry, "get">,
+): Loss {
+  const custom = (name: string): unknown =>
+    Object.hasOwn(customObjects, name) ? customObjects[name] : registry?.get(name, { kind: "loss" });
   if (identifier instanceof Loss) return identifier;
   if (typeof identifier === "function") {
     const name = identifier.kerasName ?? (identifier.name || "custom_loss");
@@ -166,14 +189,28 @@ export function getLoss(identifier: LossLike, customObjects: Readonly<Record<str
   }
   const className = identifier.class_name;
   const config = identifier.config ?? {};
-  if (typeof className !== "string") throw new EngineError("invalid-config", cannot("read", "the loss config", 'expected {"class_name": ..., "config": {...}}'));
+  if (typeof className !== "string")
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", "the loss config", 'expected {"class_name": ..., "config": {...}}'),
+    );
   if (className === "function" && typeof config === "string") {
     const registered = identifier.registered_name;
-    return getLoss(typeof registered === "string" && custom(registered) !== undefined ? registered : config, customObjects, registry);
+    return getLoss(
+      typeof registered === "string" && custom(registered) !== undefined ? registered : config,
+      customObjects,
+      registry,
+    );
   }
-  if (!isJsonObject(config)) throw new EngineError("invalid-config", cannot("read", `loss ${className}`, '"config" is not an object'));
-  const found = className in SPECS ? undefined : custom(typeof identifier.registered_name === "string" ? identifier.registered_name : className) ?? custom(className);
-  if (typeof found === "function") return new Loss(className, typeof config.name === "string" ? config.name : className, found as fns.LossFunction);
+  if (!isJsonObject(config))
+    throw new EngineError("invalid-config", cannot("read", `loss ${className}`, '"config" is not an object'));
+  const found =
+    className in SPECS
+      ? undefined
+      : (custom(typeof identifier.registered_name === "string" ? identifier.registered_name : className) ??
+        custom(className));
+  if (typeof found === "function")
+    return new Loss(className, typeof config.name === "string" ? config.name : className, found as fns.LossFunction);
   const cls = lossClassFor(className);
   if (cls === undefined) throw unknownLoss(className);
   return lossFromConfig(cls, config);
@@ -186,9 +223,13 @@ export function lossFromConfig(className: string, config: JsonObject): Loss {
   const reduction = reductionOf(config.reduction, className);
   const own: JsonObject = {};
   for (const [k, d] of Object.entries(spec.keys)) own[k] = config[k] ?? d;
-  for (const [k, d] of Object.entries(spec.hidden ?? {})) if (config[k] !== undefined && config[k] !== d) own[k] = config[k]!;
+  for (const [k, d] of Object.entries(spec.hidden ?? {}))
+    if (config[k] !== undefined && config[k] !== d) own[k] = config[k]!;
   if (className === "SparseCategoricalCrossentropy" && own.ignore_class !== null) {
-    throw new EngineError("unsupported", cannot("make", "SparseCategoricalCrossentropy", "ignore_class is not supported"));
+    throw new EngineError(
+      "unsupported",
+      cannot("make", "SparseCategoricalCrossentropy", "ignore_class is not supported"),
+    );
   }
   const name = typeof config.name === "string" ? config.name : spec.defaultName;
   return new Loss(className, name, spec.make({ ...spec.hidden, ...own }), reduction, own);
@@ -201,11 +242,28 @@ export function serializeLoss(loss: Loss): JsonValue {
 }
 
 function reductionOf(value: JsonValue | undefined, cls: string): Reduction {
-  if (value === undefined || value === null || value === "auto" || value === "sum_over_batch_size") return "sum_over_batch_size";
+  if (value === undefined || value === null || value === "auto" || value === "sum_over_batch_size")
+    return "sum_over_batch_size";
   if (typeof value === "string" && REDUCTIONS.has(value)) return value as Reduction;
-  throw new EngineError("invalid-config", cannot("read", `loss ${cls}`, `unknown reduction ${JSON.stringify(value)}`, `use one of ${[...REDUCTIONS].join(", ")}`));
+  throw new EngineError(
+    "invalid-config",
+    cannot(
+      "read",
+      `loss ${cls}`,
+      `unknown reduction ${JSON.stringify(value)}`,
+      `use one of ${[...REDUCTIONS].join(", ")}`,
+    ),
+  );
 }
 
 function unknownLoss(name: string): EngineError {
-  return new EngineError("unknown-object", cannot("find", `loss "${name}"`, "it is not a built-in loss", "pass the function in customObjects or as the loss itself"));
+  return new EngineError(
+    "unknown-object",
+    cannot(
+      "find",
+      `loss "${name}"`,
+      "it is not a built-in loss",
+      "pass the function in customObjects or as the loss itself",
+    ),
+  );
 }

@@ -24,7 +24,10 @@ class Confusion {
     const p = yPred.dataSync();
     const t = yTrue.dataSync();
     if (t.length !== p.length) {
-      throw new EngineError("invalid-shape", cannot("update", "a confusion metric", `y_true has ${t.length} values, y_pred ${p.length}`));
+      throw new EngineError(
+        "invalid-shape",
+        cannot("update", "a confusion metric", `y_true has ${t.length} values, y_pred ${p.length}`),
+      );
     }
     let w: ArrayLike<number> | null = null;
     if (sampleWeight !== null && sampleWeight !== undefined) {
@@ -140,7 +143,10 @@ export class AUC extends Metric {
     super(args.name ?? "auc");
     this.numThresholds = args.numThresholds ?? 200;
     if (!Number.isSafeInteger(this.numThresholds) || this.numThresholds <= 1 || this.numThresholds > 100_000) {
-      throw new EngineError("invalid-argument", cannot("make", "AUC", `numThresholds must be an integer in 2..100000, got ${this.numThresholds}`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", "AUC", `numThresholds must be an integer in 2..100000, got ${this.numThresholds}`),
+      );
     }
     this.curve = args.curve ?? "ROC";
     this.summationMethod = args.summationMethod ?? "interpolation";
@@ -185,7 +191,12 @@ export class AUC extends Metric {
     }
     let area = 0;
     for (let i = 0; i < n - 1; i++) {
-      const h = this.summationMethod === "interpolation" ? (y[i]! + y[i + 1]!) / 2 : this.summationMethod === "minoring" ? Math.min(y[i]!, y[i + 1]!) : Math.max(y[i]!, y[i + 1]!);
+      const h =
+        this.summationMethod === "interpolation"
+          ? (y[i]! + y[i + 1]!) / 2
+          : this.summationMethod === "minoring"
+            ? Math.min(y[i]!, y[i + 1]!)
+            : Math.max(y[i]!, y[i + 1]!);
       area += (x[i]! - x[i + 1]!) * h;
     }
     return area;

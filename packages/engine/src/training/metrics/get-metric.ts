@@ -27,32 +27,59 @@ const nameOf = (c: JsonObject, d: string) => (typeof c.name === "string" ? c.nam
 const CLASSES: Record<string, Maker> = {
   Mean: (c) => new Mean(nameOf(c, "mean")),
   Sum: (c) => new Sum(nameOf(c, "sum")),
-  MeanSquaredError: (c) => new MeanMetricWrapper("MeanSquaredError", nameOf(c, "mean_squared_error"), fns.meanSquaredError),
-  MeanAbsoluteError: (c) => new MeanMetricWrapper("MeanAbsoluteError", nameOf(c, "mean_absolute_error"), fns.meanAbsoluteError),
+  MeanSquaredError: (c) =>
+    new MeanMetricWrapper("MeanSquaredError", nameOf(c, "mean_squared_error"), fns.meanSquaredError),
+  MeanAbsoluteError: (c) =>
+    new MeanMetricWrapper("MeanAbsoluteError", nameOf(c, "mean_absolute_error"), fns.meanAbsoluteError),
   RootMeanSquaredError: (c) => new RootMeanSquaredError(nameOf(c, "root_mean_squared_error")),
   Accuracy: (c) => new MeanMetricWrapper("Accuracy", nameOf(c, "accuracy"), fns.accuracy),
   BinaryAccuracy: (c) => {
     const threshold = num(c, "threshold", 0.5);
-    return new MeanMetricWrapper("BinaryAccuracy", nameOf(c, "binary_accuracy"), fns.binaryAccuracy(threshold), { threshold });
+    return new MeanMetricWrapper("BinaryAccuracy", nameOf(c, "binary_accuracy"), fns.binaryAccuracy(threshold), {
+      threshold,
+    });
   },
-  CategoricalAccuracy: (c) => new MeanMetricWrapper("CategoricalAccuracy", nameOf(c, "categorical_accuracy"), fns.categoricalAccuracy),
-  SparseCategoricalAccuracy: (c) => new MeanMetricWrapper("SparseCategoricalAccuracy", nameOf(c, "sparse_categorical_accuracy"), fns.sparseCategoricalAccuracy),
+  CategoricalAccuracy: (c) =>
+    new MeanMetricWrapper("CategoricalAccuracy", nameOf(c, "categorical_accuracy"), fns.categoricalAccuracy),
+  SparseCategoricalAccuracy: (c) =>
+    new MeanMetricWrapper(
+      "SparseCategoricalAccuracy",
+      nameOf(c, "sparse_categorical_accuracy"),
+      fns.sparseCategoricalAccuracy,
+    ),
   TopKCategoricalAccuracy: (c) => {
     const k = num(c, "k", 5);
-    return new MeanMetricWrapper("TopKCategoricalAccuracy", nameOf(c, "top_k_categorical_accuracy"), fns.topKCategoricalAccuracy(k), { k });
+    return new MeanMetricWrapper(
+      "TopKCategoricalAccuracy",
+      nameOf(c, "top_k_categorical_accuracy"),
+      fns.topKCategoricalAccuracy(k),
+      { k },
+    );
   },
   SparseTopKCategoricalAccuracy: (c) => {
     const k = num(c, "k", 5);
-    return new MeanMetricWrapper("SparseTopKCategoricalAccuracy", nameOf(c, "sparse_top_k_categorical_accuracy"), fns.sparseTopKCategoricalAccuracy(k), { k });
+    return new MeanMetricWrapper(
+      "SparseTopKCategoricalAccuracy",
+      nameOf(c, "sparse_top_k_categorical_accuracy"),
+      fns.sparseTopKCategoricalAccuracy(k),
+      { k },
+    );
   },
-  Precision: (c) => new Precision({ name: nameOf(c, "precision"), thresholds: typeof c.thresholds === "number" ? c.thresholds : null }),
-  Recall: (c) => new Recall({ name: nameOf(c, "recall"), thresholds: typeof c.thresholds === "number" ? c.thresholds : null }),
+  Precision: (c) =>
+    new Precision({ name: nameOf(c, "precision"), thresholds: typeof c.thresholds === "number" ? c.thresholds : null }),
+  Recall: (c) =>
+    new Recall({ name: nameOf(c, "recall"), thresholds: typeof c.thresholds === "number" ? c.thresholds : null }),
   AUC: (c) =>
     new AUC({
       name: nameOf(c, "auc"),
       numThresholds: num(c, "num_thresholds", 200),
       curve: c.curve === "PR" ? "PR" : "ROC",
-      summationMethod: c.summation_method === "minoring" ? "minoring" : c.summation_method === "majoring" ? "majoring" : "interpolation",
+      summationMethod:
+        c.summation_method === "minoring"
+          ? "minoring"
+          : c.summation_method === "majoring"
+            ? "majoring"
+            : "interpolation",
       fromLogits: c.from_logits === true,
     }),
 };
@@ -88,10 +115,15 @@ const ALIASES: Record<string, string> = {
  */
 export function getMetric(identifier: MetricLike, ctx: MetricContext = {}): Metric {
   if (identifier instanceof Metric) return identifier;
-  if (typeof identifier === "function") return new MeanMetricWrapper("MeanMetricWrapper", identifier.name || "custom_metric", identifier);
+  if (typeof identifier === "function")
+    return new MeanMetricWrapper("MeanMetricWrapper", identifier.name || "custom_metric", identifier);
   if (typeof identifier === "string") {
-    const custom = ctx.customObjects !== undefined && Object.hasOwn(ctx.customObjects, identifier) ? ctx.customObjects[identifier] : ctx.registry?.get(identifier, { kind: "metric" });
-    if (typeof custom === "function") return new MeanMetricWrapper("MeanMetricWrapper", identifier, custom as MetricFunction);
+    const custom =
+      ctx.customObjects !== undefined && Object.hasOwn(ctx.customObjects, identifier)
+        ? ctx.customObjects[identifier]
+        : ctx.registry?.get(identifier, { kind: "metric" });
+    if (typeof custom === "function")
+      return new MeanMetricWrapper("MeanMetricWrapper", identifier, custom as MetricFunction);
     if (identifier === "accuracy" || identifier === "acc") return accuracyFor(identifier, ctx);
     const cls = ALIASES[identifier] ?? (identifier in CLASSES ? identifier : undefined);
     if (cls === undefined) throw unknownMetric(identifier);
@@ -105,7 +137,10 @@ export function metricFromEnvelope(json: JsonObject): Metric {
   const className = json.class_name;
   const config = json.config ?? {};
   if (typeof className !== "string" || !isJsonObject(config)) {
-    throw new EngineError("invalid-config", cannot("read", "the metric config", 'expected {"class_name": ..., "config": {...}}'));
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", "the metric config", 'expected {"class_name": ..., "config": {...}}'),
+    );
   }
   if (className === "MeanMetricWrapper" && typeof config.fn === "string") {
     // Keras 2 (tf.keras) writes compiled function metrics this way: {"name": "accuracy", "fn": "categorical_accuracy"}.
@@ -125,11 +160,21 @@ export function serializeMetric(metric: Metric, givenAs?: string): JsonValue {
 }
 
 function accuracyFor(name: string, ctx: MetricContext): Metric {
-  if (ctx.lossClass === "SparseCategoricalCrossentropy") return new MeanMetricWrapper("SparseCategoricalAccuracy", name, fns.sparseCategoricalAccuracy);
-  if (ctx.lossClass === "BinaryCrossentropy" || ctx.outputUnits === 1) return new MeanMetricWrapper("BinaryAccuracy", name, fns.binaryAccuracy(0.5), { threshold: 0.5 });
+  if (ctx.lossClass === "SparseCategoricalCrossentropy")
+    return new MeanMetricWrapper("SparseCategoricalAccuracy", name, fns.sparseCategoricalAccuracy);
+  if (ctx.lossClass === "BinaryCrossentropy" || ctx.outputUnits === 1)
+    return new MeanMetricWrapper("BinaryAccuracy", name, fns.binaryAccuracy(0.5), { threshold: 0.5 });
   return new MeanMetricWrapper("CategoricalAccuracy", name, fns.categoricalAccuracy);
 }
 
 function unknownMetric(name: string): EngineError {
-  return new EngineError("unknown-object", cannot("find", `metric "${name}"`, "it is not a built-in metric", "pass the function in customObjects or as the metric itself"));
+  return new EngineError(
+    "unknown-object",
+    cannot(
+      "find",
+      `metric "${name}"`,
+      "it is not a built-in metric",
+      "pass the function in customObjects or as the metric itself",
+    ),
+  );
 }

@@ -23,7 +23,8 @@ export function binaryAccuracy(threshold = 0.5): MetricFunction {
 }
 
 /** 1 where argmax(y_pred) equals argmax(y_true). */
-export const categoricalAccuracy: MetricFunction = (t, p) => tf.cast(tf.equal(tf.argMax(t, -1), tf.argMax(p, -1)), "float32");
+export const categoricalAccuracy: MetricFunction = (t, p) =>
+  tf.cast(tf.equal(tf.argMax(t, -1), tf.argMax(p, -1)), "float32");
 
 /** 1 where argmax(y_pred) equals the integer label. */
 export const sparseCategoricalAccuracy: MetricFunction = (t, p) => {

@@ -34,7 +34,9 @@ export class Adadelta extends Optimizer {
     const ratio = tf.div(rms(accDelta), rms(accGrad));
     const delta = tf.neg(tf.mul(ratio, grad));
     // Keras squares the update slice by slice for a looked-up variable: ratio^2 * sum of squares.
-    accDelta.assign(tf.add(tf.mul(accDelta, rho), tf.mul(tf.mul(tf.square(ratio), this.squared(grad, index)), 1 - rho)));
+    accDelta.assign(
+      tf.add(tf.mul(accDelta, rho), tf.mul(tf.mul(tf.square(ratio), this.squared(grad, index)), 1 - rho)),
+    );
     variable.assign(tf.add(variable, tf.mul(delta, lr)));
   }
 

@@ -17,10 +17,22 @@ type Factory = (args: Record<string, unknown>) => Optimizer;
 
 const CLASSES: Record<string, { factory: Factory; keys: Record<string, string> }> = {
   SGD: { factory: (a) => new SGD(a), keys: { momentum: "momentum", nesterov: "nesterov" } },
-  Adam: { factory: (a) => new Adam(a), keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: "amsgrad" } },
-  AdamW: { factory: (a) => new AdamW(a), keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: "amsgrad" } },
-  RMSprop: { factory: (a) => new RMSprop(a), keys: { rho: "rho", momentum: "momentum", epsilon: "epsilon", centered: "centered" } },
-  Adagrad: { factory: (a) => new Adagrad(a), keys: { initial_accumulator_value: "initialAccumulatorValue", epsilon: "epsilon" } },
+  Adam: {
+    factory: (a) => new Adam(a),
+    keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: "amsgrad" },
+  },
+  AdamW: {
+    factory: (a) => new AdamW(a),
+    keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: "amsgrad" },
+  },
+  RMSprop: {
+    factory: (a) => new RMSprop(a),
+    keys: { rho: "rho", momentum: "momentum", epsilon: "epsilon", centered: "centered" },
+  },
+  Adagrad: {
+    factory: (a) => new Adagrad(a),
+    keys: { initial_accumulator_value: "initialAccumulatorValue", epsilon: "epsilon" },
+  },
   Adadelta: { factory: (a) => new Adadelta(a), keys: { rho: "rho", epsilon: "epsilon" } },
   Adamax: { factory: (a) => new Adamax(a), keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon" } },
   Nadam: { factory: (a) => new Nadam(a), keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon" } },
@@ -59,7 +71,10 @@ export function getOptimizer(identifier: OptimizerLike): Optimizer {
   const className = identifier.class_name;
   const config = identifier.config ?? {};
   if (typeof className !== "string" || !isJsonObject(config)) {
-    throw new EngineError("invalid-config", cannot("read", "the optimizer config", 'expected {"class_name": ..., "config": {...}}'));
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", "the optimizer config", 'expected {"class_name": ..., "config": {...}}'),
+    );
   }
   return optimizerFromConfig(className, config);
 }
@@ -78,7 +93,15 @@ export function optimizerFromConfig(className: string, config: JsonObject): Opti
       if (value !== null) args[entry.keys[key]!] = value;
     } else if (KERAS2_KEYS.has(key)) {
       if (key === "decay" && value !== 0 && value !== null) {
-        throw new EngineError("unsupported", cannot("read", `${cls} config`, `Keras 2 "decay"=${String(value)} has no Keras 3 form`, "use a learning rate schedule"));
+        throw new EngineError(
+          "unsupported",
+          cannot(
+            "read",
+            `${cls} config`,
+            `Keras 2 "decay"=${String(value)} has no Keras 3 form`,
+            "use a learning rate schedule",
+          ),
+        );
       }
     } else {
       throw new EngineError("invalid-config", cannot("read", `${cls} config`, `unknown key "${key}"`));
@@ -89,7 +112,12 @@ export function optimizerFromConfig(className: string, config: JsonObject): Opti
 
 /** Keras 3's envelope of an optimizer (`{module, class_name, config, registered_name}`). */
 export function serializeOptimizer(optimizer: Optimizer): JsonObject {
-  return { module: "keras.optimizers", class_name: optimizer.className, config: optimizer.getConfig(), registered_name: null };
+  return {
+    module: "keras.optimizers",
+    class_name: optimizer.className,
+    config: optimizer.getConfig(),
+    registered_name: null,
+  };
 }
 
 function classFor(name: string): string {
@@ -99,7 +127,12 @@ function classFor(name: string): string {
   if (hit === undefined) {
     throw new EngineError(
       "unknown-object",
-      cannot("find", `optimizer "${name}"`, "it is not a built-in optimizer", `use one of ${Object.keys(CLASSES).join(", ")} or pass an Optimizer instance`),
+      cannot(
+        "find",
+        `optimizer "${name}"`,
+        "it is not a built-in optimizer",
+        `use one of ${Object.keys(CLASSES).join(", ")} or pass an Optimizer instance`,
+      ),
     );
   }
   return hit;
@@ -108,5 +141,12 @@ function classFor(name: string): string {
 function learningRateOf(value: JsonValue | undefined, cls: string): number | LearningRateSchedule {
   if (typeof value === "number") return value;
   if (isJsonObject(value)) return deserializeSchedule(value, `${cls} config`);
-  throw new EngineError("invalid-config", cannot("read", `${cls} config`, `learning_rate must be a number or a schedule, got ${JSON.stringify(value ?? null)}`));
+  throw new EngineError(
+    "invalid-config",
+    cannot(
+      "read",
+      `${cls} config`,
+      `learning_rate must be a number or a schedule, got ${JSON.stringify(value ?? null)}`,
+    ),
+  );
 }

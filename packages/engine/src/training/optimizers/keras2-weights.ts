@@ -59,34 +59,55 @@ function plan(optimizer: Optimizer, options: Keras2WeightsOptions): Entry[] {
   const vars = optimizer.variables();
   const out: Entry[] = [];
   const slots = vars.map((v, index) => ({ v, index })).filter((e) => e.v.slotName !== undefined);
-  const extra = vars.map((v, index) => ({ v, index })).filter((e) => e.v.slotName === undefined && e.v.name !== "iteration" && e.v.name !== "learning_rate");
+  const extra = vars
+    .map((v, index) => ({ v, index }))
+    .filter((e) => e.v.slotName === undefined && e.v.name !== "iteration" && e.v.name !== "learning_rate");
   if (layout === "tf-keras-2.11") {
     out.push({ name: "iteration:0", index: 0 });
-    for (const { v, index } of slots) out.push({ name: `${prefix}/${NEW_SLOTS[v.slotName!] ?? v.slotName}/${nameOf(v.original!)}:0`, index });
+    for (const { v, index } of slots)
+      out.push({ name: `${prefix}/${NEW_SLOTS[v.slotName!] ?? v.slotName}/${nameOf(v.original!)}:0`, index });
     return out;
   }
   const table = V2_SLOTS[optimizer.className];
   if (table === undefined) {
-    throw new EngineError("unsupported", cannot("list", `the Keras 2 weights of ${optimizer.className}`, "OptimizerV2 had no such optimizer", 'use layout "tf-keras-2.11"'));
+    throw new EngineError(
+      "unsupported",
+      cannot(
+        "list",
+        `the Keras 2 weights of ${optimizer.className}`,
+        "OptimizerV2 had no such optimizer",
+        'use layout "tf-keras-2.11"',
+      ),
+    );
   }
   out.push({ name: `${prefix}/iter:0`, index: 0 });
   for (const { index } of extra) out.push({ name: `${prefix}/momentum_cache:0`, index });
   // OptimizerV2 creates each slot kind for all variables before the next kind.
   const kinds = [...new Set(slots.map((s) => s.v.slotName!))];
   for (const kind of kinds) {
-    for (const { v, index } of slots) if (v.slotName === kind) out.push({ name: `${prefix}/${nameOf(v.original!)}/${table[kind] ?? kind}:0`, index });
+    for (const { v, index } of slots)
+      if (v.slotName === kind) out.push({ name: `${prefix}/${nameOf(v.original!)}/${table[kind] ?? kind}:0`, index });
   }
   return out;
 }
 
 /** The optimizer's weights in a Keras 2 layout, with Keras 2's names (builds nothing: call after `build`). */
-export function keras2OptimizerWeights(optimizer: Optimizer, options: Keras2WeightsOptions = {}): Keras2OptimizerWeight[] {
+export function keras2OptimizerWeights(
+  optimizer: Optimizer,
+  options: Keras2WeightsOptions = {},
+): Keras2OptimizerWeight[] {
   const values = optimizer.getWeights();
   const vars = optimizer.variables();
   return plan(optimizer, options).map(({ name, index }) => {
     const v = vars[index]!;
     const data = values[index]!;
-    return { name, value: v.dtype === "int64" ? hostTensor("int64", [...v.shape], data as BigInt64Array) : hostTensor("float32", [...v.shape], data as Float32Array) };
+    return {
+      name,
+      value:
+        v.dtype === "int64"
+          ? hostTensor("int64", [...v.shape], data as BigInt64Array)
+          : hostTensor("float32", [...v.shape], data as Float32Array),
+    };
   });
 }
 
@@ -95,13 +116,22 @@ export function keras2OptimizerWeights(optimizer: Optimizer, options: Keras2Weig
  * `optimizer_weights` group lists them), building it on `variables` first. The learning rate
  * stays the optimizer's own (Keras 2 keeps it in the config, not the weights).
  */
-export function setKeras2OptimizerWeights(optimizer: Optimizer, values: readonly HostTensor[], variables: readonly TrainableVariable[], options: Keras2WeightsOptions = {}): void {
+export function setKeras2OptimizerWeights(
+  optimizer: Optimizer,
+  values: readonly HostTensor[],
+  variables: readonly TrainableVariable[],
+  options: Keras2WeightsOptions = {},
+): void {
   optimizer.build(variables);
   const entries = plan(optimizer, options);
   if (values.length !== entries.length) {
     throw new EngineError(
       "weight-mismatch",
-      cannot("set", `the Keras 2 weights of optimizer "${optimizer.name}"`, `expected ${entries.length} weights (${entries[0]?.name}, ...), got ${values.length}`),
+      cannot(
+        "set",
+        `the Keras 2 weights of optimizer "${optimizer.name}"`,
+        `expected ${entries.length} weights (${entries[0]?.name}, ...), got ${values.length}`,
+      ),
     );
   }
   const current = optimizer.getWeights();
@@ -109,10 +139,18 @@ export function setKeras2OptimizerWeights(optimizer: Optimizer, values: readonly
     const t = values[k]!;
     const expected = current[index]!.length;
     if (t.data.length !== expected) {
-      throw new EngineError("weight-mismatch", cannot("set", `optimizer weight ${name}`, `expected ${expected} values, got ${t.data.length}`), { path: name });
+      throw new EngineError(
+        "weight-mismatch",
+        cannot("set", `optimizer weight ${name}`, `expected ${expected} values, got ${t.data.length}`),
+        { path: name },
+      );
     }
     if (index === 0) current[0] = BigInt64Array.of(BigInt(Number(t.data[0] ?? 0)));
-    else current[index] = t.dtype === "int64" ? Float32Array.from(t.data as BigInt64Array, Number) : Float32Array.from(t.data as ArrayLike<number>);
+    else
+      current[index] =
+        t.dtype === "int64"
+          ? Float32Array.from(t.data as BigInt64Array, Number)
+          : Float32Array.from(t.data as ArrayLike<number>);
   });
   optimizer.setWeights(current);
 }

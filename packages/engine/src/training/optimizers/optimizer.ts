@@ -91,14 +91,30 @@ export abstract class Optimizer {
     this.emaOverwriteFrequency = args.emaOverwriteFrequency ?? null;
     const clips = [this.clipnorm, this.clipvalue, this.globalClipnorm].filter((c) => c !== null).length;
     if (clips > 1) {
-      throw new EngineError("invalid-argument", cannot("make", `optimizer "${this.name}"`, "only one of clipnorm, clipvalue and globalClipnorm can be set"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("make", `optimizer "${this.name}"`, "only one of clipnorm, clipvalue and globalClipnorm can be set"),
+      );
     }
     for (const [key, value, ok] of [
       ["use_ema", args.useEma, args.useEma === undefined || args.useEma === false],
       ["loss_scale_factor", args.lossScaleFactor, args.lossScaleFactor === undefined || args.lossScaleFactor === null],
-      ["gradient_accumulation_steps", args.gradientAccumulationSteps, args.gradientAccumulationSteps === undefined || args.gradientAccumulationSteps === null],
+      [
+        "gradient_accumulation_steps",
+        args.gradientAccumulationSteps,
+        args.gradientAccumulationSteps === undefined || args.gradientAccumulationSteps === null,
+      ],
     ] as const) {
-      if (!ok) throw new EngineError("unsupported", cannot("make", `optimizer "${this.name}"`, `${key}=${String(value)} is not supported`, `leave ${key} at its default`));
+      if (!ok)
+        throw new EngineError(
+          "unsupported",
+          cannot(
+            "make",
+            `optimizer "${this.name}"`,
+            `${key}=${String(value)} is not supported`,
+            `leave ${key} at its default`,
+          ),
+        );
     }
   }
 
@@ -115,7 +131,10 @@ export abstract class Optimizer {
   /** Sets a plain rate (as ReduceLROnPlateau does); not possible with a schedule. */
   set learningRate(value: number) {
     if (this.schedule !== null) {
-      throw new EngineError("invalid-argument", cannot("set", `the learning rate of "${this.name}"`, "it follows a schedule"));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("set", `the learning rate of "${this.name}"`, "it follows a schedule"),
+      );
     }
     this.rate = Math.fround(value);
   }
@@ -147,7 +166,13 @@ export abstract class Optimizer {
    */
   protected addSlots(variables: readonly TrainableVariable[], names: readonly string[], initial = 0): tf.Variable[][] {
     const values = variables.map((v) =>
-      names.map((slot) => tf.variable(tf.fill(v.value.shape, initial, "float32"), false, `${this.name}/${slotPrefix(v)}_${slot}/${uid++}`)),
+      names.map((slot) =>
+        tf.variable(
+          tf.fill(v.value.shape, initial, "float32"),
+          false,
+          `${this.name}/${slotPrefix(v)}_${slot}/${uid++}`,
+        ),
+      ),
     );
     this.groups.push({ names, values });
     return values;
@@ -165,10 +190,17 @@ export abstract class Optimizer {
    * `sparse` holds the per-occurrence gradients of looked-up tables (embeddings), keyed by the
    * tfjs variable: where Keras squares TensorFlow's `IndexedSlices` slice by slice, so do we.
    */
-  applyGradients(grads: readonly tf.Tensor[], variables: readonly TrainableVariable[] = this.trainables, sparse?: ReadonlyMap<tf.Tensor, SparseGradient>): void {
+  applyGradients(
+    grads: readonly tf.Tensor[],
+    variables: readonly TrainableVariable[] = this.trainables,
+    sparse?: ReadonlyMap<tf.Tensor, SparseGradient>,
+  ): void {
     this.build(variables);
     if (grads.length !== variables.length) {
-      throw new EngineError("invalid-argument", cannot("apply", "gradients", `${grads.length} gradients for ${variables.length} variables`));
+      throw new EngineError(
+        "invalid-argument",
+        cannot("apply", "gradients", `${grads.length} gradients for ${variables.length} variables`),
+      );
     }
     const lr = this.learningRate;
     tf.tidy(() => {
@@ -186,7 +218,10 @@ export abstract class Optimizer {
       variables.forEach((v, i) => {
         const index = this.trainables.indexOf(v);
         if (index < 0) {
-          throw new EngineError("invalid-argument", cannot("apply", "gradients", `variable ${v.path} is not one the optimizer was built on`));
+          throw new EngineError(
+            "invalid-argument",
+            cannot("apply", "gradients", `variable ${v.path} is not one the optimizer was built on`),
+          );
         }
         this.updateStep(clipped[i]!, v.value, index, lr);
       });
@@ -216,7 +251,8 @@ export abstract class Optimizer {
 
   /** Clips the gradients (and, in place of their slices, the sparse records) as Keras does. */
   private clip(grads: readonly tf.Tensor[], slices: (SparseGradient | undefined)[]): tf.Tensor[] {
-    const sumOfSquares = (g: tf.Tensor, i: number) => tf.sum(slices[i] === undefined ? tf.square(g) : tf.square(slices[i]!.values));
+    const sumOfSquares = (g: tf.Tensor, i: number) =>
+      tf.sum(slices[i] === undefined ? tf.square(g) : tf.square(slices[i]!.values));
     const scaleAll = (scales: tf.Tensor[]) =>
       grads.map((g, i) => {
         const sp = slices[i];
@@ -254,13 +290,21 @@ export abstract class Optimizer {
    */
   variables(): OptimizerVariable[] {
     const out: OptimizerVariable[] = [{ name: "iteration", path: `${this.name}/iteration`, dtype: "int64", shape: [] }];
-    if (this.schedule === null) out.push({ name: "learning_rate", path: `${this.name}/learning_rate`, dtype: "float32", shape: [] });
+    if (this.schedule === null)
+      out.push({ name: "learning_rate", path: `${this.name}/learning_rate`, dtype: "float32", shape: [] });
     for (const g of this.groups) {
       g.values.forEach((_, i) => {
         const original = this.trainables[i]!;
         for (const slot of g.names) {
           const name = `${slotPrefix(original)}_${slot}`;
-          out.push({ name, path: `${this.name}/${name}`, dtype: "float32", shape: [...original.value.shape], slotName: slot, original });
+          out.push({
+            name,
+            path: `${this.name}/${name}`,
+            dtype: "float32",
+            shape: [...original.value.shape],
+            slotName: slot,
+            original,
+          });
         }
       });
     }
@@ -286,7 +330,15 @@ export abstract class Optimizer {
   setWeights(values: readonly (ArrayLike<number> | BigInt64Array)[], variables?: readonly TrainableVariable[]): void {
     if (!this.built) {
       if (variables === undefined) {
-        throw new EngineError("not-built", cannot("set", `the variables of optimizer "${this.name}"`, "it is not built", "pass the model's trainable variables"));
+        throw new EngineError(
+          "not-built",
+          cannot(
+            "set",
+            `the variables of optimizer "${this.name}"`,
+            "it is not built",
+            "pass the model's trainable variables",
+          ),
+        );
       }
       this.build(variables);
     }
@@ -294,13 +346,21 @@ export abstract class Optimizer {
     if (values.length !== expected.length) {
       throw new EngineError(
         "weight-mismatch",
-        cannot("set", `the variables of optimizer "${this.name}"`, `it has ${expected.length} variables, ${values.length} values given`),
+        cannot(
+          "set",
+          `the variables of optimizer "${this.name}"`,
+          `it has ${expected.length} variables, ${values.length} values given`,
+        ),
       );
     }
     expected.forEach((v, i) => {
       const size = v.shape.reduce((a, b) => a * b, 1);
       if (values[i]!.length !== size) {
-        throw new EngineError("weight-mismatch", cannot("set", `optimizer variable ${v.path}`, `expected ${size} values, got ${values[i]!.length}`), { path: v.path });
+        throw new EngineError(
+          "weight-mismatch",
+          cannot("set", `optimizer variable ${v.path}`, `expected ${size} values, got ${values[i]!.length}`),
+          { path: v.path },
+        );
       }
     });
     let k = 0;

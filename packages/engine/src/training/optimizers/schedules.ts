@@ -78,7 +78,11 @@ export class PiecewiseConstantDecay implements LearningRateSchedule {
     if (args.values.length !== args.boundaries.length + 1) {
       throw new EngineError(
         "invalid-argument",
-        cannot("make", "PiecewiseConstantDecay", `values needs one entry more than boundaries: got ${args.values.length} values for ${args.boundaries.length} boundaries`),
+        cannot(
+          "make",
+          "PiecewiseConstantDecay",
+          `values needs one entry more than boundaries: got ${args.values.length} values for ${args.boundaries.length} boundaries`,
+        ),
       );
     }
     this.boundaries = [...args.boundaries];
@@ -130,10 +134,13 @@ export class CosineDecay implements LearningRateSchedule {
   }
 
   at(step: number): number {
-    if (this.warmupTarget === null) return Math.fround(this.decay(Math.min(step, this.decaySteps), this.initialLearningRate));
+    if (this.warmupTarget === null)
+      return Math.fround(this.decay(Math.min(step, this.decaySteps), this.initialLearningRate));
     const s = Math.min(step, this.decaySteps + this.warmupSteps);
     if (s < this.warmupSteps) {
-      return Math.fround((this.warmupTarget - this.initialLearningRate) * (s / this.warmupSteps) + this.initialLearningRate);
+      return Math.fround(
+        (this.warmupTarget - this.initialLearningRate) * (s / this.warmupSteps) + this.initialLearningRate,
+      );
     }
     return Math.fround(this.decay(s - this.warmupSteps, this.warmupTarget));
   }
@@ -157,7 +164,12 @@ export class CosineDecay implements LearningRateSchedule {
 
 /** Keras 3's envelope of a schedule. */
 export function serializeSchedule(schedule: LearningRateSchedule): JsonObject {
-  return { module: "keras.optimizers.schedules", class_name: schedule.className, config: schedule.getConfig(), registered_name: null };
+  return {
+    module: "keras.optimizers.schedules",
+    class_name: schedule.className,
+    config: schedule.getConfig(),
+    registered_name: null,
+  };
 }
 
 /** A schedule from its Keras envelope (either dialect). */
@@ -165,13 +177,19 @@ export function deserializeSchedule(json: JsonObject, where = "learning_rate"): 
   const cls = json.class_name;
   const c = json.config;
   if (typeof cls !== "string" || !isJsonObject(c)) {
-    throw new EngineError("invalid-config", cannot("read", `the schedule in ${where}`, 'expected {"class_name": ..., "config": {...}}'));
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", `the schedule in ${where}`, 'expected {"class_name": ..., "config": {...}}'),
+    );
   }
   const num = (key: string, fallback?: number): number => {
     const v = c[key];
     if (typeof v === "number") return v;
     if (fallback !== undefined && (v === undefined || v === null)) return fallback;
-    throw new EngineError("invalid-config", cannot("read", `${cls} in ${where}`, `"${key}" must be a number, got ${JSON.stringify(v ?? null)}`));
+    throw new EngineError(
+      "invalid-config",
+      cannot("read", `${cls} in ${where}`, `"${key}" must be a number, got ${JSON.stringify(v ?? null)}`),
+    );
   };
   const name = typeof c.name === "string" ? c.name : undefined;
   switch (cls) {
@@ -187,7 +205,10 @@ export function deserializeSchedule(json: JsonObject, where = "learning_rate"): 
       const b = c.boundaries;
       const v = c.values;
       if (!Array.isArray(b) || !Array.isArray(v) || ![...b, ...v].every((x) => typeof x === "number")) {
-        throw new EngineError("invalid-config", cannot("read", `${cls} in ${where}`, '"boundaries" and "values" must be lists of numbers'));
+        throw new EngineError(
+          "invalid-config",
+          cannot("read", `${cls} in ${where}`, '"boundaries" and "values" must be lists of numbers'),
+        );
       }
       return new PiecewiseConstantDecay({ boundaries: b as number[], values: v as number[], name });
     }
@@ -203,7 +224,12 @@ export function deserializeSchedule(json: JsonObject, where = "learning_rate"): 
     default:
       throw new EngineError(
         "unknown-object",
-        cannot("read", `the schedule in ${where}`, `unknown learning rate schedule "${cls}"`, "use ExponentialDecay, PiecewiseConstantDecay or CosineDecay"),
+        cannot(
+          "read",
+          `the schedule in ${where}`,
+          `unknown learning rate schedule "${cls}"`,
+          "use ExponentialDecay, PiecewiseConstantDecay or CosineDecay",
+        ),
       );
   }
 }

@@ -36,7 +36,8 @@ export class SGD extends Optimizer {
     const m = this.m[index]![0]!;
     const step = tf.sub(tf.mul(m, Math.fround(this.momentum)), tf.mul(grad, lr));
     m.assign(step);
-    if (this.nesterov) variable.assign(tf.add(variable, tf.sub(tf.mul(m, Math.fround(this.momentum)), tf.mul(grad, lr))));
+    if (this.nesterov)
+      variable.assign(tf.add(variable, tf.sub(tf.mul(m, Math.fround(this.momentum)), tf.mul(grad, lr))));
     else variable.assign(tf.add(variable, m));
   }
 
