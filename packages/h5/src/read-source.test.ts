@@ -90,7 +90,7 @@ describe("chunked datasets (gzip + shuffle, v1 B-tree chunk index) read natively
     bytes.fill(0, 2048);
     await expect((kernel as unknown as { load(): Promise<unknown> }).load()).rejects.toMatchObject({
       name: "H5Error",
-      code: "invalid-file",
+      code: "corrupt",
       message: expect.stringMatching(/chunk/),
     });
   });
@@ -162,7 +162,7 @@ describe("a large weights file read by range", () => {
     const cut = bytes.subarray(0, bytes.byteLength - 5 * 1024 * 1024);
     const source = counting(bytesSource(cut, "cut.weights.h5"));
     await expect(readKerasH5(source, { name: "cut.weights.h5", values: "lazy" })).rejects.toMatchObject({
-      code: "invalid-file",
+      code: "corrupt",
       message: expect.stringMatching(/runs past the end of the file/),
     });
     expect(source.bytes).toBeLessThan(2 * 1024 * 1024);
