@@ -20,18 +20,19 @@ describe("Keras's built-in layers Kerastore lacks", () => {
     expect(reference.keras3.length).toBeGreaterThan(150);
   });
 
-  it("a .keras file Keras wrote with an Attention layer fails saying Kerastore does not implement it yet", async () => {
-    expect(builtinLayerClasses().has("Attention")).toBe(false);
-    const dir = mkdtempSync(join(tmpdir(), "kerastore-attention-"));
-    const path = join(dir, "attention.keras");
+  it("a .keras file Keras wrote with a Discretization layer fails saying Kerastore does not implement it yet", async () => {
+    // A built-in Kerastore does not run yet (docs/layers.md); Attention was this test's layer until it was added.
+    expect(builtinLayerClasses().has("Discretization")).toBe(false);
+    const dir = mkdtempSync(join(tmpdir(), "kerastore-discretization-"));
+    const path = join(dir, "discretization.keras");
     await runPython(
       `import sys, keras
-q = keras.Input((3, 4)); v = keras.Input((5, 4))
-keras.Model([q, v], keras.layers.Attention()([q, v])).save(sys.argv[1])`,
+x = keras.Input((3,))
+keras.Model(x, keras.layers.Discretization(bin_boundaries=[0.0, 1.0])(x)).save(sys.argv[1])`,
       { args: [path] },
     );
     await expect(keras.models.loadModel(path)).rejects.toThrow(
-      /Keras layer Attention is not supported by Kerastore yet/,
+      /Keras layer Discretization is not supported by Kerastore yet/,
     );
     await expect(keras.models.loadModel(path)).rejects.not.toThrow(/customObjects/);
   });

@@ -1,4 +1,5 @@
 import {
+  bytesSource,
   cannot,
   dirnameOf,
   joinPath,
@@ -51,13 +52,18 @@ export const shardedWeightsFormat: ModelReader & ModelWriter<ShardedWeightsWrite
       });
       return { data, layout: "walk-path", holds, format: name, description };
     }
-    // Each shard by range: its metadata, then each tensor into a buffer of its own.
+    // Each shard by range where the store opens files (a Node file handle: its metadata, then
+    // each tensor into a buffer of its own, no whole-shard buffer); else, as over HTTP, in one
+    // request per shard rather than a round trip per metadata block and tensor.
     const sources: RandomAccessSource[] = [];
     try {
       const data = await readKeras3WeightsShards(
         index,
         async (shard) => {
-          const source = await openSource(store, joinPath(dir, shard));
+          const at = joinPath(dir, shard);
+          const named = store.description === "memory" ? at : `${store.description}/${at}`;
+          const source =
+            store.open !== undefined ? await openSource(store, at) : bytesSource(await store.read(at), named);
           sources.push(source);
           return source;
         },
