@@ -247,6 +247,9 @@ describe("hostile options and inputs", () => {
       /wraps a recurrent layer, got Conv1D/,
     );
     expect(make(() => new LSTM({ units: 0 }))).toThrow(/units must be a positive integer/);
+    // No arguments at all: the same typed error, not a TypeError from reading undefined.
+    expect(make(() => new (LSTM as unknown as new () => LSTM)())).toThrow(/units must be a positive integer/);
+    expect(make(() => new (GRU as unknown as new () => GRU)())).toThrow(/units must be a positive integer/);
     expect(() => deserializeLayer({ class_name: "TimeDistributed", config: { name: "td" } }, ctx)).toThrow(
       /expected a "layer" object/,
     );

@@ -234,7 +234,8 @@ abstract class FlatRNN extends RNN {
     );
   }
 
-  constructor(args: RNNArgs & CellArgs) {
+  // No arguments at all (`new LSTM()`) reaches the cell's own check of `units`, a typed error.
+  constructor(args: RNNArgs & CellArgs = {} as RNNArgs & CellArgs) {
     const cls = new.target as unknown as typeof FlatRNN;
     const cellArgs: Record<string, unknown> = {};
     const all = args as unknown as Record<string, unknown>;
