@@ -282,7 +282,8 @@ installBuiltins();
 // Layer breadth (issue 20).
 export { AdditiveAttention, Attention, type AttentionArgs } from "./layers/attention.js";
 export { ELU, PReLU, type PReLUArgs, ThresholdedReLU } from "./layers/advanced-activations.js";
-export { Conv1DTranspose, Conv3D, Conv3DTranspose, type ConvTransposeArgs } from "./layers/conv3d.js";
+export type { ConvTransposeArgs } from "./layers/conv.js";
+export { Conv1DTranspose, Conv3D, Conv3DTranspose } from "./layers/conv3d.js";
 export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv-lstm.js";
 export { Dot, type DotArgs } from "./layers/dot.js";
 export { CategoryEncoding, CenterCrop, type ImageSizeArgs, Resizing } from "./layers/image-preprocessing.js";

@@ -152,10 +152,10 @@ export abstract class SpatialConv extends Layer {
   }
 
   /** Adds the bias and applies the activation (unfused path). */
-  protected finish(y: tf.Tensor4D): tf.Tensor4D {
+  protected finish<T extends tf.Tensor>(y: T): T {
     let out: tf.Tensor = y;
     if (this.bias !== undefined) out = tf.add(out, this.bias.value);
-    return this.activation.fn(out) as tf.Tensor4D;
+    return this.activation.fn(out) as T;
   }
 
   /** The spatial dims of a shape, channels last or first. */

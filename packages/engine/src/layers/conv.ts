@@ -322,14 +322,13 @@ export class SeparableConv2D extends SpatialConv {
   }
 }
 
-/** Options of Conv2DTranspose. */
-export interface Conv2DTransposeArgs extends Omit<ConvArgs, "groups"> {
+/** Options of the transposed convolutions. */
+export interface ConvTransposeArgs extends Omit<ConvArgs, "groups"> {
   readonly outputPadding?: number | readonly number[] | null | undefined;
 }
 
-/** The transpose of Conv2D (a "deconvolution"): kernel `[kh, kw, filters, inChannels]`. */
-export class Conv2DTranspose extends SpatialConv {
-  static override readonly className: string = "Conv2DTranspose";
+/** What the transposed convolutions (1-D, 2-D, 3-D) share: kernel `[...kernelSize, filters, inChannels]`. */
+export abstract class ConvTranspose extends SpatialConv {
   static override readonly fields = [
     ...common(false).slice(0, 4),
     field("output_padding", "outputPadding", null),
@@ -342,14 +341,14 @@ export class Conv2DTranspose extends SpatialConv {
   declare readonly kernelConstraint: Constraint | null;
   kernel: Variable | undefined;
 
-  constructor(args: Conv2DTransposeArgs) {
+  constructor(args: ConvTransposeArgs) {
     super(args);
     if (this.outputPadding !== null)
-      this.outputPadding = intTuple(this.outputPadding, 2, "output_padding", this.name, 0);
+      this.outputPadding = intTuple(this.outputPadding, this.rank, "output_padding", this.name, 0);
     if (this.dilationRate.some((d) => d !== 1)) {
       throw new EngineError(
         "unsupported",
-        cannot("make", `Conv2DTranspose layer "${this.name}"`, "dilation_rate other than 1 is not supported"),
+        cannot("make", `${this.className} layer "${this.name}"`, "dilation_rate other than 1 is not supported"),
       );
     }
   }
@@ -367,26 +366,44 @@ export class Conv2DTranspose extends SpatialConv {
     super.build(inputShape);
   }
 
+  /** The output's spatial sizes for a channels-last input. */
+  protected outSpatial(x: tf.Tensor): number[] {
+    return x.shape
+      .slice(1, -1)
+      .map(
+        (d, i) =>
+          deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null)!,
+      );
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = oneShape(inputShape);
+    const spatial = this.spatial(shape).map((d, i) =>
+      deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null),
+    );
+    return this.assemble(shape, spatial, this.filters);
+  }
+}
+
+/** Options of Conv2DTranspose. */
+export type Conv2DTransposeArgs = ConvTransposeArgs;
+
+/** The transpose of Conv2D (a "deconvolution"): kernel `[kh, kw, filters, inChannels]`. */
+export class Conv2DTranspose extends ConvTranspose {
+  static override readonly className: string = "Conv2DTranspose";
+
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const kernel = this.kernel!.value as tf.Tensor4D;
     return this.run(inputs, (x) => {
-      const out = this.computeOutputShape([null, x.shape[1], x.shape[2], x.shape[3]], true) as number[];
+      const [height, width] = this.outSpatial(x);
       const y = tf.conv2dTranspose(
         x,
         kernel,
-        [x.shape[0], out[1]!, out[2]!, this.filters],
+        [x.shape[0], height!, width!, this.filters],
         [this.strides[0]!, this.strides[1]!],
         this.padding as "valid" | "same",
       );
       return this.finish(y);
     });
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[], channelsLast = false): Shape {
-    const shape = oneShape(inputShape);
-    const spatial = (channelsLast ? shape.slice(1, -1) : this.spatial(shape)).map((d, i) =>
-      deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null),
-    );
-    return channelsLast ? [shape[0] ?? null, ...spatial, this.filters] : this.assemble(shape, spatial, this.filters);
   }
 }

@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { cannot } from "@kerastore/core";
-import { field } from "../config-fields.js";
 import type { Constraint } from "../constraints.js";
 import { EngineError } from "../errors.js";
 import type { Initializer } from "../initializers.js";
@@ -8,15 +7,8 @@ import type { Regularizer } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
 import { type ConvArgs, SpatialConv, common } from "./conv-base.js";
-import {
-  convOutputLength,
-  deconvOutputLength,
-  intTuple,
-  one,
-  oneShape,
-  toChannelsFirst,
-  toChannelsLast,
-} from "./layer-utils.js";
+import { ConvTranspose } from "./conv.js";
+import { convOutputLength, one, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";
 
 /** Runs `fn` on a channels-last float view of the input and returns in the layer's format. */
 function channelsLastRun(inputs: tf.Tensor | tf.Tensor[], first: boolean, fn: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
@@ -118,74 +110,6 @@ export class Conv3D extends SpatialConv {
   }
 }
 
-/** Options of the transposed convolutions. */
-export interface ConvTransposeArgs extends Omit<ConvArgs, "groups"> {
-  readonly outputPadding?: number | readonly number[] | null | undefined;
-}
-
-/** What Conv1DTranspose and Conv3DTranspose share: kernel `[...kernelSize, filters, inChannels]`. */
-abstract class ConvTranspose extends SpatialConv {
-  static override readonly fields = [
-    ...common(false).slice(0, 4),
-    field("output_padding", "outputPadding", null),
-    ...common(false).slice(4),
-  ];
-  declare readonly filters: number;
-  declare outputPadding: number[] | null;
-  declare readonly kernelInitializer: Initializer;
-  declare readonly kernelRegularizer: Regularizer | null;
-  declare readonly kernelConstraint: Constraint | null;
-  kernel: Variable | undefined;
-
-  constructor(args: ConvTransposeArgs) {
-    super(args);
-    if (this.outputPadding !== null)
-      this.outputPadding = intTuple(this.outputPadding, this.rank, "output_padding", this.name, 0);
-    if (this.dilationRate.some((d) => d !== 1)) {
-      throw new EngineError(
-        "unsupported",
-        cannot("make", `${this.className} layer "${this.name}"`, "dilation_rate other than 1 is not supported"),
-      );
-    }
-  }
-
-  override build(inputShape: Shape | Shape[]): void {
-    const c = this.channels(oneShape(inputShape));
-    this.kernel = this.addWeight({
-      name: "kernel",
-      shape: [...this.kernelSize, this.filters, c],
-      initializer: this.kernelInitializer,
-      regularizer: this.kernelRegularizer,
-      constraint: this.kernelConstraint,
-    });
-    this.addBias(this.filters);
-    super.build(inputShape);
-  }
-
-  /** The output's spatial sizes for a channels-last input. */
-  protected outSpatial(x: tf.Tensor): number[] {
-    return x.shape
-      .slice(1, -1)
-      .map(
-        (d, i) =>
-          deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null)!,
-      );
-  }
-
-  protected finishOut(y: tf.Tensor): tf.Tensor {
-    const out = this.bias === undefined ? y : tf.add(y, this.bias.value);
-    return this.activation.fn(out);
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = oneShape(inputShape);
-    const spatial = this.spatial(shape).map((d, i) =>
-      deconvOutputLength(d, this.kernelSize[i]!, this.padding, this.strides[i]!, this.outputPadding?.[i] ?? null),
-    );
-    return this.assemble(shape, spatial, this.filters);
-  }
-}
-
 /** The transpose of Conv1D over `[batch, steps, channels]` (run as a 2-D transpose of height 1). */
 export class Conv1DTranspose extends ConvTranspose {
   static override readonly className: string = "Conv1DTranspose";
@@ -203,7 +127,7 @@ export class Conv1DTranspose extends ConvTranspose {
         [1, this.strides[0]!],
         this.padding as "valid" | "same",
       );
-      return this.finishOut(tf.squeeze(y, [1]));
+      return this.finish(tf.squeeze(y, [1]));
     });
   }
 }
@@ -228,7 +152,7 @@ export class Conv3DTranspose extends ConvTranspose {
       y = tf.slice(y, [0, ...begin, 0], [-1, ...keep, -1]);
       if (keep.some((k, i) => k < out[i]!))
         y = tf.pad(y, [[0, 0], ...keep.map((k, i): [number, number] => [0, out[i]! - k]), [0, 0]]);
-      return this.finishOut(y);
+      return this.finish(y);
     });
   }
 }
