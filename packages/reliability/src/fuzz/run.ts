@@ -1,4 +1,5 @@
-// The fuzz harness: `pnpm fuzz [--per-format 20] [--seed 16] [--formats h5,keras,...] [--jobs 2] [--minutes M] [--write]`.
+// The fuzz harness: `pnpm fuzz [--per-format 20] [--seed 16] [--formats h5,keras,...] [--jobs 2] [--per-child 100] [--minutes M] [--write]`.
+// --per-child is how many inputs one child process loads in turn (1: a process per input).
 // --minutes stops starting inputs after M minutes (inputs go round-robin over the formats, so
 // every format gets as many); with --write the table is rewritten every 100 inputs.
 // Prints a table of outcomes per format (and every bad one); with --write, puts it into
@@ -9,13 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keras } from "kerastore";
 import { flags, table, writeSection } from "../report.js";
-import { type FuzzResult, OUTCOMES, fuzz } from "./harness.js";
+import { DEFAULT_LIMITS, type FuzzResult, fuzz, OUTCOMES } from "./harness.js";
 import { FUZZ_FORMATS, type FuzzFormat, writeSeeds } from "./seeds.js";
 
 const f = flags(process.argv.slice(2));
 const perFormat = Number(f.get("per-format") ?? 20);
 const seed = Number(f.get("seed") ?? 16);
 const jobs = Number(f.get("jobs") ?? 2);
+const perChild = Number(f.get("per-child") ?? DEFAULT_LIMITS.perChild);
 const formats = (f.get("formats")?.split(",") ?? [...FUZZ_FORMATS]) as FuzzFormat[];
 const started = Date.now();
 const minutes = f.has("minutes") ? Number(f.get("minutes")) : undefined;
@@ -33,12 +35,15 @@ try {
     perFormat,
     seed,
     jobs,
+    limits: { ...DEFAULT_LIMITS, perChild },
     workDir: join(work, "mutants"),
     stopAt: minutes === undefined ? undefined : started + minutes * 60_000,
     onResult: (r) => {
       done++;
       sofar.push(r);
       if (f.has("write") && done % 100 === 0) void writeSection("fuzz", report(sofar, false));
+      if (r.tensorsLeft !== 0)
+        console.log(`${r.format}#${r.index} left ${r.tensorsLeft} tensors: ${r.what.slice(0, 200)}`);
       if (BAD.has(r.outcome))
         console.log(`${r.outcome} ${r.format}#${r.index}: ${r.what.slice(0, 200)} -> ${r.detail.slice(0, 300)}`);
       if (done % 50 === 0)
@@ -57,16 +62,23 @@ function report(results: readonly FuzzResult[], finished: boolean): string {
       mine.length,
       ...OUTCOMES.map((o) => mine.filter((r) => r.outcome === o).length),
       `${Math.round(Math.max(0, ...mine.map((r) => r.grew)) / 2 ** 20)} MB`,
+      mine.filter((r) => r.tensorsLeft !== 0).length,
     ];
   });
-  const total = ["all", results.length, ...OUTCOMES.map((o) => results.filter((r) => r.outcome === o).length), ""];
+  const total = [
+    "all",
+    results.length,
+    ...OUTCOMES.map((o) => results.filter((r) => r.outcome === o).length),
+    "",
+    results.filter((r) => r.tensorsLeft !== 0).length,
+  ];
   const asked = perFormat * formats.length;
   const state =
     results.length < asked
       ? ` ${finished ? "Stopped at the time limit" : "Still running"} after ${results.length} of the ${asked} inputs asked.`
       : "";
   return [
-    `Command: \`pnpm fuzz --per-format ${perFormat} --seed ${seed}${minutes === undefined ? "" : ` --minutes ${minutes}`}\` (${seconds} s with ${jobs} jobs, ${new Date().toISOString().slice(0, 10)}).${state}`,
+    `Command: \`pnpm fuzz --per-format ${perFormat} --seed ${seed}${perChild === DEFAULT_LIMITS.perChild ? "" : ` --per-child ${perChild}`}${minutes === undefined ? "" : ` --minutes ${minutes}`}\` (${seconds} s with ${jobs} jobs, up to ${perChild} inputs per child process, ${new Date().toISOString().slice(0, 10)}).${state}`,
     "",
     table(
       [
@@ -76,6 +88,7 @@ function report(results: readonly FuzzResult[], finished: boolean): string {
           o === "ok" ? "loaded" : o === "typed" ? "typed error" : o === "generic" ? "generic error" : o,
         ),
         "largest RSS growth",
+        "inputs leaving tensors",
       ],
       [...rows, total],
     ),
