@@ -92,7 +92,14 @@ export async function readCheckpoint(
     }
     for await (const [key, tensor] of readBundleTensors(bundle, eager, options)) values.set(key, tensor);
   } else {
-    for await (const [key, tensor] of readBundleTensors(bundle, keys, options)) values.set(key, tensor);
+    // In file order (shard, then offset): one sequential pass over each shard, not the object
+    // graph's order, which jumps about the bundle's sorted keys (layer 0, 1, 2 against 0, 1, 10).
+    const inFileOrder = [...keys].sort((a, b) => {
+      const x = bundle.entries.get(a)!;
+      const y = bundle.entries.get(b)!;
+      return x.shardId - y.shardId || x.offset - y.offset;
+    });
+    for await (const [key, tensor] of readBundleTensors(bundle, inFileOrder, options)) values.set(key, tensor);
   }
   return graphToTree(graph, (key) => values.get(key)!);
 }
