@@ -325,6 +325,23 @@ export class Model extends Layer {
     const tensors = list.map((v) => (v instanceof tf.Tensor ? v : toTensor(v)));
     const n = tensors[0]?.shape[0] ?? 0;
     const chunks: tf.Tensor[][] = [];
+    // A batch that fails (a layer refusing its input) leaves nothing allocated: the inputs made
+    // here and the batches already done are freed on the way out, whatever happens.
+    try {
+      return this.predictChunks(x, tensors, chunks, n, batchSize);
+    } finally {
+      for (const c of chunks) for (const t of c) t.dispose();
+      for (let i = 0; i < tensors.length; i++) if (!(list[i] instanceof tf.Tensor)) tensors[i]!.dispose();
+    }
+  }
+
+  private predictChunks(
+    x: PredictInput,
+    tensors: tf.Tensor[],
+    chunks: tf.Tensor[][],
+    n: number,
+    batchSize: number,
+  ): HostTensor | HostTensor[] {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       chunks.push(
@@ -343,8 +360,6 @@ export class Model extends Layer {
       if (parts.length > 1) joined.dispose();
       return host;
     });
-    for (const c of chunks) for (const t of c) t.dispose();
-    for (let i = 0; i < tensors.length; i++) if (!(list[i] instanceof tf.Tensor)) tensors[i]!.dispose();
     return this.outputIsList || outputs.length !== 1 ? outputs : outputs[0]!;
   }
 

@@ -342,3 +342,41 @@ describe("configs that load but cannot run (fuzz finding)", () => {
     expect((error as Error).message).toMatch(/cannot call layer "hidden" \(Dense\).*\(16, 1\)/);
   });
 });
+
+describe("merge layers and failed predictions (fuzz of 2026-12-05)", () => {
+  const MERGE = fixturePath("models", "merge_functional", "config.json");
+  async function mergeConfig(edit: (layers: JsonObject[]) => void): Promise<JsonObject> {
+    const config = JSON.parse(await readFile(MERGE, "utf8")) as JsonObject;
+    edit((config.config as JsonObject).layers as JsonObject[]);
+    return config;
+  }
+
+  it("a merge layer given one tensor (h5#1059: a Dense renamed Concatenate) is a typed refusal, not a TypeError", async () => {
+    const path = await writeJson(
+      "merge-one-tensor.json",
+      await mergeConfig((layers) => {
+        layerNamed(layers, "dense_a").class_name = "Concatenate";
+        layerNamed(layers, "dense_b").class_name = "Add";
+      }),
+    );
+    const error = await keras.models.loadModel(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(KerastoreError);
+    expect((error as Error).message).toMatch(/cannot call Concatenate layer "dense_a": it takes a list of tensors/);
+  });
+
+  it("a prediction a layer refuses halfway leaves no tensor behind (h5#389: concat axis 1.5)", async () => {
+    const path = await writeJson(
+      "merge-bad-axis.json",
+      await mergeConfig((layers) => ((layerNamed(layers, "out_concat").config as JsonObject).axis = 1.5)),
+    );
+    const loaded = await keras.models.loadModel(path);
+    const before = tf.memory().numTensors;
+    const row = { dtype: "float32", shape: [1, 4], data: new Float32Array(4) };
+    expect(() => loaded.predict([row, row] as never)).toThrow(KerastoreError);
+    expect(tf.memory().numTensors).toBe(before);
+    loaded.dispose();
+  });
+});

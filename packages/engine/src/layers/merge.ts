@@ -25,7 +25,7 @@ abstract class Merge extends Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shapes = inputShape as Shape[];
+    const shapes = listOfShapes(this, inputShape);
     const rank = Math.max(...shapes.map((s) => s.length));
     const out: Shape = [];
     for (let i = 0; i < rank; i++) {
@@ -39,6 +39,18 @@ abstract class Merge extends Layer {
     }
     return out;
   }
+}
+
+/** The shapes a merge layer is called on: a list of at least one shape, as Keras requires. */
+function listOfShapes(layer: Layer, inputShape: Shape | Shape[]): Shape[] {
+  const shapes = inputShape as unknown[];
+  if (!Array.isArray(shapes) || shapes.length < 1 || !shapes.every((s) => Array.isArray(s))) {
+    throw new EngineError(
+      "invalid-argument",
+      cannot("call", `${layer.className} layer "${layer.name}"`, "it takes a list of tensors, got one tensor"),
+    );
+  }
+  return shapes as Shape[];
 }
 
 function incompatible(layer: Layer, shapes: readonly Shape[]): EngineError {
@@ -124,7 +136,7 @@ export class Concatenate extends Merge {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shapes = inputShape as Shape[];
+    const shapes = listOfShapes(this, inputShape);
     const first = shapes[0]!;
     const axis = this.axis < 0 ? first.length + this.axis : this.axis;
     const out = [...first];

@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { cp, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { seededRandom } from "../seeded-random.js";
 import { makeMutant } from "./mutants.js";
@@ -40,6 +40,10 @@ export interface FuzzOptions {
   readonly jobs?: number | undefined;
   readonly limits?: FuzzLimits | undefined;
   readonly onResult?: ((result: FuzzResult) => void) | undefined;
+  /** Only these inputs (each re-made from the run's seed, its format and its index). */
+  readonly only?: readonly { format: FuzzFormat; index: number }[] | undefined;
+  /** Copy each input's files here (`<format>-<index>/`) before loading it, to look at it later. */
+  readonly keepDir?: string | undefined;
   /** Stop starting inputs at this time (ms since the epoch): a run that must fit a time budget. */
   readonly stopAt?: number | undefined;
 }
@@ -53,6 +57,7 @@ export interface FuzzOptions {
 export async function fuzz(options: FuzzOptions): Promise<FuzzResult[]> {
   const tasks: { format: FuzzFormat; index: number }[] = [];
   for (let i = 0; i < options.perFormat; i++) for (const format of options.formats) tasks.push({ format, index: i });
+  if (options.only !== undefined) tasks.splice(0, tasks.length, ...options.only);
   const results: FuzzResult[] = [];
   const limits = options.limits ?? DEFAULT_LIMITS;
   const worker = async (slot: number): Promise<void> => {
@@ -79,6 +84,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult[]> {
       let result: FuzzResult;
       try {
         const mutant = await makeMutant(seed, dir, random);
+        if (options.keepDir !== undefined)
+          await cp(dir, join(options.keepDir, `${format}-${index}`), { recursive: true });
         const r = await runner.run({
           action: seed.action,
           path: join(mutant.dir, mutant.target),

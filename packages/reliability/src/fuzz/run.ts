@@ -1,5 +1,8 @@
-// The fuzz harness: `pnpm fuzz [--per-format 20] [--seed 16] [--formats h5,keras,...] [--jobs 2] [--per-child 100] [--minutes M] [--write]`.
+// The fuzz harness: `pnpm fuzz [--per-format 20] [--seed 16] [--formats h5,keras,...] [--jobs 2] [--per-child 100] [--minutes M] [--write]
+//   [--only h5#1059,json#7 --keep DIR]`.
 // --per-child is how many inputs one child process loads in turn (1: a process per input).
+// --only re-makes and loads the named inputs alone (from the same --seed); --keep copies each
+// input's files into DIR to look at.
 // --minutes stops starting inputs after M minutes (inputs go round-robin over the formats, so
 // every format gets as many); with --write the table is rewritten every 100 inputs.
 // Prints a table of outcomes per format (and every bad one); with --write, puts it into
@@ -37,6 +40,14 @@ try {
     jobs,
     limits: { ...DEFAULT_LIMITS, perChild },
     workDir: join(work, "mutants"),
+    only: f
+      .get("only")
+      ?.split(",")
+      .map((s) => {
+        const [format, index] = s.split("#");
+        return { format: format as FuzzFormat, index: Number(index) };
+      }),
+    keepDir: f.get("keep"),
     stopAt: minutes === undefined ? undefined : started + minutes * 60_000,
     onResult: (r) => {
       done++;
