@@ -33,6 +33,13 @@ function readRefList(json: JsonValue | undefined, where: string): { refs: Tensor
 
 /** One inbound node of a layer config: its input refs (flat), whether a list, and its kwargs. */
 function readInboundNode(json: JsonValue, where: string): { refs: TensorRef[]; isList: boolean; kwargs: JsonObject } {
+  const node = readNodeRefs(json, where);
+  if (node.refs.length === 0)
+    throw new EngineError("invalid-config", cannot("read", where, "the node passes no input tensor"));
+  return node;
+}
+
+function readNodeRefs(json: JsonValue, where: string): { refs: TensorRef[]; isList: boolean; kwargs: JsonObject } {
   if (isJsonObject(json)) {
     // Keras 3: {"args": [tensor or [tensors]], "kwargs": {...}}
     const args = Array.isArray(json.args) ? json.args : [];
@@ -92,8 +99,6 @@ function withTensorKwargs(
     const value = kwargs[key];
     if (value !== undefined && value !== null) refs.push(readRef(value, where));
   }
-  if (refs.length === 0)
-    throw new EngineError("invalid-config", cannot("read", where, "the node passes no input tensor"));
   return { refs, isList: refs.length > 1, kwargs: rest };
 }
 

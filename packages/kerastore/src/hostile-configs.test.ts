@@ -367,6 +367,22 @@ describe("merge layers and failed predictions (fuzz of 2026-12-05)", () => {
     expect((error as Error).message).toMatch(/cannot call Concatenate layer "dense_a": it takes a list of tensors/);
   });
 
+  it("a node whose arguments were emptied (keras#1581, seed 17) is a typed refusal, not a TypeError", async () => {
+    const path = await writeJson(
+      "merge-empty-node.json",
+      await mergeConfig((layers) => {
+        // Keras 2's spelling of a node with no tensors.
+        layerNamed(layers, "dense_a").inbound_nodes = [[]];
+      }),
+    );
+    const error = await keras.models.loadModel(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(KerastoreError);
+    expect((error as Error).message).toMatch(/inbound nodes of layer "dense_a": the node passes no input tensor/);
+  });
+
   it("a prediction a layer refuses halfway leaves no tensor behind (h5#389: concat axis 1.5)", async () => {
     const path = await writeJson(
       "merge-bad-axis.json",

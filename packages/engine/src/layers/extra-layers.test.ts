@@ -154,6 +154,19 @@ describe("recurrent layers", () => {
     expect(values(rnn.apply(tf.ones([1, 2, 1])))).toEqual(first);
   });
 
+  it("frees a stateful layer's carried states on dispose (fuzz h5#977, seed 17)", () => {
+    clearSession();
+    const rnn = new SimpleRNN({ units: 2, stateful: true });
+    rnn.build([1, 2, 1]);
+    const before = tf.memory().numTensors;
+    const x = tf.ones([1, 2, 1]);
+    rnn.apply(x).dispose();
+    x.dispose();
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    rnn.dispose();
+    expect(tf.memory().numTensors).toBe(before - rnn.weights.length);
+  });
+
   it("reads Keras 2 keys: time_major, implementation, a GRU without reset_after, hard_sigmoid by version", () => {
     clearSession();
     const gru = deserializeLayer(

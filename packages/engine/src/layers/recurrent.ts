@@ -94,6 +94,12 @@ export class RNN extends Layer {
     this.kept = undefined;
   }
 
+  /** Frees the carried states with the weights. */
+  override dispose(): void {
+    this.resetStates();
+    super.dispose();
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions): tf.Tensor | tf.Tensor[] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const cell = this.cell;
