@@ -21,19 +21,20 @@ afterAll(async () => {
 });
 
 describe("fuzz slice", () => {
-  it("3 mutants per format: only typed errors and loads", { timeout: 600_000 }, async () => {
+  it("25 mutants per format: only typed errors and loads, no leaked tensors", { timeout: 600_000 }, async () => {
     const results = await fuzz({
       seeds,
       formats: FUZZ_FORMATS,
-      perFormat: 3,
+      perFormat: 25,
       seed: 1616,
       workDir: join(work, "mutants"),
     });
-    expect(results).toHaveLength(3 * FUZZ_FORMATS.length);
+    expect(results).toHaveLength(25 * FUZZ_FORMATS.length);
     const bad = results
       .filter((r) => r.outcome !== "ok" && r.outcome !== "typed")
       .map((r) => `${r.outcome} ${r.format}#${r.index}: ${r.what} -> ${r.detail}`);
     expect(bad).toEqual([]);
+    expect(results.filter((r) => r.tensorsLeft !== 0).map((r) => `${r.format}#${r.index}: ${r.what}`)).toEqual([]);
     // The mutants must mostly be refused, or the slice tests nothing.
     expect(results.filter((r) => r.outcome === "typed").length).toBeGreaterThan(results.length / 2);
   });
