@@ -4,7 +4,7 @@ import { EngineError } from "./errors.js";
 import type { Registry } from "@kerastore/registry";
 import {
   type FromConfigContext,
-  envelope,
+  kindEnvelope,
   makeObject,
   numberField,
   objectFromEnvelope,
@@ -120,5 +120,5 @@ export function getConstraint(
 
 /** The Keras 3 config value of a constraint (null for none). */
 export function serializeConstraint(c: Constraint | null): JsonValue {
-  return c === null ? null : envelope("keras.constraints", c.className, c.getConfig());
+  return c === null ? null : kindEnvelope("constraint", "keras.constraints", c, c.getConfig(), Constraint);
 }

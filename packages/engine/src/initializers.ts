@@ -4,7 +4,7 @@ import { EngineError } from "./errors.js";
 import type { Registry } from "@kerastore/registry";
 import {
   type FromConfigContext,
-  envelope,
+  kindEnvelope,
   makeObject,
   numberField,
   objectFromEnvelope,
@@ -195,7 +195,7 @@ export function getInitializer(
 
 /** The Keras 3 config value of an initializer. */
 export function serializeInitializer(init: Initializer): JsonObject {
-  return envelope("keras.initializers", init.className, init.getConfig());
+  return kindEnvelope("initializer", "keras.initializers", init, init.getConfig(), Initializer);
 }
 
 /** The snake_case alias of an initializer class (`GlorotUniform` -> `glorot_uniform`). */

@@ -1,7 +1,7 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { type ObjectKind, type Registry, defaultRegistry, kindLabel } from "@kerastore/registry";
 import { EngineError } from "./errors.js";
-import { resolveObject, unknownObjectError } from "./resolve-object.js";
+import { builtinObject, resolveObject, unknownObjectError } from "./resolve-object.js";
 
 /**
  * Objects the user supplies by name for configs to refer to: custom layer classes, activation
@@ -41,6 +41,27 @@ export function envelope(
   registeredName: string | null = null,
 ): JsonObject {
   return { module, class_name: className, config, registered_name: registeredName };
+}
+
+/**
+ * The envelope of an object of `kind`: Keras's `{module, class_name, config, registered_name: null}`
+ * for a built-in (its class name is a built-in of the kind and it is an instance of the kind's
+ * own class, `base`); for a custom one, no module and its registered name (`MyPkg>MyInit` when
+ * its class was registered with `registerSerializable`, else its class name), as Keras writes a
+ * custom object, so the load finds it in customObjects or the registry again.
+ */
+export function kindEnvelope(
+  kind: ObjectKind,
+  module: string,
+  value: { readonly className: string; readonly constructor: unknown },
+  config: JsonObject,
+  base: unknown,
+  registry: Registry = defaultRegistry,
+): JsonObject {
+  const className = value.className;
+  if (value.constructor === base && builtinObject(kind, className) !== undefined)
+    return envelope(module, className, config);
+  return envelope(null, className, config, registry.nameOf(value.constructor) ?? className);
 }
 
 /** Reads a `{class_name, config}` envelope of either dialect. */

@@ -4,7 +4,7 @@ import { EngineError } from "./errors.js";
 import type { Registry } from "@kerastore/registry";
 import {
   type FromConfigContext,
-  envelope,
+  kindEnvelope,
   makeObject,
   numberField,
   objectFromEnvelope,
@@ -115,5 +115,5 @@ export function getRegularizer(
 
 /** The Keras 3 config value of a regularizer (null for none). */
 export function serializeRegularizer(r: Regularizer | null): JsonValue {
-  return r === null ? null : envelope("keras.regularizers", r.className, r.getConfig());
+  return r === null ? null : kindEnvelope("regularizer", "keras.regularizers", r, r.getConfig(), Regularizer);
 }

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { type Registry, builtinRegistry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
-import { type FromConfigContext, checkedFunction, classFromConfig } from "../../keras-object.js";
+import { type FromConfigContext, checkedFunction, classFromConfig, kindEnvelope } from "../../keras-object.js";
 import { builtinObject, resolveObject, unknownObjectError } from "../../resolve-object.js";
 import * as fns from "./loss-functions.js";
 
@@ -268,7 +268,7 @@ function lossFromSpec(className: string, spec: LossSpec, config: JsonObject): Lo
 /** Keras 3's envelope of a loss; plain functions serialize as their name. */
 export function serializeLoss(loss: Loss): JsonValue {
   if (loss.className === "function") return loss.name;
-  return { module: "keras.losses", class_name: loss.className, config: loss.getConfig(), registered_name: null };
+  return kindEnvelope("loss", "keras.losses", loss, loss.getConfig(), Loss);
 }
 
 function reductionOf(value: JsonValue | undefined, cls: string): Reduction {
