@@ -41,7 +41,7 @@ import { deserializeSchedule } from "./training/optimizers/schedules.js";
 // in one order: the call's customObjects > the innermost open customObjectScope > registered > built-ins.
 
 beforeAll(async () => {
-  await initBackend("cpu");
+  await initBackend();
 });
 
 const KINDS: readonly ObjectKind[] = [
@@ -234,18 +234,17 @@ describe("an unknown name says its kind, the name and the fix", () => {
     ["schedule", () => deserializeSchedule({ class_name: "NotASchedule", config: {} })],
   ];
   it.each(unknown)("%s", (kind, load) => {
-    const error = (() => {
-      try {
-        load();
-      } catch (e) {
-        return e;
-      }
-    })() as EngineError;
+    let error: EngineError | undefined;
+    try {
+      load();
+    } catch (e) {
+      error = e as EngineError;
+    }
     expect(error).toBeInstanceOf(EngineError);
-    expect(error.code).toBe("unknown-object");
-    expect(error.message).toMatch(new RegExp(`${kind} "not_?an?_?\\w*"|${kind} "Not\\w+"`, "i"));
-    expect(error.message).toMatch(/customObjects/);
-    expect(error.message).toMatch(/registerSerializable/);
+    expect(error!.code).toBe("unknown-object");
+    expect(error!.message).toMatch(new RegExp(`${kind} "not_?an?_?\\w*"|${kind} "Not\\w+"`, "i"));
+    expect(error!.message).toMatch(/customObjects/);
+    expect(error!.message).toMatch(/registerSerializable/);
   });
 
   const lacking: ReadonlyArray<[string, () => unknown]> = [

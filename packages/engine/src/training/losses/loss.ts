@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
-import { type Registry, builtinRegistry } from "@kerastore/registry";
+import { type Registry, builtinRegistry, defaultRegistry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
 import { type FromConfigContext, checkedFunction, classFromConfig, kindEnvelope } from "../../keras-object.js";
 import { builtinObject, resolveObject, unknownObjectError } from "../../resolve-object.js";
@@ -202,7 +202,9 @@ export function getLoss(
   const ctx: FromConfigContext = { customObjects, registry };
   if (identifier instanceof Loss) return identifier;
   if (typeof identifier === "function") {
-    const name = identifier.kerasName ?? (identifier.name || "custom_loss");
+    // A registered function is written by its registered name (`package>name`), as Keras does.
+    const name =
+      identifier.kerasName ?? (registry ?? defaultRegistry).nameOf(identifier) ?? (identifier.name || "custom_loss");
     return new Loss("function", name, identifier);
   }
   if (typeof identifier === "string") return lossByName(identifier, ctx);

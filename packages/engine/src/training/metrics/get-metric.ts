@@ -1,5 +1,5 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
-import type { Registry } from "@kerastore/registry";
+import { type Registry, defaultRegistry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
 import { checkedFunction, classFromConfig } from "../../keras-object.js";
 import { resolveObject, unknownObjectError } from "../../resolve-object.js";
@@ -147,7 +147,8 @@ export function getMetric(identifier: MetricLike, ctx: MetricContext = {}): Metr
   if (typeof identifier === "string") {
     const bare = identifier.includes(">") ? identifier.slice(identifier.lastIndexOf(">") + 1) : null;
     const found = resolveObject("metric", [identifier, bare], ctx);
-    if (found !== undefined && found.source !== "builtin") return customMetric(found.value, identifier, {});
+    // A function keeps its own name (`hits`), not the `package>name` it is registered under.
+    if (found !== undefined && found.source !== "builtin") return customMetric(found.value, bare ?? identifier, {});
     if (identifier === "accuracy" || identifier === "acc") return accuracyFor(identifier, ctx);
     if (found === undefined) throw unknownObjectError("metric", identifier);
     return (found.value as Maker)({ name: identifier });
@@ -191,8 +192,13 @@ function customMetric(value: unknown, name: string, config: JsonObject): Metric 
 }
 
 /** How a metric appears in `compile_config`: aliases by the string given, objects as envelopes. */
-export function serializeMetric(metric: Metric, givenAs?: string): JsonValue {
+export function serializeMetric(metric: Metric, givenAs?: string, registry: Registry = defaultRegistry): JsonValue {
   if (givenAs !== undefined) return givenAs;
+  if (metric instanceof MeanMetricWrapper && metric.className === "MeanMetricWrapper") {
+    // A custom function, as Keras 3 writes one: by its registered name (`package>name`) or its own.
+    const name = registry.nameOf(metric.fn) ?? (metric.fn.name || metric.name);
+    return { module: "builtins", class_name: "function", config: name, registered_name: "function" };
+  }
   return { module: "keras.metrics", class_name: metric.className, config: metric.getConfig(), registered_name: null };
 }
 
