@@ -27,8 +27,13 @@ export function resolveObject(
   names: readonly (string | null | undefined)[],
   ctx: FromConfigContext = {},
 ): ResolvedObject | undefined {
-  const wanted = names.filter((n): n is string => typeof n === "string" && n.length > 0);
-  if (wanted.length === 0) return undefined;
+  const exact = names.filter((n): n is string => typeof n === "string" && n.length > 0);
+  if (exact.length === 0) return undefined;
+  // Custom objects are also found by the bare name of a `package>Name` (Keras 2 files write the
+  // registered name as the class name; users key customObjects by the plain name), after every
+  // full name; built-ins only by their own names.
+  const bare = exact.filter((n) => n.includes(">")).map((n) => n.slice(n.lastIndexOf(">") + 1));
+  const wanted = [...new Set([...exact, ...bare])];
   const own = ctx.customObjects;
   if (own !== undefined) {
     for (const name of wanted) if (Object.hasOwn(own, name)) return { value: own[name], source: "custom", name };
@@ -37,7 +42,7 @@ export function resolveObject(
   for (const name of wanted) if (Object.hasOwn(scoped, name)) return { value: scoped[name], source: "scope", name };
   const registered = (ctx.registry ?? defaultRegistry).lookup(wanted, { kind });
   if (registered !== undefined) return { value: registered.value, source: "registered", name: registered.name };
-  const builtin = builtinRegistry.lookup(wanted, { kind });
+  const builtin = builtinRegistry.lookup(exact, { kind });
   if (builtin !== undefined) return { value: builtin.value, source: "builtin", name: builtin.name };
   return undefined;
 }

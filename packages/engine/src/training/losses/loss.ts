@@ -227,9 +227,8 @@ export function getLoss(
 
 /** A loss by name: a custom per-sample function (or Loss) found first, else a built-in class or alias. */
 function lossByName(name: string, ctx: FromConfigContext): Loss {
-  // Keras writes a registered function as `package>name`; customObjects may hold it by its bare name.
-  const bare = name.includes(">") ? name.slice(name.lastIndexOf(">") + 1) : null;
-  const found = resolveObject("loss", [name, bare, name.toLowerCase()], ctx);
+  // Keras writes a registered function as `package>name`; resolveObject also finds a custom one by its bare name.
+  const found = resolveObject("loss", [name, name.toLowerCase()], ctx);
   if (found === undefined) throw unknownObjectError("loss", name);
   if (found.source === "builtin") return (found.value as (c: JsonObject) => Loss)({});
   return customLoss(found.value, name, {}, "function");

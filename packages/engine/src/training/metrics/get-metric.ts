@@ -146,7 +146,7 @@ export function getMetric(identifier: MetricLike, ctx: MetricContext = {}): Metr
     return new MeanMetricWrapper("MeanMetricWrapper", identifier.name || "custom_metric", identifier);
   if (typeof identifier === "string") {
     const bare = identifier.includes(">") ? identifier.slice(identifier.lastIndexOf(">") + 1) : null;
-    const found = resolveObject("metric", [identifier, bare], ctx);
+    const found = resolveObject("metric", [identifier], ctx);
     // A function keeps its own name (`hits`), not the `package>name` it is registered under.
     if (found !== undefined && found.source !== "builtin") return customMetric(found.value, bare ?? identifier, {});
     if (identifier === "accuracy" || identifier === "acc") return accuracyFor(identifier, ctx);
