@@ -1,4 +1,7 @@
 import { type Registry, builtinRegistry } from "@kerastore/registry";
+import { installActivations } from "./activations.js";
+import { installConstraints } from "./constraints.js";
+import { installInitializers } from "./initializers.js";
 import type { LayerClass } from "./layer.js";
 import { LeakyReLU, ReLU, Softmax } from "./layers/activation-layers.js";
 import { ActivationLayer, Dropout, Flatten, Identity, Reshape, Rescaling } from "./layers/core.js";
@@ -7,7 +10,12 @@ import { extraLayerClasses } from "./layers/extra-builtins.js";
 import { InputLayer } from "./layers/input-layer.js";
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from "./layers/merge.js";
 import { Model } from "./model.js";
+import { installRegularizers } from "./regularizers.js";
 import { Sequential } from "./sequential.js";
+import { installLosses } from "./training/losses/loss.js";
+import { installMetrics } from "./training/metrics/get-metric.js";
+import { installOptimizers } from "./training/optimizers/get-optimizer.js";
+import { installSchedules } from "./training/optimizers/schedules.js";
 
 /** Every built-in layer and model class, by its Keras class name (and older Keras aliases). */
 export function builtinLayerClasses(): Map<string, LayerClass> {
@@ -43,10 +51,13 @@ export function builtinLayerClasses(): Map<string, LayerClass> {
 const installed = new WeakSet<Registry>();
 
 /**
- * Registers the engine's built-in layer and model classes (by Keras class name and the aliases
- * older Keras versions wrote) into `registry`, the registry's built-in table by default.
- * Idempotent; the engine's entry point calls it, so users never have to. A new layer class is
- * one line in the list of `builtinLayerClasses` (or `extraLayerClasses`).
+ * Registers every built-in of the engine into `registry`, the registry's built-in table by
+ * default: layer and model classes (by Keras class name and the aliases older Keras versions
+ * wrote), activations, initializers, regularizers, constraints, losses, metrics, optimizers and
+ * learning rate schedules, each with its kind. This is the one place built-ins enter a table;
+ * every lookup goes through the registry. Idempotent; the engine's entry point calls it, so
+ * users never have to. A new layer class is one line in the list of `builtinLayerClasses` (or
+ * `extraLayerClasses`); a new activation, loss, ... one `add(...)` in its `install*` function.
  */
 export function installBuiltins(registry: Registry = builtinRegistry): Registry {
   if (installed.has(registry)) return registry;
@@ -59,6 +70,14 @@ export function installBuiltins(registry: Registry = builtinRegistry): Registry 
       registeredName: null,
     });
   }
+  installActivations(registry);
+  installInitializers(registry);
+  installRegularizers(registry);
+  installConstraints(registry);
+  installLosses(registry);
+  installMetrics(registry);
+  installOptimizers(registry);
+  installSchedules(registry);
   installed.add(registry);
   return registry;
 }

@@ -10,7 +10,7 @@ export interface CompileFromSavedOptions {
   /** Custom losses and metrics the config names. */
   readonly customObjects?: CustomObjects | undefined;
   /** Where registered losses and metrics are looked up after `customObjects`. */
-  readonly registry?: Pick<Registry, "get"> | undefined;
+  readonly registry?: Registry | undefined;
   /** Called with the reason when the config cannot be compiled (Keras warns and goes on). */
   readonly onWarning?: ((message: string) => void) | undefined;
 }

@@ -1,12 +1,12 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { unknownNameMessage } from "@kerastore/config";
-import { builtinRegistry } from "@kerastore/registry";
 import { openScopes, scopedObjects } from "./custom-scope.js";
 import { EngineError } from "./errors.js";
 import { kerasLayerNames } from "./keras-layer-names.js";
 import { isPythonCodeLayer, pythonCodeLayerError, refuseKeras1Config } from "./layer-refusals.js";
-import { type FromConfigContext, checkBuiltinOrigin, lookupCustom, readEnvelope } from "./keras-object.js";
+import { type FromConfigContext, checkBuiltinOrigin, readEnvelope } from "./keras-object.js";
 import type { Layer, LayerClass } from "./layer.js";
+import { builtinObject, resolveObject } from "./resolve-object.js";
 import type { Shape } from "./symbolic.js";
 
 // The built-in layer classes are entries of the registry's built-in table, which the engine's
@@ -14,7 +14,7 @@ import type { Shape } from "./symbolic.js";
 // deserialize sublayers cannot import the list themselves, as the list imports the model classes
 // (an import cycle that breaks `class ... extends Model`).
 function builtinLayer(className: string): LayerClass | undefined {
-  return builtinRegistry.get(className, { kind: "layer" }) as LayerClass | undefined;
+  return builtinObject<LayerClass>("layer", className);
 }
 
 /** The context with the open customObjectScopes merged under its own customObjects. */
@@ -24,15 +24,16 @@ export function withScopes(ctx: FromConfigContext): FromConfigContext {
   return { ...ctx, customObjects: { ...scopedObjects(), ...ctx.customObjects } };
 }
 
-/** Finds a layer class by name: custom objects first, then the built-ins. */
+/** Finds a layer class by name, in the one registry order (`resolveObject`). */
 export function layerClass(
   className: string,
   registeredName: string | null,
   ctx: FromConfigContext,
   module: string | null = null,
 ): LayerClass {
-  const custom = lookupCustom(ctx, registeredName, className);
-  if (typeof custom === "function") {
+  const found = resolveObject("layer", [registeredName, className], ctx);
+  const custom = found === undefined || found.source === "builtin" ? undefined : found.value;
+  if (custom !== undefined) {
     // Only layer classes where layers go: a function, or a class that is not a layer, cannot be built.
     const candidate = custom as { prototype?: { build?: unknown; getConfig?: unknown }; fromConfig?: unknown };
     if (
@@ -96,8 +97,9 @@ function deserializeAt(json: JsonValue | undefined, ctx: FromConfigContext): Lay
   const full = withScopes(ctx);
   const ref = readEnvelope(json, "a layer config");
   // A Keras layer (not a custom one standing in for it) whose config is Keras 1's: say so, not "unknown key".
+  const found = resolveObject("layer", [ref.registeredName, ref.className], full);
   if (
-    lookupCustom(full, ref.registeredName, ref.className) === undefined &&
+    (found === undefined || found.source === "builtin") &&
     (builtinLayer(ref.className) !== undefined || kerasLayerNames.has(ref.className))
   ) {
     refuseKeras1Config(ref.className, ref.config, ref.config.name);

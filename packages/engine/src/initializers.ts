@@ -1,15 +1,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
+import type { Registry } from "@kerastore/registry";
 import {
   type FromConfigContext,
-  checkBuiltinOrigin,
-  envelope,
-  lookupCustom,
-  lookupCustomFunction,
+  kindEnvelope,
+  makeObject,
   numberField,
+  objectFromEnvelope,
   readEnvelope,
 } from "./keras-object.js";
+import { builtinObject, resolveObject, unknownObjectError } from "./resolve-object.js";
 import { toSnakeCase } from "./names.js";
 
 /**
@@ -91,110 +92,87 @@ const orthogonal: Maker = (shape, dtype, c) => {
   });
 };
 
-/** Each built-in initializer: its default config and how it fills a tensor. */
-const BUILTINS: Record<string, { defaults: JsonObject; make: Maker }> = {
-  Zeros: { defaults: {}, make: (s, d) => tf.zeros(s, d) },
-  Ones: { defaults: {}, make: (s, d) => tf.ones(s, d) },
-  Constant: { defaults: { value: 0 }, make: (s, d, c) => tf.fill(s, numberField(c, "value", 0), d) },
-  RandomNormal: {
-    defaults: { seed: null, mean: 0, stddev: 0.05 },
-    make: (s, d, c) =>
+const AXES: JsonObject = { seed: null, input_axes: null, output_axes: null };
+const names: string[] = [];
+
+/** The names of every built-in initializer class (filled by `installBuiltins()`, which the engine's entry point runs). */
+export const initializerNames: readonly string[] = names;
+
+/**
+ * Registers the built-in initializers into `registry` (from `installBuiltins()`): each class as
+ * a factory `(config) => Initializer` under its Keras class name and the Keras 2 / string
+ * aliases, kind `initializer`.
+ */
+export function installInitializers(registry: Registry): void {
+  const add = (className: string, defaults: JsonObject, make: Maker, aliases: readonly string[]): void => {
+    const factory = (config: JsonObject = {}): Initializer => {
+      const merged: JsonObject = { ...defaults };
+      // Keras 2 configs may carry keys Keras 3 dropped (dtype); keep only the known ones.
+      for (const key of Object.keys(config)) if (key in defaults) merged[key] = config[key] as JsonValue;
+      return new Initializer(className, merged, make);
+    };
+    for (const name of [className, ...aliases]) {
+      registry.register(name, factory, { kind: "initializer", module: "keras.initializers", className });
+    }
+    if (!names.includes(className)) names.push(className);
+  };
+  add("Zeros", {}, (s, d) => tf.zeros(s, d), ["zeros", "zero"]);
+  add("Ones", {}, (s, d) => tf.ones(s, d), ["ones", "one"]);
+  add("Constant", { value: 0 }, (s, d, c) => tf.fill(s, numberField(c, "value", 0), d), ["constant"]);
+  add(
+    "RandomNormal",
+    { seed: null, mean: 0, stddev: 0.05 },
+    (s, d, c) =>
       tf.randomNormal(s, numberField(c, "mean", 0), numberField(c, "stddev", 0.05), d as "float32", seedOf(c)),
-  },
-  RandomUniform: {
-    defaults: { seed: null, minval: -0.05, maxval: 0.05 },
-    make: (s, d, c) =>
-      tf.randomUniform(s, numberField(c, "minval", -0.05), numberField(c, "maxval", 0.05), d, seedOf(c)),
-  },
-  TruncatedNormal: {
-    defaults: { seed: null, mean: 0, stddev: 0.05 },
-    make: (s, d, c) =>
+    ["random_normal"],
+  );
+  add(
+    "RandomUniform",
+    { seed: null, minval: -0.05, maxval: 0.05 },
+    (s, d, c) => tf.randomUniform(s, numberField(c, "minval", -0.05), numberField(c, "maxval", 0.05), d, seedOf(c)),
+    ["random_uniform"],
+  );
+  add(
+    "TruncatedNormal",
+    { seed: null, mean: 0, stddev: 0.05 },
+    (s, d, c) =>
       tf.truncatedNormal(s, numberField(c, "mean", 0), numberField(c, "stddev", 0.05), d as "float32", seedOf(c)),
-  },
-  VarianceScaling: {
-    defaults: {
-      seed: null,
-      scale: 1,
-      mode: "fan_in",
-      distribution: "truncated_normal",
-      input_axes: null,
-      output_axes: null,
-    },
-    make: varianceScaling,
-  },
-  GlorotUniform: {
-    defaults: { seed: null, input_axes: null, output_axes: null },
-    make: scaled(1, "fan_avg", "uniform"),
-  },
-  GlorotNormal: {
-    defaults: { seed: null, input_axes: null, output_axes: null },
-    make: scaled(1, "fan_avg", "truncated_normal"),
-  },
-  HeUniform: { defaults: { seed: null, input_axes: null, output_axes: null }, make: scaled(2, "fan_in", "uniform") },
-  HeNormal: {
-    defaults: { seed: null, input_axes: null, output_axes: null },
-    make: scaled(2, "fan_in", "truncated_normal"),
-  },
-  LecunUniform: { defaults: { seed: null, input_axes: null, output_axes: null }, make: scaled(1, "fan_in", "uniform") },
-  LecunNormal: {
-    defaults: { seed: null, input_axes: null, output_axes: null },
-    make: scaled(1, "fan_in", "truncated_normal"),
-  },
-  Orthogonal: { defaults: { seed: null, gain: 1 }, make: orthogonal },
-  Identity: {
-    defaults: { gain: 1 },
-    make: (s, d, c) =>
-      tf.mul(tf.eye(s[0] ?? 1, s[1] ?? s[0] ?? 1, undefined, d as "float32"), numberField(c, "gain", 1)),
-  },
-};
+    ["truncated_normal"],
+  );
+  add(
+    "VarianceScaling",
+    { seed: null, scale: 1, mode: "fan_in", distribution: "truncated_normal", input_axes: null, output_axes: null },
+    varianceScaling,
+    ["variance_scaling"],
+  );
+  add("GlorotUniform", AXES, scaled(1, "fan_avg", "uniform"), ["glorot_uniform"]);
+  add("GlorotNormal", AXES, scaled(1, "fan_avg", "truncated_normal"), ["glorot_normal"]);
+  add("HeUniform", AXES, scaled(2, "fan_in", "uniform"), ["he_uniform"]);
+  add("HeNormal", AXES, scaled(2, "fan_in", "truncated_normal"), ["he_normal"]);
+  add("LecunUniform", AXES, scaled(1, "fan_in", "uniform"), ["lecun_uniform"]);
+  add("LecunNormal", AXES, scaled(1, "fan_in", "truncated_normal"), ["lecun_normal"]);
+  add("Orthogonal", { seed: null, gain: 1 }, orthogonal, ["orthogonal"]);
+  add(
+    "Identity",
+    { gain: 1 },
+    (s, d, c) => tf.mul(tf.eye(s[0] ?? 1, s[1] ?? s[0] ?? 1, undefined, d as "float32"), numberField(c, "gain", 1)),
+    ["identity", "IdentityInitializer"],
+  );
+}
 
-/** Keras 2 class names and string aliases of the built-ins. */
-const ALIASES: Record<string, string> = {
-  zeros: "Zeros",
-  zero: "Zeros",
-  ones: "Ones",
-  one: "Ones",
-  constant: "Constant",
-  random_normal: "RandomNormal",
-  random_uniform: "RandomUniform",
-  truncated_normal: "TruncatedNormal",
-  variance_scaling: "VarianceScaling",
-  glorot_uniform: "GlorotUniform",
-  glorot_normal: "GlorotNormal",
-  he_uniform: "HeUniform",
-  he_normal: "HeNormal",
-  lecun_uniform: "LecunUniform",
-  lecun_normal: "LecunNormal",
-  orthogonal: "Orthogonal",
-  identity: "Identity",
-  IdentityInitializer: "Identity",
-};
+const isInitializer = (value: unknown): value is Initializer => value instanceof Initializer;
 
-/** The names of every built-in initializer class. */
-export const initializerNames: readonly string[] = Object.freeze(Object.keys(BUILTINS));
-
-/** Makes a built-in initializer from its class name and (partial) Keras config. */
+/** Makes a built-in initializer from its class name (or alias) and (partial) Keras config. */
 export function initializer(className: string, config: JsonObject = {}): Initializer {
-  const name = ALIASES[className] ?? className;
-  const spec = BUILTINS[name];
-  if (spec === undefined) {
-    throw new EngineError(
-      "unknown-object",
-      cannot("find", `initializer "${className}"`, "it is not a Keras initializer", "pass it in customObjects"),
-    );
-  }
-  const merged: JsonObject = { ...spec.defaults };
-  for (const key of Object.keys(config)) {
-    // Keras 2 configs may carry keys Keras 3 dropped (dtype); keep only the known ones.
-    if (key in spec.defaults) merged[key] = config[key] as JsonValue;
-  }
-  return new Initializer(name, merged, spec.make);
+  const make = builtinObject<(c: JsonObject) => Initializer>("initializer", className);
+  if (make === undefined) throw unknownObjectError("initializer", className);
+  return make(config);
 }
 
 /** What an initializer option accepts: a name (`"zeros"`, `"GlorotUniform"`) or an instance. */
 export type InitializerLike = string | Initializer;
 
-/** Resolves an initializer option or config value. */
+/** Resolves an initializer option or config value, through the one registry order. */
 export function getInitializer(
   id: InitializerLike | JsonValue | undefined,
   fallback: string,
@@ -203,17 +181,12 @@ export function getInitializer(
   if (id instanceof Initializer) return id;
   if (id === undefined || id === null) return initializer(fallback);
   if (typeof id === "string") {
-    const custom = lookupCustom(ctx, id);
-    if (custom instanceof Initializer) return custom;
-    return initializer(id);
+    const found = resolveObject("initializer", [id], ctx);
+    if (found === undefined) throw unknownObjectError("initializer", id);
+    return makeObject("initializer", found.value, found.name, {}, isInitializer);
   }
-  if (isJsonObject(id)) {
-    const ref = readEnvelope(id, "an initializer");
-    const custom = lookupCustomFunction(ctx, "initializer", ref.registeredName, ref.className);
-    if (custom !== undefined) return (custom as (c: JsonObject) => Initializer)(ref.config);
-    checkBuiltinOrigin(ref, "initializer");
-    return initializer(ref.className, ref.config);
-  }
+  if (isJsonObject(id))
+    return objectFromEnvelope("initializer", readEnvelope(id, "an initializer"), ctx, isInitializer);
   throw new EngineError(
     "invalid-config",
     cannot("read", "an initializer", `expected a name or config, got ${JSON.stringify(id)}`),
@@ -222,7 +195,7 @@ export function getInitializer(
 
 /** The Keras 3 config value of an initializer. */
 export function serializeInitializer(init: Initializer): JsonObject {
-  return envelope("keras.initializers", init.className, init.getConfig());
+  return kindEnvelope("initializer", "keras.initializers", init, init.getConfig(), Initializer);
 }
 
 /** The snake_case alias of an initializer class (`GlorotUniform` -> `glorot_uniform`). */

@@ -1,6 +1,7 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
-import { type Registry, defaultRegistry } from "@kerastore/registry";
+import { type ObjectKind, type Registry, defaultRegistry, kindLabel } from "@kerastore/registry";
 import { EngineError } from "./errors.js";
+import { builtinObject, resolveObject, unknownObjectError } from "./resolve-object.js";
 
 /**
  * Objects the user supplies by name for configs to refer to: custom layer classes, activation
@@ -40,6 +41,27 @@ export function envelope(
   registeredName: string | null = null,
 ): JsonObject {
   return { module, class_name: className, config, registered_name: registeredName };
+}
+
+/**
+ * The envelope of an object of `kind`: Keras's `{module, class_name, config, registered_name: null}`
+ * for a built-in (its class name is a built-in of the kind and it is an instance of the kind's
+ * own class, `base`); for a custom one, no module and its registered name (`MyPkg>MyInit` when
+ * its class was registered with `registerSerializable`, else its class name), as Keras writes a
+ * custom object, so the load finds it in customObjects or the registry again.
+ */
+export function kindEnvelope(
+  kind: ObjectKind,
+  module: string,
+  value: { readonly className: string; readonly constructor: unknown },
+  config: JsonObject,
+  base: unknown,
+  registry: Registry = defaultRegistry,
+): JsonObject {
+  const className = value.className;
+  if (value.constructor === base && builtinObject(kind, className) !== undefined)
+    return envelope(module, className, config);
+  return envelope(null, className, config, registry.nameOf(value.constructor) ?? className);
 }
 
 /** Reads a `{class_name, config}` envelope of either dialect. */
@@ -86,22 +108,6 @@ export function optionalNumber(config: JsonObject, key: string): number | null {
   return typeof v === "number" ? v : null;
 }
 
-/** Finds a user-supplied object by name (also by the `package>Name` registered name). */
-export function lookupCustom(ctx: FromConfigContext, ...names: (string | null)[]): unknown {
-  // One precedence, documented in docs/registry.md: the objects passed to this load (and open
-  // customObjectScopes, merged into them), then the registry (registerSerializable), then the
-  // built-ins (the caller's fallback).
-  const objects = ctx.customObjects;
-  if (objects !== undefined) {
-    for (const name of names) {
-      if (name !== null && Object.hasOwn(objects, name)) return objects[name];
-    }
-  }
-  const wanted = names.filter((n): n is string => n !== null);
-  if (wanted.length === 0) return undefined;
-  return (ctx.registry ?? defaultRegistry).lookup(wanted)?.value;
-}
-
 /**
  * The names Keras 3 writes for a custom class or function: its registered name
  * (`package>Name`) when `registerSerializable` filed it, else its own name.
@@ -116,29 +122,69 @@ function isClassConstructor(value: unknown): boolean {
 }
 
 /**
- * Finds a user-supplied function (activation, initializer, regularizer, constraint factory) by
- * name. A class found under the name (a layer or model class) is refused: only functions go
- * where functions go.
+ * The function found under a name where a function goes (an activation, a loss, a factory of
+ * initializers): a class found there (a layer class) is refused, as is anything not callable.
  */
-export function lookupCustomFunction(
+export function checkedFunction(value: unknown, kind: ObjectKind, name: string): (...args: never[]) => unknown {
+  if (typeof value === "function" && !isClassConstructor(value)) return value as (...args: never[]) => unknown;
+  const what =
+    typeof value === "function"
+      ? `the class ${(value as { name: string }).name}`
+      : `a ${value === null ? "null" : typeof value}`;
+  throw new EngineError(
+    "invalid-config",
+    cannot(
+      "deserialize",
+      `${kindLabel(kind)} "${name}"`,
+      `the name finds ${what} where a ${kindLabel(kind)} function goes`,
+    ),
+  );
+}
+
+/**
+ * Makes an object of `kind` (initializer, regularizer, constraint, ...) from a config envelope:
+ * the name resolves in the one order (`resolveObject`); an instance found is returned as is, a
+ * class with a static `fromConfig` and a factory function are given the config.
+ */
+export function objectFromEnvelope<T>(
+  kind: ObjectKind,
+  ref: KerasObjectRef,
   ctx: FromConfigContext,
-  kind: string,
-  ...names: (string | null)[]
-): ((...args: never[]) => unknown) | undefined {
-  const custom = lookupCustom(ctx, ...names);
-  if (typeof custom !== "function") return undefined;
-  if (isClassConstructor(custom)) {
-    const name = names.find((n) => n !== null) ?? "?";
-    throw new EngineError(
-      "invalid-config",
-      cannot(
-        "deserialize",
-        `${kind} "${name}"`,
-        `the name finds the class ${(custom as { name: string }).name} where a ${kind} function goes`,
-      ),
-    );
-  }
-  return custom as (...args: never[]) => unknown;
+  isInstance: (value: unknown) => value is T,
+): T {
+  const found = resolveObject(kind, [ref.registeredName, ref.className], ctx);
+  if (found === undefined) throw unknownObjectError(kind, ref.registeredName ?? ref.className);
+  if (found.source === "builtin") checkBuiltinOrigin(ref, kindLabel(kind));
+  return makeObject(kind, found.value, found.name, ref.config, isInstance);
+}
+
+/** The object a value found by name makes from `config` (see {@link objectFromEnvelope}). */
+export function makeObject<T>(
+  kind: ObjectKind,
+  value: unknown,
+  name: string,
+  config: JsonObject,
+  isInstance: (value: unknown) => value is T,
+): T {
+  if (isInstance(value)) return value;
+  const fromConfig = classFromConfig(value, isInstance);
+  if (fromConfig !== undefined) return fromConfig(config) as T;
+  return (checkedFunction(value, kind, name) as (c: JsonObject) => T)(config);
+}
+
+/**
+ * The static `fromConfig` of a class whose instances are of the asked kind (`isInstance` of its
+ * prototype), bound to the class; undefined for anything else (a layer or model class found
+ * where an initializer goes has a `fromConfig` too, and is refused by the caller).
+ */
+export function classFromConfig(
+  value: unknown,
+  isInstance: (value: unknown) => boolean,
+): ((config: JsonObject) => unknown) | undefined {
+  if (typeof value !== "function") return undefined;
+  const fromConfig = (value as { fromConfig?: unknown }).fromConfig;
+  if (typeof fromConfig !== "function" || !isInstance((value as { prototype?: unknown }).prototype)) return undefined;
+  return (config) => (fromConfig as (c: JsonObject) => unknown).call(value, config);
 }
 
 // The modules Keras records for its own classes: `keras.layers`, `keras.src.models.functional`,

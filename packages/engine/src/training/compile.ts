@@ -28,7 +28,7 @@ export interface CompileOptions {
   /** Custom losses and metrics by name. */
   readonly customObjects?: Readonly<Record<string, unknown>> | undefined;
   /** A registry of custom losses and metrics (kinds `loss`, `metric`), looked up after `customObjects`. */
-  readonly registry?: Pick<Registry, "get"> | undefined;
+  readonly registry?: Registry | undefined;
 }
 
 /** One output's metric with how it was given (for the config) and whether it is weighted. */
@@ -140,7 +140,7 @@ export function compile(
     target.outputNames ??
     Array.from({ length: outputCount }, (_, i) => (outputCount === 1 ? "output" : `output_${i + 1}`));
   const custom = options.customObjects ?? {};
-  const optimizer = getOptimizer(options.optimizer ?? "rmsprop");
+  const optimizer = getOptimizer(options.optimizer ?? "rmsprop", { customObjects: custom, registry: options.registry });
   const lossSpec = options.loss;
   const perOutput: (LossLike | null)[] = names.map((name, i) => {
     if (lossSpec === undefined) return null;
@@ -172,7 +172,11 @@ export function compile(
       const given = typeof m === "string" ? m : (serializeMetric(metric) as JsonValue);
       if (names.length > 1) {
         // One metric object per output, as Keras clones them.
-        if (baseNames.has(metric)) metric = metricFromEnvelope(serializeMetric(metric) as JsonObject);
+        if (baseNames.has(metric))
+          metric = metricFromEnvelope(serializeMetric(metric) as JsonObject, {
+            customObjects: custom,
+            registry: options.registry,
+          });
         baseNames.set(metric, base);
         metric.name = `${names[output]}_${base}`;
       }

@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
-import type { Registry } from "@kerastore/registry";
+import { type Registry, builtinRegistry, defaultRegistry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
+import { type FromConfigContext, checkedFunction, classFromConfig, kindEnvelope } from "../../keras-object.js";
+import { builtinObject, resolveObject, unknownObjectError } from "../../resolve-object.js";
 import * as fns from "./loss-functions.js";
 
 /** How a loss turns per-sample values into one number (Keras 3 names). */
@@ -80,85 +82,107 @@ interface LossSpec {
 const num = (c: JsonObject, k: string, d: number) => (typeof c[k] === "number" ? (c[k] as number) : d);
 const flag = (c: JsonObject, k: string) => c[k] === true;
 
-const SPECS: Record<string, LossSpec> = {
-  MeanSquaredError: { defaultName: "mean_squared_error", make: () => fns.meanSquaredError, keys: {} },
-  MeanAbsoluteError: { defaultName: "mean_absolute_error", make: () => fns.meanAbsoluteError, keys: {} },
-  MeanAbsolutePercentageError: {
-    defaultName: "mean_absolute_percentage_error",
-    make: () => fns.meanAbsolutePercentageError,
-    keys: {},
-  },
-  MeanSquaredLogarithmicError: {
-    defaultName: "mean_squared_logarithmic_error",
-    make: () => fns.meanSquaredLogarithmicError,
-    keys: {},
-  },
-  Huber: { defaultName: "huber_loss", make: (c) => fns.huber(num(c, "delta", 1)), keys: {}, hidden: { delta: 1 } },
-  LogCosh: { defaultName: "log_cosh", make: () => fns.logCosh, keys: {} },
-  BinaryCrossentropy: {
-    defaultName: "binary_crossentropy",
-    make: (c) =>
-      fns.binaryCrossentropy({ fromLogits: flag(c, "from_logits"), labelSmoothing: num(c, "label_smoothing", 0) }),
-    keys: { from_logits: false, label_smoothing: 0, axis: -1 },
-  },
-  CategoricalCrossentropy: {
-    defaultName: "categorical_crossentropy",
-    make: (c) =>
-      fns.categoricalCrossentropy({ fromLogits: flag(c, "from_logits"), labelSmoothing: num(c, "label_smoothing", 0) }),
-    keys: { from_logits: false, label_smoothing: 0, axis: -1 },
-  },
-  SparseCategoricalCrossentropy: {
-    defaultName: "sparse_categorical_crossentropy",
-    make: (c) => fns.sparseCategoricalCrossentropy({ fromLogits: flag(c, "from_logits") }),
-    keys: { from_logits: false, ignore_class: null },
-  },
-  Hinge: { defaultName: "hinge", make: () => fns.hinge, keys: {} },
-  SquaredHinge: { defaultName: "squared_hinge", make: () => fns.squaredHinge, keys: {} },
-  CategoricalHinge: { defaultName: "categorical_hinge", make: () => fns.categoricalHinge, keys: {} },
-  KLDivergence: { defaultName: "kl_divergence", make: () => fns.klDivergence, keys: {} },
-  Poisson: { defaultName: "poisson", make: () => fns.poisson, keys: {} },
-  CosineSimilarity: {
-    defaultName: "cosine_similarity",
-    make: (c) => fns.cosineSimilarity(num(c, "axis", -1)),
-    keys: {},
-    hidden: { axis: -1 },
-  },
-};
+const names: string[] = [];
 
-/** The built-in loss classes by Keras name (`MeanSquaredError`, ...). */
-export const lossClassNames: readonly string[] = Object.freeze(Object.keys(SPECS));
+/** The built-in loss classes by Keras name (`MeanSquaredError`, ...), filled by `installBuiltins()`. */
+export const lossClassNames: readonly string[] = names;
 
-// Function names and short aliases Keras's `losses.get` accepts, to class names.
-const ALIASES: Record<string, string> = {
-  mse: "MeanSquaredError",
-  mean_squared_error: "MeanSquaredError",
-  mae: "MeanAbsoluteError",
-  mean_absolute_error: "MeanAbsoluteError",
-  mape: "MeanAbsolutePercentageError",
-  mean_absolute_percentage_error: "MeanAbsolutePercentageError",
-  msle: "MeanSquaredLogarithmicError",
-  mean_squared_logarithmic_error: "MeanSquaredLogarithmicError",
-  huber: "Huber",
-  huber_loss: "Huber",
-  log_cosh: "LogCosh",
-  logcosh: "LogCosh",
-  binary_crossentropy: "BinaryCrossentropy",
-  categorical_crossentropy: "CategoricalCrossentropy",
-  sparse_categorical_crossentropy: "SparseCategoricalCrossentropy",
-  hinge: "Hinge",
-  squared_hinge: "SquaredHinge",
-  categorical_hinge: "CategoricalHinge",
-  kld: "KLDivergence",
-  kl_divergence: "KLDivergence",
-  kullback_leibler_divergence: "KLDivergence",
-  poisson: "Poisson",
-  cosine_similarity: "CosineSimilarity",
-};
+/**
+ * Registers the built-in losses into `registry` (from `installBuiltins()`): each class as a
+ * factory `(config) => Loss` under its Keras class name and the function names and short
+ * aliases Keras's `losses.get` accepts, kind `loss`.
+ */
+export function installLosses(registry: Registry): void {
+  const add = (className: string, spec: LossSpec, aliases: readonly string[]): void => {
+    const factory = (config: JsonObject = {}): Loss => lossFromSpec(className, spec, config);
+    for (const name of [className, ...aliases]) {
+      registry.register(name, factory, { kind: "loss", module: "keras.losses", className });
+    }
+    if (!names.includes(className)) names.push(className);
+  };
+  add("MeanSquaredError", { defaultName: "mean_squared_error", make: () => fns.meanSquaredError, keys: {} }, [
+    "mse",
+    "mean_squared_error",
+  ]);
+  add("MeanAbsoluteError", { defaultName: "mean_absolute_error", make: () => fns.meanAbsoluteError, keys: {} }, [
+    "mae",
+    "mean_absolute_error",
+  ]);
+  add(
+    "MeanAbsolutePercentageError",
+    { defaultName: "mean_absolute_percentage_error", make: () => fns.meanAbsolutePercentageError, keys: {} },
+    ["mape", "mean_absolute_percentage_error"],
+  );
+  add(
+    "MeanSquaredLogarithmicError",
+    { defaultName: "mean_squared_logarithmic_error", make: () => fns.meanSquaredLogarithmicError, keys: {} },
+    ["msle", "mean_squared_logarithmic_error"],
+  );
+  add(
+    "Huber",
+    { defaultName: "huber_loss", make: (c) => fns.huber(num(c, "delta", 1)), keys: {}, hidden: { delta: 1 } },
+    ["huber", "huber_loss"],
+  );
+  add("LogCosh", { defaultName: "log_cosh", make: () => fns.logCosh, keys: {} }, ["log_cosh", "logcosh"]);
+  add(
+    "BinaryCrossentropy",
+    {
+      defaultName: "binary_crossentropy",
+      make: (c) =>
+        fns.binaryCrossentropy({ fromLogits: flag(c, "from_logits"), labelSmoothing: num(c, "label_smoothing", 0) }),
+      keys: { from_logits: false, label_smoothing: 0, axis: -1 },
+    },
+    ["binary_crossentropy"],
+  );
+  add(
+    "CategoricalCrossentropy",
+    {
+      defaultName: "categorical_crossentropy",
+      make: (c) =>
+        fns.categoricalCrossentropy({
+          fromLogits: flag(c, "from_logits"),
+          labelSmoothing: num(c, "label_smoothing", 0),
+        }),
+      keys: { from_logits: false, label_smoothing: 0, axis: -1 },
+    },
+    ["categorical_crossentropy"],
+  );
+  add(
+    "SparseCategoricalCrossentropy",
+    {
+      defaultName: "sparse_categorical_crossentropy",
+      make: (c) => fns.sparseCategoricalCrossentropy({ fromLogits: flag(c, "from_logits") }),
+      keys: { from_logits: false, ignore_class: null },
+    },
+    ["sparse_categorical_crossentropy"],
+  );
+  add("Hinge", { defaultName: "hinge", make: () => fns.hinge, keys: {} }, ["hinge"]);
+  add("SquaredHinge", { defaultName: "squared_hinge", make: () => fns.squaredHinge, keys: {} }, ["squared_hinge"]);
+  add("CategoricalHinge", { defaultName: "categorical_hinge", make: () => fns.categoricalHinge, keys: {} }, [
+    "categorical_hinge",
+  ]);
+  add("KLDivergence", { defaultName: "kl_divergence", make: () => fns.klDivergence, keys: {} }, [
+    "kld",
+    "kl_divergence",
+    "kullback_leibler_divergence",
+  ]);
+  add("Poisson", { defaultName: "poisson", make: () => fns.poisson, keys: {} }, ["poisson"]);
+  add(
+    "CosineSimilarity",
+    {
+      defaultName: "cosine_similarity",
+      make: (c) => fns.cosineSimilarity(num(c, "axis", -1)),
+      keys: {},
+      hidden: { axis: -1 },
+    },
+    ["cosine_similarity"],
+  );
+}
 
-/** The loss class name a string names (`'mse'` -> `MeanSquaredError`), if it names one. */
+/** The loss class name a string names (`'mse'` -> `MeanSquaredError`), if it names a built-in one. */
 export function lossClassFor(name: string): string | undefined {
-  if (name in SPECS) return name;
-  return ALIASES[name] ?? ALIASES[name.toLowerCase()];
+  const entry = builtinRegistry.lookup([name, name.toLowerCase()], { kind: "loss" });
+  return entry?.className;
 }
 
 /** What `compile({ loss })` accepts for one output. */
@@ -166,27 +190,24 @@ export type LossLike = string | JsonObject | Loss | CustomLossFunction;
 
 /**
  * A loss from a name or alias (`'mse'`, `'categorical_crossentropy'`), a Keras config envelope
- * (either dialect), a Loss, or a custom function (`customObjects` resolves custom names).
+ * (either dialect), a Loss, or a custom function. Names resolve through the one registry order:
+ * `customObjects`, the open `customObjectScope`s, `registry` (default `defaultRegistry`), the
+ * built-ins.
  */
 export function getLoss(
   identifier: LossLike,
   customObjects: Readonly<Record<string, unknown>> = {},
-  registry?: Pick<Registry, "get">,
+  registry?: Registry,
 ): Loss {
-  const custom = (name: string): unknown =>
-    Object.hasOwn(customObjects, name) ? customObjects[name] : registry?.get(name, { kind: "loss" });
+  const ctx: FromConfigContext = { customObjects, registry };
   if (identifier instanceof Loss) return identifier;
   if (typeof identifier === "function") {
-    const name = identifier.kerasName ?? (identifier.name || "custom_loss");
+    // A registered function is written by its registered name (`package>name`), as Keras does.
+    const name =
+      identifier.kerasName ?? (registry ?? defaultRegistry).nameOf(identifier) ?? (identifier.name || "custom_loss");
     return new Loss("function", name, identifier);
   }
-  if (typeof identifier === "string") {
-    const found = custom(identifier);
-    if (typeof found === "function") return new Loss("function", identifier, found as fns.LossFunction);
-    const cls = lossClassFor(identifier);
-    if (cls === undefined) throw unknownLoss(identifier);
-    return lossFromConfig(cls, {});
-  }
+  if (typeof identifier === "string") return lossByName(identifier, ctx);
   const className = identifier.class_name;
   const config = identifier.config ?? {};
   if (typeof className !== "string")
@@ -194,32 +215,42 @@ export function getLoss(
       "invalid-config",
       cannot("read", "the loss config", 'expected {"class_name": ..., "config": {...}}'),
     );
-  if (className === "function" && typeof config === "string") {
-    const registered = identifier.registered_name;
-    return getLoss(
-      typeof registered === "string" && custom(registered) !== undefined ? registered : config,
-      customObjects,
-      registry,
-    );
-  }
+  if (className === "function" && typeof config === "string") return lossByName(config, ctx);
   if (!isJsonObject(config))
     throw new EngineError("invalid-config", cannot("read", `loss ${className}`, '"config" is not an object'));
-  const found =
-    className in SPECS
-      ? undefined
-      : (custom(typeof identifier.registered_name === "string" ? identifier.registered_name : className) ??
-        custom(className));
-  if (typeof found === "function")
-    return new Loss(className, typeof config.name === "string" ? config.name : className, found as fns.LossFunction);
-  const cls = lossClassFor(className);
-  if (cls === undefined) throw unknownLoss(className);
-  return lossFromConfig(cls, config);
+  const registered = typeof identifier.registered_name === "string" ? identifier.registered_name : null;
+  const found = resolveObject("loss", [registered, className], ctx);
+  if (found === undefined) throw unknownObjectError("loss", registered ?? className);
+  if (found.source === "builtin") return (found.value as (c: JsonObject) => Loss)(config);
+  return customLoss(found.value, found.name, config, className);
+}
+
+/** A loss by name: a custom per-sample function (or Loss) found first, else a built-in class or alias. */
+function lossByName(name: string, ctx: FromConfigContext): Loss {
+  // Keras writes a registered function as `package>name`; resolveObject also finds a custom one by its bare name.
+  const found = resolveObject("loss", [name, name.toLowerCase()], ctx);
+  if (found === undefined) throw unknownObjectError("loss", name);
+  if (found.source === "builtin") return (found.value as (c: JsonObject) => Loss)({});
+  return customLoss(found.value, name, {}, "function");
+}
+
+/** A custom loss found by name: a Loss instance, a Loss class (`fromConfig`), or a per-sample function. */
+function customLoss(value: unknown, name: string, config: JsonObject, className: string): Loss {
+  if (value instanceof Loss) return value;
+  const fromConfig = classFromConfig(value, (v) => v instanceof Loss);
+  if (fromConfig !== undefined) return fromConfig(config) as Loss;
+  const fn = checkedFunction(value, "loss", name) as fns.LossFunction;
+  return new Loss(className, typeof config.name === "string" ? config.name : name, fn);
 }
 
 /** A built-in loss of class `className` from its Keras config. */
 export function lossFromConfig(className: string, config: JsonObject): Loss {
-  const spec = SPECS[className];
-  if (spec === undefined) throw unknownLoss(className);
+  const make = builtinObject<(c: JsonObject) => Loss>("loss", className);
+  if (make === undefined) throw unknownObjectError("loss", className);
+  return make(config);
+}
+
+function lossFromSpec(className: string, spec: LossSpec, config: JsonObject): Loss {
   const reduction = reductionOf(config.reduction, className);
   const own: JsonObject = {};
   for (const [k, d] of Object.entries(spec.keys)) own[k] = config[k] ?? d;
@@ -238,7 +269,7 @@ export function lossFromConfig(className: string, config: JsonObject): Loss {
 /** Keras 3's envelope of a loss; plain functions serialize as their name. */
 export function serializeLoss(loss: Loss): JsonValue {
   if (loss.className === "function") return loss.name;
-  return { module: "keras.losses", class_name: loss.className, config: loss.getConfig(), registered_name: null };
+  return kindEnvelope("loss", "keras.losses", loss, loss.getConfig(), Loss);
 }
 
 function reductionOf(value: JsonValue | undefined, cls: string): Reduction {
@@ -252,18 +283,6 @@ function reductionOf(value: JsonValue | undefined, cls: string): Reduction {
       `loss ${cls}`,
       `unknown reduction ${JSON.stringify(value)}`,
       `use one of ${[...REDUCTIONS].join(", ")}`,
-    ),
-  );
-}
-
-function unknownLoss(name: string): EngineError {
-  return new EngineError(
-    "unknown-object",
-    cannot(
-      "find",
-      `loss "${name}"`,
-      "it is not a built-in loss",
-      "pass the function in customObjects or as the loss itself",
     ),
   );
 }

@@ -1,6 +1,8 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
-import type { Registry } from "@kerastore/registry";
+import { type Registry, defaultRegistry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
+import { checkedFunction, classFromConfig } from "../../keras-object.js";
+import { resolveObject, unknownObjectError } from "../../resolve-object.js";
 import { AUC, Precision, Recall } from "./confusion.js";
 import { Mean, MeanMetricWrapper, Metric, type MetricFunction, RootMeanSquaredError, Sum } from "./metric.js";
 import * as fns from "./metric-functions.js";
@@ -17,37 +19,71 @@ export interface MetricContext {
   /** Custom metric functions or classes by name. */
   readonly customObjects?: Readonly<Record<string, unknown>> | undefined;
   /** A registry to look custom metric functions up in (after `customObjects`). */
-  readonly registry?: Pick<Registry, "get"> | undefined;
+  readonly registry?: Registry | undefined;
 }
 
 type Maker = (c: JsonObject) => Metric;
 const num = (c: JsonObject, k: string, d: number) => (typeof c[k] === "number" ? (c[k] as number) : d);
 const nameOf = (c: JsonObject, d: string) => (typeof c.name === "string" ? c.name : d);
 
-const CLASSES: Record<string, Maker> = {
-  Mean: (c) => new Mean(nameOf(c, "mean")),
-  Sum: (c) => new Sum(nameOf(c, "sum")),
-  MeanSquaredError: (c) =>
-    new MeanMetricWrapper("MeanSquaredError", nameOf(c, "mean_squared_error"), fns.meanSquaredError),
-  MeanAbsoluteError: (c) =>
-    new MeanMetricWrapper("MeanAbsoluteError", nameOf(c, "mean_absolute_error"), fns.meanAbsoluteError),
-  RootMeanSquaredError: (c) => new RootMeanSquaredError(nameOf(c, "root_mean_squared_error")),
-  Accuracy: (c) => new MeanMetricWrapper("Accuracy", nameOf(c, "accuracy"), fns.accuracy),
-  BinaryAccuracy: (c) => {
+const names: string[] = [];
+
+/** The built-in metric classes by Keras name (`Accuracy`, `AUC`, ...), filled by `installBuiltins()`. */
+export const metricClassNames: readonly string[] = names;
+
+/**
+ * Registers the built-in metrics into `registry` (from `installBuiltins()`): each class as a
+ * factory `(config) => Metric` under its Keras class name and the function names and aliases
+ * Keras's `metrics.get` accepts (the metric keeps the string as its name: `'mae'` logs as
+ * `mae`), kind `metric`.
+ */
+export function installMetrics(registry: Registry): void {
+  const add = (className: string, aliases: readonly string[], make: Maker): void => {
+    for (const name of [className, ...aliases]) {
+      registry.register(name, make, { kind: "metric", module: "keras.metrics", className });
+    }
+    if (!names.includes(className)) names.push(className);
+  };
+  add("Mean", ["mean"], (c) => new Mean(nameOf(c, "mean")));
+  add("Sum", ["sum"], (c) => new Sum(nameOf(c, "sum")));
+  add(
+    "MeanSquaredError",
+    ["mse", "mean_squared_error"],
+    (c) => new MeanMetricWrapper("MeanSquaredError", nameOf(c, "mean_squared_error"), fns.meanSquaredError),
+  );
+  add(
+    "MeanAbsoluteError",
+    ["mae", "mean_absolute_error"],
+    (c) => new MeanMetricWrapper("MeanAbsoluteError", nameOf(c, "mean_absolute_error"), fns.meanAbsoluteError),
+  );
+  add(
+    "RootMeanSquaredError",
+    ["rmse", "root_mean_squared_error"],
+    (c) => new RootMeanSquaredError(nameOf(c, "root_mean_squared_error")),
+  );
+  add("Accuracy", ["accuracy"], (c) => new MeanMetricWrapper("Accuracy", nameOf(c, "accuracy"), fns.accuracy));
+  add("BinaryAccuracy", ["binary_accuracy"], (c) => {
     const threshold = num(c, "threshold", 0.5);
     return new MeanMetricWrapper("BinaryAccuracy", nameOf(c, "binary_accuracy"), fns.binaryAccuracy(threshold), {
       threshold,
     });
-  },
-  CategoricalAccuracy: (c) =>
-    new MeanMetricWrapper("CategoricalAccuracy", nameOf(c, "categorical_accuracy"), fns.categoricalAccuracy),
-  SparseCategoricalAccuracy: (c) =>
-    new MeanMetricWrapper(
-      "SparseCategoricalAccuracy",
-      nameOf(c, "sparse_categorical_accuracy"),
-      fns.sparseCategoricalAccuracy,
-    ),
-  TopKCategoricalAccuracy: (c) => {
+  });
+  add(
+    "CategoricalAccuracy",
+    ["categorical_accuracy"],
+    (c) => new MeanMetricWrapper("CategoricalAccuracy", nameOf(c, "categorical_accuracy"), fns.categoricalAccuracy),
+  );
+  add(
+    "SparseCategoricalAccuracy",
+    ["sparse_categorical_accuracy"],
+    (c) =>
+      new MeanMetricWrapper(
+        "SparseCategoricalAccuracy",
+        nameOf(c, "sparse_categorical_accuracy"),
+        fns.sparseCategoricalAccuracy,
+      ),
+  );
+  add("TopKCategoricalAccuracy", ["top_k_categorical_accuracy"], (c) => {
     const k = num(c, "k", 5);
     return new MeanMetricWrapper(
       "TopKCategoricalAccuracy",
@@ -55,8 +91,8 @@ const CLASSES: Record<string, Maker> = {
       fns.topKCategoricalAccuracy(k),
       { k },
     );
-  },
-  SparseTopKCategoricalAccuracy: (c) => {
+  });
+  add("SparseTopKCategoricalAccuracy", ["sparse_top_k_categorical_accuracy"], (c) => {
     const k = num(c, "k", 5);
     return new MeanMetricWrapper(
       "SparseTopKCategoricalAccuracy",
@@ -64,78 +100,67 @@ const CLASSES: Record<string, Maker> = {
       fns.sparseTopKCategoricalAccuracy(k),
       { k },
     );
-  },
-  Precision: (c) =>
-    new Precision({ name: nameOf(c, "precision"), thresholds: typeof c.thresholds === "number" ? c.thresholds : null }),
-  Recall: (c) =>
-    new Recall({ name: nameOf(c, "recall"), thresholds: typeof c.thresholds === "number" ? c.thresholds : null }),
-  AUC: (c) =>
-    new AUC({
-      name: nameOf(c, "auc"),
-      numThresholds: num(c, "num_thresholds", 200),
-      curve: c.curve === "PR" ? "PR" : "ROC",
-      summationMethod:
-        c.summation_method === "minoring"
-          ? "minoring"
-          : c.summation_method === "majoring"
-            ? "majoring"
-            : "interpolation",
-      fromLogits: c.from_logits === true,
-    }),
-};
-
-/** The built-in metric classes by Keras name (`Accuracy`, `AUC`, ...). */
-export const metricClassNames: readonly string[] = Object.freeze(Object.keys(CLASSES));
-
-// Function names and aliases Keras's `metrics.get` accepts, to classes. The metric keeps the
-// string as its name (`'mae'` logs as `mae`).
-const ALIASES: Record<string, string> = {
-  mse: "MeanSquaredError",
-  mean_squared_error: "MeanSquaredError",
-  mae: "MeanAbsoluteError",
-  mean_absolute_error: "MeanAbsoluteError",
-  rmse: "RootMeanSquaredError",
-  root_mean_squared_error: "RootMeanSquaredError",
-  accuracy: "Accuracy",
-  binary_accuracy: "BinaryAccuracy",
-  categorical_accuracy: "CategoricalAccuracy",
-  sparse_categorical_accuracy: "SparseCategoricalAccuracy",
-  top_k_categorical_accuracy: "TopKCategoricalAccuracy",
-  sparse_top_k_categorical_accuracy: "SparseTopKCategoricalAccuracy",
-  precision: "Precision",
-  recall: "Recall",
-  auc: "AUC",
-  mean: "Mean",
-  sum: "Sum",
-};
+  });
+  add(
+    "Precision",
+    ["precision"],
+    (c) =>
+      new Precision({
+        name: nameOf(c, "precision"),
+        thresholds: typeof c.thresholds === "number" ? c.thresholds : null,
+      }),
+  );
+  add(
+    "Recall",
+    ["recall"],
+    (c) =>
+      new Recall({ name: nameOf(c, "recall"), thresholds: typeof c.thresholds === "number" ? c.thresholds : null }),
+  );
+  add(
+    "AUC",
+    ["auc"],
+    (c) =>
+      new AUC({
+        name: nameOf(c, "auc"),
+        numThresholds: num(c, "num_thresholds", 200),
+        curve: c.curve === "PR" ? "PR" : "ROC",
+        summationMethod:
+          c.summation_method === "minoring"
+            ? "minoring"
+            : c.summation_method === "majoring"
+              ? "majoring"
+              : "interpolation",
+        fromLogits: c.from_logits === true,
+      }),
+  );
+}
 
 /**
  * A metric from a name (`'mae'`, `'accuracy'`: resolved by the loss and output as Keras
- * does), a Keras config envelope, a Metric or a custom function.
+ * does), a Keras config envelope, a Metric or a custom function. Names resolve through the one
+ * registry order: `customObjects`, the open `customObjectScope`s, `registry`, the built-ins.
  */
 export function getMetric(identifier: MetricLike, ctx: MetricContext = {}): Metric {
   if (identifier instanceof Metric) return identifier;
   if (typeof identifier === "function")
     return new MeanMetricWrapper("MeanMetricWrapper", identifier.name || "custom_metric", identifier);
   if (typeof identifier === "string") {
-    const custom =
-      ctx.customObjects !== undefined && Object.hasOwn(ctx.customObjects, identifier)
-        ? ctx.customObjects[identifier]
-        : ctx.registry?.get(identifier, { kind: "metric" });
-    if (typeof custom === "function")
-      return new MeanMetricWrapper("MeanMetricWrapper", identifier, custom as MetricFunction);
+    const bare = identifier.includes(">") ? identifier.slice(identifier.lastIndexOf(">") + 1) : null;
+    const found = resolveObject("metric", [identifier], ctx);
+    // A function keeps its own name (`hits`), not the `package>name` it is registered under.
+    if (found !== undefined && found.source !== "builtin") return customMetric(found.value, bare ?? identifier, {});
     if (identifier === "accuracy" || identifier === "acc") return accuracyFor(identifier, ctx);
-    const cls = ALIASES[identifier] ?? (identifier in CLASSES ? identifier : undefined);
-    if (cls === undefined) throw unknownMetric(identifier);
-    return CLASSES[cls]!({ name: identifier });
+    if (found === undefined) throw unknownObjectError("metric", identifier);
+    return (found.value as Maker)({ name: identifier });
   }
-  return metricFromEnvelope(identifier);
+  return metricFromEnvelope(identifier, ctx);
 }
 
-/** A metric from `{class_name, config}` (either dialect). */
-export function metricFromEnvelope(json: JsonObject): Metric {
+/** A metric from `{class_name, config}` (either dialect); custom names resolve as in {@link getMetric}. */
+export function metricFromEnvelope(json: JsonObject, ctx: MetricContext = {}): Metric {
   const className = json.class_name;
   const config = json.config ?? {};
+  if (className === "function" && typeof config === "string") return getMetric(config, ctx);
   if (typeof className !== "string" || !isJsonObject(config)) {
     throw new EngineError(
       "invalid-config",
@@ -144,18 +169,36 @@ export function metricFromEnvelope(json: JsonObject): Metric {
   }
   if (className === "MeanMetricWrapper" && typeof config.fn === "string") {
     // Keras 2 (tf.keras) writes compiled function metrics this way: {"name": "accuracy", "fn": "categorical_accuracy"}.
-    const cls = ALIASES[config.fn];
-    if (cls === undefined) throw unknownMetric(config.fn);
-    return CLASSES[cls]!({ ...config, name: typeof config.name === "string" ? config.name : config.fn });
+    const found = resolveObject("metric", [config.fn], ctx);
+    if (found === undefined) throw unknownObjectError("metric", config.fn);
+    const name = typeof config.name === "string" ? config.name : config.fn;
+    if (found.source !== "builtin") return customMetric(found.value, name, {});
+    return (found.value as Maker)({ ...config, name });
   }
-  const make = CLASSES[className];
-  if (make === undefined) throw unknownMetric(className);
-  return make(config);
+  const registered = typeof json.registered_name === "string" ? json.registered_name : null;
+  const found = resolveObject("metric", [registered, className], ctx);
+  if (found === undefined) throw unknownObjectError("metric", registered ?? className);
+  if (found.source !== "builtin") return customMetric(found.value, found.name, config);
+  return (found.value as Maker)(config);
+}
+
+/** A custom metric found by name: a Metric, a Metric class (`fromConfig`), or a per-sample function. */
+function customMetric(value: unknown, name: string, config: JsonObject): Metric {
+  if (value instanceof Metric) return value;
+  const fromConfig = classFromConfig(value, (v) => v instanceof Metric);
+  if (fromConfig !== undefined) return fromConfig(config) as Metric;
+  const fn = checkedFunction(value, "metric", name) as MetricFunction;
+  return new MeanMetricWrapper("MeanMetricWrapper", typeof config.name === "string" ? config.name : name, fn);
 }
 
 /** How a metric appears in `compile_config`: aliases by the string given, objects as envelopes. */
-export function serializeMetric(metric: Metric, givenAs?: string): JsonValue {
+export function serializeMetric(metric: Metric, givenAs?: string, registry: Registry = defaultRegistry): JsonValue {
   if (givenAs !== undefined) return givenAs;
+  if (metric instanceof MeanMetricWrapper && metric.className === "MeanMetricWrapper") {
+    // A custom function, as Keras 3 writes one: by its registered name (`package>name`) or its own.
+    const name = registry.nameOf(metric.fn) ?? (metric.fn.name || metric.name);
+    return { module: "builtins", class_name: "function", config: name, registered_name: "function" };
+  }
   return { module: "keras.metrics", class_name: metric.className, config: metric.getConfig(), registered_name: null };
 }
 
@@ -165,16 +208,4 @@ function accuracyFor(name: string, ctx: MetricContext): Metric {
   if (ctx.lossClass === "BinaryCrossentropy" || ctx.outputUnits === 1)
     return new MeanMetricWrapper("BinaryAccuracy", name, fns.binaryAccuracy(0.5), { threshold: 0.5 });
   return new MeanMetricWrapper("CategoricalAccuracy", name, fns.categoricalAccuracy);
-}
-
-function unknownMetric(name: string): EngineError {
-  return new EngineError(
-    "unknown-object",
-    cannot(
-      "find",
-      `metric "${name}"`,
-      "it is not a built-in metric",
-      "pass the function in customObjects or as the metric itself",
-    ),
-  );
 }

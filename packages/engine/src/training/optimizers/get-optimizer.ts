@@ -1,5 +1,8 @@
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import type { Registry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
+import { type FromConfigContext, makeObject } from "../../keras-object.js";
+import { builtinObject, resolveObject, unknownObjectError } from "../../resolve-object.js";
 import { Adadelta } from "./adadelta.js";
 import { Adagrad } from "./adagrad.js";
 import { Adam, AdamW } from "./adam.js";
@@ -13,30 +16,35 @@ import { SGD } from "./sgd.js";
 /** What `compile({ optimizer })` accepts: a name (`'adam'`), a Keras config envelope, or an optimizer. */
 export type OptimizerLike = string | JsonObject | Optimizer;
 
-type Factory = (args: Record<string, unknown>) => Optimizer;
+/** A Keras optimizer config key (snake_case) to the constructor argument it sets. */
+type KeyMap = Readonly<Record<string, string>>;
 
-const CLASSES: Record<string, { factory: Factory; keys: Record<string, string> }> = {
-  SGD: { factory: (a) => new SGD(a), keys: { momentum: "momentum", nesterov: "nesterov" } },
-  Adam: {
-    factory: (a) => new Adam(a),
-    keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: "amsgrad" },
-  },
-  AdamW: {
-    factory: (a) => new AdamW(a),
-    keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: "amsgrad" },
-  },
-  RMSprop: {
-    factory: (a) => new RMSprop(a),
-    keys: { rho: "rho", momentum: "momentum", epsilon: "epsilon", centered: "centered" },
-  },
-  Adagrad: {
-    factory: (a) => new Adagrad(a),
-    keys: { initial_accumulator_value: "initialAccumulatorValue", epsilon: "epsilon" },
-  },
-  Adadelta: { factory: (a) => new Adadelta(a), keys: { rho: "rho", epsilon: "epsilon" } },
-  Adamax: { factory: (a) => new Adamax(a), keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon" } },
-  Nadam: { factory: (a) => new Nadam(a), keys: { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon" } },
-};
+const names: string[] = [];
+
+/**
+ * Registers the built-in optimizers into `registry` (from `installBuiltins()`): each class as a
+ * factory `(config) => Optimizer` under its Keras class name and its lower-case name
+ * (`'adam'`), kind `optimizer`.
+ */
+export function installOptimizers(registry: Registry): void {
+  const add = (className: string, make: (args: Record<string, unknown>) => Optimizer, keys: KeyMap): void => {
+    const factory = (config: JsonObject = {}, ctx: FromConfigContext = {}): Optimizer =>
+      make(argsOf(className, keys, config, ctx));
+    for (const name of new Set([className, className.toLowerCase()])) {
+      registry.register(name, factory, { kind: "optimizer", module: "keras.optimizers", className });
+    }
+    if (!names.includes(className)) names.push(className);
+  };
+  const adamKeys = { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: "amsgrad" };
+  add("SGD", (a) => new SGD(a), { momentum: "momentum", nesterov: "nesterov" });
+  add("Adam", (a) => new Adam(a), adamKeys);
+  add("AdamW", (a) => new AdamW(a), adamKeys);
+  add("RMSprop", (a) => new RMSprop(a), { rho: "rho", momentum: "momentum", epsilon: "epsilon", centered: "centered" });
+  add("Adagrad", (a) => new Adagrad(a), { initial_accumulator_value: "initialAccumulatorValue", epsilon: "epsilon" });
+  add("Adadelta", (a) => new Adadelta(a), { rho: "rho", epsilon: "epsilon" });
+  add("Adamax", (a) => new Adamax(a), { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon" });
+  add("Nadam", (a) => new Nadam(a), { beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon" });
+}
 
 const BASE_KEYS: Record<string, keyof OptimizerArgs> = {
   name: "name",
@@ -54,20 +62,19 @@ const BASE_KEYS: Record<string, keyof OptimizerArgs> = {
 // Keys Keras 2 configs carry that mean nothing to Keras 3 at their default.
 const KERAS2_KEYS = new Set(["is_legacy_optimizer", "jit_compile", "decay"]);
 
-/** The optimizer class names {@link getOptimizer} knows. */
-export const optimizerClassNames: readonly string[] = Object.keys(CLASSES);
+/** The optimizer class names {@link getOptimizer} knows (filled by `installBuiltins()`). */
+export const optimizerClassNames: readonly string[] = names;
 
 /**
  * An optimizer from a name (`'adam'`, `'rmsprop'`, case-insensitive), a Keras 3 or Keras 2
  * config envelope (`{class_name, config}`; `Custom>Adam` and `lr` accepted), or an instance
- * (returned as is).
+ * (returned as is). Names resolve through the one registry order: `customObjects`, the open
+ * `customObjectScope`s, `registry`, the built-ins; a custom optimizer is an Optimizer instance,
+ * a class with a static `fromConfig(config)`, or a factory `(config) => Optimizer`.
  */
-export function getOptimizer(identifier: OptimizerLike): Optimizer {
+export function getOptimizer(identifier: OptimizerLike, ctx: FromConfigContext = {}): Optimizer {
   if (identifier instanceof Optimizer) return identifier;
-  if (typeof identifier === "string") {
-    const cls = classFor(identifier);
-    return CLASSES[cls]!.factory({});
-  }
+  if (typeof identifier === "string") return optimizerByName([identifier], {}, ctx);
   const className = identifier.class_name;
   const config = identifier.config ?? {};
   if (typeof className !== "string" || !isJsonObject(config)) {
@@ -76,21 +83,48 @@ export function getOptimizer(identifier: OptimizerLike): Optimizer {
       cannot("read", "the optimizer config", 'expected {"class_name": ..., "config": {...}}'),
     );
   }
-  return optimizerFromConfig(className, config);
+  const registered = typeof identifier.registered_name === "string" ? identifier.registered_name : null;
+  return optimizerByName([registered, className], config, ctx);
 }
 
-/** An optimizer of a class from its Keras config (snake_case keys, either dialect). */
+/** A built-in optimizer of a class from its Keras config (snake_case keys, either dialect). */
 export function optimizerFromConfig(className: string, config: JsonObject): Optimizer {
-  const cls = classFor(className);
-  const entry = CLASSES[cls]!;
+  return optimizerByName([className], config, {}, true);
+}
+
+function optimizerByName(
+  asked: readonly (string | null)[],
+  config: JsonObject,
+  ctx: FromConfigContext,
+  builtinOnly = false,
+): Optimizer {
+  const shown = asked.find((n) => n !== null) ?? "?";
+  const custom = builtinOnly ? undefined : resolveObject("optimizer", asked, ctx);
+  if (custom !== undefined && custom.source !== "builtin") {
+    return makeObject("optimizer", custom.value, custom.name, config, isOptimizer);
+  }
+  // Built-ins by name without case or underscores; tf.keras 2.11+ wrote `Custom>Adam`.
+  const plain = asked
+    .filter((n): n is string => n !== null)
+    .map((n) => (n.startsWith("Custom>") ? n.slice("Custom>".length) : n).toLowerCase().replace(/_/g, ""));
+  const make = plain
+    .map((n) => builtinObject<(c: JsonObject, ctx: FromConfigContext) => Optimizer>("optimizer", n))
+    .find((m) => m !== undefined);
+  if (make === undefined) throw unknownObjectError("optimizer", shown);
+  return make(config, ctx);
+}
+
+const isOptimizer = (value: unknown): value is Optimizer => value instanceof Optimizer;
+
+function argsOf(cls: string, keys: KeyMap, config: JsonObject, ctx: FromConfigContext): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (key === "learning_rate" || key === "lr") {
-      args.learningRate = learningRateOf(value, cls);
+      args.learningRate = learningRateOf(value, cls, ctx);
     } else if (key in BASE_KEYS) {
       if (value !== null) args[BASE_KEYS[key]!] = value;
-    } else if (key in entry.keys) {
-      if (value !== null) args[entry.keys[key]!] = value;
+    } else if (key in keys) {
+      if (value !== null) args[keys[key]!] = value;
     } else if (KERAS2_KEYS.has(key)) {
       if (key === "decay" && value !== 0 && value !== null) {
         throw new EngineError(
@@ -107,7 +141,7 @@ export function optimizerFromConfig(className: string, config: JsonObject): Opti
       throw new EngineError("invalid-config", cannot("read", `${cls} config`, `unknown key "${key}"`));
     }
   }
-  return entry.factory(args);
+  return args;
 }
 
 /** Keras 3's envelope of an optimizer (`{module, class_name, config, registered_name}`). */
@@ -120,27 +154,13 @@ export function serializeOptimizer(optimizer: Optimizer): JsonObject {
   };
 }
 
-function classFor(name: string): string {
-  const bare = name.startsWith("Custom>") ? name.slice("Custom>".length) : name;
-  const lower = bare.toLowerCase().replace(/_/g, "");
-  const hit = Object.keys(CLASSES).find((c) => c.toLowerCase() === lower);
-  if (hit === undefined) {
-    throw new EngineError(
-      "unknown-object",
-      cannot(
-        "find",
-        `optimizer "${name}"`,
-        "it is not a built-in optimizer",
-        `use one of ${Object.keys(CLASSES).join(", ")} or pass an Optimizer instance`,
-      ),
-    );
-  }
-  return hit;
-}
-
-function learningRateOf(value: JsonValue | undefined, cls: string): number | LearningRateSchedule {
+function learningRateOf(
+  value: JsonValue | undefined,
+  cls: string,
+  ctx: FromConfigContext,
+): number | LearningRateSchedule {
   if (typeof value === "number") return value;
-  if (isJsonObject(value)) return deserializeSchedule(value, `${cls} config`);
+  if (isJsonObject(value)) return deserializeSchedule(value, `${cls} config`, ctx);
   throw new EngineError(
     "invalid-config",
     cannot(

@@ -1,5 +1,8 @@
 import { type JsonObject, cannot, isJsonObject } from "@kerastore/core";
+import type { Registry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
+import { type FromConfigContext, makeObject } from "../../keras-object.js";
+import { resolveObject, unknownObjectError } from "../../resolve-object.js";
 
 /**
  * A learning rate that depends on the optimizer's step, as Keras's `LearningRateSchedule`.
@@ -172,8 +175,77 @@ export function serializeSchedule(schedule: LearningRateSchedule): JsonObject {
   };
 }
 
-/** A schedule from its Keras envelope (either dialect). */
-export function deserializeSchedule(json: JsonObject, where = "learning_rate"): LearningRateSchedule {
+type Reader = (c: JsonObject, where: string) => LearningRateSchedule;
+
+/**
+ * Registers the built-in learning rate schedules into `registry` (from `installBuiltins()`):
+ * each class as a factory `(config, where) => LearningRateSchedule`, kind `schedule`.
+ */
+export function installSchedules(registry: Registry): void {
+  const add = (className: string, read: Reader): void => {
+    registry.register(className, read, { kind: "schedule", module: "keras.optimizers.schedules", className });
+  };
+  add(
+    "ExponentialDecay",
+    (c, where) =>
+      new ExponentialDecay({
+        initialLearningRate: num(c, "ExponentialDecay", where, "initial_learning_rate"),
+        decaySteps: num(c, "ExponentialDecay", where, "decay_steps"),
+        decayRate: num(c, "ExponentialDecay", where, "decay_rate"),
+        staircase: c.staircase === true,
+        name: nameOf(c),
+      }),
+  );
+  add("PiecewiseConstantDecay", (c, where) => {
+    const b = c.boundaries;
+    const v = c.values;
+    if (!Array.isArray(b) || !Array.isArray(v) || ![...b, ...v].every((x) => typeof x === "number")) {
+      throw new EngineError(
+        "invalid-config",
+        cannot("read", `PiecewiseConstantDecay in ${where}`, '"boundaries" and "values" must be lists of numbers'),
+      );
+    }
+    return new PiecewiseConstantDecay({ boundaries: b as number[], values: v as number[], name: nameOf(c) });
+  });
+  add(
+    "CosineDecay",
+    (c, where) =>
+      new CosineDecay({
+        initialLearningRate: num(c, "CosineDecay", where, "initial_learning_rate"),
+        decaySteps: num(c, "CosineDecay", where, "decay_steps"),
+        alpha: num(c, "CosineDecay", where, "alpha", 0),
+        warmupTarget: typeof c.warmup_target === "number" ? c.warmup_target : null,
+        warmupSteps: num(c, "CosineDecay", where, "warmup_steps", 0),
+        name: nameOf(c),
+      }),
+  );
+}
+
+const nameOf = (c: JsonObject): string | undefined => (typeof c.name === "string" ? c.name : undefined);
+
+function num(c: JsonObject, cls: string, where: string, key: string, fallback?: number): number {
+  const v = c[key];
+  if (typeof v === "number") return v;
+  if (fallback !== undefined && (v === undefined || v === null)) return fallback;
+  throw new EngineError(
+    "invalid-config",
+    cannot("read", `${cls} in ${where}`, `"${key}" must be a number, got ${JSON.stringify(v ?? null)}`),
+  );
+}
+
+const isSchedule = (value: unknown): value is LearningRateSchedule =>
+  typeof value === "object" && value !== null && typeof (value as LearningRateSchedule).at === "function";
+
+/**
+ * A schedule from its Keras envelope (either dialect). The class resolves through the one
+ * registry order (`customObjects` of `ctx`, open scopes, registered, built-ins); a custom
+ * schedule is an instance, a class with a static `fromConfig(config)` or a factory.
+ */
+export function deserializeSchedule(
+  json: JsonObject,
+  where = "learning_rate",
+  ctx: FromConfigContext = {},
+): LearningRateSchedule {
   const cls = json.class_name;
   const c = json.config;
   if (typeof cls !== "string" || !isJsonObject(c)) {
@@ -182,56 +254,11 @@ export function deserializeSchedule(json: JsonObject, where = "learning_rate"): 
       cannot("read", `the schedule in ${where}`, 'expected {"class_name": ..., "config": {...}}'),
     );
   }
-  const num = (key: string, fallback?: number): number => {
-    const v = c[key];
-    if (typeof v === "number") return v;
-    if (fallback !== undefined && (v === undefined || v === null)) return fallback;
-    throw new EngineError(
-      "invalid-config",
-      cannot("read", `${cls} in ${where}`, `"${key}" must be a number, got ${JSON.stringify(v ?? null)}`),
-    );
-  };
-  const name = typeof c.name === "string" ? c.name : undefined;
-  switch (cls) {
-    case "ExponentialDecay":
-      return new ExponentialDecay({
-        initialLearningRate: num("initial_learning_rate"),
-        decaySteps: num("decay_steps"),
-        decayRate: num("decay_rate"),
-        staircase: c.staircase === true,
-        name,
-      });
-    case "PiecewiseConstantDecay": {
-      const b = c.boundaries;
-      const v = c.values;
-      if (!Array.isArray(b) || !Array.isArray(v) || ![...b, ...v].every((x) => typeof x === "number")) {
-        throw new EngineError(
-          "invalid-config",
-          cannot("read", `${cls} in ${where}`, '"boundaries" and "values" must be lists of numbers'),
-        );
-      }
-      return new PiecewiseConstantDecay({ boundaries: b as number[], values: v as number[], name });
-    }
-    case "CosineDecay":
-      return new CosineDecay({
-        initialLearningRate: num("initial_learning_rate"),
-        decaySteps: num("decay_steps"),
-        alpha: num("alpha", 0),
-        warmupTarget: typeof c.warmup_target === "number" ? c.warmup_target : null,
-        warmupSteps: num("warmup_steps", 0),
-        name,
-      });
-    default:
-      throw new EngineError(
-        "unknown-object",
-        cannot(
-          "read",
-          `the schedule in ${where}`,
-          `unknown learning rate schedule "${cls}"`,
-          "use ExponentialDecay, PiecewiseConstantDecay or CosineDecay",
-        ),
-      );
-  }
+  const registered = typeof json.registered_name === "string" ? json.registered_name : null;
+  const found = resolveObject("schedule", [registered, cls], ctx);
+  if (found === undefined) throw unknownObjectError("schedule", registered ?? cls);
+  if (found.source === "builtin") return (found.value as Reader)(c, where);
+  return makeObject("schedule", found.value, found.name, c, isSchedule);
 }
 
 function positive(value: number, key: string, cls: string): number {
