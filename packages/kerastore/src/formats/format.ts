@@ -132,6 +132,13 @@ export interface ModelWriter<Options extends object = object> {
    * a checkpoint's index and data, sharded weights) changes as one set.
    */
   write(location: FormatLocation, data: SavedModelData, options: WriteOptions & Options): Promise<void>;
+  /**
+   * Optional: a file-to-file conversion (`kerastore convert`) with no live model, from what a
+   * reader read with `values: "lazy"` (its values PendingTensors, read by range as they are
+   * written). Resolves false, having written nothing, when this source needs the live model:
+   * the caller then loads the model and calls `write`. `options.liveModel` is undefined.
+   */
+  convertFrom?(location: FormatLocation, read: ModelReadResult, options: WriteOptions & Options): Promise<boolean>;
 }
 
 /** A format: a reader, a writer, or both (what a plug-in's `kerastoreFormats` lists). */
