@@ -8,6 +8,8 @@ import type { TfjsArtifacts } from "./write-model.js";
 
 /** fsyncs in flight at once while later shards are written (each takes a libuv thread). */
 const SYNCS_IN_FLIGHT = 2;
+/** Written files waiting for their flush, at most (each holds a file descriptor). */
+const MAX_UNSYNCED = 32;
 
 /**
  * The Node entry's directory writer: a new TensorFlow.js Layers directory on the local disk is
@@ -31,48 +33,59 @@ export async function writeNewTfjsDirectory(store: Store, dir: string, artifacts
     parent,
     `.${nodePath.basename(final)}.kerastore-stage-${process.pid}-${randomBytes(6).toString("hex")}`,
   );
+  // Written files wait here for their flush; at most SYNCS_IN_FLIGHT run at once, so reads and
+  // writes keep threads of their own, and the writes never wait for the disk.
+  const unsynced: fs.FileHandle[] = [];
   const syncing = new Set<Promise<void>>();
   let failed: unknown;
-  try {
-    await fs.mkdir(stage);
-    for (const shard of artifacts.shards) {
-      const handle = await fs.open(nodePath.join(stage, shard.name), "wx");
-      try {
-        for await (const chunk of shard.chunks) await writeAll(handle, chunk);
-      } catch (error) {
-        await handle.close().catch(() => undefined);
-        throw error;
-      }
-      while (syncing.size >= SYNCS_IN_FLIGHT) await Promise.race(syncing);
+  const startSyncs = (): void => {
+    while (syncing.size < SYNCS_IN_FLIGHT && unsynced.length > 0) {
+      const handle = unsynced.shift()!;
       const sync: Promise<void> = handle
         .datasync()
         .finally(() => handle.close())
         .then(
-          () => {
-            syncing.delete(sync);
-          },
+          () => undefined,
           (error: unknown) => {
-            syncing.delete(sync);
             failed ??= error;
           },
-        );
+        )
+        .finally(() => {
+          syncing.delete(sync);
+          startSyncs();
+        });
       syncing.add(sync);
+    }
+  };
+  const allSynced = async (): Promise<void> => {
+    while (syncing.size > 0) await Promise.race(syncing);
+  };
+  try {
+    await fs.mkdir(stage);
+    const write = async (name: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) => {
+      const handle = await fs.open(nodePath.join(stage, name), "wx");
+      try {
+        for await (const chunk of chunks) await writeAll(handle, chunk);
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        throw error;
+      }
+      unsynced.push(handle);
+      startSyncs();
+      // Backpressure on a slow disk: no more than MAX_UNSYNCED files open (and dirty) at once.
+      while (unsynced.length >= MAX_UNSYNCED) await Promise.race(syncing);
       if (failed !== undefined) throw failed;
-    }
-    const json = await fs.open(nodePath.join(stage, "model.json"), "wx");
-    try {
-      await writeAll(json, utf8Encode(JSON.stringify(artifacts.modelJson())));
-      await json.datasync();
-    } finally {
-      await json.close();
-    }
-    await Promise.all(syncing);
+    };
+    for (const shard of artifacts.shards) await write(shard.name, shard.chunks);
+    await write("model.json", [utf8Encode(JSON.stringify(artifacts.modelJson()))]);
+    await allSynced();
     if (failed !== undefined) throw failed;
     await syncDirectory(stage);
     // The commit point: the directory appears under its final name whole, or not at all.
     await fs.rename(stage, final);
   } catch (error) {
-    await Promise.allSettled(syncing);
+    await allSynced();
+    for (const handle of unsynced.splice(0)) await handle.close().catch(() => undefined);
     await fs.rm(stage, { recursive: true, force: true }).catch(() => undefined);
     if (error instanceof KerastoreError) throw error;
     const reason = error instanceof Error ? error.message : String(error);

@@ -106,8 +106,8 @@ async function weightBytes(weight: PlannedWeight, where: string): Promise<Uint8A
 
 /**
  * The weights' bytes back to back, cut into shards of `size` bytes: each shard's chunks are views
- * of the weights (no copy), made as the shard is written. The next weight is read while the
- * current one is written (one read ahead), so reading and writing overlap.
+ * of the weights (no copy), made as the shard is written. Later weights are read while the
+ * current one is written, so reading and writing overlap.
  */
 export function cutShards(
   plan: readonly PlannedWeight[],
@@ -116,26 +116,34 @@ export function cutShards(
   where: string,
 ): { name: string; chunks: AsyncIterable<Uint8Array> }[] {
   const count = Math.ceil(total / size);
+  // Weights whose bytes are being made, in order: reads run ahead of the writes by up to
+  // READ_AHEAD_BYTES (at least one weight), so the file system reads and writes at once.
+  const queue: Promise<Uint8Array>[] = [];
+  let queuedBytes = 0;
   let index = 0;
-  let ahead: Promise<Uint8Array> | undefined;
-  const next = (): Promise<Uint8Array> | undefined => {
-    // Zero-byte weights take no room: skip them (their manifest entries still count).
-    while (index < plan.length && plan[index]!.byteLength === 0) index++;
-    if (index >= plan.length) return undefined;
-    const p = weightBytes(plan[index++]!, where);
-    p.catch(() => undefined); // awaited below; an early failure must not be unhandled
-    return p;
+  const fill = (): void => {
+    while (index < plan.length && (queue.length === 0 || queuedBytes < READ_AHEAD_BYTES)) {
+      const weight = plan[index++]!;
+      // Zero-byte weights take no room: skip them (their manifest entries still count).
+      if (weight.byteLength === 0) continue;
+      const p = weightBytes(weight, where);
+      p.catch(() => undefined); // awaited in order below; a failure must not go unhandled first
+      queue.push(p);
+      queuedBytes += weight.byteLength;
+    }
   };
   let current: Uint8Array | undefined;
   let offset = 0;
   const take = async function* (room: number): AsyncGenerator<Uint8Array> {
     while (room > 0) {
       if (current === undefined || offset === current.byteLength) {
-        const p = ahead ?? next();
+        fill();
+        const p = queue.shift();
         if (p === undefined) throw new Error("tfjs shards: fewer weight bytes than planned");
         current = await p;
+        queuedBytes -= current.byteLength;
         offset = 0;
-        ahead = next();
+        fill();
       }
       const n = Math.min(room, current.byteLength - offset);
       yield current.subarray(offset, offset + n);
@@ -148,6 +156,9 @@ export function cutShards(
     chunks: { [Symbol.asyncIterator]: () => take(Math.min(size, total - i * size)) },
   }));
 }
+
+/** How far the weights' reads may run ahead of the shard writes. */
+const READ_AHEAD_BYTES = 16 * 2 ** 20;
 
 /** The converter's automatic conversions: float64 to float32, int64 (and narrower ints) to int32. */
 export function widened(dtype: string): string {
