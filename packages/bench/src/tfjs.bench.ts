@@ -185,7 +185,7 @@ export async function run(): Promise<void> {
     "| --- | ---: |",
     `| \`kerastore help convert\` (start-up, plug-in loaded, nothing read) | ${cliStart?.toFixed(0) ?? "n/a (run pnpm build)"} |`,
     `| \`kerastore convert tfjs-bench-96.h5 web --to tfjs\` (whole process) | ${cliSmall?.toFixed(0) ?? "n/a (run pnpm build)"} |`,
-    `| before (session 4's CLI road): loadModel builds the live model on WASM, then saveModel | ${viaModel.toFixed(0)} (${(viaModel / rawSmall).toFixed(1)}x a readFile of ${rawSmall.toFixed(0)} ms) |`,
+    `| the live-model road (sources convertFrom declines; every .h5 before issue 18): loadModel builds the model on WASM, then saveModel, in process | ${viaModel.toFixed(0)} (${(viaModel / rawSmall).toFixed(1)}x a readFile of ${rawSmall.toFixed(0)} ms) |`,
     "",
     `Load average when measured: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (2 cores shared by several jobs).`,
   ].join("\n");
