@@ -26,10 +26,10 @@ const quiet = { includeOptimizer: false, weightsOnly: false, liveModel: undefine
 async function convert(source: string, target: string): Promise<void> {
   const from = { store: new NodeStore(dirname(source)), path: basename(source) };
   const reader = await formats.detect(from);
-  const read = await reader.read(from, { safeMode: true, onWarning: () => {}, values: "lazy" });
+  const read = () => reader.read(from, { safeMode: true, onWarning: () => {}, values: "lazy" });
   const writer = formats.writer("tfjs");
   const to = { store: new NodeStore(dirname(target)), path: basename(target) };
-  if (writer.convertFrom === undefined || !(await writer.convertFrom(to, read, quiet)))
+  if (writer.convertFrom === undefined || !(await writer.convertFrom(to, { reader, location: from, read }, quiet)))
     throw new Error(`bench: ${source} did not convert file to file`);
 }
 

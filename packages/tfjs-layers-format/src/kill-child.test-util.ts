@@ -10,12 +10,11 @@ const [root, source, work] = process.argv.slice(2) as [string, string, string];
 const store = new NodeStore(root);
 const options = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: () => {} };
 process.stdout.write("ready\n");
+const location = { store, path: source };
+const read = () => legacyH5Format.read(location, { safeMode: true, onWarning: () => {}, values: "lazy" });
 for (let i = 0; ; i++) {
-  const read = await legacyH5Format.read(
-    { store, path: source },
-    { safeMode: true, onWarning: () => {}, values: "lazy" },
-  );
   const target = { store: new NodeStore(work), path: `web_${i}` };
-  if (!(await tfjsLayersFormat.convertFrom(target, read, { ...options, shardSizeBytes: 256 * 1024 })))
+  const from = { reader: legacyH5Format, location, read };
+  if (!(await tfjsLayersFormat.convertFrom(target, from, { ...options, shardSizeBytes: 256 * 1024 })))
     throw new Error("declined");
 }

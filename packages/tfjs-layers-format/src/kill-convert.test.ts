@@ -85,10 +85,14 @@ describe("SIGKILL during kerastore convert --to tfjs (file to file)", () => {
   }, async () => {
     const store = new NodeStore(root);
     await legacyH5Format.write({ store, path: "m.h5" }, tree(), { ...options, dialect: "keras2" });
-    const read = async () =>
-      legacyH5Format.read({ store, path: "m.h5" }, { safeMode: true, onWarning: () => {}, values: "lazy" });
+    const location = { store, path: "m.h5" };
+    const source = {
+      reader: legacyH5Format,
+      location,
+      read: () => legacyH5Format.read(location, { safeMode: true, onWarning: () => {}, values: "lazy" }),
+    };
     expect(
-      await tfjsLayersFormat.convertFrom({ store, path: "reference" }, await read(), {
+      await tfjsLayersFormat.convertFrom({ store, path: "reference" }, source, {
         ...options,
         shardSizeBytes: 256 * 1024,
       }),
@@ -117,7 +121,7 @@ describe("SIGKILL during kerastore convert --to tfjs (file to file)", () => {
       }
       // The next conversion into this parent removes the dead process's staging directory.
       expect(
-        await tfjsLayersFormat.convertFrom({ store: new NodeStore(work), path: "after" }, await read(), {
+        await tfjsLayersFormat.convertFrom({ store: new NodeStore(work), path: "after" }, source, {
           ...options,
           shardSizeBytes: 256 * 1024,
         }),

@@ -42,8 +42,8 @@ describe.skipIf(rw.dir === undefined)(
       const reader = await formats.detect(from);
       const out = file.replace(/\W/g, "_");
       const convert = async () => {
-        const read = await reader.read(from, { safeMode: true, onWarning: () => {}, values: "lazy" });
-        return tfjsLayersFormat.convertFrom({ store, path: out }, read, quiet);
+        const read = () => reader.read(from, { safeMode: true, onWarning: () => {}, values: "lazy" });
+        return tfjsLayersFormat.convertFrom({ store, path: out }, { reader, location: from, read }, quiet);
       };
       if (DECLINED[file] !== undefined) {
         expect(await convert(), DECLINED[file]).toBe(false);

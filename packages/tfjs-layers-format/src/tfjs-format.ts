@@ -1,5 +1,6 @@
 import { dirnameOf, utf8Decode } from "@kerastore/core";
 import type {
+  ConvertSource,
   FormatLocation,
   ModelFormat,
   ModelReadResult,
@@ -84,9 +85,12 @@ export function tfjsFormatWith(writeDirectory: DirectoryWriter): TfjsLayersForma
     // positional weight names, theano kernels, Keras 1 files) go through the live model.
     async convertFrom(
       { store, path }: FormatLocation,
-      read: ModelReadResult,
+      source: ConvertSource,
       options: WriteOptions & TfjsWriteOptions,
     ) {
+      // Only the legacy H5 reader's trees are taken: anything else declines before it is read.
+      if (source.reader.name !== "h5") return false;
+      const read = await source.read();
       const data = read.data;
       if (read.format !== "h5" || read.layout !== "layer-list" || !read.holds.architecture || !read.holds.weights)
         return false;

@@ -1,4 +1,5 @@
 import { FacadeError } from "../errors.js";
+import type { ModelReadResult } from "../formats/format.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
 import { refuseUnsafeConfig } from "../load-guards.js";
 import { describeLocation, locate, locateForRead } from "../location.js";
@@ -48,12 +49,17 @@ export async function convertFile(
     );
   }
   if (writer.convertFrom !== undefined) {
-    const from = await locateForRead(source);
-    const reader = await formats.detect(from);
-    const read = await reader.read(from, { safeMode: true, onWarning: warn, values: "lazy" });
-    if (read.data.modelConfig !== undefined) refuseUnsafeConfig(read.data.modelConfig, describeLocation(from), {});
+    const location = await locateForRead(source);
+    const reader = await formats.detect(location);
+    let reading: Promise<ModelReadResult> | undefined;
+    const read = (): Promise<ModelReadResult> =>
+      (reading ??= reader.read(location, { safeMode: true, onWarning: warn, values: "lazy" }).then((result) => {
+        if (result.data.modelConfig !== undefined)
+          refuseUnsafeConfig(result.data.modelConfig, describeLocation(location), {});
+        return result;
+      }));
     const writeOptions = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: warn };
-    if (await writer.convertFrom(destination, read, { ...writeOptions, ...settings })) return;
+    if (await writer.convertFrom(destination, { reader, location, read }, { ...writeOptions, ...settings })) return;
   }
   // The live model: loaded (with the engine and its backend), then saved.
   const [{ loadModel, saveModel, saveWeights }, { modelClasses }] = await Promise.all([
