@@ -139,7 +139,11 @@ export function cutShards(
       if (current === undefined || offset === current.byteLength) {
         fill();
         const p = queue.shift();
-        if (p === undefined) throw new Error("tfjs shards: fewer weight bytes than planned");
+        if (p === undefined)
+          throw new TfjsFormatError(
+            "bad-weights",
+            cannot("write", `${where} as tfjs`, "the weights gave fewer bytes than their shapes and dtypes say"),
+          );
         current = await p;
         queuedBytes -= current.byteLength;
         offset = 0;
