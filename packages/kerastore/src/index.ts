@@ -54,6 +54,7 @@ export {
 } from "./formats/capabilities.js";
 export { type CheckpointWriteOptions, checkpointFormat } from "./formats/checkpoint-format.js";
 export {
+  type ConvertSource,
   type FormatHolds,
   type FormatLocation,
   isModelReader,

@@ -68,9 +68,39 @@ describe("kerastore convert --to tfjs", () => {
     expect(() => readFileSync(join(out, "model.json"))).toThrow();
   });
 
+  it("takes the converter's --quantize and --shard-size: float16 weights in 4 KiB shards predict within float16's error", async () => {
+    const out = join(work, "lstm_f16");
+    const args = ["convert", fixturePath("models", "lstm", "model.h5"), out, "--to", "tfjs", "--quantize", "float16"];
+    const result = await kerastore([...args, "--shard-size", "4096", "--plugin", "@kerastore/tfjs-layers-format"]);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, "model.json"), "utf8"));
+    const weights = json.weightsManifest[0].weights as { shape: number[]; quantization?: { dtype: string } }[];
+    expect(weights.every((w) => w.quantization?.dtype === "float16")).toBe(true);
+    const bytes = weights.reduce((n, w) => n + 2 * w.shape.reduce((a, b) => a * b, 1), 0);
+    expect(json.weightsManifest[0].paths.length).toBe(Math.ceil(bytes / 4096));
+    const tfjsModel = await loadInTfjs(new NodeStore(work), "lstm_f16");
+    const [y] = predictInTfjs(tfjsModel, [readFixtureNpy("models", "lstm", "input0.npy")]);
+    expectOutputsClose(y!, readFixtureNpy("models", "lstm", "output0.npy"), { rtol: 1e-2, atol: 1e-2 });
+  });
+
+  it("refuses a bad --quantize before reading anything", async () => {
+    const out = join(work, "bad_q");
+    const result = await kerastore([
+      "convert",
+      fixturePath("models", "lstm", "model.h5"),
+      out,
+      "--to",
+      "tfjs",
+      "--quantize",
+      "int4",
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--quantize takes float16, uint8 or uint16, not "int4"/);
+  });
+
   const rw = realworld();
   it.skipIf(rw.dir === undefined)(
-    `converts a real-world tf.keras 2 .h5${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
+    `converts a real-world tf.keras 2 .h5 file to file, quantized as the converter's flags say${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
     async () => {
       const dir = rw.dir ?? "";
       const out = join(work, "mnist_web");
@@ -80,6 +110,9 @@ describe("kerastore convert --to tfjs", () => {
         out,
         "--to",
         "tfjs",
+        // As tensorflowjs_converter spells them: uint8 for every weight, 64 KiB shards.
+        "--quantize_uint8",
+        "--weight_shard_size_bytes=65536",
         "--plugin",
         "@kerastore/tfjs-layers-format",
       ]);
@@ -87,7 +120,13 @@ describe("kerastore convert --to tfjs", () => {
       const tfjsModel = await loadInTfjs(new NodeStore(work), "mnist_web");
       const input = readNpy(new Uint8Array(readFileSync(join(dir, "HsinM__mnist-NCS__model.input0.npy"))));
       const expected = readNpy(new Uint8Array(readFileSync(join(dir, "HsinM__mnist-NCS__model.output0.npy"))));
-      expectOutputsClose(predictInTfjs(tfjsModel, [input])[0]!, expected);
+      const json = JSON.parse(readFileSync(join(out, "model.json"), "utf8"));
+      const weights = json.weightsManifest[0].weights as { shape: number[]; quantization?: { dtype: string } }[];
+      expect(weights.every((w) => w.quantization?.dtype === "uint8")).toBe(true);
+      const bytes = weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+      expect(json.weightsManifest[0].paths.length).toBe(Math.ceil(bytes / 65536));
+      // uint8 weights: the softmax outputs within a few hundredths of Keras's.
+      expectOutputsClose(predictInTfjs(tfjsModel, [input])[0]!, expected, { rtol: 0, atol: 0.05 });
     },
   );
 });

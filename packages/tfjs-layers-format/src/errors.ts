@@ -8,7 +8,9 @@ export type TfjsFormatErrorCode =
   | "bad-model-json"
   | "bad-weights"
   /** An option given to the writer is out of range. */
-  | "bad-option";
+  | "bad-option"
+  /** The file system refused a write (the Node entry's directory writer). */
+  | "io";
 
 /** The errors of `@kerastore/tfjs-layers-format`. */
 export class TfjsFormatError extends KerastoreError<TfjsFormatErrorCode> {}

@@ -2,23 +2,14 @@ import { fixturePath, modelFixtures, readFixtureNpy } from "@kerastore/fixtures"
 import { builtinFormats, createFormatRegistry, loadModel, saveModel } from "kerastore";
 import { describe, expect, it } from "vitest";
 import { kerastoreFormats } from "./index.js";
+import { REFUSED_MODELS } from "./fixtures-refused.test-util.js";
 import { expectOutputsClose, loadInTfjs, memoryStore, predictInTfjs } from "./tfjs-test-support.test-util.js";
 
 const formats = () => createFormatRegistry([...builtinFormats, ...kerastoreFormats]);
 
-/** Golden models with a layer tfjs-layers 4.22 cannot read, and the layer the refusal names. */
-const REFUSED: Record<string, RegExp> = {
-  merge_functional: /subtract \(Subtract\): tfjs-layers 4\.22 has no such layer/,
-  activations:
-    /act_exponential \(Activation\): activation=exponential.*act_hard_sigmoid \(Activation\): activation=hard_sigmoid is Keras 3's/,
-  reshape_ops: /identity \(Identity\): tfjs-layers 4\.22 has no such layer/,
-  regularized: /reg_dense \(Dense\): activity_regularizer/,
-  gru: /gru \(GRU\): reset_after=true/,
-};
-
 describe("golden model fixtures (.keras) converted to tfjs", () => {
   for (const fixture of modelFixtures().filter((f) => f.files.includes("model.keras"))) {
-    const refused = REFUSED[fixture.name];
+    const refused = REFUSED_MODELS[fixture.name];
     if (refused !== undefined) {
       it(`${fixture.name}: refused before anything is written, naming the layer`, async () => {
         const model = await loadModel(fixturePath("models", fixture.name, "model.keras"));

@@ -3,6 +3,7 @@ import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { type SavableModel, builtinFormats, createFormatRegistry, keras, saveModel } from "kerastore";
 import { beforeAll, describe, expect, it } from "vitest";
 import { kerastoreFormats, tfjsModelConfig } from "./index.js";
+import { REFUSED } from "./layer-families.test-util.js";
 import { pruneFunctional } from "./prune.test-util.js";
 import { expectOutputsClose, loadInTfjs, memoryStore, predictInTfjs } from "./tfjs-test-support.test-util.js";
 
@@ -26,21 +27,6 @@ function load(entry: Entry): SavableModel {
   );
   return model;
 }
-
-/** The family's variants tfjs-layers has no equivalent for, as the writer names them (top-level layers). */
-const REFUSED: Record<string, string[]> = {
-  conv1d: ["gap"],
-  conv2d: ["c_groups"],
-  pooling2d: ["gap"],
-  normalization: ["ln_rms", "bn_axis1"],
-  recurrent: ["gru_back", "lstm_hard"],
-  wrappers: ["bi_sum"],
-  reshaping: ["zpad1d", "crop1d", "up1d", "up_bilinear"],
-  preprocessing: ["flip", "rotate", "zoom", "contrast", "translate"],
-  embedding: [],
-  bn_training: [],
-  rnn_generic: [],
-};
 
 describe.each(entries.map((e) => [e.name, e] as const))("layer family %s", (name, entry) => {
   it("refuses, naming them, exactly the variants tfjs-layers cannot read", async () => {

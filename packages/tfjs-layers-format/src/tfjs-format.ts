@@ -1,5 +1,6 @@
 import { dirnameOf, utf8Decode } from "@kerastore/core";
 import type {
+  ConvertSource,
   FormatLocation,
   ModelFormat,
   ModelReadResult,
@@ -8,9 +9,16 @@ import type {
   ReadOptions,
   WriteOptions,
 } from "kerastore";
+import type { SavedModelData, Store } from "@kerastore/core";
 import { type QuantizationDType, writeSettings } from "./options.js";
 import { modelJsonPath, readTfjsLayers } from "./read-model.js";
-import { tfjsArtifacts, writeTfjsArtifacts } from "./write-model.js";
+import { type TfjsArtifacts, tfjsArtifacts, writeTfjsArtifacts } from "./write-model.js";
+
+/**
+ * Writes the artifacts into `dir` by a faster road than the store's own when it can (the Node
+ * entry: a new directory on the local disk), resolving true; false leaves it to the store.
+ */
+export type DirectoryWriter = (store: Store, dir: string, artifacts: TfjsArtifacts) => Promise<boolean>;
 
 /** The directory a write goes to: the location, or the directory of a `.../model.json` path. */
 function targetDir(path: string): string {
@@ -33,42 +41,85 @@ function sniffModelJson(head: Uint8Array): boolean {
  * Write settings (`settings` of `saveModel`): `shardSizeBytes` (default 4 MiB),
  * `quantization`: `"float16"` | `"uint8"` | `"uint16"` or `{ uint8: ["conv2d*"], ... }` (patterns match weight names).
  */
-export const tfjsLayersFormat: ModelReader & ModelWriter<TfjsWriteOptions> = {
-  name: "tfjs",
-  description: "TensorFlow.js Layers model (directory: model.json + group1-shard*of*.bin; tf.loadLayersModel)",
-  // A path ending in `/model.json` names the directory's model.json (any other `.json` is the
-  // architecture-only JSON format's); a directory is found by its content.
-  extensions: ["/model.json"],
-  holds: { architecture: true, weights: true, optimizer: false },
-  sniff: sniffModelJson,
-  async sniffLocation({ store, path }: FormatLocation) {
-    if (!(await store.exists(path)) || !(await store.isDirectory(path))) return false;
-    const json = await modelJsonPath(store, path);
-    if (!(await store.exists(json))) return false;
-    const size = await store.size(json);
-    return sniffModelJson(await store.readRange(json, 0, Math.min(512, size)));
-  },
-  async read({ store, path }: FormatLocation, _options: ReadOptions): Promise<ModelReadResult> {
-    const data = await readTfjsLayers(store, path);
-    const { name, holds, description } = tfjsLayersFormat;
-    return { data, layout: "layer-list", holds, format: name, description };
-  },
-  // Keras 3's config (its build_config gives each layer's input rank) is turned into the Keras 2
-  // dialect here. `computes: "graph"`: tfjs-layers rebuilds activations by name but with one fixed
-  // definition (Keras 2's `hard_sigmoid`), and this writer refuses a layer whose definition is
-  // another, so the file computes what the model computes, as a graph does. The facade then marks
-  // a model that keeps Keras 2's definitions with a Keras 2 version (and warns of nothing).
-  plan: () => ({ dialect: "keras3", computes: "graph", optimizer: false }),
-  async write({ store, path }: FormatLocation, data, options: WriteOptions & TfjsWriteOptions) {
-    const dir = targetDir(path);
-    const where = `${store.description === "memory" ? "" : `${store.description}/`}${dir}`;
-    const settings = writeSettings({ shardSizeBytes: options.shardSizeBytes, quantization: options.quantization }, dir);
-    // Which hard_sigmoid the model computes, as the tree's Keras version says (Keras 2's for 1.x / 2.x).
-    const keras2 = data.kerasVersion !== undefined && /^[12]\./.test(data.kerasVersion);
-    const artifacts = tfjsArtifacts(data, settings, where, { keras3HardSigmoid: keras2 ? undefined : "all" });
-    await writeTfjsArtifacts(store, dir, artifacts);
-  },
-};
+export const tfjsLayersFormat: TfjsLayersFormat = tfjsFormatWith(async () => false);
+
+/** The format's reader and writer, with `convertFrom`: a file-to-file conversion without a live model. */
+export type TfjsLayersFormat = ModelReader &
+  ModelWriter<TfjsWriteOptions> &
+  Required<Pick<ModelWriter<TfjsWriteOptions>, "convertFrom">>;
+
+/** The format writing directories through `writeDirectory` first (the Node entry's fast road). */
+export function tfjsFormatWith(writeDirectory: DirectoryWriter): TfjsLayersFormat {
+  const format: TfjsLayersFormat = {
+    name: "tfjs",
+    description: "TensorFlow.js Layers model (directory: model.json + group1-shard*of*.bin; tf.loadLayersModel)",
+    // A path ending in `/model.json` names the directory's model.json (any other `.json` is the
+    // architecture-only JSON format's); a directory is found by its content.
+    extensions: ["/model.json"],
+    holds: { architecture: true, weights: true, optimizer: false },
+    sniff: sniffModelJson,
+    async sniffLocation({ store, path }: FormatLocation) {
+      if (!(await store.exists(path)) || !(await store.isDirectory(path))) return false;
+      const json = await modelJsonPath(store, path);
+      if (!(await store.exists(json))) return false;
+      const size = await store.size(json);
+      return sniffModelJson(await store.readRange(json, 0, Math.min(512, size)));
+    },
+    async read({ store, path }: FormatLocation, _options: ReadOptions): Promise<ModelReadResult> {
+      const data = await readTfjsLayers(store, path);
+      const { name, holds, description } = format;
+      return { data, layout: "layer-list", holds, format: name, description };
+    },
+    // Keras 3's config (its build_config gives each layer's input rank) is turned into the Keras 2
+    // dialect here. `computes: "graph"`: tfjs-layers rebuilds activations by name but with one fixed
+    // definition (Keras 2's `hard_sigmoid`), and this writer refuses a layer whose definition is
+    // another, so the file computes what the model computes, as a graph does. The facade then marks
+    // a model that keeps Keras 2's definitions with a Keras 2 version (and warns of nothing).
+    plan: () => ({ dialect: "keras3", computes: "graph", optimizer: false }),
+    async write({ store, path }: FormatLocation, data, options: WriteOptions & TfjsWriteOptions) {
+      await writeTree(store, path, data, options, writeDirectory);
+    },
+    // `kerastore convert` from a tf.keras 2 .h5 model: the reader's tree (values read lazily, by
+    // range) straight to model.json and the shards, as tensorflowjs_converter passes the .h5's
+    // config and weights through. Other sources (Keras 3's legacy .h5, a .keras archive's
+    // positional weight names, theano kernels, Keras 1 files) go through the live model.
+    async convertFrom(
+      { store, path }: FormatLocation,
+      source: ConvertSource,
+      options: WriteOptions & TfjsWriteOptions,
+    ) {
+      // Only the legacy H5 reader's trees are taken: anything else declines before it is read.
+      if (source.reader.name !== "h5") return false;
+      const read = await source.read();
+      const data = read.data;
+      if (read.format !== "h5" || read.layout !== "layer-list" || !read.holds.architecture || !read.holds.weights)
+        return false;
+      if (data.modelConfig === undefined || data.backend === "theano") return false;
+      // tf.keras 2's config is the dialect tfjs-layers reads; Keras 3's legacy .h5 holds Keras 3's
+      // (InputLayer batch_shape, dtype policies), which the live model turns into it.
+      if (data.kerasVersion === undefined || !/^2\./.test(data.kerasVersion)) return false;
+      await writeTree(store, path, data, options, writeDirectory);
+      return true;
+    },
+  };
+  return format;
+}
+
+async function writeTree(
+  store: Store,
+  path: string,
+  data: SavedModelData,
+  options: WriteOptions & TfjsWriteOptions,
+  writeDirectory: DirectoryWriter,
+): Promise<void> {
+  const dir = targetDir(path);
+  const where = `${store.description === "memory" ? "" : `${store.description}/`}${dir}`;
+  const settings = writeSettings({ shardSizeBytes: options.shardSizeBytes, quantization: options.quantization }, dir);
+  // Which hard_sigmoid the model computes, as the tree's Keras version says (Keras 2's for 1.x / 2.x).
+  const keras2 = data.kerasVersion !== undefined && /^[12]\./.test(data.kerasVersion);
+  const artifacts = tfjsArtifacts(data, settings, where, { keras3HardSigmoid: keras2 ? undefined : "all" });
+  if (!(await writeDirectory(store, dir, artifacts))) await writeTfjsArtifacts(store, dir, artifacts);
+}
 
 /** The writer's own options (`settings` of `saveModel`), as `tensorflowjs_converter`'s. */
 export interface TfjsWriteOptions {

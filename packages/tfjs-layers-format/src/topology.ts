@@ -223,7 +223,13 @@ function fixConstraint(value: JsonValue, key: string, problem: (r: string) => vo
   return value;
 }
 
-function fixDType(value: JsonValue, problem: (r: string) => void): JsonValue {
+function fixDType(raw: JsonValue, problem: (r: string) => void): JsonValue {
+  // Keras 3 configs (a Keras 3 legacy .h5, read as written) give a policy: its name is the dtype.
+  const policy =
+    isJsonObject(raw) && raw["class_name"] === "DTypePolicy" && isJsonObject(raw["config"])
+      ? raw["config"]["name"]
+      : undefined;
+  const value = typeof policy === "string" ? policy : raw;
   if (value === null || value === "float32" || value === "int32" || value === "bool" || value === "string")
     return value;
   if (value === "int64" || value === "uint8" || value === "int16" || value === "int8" || value === "uint16")

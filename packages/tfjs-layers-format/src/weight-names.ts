@@ -27,6 +27,9 @@ export function tfjsWeightNames(data: SavedModelData): NamedWeight[] {
 
 function visitLayer(node: SavedNode, out: NamedWeight[]): void {
   if (TFJS_MODEL_CLASSES.has(node.className)) {
+    // A legacy .h5 holds a nested model's weights under the model itself, each path naming its
+    // layer (`dense/kernel`): tfjs-layers' names, as its layers go by their own names.
+    for (const variable of node.variables) out.push({ name: variable.path, variable });
     for (const edge of node.children) if (edge.name !== "optimizer") visitLayer(edge.node, out);
     return;
   }
@@ -38,8 +41,17 @@ function visitLayer(node: SavedNode, out: NamedWeight[]): void {
 
 function collect(node: SavedNode, prefix: string, out: NamedWeight[]): void {
   const rename = VARIABLE_RENAMES[node.className] ?? {};
-  for (const variable of node.variables)
-    out.push({ name: `${prefix}${rename[variable.name] ?? variable.name}`, variable });
+  for (const variable of node.variables) {
+    // A legacy .h5's Bidirectional holds both layers' weights itself, each path naming its side
+    // (`forward_lstm/lstm_cell/kernel`); a live model's tree has them under its two children.
+    const side =
+      node.className === "Bidirectional"
+        ? variable.path.split("/").find((p) => p.startsWith("forward_") || p.startsWith("backward_"))
+        : undefined;
+    const edge = side?.startsWith("backward_") ? "backward_layer" : "forward_layer";
+    const inner = side === undefined ? "" : `${bidirectionalName(node, edge, { ...node, name: side })}/`;
+    out.push({ name: `${prefix}${inner}${rename[variable.name] ?? variable.name}`, variable });
+  }
   node.children.forEach((edge, i) => {
     const child = edge.node;
     if (node.className === "Bidirectional")

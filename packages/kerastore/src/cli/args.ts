@@ -10,11 +10,28 @@ export type CliCommand =
       readonly outputs: readonly string[];
       readonly signature: string | undefined;
     }
-  | { readonly command: "convert"; readonly source: string; readonly target: string; readonly to: string | undefined }
+  | {
+      readonly command: "convert";
+      readonly source: string;
+      readonly target: string;
+      readonly to: string | undefined;
+      /** The writer's own options from `--quantize` / `--shard-size` (empty when neither is given). */
+      readonly settings: ConvertSettings;
+    }
   | { readonly command: "help"; readonly topic?: CommandName | undefined }
   | { readonly command: "version" };
 
 type CommandName = "inspect" | "predict" | "convert";
+
+/** `--quantize` and `--shard-size` of `convert --to tfjs`, as the tfjs writer's settings. */
+export type ConvertSettings = {
+  readonly quantization?: string | Readonly<Record<string, readonly string[]>> | undefined;
+  readonly shardSizeBytes?: number | undefined;
+};
+
+/** tensorflowjs_converter's spellings, accepted as they are: `--quantize_float16[=patterns]`, ... */
+const CONVERTER_QUANTIZE = ["quantize_float16", "quantize_uint8", "quantize_uint16"] as const;
+const QUANTIZE_DTYPES = ["float16", "uint8", "uint16"];
 
 /** Each command's help: its usage line and what it does. */
 export const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
@@ -32,11 +49,18 @@ Runs a model on .npy inputs (one --input per model input, in order) and writes e
 serving_default signature, or the one --signature names, as saved_model_cli run does.
 `,
   convert: `usage: kerastore convert <src> <dst> [--to h5|keras|savedmodel|checkpoint|weights-h5|json|<format>]
+                         [--quantize float16|uint8|uint16] [--shard-size <bytes>]
 
 Converts a model to another format: architecture, weights, compile information and optimizer
 state where both formats hold them. The format is --to (any format that can write, plug-ins'
 included), else dst's extension; a dst without one is a SavedModel directory, as
-model.save("my_model") writes.
+model.save("my_model") writes (a dst whose extension no format claims is one too, with a warning).
+
+--to tfjs (TensorFlow.js Layers, the @kerastore/tfjs-layers-format plug-in) takes
+tensorflowjs_converter's options: --quantize float16|uint8|uint16 quantizes every float32 weight
+(--quantize_float16, --quantize_uint8, --quantize_uint16 as the converter spells them, each
+with =<pattern,...> to quantize only the weights whose names match); --shard-size <bytes>
+(--weight_shard_size_bytes) cuts the weight files at that size (default 4194304).
 `,
 };
 
@@ -45,6 +69,7 @@ export const USAGE = `usage:
   kerastore inspect <path> [--json]          format, model class, inputs, layers, parameter count, weights
   kerastore predict <model> --input x.npy [--input x2.npy ...] --output y.npy [--output y2.npy ...] [--signature name]
   kerastore convert <src> <dst> [--to h5|keras|savedmodel|checkpoint|weights-h5|json|<format>]
+                    [--quantize float16|uint8|uint16] [--shard-size <bytes>]   (the last two: --to tfjs)
   kerastore <command> --help                 one command's help
   kerastore --version
 
@@ -107,7 +132,12 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       flags.add(name);
       continue;
     }
-    if (name !== "input" && name !== "output" && name !== "to" && name !== "signature") bad(`unknown option --${name}`);
+    if ((CONVERTER_QUANTIZE as readonly string[]).includes(name)) {
+      // As the converter: alone, every weight; with =patterns, the weights whose names match.
+      options.set(name, [...(options.get(name) ?? []), eq >= 0 ? arg.slice(eq + 1) : "*"]);
+      continue;
+    }
+    if (!VALUED.includes(name)) bad(`unknown option --${name}`);
     const value = eq >= 0 ? arg.slice(eq + 1) : rest[++i];
     if (value === undefined || value === "") bad(`--${name} needs a value`);
     options.set(name, [...(options.get(name) ?? []), value]);
@@ -133,15 +163,62 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       return { command, model: positional[0]!, inputs, outputs, signature: signature?.[0] };
     }
     case "convert": {
-      allow(["to"]);
+      allow(["to", "quantize", "shard-size", "weight_shard_size_bytes", ...CONVERTER_QUANTIZE]);
       if (positional.length !== 2) bad("convert takes a source and a destination");
       const to = options.get("to");
       if (to !== undefined && to.length > 1) bad("--to may be given once");
-      return { command, source: positional[0]!, target: positional[1]!, to: to?.[0] };
+      return {
+        command,
+        source: positional[0]!,
+        target: positional[1]!,
+        to: to?.[0],
+        settings: convertSettings(options),
+      };
     }
     default:
       return bad(`unknown command "${command}"`);
   }
+}
+
+/** Options that take a value. */
+const VALUED = ["input", "output", "to", "signature", "quantize", "shard-size", "weight_shard_size_bytes"];
+
+/** The tfjs writer's settings from convert's options. */
+function convertSettings(options: ReadonlyMap<string, readonly string[]>): ConvertSettings {
+  const once = (name: string): string | undefined => {
+    const values = options.get(name);
+    if (values !== undefined && values.length > 1) bad(`--${name} may be given once`);
+    return values?.[0];
+  };
+  const settings: { quantization?: ConvertSettings["quantization"]; shardSizeBytes?: number } = {};
+  const quantize = once("quantize");
+  if (quantize !== undefined && !QUANTIZE_DTYPES.includes(quantize))
+    bad(`--quantize takes float16, uint8 or uint16, not "${quantize}"`);
+  const patterns: Record<string, string[]> = {};
+  for (const name of CONVERTER_QUANTIZE) {
+    const value = once(name);
+    if (value === undefined) continue;
+    const list = value.split(",").map((p) => p.trim());
+    if (list.some((p) => p === "")) bad(`--${name}=<patterns> takes comma-separated weight-name patterns`);
+    patterns[name.slice("quantize_".length)] = list;
+  }
+  const dtypes = Object.keys(patterns);
+  if (quantize !== undefined && dtypes.length > 0)
+    bad(`--quantize and --quantize_${dtypes[0]} may not be given together`);
+  if (quantize !== undefined) settings.quantization = quantize;
+  else if (dtypes.length === 1 && patterns[dtypes[0]!]!.join(",") === "*") settings.quantization = dtypes[0]!;
+  else if (dtypes.length > 0) settings.quantization = patterns;
+  const shard = once("shard-size");
+  const shardAlias = once("weight_shard_size_bytes");
+  if (shard !== undefined && shardAlias !== undefined)
+    bad("--shard-size and --weight_shard_size_bytes are the same option");
+  const size = shard ?? shardAlias;
+  if (size !== undefined) {
+    if (!/^[0-9]+$/.test(size) || !Number.isSafeInteger(Number(size)) || Number(size) <= 0)
+      bad(`--shard-size takes a positive number of bytes, not "${size}"`);
+    settings.shardSizeBytes = Number(size);
+  }
+  return settings;
 }
 
 function bad(reason: string): never {

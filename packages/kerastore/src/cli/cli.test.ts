@@ -178,6 +178,39 @@ describe("kerastore convert", () => {
   });
 });
 
+describe("kerastore convert to a name no format claims", () => {
+  it("warns in one line which format it wrote (a SavedModel directory for x.onnx) and how to pick another", async () => {
+    const target = join(dir, "x.onnx");
+    const r = await cli("convert", fixturePath("models", "3_layer_mlp", "model.h5"), target);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe(
+      `kerastore: warning: no format writes .onnx files: ${target} will be a savedmodel directory (model.save's rule for a name no format claims); choose another with --to <format> (kerastore convert --help lists them)\n`,
+    );
+    const model = await keras.models.loadModel(target);
+    const input = readFixtureNpy("models", "3_layer_mlp", "input0.npy");
+    const expected = readFixtureNpy("models", "3_layer_mlp", "output0.npy");
+    expectAllClose(model.predict(input) as NumericHostTensor, expected, { rtol: 1e-5, floor: 1e-3 });
+    // A name without an extension is the documented SavedModel rule, and --to says what the user wants: no warning.
+    for (const args of [[join(dir, "plain_dir")], [join(dir, "y.onnx"), "--to", "keras"]]) {
+      const quiet = await cli("convert", fixturePath("models", "3_layer_mlp", "model.h5"), ...args);
+      expect(quiet.code, quiet.err).toBe(0);
+      expect(quiet.err).toBe("");
+    }
+  });
+
+  it("refuses --quantize and --shard-size for a writer that has no such options", async () => {
+    const r = await cli(
+      "convert",
+      fixturePath("models", "3_layer_mlp", "model.h5"),
+      join(dir, "q.keras"),
+      "--quantize",
+      "uint8",
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--quantize and --shard-size are options of --to tfjs, and the destination is keras/);
+  });
+});
+
 describe("the kerastore binary", () => {
   it("runs as a process: exit 0 with help, 1 with a bad command and no stack trace", () => {
     const main = join(repoRoot, "packages/kerastore/src/cli/main.ts");

@@ -1,22 +1,77 @@
+import { FacadeError } from "../errors.js";
+import type { ModelReadResult } from "../formats/format.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
-import { locate } from "../location.js";
-import { modelClasses } from "../model-classes.js";
-import { DEFAULT_MODEL_FORMAT, loadModel, saveModel, saveWeights } from "../model-io.js";
+import { refuseUnsafeConfig } from "../load-guards.js";
+import { describeLocation, locate, locateForRead } from "../location.js";
+
+/** Options of {@link convertFile}. */
+export interface ConvertOptions {
+  /** The writer's own options (`--quantize`, `--shard-size` for `--to tfjs`), as `settings` of `saveModel`. */
+  readonly settings?: Readonly<Record<string, unknown>> | undefined;
+  /** Told of what the user should know (the format chosen for an extension no writer claims). */
+  readonly onWarning?: ((message: string) => void) | undefined;
+}
+
+/** The writer `convert` uses for a destination no writer's extension names (as `model.save("my_model")`). */
+const DEFAULT_MODEL_FORMAT = "savedmodel";
 
 /**
  * Converts a model file to another format: the whole model (architecture, weights, compile
  * information, optimizer state where both formats carry it), or its weights (a writer that
  * holds no architecture, such as `--to weights-h5`). Any writer in `formats` may be the target.
+ *
+ * A writer with `convertFrom` (the tfjs writer) converts file to file: the source is read
+ * lazily and its weights stream into the destination, with no live model and no backend.
+ * Otherwise, or when that writer declines the source, the model is loaded, then saved.
  */
 export async function convertFile(
   source: string,
   target: string,
   to: string | undefined,
   formats: FormatRegistry,
+  options: ConvertOptions = {},
 ): Promise<void> {
+  const warn = options.onWarning ?? (() => {});
+  const destination = locate(target);
   // The rule of model.save("my_model"): a destination no writer's extension names is a SavedModel directory.
-  const writer = formats.forWriting(locate(target).path, to, DEFAULT_MODEL_FORMAT);
-  const model = await loadModel(source, { formats, modelClasses });
-  if (writer.holds.architecture) await saveModel(model, target, { format: writer.name, formats });
-  else await saveWeights(model, target, { format: writer.name, formats });
+  const writer = formats.forWriting(destination.path, to, DEFAULT_MODEL_FORMAT);
+  const extension = /^[^.].*(\.[A-Za-z0-9_-]+)$/.exec(destination.path.split("/").pop() ?? "")?.[1];
+  if (to === undefined && extension !== undefined && formats.writerByExtension(destination.path) === undefined) {
+    warn(
+      `no format writes ${extension} files: ${target} will be a ${writer.name} directory (model.save's rule for a name no format claims); choose another with --to <format> (kerastore convert --help lists them)`,
+    );
+  }
+  const settings = options.settings ?? {};
+  if (Object.keys(settings).length > 0 && writer.name !== "tfjs") {
+    throw new FacadeError(
+      "invalid-argument",
+      `cannot convert ${source}: --quantize and --shard-size are options of --to tfjs, and the destination is ${writer.name}`,
+    );
+  }
+  if (writer.convertFrom !== undefined) {
+    const location = await locateForRead(source);
+    const reader = await formats.detect(location);
+    let reading: Promise<ModelReadResult> | undefined;
+    const read = (): Promise<ModelReadResult> =>
+      (reading ??= reader.read(location, { safeMode: true, onWarning: warn, values: "lazy" }).then((result) => {
+        if (result.data.modelConfig !== undefined)
+          refuseUnsafeConfig(result.data.modelConfig, describeLocation(location), {});
+        return result;
+      }));
+    const writeOptions = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: warn };
+    if (await writer.convertFrom(destination, { reader, location, read }, { ...writeOptions, ...settings })) return;
+  }
+  // The live model: loaded (with the engine and its backend), then saved.
+  const [{ loadModel, saveModel, saveWeights }, { modelClasses }] = await Promise.all([
+    import("../model-io.js"),
+    import("../model-classes.js"),
+  ]);
+  const model = await loadModel(source, { formats, modelClasses, onWarning: warn });
+  try {
+    const save = { format: writer.name, formats, settings, onWarning: warn };
+    if (writer.holds.architecture) await saveModel(model, target, save);
+    else await saveWeights(model, target, save);
+  } finally {
+    model.dispose();
+  }
 }

@@ -74,7 +74,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return 0;
       case "convert":
         await progress(`converting ${command.source}`, command.source, () =>
-          convertFile(command.source, command.target, command.to, formats),
+          convertFile(command.source, command.target, command.to, formats, {
+            settings: command.settings,
+            onWarning: (message) => io.stderr(`kerastore: warning: ${message}\n`),
+          }),
         );
         return 0;
     }

@@ -132,6 +132,23 @@ export interface ModelWriter<Options extends object = object> {
    * a checkpoint's index and data, sharded weights) changes as one set.
    */
   write(location: FormatLocation, data: SavedModelData, options: WriteOptions & Options): Promise<void>;
+  /**
+   * Optional: a file-to-file conversion (`kerastore convert`) with no live model. `source` names
+   * the reader the source file was detected as, and reads it once on demand with `values: "lazy"`
+   * (PendingTensors, read by range as they are written), so a writer can decline by the reader's
+   * name before anything is read. Resolves false, having written nothing, when this source needs
+   * the live model: the caller then loads the model and calls `write`. `options.liveModel` is undefined.
+   */
+  convertFrom?(location: FormatLocation, source: ConvertSource, options: WriteOptions & Options): Promise<boolean>;
+}
+
+/** The source of a file-to-file conversion (`ModelWriter.convertFrom`). */
+export interface ConvertSource {
+  /** The reader the source was detected as (by content, then extension). */
+  readonly reader: ModelReader;
+  readonly location: FormatLocation;
+  /** Reads the source with `values: "lazy"` and safe mode on (once; later calls give the same read). */
+  read(): Promise<ModelReadResult>;
 }
 
 /** A format: a reader, a writer, or both (what a plug-in's `kerastoreFormats` lists). */
