@@ -127,11 +127,16 @@ function longestExtensionMatch<F extends ModelFormat>(list: readonly F[], path: 
   return best;
 }
 
+/** Formats Kerastore ships as separate packages, by format name: what to install for each. */
+const PLUG_IN_PACKAGES: Readonly<Record<string, string>> = { tfjs: "@kerastore/tfjs-layers-format" };
+
 function unknown(name: string, verb: "read" | "write", known: readonly ModelFormat[]): FacadeError {
   const names = known.map((f) => f.name).join(", ");
+  const pkg = PLUG_IN_PACKAGES[name];
+  const install = pkg === undefined ? "" : ` ("${name}" comes with the ${pkg} package: install it beside kerastore)`;
   return new FacadeError(
     "unknown-format",
-    `cannot use format "${name}": no format by that name can ${verb}; those that can are ${names}`,
+    `cannot use format "${name}": no format by that name can ${verb}; those that can are ${names}${install}`,
   );
 }
 

@@ -165,4 +165,11 @@ describe("a user's format replaces a built-in one", () => {
       /cannot add format "nothing": it has neither read\(\) nor plan\(\) and write\(\)/,
     );
   });
+
+  it("asking for tfjs without its plug-in names the package to install", async () => {
+    const store: Store = new MemoryStore();
+    await expect(
+      saveModel(await loadModel(mlp("model.keras")), { store, path: "web" }, { format: "tfjs" }),
+    ).rejects.toThrow(/"tfjs" comes with the @kerastore\/tfjs-layers-format package: install it beside kerastore/);
+  });
 });
