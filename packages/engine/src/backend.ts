@@ -1,8 +1,9 @@
-import * as tf from "@tensorflow/tfjs-core";
 import { cannot } from "@kerastore/core";
+import * as tf from "@tensorflow/tfjs-core";
 import { EngineError } from "./errors.js";
-import { runtimeHooks } from "./runtime-hooks.js";
 import { quietCpuBackend } from "./quiet-cpu.js";
+import { runtimeHooks } from "./runtime-hooks.js";
+import { runSmallKernelsOnOneThread } from "./wasm-small-ops.js";
 
 /** Which tfjs backend runs the engine's tensors. */
 export type BackendName = "wasm" | "cpu";
@@ -166,6 +167,12 @@ async function prepareThreads(
     },
     2,
   );
+  // Small kernels skip the pool's wake-up (wasm-small-ops.ts); KERASTORE_WASM_SMALL_KERNELS=pool keeps them on it.
+  const address = module.threadpoolAddress;
+  const keep = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.KERASTORE_WASM_SMALL_KERNELS;
+  if (typeof address === "number" && keep !== "pool")
+    runSmallKernelsOnOneThread(module as unknown as { HEAPU8: Uint8Array }, address);
   return undefined;
 }
 
