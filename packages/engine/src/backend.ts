@@ -27,7 +27,8 @@ export interface InitBackendOptions {
    * by the engine, see node-wasm-threads.ts), in browsers when the page is cross-origin isolated
    * (SharedArrayBuffer). Results equal the one-thread ones (each output element is summed by one
    * thread). Default: in Node `KERASTORE_WASM_THREADS` (a number, or `auto` for every core), else
-   * one thread; in browsers tfjs's choice (half the cores, at most 4). Decided by the first
+   * every core, at most 4 (kernels too small to gain run on the calling thread, see
+   * wasm-small-ops.ts); in browsers tfjs's choice (half the cores, at most 4). Decided by the first
    * `initBackend` that sets up the WASM backend.
    */
   readonly threads?: number;
