@@ -9,15 +9,20 @@ import {
   depthwiseBackpropInput,
 } from "./conv-grads.js";
 import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
+import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
 // built from its native kernels; or runs slower than one pass in JavaScript (MaxPoolGrad, Sum and
-// Mean over the leading axes, elementwise ops with a row broadcast along the leading axes).
+// Mean over the leading axes, elementwise ops with a row broadcast along the leading axes); and
+// fused optimizer updates (Kerastore*Update: one kernel per variable and step).
 const KERNELS: Record<string, (args: never) => unknown> = {
   Add: add,
+  KerastoreAdamUpdate: adamUpdate,
+  KerastoreRMSpropUpdate: rmspropUpdate,
+  KerastoreSGDUpdate: sgdUpdate,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   Conv3DBackpropFilterV2: conv3DBackpropFilter,
