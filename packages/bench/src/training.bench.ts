@@ -254,10 +254,11 @@ export async function run(): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(" ")}`,
   );
+  const env = process.env.KERASTORE_WASM_THREADS;
   const threadNote =
-    threads > 1
-      ? `The WASM backend ran on ${threads} threads (\`KERASTORE_WASM_THREADS=${process.env.KERASTORE_WASM_THREADS}\`), tfjs-layers too (same process, same backend).`
-      : "The WASM backend ran on one thread (the engine's default in Node, as tfjs alone runs it), tfjs-layers too (same process, same backend).";
+    env === undefined || env === ""
+      ? `The engine's WASM backend ran on ${threads} thread${threads > 1 ? "s" : ""} (its default in Node: every core, at most 4; kernels too small to gain on the calling thread), the same-kernels tfjs-layers too (same process, same backend).`
+      : `The engine's WASM backend ran on ${threads} thread${threads > 1 ? "s" : ""} (\`KERASTORE_WASM_THREADS=${env}\`), the same-kernels tfjs-layers too (same process, same backend).`;
   const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1));
   const stockFit = (r: Row) =>
     typeof r.stock === "string"
@@ -282,13 +283,8 @@ export async function run(): Promise<void> {
     (r) =>
       `- ${r.w.key}: ${r.w.batch * r.w.steps} samples per epoch, ${r.weights}${typeof r.py === "string" ? `; Keras ${r.py}` : ""}; tfjs-layers as installed: ${typeof r.stock === "string" ? r.stock : r.stock.missing.length === 0 ? `trains on stock WASM (${r.stock.steps})` : `**cannot train on WASM: missing ${r.stock.missing.join(", ")}**; measured with tfjs-backend-cpu's kernels for ${r.stock.missing.length === 1 ? "it" : "them"} (${r.stock.steps})`}.`,
   );
-  const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTwo tfjs-layers 4.22 columns. **Same kernels** (the strict comparison): tfjs-layers in this process, on the same WASM backend with the same kernels (ours registered, the same thread count), the same weights and batches. **As installed** (what a user of tfjs-layers gets): its own process (src/training-stock-child.ts), stock @tensorflow/tfjs-backend-wasm with none of our kernels, tfjs's own thread count in Node (one: it never starts its threaded build there), its own initial weights. Stock WASM has no kernel for Conv2D's filter gradient (\`Conv2DBackpropFilter\`) or the embedding gradient (\`UnsortedSegmentSum\`): such a model cannot train on WASM at all; the one way it runs is with tfjs-backend-cpu's kernels for the missing ones (inputs copied to the CPU backend and back), timed over one \`trainOnBatch\` step, the epoch's CPU time scaled from it. The ratios in bold are samples/s (fit) or time (predict) ratios; in parentheses, by process CPU time. Targets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time.`;
+  const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}${env ? ` (KERASTORE_WASM_THREADS=${env})` : " (the default)"}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTwo tfjs-layers 4.22 columns. **Same kernels** (the strict comparison): tfjs-layers in this process, on the same WASM backend with the same kernels (ours registered, the same thread count), the same weights and batches. **As installed** (what a user of tfjs-layers gets): its own process (src/training-stock-child.ts), stock @tensorflow/tfjs-backend-wasm with none of our kernels, tfjs's own thread count in Node (one: it never starts its threaded build there), its own initial weights. Stock WASM has no kernel for Conv2D's filter gradient (\`Conv2DBackpropFilter\`) or the embedding gradient (\`UnsortedSegmentSum\`): such a model cannot train on WASM at all; the one way it runs is with tfjs-backend-cpu's kernels for the missing ones (inputs copied to the CPU backend and back), timed over one \`trainOnBatch\` step, the epoch's CPU time scaled from it. The ratios in bold are samples/s (fit) or time (predict) ratios; in parentheses, by process CPU time. Targets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time.`;
   console.log(md);
-  if (threads === 1) writeBenchSection("training", md);
-  else
-    writeBenchSection(
-      "training-threads",
-      md,
-      `KERASTORE_WASM_THREADS=${process.env.KERASTORE_WASM_THREADS} pnpm bench training`,
-    );
+  if (env === undefined || env === "") writeBenchSection("training", md);
+  else writeBenchSection("training-threads", md, `KERASTORE_WASM_THREADS=${env} pnpm bench training`);
 }
