@@ -11,6 +11,7 @@ import {
 import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { maxPoolGrad } from "./pool-grads.js";
+import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
@@ -23,6 +24,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   KerastoreAdamUpdate: adamUpdate,
   KerastoreRMSpropUpdate: rmspropUpdate,
   KerastoreSGDUpdate: sgdUpdate,
+  [SCALE_SHIFT]: scaleShiftKernel,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   Conv3DBackpropFilterV2: conv3DBackpropFilter,
@@ -56,6 +58,7 @@ export function registerWasmKernels(): string[] {
     if (tf.getKernel(kernelName, "wasm") !== undefined) tf.unregisterKernel(kernelName, "wasm");
     tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
+  registerScaleShiftGradient();
   registered = wasmCompositeKernels().slice();
   return registered;
 }

@@ -201,6 +201,7 @@ describe("training kernels built from WASM kernels", () => {
       "KerastoreAdamUpdate",
       "KerastoreRMSpropUpdate",
       "KerastoreSGDUpdate",
+      "KerastoreScaleShift",
       "MaxPoolGrad",
       "Mean",
       "Multiply",
