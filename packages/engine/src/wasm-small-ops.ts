@@ -50,10 +50,10 @@ export function kernelWork(name: string, inputs: Record<string, Info>, attrs: Re
 
 /** Whether a kernel call is small enough to run on the calling thread. */
 export function isSmallKernel(name: string, inputs: Record<string, Info>, attrs: Record<string, unknown>): boolean {
-  const work = kernelWork(name, inputs, attrs);
-  const product = /MatMul|Conv/.test(name);
-  return work < (product ? SMALL_PRODUCT : SMALL_ELEMENTWISE);
+  return kernelWork(name, inputs, attrs) < limitOf(name);
 }
+
+const limitOf = (name: string) => (/MatMul|Conv/.test(name) ? SMALL_PRODUCT : SMALL_ELEMENTWISE);
 
 let wrapped = false;
 
@@ -73,11 +73,13 @@ export function runSmallKernelsOnOneThread(module: HeapModule, address: number):
   for (const config of tf.getKernelsForBackend("wasm")) {
     const run = config.kernelFunc;
     const name = config.kernelName;
+    const limit = limitOf(name);
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel({
       ...config,
       kernelFunc: (args) => {
-        if (!isSmallKernel(name, args.inputs as never, (args.attrs ?? {}) as Record<string, unknown>)) return run(args);
+        if (kernelWork(name, args.inputs as never, (args.attrs ?? {}) as Record<string, unknown>) >= limit)
+          return run(args);
         const h = heap();
         const pool = h[index]!;
         h[index] = 0;
