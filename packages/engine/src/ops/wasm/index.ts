@@ -9,6 +9,7 @@ import {
   depthwiseBackpropInput,
 } from "./conv-grads.js";
 import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
+import { cast, identity } from "./identity.js";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
@@ -21,6 +22,7 @@ import { unsortedSegmentSum } from "./segment-sum.js";
 // fused optimizer updates (Kerastore*Update: one kernel per variable and step).
 const KERNELS: Record<string, (args: never) => unknown> = {
   Add: add,
+  Cast: cast,
   KerastoreAdamUpdate: adamUpdate,
   KerastoreRMSpropUpdate: rmspropUpdate,
   KerastoreSGDUpdate: sgdUpdate,
@@ -31,6 +33,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   Conv3DBackpropInputV2: conv3DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+  Identity: identity,
   MaxPoolGrad: maxPoolGrad,
   Mean: mean,
   Multiply: multiply,
