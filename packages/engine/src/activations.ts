@@ -1,5 +1,5 @@
-import { cannot, isJsonObject, type JsonValue } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import { type FromConfigContext, lookupCustomFunction, preview } from "./keras-object.js";
 import { attachLogits } from "./training/losses/logits.js";

@@ -1,7 +1,7 @@
-import { builtinRegistry, type Registry } from "@kerastore/registry";
+import { type Registry, builtinRegistry } from "@kerastore/registry";
 import type { LayerClass } from "./layer.js";
 import { LeakyReLU, ReLU, Softmax } from "./layers/activation-layers.js";
-import { ActivationLayer, Dropout, Flatten, Identity, Rescaling, Reshape } from "./layers/core.js";
+import { ActivationLayer, Dropout, Flatten, Identity, Reshape, Rescaling } from "./layers/core.js";
 import { Dense } from "./layers/dense.js";
 import { extraLayerClasses } from "./layers/extra-builtins.js";
 import { InputLayer } from "./layers/input-layer.js";

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from "@kerastore/core";
+import { type JsonObject, isJsonObject } from "@kerastore/core";
 import type { Registry } from "@kerastore/registry";
 import { EngineError } from "./errors.js";
 import type { CustomObjects } from "./keras-object.js";

@@ -1,9 +1,9 @@
 import type { JsonObject, JsonValue } from "@kerastore/core";
 import { type Activation, getActivation, serializeActivation } from "./activations.js";
 import { type Constraint, getConstraint, serializeConstraint } from "./constraints.js";
-import { getInitializer, type Initializer, serializeInitializer } from "./initializers.js";
+import { type Initializer, getInitializer, serializeInitializer } from "./initializers.js";
 import type { FromConfigContext } from "./keras-object.js";
-import { getRegularizer, type Regularizer, serializeRegularizer } from "./regularizers.js";
+import { type Regularizer, getRegularizer, serializeRegularizer } from "./regularizers.js";
 
 /** How a field's value reads from and writes to Keras config JSON. */
 export type FieldCodec = "plain" | "activation" | "initializer" | "regularizer" | "constraint" | "tuple";

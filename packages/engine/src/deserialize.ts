@@ -1,12 +1,12 @@
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { unknownNameMessage } from "@kerastore/config";
-import { cannot, isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
 import { builtinRegistry } from "@kerastore/registry";
 import { openScopes, scopedObjects } from "./custom-scope.js";
 import { EngineError } from "./errors.js";
 import { kerasLayerNames } from "./keras-layer-names.js";
-import { checkBuiltinOrigin, type FromConfigContext, lookupCustom, readEnvelope } from "./keras-object.js";
-import type { Layer, LayerClass } from "./layer.js";
 import { isPythonCodeLayer, pythonCodeLayerError, refuseKeras1Config } from "./layer-refusals.js";
+import { type FromConfigContext, checkBuiltinOrigin, lookupCustom, readEnvelope } from "./keras-object.js";
+import type { Layer, LayerClass } from "./layer.js";
 import type { Shape } from "./symbolic.js";
 
 // The built-in layer classes are entries of the registry's built-in table, which the engine's

@@ -1,5 +1,5 @@
-import { cannot } from "@kerastore/core";
 import type * as tf from "@tensorflow/tfjs-core";
+import { cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 
 // What the tfjs backends hold: a layer computes and keeps its weights in one of these.

@@ -1,12 +1,12 @@
-import { cannot, isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { deserializeLayer } from "./deserialize.js";
 import { EngineError } from "./errors.js";
 import { type FromConfigContext, preview } from "./keras-object.js";
 import type { Layer } from "./layer.js";
 import { InputLayer } from "./layers/input-layer.js";
 import type { Model, ModelArgs } from "./model.js";
-import type { KerasTensor } from "./symbolic.js";
 import { callSymbolic } from "./symbolic-call.js";
+import type { KerasTensor } from "./symbolic.js";
 
 // A functional model's config (either Keras dialect) back into layers and symbolic tensors.
 

@@ -1,4 +1,3 @@
-export { layersWithOtherDefinitions } from "./activation-definitions.js";
 export {
   type Activation as ActivationInfo,
   type ActivationFn,
@@ -8,17 +7,16 @@ export {
   getActivation,
   serializeActivation,
 } from "./activations.js";
+export { layersWithOtherDefinitions } from "./activation-definitions.js";
 export {
   type BackendName,
   type InitBackendOptions,
-  initBackend,
   type WasmThreading,
+  initBackend,
   wasmThreading,
 } from "./backend.js";
+export { type RuntimeHooks, runtimeHooks, setRuntimeHooks } from "./runtime-hooks.js";
 export { builtinLayerClasses, installBuiltins } from "./builtins.js";
-export { type CheckpointTreeOptions, toCheckpointTree } from "./checkpoint-tree.js";
-export { cloneModel } from "./clone.js";
-export { type CompileFromSavedOptions, compileFromSaved, isKeras2TrainingConfig } from "./compile-saved.js";
 export { type ConfigField, type FieldCodec, field } from "./config-fields.js";
 export {
   Constraint,
@@ -30,11 +28,12 @@ export {
 } from "./constraints.js";
 export { customObjectScope, scopedObjects } from "./custom-scope.js";
 export { deserializeLayer, layerClass } from "./deserialize.js";
+export { isKeras1Version, isPythonCodeLayer, keras1Key, refuseKeras1Version } from "./layer-refusals.js";
 export { EngineError, type EngineErrorCode } from "./errors.js";
 export {
-  getInitializer,
   Initializer,
   type InitializerLike,
+  getInitializer,
   initializer,
   initializerCalls,
   initializerNames,
@@ -44,32 +43,76 @@ export { type CustomObjects, type FromConfigContext, kerasMajor } from "./keras-
 export {
   type AddWeightOptions,
   type CallOptions,
-  initializeUnloaded,
   Layer,
   type LayerArgs,
   type LayerClass,
+  initializeUnloaded,
 } from "./layer.js";
-export { isKeras1Version, isPythonCodeLayer, keras1Key, refuseKeras1Version } from "./layer-refusals.js";
 export { LeakyReLU, ReLU, type ReLUArgs, Softmax } from "./layers/activation-layers.js";
-export { Conv1D, Conv2D, Conv2DTranspose, type ConvArgs, DepthwiseConv2D, SeparableConv2D } from "./layers/conv.js";
 export {
-  type ActivationArgs,
   ActivationLayer as Activation,
+  type ActivationArgs,
   Dropout,
   type DropoutArgs,
   Flatten,
   Identity,
-  Rescaling,
-  type RescalingArgs,
   Reshape,
   type ReshapeArgs,
+  Rescaling,
+  type RescalingArgs,
 } from "./layers/core.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
-export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
-export { extraLayerClasses } from "./layers/extra-builtins.js";
 export { Input, type InputArgs, InputLayer, type InputLayerArgs } from "./layers/input-layer.js";
-export { flipConvKernel } from "./layers/layer-utils.js";
 export { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from "./layers/merge.js";
+export { Model, type ModelArgs, type PredictInput, type PredictOptions, serializeLayer } from "./model.js";
+export { type ModelData, toHost, toTensor } from "./model-training.js";
+export { type CompileFromSavedOptions, compileFromSaved, isKeras2TrainingConfig } from "./compile-saved.js";
+export { clearSession, toSnakeCase, uniqueName } from "./names.js";
+export {
+  Regularizer,
+  type RegularizerLike,
+  getRegularizer,
+  regularizer,
+  regularizerNames,
+  serializeRegularizer,
+} from "./regularizers.js";
+export { Sequential, type SequentialArgs } from "./sequential.js";
+export { KerasTensor, type KerasHistory, type LayerNode, type Shape } from "./symbolic.js";
+export { Variable, type WeightValue } from "./variable.js";
+export {
+  DEFAULT_CONFIG_BUDGET_BYTES,
+  DEFAULT_WEIGHT_BUDGET_BYTES,
+  type FileWeightSizes,
+  type WeightBudget,
+  initializersDeferred,
+  withWeightBudget,
+} from "./weight-budget.js";
+export { type SummaryOptions, readableSize, summary } from "./summary.js";
+export {
+  type ApplyOptions,
+  type MatchMode,
+  type ToSavedOptions,
+  WRITTEN_KERAS_VERSION,
+  applySavedTree,
+  fromSavedModelData,
+  layerToSavedNode,
+  savedWeightList,
+  toSavedModelData,
+} from "./saved-tree.js";
+export { type MatchWeightsOptions, matchWeights } from "./weight-matcher.js";
+export { type CheckpointTreeOptions, toCheckpointTree } from "./checkpoint-tree.js";
+export {
+  type CheckpointOptimizer,
+  type CheckpointOptimizerVariable,
+  LiveBinding,
+  isCheckpointOptimizer,
+  optimizerOf,
+} from "./live-binding.js";
+export { cloneModel } from "./clone.js";
+export { modelFromJson } from "./model-json.js";
+export { tf } from "./tf.js";
+export { Conv1D, Conv2D, Conv2DTranspose, type ConvArgs, DepthwiseConv2D, SeparableConv2D } from "./layers/conv.js";
+export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
 export {
   BatchNormalization,
   type BatchNormalizationArgs,
@@ -87,8 +130,8 @@ export {
   MaxPooling2D,
 } from "./layers/pooling.js";
 export { RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from "./layers/preprocessing.js";
-export { GRU, LSTM, RNN, SimpleRNN } from "./layers/recurrent.js";
 export { GRUCell, LSTMCell, SimpleRNNCell } from "./layers/recurrent-cells.js";
+export { GRU, LSTM, RNN, SimpleRNN } from "./layers/recurrent.js";
 export {
   Cropping1D,
   Cropping2D,
@@ -101,108 +144,64 @@ export {
   ZeroPadding2D,
 } from "./layers/reshaping.js";
 export { Bidirectional, TimeDistributed } from "./layers/wrappers.js";
-export {
-  type CheckpointOptimizer,
-  type CheckpointOptimizerVariable,
-  isCheckpointOptimizer,
-  LiveBinding,
-  optimizerOf,
-} from "./live-binding.js";
-export { Model, type ModelArgs, type PredictInput, type PredictOptions, serializeLayer } from "./model.js";
-export { modelFromJson } from "./model-json.js";
-export { type ModelData, toHost, toTensor } from "./model-training.js";
-export { clearSession, toSnakeCase, uniqueName } from "./names.js";
+export { extraLayerClasses } from "./layers/extra-builtins.js";
+export { flipConvKernel } from "./layers/layer-utils.js";
 // Training: compile, fit and the rest as free functions over a TrainTarget, optimizers,
 // losses, metrics, callbacks, and the fast ops they run on (see docs/training.md).
 export { type DenseActivation, type DenseOptions, dense, isDenseActivation } from "./ops/dense.js";
-export { embeddingLookup, recordSparseGradients, type SparseGradient, segmentSumOf } from "./ops/embedding-lookup.js";
 export { assertGradients, hasGradients, registerGradients } from "./ops/gradients.js";
 export { installWasmFallbacks, isWasmFallback, wasmFallbackUses } from "./ops/kernel-fallback.js";
-export { matMul, plainProduct } from "./ops/matmul.js";
 export { registerWasmKernels, wasmCompositeKernels } from "./ops/wasm/index.js";
-export {
-  getRegularizer,
-  Regularizer,
-  type RegularizerLike,
-  regularizer,
-  regularizerNames,
-  serializeRegularizer,
-} from "./regularizers.js";
-export { type RuntimeHooks, runtimeHooks, setRuntimeHooks } from "./runtime-hooks.js";
-export {
-  type ApplyOptions,
-  applySavedTree,
-  fromSavedModelData,
-  layerToSavedNode,
-  type MatchMode,
-  savedWeightList,
-  type ToSavedOptions,
-  toSavedModelData,
-  WRITTEN_KERAS_VERSION,
-} from "./saved-tree.js";
-export { Sequential, type SequentialArgs } from "./sequential.js";
-export { readableSize, type SummaryOptions, summary } from "./summary.js";
-export { type KerasHistory, KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
-export { tf } from "./tf.js";
+export { type SparseGradient, embeddingLookup, recordSparseGradients, segmentSumOf } from "./ops/embedding-lookup.js";
+export { matMul, plainProduct } from "./ops/matmul.js";
 export { Callback, type CallbackContext, CallbackList, History, type Logs } from "./training/callbacks/callback.js";
-export { CSVLogger, type CSVLoggerArgs } from "./training/callbacks/csv-logger.js";
 export { EarlyStopping, type EarlyStoppingArgs } from "./training/callbacks/early-stopping.js";
+export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from "./training/callbacks/reduce-lr.js";
+export { CSVLogger, type CSVLoggerArgs } from "./training/callbacks/csv-logger.js";
 export { LambdaCallback, type LambdaCallbackArgs } from "./training/callbacks/lambda-callback.js";
 export { LearningRateScheduler } from "./training/callbacks/learning-rate-scheduler.js";
-export { formatPath, ModelCheckpoint, type ModelCheckpointArgs } from "./training/callbacks/model-checkpoint.js";
+export { ModelCheckpoint, type ModelCheckpointArgs, formatPath } from "./training/callbacks/model-checkpoint.js";
+export { TerminateOnNaN } from "./training/callbacks/terminate-on-nan.js";
 export {
+  ProgbarLogger,
+  type ProgressSink,
   formatBar,
   formatLogs,
   formatPerUnit,
   formatValue,
-  ProgbarLogger,
-  type ProgressSink,
   stdoutSink,
 } from "./training/callbacks/progbar.js";
-export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from "./training/callbacks/reduce-lr.js";
-export { TerminateOnNaN } from "./training/callbacks/terminate-on-nan.js";
-export { Compiled, type CompileOptions, compile, compileOptionsFromConfig } from "./training/compile.js";
+export { type CompileOptions, Compiled, compile, compileOptionsFromConfig } from "./training/compile.js";
 export {
+  type TensorOrList,
   batchRanges,
   classWeightsToSampleWeights,
   permutation,
   splitIndex,
-  type TensorOrList,
 } from "./training/data.js";
 export {
   type EvaluateOptions,
-  evaluate,
   type FitOptions,
+  type Verbosity,
+  evaluate,
   fit,
   predict,
   predictOnBatch,
   prepareTraining,
   testOnBatch,
   trainOnBatch,
-  type Verbosity,
 } from "./training/fit.js";
-export { attachedLogits, attachLogits } from "./training/losses/logits.js";
+export { attachLogits, attachedLogits } from "./training/losses/logits.js";
 export {
-  type CustomLossFunction,
-  getLoss,
-  Loss,
-  type LossLike,
-  lossClassFor,
-  lossClassNames,
-  lossFromConfig,
-  type Reduction,
-  serializeLoss,
-} from "./training/losses/loss.js";
-export {
-  binaryCrossentropy,
   type CrossentropyOptions,
+  type LossFunction,
+  binaryCrossentropy,
   categoricalCrossentropy,
   categoricalHinge,
   cosineSimilarity,
   hinge,
   huber,
   klDivergence,
-  type LossFunction,
   logCosh,
   meanAbsoluteError,
   meanAbsolutePercentageError,
@@ -212,11 +211,22 @@ export {
   sparseCategoricalCrossentropy,
   squaredHinge,
 } from "./training/losses/loss-functions.js";
+export {
+  type CustomLossFunction,
+  Loss,
+  type LossLike,
+  type Reduction,
+  getLoss,
+  lossClassFor,
+  lossClassNames,
+  lossFromConfig,
+  serializeLoss,
+} from "./training/losses/loss.js";
 export { AUC, type AUCArgs, Precision, type PrecisionRecallArgs, Recall } from "./training/metrics/confusion.js";
 export {
-  getMetric,
   type MetricContext,
   type MetricLike,
+  getMetric,
   metricClassNames,
   metricFromEnvelope,
   serializeMetric,
@@ -229,18 +239,19 @@ export {
   RootMeanSquaredError,
   Sum,
 } from "./training/metrics/metric.js";
-export { type CallableModel, modelTarget } from "./training/model-target.js";
 export { Adadelta, type AdadeltaArgs } from "./training/optimizers/adadelta.js";
 export { Adagrad, type AdagradArgs } from "./training/optimizers/adagrad.js";
 export { Adam, type AdamArgs, AdamW } from "./training/optimizers/adam.js";
 export { Adamax, type AdamaxArgs } from "./training/optimizers/adamax.js";
 export {
-  getOptimizer,
   type OptimizerLike,
+  getOptimizer,
   optimizerClassNames,
   optimizerFromConfig,
   serializeOptimizer,
 } from "./training/optimizers/get-optimizer.js";
+export { Nadam, type NadamArgs } from "./training/optimizers/nadam.js";
+export { Optimizer, type OptimizerArgs, type OptimizerVariable, slotPrefix } from "./training/optimizers/optimizer.js";
 export {
   type Keras2Layout,
   type Keras2OptimizerWeight,
@@ -248,45 +259,32 @@ export {
   keras2OptimizerWeights,
   setKeras2OptimizerWeights,
 } from "./training/optimizers/keras2-weights.js";
-export { Nadam, type NadamArgs } from "./training/optimizers/nadam.js";
-export { Optimizer, type OptimizerArgs, type OptimizerVariable, slotPrefix } from "./training/optimizers/optimizer.js";
 export { optimizerFromSavedNode, optimizerToSavedNode } from "./training/optimizers/optimizer-tree.js";
 export { RMSprop, type RMSpropArgs } from "./training/optimizers/rmsprop.js";
 export {
   CosineDecay,
   type CosineDecayArgs,
-  deserializeSchedule,
   ExponentialDecay,
   type ExponentialDecayArgs,
   type LearningRateSchedule,
   PiecewiseConstantDecay,
   type PiecewiseConstantDecayArgs,
+  deserializeSchedule,
   serializeSchedule,
 } from "./training/optimizers/schedules.js";
 export { SGD, type SGDArgs } from "./training/optimizers/sgd.js";
-export type { TrainableVariable, TrainTarget } from "./training/trainable.js";
-export { Variable, type WeightValue } from "./variable.js";
-export {
-  DEFAULT_CONFIG_BUDGET_BYTES,
-  DEFAULT_WEIGHT_BUDGET_BYTES,
-  type FileWeightSizes,
-  initializersDeferred,
-  type WeightBudget,
-  withWeightBudget,
-} from "./weight-budget.js";
-export { type MatchWeightsOptions, matchWeights } from "./weight-matcher.js";
+export { type CallableModel, modelTarget } from "./training/model-target.js";
+export type { TrainTarget, TrainableVariable } from "./training/trainable.js";
 
 // The entry point installs the built-ins (idempotent), so that users never have to.
 import { installBuiltins } from "./builtins.js";
-
 installBuiltins();
-
-export { ELU, PReLU, type PReLUArgs, ThresholdedReLU } from "./layers/advanced-activations.js";
 // Layer breadth (issue 20).
 export { AdditiveAttention, Attention, type AttentionArgs } from "./layers/attention.js";
+export { ELU, PReLU, type PReLUArgs, ThresholdedReLU } from "./layers/advanced-activations.js";
 export type { ConvTransposeArgs } from "./layers/conv.js";
-export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv-lstm.js";
 export { Conv1DTranspose, Conv3D, Conv3DTranspose } from "./layers/conv3d.js";
+export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv-lstm.js";
 export { Dot, type DotArgs } from "./layers/dot.js";
 export { CategoryEncoding, CenterCrop, type ImageSizeArgs, Resizing } from "./layers/image-preprocessing.js";
 export { MultiHeadAttention, type MultiHeadAttentionArgs } from "./layers/multi-head-attention.js";

@@ -1,10 +1,10 @@
-import { cannot, isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import {
+  type FromConfigContext,
   checkBuiltinOrigin,
   envelope,
-  type FromConfigContext,
   lookupCustom,
   lookupCustomFunction,
   numberField,

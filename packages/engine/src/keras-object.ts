@@ -1,5 +1,5 @@
-import { cannot, isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
-import { defaultRegistry, type Registry } from "@kerastore/registry";
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import { type Registry, defaultRegistry } from "@kerastore/registry";
 import { EngineError } from "./errors.js";
 
 /**

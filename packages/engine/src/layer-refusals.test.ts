@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   Dense,
-  deserializeLayer,
   EngineError,
+  deserializeLayer,
   initBackend,
-  initializerCalls,
   initializeUnloaded,
+  initializerCalls,
   withWeightBudget,
 } from "./index.js";
 import { isKeras1Version, keras1Key, refuseKeras1Version } from "./layer-refusals.js";

@@ -1,4 +1,4 @@
-import { cannot, type JsonObject } from "@kerastore/core";
+import { type JsonObject, cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 
 // Layers whose whole computation is Python code held in the file (marshalled bytecode, or the

@@ -1,17 +1,17 @@
-import { cannot, type HostTensor, isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { requireBackend } from "./backend-check.js";
+import { type HostTensor, type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { type ConfigField, decodeField, encodeField, field, optionsFromConfig } from "./config-fields.js";
 import type { Constraint } from "./constraints.js";
-import { checkLayerDtype } from "./dtypes.js";
 import { EngineError } from "./errors.js";
-import { getInitializer, type Initializer, type InitializerLike } from "./initializers.js";
-import { envelope, type FromConfigContext } from "./keras-object.js";
+import { type Initializer, type InitializerLike, getInitializer } from "./initializers.js";
+import { type FromConfigContext, envelope } from "./keras-object.js";
 import { toSnakeCase, uniqueName } from "./names.js";
-import { getRegularizer, type Regularizer, type RegularizerLike } from "./regularizers.js";
-import { isSymbolic, type KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
-import { callSymbolic } from "./symbolic-call.js";
+import { type Regularizer, type RegularizerLike, getRegularizer } from "./regularizers.js";
+import { type KerasTensor, type LayerNode, type Shape, isSymbolic } from "./symbolic.js";
 import { Variable, type WeightValue } from "./variable.js";
+import { callSymbolic } from "./symbolic-call.js";
+import { checkLayerDtype } from "./dtypes.js";
 import { chargeWeight, initializersDeferred, recordWeight } from "./weight-budget.js";
 
 /** Options every layer takes. */

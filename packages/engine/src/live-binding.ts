@@ -1,16 +1,16 @@
 import {
   type HostTensor,
-  hostTensor,
   type JsonObject,
   type SavedNode,
   type SavedSlot,
   type SavedVariable,
+  hostTensor,
 } from "@kerastore/core";
-import { OPTIMIZER_MARK } from "./checkpoint-tree.js";
 import type { Layer } from "./layer.js";
 import type { Model } from "./model.js";
 import { layerToSavedNode } from "./saved-tree.js";
 import type { Variable } from "./variable.js";
+import { OPTIMIZER_MARK } from "./checkpoint-tree.js";
 
 /** One optimizer variable as a checkpoint sees it (the engine's `OptimizerVariable`). */
 export interface CheckpointOptimizerVariable {

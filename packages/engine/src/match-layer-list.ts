@@ -1,4 +1,4 @@
-import { cannot, formatShape, type HostTensor, type SavedNode, type SavedVariable, sameShape } from "@kerastore/core";
+import { type HostTensor, type SavedNode, type SavedVariable, cannot, formatShape, sameShape } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import type { Layer } from "./layer.js";
 import type { Model } from "./model.js";

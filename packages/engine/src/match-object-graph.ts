@@ -1,4 +1,4 @@
-import { cannot, formatShape, type SavedNode, type SavedVariable, sameShape } from "@kerastore/core";
+import { type SavedNode, type SavedVariable, cannot, formatShape, sameShape } from "@kerastore/core";
 import { toCheckpointTree } from "./checkpoint-tree.js";
 import { EngineError } from "./errors.js";
 import { LiveBinding, optimizerOf } from "./live-binding.js";

@@ -1,4 +1,4 @@
-import { cannot, keras3WalkPaths, type SavedNode } from "@kerastore/core";
+import { type SavedNode, cannot, keras3WalkPaths } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import type { Layer } from "./layer.js";
 import { assignChecked } from "./match-layer-list.js";

@@ -1,4 +1,4 @@
-import { cannot, type JsonValue } from "@kerastore/core";
+import { type JsonValue, cannot } from "@kerastore/core";
 import { deserializeLayer } from "./deserialize.js";
 import { EngineError } from "./errors.js";
 import type { FromConfigContext } from "./keras-object.js";

@@ -1,8 +1,8 @@
-import { cannot, type HostTensor, hostTensor } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type HostTensor, cannot, hostTensor } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import type { TensorOrList } from "./training/data.js";
-import { attachedLogits, attachLogits } from "./training/losses/logits.js";
+import { attachLogits, attachedLogits } from "./training/losses/logits.js";
 import type { CallableModel } from "./training/model-target.js";
 import type { TrainTarget } from "./training/trainable.js";
 

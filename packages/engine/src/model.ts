@@ -1,31 +1,30 @@
+import * as tf from "@tensorflow/tfjs-core";
 import {
-  cannot,
-  formatShape,
   type HostTensor,
-  hostTensor,
   type JsonObject,
   type JsonValue,
   KerastoreError,
+  cannot,
+  formatShape,
+  hostTensor,
 } from "@kerastore/core";
-import * as tf from "@tensorflow/tfjs-core";
 import { withScopes } from "./deserialize.js";
+import { checkInputs, shapesOf } from "./input-check.js";
 import { EngineError } from "./errors.js";
 import { functionalFromConfig } from "./functional-config.js";
 import { type Graph, mapGraph } from "./graph.js";
-import { checkInputs, shapesOf } from "./input-check.js";
-import { envelope, type FromConfigContext, registeredNameOf } from "./keras-object.js";
-import { type CallOptions, classNameOf, Layer, type LayerArgs, type LayerClass } from "./layer.js";
+import { type FromConfigContext, envelope, registeredNameOf } from "./keras-object.js";
+import { type CallOptions, Layer, type LayerArgs, type LayerClass, classNameOf } from "./layer.js";
 import { InputLayer } from "./layers/input-layer.js";
-import { disposeOutputs, type ModelData, toHost, toTensor, trainTargetOf, withTensors } from "./model-training.js";
-import { spreadNode, spreadsInputs } from "./spread-inputs.js";
+import { type ModelData, disposeOutputs, toHost, toTensor, trainTargetOf, withTensors } from "./model-training.js";
 import { type SummaryOptions, summary } from "./summary.js";
 import { KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
 import type { History, Logs } from "./training/callbacks/callback.js";
-import { type Compiled, type CompileOptions, compile } from "./training/compile.js";
+import { type CompileOptions, type Compiled, compile } from "./training/compile.js";
 import {
   type EvaluateOptions,
-  evaluate,
   type FitOptions,
+  evaluate,
   fit,
   prepareTraining,
   testOnBatch,
@@ -33,6 +32,7 @@ import {
 } from "./training/fit.js";
 import type { Optimizer } from "./training/optimizers/optimizer.js";
 import type { TrainTarget } from "./training/trainable.js";
+import { spreadNode, spreadsInputs } from "./spread-inputs.js";
 
 /** Options of a functional model (`new Model({ inputs, outputs })`); none for a subclassed model. */
 export interface ModelArgs extends LayerArgs {

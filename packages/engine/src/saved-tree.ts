@@ -1,11 +1,11 @@
 import {
-  cannot,
-  isJsonObject,
   type JsonObject,
   type SavedModelData,
   type SavedNode,
   type SavedVariable,
   type WeightLayout,
+  cannot,
+  isJsonObject,
 } from "@kerastore/core";
 import { compileFromSaved } from "./compile-saved.js";
 import { deserializeLayer } from "./deserialize.js";

@@ -1,5 +1,5 @@
-import { cannot, formatShape, isJsonObject, type JsonObject, KerastoreError } from "@kerastore/core";
 import type * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, KerastoreError, cannot, formatShape, isJsonObject } from "@kerastore/core";
 import { deserializeLayer, withScopes } from "./deserialize.js";
 import { EngineError } from "./errors.js";
 import type { FromConfigContext } from "./keras-object.js";

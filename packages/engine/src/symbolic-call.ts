@@ -1,10 +1,10 @@
-import { cannot, type JsonObject } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
-import { backendDtype } from "./dtypes.js";
+import { type JsonObject, cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import type { Layer } from "./layer.js";
-import { KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
+import { backendDtype } from "./dtypes.js";
 import { checkTemporary } from "./weight-budget.js";
+import { KerasTensor, type LayerNode, type Shape } from "./symbolic.js";
 
 /** Keyword arguments Keras records for a layer's calls, by class (`{"mask": null}`). */
 export function recordedKwargs(layer: Layer): JsonObject {

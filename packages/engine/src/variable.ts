@@ -1,16 +1,16 @@
+import * as tf from "@tensorflow/tfjs-core";
 import {
+  type HostTensor,
+  type NumericHostTensor,
   cannot,
   formatShape,
-  type HostTensor,
   hostTensor,
-  type NumericHostTensor,
   sizeOf,
   toFloat32,
 } from "@kerastore/core";
-import * as tf from "@tensorflow/tfjs-core";
 import type { Constraint } from "./constraints.js";
-import { EngineError } from "./errors.js";
 import type { Initializer } from "./initializers.js";
+import { EngineError } from "./errors.js";
 import type { Regularizer } from "./regularizers.js";
 
 /** What `setWeights` and `Variable.assign` accept: a HostTensor, or a flat array of the right length. */

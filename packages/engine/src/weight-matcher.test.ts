@@ -1,15 +1,15 @@
-import { isKerastoreError, type SavedNode } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type SavedNode, isKerastoreError } from "@kerastore/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  clearSession,
   Dense,
-  fromSavedModelData,
   Input,
-  initBackend,
   type Model,
-  matchWeights,
   Sequential,
+  clearSession,
+  fromSavedModelData,
+  initBackend,
+  matchWeights,
   toCheckpointTree,
   toSavedModelData,
 } from "./index.js";

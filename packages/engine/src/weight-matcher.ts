@@ -1,4 +1,4 @@
-import { cannot, type SavedNode, type WeightLayout } from "@kerastore/core";
+import { type SavedNode, type WeightLayout, cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import { matchLayerList } from "./match-layer-list.js";
 import { matchObjectGraph } from "./match-object-graph.js";

@@ -1,9 +1,9 @@
-import type { JsonObject } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { JsonObject } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import { Layer, type LayerArgs } from "../layer.js";
-import type { Shape } from "../symbolic.js";
 import { attachLogits } from "../training/losses/logits.js";
+import type { Shape } from "../symbolic.js";
 
 const one = (x: tf.Tensor | tf.Tensor[]): tf.Tensor => (Array.isArray(x) ? x[0]! : x);
 

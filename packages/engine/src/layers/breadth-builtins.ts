@@ -1,7 +1,7 @@
-import { ELU, PReLU, ThresholdedReLU } from "./advanced-activations.js";
 import { AdditiveAttention, Attention } from "./attention.js";
-import { ConvLSTM2D } from "./conv-lstm.js";
+import { ELU, PReLU, ThresholdedReLU } from "./advanced-activations.js";
 import { Conv1DTranspose, Conv3D, Conv3DTranspose } from "./conv3d.js";
+import { ConvLSTM2D } from "./conv-lstm.js";
 import { Dot } from "./dot.js";
 import { CategoryEncoding, CenterCrop, Resizing } from "./image-preprocessing.js";
 import { MultiHeadAttention } from "./multi-head-attention.js";

@@ -1,8 +1,8 @@
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 import { type HostTensor, type JsonObject, toFloat32 } from "@kerastore/core";
 import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
-import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clearSession, deserializeLayer, initBackend, type Model, registerGradients, SGD } from "../index.js";
+import { type Model, SGD, clearSession, deserializeLayer, initBackend, registerGradients } from "../index.js";
 
 // The golden fixtures of the layer classes added for layer breadth (issue 20), written by
 // packages/fixtures/python/gen_layers_extra.py with Keras 3.15: weight paths, predictions,

@@ -1,5 +1,5 @@
-import { cannot } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { cannot } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
@@ -8,7 +8,7 @@ import type { CallOptions } from "../layer.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
-import { type ConvArgs, common, FUSED, type FusedName, SpatialConv } from "./conv-base.js";
+import { type ConvArgs, FUSED, type FusedName, SpatialConv, common } from "./conv-base.js";
 import { convOutputLength, deconvOutputLength, intTuple, oneShape } from "./layer-utils.js";
 
 export type { ConvArgs } from "./conv-base.js";

@@ -1,13 +1,13 @@
-import { cannot } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { cannot } from "@kerastore/core";
 import type { Constraint } from "../constraints.js";
 import { EngineError } from "../errors.js";
 import type { Initializer } from "../initializers.js";
 import type { Regularizer } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
+import { type ConvArgs, SpatialConv, common } from "./conv-base.js";
 import { ConvTranspose } from "./conv.js";
-import { type ConvArgs, common, SpatialConv } from "./conv-base.js";
 import { convOutputLength, one, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";
 
 /** Runs `fn` on a channels-last float view of the input and returns in the layer's format. */

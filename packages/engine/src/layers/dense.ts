@@ -1,5 +1,5 @@
-import { cannot, formatShape } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { cannot, formatShape } from "@kerastore/core";
 import type { Activation, ActivationLike } from "../activations.js";
 import { field } from "../config-fields.js";
 import type { Constraint, ConstraintLike } from "../constraints.js";
@@ -7,9 +7,9 @@ import { EngineError } from "../errors.js";
 import type { Initializer, InitializerLike } from "../initializers.js";
 import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
 import { type DenseActivation, dense, denseForward, isDenseActivation } from "../ops/dense.js";
+import { attachLogits, attachedLogits } from "../training/losses/logits.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
-import { attachedLogits, attachLogits } from "../training/losses/logits.js";
 import type { Variable } from "../variable.js";
 
 /** Options of a Dense layer. */

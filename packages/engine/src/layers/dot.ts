@@ -1,5 +1,5 @@
-import { cannot } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { cannot } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import { EngineError } from "../errors.js";
 import { Layer, type LayerArgs } from "../layer.js";

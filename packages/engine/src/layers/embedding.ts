@@ -1,11 +1,11 @@
-import { cannot, type JsonObject } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, cannot } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
+import { embeddingLookup } from "../ops/embedding-lookup.js";
 import type { Initializer, InitializerLike } from "../initializers.js";
 import { Layer, type LayerArgs } from "../layer.js";
-import { embeddingLookup } from "../ops/embedding-lookup.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";

@@ -1,5 +1,4 @@
 import type { LayerClass } from "../layer.js";
-import { breadthLayerClasses } from "./breadth-builtins.js";
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from "./conv.js";
 import { Embedding } from "./embedding.js";
 import { BatchNormalization, LayerNormalization } from "./normalization.js";
@@ -14,8 +13,8 @@ import {
   MaxPooling2D,
 } from "./pooling.js";
 import { RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from "./preprocessing.js";
-import { GRU, LSTM, RNN, SimpleRNN } from "./recurrent.js";
 import { GRUCell, LSTMCell, SimpleRNNCell } from "./recurrent-cells.js";
+import { GRU, LSTM, RNN, SimpleRNN } from "./recurrent.js";
 import {
   Cropping1D,
   Cropping2D,
@@ -28,6 +27,7 @@ import {
   ZeroPadding2D,
 } from "./reshaping.js";
 import { Bidirectional, TimeDistributed } from "./wrappers.js";
+import { breadthLayerClasses } from "./breadth-builtins.js";
 
 /** Other names Keras versions wrote for these classes. */
 const ALIASES: Record<string, string> = {

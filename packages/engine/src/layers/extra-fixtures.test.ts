@@ -1,8 +1,8 @@
 import type { JsonObject } from "@kerastore/core";
 import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
-import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clearSession, deserializeLayer, initBackend, type Model } from "../index.js";
+import { type Model, clearSession, deserializeLayer, initBackend } from "../index.js";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
 
 // Through the package entry alone: builtins.ts registers these classes (extraLayerClasses).
 const ctx = {};

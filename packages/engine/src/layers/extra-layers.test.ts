@@ -1,16 +1,16 @@
-import { hostTensor, type JsonObject, toFloat32 } from "@kerastore/core";
+import { type JsonObject, hostTensor, toFloat32 } from "@kerastore/core";
 import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  clearSession,
-  deserializeLayer,
   EngineError,
   type FromConfigContext,
   Input,
-  initBackend,
   type Layer,
   Model,
   Sequential,
+  clearSession,
+  deserializeLayer,
+  initBackend,
   tf,
 } from "../index.js";
 import { Conv1D, Conv2D, DepthwiseConv2D } from "./conv.js";

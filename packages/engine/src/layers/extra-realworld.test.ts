@@ -3,12 +3,12 @@ import type { JsonValue } from "@kerastore/core";
 import { fixturePath, readFixtureJson } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  builtinLayerClasses,
-  clearSession,
   EngineError,
   type FromConfigContext,
-  initBackend,
   type Model,
+  builtinLayerClasses,
+  clearSession,
+  initBackend,
   modelFromJson,
 } from "../index.js";
 import { extraLayerClasses } from "./extra-builtins.js";

@@ -1,8 +1,8 @@
-import { cannot, type JsonObject } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, cannot } from "@kerastore/core";
+import type { FromConfigContext } from "../keras-object.js";
 import { field } from "../config-fields.js";
 import { EngineError } from "../errors.js";
-import type { FromConfigContext } from "../keras-object.js";
 import { Layer, type LayerArgs } from "../layer.js";
 import type { Shape } from "../symbolic.js";
 import { one, oneShape, toChannelsFirst, toChannelsLast } from "./layer-utils.js";

@@ -1,5 +1,5 @@
-import { cannot, type HostTensor, hostTensor, type JsonObject, toFloat32 } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type HostTensor, type JsonObject, cannot, hostTensor, toFloat32 } from "@kerastore/core";
 import { encodeField, field } from "../config-fields.js";
 import { EngineError } from "../errors.js";
 import type { Layer } from "../layer.js";

@@ -1,5 +1,5 @@
-import { cannot, type JsonObject, type JsonValue } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, type JsonValue, cannot } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import type { Constraint } from "../constraints.js";
 import { EngineError } from "../errors.js";

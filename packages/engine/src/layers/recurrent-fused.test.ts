@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GRU, initBackend, installWasmFallbacks, LSTM, registerGradients, SimpleRNN } from "../index.js";
+import { GRU, LSTM, SimpleRNN, initBackend, installWasmFallbacks, registerGradients } from "../index.js";
 
 // Training runs LSTM, GRU (reset_after) and SimpleRNN with Keras's default activations through
 // one fused op per sequence (ops/*-sequence.ts). The same layer with tanh given as a function

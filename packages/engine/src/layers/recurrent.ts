@@ -1,17 +1,17 @@
-import { cannot, isJsonObject, type JsonObject } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, cannot, isJsonObject } from "@kerastore/core";
 import { type ConfigField, field } from "../config-fields.js";
 import { deserializeLayer } from "../deserialize.js";
+import { gruSequence } from "../ops/gru-sequence.js";
+import { lstmSequence } from "../ops/lstm-sequence.js";
+import { simpleRnnSequence } from "../ops/rnn-sequence.js";
 import { EngineError } from "../errors.js";
 import type { FromConfigContext } from "../keras-object.js";
 import { type CallOptions, Layer, type LayerArgs, layerArgsFromConfig } from "../layer.js";
 import { serializeLayer } from "../model.js";
-import { gruSequence } from "../ops/gru-sequence.js";
-import { lstmSequence } from "../ops/lstm-sequence.js";
-import { simpleRnnSequence } from "../ops/rnn-sequence.js";
 import type { Shape } from "../symbolic.js";
 import { withActivityRegularizer } from "./layer-utils.js";
-import { type CellArgs, cellFields, GRUCell, LSTMCell, type RNNCell, SimpleRNNCell } from "./recurrent-cells.js";
+import { type CellArgs, GRUCell, LSTMCell, type RNNCell, SimpleRNNCell, cellFields } from "./recurrent-cells.js";
 
 /** Options every recurrent layer takes beside its cell's. */
 export interface RNNArgs extends LayerArgs {

@@ -1,12 +1,12 @@
-import { cannot, isJsonObject, type JsonObject } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, cannot, isJsonObject } from "@kerastore/core";
 import { deserializeLayer } from "../deserialize.js";
 import { EngineError } from "../errors.js";
 import type { FromConfigContext } from "../keras-object.js";
 import { type CallOptions, Layer, type LayerArgs, type LayerClass, layerArgsFromConfig } from "../layer.js";
 import { serializeLayer } from "../model.js";
-import type { Shape } from "../symbolic.js";
 import { isMultiShape } from "../symbolic-call.js";
+import type { Shape } from "../symbolic.js";
 import { oneShape } from "./layer-utils.js";
 import { RNN } from "./recurrent.js";
 

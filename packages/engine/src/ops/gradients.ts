@@ -1,5 +1,5 @@
-import { cannot } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { cannot } from "@kerastore/core";
 import { EngineError } from "../errors.js";
 import { runtimeHooks } from "../runtime-hooks.js";
 

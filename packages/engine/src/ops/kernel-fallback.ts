@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { EngineError } from "../errors.js";
 import { quietCpuBackend } from "../quiet-cpu.js";
 import { registerWasmKernels } from "./wasm/index.js";
+import { EngineError } from "../errors.js";
 
 /** tfjs's view of a tensor inside a kernel. */
 interface TensorInfo {

@@ -1,11 +1,11 @@
-import { cannot, isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
-import type { Registry } from "@kerastore/registry";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import type { Registry } from "@kerastore/registry";
 import { EngineError } from "../errors.js";
-import { getLoss, Loss, type LossLike, serializeLoss } from "./losses/loss.js";
+import { Loss, type LossLike, getLoss, serializeLoss } from "./losses/loss.js";
 import { getMetric, type MetricLike, metricFromEnvelope, serializeMetric } from "./metrics/get-metric.js";
 import { Mean, type Metric } from "./metrics/metric.js";
-import { getOptimizer, type OptimizerLike, serializeOptimizer } from "./optimizers/get-optimizer.js";
+import { type OptimizerLike, getOptimizer, serializeOptimizer } from "./optimizers/get-optimizer.js";
 import type { Optimizer } from "./optimizers/optimizer.js";
 import type { TrainTarget } from "./trainable.js";
 

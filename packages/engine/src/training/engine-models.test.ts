@@ -1,15 +1,16 @@
+import * as tf from "@tensorflow/tfjs-core";
 import type { JsonObject } from "@kerastore/core";
 import { readFixtureJson } from "@kerastore/fixtures";
-import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
-import { compile, deserializeLayer, fit, getOptimizer, modelTarget } from "../index.js";
+import { deserializeLayer } from "../index.js";
+import { Concatenate } from "../layers/merge.js";
 import { Dense } from "../layers/dense.js";
 import { Input } from "../layers/input-layer.js";
-import { Concatenate } from "../layers/merge.js";
 import { Model } from "../model.js";
 import { clearSession } from "../names.js";
 import { Sequential } from "../sequential.js";
+import { compile, fit, getOptimizer, modelTarget } from "../index.js";
 import { readFixtureModel, toTensor } from "./fixture-models.test-util.js";
 
 // The engine's own Sequential and Functional models, trained by the free functions through

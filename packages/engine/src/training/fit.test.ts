@@ -1,32 +1,32 @@
+import * as tf from "@tensorflow/tfjs-core";
 import type { JsonObject } from "@kerastore/core";
 import { readFixtureJson } from "@kerastore/fixtures";
-import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import {
   AUC,
+  CSVLogger,
   Callback,
   CallbackList,
-  CSVLogger,
+  EarlyStopping,
+  LambdaCallback,
+  LearningRateScheduler,
+  ModelCheckpoint,
+  ProgbarLogger,
+  ReduceLROnPlateau,
+  TerminateOnNaN,
   compile,
   compileOptionsFromConfig,
-  EarlyStopping,
   evaluate,
   fit,
   formatPath,
   getOptimizer,
-  LambdaCallback,
-  LearningRateScheduler,
-  ModelCheckpoint,
   optimizerFromSavedNode,
   optimizerToSavedNode,
-  ProgbarLogger,
   permutation,
   predict,
-  ReduceLROnPlateau,
   registerGradients,
   serializeOptimizer,
-  TerminateOnNaN,
   testOnBatch,
   trainOnBatch,
 } from "../index.js";

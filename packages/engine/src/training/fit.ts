@@ -1,12 +1,13 @@
-import { cannot } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { cannot } from "@kerastore/core";
 import { EngineError } from "../errors.js";
+import { type Callback, CallbackList, type CallbackContext, History, type Logs } from "./callbacks/callback.js";
+import { ProgbarLogger, type ProgressSink, stdoutSink } from "./callbacks/progbar.js";
 import { registerGradients } from "../ops/gradients.js";
 import { installWasmFallbacks } from "../ops/kernel-fallback.js";
-import { type Callback, type CallbackContext, CallbackList, History, type Logs } from "./callbacks/callback.js";
-import { ProgbarLogger, type ProgressSink, stdoutSink } from "./callbacks/progbar.js";
 import type { Compiled } from "./compile.js";
 import {
+  type TensorOrList,
   asList,
   batchRanges,
   classWeightsToSampleWeights,
@@ -15,7 +16,6 @@ import {
   sampleCount,
   sliceRows,
   splitIndex,
-  type TensorOrList,
 } from "./data.js";
 import { testStep, trainStep } from "./step.js";
 import type { TrainTarget } from "./trainable.js";

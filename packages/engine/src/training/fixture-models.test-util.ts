@@ -1,9 +1,9 @@
-import { readFixtureJson } from "@kerastore/fixtures";
 import * as tf from "@tensorflow/tfjs-core";
+import { readFixtureJson } from "@kerastore/fixtures";
 import { dense } from "../ops/dense.js";
 import { embeddingLookup } from "../ops/embedding-lookup.js";
 import { attachLogits } from "./losses/logits.js";
-import type { TrainableVariable, TrainTarget } from "./trainable.js";
+import type { TrainTarget, TrainableVariable } from "./trainable.js";
 
 /** A tensor as gen_training.py writes it. */
 export interface FixtureTensor {

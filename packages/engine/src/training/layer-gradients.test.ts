@@ -3,15 +3,8 @@ import { readFixtureJson, readFixtureNpy } from "@kerastore/fixtures";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // Through the engine's entry: it installs the built-in layer classes.
-import {
-  clearSession,
-  deserializeLayer,
-  initBackend,
-  installWasmFallbacks,
-  type Model,
-  registerGradients,
-  wasmFallbackUses,
-} from "../index.js";
+import { type Model, clearSession, deserializeLayer, initBackend } from "../index.js";
+import { installWasmFallbacks, registerGradients, wasmFallbackUses } from "../index.js";
 
 // Every layer fixture of the engine (conv, pooling, normalization, embedding, recurrent,
 // wrappers, reshaping, ...): gradients of a training-mode forward pass with respect to every

@@ -2,16 +2,16 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 // Through the engine's entry: it installs the built-in layer classes.
 import {
+  Dense,
+  Input,
+  type KerasTensor,
+  Model,
   builtinLayerClasses,
   clearSession,
-  Dense,
   deserializeLayer,
-  Input,
   initBackend,
   installWasmFallbacks,
   isWasmFallback,
-  type KerasTensor,
-  Model,
   registerGradients,
   wasmFallbackUses,
 } from "../index.js";

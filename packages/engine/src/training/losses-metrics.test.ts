@@ -1,20 +1,20 @@
+import * as tf from "@tensorflow/tfjs-core";
 import type { JsonObject } from "@kerastore/core";
 import { readFixtureJson } from "@kerastore/fixtures";
-import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { EngineError } from "../errors.js";
+import { type FixtureTensor, toTensor } from "./fixture-models.test-util.js";
 import {
+  type Mean,
+  type Sum,
   getLoss,
   getMetric,
   lossFromConfig,
-  type Mean,
   metricFromEnvelope,
-  type Sum,
   serializeLoss,
   serializeMetric,
 } from "../index.js";
-import { type FixtureTensor, toTensor } from "./fixture-models.test-util.js";
 
 interface LossRow {
   class_name: string;

@@ -1,18 +1,18 @@
+import * as tf from "@tensorflow/tfjs-core";
 import type { JsonObject } from "@kerastore/core";
 import { readFixtureJson } from "@kerastore/fixtures";
-import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   Adam,
-  clearSession,
-  compileFromSaved,
   Dense,
-  deserializeLayer,
-  fromSavedModelData,
   Input,
-  initBackend,
   type Model,
   Sequential,
+  clearSession,
+  compileFromSaved,
+  deserializeLayer,
+  fromSavedModelData,
+  initBackend,
   toSavedModelData,
 } from "../index.js";
 import { readFixtureModel, toTensor } from "./fixture-models.test-util.js";

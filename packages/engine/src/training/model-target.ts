@@ -1,5 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import type { TrainableVariable, TrainTarget } from "./trainable.js";
+import type { TrainTarget, TrainableVariable } from "./trainable.js";
 
 /** What {@link modelTarget} needs of a model: the engine's `Model` has all of it. */
 export interface CallableModel {

@@ -2,18 +2,17 @@
 // argv[2], trains a small model holding a convolution, batch normalization, pooling, an LSTM and
 // Dense layers for a few Adam steps from fixed weights and data, and prints the threads that ran
 // and every weight after training (JSON on stdout).
-
-import type { KerasTensor } from "../index.js";
 import {
+  Input,
+  Model,
   clearSession,
   deserializeLayer,
-  Input,
   initBackend,
-  Model,
   registerGradients,
   tf,
   wasmThreading,
 } from "../node.js";
+import type { KerasTensor } from "../index.js";
 
 const threads = Number(process.argv[2]);
 await initBackend({ threads });

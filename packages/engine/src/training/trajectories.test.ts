@@ -1,13 +1,13 @@
-import type { JsonObject } from "@kerastore/core";
-import { readFixtureJson } from "@kerastore/fixtures";
 import * as tf from "@tensorflow/tfjs-core";
+import { readFixtureJson } from "@kerastore/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
+import type { JsonObject } from "@kerastore/core";
 import { compile, fit, getOptimizer, type TrainTarget } from "../index.js";
 import {
+  type FixtureModel,
   buildEmbeddingModel,
   buildFixtureModel,
-  type FixtureModel,
   readFixtureModel,
   toTensor,
 } from "./fixture-models.test-util.js";

@@ -1,4 +1,4 @@
-import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
+import { type KernelBackend, type TensorInfo, composite, heapF32 } from "./composite.js";
 
 // Elementwise Multiply, Add, Sub and RealDiv of a tensor and a row broadcast along its leading
 // axes ([batch, height, width, channels] with [1, 1, 1, channels] or [channels]: batch

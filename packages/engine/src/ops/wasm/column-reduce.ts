@@ -1,4 +1,4 @@
-import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
+import { type KernelBackend, type TensorInfo, composite, heapF32 } from "./composite.js";
 
 // Sum and Mean over every axis but the last (bias gradients, batch normalization's statistics
 // and their gradients: [batch, height, width, channels] to [channels]). WASM's kernels move the

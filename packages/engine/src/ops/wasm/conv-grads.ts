@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { type KernelBackend, type TensorInfo, type WasmKernelScope, composite, placeStrided } from "./composite.js";
 import { EngineError } from "../../errors.js";
-import { composite, type KernelBackend, placeStrided, type TensorInfo, type WasmKernelScope } from "./composite.js";
 
 // Convolution gradients the WASM backend lacks, built from its native kernels (XNNPACK
 // convolutions, transposes, pads, elementwise ops) instead of tfjs-backend-cpu's loops.

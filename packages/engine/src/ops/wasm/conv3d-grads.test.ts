@@ -2,7 +2,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { expect, it } from "vitest";
 import { initBackend, registerGradients, registerWasmKernels } from "../../index.js";
-
 // tfjs 4.22's WASM Conv3DBackpropInputV2 / Conv3DBackpropFilterV2 give wrong values (dx off by
 // up to 40, dk for strides > 1): the engine replaces them (conv3d-grads.ts). Checked here
 // against tfjs-backend-cpu's gradients of the same convolutions.

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { composite, type KernelBackend, type TensorInfo, type WasmKernelScope } from "./composite.js";
+import { type KernelBackend, type TensorInfo, type WasmKernelScope, composite } from "./composite.js";
 
 // Conv3D's gradients from WASM's native Conv3D, as conv-grads.ts does for Conv2D: tfjs 4.22's
 // WASM Conv3DBackpropInputV2 gives wrong values (measured against tfjs-backend-cpu: off by up

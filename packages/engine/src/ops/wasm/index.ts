@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { rememberNative } from "./composite.js";
 import { add, multiply, realDiv, sub } from "./broadcast-binary.js";
 import { mean, sum } from "./column-reduce.js";
-import { rememberNative } from "./composite.js";
 import {
   conv2DBackpropFilter,
   conv2DBackpropInput,

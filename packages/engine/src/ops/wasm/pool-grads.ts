@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
+import { type KernelBackend, type TensorInfo, composite, heapF32 } from "./composite.js";
 
 interface PoolAttrs {
   filterSize: number | [number, number];

@@ -1,4 +1,4 @@
-import { composite, type KernelBackend, type TensorInfo } from "./composite.js";
+import { type KernelBackend, type TensorInfo, composite } from "./composite.js";
 
 /**
  * UnsortedSegmentSum (the gradient of gather: Embedding) as one WASM ScatterNd, which adds the

@@ -1,5 +1,5 @@
-import { EngineError } from "../../errors.js";
 import { Callback, type Logs } from "./callback.js";
+import { EngineError } from "../../errors.js";
 
 /** Sets the learning rate at each epoch's start from `schedule(epoch, currentRate)`. */
 export class LearningRateScheduler extends Callback {

@@ -1,6 +1,6 @@
-import { EngineError } from "../../errors.js";
 import { Callback, type Logs } from "./callback.js";
 import { maximizes } from "./early-stopping.js";
+import { EngineError } from "../../errors.js";
 
 /** Options of {@link ReduceLROnPlateau}, as Keras's. */
 export interface ReduceLROnPlateauArgs {

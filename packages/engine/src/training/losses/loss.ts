@@ -1,6 +1,6 @@
-import { cannot, isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
-import type { Registry } from "@kerastore/registry";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
+import type { Registry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
 import * as fns from "./loss-functions.js";
 

@@ -1,5 +1,5 @@
-import { cannot, type JsonObject } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type JsonObject, cannot } from "@kerastore/core";
 import { EngineError } from "../../errors.js";
 import { Metric } from "./metric.js";
 

@@ -1,4 +1,4 @@
-import { cannot, isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import type { Registry } from "@kerastore/registry";
 import { EngineError } from "../../errors.js";
 import { AUC, Precision, Recall } from "./confusion.js";

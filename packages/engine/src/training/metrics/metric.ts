@@ -1,5 +1,5 @@
-import type { JsonObject } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { JsonObject } from "@kerastore/core";
 
 /**
  * A stateful Keras metric: `updateState` per batch, `result`, `reset`.

@@ -1,4 +1,4 @@
-import { cannot, isJsonObject, type JsonObject, type JsonValue } from "@kerastore/core";
+import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "../../errors.js";
 import { Adadelta } from "./adadelta.js";
 import { Adagrad } from "./adagrad.js";
@@ -7,7 +7,7 @@ import { Adamax } from "./adamax.js";
 import { Nadam } from "./nadam.js";
 import { Optimizer, type OptimizerArgs } from "./optimizer.js";
 import { RMSprop } from "./rmsprop.js";
-import { deserializeSchedule, type LearningRateSchedule } from "./schedules.js";
+import { type LearningRateSchedule, deserializeSchedule } from "./schedules.js";
 import { SGD } from "./sgd.js";
 
 /** What `compile({ optimizer })` accepts: a name (`'adam'`), a Keras config envelope, or an optimizer. */

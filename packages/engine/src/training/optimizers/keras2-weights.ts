@@ -1,4 +1,4 @@
-import { cannot, type HostTensor, hostTensor } from "@kerastore/core";
+import { type HostTensor, cannot, hostTensor } from "@kerastore/core";
 import { EngineError } from "../../errors.js";
 import type { TrainableVariable } from "../trainable.js";
 import type { Optimizer } from "./optimizer.js";

@@ -1,5 +1,5 @@
-import type { JsonObject } from "@kerastore/core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { JsonObject } from "@kerastore/core";
 import type { TrainableVariable } from "../trainable.js";
 import { Optimizer, type OptimizerArgs } from "./optimizer.js";
 

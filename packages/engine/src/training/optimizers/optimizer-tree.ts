@@ -1,10 +1,10 @@
 import {
-  cannot,
   type HostTensor,
-  hostTensor,
   type SavedNode,
   type SavedSlot,
   type SavedVariable,
+  cannot,
+  hostTensor,
 } from "@kerastore/core";
 import { EngineError } from "../../errors.js";
 import type { TrainableVariable } from "../trainable.js";

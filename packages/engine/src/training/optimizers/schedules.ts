@@ -1,4 +1,4 @@
-import { cannot, isJsonObject, type JsonObject } from "@kerastore/core";
+import { type JsonObject, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "../../errors.js";
 
 /**
