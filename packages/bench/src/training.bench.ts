@@ -2,25 +2,25 @@
 // real-world file, Embedding + LSTM text classifier, small ResNet) on the WASM backend: the
 // engine against tfjs-layers 4.22 (same backend, same weights, same batches, their epochs taking
 // turns) and Python Keras 3 on TensorFlow CPU (same architecture and batch), all in this run.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  Input,
-  type KerasTensor,
-  Model,
   clearSession,
   deserializeLayer,
+  Input,
   initBackend,
+  type KerasTensor,
+  Model,
   registerGradients,
   tf,
   wasmThreading,
 } from "@kerastore/engine";
-import * as tfl from "@tensorflow/tfjs-layers";
 import { keras } from "kerastore";
 import { writeBenchSection } from "./report.js";
+import { camel, layersModel, workloadData } from "./training-tfl.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
 const ROUNDS = Number(process.env.TRAIN_BENCH_ROUNDS ?? 3);
@@ -42,44 +42,7 @@ export function ours(w: Workload): Model {
   return new Model({ inputs: input, outputs: last });
 }
 
-const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const factory = (cls: string) =>
-  cls === cls.toUpperCase() ? cls.toLowerCase() : cls[0]!.toLowerCase() + cls.slice(1).replace(/(\d)D$/, "$1d");
-
-export function layersModel(w: Workload): tfl.LayersModel {
-  const input = tfl.input({ shape: w.input, dtype: w.vocab === undefined ? "float32" : "int32" });
-  const made = new Map<string, tfl.SymbolicTensor>();
-  let last = input;
-  for (const l of w.layers) {
-    const from = l.inputs?.map((n) => made.get(n)!) ?? [last];
-    // tfjs-layers's Orthogonal initializer needs tfjs's chained-op API, absent here; the weights
-    // are ours anyway (set below).
-    const init = ["LSTM", "GRU", "SimpleRNN"].includes(l.cls) ? { recurrent_initializer: "zeros" } : {};
-    const config = {
-      ...Object.fromEntries(
-        Object.entries({ ...l.config, ...init }).map(([k, v]) => [camel(k), typeof v === "string" ? camel(v) : v]),
-      ),
-      name: `tfl_${l.name}`,
-    };
-    const make = (tfl.layers as unknown as Record<string, (c: unknown) => tfl.layers.Layer>)[factory(l.cls)];
-    if (make === undefined) throw new Error(`tfjs-layers has no ${factory(l.cls)} layer`);
-    last = make(config).apply(from.length === 1 ? from[0]! : from) as tfl.SymbolicTensor;
-    made.set(l.name, last);
-  }
-  return tfl.model({ inputs: input, outputs: last });
-}
-
-function data(w: Workload): { x: tf.Tensor; y: tf.Tensor } {
-  const n = w.batch * w.steps;
-  const x =
-    w.vocab === undefined
-      ? tf.randomUniform([n, ...w.input], 0, 1, "float32", 1)
-      : tf.randomUniform([n, ...w.input], 0, w.vocab, "int32", 1);
-  const labels = tf.randomUniform([n], 0, w.classes === 1 ? 2 : w.classes, "int32", 2) as tf.Tensor1D;
-  const y =
-    w.classes === 1 ? tf.cast(tf.reshape(labels, [n, 1]), "float32") : tf.cast(tf.oneHot(labels, w.classes), "float32");
-  return { x, y };
-}
+const data = (w: Workload) => workloadData(tf, w);
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
@@ -133,7 +96,52 @@ interface Row {
   tflPredict: number;
   py: { fit: number; predict: number } | string;
   weights: string;
+  stock: Stock | string;
 }
+
+/** tfjs-layers as installed (./training-stock-child.ts): what it measured, or why not. */
+interface Stock {
+  fit: number;
+  cpuMs: number;
+  predict: number;
+  missing: string[];
+  steps: string;
+  /** No step finished in the time allowed: `fit` is an upper bound (a batch over that time). */
+  below?: boolean;
+}
+
+const STOCK_TIMEOUT_S = Number(process.env.TRAIN_BENCH_STOCK_TIMEOUT ?? 300);
+
+function stock(w: Workload): Stock | string {
+  if (process.env.TRAIN_BENCH_STOCK === "0") return "not measured (TRAIN_BENCH_STOCK=0)";
+  const child = resolve(dirname(fileURLToPath(import.meta.url)), "training-stock-child.ts");
+  // Without our KERASTORE_WASM_THREADS: tfjs's own choice.
+  const env = { ...process.env };
+  delete env.KERASTORE_WASM_THREADS;
+  const result = spawnSync(process.execPath, [...process.execArgv, child, w.key, String(ROUNDS)], {
+    encoding: "utf8",
+    env,
+    timeout: STOCK_TIMEOUT_S * 1000,
+  });
+  if (result.error !== undefined || result.status !== 0) {
+    const timedOut = (result.error as { code?: string } | undefined)?.code === "ETIMEDOUT";
+    const lacks = [...(result.stderr ?? "").matchAll(/stock WASM lacks (\w+)/g)].map((m) => m[1]);
+    if (timedOut)
+      return {
+        fit: w.batch / STOCK_TIMEOUT_S,
+        cpuMs: Number.NaN,
+        predict: Number.NaN,
+        missing: lacks as string[],
+        steps: `no step finished in ${STOCK_TIMEOUT_S} s (TRAIN_BENCH_STOCK_TIMEOUT)`,
+        below: true,
+      };
+    return `failed (${(result.stderr ?? String(result.error)).trim().split("\n").pop()})`;
+  }
+  return JSON.parse(result.stdout.trim().split("\n").pop()!) as Stock;
+}
+
+// Our process CPU time per epoch, by workload (the stock column's CPU-time ratio).
+const tfCpuOurs = new Map<string, number>();
 
 async function measure(w: Workload): Promise<Row> {
   const model = ours(w);
@@ -220,9 +228,11 @@ async function measure(w: Workload): Promise<Row> {
     oursPredict: median(runs.oursPredict),
     tflPredict: median(runs.tflPredict),
     py: python(w),
+    stock: stock(w),
     weights,
   };
   console.log(w.key, JSON.stringify({ ...row, w: undefined }));
+  tfCpuOurs.set(w.key, median(runs.oursCpu));
   return row;
 }
 
@@ -244,30 +254,37 @@ export async function run(): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(" ")}`,
   );
+  const env = process.env.KERASTORE_WASM_THREADS;
   const threadNote =
-    threads > 1
-      ? `The WASM backend ran on ${threads} threads (\`KERASTORE_WASM_THREADS=${process.env.KERASTORE_WASM_THREADS}\`), tfjs-layers too (same process, same backend).`
-      : "The WASM backend ran on one thread (the engine's default in Node, as tfjs alone runs it), tfjs-layers too (same process, same backend).";
+    env === undefined || env === ""
+      ? `The engine's WASM backend ran on ${threads} thread${threads > 1 ? "s" : ""} (its default in Node: every core, at most 4; kernels too small to gain on the calling thread), the same-kernels tfjs-layers too (same process, same backend).`
+      : `The engine's WASM backend ran on ${threads} thread${threads > 1 ? "s" : ""} (\`KERASTORE_WASM_THREADS=${env}\`), the same-kernels tfjs-layers too (same process, same backend).`;
   const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1));
+  const stockFit = (r: Row) =>
+    typeof r.stock === "string"
+      ? "-"
+      : `${r.stock.below ? "< " : ""}${r.stock.fit < 10 ? r.stock.fit.toPrecision(2) : fmt(r.stock.fit)}`;
+  const stockRatio = (r: Row) =>
+    typeof r.stock === "string"
+      ? "-"
+      : r.stock.below
+        ? `**> ${fmt(r.oursFit / r.stock.fit)}**`
+        : `**${fmt(r.oursFit / r.stock.fit)}** (${fmt(r.stock.cpuMs / tfCpuOurs.get(r.w.key)!)})`;
   const lines = [
-    "| workload | batch | fit, ours (samples/s) | tfjs-layers | Keras (TF CPU) | ours / tfjs-layers | (by CPU time) | ours / Keras | predict, ours (ms) | tfjs-layers (ms) | Keras (ms) | ours / tfjs-layers time |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| workload | batch | fit, ours (samples/s) | tfjs-layers, same kernels | tfjs-layers as installed | Keras (TF CPU) | ours / same kernels | (by CPU time) | ours / as installed (by CPU time) | ours / Keras | predict, ours (ms) | same kernels (ms) | as installed (ms) | Keras (ms) | ours / same kernels time | ours / as installed time |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map((r) => {
       const py = typeof r.py === "string" ? undefined : r.py;
-      return `| ${r.w.title} | ${r.w.batch} | ${fmt(r.oursFit)} | ${fmt(r.tflFit)} | ${py ? fmt(py.fit) : "-"} | **${(r.oursFit / r.tflFit).toFixed(2)}** | ${r.cpuRatio.toFixed(2)} | **${py ? (r.oursFit / py.fit).toFixed(2) : "-"}** | ${fmt(r.oursPredict)} | ${fmt(r.tflPredict)} | ${py ? fmt(py.predict) : "-"} | **${(r.oursPredict / r.tflPredict).toFixed(2)}** |`;
+      const st = typeof r.stock === "string" ? undefined : r.stock;
+      return `| ${r.w.title} | ${r.w.batch} | ${fmt(r.oursFit)} | ${fmt(r.tflFit)} | ${stockFit(r)} | ${py ? fmt(py.fit) : "-"} | **${(r.oursFit / r.tflFit).toFixed(2)}** | ${r.cpuRatio.toFixed(2)} | ${stockRatio(r)} | **${py ? (r.oursFit / py.fit).toFixed(2) : "-"}** | ${fmt(r.oursPredict)} | ${fmt(r.tflPredict)} | ${st && !st.below ? fmt(st.predict) : "-"} | ${py ? fmt(py.predict) : "-"} | **${(r.oursPredict / r.tflPredict).toFixed(2)}** | **${st && !st.below ? (r.oursPredict / st.predict).toFixed(2) : "-"}** |`;
     }),
   ];
   const notes = rows.map(
     (r) =>
-      `- ${r.w.key}: ${r.w.batch * r.w.steps} samples per epoch, ${r.weights}${typeof r.py === "string" ? `; Keras ${r.py}` : ""}.`,
+      `- ${r.w.key}: ${r.w.batch * r.w.steps} samples per epoch, ${r.weights}${typeof r.py === "string" ? `; Keras ${r.py}` : ""}; tfjs-layers as installed: ${typeof r.stock === "string" ? r.stock : r.stock.missing.length === 0 ? `trains on stock WASM (${r.stock.steps})` : `**cannot train on WASM: missing ${r.stock.missing.join(", ")}**; measured with tfjs-backend-cpu's kernels for ${r.stock.missing.length === 1 ? "it" : "them"} (${r.stock.steps})`}.`,
   );
-  const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTargets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time. tfjs-layers runs on the same WASM backend with the same kernels, ours included: stock tfjs 4.22 has no WASM kernel for Conv2D's filter gradient or the embedding gradient (UnsortedSegmentSum), so without them tfjs-layers cannot train the CNNs or the text model on WASM at all, and with tfjs-backend-cpu's kernels in their place one MNIST CNN step of 32 images took 50 s (0.6 s with ours).`;
+  const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}${env ? ` (KERASTORE_WASM_THREADS=${env})` : " (the default)"}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTwo tfjs-layers 4.22 columns. **Same kernels** (the strict comparison): tfjs-layers in this process, on the same WASM backend with the same kernels (ours registered, the same thread count), the same weights and batches. **As installed** (what a user of tfjs-layers gets): its own process (src/training-stock-child.ts), stock @tensorflow/tfjs-backend-wasm with none of our kernels, tfjs's own thread count in Node (one: it never starts its threaded build there), its own initial weights. Stock WASM has no kernel for Conv2D's filter gradient (\`Conv2DBackpropFilter\`) or the embedding gradient (\`UnsortedSegmentSum\`): such a model cannot train on WASM at all; the one way it runs is with tfjs-backend-cpu's kernels for the missing ones (inputs copied to the CPU backend and back), timed over one \`trainOnBatch\` step, the epoch's CPU time scaled from it. The ratios in bold are samples/s (fit) or time (predict) ratios; in parentheses, by process CPU time. Targets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time.`;
   console.log(md);
-  if (threads === 1) writeBenchSection("training", md);
-  else
-    writeBenchSection(
-      "training-threads",
-      md,
-      `KERASTORE_WASM_THREADS=${process.env.KERASTORE_WASM_THREADS} pnpm bench training`,
-    );
+  if (env === undefined || env === "") writeBenchSection("training", md);
+  else writeBenchSection("training-threads", md, `KERASTORE_WASM_THREADS=${env} pnpm bench training`);
 }

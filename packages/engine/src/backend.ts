@@ -1,8 +1,9 @@
-import * as tf from "@tensorflow/tfjs-core";
 import { cannot } from "@kerastore/core";
+import * as tf from "@tensorflow/tfjs-core";
 import { EngineError } from "./errors.js";
-import { runtimeHooks } from "./runtime-hooks.js";
 import { quietCpuBackend } from "./quiet-cpu.js";
+import { runtimeHooks } from "./runtime-hooks.js";
+import { runSmallKernelsOnOneThread } from "./wasm-small-ops.js";
 
 /** Which tfjs backend runs the engine's tensors. */
 export type BackendName = "wasm" | "cpu";
@@ -26,7 +27,8 @@ export interface InitBackendOptions {
    * by the engine, see node-wasm-threads.ts), in browsers when the page is cross-origin isolated
    * (SharedArrayBuffer). Results equal the one-thread ones (each output element is summed by one
    * thread). Default: in Node `KERASTORE_WASM_THREADS` (a number, or `auto` for every core), else
-   * one thread; in browsers tfjs's choice (half the cores, at most 4). Decided by the first
+   * every core, at most 4 (kernels too small to gain run on the calling thread, see
+   * wasm-small-ops.ts); in browsers tfjs's choice (half the cores, at most 4). Decided by the first
    * `initBackend` that sets up the WASM backend.
    */
   readonly threads?: number;
@@ -166,6 +168,12 @@ async function prepareThreads(
     },
     2,
   );
+  // Small kernels skip the pool's wake-up (wasm-small-ops.ts); KERASTORE_WASM_SMALL_KERNELS=pool keeps them on it.
+  const address = module.threadpoolAddress;
+  const keep = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.KERASTORE_WASM_SMALL_KERNELS;
+  if (typeof address === "number" && keep !== "pool")
+    runSmallKernelsOnOneThread(module as unknown as { HEAPU8: Uint8Array }, address);
   return undefined;
 }
 

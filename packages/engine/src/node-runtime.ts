@@ -3,8 +3,8 @@
  * on disk, and a module-resolution hook so plain Node can load tfjs-core's ES-module build.
  */
 import { existsSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
 import { createRequire, register } from "node:module";
+import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
@@ -99,12 +99,14 @@ export const nodeRuntimeHooks: RuntimeHooks = {
 };
 
 // KERASTORE_WASM_THREADS: a number, or "auto" for every logical core (at most 8, the most
-// tfjs's build runs); one thread otherwise, as tfjs alone runs it in Node. (On a machine whose
-// cores other processes keep busy, two threads measured slower than one: every parallel kernel
-// waits for its slowest thread; see docs/benchmarks.md.)
+// tfjs's build runs). Unset or empty: every core, at most 4 (tfjs alone runs one thread in Node,
+// never starting its threaded build there). The threaded build runs kernels too small to gain
+// from threads on the calling thread (wasm-small-ops.ts). `KERASTORE_WASM_THREADS=1` asks for
+// tfjs's one-thread build.
 function nodeThreads(): number {
   const env = process.env.KERASTORE_WASM_THREADS?.trim() ?? "";
   const cores = typeof availableParallelism === "function" ? availableParallelism() : cpus().length;
+  if (env === "") return Math.max(1, Math.min(4, cores));
   const asked = env === "auto" ? cores : Number(env);
   return Number.isInteger(asked) && asked >= 1 ? Math.min(8, asked) : 1;
 }

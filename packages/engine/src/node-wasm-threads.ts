@@ -30,6 +30,83 @@ const EDITS: readonly (readonly [string, (threads: number) => string])[] = [
   ["worker=new Worker(pthreadMainJs)", () => "worker=new Worker(pthreadMainJs,{eval:true})"],
 ];
 
+/**
+ * The address of the build's thread pool global (`tfjs::backend::threadpool`), read from the
+ * code of its exported `get_threads_count` (which starts `i32.const ADDRESS; i32.load`);
+ * undefined when the code is not shaped so.
+ */
+export function threadpoolAddress(wasm: Uint8Array): number | undefined {
+  let p = 8;
+  const uleb = () => {
+    let r = 0;
+    let s = 0;
+    let x: number;
+    do {
+      x = wasm[p++]!;
+      r += (x & 0x7f) * 2 ** s;
+      s += 7;
+    } while (x & 0x80 && p < wasm.length);
+    return r;
+  };
+  const name = () => {
+    const n = uleb();
+    p += n;
+    return new TextDecoder().decode(wasm.subarray(p - n, p));
+  };
+  let imported = 0;
+  let fn: number | undefined;
+  let code: number | undefined;
+  while (p < wasm.length) {
+    const id = wasm[p++]!;
+    const end = uleb() + p;
+    if (id === 2) {
+      for (let n = uleb(); n > 0; n--) {
+        name();
+        name();
+        const kind = wasm[p++]!;
+        if (kind === 0) {
+          uleb();
+          imported++;
+        } else if (kind === 1 || kind === 2) {
+          if (kind === 1) p++;
+          const flags = wasm[p++]!;
+          uleb();
+          if (flags & 1) uleb();
+        } else if (kind === 3) p += 2;
+        else return undefined;
+      }
+    } else if (id === 7) {
+      for (let n = uleb(); n > 0; n--) {
+        const exported = name();
+        const kind = wasm[p++]!;
+        const index = uleb();
+        if (kind === 0 && exported === "get_threads_count") fn = index;
+      }
+    } else if (id === 10) code = p;
+    p = end;
+  }
+  if (fn === undefined || code === undefined || fn < imported) return undefined;
+  p = code;
+  const count = uleb();
+  for (let i = 0; i < count; i++) {
+    const len = uleb();
+    if (i === fn - imported) {
+      for (let groups = uleb(); groups > 0; groups--) {
+        uleb();
+        p++;
+      }
+      if (wasm[p++] !== 0x41) return undefined; // i32.const
+      const address = uleb();
+      // A signed LEB128 whose last byte has its sign bit set is negative: not an address.
+      if (wasm[p - 1]! & 0x40 || wasm[p] !== 0x28) return undefined; // then i32.load
+
+      return address;
+    }
+    p += len;
+  }
+  return undefined;
+}
+
 /** Where the installed tfjs-backend-wasm keeps the threaded build's files. */
 function packageDir(): string {
   const require = createRequire(import.meta.url);
@@ -73,7 +150,14 @@ export async function startThreadedWasm(threads: number, wasmDir?: string): Prom
   // them back the same way before making its Blob).
   const workerSource = worker.wasmWorkerContents.replace(/\n/g, "\\n");
   const script = join(dir, "wasm-out", "tfjs-backend-wasm-threaded-simd.js");
-  return factory({
+  const wasmFile = join(wasmDir ?? join(dir, "dist"), "tfjs-backend-wasm-threaded-simd.wasm");
+  let poolAddress: number | undefined;
+  try {
+    poolAddress = threadpoolAddress(readFileSync(wasmFile));
+  } catch {
+    poolAddress = undefined;
+  }
+  const module = await factory({
     locateFile: (path: string) =>
       path.endsWith(".worker.js")
         ? workerSource
@@ -81,4 +165,6 @@ export async function startThreadedWasm(threads: number, wasmDir?: string): Prom
     // Each pthread worker evaluates the (unedited) factory script from disk.
     mainScriptUrlOrBlob: script,
   });
+  if (poolAddress !== undefined) module.threadpoolAddress = poolAddress;
+  return module;
 }

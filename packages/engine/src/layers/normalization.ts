@@ -5,6 +5,7 @@ import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
 import type { Initializer, InitializerLike } from "../initializers.js";
 import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
+import { scaleShift } from "../ops/wasm/scale-shift.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
@@ -178,6 +179,8 @@ export class BatchNormalization extends Layer {
       if (this.gamma !== undefined) inv = tf.mul(inv, this.gamma.value);
       let shift: tf.Tensor = tf.neg(tf.mul(mean, inv));
       if (this.beta !== undefined) shift = tf.add(shift, this.beta.value);
+      // Channels last: one kernel on WASM (ops/wasm/scale-shift.ts), the same bits.
+      if (axis === x.rank - 1) return scaleShift(x, inv as tf.Tensor1D, shift as tf.Tensor1D);
       return tf.add(tf.mul(x, tf.reshape(inv, bshape)), tf.reshape(shift, bshape));
     });
   }

@@ -16,11 +16,15 @@ interface Run {
   predicted: number[];
 }
 
-function train(threads: number): Run {
+function train(threads: number, smallKernels: "one thread" | "pool" = "one thread"): Run {
   const script = join(__dirname, "threads-child.test-util.ts");
   const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", script, String(threads)], {
     encoding: "utf8",
-    env: { ...process.env, KERASTORE_WASM_THREADS: "" },
+    env: {
+      ...process.env,
+      KERASTORE_WASM_THREADS: "",
+      KERASTORE_WASM_SMALL_KERNELS: smallKernels === "pool" ? "pool" : "",
+    },
     timeout: 240_000,
   });
   if (r.status !== 0)
@@ -33,7 +37,12 @@ function train(threads: number): Run {
 describe("the WASM backend on two threads", () => {
   it("runs two threads in Node, and trains and predicts as one thread does (within 1e-5 relative)", () => {
     const one = train(1);
-    const two = train(2);
+    // Small kernels on the calling thread (the default), and every kernel on the pool (this
+    // model's kernels are mostly small: the second run puts them all through both threads).
+    for (const two of [train(2), train(2, "pool")]) compare(one, two);
+  });
+
+  function compare(one: Run, two: Run): void {
     expect(one.threading).toEqual({ asked: 1, threads: 1 });
     expect(two.threading).toEqual({ asked: 2, threads: 2 });
     expect(one.loss.every(Number.isFinite)).toBe(true);
@@ -44,9 +53,9 @@ describe("the WASM backend on two threads", () => {
     for (const [i, w] of one.weights.entries())
       expectAllClose(two.weights[i]!.values, w.values, { rtol: 1e-5, floor: 1e-3, label: w.path });
     expectAllClose(two.predicted, one.predicted, { rtol: 1e-5, floor: 1e-3, label: "predictions" });
-  });
+  }
 
-  it("runs one thread in Node unless KERASTORE_WASM_THREADS asks for more (a number, or auto: every core, at most 8)", async () => {
+  it("runs every core (at most 4) in Node unless KERASTORE_WASM_THREADS asks otherwise (a number, or auto: every core, at most 8)", async () => {
     const { nodeRuntimeHooks } = await import("../node-runtime.js");
     const { availableParallelism } = await import("node:os");
     const saved = process.env.KERASTORE_WASM_THREADS;
@@ -56,8 +65,9 @@ describe("the WASM backend on two threads", () => {
         else process.env.KERASTORE_WASM_THREADS = v;
         return nodeRuntimeHooks.defaultThreads();
       };
-      expect(with_(undefined)).toBe(1);
-      expect(with_("")).toBe(1);
+      expect(with_(undefined)).toBe(Math.min(4, availableParallelism()));
+      expect(with_("")).toBe(Math.min(4, availableParallelism()));
+      expect(with_("1")).toBe(1);
       expect(with_("3")).toBe(3);
       expect(with_("64")).toBe(8);
       expect(with_("auto")).toBe(Math.min(8, availableParallelism()));

@@ -9,21 +9,31 @@ import {
   depthwiseBackpropInput,
 } from "./conv-grads.js";
 import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
+import { cast, identity } from "./identity.js";
+import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { maxPoolGrad } from "./pool-grads.js";
+import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
 // built from its native kernels; or runs slower than one pass in JavaScript (MaxPoolGrad, Sum and
-// Mean over the leading axes, elementwise ops with a row broadcast along the leading axes).
+// Mean over the leading axes, elementwise ops with a row broadcast along the leading axes); and
+// fused optimizer updates (Kerastore*Update: one kernel per variable and step).
 const KERNELS: Record<string, (args: never) => unknown> = {
   Add: add,
+  Cast: cast,
+  KerastoreAdamUpdate: adamUpdate,
+  KerastoreRMSpropUpdate: rmspropUpdate,
+  KerastoreSGDUpdate: sgdUpdate,
+  [SCALE_SHIFT]: scaleShiftKernel,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   Conv3DBackpropFilterV2: conv3DBackpropFilter,
   Conv3DBackpropInputV2: conv3DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+  Identity: identity,
   MaxPoolGrad: maxPoolGrad,
   Mean: mean,
   Multiply: multiply,
@@ -51,6 +61,7 @@ export function registerWasmKernels(): string[] {
     if (tf.getKernel(kernelName, "wasm") !== undefined) tf.unregisterKernel(kernelName, "wasm");
     tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
+  registerScaleShiftGradient();
   registered = wasmCompositeKernels().slice();
   return registered;
 }

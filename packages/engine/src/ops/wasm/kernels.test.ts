@@ -192,12 +192,18 @@ describe("training kernels built from WASM kernels", () => {
   it("are registered for wasm, none through the CPU fallback", () => {
     expect(wasmCompositeKernels()).toEqual([
       "Add",
+      "Cast",
       "Conv2DBackpropFilter",
       "Conv2DBackpropInput",
       "Conv3DBackpropFilterV2",
       "Conv3DBackpropInputV2",
       "DepthwiseConv2dNativeBackpropFilter",
       "DepthwiseConv2dNativeBackpropInput",
+      "Identity",
+      "KerastoreAdamUpdate",
+      "KerastoreRMSpropUpdate",
+      "KerastoreSGDUpdate",
+      "KerastoreScaleShift",
       "MaxPoolGrad",
       "Mean",
       "Multiply",

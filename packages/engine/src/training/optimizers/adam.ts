@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { JsonObject } from "@kerastore/core";
+import { canFuse, runFused } from "../../ops/wasm/optimizer-updates.js";
 import type { TrainableVariable } from "../trainable.js";
 import { Optimizer, type OptimizerArgs } from "./optimizer.js";
 
@@ -41,6 +42,22 @@ export class Adam extends Optimizer {
     const b2 = Math.fround(this.beta2);
     const alpha = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
     const [m, v] = this.mv[index] as [tf.Variable, tf.Variable];
+    if (!this.amsgrad && !this.isSparse(index) && canFuse(variable, "KerastoreAdamUpdate")) {
+      // One kernel: the ops below, bit for bit (ops/wasm/optimizer-updates.ts).
+      const attrs = { c1: Math.fround(1 - this.beta1), c2: Math.fround(1 - this.beta2), alpha: Math.fround(alpha) };
+      const [x2, m2, v2] = runFused(
+        "KerastoreAdamUpdate",
+        { x: variable, g: grad, m, v },
+        {
+          ...attrs,
+          eps: Math.fround(this.epsilon),
+        },
+      );
+      m.assign(m2!);
+      v.assign(v2!);
+      variable.assign(x2!);
+      return;
+    }
     m.assign(tf.add(m, tf.mul(tf.sub(grad, m), 1 - this.beta1)));
     v.assign(tf.add(v, tf.mul(tf.sub(this.squared(grad, index), v), 1 - this.beta2)));
     let denom: tf.Tensor = v;

@@ -237,6 +237,11 @@ export abstract class Optimizer {
     return sparse === undefined ? tf.square(grad) : segmentSumOf(sparse, tf.square);
   }
 
+  /** Whether the variable at `index` has a looked-up (per-occurrence) gradient this step. */
+  protected isSparse(index: number): boolean {
+    return this.stepSparse[index] !== undefined;
+  }
+
   /** |gradient| as Keras takes it (slice by slice for a looked-up variable). */
   protected absolute(grad: tf.Tensor, index: number): tf.Tensor {
     const sparse = this.stepSparse[index];

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { JsonObject } from "@kerastore/core";
+import { canFuse, runFused } from "../../ops/wasm/optimizer-updates.js";
 import type { TrainableVariable } from "../trainable.js";
 import { Optimizer, type OptimizerArgs } from "./optimizer.js";
 
@@ -40,6 +41,24 @@ export class RMSprop extends Optimizer {
   protected override updateStep(grad: tf.Tensor, variable: tf.Variable, index: number, lr: number): void {
     const rho = this.rho;
     const velocity = this.vel[index]![0]!;
+    if (!this.isSparse(index) && canFuse(variable, "KerastoreRMSpropUpdate")) {
+      // One kernel: the ops below, bit for bit (ops/wasm/optimizer-updates.ts).
+      const inputs: Record<string, tf.Tensor> = { x: variable, g: grad, v: velocity };
+      if (this.momentum > 0) inputs.mom = this.mom[index]![0]!;
+      if (this.centered) inputs.avg = this.avg[index]![0]!;
+      const outs = runFused("KerastoreRMSpropUpdate", inputs, {
+        rho: Math.fround(rho),
+        c: Math.fround(1 - rho),
+        lr: Math.fround(lr),
+        eps: Math.fround(this.epsilon),
+        momentum: Math.fround(this.momentum),
+      });
+      velocity.assign(outs[1]!);
+      if (this.momentum > 0) this.mom[index]![0]!.assign(outs[2]!);
+      if (this.centered) this.avg[index]![0]!.assign(outs[this.momentum > 0 ? 3 : 2]!);
+      variable.assign(outs[0]!);
+      return;
+    }
     velocity.assign(tf.add(tf.mul(velocity, rho), tf.mul(this.squared(grad, index), 1 - rho)));
     let denominator: tf.Tensor;
     if (this.centered) {

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { JsonObject } from "@kerastore/core";
+import { canFuse, runFused } from "../../ops/wasm/optimizer-updates.js";
 import type { TrainableVariable } from "../trainable.js";
 import { Optimizer, type OptimizerArgs } from "./optimizer.js";
 
@@ -29,6 +30,19 @@ export class SGD extends Optimizer {
   }
 
   protected override updateStep(grad: tf.Tensor, variable: tf.Variable, index: number, lr: number): void {
+    if (canFuse(variable, "KerastoreSGDUpdate")) {
+      // One kernel: the ops below, bit for bit (ops/wasm/optimizer-updates.ts).
+      const attrs = { lr: Math.fround(lr), momentum: Math.fround(this.momentum), nesterov: this.nesterov };
+      if (this.momentum === 0) {
+        variable.assign(runFused("KerastoreSGDUpdate", { x: variable, g: grad }, attrs)[0]!);
+        return;
+      }
+      const m = this.m[index]![0]!;
+      const [x2, m2] = runFused("KerastoreSGDUpdate", { x: variable, g: grad, m }, attrs);
+      m.assign(m2!);
+      variable.assign(x2!);
+      return;
+    }
     if (this.momentum === 0) {
       variable.assign(tf.sub(variable, tf.mul(grad, lr)));
       return;

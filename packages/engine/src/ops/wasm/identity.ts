@@ -1,0 +1,27 @@
+import { type KernelBackend, type TensorInfo, WasmKernelScope } from "./composite.js";
+
+// Identity, and a Cast to the dtype a tensor already has (tfjs's gradients cast their operands
+// to float32: each Multiply's gradient, for one), as a new reference to the same memory, as
+// tfjs-backend-cpu makes them; WASM's own kernels copy every element. No kernel writes into
+// its inputs, so a shared buffer stays as it is. Other casts (and strings) run WASM's kernels.
+
+interface RefBackend extends KernelBackend {
+  incRef(dataId: object): void;
+}
+
+const shared = (backend: KernelBackend, x: TensorInfo): TensorInfo => {
+  (backend as RefBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+type Args = { inputs: { x: TensorInfo }; attrs: { dtype?: string }; backend: KernelBackend };
+
+export function identity({ inputs, backend }: Args): TensorInfo {
+  if (inputs.x.dtype === "string") return new WasmKernelScope(backend).run("Identity", inputs, {}, true);
+  return shared(backend, inputs.x);
+}
+
+export function cast({ inputs, attrs, backend }: Args): TensorInfo {
+  if (inputs.x.dtype === attrs.dtype && inputs.x.dtype !== "string") return shared(backend, inputs.x);
+  return new WasmKernelScope(backend).run("Cast", inputs, attrs as never, true);
+}
