@@ -7,6 +7,7 @@ import { kerasLayerNames } from "./keras-layer-names.js";
 import { isPythonCodeLayer, pythonCodeLayerError, refuseKeras1Config } from "./layer-refusals.js";
 import { type FromConfigContext, checkBuiltinOrigin, lookupCustom, readEnvelope } from "./keras-object.js";
 import type { Layer, LayerClass } from "./layer.js";
+import { KerasOperation, operationModuleOf } from "./layers/operations.js";
 import type { Shape } from "./symbolic.js";
 
 // The built-in layer classes are entries of the registry's built-in table, which the engine's
@@ -95,6 +96,10 @@ let depth = 0;
 function deserializeAt(json: JsonValue | undefined, ctx: FromConfigContext): Layer {
   const full = withScopes(ctx);
   const ref = readEnvelope(json, "a layer config");
+  // A Keras 3 operation node (`x + 3.0`): its module is keras.src.ops.*, its class name may be a layer's too (Add).
+  const operationModule = operationModuleOf(ref.module, ref.className, ref.config);
+  if (operationModule !== undefined && lookupCustom(full, ref.registeredName, ref.className) === undefined)
+    return new KerasOperation(operationModule, ref.className, ref.config);
   // A Keras layer (not a custom one standing in for it) whose config is Keras 1's: say so, not "unknown key".
   if (
     lookupCustom(full, ref.registeredName, ref.className) === undefined &&
