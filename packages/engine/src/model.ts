@@ -442,7 +442,9 @@ export function serializeLayer(layer: Layer): JsonObject {
   const cls = layer.constructor as unknown as LayerClass;
   const name = classNameOf(cls);
   const own = Object.hasOwn(cls, "className");
-  const registered = name === "Functional" ? "Functional" : own ? null : registeredNameOf(cls, name);
+  // Classes of keras.applications modules (LayerScale) are written with their name registered, as Keras does.
+  const ownRegistered = Object.hasOwn(cls, "registeredName") ? (cls as { registeredName?: string }).registeredName : null;
+  const registered = name === "Functional" ? "Functional" : own ? (ownRegistered ?? null) : registeredNameOf(cls, name);
   const entry = envelope(own ? cls.module : null, name, layer.getConfig(), registered);
   const build = layer.getBuildConfig();
   if (build !== undefined) entry.build_config = build;

@@ -24,6 +24,7 @@ export interface LayerScaleArgs extends LayerArgs {
 export class LayerScale extends Layer {
   static override readonly className: string = "LayerScale";
   static override readonly module: string = "keras.src.applications.convnext";
+  static readonly registeredName: string = "LayerScale";
   static override readonly fields = [
     field("init_values", "initValues", null),
     field("projection_dim", "projectionDim", null),
@@ -78,6 +79,7 @@ export interface StochasticDepthArgs extends LayerArgs {
 export class StochasticDepth extends Layer {
   static override readonly className: string = "StochasticDepth";
   static override readonly module: string = "keras.src.applications.convnext";
+  static readonly registeredName: string = "StochasticDepth";
   static override readonly fields = [field("drop_path_rate", "dropPathRate", null)];
   declare readonly dropPathRate: number;
 
