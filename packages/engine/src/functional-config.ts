@@ -154,7 +154,8 @@ export function functionalFromConfig(
         const where = `the inbound nodes of layer "${p.layer.name}"`;
         const operation = p.layer instanceof KerasOperation;
         const node = readInboundNode(p.nodes[0]!, where, operation);
-        if (operation && node.operationArgs !== undefined) (p.layer as KerasOperation).setArguments(node.operationArgs, where);
+        if (operation && node.operationArgs !== undefined)
+          (p.layer as KerasOperation).setArguments(node.operationArgs, where);
         const inputs = node.refs.map(tensorOf);
         if (inputs.some((t) => t === undefined)) break;
         const outs = callSymbolic(p.layer, node.isList ? (inputs as KerasTensor[]) : inputs[0]!, node.kwargs);

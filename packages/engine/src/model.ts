@@ -400,8 +400,8 @@ export class Model extends Layer {
           layer instanceof KerasOperation
             ? { args: layer.nodeArgs(n.inputs.map(tensorJson)), kwargs: n.kwargs }
             : spreadsInputs(layer)
-            ? spreadNode(n.inputs.map(tensorJson), n.kwargs)
-            : { args: [n.inputIsList ? n.inputs.map(tensorJson) : tensorJson(n.inputs[0]!)], kwargs: n.kwargs },
+              ? spreadNode(n.inputs.map(tensorJson), n.kwargs)
+              : { args: [n.inputIsList ? n.inputs.map(tensorJson) : tensorJson(n.inputs[0]!)], kwargs: n.kwargs },
         );
       return entry;
     });
@@ -443,7 +443,9 @@ export function serializeLayer(layer: Layer): JsonObject {
   const name = classNameOf(cls);
   const own = Object.hasOwn(cls, "className");
   // Classes of keras.applications modules (LayerScale) are written with their name registered, as Keras does.
-  const ownRegistered = Object.hasOwn(cls, "registeredName") ? (cls as { registeredName?: string }).registeredName : null;
+  const ownRegistered = Object.hasOwn(cls, "registeredName")
+    ? (cls as { registeredName?: string }).registeredName
+    : null;
   const registered = name === "Functional" ? "Functional" : own ? (ownRegistered ?? null) : registeredNameOf(cls, name);
   const entry = envelope(own ? cls.module : null, name, layer.getConfig(), registered);
   const build = layer.getBuildConfig();

@@ -75,7 +75,11 @@ const NUMPY: Readonly<Record<string, OperationSpec>> = {
   Max: { ...reduction((x, axis, keep) => tf.max(x, axis, keep)), keys: { axis: null, keepdims: false, initial: null } },
   Min: { ...reduction((x, axis, keep) => tf.min(x, axis, keep)), keys: { axis: null, keepdims: false, initial: null } },
   Reshape: { arity: 1, keys: { newshape: null }, fn: ([x], c) => tf.reshape(x!, c.newshape as number[]) },
-  Transpose: { arity: 1, keys: { axes: null }, fn: ([x], c) => tf.transpose(x!, (c.axes as number[] | null) ?? undefined) },
+  Transpose: {
+    arity: 1,
+    keys: { axes: null },
+    fn: ([x], c) => tf.transpose(x!, (c.axes as number[] | null) ?? undefined),
+  },
   ExpandDims: { arity: 1, keys: { axis: 0 }, fn: ([x], c) => tf.expandDims(x!, c.axis as number) },
   Squeeze: { arity: 1, keys: { axis: null }, fn: ([x], c) => tf.squeeze(x!, asList(axisOf(c))) },
   Clip: {

@@ -10,6 +10,7 @@ import {
 } from "./conv-grads.js";
 import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
 import { maxPoolGrad } from "./pool-grads.js";
+import { avgPoolGrad } from "./avg-pool-grad.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
@@ -18,6 +19,7 @@ import { unsortedSegmentSum } from "./segment-sum.js";
 // Mean over the leading axes, elementwise ops with a row broadcast along the leading axes).
 const KERNELS: Record<string, (args: never) => unknown> = {
   Add: add,
+  AvgPoolGrad: avgPoolGrad,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   Conv3DBackpropFilterV2: conv3DBackpropFilter,
