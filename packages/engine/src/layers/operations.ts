@@ -138,12 +138,19 @@ export function isOperationModule(module: string | null): boolean {
  * The operation module of a config entry that names no module, if it is an operation: Keras 3's
  * legacy `.h5` drops `module`, leaving `{"class_name": "Add", "config": {"name": "add"}}`, which
  * Keras itself then reads as the layer Add (and fails on `x + 3.0`). A layer's config always has
- * `trainable` and `dtype`; an operation's has only its name and own keys.
+ * `trainable` and `dtype`; an operation's has its name and only its own keys.
  */
 export function operationModuleOf(module: string | null, className: string, config: JsonObject): string | undefined {
   if (isOperationModule(module)) return module!;
-  if (module !== null || "trainable" in config || "dtype" in config) return undefined;
-  return Object.keys(GROUPS).find((m) => Object.hasOwn(GROUPS[m]!, className));
+  if (module !== null || "trainable" in config || "dtype" in config || typeof config.name !== "string")
+    return undefined;
+  // Only the operation's own keys besides its name (a Reshape layer's `target_shape` is not one).
+  return Object.keys(GROUPS).find((m) => {
+    const spec = Object.hasOwn(GROUPS[m]!, className) ? GROUPS[m]![className] : undefined;
+    return (
+      spec !== undefined && Object.keys(config).every((key) => key === "name" || Object.hasOwn(spec.keys ?? {}, key))
+    );
+  });
 }
 
 /** The operation names Kerastore runs, as `module.ClassName`. */

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend, registerGradients, registerWasmKernels } from "../../index.js";
 
-// AvgPool's input gradient on WASM against TensorFlow's, recorded from tf.nn.avg_pool2d under a
+// AvgPool's input gradient on WASM and CPU against TensorFlow's, recorded from tf.nn.avg_pool2d under a
 // GradientTape (TF 2.x, the reference venv): input ones [1, h, w, 2], the pooled output weighted
 // by 1, 2, 3, ... in row-major order and summed. tfjs's CPU AvgPoolGrad (which WASM used) divides
 // by the whole window where "same" padding cuts it: its corner value for the first case is 1.5556.
@@ -45,11 +45,14 @@ const CASES: [number, number, number, number, "same" | "valid", number[]][] = [
   ],
 ];
 
-describe("AvgPoolGrad on WASM", () => {
+describe.each(["wasm", "cpu"] as const)("AvgPoolGrad on %s", (backend) => {
   beforeAll(async () => {
-    await initBackend();
+    await initBackend({ backend });
     await registerGradients();
     registerWasmKernels();
+  });
+  afterAll(async () => {
+    await initBackend({ backend: "wasm" });
   });
 
   it.each(CASES)(
@@ -60,7 +63,7 @@ describe("AvgPoolGrad on WASM", () => {
         const y = tf.avgPool(t as tf.Tensor4D, k, s, pad);
         return tf.sum(tf.mul(y, tf.reshape(tf.range(1, y.size + 1), y.shape)));
       })(x);
-      expect(tf.getBackend()).toBe("wasm");
+      expect(tf.getBackend()).toBe(backend);
       const got = Array.from(g.dataSync());
       expect(got).toHaveLength(expected.length);
       for (const [i, v] of expected.entries()) expect(Math.abs(got[i]! - v), `element ${i}`).toBeLessThanOrEqual(1e-4);
