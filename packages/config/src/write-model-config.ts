@@ -1,4 +1,5 @@
-import { type JsonObject, type JsonValue, isJsonObject, stringifyPythonJson } from "@kerastore/core";
+import { type JsonObject, type JsonValue, cannot, isJsonObject, stringifyPythonJson } from "@kerastore/core";
+import { ConfigError } from "./errors.js";
 import type { Registry } from "@kerastore/registry";
 import { writeKeras2Node, writeKeras3Node, writeTensorStructure } from "./call-nodes.js";
 import { convertLayerConfig, keras3LayerConfig } from "./dialect-convert.js";
@@ -71,6 +72,7 @@ function writeLayer(
     out = writeModel(layer.model, target, registry);
   } else {
     const same = parent.dialect === target;
+    if (target === "keras2" && !same) refuseOperation(layer);
     const converted = same ? layer.config : convertLayerConfig(layer.config, layer.className, target, registry);
     const config = target === "keras3" ? keras3LayerConfig(converted, layer.className) : converted;
     const fields: EnvelopeFields =
@@ -85,6 +87,22 @@ function writeLayer(
     );
   }
   return out;
+}
+
+// Keras 3 records `x + 3.0` on a tensor as a node of an operation (module keras.src.ops.*):
+// tf.keras 2 had no such node (its TFOpLambda names a TensorFlow function), so no Keras 2 form.
+function refuseOperation(layer: LayerEntry): void {
+  const module = layer.module;
+  if (typeof module !== "string" || !/^keras(\.src)?\.ops(\.|$)/.test(module)) return;
+  throw new ConfigError(
+    "not-serializable",
+    cannot(
+      "write",
+      `layer "${layer.name}"`,
+      `it is the Keras 3 operation ${module}.${layer.className}, which the Keras 2 dialect has no form for`,
+      'save as .keras, or as .h5 with the "keras3" dialect',
+    ),
+  );
 }
 
 /** An envelope in key order; in the dialect read, exactly the fields that were read. */

@@ -132,7 +132,9 @@ export function viewAs<D extends NumericDType>(dtype: D, bytes: Uint8Array): DTy
   if (bytes.byteOffset % elementBytes === 0) {
     return make(bytes.buffer as ArrayBuffer, bytes.byteOffset, count) as DTypeArrayMap[D];
   }
-  const copy = bytes.slice();
+  // A copy made by hand: a Node Buffer's slice() is a view of the same memory, not a copy.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
   return make(copy.buffer, 0, count) as DTypeArrayMap[D];
 }
 

@@ -27,6 +27,12 @@ describe("HostTensor", () => {
     expect(new DataView(aligned.buffer).getFloat32(0, true)).toBe(2);
   });
 
+  it("views unaligned bytes of a Node Buffer (whose slice() shares memory) by copying them", () => {
+    const file = Buffer.alloc(9, 0xff);
+    file.writeFloatLE(1.5, 1);
+    expect(Array.from(viewAs("float32", file.subarray(1, 5)))).toEqual([1.5]);
+  });
+
   it("decodes half floats and strings", () => {
     expect(Array.from(toFloat32(hostTensor("float16", [2], new Uint16Array([0x3c00, 0xc000]))))).toEqual([1, -2]);
     expect(stringValues(stringTensor([2], ["a", "é"]))).toEqual(["a", "é"]);

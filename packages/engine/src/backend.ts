@@ -4,6 +4,7 @@ import { EngineError } from "./errors.js";
 import { quietCpuBackend } from "./quiet-cpu.js";
 import { runtimeHooks } from "./runtime-hooks.js";
 import { runSmallKernelsOnOneThread } from "./wasm-small-ops.js";
+import { registerCpuAvgPoolGrad } from "./ops/wasm/avg-pool-grad.js";
 
 /** Which tfjs backend runs the engine's tensors. */
 export type BackendName = "wasm" | "cpu";
@@ -201,6 +202,8 @@ async function initCpu(): Promise<BackendName> {
   const ok = await tf.setBackend("cpu");
   if (!ok) throw new EngineError("backend", cannot("set up", "the cpu backend", "tfjs could not initialize it"));
   quietCpuBackend();
+  // tfjs-backend-cpu's AvgPoolGrad divides by the whole window under "same" padding (TensorFlow: by the inside).
+  registerCpuAvgPoolGrad();
   await tf.ready();
   return "cpu";
 }

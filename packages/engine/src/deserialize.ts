@@ -7,6 +7,7 @@ import { isPythonCodeLayer, pythonCodeLayerError, refuseKeras1Config } from "./l
 import { type FromConfigContext, checkBuiltinOrigin, readEnvelope } from "./keras-object.js";
 import type { Layer, LayerClass } from "./layer.js";
 import { builtinObject, resolveObject } from "./resolve-object.js";
+import { KerasOperation, operationModuleOf } from "./layers/operations.js";
 import type { Shape } from "./symbolic.js";
 
 // The built-in layer classes are entries of the registry's built-in table, which the engine's
@@ -96,8 +97,13 @@ let depth = 0;
 function deserializeAt(json: JsonValue | undefined, ctx: FromConfigContext): Layer {
   const full = withScopes(ctx);
   const ref = readEnvelope(json, "a layer config");
-  // A Keras layer (not a custom one standing in for it) whose config is Keras 1's: say so, not "unknown key".
+  // A Keras 3 operation node (`x + 3.0`): its module is keras.src.ops.*, its class name may be a layer's too (Add).
+  // A custom layer the user gave under that name wins over the operation, as over a built-in.
   const found = resolveObject("layer", [ref.registeredName, ref.className], full);
+  const isCustom = found !== undefined && found.source !== "builtin";
+  const operationModule = operationModuleOf(ref.module, ref.className, ref.config);
+  if (operationModule !== undefined && !isCustom) return new KerasOperation(operationModule, ref.className, ref.config);
+  // A Keras layer (not a custom one standing in for it) whose config is Keras 1's: say so, not "unknown key".
   if (
     (found === undefined || found.source === "builtin") &&
     (builtinLayer(ref.className) !== undefined || kerasLayerNames.has(ref.className))

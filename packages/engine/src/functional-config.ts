@@ -4,6 +4,7 @@ import { EngineError } from "./errors.js";
 import { type FromConfigContext, preview } from "./keras-object.js";
 import type { Layer } from "./layer.js";
 import { InputLayer } from "./layers/input-layer.js";
+import { KerasOperation, type OperationArg, constantArg } from "./layers/operations.js";
 import type { Model, ModelArgs } from "./model.js";
 import { callSymbolic } from "./symbolic-call.js";
 import type { KerasTensor } from "./symbolic.js";
@@ -31,21 +32,37 @@ function readRefList(json: JsonValue | undefined, where: string): { refs: Tensor
   return { refs: [readRef(json, where)], isList: false };
 }
 
+interface InboundNode {
+  refs: TensorRef[];
+  isList: boolean;
+  kwargs: JsonObject;
+  /** An operation node's arguments: tensor slots and constants, in order. */
+  operationArgs?: OperationArg[];
+}
+
 /** One inbound node of a layer config: its input refs (flat), whether a list, and its kwargs. */
-function readInboundNode(json: JsonValue, where: string): { refs: TensorRef[]; isList: boolean; kwargs: JsonObject } {
-  const node = readNodeRefs(json, where);
+function readInboundNode(json: JsonValue, where: string, operation = false): InboundNode {
+  const node = readNodeRefs(json, where, operation);
   if (node.refs.length === 0)
     throw new EngineError("invalid-config", cannot("read", where, "the node passes no input tensor"));
   return node;
 }
 
-function readNodeRefs(json: JsonValue, where: string): { refs: TensorRef[]; isList: boolean; kwargs: JsonObject } {
+function readNodeRefs(json: JsonValue, where: string, operation: boolean): InboundNode {
   if (isJsonObject(json)) {
     // Keras 3: {"args": [tensor or [tensors]], "kwargs": {...}}
     const args = Array.isArray(json.args) ? json.args : [];
     const first = args[0];
     const kwargs = isJsonObject(json.kwargs) ? json.kwargs : {};
     if (Array.isArray(first)) return { refs: first.map((t) => readRef(t, where)), isList: true, kwargs };
+    if (operation) {
+      // A Keras 3 operation (`x + 3.0`): tensors and constants side by side, in any order.
+      const operationArgs = args.map((t) => (isRef(t) ? ({ tensor: true } as const) : constantArg(t, where)));
+      const refs = args.filter(isRef).map((t) => readRef(t, where));
+      if (refs.length === 0)
+        throw new EngineError("invalid-config", cannot("read", where, "the node passes no input tensor"));
+      return { refs, isList: refs.length > 1, kwargs, operationArgs };
+    }
     // Attention layers take (query, value[, key]) as separate arguments, positional or by keyword.
     const positional =
       args.length > 0 ? args.map((t, i) => (i === 0 || isRef(t) ? readRef(t, where) : refuseConstant(t, where))) : [];
@@ -68,16 +85,14 @@ function isRef(json: JsonValue | undefined): boolean {
   );
 }
 
-// A Keras 3 operation applied to a tensor and a constant (`x + 3.0` in keras.applications'
-// MobileNetV3) is recorded as a node whose later argument is the constant.
+// A layer (not an operation) called on a tensor and a constant: Keras layers take tensors only.
 function refuseConstant(json: JsonValue | undefined, where: string): never {
   throw new EngineError(
     "unsupported",
     cannot(
       "read",
       where,
-      `the call passes the constant ${preview(json)} beside its input tensor: Keras operations on tensors and constants (x + 3.0) are not supported by Kerastore yet`,
-      "write the operation as a layer (layers.Add, layers.Rescaling, ...) and save the model again",
+      `the call passes the constant ${preview(json)} beside its input tensor, which a Keras layer does not take`,
     ),
   );
 }
@@ -141,7 +156,11 @@ export function functionalFromConfig(
     progress = false;
     for (const p of pending) {
       while (p.nodes.length > 0) {
-        const node = readInboundNode(p.nodes[0]!, `the inbound nodes of layer "${p.layer.name}"`);
+        const where = `the inbound nodes of layer "${p.layer.name}"`;
+        const operation = p.layer instanceof KerasOperation;
+        const node = readInboundNode(p.nodes[0]!, where, operation);
+        if (operation && node.operationArgs !== undefined)
+          (p.layer as KerasOperation).setArguments(node.operationArgs, where);
         const inputs = node.refs.map(tensorOf);
         if (inputs.some((t) => t === undefined)) break;
         const outs = callSymbolic(p.layer, node.isList ? (inputs as KerasTensor[]) : inputs[0]!, node.kwargs);

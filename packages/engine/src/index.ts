@@ -289,6 +289,13 @@ export { Dot, type DotArgs } from "./layers/dot.js";
 export { CategoryEncoding, CenterCrop, type ImageSizeArgs, Resizing } from "./layers/image-preprocessing.js";
 export { MultiHeadAttention, type MultiHeadAttentionArgs } from "./layers/multi-head-attention.js";
 export {
+  LayerScale,
+  type LayerScaleArgs,
+  StochasticDepth,
+  type StochasticDepthArgs,
+} from "./layers/application-layers.js";
+export { KerasOperation, supportedOperations } from "./layers/operations.js";
+export {
   ActivityRegularization,
   AlphaDropout,
   GaussianDropout,

@@ -33,6 +33,7 @@ import {
 import type { Optimizer } from "./training/optimizers/optimizer.js";
 import type { TrainTarget } from "./training/trainable.js";
 import { spreadNode, spreadsInputs } from "./spread-inputs.js";
+import { KerasOperation } from "./layers/operations.js";
 
 /** Options of a functional model (`new Model({ inputs, outputs })`); none for a subclassed model. */
 export interface ModelArgs extends LayerArgs {
@@ -411,9 +412,11 @@ export class Model extends Layer {
       entry.inbound_nodes = layer.inboundNodes
         .filter((n) => this.graph!.nodeSet.has(n) && n.inputs.length > 0)
         .map((n) =>
-          spreadsInputs(layer)
-            ? spreadNode(n.inputs.map(tensorJson), n.kwargs)
-            : { args: [n.inputIsList ? n.inputs.map(tensorJson) : tensorJson(n.inputs[0]!)], kwargs: n.kwargs },
+          layer instanceof KerasOperation
+            ? { args: layer.nodeArgs(n.inputs.map(tensorJson)), kwargs: n.kwargs }
+            : spreadsInputs(layer)
+              ? spreadNode(n.inputs.map(tensorJson), n.kwargs)
+              : { args: [n.inputIsList ? n.inputs.map(tensorJson) : tensorJson(n.inputs[0]!)], kwargs: n.kwargs },
         );
       return entry;
     });
@@ -450,10 +453,15 @@ export class Model extends Layer {
 
 /** A layer's envelope as Keras 3 writes it in a model config. */
 export function serializeLayer(layer: Layer): JsonObject {
+  if (layer instanceof KerasOperation) return layer.serialize();
   const cls = layer.constructor as unknown as LayerClass;
   const name = classNameOf(cls);
   const own = Object.hasOwn(cls, "className");
-  const registered = name === "Functional" ? "Functional" : own ? null : registeredNameOf(cls, name);
+  // Classes of keras.applications modules (LayerScale) are written with their name registered, as Keras does.
+  const ownRegistered = Object.hasOwn(cls, "registeredName")
+    ? (cls as { registeredName?: string }).registeredName
+    : null;
+  const registered = name === "Functional" ? "Functional" : own ? (ownRegistered ?? null) : registeredNameOf(cls, name);
   const entry = envelope(own ? cls.module : null, name, layer.getConfig(), registered);
   const build = layer.getBuildConfig();
   if (build !== undefined) entry.build_config = build;

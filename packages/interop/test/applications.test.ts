@@ -10,11 +10,11 @@ import { runPython } from "../src/index.js";
 /**
  * keras.applications architectures built in Python with weights=None at small input sizes
  * (python/applications.py, one Python process), saved as .keras and legacy .h5: Kerastore loads
- * both, predicts Keras's logits to 1e-4 relative, and takes the SGD step Keras took.
+ * both, predicts Keras's logits to 1e-4 relative, and takes the SGD step Keras took (measured
+ * against the same step in float64, see SLACK).
  *
  * CI runs the two cheapest (their Python side alone takes ~30-80 s on 2 busy cores);
  * KERASTORE_APPLICATIONS=all runs every architecture below (docs/layers.md has the results).
- * Architectures Kerastore cannot load yet are checked to fail with the reason recorded here.
  */
 const CHEAP = ["MobileNet", "MobileNetV2"];
 const ALL = [
@@ -31,24 +31,40 @@ const ALL = [
   "NASNetMobile",
   "ConvNeXtTiny",
 ];
-const ARCHS = process.env.KERASTORE_APPLICATIONS === "all" ? ALL : CHEAP;
+// "all", or a comma-separated list of the names above.
+const asked = process.env.KERASTORE_APPLICATIONS;
+const ARCHS = asked === "all" ? ALL : asked ? asked.split(",").filter((n) => ALL.includes(n)) : CHEAP;
 
 /**
- * Architectures whose SGD step is compared with Keras's. In the others, training mode
- * normalizes with the statistics of a batch of 2 down to 1x1 feature maps, and the step differs
- * from Keras's beyond 1e-3 (MobileNetV2: loss 7e-4, some BatchNormalization betas by their own
- * size; docs/layers.md lists every measurement): not established as rounding alone, so it is a
- * recorded gap, not a passing check.
+ * The training step (SGD, mse, a batch of 8) is compared three ways: the loss with Keras's (1e-4
+ * relative), and the update it made (weights after minus before) with the exact one, Keras's
+ * step in float64: Kerastore's distance from it may be at most SLACK times Keras's own float32
+ * distance, over all trainable weights together and for each weight tensor, plus float32
+ * rounding (1e-4 of the update over the whole model, 1e-3 of a tensor's update and 1e-7 per
+ * element for tensors whose exact update is ~0, such as a convolution bias before a
+ * BatchNormalization). Norms, not single elements: in training mode a deep network at these
+ * sizes normalizes over few values per channel, and there float32 rounding flips ReLU masks and
+ * is amplified layer by layer in Keras and Kerastore alike (docs/layers.md: the measurements).
  */
-const TRAIN_CHECKED = new Set(["MobileNet", "VGG16"]);
+const SLACK = 5;
 
-/** Architectures that do not load yet, and the error each gives. */
-const NOT_YET: Readonly<Record<string, RegExp>> = {
-  // hard_sigmoid written as `layers.ReLU(6.0)(x + 3.0)`: a Keras operation on a tensor and a constant.
-  MobileNetV3Small: /Keras operations on tensors and constants \(x \+ 3\.0\) are not supported by Kerastore yet/,
-  // keras.applications.convnext.LayerScale: a layer class of the application module, not of keras.layers.
-  ConvNeXtTiny: /unknown layer class "LayerScale"/,
-};
+/**
+ * Recorded gaps: the whole-model update error an architecture is held to instead, with the
+ * measurement. ResNet50V2: Kerastore's update is 2.2e-2 from the exact one where Keras's float32
+ * is 1.5e-4 (loss within 2e-5 of Keras's). The two ResNets' steps move by ~1e-2 with the order of
+ * BatchNormalization's float32 sums alone: with every statistic reduced one axis at a time
+ * ResNet50V2 matched (1.5e-4) and ResNet50 did not (2.4e-2 against 1.6e-3); the engine stages
+ * only long runs, as TensorFlow splits them, and ResNet50 passes as a whole.
+ */
+const UPDATE_GAP: Readonly<Record<string, number>> = { ResNet50V2: 0.05 };
+
+/**
+ * Architectures checked as a whole only, not tensor by tensor: in these deep networks Keras's own
+ * float32 distance from the exact step changes from run to run (TensorFlow's multithreaded sums
+ * are not deterministic), and in some runs a few tensors of Kerastore's step (of 320 in ResNet50,
+ * 378 in InceptionV3) are more than SLACK times it away while the whole update is within.
+ */
+const WHOLE_ONLY = new Set(["ResNet50", "ResNet50V2", "InceptionV3"]);
 
 interface Built {
   readonly error?: string;
@@ -87,16 +103,13 @@ function relativeError(actual: HostTensor, expected: HostTensor): number {
     diff = Math.max(diff, Math.abs(a[i]! - e[i]!));
     scale = Math.max(scale, Math.abs(e[i]!));
   }
+  // A NaN anywhere makes the error NaN, which no bound accepts.
   return diff / Math.max(scale, 1e-30);
 }
 
 describe.each(ARCHS)("keras.applications.%s (weights=None)", (name) => {
   it.each(["model.keras", "model.h5"])("loads Keras's %s and predicts Keras's outputs to 1e-4", async (file) => {
     expect(built[name]?.error).toBeUndefined();
-    if (NOT_YET[name] !== undefined) {
-      await expect(keras.models.loadModel(join(dir, name, file))).rejects.toThrow(NOT_YET[name]);
-      return;
-    }
     const model = await keras.models.loadModel(join(dir, name, file));
     expect(model.weights.length).toBe(built[name]!.weights);
     const y = model.predict(npy(name, "input.npy")) as HostTensor;
@@ -104,26 +117,72 @@ describe.each(ARCHS)("keras.applications.%s (weights=None)", (name) => {
     model.dispose();
   });
 
-  if (!TRAIN_CHECKED.has(name)) return;
-  it("takes the training step Keras took (SGD, mse)", async () => {
+  it("takes the training step Keras took (SGD, mse, batch 8), as near the float64 step as Keras's float32 one", async () => {
     expect(built[name]?.train).toBe(true);
     const model = await keras.models.loadModel(join(dir, name, "model.keras"));
+    const expected = JSON.parse(readFileSync(join(dir, name, "train.json"), "utf8")) as {
+      loss: number;
+      loss64: number;
+      dropout_zeroed: string[];
+    };
+    // Python took the step with every Dropout rate at 0 (a random mask cannot be compared): so does this.
+    for (const dropout of expected.dropout_zeroed) (model.getLayer(dropout) as unknown as { rate: number }).rate = 0;
+    const before = model.getWeights();
     model.compile({ optimizer: new keras.optimizers.SGD({ learningRate: 0.01 }), loss: "mse" });
-    const logs = await model.trainOnBatch(npy(name, "input.npy") as never, npy(name, "target.npy") as never);
-    const expected = JSON.parse(readFileSync(join(dir, name, "train.json"), "utf8")) as { loss: number };
-    // Measured on MobileNet: the loss within 1e-4 and every weight within 3.2e-4 of Keras's.
-    expect(Math.abs((logs.loss as number) - expected.loss) / Math.abs(expected.loss)).toBeLessThanOrEqual(1e-3);
-    // The weights after the step: every one within 1e-3 of its own scale.
-    const after = readNpz(join(dir, name, "weights_after.npz"));
-    const off = model
-      .getWeights()
-      .flatMap((w, i) =>
-        relativeError(w, after[i]!) > 1e-3 ? [`${model.weights[i]!.path}: ${relativeError(w, after[i]!)}`] : [],
-      );
-    expect(off).toEqual([]);
+    const logs = await model.trainOnBatch(npy(name, "train_input.npy") as never, npy(name, "target.npy") as never);
+    expect(Math.abs((logs.loss as number) - expected.loss) / Math.abs(expected.loss)).toBeLessThanOrEqual(1e-4);
+    const after32 = readNpz(join(dir, name, "weights_after.npz"));
+    const after64 = readNpz(join(dir, name, "weights_after64.npz"));
+    expect(after64.length).toBe(model.weights.length);
+    const ours = model.getWeights();
+    const total = { exact: 0, ours: 0, keras: 0 };
+    const off: string[] = [];
+    for (const [i, variable] of model.weights.entries()) {
+      const d = updateDistances(before[i]!, ours[i]!, after32[i]!, after64[i]!);
+      if (variable.trainable) {
+        total.exact += d.exact ** 2;
+        total.ours += d.ours ** 2;
+        total.keras += d.keras ** 2;
+      }
+      const bound = SLACK * d.keras + 1e-3 * d.exact + 1e-7 * Math.sqrt(d.size);
+      if (!(d.ours <= bound)) off.push(`${variable.path}: ${d.ours} > ${bound}`);
+    }
+    if (!WHOLE_ONLY.has(name)) expect(off).toEqual([]);
+    const error = Math.sqrt(total.ours / total.exact);
+    const bound = UPDATE_GAP[name] ?? SLACK * Math.sqrt(total.keras / total.exact) + 1e-4;
+    expect(error).toBeLessThanOrEqual(bound);
     model.dispose();
   });
 });
+
+/**
+ * Norms over one weight tensor: of the exact update (float64 after minus before), and of the
+ * distance from the float64 weights after the step of Kerastore's and Keras float32's.
+ */
+function updateDistances(
+  before: HostTensor,
+  ours: HostTensor,
+  keras32: HostTensor,
+  keras64: HostTensor,
+): { exact: number; ours: number; keras: number; size: number } {
+  expect(ours.shape).toEqual(keras64.shape);
+  const [b, o, k, e] = [before, ours, keras32, keras64].map(toFloat32) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  let exact = 0;
+  let mine = 0;
+  let theirs = 0;
+  for (let j = 0; j < e.length; j++) {
+    exact += (e[j]! - b[j]!) ** 2;
+    mine += (o[j]! - e[j]!) ** 2;
+    theirs += (k[j]! - e[j]!) ** 2;
+  }
+  // A NaN anywhere makes `mine` NaN, which no bound accepts.
+  return { exact: Math.sqrt(exact), ours: Math.sqrt(mine), keras: Math.sqrt(theirs), size: e.length };
+}
 
 /** The arrays of an uncompressed .npz (numpy's savez), in arr_0, arr_1, ... order. */
 function readNpz(path: string): HostTensor[] {

@@ -93,13 +93,13 @@ export async function writeEverywhere(
   dir: string,
   id: string,
   io: { inputs: readonly string[]; expected: readonly string[]; keras2HardSigmoid?: boolean },
-  options: { skip?: readonly FileReader[] } = {},
+  options: { skip?: readonly FileReader[]; skipFiles?: readonly string[] } = {},
 ): Promise<Written> {
   mkdirSync(dir, { recursive: true });
   const cases: FileCase[] = [];
   const warnings: Record<string, string[]> = {};
   for (const format of WRITTEN_FORMATS) {
-    if (options.skip?.includes(format.reader) === true) continue;
+    if (options.skip?.includes(format.reader) === true || options.skipFiles?.includes(format.file) === true) continue;
     const path = join(dir, format.file);
     const told: string[] = [];
     await format.write(model, path, (message) => told.push(message));

@@ -63,6 +63,13 @@ describe.each(entries.map((e) => [e.name, e] as const))("layer breadth fixture %
       reloaded = await keras.models.loadModel(`${base}.json`);
       await model.saveWeights(`${base}.weights.h5`);
       await reloaded.loadWeights(`${base}.weights.h5`);
+    } else if (kind === "h5" && name === "operations") {
+      // Keras 3 operation nodes (`x + 3.0`) have no Keras 2 form: the Keras 2 dialect refuses them by name.
+      await expect(model.save(`${base}.h5`)).rejects.toThrow(
+        /cannot write layer "add": it is the Keras 3 operation keras\.src\.ops\.numpy\.Add, which the Keras 2 dialect has no form for/,
+      );
+      model.dispose();
+      return;
     } else {
       await model.save(`${base}.h5`, kind === "h5-keras3" ? { settings: { dialect: "keras3" } } : {});
       reloaded = await keras.models.loadModel(`${base}.h5`);

@@ -1,5 +1,5 @@
 import { type DType, type SavedNode, type SavedVariable, cannot } from "@kerastore/core";
-import { type KerasTensor, type Layer, Model, layersWithOtherDefinitions } from "@kerastore/engine";
+import { KerasOperation, type KerasTensor, type Layer, Model, layersWithOtherDefinitions } from "@kerastore/engine";
 import {
   FunctionBuilder,
   type RootFunctionToWrite,
@@ -110,14 +110,17 @@ class Lowerer {
     scope: string,
   ): LoweredTensor[] {
     const where = `layer "${layer.name}" (${layer.className}) of ${this.top}`;
-    const lowering = LAYER_LOWERINGS[layer.className];
+    // A Keras 3 operation node (`x + 3.0`) may share its class name with a layer (Subtract): never that layer's lowering.
+    const lowering = layer instanceof KerasOperation ? undefined : LAYER_LOWERINGS[layer.className];
     if (lowering === undefined) {
       throw new LoweringError(
         "unsupported",
         cannot(
           "save",
           `${where} as a SavedModel`,
-          `Kerastore has no TensorFlow lowering for ${layer.className} layers`,
+          layer instanceof KerasOperation
+            ? `Kerastore has no TensorFlow lowering for Keras operation nodes (${layer.opModule}.${layer.className})`
+            : `Kerastore has no TensorFlow lowering for ${layer.className} layers`,
           `save to ${HOLDING_FORMATS}, which hold any layer`,
         ),
       );

@@ -1,3 +1,4 @@
+import { LayerScale, StochasticDepth } from "./application-layers.js";
 import { AdditiveAttention, Attention } from "./attention.js";
 import { ELU, PReLU, ThresholdedReLU } from "./advanced-activations.js";
 import { Conv1DTranspose, Conv3D, Conv3DTranspose } from "./conv3d.js";
@@ -59,5 +60,7 @@ export function breadthLayerClasses(): unknown[] {
     CenterCrop,
     CategoryEncoding,
     ConvLSTM2D,
+    LayerScale,
+    StochasticDepth,
   ];
 }

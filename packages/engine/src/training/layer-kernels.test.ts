@@ -227,6 +227,8 @@ const cases: Case[] = [
     ids: 20,
     after: L("Dense", { units: 2 }),
   },
+  { covers: ["LayerScale"], layer: L("LayerScale", { init_values: 0.5, projection_dim: 4 }), inputs: [[3, 4]] },
+  { covers: ["StochasticDepth"], layer: L("StochasticDepth", { drop_path_rate: 0.25 }), inputs: [[3, 4]] },
   {
     covers: ["ConvLSTM2D"],
     layer: L("ConvLSTM2D", { filters: 2, kernel_size: [3, 3], padding: "same", return_sequences: true }),

@@ -192,6 +192,7 @@ describe("training kernels built from WASM kernels", () => {
   it("are registered for wasm, none through the CPU fallback", () => {
     expect(wasmCompositeKernels()).toEqual([
       "Add",
+      "AvgPoolGrad",
       "Cast",
       "Conv2DBackpropFilter",
       "Conv2DBackpropInput",
