@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
 import * as nodePath from "node:path";
 import { KerastoreError, type Store, cannot, removeLeftovers, utf8Encode } from "@kerastore/core";
-import { NodeStore } from "@kerastore/core/node";
+import { NodeStore, syncDirectory } from "@kerastore/core/node";
 import { TfjsFormatError } from "./errors.js";
 import type { TfjsArtifacts } from "./write-model.js";
 
@@ -100,17 +100,5 @@ async function writeAll(handle: fs.FileHandle, chunk: Uint8Array): Promise<void>
   while (done < chunk.byteLength) {
     const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done);
     done += bytesWritten;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, constants.O_RDONLY);
-    await handle.sync();
-  } catch {
-    // Some platforms (Windows) cannot open or sync a directory; the rename is still atomic.
-  } finally {
-    await handle?.close().catch(() => undefined);
   }
 }

@@ -1,1 +1,1 @@
-export { NodeStore, storeForFile } from "./node-store.js";
+export { NodeStore, storeForFile, syncDirectory } from "./node-store.js";

@@ -259,7 +259,7 @@ async function removeDeadTemporaries(dir: string, name: string): Promise<void> {
 }
 
 /** Flushes a directory entry (the rename) to disk where the platform allows it. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(dir, constants.O_RDONLY);
