@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type HostTensor, cannot, hostTensor } from "@kerastore/core";
+import { requireBackend } from "./backend-check.js";
 import { EngineError } from "./errors.js";
 import type { TensorOrList } from "./training/data.js";
 import { attachLogits, attachedLogits } from "./training/losses/logits.js";
@@ -11,6 +12,7 @@ export type ModelData = HostTensor | tf.Tensor | readonly (HostTensor | tf.Tenso
 
 /** A HostTensor as a tfjs tensor (integers as int32, bool as bool, the rest as float32). */
 export function toTensor(h: HostTensor): tf.Tensor {
+  requireBackend("a tensor from the data given to the model");
   if (
     h.dtype === "int32" ||
     h.dtype === "int64" ||

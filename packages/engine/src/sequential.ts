@@ -26,9 +26,13 @@ export class Sequential extends Model {
   /** The output shape once built. */
   outputShape: Shape | undefined;
 
-  constructor(args: SequentialArgs = {}) {
-    super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
-    for (const layer of args.layers ?? []) this.add(layer);
+  /** `new Sequential([layers])` as in Keras, or `new Sequential({ layers, name })`. */
+  constructor(args: SequentialArgs | readonly (Layer | KerasTensor)[] = {}) {
+    const options: SequentialArgs = Array.isArray(args)
+      ? { layers: args as (Layer | KerasTensor)[] }
+      : (args as SequentialArgs);
+    super({ name: options.name, trainable: options.trainable, dtype: options.dtype });
+    for (const layer of options.layers ?? []) this.add(layer);
   }
 
   /** Appends a layer (or sets the input from an `InputLayer` / `Input` tensor). */
