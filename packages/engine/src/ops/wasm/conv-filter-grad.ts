@@ -35,13 +35,14 @@ export function productIsFaster(info: tf.backend_util.Conv2DInfo): boolean {
 /**
  * The filter gradient [kH, kW, inC, outC] of `x` [batch, H, W, inC] and `dy`
  * [batch, outH, outW, outC] (both float32, NHWC) for the convolution described by `info`
- * (dilation 1).
+ * (dilation 1). `budget`: values of copied runs one product takes at most.
  */
 export function filterGradByProduct(
   k: WasmKernelScope,
   x: TensorInfo,
   dy: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
+  budget = PRODUCT_BUDGET,
 ): TensorInfo {
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
@@ -70,9 +71,9 @@ export function filterGradByProduct(
       const src = (n * oh + oy) * ow * co;
       gv.set(dv.subarray(src, src + ow * co), (n * gh + oy) * gw * co);
     }
-  // The taps in groups whose copied runs stay under PRODUCT_BUDGET values (one product each).
+  // The taps in groups whose copied runs stay under `budget` values (one product each).
   const taps = kh * kw;
-  const group = Math.max(1, Math.min(taps, Math.floor(PRODUCT_BUDGET / (ci * q))));
+  const group = Math.max(1, Math.min(taps, Math.floor(budget / (ci * q))));
   const parts: TensorInfo[] = [];
   for (let t0 = 0; t0 < taps; t0 += group) {
     const t1 = Math.min(taps, t0 + group);
