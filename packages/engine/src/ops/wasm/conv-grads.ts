@@ -124,18 +124,19 @@ export function conv2DBackpropInput({
   return composite(backend, inputs, (k) => {
     let dy = inputs.dy;
     if (!nhwc) dy = k.transpose(dy, [0, 2, 3, 1]);
-    let spread = sh > 1 || sw > 1 ? placeStrided(k, dy, [sh, sw], [0, 0], [dh, dw]) : dy;
-    spread = k.pad(spread, [
+    const spread = sh > 1 || sw > 1 ? placeStrided(k, dy, [sh, sw], [0, 0], [dh, dw]) : dy;
+    const turned = k.transpose(k.run("Reverse", { x: inputs.filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+    // The "full" padding as the convolution's own (XNNPACK pads as it reads: no padded copy).
+    const pad = [
       [0, 0],
       [top, bottom],
       [left, right],
       [0, 0],
-    ]);
-    const turned = k.transpose(k.run("Reverse", { x: inputs.filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+    ];
     const dx = k.run(
       "Conv2D",
       { x: spread, filter: turned },
-      { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] },
+      { strides: [1, 1], pad, dataFormat: "NHWC", dilations: [1, 1] },
     );
     return nhwc ? dx : k.transpose(dx, [0, 3, 1, 2]);
   });
