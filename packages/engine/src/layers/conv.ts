@@ -99,7 +99,10 @@ abstract class Conv extends SpatialConv {
       const k4 = (
         this.rank === 1 ? tf.reshape(kernel, [1, kw, kernel.shape[1]!, kernel.shape[2]!]) : kernel
       ) as tf.Tensor4D;
-      if (this.groups === 1 && FUSED.has(name)) {
+      // Without bias or activation the plain kernel: its gradient computes the input's only
+      // when asked (tfjs's fused op computes it always, for a model's first layer in vain).
+      const plain = name === "linear" && this.bias === undefined;
+      if (this.groups === 1 && FUSED.has(name) && !plain) {
         return tf.fused.conv2d({
           x: input,
           filter: k4,

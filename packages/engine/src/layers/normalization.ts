@@ -5,6 +5,7 @@ import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
 import type { Initializer, InitializerLike } from "../initializers.js";
 import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
+import { batchNormTrain } from "../ops/wasm/batch-norm-train.js";
 import { scaleShift } from "../ops/wasm/scale-shift.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
@@ -167,12 +168,25 @@ export class BatchNormalization extends Layer {
       const bshape = x.shape.map((d, i) => (i === axis ? d : 1));
       let mean: tf.Tensor = this.movingMean!.value;
       let variance: tf.Tensor = this.movingVariance!.value;
+      // Channels last over long runs: one fused kernel forward and one backward on WASM
+      // (ops/wasm/batch-norm-train.ts). Short runs keep tf.moments (see stagedMoments).
+      const fused =
+        training && axis === x.rank - 1 && x.size / x.shape[axis]! > LONG_RUN
+          ? batchNormTrain(
+              x,
+              (this.gamma?.value ?? tf.ones([x.shape[axis]!])) as tf.Tensor1D,
+              (this.beta?.value ?? tf.zeros([x.shape[axis]!])) as tf.Tensor1D,
+              this.epsilon,
+            )
+          : undefined;
+      if (fused !== undefined) {
+        ({ mean, variance } = fused);
+        this.updateMovingStatistics(mean, variance);
+        return fused.y;
+      }
       if (training) {
         ({ mean, variance } = stagedMoments(x, reduce, bshape));
-        const k = this.momentum;
-        // The variable keeps its new value when tidy disposes these tensors.
-        this.movingMean!.value.assign(tf.add(tf.mul(this.movingMean!.value, k), tf.mul(mean, 1 - k)));
-        this.movingVariance!.value.assign(tf.add(tf.mul(this.movingVariance!.value, k), tf.mul(variance, 1 - k)));
+        this.updateMovingStatistics(mean, variance);
       }
       // x * inv + (beta - mean * inv), inv = gamma / sqrt(var + eps): Keras's arrangement.
       let inv: tf.Tensor = tf.rsqrt(tf.add(variance, this.epsilon));
@@ -183,6 +197,14 @@ export class BatchNormalization extends Layer {
       if (axis === x.rank - 1) return scaleShift(x, inv as tf.Tensor1D, shift as tf.Tensor1D);
       return tf.add(tf.mul(x, tf.reshape(inv, bshape)), tf.reshape(shift, bshape));
     });
+  }
+
+  /** moving = moving * momentum + batch * (1 - momentum), for the mean and the variance. */
+  private updateMovingStatistics(mean: tf.Tensor, variance: tf.Tensor): void {
+    const k = this.momentum;
+    // The variable keeps its new value when tidy disposes these tensors.
+    this.movingMean!.value.assign(tf.add(tf.mul(this.movingMean!.value, k), tf.mul(mean, 1 - k)));
+    this.movingVariance!.value.assign(tf.add(tf.mul(this.movingVariance!.value, k), tf.mul(variance, 1 - k)));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type KernelBackend, type TensorInfo, type WasmKernelScope, composite, placeStrided } from "./composite.js";
 import { EngineError } from "../../errors.js";
+import { filterGradByProduct, productIsFaster } from "./conv-filter-grad.js";
+import { stridedInputGrad } from "./conv-input-grad-strided.js";
 
 // Convolution gradients the WASM backend lacks, built from its native kernels (XNNPACK
 // convolutions, transposes, pads, elementwise ops) instead of tfjs-backend-cpu's loops.
@@ -27,7 +29,8 @@ function spatialPads(info: tf.backend_util.Conv2DInfo): Array<[number, number]> 
 }
 
 /**
- * Conv2D's filter gradient as one convolution: with the padded input's batch and channel axes
+ * Conv2D's filter gradient: as one matrix product (./conv-filter-grad.ts) where that measured
+ * faster, else as one convolution: with the padded input's batch and channel axes
  * swapped ([inC, H, W, batch]) and the output gradient as the filter ([outH, outW, batch, outC],
  * dilated by the stride), a valid convolution gives [inC, kH, kW, outC]: for each filter tap,
  * the sum over batch and output positions of input times output gradient.
@@ -51,6 +54,8 @@ export function conv2DBackpropFilter({
       attrs.pad,
       attrs.dimRoundingMode,
     );
+    if (x.dtype === "float32" && dy.dtype === "float32" && productIsFaster(info))
+      return filterGradByProduct(k, x, dy, info);
     const [kh, kw] = [info.filterHeight, info.filterWidth];
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     const [b, oh, ow, co] = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
@@ -74,8 +79,8 @@ export function conv2DBackpropFilter({
 }
 
 /**
- * Conv2D's input gradient as one XNNPACK convolution (WASM's own kernel is a plain loop, ~13x
- * slower): the output gradient, dilated by the stride and padded to a "full" convolution,
+ * Conv2D's input gradient as XNNPACK convolutions (WASM's own kernel is a plain loop, ~13x
+ * slower): at stride > 1 one per phase (./conv-input-grad-strided.ts); else the output gradient, dilated by the stride and padded to a "full" convolution,
  * convolved with the filter turned by 180 degrees and its channel axes swapped.
  */
 export function conv2DBackpropInput({
@@ -111,24 +116,27 @@ export function conv2DBackpropInput({
   const left = kw - 1 - info.padInfo.left;
   const bottom = info.inHeight + kh - 1 - dh - top;
   const right = info.inWidth + kw - 1 - dw - left;
+  if (nhwc && (sh > 1 || sw > 1) && inputs.dy.dtype === "float32" && inputs.filter.dtype === "float32")
+    return composite(backend, inputs, (k) => stridedInputGrad(k, inputs.dy, inputs.filter, info));
   if (Math.min(top, left, bottom, right) < 0) {
     return composite(backend, inputs, (k) => k.run("Conv2DBackpropInput", inputs, attrs as never, true));
   }
   return composite(backend, inputs, (k) => {
     let dy = inputs.dy;
     if (!nhwc) dy = k.transpose(dy, [0, 2, 3, 1]);
-    let spread = sh > 1 || sw > 1 ? placeStrided(k, dy, [sh, sw], [0, 0], [dh, dw]) : dy;
-    spread = k.pad(spread, [
+    const spread = sh > 1 || sw > 1 ? placeStrided(k, dy, [sh, sw], [0, 0], [dh, dw]) : dy;
+    const turned = k.transpose(k.run("Reverse", { x: inputs.filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+    // The "full" padding as the convolution's own (XNNPACK pads as it reads: no padded copy).
+    const pad = [
       [0, 0],
       [top, bottom],
       [left, right],
       [0, 0],
-    ]);
-    const turned = k.transpose(k.run("Reverse", { x: inputs.filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+    ];
     const dx = k.run(
       "Conv2D",
       { x: spread, filter: turned },
-      { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] },
+      { strides: [1, 1], pad, dataFormat: "NHWC", dilations: [1, 1] },
     );
     return nhwc ? dx : k.transpose(dx, [0, 3, 1, 2]);
   });

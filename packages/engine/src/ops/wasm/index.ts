@@ -14,6 +14,13 @@ import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
 import { avgPoolGrad } from "./avg-pool-grad.js";
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  batchNormTrainGradKernel,
+  batchNormTrainKernel,
+  registerBatchNormTrainGradient,
+} from "./batch-norm-train.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
@@ -28,6 +35,8 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   KerastoreRMSpropUpdate: rmspropUpdate,
   KerastoreSGDUpdate: sgdUpdate,
   [SCALE_SHIFT]: scaleShiftKernel,
+  [BATCH_NORM_TRAIN]: batchNormTrainKernel,
+  [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
   AvgPoolGrad: avgPoolGrad,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
@@ -64,6 +73,7 @@ export function registerWasmKernels(): string[] {
     tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
   registerScaleShiftGradient();
+  registerBatchNormTrainGradient();
   registered = wasmCompositeKernels().slice();
   return registered;
 }

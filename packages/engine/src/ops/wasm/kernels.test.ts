@@ -31,6 +31,26 @@ for (const [h, w, kh, kw, s, pad] of [
   const ci = 3;
   const co = 4;
   const info = tf.backend_util.computeConv2DInfo([2, h, w, ci], [kh, kw, ci, co], s, 1, pad);
+  // More channels: the filter gradient as one convolution where its map is small, as a
+  // product (./conv-filter-grad.ts) where it is large (the 3-channel cases above take the product).
+  for (const [hh, ww, c] of [
+    [h, w, 6],
+    [h * 3, w * 3, 6],
+  ] as const) {
+    const more = tf.backend_util.computeConv2DInfo([2, hh, ww, c], [kh, kw, c, 5], s, 1, pad);
+    cases.push({
+      kernel: "Conv2DBackpropFilter",
+      name: `${hh}x${ww}x${c} filter ${kh}x${kw} stride ${s} ${pad}`,
+      inputs: { x: { shape: [2, hh, ww, c] }, dy: { shape: [2, more.outHeight, more.outWidth, 5] } },
+      attrs: { strides: s, pad, dataFormat: "NHWC", filterShape: [kh, kw, c, 5] },
+    });
+    cases.push({
+      kernel: "Conv2DBackpropInput",
+      name: `${hh}x${ww}x${c} filter ${kh}x${kw} stride ${s} ${pad}`,
+      inputs: { dy: { shape: [2, more.outHeight, more.outWidth, 5] }, filter: { shape: [kh, kw, c, 5] } },
+      attrs: { strides: s, pad, dataFormat: "NHWC", inputShape: [2, hh, ww, c] },
+    });
+  }
   cases.push({
     kernel: "Conv2DBackpropInput",
     name: `${h}x${w} filter ${kh}x${kw} stride ${s} ${pad}`,
@@ -202,6 +222,8 @@ describe("training kernels built from WASM kernels", () => {
       "DepthwiseConv2dNativeBackpropInput",
       "Identity",
       "KerastoreAdamUpdate",
+      "KerastoreBatchNormTrain",
+      "KerastoreBatchNormTrainGrad",
       "KerastoreRMSpropUpdate",
       "KerastoreSGDUpdate",
       "KerastoreScaleShift",

@@ -1,0 +1,89 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { expectAllClose } from "@kerastore/fixtures/expect-all-close";
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../backend.js";
+import { composite, type TensorInfo } from "./composite.js";
+import { filterGradByProduct } from "./conv-filter-grad.js";
+import { registerWasmKernels } from "./index.js";
+
+// The convolution-gradient and batch-normalization kernels (conv-filter-grad.ts,
+// conv-input-grad-strided.ts, batch-norm-train.ts) against tfjs-backend-cpu on the same inputs,
+// on one WASM thread and on two (a child process each: conv-bn-child.test-util.ts), and the two
+// thread counts against each other.
+
+interface Run {
+  threading: { asked: number; threads: number };
+  errors: Record<string, number>;
+  samples: Record<string, number[]>;
+}
+
+function child(threads: number): Run {
+  const script = join(__dirname, "conv-bn-child.test-util.ts");
+  const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", script, String(threads)], {
+    encoding: "utf8",
+    env: { ...process.env, KERASTORE_WASM_THREADS: "" },
+    timeout: 240_000,
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0)
+    throw new Error(`child (${threads} threads) failed (status ${String(r.status)}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Run;
+}
+
+describe("convolution gradients and batch normalization on WASM", () => {
+  let one: Run;
+  let two: Run;
+  beforeAll(() => {
+    one = child(1);
+    two = child(2);
+  }, 480_000);
+
+  it("equal tfjs-backend-cpu's within float error, on one thread and on two", () => {
+    expect(one.threading).toMatchObject({ asked: 1, threads: 1 });
+    expect(two.threading).toMatchObject({ asked: 2, threads: 2 });
+    expect(Object.keys(one.errors).length).toBe(16);
+    // tfjs-backend-cpu sums in float64, the WASM kernels (but batch normalization's) in
+    // float32: over these 300-2,600-term sums, ~1e-6 of the largest value apart.
+    for (const run of [one, two])
+      for (const [name, err] of Object.entries(run.errors)) expect(err, name).toBeLessThan(5e-6);
+  });
+
+  it("give the same results on two threads as on one (within 1e-5 relative)", () => {
+    for (const [name, values] of Object.entries(one.samples))
+      expectAllClose(two.samples[name]!, values, { rtol: 1e-5, floor: 1e-3, label: name });
+  });
+
+  it("filter gradient as a product: taps in several products equal one product", async () => {
+    await initBackend();
+    registerWasmKernels();
+    const x = tf.randomNormal([4, 9, 9, 5], 0, 1, "float32", 1);
+    const info = tf.backend_util.computeConv2DInfo([4, 9, 9, 5], [3, 3, 5, 6], 1, 1, "same");
+    const dy = tf.randomNormal([4, 9, 9, 6], 0, 1, "float32", 2);
+    const backend = tf.backend() as never;
+    const inputs = { x: x as unknown as TensorInfo, dy: dy as unknown as TensorInfo };
+    const whole = composite(backend, inputs, (k) => filterGradByProduct(k, inputs.x, inputs.dy, info));
+    // A budget of two taps' runs: five products.
+    const split = composite(backend, inputs, (k) =>
+      filterGradByProduct(k, inputs.x, inputs.dy, info, 2 * 5 * 4 * 11 * 11),
+    );
+    const [a, b] = [whole, split].map((t) => tf.engine().makeTensorFromTensorInfo(t as never));
+    expect(Array.from(b!.dataSync())).toEqual(Array.from(a!.dataSync()));
+    const ref = tf.engine().runKernel(
+      "Conv2DBackpropFilter",
+      { x, dy } as never,
+      {
+        strides: 1,
+        pad: "same",
+        filterShape: [3, 3, 5, 6],
+      } as never,
+    ) as tf.Tensor;
+    // Within float error of the one-convolution formulation, relative to the largest value.
+    const [got, want] = [a!.dataSync(), ref.dataSync()];
+    const scale = Math.max(...Array.from(want, Math.abs));
+    for (let i = 0; i < want.length; i++)
+      expect(Math.abs(got[i]! - want[i]!), `element ${i}`).toBeLessThan(1e-6 * scale);
+    tf.dispose([x, dy, a!, b!, ref]);
+  });
+});
