@@ -40,7 +40,13 @@ function elu(call: LayerCall): string[] {
 function thresholdedRelu(call: LayerCall): string[] {
   const x = only(call).ref;
   const { b, scope } = call;
-  const above = b.op("Greater", `${scope}/Greater`, [x, scalar(b, `${scope}/theta`, num(call.config.theta, 1))], T);
+  const above = b.op(
+    "Greater",
+    `${scope}/Greater`,
+    [x, scalar(b, `${scope}/theta`, num(call.config.theta, 1))],
+    T,
+    "z",
+  );
   const mask = b.op("Cast", `${scope}/Cast`, [above], { SrcT: attr.type("bool"), DstT: attr.type("float32") });
   return [b.op("Mul", `${scope}/mul`, [x, mask], T)];
 }
@@ -100,10 +106,13 @@ const gather = (call: LayerCall, name: string, params: string, indices: string, 
   );
 
 const transpose = (call: LayerCall, name: string, x: string, perm: number[]): string =>
-  call.b.op("Transpose", `${call.scope}/${name}`, [x, ints(call.b, `${call.scope}/${name}/perm`, perm)], {
-    ...T,
-    Tperm: attr.type("int32"),
-  });
+  call.b.op(
+    "Transpose",
+    `${call.scope}/${name}`,
+    [x, ints(call.b, `${call.scope}/${name}/perm`, perm)],
+    { ...T, Tperm: attr.type("int32") },
+    "y",
+  );
 
 /** LocallyConnected1D / 2D ("valid"): patches gathered, one product per output position (engine's layout). */
 function locallyConnected(call: LayerCall): string[] {

@@ -96,8 +96,6 @@ const OUTPUT_ARGS: Readonly<Record<string, string>> = {
   Exp: "y",
   FusedBatchNormV3: "y",
   AddN: "sum",
-  Transpose: "y",
-  Greater: "z",
 };
 
 /** A function input: a tensor the caller passes, or a captured variable's resource handle. */
