@@ -218,8 +218,18 @@ function stagedMoments(
     for (const axis of [...reduce].sort((a, b) => b - a)) out = tf.mean(out, axis, true);
     return out;
   };
-  const rough = stagedMean(x);
-  const mean = tf.add(rough, stagedMean(tf.sub(x, rough)));
+  // The correction has no gradient (it is zero in exact arithmetic): the mean differentiates as
+  // a plain mean, whose backward pass keeps sums that are exactly zero (a bias before a
+  // BatchNormalization) as near zero as before.
+  const correctedMean = tf.customGrad(((input: tf.Tensor) => {
+    const rough = stagedMean(input);
+    const shape = input.shape;
+    return {
+      value: tf.add(rough, stagedMean(tf.sub(input, rough))),
+      gradFunc: (dy: tf.Tensor) => [tf.mul(tf.ones(shape), tf.div(dy, count))],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const mean = correctedMean(x);
   const variance = stagedMean(tf.square(tf.sub(x, mean)));
   const channels = bshape.reduce((a, b) => a * b, 1);
   return { mean: tf.reshape(mean, [channels]), variance: tf.reshape(variance, [channels]) };
