@@ -285,6 +285,9 @@ export { ELU, PReLU, type PReLUArgs, ThresholdedReLU } from "./layers/advanced-a
 export type { ConvTransposeArgs } from "./layers/conv.js";
 export { Conv1DTranspose, Conv3D, Conv3DTranspose } from "./layers/conv3d.js";
 export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv-lstm.js";
+export { CuDNNGRU, CuDNNLSTM, cudnnToCanonicalWeights, isCudnnRecurrent } from "./layers/cudnn-recurrent.js";
+export { LocallyConnected1D, LocallyConnected2D, type LocallyConnectedArgs } from "./layers/locally-connected.js";
+export { type LocalGeometry, localGeometry } from "./layers/locally-connected-geometry.js";
 export { Dot, type DotArgs } from "./layers/dot.js";
 export { CategoryEncoding, CenterCrop, type ImageSizeArgs, Resizing } from "./layers/image-preprocessing.js";
 export { MultiHeadAttention, type MultiHeadAttentionArgs } from "./layers/multi-head-attention.js";

@@ -49,22 +49,26 @@ const ARCHS = asked === "all" ? ALL : asked ? asked.split(",").filter((n) => ALL
 const SLACK = 5;
 
 /**
- * Recorded gaps: the whole-model update error an architecture is held to instead, with the
- * measurement. ResNet50V2: Kerastore's update is 2.2e-2 from the exact one where Keras's float32
- * is 1.5e-4 (loss within 2e-5 of Keras's). The two ResNets' steps move by ~1e-2 with the order of
- * BatchNormalization's float32 sums alone: with every statistic reduced one axis at a time
- * ResNet50V2 matched (1.5e-4) and ResNet50 did not (2.4e-2 against 1.6e-3); the engine stages
- * only long runs, as TensorFlow splits them, and ResNet50 passes as a whole.
+ * The whole-model bound is SLACK times the largest distance of Keras's own float32 step over
+ * reorderings of the batch (train.json "keras_spread", python/applications.py): in these deep
+ * ReLU networks normalizing in training mode, a pre-activation within float32 rounding of zero
+ * lands on either side, and one flipped ReLU moves every gradient below it. ResNet50V2: Keras's
+ * step is 1.5e-4 from the exact one in the given order and 2.5e-3 in two of eight reorderings;
+ * Kerastore's was 2.2e-2 (a ReLU at conv5_block3 flipped by a forward 1.5 times as far from
+ * float64 as Keras's, from the first BatchNormalization's mean: layers/normalization.ts) and is
+ * 2.6e-3. The same fix took MobileNetV2's step from 1.6e-2 (as Keras's) to 1.2e-4.
  */
-const UPDATE_GAP: Readonly<Record<string, number>> = { ResNet50V2: 0.05 };
-
 /**
  * Architectures checked as a whole only, not tensor by tensor: in these deep networks Keras's own
  * float32 distance from the exact step changes from run to run (TensorFlow's multithreaded sums
- * are not deterministic), and in some runs a few tensors of Kerastore's step (of 320 in ResNet50,
- * 378 in InceptionV3) are more than SLACK times it away while the whole update is within.
+ * are not deterministic), and the two float32 programs flip different ReLUs: in some runs a few
+ * tensors of Kerastore's step (of 320 in ResNet50, 378 in InceptionV3) are more than SLACK times
+ * Keras's own distance away while the whole update is within. DenseNet121: Keras's step is
+ * 9.9e-3 from the exact one in every order of the batch, Kerastore's 5.1e-3, with 4 to 12 of
+ * 606 tensors (two runs; up to 35 times) more than SLACK times Keras's distance away (Keras's
+ * flips lie elsewhere).
  */
-const WHOLE_ONLY = new Set(["ResNet50", "ResNet50V2", "InceptionV3"]);
+const WHOLE_ONLY = new Set(["ResNet50", "ResNet50V2", "InceptionV3", "DenseNet121"]);
 
 interface Built {
   readonly error?: string;
@@ -124,6 +128,7 @@ describe.each(ARCHS)("keras.applications.%s (weights=None)", (name) => {
       loss: number;
       loss64: number;
       dropout_zeroed: string[];
+      keras_spread: number;
     };
     // Python took the step with every Dropout rate at 0 (a random mask cannot be compared): so does this.
     for (const dropout of expected.dropout_zeroed) (model.getLayer(dropout) as unknown as { rate: number }).rate = 0;
@@ -149,7 +154,8 @@ describe.each(ARCHS)("keras.applications.%s (weights=None)", (name) => {
     }
     if (!WHOLE_ONLY.has(name)) expect(off).toEqual([]);
     const error = Math.sqrt(total.ours / total.exact);
-    const bound = UPDATE_GAP[name] ?? SLACK * Math.sqrt(total.keras / total.exact) + 1e-4;
+    const keras32 = Math.max(Math.sqrt(total.keras / total.exact), expected.keras_spread);
+    const bound = SLACK * keras32 + 1e-4;
     expect(error).toBeLessThanOrEqual(bound);
     model.dispose();
   });

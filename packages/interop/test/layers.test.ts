@@ -282,3 +282,31 @@ describe("Keras loads .keras archives Kerastore writes with these layers", () =>
 function fixtureDir(name: string): string {
   return join(fixturesRoot, "layers", name);
 }
+
+// Keras 2's CuDNNLSTM / CuDNNGRU files (packages/fixtures/data/keras2_layers, tf.keras 2's .h5
+// layout written with h5py) load here as LSTM / GRU; written back as .keras and as Keras 2 .h5,
+// Keras 3.15 loads them and predicts what Keras 3's LSTM / GRU predicted with the converted weights.
+describe("Keras loads the LSTM / GRU Kerastore writes from Keras 2 CuDNN layers", () => {
+  it.each(["keras", "h5"])("as .%s, and predicts the fixtures' outputs", async (ext) => {
+    const dir = mkdtempSync(join(tmpdir(), "kerastore-cudnn-"));
+    const args: string[] = [];
+    const names = ["cudnn_stack", "cudnn_bidirectional"];
+    for (const name of names) {
+      const model = await keras.models.loadModel(join(fixturesRoot, "keras2_layers", name, "model.h5"));
+      const path = join(dir, `${name}.${ext}`);
+      await model.save(path);
+      model.dispose();
+      args.push(path, join(fixturesRoot, "keras2_layers", name, "input0.npy"));
+    }
+    const result = await runPythonJson<Record<string, number[][]>>(KERAS_LOAD, { args });
+    for (const name of names) {
+      const [out] = result[join(dir, `${name}.${ext}`)]!;
+      const expected = readFixtureNpy("keras2_layers", name, "output0.npy");
+      expectAllClose({ dtype: "float32", shape: expected.shape, data: Float32Array.from(out!) }, expected, {
+        rtol: 1e-5,
+        atol: 1e-5,
+        label: name,
+      });
+    }
+  });
+});

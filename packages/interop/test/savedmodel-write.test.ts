@@ -6,6 +6,7 @@ import * as engine from "@kerastore/engine";
 import { type SavableModel, keras } from "kerastore";
 // The same models the facade's own SavedModel tests run in our graph runner.
 import {
+  breadth,
   cnn,
   grid,
   mlp,
@@ -98,6 +99,7 @@ const CASES: { name: string; model: () => SavableModel; inputs: Record<string, H
   },
   { name: "reshaping", model: reshaping, inputs: { seq: grid([2, 10, 3], 107), img: grid([2, 5, 6, 2], 108) } },
   { name: "recurrent", model: recurrentModel, inputs: { steps: grid([3, 5, 3], 109) } },
+  { name: "breadth", model: breadth, inputs: { img: grid([2, 6, 5, 2], 111), seq: grid([2, 7, 3], 112) } },
   { name: "trained", model: mlp, inputs: { features: grid([5, 6], 105) }, train: true },
 ];
 

@@ -34,11 +34,12 @@ async function goldenFiles(): Promise<string[]> {
   for (const m of modelFixtures())
     for (const f of ["model.keras", "model.h5"]) files.push(fixturePath("models", m.name, f));
   for (const f of ["seq.h5", "fun.h5"]) files.push(fixturePath("h5", f));
-  for (const group of ["layers_extra"]) {
+  for (const group of ["layers_extra", "keras2_layers"]) {
     const root = join(fixturesDir, group);
     const names = await readdir(root).catch(() => [] as string[]);
-    for (const name of names)
-      for (const f of ["model.keras", "model.h5"]) if (!name.endsWith(".json")) files.push(join(root, name, f));
+    // keras2_layers holds Keras 2 .h5 files only.
+    const kinds = group === "keras2_layers" ? ["model.h5"] : ["model.keras", "model.h5"];
+    for (const name of names) for (const f of kinds) if (!name.endsWith(".json")) files.push(join(root, name, f));
   }
   return files;
 }

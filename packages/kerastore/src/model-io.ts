@@ -35,6 +35,7 @@ import { describeLocation, locate, locateForRead, type Target } from "./location
 import { withPortableLossNames } from "./loss-names.js";
 import { optimizerNodeFor, restoreOptimizer, trainingConfigFor } from "./optimizer-state.js";
 import { withTensorflowKernels } from "./theano-kernels.js";
+import { withCanonicalRecurrentWeights } from "./cudnn-weights.js";
 
 /**
  * The writer `save` uses for a path no writer's extension names: as the guide's
@@ -200,7 +201,7 @@ export async function loadModel(target: Target, options: LoadModelOptions = {}):
     }),
   );
   try {
-    if (holds.weights) applyWeights(built, withTensorflowKernels(data), layout, where);
+    if (holds.weights) applyWeights(built, withCanonicalRecurrentWeights(withTensorflowKernels(data)), layout, where);
     // The load built its weights as zeros: run the initializers of any the file left out.
     initializeUnloaded(built);
   } catch (error) {
@@ -410,7 +411,7 @@ export async function loadWeights(
       cannot("load weights from", where, `a ${result.format} file holds no weights`),
     );
   }
-  const data = withTensorflowKernels(result.data);
+  const data = withCanonicalRecurrentWeights(withTensorflowKernels(result.data));
   const loaded = applyWeights(model, data, result.layout, where, options);
   // As Keras 3's load_weights: a compiled model takes the optimizer state a .weights.h5 holds.
   if (result.layout === "walk-path") restoreOptimizer(model, data.root, result.layout, where, warn);

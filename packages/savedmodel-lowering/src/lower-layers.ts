@@ -23,6 +23,7 @@ import {
   pool1d,
   separableConv2d,
 } from "./lower-conv.js";
+import { BREADTH_LOWERINGS } from "./lower-breadth.js";
 import { bidirectional, recurrent } from "./lower-recurrent.js";
 import { cropping, repeatVector, upSampling1d, upSampling2d, zeroPadding1d, zeroPadding2d } from "./lower-reshaping.js";
 
@@ -293,4 +294,5 @@ export const LAYER_LOWERINGS: Readonly<Record<string, Lowering>> = {
   GRU: recurrent("gru"),
   Bidirectional: bidirectional,
   TimeDistributed: timeDistributed,
+  ...BREADTH_LOWERINGS,
 };

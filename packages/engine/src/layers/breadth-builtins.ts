@@ -3,6 +3,8 @@ import { AdditiveAttention, Attention } from "./attention.js";
 import { ELU, PReLU, ThresholdedReLU } from "./advanced-activations.js";
 import { Conv1DTranspose, Conv3D, Conv3DTranspose } from "./conv3d.js";
 import { ConvLSTM2D } from "./conv-lstm.js";
+import { CuDNNGRU, CuDNNLSTM } from "./cudnn-recurrent.js";
+import { LocallyConnected1D, LocallyConnected2D } from "./locally-connected.js";
 import { Dot } from "./dot.js";
 import { CategoryEncoding, CenterCrop, Resizing } from "./image-preprocessing.js";
 import { MultiHeadAttention } from "./multi-head-attention.js";
@@ -62,5 +64,9 @@ export function breadthLayerClasses(): unknown[] {
     ConvLSTM2D,
     LayerScale,
     StochasticDepth,
+    CuDNNLSTM,
+    CuDNNGRU,
+    LocallyConnected1D,
+    LocallyConnected2D,
   ];
 }

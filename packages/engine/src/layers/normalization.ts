@@ -215,13 +215,18 @@ export class BatchNormalization extends Layer {
 const LONG_RUN = 4096;
 
 /**
- * The batch mean and biased variance over `reduce`, each reduced one axis at a time (a
- * keep-dims mean per axis, last axis first), returned per channel. tfjs's WASM reduction sums a
- * whole run sequentially in float32: over the 10952 values per channel of an [8, 37, 37, 32]
- * map, `tf.moments` gave the variance to 3.3e-6 relative, this gives it to 1.5e-7 (TensorFlow's
- * tree reductions: ~1e-7). In training mode deep networks amplify that error layer by layer.
- * Runs of up to LONG_RUN values stay one reduction: TensorFlow sums such a run in one pass too,
- * and staging them moved a small CNN's Adam trajectory away from Keras's (2e-4 after 3 epochs).
+ * The batch mean and biased variance over `reduce`, returned per channel. tfjs's WASM reduction
+ * sums a whole run sequentially in float32, so two things keep the moments near TensorFlow's
+ * (whose tree reductions are accurate to ~1e-7):
+ * - Runs longer than LONG_RUN values are reduced one axis at a time (a keep-dims mean per axis,
+ *   last axis first): over the 10952 values per channel of an [8, 37, 37, 32] map `tf.moments`
+ *   gave the variance to 3.3e-6 relative, this to 1.5e-7. Shorter runs stay one reduction, as
+ *   TensorFlow sums them (staging them moved a small CNN's Adam trajectory 2e-4 from Keras's).
+ * - The mean is corrected by the mean of the residuals (`m + mean(x - m)`): a sequential sum's
+ *   error grows with the channel's mean, the residuals' with its spread. ResNet50V2's first
+ *   BatchNormalization (512 values per channel, mean several times the spread) came out 2.4
+ *   times further from float64 than Keras's; the error carried through every layer and flipped
+ *   a ReLU whose exact input was 8e-5, which moved the whole training step by 2.2e-2.
  */
 function stagedMoments(
   x: tf.Tensor,
@@ -229,14 +234,24 @@ function stagedMoments(
   bshape: number[],
 ): { mean: tf.Tensor; variance: tf.Tensor } {
   const count = reduce.reduce((n, axis) => n * x.shape[axis]!, 1);
-  // Short runs sum as TensorFlow's CPU reduction does (one run); it splits long ones.
-  if (count <= LONG_RUN) return tf.moments(x, [...reduce]);
   const stagedMean = (t: tf.Tensor): tf.Tensor => {
+    if (count <= LONG_RUN) return tf.mean(t, [...reduce], true);
     let out = t;
     for (const axis of [...reduce].sort((a, b) => b - a)) out = tf.mean(out, axis, true);
     return out;
   };
-  const mean = stagedMean(x);
+  // The correction has no gradient (it is zero in exact arithmetic): the mean differentiates as
+  // a plain mean, whose backward pass keeps sums that are exactly zero (a bias before a
+  // BatchNormalization) as near zero as before.
+  const correctedMean = tf.customGrad(((input: tf.Tensor) => {
+    const rough = stagedMean(input);
+    const shape = input.shape;
+    return {
+      value: tf.add(rough, stagedMean(tf.sub(input, rough))),
+      gradFunc: (dy: tf.Tensor) => [tf.mul(tf.ones(shape), tf.div(dy, count))],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const mean = correctedMean(x);
   const variance = stagedMean(tf.square(tf.sub(x, mean)));
   const channels = bshape.reduce((a, b) => a * b, 1);
   return { mean: tf.reshape(mean, [channels]), variance: tf.reshape(variance, [channels]) };

@@ -145,6 +145,23 @@ const cases: Case[] = [
   { covers: ["ELU"], layer: L("ELU", { alpha: 0.5 }), inputs: [[4]] },
   { covers: ["PReLU"], layer: L("PReLU", { shared_axes: [1] }), inputs: [[3, 4]] },
   { covers: ["ThresholdedReLU"], layer: L("ThresholdedReLU", { theta: 0.2 }), inputs: [[4]] },
+  { covers: ["CuDNNLSTM"], layer: L("CuDNNLSTM", { units: 3 }), inputs: [[5, 4]] },
+  { covers: ["CuDNNGRU"], layer: L("CuDNNGRU", { units: 3 }), inputs: [[5, 4]] },
+  {
+    covers: ["LocallyConnected1D"],
+    layer: L("LocallyConnected1D", { filters: 3, kernel_size: [3], strides: [2], implementation: 3 }),
+    inputs: [[7, 2]],
+  },
+  {
+    covers: ["LocallyConnected2D"],
+    layer: L("LocallyConnected2D", {
+      filters: 2,
+      kernel_size: [2, 2],
+      implementation: 2,
+      data_format: "channels_first",
+    }),
+    inputs: [[2, 4, 5]],
+  },
   {
     covers: ["Dot"],
     layer: L("Dot", { axes: 2 }),

@@ -166,6 +166,31 @@ export function recurrentModel(): SavableModel {
   return fillWeights(new keras.Model({ inputs, outputs: out, name: "recurrent" }), 61);
 }
 
+/** Layer breadth: LocallyConnected1D / 2D (implementations 1, 2, 3, channels first), advanced activations, UnitNormalization, LayerScale. */
+export function breadth(): SavableModel {
+  const img = keras.Input({ shape: [6, 5, 2], name: "img" });
+  let a = new engine.LocallyConnected2D({ filters: 3, kernelSize: [2, 2], strides: [1, 2], activation: "tanh" }).apply(
+    img,
+  );
+  a = new engine.ThresholdedReLU({ theta: 0.1 } as never).apply(new engine.PReLU({ sharedAxes: [1, 2] }).apply(a));
+  const b = new engine.LocallyConnected2D({
+    filters: 2,
+    kernelSize: [3, 2],
+    implementation: 3,
+    dataFormat: "channels_first",
+  }).apply(img);
+  const c = new engine.LocallyConnected2D({ filters: 2, kernelSize: [2, 2], implementation: 2, useBias: false }).apply(
+    img,
+  );
+  const seq = keras.Input({ shape: [7, 3], name: "seq" });
+  let d = new engine.LocallyConnected1D({ filters: 4, kernelSize: 3, strides: 2 }).apply(seq);
+  d = new engine.UnitNormalization().apply(new engine.ELU({ alpha: 0.5 } as never).apply(d));
+  d = new engine.ActivityRegularization().apply(new engine.LayerScale({ initValues: 0.5, projectionDim: 4 }).apply(d));
+  const flat = [a, b, c, d].map((t) => new keras.layers.Flatten().apply(t));
+  const out = new keras.layers.Dense({ units: 2 }).apply(new keras.layers.Concatenate().apply(flat));
+  return fillWeights(new keras.Model({ inputs: [img, seq], outputs: out, name: "breadth" }), 71);
+}
+
 /** The models the SavedModel writer is checked on, with inputs for each. */
 export function writerCases(): { name: string; model: () => SavableModel; inputs: () => Record<string, HostTensor> }[] {
   return [
@@ -191,6 +216,11 @@ export function writerCases(): { name: string; model: () => SavableModel; inputs
           new Float32Array(294).map((_, k) => (k * 37) % 256),
         ),
       }),
+    },
+    {
+      name: "LocallyConnected1D / 2D, PReLU, ELU, ThresholdedReLU, UnitNormalization, LayerScale",
+      model: breadth,
+      inputs: () => ({ img: grid([2, 6, 5, 2], 109), seq: grid([2, 7, 3], 110) }),
     },
     {
       name: "SimpleRNN, LSTM, GRU and Bidirectional unrolled",
