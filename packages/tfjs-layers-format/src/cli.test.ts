@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,6 +81,24 @@ describe("kerastore convert --to tfjs", () => {
     const tfjsModel = await loadInTfjs(new NodeStore(work), "lstm_f16");
     const [y] = predictInTfjs(tfjsModel, [readFixtureNpy("models", "lstm", "input0.npy")]);
     expectOutputsClose(y!, readFixtureNpy("models", "lstm", "output0.npy"), { rtol: 1e-2, atol: 1e-2 });
+  });
+
+  it("--no-sync (no flush to disk, as tensorflowjs_converter) writes the same files, whole under the final name", async () => {
+    const source = fixturePath("models", "lstm", "model.h5");
+    const plugin = ["--plugin", "@kerastore/tfjs-layers-format"];
+    for (const [name, extra] of [
+      ["lstm_sync", []],
+      ["lstm_nosync", ["--no-sync"]],
+    ] as const) {
+      const result = await kerastore(["convert", source, join(work, name), "--to", "tfjs", ...extra, ...plugin]);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    for (const file of ["model.json", "group1-shard1of1.bin"])
+      expect(readFileSync(join(work, "lstm_nosync", file))).toEqual(readFileSync(join(work, "lstm_sync", file)));
+    expect(readdirSync(work).filter((n) => n.includes("kerastore-stage"))).toEqual([]);
+    const tfjsModel = await loadInTfjs(new NodeStore(work), "lstm_nosync");
+    const [y] = predictInTfjs(tfjsModel, [readFixtureNpy("models", "lstm", "input0.npy")]);
+    expectOutputsClose(y!, readFixtureNpy("models", "lstm", "output0.npy"));
   });
 
   it("refuses a bad --quantize before reading anything", async () => {

@@ -1,4 +1,5 @@
-import { dirnameOf, utf8Decode } from "@kerastore/core";
+import { cannot, dirnameOf, utf8Decode } from "@kerastore/core";
+import { TfjsFormatError } from "./errors.js";
 import type {
   ConvertSource,
   FormatLocation,
@@ -18,7 +19,12 @@ import { type TfjsArtifacts, tfjsArtifacts, writeTfjsArtifacts } from "./write-m
  * Writes the artifacts into `dir` by a faster road than the store's own when it can (the Node
  * entry: a new directory on the local disk), resolving true; false leaves it to the store.
  */
-export type DirectoryWriter = (store: Store, dir: string, artifacts: TfjsArtifacts) => Promise<boolean>;
+export type DirectoryWriter = (
+  store: Store,
+  dir: string,
+  artifacts: TfjsArtifacts,
+  options: { readonly sync: boolean },
+) => Promise<boolean>;
 
 /** The directory a write goes to: the location, or the directory of a `.../model.json` path. */
 function targetDir(path: string): string {
@@ -117,8 +123,14 @@ async function writeTree(
   const settings = writeSettings({ shardSizeBytes: options.shardSizeBytes, quantization: options.quantization }, dir);
   // Which hard_sigmoid the model computes, as the tree's Keras version says (Keras 2's for 1.x / 2.x).
   const keras2 = data.kerasVersion !== undefined && /^[12]\./.test(data.kerasVersion);
+  const sync = options.sync ?? true;
+  if (typeof sync !== "boolean")
+    throw new TfjsFormatError(
+      "bad-option",
+      cannot("write", where, `sync must be true or false, got ${JSON.stringify(sync)}`),
+    );
   const artifacts = tfjsArtifacts(data, settings, where, { keras3HardSigmoid: keras2 ? undefined : "all" });
-  if (!(await writeDirectory(store, dir, artifacts))) await writeTfjsArtifacts(store, dir, artifacts);
+  if (!(await writeDirectory(store, dir, artifacts, { sync }))) await writeTfjsArtifacts(store, dir, artifacts);
 }
 
 /** The writer's own options (`settings` of `saveModel`), as `tensorflowjs_converter`'s. */
@@ -133,6 +145,13 @@ export interface TfjsWriteOptions {
     | QuantizationDType
     | Partial<Record<QuantizationDType, readonly string[] | string>>
     | undefined;
+  /**
+   * `false` (`--no-sync`): a new directory on the local disk (the Node entry) is committed
+   * without flushing its files to disk, as `tensorflowjs_converter` writes; it still appears
+   * whole under its final name by one rename, but may not survive a power loss. Default `true`.
+   * Other stores, and an existing directory updated in place, write as their store does.
+   */
+  readonly sync?: boolean | undefined;
 }
 
 /** What the Kerastore CLI and `createFormatRegistry` take from a plug-in package. */

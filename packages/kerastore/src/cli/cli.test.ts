@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -198,16 +199,15 @@ describe("kerastore convert to a name no format claims", () => {
     }
   });
 
-  it("refuses --quantize and --shard-size for a writer that has no such options", async () => {
-    const r = await cli(
-      "convert",
-      fixturePath("models", "3_layer_mlp", "model.h5"),
-      join(dir, "q.keras"),
-      "--quantize",
-      "uint8",
-    );
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/--quantize and --shard-size are options of --to tfjs, and the destination is keras/);
+  it("refuses --quantize, --shard-size and --no-sync for a writer that has no such options", async () => {
+    for (const option of [["--quantize", "uint8"], ["--no-sync"]]) {
+      const r = await cli("convert", fixturePath("models", "3_layer_mlp", "model.h5"), join(dir, "q.keras"), ...option);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(
+        /--quantize, --shard-size and --no-sync are options of --to tfjs, and the destination is keras/,
+      );
+    }
+    expect(existsSync(join(dir, "q.keras"))).toBe(false);
   });
 });
 

@@ -3,10 +3,11 @@ import type { ModelReadResult } from "../formats/format.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
 import { refuseUnsafeConfig } from "../load-guards.js";
 import { describeLocation, locate, locateForRead } from "../location.js";
+import { withSmallFileRead } from "./small-file.js";
 
 /** Options of {@link convertFile}. */
 export interface ConvertOptions {
-  /** The writer's own options (`--quantize`, `--shard-size` for `--to tfjs`), as `settings` of `saveModel`. */
+  /** The writer's own options (`--quantize`, `--shard-size`, `--no-sync` for `--to tfjs`), as `settings` of `saveModel`. */
   readonly settings?: Readonly<Record<string, unknown>> | undefined;
   /** Told of what the user should know (the format chosen for an extension no writer claims). */
   readonly onWarning?: ((message: string) => void) | undefined;
@@ -45,11 +46,11 @@ export async function convertFile(
   if (Object.keys(settings).length > 0 && writer.name !== "tfjs") {
     throw new FacadeError(
       "invalid-argument",
-      `cannot convert ${source}: --quantize and --shard-size are options of --to tfjs, and the destination is ${writer.name}`,
+      `cannot convert ${source}: --quantize, --shard-size and --no-sync are options of --to tfjs, and the destination is ${writer.name}`,
     );
   }
   if (writer.convertFrom !== undefined) {
-    const location = await locateForRead(source);
+    const location = await withSmallFileRead(await locateForRead(source));
     const reader = await formats.detect(location);
     let reading: Promise<ModelReadResult> | undefined;
     const read = (): Promise<ModelReadResult> =>

@@ -10,6 +10,7 @@ import { formatReport, inspect } from "./inspect.js";
 import { cliFormats } from "./plugins.js";
 import { predictFiles } from "./predict.js";
 import { withProgress } from "./progress.js";
+import { withSmallFileRead } from "./small-file.js";
 
 // The CLI runs in Node: its paths are files on this machine.
 setFileSystem(nodeFileSystem);
@@ -63,8 +64,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return 0;
       }
       case "inspect": {
-        const report = await progress(`reading ${command.path}`, command.path, () =>
-          inspect(locate(command.path), formats),
+        const report = await progress(`reading ${command.path}`, command.path, async () =>
+          inspect(await withSmallFileRead(locate(command.path)), formats),
         );
         io.stdout(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
         return 0;
