@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { type NumericHostTensor, readNpy } from "@kerastore/core";
 import { fixturePath, readFixtureNpy, repoRoot } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -212,6 +213,43 @@ describe("kerastore convert to a name no format claims", () => {
 });
 
 describe("the kerastore binary", () => {
+  it("loads the engine only for predict: help and inspect never import it", async () => {
+    // A module hook in the child reports every module it resolves under packages/engine.
+    const hook = join(dir, "engine-hook.mjs");
+    await writeFile(
+      hook,
+      [
+        "export async function resolve(specifier, context, next) {",
+        "  const result = await next(specifier, context);",
+        '  if (result.url.includes("/packages/engine/")) process.stderr.write("engine: " + result.url + "\\n");',
+        "  return result;",
+        "}",
+      ].join("\n"),
+    );
+    const register = join(dir, "engine-hook-register.mjs");
+    await writeFile(
+      register,
+      `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
+    );
+    const main = join(repoRoot, "packages/kerastore/src/cli/main.ts");
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "--import", register, "--conditions=source", main, ...args], {
+        encoding: "utf8",
+        cwd: repoRoot,
+      });
+    const mlp = (f: string) => fixturePath("models", "mlp_sequential", f);
+    for (const args of [["help"], ["inspect", mlp("model.h5")], ["inspect", mlp("model.keras")]]) {
+      const r = run(...args);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr, args.join(" ")).not.toMatch(/engine:/);
+    }
+    // The hook sees the engine where it is needed.
+    const out = join(dir, "hooked.npy");
+    const predict = run("predict", mlp("model.h5"), "--input", mlp("input0.npy"), "--output", out);
+    expect(predict.status, predict.stderr).toBe(0);
+    expect(predict.stderr).toMatch(/engine: .*packages\/engine\//);
+  });
+
   it("runs as a process: exit 0 with help, 1 with a bad command and no stack trace", () => {
     const main = join(repoRoot, "packages/kerastore/src/cli/main.ts");
     const run = (...args: string[]) =>

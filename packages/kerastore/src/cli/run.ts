@@ -8,7 +8,6 @@ import { COMMAND_HELP, parseArgs, takePlugins, USAGE } from "./args.js";
 import { convertFile } from "./convert.js";
 import { formatReport, inspect } from "./inspect.js";
 import { cliFormats } from "./plugins.js";
-import { predictFiles } from "./predict.js";
 import { withProgress } from "./progress.js";
 import { withSmallFileRead } from "./small-file.js";
 
@@ -70,9 +69,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.stdout(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
         return 0;
       }
-      case "predict":
+      case "predict": {
+        // The engine loads for predict only: inspect and convert never start it.
+        const { predictFiles } = await import("./predict.js");
         await predictFiles(command.model, command.inputs, command.outputs, command.signature, formats);
         return 0;
+      }
       case "convert":
         await progress(`converting ${command.source}`, command.source, () =>
           convertFile(command.source, command.target, command.to, formats, {
