@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { readNpy } from "@kerastore/core";
 import { fixturePath, readFixtureNpy, realworld } from "@kerastore/fixtures";
@@ -22,11 +22,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 async function kerastore(
   args: string[],
   env: Record<string, string> = {},
+  imports: string[] = [],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ["--import", "tsx", "--conditions=source", cliMain, ...args],
+      ["--import", "tsx", ...imports.flatMap((i) => ["--import", i]), "--conditions=source", cliMain, ...args],
       {
         cwd: packageDir,
         env: { ...process.env, ...env },
@@ -99,6 +100,36 @@ describe("kerastore convert --to tfjs", () => {
     const tfjsModel = await loadInTfjs(new NodeStore(work), "lstm_nosync");
     const [y] = predictInTfjs(tfjsModel, [readFixtureNpy("models", "lstm", "input0.npy")]);
     expectOutputsClose(y!, readFixtureNpy("models", "lstm", "output0.npy"));
+  });
+
+  it("converts file to file without importing the engine (a module hook in the process sees every import)", async () => {
+    const hook = join(work, "engine-hook.mjs");
+    writeFileSync(
+      hook,
+      [
+        "export async function resolve(specifier, context, next) {",
+        "  const result = await next(specifier, context);",
+        '  if (result.url.includes("/packages/engine/")) process.stderr.write("engine: " + result.url + "\\n");',
+        "  return result;",
+        "}",
+      ].join("\n"),
+    );
+    const register = join(work, "engine-hook-register.mjs");
+    writeFileSync(
+      register,
+      `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
+    );
+    const source = fixturePath("models", "lstm", "model.h5");
+    const plugin = ["--plugin", "@kerastore/tfjs-layers-format"];
+    const direct = await kerastore(["convert", source, join(work, "hooked_web"), "--to", "tfjs", ...plugin], {}, [
+      register,
+    ]);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stderr).not.toMatch(/engine:/);
+    // The live-model road (here --to h5, which has no convertFrom) loads it: the hook sees it.
+    const live = await kerastore(["convert", source, join(work, "hooked.h5"), ...plugin], {}, [register]);
+    expect(live.code, live.stderr).toBe(0);
+    expect(live.stderr).toMatch(/engine: .*packages\/engine\//);
   });
 
   it("refuses a bad --quantize before reading anything", async () => {

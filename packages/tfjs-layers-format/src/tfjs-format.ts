@@ -85,10 +85,11 @@ export function tfjsFormatWith(writeDirectory: DirectoryWriter): TfjsLayersForma
     async write({ store, path }: FormatLocation, data, options: WriteOptions & TfjsWriteOptions) {
       await writeTree(store, path, data, options, writeDirectory);
     },
-    // `kerastore convert` from a tf.keras 2 .h5 model: the reader's tree (values read lazily, by
-    // range) straight to model.json and the shards, as tensorflowjs_converter passes the .h5's
-    // config and weights through. Other sources (Keras 3's legacy .h5, a .keras archive's
-    // positional weight names, theano kernels, Keras 1 files) go through the live model.
+    // `kerastore convert` from a legacy .h5 model (tf.keras 2's or Keras 3's): the reader's tree
+    // (values read lazily) straight to model.json and the shards, as tensorflowjs_converter passes
+    // the .h5's config and weights through. Declined, for the live model: .keras archives (their
+    // weights are positional, `layers/dense/vars/0`: only the layer classes' build order names
+    // them), theano kernels (converted on load), Keras 1 files.
     async convertFrom(
       { store, path }: FormatLocation,
       source: ConvertSource,
@@ -102,8 +103,8 @@ export function tfjsFormatWith(writeDirectory: DirectoryWriter): TfjsLayersForma
         return false;
       if (data.modelConfig === undefined || data.backend === "theano") return false;
       // tf.keras 2's config is the dialect tfjs-layers reads; Keras 3's legacy .h5 holds Keras 3's
-      // (InputLayer batch_shape, dtype policies), which the live model turns into it.
-      if (data.kerasVersion === undefined || !/^2\./.test(data.kerasVersion)) return false;
+      // layer configs in Keras 2 envelopes, which tfjsArtifacts converts (the version says which).
+      if (data.kerasVersion === undefined || !/^[23]\./.test(data.kerasVersion)) return false;
       await writeTree(store, path, data, options, writeDirectory);
       return true;
     },
