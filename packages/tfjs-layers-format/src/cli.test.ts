@@ -40,6 +40,27 @@ async function kerastore(
   }
 }
 
+/** A module hook for the child (`--import` it): reports every module resolved under packages/engine. */
+function engineHook(): string {
+  const hook = join(work, "engine-hook.mjs");
+  writeFileSync(
+    hook,
+    [
+      "export async function resolve(specifier, context, next) {",
+      "  const result = await next(specifier, context);",
+      '  if (result.url.includes("/packages/engine/")) process.stderr.write("engine: " + result.url + "\\n");',
+      "  return result;",
+      "}",
+    ].join("\n"),
+  );
+  const register = join(work, "engine-hook-register.mjs");
+  writeFileSync(
+    register,
+    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
+  );
+  return register;
+}
+
 describe("kerastore convert --to tfjs", () => {
   it("converts a Keras .h5 with --plugin; tf.loadLayersModel predicts what Keras predicted", async () => {
     const out = join(work, "lstm_web");
@@ -103,22 +124,7 @@ describe("kerastore convert --to tfjs", () => {
   });
 
   it("converts file to file without importing the engine (a module hook in the process sees every import)", async () => {
-    const hook = join(work, "engine-hook.mjs");
-    writeFileSync(
-      hook,
-      [
-        "export async function resolve(specifier, context, next) {",
-        "  const result = await next(specifier, context);",
-        '  if (result.url.includes("/packages/engine/")) process.stderr.write("engine: " + result.url + "\\n");',
-        "  return result;",
-        "}",
-      ].join("\n"),
-    );
-    const register = join(work, "engine-hook-register.mjs");
-    writeFileSync(
-      register,
-      `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
-    );
+    const register = engineHook();
     const source = fixturePath("models", "lstm", "model.h5");
     const plugin = ["--plugin", "@kerastore/tfjs-layers-format"];
     const direct = await kerastore(["convert", source, join(work, "hooked_web"), "--to", "tfjs", ...plugin], {}, [
@@ -148,6 +154,32 @@ describe("kerastore convert --to tfjs", () => {
   });
 
   const rw = realworld();
+  it.skipIf(rw.dir === undefined)(
+    `a weights-only .h5 (save_weights) is refused at once, naming what to do, without loading the engine${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
+    async () => {
+      const out = join(work, "weights_only_web");
+      const result = await kerastore(
+        [
+          "convert",
+          join(rw.dir ?? "", "HsinM__mnist-NCS__weights.h5"),
+          out,
+          "--to",
+          "tfjs",
+          "--plugin",
+          "@kerastore/tfjs-layers-format",
+        ],
+        {},
+        [engineHook()],
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /kerastore: cannot load a model from .*HsinM__mnist-NCS__weights\.h5: a h5 file holds only weights; build the model in code and call model\.loadWeights\(\)/,
+      );
+      expect(result.stderr).not.toMatch(/engine:/);
+      expect(readdirSync(work).filter((n) => n.includes("weights_only_web"))).toEqual([]);
+    },
+  );
+
   it.skipIf(rw.dir === undefined)(
     `converts a real-world tf.keras 2 .h5 file to file, quantized as the converter's flags say${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
     async () => {

@@ -200,6 +200,16 @@ describe("kerastore convert to a name no format claims", () => {
     }
   });
 
+  it("refuses an architecture-only source (model.to_json()) for a destination that holds weights, writing nothing", async () => {
+    const target = join(dir, "from-json.keras");
+    const r = await cli("convert", fixturePath("models", "mlp_sequential", "model.json"), target);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /^kerastore: cannot convert .*model\.json: it is a json file, an architecture with no weights, and keras would hold freshly initialized ones/,
+    );
+    expect(existsSync(target)).toBe(false);
+  });
+
   it("refuses --quantize, --shard-size and --no-sync for a writer that has no such options", async () => {
     for (const option of [["--quantize", "uint8"], ["--no-sync"]]) {
       const r = await cli("convert", fixturePath("models", "3_layer_mlp", "model.h5"), join(dir, "q.keras"), ...option);
