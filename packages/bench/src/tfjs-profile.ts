@@ -20,8 +20,6 @@ const source =
   (process.argv[2] || undefined) ??
   join(rw.dir ?? ".", "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5");
 const rounds = Number(process.argv[3] ?? 25);
-// SERIAL_SYNCS=1: flush the files, then the staging directory, one after another (the old order).
-const serialSyncs = process.env.SERIAL_SYNCS === "1";
 const dir = scratchDir();
 await fs.mkdir(dir, { recursive: true });
 
@@ -73,8 +71,8 @@ for (let r = 0; r < rounds; r++) {
     lap("6 the weights' bytes (views; loads where lazy)");
     const h = await fs.open(join(stage, shard.name), "wx");
     lap("7 open shard");
-    await h.writev(chunks);
-    lap("8 write shard (one writev)");
+    for (const c of chunks) await h.write(c);
+    lap("8 write shard (a write per chunk)");
     handles.push(h);
   }
   const json = utf8Encode(JSON.stringify(artifacts.modelJson()));
@@ -83,17 +81,11 @@ for (let r = 0; r < rounds; r++) {
   await hj.write(json);
   lap("10 open + write model.json");
   handles.push(hj);
-  if (serialSyncs) {
-    for (const h of handles) await h.datasync();
-    lap("11 fdatasync each file, one after another");
-    await syncPath(stage);
-    lap("12 fsync staging directory, after them");
-  } else {
-    const d = await fs.open(stage, constants.O_RDONLY);
-    await Promise.all([...handles.map((h) => h.datasync()), d.sync()]);
-    await d.close();
-    lap("11 fdatasync the files and fsync the staging directory, at once");
-  }
+  // As the writer: the files' flushes at once (two in flight), then the staging directory's.
+  await Promise.all(handles.map((h) => h.datasync()));
+  lap("11 fdatasync the shard and model.json, at once");
+  await syncPath(stage);
+  lap("12 fsync the staging directory");
   for (const h of handles) await h.close();
   lap("13 close files");
   await fs.rename(stage, final);

@@ -25,12 +25,10 @@ export interface DirectoryWriteOptions {
 /**
  * The Node entry's directory writer: a new TensorFlow.js Layers directory on the local disk is
  * written as one durable commit. Every file goes into a staging directory beside the final one
- * (`.<name>.kerastore-stage-<pid>-<hex>`), each shard in one write call (its chunks, views of the
- * weights, gathered into one `writev`); each file's flush to disk runs while the next ones are
- * written, model.json last, and the staging directory's flush runs beside the last files' (its
- * entries exist once the files are created). Once all are on disk, one rename gives it the final
- * name, and the parent is flushed. A write killed at any point leaves no directory under the final
- * name, only the staging one, which the next write removes.
+ * (`.<name>.kerastore-stage-<pid>-<hex>`); each shard's flush to disk runs while the next shards
+ * are written, model.json last; once all are on disk and the staging directory is flushed, one
+ * rename gives it the final name (and the parent is flushed). A write killed at any point leaves
+ * no directory under the final name, only the staging one, which the next write removes.
  *
  * Declines (false) an existing directory, which `writeTfjsArtifacts` updates as one set, and a
  * store that is not the local disk.
@@ -57,24 +55,22 @@ export async function writeNewTfjsDirectory(
   const unsynced: fs.FileHandle[] = [];
   const syncing = new Set<Promise<void>>();
   let failed: unknown;
-  const track = (work: Promise<void>, limit: boolean): void => {
-    const done: Promise<void> = work
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          failed ??= error;
-        },
-      )
-      .finally(() => {
-        syncing.delete(done);
-        if (limit) startSyncs();
-      });
-    syncing.add(done);
-  };
   const startSyncs = (): void => {
     while (syncing.size < SYNCS_IN_FLIGHT && unsynced.length > 0) {
       const handle = unsynced.shift()!;
-      track(sync ? handle.datasync().finally(() => handle.close()) : handle.close(), true);
+      const flushed: Promise<void> = sync ? handle.datasync().finally(() => handle.close()) : handle.close();
+      const done: Promise<void> = flushed
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            failed ??= error;
+          },
+        )
+        .finally(() => {
+          syncing.delete(done);
+          startSyncs();
+        });
+      syncing.add(done);
     }
   };
   const allSynced = async (): Promise<void> => {
@@ -85,10 +81,7 @@ export async function writeNewTfjsDirectory(
     const write = async (name: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) => {
       const handle = await fs.open(nodePath.join(stage, name), "wx");
       try {
-        // One write call per file: its chunks are views, gathered without a copy.
-        const parts: Uint8Array[] = [];
-        for await (const chunk of chunks) if (chunk.byteLength > 0) parts.push(chunk);
-        await writeAll(handle, parts);
+        for await (const chunk of chunks) await writeAll(handle, chunk);
       } catch (error) {
         await handle.close().catch(() => undefined);
         throw error;
@@ -101,13 +94,9 @@ export async function writeNewTfjsDirectory(
     };
     for (const shard of artifacts.shards) await write(shard.name, shard.chunks);
     await write("model.json", [utf8Encode(JSON.stringify(artifacts.modelJson()))]);
-    // Every entry of the staging directory now exists: its flush runs beside the files' own.
-    if (sync) track(syncDirectory(stage), false);
-    while (unsynced.length > 0 || syncing.size > 0) {
-      startSyncs();
-      await allSynced();
-    }
+    await allSynced();
     if (failed !== undefined) throw failed;
+    if (sync) await syncDirectory(stage);
     // The commit point: the directory appears under its final name whole, or not at all.
     await fs.rename(stage, final);
   } catch (error) {
@@ -122,24 +111,10 @@ export async function writeNewTfjsDirectory(
   return true;
 }
 
-/** Most buffers one writev call takes (Linux's IOV_MAX). */
-const MAX_IOV = 1024;
-
-/** Writes every part, in order, in as few calls as the kernel allows (a short write resumes). */
-async function writeAll(handle: fs.FileHandle, parts: readonly Uint8Array[]): Promise<void> {
-  let i = 0; // the first part not written whole
-  let offset = 0; // bytes of parts[i] already written
-  while (i < parts.length) {
-    const batch = parts.slice(i, i + MAX_IOV);
-    if (offset > 0) batch[0] = batch[0]!.subarray(offset);
-    let { bytesWritten } = await handle.writev(batch);
-    if (bytesWritten === 0) throw new Error("the disk took no bytes of a write");
-    for (const part of batch) {
-      if (bytesWritten < part.byteLength) break;
-      bytesWritten -= part.byteLength;
-      i++;
-      offset = 0;
-    }
-    offset += bytesWritten;
+async function writeAll(handle: fs.FileHandle, chunk: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done);
+    done += bytesWritten;
   }
 }
