@@ -202,7 +202,7 @@ export async function run(): Promise<void> {
     "",
     "Each round reads the .h5 raw (fs.readFile), converts it file to file into a new directory as the",
     "CLI does by default (a .h5 up to 4 MiB read at once, a larger one lazily by range; the weights",
-    "streamed into 4 MiB shards, one writev each; the files and the staging directory flushed together,",
+    "streamed into 4 MiB shards, each file flushed while the next is written, then the staging directory,",
     "one rename, the parent flushed), reads it raw again and converts it with `--no-sync` (no flush: what",
     "`tensorflowjs_converter` does), then writes the .h5's bytes to a new file and fsyncs it (the second",
     "baseline: the disk's cost of making that many bytes durable). Ratios are the medians of the rounds' ratios;",

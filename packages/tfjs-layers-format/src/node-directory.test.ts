@@ -15,7 +15,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Shards made of many small chunks of known bytes (more than one writev call takes). */
+/** Shards made of many small chunks of known bytes, with empty ones among them. */
 function artifacts(shardCount: number, chunksPerShard: number, failAt?: number): TfjsArtifacts {
   const shards = Array.from({ length: shardCount }, (_, s) => ({
     name: `group1-shard${s + 1}of${shardCount}.bin`,
@@ -43,7 +43,7 @@ function expected(s: number, chunksPerShard: number): Uint8Array {
 
 describe("writeNewTfjsDirectory", () => {
   for (const sync of [true, false]) {
-    it(`writes every shard's chunks in order (3000 chunks: several writev calls), then model.json, under the final name (sync ${sync})`, async () => {
+    it(`writes every shard's chunks in order (3000 chunks, some empty), then model.json, under the final name (sync ${sync})`, async () => {
       const store = new NodeStore(dir);
       const name = `web_${sync}`;
       expect(await writeNewTfjsDirectory(store, name, artifacts(2, 3000), { sync })).toBe(true);
