@@ -58,11 +58,12 @@ export async function withH5File<T>(
   name: string,
   fn: (file: H5ReadFile) => T,
   backend: H5ReadBackend = "auto",
+  values: "eager" | "lazy" = "eager",
 ): Promise<T> {
   checkSignature(bytes, name);
   if (backend !== "h5wasm") {
     try {
-      return fn(openNativeH5(bytes, name));
+      return fn(openNativeH5(bytes, name, values));
     } catch (error) {
       if (!(backend === "auto" && error instanceof Error && FALLBACK.has(error))) throw error;
     }

@@ -19,7 +19,9 @@ export interface ReadH5Options {
   /**
    * With a RandomAccessSource: `eager` (default) loads every tensor the tree holds, each into a
    * buffer of its own; `lazy` reads the metadata only and gives PendingTensors, loaded by
-   * `loadTreeValues` or one by one with `value.load()` (partial loads, inspect). Ignored for bytes.
+   * `loadTreeValues` or one by one with `value.load()` (partial loads, inspect). With bytes,
+   * `lazy` gives PendingTensors for datasets stored in one piece, viewing (or, unaligned, copying)
+   * the bytes only when loaded; the h5wasm fallback is always eager.
    */
   readonly values?: "eager" | "lazy";
 }
@@ -71,7 +73,7 @@ export async function readKerasH5(
     );
   };
   return input instanceof Uint8Array
-    ? withH5File(input, name, read, backend)
+    ? withH5File(input, name, read, backend, values)
     : withH5Source(input, name, read, backend, values);
 }
 

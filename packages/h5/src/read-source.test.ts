@@ -46,8 +46,14 @@ describe("reading HDF5 from a random-access source gives what reading the bytes 
       const eager = await readKerasH5(bytesSource(bytes, file), { name: file });
       expect(digest(eager)).toEqual(digest(whole));
       const lazy = await readKerasH5(bytesSource(bytes, file), { name: file, values: "lazy" });
+      // Lazy over bytes: contiguous datasets pending (viewed only when loaded), chunked ones read.
+      const lazyBytes = await readKerasH5(bytes, { name: file, values: "lazy" });
+      const pending = (r: KerasH5) => [...datasetsOf(r)].filter(([, t]) => isPendingTensor(t)).length;
+      if (file !== "chunked.h5") expect(pending(lazyBytes)).toBe(pending(lazy));
       expect(treeByteSize(lazy.data.root)).toBe(treeByteSize(whole.data.root));
+      expect(treeByteSize(lazyBytes.data.root)).toBe(treeByteSize(whole.data.root));
       await loadTreeValues(lazy.data.root);
+      await loadTreeValues(lazyBytes.data.root);
       const values = (r: KerasH5) => {
         const out: string[] = [];
         const visit = (node: SavedModelData["root"]): void => {
@@ -58,6 +64,7 @@ describe("reading HDF5 from a random-access source gives what reading the bytes 
         return out.sort();
       };
       expect(values(lazy)).toEqual(values(whole));
+      expect(values(lazyBytes)).toEqual(values(whole));
     });
   }
 });

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { readNpy } from "@kerastore/core";
 import { fixturePath, readFixtureNpy, realworld } from "@kerastore/fixtures";
@@ -22,11 +22,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 async function kerastore(
   args: string[],
   env: Record<string, string> = {},
+  imports: string[] = [],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ["--import", "tsx", "--conditions=source", cliMain, ...args],
+      ["--import", "tsx", ...imports.flatMap((i) => ["--import", i]), "--conditions=source", cliMain, ...args],
       {
         cwd: packageDir,
         env: { ...process.env, ...env },
@@ -37,6 +38,27 @@ async function kerastore(
     const e = error as { code?: number; stdout?: string; stderr?: string };
     return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
   }
+}
+
+/** A module hook for the child (`--import` it): reports every module resolved under packages/engine. */
+function engineHook(): string {
+  const hook = join(work, "engine-hook.mjs");
+  writeFileSync(
+    hook,
+    [
+      "export async function resolve(specifier, context, next) {",
+      "  const result = await next(specifier, context);",
+      '  if (result.url.includes("/packages/engine/")) process.stderr.write("engine: " + result.url + "\\n");',
+      "  return result;",
+      "}",
+    ].join("\n"),
+  );
+  const register = join(work, "engine-hook-register.mjs");
+  writeFileSync(
+    register,
+    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
+  );
+  return register;
 }
 
 describe("kerastore convert --to tfjs", () => {
@@ -83,6 +105,39 @@ describe("kerastore convert --to tfjs", () => {
     expectOutputsClose(y!, readFixtureNpy("models", "lstm", "output0.npy"), { rtol: 1e-2, atol: 1e-2 });
   });
 
+  it("--no-sync (no flush to disk, as tensorflowjs_converter) writes the same files, whole under the final name", async () => {
+    const source = fixturePath("models", "lstm", "model.h5");
+    const plugin = ["--plugin", "@kerastore/tfjs-layers-format"];
+    for (const [name, extra] of [
+      ["lstm_sync", []],
+      ["lstm_nosync", ["--no-sync"]],
+    ] as const) {
+      const result = await kerastore(["convert", source, join(work, name), "--to", "tfjs", ...extra, ...plugin]);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    for (const file of ["model.json", "group1-shard1of1.bin"])
+      expect(readFileSync(join(work, "lstm_nosync", file))).toEqual(readFileSync(join(work, "lstm_sync", file)));
+    expect(readdirSync(work).filter((n) => n.includes("kerastore-stage"))).toEqual([]);
+    const tfjsModel = await loadInTfjs(new NodeStore(work), "lstm_nosync");
+    const [y] = predictInTfjs(tfjsModel, [readFixtureNpy("models", "lstm", "input0.npy")]);
+    expectOutputsClose(y!, readFixtureNpy("models", "lstm", "output0.npy"));
+  });
+
+  it("converts file to file without importing the engine (a module hook in the process sees every import)", async () => {
+    const register = engineHook();
+    const source = fixturePath("models", "lstm", "model.h5");
+    const plugin = ["--plugin", "@kerastore/tfjs-layers-format"];
+    const direct = await kerastore(["convert", source, join(work, "hooked_web"), "--to", "tfjs", ...plugin], {}, [
+      register,
+    ]);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stderr).not.toMatch(/engine:/);
+    // The live-model road (here --to h5, which has no convertFrom) loads it: the hook sees it.
+    const live = await kerastore(["convert", source, join(work, "hooked.h5"), ...plugin], {}, [register]);
+    expect(live.code, live.stderr).toBe(0);
+    expect(live.stderr).toMatch(/engine: .*packages\/engine\//);
+  });
+
   it("refuses a bad --quantize before reading anything", async () => {
     const out = join(work, "bad_q");
     const result = await kerastore([
@@ -99,6 +154,32 @@ describe("kerastore convert --to tfjs", () => {
   });
 
   const rw = realworld();
+  it.skipIf(rw.dir === undefined)(
+    `a weights-only .h5 (save_weights) is refused at once, naming what to do, without loading the engine${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
+    async () => {
+      const out = join(work, "weights_only_web");
+      const result = await kerastore(
+        [
+          "convert",
+          join(rw.dir ?? "", "HsinM__mnist-NCS__weights.h5"),
+          out,
+          "--to",
+          "tfjs",
+          "--plugin",
+          "@kerastore/tfjs-layers-format",
+        ],
+        {},
+        [engineHook()],
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /kerastore: cannot load a model from .*HsinM__mnist-NCS__weights\.h5: a h5 file holds only weights; build the model in code and call model\.loadWeights\(\)/,
+      );
+      expect(result.stderr).not.toMatch(/engine:/);
+      expect(readdirSync(work).filter((n) => n.includes("weights_only_web"))).toEqual([]);
+    },
+  );
+
   it.skipIf(rw.dir === undefined)(
     `converts a real-world tf.keras 2 .h5 file to file, quantized as the converter's flags say${rw.missing ? ` (skipped: ${rw.missing})` : ""}`,
     async () => {

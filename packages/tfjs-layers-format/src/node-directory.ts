@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import * as nodePath from "node:path";
 import { KerastoreError, type Store, cannot, removeLeftovers, utf8Encode } from "@kerastore/core";
 import { NodeStore, syncDirectory } from "@kerastore/core/node";
@@ -10,6 +10,17 @@ import type { TfjsArtifacts } from "./write-model.js";
 const SYNCS_IN_FLIGHT = 2;
 /** Written files waiting for their flush, at most (each holds a file descriptor). */
 const MAX_UNSYNCED = 32;
+
+/** How the Node directory writer commits. */
+export interface DirectoryWriteOptions {
+  /**
+   * Flush every file and directory to disk before and after the rename (default true). False
+   * (`--no-sync`, what `tensorflowjs_converter` does): the directory still appears whole under its
+   * final name by one rename, but a power loss soon after may lose it or keep shards whose bytes
+   * never reached the disk.
+   */
+  readonly sync?: boolean | undefined;
+}
 
 /**
  * The Node entry's directory writer: a new TensorFlow.js Layers directory on the local disk is
@@ -22,8 +33,14 @@ const MAX_UNSYNCED = 32;
  * Declines (false) an existing directory, which `writeTfjsArtifacts` updates as one set, and a
  * store that is not the local disk.
  */
-export async function writeNewTfjsDirectory(store: Store, dir: string, artifacts: TfjsArtifacts): Promise<boolean> {
+export async function writeNewTfjsDirectory(
+  store: Store,
+  dir: string,
+  artifacts: TfjsArtifacts,
+  options: DirectoryWriteOptions = {},
+): Promise<boolean> {
   if (!(store instanceof NodeStore) || (await store.exists(dir))) return false;
+  const sync = options.sync ?? true;
   const final = store.resolve(dir);
   const parent = nodePath.dirname(final);
   await fs.mkdir(parent, { recursive: true });
@@ -41,9 +58,8 @@ export async function writeNewTfjsDirectory(store: Store, dir: string, artifacts
   const startSyncs = (): void => {
     while (syncing.size < SYNCS_IN_FLIGHT && unsynced.length > 0) {
       const handle = unsynced.shift()!;
-      const sync: Promise<void> = handle
-        .datasync()
-        .finally(() => handle.close())
+      const flushed: Promise<void> = sync ? handle.datasync().finally(() => handle.close()) : handle.close();
+      const done: Promise<void> = flushed
         .then(
           () => undefined,
           (error: unknown) => {
@@ -51,10 +67,10 @@ export async function writeNewTfjsDirectory(store: Store, dir: string, artifacts
           },
         )
         .finally(() => {
-          syncing.delete(sync);
+          syncing.delete(done);
           startSyncs();
         });
-      syncing.add(sync);
+      syncing.add(done);
     }
   };
   const allSynced = async (): Promise<void> => {
@@ -80,7 +96,7 @@ export async function writeNewTfjsDirectory(store: Store, dir: string, artifacts
     await write("model.json", [utf8Encode(JSON.stringify(artifacts.modelJson()))]);
     await allSynced();
     if (failed !== undefined) throw failed;
-    await syncDirectory(stage);
+    if (sync) await syncDirectory(stage);
     // The commit point: the directory appears under its final name whole, or not at all.
     await fs.rename(stage, final);
   } catch (error) {
@@ -91,7 +107,7 @@ export async function writeNewTfjsDirectory(store: Store, dir: string, artifacts
     const reason = error instanceof Error ? error.message : String(error);
     throw new TfjsFormatError("io", cannot("write", final, reason), { path: final, cause: error });
   }
-  await syncDirectory(parent);
+  if (sync) await syncDirectory(parent);
   return true;
 }
 

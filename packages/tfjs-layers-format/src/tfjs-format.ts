@@ -1,4 +1,5 @@
-import { dirnameOf, utf8Decode } from "@kerastore/core";
+import { cannot, dirnameOf, utf8Decode } from "@kerastore/core";
+import { TfjsFormatError } from "./errors.js";
 import type {
   ConvertSource,
   FormatLocation,
@@ -18,7 +19,12 @@ import { type TfjsArtifacts, tfjsArtifacts, writeTfjsArtifacts } from "./write-m
  * Writes the artifacts into `dir` by a faster road than the store's own when it can (the Node
  * entry: a new directory on the local disk), resolving true; false leaves it to the store.
  */
-export type DirectoryWriter = (store: Store, dir: string, artifacts: TfjsArtifacts) => Promise<boolean>;
+export type DirectoryWriter = (
+  store: Store,
+  dir: string,
+  artifacts: TfjsArtifacts,
+  options: { readonly sync: boolean },
+) => Promise<boolean>;
 
 /** The directory a write goes to: the location, or the directory of a `.../model.json` path. */
 function targetDir(path: string): string {
@@ -79,10 +85,11 @@ export function tfjsFormatWith(writeDirectory: DirectoryWriter): TfjsLayersForma
     async write({ store, path }: FormatLocation, data, options: WriteOptions & TfjsWriteOptions) {
       await writeTree(store, path, data, options, writeDirectory);
     },
-    // `kerastore convert` from a tf.keras 2 .h5 model: the reader's tree (values read lazily, by
-    // range) straight to model.json and the shards, as tensorflowjs_converter passes the .h5's
-    // config and weights through. Other sources (Keras 3's legacy .h5, a .keras archive's
-    // positional weight names, theano kernels, Keras 1 files) go through the live model.
+    // `kerastore convert` from a legacy .h5 model (tf.keras 2's or Keras 3's): the reader's tree
+    // (values read lazily) straight to model.json and the shards, as tensorflowjs_converter passes
+    // the .h5's config and weights through. Declined, for the live model: .keras archives (their
+    // weights are positional, `layers/dense/vars/0`: only the layer classes' build order names
+    // them), theano kernels (converted on load), Keras 1 files.
     async convertFrom(
       { store, path }: FormatLocation,
       source: ConvertSource,
@@ -96,8 +103,8 @@ export function tfjsFormatWith(writeDirectory: DirectoryWriter): TfjsLayersForma
         return false;
       if (data.modelConfig === undefined || data.backend === "theano") return false;
       // tf.keras 2's config is the dialect tfjs-layers reads; Keras 3's legacy .h5 holds Keras 3's
-      // (InputLayer batch_shape, dtype policies), which the live model turns into it.
-      if (data.kerasVersion === undefined || !/^2\./.test(data.kerasVersion)) return false;
+      // layer configs in Keras 2 envelopes, which tfjsArtifacts converts (the version says which).
+      if (data.kerasVersion === undefined || !/^[23]\./.test(data.kerasVersion)) return false;
       await writeTree(store, path, data, options, writeDirectory);
       return true;
     },
@@ -117,8 +124,14 @@ async function writeTree(
   const settings = writeSettings({ shardSizeBytes: options.shardSizeBytes, quantization: options.quantization }, dir);
   // Which hard_sigmoid the model computes, as the tree's Keras version says (Keras 2's for 1.x / 2.x).
   const keras2 = data.kerasVersion !== undefined && /^[12]\./.test(data.kerasVersion);
+  const sync = options.sync ?? true;
+  if (typeof sync !== "boolean")
+    throw new TfjsFormatError(
+      "bad-option",
+      cannot("write", where, `sync must be true or false, got ${JSON.stringify(sync)}`),
+    );
   const artifacts = tfjsArtifacts(data, settings, where, { keras3HardSigmoid: keras2 ? undefined : "all" });
-  if (!(await writeDirectory(store, dir, artifacts))) await writeTfjsArtifacts(store, dir, artifacts);
+  if (!(await writeDirectory(store, dir, artifacts, { sync }))) await writeTfjsArtifacts(store, dir, artifacts);
 }
 
 /** The writer's own options (`settings` of `saveModel`), as `tensorflowjs_converter`'s. */
@@ -133,6 +146,13 @@ export interface TfjsWriteOptions {
     | QuantizationDType
     | Partial<Record<QuantizationDType, readonly string[] | string>>
     | undefined;
+  /**
+   * `false` (`--no-sync`): a new directory on the local disk (the Node entry) is committed
+   * without flushing its files to disk, as `tensorflowjs_converter` writes; it still appears
+   * whole under its final name by one rename, but may not survive a power loss. Default `true`.
+   * Other stores, and an existing directory updated in place, write as their store does.
+   */
+  readonly sync?: boolean | undefined;
 }
 
 /** What the Kerastore CLI and `createFormatRegistry` take from a plug-in package. */

@@ -1,5 +1,5 @@
 import { type JsonObject, type JsonValue, isJsonObject } from "@kerastore/core";
-import { readModelJson, writeModelConfig } from "@kerastore/config";
+import { type ModelConfig, readModelJson, writeModelConfig } from "@kerastore/config";
 import {
   ACTIVATION_RENAMES,
   TFJS_ACTIVATIONS,
@@ -34,6 +34,12 @@ export interface TfjsConfigOptions {
    * `"all"`: every layer (a model the tree says is a Keras 3 one).
    */
   readonly keras3HardSigmoid?: ReadonlySet<string> | "all" | undefined;
+  /**
+   * The config is Keras 3's even where its envelopes have no `module`: Keras 3's legacy `.h5`
+   * writes Keras 2 envelopes around Keras 3 layer configs (`batch_shape`, `DTypePolicy`), which
+   * the dialect read from the envelopes alone would pass through unconverted.
+   */
+  readonly keras3Config?: boolean | undefined;
 }
 
 /**
@@ -43,12 +49,24 @@ export interface TfjsConfigOptions {
  * `negative_slope` -> `alpha`), and lists every layer or setting it cannot read.
  */
 export function tfjsModelConfig(envelope: JsonObject, options: TfjsConfigOptions = {}): TfjsModelConfig {
-  const keras2 = writeModelConfig(readModelJson(envelope).model, { dialect: "keras2" });
+  const read = readModelJson(envelope).model;
+  const keras2 = writeModelConfig(options.keras3Config === true ? asKeras3(read) : read, { dialect: "keras2" });
   const problems: TfjsProblem[] = [];
   const ranks = new Map<string, number>();
   inputRanks(envelope, ranks);
   const modelConfig = fixLayer(keras2, "", { problems, hardSigmoid: options.keras3HardSigmoid, ranks });
   return { modelConfig, problems };
+}
+
+/** The model, and every model nested in it, marked as read in the Keras 3 dialect. */
+function asKeras3(model: ModelConfig): ModelConfig {
+  return {
+    ...model,
+    dialect: "keras3",
+    layers: model.layers.map((layer) =>
+      layer.model === undefined ? layer : { ...layer, model: asKeras3(layer.model) },
+    ),
+  };
 }
 
 interface Context {

@@ -28,8 +28,15 @@ export function tfjsWeightNames(data: SavedModelData): NamedWeight[] {
 function visitLayer(node: SavedNode, out: NamedWeight[]): void {
   if (TFJS_MODEL_CLASSES.has(node.className)) {
     // A legacy .h5 holds a nested model's weights under the model itself, each path naming its
-    // layer (`dense/kernel`): tfjs-layers' names, as its layers go by their own names.
-    for (const variable of node.variables) out.push({ name: variable.path, variable });
+    // layer: tfjs-layers' names, as its layers go by their own names. tf.keras 2 wrote
+    // `dense/kernel`; Keras 3 writes the nested model's name first (`inner/dense/kernel`).
+    const own = node.name === undefined ? undefined : `${node.name}/`;
+    for (const variable of node.variables) {
+      const path = variable.path;
+      const name =
+        own !== undefined && path.startsWith(own) && path.split("/").length > 2 ? path.slice(own.length) : path;
+      out.push({ name, variable });
+    }
     for (const edge of node.children) if (edge.name !== "optimizer") visitLayer(edge.node, out);
     return;
   }

@@ -76,7 +76,9 @@ export function tfjsArtifacts(
       ),
     );
   }
-  const converted = tfjsModelConfig(data.modelConfig, options);
+  // A Keras 3 file's config is Keras 3's, whatever its envelopes say (Keras 3's legacy .h5).
+  const keras3Config = options.keras3Config ?? (data.kerasVersion !== undefined && /^3\./.test(data.kerasVersion));
+  const converted = tfjsModelConfig(data.modelConfig, { ...options, keras3Config });
   const problems = [...converted.problems];
   if (data.root.variables.length > 0)
     problems.push({

@@ -32,12 +32,21 @@ const decoder = new TextDecoder("utf-8");
  * Opens `bytes` with the pure TypeScript reader. Datasets come back as views of `bytes`
  * (copied only when their offset is not a multiple of the element size).
  */
-export function openNativeH5(bytes: Uint8Array, name: string): H5ReadFile {
+export function openNativeH5(bytes: Uint8Array, name: string, values: "eager" | "lazy" = "eager"): H5ReadFile {
   const file = new BytesIn(bytes);
   const root = guarded(name, undefined, "open", () => readSuperblock(file).root);
   const parts = fileParts(file, root);
-  return readFileOver(parts, name, bytes.byteLength, (_path, messages) => {
+  return readFileOver(parts, name, bytes.byteLength, (path, messages) => {
     const placed = placeDataset(file, messages);
+    // Lazy: a dataset stored in one piece is viewed (or copied, when unaligned) only when loaded,
+    // so datasets nobody loads (an optimizer's, for a conversion) cost nothing.
+    if (values === "lazy" && placed.chunks === undefined && placed.at !== undefined) {
+      return pendingTensor(placed.dtype, placed.shape, placed.nbytes, placeOf(name, path), async () =>
+        guarded(name, path, "read", () =>
+          hostTensor(placed.dtype, placed.shape, viewAs(placed.dtype, bytesOfPlacement(file, placed))),
+        ),
+      );
+    }
     return hostTensor(placed.dtype, placed.shape, viewAs(placed.dtype, bytesOfPlacement(file, placed)));
   });
 }

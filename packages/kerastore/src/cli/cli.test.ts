@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { type NumericHostTensor, readNpy } from "@kerastore/core";
 import { fixturePath, readFixtureNpy, repoRoot } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -198,20 +200,66 @@ describe("kerastore convert to a name no format claims", () => {
     }
   });
 
-  it("refuses --quantize and --shard-size for a writer that has no such options", async () => {
-    const r = await cli(
-      "convert",
-      fixturePath("models", "3_layer_mlp", "model.h5"),
-      join(dir, "q.keras"),
-      "--quantize",
-      "uint8",
-    );
+  it("refuses an architecture-only source (model.to_json()) for a destination that holds weights, writing nothing", async () => {
+    const target = join(dir, "from-json.keras");
+    const r = await cli("convert", fixturePath("models", "mlp_sequential", "model.json"), target);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/--quantize and --shard-size are options of --to tfjs, and the destination is keras/);
+    expect(r.err).toMatch(
+      /^kerastore: cannot convert .*model\.json: it is a json file, an architecture with no weights, and keras would hold freshly initialized ones/,
+    );
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it("refuses --quantize, --shard-size and --no-sync for a writer that has no such options", async () => {
+    for (const option of [["--quantize", "uint8"], ["--no-sync"]]) {
+      const r = await cli("convert", fixturePath("models", "3_layer_mlp", "model.h5"), join(dir, "q.keras"), ...option);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(
+        /--quantize, --shard-size and --no-sync are options of --to tfjs, and the destination is keras/,
+      );
+    }
+    expect(existsSync(join(dir, "q.keras"))).toBe(false);
   });
 });
 
 describe("the kerastore binary", () => {
+  it("loads the engine only for predict: help and inspect never import it", async () => {
+    // A module hook in the child reports every module it resolves under packages/engine.
+    const hook = join(dir, "engine-hook.mjs");
+    await writeFile(
+      hook,
+      [
+        "export async function resolve(specifier, context, next) {",
+        "  const result = await next(specifier, context);",
+        '  if (result.url.includes("/packages/engine/")) process.stderr.write("engine: " + result.url + "\\n");',
+        "  return result;",
+        "}",
+      ].join("\n"),
+    );
+    const register = join(dir, "engine-hook-register.mjs");
+    await writeFile(
+      register,
+      `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
+    );
+    const main = join(repoRoot, "packages/kerastore/src/cli/main.ts");
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "--import", register, "--conditions=source", main, ...args], {
+        encoding: "utf8",
+        cwd: repoRoot,
+      });
+    const mlp = (f: string) => fixturePath("models", "mlp_sequential", f);
+    for (const args of [["help"], ["inspect", mlp("model.h5")], ["inspect", mlp("model.keras")]]) {
+      const r = run(...args);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr, args.join(" ")).not.toMatch(/engine:/);
+    }
+    // The hook sees the engine where it is needed.
+    const out = join(dir, "hooked.npy");
+    const predict = run("predict", mlp("model.h5"), "--input", mlp("input0.npy"), "--output", out);
+    expect(predict.status, predict.stderr).toBe(0);
+    expect(predict.stderr).toMatch(/engine: .*packages\/engine\//);
+  });
+
   it("runs as a process: exit 0 with help, 1 with a bad command and no stack trace", () => {
     const main = join(repoRoot, "packages/kerastore/src/cli/main.ts");
     const run = (...args: string[]) =>

@@ -1,12 +1,14 @@
+import { cannot } from "@kerastore/core";
 import { FacadeError } from "../errors.js";
 import type { ModelReadResult } from "../formats/format.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
 import { refuseUnsafeConfig } from "../load-guards.js";
 import { describeLocation, locate, locateForRead } from "../location.js";
+import { withSmallFileRead } from "./small-file.js";
 
 /** Options of {@link convertFile}. */
 export interface ConvertOptions {
-  /** The writer's own options (`--quantize`, `--shard-size` for `--to tfjs`), as `settings` of `saveModel`. */
+  /** The writer's own options (`--quantize`, `--shard-size`, `--no-sync` for `--to tfjs`), as `settings` of `saveModel`. */
   readonly settings?: Readonly<Record<string, unknown>> | undefined;
   /** Told of what the user should know (the format chosen for an extension no writer claims). */
   readonly onWarning?: ((message: string) => void) | undefined;
@@ -45,12 +47,26 @@ export async function convertFile(
   if (Object.keys(settings).length > 0 && writer.name !== "tfjs") {
     throw new FacadeError(
       "invalid-argument",
-      `cannot convert ${source}: --quantize and --shard-size are options of --to tfjs, and the destination is ${writer.name}`,
+      `cannot convert ${source}: --quantize, --shard-size and --no-sync are options of --to tfjs, and the destination is ${writer.name}`,
+    );
+  }
+  const location = await withSmallFileRead(await locateForRead(source));
+  const reader = await formats.detect(location);
+  // An architecture-only source (model.to_json()) would give the destination freshly initialized
+  // weights, silently: refused.
+  if (!reader.holds.weights && writer.holds.weights) {
+    throw new FacadeError(
+      "format-cannot-read",
+      cannot(
+        "convert",
+        source,
+        `it is a ${reader.name} file, an architecture with no weights, and ${writer.name} would hold freshly initialized ones`,
+        "load it and its weights in code (keras.models.modelFromJson, model.loadWeights) and save the model",
+      ),
+      { path: source },
     );
   }
   if (writer.convertFrom !== undefined) {
-    const location = await locateForRead(source);
-    const reader = await formats.detect(location);
     let reading: Promise<ModelReadResult> | undefined;
     const read = (): Promise<ModelReadResult> =>
       (reading ??= reader.read(location, { safeMode: true, onWarning: warn, values: "lazy" }).then((result) => {
@@ -60,6 +76,22 @@ export async function convertFile(
       }));
     const writeOptions = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: warn };
     if (await writer.convertFrom(destination, { reader, location, read }, { ...writeOptions, ...settings })) return;
+    // What the declined read found already tells a weights-only file (save_weights): said now,
+    // without starting the engine for the live model's load to say the same.
+    if (reading !== undefined && writer.holds.architecture) {
+      const result = await reading;
+      if (!result.holds.architecture)
+        throw new FacadeError(
+          "format-cannot-read",
+          cannot(
+            "load a model from",
+            describeLocation(location),
+            `a ${result.format} file holds only weights`,
+            "build the model in code and call model.loadWeights()",
+          ),
+          { path: source },
+        );
+    }
   }
   // The live model: loaded (with the engine and its backend), then saved.
   const [{ loadModel, saveModel, saveWeights }, { modelClasses }] = await Promise.all([

@@ -8,8 +8,8 @@ import { COMMAND_HELP, parseArgs, takePlugins, USAGE } from "./args.js";
 import { convertFile } from "./convert.js";
 import { formatReport, inspect } from "./inspect.js";
 import { cliFormats } from "./plugins.js";
-import { predictFiles } from "./predict.js";
 import { withProgress } from "./progress.js";
+import { withSmallFileRead } from "./small-file.js";
 
 // The CLI runs in Node: its paths are files on this machine.
 setFileSystem(nodeFileSystem);
@@ -63,15 +63,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return 0;
       }
       case "inspect": {
-        const report = await progress(`reading ${command.path}`, command.path, () =>
-          inspect(locate(command.path), formats),
+        const report = await progress(`reading ${command.path}`, command.path, async () =>
+          inspect(await withSmallFileRead(locate(command.path)), formats),
         );
         io.stdout(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
         return 0;
       }
-      case "predict":
+      case "predict": {
+        // The engine loads for predict only: inspect and convert never start it.
+        const { predictFiles } = await import("./predict.js");
         await predictFiles(command.model, command.inputs, command.outputs, command.signature, formats);
         return 0;
+      }
       case "convert":
         await progress(`converting ${command.source}`, command.source, () =>
           convertFile(command.source, command.target, command.to, formats, {

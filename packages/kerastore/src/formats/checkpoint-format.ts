@@ -1,14 +1,16 @@
 import { loadCheckpoint, readCheckpoint, writeCheckpoint, writeCheckpointState } from "@kerastore/checkpoint";
 import { basenameOf, cannot, dirnameOf, sizeOf, writeFileSet } from "@kerastore/core";
-import { Model } from "@kerastore/engine";
-import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
 import type { CheckpointOptimizer } from "../checkpoint/live-binding.js";
-import { restoreModelCheckpoint, writeModelCheckpoint } from "../checkpoint/model-checkpoint.js";
 import { FacadeError } from "../errors.js";
 import { describeLocation } from "../location.js";
 import type { FormatInspector, WeightsIntoModel } from "./capabilities.js";
 import type { FormatLocation, ModelReader, ModelWriter } from "./format.js";
 import type { InspectReport } from "./inspect-report.js";
+
+// The engine (and the live-model checkpoint code over it) loads when a live model is written or
+// restored, not when the format is registered: the CLI's inspect and convert never start it.
+const engine = () => import("@kerastore/engine");
+const modelCheckpoint = () => import("../checkpoint/model-checkpoint.js");
 
 /** The TF checkpoint writer's own options (`optimizer` of `saveWeights`). */
 export interface CheckpointWriteOptions {
@@ -50,10 +52,14 @@ export const checkpointFormat: ModelReader & ModelWriter<CheckpointWriteOptions>
     plan: (options) => ({ dialect: "keras3", computes: "by-name", optimizer: options.includeOptimizer }),
     async write({ store, path }, data, options) {
       const prefix = checkpointPrefix(path);
-      const live = options.liveModel instanceof Model ? options.liveModel : undefined;
+      const live =
+        options.liveModel !== undefined && options.liveModel instanceof (await engine()).Model
+          ? options.liveModel
+          : undefined;
       // The .index, the .data and the `checkpoint` state file change as one set.
       await writeFileSet(store, prefix, async (staged) => {
         if (live !== undefined) {
+          const { writeModelCheckpoint } = await modelCheckpoint();
           await writeModelCheckpoint(live, staged, prefix, {
             optimizer: options.optimizer,
             skipOptimizer: !options.includeOptimizer,
@@ -63,7 +69,7 @@ export const checkpointFormat: ModelReader & ModelWriter<CheckpointWriteOptions>
         const root = options.includeOptimizer
           ? data.root
           : { ...data.root, children: data.root.children.filter((e) => e.name !== "optimizer") };
-        await writeCheckpoint(staged, prefix, toCheckpointTree(root));
+        await writeCheckpoint(staged, prefix, (await engine()).toCheckpointTree(root));
         const name = basenameOf(prefix);
         await writeCheckpointState(staged, dirnameOf(prefix), {
           modelCheckpointPath: name,
@@ -84,6 +90,7 @@ export const checkpointFormat: ModelReader & ModelWriter<CheckpointWriteOptions>
           ),
         );
       }
+      const { restoreModelCheckpoint } = await modelCheckpoint();
       const { status, loaded } = await restoreModelCheckpoint(model, store, checkpointPrefix(path), {
         optimizer: options.optimizer,
         under: options.under,

@@ -10,7 +10,6 @@ import {
   sizeOf,
   writeFileSet,
 } from "@kerastore/core";
-import { initBackend, kerasMajor, Model, modelFromJson } from "@kerastore/engine";
 import { findUnsafeConfig } from "@kerastore/keras-v3";
 import {
   KERAS_METADATA_PB,
@@ -23,7 +22,6 @@ import {
 // The lowering and the graph runner load when a SavedModel is read, written or run: a bundle
 // that never touches one does not carry them.
 const lowering = () => import("@kerastore/savedmodel-lowering");
-import { toCheckpointTree } from "../checkpoint/checkpoint-tree.js";
 import { FacadeError } from "../errors.js";
 import { describeLocation } from "../location.js";
 import type { FormatInspector, FormatRunner, RunInput } from "./capabilities.js";
@@ -112,6 +110,8 @@ async function writeKerasSavedModel(
       cannot("save", `${where} as a SavedModel`, "the data holds no model config"),
     );
   }
+  // The engine loads here, when a model is rebuilt to be lowered, not when the format is registered.
+  const { initBackend, kerasMajor, Model, modelFromJson, toCheckpointTree } = await import("@kerastore/engine");
   await initBackend();
   const { kerasMetadataFor, lowerCall, lowerModel } = await lowering();
   let model: unknown;

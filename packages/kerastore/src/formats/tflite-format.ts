@@ -1,5 +1,4 @@
 import { cannot } from "@kerastore/core";
-import { fromSavedModelData, initBackend, Model } from "@kerastore/engine";
 import { FacadeError } from "../errors.js";
 import { describeLocation } from "../location.js";
 import type { FormatRunner } from "./capabilities.js";
@@ -73,7 +72,11 @@ export const tfliteFormat: ModelReader & ModelWriter<TfliteWriteOptions> & Forma
   async write({ store, path }, data, options) {
     const where = `${store.description}/${path}`;
     const settings = convertOptions(options, where);
-    const [{ writeTflite }, { lowerToTflite }] = await Promise.all([tflite(), lowering()]);
+    const [{ writeTflite }, { lowerToTflite }, { fromSavedModelData, initBackend, Model }] = await Promise.all([
+      tflite(),
+      lowering(),
+      import("@kerastore/engine"),
+    ]);
     await initBackend();
     // The model being saved, when the caller has it: it computes exactly what it was read as
     // (Keras 2's hard_sigmoid stays Keras 2's), which a rebuild from the tree cannot promise.
@@ -94,7 +97,11 @@ export const tfliteFormat: ModelReader & ModelWriter<TfliteWriteOptions> & Forma
         cannot("predict with", where, "--signature applies to a SavedModel without a Keras model"),
       );
     }
-    const [{ readTflite }, { createTfliteRunner }] = await Promise.all([tflite(), lowering()]);
+    const [{ readTflite }, { createTfliteRunner }, { initBackend }] = await Promise.all([
+      tflite(),
+      lowering(),
+      import("@kerastore/engine"),
+    ]);
     await initBackend();
     const runner = createTfliteRunner(readTflite(await location.store.read(location.path), { path: where }), {
       path: where,
