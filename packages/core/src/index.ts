@@ -51,6 +51,7 @@ export {
   type SavedVariable,
   childOf,
   savedNode,
+  savedWeightList,
   walkSavedTree,
 } from "./saved-tree.js";
 export { type BuiltinWeightLayout, type WeightLayout, WEIGHT_LAYOUTS, isBuiltinWeightLayout } from "./weight-layout.js";

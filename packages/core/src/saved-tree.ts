@@ -95,3 +95,20 @@ export function* walkSavedTree(root: SavedNode): Generator<{ node: SavedNode; pa
 export function childOf(node: SavedNode, edge: string): SavedNode | undefined {
   return node.children.find((e) => e.name === edge)?.node;
 }
+
+/**
+ * A saved node's full weight list, as Keras 2 H5 stores a layer: its subtree's variables (the
+ * optimizer's aside), trainable first. Cycles and trees deeper than 64 are cut.
+ */
+export function savedWeightList(node: SavedNode): SavedVariable[] {
+  const all: SavedVariable[] = [];
+  const seen = new Set<SavedNode>();
+  const visit = (n: SavedNode, depth: number): void => {
+    if (seen.has(n) || depth > 64) return;
+    seen.add(n);
+    all.push(...n.variables);
+    for (const e of n.children) if (e.name !== "optimizer") visit(e.node, depth + 1);
+  };
+  visit(node, 0);
+  return [...all.filter((v) => v.trainable), ...all.filter((v) => !v.trainable)];
+}

@@ -96,9 +96,9 @@ export {
   applySavedTree,
   fromSavedModelData,
   layerToSavedNode,
-  savedWeightList,
   toSavedModelData,
 } from "./saved-tree.js";
+export { savedWeightList } from "@kerastore/core";
 export { type MatchWeightsOptions, matchWeights } from "./weight-matcher.js";
 export { type CheckpointTreeOptions, toCheckpointTree } from "./checkpoint-tree.js";
 export {

@@ -1,8 +1,15 @@
-import { type HostTensor, type SavedNode, type SavedVariable, cannot, formatShape, sameShape } from "@kerastore/core";
+import {
+  type HostTensor,
+  type SavedNode,
+  type SavedVariable,
+  cannot,
+  formatShape,
+  sameShape,
+  savedWeightList,
+} from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import type { Layer } from "./layer.js";
 import type { Model } from "./model.js";
-import { savedWeightList } from "./saved-tree.js";
 import type { Variable } from "./variable.js";
 import type { ResolvedMatchOptions } from "./weight-matcher.js";
 

@@ -99,20 +99,6 @@ function resolveLayout(
   }
 }
 
-/** A saved node's full weight list, as Keras 2 H5 stores a layer: subtree, trainable first. */
-export function savedWeightList(node: SavedNode): SavedVariable[] {
-  const all: SavedVariable[] = [];
-  const seen = new Set<SavedNode>();
-  const visit = (n: SavedNode, depth: number) => {
-    if (seen.has(n) || depth > 64) return;
-    seen.add(n);
-    all.push(...n.variables);
-    for (const e of n.children) if (e.name !== "optimizer") visit(e.node, depth + 1);
-  };
-  visit(node, 0);
-  return [...all.filter((v) => v.trainable), ...all.filter((v) => !v.trainable)];
-}
-
 /**
  * Sets a live model's weights from a saved tree through the one matcher ({@link matchWeights});
  * `match` names the layout in the older spelling (default `topology`, that is `layer-list`).

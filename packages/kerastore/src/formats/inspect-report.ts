@@ -1,4 +1,4 @@
-import { isJsonObject, type SavedEdge, type SavedNode, type SavedVariable, sizeOf } from "@kerastore/core";
+import { isJsonObject, type SavedEdge, type SavedNode, savedWeightList, sizeOf } from "@kerastore/core";
 import type { FormatLocation, ModelReadResult } from "./format.js";
 import { inputsOf } from "./inspect-inputs.js";
 
@@ -34,25 +34,8 @@ export interface InspectTensor {
   shape: (number | null)[] | null;
 }
 
-/**
- * A layer's weights in the order Keras lists them (trainable first), its optimizer aside: what
- * the engine's savedWeightList gives, here without the engine, which inspect never loads.
- */
-function weightList(node: SavedNode): SavedVariable[] {
-  const all: SavedVariable[] = [];
-  const seen = new Set<SavedNode>();
-  const visit = (n: SavedNode, depth: number): void => {
-    if (seen.has(n) || depth > 64) return;
-    seen.add(n);
-    all.push(...n.variables);
-    for (const e of n.children) if (e.name !== "optimizer") visit(e.node, depth + 1);
-  };
-  visit(node, 0);
-  return [...all.filter((v) => v.trainable), ...all.filter((v) => !v.trainable)];
-}
-
 function paramsOf(node: SavedNode): number {
-  return weightList(node).reduce((n, v) => n + (v.value.dtype === "string" ? 0 : sizeOf(v.value.shape)), 0);
+  return savedWeightList(node).reduce((n, v) => n + (v.value.dtype === "string" ? 0 : sizeOf(v.value.shape)), 0);
 }
 
 /** The report of a file from what its reader read: the tree's layers and weights, the config's model. */
@@ -91,7 +74,7 @@ export function inspectReportOf(location: FormatLocation, result: ModelReadResul
     layers,
     params: layers.reduce((n, l) => n + l.params, 0) + paramsOf({ ...data.root, children: [] }),
     weights: layerEdges.flatMap((e) =>
-      weightList(e.node).map((v) => ({ path: v.path, dtype: v.value.dtype, shape: [...v.value.shape] })),
+      savedWeightList(e.node).map((v) => ({ path: v.path, dtype: v.value.dtype, shape: [...v.value.shape] })),
     ),
     optimizer:
       optimizer === undefined ? undefined : { className: optimizer.className, variables: optimizer.variables.length },
