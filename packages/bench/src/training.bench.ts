@@ -3,9 +3,9 @@
 // engine against tfjs-layers 4.22 (same backend, same weights, same batches, their epochs taking
 // turns) and Python Keras 3 on TensorFlow CPU (same architecture and batch), all in this run.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { loadavg } from "node:os";
-import { dirname, resolve } from "node:path";
+import { existsSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   clearSession,
@@ -20,7 +20,7 @@ import {
 } from "@kerastore/engine";
 import { keras } from "kerastore";
 import { writeBenchSection } from "./report.js";
-import { camel, layersModel, workloadData } from "./training-tfl.js";
+import { camel, layersModel, tflWeightKey, workloadData, writeSharedWeights } from "./training-tfl.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
 const ROUNDS = Number(process.env.TRAIN_BENCH_ROUNDS ?? 3);
@@ -112,17 +112,24 @@ interface Stock {
 
 const STOCK_TIMEOUT_S = Number(process.env.TRAIN_BENCH_STOCK_TIMEOUT ?? 300);
 
-function stock(w: Workload): Stock | string {
+function stock(w: Workload, weights: string): Stock | string {
   if (process.env.TRAIN_BENCH_STOCK === "0") return "not measured (TRAIN_BENCH_STOCK=0)";
   const child = resolve(dirname(fileURLToPath(import.meta.url)), "training-stock-child.ts");
   // Without our KERASTORE_WASM_THREADS: tfjs's own choice.
   const env = { ...process.env };
   delete env.KERASTORE_WASM_THREADS;
-  const result = spawnSync(process.execPath, [...process.execArgv, child, w.key, String(ROUNDS)], {
+  const result = spawnSync(process.execPath, [...process.execArgv, child, w.key, String(ROUNDS), weights], {
     encoding: "utf8",
     env,
     timeout: STOCK_TIMEOUT_S * 1000,
   });
+  // The child prints its predict time first (a line of its own), then the training result.
+  const lines = (result.stdout ?? "")
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Partial<Stock>);
+  const predict = lines.find((l) => l.predict !== undefined)?.predict ?? Number.NaN;
   if (result.error !== undefined || result.status !== 0) {
     const timedOut = (result.error as { code?: string } | undefined)?.code === "ETIMEDOUT";
     const lacks = [...(result.stderr ?? "").matchAll(/stock WASM lacks (\w+)/g)].map((m) => m[1]);
@@ -130,14 +137,16 @@ function stock(w: Workload): Stock | string {
       return {
         fit: w.batch / STOCK_TIMEOUT_S,
         cpuMs: Number.NaN,
-        predict: Number.NaN,
+        predict,
         missing: lacks as string[],
         steps: `no step finished in ${STOCK_TIMEOUT_S} s (TRAIN_BENCH_STOCK_TIMEOUT)`,
         below: true,
       };
     return `failed (${(result.stderr ?? String(result.error)).trim().split("\n").pop()})`;
   }
-  return JSON.parse(result.stdout.trim().split("\n").pop()!) as Stock;
+  const last = lines[lines.length - 1];
+  if (last?.fit === undefined) return "failed (no result line)";
+  return { ...(last as Stock), predict };
 }
 
 // Our process CPU time per epoch, by workload (the stock column's CPU-time ratio).
@@ -157,11 +166,7 @@ async function measure(w: Workload): Promise<Row> {
   const byName = new Map<string, Model["weights"][number]>(
     model.layers.flatMap((l) => l.weights.map((v) => [`${l.name}/${v.name}`, v] as const)),
   );
-  const keyOf = new Map(
-    other.layers.flatMap((l) =>
-      l.weights.map((lv) => [lv, `${l.name.replace(/^tfl_/, "")}/${lv.originalName.split("/").pop()}`] as const),
-    ),
-  );
+  const keyOf = new Map(other.layers.flatMap((l) => l.weights.map((lv) => [lv, tflWeightKey(l, lv)] as const)));
   other.setWeights(
     other.weights.map((lv) => {
       const mine = byName.get(keyOf.get(lv) ?? "");
@@ -169,6 +174,12 @@ async function measure(w: Workload): Promise<Row> {
         throw new Error(`${w.key}: no weight of ours matches tfjs-layers's ${lv.originalName} [${lv.shape}]`);
       return mine.value.clone();
     }),
+  );
+  // The stock child gets the same starting weights (files it reads, removed after it ran).
+  const shared = join(tmpdir(), `kerastore-training-bench-${process.pid}-${w.key}`);
+  writeSharedWeights(
+    shared,
+    [...byName.entries()].map(([key, v]) => ({ key, shape: [...v.shape], values: v.value.dataSync() as Float32Array })),
   );
   model.compile({ optimizer: "adam", loss: w.loss });
   other.compile({ optimizer: "adam", loss: camel(w.loss) });
@@ -228,9 +239,10 @@ async function measure(w: Workload): Promise<Row> {
     oursPredict: median(runs.oursPredict),
     tflPredict: median(runs.tflPredict),
     py: python(w),
-    stock: stock(w),
+    stock: stock(w, shared),
     weights,
   };
+  for (const ext of [".json", ".bin"]) rmSync(shared + ext, { force: true });
   console.log(w.key, JSON.stringify({ ...row, w: undefined }));
   tfCpuOurs.set(w.key, median(runs.oursCpu));
   return row;
@@ -276,7 +288,7 @@ export async function run(): Promise<void> {
     ...rows.map((r) => {
       const py = typeof r.py === "string" ? undefined : r.py;
       const st = typeof r.stock === "string" ? undefined : r.stock;
-      return `| ${r.w.title} | ${r.w.batch} | ${fmt(r.oursFit)} | ${fmt(r.tflFit)} | ${stockFit(r)} | ${py ? fmt(py.fit) : "-"} | **${(r.oursFit / r.tflFit).toFixed(2)}** | ${r.cpuRatio.toFixed(2)} | ${stockRatio(r)} | **${py ? (r.oursFit / py.fit).toFixed(2) : "-"}** | ${fmt(r.oursPredict)} | ${fmt(r.tflPredict)} | ${st && !st.below ? fmt(st.predict) : "-"} | ${py ? fmt(py.predict) : "-"} | **${(r.oursPredict / r.tflPredict).toFixed(2)}** | **${st && !st.below ? (r.oursPredict / st.predict).toFixed(2) : "-"}** |`;
+      return `| ${r.w.title} | ${r.w.batch} | ${fmt(r.oursFit)} | ${fmt(r.tflFit)} | ${stockFit(r)} | ${py ? fmt(py.fit) : "-"} | **${(r.oursFit / r.tflFit).toFixed(2)}** | ${r.cpuRatio.toFixed(2)} | ${stockRatio(r)} | **${py ? (r.oursFit / py.fit).toFixed(2) : "-"}** | ${fmt(r.oursPredict)} | ${fmt(r.tflPredict)} | ${st && Number.isFinite(st.predict) ? fmt(st.predict) : "-"} | ${py ? fmt(py.predict) : "-"} | **${(r.oursPredict / r.tflPredict).toFixed(2)}** | **${st && Number.isFinite(st.predict) ? (r.oursPredict / st.predict).toFixed(2) : "-"}** |`;
     }),
   ];
   const notes = rows.map(
