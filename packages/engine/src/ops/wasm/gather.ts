@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { EngineError } from "../../errors.js";
-import { type KernelBackend, type TensorInfo, WasmKernelScope } from "./composite.js";
+import { isReplaced, type KernelBackend, type TensorInfo, WasmKernelScope } from "./composite.js";
 
 // GatherV2 (an Embedding's lookup, tf.gather) as row copies in the WASM memory. WASM's own
 // kernel computes every element's source through strides (3,200 rows of 64 from a
@@ -27,7 +27,7 @@ export function gatherV2({
   const heap = backend as HeapBackend;
   const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0]!;
   if ((attrs.batchDims ?? 0) !== 0 || (x.dtype !== "float32" && x.dtype !== "int32") || indices.dtype !== "int32")
-    return new WasmKernelScope(backend).run("GatherV2", inputs, attrs as never, true);
+    return new WasmKernelScope(backend).run("GatherV2", inputs, attrs as never, isReplaced("GatherV2"));
   const dim = x.shape[axis]!;
   const outer = x.shape.slice(0, axis).reduce((a, d) => a * d, 1);
   const slice = x.shape.slice(axis + 1).reduce((a, d) => a * d, 1);
@@ -55,4 +55,22 @@ export function gatherV2({
       }
   }
   return out;
+}
+
+/** The name under which {@link ensureGatherRows} registers {@link gatherV2} (Embedding's lookup). */
+export const GATHER_ROWS = "KerastoreGatherRows";
+
+/**
+ * Registers {@link gatherV2} for WASM under its own name (once), for the engine's own lookups
+ * whether or not the training kernels are registered; whether it is there.
+ */
+export function ensureGatherRows(): boolean {
+  if (tf.getBackend() !== "wasm") return false;
+  if (tf.getKernel(GATHER_ROWS, "wasm") === undefined)
+    tf.registerKernel({
+      kernelName: GATHER_ROWS,
+      backendName: "wasm",
+      kernelFunc: gatherV2 as unknown as tf.KernelFunc,
+    });
+  return true;
 }
