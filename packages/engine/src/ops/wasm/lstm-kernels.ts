@@ -84,26 +84,7 @@ export function lstmForward({
         const cv = heapF32(backend, c);
         const act = train ? heapF32(backend, saved[0]!) : undefined;
         const cprev = train ? heapF32(backend, saved[2]!) : undefined;
-        for (let b = 0; b < batch; b++) {
-          const row = b * width;
-          for (let q = 0; q < units; q++) {
-            const i = sv[row + q]!;
-            const fg = sv[row + units + q]!;
-            const gt = tv[b * units + q]!;
-            const o = sv[row + 3 * units + q]!;
-            const at = b * units + q;
-            const cOld = cv[at]!;
-            cv[at] = f(f(fg * cOld) + f(i * gt));
-            if (act !== undefined && cprev !== undefined) {
-              const out = t * batch * width + row;
-              act[out + q] = i;
-              act[out + units + q] = fg;
-              act[out + 2 * units + q] = gt;
-              act[out + 3 * units + q] = o;
-              cprev[t * area + at] = cOld;
-            }
-          }
-        }
+        cellStep(sv, tv, cv, act, cprev, t, batch, units);
       }
       const tc = k.run("Tanh", { x: c });
       {
@@ -169,24 +150,7 @@ export function lstmBackward({
         const cpv = heapF32(backend, cprev);
         const dzv = heapF32(backend, dz);
         const gate = t * batch * width;
-        for (let b = 0; b < batch; b++) {
-          const row = b * width;
-          for (let q = 0; q < units; q++) {
-            const at = b * units + q;
-            const i = av[gate + row + q]!;
-            const fg = av[gate + row + units + q]!;
-            const g = av[gate + row + 2 * units + q]!;
-            const o = av[gate + row + 3 * units + q]!;
-            const tct = tcv[t * area + at]!;
-            const dhT = f(dh[at]! + dyv[t * area + at]!);
-            const dcT = f(dc[at]! + f(f(dhT * o) * f(1 - f(tct * tct))));
-            dzv[row + q] = f(f(dcT * g) * f(i * f(1 - i)));
-            dzv[row + units + q] = f(f(dcT * cpv[t * area + at]!) * f(fg * f(1 - fg)));
-            dzv[row + 2 * units + q] = f(f(dcT * i) * f(1 - f(g * g)));
-            dzv[row + 3 * units + q] = f(f(dhT * tct) * f(o * f(1 - o)));
-            dc[at] = f(dcT * fg);
-          }
-        }
+        backStep(dyv, av, tcv, cpv, dzv, dh, dc, t, batch, units);
         heapF32(backend, dZ).set(dzv, gate);
       }
       const next = k.run("BatchMatMul", { a: dz, b: uT }, { transposeA: false, transposeB: false });
@@ -200,6 +164,85 @@ export function lstmBackward({
     k.dispose();
   }
   return [dZ, dh0, dc0];
+}
+
+/**
+ * One forward step's cell update, in place in `c` ([batch, units]) from the sigmoid of every
+ * gate `s` and tanh of the cell input `tg`; with `act` / `cprev`, the gates and the old c saved
+ * at step `t`. (Hot loops sit in small functions of their own, which V8 optimizes alone.)
+ */
+function cellStep(
+  s: Float32Array,
+  tg: Float32Array,
+  c: Float32Array,
+  act: Float32Array | undefined,
+  cprev: Float32Array | undefined,
+  t: number,
+  batch: number,
+  units: number,
+): void {
+  const width = 4 * units;
+  const area = batch * units;
+  for (let b = 0; b < batch; b++) {
+    const row = b * width;
+    for (let q = 0; q < units; q++) {
+      const i = s[row + q]!;
+      const fg = s[row + units + q]!;
+      const gt = tg[b * units + q]!;
+      const o = s[row + 3 * units + q]!;
+      const at = b * units + q;
+      const cOld = c[at]!;
+      c[at] = f(f(fg * cOld) + f(i * gt));
+      if (act !== undefined && cprev !== undefined) {
+        const out = t * batch * width + row;
+        act[out + q] = i;
+        act[out + units + q] = fg;
+        act[out + 2 * units + q] = gt;
+        act[out + 3 * units + q] = o;
+        cprev[t * area + at] = cOld;
+      }
+    }
+  }
+}
+
+/**
+ * One backward step: the gradient of the gates' pre-activations at step `t` into `dz` ([batch, 4
+ * * units]) from dh (the next step's, updated by the caller), dy, and the saved gates; `dc`
+ * becomes the previous step's cell gradient.
+ */
+function backStep(
+  dy: Float32Array,
+  act: Float32Array,
+  tc: Float32Array,
+  cprev: Float32Array,
+  dz: Float32Array,
+  dh: Float32Array,
+  dc: Float32Array,
+  t: number,
+  batch: number,
+  units: number,
+): void {
+  const width = 4 * units;
+  const area = batch * units;
+  const gate = t * batch * width;
+  for (let b = 0; b < batch; b++) {
+    const row = b * width;
+    for (let q = 0; q < units; q++) {
+      const at = b * units + q;
+      const i = act[gate + row + q]!;
+      const fg = act[gate + row + units + q]!;
+      const g = act[gate + row + 2 * units + q]!;
+      const o = act[gate + row + 3 * units + q]!;
+      const tct = tc[t * area + at]!;
+      const dhT = f(dh[at]! + dy[t * area + at]!);
+      const dcT = f(dc[at]! + f(f(dhT * o) * f(1 - f(tct * tct))));
+      dz[row + q] = f(f(dcT * g) * f(i * f(1 - i)));
+      dz[row + units + q] = f(f(dcT * cprev[t * area + at]!) * f(fg * f(1 - fg)));
+      dz[row + 2 * units + q] = f(f(dcT * i) * f(1 - f(g * g)));
+      dz[row + 3 * units + q] = f(f(dhT * tct) * f(o * f(1 - o)));
+      dc[at] = f(dcT * fg);
+    }
+  }
 }
 
 /** `z = x[base : base + z.length] + h` (a small function of its own, which V8 optimizes alone). */
