@@ -6,14 +6,18 @@
 // registered for backend 'wasm'"): the child notes X, gives WASM tfjs-backend-cpu's kernel for it
 // (inputs copied to the CPU backend and the result back, the one way such a model trains on
 // WASM), and tries again; such a workload is timed over single steps (trainOnBatch), not epochs.
-// Prints one JSON line: { fit (samples/s), cpuMs (process CPU time per sample x epoch size),
-// predict (ms), missing (kernel names), steps (how fit was timed) }.
+// Predict is measured first, before any training and independently of it (a model stock WASM
+// cannot train still predicts), and printed at once as one JSON line { predict (ms, the median
+// of <rounds> after a warm-up) }; then training, one JSON line: { fit (samples/s), cpuMs
+// (process CPU time per sample x epoch size), missing (kernel names), steps (how fit was timed) }.
+// Both start from the weights in <weights>.json / .bin when given (the engine's starting
+// weights, written by training.bench.ts), else tfjs-layers's own initial weights.
 //
-// Usage: training-stock-child.ts <workload key> <rounds>
+// Usage: training-stock-child.ts <workload key> <rounds> [<weights>]
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-cpu";
-import { camel, layersModel, workloadData } from "./training-tfl.js";
+import { camel, layersModel, readSharedWeights, workloadData } from "./training-tfl.js";
 import { WORKLOADS } from "./workloads.js";
 
 type Info = { dataId: object; shape: number[]; dtype: tf.DataType };
@@ -50,15 +54,32 @@ function cpuKernelOnWasm(name: string): void {
   });
 }
 
-const [key, roundsArg] = process.argv.slice(2);
+const [key, roundsArg, weightsPath] = process.argv.slice(2);
 const w = WORKLOADS.find((x) => x.key === key);
 if (w === undefined) throw new Error(`unknown workload ${key}`);
 const rounds = Number(roundsArg ?? 3);
 if (!(await tf.setBackend("wasm"))) throw new Error("stock tfjs could not start its wasm backend");
 await tf.ready();
 const model = layersModel(w);
+if (weightsPath !== undefined) readSharedWeights(tf, model, weightsPath);
 model.compile({ optimizer: "adam", loss: camel(w.loss) });
 const { x, y } = workloadData(tf, w);
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const predict = () => {
+  const out = model.predict(x, { batchSize: w.batch }) as tf.Tensor;
+  out.dataSync();
+  out.dispose();
+};
+{
+  predict();
+  const pred: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    predict();
+    pred.push(performance.now() - t0);
+  }
+  console.log(JSON.stringify({ predict: median(pred) }));
+}
 const n = w.batch * w.steps;
 const xb = tf.slice(x, 0, w.batch);
 const yb = tf.slice(y, 0, w.batch);
@@ -85,16 +106,8 @@ for (;;) {
     cpuKernelOnWasm(name);
   }
 }
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-const predict = () => {
-  const out = model.predict(x, { batchSize: w.batch }) as tf.Tensor;
-  out.dataSync();
-  out.dispose();
-};
-predict();
 const fit: number[] = [];
 const cpu: number[] = [];
-const pred: number[] = [];
 if (missing.length === 0) {
   const opts = { epochs: 1, batchSize: w.batch, shuffle: false, verbose: 0 } as const;
   await model.fit(x, y, opts);
@@ -102,18 +115,15 @@ if (missing.length === 0) {
     const t = await timed(() => model.fit(x, y, opts));
     fit.push(n / (t.ms / 1000));
     cpu.push(t.cpu);
-    pred.push((await timed(predict)).ms);
   }
 } else {
   fit.push(w.batch / (first.ms / 1000));
   cpu.push((first.cpu * n) / w.batch);
-  for (let r = 0; r < rounds; r++) pred.push((await timed(predict)).ms);
 }
 console.log(
   JSON.stringify({
     fit: median(fit),
     cpuMs: median(cpu),
-    predict: median(pred),
     missing,
     steps: missing.length === 0 ? `median of ${rounds} epochs` : "one trainOnBatch step",
   }),

@@ -1,6 +1,7 @@
 // The tfjs-layers side of the training benchmark, with no engine import: the model of a
 // workload built with tfjs-layers, and the workload's data, for whichever tfjs-core instance
 // runs it (the benchmark's process, or the stock child of ./training-stock-child.ts).
+import { readFileSync, writeFileSync } from "node:fs";
 import type * as tfc from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { Workload } from "./workloads.js";
@@ -43,4 +44,54 @@ export function workloadData(tf: typeof tfc, w: Workload): { x: tfc.Tensor; y: t
   const y =
     w.classes === 1 ? tf.cast(tf.reshape(labels, [n, 1]), "float32") : tf.cast(tf.oneHot(labels, w.classes), "float32");
   return { x, y };
+}
+
+/** The key matching a tfjs-layers weight to the engine's (`layer/weight`, the `tfl_` prefix dropped). */
+export function tflWeightKey(layer: { name: string }, weight: { originalName: string }): string {
+  return `${layer.name.replace(/^tfl_/, "")}/${weight.originalName.split("/").pop()}`;
+}
+
+/**
+ * Weights handed from the benchmark's process to the stock child: `path.json` lists each
+ * weight's key and shape, `path.bin` holds their float32 values in that order.
+ */
+export interface SharedWeight {
+  key: string;
+  shape: number[];
+}
+
+export function writeSharedWeights(path: string, weights: { key: string; shape: number[]; values: Float32Array }[]) {
+  writeFileSync(`${path}.json`, JSON.stringify(weights.map(({ key, shape }) => ({ key, shape }))));
+  const bytes = new Uint8Array(weights.reduce((a, w) => a + w.values.byteLength, 0));
+  let at = 0;
+  for (const w of weights) {
+    bytes.set(new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength), at);
+    at += w.values.byteLength;
+  }
+  writeFileSync(`${path}.bin`, bytes);
+}
+
+/** Sets a tfjs-layers model's weights from {@link writeSharedWeights}'s files (every weight must match). */
+export function readSharedWeights(tf: typeof tfc, model: tfl.LayersModel, path: string): void {
+  const list = JSON.parse(readFileSync(`${path}.json`, "utf8")) as SharedWeight[];
+  const bin = readFileSync(`${path}.bin`);
+  const byKey = new Map<string, tfc.Tensor>();
+  let at = 0;
+  for (const w of list) {
+    const size = w.shape.reduce((a, d) => a * d, 1);
+    const values = new Float32Array(bin.buffer.slice(bin.byteOffset + at, bin.byteOffset + at + size * 4));
+    byKey.set(w.key, tf.tensor(values, w.shape, "float32"));
+    at += size * 4;
+  }
+  // tfjs-layers lists trainable weights first: match by layer name and weight attribute.
+  const keyOf = new Map(model.layers.flatMap((l) => l.weights.map((lv) => [lv, tflWeightKey(l, lv)] as const)));
+  model.setWeights(
+    model.weights.map((lv) => {
+      const t = byKey.get(keyOf.get(lv) ?? "");
+      if (t === undefined || t.shape.join("x") !== lv.shape.join("x"))
+        throw new Error(`no shared weight matches tfjs-layers's ${lv.originalName} [${lv.shape}]`);
+      return t;
+    }),
+  );
+  tf.dispose([...byKey.values()]);
 }

@@ -3,9 +3,9 @@
 // engine against tfjs-layers 4.22 (same backend, same weights, same batches, their epochs taking
 // turns) and Python Keras 3 on TensorFlow CPU (same architecture and batch), all in this run.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { loadavg } from "node:os";
-import { dirname, resolve } from "node:path";
+import { existsSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   clearSession,
@@ -20,7 +20,7 @@ import {
 } from "@kerastore/engine";
 import { keras } from "kerastore";
 import { writeBenchSection } from "./report.js";
-import { camel, layersModel, workloadData } from "./training-tfl.js";
+import { camel, layersModel, tflWeightKey, workloadData, writeSharedWeights } from "./training-tfl.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
 const ROUNDS = Number(process.env.TRAIN_BENCH_ROUNDS ?? 3);
@@ -112,17 +112,24 @@ interface Stock {
 
 const STOCK_TIMEOUT_S = Number(process.env.TRAIN_BENCH_STOCK_TIMEOUT ?? 300);
 
-function stock(w: Workload): Stock | string {
+function stock(w: Workload, weights: string): Stock | string {
   if (process.env.TRAIN_BENCH_STOCK === "0") return "not measured (TRAIN_BENCH_STOCK=0)";
   const child = resolve(dirname(fileURLToPath(import.meta.url)), "training-stock-child.ts");
   // Without our KERASTORE_WASM_THREADS: tfjs's own choice.
   const env = { ...process.env };
   delete env.KERASTORE_WASM_THREADS;
-  const result = spawnSync(process.execPath, [...process.execArgv, child, w.key, String(ROUNDS)], {
+  const result = spawnSync(process.execPath, [...process.execArgv, child, w.key, String(ROUNDS), weights], {
     encoding: "utf8",
     env,
     timeout: STOCK_TIMEOUT_S * 1000,
   });
+  // The child prints its predict time first (a line of its own), then the training result.
+  const lines = (result.stdout ?? "")
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Partial<Stock>);
+  const predict = lines.find((l) => l.predict !== undefined)?.predict ?? Number.NaN;
   if (result.error !== undefined || result.status !== 0) {
     const timedOut = (result.error as { code?: string } | undefined)?.code === "ETIMEDOUT";
     const lacks = [...(result.stderr ?? "").matchAll(/stock WASM lacks (\w+)/g)].map((m) => m[1]);
@@ -130,14 +137,16 @@ function stock(w: Workload): Stock | string {
       return {
         fit: w.batch / STOCK_TIMEOUT_S,
         cpuMs: Number.NaN,
-        predict: Number.NaN,
+        predict,
         missing: lacks as string[],
         steps: `no step finished in ${STOCK_TIMEOUT_S} s (TRAIN_BENCH_STOCK_TIMEOUT)`,
         below: true,
       };
     return `failed (${(result.stderr ?? String(result.error)).trim().split("\n").pop()})`;
   }
-  return JSON.parse(result.stdout.trim().split("\n").pop()!) as Stock;
+  const last = lines[lines.length - 1];
+  if (last?.fit === undefined) return "failed (no result line)";
+  return { ...(last as Stock), predict };
 }
 
 // Our process CPU time per epoch, by workload (the stock column's CPU-time ratio).
@@ -157,11 +166,7 @@ async function measure(w: Workload): Promise<Row> {
   const byName = new Map<string, Model["weights"][number]>(
     model.layers.flatMap((l) => l.weights.map((v) => [`${l.name}/${v.name}`, v] as const)),
   );
-  const keyOf = new Map(
-    other.layers.flatMap((l) =>
-      l.weights.map((lv) => [lv, `${l.name.replace(/^tfl_/, "")}/${lv.originalName.split("/").pop()}`] as const),
-    ),
-  );
+  const keyOf = new Map(other.layers.flatMap((l) => l.weights.map((lv) => [lv, tflWeightKey(l, lv)] as const)));
   other.setWeights(
     other.weights.map((lv) => {
       const mine = byName.get(keyOf.get(lv) ?? "");
@@ -169,6 +174,12 @@ async function measure(w: Workload): Promise<Row> {
         throw new Error(`${w.key}: no weight of ours matches tfjs-layers's ${lv.originalName} [${lv.shape}]`);
       return mine.value.clone();
     }),
+  );
+  // The stock child gets the same starting weights (files it reads, removed after it ran).
+  const shared = join(tmpdir(), `kerastore-training-bench-${process.pid}-${w.key}`);
+  writeSharedWeights(
+    shared,
+    [...byName.entries()].map(([key, v]) => ({ key, shape: [...v.shape], values: v.value.dataSync() as Float32Array })),
   );
   model.compile({ optimizer: "adam", loss: w.loss });
   other.compile({ optimizer: "adam", loss: camel(w.loss) });
@@ -228,9 +239,10 @@ async function measure(w: Workload): Promise<Row> {
     oursPredict: median(runs.oursPredict),
     tflPredict: median(runs.tflPredict),
     py: python(w),
-    stock: stock(w),
+    stock: stock(w, shared),
     weights,
   };
+  for (const ext of [".json", ".bin"]) rmSync(shared + ext, { force: true });
   console.log(w.key, JSON.stringify({ ...row, w: undefined }));
   tfCpuOurs.set(w.key, median(runs.oursCpu));
   return row;
@@ -276,14 +288,14 @@ export async function run(): Promise<void> {
     ...rows.map((r) => {
       const py = typeof r.py === "string" ? undefined : r.py;
       const st = typeof r.stock === "string" ? undefined : r.stock;
-      return `| ${r.w.title} | ${r.w.batch} | ${fmt(r.oursFit)} | ${fmt(r.tflFit)} | ${stockFit(r)} | ${py ? fmt(py.fit) : "-"} | **${(r.oursFit / r.tflFit).toFixed(2)}** | ${r.cpuRatio.toFixed(2)} | ${stockRatio(r)} | **${py ? (r.oursFit / py.fit).toFixed(2) : "-"}** | ${fmt(r.oursPredict)} | ${fmt(r.tflPredict)} | ${st && !st.below ? fmt(st.predict) : "-"} | ${py ? fmt(py.predict) : "-"} | **${(r.oursPredict / r.tflPredict).toFixed(2)}** | **${st && !st.below ? (r.oursPredict / st.predict).toFixed(2) : "-"}** |`;
+      return `| ${r.w.title} | ${r.w.batch} | ${fmt(r.oursFit)} | ${fmt(r.tflFit)} | ${stockFit(r)} | ${py ? fmt(py.fit) : "-"} | **${(r.oursFit / r.tflFit).toFixed(2)}** | ${r.cpuRatio.toFixed(2)} | ${stockRatio(r)} | **${py ? (r.oursFit / py.fit).toFixed(2) : "-"}** | ${fmt(r.oursPredict)} | ${fmt(r.tflPredict)} | ${st && Number.isFinite(st.predict) ? fmt(st.predict) : "-"} | ${py ? fmt(py.predict) : "-"} | **${(r.oursPredict / r.tflPredict).toFixed(2)}** | **${st && Number.isFinite(st.predict) ? (r.oursPredict / st.predict).toFixed(2) : "-"}** |`;
     }),
   ];
   const notes = rows.map(
     (r) =>
       `- ${r.w.key}: ${r.w.batch * r.w.steps} samples per epoch, ${r.weights}${typeof r.py === "string" ? `; Keras ${r.py}` : ""}; tfjs-layers as installed: ${typeof r.stock === "string" ? r.stock : r.stock.missing.length === 0 ? `trains on stock WASM (${r.stock.steps})` : `**cannot train on WASM: missing ${r.stock.missing.join(", ")}**; measured with tfjs-backend-cpu's kernels for ${r.stock.missing.length === 1 ? "it" : "them"} (${r.stock.steps})`}.`,
   );
-  const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}${env ? ` (KERASTORE_WASM_THREADS=${env})` : " (the default)"}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTwo tfjs-layers 4.22 columns. **Same kernels** (the strict comparison): tfjs-layers in this process, on the same WASM backend with the same kernels (ours registered, the same thread count), the same weights and batches. **As installed** (what a user of tfjs-layers gets): its own process (src/training-stock-child.ts), stock @tensorflow/tfjs-backend-wasm with none of our kernels, tfjs's own thread count in Node (one: it never starts its threaded build there), its own initial weights. Stock WASM has no kernel for Conv2D's filter gradient (\`Conv2DBackpropFilter\`) or the embedding gradient (\`UnsortedSegmentSum\`): such a model cannot train on WASM at all; the one way it runs is with tfjs-backend-cpu's kernels for the missing ones (inputs copied to the CPU backend and back), timed over one \`trainOnBatch\` step, the epoch's CPU time scaled from it. The ratios in bold are samples/s (fit) or time (predict) ratios; in parentheses, by process CPU time. Targets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time.`;
+  const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}${env ? ` (KERASTORE_WASM_THREADS=${env})` : " (the default)"}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTwo tfjs-layers 4.22 columns. **Same kernels** (the strict comparison): tfjs-layers in this process, on the same WASM backend with the same kernels (ours registered, the same thread count), the same weights and batches. **As installed** (what a user of tfjs-layers gets): its own process (src/training-stock-child.ts), stock @tensorflow/tfjs-backend-wasm with none of our kernels, tfjs's own thread count in Node (one: it never starts its threaded build there), the same starting weights as ours (handed over in files). It measures \`predict\` first, before and apart from training, so every workload has a predict time. Stock WASM has no kernel for Conv2D's filter gradient (\`Conv2DBackpropFilter\`) or the embedding gradient (\`UnsortedSegmentSum\`): such a model cannot train on WASM at all; the one way it runs is with tfjs-backend-cpu's kernels for the missing ones (inputs copied to the CPU backend and back), timed over one \`trainOnBatch\` step, the epoch's CPU time scaled from it (a bound when no step finishes in TRAIN_BENCH_STOCK_TIMEOUT seconds). The ratios in bold are samples/s (fit) or time (predict) ratios; in parentheses, by process CPU time. Targets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time. The tfjs-layers targets refer to the **as installed** column: the issue's own measure ("Dense models train fast, about 7x tfjs-layers") is tfjs-layers as a user installs it; the same-kernels column is the stricter extra comparison (it credits tfjs-layers with this project's kernels and threads).`;
   console.log(md);
   if (env === undefined || env === "") writeBenchSection("training", md);
   else writeBenchSection("training-threads", md, `KERASTORE_WASM_THREADS=${env} pnpm bench training`);

@@ -6,6 +6,7 @@ import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
 import { Initializer, type InitializerLike } from "../initializers.js";
 import { Layer, type LayerArgs } from "../layer.js";
+import { dense, denseForward } from "../ops/dense.js";
 import { matMul } from "../ops/matmul.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
@@ -175,8 +176,12 @@ export abstract class RNNCell extends Layer {
 
   /** `x @ kernel + input bias` for `x` of shape `[n, features]`. */
   project(x: tf.Tensor2D, training = false): tf.Tensor2D {
-    const y = product(x, this.kernel!.value, training);
     const b = this.inputBias();
+    // One fused product-and-bias kernel (ops/dense.ts), with its own gradient in training; for
+    // the whole bias variable only (WASM's fused kernel reads a reshaped slice's old shape).
+    if (b !== undefined && b === this.bias?.value && b.rank === 1)
+      return (training ? dense : denseForward)(x, this.kernel!.value as tf.Tensor2D, b as tf.Tensor1D);
+    const y = product(x, this.kernel!.value, training);
     return (b === undefined ? y : tf.add(y, b)) as tf.Tensor2D;
   }
 

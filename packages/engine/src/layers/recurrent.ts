@@ -3,7 +3,7 @@ import { type JsonObject, cannot, isJsonObject } from "@kerastore/core";
 import { type ConfigField, field } from "../config-fields.js";
 import { deserializeLayer } from "../deserialize.js";
 import { gruSequence } from "../ops/gru-sequence.js";
-import { lstmSequence } from "../ops/lstm-sequence.js";
+import { lstmSequence, lstmSequenceForward } from "../ops/lstm-sequence.js";
 import { simpleRnnSequence } from "../ops/rnn-sequence.js";
 import { EngineError } from "../errors.js";
 import type { FromConfigContext } from "../keras-object.js";
@@ -146,7 +146,11 @@ export class RNN extends Layer {
       // step at [3200, 512] against 0.5 ms). Training splits it into steps in one op, whose
       // gradient is one concat (a slice per step would pad each step's gradient to the whole
       // projection and sum them: quadratic in the steps).
-      const fused = training && steps > 0 ? fusedSequence(cell, projected, states) : undefined;
+      // Inference runs the LSTM's fused forward too (on WASM one kernel for all the steps).
+      const fused =
+        steps > 0 && (training || cell instanceof LSTMCell)
+          ? fusedSequence(cell, projected, states, training)
+          : undefined;
       if (fused !== undefined) {
         // One op for the whole sequence, with a hand-written backward pass (ops/*-sequence.ts).
         const [seq, finalStates] = fused;
@@ -321,6 +325,7 @@ function fusedSequence(
   cell: RNNCell,
   xp: tf.Tensor2D,
   states: tf.Tensor2D[],
+  training = true,
 ): [tf.Tensor3D, tf.Tensor2D[]] | undefined {
   const steps = xp.shape[0] / states[0]!.shape[0];
   const [batch, units] = states[0]!.shape;
@@ -330,7 +335,7 @@ function fusedSequence(
   if (!builtin(cell.activation, "tanh")) return undefined;
   if (cell instanceof LSTMCell && builtin(cell.recurrentActivation, "sigmoid")) {
     // The LSTM op returns the outputs, then the last cell state.
-    const seq = lstmSequence(xp, u, states[0]!, states[1]!);
+    const seq = (training ? lstmSequence : lstmSequenceForward)(xp, u, states[0]!, states[1]!);
     return [tf.slice(seq, [0, 0, 0], [steps, batch, units]) as tf.Tensor3D, [row(seq, steps - 1), row(seq, steps)]];
   }
   if (cell instanceof GRUCell && cell.resetAfter && builtin(cell.recurrentActivation, "sigmoid")) {

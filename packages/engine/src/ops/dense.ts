@@ -15,14 +15,60 @@ export function isDenseActivation(name: string): name is DenseActivation {
 
 /** Options of {@link dense}. */
 export interface DenseOptions {
-  /** Whether gradients must flow to `x` (false for a model's first layer: saves one product). */
+  /**
+   * Whether gradients must flow to `x` (false for a model's first layer: saves one product).
+   * When absent: true, but inside {@link onlyVariableGradients} (a training step), whether `x`
+   * comes, through the ops recorded so far, from a variable.
+   */
   readonly inputGrad?: boolean | undefined;
+}
+
+// Set while a training step takes the gradients of variables alone (nothing differentiates the
+// model's inputs).
+let variablesOnly = false;
+
+/** Runs `fn` (gradients of variables only, as `tf.variableGrads`) letting Dense skip unneeded input gradients. */
+export function onlyVariableGradients<T>(fn: () => T): T {
+  const outer = variablesOnly;
+  variablesOnly = true;
+  try {
+    return fn();
+  } finally {
+    variablesOnly = outer;
+  }
+}
+
+interface TapeNode {
+  inputs: Record<string, tf.Tensor>;
+  outputs: tf.Tensor[];
+}
+
+/**
+ * Whether a gradient can reach `x`: it is a variable, or an op recorded on the active gradient
+ * tape made it from one. A model's input (cast, reshaped) cannot: its first Dense layer then
+ * skips the input gradient's product (the MLP's 256 x 512 x 784: a quarter of its backward
+ * pass). True when there is no tape to read.
+ */
+function reachedByGradient(x: tf.Tensor): boolean {
+  const tape = (tf.engine() as unknown as { state?: { activeTape?: TapeNode[] | null } }).state?.activeTape;
+  if (!Array.isArray(tape)) return true;
+  const producer = new Map<number, TapeNode>();
+  for (const node of tape) for (const o of node.outputs) if (o !== undefined && o !== null) producer.set(o.id, node);
+  const seen = new Set<number>();
+  const reached = (t: tf.Tensor): boolean => {
+    if (t instanceof tf.Variable) return true;
+    if (seen.has(t.id)) return false;
+    seen.add(t.id);
+    const node = producer.get(t.id);
+    return node !== undefined && Object.values(node.inputs).some((i) => i !== undefined && i !== null && reached(i));
+  };
+  return reached(x);
 }
 
 /**
  * `activation(x @ kernel + bias)` for a 2-D `x`, with one hand-written gradient.
  *
- * The forward pass is tfjs's fused matMul kernel (one WASM call). The backward pass derives
+ * The forward pass is tfjs's fused matMul kernel (one WASM call, in training too). The backward pass derives
  * the activation's derivative from the output (`relu`: y > 0, `sigmoid`: y(1-y), `tanh`:
  * 1-y^2), then uses explicit transposes and plain products, avoiding the slow transposed
  * products of tfjs's own gradient, and skips the input gradient when `inputGrad` is false.
@@ -34,7 +80,7 @@ export function dense(
   activation: DenseActivation = "linear",
   options: DenseOptions = {},
 ): tf.Tensor2D {
-  const inputGrad = options.inputGrad ?? true;
+  const inputGrad = options.inputGrad ?? (!variablesOnly || reachedByGradient(x));
   const key = `${activation}/${bias === null ? "nobias" : "bias"}/${inputGrad ? "dx" : "nodx"}`;
   let fn = cache.get(key);
   if (fn === undefined) {
@@ -80,13 +126,28 @@ function forward(
   activation: DenseActivation,
 ): tf.Tensor2D {
   if (FUSED_IN_TFJS.has(activation)) {
-    const args: Parameters<typeof tf.fused.matMul>[0] = {
-      a: x,
-      b: kernel,
-      activation: activation as "linear" | "relu" | "relu6" | "sigmoid" | "elu",
+    // The fused kernel itself: tfjs's fused op runs a product, a bias add and the activation
+    // as three kernels whenever a gradient is being recorded (inside this op's forward pass).
+    const [m, k] = x.shape;
+    const n = kernel.shape[1];
+    const inputs: Record<string, tf.Tensor> = {
+      a: tf.reshape(x, [1, m, k]),
+      b: tf.reshape(kernel, [1, k, n]),
     };
-    if (bias !== undefined) args.bias = bias;
-    return tf.fused.matMul(args) as tf.Tensor2D;
+    if (bias !== undefined) inputs.bias = bias;
+    const out = tf.engine().runKernel(
+      "_FusedMatMul",
+      inputs as never,
+      {
+        transposeA: false,
+        transposeB: false,
+        activation,
+        leakyreluAlpha: 0.2,
+      } as never,
+    ) as tf.Tensor;
+    const y = tf.reshape(out, [m, n]) as tf.Tensor2D;
+    tf.dispose([inputs.a!, inputs.b!, out]);
+    return y;
   }
   const z = bias === undefined ? plainProduct(x, kernel) : tf.add(plainProduct(x, kernel), bias);
   return tf.tanh(z) as tf.Tensor2D;

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { ensureGatherRows, GATHER_ROWS } from "./wasm/gather.js";
 
 /**
  * The gradient of a row lookup kept per occurrence: row `ids[i]` received `values[i]`.
@@ -61,7 +62,7 @@ export function embeddingLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   const lookup = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
     save([flat]);
     return {
-      value: tf.reshape(tf.gather(t, flat), [...ids.shape, ...rowShape]),
+      value: tf.reshape(gatherRows(t, flat), [...ids.shape, ...rowShape]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const idx = saved[0] as tf.Tensor1D;
         const values = tf.reshape(dy, [idx.shape[0]!, ...rowShape]);
@@ -77,6 +78,14 @@ export function embeddingLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   const out = lookup(table);
   flat.dispose();
   return out;
+}
+
+/** `table[ids]` along the first axis: on WASM as row copies (./wasm/gather.ts). */
+function gatherRows(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor {
+  if (!ensureGatherRows()) return tf.gather(table, ids);
+  return tf
+    .engine()
+    .runKernel(GATHER_ROWS, { x: table, indices: ids } as never, { axis: 0, batchDims: 0 } as never) as tf.Tensor;
 }
 
 /** Σ over occurrences of f(slice), per row: what Keras gets from f on IndexedSlices, densified. */

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { registerGradients } from "./gradients.js";
 import { installWasmFallbacks } from "./kernel-fallback.js";
-import { lstmSequence } from "./lstm-sequence.js";
+import { lstmSequence, lstmSequenceComposite, lstmSequenceForward } from "./lstm-sequence.js";
 
 // The fused LSTM sequence op against the same recurrence written with tfjs ops (tfjs's
 // automatic gradients): values and the gradients of every input.
@@ -63,9 +63,29 @@ describe("lstmSequence", () => {
     }
   });
 
+  it("runs as two WASM kernels with the composite's results, bit for bit", () => {
+    expect(tf.getBackend()).toBe("wasm");
+    const fused = run(lstmSequence);
+    const composite = run(lstmSequenceComposite);
+    for (const [k, c] of composite.entries()) expect(Array.from(fused[k]!)).toEqual(Array.from(c));
+    // Inference: the forward kernel alone.
+    const forward = tf.tidy(() => {
+      const v = (shape: number[], seed: number) =>
+        tf.tensor(
+          Array.from({ length: shape.reduce((a, b) => a * b) }, (_, k) => Math.sin(k * 0.7 + seed)),
+          shape,
+        );
+      const inputs = [v([T * B, 4 * U], 1), tf.mul(v([U, 4 * U], 2), 0.5), v([B, U], 3), v([B, U], 4)] as tf.Tensor2D[];
+      return lstmSequenceForward(inputs[0]!, inputs[1]!, inputs[2]!, inputs[3]!).dataSync() as Float32Array;
+    });
+    expect(Array.from(forward)).toEqual(Array.from(composite[0]!));
+  });
+
   it("leaves no tensors behind", () => {
     const before = tf.memory().numTensors;
+    const bytes = tf.memory().numBytes;
     run(lstmSequence);
     expect(tf.memory().numTensors).toBe(before);
+    expect(tf.memory().numBytes).toBe(bytes);
   });
 });

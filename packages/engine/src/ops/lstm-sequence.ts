@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { plainProduct } from "./matmul.js";
+import { ensureLstmKernels, LSTM_BACKWARD, LSTM_FORWARD } from "./wasm/lstm-kernels.js";
 
 /**
  * An LSTM (tanh, sigmoid gates i, f, c, o) over a whole sequence as one differentiable op with
@@ -14,8 +15,52 @@ import { plainProduct } from "./matmul.js";
  * are one product over all steps (`H_prev^T @ dZ`), not one per step.
  */
 export function lstmSequence(xp: tf.Tensor2D, u: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): tf.Tensor3D {
+  return (ensureLstmKernels() ? fusedOp : op)(xp, u, h0, c0) as tf.Tensor3D;
+}
+
+/**
+ * The same sequence for inference (no gradient): on WASM one kernel for all the steps
+ * (./wasm/lstm-kernels.ts), elsewhere the composite's forward steps.
+ */
+export function lstmSequenceForward(xp: tf.Tensor2D, u: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): tf.Tensor3D {
+  if (!ensureLstmKernels()) return tf.tidy(() => op(xp, u, h0, c0)) as tf.Tensor3D;
+  const [seq] = tf
+    .engine()
+    .runKernel(LSTM_FORWARD, { xp, u, h0, c0 } as never, { train: false } as never) as tf.Tensor[];
+  return seq as tf.Tensor3D;
+}
+
+/** The sequence as tfjs ops (any backend): the reference of the WASM kernels' tests. */
+export function lstmSequenceComposite(xp: tf.Tensor2D, u: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): tf.Tensor3D {
   return op(xp, u, h0, c0) as tf.Tensor3D;
 }
+
+// On WASM: the forward and backward passes as one kernel each (./wasm/lstm-kernels.ts), the
+// composite's results bit for bit.
+const fusedOp = tf.customGrad(((
+  xp: tf.Tensor2D,
+  u: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  save: tf.GradSaveFunc,
+) => {
+  const [seq, act, tc, cprev, hprev] = tf
+    .engine()
+    .runKernel(LSTM_FORWARD, { xp, u, h0, c0 } as never, { train: true } as never) as tf.Tensor[];
+  save([u, act!, tc!, cprev!, hprev!]);
+  return {
+    value: seq!,
+    gradFunc: (dy: tf.Tensor, s: tf.Tensor[]) => {
+      const [su, sact, stc, scprev, shprev] = s as tf.Tensor2D[];
+      const uT = tf.transpose(su!);
+      const [dZ, dh0, dc0] = tf
+        .engine()
+        .runKernel(LSTM_BACKWARD, { dy, act: sact!, tc: stc!, cprev: scprev!, uT } as never) as tf.Tensor[];
+      const dU = plainProduct(tf.transpose(shprev!), dZ as tf.Tensor2D);
+      return [dZ!, dU, dh0!, dc0!];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
 
 const op = tf.customGrad(((
   xp: tf.Tensor2D,

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { onlyVariableGradients } from "../ops/dense.js";
 import { recordSparseGradients } from "../ops/embedding-lookup.js";
 import { assertGradients } from "../ops/gradients.js";
 import type { Compiled } from "./compile.js";
@@ -21,13 +22,15 @@ export function trainStep(
   let outs: tf.Tensor[] = [];
   let perOutput: (tf.Scalar | null)[] = [];
   const { result, sparse } = recordSparseGradients(() =>
-    tf.variableGrads(() => {
-      const o = target.forward(xs, true);
-      const { total, perOutput: po } = compiled.totalLoss(ys, o, sampleWeight, target.extraLosses?.() ?? []);
-      outs = o.map((t) => tf.keep(t));
-      perOutput = po.map((t) => (t === null ? null : tf.keep(t)));
-      return total;
-    }, tfVars),
+    onlyVariableGradients(() =>
+      tf.variableGrads(() => {
+        const o = target.forward(xs, true);
+        const { total, perOutput: po } = compiled.totalLoss(ys, o, sampleWeight, target.extraLosses?.() ?? []);
+        outs = o.map((t) => tf.keep(t));
+        perOutput = po.map((t) => (t === null ? null : tf.keep(t)));
+        return total;
+      }, tfVars),
+    ),
   );
   const { value, grads } = result;
   try {

@@ -47,6 +47,11 @@ export function rememberNative(name: string): void {
   if (kernel !== undefined && !replaced.has(name)) replaced.set(name, kernel);
 }
 
+/** Whether WASM's own kernel `name` was replaced (and is reached with `native`). */
+export function isReplaced(name: string): boolean {
+  return replaced.has(name);
+}
+
 export class WasmKernelScope {
   private readonly temps: TensorInfo[] = [];
 

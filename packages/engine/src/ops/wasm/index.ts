@@ -9,6 +9,7 @@ import {
   depthwiseBackpropInput,
 } from "./conv-grads.js";
 import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
+import { gatherV2 } from "./gather.js";
 import { cast, identity } from "./identity.js";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { maxPoolGrad } from "./pool-grads.js";
@@ -44,6 +45,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   Conv3DBackpropInputV2: conv3DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+  GatherV2: gatherV2,
   Identity: identity,
   MaxPoolGrad: maxPoolGrad,
   Mean: mean,

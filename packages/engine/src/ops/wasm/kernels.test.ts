@@ -130,6 +130,29 @@ cases.push({
   inputs: { x: { shape: [5] }, segmentIds: { shape: [5], dtype: "int32", values: [0, 0, 2, 1, 0] } },
   attrs: { numSegments: 3 },
 });
+cases.push({
+  kernel: "UnsortedSegmentSum",
+  name: "float ids (through ScatterNd)",
+  inputs: { x: { shape: [4, 3] }, segmentIds: { shape: [4], values: [2, 0, 2, 1] } },
+  attrs: { numSegments: 4 },
+});
+for (const [shape, axis, ids, idShape] of [
+  [[10, 4], 0, [2, 9, 2, 0, 5, 5], [2, 3]],
+  [[3, 5, 2], 1, [4, 0, 0, 3], [4]],
+  [[3, 7], 1, [6, 1, 1], [3]],
+  [[6], 0, [5, 0], [2]],
+] as const) {
+  for (const dtype of ["float32", "int32"] as const)
+    cases.push({
+      kernel: "GatherV2",
+      name: `[${shape}] axis ${axis} ${dtype} ids [${idShape}]`,
+      inputs: {
+        x: { shape: [...shape], dtype, values: values([...shape], 1).map((v) => Math.round(v * 100)) },
+        indices: { shape: [...idShape], dtype: "int32", values: [...ids] },
+      },
+      attrs: { axis, batchDims: 0 },
+    });
+}
 
 for (const [kernel, shape, axis, keepDims] of [
   ["Sum", [2, 3, 4, 5], [0, 1, 2], false],
@@ -220,6 +243,7 @@ describe("training kernels built from WASM kernels", () => {
       "Conv3DBackpropInputV2",
       "DepthwiseConv2dNativeBackpropFilter",
       "DepthwiseConv2dNativeBackpropInput",
+      "GatherV2",
       "Identity",
       "KerastoreAdamUpdate",
       "KerastoreBatchNormTrain",
@@ -268,6 +292,18 @@ describe("training kernels built from WASM kernels", () => {
       expect(Array.from(tf.sum(x, [0, 1]).dataSync())).toEqual(Array.from(tf.sum(rows, 1).dataSync()));
       expect(Array.from(tf.mean(x, [1, 0]).dataSync())).toEqual(Array.from(tf.mean(rows, 1).dataSync()));
     });
+  });
+
+  it("GatherV2 refuses an index outside the table, leaving nothing behind", () => {
+    const before = tf.memory().numBytes;
+    const x = tf.tensor2d(values([4, 3], 1), [4, 3]);
+    for (const bad of [4, -1]) {
+      const ids = tf.tensor1d([0, bad], "int32");
+      expect(() => tf.gather(x, ids)).toThrow(`index value ${bad} is not in [0, 3]`);
+      ids.dispose();
+    }
+    x.dispose();
+    expect(tf.memory().numBytes).toBe(before);
   });
 
   for (const c of cases) {

@@ -1,13 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
+import { simdAdam } from "./simd-adam.js";
 
 // One kernel per variable for an optimizer step (Adam, SGD with or without momentum, RMSprop),
 // in place of the ~10 tfjs ops Keras's update rule takes: one JavaScript pass over the WASM
 // memory of the variable, its gradient and its slots, writing new tensors (a variable's
 // memory may be shared with other tensors, so nothing is updated in place). Each operation is
 // rounded to float32 as WASM's own kernels round it, in the same order: the results are the
-// ops' results, bit for bit. The optimizers use these for variables up to FUSED_MAX elements;
-// larger ones keep the ops, which XNNPACK splits across threads.
+// ops' results, bit for bit. The optimizers use these for variables up to FUSED_MAX elements,
+// and Adam for any size where its WebAssembly SIMD loop runs (./simd-adam.ts); other large
+// variables keep the ops, which XNNPACK splits across threads.
 
 /** Largest variable (elements) updated by one fused kernel. */
 export const FUSED_MAX = 1 << 16;
@@ -24,7 +26,12 @@ function outputs(backend: KernelBackend, like: TensorInfo, count: number): Tenso
   return Array.from({ length: count }, () => (backend as HeapBackend).makeOutput(like.shape, "float32"));
 }
 
-/** Adam: [x, m, v] from x, g, m, v; attrs c1 = 1 - beta1, c2 = 1 - beta2, alpha, eps (float32 already). */
+/**
+ * Adam: [x, m, v] from x, g, m, v and, for a looked-up variable, sq (the gradient squared as
+ * Keras squares it, slice by slice); attrs c1 = 1 - beta1, c2 = 1 - beta2, alpha, eps (float32
+ * already). The elements up to a multiple of 4 run as WebAssembly SIMD (./simd-adam.ts) when
+ * the backend's memory allows, the rest here.
+ */
 export function adamUpdate({ inputs, attrs, backend }: Args): TensorInfo[] {
   const outs = outputs(backend, inputs.x!, 3);
   const [xo, mo, vo] = outs.map((o) => heapF32(backend, o)) as [Float32Array, Float32Array, Float32Array];
@@ -32,13 +39,22 @@ export function adamUpdate({ inputs, attrs, backend }: Args): TensorInfo[] {
   const g = heapF32(backend, inputs.g!);
   const m = heapF32(backend, inputs.m!);
   const v = heapF32(backend, inputs.v!);
+  const sq = inputs.sq === undefined ? undefined : heapF32(backend, inputs.sq);
   const { c1, c2, alpha, eps } = attrs as Record<string, number>;
-  for (let i = 0; i < x.length; i++) {
+  const simd = simdAdam(backend);
+  let start = 0;
+  if (simd !== null) {
+    start = x.length - (x.length % 4);
+    const at = [x, g, m, v, xo, mo, vo].map((a) => a.byteOffset);
+    if (sq === undefined) simd.adam(...at, 0, start, c1!, c2!, alpha!, eps!);
+    else simd.adamSq(...at, sq.byteOffset, start, c1!, c2!, alpha!, eps!);
+  }
+  for (let i = start; i < x.length; i++) {
     const gi = g[i]!;
     const mi = m[i]!;
     const vi = v[i]!;
     const m2 = f(mi + f(f(gi - mi) * c1!));
-    const v2 = f(vi + f(f(f(gi * gi) - vi) * c2!));
+    const v2 = f(vi + f(f((sq === undefined ? f(gi * gi) : sq[i]!) - vi) * c2!));
     mo[i] = m2;
     vo[i] = v2;
     xo[i] = x[i]! - f(f(m2 * alpha!) / f(f(Math.sqrt(v2)) + eps!));
@@ -115,13 +131,16 @@ export function rmspropUpdate({ inputs, attrs, backend }: Args): TensorInfo[] {
   return outs;
 }
 
-/** Whether a variable's update can run as one fused kernel (WASM backend, float32, small enough). */
+/**
+ * Whether a variable's update can run as one fused kernel (WASM backend, float32, small enough
+ * or, for Adam, any size where its SIMD loop runs).
+ */
 export function canFuse(variable: tf.Tensor, kernel: string): boolean {
   return (
     variable.dtype === "float32" &&
-    variable.size <= FUSED_MAX &&
     tf.getBackend() === "wasm" &&
-    tf.getKernel(kernel, "wasm") !== undefined
+    tf.getKernel(kernel, "wasm") !== undefined &&
+    (variable.size <= FUSED_MAX || (kernel === "KerastoreAdamUpdate" && simdAdam(tf.backend()) !== null))
   );
 }
 

@@ -42,12 +42,14 @@ export class Adam extends Optimizer {
     const b2 = Math.fround(this.beta2);
     const alpha = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
     const [m, v] = this.mv[index] as [tf.Variable, tf.Variable];
-    if (!this.amsgrad && !this.isSparse(index) && canFuse(variable, "KerastoreAdamUpdate")) {
-      // One kernel: the ops below, bit for bit (ops/wasm/optimizer-updates.ts).
+    if (!this.amsgrad && canFuse(variable, "KerastoreAdamUpdate")) {
+      // One kernel: the ops below, bit for bit (ops/wasm/optimizer-updates.ts); a looked-up
+      // variable passes its gradient squared slice by slice.
       const attrs = { c1: Math.fround(1 - this.beta1), c2: Math.fround(1 - this.beta2), alpha: Math.fround(alpha) };
+      const sq = this.isSparse(index) ? { sq: this.squared(grad, index) } : {};
       const [x2, m2, v2] = runFused(
         "KerastoreAdamUpdate",
-        { x: variable, g: grad, m, v },
+        { x: variable, g: grad, m, v, ...sq },
         {
           ...attrs,
           eps: Math.fround(this.epsilon),
