@@ -24,27 +24,30 @@ export interface SimdBatchNorm {
 }
 
 const { get, set, i32, load, store, simd } = op;
-// The high half of a v128 (pushed twice) as f64x2.
-const promoteHigh = [
-  ...op.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]),
-  ...simd(SIMD.f64x2PromoteLowF32x4),
-];
 const promoteLow = simd(SIMD.f64x2PromoteLowF32x4);
+/**
+ * The four float32 at `address` (the bytes of an address) as two f64x2 in locals `lo` and `hi`:
+ * two 8-byte loads, each widened (no shuffle).
+ */
+const widen = (address: number[], lo: number, hi: number) => [
+  ...[...address, ...op.load64Zero(0), ...promoteLow, ...set(lo)],
+  ...[...address, ...op.load64Zero(8), ...promoteLow, ...set(hi)],
+];
 const [ADD, SUB, MUL] = [SIMD.f64x2Add, SIMD.f64x2Sub, SIMD.f64x2Mul].map(simd) as [number[], number[], number[]];
 
 /** The per-channel sums over blocks of rows: forward (`stats`) or backward (`gradSums`). */
 function sums(name: "stats" | "gradSums"): WasmFunction {
   const [A, B, N, C, REF, ACC, BLOCK] = [0, 1, 2, 3, 4, 5, 6];
   const [ROW, TOTAL, BLOCKB, R0, R1, G, P, BASE] = [7, 8, 9, 10, 11, 12, 13, 14];
-  const [REFLO, REFHI, S1LO, S1HI, S2LO, S2HI, V, LO, HI, XLO, XHI] = [15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
+  const [REFLO, REFHI, S1LO, S1HI, S2LO, S2HI, LO, HI, XLO, XHI] = [15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
   const addTo = (acc: number, value: number[]) => [...get(acc), ...value, ...ADD, ...set(acc)];
   const row =
     name === "stats"
       ? [
           // d = x - pivot; s += d; q += d * d
-          ...[...get(A), ...get(P), ...op.i32Add, ...load(), ...set(V)],
-          ...[...get(V), ...promoteLow, ...get(REFLO), ...SUB, ...set(LO)],
-          ...[...get(V), ...get(V), ...promoteHigh, ...get(REFHI), ...SUB, ...set(HI)],
+          ...widen([...get(A), ...get(P), ...op.i32Add], LO, HI),
+          ...[...get(LO), ...get(REFLO), ...SUB, ...set(LO)],
+          ...[...get(HI), ...get(REFHI), ...SUB, ...set(HI)],
           ...addTo(S1LO, get(LO)),
           ...addTo(S1HI, get(HI)),
           ...addTo(S2LO, [...get(LO), ...get(LO), ...MUL]),
@@ -52,10 +55,8 @@ function sums(name: "stats" | "gradSums"): WasmFunction {
         ]
       : [
           // s += dy; t += dy * (x - mean)
-          ...[...get(A), ...get(P), ...op.i32Add, ...load(), ...set(V)],
-          ...[...get(V), ...promoteLow, ...set(LO), ...get(V), ...get(V), ...promoteHigh, ...set(HI)],
-          ...[...get(B), ...get(P), ...op.i32Add, ...load(), ...set(V)],
-          ...[...get(V), ...promoteLow, ...set(XLO), ...get(V), ...get(V), ...promoteHigh, ...set(XHI)],
+          ...widen([...get(A), ...get(P), ...op.i32Add], LO, HI),
+          ...widen([...get(B), ...get(P), ...op.i32Add], XLO, XHI),
           ...addTo(S1LO, get(LO)),
           ...addTo(S1HI, get(HI)),
           ...addTo(S2LO, [...get(LO), ...get(XLO), ...get(REFLO), ...SUB, ...MUL]),
@@ -109,7 +110,7 @@ function sums(name: "stats" | "gradSums"): WasmFunction {
     params: [I32, I32, I32, I32, I32, I32, I32],
     locals: [
       [8, I32],
-      [11, V128],
+      [10, V128],
     ],
     code,
   };
@@ -144,7 +145,7 @@ function scaleShift(): WasmFunction {
 function dx(): WasmFunction {
   const [DY, X, DX, N, C, A, B, K] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [ROW, TOTAL, P, J, J2] = [8, 9, 10, 11, 12];
-  const [V, LO, HI, XLO, XHI] = [13, 14, 15, 16, 17];
+  const [LO, HI, XLO, XHI] = [13, 14, 15, 16];
   const at = (base: number, i: number) => [...get(base), ...get(i), ...op.i32Add];
   // (a * dy + b * x) + k for the half at `offset` (0: low channels, 16: high) of the coefficients.
   const half = (dy: number, x: number, offset: number) => [
@@ -157,30 +158,8 @@ function dx(): WasmFunction {
     ...[...get(N), ...i32(2), ...op.i32Shl, ...set(TOTAL)],
     ...op.loop([
       ...[...get(P), ...get(TOTAL), ...op.i32GeU, ...op.exitIf],
-      ...[
-        ...at(DY, P),
-        ...load(),
-        ...set(V),
-        ...get(V),
-        ...promoteLow,
-        ...set(LO),
-        ...get(V),
-        ...get(V),
-        ...promoteHigh,
-        ...set(HI),
-      ],
-      ...[
-        ...at(X, P),
-        ...load(),
-        ...set(V),
-        ...get(V),
-        ...promoteLow,
-        ...set(XLO),
-        ...get(V),
-        ...get(V),
-        ...promoteHigh,
-        ...set(XHI),
-      ],
+      ...widen(at(DY, P), LO, HI),
+      ...widen(at(X, P), XLO, XHI),
       ...[...get(J), ...get(J), ...op.i32Add, ...set(J2)],
       ...at(DX, P),
       ...half(LO, XLO, 0),
@@ -195,7 +174,7 @@ function dx(): WasmFunction {
     params: [I32, I32, I32, I32, I32, I32, I32, I32],
     locals: [
       [5, I32],
-      [5, V128],
+      [4, V128],
     ],
     code,
   };

@@ -59,6 +59,8 @@ export const op = {
   simd: (code: number) => [0xfd, ...leb(code)],
   /** v128.load of [address on the stack + offset]. */
   load: (offset = 0) => [0xfd, 0x00, 4, ...leb(offset)],
+  /** v128.load64_zero: 8 bytes at [address on the stack + offset] into the low half. */
+  load64Zero: (offset = 0) => [0xfd, 0x5d, 3, ...leb(offset)],
   /** v128.store of the value on the stack at [address below it + offset]. */
   store: (offset = 0) => [0xfd, 0x0b, 4, ...leb(offset)],
   /** A v128 of zero bits. */
