@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { scratchShape, scratchViews, simdBatchNorm } from "./batch-norm-simd.js";
 import { heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
 
 // Batch normalization in training mode, channels last, as two kernels written in JavaScript
@@ -38,14 +39,46 @@ export function batchNormTrainKernel({ inputs, attrs, backend }: ForwardArgs): T
   const y = heap.makeOutput(x.shape, "float32");
   const meanOut = heap.makeOutput([c], "float32");
   const varOut = heap.makeOutput([c], "float32");
+  // The SIMD loops (./batch-norm-simd.ts) keep their sums and coefficients in a scratch tensor.
+  const simd = c % 4 === 0 ? simdBatchNorm(backend) : null;
+  const scratch = simd === null ? undefined : heap.makeOutput(scratchShape(c), "float32");
+  const area = scratch === undefined ? undefined : scratchViews(backend, scratch, c);
   const xv = heapF32(backend, x);
   const count = xv.length / c;
   // Sums of deviations from each channel's first value (a pivot: no cancellation when the
   // mean is large against the spread).
-  const pivot = new Float64Array(c);
-  const s = new Float64Array(c);
-  const q = new Float64Array(c);
+  const pivot = area?.f64.subarray(0, c) ?? new Float64Array(c);
+  const s = area?.f64.subarray(c, 2 * c) ?? new Float64Array(c);
+  const q = area?.f64.subarray(2 * c, 3 * c) ?? new Float64Array(c);
+  s.fill(0);
+  q.fill(0);
   for (let j = 0; j < c; j++) pivot[j] = xv[j]!;
+  if (simd !== null && area !== undefined)
+    simd.stats(xv.byteOffset, 0, count, c, area.address, area.address + 8 * c, BLOCK);
+  else sumDeviations(xv, c, pivot, s, q);
+  const mean = heapF32(backend, meanOut);
+  const variance = heapF32(backend, varOut);
+  const gamma = heapF32(backend, inputs.gamma);
+  const beta = heapF32(backend, inputs.beta);
+  const inv = area?.f32.subarray(6 * c, 7 * c) ?? new Float32Array(c);
+  const shift = area?.f32.subarray(7 * c, 8 * c) ?? new Float32Array(c);
+  for (let j = 0; j < c; j++) {
+    const m = s[j]! / count;
+    mean[j] = pivot[j]! + m;
+    variance[j] = Math.max(0, q[j]! / count - m * m);
+    inv[j] = f(f(1 / Math.sqrt(f(variance[j]! + attrs.epsilon))) * gamma[j]!);
+    shift[j] = f(beta[j]! - f(mean[j]! * inv[j]!));
+  }
+  const yv = heapF32(backend, y);
+  if (simd !== null && area !== undefined && scratch !== undefined) {
+    simd.scaleShift(xv.byteOffset, yv.byteOffset, xv.length, c, area.address + 24 * c, area.address + 28 * c);
+    backend.disposeData(scratch.dataId);
+  } else normalize(xv, yv, c, inv, shift);
+  return [y, meanOut, varOut];
+}
+
+/** The JavaScript pass of sums: s += x - pivot, q += (x - pivot)^2 per channel. */
+function sumDeviations(xv: Float32Array, c: number, pivot: Float64Array, s: Float64Array, q: Float64Array): void {
   for (let b0 = 0; b0 < xv.length; b0 += BLOCK * c) {
     const b1 = Math.min(xv.length, b0 + BLOCK * c);
     for (let j = 0; j < c; j++) {
@@ -61,20 +94,10 @@ export function batchNormTrainKernel({ inputs, attrs, backend }: ForwardArgs): T
       q[j] = q[j]! + qj;
     }
   }
-  const mean = heapF32(backend, meanOut);
-  const variance = heapF32(backend, varOut);
-  const gamma = heapF32(backend, inputs.gamma);
-  const beta = heapF32(backend, inputs.beta);
-  const inv = new Float32Array(c);
-  const shift = new Float32Array(c);
-  for (let j = 0; j < c; j++) {
-    const m = s[j]! / count;
-    mean[j] = pivot[j]! + m;
-    variance[j] = Math.max(0, q[j]! / count - m * m);
-    inv[j] = f(f(1 / Math.sqrt(f(variance[j]! + attrs.epsilon))) * gamma[j]!);
-    shift[j] = f(beta[j]! - f(mean[j]! * inv[j]!));
-  }
-  const yv = heapF32(backend, y);
+}
+
+/** The JavaScript pass of the output: y = x * inv + shift per channel. */
+function normalize(xv: Float32Array, yv: Float32Array, c: number, inv: Float32Array, shift: Float32Array): void {
   for (let b0 = 0; b0 < xv.length; b0 += BLOCK * c) {
     const b1 = Math.min(xv.length, b0 + BLOCK * c);
     for (let j = 0; j < c; j++) {
@@ -83,7 +106,6 @@ export function batchNormTrainKernel({ inputs, attrs, backend }: ForwardArgs): T
       for (let o = b0 + j; o < b1; o += c) yv[o] = f(xv[o]! * a) + t;
     }
   }
-  return [y, meanOut, varOut];
 }
 
 type GradArgs = {
@@ -103,16 +125,69 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
   const dxOut = heap.makeOutput(x.shape, "float32");
   const dgOut = heap.makeOutput([c], "float32");
   const dbOut = heap.makeOutput([c], "float32");
+  const simd = c % 4 === 0 ? simdBatchNorm(backend) : null;
+  const scratch = simd === null ? undefined : heap.makeOutput(scratchShape(c), "float32");
+  const area = scratch === undefined ? undefined : scratchViews(backend, scratch, c);
   const xv = heapF32(backend, x);
   const dyv = heapF32(backend, inputs.dy);
   const mean = heapF32(backend, inputs.mean);
   const variance = heapF32(backend, inputs.variance);
   const gamma = heapF32(backend, inputs.gamma);
   const count = xv.length / c;
-  const m32 = new Float32Array(c);
+  // The mean as float32 values (the SIMD loop reads them as float64: the same values).
+  const m32 = area?.f64.subarray(0, c) ?? new Float32Array(c);
   for (let j = 0; j < c; j++) m32[j] = mean[j]!;
-  const sdy = new Float64Array(c);
-  const sdyx = new Float64Array(c);
+  const sdy = area?.f64.subarray(c, 2 * c) ?? new Float64Array(c);
+  const sdyx = area?.f64.subarray(2 * c, 3 * c) ?? new Float64Array(c);
+  sdy.fill(0);
+  sdyx.fill(0);
+  if (simd !== null && area !== undefined)
+    simd.gradSums(dyv.byteOffset, xv.byteOffset, count, c, area.address, area.address + 8 * c, BLOCK);
+  else sumGradients(xv, dyv, c, m32, sdy, sdyx);
+  // dx = a * dy + b * x + k per channel: a = gamma * r, b = -gamma * r^3 * sum(dy * (x - mean)) / n,
+  // k = -gamma * r * sum(dy) / n - b * mean, with r = 1 / sqrt(variance + epsilon). The SIMD
+  // loop reads them as float64 (the float32 values of the JavaScript loop).
+  const a = area?.f64.subarray(3 * c, 4 * c) ?? new Float32Array(c);
+  const b = area?.f64.subarray(4 * c, 5 * c) ?? new Float32Array(c);
+  const k = area?.f64.subarray(5 * c, 6 * c) ?? new Float32Array(c);
+  const dgamma = heapF32(backend, dgOut);
+  const dbeta = heapF32(backend, dbOut);
+  for (let j = 0; j < c; j++) {
+    const r = 1 / Math.sqrt(variance[j]! + attrs.epsilon);
+    const gr = gamma[j]! * r;
+    const bj = (-gr * r * r * sdyx[j]!) / count;
+    a[j] = f(gr);
+    b[j] = f(bj);
+    k[j] = f((-gr * sdy[j]!) / count - bj * mean[j]!);
+    dgamma[j] = sdyx[j]! * r;
+    dbeta[j] = sdy[j]!;
+  }
+  const dx = heapF32(backend, dxOut);
+  if (simd !== null && area !== undefined && scratch !== undefined) {
+    const at = area.address;
+    simd.dx(dyv.byteOffset, xv.byteOffset, dx.byteOffset, xv.length, c, at + 24 * c, at + 32 * c, at + 40 * c);
+    backend.disposeData(scratch.dataId);
+  } else {
+    for (let b0 = 0; b0 < xv.length; b0 += BLOCK * c) {
+      const b1 = Math.min(xv.length, b0 + BLOCK * c);
+      for (let j = 0; j < c; j++) {
+        const [aj, bj, kj] = [a[j]!, b[j]!, k[j]!];
+        for (let o = b0 + j; o < b1; o += c) dx[o] = aj * dyv[o]! + bj * xv[o]! + kj;
+      }
+    }
+  }
+  return [dxOut, dgOut, dbOut];
+}
+
+/** The JavaScript pass of the gradient's sums: sdy += dy, sdyx += dy * (x - mean) per channel. */
+function sumGradients(
+  xv: Float32Array,
+  dyv: Float32Array,
+  c: number,
+  m32: Float32Array | Float64Array,
+  sdy: Float64Array,
+  sdyx: Float64Array,
+): void {
   for (let b0 = 0; b0 < xv.length; b0 += BLOCK * c) {
     const b1 = Math.min(xv.length, b0 + BLOCK * c);
     for (let j = 0; j < c; j++) {
@@ -128,32 +203,6 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
       sdyx[j] = sdyx[j]! + tj;
     }
   }
-  // dx = a * dy + b * x + k per channel: a = gamma * r, b = -gamma * r^3 * sum(dy * (x - mean)) / n,
-  // k = -gamma * r * sum(dy) / n - b * mean, with r = 1 / sqrt(variance + epsilon).
-  const a = new Float32Array(c);
-  const b = new Float32Array(c);
-  const k = new Float32Array(c);
-  const dgamma = heapF32(backend, dgOut);
-  const dbeta = heapF32(backend, dbOut);
-  for (let j = 0; j < c; j++) {
-    const r = 1 / Math.sqrt(variance[j]! + attrs.epsilon);
-    const gr = gamma[j]! * r;
-    const bj = (-gr * r * r * sdyx[j]!) / count;
-    a[j] = gr;
-    b[j] = bj;
-    k[j] = (-gr * sdy[j]!) / count - bj * mean[j]!;
-    dgamma[j] = sdyx[j]! * r;
-    dbeta[j] = sdy[j]!;
-  }
-  const dx = heapF32(backend, dxOut);
-  for (let b0 = 0; b0 < xv.length; b0 += BLOCK * c) {
-    const b1 = Math.min(xv.length, b0 + BLOCK * c);
-    for (let j = 0; j < c; j++) {
-      const [aj, bj, kj] = [a[j]!, b[j]!, k[j]!];
-      for (let o = b0 + j; o < b1; o += c) dx[o] = aj * dyv[o]! + bj * xv[o]! + kj;
-    }
-  }
-  return [dxOut, dgOut, dbOut];
 }
 
 let gradient = false;

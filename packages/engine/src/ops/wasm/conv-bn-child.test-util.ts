@@ -3,8 +3,10 @@
 // on fixed inputs large enough to run on the thread pool, then the same ops on
 // tfjs-backend-cpu, and prints (JSON on stdout) the threads that ran, each result's largest
 // difference from the CPU's relative to the CPU result's largest magnitude, and a sample of
-// each result (every 7th value) for comparing thread counts.
+// each result (every 7th value) for comparing thread counts, and whether the batch-norm SIMD
+// loops ran (./batch-norm-simd.ts; KERASTORE_WASM_SIMD_BN=0 turns them off).
 import { initBackend, registerGradients, tf, wasmThreading } from "../../node.js";
+import { simdBatchNorm } from "./batch-norm-simd.js";
 import { batchNormTrain } from "./batch-norm-train.js";
 import { registerWasmKernels } from "./index.js";
 
@@ -52,11 +54,25 @@ function run(): Record<string, tf.Tensor> {
       .runKernel("Conv2DBackpropInput", { dy, filter } as never, { ...attrs, inputShape: c.x } as never) as tf.Tensor;
   }
   // Batch normalization in training mode: output, batch statistics, and the gradients of a
-  // weighted sum of the output with respect to x, gamma and beta.
-  const shape = [8, 24, 24, 16];
+  // weighted sum of the output with respect to x, gamma and beta. The first shape under the
+  // plain names; then rows not a multiple of the kernel's block, wider channels, and channels
+  // not a multiple of 4 (the JavaScript loops).
+  for (const [i, shape] of BN.entries()) Object.assign(out, batchNorm(shape, i === 0 ? "" : ` ${shape.join("x")}`));
+  return out;
+}
+
+const BN = [
+  [8, 24, 24, 16],
+  [5, 13, 11, 12],
+  [2, 9, 7, 40],
+  [4, 10, 10, 6],
+];
+
+function batchNorm(shape: number[], suffix: string): Record<string, tf.Tensor> {
+  const c = shape.at(-1)!;
   const x = tf.add(tf.mul(smooth(shape, 3), 2), 4);
-  const gamma = tf.add(smooth([16], 4), 2) as tf.Tensor1D;
-  const beta = smooth([16], 5) as tf.Tensor1D;
+  const gamma = tf.add(smooth([c], 4), 2) as tf.Tensor1D;
+  const beta = smooth([c], 5) as tf.Tensor1D;
   const weight = smooth(shape, 6);
   const forward = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
     const fused = batchNormTrain(xx, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
@@ -67,11 +83,12 @@ function run(): Record<string, tf.Tensor> {
     return { y: tf.add(tf.mul(xx, inv), tf.sub(b, tf.mul(mean, inv))), mean, variance };
   };
   const r = forward(x, gamma, beta);
-  Object.assign(out, { "batch norm y": r.y, "batch norm mean": r.mean, "batch norm variance": r.variance });
   const [dx, dg, db] = tf.grads((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
     tf.sum(tf.mul(forward(xx, g, b).y, weight)),
   )([x, gamma, beta]);
-  Object.assign(out, { "batch norm dx": dx!, "batch norm dgamma": dg!, "batch norm dbeta": db! });
+  const out: Record<string, tf.Tensor> = {};
+  const parts = { y: r.y, mean: r.mean, variance: r.variance, dx: dx!, dgamma: dg!, dbeta: db! };
+  for (const [k, t] of Object.entries(parts)) out[`batch norm ${k}${suffix}`] = t;
   return out;
 }
 
@@ -79,6 +96,7 @@ await initBackend({ threads });
 await registerGradients();
 registerWasmKernels();
 const threading = wasmThreading();
+const simd = simdBatchNorm(tf.backend()) !== null;
 const wasm = Object.fromEntries(Object.entries(run()).map(([k, t]) => [k, Array.from(t.dataSync())]));
 await initBackend({ backend: "cpu" });
 const cpu = Object.fromEntries(Object.entries(run()).map(([k, t]) => [k, Array.from(t.dataSync())]));
@@ -95,4 +113,4 @@ for (const [k, w] of Object.entries(wasm)) {
   errors[k] = diff / scale;
   samples[k] = w.filter((_, i) => i % 7 === 0);
 }
-console.log(JSON.stringify({ threading, errors, samples }));
+console.log(JSON.stringify({ threading, simd, errors, samples }));

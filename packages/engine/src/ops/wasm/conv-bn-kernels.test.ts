@@ -11,19 +11,21 @@ import { registerWasmKernels } from "./index.js";
 // The convolution-gradient and batch-normalization kernels (conv-filter-grad.ts,
 // conv-input-grad-strided.ts, batch-norm-train.ts) against tfjs-backend-cpu on the same inputs,
 // on one WASM thread and on two (a child process each: conv-bn-child.test-util.ts), and the two
-// thread counts against each other.
+// thread counts against each other; batch normalization's SIMD loops (batch-norm-simd.ts)
+// against its JavaScript loops.
 
 interface Run {
   threading: { asked: number; threads: number };
+  simd: boolean;
   errors: Record<string, number>;
   samples: Record<string, number[]>;
 }
 
-function child(threads: number): Run {
+function child(threads: number, env: Record<string, string> = {}): Run {
   const script = join(__dirname, "conv-bn-child.test-util.ts");
   const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", script, String(threads)], {
     encoding: "utf8",
-    env: { ...process.env, KERASTORE_WASM_THREADS: "" },
+    env: { ...process.env, KERASTORE_WASM_THREADS: "", ...env },
     timeout: 240_000,
     maxBuffer: 64 << 20,
   });
@@ -35,24 +37,37 @@ function child(threads: number): Run {
 describe("convolution gradients and batch normalization on WASM", () => {
   let one: Run;
   let two: Run;
+  let plain: Run;
   beforeAll(() => {
     one = child(1);
     two = child(2);
-  }, 480_000);
+    // Batch normalization's JavaScript loops (./batch-norm-simd.ts turned off).
+    plain = child(1, { KERASTORE_WASM_SIMD_BN: "0" });
+  }, 600_000);
 
   it("equal tfjs-backend-cpu's within float error, on one thread and on two", () => {
     expect(one.threading).toMatchObject({ asked: 1, threads: 1 });
     expect(two.threading).toMatchObject({ asked: 2, threads: 2 });
-    expect(Object.keys(one.errors).length).toBe(16);
+    expect(Object.keys(one.errors).length).toBe(34);
+    expect([one.simd, two.simd, plain.simd]).toEqual([true, true, false]);
     // tfjs-backend-cpu sums in float64, the WASM kernels (but batch normalization's) in
     // float32: over these 300-2,600-term sums, ~1e-6 of the largest value apart.
-    for (const run of [one, two])
+    for (const run of [one, two, plain])
       for (const [name, err] of Object.entries(run.errors)) expect(err, name).toBeLessThan(5e-6);
   });
 
   it("give the same results on two threads as on one (within 1e-5 relative)", () => {
     for (const [name, values] of Object.entries(one.samples))
       expectAllClose(two.samples[name]!, values, { rtol: 1e-5, floor: 1e-3, label: name });
+  });
+
+  it("batch normalization's SIMD loops give the JavaScript loops' bits, on one thread and on two", () => {
+    const names = Object.keys(plain.samples).filter((k) => k.startsWith("batch norm"));
+    expect(names.length).toBe(24);
+    for (const name of names) {
+      expect(one.samples[name], name).toEqual(plain.samples[name]);
+      expect(two.samples[name], name).toEqual(plain.samples[name]);
+    }
   });
 
   it("filter gradient as a product: taps in several products equal one product", async () => {
