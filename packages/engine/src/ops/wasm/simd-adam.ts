@@ -7,22 +7,10 @@
 // WASM's kernels (a [10000, 64] embedding: ~10 ms) or ~10 ns an element in JavaScript.
 // KERASTORE_WASM_SIMD_ADAM=0 turns it off.
 
+import { F32, I32, V128, encodeModule, instantiateOnBackend, leb } from "./wasm-encode.js";
+
 /** The encoded module: `adam` (g squared in the loop) and `adamSq` (a given squared gradient). */
-function encode(): Uint8Array {
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n !== 0) b |= 0x80;
-      out.push(b);
-    } while (n !== 0);
-    return out;
-  };
-  const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-  const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
-  const str = (s: string) => [...leb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-  const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
+function encode(memoryLimits: number[]): Uint8Array {
   const simd = (op: number) => [0xfd, ...leb(op)];
   const get = (i: number) => [0x20, ...leb(i)];
   const set = (i: number) => [0x21, ...leb(i)];
@@ -95,35 +83,23 @@ function encode(): Uint8Array {
       0x0c,
       0, // br loop
       0x0b,
-      0x0b,
-      0x0b, // end loop, block, function
+      0x0b, // end loop, block (encodeModule ends the function)
     ];
-    const locals = [
-      [2, I32],
-      [8, V128],
-    ];
-    const fn = [...vec(locals), ...code];
-    return [...leb(fn.length), ...fn];
+    return code;
   };
-  const type = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32].map((t) => [t])), 0];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([type])),
-    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, ...memoryLimits]])),
-    ...section(3, vec([[0], [0]])),
-    ...section(
-      7,
-      vec([
-        [...str("adam"), 0x00, 0],
-        [...str("adamSq"), 0x00, 1],
-      ]),
-    ),
-    ...section(10, vec([body(false), body(true)])),
-  ]);
+  const params = [I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
+  const locals: [number, number][] = [
+    [2, I32],
+    [8, V128],
+  ];
+  return encodeModule(
+    [
+      { name: "adam", params, locals, code: body(false) },
+      { name: "adamSq", params, locals, code: body(true) },
+    ],
+    memoryLimits,
+  );
 }
-
-// Import limits, set before encoding: shared memories need a maximum.
-let memoryLimits: number[] = [];
 
 type AdamFn = (...args: number[]) => void;
 export interface SimdAdam {
@@ -131,44 +107,7 @@ export interface SimdAdam {
   adamSq: AdamFn;
 }
 
-const instances = new WeakMap<object, SimdAdam | null>();
-
-// The WebAssembly API (the engine is typed without DOM or Node globals).
-interface WebAssemblyApi {
-  Memory: abstract new (...args: never[]) => { buffer: ArrayBufferLike };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-
-/** The backend module's memory: the threaded build keeps it on the module, the other in `asm`. */
-function memoryOf(backend: object): { buffer: ArrayBufferLike } | undefined {
-  const module = (backend as { wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown } } }).wasm;
-  const memory = module?.wasmMemory ?? module?.asm?.memory;
-  return wasmApi !== undefined && memory instanceof wasmApi.Memory ? memory : undefined;
-}
-
 /** The SIMD Adam loops on this WASM backend's memory, or null where they cannot run. */
 export function simdAdam(backend: object): SimdAdam | null {
-  const known = instances.get(backend);
-  if (known !== undefined) return known;
-  let made: SimdAdam | null = null;
-  try {
-    const memory = memoryOf(backend);
-    if (wasmApi !== undefined && memory !== undefined && envVar("KERASTORE_WASM_SIMD_ADAM") !== "0") {
-      const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-      memoryLimits = shared ? [0x03, ...[1], ...[0x80, 0x80, 0x04]] : [0x00, 1];
-      const bytes = encode();
-      const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
-      made = instance.exports as unknown as SimdAdam;
-    }
-  } catch {
-    made = null;
-  }
-  instances.set(backend, made);
-  return made;
-}
-
-function envVar(name: string): string | undefined {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  return instantiateOnBackend<SimdAdam>(backend, "adam", "KERASTORE_WASM_SIMD_ADAM", encode);
 }

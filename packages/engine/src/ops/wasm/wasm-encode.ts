@@ -1,7 +1,8 @@
 // Helpers to encode small WebAssembly modules by hand (binary format, SIMD included) and to
 // instantiate them on the memory of the running tfjs-backend-wasm module, so their functions
 // read and write tensors where they are (threaded build or not). Used by kernels whose loops
-// are worth running as WebAssembly SIMD but which tfjs does not have (./batch-norm-simd.ts).
+// are worth running as WebAssembly SIMD but which tfjs does not have (./batch-norm-simd.ts,
+// ./simd-adam.ts).
 
 /** Unsigned LEB128. */
 export function leb(n: number): number[] {
