@@ -5,6 +5,7 @@ import { quietCpuBackend } from "./quiet-cpu.js";
 import { runtimeHooks } from "./runtime-hooks.js";
 import { runSmallKernelsOnOneThread } from "./wasm-small-ops.js";
 import { registerCpuAvgPoolGrad } from "./ops/wasm/avg-pool-grad.js";
+import { registerWasmKernels } from "./ops/wasm/index.js";
 
 /** Which tfjs backend runs the engine's tensors. */
 export type BackendName = "wasm" | "cpu";
@@ -116,6 +117,9 @@ async function initWasm(
     );
   }
   await tf.ready();
+  // Our WASM kernels from the start, not from the first fit: inference uses some of them too
+  // (Conv2DTranspose's forward pass is Conv2DBackpropInput, ~15x faster than the stock loop).
+  if (tf.getBackend() === "wasm") registerWasmKernels();
   const running = tf.getBackend() === "wasm" ? Math.max(1, wasm.getThreadsCount()) : 1;
   const short = asked !== undefined && running < asked;
   threading = {
