@@ -79,6 +79,23 @@ def outputs_list(y):
     return [y]
 
 
+def serving_input_names(loaded, fn):
+    """The serving signature's input names in the model's input order.
+
+    The signature's inputs are a dict (no order); the restored __call__ takes the inputs as a
+    list whose specs carry the same names in the model's order (a model with inputs s, img, vol
+    must not be fed img, s, vol). Sorted names where __call__ says nothing.
+    """
+    keys = set(fn.structured_input_signature[1].keys())
+    for cf in getattr(getattr(loaded, "__call__", None), "concrete_functions", []):
+        args = cf.structured_input_signature[0]
+        specs = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
+        names = [getattr(spec, "name", None) for spec in specs]
+        if set(names) == keys:
+            return names
+    return sorted(keys)
+
+
 def max_diff(got, expected_paths):
     got = outputs_list(got)
     if len(got) != len(expected_paths):
@@ -225,7 +242,7 @@ def check(case):
     elif reader == "saved_model":
         loaded = tf.saved_model.load(case["path"])
         fn = loaded.signatures["serving_default"]
-        names = sorted(fn.structured_input_signature[1].keys())
+        names = serving_input_names(loaded, fn)
         xs = x if isinstance(x, list) else [x]
         served = fn(**{n: tf.constant(v) for n, v in zip(names, xs)}) if len(names) == len(xs) else None
         result["diff"] = max_diff(loaded(tf.constant(x) if not isinstance(x, list) else [tf.constant(v) for v in x]), case["expected"])
