@@ -274,5 +274,8 @@ describe("the kerastore binary", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^kerastore: cannot open .*missing\.keras: no such file or directory\n$/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+    // A file at the root is named as the user wrote it.
+    const atRoot = run("inspect", "/kerastore-missing.keras");
+    expect(atRoot.stderr).toBe("kerastore: cannot open /kerastore-missing.keras: no such file or directory\n");
   });
 });

@@ -150,5 +150,8 @@ async function isFile(location: FormatLocation): Promise<boolean> {
 }
 
 function describe(location: FormatLocation): string {
-  return location.store.description === "memory" ? location.path : `${location.store.description}/${location.path}`;
+  const root = location.store.description;
+  if (root === "memory") return location.path;
+  // A store rooted at "/" names its files "/x", not "//x".
+  return root.endsWith("/") ? `${root}${location.path}` : `${root}/${location.path}`;
 }
