@@ -86,7 +86,7 @@ describe("MaxPoolGrad as a WebAssembly SIMD loop", () => {
     await initBackend({ backend: "cpu" });
     try {
       const onCpu = CASES.flatMap((c) => kinds.map((k) => grad(c, k, "kernel")));
-      onWasm.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(onCpu[i]!)));
+      for (const [i, v] of onWasm.entries()) expect(Array.from(v)).toEqual(Array.from(onCpu[i]!));
     } finally {
       await initBackend({ backend: "wasm" });
     }

@@ -28,9 +28,9 @@ const add = op.i32Add;
 
 function windows(): WasmFunction {
   const [X, G, DX, ROWS, OW, CB, FH, FW, WIN, ROW, RSTEP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const [R, OX, P, C, FY, FX, T, A, GP] = [11, 12, 13, 14, 15, 16, 17, 18, 19];
-  const [BEST, IDX, V, M, GV] = [20, 21, 22, 23, 24];
-  // A = base + P + C + FY * ROW + FX * CB (the window cell's address for this lane group).
+  const [R, OX, P, C, FY, FX, T, GP] = [11, 12, 13, 14, 15, 16, 17, 18];
+  const [BEST, IDX, V, M, GV] = [19, 20, 21, 22, 23];
+  // base + P + C + FY * ROW + FX * CB (the window cell's address for this lane group).
   const cell = (base: number) => [
     ...[...get(base), ...get(P), ...add, ...get(C), ...add],
     ...[...get(FY), ...get(ROW), ...op.i32Mul, ...add, ...get(FX), ...get(CB), ...op.i32Mul, ...add],
@@ -90,7 +90,7 @@ function windows(): WasmFunction {
     name: "windows",
     params: new Array<number>(11).fill(I32),
     locals: [
-      [9, I32],
+      [8, I32],
       [5, V128],
     ],
     code,
