@@ -1,7 +1,22 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { rememberNative } from "./composite.js";
+import { avgPoolGrad } from "./avg-pool-grad.js";
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  batchNormTrainGradKernel,
+  batchNormTrainKernel,
+  registerBatchNormTrainGradient,
+} from "./batch-norm-train.js";
 import { add, multiply, realDiv, sub } from "./broadcast-binary.js";
 import { mean, sum } from "./column-reduce.js";
+import { rememberNative } from "./composite.js";
+import {
+  CONV_BIAS_RELU,
+  convBiasReluKernel,
+  RELU_BIAS_GRAD,
+  registerConvBiasReluGradient,
+  reluBiasGradKernel,
+} from "./conv-bias-relu.js";
 import {
   conv2DBackpropFilter,
   conv2DBackpropInput,
@@ -14,14 +29,6 @@ import { cast, identity } from "./identity.js";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
-import { avgPoolGrad } from "./avg-pool-grad.js";
-import {
-  BATCH_NORM_TRAIN,
-  BATCH_NORM_TRAIN_GRAD,
-  batchNormTrainGradKernel,
-  batchNormTrainKernel,
-  registerBatchNormTrainGradient,
-} from "./batch-norm-train.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
@@ -38,6 +45,8 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   [SCALE_SHIFT]: scaleShiftKernel,
   [BATCH_NORM_TRAIN]: batchNormTrainKernel,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
+  [CONV_BIAS_RELU]: convBiasReluKernel,
+  [RELU_BIAS_GRAD]: reluBiasGradKernel,
   AvgPoolGrad: avgPoolGrad,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
@@ -76,6 +85,7 @@ export function registerWasmKernels(): string[] {
   }
   registerScaleShiftGradient();
   registerBatchNormTrainGradient();
+  registerConvBiasReluGradient();
   registered = wasmCompositeKernels().slice();
   return registered;
 }
