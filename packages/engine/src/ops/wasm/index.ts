@@ -30,6 +30,7 @@ import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
+import { slice } from "./slice.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
@@ -60,6 +61,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   Mean: mean,
   Multiply: multiply,
   RealDiv: realDiv,
+  Slice: slice,
   Sub: sub,
   Sum: sum,
   UnsortedSegmentSum: unsortedSegmentSum,
