@@ -46,7 +46,7 @@ function reference(x: Float32Array, dy: Float32Array, info: tf.backend_util.Conv
             for (let c = 0; c < ci; c++) {
               const v = x[((n * h + y) * w + xx) * ci + c]!;
               for (let o = 0; o < co; o++)
-                out[((i * kw + j) * ci + c) * co + o] += v * dy[((n * oh + oy) * ow + ox) * co + o]!;
+                out[((i * kw + j) * ci + c) * co + o]! += v * dy[((n * oh + oy) * ow + ox) * co + o]!;
             }
           }
   return out;
