@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
+import { heapView, releaseHeapView } from "./heap-view.js";
 
 // Conv2D's filter gradient (NHWC, no dilation) as one plain matrix product, at XNNPACK's
 // matrix-product speed. XNNPACK runs the one-convolution formulation of ./conv-grads.ts (batch
@@ -18,6 +19,9 @@ import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
 
 /** Values of the copied runs one product takes at most (64 MiB): larger filters take several. */
 const PRODUCT_BUDGET = 1 << 24;
+
+/** Input channels from which {@link filterGradPerTap} is used (measured faster from 16 on). */
+const PER_TAP_CHANNELS = 16;
 
 /**
  * Whether {@link filterGradByProduct} is the faster formulation for this convolution, as
@@ -43,7 +47,9 @@ export function filterGradByProduct(
   dy: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
   budget = PRODUCT_BUDGET,
+  perTap = info.inChannels >= PER_TAP_CHANNELS,
 ): TensorInfo {
+  if (perTap) return filterGradPerTap(k, x, dy, info);
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [b, h, w] = [info.batchSize, info.inHeight, info.inWidth];
@@ -56,21 +62,13 @@ export function filterGradByProduct(
   // A shift of up to (gridH - outH) rows and (gridW - outW) columns reads past the last image.
   const run = q + (gh - oh) * gw + (gw - ow);
   const phases = k.output([ph * pw, ci, run]);
-  const grid = k.output([1, q, co]);
+  const grid = outputGrid(k, dy, [gh, gw]);
   const xv = heapF32(k.backend, x);
   const pv = heapF32(k.backend, phases);
   pv.fill(0);
   for (let pi = 0; pi < ph; pi++)
     for (let pj = 0; pj < pw; pj++)
       placePhase(xv, pv, (pi * pw + pj) * ci * run, run, [b, h, w, ci], [gh, gw], [sh, sw], [pi - top, pj - left]);
-  const gv = heapF32(k.backend, grid);
-  const dv = heapF32(k.backend, dy);
-  gv.fill(0);
-  for (let n = 0; n < b; n++)
-    for (let oy = 0; oy < oh; oy++) {
-      const src = (n * oh + oy) * ow * co;
-      gv.set(dv.subarray(src, src + ow * co), (n * gh + oy) * gw * co);
-    }
   // The taps in groups whose copied runs stay under `budget` values (one product each).
   const taps = kh * kw;
   const group = Math.max(1, Math.min(taps, Math.floor(budget / (ci * q))));
@@ -94,6 +92,86 @@ export function filterGradByProduct(
   }
   const all = parts.length === 1 ? parts[0]! : k.run("Concat", parts as never, { axis: 1 });
   return k.reshape(all, [kh, kw, ci, co]);
+}
+
+/**
+ * {@link filterGradByProduct} without copying runs: one product per tap, each over a view of
+ * the phases (heap-view.ts) and all with the same output-gradient grid, which XNNPACK then packs
+ * once (its operator cache is keyed on that operand). Packing that operand ([grid positions,
+ * outC]) costs about as much as the products of one tap, and copying the runs about as much
+ * as the products of all taps; this pays the packing once and copies nothing.
+ *
+ * Each channel's phase is a row of exactly `q` grid positions, so a tap's shifted row runs into
+ * the next row (or, for the last one, into a zero tail); what it reads there meets the grid's
+ * zero rows and columns (the last `shift` positions of the grid are always such), as the
+ * wrapped part of any shifted row does.
+ */
+function filterGradPerTap(
+  k: WasmKernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [kh, kw] = [info.filterHeight, info.filterWidth];
+  const [sh, sw] = [info.strideHeight, info.strideWidth];
+  const [b, h, w] = [info.batchSize, info.inHeight, info.inWidth];
+  const [oh, ow, ci, co] = [info.outHeight, info.outWidth, info.inChannels, info.outChannels];
+  const [ph, pw] = [Math.min(sh, kh), Math.min(sw, kw)];
+  const gh = oh + Math.floor((kh - 1) / sh);
+  const gw = ow + Math.floor((kw - 1) / sw);
+  const q = b * gh * gw;
+  const tail = (gh - oh) * gw + (gw - ow);
+  const phases = k.output([ph * pw * ci * q + tail]);
+  const grid = outputGrid(k, dy, [gh, gw]);
+  const out = k.output([kh, kw, ci, co]);
+  const xv = heapF32(k.backend, x);
+  const pv = heapF32(k.backend, phases);
+  pv.fill(0);
+  for (let pi = 0; pi < ph; pi++)
+    for (let pj = 0; pj < pw; pj++)
+      placePhase(
+        xv,
+        pv,
+        (pi * pw + pj) * ci * q,
+        q,
+        [b, h, w, ci],
+        [gh, gw],
+        [sh, sw],
+        [pi - info.padInfo.top, pj - info.padInfo.left],
+      );
+  for (let t = 0; t < kh * kw; t++) {
+    const [i, j] = [Math.floor(t / kw), t % kw];
+    const phase = (i % sh) * pw + (j % sw);
+    const shift = Math.floor(i / sh) * gw + Math.floor(j / sw);
+    const a = heapView(k.backend, phases, phase * ci * q + shift, [1, ci, q]);
+    let part: TensorInfo;
+    try {
+      part = k.run("BatchMatMul", { a, b: grid }, { transposeA: false, transposeB: false });
+    } finally {
+      releaseHeapView(k.backend, a);
+    }
+    heapF32(k.backend, out).set(heapF32(k.backend, part), t * ci * co);
+    k.backend.disposeData(part.dataId);
+  }
+  return out;
+}
+
+/**
+ * The output gradient `dy` [batch, outH, outW, outC] on a [batch, gridH, gridW] grid of
+ * positions ([1, positions, outC]), zero where the grid has no output.
+ */
+function outputGrid(k: WasmKernelScope, dy: TensorInfo, [gh, gw]: [number, number]): TensorInfo {
+  const [b, oh, ow, co] = dy.shape as [number, number, number, number];
+  const grid = k.output([1, b * gh * gw, co]);
+  const gv = heapF32(k.backend, grid);
+  const dv = heapF32(k.backend, dy);
+  gv.fill(0);
+  for (let n = 0; n < b; n++)
+    for (let oy = 0; oy < oh; oy++) {
+      const src = (n * oh + oy) * ow * co;
+      gv.set(dv.subarray(src, src + ow * co), (n * gh + oy) * gw * co);
+    }
+  return grid;
 }
 
 /**
