@@ -102,7 +102,7 @@ describe("convolution gradients and batch normalization on WASM", () => {
     tf.dispose([x, dy, a!, b!, ref]);
   });
 
-  it("filter gradient per tap (views of one phase buffer, one packed grid) equals the copied runs and the plain definition", async () => {
+  it("filter gradient over views (per row of taps, or per tap when the copy is over budget) equals the copied runs and the plain definition", async () => {
     await initBackend();
     registerWasmKernels();
     const backend = tf.backend() as never;
@@ -122,13 +122,16 @@ describe("convolution gradients and batch normalization on WASM", () => {
       const dy = tf.randomNormal([shape[0]!, info.outHeight, info.outWidth, filter[3]], 0, 1, "float32", 4 + i);
       const inputs = { x: x as unknown as TensorInfo, dy: dy as unknown as TensorInfo };
       const before = ids();
-      const tap = composite(backend, inputs, (k) => filterGradByProduct(k, inputs.x, inputs.dy, info, undefined, true));
+      const byRow = composite(backend, inputs, (k) =>
+        filterGradByProduct(k, inputs.x, inputs.dy, info, undefined, true),
+      );
+      const tap = composite(backend, inputs, (k) => filterGradByProduct(k, inputs.x, inputs.dy, info, 1, true));
       const copied = composite(backend, inputs, (k) =>
         filterGradByProduct(k, inputs.x, inputs.dy, info, undefined, false),
       );
-      // Views are unregistered, every intermediate freed: only the two results remain.
-      expect(ids(), label).toBe(before + 2);
-      const [a, b] = [tap, copied].map((t) => tf.engine().makeTensorFromTensorInfo(t as never));
+      // Views are unregistered, every intermediate freed: only the three results remain.
+      expect(ids(), label).toBe(before + 3);
+      const [r, a, b] = [byRow, tap, copied].map((t) => tf.engine().makeTensorFromTensorInfo(t as never));
       // The plain definition: per tap, the strided window of the padded input times the output
       // gradient, summed over batch and positions (a transposed product).
       const p = info.padInfo;
@@ -151,14 +154,15 @@ describe("convolution gradients and batch normalization on WASM", () => {
           taps.push(tf.matMul(tf.reshape(win, [-1, shape[3]!]), rows, true, false));
         }
       const ref = tf.reshape(tf.stack(taps), filter);
-      const [got, copy, want] = [a!.dataSync(), b!.dataSync(), ref.dataSync()];
-      expect(a!.shape, label).toEqual(filter);
+      const [byRowV, got, copy, want] = [r!.dataSync(), a!.dataSync(), b!.dataSync(), ref.dataSync()];
+      expect([r!.shape, a!.shape], label).toEqual([filter, filter]);
       const scale = Math.max(...Array.from(want, Math.abs));
-      for (let e = 0; e < want.length; e++) {
-        expect(Math.abs(got[e]! - copy[e]!), `${label} element ${e}`).toBeLessThan(1e-6 * scale);
-        expect(Math.abs(got[e]! - want[e]!), `${label} element ${e}`).toBeLessThan(2e-6 * scale);
-      }
-      tf.dispose([x, dy, a!, b!, ref, padded, rows, ...taps]);
+      for (let e = 0; e < want.length; e++)
+        for (const v of [byRowV[e]!, got[e]!]) {
+          expect(Math.abs(v - copy[e]!), `${label} element ${e}`).toBeLessThan(1e-6 * scale);
+          expect(Math.abs(v - want[e]!), `${label} element ${e}`).toBeLessThan(2e-6 * scale);
+        }
+      tf.dispose([x, dy, r!, a!, b!, ref, padded, rows, ...taps]);
     }
   });
 });

@@ -20,8 +20,8 @@ import { heapView, releaseHeapView } from "./heap-view.js";
 /** Values of the copied runs one product takes at most (64 MiB): larger filters take several. */
 const PRODUCT_BUDGET = 1 << 24;
 
-/** Input channels from which {@link filterGradPerTap} is used (measured faster from 16 on). */
-const PER_TAP_CHANNELS = 16;
+/** Input channels from which {@link filterGradByViews} is used (measured faster from 16 on). */
+const VIEW_CHANNELS = 16;
 
 /**
  * Whether {@link filterGradByProduct} is the faster formulation for this convolution, as
@@ -47,9 +47,9 @@ export function filterGradByProduct(
   dy: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
   budget = PRODUCT_BUDGET,
-  perTap = info.inChannels >= PER_TAP_CHANNELS,
+  views = info.inChannels >= VIEW_CHANNELS,
 ): TensorInfo {
-  if (perTap) return filterGradPerTap(k, x, dy, info);
+  if (views) return filterGradByViews(k, x, dy, info, budget);
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [b, h, w] = [info.batchSize, info.inHeight, info.inWidth];
@@ -95,22 +95,27 @@ export function filterGradByProduct(
 }
 
 /**
- * {@link filterGradByProduct} without copying runs: one product per tap, each over a view of
- * the phases (heap-view.ts) and all with the same output-gradient grid, which XNNPACK then packs
- * once (its operator cache is keyed on that operand). Packing that operand ([grid positions,
- * outC]) costs about as much as the products of one tap, and copying the runs about as much
- * as the products of all taps; this pays the packing once and copies nothing.
+ * {@link filterGradByProduct} without copying runs per tap: products over views of one buffer
+ * (./heap-view.ts), all with the same output-gradient grid, which XNNPACK then packs once (its
+ * operator cache is keyed on that operand). Packing that operand ([grid positions, outC]) costs
+ * about as much as the products of one tap, so paying it once matters; copying runs for every
+ * tap costs about as much as all the products.
  *
- * Each channel's phase is a row of exactly `q` grid positions, so a tap's shifted row runs into
- * the next row (or, for the last one, into a zero tail); what it reads there meets the grid's
- * zero rows and columns (the last `shift` positions of the grid are always such), as the
- * wrapped part of any shifted row does.
+ * The phases are laid out with each channel's row exactly `q` grid positions long, and a
+ * product's operand is a [rows, q] view with row stride q. With `byRow` (when the copy fits the
+ * budget), runs are copied once per filter column (per phase row and channel, the phase of
+ * column j % strideW shifted by j / strideW), and each row of taps i is one product over rows
+ * (channel, j) shifted by i / strideH grid rows; else each tap is one product over the phase's
+ * channel rows, shifted. A shifted row reads past its end into the next row (or, for the last,
+ * into a zero tail); what it reads there meets the grid's zero rows and columns (the last
+ * positions of every grid row and image are such), as the wrapped part of any shifted run does.
  */
-function filterGradPerTap(
+function filterGradByViews(
   k: WasmKernelScope,
   x: TensorInfo,
   dy: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
+  budget: number,
 ): TensorInfo {
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
@@ -120,8 +125,12 @@ function filterGradPerTap(
   const gh = oh + Math.floor((kh - 1) / sh);
   const gw = ow + Math.floor((kw - 1) / sw);
   const q = b * gh * gw;
+  const byRow = kw > 1 && ph * ci * kw * q <= budget;
+  const cols = byRow ? kw : 1;
+  const m = ci * cols;
   const tail = (gh - oh) * gw + (gw - ow);
   const phases = k.output([ph * pw * ci * q + tail]);
+  const runs = byRow ? k.output([ph * m * q + tail]) : phases;
   const grid = outputGrid(k, dy, [gh, gw]);
   const out = k.output([kh, kw, ci, co]);
   const xv = heapF32(k.backend, x);
@@ -139,20 +148,35 @@ function filterGradPerTap(
         [sh, sw],
         [pi - info.padInfo.top, pj - info.padInfo.left],
       );
-  for (let t = 0; t < kh * kw; t++) {
-    const [i, j] = [Math.floor(t / kw), t % kw];
-    const phase = (i % sh) * pw + (j % sw);
-    const shift = Math.floor(i / sh) * gw + Math.floor(j / sw);
-    const a = heapView(k.backend, phases, phase * ci * q + shift, [1, ci, q]);
-    let part: TensorInfo;
-    try {
-      part = k.run("BatchMatMul", { a, b: grid }, { transposeA: false, transposeB: false });
-    } finally {
-      releaseHeapView(k.backend, a);
-    }
-    heapF32(k.backend, out).set(heapF32(k.backend, part), t * ci * co);
-    k.backend.disposeData(part.dataId);
+  if (byRow) {
+    const rv = heapF32(k.backend, runs);
+    for (let pi = 0; pi < ph; pi++)
+      for (let c = 0; c < ci; c++)
+        for (let j = 0; j < kw; j++) {
+          const src = ((pi * pw + (j % sw)) * ci + c) * q + Math.floor(j / sw);
+          rv.set(pv.subarray(src, src + q), (pi * m + c * kw + j) * q);
+        }
+    rv.fill(0, ph * m * q);
+    k.backend.disposeData(phases.dataId);
   }
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j += cols) {
+      const base = byRow ? (i % sh) * m * q : ((i % sh) * pw + (j % sw)) * ci * q + Math.floor(j / sw);
+      const a = heapView(k.backend, runs, base + Math.floor(i / sh) * gw, [1, m, q]);
+      let part: TensorInfo;
+      try {
+        part = k.run("BatchMatMul", { a, b: grid }, { transposeA: false, transposeB: false });
+      } finally {
+        releaseHeapView(k.backend, a);
+      }
+      // Row (c, jj) of the product is filter tap (i, j + jj), input channel c.
+      const partV = heapF32(k.backend, part);
+      const ov = heapF32(k.backend, out);
+      for (let c = 0; c < ci; c++)
+        for (let jj = 0; jj < cols; jj++)
+          ov.set(partV.subarray((c * cols + jj) * co, (c * cols + jj + 1) * co), ((i * kw + j + jj) * ci + c) * co);
+      k.backend.disposeData(part.dataId);
+    }
   return out;
 }
 
