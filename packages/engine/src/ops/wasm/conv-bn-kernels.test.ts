@@ -113,6 +113,11 @@ describe("convolution gradients and batch normalization on WASM", () => {
       [[3, 10, 10, 16], [1, 1, 16, 8], 2, "valid"],
       [[3, 8, 7, 17], [3, 3, 17, 5], 1, "valid"],
       [[2, 11, 11, 16], [5, 5, 16, 4], 2, "same"],
+      // Stride 1 packs images and rows with shared padding: asymmetric, wide and valid pads.
+      [[3, 7, 9, 16], [4, 4, 16, 5], 1, "same"],
+      [[2, 6, 5, 16], [5, 5, 16, 3], 1, "same"],
+      [[2, 6, 6, 16], [2, 2, 16, 3], 1, "same"],
+      [[2, 7, 6, 16], [1, 3, 16, 4], 1, "valid"],
     ];
     for (const [i, [shape, filter, strides, pad]] of cases.entries()) {
       const label = `${shape} ${filter} stride ${strides} ${pad}`;

@@ -122,16 +122,16 @@ function filterGradByViews(
   const [b, h, w] = [info.batchSize, info.inHeight, info.inWidth];
   const [oh, ow, ci, co] = [info.outHeight, info.outWidth, info.inChannels, info.outChannels];
   const [ph, pw] = [Math.min(sh, kh), Math.min(sw, kw)];
-  const gh = oh + Math.floor((kh - 1) / sh);
-  const gw = ow + Math.floor((kw - 1) / sw);
-  const q = b * gh * gw;
+  const [dr, dc] = [Math.floor((kh - 1) / sh), Math.floor((kw - 1) / sw)];
+  const [gh, gw, end] = sh === 1 && sw === 1 ? sharedPadGrid(info) : [oh + dr, ow + dc, 0];
+  const q = b * gh * gw + end;
   const byRow = kw > 1 && ph * ci * kw * q <= budget;
   const cols = byRow ? kw : 1;
   const m = ci * cols;
-  const tail = (gh - oh) * gw + (gw - ow);
+  const tail = dr * gw + dc;
   const phases = k.output([ph * pw * ci * q + tail]);
   const runs = byRow ? k.output([ph * m * q + tail]) : phases;
-  const grid = outputGrid(k, dy, [gh, gw]);
+  const grid = outputGrid(k, dy, [gh, gw], q);
   const out = k.output([kh, kw, ci, co]);
   const xv = heapF32(k.backend, x);
   const pv = heapF32(k.backend, phases);
@@ -181,12 +181,41 @@ function filterGradByViews(
 }
 
 /**
+ * The grid of a stride-1 convolution with images and rows packed tighter than "output plus
+ * filter minus one": one image's bottom padding rows double as the next one's top padding (and
+ * a row's right padding columns as the next row's left), since both are zero. Returns the rows
+ * and columns per image, and the zero positions to add after the last image so that no output
+ * position's read runs past the grid. For a 3x3 "same" convolution on 16x16 that is 17x17 per
+ * image instead of 18x18 (11% fewer multiply-adds).
+ *
+ * Grid cell (row, column) of an image holds input pixel (row - top, column - left), or zero;
+ * output (y, x) is cell (y, x), and its tap (i, j) reads cell (y + i, x + j) of the flattened
+ * grid. The column pitch is the larger of left + width (every pixel has its cell) and
+ * outW + kW - 1 - left (a read past a row's end lands in the next row's left padding), and
+ * likewise for rows.
+ */
+function sharedPadGrid(info: tf.backend_util.Conv2DInfo): [number, number, number] {
+  const [kh, kw, oh, ow] = [info.filterHeight, info.filterWidth, info.outHeight, info.outWidth];
+  const { top, left } = info.padInfo;
+  const gh = Math.max(top + info.inHeight, oh + kh - 1 - top);
+  const gw = Math.max(left + info.inWidth, ow + kw - 1 - left);
+  // The last image's furthest read: output (oh - 1, ow - 1), tap (kh - 1, kw - 1).
+  const furthest = (oh + kh - 2) * gw + (ow + kw - 2);
+  return [gh, gw, Math.max(0, furthest + 1 - gh * gw)];
+}
+
+/**
  * The output gradient `dy` [batch, outH, outW, outC] on a [batch, gridH, gridW] grid of
  * positions ([1, positions, outC]), zero where the grid has no output.
  */
-function outputGrid(k: WasmKernelScope, dy: TensorInfo, [gh, gw]: [number, number]): TensorInfo {
+function outputGrid(
+  k: WasmKernelScope,
+  dy: TensorInfo,
+  [gh, gw]: [number, number],
+  positions = dy.shape[0]! * gh * gw,
+): TensorInfo {
   const [b, oh, ow, co] = dy.shape as [number, number, number, number];
-  const grid = k.output([1, b * gh * gw, co]);
+  const grid = k.output([1, positions, co]);
   const gv = heapF32(k.backend, grid);
   const dv = heapF32(k.backend, dy);
   gv.fill(0);
