@@ -16,6 +16,12 @@ import { heapView, releaseHeapView } from "./heap-view.js";
 // image). So with A = [taps * inC, grid positions] (the runs, copied) and G = [grid positions,
 // outC], dW = A · G is [kH, kW, inC, outC] as is. The zero rows add (gridH * gridW) /
 // (outH * outW) - 1 of multiply-adds (13% for a 3x3 "same" convolution on 32x32).
+//
+// From 16 input channels the runs are not copied per tap (filterGradByViews): XNNPACK packs its
+// second operand (G) on every product, at about as much as one tap's products cost, and copying
+// every tap's runs costs about as much as all the products. There the products read views of
+// one buffer and all share one G, packed once; a stride-1 grid also shares zero padding between
+// images and rows (fewer grid positions).
 
 /** Values of the copied runs one product takes at most (64 MiB): larger filters take several. */
 const PRODUCT_BUDGET = 1 << 24;
