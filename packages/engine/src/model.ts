@@ -8,6 +8,7 @@ import {
   formatShape,
   hostTensor,
 } from "@kerastore/core";
+import { convBatchNormFolds, runChain } from "./conv-bn-fold.js";
 import { withScopes } from "./deserialize.js";
 import { checkInputs, shapesOf } from "./input-check.js";
 import { EngineError } from "./errors.js";
@@ -162,8 +163,11 @@ export class Model extends Layer {
     }
     const values = new Map<KerasTensor, tf.Tensor>();
     for (const [i, t] of this.inputs.entries()) values.set(t, given[i]!);
+    // Not training: Conv -> BatchNormalization (-> ReLU) chains run as one convolution.
+    const folds = options.training === true ? undefined : convBatchNormFolds(this.graph, this.outputs);
     for (const node of this.graph.nodes) {
-      if (node.inputs.length === 0 || node.layer instanceof InputLayer) continue;
+      if (node.inputs.length === 0 || node.layer instanceof InputLayer || folds?.replaced.has(node)) continue;
+      const chain = folds?.heads.get(node);
       const args = node.inputs.map((t) => {
         const v = values.get(t);
         if (v === undefined)
@@ -175,7 +179,10 @@ export class Model extends Layer {
       });
       let outs: tf.Tensor[];
       try {
-        outs = node.layer.applyMulti(node.inputIsList ? args : args[0]!, options);
+        outs =
+          chain !== undefined
+            ? [runChain(chain, args[0]!)]
+            : node.layer.applyMulti(node.inputIsList ? args : args[0]!, options);
       } catch (error) {
         // A backend failure (shapes a config declared but the weights or inputs do not have)
         // becomes a typed error naming the layer and what it was given.
@@ -191,7 +198,7 @@ export class Model extends Layer {
           { cause: error },
         );
       }
-      for (const [i, t] of node.outputs.entries()) values.set(t, outs[i]!);
+      for (const [i, t] of (chain !== undefined ? [chain.output] : node.outputs).entries()) values.set(t, outs[i]!);
     }
     const outs = this.outputs.map((t) => values.get(t)!);
     return this.outputIsList ? outs : outs[0]!;

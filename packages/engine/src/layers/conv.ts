@@ -78,28 +78,69 @@ abstract class Conv extends SpatialConv {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], _options: CallOptions): tf.Tensor {
+  /** The channels-last input (padded for "causal"), the rank-4 kernel and the geometry. */
+  private geometry(x: tf.Tensor4D) {
     const kernel = this.kernel!.value;
+    let input = x;
+    let pad: "valid" | "same" = this.padding === "same" ? "same" : "valid";
+    const kw = this.kernelSize[this.rank - 1]!;
+    const strides: [number, number] = this.rank === 1 ? [1, this.strides[0]!] : [this.strides[0]!, this.strides[1]!];
+    const dilations: [number, number] =
+      this.rank === 1 ? [1, this.dilationRate[0]!] : [this.dilationRate[0]!, this.dilationRate[1]!];
+    if (this.padding === "causal") {
+      input = tf.pad(x, [
+        [0, 0],
+        [0, 0],
+        [(kw - 1) * dilations[1], 0],
+        [0, 0],
+      ]);
+      pad = "valid";
+    }
+    const k4 = (
+      this.rank === 1 ? tf.reshape(kernel, [1, kw, kernel.shape[1]!, kernel.shape[2]!]) : kernel
+    ) as tf.Tensor4D;
+    return { input, pad, strides, dilations, k4 };
+  }
+
+  /** Whether {@link callFolded} computes this layer: one group, channels last, linear, float32. */
+  get foldable(): boolean {
+    return (
+      this.built &&
+      this.groups === 1 &&
+      !this.channelsFirst &&
+      this.activation.builtin &&
+      this.activation.name === "linear" &&
+      this.activityRegularizer === null &&
+      this.kernel?.value.dtype === "float32"
+    );
+  }
+
+  /**
+   * This convolution (linear, one group) followed by `y * scale + shift` per output channel (a
+   * BatchNormalization in inference, ../conv-bn-fold.ts) and, with `relu`, a ReLU, as one
+   * fused convolution: the kernel times `scale`, the bias `bias * scale + shift`.
+   */
+  callFolded(inputs: tf.Tensor, scale: tf.Tensor1D, shift: tf.Tensor1D, relu: boolean): tf.Tensor {
+    return this.run(inputs, (x) => {
+      const { input, pad, strides, dilations, k4 } = this.geometry(x);
+      const bias = this.bias === undefined ? shift : tf.add(tf.mul(this.bias.value, scale), shift);
+      return tf.fused.conv2d({
+        x: input,
+        filter: tf.mul(k4, scale) as tf.Tensor4D,
+        strides,
+        pad,
+        dataFormat: "NHWC",
+        dilations,
+        bias,
+        activation: relu ? "relu" : "linear",
+      });
+    });
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _options: CallOptions): tf.Tensor {
     const name = this.activation.builtin ? this.activation.name : "";
     return this.run(inputs, (x) => {
-      let input = x;
-      let pad: "valid" | "same" = this.padding === "same" ? "same" : "valid";
-      const kw = this.kernelSize[this.rank - 1]!;
-      const strides: [number, number] = this.rank === 1 ? [1, this.strides[0]!] : [this.strides[0]!, this.strides[1]!];
-      const dilations: [number, number] =
-        this.rank === 1 ? [1, this.dilationRate[0]!] : [this.dilationRate[0]!, this.dilationRate[1]!];
-      if (this.padding === "causal") {
-        input = tf.pad(x, [
-          [0, 0],
-          [0, 0],
-          [(kw - 1) * dilations[1], 0],
-          [0, 0],
-        ]);
-        pad = "valid";
-      }
-      const k4 = (
-        this.rank === 1 ? tf.reshape(kernel, [1, kw, kernel.shape[1]!, kernel.shape[2]!]) : kernel
-      ) as tf.Tensor4D;
+      const { input, pad, strides, dilations, k4 } = this.geometry(x);
       // Without bias or activation the plain kernel: its gradient computes the input's only
       // when asked (tfjs's fused op computes it always, for a model's first layer in vain).
       const plain = name === "linear" && this.bias === undefined;

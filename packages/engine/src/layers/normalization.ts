@@ -199,6 +199,31 @@ export class BatchNormalization extends Layer {
     });
   }
 
+  /**
+   * Inference's `x * inv + shift` coefficients per channel (the moving statistics), computed as
+   * {@link call} computes them; for folding into a preceding convolution (../conv-bn-fold.ts).
+   */
+  inferenceScaleShift(): { inv: tf.Tensor1D; shift: tf.Tensor1D } {
+    return tf.tidy(() => {
+      let inv: tf.Tensor = tf.rsqrt(tf.add(this.movingVariance!.value, this.epsilon));
+      if (this.gamma !== undefined) inv = tf.mul(inv, this.gamma.value);
+      let shift: tf.Tensor = tf.neg(tf.mul(this.movingMean!.value, inv));
+      if (this.beta !== undefined) shift = tf.add(shift, this.beta.value);
+      return { inv: inv as tf.Tensor1D, shift: shift as tf.Tensor1D };
+    });
+  }
+
+  /** Whether inference normalizes the last axis of a rank-`rank` input with plain coefficients. */
+  foldsLastAxisOf(rank: number): boolean {
+    return (
+      this.built &&
+      !this.renorm &&
+      this.activityRegularizer === null &&
+      (this.axis < 0 ? this.axis + rank : this.axis) === rank - 1 &&
+      this.movingMean?.value.dtype === "float32"
+    );
+  }
+
   /** moving = moving * momentum + batch * (1 - momentum), for the mean and the variance. */
   private updateMovingStatistics(mean: tf.Tensor, variance: tf.Tensor): void {
     const k = this.momentum;

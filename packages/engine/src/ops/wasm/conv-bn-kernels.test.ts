@@ -101,4 +101,73 @@ describe("convolution gradients and batch normalization on WASM", () => {
       expect(Math.abs(got[i]! - want[i]!), `element ${i}`).toBeLessThan(1e-6 * scale);
     tf.dispose([x, dy, a!, b!, ref]);
   });
+
+  it("filter gradient over views (per row of taps, or per tap when the copy is over budget) equals the copied runs and the plain definition", async () => {
+    await initBackend();
+    registerWasmKernels();
+    const backend = tf.backend() as never;
+    const ids = () => (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
+    const cases: Array<[number[], [number, number, number, number], number, "same" | "valid"]> = [
+      [[4, 9, 9, 16], [3, 3, 16, 8], 1, "same"],
+      [[4, 9, 9, 16], [3, 3, 16, 8], 2, "same"],
+      [[3, 10, 10, 16], [1, 1, 16, 8], 2, "valid"],
+      [[3, 8, 7, 17], [3, 3, 17, 5], 1, "valid"],
+      [[2, 11, 11, 16], [5, 5, 16, 4], 2, "same"],
+      // Stride 1 packs images and rows with shared padding: asymmetric, wide and valid pads.
+      [[3, 7, 9, 16], [4, 4, 16, 5], 1, "same"],
+      [[2, 6, 5, 16], [5, 5, 16, 3], 1, "same"],
+      [[2, 6, 6, 16], [2, 2, 16, 3], 1, "same"],
+      [[2, 7, 6, 16], [1, 3, 16, 4], 1, "valid"],
+    ];
+    for (const [i, [shape, filter, strides, pad]] of cases.entries()) {
+      const label = `${shape} ${filter} stride ${strides} ${pad}`;
+      const info = tf.backend_util.computeConv2DInfo(shape as never, filter, strides, 1, pad);
+      // Inputs with no zero and large values at the row ends, where a view's shifted rows wrap.
+      const x = tf.add(tf.randomNormal(shape, 0, 1, "float32", 3 + i), 10);
+      const dy = tf.randomNormal([shape[0]!, info.outHeight, info.outWidth, filter[3]], 0, 1, "float32", 4 + i);
+      const inputs = { x: x as unknown as TensorInfo, dy: dy as unknown as TensorInfo };
+      const before = ids();
+      const byRow = composite(backend, inputs, (k) =>
+        filterGradByProduct(k, inputs.x, inputs.dy, info, undefined, true),
+      );
+      const tap = composite(backend, inputs, (k) => filterGradByProduct(k, inputs.x, inputs.dy, info, 1, true));
+      const copied = composite(backend, inputs, (k) =>
+        filterGradByProduct(k, inputs.x, inputs.dy, info, undefined, false),
+      );
+      // Views are unregistered, every intermediate freed: only the three results remain.
+      expect(ids(), label).toBe(before + 3);
+      const [r, a, b] = [byRow, tap, copied].map((t) => tf.engine().makeTensorFromTensorInfo(t as never));
+      // The plain definition: per tap, the strided window of the padded input times the output
+      // gradient, summed over batch and positions (a transposed product).
+      const p = info.padInfo;
+      const padded = tf.pad(x, [
+        [0, 0],
+        [p.top, p.bottom],
+        [p.left, p.right],
+        [0, 0],
+      ]);
+      const rows = tf.reshape(dy, [-1, filter[3]]);
+      const taps: tf.Tensor[] = [];
+      for (let ti = 0; ti < filter[0]; ti++)
+        for (let tj = 0; tj < filter[1]; tj++) {
+          const win = tf.stridedSlice(
+            padded,
+            [0, ti, tj, 0],
+            [shape[0]!, ti + (info.outHeight - 1) * strides + 1, tj + (info.outWidth - 1) * strides + 1, shape[3]!],
+            [1, strides, strides, 1],
+          );
+          taps.push(tf.matMul(tf.reshape(win, [-1, shape[3]!]), rows, true, false));
+        }
+      const ref = tf.reshape(tf.stack(taps), filter);
+      const [byRowV, got, copy, want] = [r!.dataSync(), a!.dataSync(), b!.dataSync(), ref.dataSync()];
+      expect([r!.shape, a!.shape], label).toEqual([filter, filter]);
+      const scale = Math.max(...Array.from(want, Math.abs));
+      for (let e = 0; e < want.length; e++)
+        for (const v of [byRowV[e]!, got[e]!]) {
+          expect(Math.abs(v - copy[e]!), `${label} element ${e}`).toBeLessThan(1e-6 * scale);
+          expect(Math.abs(v - want[e]!), `${label} element ${e}`).toBeLessThan(2e-6 * scale);
+        }
+      tf.dispose([x, dy, r!, a!, b!, ref, padded, rows, ...taps]);
+    }
+  });
 });
