@@ -23,6 +23,7 @@ import {
   registerBatchNormTrainGradient,
 } from "./batch-norm-train.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
+import { slice } from "./slice.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
@@ -51,6 +52,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   Mean: mean,
   Multiply: multiply,
   RealDiv: realDiv,
+  Slice: slice,
   Sub: sub,
   Sum: sum,
   UnsortedSegmentSum: unsortedSegmentSum,

@@ -255,6 +255,7 @@ describe("training kernels built from WASM kernels", () => {
       "Mean",
       "Multiply",
       "RealDiv",
+      "Slice",
       "Sub",
       "Sum",
       "UnsortedSegmentSum",
