@@ -24,6 +24,7 @@ import {
 } from "./batch-norm-train.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 import { slice } from "./slice.js";
+import { transpose } from "./transpose.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
@@ -55,6 +56,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   Slice: slice,
   Sub: sub,
   Sum: sum,
+  Transpose: transpose,
   UnsortedSegmentSum: unsortedSegmentSum,
 };
 

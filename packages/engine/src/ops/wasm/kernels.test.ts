@@ -258,6 +258,7 @@ describe("training kernels built from WASM kernels", () => {
       "Slice",
       "Sub",
       "Sum",
+      "Transpose",
       "UnsortedSegmentSum",
     ]);
     for (const k of wasmCompositeKernels()) expect(isWasmFallback(k), k).toBe(false);
