@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { plainProduct } from "./matmul.js";
+import { canFuseReluBiasGrad, reluBiasGrad } from "./wasm/dense-grad.js";
 
 /** The activations {@link dense} fuses into its kernel and differentiates from its output. */
 export type DenseActivation = "linear" | "relu" | "relu6" | "sigmoid" | "tanh" | "elu";
@@ -185,11 +186,15 @@ function makeDense(activation: DenseActivation, hasBias: boolean, inputGrad: boo
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sk, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const dz = activationGrad(dy, sy, activation) as tf.Tensor2D;
+        // relu and bias: one pass (WASM), the same values as the ops below.
+        const fused = activation === "relu" && hasBias && canFuseReluBiasGrad(dy, sy);
+        const [dz, db] = fused
+          ? reluBiasGrad(dy as tf.Tensor2D, sy)
+          : [activationGrad(dy, sy, activation) as tf.Tensor2D, undefined];
         const grads: tf.Tensor[] = [];
         if (inputGrad) grads.push(plainProduct(dz, tf.transpose(sk)));
         grads.push(plainProduct(tf.transpose(sx), dz));
-        if (hasBias) grads.push(tf.sum(dz, 0));
+        if (hasBias) grads.push(db ?? tf.sum(dz, 0));
         return grads;
       },
     };

@@ -25,6 +25,7 @@ import {
 import { unsortedSegmentSum } from "./segment-sum.js";
 import { slice } from "./slice.js";
 import { transpose } from "./transpose.js";
+import { RELU_BIAS_GRAD, reluBiasGradKernel } from "./dense-grad.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
@@ -38,6 +39,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   KerastoreRMSpropUpdate: rmspropUpdate,
   KerastoreSGDUpdate: sgdUpdate,
   [SCALE_SHIFT]: scaleShiftKernel,
+  [RELU_BIAS_GRAD]: reluBiasGradKernel,
   [BATCH_NORM_TRAIN]: batchNormTrainKernel,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
   AvgPoolGrad: avgPoolGrad,

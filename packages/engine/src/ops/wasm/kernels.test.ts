@@ -249,6 +249,7 @@ describe("training kernels built from WASM kernels", () => {
       "KerastoreBatchNormTrain",
       "KerastoreBatchNormTrainGrad",
       "KerastoreRMSpropUpdate",
+      "KerastoreReluBiasGrad",
       "KerastoreSGDUpdate",
       "KerastoreScaleShift",
       "MaxPoolGrad",
