@@ -26,6 +26,7 @@ import { unsortedSegmentSum } from "./segment-sum.js";
 import { slice } from "./slice.js";
 import { transpose } from "./transpose.js";
 import { RELU_BIAS_GRAD, reluBiasGradKernel } from "./dense-grad.js";
+import { TRANSPOSE_BIAS_ACT, transposeBiasActKernel } from "./transpose-bias.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
@@ -40,6 +41,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   KerastoreSGDUpdate: sgdUpdate,
   [SCALE_SHIFT]: scaleShiftKernel,
   [RELU_BIAS_GRAD]: reluBiasGradKernel,
+  [TRANSPOSE_BIAS_ACT]: transposeBiasActKernel,
   [BATCH_NORM_TRAIN]: batchNormTrainKernel,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
   AvgPoolGrad: avgPoolGrad,

@@ -252,6 +252,7 @@ describe("training kernels built from WASM kernels", () => {
       "KerastoreReluBiasGrad",
       "KerastoreSGDUpdate",
       "KerastoreScaleShift",
+      "KerastoreTransposeBiasAct",
       "MaxPoolGrad",
       "Mean",
       "Multiply",

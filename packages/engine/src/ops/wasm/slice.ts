@@ -21,7 +21,7 @@ type Args = {
 export function slice({ inputs, attrs, backend }: Args): TensorInfo {
   const { x } = inputs;
   if (x.dtype === "string") return new WasmKernelScope(backend).run("Slice", inputs, attrs, true);
-  const [begin, size] = tf.slice_util.parseSliceParams(x as never, attrs.begin, attrs.size);
+  const [begin, size] = tf.slice_util.parseSliceParams(x as never, attrs.begin, attrs.size) as [number[], number[]];
   const heap = backend as HeapBackend;
   const out = heap.makeOutput(size, x.dtype);
   const total = size.reduce((a, d) => a * d, 1);

@@ -1,5 +1,5 @@
 import { type KernelBackend, type TensorInfo, WasmKernelScope } from "./composite.js";
-import { encodeModule, I32, instantiateOnBackend, op, V128 } from "./wasm-encode.js";
+import { encodeModule, F32, I32, instantiateOnBackend, op, SIMD, V128, type WasmFunction } from "./wasm-encode.js";
 
 // Transpose of 4-byte elements (float32, int32) whose permutation swaps two blocks of axes,
 // after any leading ones: [R, C] to [C, R], or [B, R, C] to [B, C, R] (axes that move together
@@ -25,13 +25,21 @@ const TILE = 64;
 export interface SimdTranspose {
   /** (src, dst, rows, cols, srcRowBytes, dstRowBytes): the 4 x 4 blocks of rows x cols (multiples of 4). */
   blocks: (...args: number[]) => void;
+  /**
+   * (src, dst, rows, cols, srcRowBytes, dstRowBytes, bias, lo): the same, each output element
+   * max(x + bias[its source row], lo) in float32 (lo 0: relu; -Infinity: the bias alone).
+   */
+  blocksBias: (...args: number[]) => void;
 }
 
-function encode(memoryLimits: number[]): Uint8Array {
+function blocks(withBias: boolean): WasmFunction {
   const { get, set, tee, i32, load, store, shuffle } = op;
-  const [SRC, DST, ROWS, COLS, SSTR, DSTR] = [0, 1, 2, 3, 4, 5];
-  const [I, J, SP, DP, A] = [6, 7, 8, 9, 10];
-  const [V0, V1, V2, V3, T0, T1, T2, T3] = [11, 12, 13, 14, 15, 16, 17, 18];
+  const [SRC, DST, ROWS, COLS, SSTR, DSTR, BIAS, LO] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const first = withBias ? 8 : 6;
+  const [I, J, SP, DP, A] = [0, 1, 2, 3, 4].map((i) => first + i) as [number, number, number, number, number];
+  const [V0, V1, V2, V3, T0, T1, T2, T3, BV, LOV] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(
+    (i) => first + 5 + i,
+  ) as number[];
   // Float lanes of two vectors (0-3 the first, 4-7 the second) as i8x16.shuffle's byte lanes.
   const lanes = (f: number[]) => shuffle(f.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
   const mix = (a: number, b: number, f: number[], to: number) => [...get(a), ...get(b), ...lanes(f), ...set(to)];
@@ -39,34 +47,39 @@ function encode(memoryLimits: number[]): Uint8Array {
     k === 0
       ? [...get(SP), ...tee(A), ...load(0), ...set(v)]
       : [...get(A), ...get(SSTR), ...op.i32Add, ...tee(A), ...load(0), ...set(v)];
+  // Output row k of the block holds source rows I..I+3: bias[I..I+3] (BV), then max with LO.
+  const finish = withBias ? [...get(BV!), ...op.simd(SIMD.f32x4Add), ...get(LOV!), ...op.simd(F32X4_MAX)] : [];
   const put = (k: number, a: number, b: number, f: number[]) => [
     ...(k === 0 ? [...get(DP), ...tee(A)] : [...get(A), ...get(DSTR), ...op.i32Add, ...tee(A)]),
     ...get(a),
     ...get(b),
     ...lanes(f),
+    ...finish,
     ...store(0),
   ];
   const inner = [
     ...[...get(I), ...get(ROWS), ...op.i32GeU, ...op.exitIf],
-    ...row(0, V0),
-    ...row(1, V1),
-    ...row(2, V2),
-    ...row(3, V3),
-    ...mix(V0, V1, [0, 4, 1, 5], T0),
-    ...mix(V0, V1, [2, 6, 3, 7], T1),
-    ...mix(V2, V3, [0, 4, 1, 5], T2),
-    ...mix(V2, V3, [2, 6, 3, 7], T3),
+    ...(withBias ? [...get(BIAS), ...get(I), ...i32(2), ...op.i32Shl, ...op.i32Add, ...load(0), ...set(BV!)] : []),
+    ...row(0, V0!),
+    ...row(1, V1!),
+    ...row(2, V2!),
+    ...row(3, V3!),
+    ...mix(V0!, V1!, [0, 4, 1, 5], T0!),
+    ...mix(V0!, V1!, [2, 6, 3, 7], T1!),
+    ...mix(V2!, V3!, [0, 4, 1, 5], T2!),
+    ...mix(V2!, V3!, [2, 6, 3, 7], T3!),
     // A walks the output rows now (A = DP, DP + DSTR, ...).
-    ...put(0, T0, T2, [0, 1, 4, 5]),
-    ...put(1, T0, T2, [2, 3, 6, 7]),
-    ...put(2, T1, T3, [0, 1, 4, 5]),
-    ...put(3, T1, T3, [2, 3, 6, 7]),
+    ...put(0, T0!, T2!, [0, 1, 4, 5]),
+    ...put(1, T0!, T2!, [2, 3, 6, 7]),
+    ...put(2, T1!, T3!, [0, 1, 4, 5]),
+    ...put(3, T1!, T3!, [2, 3, 6, 7]),
     // SP += 4 rows of the source; DP += 4 elements; I += 4.
     ...[...get(SP), ...get(SSTR), ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(SP)],
     ...[...get(DP), ...i32(16), ...op.i32Add, ...set(DP)],
     ...[...get(I), ...i32(4), ...op.i32Add, ...set(I)],
   ];
   const code = [
+    ...(withBias ? [...get(LO), ...op.simd(SIMD.f32x4Splat), ...set(LOV!)] : []),
     ...op.loop([
       ...[...get(J), ...get(COLS), ...op.i32GeU, ...op.exitIf],
       // SP = SRC + 4J; DP = DST + J * DSTR; I = 0
@@ -77,20 +90,21 @@ function encode(memoryLimits: number[]): Uint8Array {
       ...[...get(J), ...i32(4), ...op.i32Add, ...set(J)],
     ]),
   ];
-  return encodeModule(
-    [
-      {
-        name: "blocks",
-        params: [I32, I32, I32, I32, I32, I32],
-        locals: [
-          [5, I32],
-          [8, V128],
-        ],
-        code,
-      },
+  return {
+    name: withBias ? "blocksBias" : "blocks",
+    params: withBias ? [I32, I32, I32, I32, I32, I32, I32, F32] : [I32, I32, I32, I32, I32, I32],
+    locals: [
+      [5, I32],
+      [withBias ? 10 : 8, V128],
     ],
-    memoryLimits,
-  );
+    code,
+  };
+}
+
+const F32X4_MAX = 0xe9;
+
+function encode(memoryLimits: number[]): Uint8Array {
+  return encodeModule([blocks(false), blocks(true)], memoryLimits);
 }
 
 /**
