@@ -105,7 +105,7 @@ describe("dense computed transposed (batch smaller than the layer)", () => {
           expect(Math.abs(av[i]! - ev[i]!), `element ${i}`).toBeLessThan(1e-5 * scale);
       };
       close(y!, want.y);
-      want.g.forEach((e, i) => close(g[i]!, e));
+      for (const [i, e] of want.g.entries()) close(g[i]!, e);
       tf.dispose([x, w, b, dy, y!, ...g, want.y, ...want.g]);
     });
   }

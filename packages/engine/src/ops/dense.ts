@@ -185,7 +185,7 @@ function activationGrad(dy: tf.Tensor, y: tf.Tensor, activation: DenseActivation
  * last bit.
  */
 function transposedForward(batch: number, inputs: number, outputs: number, activation: DenseActivation): boolean {
-  if (activation !== "relu" && activation !== "linear") return false;
+  if ((activation !== "relu" && activation !== "linear") || transposedOff()) return false;
   if (Math.min(batch, inputs, outputs) < 16 || !canTransposeBiasAct()) return false;
   // Packing ~4.5 units an element, a transpose ~0.5 (x^T is needed by the gradient either way).
   return inputs * outputs * 0.5 + inputs * batch * 4.5 + batch * outputs * 0.5 < inputs * outputs * 4.5;
@@ -196,9 +196,14 @@ function transposedForward(batch: number, inputs: number, outputs: number, activ
  * W^T, [out, in] (the same packing trade as {@link transposedForward}).
  */
 function transposedInputGrad(batch: number, inputs: number, outputs: number): boolean {
-  if (Math.min(batch, inputs, outputs) < 16 || tf.getBackend() !== "wasm") return false;
+  if (Math.min(batch, inputs, outputs) < 16 || tf.getBackend() !== "wasm" || transposedOff()) return false;
   return outputs * batch * 5 + batch * inputs * 0.5 < inputs * outputs * 5;
 }
+
+/** KERASTORE_DENSE_TRANSPOSED=0 turns both transposed forms off (read at each call). */
+const transposedOff = () =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.KERASTORE_DENSE_TRANSPOSED === "0";
 
 function makeDense(activation: DenseActivation, hasBias: boolean, inputGrad: boolean): DenseFn {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -27,6 +27,7 @@ import { slice } from "./slice.js";
 import { transpose } from "./transpose.js";
 import { RELU_BIAS_GRAD, reluBiasGradKernel } from "./dense-grad.js";
 import { TRANSPOSE_BIAS_ACT, transposeBiasActKernel } from "./transpose-bias.js";
+import { SOFTMAX_CE, SOFTMAX_CE_GRAD, softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from "./softmax-ce.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
@@ -42,6 +43,8 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   [SCALE_SHIFT]: scaleShiftKernel,
   [RELU_BIAS_GRAD]: reluBiasGradKernel,
   [TRANSPOSE_BIAS_ACT]: transposeBiasActKernel,
+  [SOFTMAX_CE]: softmaxCrossEntropyKernel,
+  [SOFTMAX_CE_GRAD]: softmaxCrossEntropyGradKernel,
   [BATCH_NORM_TRAIN]: batchNormTrainKernel,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
   AvgPoolGrad: avgPoolGrad,

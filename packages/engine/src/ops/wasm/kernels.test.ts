@@ -252,6 +252,8 @@ describe("training kernels built from WASM kernels", () => {
       "KerastoreReluBiasGrad",
       "KerastoreSGDUpdate",
       "KerastoreScaleShift",
+      "KerastoreSoftmaxCrossEntropy",
+      "KerastoreSoftmaxCrossEntropyGrad",
       "KerastoreTransposeBiasAct",
       "MaxPoolGrad",
       "Mean",
