@@ -2,7 +2,7 @@
 // real-world file, Embedding + LSTM text classifier, small ResNet) on the WASM backend: the
 // engine against tfjs-layers 4.22 (same backend, same weights, same batches, their epochs taking
 // turns) and Python Keras 3 on TensorFlow CPU (same architecture and batch), all in this run.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -20,6 +20,7 @@ import {
 } from "@kerastore/engine";
 import { keras } from "kerastore";
 import { writeBenchSection } from "./report.js";
+import { KerasChild, type KerasRound } from "./training-keras.js";
 import { camel, layersModel, tflWeightKey, workloadData, writeSharedWeights } from "./training-tfl.js";
 import { WORKLOADS, type Workload } from "./workloads.js";
 
@@ -46,46 +47,6 @@ const data = (w: Workload) => workloadData(tf, w);
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
-function python(w: Workload): { fit: number; predict: number } | string {
-  const code = `
-import os, sys, time, json
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-import numpy as np, keras
-w = json.loads(sys.stdin.read())
-n = w["batch"] * w["steps"]
-rng = np.random.default_rng(1)
-x = rng.integers(0, w["vocab"], (n, *w["input"])).astype("int32") if w.get("vocab") else rng.uniform(size=(n, *w["input"])).astype("float32")
-labels = np.random.default_rng(2).integers(0, 2 if w["classes"] == 1 else w["classes"], n)
-y = labels.reshape(n, 1).astype("float32") if w["classes"] == 1 else np.eye(w["classes"], dtype="float32")[labels]
-inp = keras.Input(tuple(w["input"]), dtype="int32" if w.get("vocab") else "float32")
-made, last = {}, inp
-for l in w["layers"]:
-    src = [made[s] for s in l["inputs"]] if "inputs" in l else [last]
-    last = getattr(keras.layers, l["cls"])(**l["config"], name=l["name"])(src[0] if len(src) == 1 else src)
-    made[l["name"]] = last
-m = keras.Model(inp, last)
-m.compile(optimizer="adam", loss=w["loss"])
-m.fit(x, y, batch_size=w["batch"], epochs=1, verbose=0, shuffle=False)
-m.predict(x, batch_size=w["batch"], verbose=0)
-fit, pred = [], []
-for _ in range(${ROUNDS}):
-    t0 = time.perf_counter(); m.fit(x, y, batch_size=w["batch"], epochs=1, verbose=0, shuffle=False); fit.append(n / (time.perf_counter() - t0))
-    t0 = time.perf_counter(); m.predict(x, batch_size=w["batch"], verbose=0); pred.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"fit": sorted(fit)[len(fit) // 2], "predict": sorted(pred)[len(pred) // 2]}))
-`;
-  try {
-    const py = execFileSync("node", [resolve(repo, "scripts/pyref.mjs")], { encoding: "utf8" }).trim();
-    const out = execFileSync(py, ["-c", code], {
-      encoding: "utf8",
-      input: JSON.stringify(w),
-      stdio: ["pipe", "pipe", "ignore"],
-    });
-    return JSON.parse(out.trim().split("\n").pop()!) as { fit: number; predict: number };
-  } catch (error) {
-    return `not measured (${(error as Error).message.split("\n")[0]})`;
-  }
-}
-
 interface Row {
   w: Workload;
   /** tfjs-layers's CPU time per epoch over ours. */
@@ -94,7 +55,9 @@ interface Row {
   tflFit: number;
   oursPredict: number;
   tflPredict: number;
-  py: { fit: number; predict: number } | string;
+  py: KerasRound | string;
+  /** Ours over Keras's samples/s, round by round (both measured in the same round). */
+  pyPaired: number[];
   weights: string;
   stock: Stock | string;
 }
@@ -215,7 +178,14 @@ async function measure(w: Workload): Promise<Row> {
   await other.fit(x, y, fitOpts);
   predictOurs();
   predictTfl();
-  // Who goes first alternates by round (what runs after a fit pays for its garbage).
+  // Keras in its own process, up for the whole measurement (./training-keras.ts), warmed up.
+  const py = await KerasChild.start(w);
+  const pyRuns: KerasRound[] = [];
+  const kerasRound = async () => {
+    if (typeof py !== "string") pyRuns.push(await py.round());
+  };
+  // Each round runs every trainer once; the order turns by round (what runs after a fit pays for
+  // its garbage, and a change of the machine's load hits each trainer's rounds alike).
   const oursRound = async () => {
     runs.oursFit.push(n / ((await timed(() => model.fit(x, y, fitOpts))) / 1000));
     runs.oursCpu.push(cpu);
@@ -226,9 +196,11 @@ async function measure(w: Workload): Promise<Row> {
     runs.tflCpu.push(cpu);
     runs.tflPredict.push(await timed(predictTfl));
   };
+  const order = [oursRound, tflRound, kerasRound];
   for (let r = 0; r < ROUNDS; r++) {
-    for (const round of r % 2 === 0 ? [oursRound, tflRound] : [tflRound, oursRound]) await round();
+    for (let i = 0; i < order.length; i++) await order[(r + i) % order.length]!();
   }
+  if (typeof py !== "string") py.close();
   tf.dispose([x, y]);
   other.dispose();
   const row = {
@@ -238,12 +210,17 @@ async function measure(w: Workload): Promise<Row> {
     tflFit: median(runs.tflFit),
     oursPredict: median(runs.oursPredict),
     tflPredict: median(runs.tflPredict),
-    py: python(w),
+    py:
+      typeof py === "string"
+        ? py
+        : { fit: median(pyRuns.map((p) => p.fit)), predict: median(pyRuns.map((p) => p.predict)) },
+    pyPaired: pyRuns.map((p, i) => runs.oursFit[i]! / p.fit),
     stock: stock(w, shared),
     weights,
   };
   for (const ext of [".json", ".bin"]) rmSync(shared + ext, { force: true });
-  console.log(w.key, JSON.stringify({ ...row, w: undefined }));
+  const rounds = { ours: runs.oursFit.map(Math.round), keras: pyRuns.map((p) => Math.round(p.fit)) };
+  console.log(w.key, JSON.stringify({ ...row, w: undefined, rounds }));
   tfCpuOurs.set(w.key, median(runs.oursCpu));
   return row;
 }
@@ -293,9 +270,9 @@ export async function run(): Promise<void> {
   ];
   const notes = rows.map(
     (r) =>
-      `- ${r.w.key}: ${r.w.batch * r.w.steps} samples per epoch, ${r.weights}${typeof r.py === "string" ? `; Keras ${r.py}` : ""}; tfjs-layers as installed: ${typeof r.stock === "string" ? r.stock : r.stock.missing.length === 0 ? `trains on stock WASM (${r.stock.steps})` : `**cannot train on WASM: missing ${r.stock.missing.join(", ")}**; measured with tfjs-backend-cpu's kernels for ${r.stock.missing.length === 1 ? "it" : "them"} (${r.stock.steps})`}.`,
+      `- ${r.w.key}: ${r.w.batch * r.w.steps} samples per epoch, ${r.weights}${typeof r.py === "string" ? `; Keras ${r.py}` : `; ours / Keras round by round ${r.pyPaired.map((v) => v.toFixed(2)).join(", ")} (median ${median(r.pyPaired).toFixed(2)})`}; tfjs-layers as installed: ${typeof r.stock === "string" ? r.stock : r.stock.missing.length === 0 ? `trains on stock WASM (${r.stock.steps})` : `**cannot train on WASM: missing ${r.stock.missing.join(", ")}**; measured with tfjs-backend-cpu's kernels for ${r.stock.missing.length === 1 ? "it" : "them"} (${r.stock.steps})`}.`,
   );
-  const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}${env ? ` (KERASTORE_WASM_THREADS=${env})` : " (the default)"}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds (ours and tfjs-layers taking turns, each round an epoch then a prediction, who goes first alternating; Keras in its own process after them, same architecture, batch and data sizes). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTwo tfjs-layers 4.22 columns. **Same kernels** (the strict comparison): tfjs-layers in this process, on the same WASM backend with the same kernels (ours registered, the same thread count), the same weights and batches. **As installed** (what a user of tfjs-layers gets): its own process (src/training-stock-child.ts), stock @tensorflow/tfjs-backend-wasm with none of our kernels, tfjs's own thread count in Node (one: it never starts its threaded build there), the same starting weights as ours (handed over in files). It measures \`predict\` first, before and apart from training, so every workload has a predict time. Stock WASM has no kernel for Conv2D's filter gradient (\`Conv2DBackpropFilter\`) or the embedding gradient (\`UnsortedSegmentSum\`): such a model cannot train on WASM at all; the one way it runs is with tfjs-backend-cpu's kernels for the missing ones (inputs copied to the CPU backend and back), timed over one \`trainOnBatch\` step, the epoch's CPU time scaled from it (a bound when no step finishes in TRAIN_BENCH_STOCK_TIMEOUT seconds). The ratios in bold are samples/s (fit) or time (predict) ratios; in parentheses, by process CPU time. Targets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time. The tfjs-layers targets refer to the **as installed** column: the issue's own measure ("Dense models train fast, about 7x tfjs-layers") is tfjs-layers as a user installs it; the same-kernels column is the stricter extra comparison (it credits tfjs-layers with this project's kernels and threads).`;
+  const md = `### Training and inference: four workloads, Adam, ${threads} WASM thread${threads > 1 ? "s" : ""}${env ? ` (KERASTORE_WASM_THREADS=${env})` : " (the default)"}\n\n${threadNote} Per workload and trainer: one warm-up epoch and prediction, then the median of ${ROUNDS} rounds, each round an epoch then a prediction of every trainer in turn (ours, tfjs-layers, Keras; who goes first turns by round), so a change of the machine's load hits all three alike. Keras runs in a Python process of its own that stays up for the whole workload (src/training-keras.ts: same architecture, batch and data sizes; its warm-up epoch and prediction, with tracing, before the timed rounds). \`predict\` covers the epoch's samples at the same batch size, output read back. Load average ${load} on this shared 2-core machine (other jobs were running: the ratios, measured in one run, are the comparable numbers; "by CPU time" compares the two JS trainers' process CPU time per epoch, which a loaded machine disturbs less than wall time).\n\n${lines.join("\n")}\n\n${notes.join("\n")}\n\nTwo tfjs-layers 4.22 columns. **Same kernels** (the strict comparison): tfjs-layers in this process, on the same WASM backend with the same kernels (ours registered, the same thread count), the same weights and batches. **As installed** (what a user of tfjs-layers gets): its own process (src/training-stock-child.ts), stock @tensorflow/tfjs-backend-wasm with none of our kernels, tfjs's own thread count in Node (one: it never starts its threaded build there), the same starting weights as ours (handed over in files). It measures \`predict\` first, before and apart from training, so every workload has a predict time. Stock WASM has no kernel for Conv2D's filter gradient (\`Conv2DBackpropFilter\`) or the embedding gradient (\`UnsortedSegmentSum\`): such a model cannot train on WASM at all; the one way it runs is with tfjs-backend-cpu's kernels for the missing ones (inputs copied to the CPU backend and back), timed over one \`trainOnBatch\` step, the epoch's CPU time scaled from it (a bound when no step finishes in TRAIN_BENCH_STOCK_TIMEOUT seconds). The ratios in bold are samples/s (fit) or time (predict) ratios; in parentheses, by process CPU time. Targets (issue 14): fit >= 1/3 of Keras's samples/s and >= 10x tfjs-layers's; predict <= 0.6x tfjs-layers's time. The tfjs-layers targets refer to the **as installed** column: the issue's own measure ("Dense models train fast, about 7x tfjs-layers") is tfjs-layers as a user installs it; the same-kernels column is the stricter extra comparison (it credits tfjs-layers with this project's kernels and threads).`;
   console.log(md);
   if (env === undefined || env === "") writeBenchSection("training", md);
   else writeBenchSection("training-threads", md, `KERASTORE_WASM_THREADS=${env} pnpm bench training`);

@@ -1,14 +1,15 @@
-import * as tf from "@tensorflow/tfjs-core";
 import { cannot } from "@kerastore/core";
+import * as tf from "@tensorflow/tfjs-core";
 import { field } from "../config-fields.js";
 import type { Constraint, ConstraintLike } from "../constraints.js";
 import { EngineError } from "../errors.js";
 import type { Initializer, InitializerLike } from "../initializers.js";
 import type { CallOptions } from "../layer.js";
+import { convBiasRelu } from "../ops/wasm/conv-bias-relu.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
-import { type ConvArgs, FUSED, type FusedName, SpatialConv, common } from "./conv-base.js";
+import { type ConvArgs, common, FUSED, type FusedName, SpatialConv } from "./conv-base.js";
 import { convOutputLength, deconvOutputLength, intTuple, oneShape } from "./layer-utils.js";
 
 export type { ConvArgs } from "./conv-base.js";
@@ -102,6 +103,11 @@ abstract class Conv extends SpatialConv {
       // Without bias or activation the plain kernel: its gradient computes the input's only
       // when asked (tfjs's fused op computes it always, for a model's first layer in vain).
       const plain = name === "linear" && this.bias === undefined;
+      const fused =
+        name === "relu" && this.rank === 2 && this.groups === 1 && dilations[0] === 1 && dilations[1] === 1 && this.bias
+          ? convBiasRelu(input as tf.Tensor4D, k4, this.bias.value, strides, pad)
+          : null;
+      if (fused !== null) return fused; // training: one fused kernel forward, one pass for the ReLU and bias gradients
       if (this.groups === 1 && FUSED.has(name) && !plain) {
         return tf.fused.conv2d({
           x: input,

@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
+import { smallFilterGrad, smallFilterGradApplies } from "./conv-filter-grad-small.js";
 
 // Conv2D's filter gradient (NHWC, no dilation) as one plain matrix product, at XNNPACK's
 // matrix-product speed. XNNPACK runs the one-convolution formulation of ./conv-grads.ts (batch
@@ -44,6 +45,7 @@ export function filterGradByProduct(
   info: tf.backend_util.Conv2DInfo,
   budget = PRODUCT_BUDGET,
 ): TensorInfo {
+  if (smallFilterGradApplies(k, info)) return smallFilterGrad(k, x, dy, info); // few input channels: a SIMD loop
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [b, h, w] = [info.batchSize, info.inHeight, info.inWidth];

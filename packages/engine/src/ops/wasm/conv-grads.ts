@@ -1,6 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type KernelBackend, type TensorInfo, type WasmKernelScope, composite, placeStrided } from "./composite.js";
 import { EngineError } from "../../errors.js";
+import {
+  composite,
+  heapF32,
+  type KernelBackend,
+  placeStrided,
+  type TensorInfo,
+  type WasmKernelScope,
+} from "./composite.js";
 import { filterGradByProduct, productIsFaster } from "./conv-filter-grad.js";
 import { stridedInputGrad } from "./conv-input-grad-strided.js";
 
@@ -125,7 +132,7 @@ export function conv2DBackpropInput({
     let dy = inputs.dy;
     if (!nhwc) dy = k.transpose(dy, [0, 2, 3, 1]);
     const spread = sh > 1 || sw > 1 ? placeStrided(k, dy, [sh, sw], [0, 0], [dh, dw]) : dy;
-    const turned = k.transpose(k.run("Reverse", { x: inputs.filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+    const turned = turnedFilter(k, inputs.filter);
     // The "full" padding as the convolution's own (XNNPACK pads as it reads: no padded copy).
     const pad = [
       [0, 0],
@@ -140,6 +147,26 @@ export function conv2DBackpropInput({
     );
     return nhwc ? dx : k.transpose(dx, [0, 3, 1, 2]);
   });
+}
+
+/**
+ * The filter [kH, kW, inC, outC] turned by 180 degrees with its channel axes swapped
+ * ([kH, kW, outC, inC]): one JavaScript pass for float32 (WASM's Reverse kernel took ~4 ms for
+ * a 3x3x64x128 filter, a third of the input gradient it served), else WASM's kernels.
+ */
+function turnedFilter(k: WasmKernelScope, filter: TensorInfo): TensorInfo {
+  if (filter.dtype !== "float32") return k.transpose(k.run("Reverse", { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const out = k.output([kh, kw, co, ci]);
+  const src = heapF32(k.backend, filter);
+  const dst = heapF32(k.backend, out);
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      const from = ((kh - 1 - i) * kw + (kw - 1 - j)) * ci * co;
+      const to = (i * kw + j) * co * ci;
+      for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) dst[to + o * ci + c] = src[from + c * co + o]!;
+    }
+  return out;
 }
 
 interface DepthwiseAttrs extends ConvAttrs {

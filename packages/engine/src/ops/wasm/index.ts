@@ -1,7 +1,22 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { rememberNative } from "./composite.js";
+import { avgPoolGrad } from "./avg-pool-grad.js";
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  batchNormTrainGradKernel,
+  batchNormTrainKernel,
+  registerBatchNormTrainGradient,
+} from "./batch-norm-train.js";
 import { add, multiply, realDiv, sub } from "./broadcast-binary.js";
 import { mean, sum } from "./column-reduce.js";
+import { rememberNative } from "./composite.js";
+import {
+  CONV_BIAS_RELU,
+  convBiasReluKernel,
+  RELU_BIAS_GRAD,
+  registerConvBiasReluGradient,
+  reluBiasGradKernel,
+} from "./conv-bias-relu.js";
 import {
   conv2DBackpropFilter,
   conv2DBackpropInput,
@@ -14,20 +29,11 @@ import { cast, identity } from "./identity.js";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
-import { avgPoolGrad } from "./avg-pool-grad.js";
-import {
-  BATCH_NORM_TRAIN,
-  BATCH_NORM_TRAIN_GRAD,
-  batchNormTrainGradKernel,
-  batchNormTrainKernel,
-  registerBatchNormTrainGradient,
-} from "./batch-norm-train.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 import { slice } from "./slice.js";
-import { transpose } from "./transpose.js";
-import { RELU_BIAS_GRAD, reluBiasGradKernel } from "./dense-grad.js";
-import { TRANSPOSE_BIAS_ACT, transposeBiasActKernel } from "./transpose-bias.js";
 import { SOFTMAX_CE, SOFTMAX_CE_GRAD, softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from "./softmax-ce.js";
+import { transpose } from "./transpose.js";
+import { TRANSPOSE_BIAS_ACT, transposeBiasActKernel } from "./transpose-bias.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
@@ -41,12 +47,13 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   KerastoreRMSpropUpdate: rmspropUpdate,
   KerastoreSGDUpdate: sgdUpdate,
   [SCALE_SHIFT]: scaleShiftKernel,
-  [RELU_BIAS_GRAD]: reluBiasGradKernel,
   [TRANSPOSE_BIAS_ACT]: transposeBiasActKernel,
   [SOFTMAX_CE]: softmaxCrossEntropyKernel,
   [SOFTMAX_CE_GRAD]: softmaxCrossEntropyGradKernel,
   [BATCH_NORM_TRAIN]: batchNormTrainKernel,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
+  [CONV_BIAS_RELU]: convBiasReluKernel,
+  [RELU_BIAS_GRAD]: reluBiasGradKernel,
   AvgPoolGrad: avgPoolGrad,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
@@ -87,6 +94,7 @@ export function registerWasmKernels(): string[] {
   }
   registerScaleShiftGradient();
   registerBatchNormTrainGradient();
+  registerConvBiasReluGradient();
   registered = wasmCompositeKernels().slice();
   return registered;
 }

@@ -248,6 +248,7 @@ describe("training kernels built from WASM kernels", () => {
       "KerastoreAdamUpdate",
       "KerastoreBatchNormTrain",
       "KerastoreBatchNormTrainGrad",
+      "KerastoreConv2DBiasRelu",
       "KerastoreRMSpropUpdate",
       "KerastoreReluBiasGrad",
       "KerastoreSGDUpdate",

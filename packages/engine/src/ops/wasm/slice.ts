@@ -1,11 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type KernelBackend, type TensorInfo, WasmKernelScope } from "./composite.js";
+import { composite, type KernelBackend, type TensorInfo } from "./composite.js";
 
-// Slice, copying only the rows it takes. WASM's own kernel first reads its whole input out of
-// the WASM memory into a new JavaScript array (`readSync`), then copies the slice from there: a
-// batch of 256 rows out of a [2048, 784] dataset copied all 6.4 MB, ~3.6 ms, once per batch of
-// every fit and predict. Here the slice is copied from the input where it lives, one contiguous
-// run at a time (the same values: a slice is a copy). Strings run WASM's kernel.
+// Slice on the WASM backend, copying only what it returns. tfjs-backend-wasm 4.22's Slice first
+// copies its WHOLE input out of the WASM memory (`readSync`), then the slice from that copy: a
+// batch sliced from a training set costs a copy of the whole set. `fit` and `predict` slice
+// every batch, so each step paid for the whole data set (1024 MNIST images: 3.2 MB a batch;
+// 60,000: 188 MB). Here the slice is copied from the input where it lives: runs of the last
+// axis, one `set` each (a contiguous slice, such as a batch, is one run). Strings take WASM's
+// own kernel.
 
 interface HeapBackend extends KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
@@ -20,39 +22,32 @@ type Args = {
 
 export function slice({ inputs, attrs, backend }: Args): TensorInfo {
   const { x } = inputs;
-  if (x.dtype === "string") return new WasmKernelScope(backend).run("Slice", inputs, attrs, true);
+  if (x.dtype === "string" || x.shape.length === 0)
+    return composite(backend, inputs, (k) => k.run("Slice", inputs, attrs, true));
   const [begin, size] = tf.slice_util.parseSliceParams(x as never, attrs.begin, attrs.size) as [number[], number[]];
   const heap = backend as HeapBackend;
   const out = heap.makeOutput(size, x.dtype);
   const total = size.reduce((a, d) => a * d, 1);
   if (total === 0) return out;
-  // Views after the last allocation (a growing memory detaches older ones).
-  const src = heap.typedArrayFromHeap(x);
   const dst = heap.typedArrayFromHeap(out);
-  const rank = x.shape.length;
-  if (rank === 0) {
-    dst[0] = src[0]!;
+  const src = heap.typedArrayFromHeap(x);
+  const strides = tf.util.computeStrides(x.shape);
+  if (tf.slice_util.isSliceContinous(x.shape, begin, size)) {
+    const from = tf.slice_util.computeFlatOffset(begin, strides);
+    dst.set(src.subarray(from, from + total));
     return out;
   }
-  // Axes after `k` are taken whole: each run is size[k] x (their product) elements in a row.
-  let k = rank - 1;
-  let inner = 1;
-  while (k > 0 && size[k] === x.shape[k] && begin[k] === 0) {
-    inner *= x.shape[k]!;
-    k--;
-  }
-  const run = size[k]! * inner;
-  const strides = tf.util.computeStrides(x.shape);
-  // Outer index over axes [0, k), odometer style.
-  const idx = new Array<number>(k).fill(0);
-  const runs = total / run;
-  for (let r = 0, o = 0; r < runs; r++, o += run) {
-    let from = begin[k]! * inner;
-    for (let a = 0; a < k; a++) from += (begin[a]! + idx[a]!) * strides[a]!;
+  // Runs along the last axis: for each index of the leading axes, one copy.
+  const rank = x.shape.length;
+  const run = size[rank - 1]!;
+  const at = new Array<number>(rank - 1).fill(0);
+  for (let o = 0; o < total; o += run) {
+    let from = begin[rank - 1]!;
+    for (let d = 0; d < rank - 1; d++) from += (begin[d]! + at[d]!) * strides[d]!;
     dst.set(src.subarray(from, from + run), o);
-    for (let a = k - 1; a >= 0; a--) {
-      if (++idx[a]! < size[a]!) break;
-      idx[a] = 0;
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++at[d]! < size[d]!) break;
+      at[d] = 0;
     }
   }
   return out;

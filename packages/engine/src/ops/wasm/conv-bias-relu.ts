@@ -1,0 +1,179 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
+import { encodeModule, I32, instantiateOnBackend, op, V128, type WasmFunction } from "./wasm-encode.js";
+
+// Conv2D + bias + ReLU while training. tfjs's fused convolution runs unfused when gradients are
+// recorded (a convolution, a bias add and a ReLU: three passes forward, and backward the ReLU's
+// Step and Multiply and the bias's Sum: three more). Here the forward pass is WASM's
+// FusedConv2D (XNNPACK adds the bias and clamps as it writes), and its registered gradient
+// takes the output gradient through the ReLU and sums the bias gradient in one pass (a
+// WebAssembly SIMD loop for channels by 4s), then asks the convolution's two gradient kernels
+// for what the tape needs. The pass computes each value as tfjs's ops do: dz = dy * step(z)
+// (z > 0 exactly where the output y = relu(z) > 0) and the bias gradient summed in float32 over
+// the rows in order, as the Sum kernel of ./column-reduce.ts: the same bits.
+// KERASTORE_WASM_SIMD_RELU=0 turns the SIMD loop off (a JavaScript loop runs instead).
+
+export const CONV_BIAS_RELU = "KerastoreConv2DBiasRelu";
+export const RELU_BIAS_GRAD = "KerastoreReluBiasGrad";
+
+interface ConvAttrs {
+  strides: [number, number];
+  pad: "valid" | "same";
+}
+
+type Backend = KernelBackend & { makeOutput(shape: number[], dtype: tf.DataType): TensorInfo };
+
+/** The forward kernel: x [batch, H, W, inC], filter [kH, kW, inC, outC], bias [outC] (NHWC, dilation 1). */
+export function convBiasReluKernel(args: {
+  inputs: { x: TensorInfo; filter: TensorInfo; bias: TensorInfo };
+  attrs: ConvAttrs;
+  backend: KernelBackend;
+}): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  return composite(backend, inputs, (k) =>
+    k.run("FusedConv2D", inputs, {
+      strides: attrs.strides,
+      pad: attrs.pad,
+      dataFormat: "NHWC",
+      dilations: [1, 1],
+      activation: "relu",
+    }),
+  );
+}
+
+interface SimdReluBias {
+  /** (dy, y, dz, db, rows, cBytes): dz = dy * (y > 0 ? 1 : 0); db[j] += dz[r, j], row by row. */
+  pass: (...args: number[]) => void;
+}
+
+function pass(): WasmFunction {
+  const { get, set, i32, load, store, simd, loop, exitIf } = op;
+  const [F32X4_SPLAT, F32X4_GT, V128_AND, F32X4_ADD, F32X4_MUL] = [0x13, 0x44, 0x4e, 0xe4, 0xe6];
+  const [DY, Y, DZ, DB, ROWS, CB] = [0, 1, 2, 3, 4, 5];
+  const [R, J, P] = [6, 7, 8];
+  const [ONE, D] = [9, 10];
+  const add = op.i32Add;
+  const code = [
+    ...[0x43, 0, 0, 0x80, 0x3f, ...simd(F32X4_SPLAT), ...set(ONE)], // f32.const 1.0, splat
+    ...loop([
+      ...[...get(R), ...get(ROWS), ...op.i32GeU, ...exitIf],
+      ...[...i32(0), ...set(J)],
+      ...loop([
+        ...[...get(J), ...get(CB), ...op.i32GeU, ...exitIf],
+        ...[...get(DY), ...get(P), ...add, ...load()],
+        ...[...get(Y), ...get(P), ...add, ...load(), ...op.zero, ...simd(F32X4_GT), ...get(ONE), ...simd(V128_AND)],
+        ...[...simd(F32X4_MUL), ...set(D)],
+        ...[...get(DZ), ...get(P), ...add, ...get(D), ...store()],
+        ...[...get(DB), ...get(J), ...add, ...get(DB), ...get(J), ...add, ...load(), ...get(D), ...simd(F32X4_ADD)],
+        ...store(),
+        ...[...get(J), ...i32(16), ...add, ...set(J)],
+        ...[...get(P), ...i32(16), ...add, ...set(P)],
+      ]),
+      ...[...get(R), ...i32(1), ...add, ...set(R)],
+    ]),
+  ];
+  return {
+    name: "pass",
+    params: new Array<number>(6).fill(I32),
+    locals: [
+      [3, I32],
+      [2, V128],
+    ],
+    code,
+  };
+}
+
+function simdReluBias(backend: object): SimdReluBias | null {
+  return instantiateOnBackend<SimdReluBias>(backend, "relu-bias-grad", "KERASTORE_WASM_SIMD_RELU", (limits) =>
+    encodeModule([pass()], limits),
+  );
+}
+
+/**
+ * The ReLU's and the bias's gradients in one pass: from dy and y = relu(z) (float32, channels
+ * last), dz = dy * step(z) (same shape) and db = the sum of dz over every axis but the last.
+ */
+export function reluBiasGradKernel(args: {
+  inputs: { dy: TensorInfo; y: TensorInfo };
+  backend: KernelBackend;
+  useSimd?: boolean;
+}): TensorInfo[] {
+  const { inputs, useSimd = true } = args;
+  const backend = args.backend as Backend;
+  const { dy, y } = inputs;
+  const c = y.shape[y.shape.length - 1]!;
+  const rows = y.shape.slice(0, -1).reduce((a, d) => a * d, 1);
+  const dz = backend.makeOutput(y.shape, "float32");
+  const db = backend.makeOutput([c], "float32");
+  const dbv = heapF32(backend, db);
+  dbv.fill(0);
+  const simd = useSimd && c % 4 === 0 ? simdReluBias(backend) : null;
+  const [g, yv, zv] = [heapF32(backend, dy), heapF32(backend, y), heapF32(backend, dz)];
+  if (simd !== null) {
+    simd.pass(g.byteOffset, yv.byteOffset, zv.byteOffset, dbv.byteOffset, rows, c * 4);
+    return [dz, db];
+  }
+  for (let r = 0, o = 0; r < rows; r++, o += c)
+    for (let j = 0; j < c; j++) {
+      const d = Math.fround(g[o + j]! * (yv[o + j]! > 0 ? 1 : 0));
+      zv[o + j] = d;
+      dbv[j] = dbv[j]! + d;
+    }
+  return [dz, db];
+}
+
+let gradient = false;
+
+/** Registers the forward kernel's gradient (once). */
+export function registerConvBiasReluGradient(): void {
+  if (gradient) return;
+  gradient = true;
+  tf.registerGradient({
+    kernelName: CONV_BIAS_RELU,
+    inputsToSave: ["x", "filter"],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad } = attrs as unknown as ConvAttrs;
+      const [dz, db] = tf.engine().runKernel(RELU_BIAS_GRAD, { dy: dy as tf.Tensor, y }) as tf.Tensor[];
+      const conv = { strides, pad, dataFormat: "NHWC" };
+      return {
+        x: () =>
+          tf.engine().runKernel("Conv2DBackpropInput", { dy: dz!, filter }, {
+            ...conv,
+            inputShape: x.shape,
+          } as never) as tf.Tensor,
+        filter: () =>
+          tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: dz! }, {
+            ...conv,
+            filterShape: filter.shape,
+          } as never) as tf.Tensor,
+        bias: () => db!,
+      };
+    },
+  });
+}
+
+/**
+ * relu(conv2d(x, filter) + bias) through {@link CONV_BIAS_RELU} where it applies: gradients
+ * being recorded (tfjs would unfuse), the kernel registered on the WASM backend, float32.
+ * Returns null elsewhere (the caller runs tfjs's op).
+ */
+export function convBiasRelu(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor,
+  strides: [number, number],
+  pad: "valid" | "same",
+): tf.Tensor4D | null {
+  const engine = tf.engine() as unknown as { state: { gradientDepth: number } };
+  if (
+    engine.state.gradientDepth === 0 ||
+    x.dtype !== "float32" ||
+    bias.rank !== 1 ||
+    tf.getBackend() !== "wasm" ||
+    tf.getKernel(CONV_BIAS_RELU, "wasm") === undefined
+  )
+    return null;
+  return tf.engine().runKernel(CONV_BIAS_RELU, { x, filter, bias }, { strides, pad } as never) as tf.Tensor4D;
+}
