@@ -59,3 +59,54 @@ describe("dense in a training step", () => {
     expect(step.values).toEqual(plain.values);
   });
 });
+
+describe("dense computed transposed (batch smaller than the layer)", () => {
+  beforeAll(async () => {
+    await initBackend();
+    await registerGradients();
+  });
+
+  // relu(x W + b) and its gradients as plain ops: the reference.
+  function reference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: "relu" | "linear") {
+    const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+      const z = tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb);
+      return act === "relu" ? tf.relu(z) : z;
+    };
+    const dy = wave([x.shape[0], w.shape[1]], 9);
+    const y = f(x, w, b);
+    const g = tf.grads((xx, ww, bb) => tf.sum(tf.mul(f(xx!, ww!, bb!), dy)))([x, w, b]);
+    return { y, g };
+  }
+
+  for (const act of ["relu", "linear"] as const) {
+    it(`${act}: outputs and gradients equal plain ops within float error, through the transposed kernels`, async () => {
+      const x = wave([32, 64], 1) as tf.Tensor2D;
+      const w = tf.mul(wave([64, 96], 2), 0.3) as tf.Tensor2D;
+      const b = wave([96], 3) as tf.Tensor1D;
+      const want = reference(x, w, b, act);
+      const dy = wave([32, 96], 9);
+      let y: tf.Tensor | undefined;
+      let g: tf.Tensor[] = [];
+      const info = await tf.profile(() => {
+        y = tf.keep(dense(x, w, b, act));
+        g = tf.grads((xx, ww, bb) =>
+          tf.sum(tf.mul(dense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act), dy)),
+        )([x, w, b]);
+      });
+      const names = info.kernels.map((k) => k.name);
+      expect(names).toContain("KerastoreTransposeBiasAct");
+      const close = (a: tf.Tensor, e: tf.Tensor) => {
+        const av = a.dataSync();
+        const ev = e.dataSync();
+        expect(a.shape).toEqual(e.shape);
+        let scale = 0;
+        for (const v of ev) scale = Math.max(scale, Math.abs(v));
+        for (let i = 0; i < ev.length; i++)
+          expect(Math.abs(av[i]! - ev[i]!), `element ${i}`).toBeLessThan(1e-5 * scale);
+      };
+      close(y!, want.y);
+      for (const [i, e] of want.g.entries()) close(g[i]!, e);
+      tf.dispose([x, w, b, dy, y!, ...g, want.y, ...want.g]);
+    });
+  }
+});

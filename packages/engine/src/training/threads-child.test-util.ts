@@ -1,7 +1,7 @@
 // Run by threads.test.ts in a child process: sets up the WASM backend with the thread count of
 // argv[2], trains a small model holding a convolution, batch normalization, pooling, an LSTM and
-// Dense layers for a few Adam steps from fixed weights and data, and prints the threads that ran
-// and every weight after training (JSON on stdout).
+// Dense layers (two computed transposed) for a few Adam steps from fixed weights and data, and
+// prints the threads that ran and every weight after training (JSON on stdout).
 import {
   Input,
   Model,
@@ -28,6 +28,9 @@ h = L("Conv2D", { filters: 16, kernel_size: 3, activation: "relu" }).apply(h) as
 h = L("Reshape", { target_shape: [16, 16] }).apply(h) as KerasTensor;
 h = L("LSTM", { units: 12 }).apply(h) as KerasTensor;
 h = L("Dense", { units: 32, activation: "relu" }).apply(h) as KerasTensor;
+// Wider than the batch: these two train transposed (ops/dense.ts), the second's input gradient too.
+h = L("Dense", { units: 64, activation: "relu" }).apply(h) as KerasTensor;
+h = L("Dense", { units: 48, activation: "relu" }).apply(h) as KerasTensor;
 const out = L("Dense", { units: 5, activation: "softmax" }).apply(h) as KerasTensor;
 const model = new Model({ inputs: input, outputs: out });
 // Fixed weights: a smooth function of each value's index, small enough to keep units alive.

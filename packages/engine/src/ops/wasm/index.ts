@@ -31,6 +31,9 @@ import { maxPoolGrad } from "./pool-grads.js";
 import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
 import { slice } from "./slice.js";
+import { SOFTMAX_CE, SOFTMAX_CE_GRAD, softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from "./softmax-ce.js";
+import { transpose } from "./transpose.js";
+import { TRANSPOSE_BIAS_ACT, transposeBiasActKernel } from "./transpose-bias.js";
 
 // Kernels the WASM backend of tfjs 4.22 lacks, computes unlike TensorFlow (MaxPoolGrad) or
 // computes with a plain loop where XNNPACK's convolution does the same work (Conv2DBackpropInput),
@@ -44,6 +47,9 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   KerastoreRMSpropUpdate: rmspropUpdate,
   KerastoreSGDUpdate: sgdUpdate,
   [SCALE_SHIFT]: scaleShiftKernel,
+  [TRANSPOSE_BIAS_ACT]: transposeBiasActKernel,
+  [SOFTMAX_CE]: softmaxCrossEntropyKernel,
+  [SOFTMAX_CE_GRAD]: softmaxCrossEntropyGradKernel,
   [BATCH_NORM_TRAIN]: batchNormTrainKernel,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
   [CONV_BIAS_RELU]: convBiasReluKernel,
@@ -64,6 +70,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   Slice: slice,
   Sub: sub,
   Sum: sum,
+  Transpose: transpose,
   UnsortedSegmentSum: unsortedSegmentSum,
 };
 

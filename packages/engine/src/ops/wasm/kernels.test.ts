@@ -253,6 +253,9 @@ describe("training kernels built from WASM kernels", () => {
       "KerastoreReluBiasGrad",
       "KerastoreSGDUpdate",
       "KerastoreScaleShift",
+      "KerastoreSoftmaxCrossEntropy",
+      "KerastoreSoftmaxCrossEntropyGrad",
+      "KerastoreTransposeBiasAct",
       "MaxPoolGrad",
       "Mean",
       "Multiply",
@@ -260,6 +263,7 @@ describe("training kernels built from WASM kernels", () => {
       "Slice",
       "Sub",
       "Sum",
+      "Transpose",
       "UnsortedSegmentSum",
     ]);
     for (const k of wasmCompositeKernels()) expect(isWasmFallback(k), k).toBe(false);

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { canFuseSoftmaxCrossEntropy, softmaxCrossEntropy } from "../../ops/wasm/softmax-ce.js";
 import { attachedLogits } from "./logits.js";
 
 const EPS = 1e-7;
@@ -79,7 +80,10 @@ export function categoricalCrossentropy(options: CrossentropyOptions = {}): Loss
       target = tf.add(tf.mul(target, 1 - smoothing), smoothing / classes);
     }
     const logits = options.fromLogits ? p : attachedLogits(p);
-    if (logits !== undefined) return tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits, -1)), -1));
+    if (logits !== undefined)
+      return canFuseSoftmaxCrossEntropy(target, logits)
+        ? softmaxCrossEntropy(target, logits)
+        : tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits, -1)), -1));
     const out = tf.clipByValue(tf.div(p, tf.sum(p, -1, true)), EPS, 1 - EPS);
     return tf.neg(tf.sum(tf.mul(target, tf.log(out)), -1));
   };
