@@ -175,3 +175,30 @@ describe("a large weights file read by range", () => {
     expect(source.bytes).toBeLessThan(2 * 1024 * 1024);
   });
 });
+
+describe("optimizer: false (a conversion to a format without optimizer state)", () => {
+  it("leaves /optimizer_weights unread: the same layers and weights, no optimizer node, from bytes and from a source", async () => {
+    // seq.h5: a compiled Sequential with its Adam state in /optimizer_weights.
+    const bytes = readFixture("h5", "seq.h5");
+    const full = await readKerasH5(bytes, { name: "seq.h5", values: "lazy" });
+    if (full.kind === "keras3-weights") throw new Error("expected a legacy .h5");
+    expect(full.legacy.optimizerWeights.length).toBeGreaterThan(0);
+    expect(full.data.root.children.some((e) => e.name === "optimizer")).toBe(true);
+    for (const input of [bytes, bytesSource(bytes, "seq.h5")]) {
+      const lean = await readKerasH5(input, { name: "seq.h5", values: "lazy", optimizer: false });
+      if (lean.kind === "keras3-weights") throw new Error("expected a legacy .h5");
+      expect(lean.legacy.optimizerWeights).toEqual([]);
+      expect(lean.data.root.children.map((e) => e.name)).toEqual(
+        full.data.root.children.filter((e) => e.name !== "optimizer").map((e) => e.name),
+      );
+      expect(lean.legacy.weights.layers.map((l) => l.weightNames)).toEqual(
+        full.legacy.weights.layers.map((l) => l.weightNames),
+      );
+      const layer = lean.legacy.weights.layers.find((l) => l.weights.length > 0)!;
+      const value = layer.weights[0]!;
+      expect(isPendingTensor(value) ? (await value.load()).shape : value.shape).toEqual(
+        full.legacy.weights.layers.find((l) => l.name === layer.name)!.weights[0]!.shape,
+      );
+    }
+  });
+});

@@ -87,7 +87,8 @@ export const weightsH5Format: ModelReader & ModelWriter = {
  */
 async function readH5(location: FormatLocation, options: ReadOptions): Promise<ModelReadResult> {
   const lazy = options.values === "lazy";
-  const file = lazy ? await readLazily(location) : await readOpen(location);
+  const optimizer = options.optimizer ?? true;
+  const file = lazy ? await readLazily(location, optimizer) : await readOpen(location, optimizer);
   switch (file.kind) {
     case "keras3-weights":
       return {
@@ -127,7 +128,7 @@ async function readH5(location: FormatLocation, options: ReadOptions): Promise<M
 const WHOLE_READ_BYTES = 4 * 2 ** 20;
 
 /** A lazy read: by range, holding nothing open; a small file at once. */
-async function readLazily(location: FormatLocation): Promise<KerasH5> {
+async function readLazily(location: FormatLocation, optimizer: boolean): Promise<KerasH5> {
   const { store, path } = location;
   const source = await openSource(store, path);
   let bytes: Uint8Array | undefined;
@@ -136,15 +137,15 @@ async function readLazily(location: FormatLocation): Promise<KerasH5> {
   } finally {
     await source.close();
   }
-  if (bytes !== undefined) return readKerasH5(bytes, { name: path, values: "lazy" });
-  return readKerasH5(await rangeSource(store, path), { name: path, values: "lazy" });
+  if (bytes !== undefined) return readKerasH5(bytes, { name: path, values: "lazy", optimizer });
+  return readKerasH5(await rangeSource(store, path), { name: path, values: "lazy", optimizer });
 }
 
 /** An eager read: by range through one open handle, every dataset into a buffer of its own. */
-async function readOpen(location: FormatLocation): Promise<KerasH5> {
+async function readOpen(location: FormatLocation, optimizer: boolean): Promise<KerasH5> {
   const source: RandomAccessSource = await openSource(location.store, location.path);
   try {
-    return await readKerasH5(source, { name: location.path });
+    return await readKerasH5(source, { name: location.path, optimizer });
   } finally {
     await source.close();
   }
