@@ -3,8 +3,8 @@ import { FacadeError } from "../errors.js";
 import type { ModelReadResult } from "../formats/format.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
 import { refuseUnsafeConfig } from "../load-guards.js";
-import { describeLocation, locate, locateForRead } from "../location.js";
-import { withSmallFileRead } from "./small-file.js";
+import { describeLocation, locate } from "../location.js";
+import { locateSourceForRead } from "./small-file.js";
 
 /** Options of {@link convertFile}. */
 export interface ConvertOptions {
@@ -50,7 +50,7 @@ export async function convertFile(
       `cannot convert ${source}: --quantize, --shard-size and --no-sync are options of --to tfjs, and the destination is ${writer.name}`,
     );
   }
-  const location = await withSmallFileRead(await locateForRead(source));
+  const location = await locateSourceForRead(source);
   const reader = await formats.detect(location);
   // An architecture-only source (model.to_json()) would give the destination freshly initialized
   // weights, silently: refused.
@@ -68,14 +68,17 @@ export async function convertFile(
   }
   if (writer.convertFrom !== undefined) {
     let reading: Promise<ModelReadResult> | undefined;
-    const read = (): Promise<ModelReadResult> =>
-      (reading ??= reader.read(location, { safeMode: true, onWarning: warn, values: "lazy" }).then((result) => {
+    // What the writer does not hold (the optimizer's state, for tfjs) is not read.
+    const read = { safeMode: true, onWarning: warn, values: "lazy", optimizer: writer.holds.optimizer } as const;
+    const readSource = (): Promise<ModelReadResult> =>
+      (reading ??= reader.read(location, read).then((result) => {
         if (result.data.modelConfig !== undefined)
           refuseUnsafeConfig(result.data.modelConfig, describeLocation(location), {});
         return result;
       }));
     const writeOptions = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: warn };
-    if (await writer.convertFrom(destination, { reader, location, read }, { ...writeOptions, ...settings })) return;
+    if (await writer.convertFrom(destination, { reader, location, read: readSource }, { ...writeOptions, ...settings }))
+      return;
     // What the declined read found already tells a weights-only file (save_weights): said now,
     // without starting the engine for the live model's load to say the same.
     if (reading !== undefined && writer.holds.architecture) {
