@@ -9,7 +9,7 @@ import { locate, locateForRead } from "../location.js";
  * Source files up to this size are read once, whole, by `convert` and `inspect`: sniffing the
  * format, then reading the file, then its ranges would each open the file again.
  */
-export const SMALL_FILE_BYTES = 4 * 2 ** 20;
+export const SMALL_FILE_BYTES = 16 * 2 ** 20;
 
 /**
  * The location with a small file's bytes read once (one open, one read) and served from memory

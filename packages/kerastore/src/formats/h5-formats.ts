@@ -125,7 +125,7 @@ async function readH5(location: FormatLocation, options: ReadOptions): Promise<M
  * viewing that buffer (copying, where unaligned) only when loaded: what a conversion does not
  * load (the optimizer's weights) costs nothing.
  */
-const WHOLE_READ_BYTES = 4 * 2 ** 20;
+const WHOLE_READ_BYTES = 16 * 2 ** 20;
 
 /** A lazy read: by range, holding nothing open; a small file at once. */
 async function readLazily(location: FormatLocation, optimizer: boolean): Promise<KerasH5> {
