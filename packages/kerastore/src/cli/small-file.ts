@@ -7,7 +7,8 @@ import { locate, locateForRead } from "../location.js";
 
 /**
  * Source files up to this size are read once, whole, by `convert` and `inspect`: sniffing the
- * format, then reading the file, then its ranges would each open the file again.
+ * format, then reading the file, then its ranges would each open the file again (16 MiB: a
+ * 4 MiB .h5 converted --no-sync in 4.9 ms against 11.3 ms by range, `pnpm bench tfjs`).
  */
 export const SMALL_FILE_BYTES = 16 * 2 ** 20;
 
