@@ -6,21 +6,28 @@ import type { FormatLocation } from "../formats/format.js";
 import { locate, locateForRead } from "../location.js";
 
 /**
- * Source files up to this size are read once, whole, by `convert` and `inspect`: sniffing the
- * format, then reading the file, then its ranges would each open the file again (16 MiB: a
- * 4 MiB .h5 converted --no-sync in 4.9 ms against 11.3 ms by range, `pnpm bench tfjs`).
+ * Source files up to this size are read once, whole, by `inspect`: sniffing the format, then
+ * reading the file, then its ranges would each open the file again. Larger ones are read by
+ * range (their metadata only).
  */
-export const SMALL_FILE_BYTES = 16 * 2 ** 20;
+export const SMALL_FILE_BYTES = 4 * 2 ** 20;
+
+/**
+ * `convert` reads its source whole up to this size: it reads every weight anyway, and one read
+ * costs less than range reads (a 4 MiB .h5 converted --no-sync in 4.9 ms against 11.3 ms by
+ * range, medians of `pnpm bench tfjs` under load 4.4).
+ */
+export const CONVERT_READ_BYTES = 16 * 2 ** 20;
 
 /**
  * The location with a small file's bytes read once (one open, one read) and served from memory
  * to every reader of that one path; anything else (a directory, a larger file, other paths)
  * goes to the store as before.
  */
-export async function withSmallFileRead(location: FormatLocation): Promise<FormatLocation> {
+export async function withSmallFileRead(location: FormatLocation, limit = SMALL_FILE_BYTES): Promise<FormatLocation> {
   const { store, path } = location;
   if (store instanceof NodeStore) {
-    const bytes = readSmallFile(store.resolve(path));
+    const bytes = readSmallFile(store.resolve(path), limit);
     return bytes === undefined ? location : { store: new OneFileStore(store, joinPath(path), bytes), path };
   }
   if (store.open === undefined || (await store.isDirectory(path).catch(() => true))) return location;
@@ -32,7 +39,7 @@ export async function withSmallFileRead(location: FormatLocation): Promise<Forma
   }
   let bytes: Uint8Array | undefined;
   try {
-    if (source.size <= SMALL_FILE_BYTES) bytes = await source.read(0, source.size);
+    if (source.size <= limit) bytes = await source.read(0, source.size);
   } finally {
     await source.close();
   }
@@ -52,8 +59,8 @@ export async function locateSourceForRead(source: string): Promise<FormatLocatio
   const location = locate(source);
   const { store, path } = location;
   if (!(store instanceof NodeStore) || mayHavePendingSave(store.resolve(path)))
-    return withSmallFileRead(await locateForRead(source));
-  return withSmallFileRead(location);
+    return withSmallFileRead(await locateForRead(source), CONVERT_READ_BYTES);
+  return withSmallFileRead(location, CONVERT_READ_BYTES);
 }
 
 function mayHavePendingSave(full: string): boolean {
@@ -77,7 +84,7 @@ function mayHavePendingSave(full: string): boolean {
  * a loaded 2-core machine). Undefined for anything else: missing, a directory, larger, unreadable
  * (the reader then says what it is, naming the file).
  */
-function readSmallFile(full: string): Uint8Array | undefined {
+function readSmallFile(full: string, limit: number): Uint8Array | undefined {
   let fd: number;
   try {
     fd = fs.openSync(full, "r");
@@ -86,7 +93,7 @@ function readSmallFile(full: string): Uint8Array | undefined {
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile() || stat.size > SMALL_FILE_BYTES) return undefined;
+    if (!stat.isFile() || stat.size > limit) return undefined;
     // Not zero-filled (every byte is read into below): a zero-filled buffer costs a memset.
     const raw = Buffer.allocUnsafeSlow(stat.size);
     const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);

@@ -121,12 +121,12 @@ async function readH5(location: FormatLocation, options: ReadOptions): Promise<M
  * Files up to this size are read whole by a lazy read, in one read through one open handle, and
  * parsed from memory: that costs less than the dozen range reads (each an open, a read and a
  * close on disk) and parse reruns their metadata takes (a 2.7 MiB tf.keras LSTM: 1.2 ms against
- * 2.4 ms, fastest rounds of packages/bench/src/tfjs-profile.ts; a 4 MiB one converted --no-sync
- * in 4.9 ms against 11.3 ms by range, medians of `pnpm bench tfjs` under load). Its datasets stay
+ * 2.4 ms, fastest rounds of packages/bench/src/tfjs-profile.ts). Its datasets stay
  * PendingTensors, viewing that buffer (copying, where unaligned) only when loaded: what a
- * conversion does not load (the optimizer's weights) costs nothing.
+ * conversion does not load (the optimizer's weights) costs nothing. Larger files are read by
+ * range: inspecting an 8 MiB .h5 reads its metadata blocks only (inspect-metadata.test.ts).
  */
-const WHOLE_READ_BYTES = 16 * 2 ** 20;
+const WHOLE_READ_BYTES = 4 * 2 ** 20;
 
 /** A lazy read: by range, holding nothing open; a small file at once. */
 async function readLazily(location: FormatLocation, optimizer: boolean): Promise<KerasH5> {
