@@ -32,7 +32,14 @@ export class PagedBytesIn extends BytesIn {
   /** Bytes fetched so far, for tests and benchmarks. */
   fetched = 0;
 
-  constructor(readonly source: RandomAccessSource) {
+  /**
+   * @param readSync when the source can read synchronously (a file held open on the local
+   * disk): a block not held yet is read at once, in the parse, which then never reruns.
+   */
+  constructor(
+    readonly source: RandomAccessSource,
+    readonly readSync?: (offset: number, length: number) => Uint8Array,
+  ) {
     super(new Uint8Array(0));
   }
 
@@ -73,30 +80,47 @@ export class PagedBytesIn extends BytesIn {
 
   /** Fetches every block `[at, at + n)` touches that is not held yet (in one read per run). */
   async fetch(at: number, n: number): Promise<number> {
+    let added = 0;
+    for (const [from, to] of this.#missing(at, n)) {
+      this.#hold(from, await this.source.read(from * BLOCK, Math.min((to + 1) * BLOCK, this.length) - from * BLOCK));
+      added += to - from + 1;
+    }
+    return added;
+  }
+
+  /** The runs of blocks `[at, at + n)` touches that are not held yet, as [first, last] block numbers. */
+  #missing(at: number, n: number): [number, number][] {
     const first = Math.floor(at / BLOCK);
     const last = Math.floor((at + Math.max(n, 1) - 1) / BLOCK);
-    let added = 0;
+    const runs: [number, number][] = [];
     for (let b = first; b <= last; b++) {
       if (this.#blocks.has(b)) continue;
       let end = b;
       while (end + 1 <= last && !this.#blocks.has(end + 1)) end++;
-      const from = b * BLOCK;
-      const to = Math.min((end + 1) * BLOCK, this.length);
-      const bytes = await this.source.read(from, to - from);
-      this.fetched += bytes.byteLength;
-      for (let k = b; k <= end; k++)
-        this.#blocks.set(k, bytes.subarray((k - b) * BLOCK, Math.min((k - b + 1) * BLOCK, bytes.byteLength)));
-      added += end - b + 1;
+      runs.push([b, end]);
       b = end;
     }
-    return added;
+    return runs;
+  }
+
+  /** Keeps `bytes`, read from block `b` on, as blocks. */
+  #hold(b: number, bytes: Uint8Array): void {
+    this.fetched += bytes.byteLength;
+    for (let k = 0; k * BLOCK < bytes.byteLength; k++)
+      this.#blocks.set(b + k, bytes.subarray(k * BLOCK, Math.min((k + 1) * BLOCK, bytes.byteLength)));
   }
 
   #span(at: number, n: number): Uint8Array {
     if (n === 0) return new Uint8Array(0);
     const first = Math.floor(at / BLOCK);
     const last = Math.floor((at + n - 1) / BLOCK);
-    for (let b = first; b <= last; b++) if (!this.#blocks.has(b)) throw new NeedBytes(at, n);
+    for (let b = first; b <= last; b++) {
+      if (this.#blocks.has(b)) continue;
+      if (this.readSync === undefined) throw new NeedBytes(at, n);
+      for (const [from, to] of this.#missing(at, n))
+        this.#hold(from, this.readSync(from * BLOCK, Math.min((to + 1) * BLOCK, this.length) - from * BLOCK));
+      break;
+    }
     if (first === last) {
       const start = at - first * BLOCK;
       return this.#blocks.get(first)!.subarray(start, start + n);

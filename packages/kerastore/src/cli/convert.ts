@@ -4,7 +4,7 @@ import type { ModelReadResult } from "../formats/format.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
 import { refuseUnsafeConfig } from "../load-guards.js";
 import { describeLocation, locate } from "../location.js";
-import { locateSourceForRead } from "./small-file.js";
+import { closeSourceLocation, locateSourceForRead } from "./small-file.js";
 
 /** Options of {@link convertFile}. */
 export interface ConvertOptions {
@@ -51,50 +51,57 @@ export async function convertFile(
     );
   }
   const location = await locateSourceForRead(source);
-  const reader = await formats.detect(location);
-  // An architecture-only source (model.to_json()) would give the destination freshly initialized
-  // weights, silently: refused.
-  if (!reader.holds.weights && writer.holds.weights) {
-    throw new FacadeError(
-      "format-cannot-read",
-      cannot(
-        "convert",
-        source,
-        `it is a ${reader.name} file, an architecture with no weights, and ${writer.name} would hold freshly initialized ones`,
-        "load it and its weights in code (keras.models.modelFromJson, model.loadWeights) and save the model",
-      ),
-      { path: source },
-    );
-  }
-  if (writer.convertFrom !== undefined) {
-    let reading: Promise<ModelReadResult> | undefined;
-    // What the writer does not hold (the optimizer's state, for tfjs) is not read.
-    const read = { safeMode: true, onWarning: warn, values: "lazy", optimizer: writer.holds.optimizer } as const;
-    const readSource = (): Promise<ModelReadResult> =>
-      (reading ??= reader.read(location, read).then((result) => {
-        if (result.data.modelConfig !== undefined)
-          refuseUnsafeConfig(result.data.modelConfig, describeLocation(location), {});
-        return result;
-      }));
-    const writeOptions = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: warn };
-    if (await writer.convertFrom(destination, { reader, location, read: readSource }, { ...writeOptions, ...settings }))
-      return;
-    // What the declined read found already tells a weights-only file (save_weights): said now,
-    // without starting the engine for the live model's load to say the same.
-    if (reading !== undefined && writer.holds.architecture) {
-      const result = await reading;
-      if (!result.holds.architecture)
-        throw new FacadeError(
-          "format-cannot-read",
-          cannot(
-            "load a model from",
-            describeLocation(location),
-            `a ${result.format} file holds only weights`,
-            "build the model in code and call model.loadWeights()",
-          ),
-          { path: source },
-        );
+  // A small source stays open (read as the parse asks) until the file-to-file conversion is done.
+  try {
+    const reader = await formats.detect(location);
+    // An architecture-only source (model.to_json()) would give the destination freshly initialized
+    // weights, silently: refused.
+    if (!reader.holds.weights && writer.holds.weights) {
+      throw new FacadeError(
+        "format-cannot-read",
+        cannot(
+          "convert",
+          source,
+          `it is a ${reader.name} file, an architecture with no weights, and ${writer.name} would hold freshly initialized ones`,
+          "load it and its weights in code (keras.models.modelFromJson, model.loadWeights) and save the model",
+        ),
+        { path: source },
+      );
     }
+    if (writer.convertFrom !== undefined) {
+      let reading: Promise<ModelReadResult> | undefined;
+      // What the writer does not hold (the optimizer's state, for tfjs) is not read.
+      const read = { safeMode: true, onWarning: warn, values: "lazy", optimizer: writer.holds.optimizer } as const;
+      const readSource = (): Promise<ModelReadResult> =>
+        (reading ??= reader.read(location, read).then((result) => {
+          if (result.data.modelConfig !== undefined)
+            refuseUnsafeConfig(result.data.modelConfig, describeLocation(location), {});
+          return result;
+        }));
+      const writeOptions = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: warn };
+      if (
+        await writer.convertFrom(destination, { reader, location, read: readSource }, { ...writeOptions, ...settings })
+      )
+        return;
+      // What the declined read found already tells a weights-only file (save_weights): said now,
+      // without starting the engine for the live model's load to say the same.
+      if (reading !== undefined && writer.holds.architecture) {
+        const result = await reading;
+        if (!result.holds.architecture)
+          throw new FacadeError(
+            "format-cannot-read",
+            cannot(
+              "load a model from",
+              describeLocation(location),
+              `a ${result.format} file holds only weights`,
+              "build the model in code and call model.loadWeights()",
+            ),
+            { path: source },
+          );
+      }
+    }
+  } finally {
+    closeSourceLocation(location);
   }
   // The live model: loaded (with the engine and its backend), then saved.
   const [{ loadModel, saveModel, saveWeights }, { modelClasses }] = await Promise.all([
