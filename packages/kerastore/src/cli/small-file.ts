@@ -131,7 +131,8 @@ function readSmallFile(full: string, limit: number): Uint8Array | undefined {
  * One small file on the local disk held open, its reads answered by synchronous positioned
  * reads (`readSync` on the sources it opens: the HDF5 reader then reads only the blocks its
  * parse walks and the datasets loaded; a conversion to tfjs of a compiled 2.7 MiB LSTM reads
- * 1.3 MB of its 2.9 MB: 6 metadata blocks of 64 KiB and 11 datasets); everything else from `inner`. `close()` when done.
+ * 1.3 MB of its 2.9 MB: 6 metadata blocks of 64 KiB and 11 datasets); everything else from
+ * `inner`. `close()` when done.
  */
 class OpenFileStore implements Store {
   readonly description: string;
