@@ -113,6 +113,23 @@ type ConvertFile = (
 const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../kerastore/src/cli/convert.ts");
 const { convertFile } = (await import(pathToFileURL(cli).href)) as { convertFile: ConvertFile };
 const convert = (sync: boolean) => convertFile(source, target, "tfjs", formats, { settings: { sync } });
+// The CLI's source: held open, read by synchronous positioned reads as the parse asks.
+type Located = Parameters<typeof formats.detect>[0];
+const small = resolve(dirname(fileURLToPath(import.meta.url)), "../../kerastore/src/cli/small-file.ts");
+const { locateSourceForRead, closeSourceLocation } = (await import(pathToFileURL(small).href)) as {
+  locateSourceForRead: (source: string) => Promise<Located>;
+  closeSourceLocation: (location: Located) => void;
+};
+await piece("the CLI's source: open, sniff, parse, load the weights (read as the parse asks)", async () => {
+  const location = await locateSourceForRead(source);
+  try {
+    const r = await formats.detect(location);
+    const read = await r.read(location, { safeMode: true, onWarning: () => {}, values: "lazy", optimizer: false });
+    for (const shard of artifactsOf(read.data).shards) for await (const _ of shard.chunks);
+  } finally {
+    closeSourceLocation(location);
+  }
+});
 await piece("whole conversion (the CLI's convertFile), --no-sync", () => convert(false), reps, clear);
 await piece("whole conversion (the CLI's convertFile), durable", () => convert(true), Math.min(reps, 100), clear);
 await clear();

@@ -49,19 +49,36 @@ export class PagedBytesIn extends BytesIn {
 
   override u8(at: number): number {
     this.check(at, 1, "a byte");
-    return this.#span(at, 1)[0]!;
+    return this.#byte(at);
   }
 
   override u16(at: number): number {
     this.check(at, 2, "a 2-byte field");
-    const s = this.#span(at, 2);
-    return s[0]! | (s[1]! << 8);
+    return this.#byte(at) | (this.#byte(at + 1) << 8);
   }
 
   override u32(at: number): number {
     this.check(at, 4, "a 4-byte field");
-    const s = this.#span(at, 4);
-    return (s[0]! | (s[1]! << 8) | (s[2]! << 16)) + s[3]! * 0x1000000;
+    return (this.#byte(at) | (this.#byte(at + 1) << 8) | (this.#byte(at + 2) << 16)) + this.#byte(at + 3) * 0x1000000;
+  }
+
+  /** The block last read from, kept at hand: fields are read in runs from one block. */
+  #lastIndex = -1;
+  #lastBlock: Uint8Array = new Uint8Array(0);
+
+  /** One byte, without a view made for it (the parse reads every field byte by byte). */
+  #byte(at: number): number {
+    const b = Math.floor(at / BLOCK);
+    if (b !== this.#lastIndex) {
+      let block = this.#blocks.get(b);
+      if (block === undefined) {
+        this.#span(at, 1); // fetches it (synchronously), or throws NeedBytes
+        block = this.#blocks.get(b)!;
+      }
+      this.#lastIndex = b;
+      this.#lastBlock = block;
+    }
+    return this.#lastBlock[at - b * BLOCK]!;
   }
 
   override slice(at: number, n: number, what: string): Uint8Array {
