@@ -39,11 +39,11 @@ const MAYBE_LEFTOVER = /^\..+\.(?:kerastore-stage|tmp)-\d+-[0-9a-f]+$/;
 /**
  * The Node entry's directory writer: a new TensorFlow.js Layers directory on the local disk is
  * written as one durable commit. Every file goes into a staging directory beside the final one
- * (`.<name>.kerastore-stage-<pid>-<hex>`) (see SYNC_WRITE_BYTES for how); each file's flush to
- * disk runs while the next files are written, model.json last; once all files and the staging
- * directory are on disk, one rename gives it the final name (and the parent is flushed). A write killed at
- * any point leaves no directory under the final name, only the staging one, which the next write
- * into that parent removes.
+ * (`.<name>.kerastore-stage-<pid>-<hex>`; SYNC_WRITE_BYTES says how); each file's flush to disk
+ * runs while the next files are written, model.json last; once all files and the staging
+ * directory are on disk, one rename gives it the final name (and the parent is flushed). A write
+ * killed at any point leaves no directory under the final name, only the staging one, which the
+ * next write into that parent removes.
  *
  * Declines (false) an existing directory, which `writeTfjsArtifacts` updates as one set, and a
  * store that is not the local disk.
