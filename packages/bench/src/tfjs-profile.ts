@@ -1,16 +1,19 @@
-// Where the time of a small `kerastore convert m.h5 web_model --to tfjs` goes, phase by phase:
-// each round runs the conversion's steps one after another (as the Node directory writer does,
-// but serialized and timed one by one), then the baselines: fs.readFile of the .h5, and a raw
-// write + fsync of the same bytes. Prints the median of each phase over the rounds.
+// Where the time of a small `kerastore convert m.h5 web_model --to tfjs` goes, piece by piece,
+// in microseconds: each piece runs on its own many times (the CPU pieces on the bytes already in
+// memory, the file pieces on the disk), and the median and the fastest run are printed, beside
+// the raw read (fs.readFile) the conversion is compared with. Other jobs share this machine:
+// many repetitions, and the load average, say how much to trust a number.
 //
-//   pnpm --filter @kerastore/bench exec tsx --conditions=source src/tfjs-profile.ts [file.h5] [rounds]
-import { constants, promises as fs } from "node:fs";
+//   pnpm --filter @kerastore/bench exec tsx --conditions=source src/tfjs-profile.ts [file.h5] [reps]
+import { promises as fs, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { basename, dirname, join } from "node:path";
-import { utf8Encode } from "@kerastore/core";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type SavedModelData, utf8Encode } from "@kerastore/core";
 import { NodeStore } from "@kerastore/core/node";
 import { realworld } from "@kerastore/fixtures";
-import { kerastoreFormats, tfjsArtifacts, writeSettings } from "@kerastore/tfjs-layers-format";
+import { readKerasH5 } from "@kerastore/h5";
+import { kerastoreFormats, tfjsArtifacts, writeNewTfjsDirectory, writeSettings } from "@kerastore/tfjs-layers-format";
 import { builtinFormats, createFormatRegistry } from "kerastore";
 import { scratchDir } from "./report.js";
 
@@ -19,111 +22,120 @@ const rw = realworld();
 const source =
   (process.argv[2] || undefined) ??
   join(rw.dir ?? ".", "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5");
-const rounds = Number(process.argv[3] ?? 25);
+const reps = Number(process.argv[3] ?? 300);
 const dir = scratchDir();
 await fs.mkdir(dir, { recursive: true });
+const bytes = new Uint8Array(readFileSync(source));
 
-const times = new Map<string, number[]>();
-let t = 0;
-const start = (): void => {
-  t = performance.now();
-};
-const lap = (phase: string): void => {
-  const now = performance.now();
-  const list = times.get(phase) ?? [];
-  list.push(now - t);
-  times.set(phase, list);
-  t = now;
-};
-
-async function syncPath(path: string): Promise<void> {
-  const handle = await fs.open(path, constants.O_RDONLY);
-  await handle.sync();
-  await handle.close();
-}
-
-for (let r = 0; r < rounds; r++) {
-  const final = join(dir, "profile_web");
-  const stage = join(dir, ".profile_web.stage");
-  await fs.rm(final, { recursive: true, force: true });
-  await fs.rm(stage, { recursive: true, force: true });
-  start();
-  await fs.readFile(source);
-  lap("baseline: fs.readFile(.h5)");
-
-  const from = { store: new NodeStore(dirname(source)), path: basename(source) };
-  const reader = await formats.detect(from);
-  lap("1 detect the format (sniff)");
-  const read = await reader.read(from, { safeMode: true, onWarning: () => {}, values: "lazy" });
-  lap("2 open + read + parse the .h5 (lazy read: whole when small)");
-  const artifacts = tfjsArtifacts(read.data, writeSettings({}, "profile_web"), "profile_web");
-  lap("3 topology + manifest plan (tfjsArtifacts)");
-  await fs.stat(final).catch(() => undefined);
-  await fs.mkdir(dir, { recursive: true });
-  await fs.readdir(dir);
-  lap("4 exists check, mkdir -p parent, leftovers scan");
-  await fs.mkdir(stage);
-  lap("5 mkdir staging directory");
-  const handles: fs.FileHandle[] = [];
-  for (const shard of artifacts.shards) {
-    const chunks: Uint8Array[] = [];
-    for await (const c of shard.chunks) chunks.push(c);
-    lap("6 the weights' bytes (views; loads where lazy)");
-    const h = await fs.open(join(stage, shard.name), "wx");
-    lap("7 open shard");
-    for (const c of chunks) await h.write(c);
-    lap("8 write shard (a write per chunk)");
-    handles.push(h);
+const rows: [string, number, number][] = [];
+/** Runs `fn` `n` times (after a few warm-up runs); records the median and the fastest, in µs. */
+async function piece(name: string, fn: (i: number) => unknown, n = reps, after?: () => unknown): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await fn(-1 - i);
+    await after?.();
   }
-  const json = utf8Encode(JSON.stringify(artifacts.modelJson()));
-  lap("9 model.json: JSON.stringify + encode");
-  const hj = await fs.open(join(stage, "model.json"), "wx");
-  await hj.write(json);
-  lap("10 open + write model.json");
-  handles.push(hj);
-  // As the writer: the files' flushes at once (two in flight), then the staging directory's.
-  await Promise.all(handles.map((h) => h.datasync()));
-  lap("11 fdatasync the shard and model.json, at once");
-  await syncPath(stage);
-  lap("12 fsync the staging directory");
-  for (const h of handles) await h.close();
-  lap("13 close files");
-  await fs.rename(stage, final);
-  lap("14 rename");
-  await syncPath(dir);
-  lap("15 fsync parent directory");
-
-  // Baseline 2: the same bytes written raw and flushed (one file).
-  const bytes = await fs.readFile(source);
-  start();
-  const hr = await fs.open(join(dir, "profile_raw.bin"), "w");
-  await hr.write(bytes);
-  lap("baseline: raw write (open + write)");
-  await hr.datasync();
-  lap("baseline: its fdatasync");
-  await hr.close();
-  await fs.rm(join(dir, "profile_raw.bin"));
-  // Concurrency: two files' flushes at once, and a directory flush beside them.
-  const a = await fs.open(join(dir, "profile_a.bin"), "w");
-  const b = await fs.open(join(dir, "profile_b.bin"), "w");
-  await a.write(bytes);
-  await b.write(json);
-  start();
-  const dh = await fs.open(dir, constants.O_RDONLY);
-  await Promise.all([a.datasync(), b.datasync(), dh.sync()]);
-  lap("concurrent: 2 files + 1 directory flushed at once");
-  await Promise.all([a.close(), b.close(), dh.close()]);
-  await fs.rm(join(dir, "profile_a.bin"));
-  await fs.rm(join(dir, "profile_b.bin"));
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    ts.push(performance.now() - t0);
+    await after?.();
+  }
+  ts.sort((a, b) => a - b);
+  rows.push([name, ts[Math.floor(n / 2)]! * 1000, ts[0]! * 1000]);
 }
-await fs.rm(join(dir, "profile_web"), { recursive: true, force: true });
 
-const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-console.log(`${basename(source)}, ${rounds} rounds, load average ${loadavg()[0]!.toFixed(1)}`);
-console.log("| phase | median ms | min ms |\n| --- | ---: | ---: |");
-let sum = 0;
-for (const [phase, list] of times) {
-  if (/^\d/.test(phase)) sum += median(list);
-  console.log(`| ${phase} | ${median(list).toFixed(2)} | ${Math.min(...list).toFixed(2)} |`);
-}
-console.log(`| sum of the conversion's phases | ${sum.toFixed(2)} | |`);
+const parsed = async (): Promise<SavedModelData> => (await readKerasH5(bytes, { name: "m.h5", values: "lazy" })).data;
+const artifactsOf = (data: SavedModelData) => tfjsArtifacts(data, writeSettings({}, "web"), "web");
+const load0 = loadavg()[0]!;
+
+await piece("baseline: fs.readFile(.h5)", () => fs.readFile(source));
+await piece("baseline: readFileSync(.h5)", () => readFileSync(source));
+const from = { store: new NodeStore(dirname(source)), path: basename(source) };
+await piece("detect the format (sniff, on disk)", () => formats.detect(from));
+const reader = await formats.detect(from);
+await piece("read the .h5 (the reader: open, read, parse)", () =>
+  reader.read(from, { safeMode: true, onWarning: () => {}, values: "lazy" }),
+);
+await piece("parse from memory (readKerasH5, lazy), with the optimizer's weights", parsed);
+await piece("parse from memory, without them (what a conversion to tfjs reads)", () =>
+  readKerasH5(bytes, { name: "m.h5", values: "lazy", optimizer: false }),
+);
+const data = await parsed();
+await piece("topology + manifest plan (tfjsArtifacts)", () => artifactsOf(data));
+await piece("the shard's bytes (iterate the chunks)", async () => {
+  for (const shard of artifactsOf(data).shards) for await (const _ of shard.chunks);
+});
+await piece("model.json: JSON.stringify + UTF-8", () => utf8Encode(JSON.stringify(artifactsOf(data).modelJson())));
+const target = join(dir, "profile_web");
+const clear = () => fs.rm(target, { recursive: true, force: true });
+const store = new NodeStore(dir);
+let planned = artifactsOf(data);
+const replan = async () => {
+  await clear();
+  planned = artifactsOf(data);
+};
+await piece(
+  "write the directory, --no-sync",
+  () => writeNewTfjsDirectory(store, "profile_web", planned, { sync: false }),
+  reps,
+  replan,
+);
+await piece(
+  "write the directory, durable",
+  () => writeNewTfjsDirectory(store, "profile_web", planned, { sync: true }),
+  Math.min(reps, 100),
+  replan,
+);
+const out = utf8Encode(JSON.stringify(planned.modelJson())).byteLength + planned.weightBytes;
+const raw = join(dir, "profile_raw.bin");
+const outBytes = bytes.subarray(0, Math.min(out, bytes.byteLength));
+const rmRaw = () => fs.rm(raw, { force: true });
+await piece(`floor: fs.writeFile of the output's ${out} bytes`, () => fs.writeFile(raw, outBytes), reps, rmRaw);
+await piece(
+  "floor: the same, then fdatasync",
+  async () => {
+    const h = await fs.open(raw, "w");
+    await h.write(outBytes);
+    await h.datasync();
+    await h.close();
+  },
+  Math.min(reps, 100),
+  rmRaw,
+);
+type ConvertFile = (
+  source: string,
+  target: string,
+  to: string | undefined,
+  registry: typeof formats,
+  options?: { readonly settings?: Readonly<Record<string, unknown>> },
+) => Promise<void>;
+const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../kerastore/src/cli/convert.ts");
+const { convertFile } = (await import(pathToFileURL(cli).href)) as { convertFile: ConvertFile };
+const convert = (sync: boolean) => convertFile(source, target, "tfjs", formats, { settings: { sync } });
+// The CLI's source: held open, read by synchronous positioned reads as the parse asks.
+type Located = Parameters<typeof formats.detect>[0];
+const small = resolve(dirname(fileURLToPath(import.meta.url)), "../../kerastore/src/cli/small-file.ts");
+const { locateSourceForRead, closeSourceLocation } = (await import(pathToFileURL(small).href)) as {
+  locateSourceForRead: (source: string) => Promise<Located>;
+  closeSourceLocation: (location: Located) => void;
+};
+await piece("the CLI's source: open, sniff, parse, load the weights (read as the parse asks)", async () => {
+  const location = await locateSourceForRead(source);
+  try {
+    const r = await formats.detect(location);
+    const read = await r.read(location, { safeMode: true, onWarning: () => {}, values: "lazy", optimizer: false });
+    for (const shard of artifactsOf(read.data).shards) for await (const _ of shard.chunks);
+  } finally {
+    closeSourceLocation(location);
+  }
+});
+await piece("whole conversion (the CLI's convertFile), --no-sync", () => convert(false), reps, clear);
+await piece("whole conversion (the CLI's convertFile), durable", () => convert(true), Math.min(reps, 100), clear);
+await clear();
+
+console.log(
+  `${basename(source)} (${bytes.byteLength} bytes), ${reps} runs a piece, load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
+);
+console.log("| piece | median µs | fastest µs |\n| --- | ---: | ---: |");
+for (const [name, med, min] of rows) console.log(`| ${name} | ${med.toFixed(0)} | ${min.toFixed(0)} |`);

@@ -1,17 +1,30 @@
 // `kerastore convert model.h5 web_model --to tfjs` against reading the same file raw
 // (fs.readFile), the baseline issue 18 sets (target: conversion <= 2x the raw read), on the
-// largest real-world tf.keras 2 .h5 tfjs-layers can represent and on large synthetic ones.
-// The conversion is the CLI's file-to-file path (the .h5 read lazily, the weights streamed
-// into the shards, one durable commit of the new directory: every file flushed, then one
-// rename); each round times the raw read and the conversion back to back, and the ratio is the
-// median of the rounds' ratios (other jobs load this machine: a ratio within a round is what counts).
+// largest real-world tf.keras 2 .h5 tfjs-layers can represent and on synthetic ones of 4 to 96 MiB
+// (384 MiB with TFJS_BENCH_LAYERS=96). The conversion is the CLI's own function (convertFile:
+// the small-file read, the format's detection, the lazy read, convertFrom), durable by default and
+// with --no-sync. Beside the ratio, each round measures the floor: the same raw read plus a raw
+// write of the conversion's output bytes to one new file, without and with fdatasync: no
+// conversion can cost less than reading its input and writing its output. Other jobs load this
+// machine: each ratio is taken within a round, and the median of the rounds' ratios is printed.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, openSync, fsyncSync, closeSync, rmSync, statSync } from "node:fs";
-import { open, readFile, writeFile } from "node:fs/promises";
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { NodeStore } from "@kerastore/core/node";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { realworld } from "@kerastore/fixtures";
 import { legacyH5Chunks } from "@kerastore/h5";
 import { kerastoreFormats } from "@kerastore/tfjs-layers-format";
@@ -20,32 +33,35 @@ import { scratchDir, writeBenchSection } from "./report.js";
 import { denseSequentialTree } from "./tfjs-model.js";
 
 const formats = createFormatRegistry([...builtinFormats, ...kerastoreFormats]);
-const quiet = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: () => {} };
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The CLI's conversion (`kerastore convert`), in this process: packages/kerastore/src/cli/convert.ts. */
+type ConvertFile = (
+  source: string,
+  target: string,
+  to: string | undefined,
+  registry: typeof formats,
+  options?: { readonly settings?: Readonly<Record<string, unknown>> },
+) => Promise<void>;
+const { convertFile } = (await import(pathToFileURL(resolve(here, "../../kerastore/src/cli/convert.ts")).href)) as {
+  convertFile: ConvertFile;
+};
+
+const convert = (source: string, target: string, sync: boolean): Promise<void> =>
+  convertFile(source, target, "tfjs", formats, { settings: sync ? {} : { sync: false } });
 
 /**
- * What `kerastore convert src dst --to tfjs [--no-sync]` does in process: detect, read lazily
- * (a small .h5 whole, at once), convertFrom. (The CLI also shares one read of a small file
- * between the sniff and the read: slightly less than this.)
+ * The floor's write: `bytes` to a new file by the cheapest calls (synchronous open, write and
+ * close: no thread-pool hop), flushed (fdatasync) or not.
  */
-async function convert(source: string, target: string, sync: boolean): Promise<void> {
-  const from = { store: new NodeStore(dirname(source)), path: basename(source) };
-  const reader = await formats.detect(from);
-  const read = () => reader.read(from, { safeMode: true, onWarning: () => {}, values: "lazy" });
-  const writer = formats.writer("tfjs");
-  const to = { store: new NodeStore(dirname(target)), path: basename(target) };
-  const options = { ...quiet, ...(sync ? {} : { sync: false }) };
-  if (writer.convertFrom === undefined || !(await writer.convertFrom(to, { reader, location: from, read }, options)))
-    throw new Error(`bench: ${source} did not convert file to file`);
-}
-
-/** The second baseline: the .h5's bytes (already in memory) written to a new file and flushed. */
-async function writeAndSync(bytes: Uint8Array, path: string): Promise<void> {
-  const handle = await open(path, "w");
+async function writeRaw(bytes: Uint8Array, path: string, sync: boolean): Promise<void> {
+  const fd = openSync(path, "w");
   try {
-    await handle.write(bytes);
-    await handle.datasync();
+    let done = 0;
+    while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done);
+    if (sync) fdatasyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -56,67 +72,73 @@ const time = async (fn: () => Promise<unknown>): Promise<number> => {
 };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** One mode's medians: the conversion, and the floor (raw read + raw write of the output). */
+interface Mode {
+  conv: number;
+  /** convert / readFile, median of the rounds. */
+  ratio: number;
+  /** (readFile + write of the output bytes) / readFile: the least any conversion can be. */
+  floorRatio: number;
+  /** convert / (readFile + write of the output bytes). */
+  overFloor: number;
+  /** The fastest conversion against the fastest read (the rounds other jobs disturbed least). */
+  best: number;
+}
+
 interface Row {
   what: string;
   bytes: number;
+  outBytes: number;
   rounds: number;
   raw: number;
-  writeSync: number;
-  conv: number;
-  ratio: number;
-  noSync: number;
-  noSyncRatio: number;
-  /** convert / (readFile + write and fsync of the same bytes): against a durable copy's own cost. */
-  copyRatio: number;
-  /** The fastest round of each against the fastest read: the rounds least disturbed by other jobs. */
-  bestRatio: number;
-  bestNoSyncRatio: number;
+  durable: Mode;
+  noSync: Mode;
 }
 
-/** Rounds of: raw read, durable conversion, conversion without flushes, write + fsync of the bytes. */
+/** Every file the conversion wrote, back to back. */
+function outputBytes(dir: string): Uint8Array {
+  const parts = readdirSync(dir).map((n) => readFileSync(join(dir, n)));
+  return Buffer.concat(parts);
+}
+
+/** Rounds of: raw read, conversion, raw write of its output (the floor), durable and --no-sync. */
 async function measure(what: string, source: string, out: string, rounds: number): Promise<Row> {
-  const raws: number[] = [];
-  const convs: number[] = [];
-  const ratios: number[] = [];
-  const noSyncs: number[] = [];
-  const noSyncRatios: number[] = [];
-  const writes: number[] = [];
-  const copyRatios: number[] = [];
   const copy = join(dirname(out), "tfjs-bench-copy.bin");
+  rmSync(out, { recursive: true, force: true });
+  await convert(source, out, false);
+  const output = outputBytes(out);
+  const raws: number[] = [];
+  const runs = { durable: [] as number[][], noSync: [] as number[][] };
   for (let i = 0; i < rounds; i++) {
-    rmSync(out, { recursive: true, force: true });
-    const raw = await time(() => readFile(source));
-    const conv = await time(() => convert(source, out, true));
-    rmSync(out, { recursive: true, force: true });
-    const raw2 = await time(() => readFile(source));
-    const noSync = await time(() => convert(source, out, false));
-    rmSync(out, { recursive: true, force: true });
-    const bytes = await readFile(source);
-    rmSync(copy, { force: true });
-    const write = await time(() => writeAndSync(bytes, copy));
-    raws.push(raw, raw2);
-    convs.push(conv);
-    ratios.push(conv / raw);
-    noSyncs.push(noSync);
-    noSyncRatios.push(noSync / raw2);
-    writes.push(write);
-    copyRatios.push(conv / (raw + write));
+    for (const mode of ["durable", "noSync"] as const) {
+      const sync = mode === "durable";
+      rmSync(out, { recursive: true, force: true });
+      rmSync(copy, { force: true });
+      const raw = await time(() => readFile(source));
+      const conv = await time(() => convert(source, out, sync));
+      const write = await time(() => writeRaw(output, copy, sync));
+      raws.push(raw);
+      runs[mode].push([raw, conv, write]);
+      if (process.env.TFJS_BENCH_TRACE) console.log(mode, raw.toFixed(2), conv.toFixed(2), write.toFixed(2));
+    }
   }
   rmSync(out, { recursive: true, force: true });
   rmSync(copy, { force: true });
+  const summary = (list: number[][]): Mode => ({
+    conv: median(list.map((r) => r[1]!)),
+    ratio: median(list.map(([raw, conv]) => conv! / raw!)),
+    floorRatio: median(list.map(([raw, , write]) => (raw! + write!) / raw!)),
+    overFloor: median(list.map(([raw, conv, write]) => conv! / (raw! + write!))),
+    best: Math.min(...list.map((r) => r[1]!)) / Math.min(...list.map((r) => r[0]!)),
+  });
   return {
     what,
     bytes: statSync(source).size,
+    outBytes: output.byteLength,
     rounds,
     raw: median(raws),
-    writeSync: median(writes),
-    conv: median(convs),
-    ratio: median(ratios),
-    noSync: median(noSyncs),
-    noSyncRatio: median(noSyncRatios),
-    copyRatio: median(copyRatios),
-    bestRatio: Math.min(...convs) / Math.min(...raws),
-    bestNoSyncRatio: Math.min(...noSyncs) / Math.min(...raws),
+    durable: summary(runs.durable),
+    noSync: summary(runs.noSync),
   };
 }
 
@@ -140,14 +162,18 @@ async function syntheticH5(path: string, layers: number): Promise<void> {
   closeSync(fd);
 }
 
-/** Synthetic sizes (Dense 1024x1024 layers, 4 MiB each) and rounds: where <= 2x starts to hold. */
+/**
+ * Synthetic sizes (Dense 1024x1024 layers, 4 MiB each) and rounds: 4 MiB (just above the
+ * whole-read size), 16, 32 and 96 MiB; TFJS_BENCH_LAYERS=96 adds 384 MiB.
+ */
 const SYNTHETIC: readonly [layers: number, rounds: number][] = [
   [1, 21],
-  [2, 21],
   [4, 15],
   [8, 11],
   [24, 7],
-  [Number(process.env.TFJS_BENCH_LAYERS ?? 96), 5],
+  ...(process.env.TFJS_BENCH_LAYERS === undefined
+    ? []
+    : [[Number(process.env.TFJS_BENCH_LAYERS), 5] as [number, number]]),
 ];
 
 export async function run(): Promise<void> {
@@ -159,8 +185,24 @@ export async function run(): Promise<void> {
   const real = "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5";
   if (rw.dir !== undefined)
     rows.push(
-      await measure(`real-world ${real} (tf.keras 2.8 stacked LSTM)`, join(rw.dir, real), join(dir, "rw_web"), 31),
+      await measure(`real-world ${real} (tf.keras 2.8 stacked LSTM)`, join(rw.dir, real), join(dir, "rw_web"), 61),
     );
+  // TFJS_BENCH_QUICK=1: the real-world file, and the synthetic sizes TFJS_BENCH_QUICK_LAYERS lists
+  // ("1,4"), printed; docs/benchmarks.md left alone.
+  if (process.env.TFJS_BENCH_QUICK === "1") {
+    for (const layers of (process.env.TFJS_BENCH_QUICK_LAYERS ?? "").split(",").filter(Boolean).map(Number)) {
+      const file = join(dir, `tfjs-bench-${layers}.h5`);
+      await syntheticH5(file, layers);
+      rows.push(await measure(`synthetic ${layers}`, file, join(dir, `web${layers}`), 15));
+      rmSync(file, { force: true });
+    }
+    for (const r of rows)
+      console.log(
+        `${r.what.slice(0, 20)} raw ${r.raw.toFixed(2)} | durable ${r.durable.conv.toFixed(2)} ms ${r.durable.ratio.toFixed(2)}x floor ${r.durable.floorRatio.toFixed(2)}x best ${r.durable.best.toFixed(2)}x | no-sync ${r.noSync.conv.toFixed(2)} ms ${r.noSync.ratio.toFixed(2)}x floor ${r.noSync.floorRatio.toFixed(2)}x best ${r.noSync.best.toFixed(2)}x`,
+      );
+    console.log(`load ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`);
+    return;
+  }
   for (const [layers, rounds] of SYNTHETIC) {
     const file = join(dir, `tfjs-bench-${layers}.h5`);
     await syntheticH5(file, layers);
@@ -190,32 +232,38 @@ export async function run(): Promise<void> {
   rmSync(small, { force: true });
 
   const mib = (n: number) => (n / 2 ** 20).toFixed(n < 2 ** 24 ? 1 : 0);
-  const met = (x: number) => `**${x.toFixed(2)}x** (${x <= 2 ? "met" : "not met"})`;
+  const x = (v: number) => `${v.toFixed(2)}x`;
+  const met = (v: number) => `**${x(v)}** (${v <= 2 ? "met" : "not met"})`;
   const holds = (pick: (r: Row) => number) => {
     const sizes = rows.filter((r) => pick(r) <= 2).map((r) => `${mib(r.bytes)}`);
     return sizes.length === 0 ? "none of these" : `${sizes.join(", ")} MiB`;
   };
-  const ms = (x: number | undefined) => x?.toFixed(0) ?? "n/a (run pnpm build; the real-world files absent)";
+  const impossible = rows
+    .filter((r) => r.durable.floorRatio > 2)
+    .map((r) => `${mib(r.bytes)} MiB (floor ${x(r.durable.floorRatio)})`);
+  const ms = (v: number | undefined) => v?.toFixed(0) ?? "n/a (run pnpm build; the real-world files absent)";
   const load1 = loadavg()[0]!;
+  const line = (r: Row, mode: "durable" | "--no-sync", m: Mode) =>
+    `| ${r.what} | ${mib(r.bytes)} | ${mib(r.outBytes)} | ${r.rounds} | ${r.raw.toFixed(2)} | ${mode} | ${m.conv.toFixed(2)} | ${met(m.ratio)} (${x(m.best)}) | ${x(m.floorRatio)} | ${x(m.overFloor)} |`;
   const table = [
     "### .h5 to TensorFlow.js Layers (`kerastore convert m.h5 web_model --to tfjs`)",
     "",
-    "Each round reads the .h5 raw (fs.readFile), converts it file to file into a new directory as the",
-    "CLI does by default (a .h5 up to 4 MiB read at once, a larger one lazily by range; the weights",
-    "streamed into 4 MiB shards, each file flushed while the next is written, then the staging directory,",
-    "one rename, the parent flushed), reads it raw again and converts it with `--no-sync` (no flush: what",
-    "`tensorflowjs_converter` does), then writes the .h5's bytes to a new file and fsyncs it (the second",
-    "baseline: the disk's cost of making that many bytes durable). Ratios are the medians of the rounds' ratios;",
-    "in parentheses, the fastest conversion against the fastest read (the rounds other jobs disturbed least).",
+    "Each round reads the .h5 raw (fs.readFile), converts it with the CLI's own function (`convertFile`, in",
+    "process: a .h5 up to 4 MiB read whole, a larger one lazily by range; the model's weights into 4 MiB shards",
+    "in a staging directory, one rename), then writes the conversion's output bytes raw to one new file: the",
+    "floor, as no conversion can cost less than reading its input and writing its output. Durable (the",
+    "default): every file and both directories flushed, and the floor's write flushed (fdatasync). `--no-sync`",
+    "(what `tensorflowjs_converter` does): no flush, in the conversion and in the floor. Ratios are medians of",
+    "the rounds' ratios; in parentheses, the fastest conversion against the fastest read.",
     "",
-    "| input | .h5 MiB | rounds | fs.readFile ms | write + fsync of its bytes ms | convert ms | convert / readFile (target <= 2x) | convert --no-sync ms | --no-sync / readFile | convert / (readFile + write + fsync) |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...rows.map(
-      (r) =>
-        `| ${r.what} | ${mib(r.bytes)} | ${r.rounds} | ${r.raw.toFixed(1)} | ${r.writeSync.toFixed(1)} | ${r.conv.toFixed(1)} | ${met(r.ratio)} (${r.bestRatio.toFixed(2)}x) | ${r.noSync.toFixed(1)} | ${met(r.noSyncRatio)} (${r.bestNoSyncRatio.toFixed(2)}x) | ${r.copyRatio.toFixed(2)}x |`,
-    ),
+    "| input | .h5 MiB | output MiB | rounds | fs.readFile ms | mode | convert ms | convert / readFile (target <= 2x) | floor / readFile | convert / floor |",
+    "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    ...rows.flatMap((r) => [line(r, "durable", r.durable), line(r, "--no-sync", r.noSync)]),
     "",
-    `<= 2x the raw read holds at: ${holds((r) => r.ratio)} (durable, the default); ${holds((r) => r.noSyncRatio)} with --no-sync.`,
+    `<= 2x the raw read holds at: ${holds((r) => r.durable.ratio)} (durable, the default); ${holds((r) => r.noSync.ratio)} with --no-sync.`,
+    impossible.length === 0
+      ? ""
+      : `Durable <= 2x is out of reach where the floor itself (a raw read and one flushed write of the output) exceeds 2x: ${impossible.join(", ")}.`,
     "",
     "The command as a process (fixed costs: Node start-up and module loading):",
     "",

@@ -1,6 +1,7 @@
 export { HEADER_LIMIT } from "./chunked-attr.js";
 export { H5Error, type H5ErrorCode } from "./errors.js";
 export { type H5ReadBackend, isHdf5 } from "./h5-read-file.js";
+export type { SyncReadableSource } from "./native/native-read-file.js";
 export type {
   LegacyH5Contents,
   LegacyLayerWeights,

@@ -24,6 +24,11 @@ export interface ReadH5Options {
    * the bytes only when loaded; the h5wasm fallback is always eager.
    */
   readonly values?: "eager" | "lazy";
+  /**
+   * `false`: a legacy `.h5`'s optimizer weights are not read (the tree gets no optimizer node),
+   * for a reader that will not use them (a conversion to TensorFlow.js). Default true.
+   */
+  readonly optimizer?: boolean;
 }
 
 /** What `readKerasH5` found. */
@@ -42,7 +47,7 @@ export type KerasH5 =
       readonly data: SavedModelData;
     };
 
-const DEFAULTS = Object.freeze({ name: "<bytes>", backend: "auto", values: "eager" } as const);
+const DEFAULTS = Object.freeze({ name: "<bytes>", backend: "auto", values: "eager", optimizer: true } as const);
 
 /**
  * Reads any Keras HDF5 file: Keras 2 / Keras 3 legacy `.h5` (full model or weights only) or a
@@ -52,10 +57,10 @@ export async function readKerasH5(
   input: Uint8Array | RandomAccessSource,
   options: ReadH5Options = {},
 ): Promise<KerasH5> {
-  const { name, backend, values } = { ...DEFAULTS, ...options };
+  const { name, backend, values, optimizer } = { ...DEFAULTS, ...options };
   const read = (file: H5ReadFile): KerasH5 => {
     if (isLegacyLayout(file)) {
-      const legacy = readLegacyContents(file);
+      const legacy = readLegacyContents(file, { optimizer });
       return { kind: legacy.kind, legacy, data: legacyToSavedModel(legacy) };
     }
     if (isKeras3Layout(file)) {

@@ -175,3 +175,99 @@ describe("a large weights file read by range", () => {
     expect(source.bytes).toBeLessThan(2 * 1024 * 1024);
   });
 });
+
+describe("optimizer: false (a conversion to a format without optimizer state)", () => {
+  it("leaves /optimizer_weights unread: the same layers and weights, no optimizer node, from bytes and from a source", async () => {
+    // seq.h5: a compiled Sequential with its Adam state in /optimizer_weights.
+    const bytes = readFixture("h5", "seq.h5");
+    const full = await readKerasH5(bytes, { name: "seq.h5", values: "lazy" });
+    if (full.kind === "keras3-weights") throw new Error("expected a legacy .h5");
+    expect(full.legacy.optimizerWeights.length).toBeGreaterThan(0);
+    expect(full.data.root.children.some((e) => e.name === "optimizer")).toBe(true);
+    for (const input of [bytes, bytesSource(bytes, "seq.h5")]) {
+      const lean = await readKerasH5(input, { name: "seq.h5", values: "lazy", optimizer: false });
+      if (lean.kind === "keras3-weights") throw new Error("expected a legacy .h5");
+      expect(lean.legacy.optimizerWeights).toEqual([]);
+      expect(lean.data.root.children.map((e) => e.name)).toEqual(
+        full.data.root.children.filter((e) => e.name !== "optimizer").map((e) => e.name),
+      );
+      expect(lean.legacy.weights.layers.map((l) => l.weightNames)).toEqual(
+        full.legacy.weights.layers.map((l) => l.weightNames),
+      );
+      const layer = lean.legacy.weights.layers.find((l) => l.weights.length > 0)!;
+      const value = layer.weights[0]!;
+      expect(isPendingTensor(value) ? (await value.load()).shape : value.shape).toEqual(
+        full.legacy.weights.layers.find((l) => l.name === layer.name)!.weights[0]!.shape,
+      );
+    }
+  });
+});
+
+describe("a source that reads synchronously (a file held open)", () => {
+  /** A synchronous source over `bytes` counting what it reads. */
+  function syncSource(bytes: Uint8Array) {
+    const out = {
+      description: "sync.h5",
+      size: bytes.byteLength,
+      bytes: 0,
+      readSync(offset: number, length: number): Uint8Array {
+        out.bytes += length;
+        return bytes.slice(offset, offset + length);
+      },
+      read: async (offset: number, length: number) => out.readSync(offset, length),
+      close: async () => undefined,
+    };
+    return out;
+  }
+
+  it("gives what the bytes give, reading only the blocks the parse walks and the datasets loaded", async () => {
+    const bytes = readFixture("h5", "seq.h5");
+    const treeDigest = (root: SavedModelData["root"]): string[] => {
+      const out: string[] = [];
+      const visit = (node: SavedModelData["root"]): void => {
+        for (const v of node.variables) out.push(`${v.path} ${v.value.dtype === "string" ? "s" : sha256Of(v.value)}`);
+        for (const e of node.children) visit(e.node);
+      };
+      visit(root);
+      return out;
+    };
+    const expected = treeDigest((await readKerasH5(bytes, { name: "seq.h5" })).data.root);
+    const source = syncSource(bytes);
+    const lazy = await readKerasH5(source, { name: "seq.h5", values: "lazy" });
+    await loadTreeValues(lazy.data.root);
+    expect(treeDigest(lazy.data.root)).toEqual(expected);
+    // The optimizer's part is not walked: fewer bytes than a full read.
+    const lean = syncSource(bytes);
+    const noOptimizer = await readKerasH5(lean, { name: "seq.h5", values: "lazy", optimizer: false });
+    await loadTreeValues(noOptimizer.data.root);
+    const modelOnly = treeDigest((await readKerasH5(bytes, { name: "seq.h5", optimizer: false })).data.root);
+    expect(modelOnly.length).toBeLessThan(expected.length);
+    expect(treeDigest(noOptimizer.data.root)).toEqual(modelOnly);
+    expect(lean.bytes).toBeLessThan(source.bytes);
+  });
+
+  it("a 32 MiB weights file: metadata blocks only until a tensor is loaded, then that tensor's bytes", async () => {
+    const model = savedNode("Sequential", "big");
+    for (let i = 0; i < 8; i++) {
+      const layer = savedNode("Dense", `dense_${i}`);
+      const kernel = new Float32Array(1024 * 1024).fill(i + 0.5);
+      layer.variables.push({
+        name: "kernel",
+        path: `dense_${i}/kernel`,
+        trainable: true,
+        value: hostTensor("float32", [1024, 1024], kernel),
+      });
+      model.children.push({ name: "layers", node: layer });
+    }
+    const bytes = await writeLegacyH5({ root: model }, { weightsOnly: true });
+    const source = syncSource(bytes);
+    const read = await readKerasH5(source, { name: "big.h5", values: "lazy" });
+    expect(source.bytes).toBeLessThan(1024 * 1024);
+    const before = source.bytes;
+    const value = [...datasetsOf(read).values()][3]!;
+    if (!isPendingTensor(value)) throw new Error("expected a PendingTensor");
+    const loaded = await value.load();
+    expect(source.bytes - before).toBe(4 * 1024 * 1024);
+    expect((loaded.data as Float32Array)[12345]).toBe(3.5);
+  });
+});

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -119,6 +119,27 @@ describe("kerastore convert --to tfjs", () => {
       expect(readFileSync(join(work, "lstm_nosync", file))).toEqual(readFileSync(join(work, "lstm_sync", file)));
     expect(readdirSync(work).filter((n) => n.includes("kerastore-stage"))).toEqual([]);
     const tfjsModel = await loadInTfjs(new NodeStore(work), "lstm_nosync");
+    const [y] = predictInTfjs(tfjsModel, [readFixtureNpy("models", "lstm", "input0.npy")]);
+    expectOutputsClose(y!, readFixtureNpy("models", "lstm", "output0.npy"));
+  });
+
+  it("reads through a save killed after its commit point (the staged .h5 named by the commit record), and not without one", async () => {
+    const dir = join(work, "pending");
+    mkdirSync(dir);
+    const staged = ".model.h5.kerastore-stage-4194305-abcdef";
+    copyFileSync(fixturePath("models", "lstm", "model.h5"), join(dir, staged));
+    const plugin = ["--plugin", "@kerastore/tfjs-layers-format"];
+    // No record: model.h5 does not exist.
+    const missing = await kerastore(["convert", join(dir, "model.h5"), join(dir, "web0"), "--to", "tfjs", ...plugin]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/model\.h5/);
+    writeFileSync(
+      join(dir, ".model.h5.kerastore-commit"),
+      JSON.stringify({ kerastoreCommit: 1, moves: [[staged, "model.h5"]], removes: [] }),
+    );
+    const result = await kerastore(["convert", join(dir, "model.h5"), join(dir, "web"), "--to", "tfjs", ...plugin]);
+    expect(result.code, result.stderr).toBe(0);
+    const tfjsModel = await loadInTfjs(new NodeStore(dir), "web");
     const [y] = predictInTfjs(tfjsModel, [readFixtureNpy("models", "lstm", "input0.npy")]);
     expectOutputsClose(y!, readFixtureNpy("models", "lstm", "output0.npy"));
   });

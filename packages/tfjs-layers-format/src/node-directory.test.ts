@@ -1,11 +1,13 @@
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MemoryStore, type SavedModelData, type SavedNode, pendingTensor } from "@kerastore/core";
 import { NodeStore } from "@kerastore/core/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TfjsFormatError } from "./errors.js";
-import { writeNewTfjsDirectory } from "./node-directory.js";
-import type { TfjsArtifacts } from "./write-model.js";
+import { SYNC_WRITE_BYTES, writeNewTfjsDirectory } from "./node-directory.js";
+import { writeSettings } from "./options.js";
+import { type TfjsArtifacts, tfjsArtifacts, writeTfjsArtifacts } from "./write-model.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -16,7 +18,7 @@ afterAll(async () => {
 });
 
 /** Shards made of many small chunks of known bytes, with empty ones among them. */
-function artifacts(shardCount: number, chunksPerShard: number, failAt?: number): TfjsArtifacts {
+function artifacts(shardCount: number, chunksPerShard: number, failAt?: number, weightBytes = 0): TfjsArtifacts {
   const shards = Array.from({ length: shardCount }, (_, s) => ({
     name: `group1-shard${s + 1}of${shardCount}.bin`,
     chunks: {
@@ -29,7 +31,7 @@ function artifacts(shardCount: number, chunksPerShard: number, failAt?: number):
       },
     },
   }));
-  return { shards, weightBytes: 0, modelJson: () => ({ format: "layers-model", shards: shardCount }) };
+  return { shards, weightBytes, modelJson: () => ({ format: "layers-model", shards: shardCount }) };
 }
 
 function expected(s: number, chunksPerShard: number): Uint8Array {
@@ -42,11 +44,19 @@ function expected(s: number, chunksPerShard: number): Uint8Array {
 }
 
 describe("writeNewTfjsDirectory", () => {
-  for (const sync of [true, false]) {
-    it(`writes every shard's chunks in order (3000 chunks, some empty), then model.json, under the final name (sync ${sync})`, async () => {
+  // Small directories are written by synchronous calls, larger ones through libuv's pool: both
+  // gather each shard's chunks into one writev (3000 chunks: more than IOV_MAX, 1024, at once).
+  for (const [sync, road] of [
+    [true, "sync calls"],
+    [false, "sync calls"],
+    [true, "thread pool"],
+    [false, "thread pool"],
+  ] as const) {
+    it(`writes every shard's chunks in order (3000 chunks, some empty), then model.json, under the final name (flush ${sync}, ${road})`, async () => {
       const store = new NodeStore(dir);
-      const name = `web_${sync}`;
-      expect(await writeNewTfjsDirectory(store, name, artifacts(2, 3000), { sync })).toBe(true);
+      const name = `web_${sync}_${road.replace(" ", "_")}`;
+      const weightBytes = road === "thread pool" ? SYNC_WRITE_BYTES + 1 : 0;
+      expect(await writeNewTfjsDirectory(store, name, artifacts(2, 3000, undefined, weightBytes), { sync })).toBe(true);
       expect((await readdir(join(dir, name))).sort()).toEqual([
         "group1-shard1of2.bin",
         "group1-shard2of2.bin",
@@ -78,5 +88,99 @@ describe("writeNewTfjsDirectory", () => {
     expect(error).toBeInstanceOf(TfjsFormatError);
     expect((error as TfjsFormatError).message).toMatch(/^cannot write .*broken: the source went away$/);
     expect((await readdir(dir)).filter((n) => n.includes("broken"))).toEqual([]);
+  });
+
+  for (const sync of [true, false]) {
+    it(`a failing write (a file that exists) leaves nothing under the final name and no staging directory (flush ${sync})`, async () => {
+      const store = new NodeStore(dir);
+      const name = `clash_${sync}`;
+      const twice = artifacts(1, 10);
+      // Two shards by one name: the second open fails (EEXIST) after the first file is written.
+      const clash = { ...twice, shards: [twice.shards[0]!, twice.shards[0]!] };
+      const error = await writeNewTfjsDirectory(store, name, clash, { sync }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TfjsFormatError);
+      expect((error as TfjsFormatError).message).toMatch(new RegExp(`^cannot write .*${name}: EEXIST`));
+      expect((await readdir(dir)).filter((n) => n.includes(name))).toEqual([]);
+    });
+
+    it(`model.json failing after every shard is written leaves nothing behind (flush ${sync})`, async () => {
+      const store = new NodeStore(dir);
+      const name = `nojson_${sync}`;
+      const broken: TfjsArtifacts = {
+        ...artifacts(3, 20),
+        modelJson: () => {
+          throw new Error("no manifest");
+        },
+      };
+      const error = await writeNewTfjsDirectory(store, name, broken, { sync }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/no manifest$/);
+      expect((await readdir(dir)).filter((n) => n.includes(name))).toEqual([]);
+    });
+  }
+
+  it("makes a missing parent, and removes a dead process's staging directory beside the new one", async () => {
+    const store = new NodeStore(dir);
+    // pid 2^22 + 1 is above Linux's pid_max: no such process.
+    const dead = join(dir, "deep", ".web.kerastore-stage-4194305-abcdef");
+    await mkdir(dead, { recursive: true });
+    expect(await writeNewTfjsDirectory(store, "deep/web", artifacts(1, 5), { sync: false })).toBe(true);
+    expect((await readdir(join(dir, "deep"))).sort()).toEqual(["web"]);
+    expect(await writeNewTfjsDirectory(store, "new/parent/web", artifacts(1, 5), { sync: false })).toBe(true);
+    expect(await readdir(join(dir, "new/parent/web"))).toEqual(["group1-shard1of1.bin", "model.json"]);
+  });
+
+  it("writes byte for byte what the store writer does: every shard cut across weights, lazy weights loaded in turn", async () => {
+    // Dense layers whose weights straddle 1000-byte shards; half of them lazy (PendingTensors).
+    const children: { name: string; node: SavedNode }[] = [];
+    const layers = [];
+    for (let i = 0; i < 6; i++) {
+      const kernel = Float32Array.from({ length: 37 * 11 }, (_, k) => Math.sin(i * 1000 + k));
+      const bias = Float32Array.from({ length: 11 }, (_, k) => i - k / 7);
+      const value = (data: Float32Array, shape: number[]) =>
+        i % 2 === 0
+          ? { dtype: "float32" as const, shape, data }
+          : pendingTensor("float32", shape, data.byteLength, `lazy ${i}`, async () => ({
+              dtype: "float32" as const,
+              shape,
+              data,
+            }));
+      const name = `dense_${i}`;
+      children.push({
+        name,
+        node: {
+          className: "Dense",
+          name,
+          variables: [
+            { name: "kernel", path: `${name}/kernel`, trainable: true, value: value(kernel, [37, 11]) },
+            { name: "bias", path: `${name}/bias`, trainable: true, value: value(bias, [11]) },
+          ],
+          children: [],
+        },
+      });
+      const config = {
+        name,
+        units: 11,
+        activation: "linear",
+        use_bias: true,
+        ...(i === 0 ? { batch_input_shape: [null, 37] } : {}),
+      };
+      layers.push({ class_name: "Dense", config });
+    }
+    const data: SavedModelData = {
+      root: { className: "Sequential", name: "s", variables: [], children },
+      modelConfig: { class_name: "Sequential", config: { name: "s", layers } },
+      kerasVersion: "2.15.0",
+      backend: "tensorflow",
+    };
+    const plan = () => tfjsArtifacts(data, writeSettings({ shardSizeBytes: 1000 }, "web"), "web");
+    const memory = new MemoryStore();
+    await writeTfjsArtifacts(memory, "web", plan());
+    const store = new NodeStore(dir);
+    expect(await writeNewTfjsDirectory(store, "same_bytes", plan())).toBe(true);
+    const names = (await readdir(join(dir, "same_bytes"))).sort();
+    expect(names.length).toBe(Math.ceil((6 * (37 * 11 + 11) * 4) / 1000) + 1);
+    expect(names).toEqual((await memory.list("web")).sort());
+    for (const n of names)
+      expect(new Uint8Array(await readFile(join(dir, "same_bytes", n)))).toEqual(await memory.read(`web/${n}`));
   });
 });

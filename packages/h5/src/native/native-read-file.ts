@@ -59,10 +59,13 @@ export function openNativeH5(bytes: Uint8Array, name: string, values: "eager" | 
  * `fetched()` tells how many bytes the metadata took.
  */
 export async function openNativeH5Source(source: RandomAccessSource, name: string): Promise<SourceH5File> {
-  const file = new PagedBytesIn(source);
+  // A source that reads synchronously (SyncReadableSource) is read as the parse asks, with no
+  // crawl first: only the blocks of what the reader walks are read.
+  const readSync = (source as SyncReadableSource).readSync?.bind(source);
+  const file = new PagedBytesIn(source, readSync);
   const root = await whenFetched(file, () => guarded(name, undefined, "open", () => readSuperblock(file).root));
   const parts = fileParts(file, root);
-  await crawl(file, parts, name);
+  if (readSync === undefined) await crawl(file, parts, name);
   const api = readFileOver(parts, name, source.size, (path, messages) => {
     const placed = placeDataset(file, messages);
     const where = placeOf(name, path);
@@ -83,6 +86,14 @@ export async function openNativeH5Source(source: RandomAccessSource, name: strin
     });
   });
   return { file: api, fetched: () => file.fetched, run: (fn) => whenFetched(file, () => fn(api)) };
+}
+
+/**
+ * A random-access source that can also read synchronously (a file held open on the local disk):
+ * `readKerasH5` then reads the metadata blocks as the parse asks for them, and only those.
+ */
+export interface SyncReadableSource extends RandomAccessSource {
+  readSync(offset: number, length: number): Uint8Array;
 }
 
 /** An HDF5 file open over a source. */

@@ -32,7 +32,14 @@ export class PagedBytesIn extends BytesIn {
   /** Bytes fetched so far, for tests and benchmarks. */
   fetched = 0;
 
-  constructor(readonly source: RandomAccessSource) {
+  /**
+   * @param readSync when the source can read synchronously (a file held open on the local
+   * disk): a block not held yet is read at once, in the parse, which then never reruns.
+   */
+  constructor(
+    readonly source: RandomAccessSource,
+    readonly readSync?: (offset: number, length: number) => Uint8Array,
+  ) {
     super(new Uint8Array(0));
   }
 
@@ -42,19 +49,36 @@ export class PagedBytesIn extends BytesIn {
 
   override u8(at: number): number {
     this.check(at, 1, "a byte");
-    return this.#span(at, 1)[0]!;
+    return this.#byte(at);
   }
 
   override u16(at: number): number {
     this.check(at, 2, "a 2-byte field");
-    const s = this.#span(at, 2);
-    return s[0]! | (s[1]! << 8);
+    return this.#byte(at) | (this.#byte(at + 1) << 8);
   }
 
   override u32(at: number): number {
     this.check(at, 4, "a 4-byte field");
-    const s = this.#span(at, 4);
-    return (s[0]! | (s[1]! << 8) | (s[2]! << 16)) + s[3]! * 0x1000000;
+    return (this.#byte(at) | (this.#byte(at + 1) << 8) | (this.#byte(at + 2) << 16)) + this.#byte(at + 3) * 0x1000000;
+  }
+
+  /** The block last read from, kept at hand: fields are read in runs from one block. */
+  #lastIndex = -1;
+  #lastBlock: Uint8Array = new Uint8Array(0);
+
+  /** One byte, without a view made for it (the parse reads every field byte by byte). */
+  #byte(at: number): number {
+    const b = Math.floor(at / BLOCK);
+    if (b !== this.#lastIndex) {
+      let block = this.#blocks.get(b);
+      if (block === undefined) {
+        this.#span(at, 1); // fetches it (synchronously), or throws NeedBytes
+        block = this.#blocks.get(b)!;
+      }
+      this.#lastIndex = b;
+      this.#lastBlock = block;
+    }
+    return this.#lastBlock[at - b * BLOCK]!;
   }
 
   override slice(at: number, n: number, what: string): Uint8Array {
@@ -73,30 +97,47 @@ export class PagedBytesIn extends BytesIn {
 
   /** Fetches every block `[at, at + n)` touches that is not held yet (in one read per run). */
   async fetch(at: number, n: number): Promise<number> {
+    let added = 0;
+    for (const [from, to] of this.#missing(at, n)) {
+      this.#hold(from, await this.source.read(from * BLOCK, Math.min((to + 1) * BLOCK, this.length) - from * BLOCK));
+      added += to - from + 1;
+    }
+    return added;
+  }
+
+  /** The runs of blocks `[at, at + n)` touches that are not held yet, as [first, last] block numbers. */
+  #missing(at: number, n: number): [number, number][] {
     const first = Math.floor(at / BLOCK);
     const last = Math.floor((at + Math.max(n, 1) - 1) / BLOCK);
-    let added = 0;
+    const runs: [number, number][] = [];
     for (let b = first; b <= last; b++) {
       if (this.#blocks.has(b)) continue;
       let end = b;
       while (end + 1 <= last && !this.#blocks.has(end + 1)) end++;
-      const from = b * BLOCK;
-      const to = Math.min((end + 1) * BLOCK, this.length);
-      const bytes = await this.source.read(from, to - from);
-      this.fetched += bytes.byteLength;
-      for (let k = b; k <= end; k++)
-        this.#blocks.set(k, bytes.subarray((k - b) * BLOCK, Math.min((k - b + 1) * BLOCK, bytes.byteLength)));
-      added += end - b + 1;
+      runs.push([b, end]);
       b = end;
     }
-    return added;
+    return runs;
+  }
+
+  /** Keeps `bytes`, read from block `b` on, as blocks. */
+  #hold(b: number, bytes: Uint8Array): void {
+    this.fetched += bytes.byteLength;
+    for (let k = 0; k * BLOCK < bytes.byteLength; k++)
+      this.#blocks.set(b + k, bytes.subarray(k * BLOCK, Math.min((k + 1) * BLOCK, bytes.byteLength)));
   }
 
   #span(at: number, n: number): Uint8Array {
     if (n === 0) return new Uint8Array(0);
     const first = Math.floor(at / BLOCK);
     const last = Math.floor((at + n - 1) / BLOCK);
-    for (let b = first; b <= last; b++) if (!this.#blocks.has(b)) throw new NeedBytes(at, n);
+    for (let b = first; b <= last; b++) {
+      if (this.#blocks.has(b)) continue;
+      if (this.readSync === undefined) throw new NeedBytes(at, n);
+      for (const [from, to] of this.#missing(at, n))
+        this.#hold(from, this.readSync(from * BLOCK, Math.min((to + 1) * BLOCK, this.length) - from * BLOCK));
+      break;
+    }
     if (first === last) {
       const start = at - first * BLOCK;
       return this.#blocks.get(first)!.subarray(start, start + n);

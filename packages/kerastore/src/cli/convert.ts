@@ -3,8 +3,8 @@ import { FacadeError } from "../errors.js";
 import type { ModelReadResult } from "../formats/format.js";
 import type { FormatRegistry } from "../formats/format-registry.js";
 import { refuseUnsafeConfig } from "../load-guards.js";
-import { describeLocation, locate, locateForRead } from "../location.js";
-import { withSmallFileRead } from "./small-file.js";
+import { describeLocation, locate } from "../location.js";
+import { closeSourceLocation, locateSourceForRead } from "./small-file.js";
 
 /** Options of {@link convertFile}. */
 export interface ConvertOptions {
@@ -50,48 +50,58 @@ export async function convertFile(
       `cannot convert ${source}: --quantize, --shard-size and --no-sync are options of --to tfjs, and the destination is ${writer.name}`,
     );
   }
-  const location = await withSmallFileRead(await locateForRead(source));
-  const reader = await formats.detect(location);
-  // An architecture-only source (model.to_json()) would give the destination freshly initialized
-  // weights, silently: refused.
-  if (!reader.holds.weights && writer.holds.weights) {
-    throw new FacadeError(
-      "format-cannot-read",
-      cannot(
-        "convert",
-        source,
-        `it is a ${reader.name} file, an architecture with no weights, and ${writer.name} would hold freshly initialized ones`,
-        "load it and its weights in code (keras.models.modelFromJson, model.loadWeights) and save the model",
-      ),
-      { path: source },
-    );
-  }
-  if (writer.convertFrom !== undefined) {
-    let reading: Promise<ModelReadResult> | undefined;
-    const read = (): Promise<ModelReadResult> =>
-      (reading ??= reader.read(location, { safeMode: true, onWarning: warn, values: "lazy" }).then((result) => {
-        if (result.data.modelConfig !== undefined)
-          refuseUnsafeConfig(result.data.modelConfig, describeLocation(location), {});
-        return result;
-      }));
-    const writeOptions = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: warn };
-    if (await writer.convertFrom(destination, { reader, location, read }, { ...writeOptions, ...settings })) return;
-    // What the declined read found already tells a weights-only file (save_weights): said now,
-    // without starting the engine for the live model's load to say the same.
-    if (reading !== undefined && writer.holds.architecture) {
-      const result = await reading;
-      if (!result.holds.architecture)
-        throw new FacadeError(
-          "format-cannot-read",
-          cannot(
-            "load a model from",
-            describeLocation(location),
-            `a ${result.format} file holds only weights`,
-            "build the model in code and call model.loadWeights()",
-          ),
-          { path: source },
-        );
+  const location = await locateSourceForRead(source);
+  // A small source stays open (read as the parse asks) until the file-to-file conversion is done.
+  try {
+    const reader = await formats.detect(location);
+    // An architecture-only source (model.to_json()) would give the destination freshly initialized
+    // weights, silently: refused.
+    if (!reader.holds.weights && writer.holds.weights) {
+      throw new FacadeError(
+        "format-cannot-read",
+        cannot(
+          "convert",
+          source,
+          `it is a ${reader.name} file, an architecture with no weights, and ${writer.name} would hold freshly initialized ones`,
+          "load it and its weights in code (keras.models.modelFromJson, model.loadWeights) and save the model",
+        ),
+        { path: source },
+      );
     }
+    if (writer.convertFrom !== undefined) {
+      let reading: Promise<ModelReadResult> | undefined;
+      // What the writer does not hold (the optimizer's state, for tfjs) is not read.
+      const read = { safeMode: true, onWarning: warn, values: "lazy", optimizer: writer.holds.optimizer } as const;
+      const readSource = (): Promise<ModelReadResult> =>
+        (reading ??= reader.read(location, read).then((result) => {
+          if (result.data.modelConfig !== undefined)
+            refuseUnsafeConfig(result.data.modelConfig, describeLocation(location), {});
+          return result;
+        }));
+      const writeOptions = { includeOptimizer: false, weightsOnly: false, liveModel: undefined, onWarning: warn };
+      if (
+        await writer.convertFrom(destination, { reader, location, read: readSource }, { ...writeOptions, ...settings })
+      )
+        return;
+      // What the declined read found already tells a weights-only file (save_weights): said now,
+      // without starting the engine for the live model's load to say the same.
+      if (reading !== undefined && writer.holds.architecture) {
+        const result = await reading;
+        if (!result.holds.architecture)
+          throw new FacadeError(
+            "format-cannot-read",
+            cannot(
+              "load a model from",
+              describeLocation(location),
+              `a ${result.format} file holds only weights`,
+              "build the model in code and call model.loadWeights()",
+            ),
+            { path: source },
+          );
+      }
+    }
+  } finally {
+    closeSourceLocation(location);
   }
   // The live model: loaded (with the engine and its backend), then saved.
   const [{ loadModel, saveModel, saveWeights }, { modelClasses }] = await Promise.all([

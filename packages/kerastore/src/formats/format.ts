@@ -32,6 +32,11 @@ export interface ReadOptions {
    * formats that cannot read by range ignore it and read eagerly.
    */
   readonly values?: "eager" | "lazy" | undefined;
+  /**
+   * `false`: the reader may leave the optimizer's state out of the tree (a conversion to a
+   * format that holds none reads less). Default true.
+   */
+  readonly optimizer?: boolean | undefined;
 }
 
 /** What a reader read: the saved object tree, and what kind of file it proved to be. */
@@ -147,7 +152,10 @@ export interface ConvertSource {
   /** The reader the source was detected as (by content, then extension). */
   readonly reader: ModelReader;
   readonly location: FormatLocation;
-  /** Reads the source with `values: "lazy"` and safe mode on (once; later calls give the same read). */
+  /**
+   * Reads the source with `values: "lazy"` and safe mode on, without the optimizer's state when
+   * the writer holds none (once; later calls give the same read).
+   */
   read(): Promise<ModelReadResult>;
 }
 

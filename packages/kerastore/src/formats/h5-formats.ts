@@ -87,7 +87,8 @@ export const weightsH5Format: ModelReader & ModelWriter = {
  */
 async function readH5(location: FormatLocation, options: ReadOptions): Promise<ModelReadResult> {
   const lazy = options.values === "lazy";
-  const file = lazy ? await readLazily(location) : await readOpen(location);
+  const optimizer = options.optimizer ?? true;
+  const file = lazy ? await readLazily(location, optimizer) : await readOpen(location, optimizer);
   switch (file.kind) {
     case "keras3-weights":
       return {
@@ -120,31 +121,35 @@ async function readH5(location: FormatLocation, options: ReadOptions): Promise<M
  * Files up to this size are read whole by a lazy read, in one read through one open handle, and
  * parsed from memory: that costs less than the dozen range reads (each an open, a read and a
  * close on disk) and parse reruns their metadata takes (a 2.7 MiB tf.keras LSTM: 1.2 ms against
- * 2.4 ms, fastest rounds of packages/bench/src/tfjs-profile.ts). Its datasets stay PendingTensors,
- * viewing that buffer (copying, where unaligned) only when loaded: what a conversion does not
- * load (the optimizer's weights) costs nothing.
+ * 2.4 ms, fastest rounds of packages/bench/src/tfjs-profile.ts). Its datasets stay
+ * PendingTensors, viewing that buffer (copying, where unaligned) only when loaded: what a
+ * conversion does not load (the optimizer's weights) costs nothing. Larger files are read by
+ * range: inspecting an 8 MiB .h5 reads its metadata blocks only (inspect-metadata.test.ts).
  */
 const WHOLE_READ_BYTES = 4 * 2 ** 20;
 
 /** A lazy read: by range, holding nothing open; a small file at once. */
-async function readLazily(location: FormatLocation): Promise<KerasH5> {
+async function readLazily(location: FormatLocation, optimizer: boolean): Promise<KerasH5> {
   const { store, path } = location;
   const source = await openSource(store, path);
+  // A file its store holds open and reads synchronously (`kerastore convert`'s small source):
+  // read as the parse asks, only what it walks; the store closes it.
+  if ("readSync" in source) return readKerasH5(source, { name: path, values: "lazy", optimizer });
   let bytes: Uint8Array | undefined;
   try {
     if (source.size <= WHOLE_READ_BYTES) bytes = await source.read(0, source.size);
   } finally {
     await source.close();
   }
-  if (bytes !== undefined) return readKerasH5(bytes, { name: path, values: "lazy" });
-  return readKerasH5(await rangeSource(store, path), { name: path, values: "lazy" });
+  if (bytes !== undefined) return readKerasH5(bytes, { name: path, values: "lazy", optimizer });
+  return readKerasH5(await rangeSource(store, path), { name: path, values: "lazy", optimizer });
 }
 
 /** An eager read: by range through one open handle, every dataset into a buffer of its own. */
-async function readOpen(location: FormatLocation): Promise<KerasH5> {
+async function readOpen(location: FormatLocation, optimizer: boolean): Promise<KerasH5> {
   const source: RandomAccessSource = await openSource(location.store, location.path);
   try {
-    return await readKerasH5(source, { name: location.path });
+    return await readKerasH5(source, { name: location.path, optimizer });
   } finally {
     await source.close();
   }
