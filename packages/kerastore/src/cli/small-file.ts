@@ -128,22 +128,63 @@ function readSmallFile(full: string, limit: number): Uint8Array | undefined {
 }
 
 /**
+ * A store that answers for one file (`path`, `fileSize` bytes) itself, the reads being the
+ * subclass's, and passes everything else to `inner`.
+ */
+abstract class OneFileOverlay implements Store {
+  readonly description: string;
+  constructor(
+    protected readonly inner: Store,
+    protected readonly path: string,
+    private readonly fileSize: number,
+  ) {
+    this.description = inner.description;
+  }
+  protected mine(path: string): boolean {
+    return joinPath(path) === this.path;
+  }
+  abstract read(path: string): Promise<Uint8Array>;
+  abstract readRange(path: string, offset: number, length: number): Promise<Uint8Array>;
+  abstract open(path: string): Promise<RandomAccessSource>;
+  async size(path: string): Promise<number> {
+    return this.mine(path) ? this.fileSize : this.inner.size(path);
+  }
+  async exists(path: string): Promise<boolean> {
+    return this.mine(path) || this.inner.exists(path);
+  }
+  async isDirectory(path: string): Promise<boolean> {
+    return this.mine(path) ? false : this.inner.isDirectory(path);
+  }
+  write(path: string, data: Parameters<Store["write"]>[1]): Promise<void> {
+    return this.inner.write(path, data);
+  }
+  list(dir: string): Promise<string[]> {
+    return this.inner.list(dir);
+  }
+  mkdir(dir: string): Promise<void> {
+    return this.inner.mkdir(dir);
+  }
+  remove(path: string): Promise<void> {
+    return this.inner.remove(path);
+  }
+}
+
+/**
  * One small file on the local disk held open, its reads answered by synchronous positioned
  * reads (`readSync` on the sources it opens: the HDF5 reader then reads only the blocks its
  * parse walks and the datasets loaded; a conversion to tfjs of a compiled 2.7 MiB LSTM reads
  * 1.3 MB of its 2.9 MB: 6 metadata blocks of 64 KiB and 11 datasets); everything else from
  * `inner`. `close()` when done.
  */
-class OpenFileStore implements Store {
-  readonly description: string;
+class OpenFileStore extends OneFileOverlay {
   #fd: number | undefined;
   private constructor(
-    private readonly inner: NodeStore,
-    private readonly path: string,
+    protected override readonly inner: NodeStore,
+    path: string,
     fd: number,
     private readonly bytes: number,
   ) {
-    this.description = inner.description;
+    super(inner, path, bytes);
     this.#fd = fd;
   }
 
@@ -171,10 +212,6 @@ class OpenFileStore implements Store {
     this.#fd = undefined;
   }
 
-  private mine(path: string): boolean {
-    return joinPath(path) === this.path;
-  }
-
   /** `length` bytes at `offset`, read now (into a buffer not zero-filled: every byte is read). */
   readAt(offset: number, length: number): Uint8Array {
     const where = `${this.description}/${this.path}`;
@@ -199,15 +236,6 @@ class OpenFileStore implements Store {
   async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
     return this.mine(path) ? this.readAt(offset, length) : this.inner.readRange(path, offset, length);
   }
-  async size(path: string): Promise<number> {
-    return this.mine(path) ? this.bytes : this.inner.size(path);
-  }
-  async exists(path: string): Promise<boolean> {
-    return this.mine(path) || this.inner.exists(path);
-  }
-  async isDirectory(path: string): Promise<boolean> {
-    return this.mine(path) ? false : this.inner.isDirectory(path);
-  }
   async open(path: string): Promise<RandomAccessSource> {
     if (!this.mine(path)) return this.inner.open(path);
     const source: SyncReadableSource = {
@@ -220,32 +248,16 @@ class OpenFileStore implements Store {
     };
     return source;
   }
-  write(path: string, data: Parameters<Store["write"]>[1]): Promise<void> {
-    return this.inner.write(path, data);
-  }
-  list(dir: string): Promise<string[]> {
-    return this.inner.list(dir);
-  }
-  mkdir(dir: string): Promise<void> {
-    return this.inner.mkdir(dir);
-  }
-  remove(path: string): Promise<void> {
-    return this.inner.remove(path);
-  }
 }
 
 /** A store answering reads of one file from its bytes, and everything else from `inner`. */
-class OneFileStore implements Store {
-  readonly description: string;
+class OneFileStore extends OneFileOverlay {
   constructor(
-    private readonly inner: Store,
-    private readonly path: string,
+    inner: Store,
+    path: string,
     private readonly bytes: Uint8Array,
   ) {
-    this.description = inner.description;
-  }
-  private mine(path: string): boolean {
-    return joinPath(path) === this.path;
+    super(inner, path, bytes.byteLength);
   }
   async read(path: string): Promise<Uint8Array> {
     return this.mine(path) ? this.bytes : this.inner.read(path);
@@ -254,28 +266,7 @@ class OneFileStore implements Store {
     if (!this.mine(path)) return this.inner.readRange(path, offset, length);
     return bytesSource(this.bytes, `${this.description}/${this.path}`).read(offset, length);
   }
-  async size(path: string): Promise<number> {
-    return this.mine(path) ? this.bytes.byteLength : this.inner.size(path);
-  }
-  async exists(path: string): Promise<boolean> {
-    return this.mine(path) || this.inner.exists(path);
-  }
-  async isDirectory(path: string): Promise<boolean> {
-    return this.mine(path) ? false : this.inner.isDirectory(path);
-  }
   async open(path: string): Promise<RandomAccessSource> {
     return this.mine(path) ? bytesSource(this.bytes, `${this.description}/${this.path}`) : openSource(this.inner, path);
-  }
-  write(path: string, data: Parameters<Store["write"]>[1]): Promise<void> {
-    return this.inner.write(path, data);
-  }
-  list(dir: string): Promise<string[]> {
-    return this.inner.list(dir);
-  }
-  mkdir(dir: string): Promise<void> {
-    return this.inner.mkdir(dir);
-  }
-  remove(path: string): Promise<void> {
-    return this.inner.remove(path);
   }
 }
