@@ -15,6 +15,7 @@ import { realworld } from "@kerastore/fixtures";
 import { readKerasH5 } from "@kerastore/h5";
 import { kerastoreFormats, tfjsArtifacts, writeNewTfjsDirectory, writeSettings } from "@kerastore/tfjs-layers-format";
 import { builtinFormats, createFormatRegistry } from "kerastore";
+import { convertFile } from "./cli-convert.js";
 import { scratchDir } from "./report.js";
 
 const formats = createFormatRegistry([...builtinFormats, ...kerastoreFormats]);
@@ -103,15 +104,6 @@ await piece(
   Math.min(reps, 100),
   rmRaw,
 );
-type ConvertFile = (
-  source: string,
-  target: string,
-  to: string | undefined,
-  registry: typeof formats,
-  options?: { readonly settings?: Readonly<Record<string, unknown>> },
-) => Promise<void>;
-const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../kerastore/src/cli/convert.ts");
-const { convertFile } = (await import(pathToFileURL(cli).href)) as { convertFile: ConvertFile };
 const convert = (sync: boolean) => convertFile(source, target, "tfjs", formats, { settings: { sync } });
 // The CLI's source: held open, read by synchronous positioned reads as the parse asks.
 type Located = Parameters<typeof formats.detect>[0];

@@ -24,28 +24,16 @@ import {
 import { readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { realworld } from "@kerastore/fixtures";
 import { legacyH5Chunks } from "@kerastore/h5";
 import { kerastoreFormats } from "@kerastore/tfjs-layers-format";
 import { builtinFormats, createFormatRegistry, loadModel, saveModel } from "kerastore";
+import { convertFile } from "./cli-convert.js";
 import { scratchDir, writeBenchSection } from "./report.js";
 import { denseSequentialTree } from "./tfjs-model.js";
 
 const formats = createFormatRegistry([...builtinFormats, ...kerastoreFormats]);
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** The CLI's conversion (`kerastore convert`), in this process: packages/kerastore/src/cli/convert.ts. */
-type ConvertFile = (
-  source: string,
-  target: string,
-  to: string | undefined,
-  registry: typeof formats,
-  options?: { readonly settings?: Readonly<Record<string, unknown>> },
-) => Promise<void>;
-const { convertFile } = (await import(pathToFileURL(resolve(here, "../../kerastore/src/cli/convert.ts")).href)) as {
-  convertFile: ConvertFile;
-};
 
 const convert = (source: string, target: string, sync: boolean): Promise<void> =>
   convertFile(source, target, "tfjs", formats, { settings: sync ? {} : { sync: false } });
