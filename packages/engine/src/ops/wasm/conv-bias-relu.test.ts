@@ -52,6 +52,35 @@ describe("Conv2D + bias + ReLU as one kernel while training", () => {
     });
   }
 
+  it("sets gradients under 2^-100 to zeros of their sign (subnormal products are slow), both loops", () => {
+    tf.tidy(() => {
+      const shape = [2, 3, 8];
+      const n = shape.reduce((a, d) => a * d, 1);
+      const tiny = [1e-39, -1e-39, 1e-45, 2 ** -126, -(2 ** -101), 2 ** -100, 1, -2];
+      const dy = tf.tensor(
+        Float32Array.from({ length: n }, (_, i) => tiny[i % tiny.length]!),
+        shape,
+      );
+      const y = tf.ones(shape);
+      const want = Array.from(dy.dataSync(), (v) => (Math.abs(v) < 2 ** -100 ? v * 0 : v));
+      expect(want.filter((v) => v === 0).length).toBe(30); // 5 of every 8 are under 2^-100
+      expect(want.filter((v) => Object.is(v, -0)).length).toBe(12);
+      for (const useSimd of [true, false]) {
+        const [dz, db] = reluBiasGradKernel({
+          inputs: { dy, y } as never,
+          backend: tf.backend() as never,
+          useSimd,
+        }).map((info) => tf.engine().makeTensorFromTensorInfo(info as never));
+        expect(Array.from(dz!.dataSync()), `dz, simd ${useSimd}`).toEqual(want);
+        expect(Array.from(db!.dataSync()), `db, simd ${useSimd}`).toEqual(
+          Array(8)
+            .fill(0)
+            .map((_, j) => 0 + 6 * want[j]!),
+        );
+      }
+    });
+  });
+
   for (const [stride, pad] of [
     [1, "same"],
     [2, "valid"],

@@ -69,6 +69,29 @@ describe("softmax crossentropy from logits on WASM", () => {
     });
   }
 
+  it("sets a confident model's tiny logit gradients (under 2^-100) to zero, keeps the others", () => {
+    tf.tidy(() => {
+      // Margins of 90, 75 and 60: e^-90 = 8.2e-40 (subnormal), e^-75 = 2.7e-33 (under 2^-100 =
+      // 7.9e-31), e^-60 = 8.8e-27 (kept).
+      const z = tf.tensor2d([
+        [90, 0, 0],
+        [75, 0, 0],
+        [60, 0, 0],
+      ]);
+      const t = tf.tensor2d([
+        [1, 0, 0],
+        [1, 0, 0],
+        [1, 0, 0],
+      ]);
+      const g = tf
+        .grad((zz: tf.Tensor) => tf.sum(softmaxCrossEntropy(t, zz)))(z)
+        .arraySync() as number[][];
+      expect(g[0]!.slice(1)).toEqual([0, 0]);
+      expect(g[1]!.slice(1)).toEqual([0, 0]);
+      expect(Math.abs(g[2]![1]! / Math.exp(-60) - 1)).toBeLessThan(1e-6);
+    });
+  });
+
   it("leaves nothing behind", () => {
     const z = wave([8, 5], 1);
     const t = tf.softmax(wave([8, 5], 2));

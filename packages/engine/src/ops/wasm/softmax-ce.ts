@@ -1,12 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
+import { flushTiny } from "./subnormal.js";
 
 // Categorical crossentropy from logits, the loss of a softmax output, as two kernels over the
 // WASM memory: per row (the last axis) -sum(t * log_softmax(z)) forward, and
 // dy * (softmax(z) * sum(t) - t) backward, in float64 rounded to float32 once. In place of the
 // ~40 launches of logSoftmax (max, sub, exp, sum, log), the product with the targets, the sum
 // and their autodiff: about 2 ms a step of 256 x 10 on one thread, nearly all launch overhead.
-// The values are those of the ops within float32 rounding, not their bits.
+// The values are those of the ops within float32 rounding, not their bits, except that a
+// gradient under 2^-100 in magnitude is set to zero (./subnormal.ts: a confident model's softmax
+// puts e^-90 on the other classes, and the products such values feed run ~60x slower).
 
 export const SOFTMAX_CE = "KerastoreSoftmaxCrossEntropy";
 export const SOFTMAX_CE_GRAD = "KerastoreSoftmaxCrossEntropyGrad";
@@ -58,7 +61,7 @@ export function softmaxCrossEntropyGradKernel({ inputs, backend }: Args): Tensor
     let tsum = 0;
     for (let j = 0; j < c; j++) tsum += t![o + j]!;
     const g = dy![r]!;
-    for (let j = 0; j < c; j++) dz![o + j] = g * (Math.exp(z![o + j]! - m - ls) * tsum - t![o + j]!);
+    for (let j = 0; j < c; j++) dz![o + j] = flushTiny(g * (Math.exp(z![o + j]! - m - ls) * tsum - t![o + j]!));
   }
   return out;
 }
