@@ -21,6 +21,13 @@ function bits(t: tf.Tensor): number[] {
   return Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
 }
 
+/** The kernel's [dz, db] as tensors. */
+function reluBiasGrad(dy: tf.Tensor, y: tf.Tensor, useSimd: boolean): tf.Tensor[] {
+  return reluBiasGradKernel({ inputs: { dy, y } as never, backend: tf.backend() as never, useSimd }).map((info) =>
+    tf.engine().makeTensorFromTensorInfo(info as never),
+  );
+}
+
 describe("Conv2D + bias + ReLU as one kernel while training", () => {
   beforeAll(async () => {
     await initBackend({ backend: "wasm" });
@@ -40,11 +47,7 @@ describe("Conv2D + bias + ReLU as one kernel while training", () => {
         const wantDz = tf.mul(dy, tf.step(z));
         const wantDb = tf.sum(wantDz, [0, 1, 2]);
         for (const useSimd of [true, false]) {
-          const [dz, db] = reluBiasGradKernel({
-            inputs: { dy, y } as never,
-            backend: tf.backend() as never,
-            useSimd,
-          }).map((info) => tf.engine().makeTensorFromTensorInfo(info as never));
+          const [dz, db] = reluBiasGrad(dy, y, useSimd);
           expect(bits(dz!), `dz, simd ${useSimd}`).toEqual(bits(wantDz));
           expect(bits(db!), `db, simd ${useSimd}`).toEqual(bits(wantDb));
         }
@@ -66,11 +69,7 @@ describe("Conv2D + bias + ReLU as one kernel while training", () => {
       expect(want.filter((v) => v === 0).length).toBe(30); // 5 of every 8 are under 2^-100
       expect(want.filter((v) => Object.is(v, -0)).length).toBe(12);
       for (const useSimd of [true, false]) {
-        const [dz, db] = reluBiasGradKernel({
-          inputs: { dy, y } as never,
-          backend: tf.backend() as never,
-          useSimd,
-        }).map((info) => tf.engine().makeTensorFromTensorInfo(info as never));
+        const [dz, db] = reluBiasGrad(dy, y, useSimd);
         expect(Array.from(dz!.dataSync()), `dz, simd ${useSimd}`).toEqual(want);
         expect(Array.from(db!.dataSync()), `db, simd ${useSimd}`).toEqual(
           Array(8)
