@@ -1,6 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
 import { encodeModule, I32, instantiateOnBackend, op, V128, type WasmFunction } from "./wasm-encode.js";
+import { copyIntoGrid } from "./grid-copy.js";
 
 // Conv2D's filter gradient for an input of few channels (a network's first layer: 1 for gray
 // images, 3 for color), as a WebAssembly SIMD loop on tfjs-backend-wasm's memory. Such a
@@ -117,12 +118,7 @@ export function smallFilterGrad(
   const dw = k.output([kh, kw, ci, co]);
   const pv = heapF32(k.backend, padded);
   const xv = heapF32(k.backend, x);
-  pv.fill(0);
-  for (let n = 0; n < b; n++)
-    for (let y = 0; y < h; y++) {
-      const src = (n * h + y) * w * ci;
-      pv.set(xv.subarray(src, src + w * ci), ((n * ph + y + top) * pw + left) * ci);
-    }
+  copyIntoGrid(xv, pv, [b, h, w, ci], [ph, pw], [top, left]);
   const dv = heapF32(k.backend, dw);
   dv.fill(0);
   const [pa, da, wa] = [pv.byteOffset, heapF32(k.backend, dy).byteOffset, dv.byteOffset];

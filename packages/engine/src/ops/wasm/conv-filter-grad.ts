@@ -1,6 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
 import { smallFilterGrad, smallFilterGradApplies } from "./conv-filter-grad-small.js";
+import { copyIntoGrid } from "./grid-copy.js";
 import { heapView, releaseHeapView } from "./heap-view.js";
 
 // Conv2D's filter gradient (NHWC, no dilation) as one plain matrix product, at XNNPACK's
@@ -226,12 +227,7 @@ function outputGrid(
   const grid = k.output([1, positions, co]);
   const gv = heapF32(k.backend, grid);
   const dv = heapF32(k.backend, dy);
-  gv.fill(0);
-  for (let n = 0; n < b; n++)
-    for (let oy = 0; oy < oh; oy++) {
-      const src = (n * oh + oy) * ow * co;
-      gv.set(dv.subarray(src, src + ow * co), (n * gh + oy) * gw * co);
-    }
+  copyIntoGrid(dv, gv, [b, oh, ow, co], [gh, gw]);
   return grid;
 }
 

@@ -1,0 +1,20 @@
+/**
+ * Copies the images of `src` ([batch, h, w, c], channels last) into `dst`, a zeroed grid of
+ * [batch, gridH, gridW, c], each image's pixel (y, x) at grid cell (y + top, x + left): the
+ * zero-padded layouts the convolution gradients compute over. `dst` may be longer than the grid
+ * (the tail stays zero).
+ */
+export function copyIntoGrid(
+  src: Float32Array,
+  dst: Float32Array,
+  [b, h, w, c]: readonly number[],
+  [gh, gw]: readonly [number, number],
+  [top, left]: readonly [number, number] = [0, 0],
+): void {
+  dst.fill(0);
+  for (let n = 0; n < b!; n++)
+    for (let y = 0; y < h!; y++) {
+      const from = (n * h! + y) * w! * c!;
+      dst.set(src.subarray(from, from + w! * c!), ((n * gh + y + top) * gw + left) * c!);
+    }
+}
