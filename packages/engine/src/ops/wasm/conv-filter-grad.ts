@@ -2,6 +2,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
 import { smallFilterGrad, smallFilterGradApplies } from "./conv-filter-grad-small.js";
 import { copyIntoGrid } from "./grid-copy.js";
+import { placeRuns, placeRunsApplies, type RunLayout } from "./conv-filter-place.js";
 import { heapView, releaseHeapView } from "./heap-view.js";
 
 // Conv2D's filter gradient (NHWC, no dilation) as one plain matrix product, at XNNPACK's
@@ -28,20 +29,42 @@ import { heapView, releaseHeapView } from "./heap-view.js";
 /** Values of the copied runs one product takes at most (64 MiB): larger filters take several. */
 const PRODUCT_BUDGET = 1 << 24;
 
+/** How the views' operand is written: the SIMD loop of ./conv-filter-place.ts where it applies, or JavaScript. */
+export type Placement = "simd" | "script";
+
 /** Input channels from which {@link filterGradByViews} is used (measured faster from 16 on). */
 const VIEW_CHANNELS = 16;
 
 /**
  * Whether {@link filterGradByProduct} is the faster formulation for this convolution, as
- * measured on XNNPACK (2026-12, tfjs-backend-wasm 4.22): when the wide grid adds at most 30%
- * multiply-adds (feature maps of 16x16 and up for 3x3 filters, any 1x1 filter), or when the
- * input has few channels (the one convolution then has a tiny "filter" dimension).
+ * measured on XNNPACK (2026-12, tfjs-backend-wasm 4.22): when the grid that formulation sums
+ * over adds few multiply-adds (the grid it really uses: from 16 input channels at stride 1,
+ * with shared padding), or when the input has few channels (the one convolution then has a
+ * tiny "filter" dimension). With the SIMD placement (./conv-filter-place.ts), a 3x3 "same"
+ * gradient over 7x7 maps (a grid 1.31x the outputs) ran as fast as the one convolution
+ * (5.9 vs 5.9 ms, 64 -> 128 channels, batch 32), 8x8 11-13% faster, 14x14 15% faster, and
+ * 5x5 (1.44x) 9% slower; the copied-runs formulation (fewer input channels) keeps its
+ * measured 1.3.
  */
 export function productIsFaster(info: tf.backend_util.Conv2DInfo): boolean {
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return false;
-  const gh = info.outHeight + Math.floor((info.filterHeight - 1) / info.strideHeight);
-  const gw = info.outWidth + Math.floor((info.filterWidth - 1) / info.strideWidth);
-  return (gh * gw) / (info.outHeight * info.outWidth) <= 1.3 || info.inChannels <= 4;
+  if (info.inChannels <= 4) return true;
+  const views = info.inChannels >= VIEW_CHANNELS;
+  const [gh, gw, end] = productGrid(info, views);
+  const outputs = info.batchSize * info.outHeight * info.outWidth;
+  return (info.batchSize * gh * gw + end) / outputs <= (views ? 1.35 : 1.3);
+}
+
+/**
+ * The grid {@link filterGradByProduct} sums over: rows and columns per image, and zero
+ * positions after the last image.
+ */
+function productGrid(info: tf.backend_util.Conv2DInfo, views: boolean): [number, number, number] {
+  const [sh, sw] = [info.strideHeight, info.strideWidth];
+  if (views && sh === 1 && sw === 1) return sharedPadGrid(info);
+  const gh = info.outHeight + Math.floor((info.filterHeight - 1) / sh);
+  const gw = info.outWidth + Math.floor((info.filterWidth - 1) / sw);
+  return [gh, gw, 0];
 }
 
 /**
@@ -56,9 +79,10 @@ export function filterGradByProduct(
   info: tf.backend_util.Conv2DInfo,
   budget = PRODUCT_BUDGET,
   views = info.inChannels >= VIEW_CHANNELS,
+  place: Placement = "simd",
 ): TensorInfo {
   if (smallFilterGradApplies(k, info)) return smallFilterGrad(k, x, dy, info); // few input channels: a SIMD loop
-  if (views) return filterGradByViews(k, x, dy, info, budget);
+  if (views) return filterGradByViews(k, x, dy, info, budget, place);
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [b, h, w] = [info.batchSize, info.inHeight, info.inWidth];
@@ -125,49 +149,32 @@ function filterGradByViews(
   dy: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
   budget: number,
+  place: Placement,
 ): TensorInfo {
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
-  const [b, h, w] = [info.batchSize, info.inHeight, info.inWidth];
-  const [oh, ow, ci, co] = [info.outHeight, info.outWidth, info.inChannels, info.outChannels];
+  const b = info.batchSize;
+  const [ci, co] = [info.inChannels, info.outChannels];
   const [ph, pw] = [Math.min(sh, kh), Math.min(sw, kw)];
   const [dr, dc] = [Math.floor((kh - 1) / sh), Math.floor((kw - 1) / sw)];
-  const [gh, gw, end] = sh === 1 && sw === 1 ? sharedPadGrid(info) : [oh + dr, ow + dc, 0];
-  const q = b * gh * gw + end;
+  const [gh, gw, end] = productGrid(info, true);
+  const simd = place === "simd" && placeRunsApplies(k, info);
+  // The SIMD placement's shifted copies spill up to dc cells before their row: into the end
+  // of the previous row, which must be zero positions.
+  const q = b * gh * gw + Math.max(end, simd ? dc : 0);
   const byRow = kw > 1 && ph * ci * kw * q <= budget;
   const cols = byRow ? kw : 1;
   const m = ci * cols;
   const tail = dr * gw + dc;
-  const phases = k.output([ph * pw * ci * q + tail]);
-  const runs = byRow ? k.output([ph * m * q + tail]) : phases;
+  let runs: TensorInfo;
+  if (simd) {
+    runs = k.output([(byRow ? ph * m : ph * pw * ci) * q + tail]);
+    placeRuns(k, x, runs, info, { grid: [gh, gw], q, byColumn: byRow });
+    const rv = heapF32(k.backend, runs);
+    rv.fill(0, rv.length - tail);
+  } else runs = placeByScript(k, x, info, { grid: [gh, gw], q, byColumn: byRow }, tail);
   const grid = outputGrid(k, dy, [gh, gw], q);
   const out = k.output([kh, kw, ci, co]);
-  const xv = heapF32(k.backend, x);
-  const pv = heapF32(k.backend, phases);
-  pv.fill(0);
-  for (let pi = 0; pi < ph; pi++)
-    for (let pj = 0; pj < pw; pj++)
-      placePhase(
-        xv,
-        pv,
-        (pi * pw + pj) * ci * q,
-        q,
-        [b, h, w, ci],
-        [gh, gw],
-        [sh, sw],
-        [pi - info.padInfo.top, pj - info.padInfo.left],
-      );
-  if (byRow) {
-    const rv = heapF32(k.backend, runs);
-    for (let pi = 0; pi < ph; pi++)
-      for (let c = 0; c < ci; c++)
-        for (let j = 0; j < kw; j++) {
-          const src = ((pi * pw + (j % sw)) * ci + c) * q + Math.floor(j / sw);
-          rv.set(pv.subarray(src, src + q), (pi * m + c * kw + j) * q);
-        }
-    rv.fill(0, ph * m * q);
-    k.backend.disposeData(phases.dataId);
-  }
   for (let i = 0; i < kh; i++)
     for (let j = 0; j < kw; j += cols) {
       const base = byRow ? (i % sh) * m * q : ((i % sh) * pw + (j % sw)) * ci * q + Math.floor(j / sw);
@@ -187,6 +194,51 @@ function filterGradByViews(
       k.backend.disposeData(part.dataId);
     }
   return out;
+}
+
+/**
+ * The rows {@link placeRuns} writes, in JavaScript (any channel count): the phases, zeroed
+ * whole, then (by column) one shifted copy per filter column; `tail` zeros follow the rows.
+ */
+function placeByScript(
+  k: WasmKernelScope,
+  x: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  { grid: [gh, gw], q, byColumn }: RunLayout,
+  tail: number,
+): TensorInfo {
+  const [kh, kw, sh, sw] = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth];
+  const [b, h, w, ci] = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
+  const [ph, pw] = [Math.min(sh, kh), Math.min(sw, kw)];
+  const m = ci * kw;
+  const phases = k.output([ph * pw * ci * q + tail]);
+  const runs = byColumn ? k.output([ph * m * q + tail]) : phases;
+  const xv = heapF32(k.backend, x);
+  const pv = heapF32(k.backend, phases);
+  pv.fill(0);
+  for (let pi = 0; pi < ph; pi++)
+    for (let pj = 0; pj < pw; pj++)
+      placePhase(
+        xv,
+        pv,
+        (pi * pw + pj) * ci * q,
+        q,
+        [b, h, w, ci],
+        [gh, gw],
+        [sh, sw],
+        [pi - info.padInfo.top, pj - info.padInfo.left],
+      );
+  if (!byColumn) return runs;
+  const rv = heapF32(k.backend, runs);
+  for (let pi = 0; pi < ph; pi++)
+    for (let c = 0; c < ci; c++)
+      for (let j = 0; j < kw; j++) {
+        const src = ((pi * pw + (j % sw)) * ci + c) * q + Math.floor(j / sw);
+        rv.set(pv.subarray(src, src + q), (pi * m + c * kw + j) * q);
+      }
+  rv.fill(0, ph * m * q);
+  k.backend.disposeData(phases.dataId);
+  return runs;
 }
 
 /**

@@ -63,26 +63,36 @@ export function conv2DBackpropFilter({
     );
     if (x.dtype === "float32" && dy.dtype === "float32" && productIsFaster(info))
       return filterGradByProduct(k, x, dy, info);
-    const [kh, kw] = [info.filterHeight, info.filterWidth];
-    const [sh, sw] = [info.strideHeight, info.strideWidth];
-    const [b, oh, ow, co] = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-    const padded = k.pad(x, spatialPads(info));
-    // The rows and columns the windows read (a valid strided convolution may leave some out).
-    const used = k.slice(padded, [0, 0, 0, 0], [b, (oh - 1) * sh + kh, (ow - 1) * sw + kw, info.inChannels]);
-    const xt = k.transpose(used, [3, 1, 2, 0]);
-    const filter = k.transpose(dy, [1, 2, 0, 3]);
-    if (filter.shape[3] !== co)
-      throw new EngineError(
-        "invalid-shape",
-        "cannot run Conv2DBackpropFilter: the gradient's shape is not the one the filter needs",
-      );
-    const r = k.run(
-      "Conv2D",
-      { x: xt, filter },
-      { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [sh, sw] },
-    );
-    return k.transpose(r, [1, 2, 0, 3]);
+    return filterGradByConvolution(k, x, dy, info);
   });
+}
+
+/** Conv2D's filter gradient (NHWC) as the one convolution of {@link conv2DBackpropFilter}. */
+export function filterGradByConvolution(
+  k: WasmKernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [kh, kw] = [info.filterHeight, info.filterWidth];
+  const [sh, sw] = [info.strideHeight, info.strideWidth];
+  const [b, oh, ow, co] = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  const padded = k.pad(x, spatialPads(info));
+  // The rows and columns the windows read (a valid strided convolution may leave some out).
+  const used = k.slice(padded, [0, 0, 0, 0], [b, (oh - 1) * sh + kh, (ow - 1) * sw + kw, info.inChannels]);
+  const xt = k.transpose(used, [3, 1, 2, 0]);
+  const filter = k.transpose(dy, [1, 2, 0, 3]);
+  if (filter.shape[3] !== co)
+    throw new EngineError(
+      "invalid-shape",
+      "cannot run Conv2DBackpropFilter: the gradient's shape is not the one the filter needs",
+    );
+  const r = k.run(
+    "Conv2D",
+    { x: xt, filter },
+    { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [sh, sw] },
+  );
+  return k.transpose(r, [1, 2, 0, 3]);
 }
 
 /**

@@ -11,10 +11,15 @@ export function copyIntoGrid(
   [gh, gw]: readonly [number, number],
   [top, left]: readonly [number, number] = [0, 0],
 ): void {
-  dst.fill(0);
+  // Zero only between the copied rows (a whole-grid fill first cost as much as the copies).
+  let done = 0;
   for (let n = 0; n < b!; n++)
     for (let y = 0; y < h!; y++) {
       const from = (n * h! + y) * w! * c!;
-      dst.set(src.subarray(from, from + w! * c!), ((n * gh + y + top) * gw + left) * c!);
+      const to = ((n * gh + y + top) * gw + left) * c!;
+      dst.fill(0, done, to);
+      dst.set(src.subarray(from, from + w! * c!), to);
+      done = to + w! * c!;
     }
+  dst.fill(0, done);
 }

@@ -1,0 +1,218 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
+import { encodeModule, I32, instantiateOnBackend, leb, op, V128, type WasmFunction } from "./wasm-encode.js";
+
+// The operand of the filter gradient's products (./conv-filter-grad.ts, filterGradByViews):
+// the padded input's phases laid out channels first, each channel row `q` grid positions long,
+// and (by filter column) copies of every row shifted left by one position per column, as a
+// WebAssembly SIMD loop on tfjs-backend-wasm's memory. JavaScript took ~5 ms for this at
+// [32, 32, 32, 32] (a scalar transpose, then one copy per row and column, into a buffer zeroed
+// whole first); here 4 pixels by 4 channels are read as four vectors, turned into four
+// channel vectors with shuffles, and stored at every shifted copy in the same pass, and only
+// the cells no input pixel lands on are zeroed. Input channels by 4s only (else the caller's
+// JavaScript loop). KERASTORE_WASM_SIMD_PLACE=0 turns it off.
+//
+// A copy shifted by t positions starts t cells into its phase row, so the first grid row's
+// stores of a shifted copy land up to t positions before the row, at the end of the previous
+// row (which the caller's grid leaves zero there: it ends with at least `shifts` zero
+// positions); those ends are zeroed after every row is written.
+
+type Fn = (...args: number[]) => void;
+
+interface SimdPlace {
+  /**
+   * (src, pixel, n, dst, gap, blocks, cRow, copies, tRow): one grid row of data cells, all
+   * channels. src: byte address of the row's first pixel (channel 0), pixels `pixel` bytes
+   * apart; n pixels; dst: byte address of channel 0, copy 0 at the first data cell; channel
+   * c's rows are c * cRow bytes on, copy t's t * tRow bytes on; `gap` zero cells are written
+   * before the first data cell of each; blocks: channels / 4.
+   */
+  row: Fn;
+}
+
+const { get, set, tee, i32, load, store, loop, exitIf, shuffle } = op;
+const add = op.i32Add;
+const mul = op.i32Mul;
+const sub = [0x6b];
+/** f32.store (align 4) of the value on the stack at [address below it + offset]. */
+const f32Store = (offset = 0) => [0x38, 2, ...leb(offset)];
+const extractLane = (lane: number) => [0xfd, 0x1f, lane];
+const f32Zero = [0x43, 0, 0, 0, 0];
+// Float lanes of two vectors as i8x16.shuffle bytes (lanes 4..7 are the second vector's).
+const lanes = (...l: number[]) => l.flatMap((i) => [4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3]);
+
+/** `body` for counter = 0, step, 2 step, ... while counter + step <= limit (`limit` an i32 expression). */
+function upTo(counter: number, step: number, limit: number[], body: number[]): number[] {
+  return [
+    ...[...i32(0), ...set(counter)],
+    ...loop([
+      ...[...get(counter), ...i32(step), ...add, ...limit, ...op.i32GtU, ...exitIf],
+      ...body,
+      ...[...get(counter), ...i32(step), ...add, ...set(counter)],
+    ]),
+  ];
+}
+
+function row(): WasmFunction {
+  const [SRC, PIX, N, DST, GAP, BLOCKS, CROW, COPIES, TROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [B, S, D, P, T, E, Z, R, CC] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const [V0, V1, V2, V3, R0, R1, R2, R3] = [18, 19, 20, 21, 22, 23, 24, 25];
+  const limit = (l: number) => get(l);
+  // For copy t = 0.. with E at the copy's address (E starts at `start`, moves by TROW).
+  const everyCopy = (start: number[], body: number[]) => [
+    ...[...start, ...set(E)],
+    ...upTo(T, 1, limit(COPIES), [...body, ...[...get(E), ...get(TROW), ...add, ...set(E)]]),
+  ];
+  // Zeros over GAP cells before D, in channel rows CC = 0..3 of every copy.
+  const zeroGap = upTo(
+    CC,
+    1,
+    i32(4),
+    everyCopy(
+      [...get(D), ...get(CC), ...get(CROW), ...mul, ...add, ...get(GAP), ...i32(4), ...mul, ...sub],
+      [
+        ...upTo(Z, 4, limit(GAP), [...get(E), ...get(Z), ...i32(4), ...mul, ...add, ...op.zero, ...store()]),
+        // Z is now the gap rounded down to 4s: the last cells one by one.
+        ...loop([
+          ...[...get(Z), ...get(GAP), ...op.i32GeU, ...exitIf],
+          ...[...get(E), ...get(Z), ...i32(4), ...mul, ...add, ...f32Zero, ...f32Store()],
+          ...[...get(Z), ...i32(1), ...add, ...set(Z)],
+        ]),
+      ],
+    ),
+  );
+  // Channel rows 0..3 at E, E + CROW, ...: the four values on the stack in order, stored by `put`.
+  const fourRows = (values: number[][], put: (offset: number) => number[]) => [
+    ...[...get(E), ...values[0]!, ...put(0)],
+    ...[...get(E), ...get(CROW), ...add, ...values[1]!, ...put(0)],
+    ...[...get(E), ...get(R), ...add, ...values[2]!, ...put(0)],
+    ...[...get(E), ...get(R), ...add, ...get(CROW), ...add, ...values[3]!, ...put(0)],
+  ];
+  const pixelAt = (p: number[]) => [...get(S), ...p, ...get(PIX), ...mul, ...add];
+  const blocks = upTo(P, 4, limit(N), [
+    // Four pixels' four channels: v_k = pixel P + k.
+    ...[...pixelAt(get(P)), ...tee(Z), ...load(), ...set(V0)],
+    ...[...get(Z), ...get(PIX), ...add, ...tee(Z), ...load(), ...set(V1)],
+    ...[...get(Z), ...get(PIX), ...add, ...tee(Z), ...load(), ...set(V2)],
+    ...[...get(Z), ...get(PIX), ...add, ...load(), ...set(V3)],
+    // 4x4 transpose: R_c = channel c of pixels P..P+3.
+    ...[...get(V0), ...get(V1), ...shuffle(lanes(0, 4, 1, 5)), ...set(R0)], // a0 b0 a1 b1
+    ...[...get(V0), ...get(V1), ...shuffle(lanes(2, 6, 3, 7)), ...set(R1)], // a2 b2 a3 b3
+    ...[...get(V2), ...get(V3), ...shuffle(lanes(0, 4, 1, 5)), ...set(R2)], // c0 d0 c1 d1
+    ...[...get(V2), ...get(V3), ...shuffle(lanes(2, 6, 3, 7)), ...set(R3)], // c2 d2 c3 d3
+    ...[...get(R0), ...get(R2), ...shuffle(lanes(0, 1, 4, 5)), ...set(V0)],
+    ...[...get(R0), ...get(R2), ...shuffle(lanes(2, 3, 6, 7)), ...set(V1)],
+    ...[...get(R1), ...get(R3), ...shuffle(lanes(0, 1, 4, 5)), ...set(V2)],
+    ...[...get(R1), ...get(R3), ...shuffle(lanes(2, 3, 6, 7)), ...set(V3)],
+    ...everyCopy(
+      [...get(D), ...get(P), ...i32(4), ...mul, ...add],
+      fourRows([get(V0), get(V1), get(V2), get(V3)], store),
+    ),
+  ]);
+  // The last n % 4 pixels one at a time (P is where the blocks stopped).
+  const rest = loop([
+    ...[...get(P), ...get(N), ...op.i32GeU, ...exitIf],
+    ...[...pixelAt(get(P)), ...load(), ...set(V0)],
+    ...everyCopy(
+      [...get(D), ...get(P), ...i32(4), ...mul, ...add],
+      fourRows(
+        [0, 1, 2, 3].map((l) => [...get(V0), ...extractLane(l)]),
+        () => f32Store(),
+      ),
+    ),
+    ...[...get(P), ...i32(1), ...add, ...set(P)],
+  ]);
+  const code = [
+    ...[...get(CROW), ...i32(2), ...mul, ...set(R)],
+    ...[...get(SRC), ...set(S), ...get(DST), ...set(D)],
+    ...upTo(B, 1, limit(BLOCKS), [
+      ...zeroGap,
+      ...blocks,
+      ...rest,
+      ...[...get(S), ...i32(16), ...add, ...set(S)],
+      ...[...get(D), ...get(CROW), ...i32(4), ...mul, ...add, ...set(D)],
+    ]),
+  ];
+  return {
+    name: "row",
+    params: new Array<number>(9).fill(I32),
+    locals: [
+      [9, I32],
+      [8, V128],
+    ],
+    code,
+  };
+}
+
+function simdPlace(backend: object): SimdPlace | null {
+  return instantiateOnBackend<SimdPlace>(backend, "conv-filter-place", "KERASTORE_WASM_SIMD_PLACE", (limits) =>
+    encodeModule([row()], limits),
+  );
+}
+
+/** How {@link placeRuns} lays out its rows. */
+export interface RunLayout {
+  /** Grid rows and columns per image (per phase). */
+  grid: [number, number];
+  /** Positions per channel row: at least batch x grid rows x grid columns + `shifts`. */
+  q: number;
+  /**
+   * Copies per filter column (the byRow layout [phase row, channel, filter column, q]; copy j
+   * of phase column j % strideW shifted by j / strideW), or one row per phase and channel
+   * ([phase row, phase column, channel, q]).
+   */
+  byColumn: boolean;
+}
+
+/** Whether {@link placeRuns} can write this convolution's rows (channels by 4s, SIMD present). */
+export function placeRunsApplies(k: WasmKernelScope, info: tf.backend_util.Conv2DInfo): boolean {
+  return info.inChannels % 4 === 0 && simdPlace(k.backend) !== null;
+}
+
+/**
+ * Writes the rows of {@link RunLayout} for input `x` into `runs` (float32, at least
+ * rows x q values; what follows the rows is left as it is): phase (pi, pj)'s grid cell
+ * (n, gy, gx) is input pixel (gy * strideH + pi - top, gx * strideW + pj - left) of image n,
+ * or zero.
+ */
+export function placeRuns(
+  k: WasmKernelScope,
+  x: TensorInfo,
+  runs: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  { grid: [gh, gw], q, byColumn }: RunLayout,
+): void {
+  const row = simdPlace(k.backend)!.row;
+  const [kh, kw, sh, sw] = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth];
+  const [b, h, w, ci] = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
+  const [ph, pw] = [Math.min(sh, kh), Math.min(sw, kw)];
+  const xAt = heapF32(k.backend, x).byteOffset;
+  const rv = heapF32(k.backend, runs);
+  const ends: [row: number, from: number][] = [];
+  for (let pi = 0; pi < ph; pi++)
+    for (let pj = 0; pj < pw; pj++) {
+      const [offH, offW] = [pi - info.padInfo.top, pj - info.padInfo.left];
+      const copies = byColumn ? Math.ceil((kw - pj) / sw) : 1;
+      // Row of channel 0, copy 0; channels cRow rows apart, copies tRow.
+      const first = byColumn ? pi * ci * kw + pj : (pi * pw + pj) * ci;
+      const cRow = byColumn ? kw : 1;
+      const gx0 = Math.max(0, Math.ceil(-offW / sw));
+      const gx1 = Math.min(gw, Math.floor((w - 1 - offW) / sw) + 1);
+      let done = 0; // cells written so far (data or zero), per row
+      if (gx1 > gx0)
+        for (let n = 0; n < b; n++)
+          for (let gy = 0; gy < gh; gy++) {
+            const iy = gy * sh + offH;
+            if (iy < 0 || iy >= h) continue;
+            const cell = (n * gh + gy) * gw + gx0;
+            const src = xAt + ((n * h + iy) * w + gx0 * sw + offW) * ci * 4;
+            const dst = rv.byteOffset + (first * q + cell) * 4;
+            row(src, sw * ci * 4, gx1 - gx0, dst, cell - done, ci / 4, cRow * q * 4, copies, (sw * q - 1) * 4);
+            done = cell + gx1 - gx0;
+          }
+      for (let c = 0; c < ci; c++) for (let t = 0; t < copies; t++) ends.push([first + c * cRow + t * sw, done - t]);
+    }
+  // Every row's cells after its last data cell, zero (also where a later row's shifted first
+  // cells spilled over): after all rows are written.
+  for (const [r, from] of ends) rv.fill(0, r * q + Math.max(0, from), (r + 1) * q);
+}
