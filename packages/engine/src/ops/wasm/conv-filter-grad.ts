@@ -157,12 +157,15 @@ function filterGradByViews(
   const [ci, co] = [info.inChannels, info.outChannels];
   const [ph, pw] = [Math.min(sh, kh), Math.min(sw, kw)];
   const [dr, dc] = [Math.floor((kh - 1) / sh), Math.floor((kw - 1) / sw)];
-  const [gh, gw, end] = productGrid(info, true);
-  const simd = place === "simd" && placeRunsApplies(k, info);
-  // The SIMD placement's shifted copies spill up to dc cells before their row: into the end
-  // of the previous row, which must be zero positions.
-  const q = b * gh * gw + Math.max(end, simd ? dc : 0);
+  let [gh, gw, end] = productGrid(info, true);
+  let q = b * gh * gw + end;
   const byRow = kw > 1 && ph * ci * kw * q <= budget;
+  const simd = place === "simd" && placeRunsApplies(k, info);
+  // The SIMD placement clips each column's copy to its grid row: no zero grid columns.
+  if (simd && byRow) {
+    [gh, gw, end] = exactColumnGrid(info);
+    q = b * gh * gw + end;
+  }
   const cols = byRow ? kw : 1;
   const m = ci * cols;
   const tail = dr * gw + dc;
@@ -263,6 +266,19 @@ function sharedPadGrid(info: tf.backend_util.Conv2DInfo): [number, number, numbe
   // The last image's furthest read: output (oh - 1, ow - 1), tap (kh - 1, kw - 1).
   const furthest = (oh + kh - 2) * gw + (ow + kw - 2);
   return [gh, gw, Math.max(0, furthest + 1 - gh * gw)];
+}
+
+/**
+ * The grid of {@link placeRuns}' column copies: as many columns as the output (a copy holds,
+ * at output column x, the column its filter column reads for x, or zero), rows as in
+ * {@link productGrid} (at stride 1, shared between images). Returns rows and columns per
+ * image, and the zero positions after the last image so that no output's read runs past it.
+ */
+function exactColumnGrid(info: tf.backend_util.Conv2DInfo): [number, number, number] {
+  const [oh, ow, sh] = [info.outHeight, info.outWidth, info.strideHeight];
+  const dr = Math.floor((info.filterHeight - 1) / sh);
+  const gh = sh === 1 ? Math.max(info.padInfo.top + info.inHeight, oh + dr - info.padInfo.top) : oh + dr;
+  return [gh, ow, Math.max(0, (oh + dr - gh) * ow)];
 }
 
 /**

@@ -12,17 +12,13 @@ import { encodeModule, I32, instantiateOnBackend, leb, op, V128, type WasmFuncti
 // the cells no input pixel lands on are zeroed. Input channels by 4s only (else the caller's
 // JavaScript loop). KERASTORE_WASM_SIMD_PLACE=0 turns it off.
 //
-// A copy shifted by t positions starts t cells into its phase row, so the first grid row's
-// stores of a shifted copy land up to t positions before the row, at the end of the previous
-// row (which the caller's grid leaves zero there: it ends with at least `shifts` zero
-// positions); those ends are zeroed after every row is written.
-
 type Fn = (...args: number[]) => void;
 
 interface SimdPlace {
   /**
    * (src, pixel, n, dst, gap, blocks, cRow, copies, tRow): one grid row of data cells, all
-   * channels. src: byte address of the row's first pixel (channel 0), pixels `pixel` bytes
+   * channels (./conv-filter-place.ts calls it with one copy: each copy's shift clips the row
+   * differently). src: byte address of the row's first pixel (channel 0), pixels `pixel` bytes
    * apart; n pixels; dst: byte address of channel 0, copy 0 at the first data cell; channel
    * c's rows are c * cRow bytes on, copy t's t * tRow bytes on; `gap` zero cells are written
    * before the first data cell of each; blocks: channels / 4.
@@ -154,12 +150,14 @@ function simdPlace(backend: object): SimdPlace | null {
 export interface RunLayout {
   /** Grid rows and columns per image (per phase). */
   grid: [number, number];
-  /** Positions per channel row: at least batch x grid rows x grid columns + `shifts`. */
+  /** Positions per channel row: at least batch x grid rows x grid columns. */
   q: number;
   /**
-   * Copies per filter column (the byRow layout [phase row, channel, filter column, q]; copy j
-   * of phase column j % strideW shifted by j / strideW), or one row per phase and channel
-   * ([phase row, phase column, channel, q]).
+   * One row per filter column ([phase row, channel, filter column, q]): column j's row holds
+   * phase column j % strideW shifted left by t = j / strideW cells, each grid row on its own
+   * (cells a shift would bring in from the next grid row are zero, so the grid needs no zero
+   * columns: grid columns = output columns). Else one row per phase and channel
+   * ([phase row, phase column, channel, q]), unshifted.
    */
   byColumn: boolean;
 }
@@ -173,7 +171,8 @@ export function placeRunsApplies(k: WasmKernelScope, info: tf.backend_util.Conv2
  * Writes the rows of {@link RunLayout} for input `x` into `runs` (float32, at least
  * rows x q values; what follows the rows is left as it is): phase (pi, pj)'s grid cell
  * (n, gy, gx) is input pixel (gy * strideH + pi - top, gx * strideW + pj - left) of image n,
- * or zero.
+ * or zero; a row shifted by t holds at (n, gy, gx) the cell (n, gy, gx + t), or zero past the
+ * grid row's end.
  */
 export function placeRuns(
   k: WasmKernelScope,
@@ -188,31 +187,40 @@ export function placeRuns(
   const [ph, pw] = [Math.min(sh, kh), Math.min(sw, kw)];
   const xAt = heapF32(k.backend, x).byteOffset;
   const rv = heapF32(k.backend, runs);
-  const ends: [row: number, from: number][] = [];
   for (let pi = 0; pi < ph; pi++)
     for (let pj = 0; pj < pw; pj++) {
       const [offH, offW] = [pi - info.padInfo.top, pj - info.padInfo.left];
-      const copies = byColumn ? Math.ceil((kw - pj) / sw) : 1;
-      // Row of channel 0, copy 0; channels cRow rows apart, copies tRow.
-      const first = byColumn ? pi * ci * kw + pj : (pi * pw + pj) * ci;
-      const cRow = byColumn ? kw : 1;
+      // The phase's columns that hold pixels.
       const gx0 = Math.max(0, Math.ceil(-offW / sw));
-      const gx1 = Math.min(gw, Math.floor((w - 1 - offW) / sw) + 1);
-      let done = 0; // cells written so far (data or zero), per row
-      if (gx1 > gx0)
-        for (let n = 0; n < b; n++)
-          for (let gy = 0; gy < gh; gy++) {
-            const iy = gy * sh + offH;
-            if (iy < 0 || iy >= h) continue;
-            const cell = (n * gh + gy) * gw + gx0;
-            const src = xAt + ((n * h + iy) * w + gx0 * sw + offW) * ci * 4;
-            const dst = rv.byteOffset + (first * q + cell) * 4;
-            row(src, sw * ci * 4, gx1 - gx0, dst, cell - done, ci / 4, cRow * q * 4, copies, (sw * q - 1) * 4);
-            done = cell + gx1 - gx0;
-          }
-      for (let c = 0; c < ci; c++) for (let t = 0; t < copies; t++) ends.push([first + c * cRow + t * sw, done - t]);
+      const gx1 = Math.floor((w - 1 - offW) / sw) + 1;
+      const copies = byColumn ? Math.ceil((kw - pj) / sw) : 1;
+      for (let t = 0; t < copies; t++) {
+        // Channel 0's row; channel c's is c * cRow rows on.
+        const first = byColumn ? pi * ci * kw + pj + t * sw : (pi * pw + pj) * ci;
+        const cRow = byColumn ? kw : 1;
+        const [from, to] = [Math.max(gx0, t), Math.min(gx1, gw + t)];
+        let done = 0; // positions written so far (pixels or zeros), in each channel's row
+        if (to > from)
+          for (let n = 0; n < b; n++)
+            for (let gy = 0; gy < gh; gy++) {
+              const iy = gy * sh + offH;
+              if (iy < 0 || iy >= h) continue;
+              const at = (n * gh + gy) * gw + from - t;
+              const src = xAt + ((n * h + iy) * w + from * sw + offW) * ci * 4;
+              row(
+                src,
+                sw * ci * 4,
+                to - from,
+                rv.byteOffset + (first * q + at) * 4,
+                at - done,
+                ci / 4,
+                cRow * q * 4,
+                1,
+                0,
+              );
+              done = at + to - from;
+            }
+        for (let c = 0; c < ci; c++) rv.fill(0, (first + c * cRow) * q + done, (first + c * cRow + 1) * q);
+      }
     }
-  // Every row's cells after its last data cell, zero (also where a later row's shifted first
-  // cells spilled over): after all rows are written.
-  for (const [r, from] of ends) rv.fill(0, r * q + Math.max(0, from), (r + 1) * q);
 }
