@@ -8,20 +8,19 @@ import { encodeModule, I32, instantiateOnBackend, leb, op, V128, type WasmFuncti
 // WebAssembly SIMD loop on tfjs-backend-wasm's memory. JavaScript took ~5 ms for this at
 // [32, 32, 32, 32] (a scalar transpose, then one copy per row and column, into a buffer zeroed
 // whole first); here 4 pixels by 4 channels are read as four vectors, turned into four
-// channel vectors with shuffles, and stored at every shifted copy in the same pass, and only
-// the cells no input pixel lands on are zeroed. Input channels by 4s only (else the caller's
-// JavaScript loop). KERASTORE_WASM_SIMD_PLACE=0 turns it off.
-//
+// channel vectors with shuffles and stored, one pass per column copy (each clipped to its grid
+// row: a column copy needs no zero grid columns to read into), and only the cells no input
+// pixel lands on are zeroed. Input channels by 4s only (else the caller's JavaScript loop).
+// KERASTORE_WASM_SIMD_PLACE=0 turns it off.
+
 type Fn = (...args: number[]) => void;
 
 interface SimdPlace {
   /**
-   * (src, pixel, n, dst, gap, blocks, cRow, copies, tRow): one grid row of data cells, all
-   * channels (./conv-filter-place.ts calls it with one copy: each copy's shift clips the row
-   * differently). src: byte address of the row's first pixel (channel 0), pixels `pixel` bytes
-   * apart; n pixels; dst: byte address of channel 0, copy 0 at the first data cell; channel
-   * c's rows are c * cRow bytes on, copy t's t * tRow bytes on; `gap` zero cells are written
-   * before the first data cell of each; blocks: channels / 4.
+   * (src, pixel, n, dst, gap, blocks, cRow): n pixels of one grid row, all channels. src: byte
+   * address of the first pixel's channel 0, pixels `pixel` bytes apart; dst: byte address of
+   * the first pixel's cell in channel 0's row, channel c's row c * cRow bytes on; `gap` zero
+   * cells are written before that cell in each channel's row; blocks: channels / 4.
    */
   row: Fn;
 }
@@ -50,21 +49,18 @@ function upTo(counter: number, step: number, limit: number[], body: number[]): n
 }
 
 function row(): WasmFunction {
-  const [SRC, PIX, N, DST, GAP, BLOCKS, CROW, COPIES, TROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [B, S, D, P, T, E, Z, R, CC] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
-  const [V0, V1, V2, V3, R0, R1, R2, R3] = [18, 19, 20, 21, 22, 23, 24, 25];
+  const [SRC, PIX, N, DST, GAP, BLOCKS, CROW] = [0, 1, 2, 3, 4, 5, 6];
+  const [B, S, D, P, E, Z, R, CC] = [7, 8, 9, 10, 11, 12, 13, 14];
+  const [V0, V1, V2, V3, R0, R1, R2, R3] = [15, 16, 17, 18, 19, 20, 21, 22];
   const limit = (l: number) => get(l);
-  // For copy t = 0.. with E at the copy's address (E starts at `start`, moves by TROW).
-  const everyCopy = (start: number[], body: number[]) => [
-    ...[...start, ...set(E)],
-    ...upTo(T, 1, limit(COPIES), [...body, ...[...get(E), ...get(TROW), ...add, ...set(E)]]),
-  ];
+  // `body` with E at the address `start` computes.
+  const withE = (start: number[], body: number[]) => [...start, ...set(E), ...body];
   // Zeros over GAP cells before D, in channel rows CC = 0..3 of every copy.
   const zeroGap = upTo(
     CC,
     1,
     i32(4),
-    everyCopy(
+    withE(
       [...get(D), ...get(CC), ...get(CROW), ...mul, ...add, ...get(GAP), ...i32(4), ...mul, ...sub],
       [
         ...upTo(Z, 4, limit(GAP), [...get(E), ...get(Z), ...i32(4), ...mul, ...add, ...op.zero, ...store()]),
@@ -100,16 +96,13 @@ function row(): WasmFunction {
     ...[...get(R0), ...get(R2), ...shuffle(lanes(2, 3, 6, 7)), ...set(V1)],
     ...[...get(R1), ...get(R3), ...shuffle(lanes(0, 1, 4, 5)), ...set(V2)],
     ...[...get(R1), ...get(R3), ...shuffle(lanes(2, 3, 6, 7)), ...set(V3)],
-    ...everyCopy(
-      [...get(D), ...get(P), ...i32(4), ...mul, ...add],
-      fourRows([get(V0), get(V1), get(V2), get(V3)], store),
-    ),
+    ...withE([...get(D), ...get(P), ...i32(4), ...mul, ...add], fourRows([get(V0), get(V1), get(V2), get(V3)], store)),
   ]);
   // The last n % 4 pixels one at a time (P is where the blocks stopped).
   const rest = loop([
     ...[...get(P), ...get(N), ...op.i32GeU, ...exitIf],
     ...[...pixelAt(get(P)), ...load(), ...set(V0)],
-    ...everyCopy(
+    ...withE(
       [...get(D), ...get(P), ...i32(4), ...mul, ...add],
       fourRows(
         [0, 1, 2, 3].map((l) => [...get(V0), ...extractLane(l)]),
@@ -131,9 +124,9 @@ function row(): WasmFunction {
   ];
   return {
     name: "row",
-    params: new Array<number>(9).fill(I32),
+    params: new Array<number>(7).fill(I32),
     locals: [
-      [9, I32],
+      [8, I32],
       [8, V128],
     ],
     code,
