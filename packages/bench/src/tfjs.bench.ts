@@ -237,7 +237,7 @@ export async function run(): Promise<void> {
     "### .h5 to TensorFlow.js Layers (`kerastore convert m.h5 web_model --to tfjs`)",
     "",
     "Each round reads the .h5 raw (fs.readFile), converts it with the CLI's own function (`convertFile`, in",
-    "process: a .h5 up to 16 MiB held open and read block by block as the parse asks, a larger one by range; the weights into 4 MiB shards",
+    "process: the .h5, of any size, held open and read block by block as the parse asks; the weights into 4 MiB shards",
     "in a staging directory, one rename), then writes the conversion's output bytes raw to one new file: the",
     "floor, as no conversion can cost less than reading its input and writing its output. Durable (the",
     "default): every file and both directories flushed, and the floor's write flushed (fdatasync). `--no-sync`",
