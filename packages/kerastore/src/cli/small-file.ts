@@ -65,11 +65,12 @@ const COMMIT_RECORD = /^\..*\.kerastore-commit$/;
  * `locateForRead(source)` for `convert`: a file on the local disk, of any size, is held open and
  * read by synchronous positioned reads as the parse asks (OpenFileStore; `closeSourceLocation`
  * when done). By range through the thread pool instead (an open, a read and a close per dataset,
- * each a hand-over to libuv's pool and back), a 16 MiB .h5 took 1.36x the raw read where held
- * open it took 0.85x, a 96 MiB one 1.44x against 0.95x (--no-sync, medians of in-process A/B
- * rounds under load 2.4-3.6). The check for a save killed after its commit point (whose staged
- * files readers must see) is two synchronous listings, and only where a commit record lies
- * beside the source (or in it) does the full reading-through run (a small source then read whole).
+ * each a hand-over to libuv's pool and back; the shards written through the pool too), a 16 MiB
+ * .h5 took 1.36x the raw read where held open (and written synchronously) it took 0.85x, a 96 MiB
+ * one 1.44x against 0.95x (--no-sync, medians of in-process A/B rounds under load 2.4-3.6).
+ * The check for a save killed after its commit point (whose staged files readers must see) is
+ * two synchronous listings, and only where a commit record lies beside the source (or in it)
+ * does the full reading-through run (a small source then read whole).
  */
 export async function locateSourceForRead(source: string): Promise<FormatLocation> {
   const location = locate(source);
