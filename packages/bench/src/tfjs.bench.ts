@@ -73,7 +73,7 @@ interface Mode {
   best: number;
 }
 
-interface Row {
+export interface Row {
   what: string;
   bytes: number;
   outBytes: number;
@@ -89,12 +89,25 @@ function outputBytes(dir: string): Uint8Array {
   return Buffer.concat(parts);
 }
 
+/** Untimed rounds before the timed ones, per input. */
+const WARM_UP_ROUNDS = 5;
+
 /** Rounds of: raw read, conversion, raw write of its output (the floor), durable and --no-sync. */
-async function measure(what: string, source: string, out: string, rounds: number): Promise<Row> {
+export async function measure(what: string, source: string, out: string, rounds: number): Promise<Row> {
   const copy = join(dirname(out), "tfjs-bench-copy.bin");
   rmSync(out, { recursive: true, force: true });
   await convert(source, out, false);
   const output = outputBytes(out);
+  // Untimed rounds first: the process is new (see measureApart), and its first rounds would time
+  // the compiler warming up, which the conversion's code (the parse, the plan) needs far more
+  // than fs.readFile.
+  for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+    for (const sync of [true, false]) {
+      rmSync(out, { recursive: true, force: true });
+      await readFile(source);
+      await convert(source, out, sync);
+    }
+  }
   const raws: number[] = [];
   const runs = { durable: [] as number[][], noSync: [] as number[][] };
   for (let i = 0; i < rounds; i++) {
@@ -128,6 +141,25 @@ async function measure(what: string, source: string, out: string, rounds: number
     durable: summary(runs.durable),
     noSync: summary(runs.noSync),
   };
+}
+
+/**
+ * {@link measure} in a process of its own (src/tfjs-measure-one.ts), as the CLI converts one file
+ * per process: what earlier inputs' rounds leave in a process (its heap, its allocator's state)
+ * does not land in this input's timings, its raw reads' as much as its conversions'. Measured in
+ * one process after the 2.7 MiB file's 122 rounds, the 16 MiB file's --no-sync conversion took
+ * 16.8 ms against an 11.9 ms readFile; first in a process, 10.6 ms against 5.7-6.2 ms (load 4).
+ */
+function measureApart(what: string, source: string, out: string, rounds: number): Row {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "tfjs-measure-one.ts");
+  const text = execFileSync(process.execPath, [...process.execArgv, script, what, source, out, String(rounds)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 * 2 ** 20,
+  });
+  const lines = text.trimEnd().split("\n");
+  for (const line of lines.slice(0, -1)) console.log(line);
+  return JSON.parse(lines.at(-1)!) as Row;
 }
 
 /** The `kerastore` command as a user runs it (built dist), wall time of the whole process. */
@@ -173,7 +205,7 @@ export async function run(): Promise<void> {
   const real = "Aaronvpp__LSTM-Name-Classification__lstm_genre_classifier_lstm.h5";
   if (rw.dir !== undefined)
     rows.push(
-      await measure(`real-world ${real} (tf.keras 2.8 stacked LSTM)`, join(rw.dir, real), join(dir, "rw_web"), 61),
+      measureApart(`real-world ${real} (tf.keras 2.8 stacked LSTM)`, join(rw.dir, real), join(dir, "rw_web"), 61),
     );
   // TFJS_BENCH_QUICK=1: the real-world file, and the synthetic sizes TFJS_BENCH_QUICK_LAYERS lists
   // ("1,4"), printed; docs/benchmarks.md left alone.
@@ -181,7 +213,7 @@ export async function run(): Promise<void> {
     for (const layers of (process.env.TFJS_BENCH_QUICK_LAYERS ?? "").split(",").filter(Boolean).map(Number)) {
       const file = join(dir, `tfjs-bench-${layers}.h5`);
       await syntheticH5(file, layers);
-      rows.push(await measure(`synthetic ${layers}`, file, join(dir, `web${layers}`), 15));
+      rows.push(measureApart(`synthetic ${layers}`, file, join(dir, `web${layers}`), 15));
       rmSync(file, { force: true });
     }
     for (const r of rows)
@@ -196,7 +228,7 @@ export async function run(): Promise<void> {
     await syntheticH5(file, layers);
     const params = (layers * 1025 * 1024) / 1e6;
     const what = `synthetic: ${layers} Dense 1024x1024 (${params < 10 ? params.toFixed(1) : params.toFixed(0)}M parameters)`;
-    rows.push(await measure(what, file, join(dir, `web${layers}`), rounds));
+    rows.push(measureApart(what, file, join(dir, `web${layers}`), rounds));
     if (layers !== 24) rmSync(file, { force: true });
   }
   const small = join(dir, "tfjs-bench-24.h5");
@@ -236,8 +268,10 @@ export async function run(): Promise<void> {
   const table = [
     "### .h5 to TensorFlow.js Layers (`kerastore convert m.h5 web_model --to tfjs`)",
     "",
+    "Each input is measured in a Node process of its own (the CLI converts one file per process; rounds of earlier inputs",
+    "left in one process slowed later ones, reads and conversions alike), after 5 untimed rounds (the compiler's warm-up).",
     "Each round reads the .h5 raw (fs.readFile), converts it with the CLI's own function (`convertFile`, in",
-    "process: a .h5 up to 16 MiB held open and read block by block as the parse asks, a larger one by range; the weights into 4 MiB shards",
+    "process: the .h5, of any size, held open and read block by block as the parse asks; the weights into 4 MiB shards",
     "in a staging directory, one rename), then writes the conversion's output bytes raw to one new file: the",
     "floor, as no conversion can cost less than reading its input and writing its output. Durable (the",
     "default): every file and both directories flushed, and the floor's write flushed (fdatasync). `--no-sync`",

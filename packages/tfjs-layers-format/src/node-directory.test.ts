@@ -5,7 +5,7 @@ import { MemoryStore, type SavedModelData, type SavedNode, pendingTensor } from 
 import { NodeStore } from "@kerastore/core/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TfjsFormatError } from "./errors.js";
-import { SYNC_WRITE_BYTES, writeNewTfjsDirectory } from "./node-directory.js";
+import { EARLY_DIRECTORY_FLUSH_BYTES, writeNewTfjsDirectory } from "./node-directory.js";
 import { writeSettings } from "./options.js";
 import { type TfjsArtifacts, tfjsArtifacts, writeTfjsArtifacts } from "./write-model.js";
 
@@ -44,18 +44,19 @@ function expected(s: number, chunksPerShard: number): Uint8Array {
 }
 
 describe("writeNewTfjsDirectory", () => {
-  // Small directories are written by synchronous calls, larger ones through libuv's pool: both
-  // gather each shard's chunks into one writev (3000 chunks: more than IOV_MAX, 1024, at once).
-  for (const [sync, road] of [
-    [true, "sync calls"],
-    [false, "sync calls"],
-    [true, "thread pool"],
-    [false, "thread pool"],
+  // Every directory is written by synchronous calls, gathering each shard's chunks into runs
+  // written by one writev (3000 chunks: more than IOV_MAX, 1024, at once); a small directory's
+  // staging directory is flushed beside its files, a larger one's after them.
+  for (const [sync, flush] of [
+    [true, "early"],
+    [false, "early"],
+    [true, "late"],
+    [false, "late"],
   ] as const) {
-    it(`writes every shard's chunks in order (3000 chunks, some empty), then model.json, under the final name (flush ${sync}, ${road})`, async () => {
+    it(`writes every shard's chunks in order (3000 chunks, some empty), then model.json, under the final name (flush ${sync}, directory flush ${flush})`, async () => {
       const store = new NodeStore(dir);
-      const name = `web_${sync}_${road.replace(" ", "_")}`;
-      const weightBytes = road === "thread pool" ? SYNC_WRITE_BYTES + 1 : 0;
+      const name = `web_${sync}_${flush}`;
+      const weightBytes = flush === "late" ? EARLY_DIRECTORY_FLUSH_BYTES + 1 : 0;
       expect(await writeNewTfjsDirectory(store, name, artifacts(2, 3000, undefined, weightBytes), { sync })).toBe(true);
       expect((await readdir(join(dir, name))).sort()).toEqual([
         "group1-shard1of2.bin",
@@ -74,6 +75,33 @@ describe("writeNewTfjsDirectory", () => {
       expect((await readdir(dir)).filter((n) => n.includes(name) && n !== name)).toEqual([]);
     });
   }
+
+  it("writes a shard of more bytes than one writev gathers (9 MiB of odd-sized chunks) byte for byte", async () => {
+    const store = new NodeStore(dir);
+    // Chunks of 1 MiB + 3 bytes (each filled with its index), so the runs end mid-pattern.
+    const sizes = Array.from({ length: 9 }, () => 2 ** 20 + 3);
+    const chunk = (c: number) => new Uint8Array(sizes[c]!).fill(c + 1);
+    const shard = {
+      name: "group1-shard1of1.bin",
+      chunks: {
+        async *[Symbol.asyncIterator]() {
+          for (let c = 0; c < sizes.length; c++) yield chunk(c);
+        },
+      },
+    };
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const big: TfjsArtifacts = { shards: [shard], weightBytes: total, modelJson: () => ({ format: "layers-model" }) };
+    expect(await writeNewTfjsDirectory(store, "gathered", big, { sync: false })).toBe(true);
+    const bytes = new Uint8Array(await readFile(join(dir, "gathered", "group1-shard1of1.bin")));
+    expect(bytes.byteLength).toBe(total);
+    let at = 0;
+    for (let c = 0; c < sizes.length; c++) {
+      expect(bytes[at]).toBe(c + 1);
+      expect(bytes[at + sizes[c]! - 1]).toBe(c + 1);
+      expect(bytes.subarray(at, at + sizes[c]!).every((b) => b === c + 1)).toBe(true);
+      at += sizes[c]!;
+    }
+  });
 
   it("declines an existing directory (updated as a set by the store instead)", async () => {
     const store = new NodeStore(dir);

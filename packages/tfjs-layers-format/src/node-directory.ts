@@ -11,16 +11,23 @@ const SYNCS_IN_FLIGHT = 2;
 /** Written files waiting for their flush, at most (each holds a file descriptor). */
 const MAX_UNSYNCED = 32;
 /**
- * A directory whose shards hold at most this many bytes is written by synchronous calls, each
- * shard by one writev of its chunks: each call takes microseconds, less than a hand-over to
- * libuv's thread pool and back (70 µs a call on a loaded 2-core machine; a 2.7 MiB .h5 made 21
- * of them), and its staging directory is flushed beside its files. A larger one writes each chunk
- * through the pool as it comes (the event loop keeps reading the next weights meanwhile) and
- * flushes the staging directory after its files: gathering each shard into one writev and the
- * early directory flush gave 384 MiB conversions runs of 2 to 4.5 s against 0.5 s (measured
- * twice, in two sessions). Flushes always go through the pool, several at once.
+ * Files are written by synchronous calls, each run of a shard's chunks (views of the weights, no
+ * copy) gathered up to this many bytes and written by one writev: each call takes microseconds,
+ * less than a hand-over to libuv's thread pool and back (70 µs a call on a loaded 2-core machine;
+ * a 2.7 MiB .h5 made 21 of them). Writing through the pool a chunk at a time (and reading by
+ * range, through the pool too), a 16 MiB conversion took 1.36x the raw read where synchronous
+ * calls took 0.85x, a 96 MiB one 1.44x against 0.95x (--no-sync, medians of in-process A/B rounds
+ * under load 2.4-3.6). A shard of any size (--shard-size) holds at most this much of its bytes back.
  */
-export const SYNC_WRITE_BYTES = 16 * 2 ** 20;
+const GATHER_BYTES = 4 * 2 ** 20;
+
+/**
+ * A directory whose shards hold at most this many bytes has its staging directory flushed beside
+ * its files' flushes (one round of flushes less); a larger one's after them: flushed beside them,
+ * a 384 MiB conversion took a median 971 ms against 437 ms (durable, synchronous writes both, 5
+ * in-process A/B rounds under load 2.4).
+ */
+export const EARLY_DIRECTORY_FLUSH_BYTES = 16 * 2 ** 20;
 
 /** How the Node directory writer commits. */
 export interface DirectoryWriteOptions {
@@ -39,7 +46,7 @@ const MAYBE_LEFTOVER = /^\..+\.(?:kerastore-stage|tmp)-\d+-[0-9a-f]+$/;
 /**
  * The Node entry's directory writer: a new TensorFlow.js Layers directory on the local disk is
  * written as one durable commit. Every file goes into a staging directory beside the final one
- * (`.<name>.kerastore-stage-<pid>-<hex>`; SYNC_WRITE_BYTES says how); each file's flush to disk
+ * (`.<name>.kerastore-stage-<pid>-<hex>`, by synchronous writes, see GATHER_BYTES); each file's flush to disk
  * runs while the next files are written, model.json last; once all files and the staging
  * directory are on disk, one rename gives it the final name (and the parent is flushed). A write
  * killed at any point leaves no directory under the final name, only the staging one, which the
@@ -58,7 +65,7 @@ export async function writeNewTfjsDirectory(
   const final = store.resolve(dir);
   if (fs.statSync(final, { throwIfNoEntry: false }) !== undefined) return false;
   const sync = options.sync ?? true;
-  const small = artifacts.weightBytes <= SYNC_WRITE_BYTES;
+  const earlyDirectoryFlush = artifacts.weightBytes <= EARLY_DIRECTORY_FLUSH_BYTES;
   const parent = nodePath.dirname(final);
   const stage = nodePath.join(
     parent,
@@ -109,16 +116,19 @@ export async function writeNewTfjsDirectory(
     const write = async (name: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) => {
       const fd = fs.openSync(nodePath.join(stage, name), "wx");
       try {
-        if (small) {
-          // The chunks (views) are gathered and written by one call.
-          const parts: Uint8Array[] = [];
-          for await (const chunk of chunks) if (chunk.byteLength > 0) parts.push(chunk);
+        // The chunks (views) gathered up to GATHER_BYTES, each run written by one call.
+        let parts: Uint8Array[] = [];
+        let gathered = 0;
+        for await (const chunk of chunks) {
+          if (chunk.byteLength === 0) continue;
+          parts.push(chunk);
+          gathered += chunk.byteLength;
+          if (gathered < GATHER_BYTES) continue;
           writeAllSync(fd, parts);
-        } else {
-          // Each chunk as it comes, through the pool (gathering a shard into one writev measured
-          // slower here: 384 MiB conversions with runs of 2-4.5 s against 0.5 s).
-          for await (const chunk of chunks) await writeAll(fd, [chunk]);
+          parts = [];
+          gathered = 0;
         }
+        if (parts.length > 0) writeAllSync(fd, parts);
       } catch (error) {
         fs.closeSync(fd);
         throw error;
@@ -138,14 +148,14 @@ export async function writeNewTfjsDirectory(
     if (sync) {
       // A small directory's entries are flushed beside its files' flushes; a large one's after
       // them (as measured: see above).
-      if (small) track(syncDirectory(stage));
+      if (earlyDirectoryFlush) track(syncDirectory(stage));
       while (unsynced.length > 0) {
         startSyncs();
         await Promise.race(syncing);
       }
       await allSynced();
       if (failed !== undefined) throw failed;
-      if (!small) await syncDirectory(stage);
+      if (!earlyDirectoryFlush) await syncDirectory(stage);
     }
     // The commit point: the directory appears under its final name whole, or not at all.
     fs.renameSync(stage, final);
@@ -218,18 +228,6 @@ function writeAllSync(fd: number, parts: Uint8Array[]): void {
   let left = total(parts);
   while (left > 0) {
     const n = fs.writevSync(fd, parts);
-    left -= n;
-    if (left > 0) parts = after(parts, n);
-  }
-}
-
-/** {@link writeAllSync} through libuv's thread pool. */
-async function writeAll(fd: number, parts: Uint8Array[]): Promise<void> {
-  let left = total(parts);
-  while (left > 0) {
-    const n = await new Promise<number>((resolve, reject) =>
-      fs.writev(fd, parts, (error, written) => (error ? reject(error) : resolve(written))),
-    );
     left -= n;
     if (left > 0) parts = after(parts, n);
   }

@@ -51,7 +51,7 @@ export async function convertFile(
     );
   }
   const location = await locateSourceForRead(source);
-  // A small source stays open (read as the parse asks) until the file-to-file conversion is done.
+  // A source on the local disk stays open (read as the parse asks) until the file-to-file conversion is done.
   try {
     const reader = await formats.detect(location);
     // An architecture-only source (model.to_json()) would give the destination freshly initialized

@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSource } from "@kerastore/core";
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultFormatRegistry } from "../formats/builtin-formats.js";
 import "../node.js";
 import { convertFile } from "./convert.js";
-import { closeSourceLocation, locateSourceForRead } from "./small-file.js";
+import { CONVERT_READ_BYTES, closeSourceLocation, locateSourceForRead } from "./small-file.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -45,6 +45,18 @@ describe("convert's source held open (a small file on disk)", () => {
     closeSourceLocation(location);
     expect(openOn(path)).toBe(0);
     await expect(source.read(0, 8)).rejects.toThrow(/cannot read .*model\.h5: the conversion closed it/);
+  });
+
+  it("holds a source of any size open (one over 16 MiB, CONVERT_READ_BYTES, too)", async () => {
+    const big = join(dir, "big.h5");
+    // A sparse file (no bytes written): only its size matters here.
+    await writeFile(big, new Uint8Array(0));
+    await truncate(big, CONVERT_READ_BYTES + 1);
+    const location = await locateSourceForRead(big);
+    expect(openOn(big)).toBe(1);
+    expect(await location.store.size(location.path)).toBe(CONVERT_READ_BYTES + 1);
+    closeSourceLocation(location);
+    expect(openOn(big)).toBe(0);
   });
 
   it("convertFile closes it whether the conversion succeeds or fails", async () => {

@@ -23,9 +23,11 @@ import { locate, locateForRead } from "../location.js";
 export const SMALL_FILE_BYTES = 4 * 2 ** 20;
 
 /**
- * `convert` reads its source whole up to this size: it reads every weight anyway, and one read
- * costs less than range reads (a 4 MiB .h5 converted --no-sync in 4.9 ms against 11.3 ms by
- * range, medians of `pnpm bench tfjs` under load 4.4).
+ * `convert` reads a source whole up to this size where it cannot hold it open (a store other
+ * than the local disk, or a source beside a save's commit record): it reads every weight anyway,
+ * and one read costs less than range reads (a 4 MiB .h5 converted --no-sync in 4.9 ms against
+ * 11.3 ms by range, medians of `pnpm bench tfjs` under load 4.4). On the local disk a source of
+ * any size is held open and read as the parse asks (OpenFileStore).
  */
 export const CONVERT_READ_BYTES = 16 * 2 ** 20;
 
@@ -60,17 +62,22 @@ export async function withSmallFileRead(location: FormatLocation, limit = SMALL_
 const COMMIT_RECORD = /^\..*\.kerastore-commit$/;
 
 /**
- * `locateForRead(source)` with the small-file read, for `convert`: on the local disk, the check
- * for a save killed after its commit point (whose staged files readers must see) is two
- * synchronous listings, and only where a commit record lies beside the source (or in it) does
- * the full reading-through run.
+ * `locateForRead(source)` for `convert`: a file on the local disk, of any size, is held open and
+ * read by synchronous positioned reads as the parse asks (OpenFileStore; `closeSourceLocation`
+ * when done). By range through the thread pool instead (an open, a read and a close per dataset,
+ * each a hand-over to libuv's pool and back; the shards written through the pool too), a 16 MiB
+ * .h5 took 1.36x the raw read where held open (and written synchronously) it took 0.85x, a 96 MiB
+ * one 1.44x against 0.95x (--no-sync, medians of in-process A/B rounds under load 2.4-3.6).
+ * The check for a save killed after its commit point (whose staged files readers must see) is
+ * two synchronous listings, and only where a commit record lies beside the source (or in it)
+ * does the full reading-through run (a small source then read whole).
  */
 export async function locateSourceForRead(source: string): Promise<FormatLocation> {
   const location = locate(source);
   const { store, path } = location;
   if (!(store instanceof NodeStore) || mayHavePendingSave(store.resolve(path)))
     return withSmallFileRead(await locateForRead(source), CONVERT_READ_BYTES);
-  const open = OpenFileStore.open(store, joinPath(path), CONVERT_READ_BYTES);
+  const open = OpenFileStore.open(store, joinPath(path));
   return open === undefined ? location : { store: open, path };
 }
 
@@ -170,7 +177,7 @@ abstract class OneFileOverlay implements Store {
 }
 
 /**
- * One small file on the local disk held open, its reads answered by synchronous positioned
+ * One file on the local disk held open, its reads answered by synchronous positioned
  * reads (`readSync` on the sources it opens: the HDF5 reader then reads only the blocks its
  * parse walks and the datasets loaded; a conversion to tfjs of a compiled 2.7 MiB LSTM reads
  * 1.3 MB of its 2.9 MB: 6 metadata blocks of 64 KiB and 11 datasets); everything else from
@@ -188,8 +195,8 @@ class OpenFileStore extends OneFileOverlay {
     this.#fd = fd;
   }
 
-  /** The file held open, or undefined when it is missing, not a file, or over `limit` bytes. */
-  static open(inner: NodeStore, path: string, limit: number): OpenFileStore | undefined {
+  /** The file held open, or undefined when it is missing or not a file. */
+  static open(inner: NodeStore, path: string): OpenFileStore | undefined {
     let fd: number;
     try {
       fd = fs.openSync(inner.resolve(path), "r");
@@ -198,7 +205,7 @@ class OpenFileStore extends OneFileOverlay {
     }
     try {
       const stat = fs.fstatSync(fd);
-      if (stat.isFile() && stat.size <= limit) return new OpenFileStore(inner, path, fd, stat.size);
+      if (stat.isFile()) return new OpenFileStore(inner, path, fd, stat.size);
     } catch {
       // left to the reader, which names the file
     }

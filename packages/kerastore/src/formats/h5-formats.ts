@@ -132,7 +132,7 @@ const WHOLE_READ_BYTES = 4 * 2 ** 20;
 async function readLazily(location: FormatLocation, optimizer: boolean): Promise<KerasH5> {
   const { store, path } = location;
   const source = await openSource(store, path);
-  // A file its store holds open and reads synchronously (`kerastore convert`'s small source):
+  // A file its store holds open and reads synchronously (`kerastore convert`'s source on the local disk):
   // read as the parse asks, only what it walks; the store closes it.
   if ("readSync" in source) return readKerasH5(source, { name: path, values: "lazy", optimizer });
   let bytes: Uint8Array | undefined;
