@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { scratchShape, scratchViews, simdBatchNorm } from "./batch-norm-simd.js";
 import { heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
+import { reluGradValue } from "./relu-train.js";
 
 // Batch normalization in training mode, channels last, as two kernels written in JavaScript
 // over the WASM memory: forward in two passes over x (per-channel sums, then the output), the
@@ -11,6 +12,11 @@ import { heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
 //
 // y = x * inv + (beta - mean * inv), inv = gamma / sqrt(variance + epsilon) (Keras's
 // arrangement, rounded as tfjs's kernels round it), the variance biased (over the batch).
+// With `relu` (a ReLU taking only the normalization's output, ../../relu-fusion.ts), the forward
+// writes relu(y) and the gradient takes dy through the ReLU first (dy * step(y), flushed below
+// 2^-100 as ./relu-train.ts's gradient): the ReLU's forward pass and its gradient's pass go. The
+// gradient recomputes y's steps from x (bit for bit as the forward computed y), so it reads no
+// more memory than without the ReLU.
 
 export const BATCH_NORM_TRAIN = "KerastoreBatchNormTrain";
 export const BATCH_NORM_TRAIN_GRAD = "KerastoreBatchNormTrainGrad";
@@ -19,7 +25,7 @@ interface HeapBackend extends KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
 }
 
-type Attrs = { epsilon: number };
+type Attrs = { epsilon: number; relu?: boolean };
 type ForwardArgs = {
   inputs: { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   attrs: Attrs;
@@ -66,16 +72,35 @@ export function batchNormTrainKernel({ inputs, attrs, backend }: ForwardArgs): T
     const m = s[j]! / count;
     mean[j] = pivot[j]! + m;
     variance[j] = Math.max(0, q[j]! / count - m * m);
-    inv[j] = f(f(1 / Math.sqrt(f(variance[j]! + attrs.epsilon))) * gamma[j]!);
-    shift[j] = f(beta[j]! - f(mean[j]! * inv[j]!));
   }
+  coefficients(mean, variance, gamma, beta, attrs.epsilon, inv, shift);
   const yv = heapF32(backend, y);
   if (simd !== null && area !== undefined && scratch !== undefined) {
-    simd.scaleShift(xv.byteOffset, yv.byteOffset, xv.length, c, area.address + 24 * c, area.address + 28 * c);
+    const run = attrs.relu === true ? simd.scaleShiftRelu : simd.scaleShift;
+    run(xv.byteOffset, yv.byteOffset, xv.length, c, area.address + 24 * c, area.address + 28 * c);
     backend.disposeData(scratch.dataId);
-  } else normalize(xv, yv, c, inv, shift);
+  } else normalize(xv, yv, c, inv, shift, attrs.relu === true);
   return [y, meanOut, varOut];
 }
+
+/** y = x * inv + shift's coefficients per channel (float32, as tfjs's ops round them). */
+function coefficients(
+  mean: Float32Array,
+  variance: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  epsilon: number,
+  inv: Float32Array,
+  shift: Float32Array,
+): void {
+  for (let j = 0; j < mean.length; j++) {
+    inv[j] = f(f(1 / Math.sqrt(f(variance[j]! + epsilon))) * gamma[j]!);
+    shift[j] = f(beta[j]! - f(mean[j]! * inv[j]!));
+  }
+}
+
+/** relu(v) as WebAssembly's f32x4.max(v, 0) computes it: NaN kept, -0 to 0. */
+const relu = (v: number): number => (v > 0 || Number.isNaN(v) ? v : 0);
 
 /** The JavaScript pass of sums: s += x - pivot, q += (x - pivot)^2 per channel. */
 function sumDeviations(xv: Float32Array, c: number, pivot: Float64Array, s: Float64Array, q: Float64Array): void {
@@ -96,20 +121,36 @@ function sumDeviations(xv: Float32Array, c: number, pivot: Float64Array, s: Floa
   }
 }
 
-/** The JavaScript pass of the output: y = x * inv + shift per channel. */
-function normalize(xv: Float32Array, yv: Float32Array, c: number, inv: Float32Array, shift: Float32Array): void {
+/** The JavaScript pass of the output: y = x * inv + shift per channel (then relu). */
+function normalize(
+  xv: Float32Array,
+  yv: Float32Array,
+  c: number,
+  inv: Float32Array,
+  shift: Float32Array,
+  withRelu: boolean,
+): void {
   for (let b0 = 0; b0 < xv.length; b0 += BLOCK * c) {
     const b1 = Math.min(xv.length, b0 + BLOCK * c);
     for (let j = 0; j < c; j++) {
       const a = inv[j]!;
       const t = shift[j]!;
       for (let o = b0 + j; o < b1; o += c) yv[o] = f(xv[o]! * a) + t;
+      if (withRelu) for (let o = b0 + j; o < b1; o += c) yv[o] = relu(yv[o]!);
     }
   }
 }
 
 type GradArgs = {
-  inputs: { dy: TensorInfo; x: TensorInfo; gamma: TensorInfo; mean: TensorInfo; variance: TensorInfo };
+  inputs: {
+    dy: TensorInfo;
+    x: TensorInfo;
+    gamma: TensorInfo;
+    mean: TensorInfo;
+    variance: TensorInfo;
+    /** With `relu` only. */
+    beta?: TensorInfo;
+  };
   attrs: Attrs;
   backend: KernelBackend;
 };
@@ -129,11 +170,20 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
   const scratch = simd === null ? undefined : heap.makeOutput(scratchShape(c), "float32");
   const area = scratch === undefined ? undefined : scratchViews(backend, scratch, c);
   const xv = heapF32(backend, x);
-  const dyv = heapF32(backend, inputs.dy);
+  let dyv = heapF32(backend, inputs.dy);
   const mean = heapF32(backend, inputs.mean);
   const variance = heapF32(backend, inputs.variance);
   const gamma = heapF32(backend, inputs.gamma);
   const count = xv.length / c;
+  // With a ReLU after: its input's coefficients, as the forward computed them.
+  const withRelu = attrs.relu === true && inputs.beta !== undefined;
+  const inv = area?.f32.subarray(12 * c, 13 * c) ?? new Float32Array(c);
+  const shift = area?.f32.subarray(13 * c, 14 * c) ?? new Float32Array(c);
+  if (withRelu) {
+    coefficients(mean, variance, gamma, heapF32(backend, inputs.beta!), attrs.epsilon, inv, shift);
+    // The JavaScript loops take the ReLU's gradient first (the SIMD loops within their passes).
+    if (simd === null) dyv = reluGradient(dyv, xv, c, inv, shift);
+  }
   // The mean as float32 values (the SIMD loop reads them as float64: the same values).
   const m32 = area?.f64.subarray(0, c) ?? new Float32Array(c);
   for (let j = 0; j < c; j++) m32[j] = mean[j]!;
@@ -141,9 +191,11 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
   const sdyx = area?.f64.subarray(2 * c, 3 * c) ?? new Float64Array(c);
   sdy.fill(0);
   sdyx.fill(0);
-  if (simd !== null && area !== undefined)
-    simd.gradSums(dyv.byteOffset, xv.byteOffset, count, c, area.address, area.address + 8 * c, BLOCK);
-  else sumGradients(xv, dyv, c, m32, sdy, sdyx);
+  if (simd !== null && area !== undefined) {
+    const args = [dyv.byteOffset, xv.byteOffset, count, c, area.address, area.address + 8 * c, BLOCK];
+    if (withRelu) simd.gradSumsRelu(...args, area.address + 48 * c, area.address + 52 * c);
+    else simd.gradSums(...args);
+  } else sumGradients(xv, dyv, c, m32, sdy, sdyx);
   // dx = a * dy + b * x + k per channel: a = gamma * r, b = -gamma * r^3 * sum(dy * (x - mean)) / n,
   // k = -gamma * r * sum(dy) / n - b * mean, with r = 1 / sqrt(variance + epsilon). The SIMD
   // loop reads them as float64 (the float32 values of the JavaScript loop).
@@ -165,7 +217,9 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
   const dx = heapF32(backend, dxOut);
   if (simd !== null && area !== undefined && scratch !== undefined) {
     const at = area.address;
-    simd.dx(dyv.byteOffset, xv.byteOffset, dx.byteOffset, xv.length, c, at + 24 * c, at + 32 * c, at + 40 * c);
+    const args = [dyv.byteOffset, xv.byteOffset, dx.byteOffset, xv.length, c, at + 24 * c, at + 32 * c, at + 40 * c];
+    if (withRelu) simd.dxRelu(...args, at + 48 * c, at + 52 * c);
+    else simd.dx(...args);
     backend.disposeData(scratch.dataId);
   } else {
     for (let b0 = 0; b0 < xv.length; b0 += BLOCK * c) {
@@ -177,6 +231,20 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
     }
   }
   return [dxOut, dgOut, dbOut];
+}
+
+/** dy * step(x * inv + shift), flushed below 2^-100 (./relu-train.ts's gradient), in JavaScript. */
+function reluGradient(
+  dy: Float32Array,
+  xv: Float32Array,
+  c: number,
+  inv: Float32Array,
+  shift: Float32Array,
+): Float32Array {
+  const out = new Float32Array(dy.length);
+  for (let o = 0; o < dy.length; o += c)
+    for (let j = 0; j < c; j++) out[o + j] = reluGradValue(dy[o + j]!, f(xv[o + j]! * inv[j]!) + shift[j]!);
+  return out;
 }
 
 /** The JavaScript pass of the gradient's sums: sdy += dy, sdyx += dy * (x - mean) per channel. */
@@ -213,16 +281,17 @@ export function registerBatchNormTrainGradient(): void {
   gradient = true;
   tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,
-    inputsToSave: ["x", "gamma"],
+    inputsToSave: ["x", "gamma", "beta"],
     outputsToSave: [false, true, true],
     gradFunc: (dys, saved, attrs) => {
       // The mean and variance outputs only move the layer's moving statistics: no gradient.
       const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-      const [x, gamma, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const [x, gamma, beta, mean, variance] = saved as tf.Tensor[];
+      const inputs = { dy, x, gamma, mean, variance, ...((attrs as Attrs).relu === true ? { beta } : {}) };
       // One kernel for all three; the backward pass's scope frees any not asked for.
       const [dx, dgamma, dbeta] = tf
         .engine()
-        .runKernel(BATCH_NORM_TRAIN_GRAD, { dy, x, gamma, mean, variance } as never, attrs as never) as tf.Tensor[];
+        .runKernel(BATCH_NORM_TRAIN_GRAD, inputs as never, attrs as never) as tf.Tensor[];
       return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! };
     },
   });
@@ -230,14 +299,16 @@ export function registerBatchNormTrainGradient(): void {
 
 /**
  * Batch normalization of `x` (float32, channels last) with the batch's statistics: the
- * normalized output and the batch mean and biased variance per channel. Runs the fused kernel
- * when registered for the current backend (WASM); undefined otherwise.
+ * normalized output (with `relu`, relu of it) and the batch mean and biased variance per
+ * channel. Runs the fused kernel when registered for the current backend (WASM); undefined
+ * otherwise.
  */
 export function batchNormTrain(
   x: tf.Tensor,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
+  relu = false,
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined {
   if (
     x.dtype !== "float32" ||
@@ -247,12 +318,8 @@ export function batchNormTrain(
     tf.getKernel(BATCH_NORM_TRAIN, "wasm") === undefined
   )
     return undefined;
-  const [y, mean, variance] = tf.engine().runKernel(
-    BATCH_NORM_TRAIN,
-    { x, gamma, beta } as never,
-    {
-      epsilon,
-    } as never,
-  ) as tf.Tensor[];
+  const [y, mean, variance] = tf
+    .engine()
+    .runKernel(BATCH_NORM_TRAIN, { x, gamma, beta } as never, { epsilon, relu } as never) as tf.Tensor[];
   return { y: y!, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }

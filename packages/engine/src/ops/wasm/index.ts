@@ -27,6 +27,15 @@ import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
 import { gatherV2 } from "./gather.js";
 import { cast, identity } from "./identity.js";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
+import {
+  ADD_RELU,
+  addReluKernel,
+  RELU,
+  RELU_GRAD,
+  registerReluGradients,
+  reluGradKernel,
+  reluKernel,
+} from "./relu-train.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
@@ -54,6 +63,9 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
   [CONV_BIAS_RELU]: convBiasReluKernel,
   [RELU_BIAS_GRAD]: reluBiasGradKernel,
+  [RELU]: reluKernel,
+  [RELU_GRAD]: reluGradKernel,
+  [ADD_RELU]: addReluKernel,
   AvgPoolGrad: avgPoolGrad,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
@@ -95,6 +107,7 @@ export function registerWasmKernels(): string[] {
   registerScaleShiftGradient();
   registerBatchNormTrainGradient();
   registerConvBiasReluGradient();
+  registerReluGradients();
   registered = wasmCompositeKernels().slice();
   return registered;
 }
