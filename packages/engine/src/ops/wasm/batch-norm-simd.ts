@@ -1,5 +1,4 @@
 import { type KernelBackend, heapF32, type TensorInfo } from "./composite.js";
-import { maskConstants, maskedGradient, SIMD_MORE } from "./relu-simd.js";
 import { encodeModule, I32, instantiateOnBackend, op, SIMD, V128, type WasmFunction } from "./wasm-encode.js";
 
 // The loops of the batch-normalization training kernels (./batch-norm-train.ts) as WebAssembly
@@ -24,14 +23,6 @@ export interface SimdBatchNorm {
   dx: Fn;
   /** scaleShift, then max(y, 0) (NaN kept): batch normalization followed by a ReLU. */
   scaleShiftRelu: Fn;
-  /**
-   * gradSums through a following ReLU: (dy, x, rows, c, mean, sums, block, inv f32[c], shift f32[c]);
-   * the ReLU's input z = x * inv + shift recomputed as scaleShift computes it, dy replaced by
-   * the flushed dy * step(z) (./relu-simd.ts).
-   */
-  gradSumsRelu: Fn;
-  /** dx through a following ReLU: (dy, x, dx, n, c, a, b, k, inv f32[c], shift f32[c]), dy as in gradSumsRelu. */
-  dxRelu: Fn;
 }
 
 const { get, set, i32, load, store, simd } = op;
@@ -44,58 +35,37 @@ const widen = (address: number[], lo: number, hi: number) => [
   ...[...address, ...op.load64Zero(0), ...promoteLow, ...set(lo)],
   ...[...address, ...op.load64Zero(8), ...promoteLow, ...set(hi)],
 ];
+/** f32x4.max: NaN if either is NaN, +0 over -0 (relu as tfjs's Relu gives it). */
+const F32X4_MAX = 0xe9;
 const [ADD, SUB, MUL] = [SIMD.f64x2Add, SIMD.f64x2Sub, SIMD.f64x2Mul].map(simd) as [number[], number[], number[]];
 
-/** The high two float32 of local `v` as an f64x2. */
-const promoteHigh = (v: number) => [
-  ...get(v),
-  ...get(v),
-  ...op.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]),
-  ...promoteLow,
-];
-
-/** The per-channel sums over blocks of rows: forward (`stats`) or backward (`gradSums`, `gradSumsRelu`). */
-function sums(name: "stats" | "gradSums" | "gradSumsRelu"): WasmFunction {
-  const [A, B, N, C, REF, ACC, BLOCK, INV, SHIFT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [ROW, TOTAL, BLOCKB, R0, R1, G, P, BASE] = [9, 10, 11, 12, 13, 14, 15, 16];
-  const [REFLO, REFHI, S1LO, S1HI, S2LO, S2HI, LO, HI, XLO, XHI] = [17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
-  const [INVV, SHIFTV, Z, D, ONE, MIN, SIGN] = [27, 28, 29, 30, 31, 32, 33];
-  const mask = { one: ONE, min: MIN, sign: SIGN };
+/** The per-channel sums over blocks of rows: forward (`stats`) or backward (`gradSums`). */
+function sums(name: "stats" | "gradSums"): WasmFunction {
+  const [A, B, N, C, REF, ACC, BLOCK] = [0, 1, 2, 3, 4, 5, 6];
+  const [ROW, TOTAL, BLOCKB, R0, R1, G, P, BASE] = [7, 8, 9, 10, 11, 12, 13, 14];
+  const [REFLO, REFHI, S1LO, S1HI, S2LO, S2HI, LO, HI, XLO, XHI] = [15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
   const addTo = (acc: number, value: number[]) => [...get(acc), ...value, ...ADD, ...set(acc)];
-  const gradSums = [
-    ...addTo(S1LO, get(LO)),
-    ...addTo(S1HI, get(HI)),
-    ...addTo(S2LO, [...get(LO), ...get(XLO), ...get(REFLO), ...SUB, ...MUL]),
-    ...addTo(S2HI, [...get(HI), ...get(XHI), ...get(REFHI), ...SUB, ...MUL]),
-  ];
   const row =
-    name === "gradSumsRelu"
+    name === "stats"
       ? [
-          // z = x * inv + shift; d = dy * step(z), flushed; then gradSums's sums of d.
-          ...[...get(B), ...get(P), ...op.i32Add, ...load(), ...get(INVV), ...simd(SIMD.f32x4Mul)],
-          ...[...get(SHIFTV), ...simd(SIMD.f32x4Add), ...set(Z)],
-          ...maskedGradient([...get(A), ...get(P), ...op.i32Add, ...load()], Z, D, mask),
-          ...[...get(D), ...promoteLow, ...set(LO), ...promoteHigh(D), ...set(HI)],
-          ...widen([...get(B), ...get(P), ...op.i32Add], XLO, XHI),
-          ...gradSums,
+          // d = x - pivot; s += d; q += d * d
+          ...widen([...get(A), ...get(P), ...op.i32Add], LO, HI),
+          ...[...get(LO), ...get(REFLO), ...SUB, ...set(LO)],
+          ...[...get(HI), ...get(REFHI), ...SUB, ...set(HI)],
+          ...addTo(S1LO, get(LO)),
+          ...addTo(S1HI, get(HI)),
+          ...addTo(S2LO, [...get(LO), ...get(LO), ...MUL]),
+          ...addTo(S2HI, [...get(HI), ...get(HI), ...MUL]),
         ]
-      : name === "stats"
-        ? [
-            // d = x - pivot; s += d; q += d * d
-            ...widen([...get(A), ...get(P), ...op.i32Add], LO, HI),
-            ...[...get(LO), ...get(REFLO), ...SUB, ...set(LO)],
-            ...[...get(HI), ...get(REFHI), ...SUB, ...set(HI)],
-            ...addTo(S1LO, get(LO)),
-            ...addTo(S1HI, get(HI)),
-            ...addTo(S2LO, [...get(LO), ...get(LO), ...MUL]),
-            ...addTo(S2HI, [...get(HI), ...get(HI), ...MUL]),
-          ]
-        : [
-            // s += dy; t += dy * (x - mean)
-            ...widen([...get(A), ...get(P), ...op.i32Add], LO, HI),
-            ...widen([...get(B), ...get(P), ...op.i32Add], XLO, XHI),
-            ...gradSums,
-          ];
+      : [
+          // s += dy; t += dy * (x - mean)
+          ...widen([...get(A), ...get(P), ...op.i32Add], LO, HI),
+          ...widen([...get(B), ...get(P), ...op.i32Add], XLO, XHI),
+          ...addTo(S1LO, get(LO)),
+          ...addTo(S1HI, get(HI)),
+          ...addTo(S2LO, [...get(LO), ...get(XLO), ...get(REFLO), ...SUB, ...MUL]),
+          ...addTo(S2HI, [...get(HI), ...get(XHI), ...get(REFHI), ...SUB, ...MUL]),
+        ];
   // [address] += value, for the f64x2 at BASE + offset.
   const flush = (offset: number, value: number) => [
     ...get(BASE),
@@ -109,13 +79,6 @@ function sums(name: "stats" | "gradSums" | "gradSumsRelu"): WasmFunction {
     ...[...get(G), ...get(ROW), ...op.i32GeU, ...op.exitIf],
     ...[...get(REF), ...get(G), ...get(G), ...op.i32Add, ...op.i32Add, ...set(BASE)],
     ...[...get(BASE), ...load(0), ...set(REFLO), ...get(BASE), ...load(16), ...set(REFHI)],
-    // gradSumsRelu: the group's ReLU coefficients.
-    ...(name === "gradSumsRelu"
-      ? [
-          ...[...get(INV), ...get(G), ...op.i32Add, ...load(), ...set(INVV)],
-          ...[...get(SHIFT), ...get(G), ...op.i32Add, ...load(), ...set(SHIFTV)],
-        ]
-      : []),
     ...[S1LO, S1HI, S2LO, S2HI].flatMap((l) => [...op.zero, ...set(l)]),
     ...[...get(R0), ...get(G), ...op.i32Add, ...set(P)],
     ...op.loop([
@@ -133,7 +96,6 @@ function sums(name: "stats" | "gradSums" | "gradSumsRelu"): WasmFunction {
     ...[...get(G), ...i32(16), ...op.i32Add, ...set(G)],
   ];
   const code = [
-    ...(name === "gradSumsRelu" ? maskConstants(mask) : []),
     ...[...get(C), ...i32(2), ...op.i32Shl, ...set(ROW)],
     ...[...get(N), ...get(ROW), ...op.i32Mul, ...set(TOTAL)],
     ...[...get(BLOCK), ...get(ROW), ...op.i32Mul, ...set(BLOCKB)],
@@ -149,10 +111,10 @@ function sums(name: "stats" | "gradSums" | "gradSumsRelu"): WasmFunction {
   ];
   return {
     name,
-    params: new Array<number>(9).fill(I32),
+    params: [I32, I32, I32, I32, I32, I32, I32],
     locals: [
       [8, I32],
-      [17, V128],
+      [10, V128],
     ],
     code,
   };
@@ -178,7 +140,7 @@ function scaleShift(relu: boolean): WasmFunction {
       ...at(Y, P),
       ...[...at(X, P), ...load(), ...at(A, J), ...load(), ...simd(SIMD.f32x4Mul)],
       ...[...at(T, J), ...load(), ...simd(SIMD.f32x4Add)],
-      ...(relu ? [...op.zero, ...simd(SIMD_MORE.f32x4Max)] : []),
+      ...(relu ? [...op.zero, ...simd(F32X4_MAX)] : []),
       ...store(),
       ...advance(P, J, ROW),
     ]),
@@ -191,11 +153,10 @@ function scaleShift(relu: boolean): WasmFunction {
   };
 }
 
-function dx(relu: boolean): WasmFunction {
-  const [DY, X, DX, N, C, A, B, K, INV, SHIFT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [ROW, TOTAL, P, J, J2] = [10, 11, 12, 13, 14];
-  const [LO, HI, XLO, XHI, Z, D, ONE, MIN, SIGN] = [15, 16, 17, 18, 19, 20, 21, 22, 23];
-  const mask = { one: ONE, min: MIN, sign: SIGN };
+function dx(): WasmFunction {
+  const [DY, X, DX, N, C, A, B, K] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [ROW, TOTAL, P, J, J2] = [8, 9, 10, 11, 12];
+  const [LO, HI, XLO, XHI] = [13, 14, 15, 16];
   const at = (base: number, i: number) => [...get(base), ...get(i), ...op.i32Add];
   // (a * dy + b * x) + k for the half at `offset` (0: low channels, 16: high) of the coefficients.
   const half = (dy: number, x: number, offset: number) => [
@@ -203,22 +164,12 @@ function dx(relu: boolean): WasmFunction {
     ...[...at(B, J2), ...load(offset), ...get(x), ...MUL, ...ADD],
     ...[...at(K, J2), ...load(offset), ...ADD, ...simd(SIMD.f32x4DemoteF64x2Zero)],
   ];
-  // dy's two halves widened, or (relu) those of the flushed dy * step(x * inv + shift).
-  const gradient = relu
-    ? [
-        ...[...at(X, P), ...load(), ...at(INV, J), ...load(), ...simd(SIMD.f32x4Mul)],
-        ...[...at(SHIFT, J), ...load(), ...simd(SIMD.f32x4Add), ...set(Z)],
-        ...maskedGradient([...at(DY, P), ...load()], Z, D, mask),
-        ...[...get(D), ...promoteLow, ...set(LO), ...promoteHigh(D), ...set(HI)],
-      ]
-    : widen(at(DY, P), LO, HI);
   const code = [
-    ...(relu ? maskConstants(mask) : []),
     ...[...get(C), ...i32(2), ...op.i32Shl, ...set(ROW)],
     ...[...get(N), ...i32(2), ...op.i32Shl, ...set(TOTAL)],
     ...op.loop([
       ...[...get(P), ...get(TOTAL), ...op.i32GeU, ...op.exitIf],
-      ...gradient,
+      ...widen(at(DY, P), LO, HI),
       ...widen(at(X, P), XLO, XHI),
       ...[...get(J), ...get(J), ...op.i32Add, ...set(J2)],
       ...at(DX, P),
@@ -230,11 +181,11 @@ function dx(relu: boolean): WasmFunction {
     ]),
   ];
   return {
-    name: relu ? "dxRelu" : "dx",
-    params: new Array<number>(10).fill(I32),
+    name: "dx",
+    params: [I32, I32, I32, I32, I32, I32, I32, I32],
     locals: [
       [5, I32],
-      [9, V128],
+      [4, V128],
     ],
     code,
   };
@@ -243,15 +194,12 @@ function dx(relu: boolean): WasmFunction {
 /** The SIMD loops on this WASM backend's memory, or null where they cannot run. */
 export function simdBatchNorm(backend: object): SimdBatchNorm | null {
   return instantiateOnBackend<SimdBatchNorm>(backend, "batch-norm", "KERASTORE_WASM_SIMD_BN", (limits) =>
-    encodeModule(
-      [sums("stats"), sums("gradSums"), scaleShift(false), dx(false), scaleShift(true), sums("gradSumsRelu"), dx(true)],
-      limits,
-    ),
+    encodeModule([sums("stats"), sums("gradSums"), scaleShift(false), dx(), scaleShift(true)], limits),
   );
 }
 
 /** Float64 values per channel a kernel's scratch area holds. */
-export const SCRATCH_F64 = 7;
+export const SCRATCH_F64 = 6;
 
 /**
  * Views of a scratch tensor of {@link scratchShape} floats (16-byte aligned): `f64` of

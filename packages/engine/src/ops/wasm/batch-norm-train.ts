@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { scratchShape, scratchViews, simdBatchNorm } from "./batch-norm-simd.js";
 import { heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
-import { reluGradValue } from "./relu-train.js";
+import { reluGradInto } from "./relu-train.js";
 
 // Batch normalization in training mode, channels last, as two kernels written in JavaScript
 // over the WASM memory: forward in two passes over x (per-channel sums, then the output), the
@@ -13,10 +13,11 @@ import { reluGradValue } from "./relu-train.js";
 // y = x * inv + (beta - mean * inv), inv = gamma / sqrt(variance + epsilon) (Keras's
 // arrangement, rounded as tfjs's kernels round it), the variance biased (over the batch).
 // With `relu` (a ReLU taking only the normalization's output, ../../relu-fusion.ts), the forward
-// writes relu(y) and the gradient takes dy through the ReLU first (dy * step(y), flushed below
-// 2^-100 as ./relu-train.ts's gradient): the ReLU's forward pass and its gradient's pass go. The
-// gradient recomputes y's steps from x (bit for bit as the forward computed y), so it reads no
-// more memory than without the ReLU.
+// writes relu(y), and the gradient first takes dy through the ReLU (dy * step(y), flushed below
+// 2^-100: ./relu-train.ts's SIMD pass) into dx's memory, then runs its two passes on that: no
+// ReLU pass forward, no separate gradient tensor backward. (Taking the ReLU's gradient inside
+// the two passes, recomputing y from x, made them twice as slow: their loops run short of
+// registers.)
 
 export const BATCH_NORM_TRAIN = "KerastoreBatchNormTrain";
 export const BATCH_NORM_TRAIN_GRAD = "KerastoreBatchNormTrainGrad";
@@ -148,8 +149,8 @@ type GradArgs = {
     gamma: TensorInfo;
     mean: TensorInfo;
     variance: TensorInfo;
-    /** With `relu` only. */
-    beta?: TensorInfo;
+    /** The forward's output (relu of the normalization), with `relu` only. */
+    y?: TensorInfo;
   };
   attrs: Attrs;
   backend: KernelBackend;
@@ -171,18 +172,15 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
   const area = scratch === undefined ? undefined : scratchViews(backend, scratch, c);
   const xv = heapF32(backend, x);
   let dyv = heapF32(backend, inputs.dy);
+  const dx = heapF32(backend, dxOut);
   const mean = heapF32(backend, inputs.mean);
   const variance = heapF32(backend, inputs.variance);
   const gamma = heapF32(backend, inputs.gamma);
   const count = xv.length / c;
-  // With a ReLU after: its input's coefficients, as the forward computed them.
-  const withRelu = attrs.relu === true && inputs.beta !== undefined;
-  const inv = area?.f32.subarray(12 * c, 13 * c) ?? new Float32Array(c);
-  const shift = area?.f32.subarray(13 * c, 14 * c) ?? new Float32Array(c);
-  if (withRelu) {
-    coefficients(mean, variance, gamma, heapF32(backend, inputs.beta!), attrs.epsilon, inv, shift);
-    // The JavaScript loops take the ReLU's gradient first (the SIMD loops within their passes).
-    if (simd === null) dyv = reluGradient(dyv, xv, c, inv, shift);
+  // With a ReLU after: its gradient into dx's memory, the gradient the passes below read.
+  if (attrs.relu === true && inputs.y !== undefined) {
+    reluGradInto(backend, dyv, heapF32(backend, inputs.y), dx);
+    dyv = dx;
   }
   // The mean as float32 values (the SIMD loop reads them as float64: the same values).
   const m32 = area?.f64.subarray(0, c) ?? new Float32Array(c);
@@ -191,11 +189,9 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
   const sdyx = area?.f64.subarray(2 * c, 3 * c) ?? new Float64Array(c);
   sdy.fill(0);
   sdyx.fill(0);
-  if (simd !== null && area !== undefined) {
-    const args = [dyv.byteOffset, xv.byteOffset, count, c, area.address, area.address + 8 * c, BLOCK];
-    if (withRelu) simd.gradSumsRelu(...args, area.address + 48 * c, area.address + 52 * c);
-    else simd.gradSums(...args);
-  } else sumGradients(xv, dyv, c, m32, sdy, sdyx);
+  if (simd !== null && area !== undefined)
+    simd.gradSums(dyv.byteOffset, xv.byteOffset, count, c, area.address, area.address + 8 * c, BLOCK);
+  else sumGradients(xv, dyv, c, m32, sdy, sdyx);
   // dx = a * dy + b * x + k per channel: a = gamma * r, b = -gamma * r^3 * sum(dy * (x - mean)) / n,
   // k = -gamma * r * sum(dy) / n - b * mean, with r = 1 / sqrt(variance + epsilon). The SIMD
   // loop reads them as float64 (the float32 values of the JavaScript loop).
@@ -214,12 +210,9 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
     dgamma[j] = sdyx[j]! * r;
     dbeta[j] = sdy[j]!;
   }
-  const dx = heapF32(backend, dxOut);
   if (simd !== null && area !== undefined && scratch !== undefined) {
     const at = area.address;
-    const args = [dyv.byteOffset, xv.byteOffset, dx.byteOffset, xv.length, c, at + 24 * c, at + 32 * c, at + 40 * c];
-    if (withRelu) simd.dxRelu(...args, at + 48 * c, at + 52 * c);
-    else simd.dx(...args);
+    simd.dx(dyv.byteOffset, xv.byteOffset, dx.byteOffset, xv.length, c, at + 24 * c, at + 32 * c, at + 40 * c);
     backend.disposeData(scratch.dataId);
   } else {
     for (let b0 = 0; b0 < xv.length; b0 += BLOCK * c) {
@@ -231,20 +224,6 @@ export function batchNormTrainGradKernel({ inputs, attrs, backend }: GradArgs): 
     }
   }
   return [dxOut, dgOut, dbOut];
-}
-
-/** dy * step(x * inv + shift), flushed below 2^-100 (./relu-train.ts's gradient), in JavaScript. */
-function reluGradient(
-  dy: Float32Array,
-  xv: Float32Array,
-  c: number,
-  inv: Float32Array,
-  shift: Float32Array,
-): Float32Array {
-  const out = new Float32Array(dy.length);
-  for (let o = 0; o < dy.length; o += c)
-    for (let j = 0; j < c; j++) out[o + j] = reluGradValue(dy[o + j]!, f(xv[o + j]! * inv[j]!) + shift[j]!);
-  return out;
 }
 
 /** The JavaScript pass of the gradient's sums: sdy += dy, sdyx += dy * (x - mean) per channel. */
@@ -281,13 +260,14 @@ export function registerBatchNormTrainGradient(): void {
   gradient = true;
   tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,
-    inputsToSave: ["x", "gamma", "beta"],
-    outputsToSave: [false, true, true],
+    inputsToSave: ["x", "gamma"],
+    // y: for the ReLU's steps (the tape keeps it anyway when a layer after takes it).
+    outputsToSave: [true, true, true],
     gradFunc: (dys, saved, attrs) => {
       // The mean and variance outputs only move the layer's moving statistics: no gradient.
       const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-      const [x, gamma, beta, mean, variance] = saved as tf.Tensor[];
-      const inputs = { dy, x, gamma, mean, variance, ...((attrs as Attrs).relu === true ? { beta } : {}) };
+      const [x, gamma, y, mean, variance] = saved as tf.Tensor[];
+      const inputs = { dy, x, gamma, mean, variance, ...((attrs as Attrs).relu === true ? { y } : {}) };
       // One kernel for all three; the backward pass's scope frees any not asked for.
       const [dx, dgamma, dbeta] = tf
         .engine()

@@ -41,15 +41,25 @@ export function reluGradKernel(args: {
   const { inputs, useSimd = true } = args;
   const backend = args.backend as Backend;
   const out = backend.makeOutput(inputs.t.shape, "float32");
+  reluGradInto(backend, heapF32(backend, inputs.dy), heapF32(backend, inputs.t), heapF32(backend, out), useSimd);
+  return out;
+}
+
+/** dx = dy * step(t), flushed, for views of the backend's memory (dx may be dy's memory). */
+export function reluGradInto(
+  backend: KernelBackend,
+  dy: Float32Array,
+  t: Float32Array,
+  dx: Float32Array,
+  useSimd = true,
+): void {
   const simd = useSimd ? simdRelu(backend) : null;
-  const [dy, t, dx] = [heapF32(backend, inputs.dy), heapF32(backend, inputs.t), heapF32(backend, out)];
   let start = 0;
   if (simd !== null) {
     start = dx.length - (dx.length % 4);
     simd.grad(dy.byteOffset, t.byteOffset, dx.byteOffset, start * 4);
   }
   for (let i = start; i < dx.length; i++) dx[i] = reluGradValue(dy[i]!, t[i]!);
-  return out;
 }
 
 /** Forward of Add + ReLU: y = max(a + b, 0) (NaN kept), a and b of one shape. */
