@@ -192,11 +192,15 @@ export class BatchNormalization extends Layer {
             (this.beta?.value ?? tf.zeros([x.shape[axis]!])) as tf.Tensor1D,
             this.epsilon,
             reluAfter,
+            { mean, variance, momentum: this.momentum },
           )
         : undefined;
     if (fused !== undefined) {
-      ({ mean, variance } = fused);
-      this.updateMovingStatistics(mean, variance);
+      // The kernel computed the moving statistics' new values, as updateMovingStatistics does.
+      if (fused.movingMean !== undefined && fused.movingVariance !== undefined) {
+        this.movingMean!.value.assign(fused.movingMean);
+        this.movingVariance!.value.assign(fused.movingVariance);
+      } else this.updateMovingStatistics(fused.mean, fused.variance);
       return { y: fused.y, fusedRelu: reluAfter };
     }
     if (training) {

@@ -26,9 +26,10 @@ interface HeapBackend extends KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
 }
 
-type Attrs = { epsilon: number; relu?: boolean };
+type Attrs = { epsilon: number; relu?: boolean; momentum?: number };
 type ForwardArgs = {
-  inputs: { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
+  /** With the moving statistics (and the `momentum` attribute), it outputs their new values too. */
+  inputs: { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo; movingMean?: TensorInfo; movingVariance?: TensorInfo };
   attrs: Attrs;
   backend: KernelBackend;
 };
@@ -38,7 +39,10 @@ const f = Math.fround;
 // its sums in registers.
 const BLOCK = 128;
 
-/** Forward: outputs y (x's shape), the batch mean and the biased batch variance ([channels]). */
+/**
+ * Forward: outputs y (x's shape), the batch mean and the biased batch variance ([channels]);
+ * given the moving statistics, their new values (moving * momentum + batch * (1 - momentum)).
+ */
 export function batchNormTrainKernel({ inputs, attrs, backend }: ForwardArgs): TensorInfo[] {
   const { x } = inputs;
   const c = x.shape[x.shape.length - 1]!;
@@ -46,6 +50,8 @@ export function batchNormTrainKernel({ inputs, attrs, backend }: ForwardArgs): T
   const y = heap.makeOutput(x.shape, "float32");
   const meanOut = heap.makeOutput([c], "float32");
   const varOut = heap.makeOutput([c], "float32");
+  const moving = inputs.movingMean !== undefined && inputs.movingVariance !== undefined;
+  const movingOut = moving ? [heap.makeOutput([c], "float32"), heap.makeOutput([c], "float32")] : [];
   // The SIMD loops (./batch-norm-simd.ts) keep their sums and coefficients in a scratch tensor.
   const simd = c % 4 === 0 ? simdBatchNorm(backend) : null;
   const scratch = simd === null ? undefined : heap.makeOutput(scratchShape(c), "float32");
@@ -75,13 +81,26 @@ export function batchNormTrainKernel({ inputs, attrs, backend }: ForwardArgs): T
     variance[j] = Math.max(0, q[j]! / count - m * m);
   }
   coefficients(mean, variance, gamma, beta, attrs.epsilon, inv, shift);
+  if (moving) {
+    // As the layer's ops round it: f32(f32(moving * k) + f32(batch * f32(1 - k))).
+    const k = f(attrs.momentum ?? 0.99);
+    const k1 = f(1 - (attrs.momentum ?? 0.99));
+    const pairs: [TensorInfo, Float32Array, TensorInfo][] = [
+      [inputs.movingMean!, mean, movingOut[0]!],
+      [inputs.movingVariance!, variance, movingOut[1]!],
+    ];
+    for (const [old, batch, out] of pairs) {
+      const [ov, nv] = [heapF32(backend, old), heapF32(backend, out)];
+      for (let j = 0; j < c; j++) nv[j] = f(f(ov[j]! * k) + f(batch[j]! * k1));
+    }
+  }
   const yv = heapF32(backend, y);
   if (simd !== null && area !== undefined && scratch !== undefined) {
     const run = attrs.relu === true ? simd.scaleShiftRelu : simd.scaleShift;
     run(xv.byteOffset, yv.byteOffset, xv.length, c, area.address + 24 * c, area.address + 28 * c);
     backend.disposeData(scratch.dataId);
   } else normalize(xv, yv, c, inv, shift, attrs.relu === true);
-  return [y, meanOut, varOut];
+  return [y, meanOut, varOut, ...movingOut];
 }
 
 /** y = x * inv + shift's coefficients per channel (float32, as tfjs's ops round them). */
@@ -272,7 +291,9 @@ export function registerBatchNormTrainGradient(): void {
       const [dx, dgamma, dbeta] = tf
         .engine()
         .runKernel(BATCH_NORM_TRAIN_GRAD, inputs as never, attrs as never) as tf.Tensor[];
-      return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! };
+      // The moving statistics (inputs when the kernel updates them) take no gradient.
+      const none = () => tf.zeros(mean!.shape);
+      return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta!, movingMean: none, movingVariance: none };
     },
   });
 }
@@ -280,8 +301,9 @@ export function registerBatchNormTrainGradient(): void {
 /**
  * Batch normalization of `x` (float32, channels last) with the batch's statistics: the
  * normalized output (with `relu`, relu of it) and the batch mean and biased variance per
- * channel. Runs the fused kernel when registered for the current backend (WASM); undefined
- * otherwise.
+ * channel; given `moving` statistics, their new values too (one kernel, where the update
+ * took six small ones). Runs the fused kernel when registered for the current backend (WASM);
+ * undefined otherwise.
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -289,7 +311,16 @@ export function batchNormTrain(
   beta: tf.Tensor1D,
   epsilon: number,
   relu = false,
-): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined {
+  moving?: { mean: tf.Tensor; variance: tf.Tensor; momentum: number },
+):
+  | {
+      y: tf.Tensor;
+      mean: tf.Tensor1D;
+      variance: tf.Tensor1D;
+      movingMean?: tf.Tensor1D;
+      movingVariance?: tf.Tensor1D;
+    }
+  | undefined {
   if (
     x.dtype !== "float32" ||
     x.rank < 2 ||
@@ -298,8 +329,19 @@ export function batchNormTrain(
     tf.getKernel(BATCH_NORM_TRAIN, "wasm") === undefined
   )
     return undefined;
-  const [y, mean, variance] = tf
+  const stats =
+    moving !== undefined && moving.mean.dtype === "float32" && moving.variance.dtype === "float32"
+      ? { movingMean: moving.mean, movingVariance: moving.variance }
+      : {};
+  const attrs = { epsilon, relu, ...(moving !== undefined ? { momentum: moving.momentum } : {}) };
+  const [y, mean, variance, movingMean, movingVariance] = tf
     .engine()
-    .runKernel(BATCH_NORM_TRAIN, { x, gamma, beta } as never, { epsilon, relu } as never) as tf.Tensor[];
-  return { y: y!, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+    .runKernel(BATCH_NORM_TRAIN, { x, gamma, beta, ...stats } as never, attrs as never) as tf.Tensor[];
+  return {
+    y: y!,
+    mean: mean as tf.Tensor1D,
+    variance: variance as tf.Tensor1D,
+    ...(movingMean !== undefined ? { movingMean: movingMean as tf.Tensor1D } : {}),
+    ...(movingVariance !== undefined ? { movingVariance: movingVariance as tf.Tensor1D } : {}),
+  };
 }

@@ -25,6 +25,13 @@ import {
 } from "./conv-grads.js";
 import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
 import { gatherV2 } from "./gather.js";
+import {
+  GLOBAL_AVG_POOL,
+  GLOBAL_AVG_POOL_GRAD,
+  globalAvgPoolGradKernel,
+  globalAvgPoolKernel,
+  registerGlobalAvgPoolGradient,
+} from "./global-avg-pool.js";
 import { cast, identity } from "./identity.js";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import {
@@ -66,6 +73,8 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   [RELU]: reluKernel,
   [RELU_GRAD]: reluGradKernel,
   [ADD_RELU]: addReluKernel,
+  [GLOBAL_AVG_POOL]: globalAvgPoolKernel,
+  [GLOBAL_AVG_POOL_GRAD]: globalAvgPoolGradKernel,
   AvgPoolGrad: avgPoolGrad,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
@@ -108,6 +117,7 @@ export function registerWasmKernels(): string[] {
   registerBatchNormTrainGradient();
   registerConvBiasReluGradient();
   registerReluGradients();
+  registerGlobalAvgPoolGradient();
   registered = wasmCompositeKernels().slice();
   return registered;
 }

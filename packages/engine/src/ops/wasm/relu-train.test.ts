@@ -2,14 +2,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../backend.js";
 import { registerGradients } from "../gradients.js";
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "./batch-norm-train.js";
 import { registerWasmKernels } from "./index.js";
 import { addRelu, addReluKernel, RELU, relu, reluGradKernel, reluGradValue } from "./relu-train.js";
 
-// The ReLU's training kernels (./relu-train.ts, ./relu-simd.ts) and batch normalization with a
-// ReLU fused (./batch-norm-train.ts with `relu`): the SIMD loops and the JavaScript loops
-// against tfjs's own ops (Relu; its gradient dy * step(x)) and a float64 definition, bit for
-// bit, NaN, infinities and signed zeros included; gradients under 2^-100 set to zeros of their sign.
+// The ReLU's training kernels (./relu-train.ts, ./relu-simd.ts): the SIMD loops and the
+// JavaScript loops against tfjs's own ops (Relu; its gradient dy * step(x)) and a float64
+// definition, bit for bit, NaN, infinities and signed zeros included; gradients under 2^-100
+// set to zeros of their sign.
 
 const TINY = 2 ** -100;
 
@@ -129,49 +128,4 @@ describe("the ReLU's training kernels on WASM", () => {
     expect(kernels).not.toContain("Step");
     x.dispose();
   });
-});
-
-describe("batch normalization with a ReLU fused, while training", () => {
-  beforeAll(async () => {
-    await initBackend({ backend: "wasm" });
-    registerWasmKernels();
-    await registerGradients();
-  });
-
-  const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) =>
-    tf.engine().runKernel(name, inputs as never, attrs as never) as tf.Tensor[];
-
-  for (const c of [16, 6]) {
-    it(`gives relu of the normalization and its gradient through the ReLU, bit for bit (${c} channels)`, () => {
-      tf.tidy(() => {
-        const shape = [4, 5, 7, c];
-        const n = shape.reduce((a, d) => a * d, 1);
-        // Half the outputs below zero; a few gradients tiny, one NaN, one infinite.
-        const x = tf.tensor(values(n, 2), shape);
-        const dyv = values(n, 9).map((v, i) => (i % 11 === 0 ? v * 1e-32 : v));
-        dyv[5] = Number.NaN;
-        dyv[c * 3 + 1] = Infinity;
-        const dy = tf.tensor(dyv, shape);
-        const gamma = tf.tensor(Float32Array.from({ length: c }, (_, j) => 0.5 + j / c));
-        const beta = tf.tensor(Float32Array.from({ length: c }, (_, j) => Math.cos(j) * 0.3));
-        const epsilon = 1e-3;
-        const [y, mean, variance] = run(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon });
-        const [yr, meanR, varianceR] = run(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon, relu: true });
-        expect(bits(yr!)).toEqual(bits(tf.relu(y!)));
-        expect(bits(meanR!)).toEqual(bits(mean!));
-        expect(bits(varianceR!)).toEqual(bits(variance!));
-        // Unfused: the ReLU's gradient (the engine's kernel), then the normalization's.
-        const dz = tensor(reluGradKernel({ inputs: { dy, t: y } as never, backend: tf.backend() as never }));
-        const want = run(BATCH_NORM_TRAIN_GRAD, { dy: dz, x, gamma, mean: mean!, variance: variance! }, { epsilon });
-        const got = run(
-          BATCH_NORM_TRAIN_GRAD,
-          { dy, x, gamma, y: yr!, mean: mean!, variance: variance! },
-          { epsilon, relu: true },
-        );
-        for (const [i, what] of ["dx", "dgamma", "dbeta"].entries())
-          expect(bits(got[i]!), what).toEqual(bits(want[i]!));
-        expect(Array.from(got[0]!.dataSync()).some((v) => Number.isNaN(v))).toBe(true);
-      });
-    });
-  }
 });
