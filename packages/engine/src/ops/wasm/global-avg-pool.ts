@@ -44,9 +44,13 @@ export function globalAvgPoolGradKernel({
   const positions = shape.slice(1, -1).reduce((a, d) => a * d, 1);
   const out = (backend as Backend).makeOutput(shape, "float32");
   const [dy, dx] = [heapF32(backend, inputs.dy), heapF32(backend, out)];
-  for (let b = 0; b < shape[0]!; b++) {
-    const row = Float32Array.from(dy.subarray(b * c, (b + 1) * c), (v) => v / positions);
-    for (let p = 0, o = b * positions * c; p < positions; p++, o += c) dx.set(row, o);
+  for (let b = 0, o = 0; b < shape[0]!; b++, o += positions * c) {
+    for (let j = 0; j < c; j++) dx[o + j] = dy[b * c + j]! / positions;
+    // The first position's row copied over the rest, doubling the copied run each time.
+    for (let done = 1; done < positions; done *= 2) {
+      const n = Math.min(done, positions - done);
+      dx.copyWithin(o + done * c, o, o + n * c);
+    }
   }
   return out;
 }
