@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../backend.js";
 import { registerGradients } from "../gradients.js";
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "./batch-norm-train.js";
+import { BATCH_NORM_RELU_TRAIN, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "./batch-norm-train.js";
 import { registerWasmKernels } from "./index.js";
 import { reluGradKernel } from "./relu-train.js";
 
@@ -71,7 +71,7 @@ describe("batch normalization with a ReLU fused, while training", () => {
         const beta = tf.tensor(Float32Array.from({ length: c }, (_, j) => Math.cos(j) * 0.3));
         const epsilon = 1e-3;
         const [y, mean, variance] = run(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon });
-        const [yr, meanR, varianceR] = run(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon, relu: true });
+        const [yr, meanR, varianceR] = run(BATCH_NORM_RELU_TRAIN, { x, gamma, beta }, { epsilon });
         expect(bits(yr!)).toEqual(bits(tf.relu(y!)));
         expect(bits(meanR!)).toEqual(bits(mean!));
         expect(bits(varianceR!)).toEqual(bits(variance!));

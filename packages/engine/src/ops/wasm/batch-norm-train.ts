@@ -20,6 +20,8 @@ import { reluGradInto } from "./relu-train.js";
 // registers.)
 
 export const BATCH_NORM_TRAIN = "KerastoreBatchNormTrain";
+/** The same kernel with `relu` set: its own name, so that only it keeps its output for the gradient. */
+export const BATCH_NORM_RELU_TRAIN = "KerastoreBatchNormReluTrain";
 export const BATCH_NORM_TRAIN_GRAD = "KerastoreBatchNormTrainGrad";
 
 interface HeapBackend extends KernelBackend {
@@ -101,6 +103,11 @@ export function batchNormTrainKernel({ inputs, attrs, backend }: ForwardArgs): T
     backend.disposeData(scratch.dataId);
   } else normalize(xv, yv, c, inv, shift, attrs.relu === true);
   return [y, meanOut, varOut, ...movingOut];
+}
+
+/** {@link BATCH_NORM_RELU_TRAIN}: the forward kernel with `relu` set. */
+export function batchNormReluTrainKernel(args: ForwardArgs): TensorInfo[] {
+  return batchNormTrainKernel({ ...args, attrs: { ...args.attrs, relu: true } });
 }
 
 /** y = x * inv + shift's coefficients per channel (float32, as tfjs's ops round them). */
@@ -273,29 +280,34 @@ function sumGradients(
 
 let gradient = false;
 
-/** Registers the forward kernel's gradient (once): the gradient kernel, for x, gamma and beta. */
+/** Registers the forward kernels' gradient (once): the gradient kernel, for x, gamma and beta. */
 export function registerBatchNormTrainGradient(): void {
   if (gradient) return;
   gradient = true;
-  tf.registerGradient({
-    kernelName: BATCH_NORM_TRAIN,
-    inputsToSave: ["x", "gamma"],
-    // y: for the ReLU's steps (the tape keeps it anyway when a layer after takes it).
-    outputsToSave: [true, true, true],
-    gradFunc: (dys, saved, attrs) => {
-      // The mean and variance outputs only move the layer's moving statistics: no gradient.
-      const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-      const [x, gamma, y, mean, variance] = saved as tf.Tensor[];
-      const inputs = { dy, x, gamma, mean, variance, ...((attrs as Attrs).relu === true ? { y } : {}) };
-      // One kernel for all three; the backward pass's scope frees any not asked for.
-      const [dx, dgamma, dbeta] = tf
-        .engine()
-        .runKernel(BATCH_NORM_TRAIN_GRAD, inputs as never, attrs as never) as tf.Tensor[];
-      // The moving statistics (inputs when the kernel updates them) take no gradient.
-      const none = () => tf.zeros(mean!.shape);
-      return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta!, movingMean: none, movingVariance: none };
-    },
-  });
+  for (const kernelName of [BATCH_NORM_TRAIN, BATCH_NORM_RELU_TRAIN]) {
+    const relu = kernelName === BATCH_NORM_RELU_TRAIN;
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ["x", "gamma"],
+      // With the ReLU, y (relu's output) for its steps: the tape keeps it anyway for the layer
+      // after. Without, not: y would outlive the forward pass where nothing else keeps it.
+      outputsToSave: [relu, true, true],
+      gradFunc: (dys, saved, attrs) => {
+        // The mean and variance outputs only move the layer's moving statistics: no gradient.
+        const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
+        const [x, gamma, ...outs] = saved as tf.Tensor[];
+        const [y, mean, variance] = relu ? outs : [undefined, ...outs];
+        const inputs = { dy, x, gamma, mean, variance, ...(relu ? { y } : {}) };
+        // One kernel for all three; the backward pass's scope frees any not asked for.
+        const [dx, dgamma, dbeta] = tf
+          .engine()
+          .runKernel(BATCH_NORM_TRAIN_GRAD, inputs as never, { ...attrs, relu } as never) as tf.Tensor[];
+        // The moving statistics (inputs when the kernel updates them) take no gradient.
+        const none = () => tf.zeros(mean!.shape);
+        return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta!, movingMean: none, movingVariance: none };
+      },
+    });
+  }
 }
 
 /**
@@ -326,7 +338,7 @@ export function batchNormTrain(
     x.rank < 2 ||
     x.size === 0 ||
     tf.getBackend() !== "wasm" ||
-    tf.getKernel(BATCH_NORM_TRAIN, "wasm") === undefined
+    tf.getKernel(relu ? BATCH_NORM_RELU_TRAIN : BATCH_NORM_TRAIN, "wasm") === undefined
   )
     return undefined;
   const stats =
@@ -336,7 +348,11 @@ export function batchNormTrain(
   const attrs = { epsilon, relu, ...(moving !== undefined ? { momentum: moving.momentum } : {}) };
   const [y, mean, variance, movingMean, movingVariance] = tf
     .engine()
-    .runKernel(BATCH_NORM_TRAIN, { x, gamma, beta, ...stats } as never, attrs as never) as tf.Tensor[];
+    .runKernel(
+      relu ? BATCH_NORM_RELU_TRAIN : BATCH_NORM_TRAIN,
+      { x, gamma, beta, ...stats } as never,
+      attrs as never,
+    ) as tf.Tensor[];
   return {
     y: y!,
     mean: mean as tf.Tensor1D,

@@ -1,8 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { avgPoolGrad } from "./avg-pool-grad.js";
 import {
+  BATCH_NORM_RELU_TRAIN,
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
+  batchNormReluTrainKernel,
   batchNormTrainGradKernel,
   batchNormTrainKernel,
   registerBatchNormTrainGradient,
@@ -67,6 +69,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   [SOFTMAX_CE]: softmaxCrossEntropyKernel,
   [SOFTMAX_CE_GRAD]: softmaxCrossEntropyGradKernel,
   [BATCH_NORM_TRAIN]: batchNormTrainKernel,
+  [BATCH_NORM_RELU_TRAIN]: batchNormReluTrainKernel,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
   [CONV_BIAS_RELU]: convBiasReluKernel,
   [RELU_BIAS_GRAD]: reluBiasGradKernel,

@@ -247,6 +247,7 @@ describe("training kernels built from WASM kernels", () => {
       "Identity",
       "KerastoreAdamUpdate",
       "KerastoreAddRelu",
+      "KerastoreBatchNormReluTrain",
       "KerastoreBatchNormTrain",
       "KerastoreBatchNormTrainGrad",
       "KerastoreConv2DBiasRelu",
