@@ -53,8 +53,8 @@ interface SimdReluBias {
 
 function pass(): WasmFunction {
   const { get, set, i32, load, store, simd, loop, exitIf } = op;
-  const [F32X4_SPLAT, F32X4_GT, F32X4_GE, V128_AND, V128_OR, F32X4_ABS, F32X4_ADD, F32X4_MUL] = [
-    0x13, 0x44, 0x46, 0x4e, 0x50, 0xe0, 0xe4, 0xe6,
+  const [F32X4_SPLAT, F32X4_LT, F32X4_GT, V128_AND, V128_ANDNOT, F32X4_ABS, F32X4_ADD, F32X4_MUL] = [
+    0x13, 0x43, 0x44, 0x4e, 0x4f, 0xe0, 0xe4, 0xe6,
   ];
   const [DY, Y, DZ, DB, ROWS, CB] = [0, 1, 2, 3, 4, 5];
   const [R, J, P] = [6, 7, 8];
@@ -72,9 +72,10 @@ function pass(): WasmFunction {
         ...[...get(DY), ...get(P), ...add, ...load()],
         ...[...get(Y), ...get(P), ...add, ...load(), ...op.zero, ...simd(F32X4_GT), ...get(ONE), ...simd(V128_AND)],
         ...[...simd(F32X4_MUL), ...set(D)],
-        // Under 2^-100 to a zero of the same sign: keep the sign bit, and the rest where |d| >= 2^-100.
-        ...[...get(D), ...get(D), ...simd(F32X4_ABS), ...get(MIN), ...simd(F32X4_GE), ...get(SIGN), ...simd(V128_OR)],
-        ...[...simd(V128_AND), ...set(D)],
+        // Under 2^-100 to a zero of the same sign: where |d| < 2^-100, clear every bit but the
+        // sign (a NaN, for which `<` is false, stays a NaN, as in the JavaScript loop).
+        ...[...get(D), ...get(D), ...simd(F32X4_ABS), ...get(MIN), ...simd(F32X4_LT), ...get(SIGN)],
+        ...[...simd(V128_ANDNOT), ...simd(V128_ANDNOT), ...set(D)],
         ...[...get(DZ), ...get(P), ...add, ...get(D), ...store()],
         ...[...get(DB), ...get(J), ...add, ...get(DB), ...get(J), ...add, ...load(), ...get(D), ...simd(F32X4_ADD)],
         ...store(),
