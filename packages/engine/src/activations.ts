@@ -3,6 +3,7 @@ import { type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { type Registry, defaultRegistry } from "@kerastore/registry";
 import { EngineError } from "./errors.js";
 import { type FromConfigContext, checkedFunction, preview } from "./keras-object.js";
+import { relu } from "./ops/wasm/relu-train.js";
 import { resolveObject, unknownObjectError } from "./resolve-object.js";
 import { attachLogits } from "./training/losses/logits.js";
 
@@ -41,7 +42,8 @@ export function installActivations(registry: Registry): void {
     if (!names.includes(name)) names.push(name);
   };
   add("linear", linear);
-  add("relu", (x) => tf.relu(x));
+  // While training on WASM: the engine's ReLU kernel, with a one-pass gradient.
+  add("relu", (x) => relu(x));
   add("relu6", (x) => tf.relu6(x));
   // As Keras: the output remembers its logits, which crossentropy losses use.
   add("sigmoid", (x) => attachLogits(tf.sigmoid(x), x));

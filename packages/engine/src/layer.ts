@@ -34,6 +34,11 @@ export interface LayerArgs {
 export interface CallOptions {
   /** Training mode: Dropout drops, BatchNormalization uses batch statistics. */
   readonly training?: boolean | undefined;
+  /**
+   * Set by a model's training pass on a layer whose output only a ReLU takes (../relu-fusion.ts):
+   * the layer returns relu of its output. Layers that cannot fuse it ignore it (never set for them).
+   */
+  readonly reluAfter?: boolean | undefined;
 }
 
 /** Options of `addWeight`. */

@@ -9,6 +9,7 @@ import {
   hostTensor,
 } from "@kerastore/core";
 import { convBatchNormFolds, runChain } from "./conv-bn-fold.js";
+import { trainingReluFusions } from "./relu-fusion.js";
 import { withScopes } from "./deserialize.js";
 import { checkInputs, shapesOf } from "./input-check.js";
 import { EngineError } from "./errors.js";
@@ -165,9 +166,13 @@ export class Model extends Layer {
     for (const [i, t] of this.inputs.entries()) values.set(t, given[i]!);
     // Not training: Conv -> BatchNormalization (-> ReLU) chains run as one convolution.
     const folds = options.training === true ? undefined : convBatchNormFolds(this.graph, this.outputs);
+    // Training: BatchNormalization -> ReLU and Add -> ReLU run as the first layer (relu-fusion.ts).
+    const fusions = options.training === true ? trainingReluFusions(this.graph, this.outputs) : undefined;
     for (const node of this.graph.nodes) {
       if (node.inputs.length === 0 || node.layer instanceof InputLayer || folds?.replaced.has(node)) continue;
+      if (fusions?.replaced.has(node)) continue;
       const chain = folds?.heads.get(node);
+      const reluNode = fusions?.heads.get(node);
       const args = node.inputs.map((t) => {
         const v = values.get(t);
         if (v === undefined)
@@ -182,7 +187,10 @@ export class Model extends Layer {
         outs =
           chain !== undefined
             ? [runChain(chain, args[0]!)]
-            : node.layer.applyMulti(node.inputIsList ? args : args[0]!, options);
+            : node.layer.applyMulti(
+                node.inputIsList ? args : args[0]!,
+                reluNode !== undefined ? { ...options, reluAfter: true } : options,
+              );
       } catch (error) {
         // A backend failure (shapes a config declared but the weights or inputs do not have)
         // becomes a typed error naming the layer and what it was given.
@@ -198,7 +206,8 @@ export class Model extends Layer {
           { cause: error },
         );
       }
-      for (const [i, t] of (chain !== undefined ? [chain.output] : node.outputs).entries()) values.set(t, outs[i]!);
+      const produced = chain !== undefined ? [chain.output] : (reluNode?.outputs ?? node.outputs);
+      for (const [i, t] of produced.entries()) values.set(t, outs[i]!);
     }
     const outs = this.outputs.map((t) => values.get(t)!);
     return this.outputIsList ? outs : outs[0]!;

@@ -6,6 +6,7 @@ import type { FromConfigContext } from "./keras-object.js";
 import type { CallOptions, Layer, LayerArgs } from "./layer.js";
 import { InputLayer } from "./layers/input-layer.js";
 import { Model, serializeLayer } from "./model.js";
+import { isPlainRelu, takesReluAfter } from "./relu-fusion.js";
 import { KerasTensor, type Shape } from "./symbolic.js";
 
 /** Options of a Sequential model. */
@@ -93,9 +94,14 @@ export class Sequential extends Model {
 
   override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions): tf.Tensor {
     let x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    for (const layer of this.stack) {
+    for (let i = 0; i < this.stack.length; i++) {
+      const layer = this.stack[i]!;
+      // Training: BatchNormalization -> ReLU runs as the first layer (relu-fusion.ts).
+      const next = this.stack[i + 1];
+      const fuse = options.training === true && next !== undefined && takesReluAfter(layer) && isPlainRelu(next);
       try {
-        x = layer.apply(x, options);
+        x = layer.apply(x, fuse ? { ...options, reluAfter: true } : options);
+        if (fuse) i++;
       } catch (error) {
         // As Model.call: a backend failure becomes a typed error naming the layer and its input.
         if (error instanceof KerastoreError) throw error;

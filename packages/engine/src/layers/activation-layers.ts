@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { JsonObject } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import { Layer, type LayerArgs } from "../layer.js";
+import { relu } from "../ops/wasm/relu-train.js";
 import { attachLogits } from "../training/losses/logits.js";
 import type { Shape } from "../symbolic.js";
 
@@ -35,7 +36,7 @@ export class ReLU extends Layer {
     return tf.tidy(() => {
       let y: tf.Tensor =
         this.threshold === 0 && this.negativeSlope === 0
-          ? tf.relu(x)
+          ? relu(x)
           : tf.where(tf.greaterEqual(x, this.threshold), x, tf.mul(tf.sub(x, this.threshold), this.negativeSlope));
       if (this.maxValue !== null) y = tf.minimum(y, this.maxValue);
       return y;

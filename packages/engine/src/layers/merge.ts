@@ -2,26 +2,27 @@ import * as tf from "@tensorflow/tfjs-core";
 import { cannot, formatShape } from "@kerastore/core";
 import { field } from "../config-fields.js";
 import { EngineError } from "../errors.js";
-import { Layer, type LayerArgs } from "../layer.js";
+import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
+import { addRelu } from "../ops/wasm/relu-train.js";
 import type { Shape } from "../symbolic.js";
 
 /** A layer that merges a list of tensors into one. */
 abstract class Merge extends Layer {
-  protected abstract merge(xs: tf.Tensor[]): tf.Tensor;
+  protected abstract merge(xs: tf.Tensor[], options: CallOptions): tf.Tensor;
 
   // Keras's merge layers have a build step, so their configs record a build_config.
   override build(inputShape: Shape | Shape[]): void {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions = {}): tf.Tensor {
     if (!Array.isArray(inputs) || inputs.length < 1) {
       throw new EngineError(
         "invalid-argument",
         cannot("call", `${this.className} layer "${this.name}"`, "it takes a list of tensors"),
       );
     }
-    return tf.tidy(() => this.merge(inputs));
+    return tf.tidy(() => this.merge(inputs, options));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -70,7 +71,9 @@ const reduce = (xs: tf.Tensor[], op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor):
 /** Element-wise sum. */
 export class Add extends Merge {
   static override readonly className: string = "Add";
-  protected merge(xs: tf.Tensor[]): tf.Tensor {
+  protected merge(xs: tf.Tensor[], options: CallOptions): tf.Tensor {
+    // A ReLU after (../relu-fusion.ts): the last sum and the ReLU in one pass.
+    if (options.reluAfter === true) return addRelu(reduce(xs.slice(0, -1), tf.add), xs.at(-1)!);
     return reduce(xs, tf.add);
   }
 }

@@ -6,6 +6,7 @@ import { EngineError } from "../errors.js";
 import type { Initializer, InitializerLike } from "../initializers.js";
 import { type CallOptions, Layer, type LayerArgs } from "../layer.js";
 import { batchNormTrain } from "../ops/wasm/batch-norm-train.js";
+import { relu } from "../ops/wasm/relu-train.js";
 import { scaleShift } from "../ops/wasm/scale-shift.js";
 import type { Regularizer, RegularizerLike } from "../regularizers.js";
 import type { Shape } from "../symbolic.js";
@@ -161,42 +162,59 @@ export class BatchNormalization extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions): tf.Tensor {
     const training = options.training === true && this.trainable;
+    // A ReLU after (../relu-fusion.ts): inside the fused kernels, or applied to the output.
+    const reluAfter = options.reluAfter === true;
     return tf.tidy(() => {
-      const x = tf.cast(one(inputs), "float32");
-      const axis = resolveAxis(this.axis, x.rank, this.name);
-      const reduce = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
-      const bshape = x.shape.map((d, i) => (i === axis ? d : 1));
-      let mean: tf.Tensor = this.movingMean!.value;
-      let variance: tf.Tensor = this.movingVariance!.value;
-      // Channels last over long runs: one fused kernel forward and one backward on WASM
-      // (ops/wasm/batch-norm-train.ts). Short runs keep tf.moments (see stagedMoments).
-      const fused =
-        training && axis === x.rank - 1 && x.size / x.shape[axis]! > LONG_RUN
-          ? batchNormTrain(
-              x,
-              (this.gamma?.value ?? tf.ones([x.shape[axis]!])) as tf.Tensor1D,
-              (this.beta?.value ?? tf.zeros([x.shape[axis]!])) as tf.Tensor1D,
-              this.epsilon,
-            )
-          : undefined;
-      if (fused !== undefined) {
-        ({ mean, variance } = fused);
-        this.updateMovingStatistics(mean, variance);
-        return fused.y;
-      }
-      if (training) {
-        ({ mean, variance } = stagedMoments(x, reduce, bshape));
-        this.updateMovingStatistics(mean, variance);
-      }
-      // x * inv + (beta - mean * inv), inv = gamma / sqrt(var + eps): Keras's arrangement.
-      let inv: tf.Tensor = tf.rsqrt(tf.add(variance, this.epsilon));
-      if (this.gamma !== undefined) inv = tf.mul(inv, this.gamma.value);
-      let shift: tf.Tensor = tf.neg(tf.mul(mean, inv));
-      if (this.beta !== undefined) shift = tf.add(shift, this.beta.value);
-      // Channels last: one kernel on WASM (ops/wasm/scale-shift.ts), the same bits.
-      if (axis === x.rank - 1) return scaleShift(x, inv as tf.Tensor1D, shift as tf.Tensor1D);
-      return tf.add(tf.mul(x, tf.reshape(inv, bshape)), tf.reshape(shift, bshape));
+      const y = this.normalize(inputs, training, reluAfter);
+      return reluAfter && y.fusedRelu !== true ? relu(y.y) : y.y;
     });
+  }
+
+  /** The normalized output; `fusedRelu` when the fused kernel applied the ReLU too. */
+  private normalize(
+    inputs: tf.Tensor | tf.Tensor[],
+    training: boolean,
+    reluAfter: boolean,
+  ): { y: tf.Tensor; fusedRelu?: boolean } {
+    const x = tf.cast(one(inputs), "float32");
+    const axis = resolveAxis(this.axis, x.rank, this.name);
+    const reduce = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
+    const bshape = x.shape.map((d, i) => (i === axis ? d : 1));
+    let mean: tf.Tensor = this.movingMean!.value;
+    let variance: tf.Tensor = this.movingVariance!.value;
+    // Channels last over long runs: one fused kernel forward and one backward on WASM
+    // (ops/wasm/batch-norm-train.ts). Short runs keep tf.moments (see stagedMoments).
+    const fused =
+      training && axis === x.rank - 1 && x.size / x.shape[axis]! > LONG_RUN
+        ? batchNormTrain(
+            x,
+            (this.gamma?.value ?? tf.ones([x.shape[axis]!])) as tf.Tensor1D,
+            (this.beta?.value ?? tf.zeros([x.shape[axis]!])) as tf.Tensor1D,
+            this.epsilon,
+            reluAfter,
+            { mean, variance, momentum: this.momentum },
+          )
+        : undefined;
+    if (fused !== undefined) {
+      // The kernel computed the moving statistics' new values, as updateMovingStatistics does.
+      if (fused.movingMean !== undefined && fused.movingVariance !== undefined) {
+        this.movingMean!.value.assign(fused.movingMean);
+        this.movingVariance!.value.assign(fused.movingVariance);
+      } else this.updateMovingStatistics(fused.mean, fused.variance);
+      return { y: fused.y, fusedRelu: reluAfter };
+    }
+    if (training) {
+      ({ mean, variance } = stagedMoments(x, reduce, bshape));
+      this.updateMovingStatistics(mean, variance);
+    }
+    // x * inv + (beta - mean * inv), inv = gamma / sqrt(var + eps): Keras's arrangement.
+    let inv: tf.Tensor = tf.rsqrt(tf.add(variance, this.epsilon));
+    if (this.gamma !== undefined) inv = tf.mul(inv, this.gamma.value);
+    let shift: tf.Tensor = tf.neg(tf.mul(mean, inv));
+    if (this.beta !== undefined) shift = tf.add(shift, this.beta.value);
+    // Channels last: one kernel on WASM (ops/wasm/scale-shift.ts), the same bits.
+    if (axis === x.rank - 1) return { y: scaleShift(x, inv as tf.Tensor1D, shift as tf.Tensor1D) };
+    return { y: tf.add(tf.mul(x, tf.reshape(inv, bshape)), tf.reshape(shift, bshape)) };
   }
 
   /**

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type JsonObject, type JsonValue, cannot, isJsonObject } from "@kerastore/core";
 import { EngineError } from "../errors.js";
 import { envelope, preview } from "../keras-object.js";
-import { Layer } from "../layer.js";
+import { type CallOptions, Layer } from "../layer.js";
+import { addRelu } from "../ops/wasm/relu-train.js";
 
 /**
  * Keras 3 operation nodes: `x + 3.0` or `keras.ops.mean(x, axis=1)` applied to a KerasTensor in a
@@ -187,6 +188,11 @@ export class KerasOperation extends Layer {
     return this.opName;
   }
 
+  /** Whether it is keras.ops.add (`x + y` in a functional model). */
+  get isAdd(): boolean {
+    return this.opName === "Add" && this.opModule === "keras.src.ops.numpy";
+  }
+
   /** Whether its tensors come as one list argument (concatenate), not as separate ones. */
   get takesList(): boolean {
     return this.spec.arity === "list";
@@ -219,7 +225,7 @@ export class KerasOperation extends Layer {
     );
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], options: CallOptions = {}): tf.Tensor {
     const tensors = Array.isArray(inputs) ? inputs : [inputs];
     return tf.tidy(() => {
       if (this.spec.arity === "list") return this.spec.fn(tensors, this.opConfig);
@@ -227,6 +233,8 @@ export class KerasOperation extends Layer {
       let next = 0;
       const template = this.template ?? tensors.map(() => ({ tensor: true }) as const);
       const args = template.map((a) => (a.tensor ? tensors[next++]! : tf.tensor(a.value as number, undefined, dtype)));
+      // A ReLU after (../relu-fusion.ts, `add` only): the sum and the ReLU in one pass.
+      if (options.reluAfter === true && this.isAdd && args.length === 2) return addRelu(args[0]!, args[1]!);
       return this.spec.fn(args, this.opConfig);
     });
   }

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { field } from "../config-fields.js";
 import { Layer, type LayerArgs } from "../layer.js";
+import { globalAvgPool } from "../ops/wasm/global-avg-pool.js";
 import type { Shape } from "../symbolic.js";
 import {
   checkOutputShape,
@@ -145,6 +146,15 @@ export abstract class GlobalPooling extends Layer {
     const op = (this.constructor as unknown as { op: "max" | "avg" }).op;
     return tf.tidy(() => {
       const x = one(inputs);
+      // Channels last on WASM: the average as one kernel each way (ops/wasm/global-avg-pool.ts).
+      const fused = op === "avg" && this.dataFormat === "channels_last" ? globalAvgPool(x) : null;
+      if (fused !== null)
+        return this.keepdims
+          ? tf.reshape(
+              fused,
+              this.computeOutputShape(x.shape).map((d) => d ?? 1),
+            )
+          : fused;
       return op === "max" ? tf.max(x, this.axes(), this.keepdims) : tf.mean(x, this.axes(), this.keepdims);
     });
   }

@@ -29,7 +29,7 @@ interface Case {
   /** Input shapes without the batch axis; int32 ids when `ids` is set. */
   inputs: number[][];
   ids?: number;
-  /** A trainable layer after it, for layers on ids with no weights of their own. */
+  /** A layer after it: trainable, for layers on ids with no weights of their own; or a ReLU to fuse. */
   after?: Record<string, unknown>;
 }
 
@@ -43,6 +43,16 @@ const cases: Case[] = [
   { covers: ["Dense"], layer: L("Dense", { units: 3 }), inputs: [[4]] },
   { covers: ["Dropout"], layer: L("Dropout", { rate: 0.3 }), inputs: [[4]] },
   { covers: ["Activation"], layer: L("Activation", { activation: "tanh" }), inputs: [[4]] },
+  // The engine's ReLU kernels (ops/wasm/relu-train.ts), and a ReLU fused into the layer before it
+  // (relu-fusion.ts): BatchNormalization's fused kernels (over 4096 values a channel), Add.
+  { covers: ["Activation"], layer: L("Activation", { activation: "relu" }), inputs: [[4]] },
+  {
+    covers: ["BatchNormalization"],
+    layer: L("BatchNormalization"),
+    inputs: [[40, 40, 4]],
+    after: L("Activation", { activation: "relu" }),
+  },
+  { covers: ["Add"], layer: L("Add"), inputs: [[4], [4]], after: L("ReLU") },
   { covers: ["Flatten"], layer: L("Flatten"), inputs: [[2, 3]] },
   { covers: ["Reshape"], layer: L("Reshape", { target_shape: [3, 2] }), inputs: [[6]] },
   { covers: ["Identity"], layer: L("Identity"), inputs: [[4]] },

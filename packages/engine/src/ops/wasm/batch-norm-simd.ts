@@ -21,6 +21,8 @@ export interface SimdBatchNorm {
   scaleShift: Fn;
   /** (dy, x, dx, n, c, a, b, k f64[c]): dx = a * dy + b * x + k, in float64, rounded once. */
   dx: Fn;
+  /** scaleShift, then max(y, 0) (NaN kept): batch normalization followed by a ReLU. */
+  scaleShiftRelu: Fn;
 }
 
 const { get, set, i32, load, store, simd } = op;
@@ -33,6 +35,8 @@ const widen = (address: number[], lo: number, hi: number) => [
   ...[...address, ...op.load64Zero(0), ...promoteLow, ...set(lo)],
   ...[...address, ...op.load64Zero(8), ...promoteLow, ...set(hi)],
 ];
+/** f32x4.max: NaN if either is NaN, +0 over -0 (relu as tfjs's Relu gives it). */
+const F32X4_MAX = 0xe9;
 const [ADD, SUB, MUL] = [SIMD.f64x2Add, SIMD.f64x2Sub, SIMD.f64x2Mul].map(simd) as [number[], number[], number[]];
 
 /** The per-channel sums over blocks of rows: forward (`stats`) or backward (`gradSums`). */
@@ -125,7 +129,7 @@ function advance(P: number, J: number, ROW: number): number[] {
   ];
 }
 
-function scaleShift(): WasmFunction {
+function scaleShift(relu: boolean): WasmFunction {
   const [X, Y, N, C, A, T, ROW, TOTAL, P, J] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const at = (base: number, i: number) => [...get(base), ...get(i), ...op.i32Add];
   const code = [
@@ -135,11 +139,18 @@ function scaleShift(): WasmFunction {
       ...[...get(P), ...get(TOTAL), ...op.i32GeU, ...op.exitIf],
       ...at(Y, P),
       ...[...at(X, P), ...load(), ...at(A, J), ...load(), ...simd(SIMD.f32x4Mul)],
-      ...[...at(T, J), ...load(), ...simd(SIMD.f32x4Add), ...store()],
+      ...[...at(T, J), ...load(), ...simd(SIMD.f32x4Add)],
+      ...(relu ? [...op.zero, ...simd(F32X4_MAX)] : []),
+      ...store(),
       ...advance(P, J, ROW),
     ]),
   ];
-  return { name: "scaleShift", params: [I32, I32, I32, I32, I32, I32], locals: [[4, I32]], code };
+  return {
+    name: relu ? "scaleShiftRelu" : "scaleShift",
+    params: [I32, I32, I32, I32, I32, I32],
+    locals: [[4, I32]],
+    code,
+  };
 }
 
 function dx(): WasmFunction {
@@ -183,7 +194,7 @@ function dx(): WasmFunction {
 /** The SIMD loops on this WASM backend's memory, or null where they cannot run. */
 export function simdBatchNorm(backend: object): SimdBatchNorm | null {
   return instantiateOnBackend<SimdBatchNorm>(backend, "batch-norm", "KERASTORE_WASM_SIMD_BN", (limits) =>
-    encodeModule([sums("stats"), sums("gradSums"), scaleShift(), dx()], limits),
+    encodeModule([sums("stats"), sums("gradSums"), scaleShift(false), dx(), scaleShift(true)], limits),
   );
 }
 

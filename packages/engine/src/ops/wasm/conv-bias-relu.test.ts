@@ -55,6 +55,22 @@ describe("Conv2D + bias + ReLU as one kernel while training", () => {
     });
   }
 
+  it("keeps NaN and infinite gradients where the ReLU passes them, both loops alike", () => {
+    tf.tidy(() => {
+      const shape = [2, 8];
+      const dy = tf.tensor(
+        [Number.NaN, Infinity, -Infinity, 1, Number.NaN, 2, -3, 1e-39, ...new Array(8).fill(0.5)],
+        shape,
+      );
+      const y = tf.tensor([1, 1, 1, 1, 0, 0, 2, 2, ...new Array(8).fill(1)], shape);
+      const [simd] = reluBiasGrad(dy, y, true);
+      const [js] = reluBiasGrad(dy, y, false);
+      const got = Array.from(simd!.dataSync());
+      expect(got.slice(0, 8)).toEqual([Number.NaN, Infinity, -Infinity, 1, Number.NaN, 0, -3, 0]);
+      expect(got).toEqual(Array.from(js!.dataSync()));
+    });
+  });
+
   it("sets gradients under 2^-100 to zeros of their sign (subnormal products are slow), both loops", () => {
     tf.tidy(() => {
       const shape = [2, 3, 8];

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
-import { flushTiny } from "./subnormal.js";
+import { maskConstants, maskedGradient } from "./relu-simd.js";
+import { reluGradValue } from "./relu-train.js";
 import { encodeModule, I32, instantiateOnBackend, op, V128, type WasmFunction } from "./wasm-encode.js";
 
 // Conv2D + bias + ReLU while training. tfjs's fused convolution runs unfused when gradients are
@@ -53,28 +54,23 @@ interface SimdReluBias {
 
 function pass(): WasmFunction {
   const { get, set, i32, load, store, simd, loop, exitIf } = op;
-  const [F32X4_SPLAT, F32X4_GT, F32X4_GE, V128_AND, V128_OR, F32X4_ABS, F32X4_ADD, F32X4_MUL] = [
-    0x13, 0x44, 0x46, 0x4e, 0x50, 0xe0, 0xe4, 0xe6,
-  ];
+  const F32X4_ADD = 0xe4;
   const [DY, Y, DZ, DB, ROWS, CB] = [0, 1, 2, 3, 4, 5];
   const [R, J, P] = [6, 7, 8];
-  const [ONE, D, MIN, SIGN] = [9, 10, 11, 12];
+  const [ONE, D, MIN, SIGN, DYV, YV] = [9, 10, 11, 12, 13, 14];
+  const mask = { one: ONE, min: MIN, sign: SIGN };
   const add = op.i32Add;
   const code = [
-    ...[0x43, 0, 0, 0x80, 0x3f, ...simd(F32X4_SPLAT), ...set(ONE)], // f32.const 1.0, splat
-    ...[0x43, 0, 0, 0x80, 0x0d, ...simd(F32X4_SPLAT), ...set(MIN)], // f32.const 2^-100 (GRADIENT_FLUSH_BELOW), splat
-    ...[0x43, 0, 0, 0, 0x80, ...simd(F32X4_SPLAT), ...set(SIGN)], // f32.const -0 (the sign bit), splat
+    ...maskConstants(mask),
     ...loop([
       ...[...get(R), ...get(ROWS), ...op.i32GeU, ...exitIf],
       ...[...i32(0), ...set(J)],
       ...loop([
         ...[...get(J), ...get(CB), ...op.i32GeU, ...exitIf],
-        ...[...get(DY), ...get(P), ...add, ...load()],
-        ...[...get(Y), ...get(P), ...add, ...load(), ...op.zero, ...simd(F32X4_GT), ...get(ONE), ...simd(V128_AND)],
-        ...[...simd(F32X4_MUL), ...set(D)],
-        // Under 2^-100 to a zero of the same sign: keep the sign bit, and the rest where |d| >= 2^-100.
-        ...[...get(D), ...get(D), ...simd(F32X4_ABS), ...get(MIN), ...simd(F32X4_GE), ...get(SIGN), ...simd(V128_OR)],
-        ...[...simd(V128_AND), ...set(D)],
+        // d = dy * step(y), dy flushed below 2^-100 first (./relu-simd.ts: no product of a subnormal).
+        ...[...get(DY), ...get(P), ...add, ...load(), ...set(DYV)],
+        ...[...get(Y), ...get(P), ...add, ...load(), ...set(YV)],
+        ...maskedGradient(DYV, YV, D, mask),
         ...[...get(DZ), ...get(P), ...add, ...get(D), ...store()],
         ...[...get(DB), ...get(J), ...add, ...get(DB), ...get(J), ...add, ...load(), ...get(D), ...simd(F32X4_ADD)],
         ...store(),
@@ -89,7 +85,7 @@ function pass(): WasmFunction {
     params: new Array<number>(6).fill(I32),
     locals: [
       [3, I32],
-      [4, V128],
+      [6, V128],
     ],
     code,
   };
@@ -128,7 +124,7 @@ export function reluBiasGradKernel(args: {
   }
   for (let r = 0, o = 0; r < rows; r++, o += c)
     for (let j = 0; j < c; j++) {
-      const d = flushTiny(Math.fround(g[o + j]! * (yv[o + j]! > 0 ? 1 : 0)));
+      const d = reluGradValue(g[o + j]!, yv[o + j]!);
       zv[o + j] = d;
       dbv[j] = dbv[j]! + d;
     }

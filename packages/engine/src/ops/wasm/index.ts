@@ -1,8 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { avgPoolGrad } from "./avg-pool-grad.js";
 import {
+  BATCH_NORM_RELU_TRAIN,
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
+  batchNormReluTrainKernel,
   batchNormTrainGradKernel,
   batchNormTrainKernel,
   registerBatchNormTrainGradient,
@@ -25,8 +27,24 @@ import {
 } from "./conv-grads.js";
 import { conv3DBackpropFilter, conv3DBackpropInput } from "./conv3d-grads.js";
 import { gatherV2 } from "./gather.js";
+import {
+  GLOBAL_AVG_POOL,
+  GLOBAL_AVG_POOL_GRAD,
+  globalAvgPoolGradKernel,
+  globalAvgPoolKernel,
+  registerGlobalAvgPoolGradient,
+} from "./global-avg-pool.js";
 import { cast, identity } from "./identity.js";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
+import {
+  ADD_RELU,
+  addReluKernel,
+  RELU,
+  RELU_GRAD,
+  registerReluGradients,
+  reluGradKernel,
+  reluKernel,
+} from "./relu-train.js";
 import { maxPoolGrad } from "./pool-grads.js";
 import { registerScaleShiftGradient, SCALE_SHIFT, scaleShiftKernel } from "./scale-shift.js";
 import { unsortedSegmentSum } from "./segment-sum.js";
@@ -51,9 +69,15 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   [SOFTMAX_CE]: softmaxCrossEntropyKernel,
   [SOFTMAX_CE_GRAD]: softmaxCrossEntropyGradKernel,
   [BATCH_NORM_TRAIN]: batchNormTrainKernel,
+  [BATCH_NORM_RELU_TRAIN]: batchNormReluTrainKernel,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel,
   [CONV_BIAS_RELU]: convBiasReluKernel,
   [RELU_BIAS_GRAD]: reluBiasGradKernel,
+  [RELU]: reluKernel,
+  [RELU_GRAD]: reluGradKernel,
+  [ADD_RELU]: addReluKernel,
+  [GLOBAL_AVG_POOL]: globalAvgPoolKernel,
+  [GLOBAL_AVG_POOL_GRAD]: globalAvgPoolGradKernel,
   AvgPoolGrad: avgPoolGrad,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
@@ -95,6 +119,8 @@ export function registerWasmKernels(): string[] {
   registerScaleShiftGradient();
   registerBatchNormTrainGradient();
   registerConvBiasReluGradient();
+  registerReluGradients();
+  registerGlobalAvgPoolGradient();
   registered = wasmCompositeKernels().slice();
   return registered;
 }

@@ -3,8 +3,9 @@
 // ~60x slower. TensorFlow's CPU kernels run with them flushed to zero (FTZ/DAZ); WebAssembly cannot
 // set those modes, and XNNPACK's products turn tiny normal inputs into subnormal products. So the
 // gradient kernels that start a layer's backward pass (the softmax crossentropy's logit gradient,
-// the ReLU-and-bias gradient) set every value under 2^-100 to zero: a product of such a value with
-// a factor over 2^-26 stays normal. No float32 training reacts to a gradient that small: an SGD step
+// the ReLU-and-bias gradient, the ReLU's own gradient of ./relu-train.ts, also inside batch
+// normalization's gradient when a ReLU follows) set every value under 2^-100 to zero: a product
+// of such a value with a factor over 2^-26 stays normal. No float32 training reacts to a gradient that small: an SGD step
 // of it moves no weight over 2^-76 (it is under half an ulp), and Adam's and RMSprop's steps divide
 // it by their epsilon (1e-7 in Keras), giving under 2^-76 too. (packages/bench/src/subnormal-profile.ts
 // measures the slowdown this removes.)
