@@ -200,7 +200,7 @@ export class ChildRunner {
     const deadline = Date.now() + this.limits.startMs;
     while (Date.now() < deadline && child.exited === undefined) {
       const line = child.lines.shift();
-      if (line !== undefined && line.includes('"ready":true')) {
+      if (line?.includes('"ready":true')) {
         child.startRss = rssOf(child.process.pid ?? 0);
         return child;
       }
