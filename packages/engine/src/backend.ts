@@ -95,13 +95,19 @@ async function initWasm(
   if (typeof paths === "string") wasm.setWasmPaths(paths.endsWith("/") ? paths : `${paths}/`);
   else if (paths !== undefined) wasm.setWasmPaths({ ...paths });
   const where = typeof paths === "string" ? paths : paths === undefined ? "beside the script" : "in the wasmPaths map";
-  const reason =
-    asked !== undefined && asked > 1
-      ? await prepareThreads(wasm, asked, typeof paths === "string" ? paths : undefined)
-      : undefined;
-  if (asked === 1) wasm.setThreadsCount(1);
-  const ok =
-    asked === undefined ? await tf.setBackend("wasm") : await withLogicalCores(2 * asked, () => tf.setBackend("wasm"));
+  const start = async (): Promise<[string | undefined, boolean]> => {
+    const reason =
+      asked !== undefined && asked > 1
+        ? await prepareThreads(wasm, asked, typeof paths === "string" ? paths : undefined)
+        : undefined;
+    if (asked === 1) wasm.setThreadsCount(1);
+    const ok =
+      asked === undefined
+        ? await tf.setBackend("wasm")
+        : await withLogicalCores(2 * asked, () => tf.setBackend("wasm"));
+    return [reason, ok];
+  };
+  const [reason, ok] = await (hooks.withoutModuleHandlers?.(start) ?? start());
   if (!ok) {
     throw new EngineError(
       "backend",

@@ -96,7 +96,29 @@ export const nodeRuntimeHooks: RuntimeHooks = {
   defaultThreads: nodeThreads,
   startThreadedWasm: async (threads, wasmDir) =>
     (await import("./node-wasm-threads.js")).startThreadedWasm(threads, wasmDir),
+  withoutModuleHandlers,
 };
+
+const MODULE_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+
+// tfjs-backend-wasm's Emscripten glue adds process listeners that rethrow what they are given:
+// they change nothing about how a program ends (Node then reports the error and exits with 1,
+// as it does with no listener), but the report points into the glue's single minified line,
+// which Node prints whole (tens of kilobytes) above the error. Those added while `start` runs
+// are removed; listeners the program had, or adds meanwhile elsewhere, are left alone.
+async function withoutModuleHandlers<T>(start: () => Promise<T>): Promise<T> {
+  const before = new Map(MODULE_EVENTS.map((e) => [e, new Set(process.listeners(e))]));
+  try {
+    return await start();
+  } finally {
+    for (const event of MODULE_EVENTS) {
+      for (const listener of process.listeners(event)) {
+        if (!before.get(event)!.has(listener) && /throw/.test(String(listener)))
+          process.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+}
 
 // KERASTORE_WASM_THREADS: a number, or "auto" for every logical core (at most 8, the most
 // tfjs's build runs). Unset or empty: every core, at most 4 (tfjs alone runs one thread in Node,

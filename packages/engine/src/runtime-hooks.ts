@@ -27,6 +27,13 @@ export interface RuntimeHooks {
    * where tfjs picks that build itself (a cross-origin isolated page).
    */
   startThreadedWasm?(threads: number, wasmDir: string | undefined): Promise<Record<string, unknown> | string>;
+  /**
+   * Runs `start` (which loads tfjs-backend-wasm's Emscripten module) and takes back the process
+   * handlers the module installs on the way (Node: `uncaughtException` and `unhandledRejection`
+   * listeners that rethrow, so any later uncaught error in the program, the user's own included,
+   * is reported from inside the module's one-line minified glue, printing that whole line).
+   */
+  withoutModuleHandlers?<T>(start: () => Promise<T>): Promise<T>;
 }
 
 const portable: RuntimeHooks = {
