@@ -99,7 +99,13 @@ export const nodeRuntimeHooks: RuntimeHooks = {
   withoutModuleHandlers,
 };
 
-const MODULE_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+const MODULE_EVENTS = ["uncaughtException", "unhandledRejection"];
+type Listener = (...args: unknown[]) => void;
+/** `process` as an emitter of any event name (its typings overload each event separately). */
+const emitter = process as unknown as {
+  listeners(event: string): Listener[];
+  removeListener(event: string, listener: Listener): void;
+};
 
 // tfjs-backend-wasm's Emscripten glue adds process listeners that rethrow what they are given:
 // they change nothing about how a program ends (Node then reports the error and exits with 1,
@@ -107,14 +113,14 @@ const MODULE_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
 // which Node prints whole (tens of kilobytes) above the error. Those added while `start` runs
 // are removed; listeners the program had, or adds meanwhile elsewhere, are left alone.
 async function withoutModuleHandlers<T>(start: () => Promise<T>): Promise<T> {
-  const before = new Map(MODULE_EVENTS.map((e) => [e, new Set(process.listeners(e))]));
+  const before = new Map(MODULE_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
   try {
     return await start();
   } finally {
     for (const event of MODULE_EVENTS) {
-      for (const listener of process.listeners(event)) {
+      for (const listener of emitter.listeners(event)) {
         if (!before.get(event)!.has(listener) && /throw/.test(String(listener)))
-          process.removeListener(event, listener as (...args: unknown[]) => void);
+          emitter.removeListener(event, listener);
       }
     }
   }
