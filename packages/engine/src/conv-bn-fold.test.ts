@@ -2,29 +2,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { convBatchNormFolds } from "./conv-bn-fold.js";
 // Through the engine's entry: it installs the built-in layer classes.
-import { Input, type KerasTensor, type Layer, Model, deserializeLayer, initBackend } from "./index.js";
+import { type Spec, buildGraph } from "./graph-build.test-util.js";
+import { type Layer, initBackend } from "./index.js";
 
 // Inference-time folding of BatchNormalization (and a following ReLU) into the convolution
 // before it (conv-bn-fold.ts): which chains fold, and that predict gives what running the
 // layers one by one gives, within float error; with weights changed between calls.
 
-type Spec = [cls: string, config: Record<string, unknown>, inputs?: string[]];
-
-/** A functional model of `specs` (each named; inputs by name, else the previous layer). */
-function build(input: number[], specs: Record<string, Spec>): { model: Model; layers: Map<string, Layer> } {
-  const x = Input({ shape: input });
-  const made = new Map<string, KerasTensor>([["input", x]]);
-  const layers = new Map<string, Layer>();
-  let last: KerasTensor = x;
-  for (const [name, [cls, config, inputs]] of Object.entries(specs)) {
-    const layer = deserializeLayer({ class_name: cls, config: { ...config, name } } as never, {}) as Layer;
-    const from = inputs?.map((n) => made.get(n)!) ?? [last];
-    last = layer.apply(from.length === 1 ? from[0]! : from) as KerasTensor;
-    made.set(name, last);
-    layers.set(name, layer);
-  }
-  return { model: new Model({ inputs: x, outputs: last }), layers };
-}
+const build = buildGraph;
 
 /** Gives every BatchNormalization's weights values far from their defaults. */
 function randomizeBatchNorms(layers: Map<string, Layer>, seed: number): void {

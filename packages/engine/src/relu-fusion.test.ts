@@ -1,11 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 // Through the engine's entry: it installs the built-in layer classes.
+import { type Spec, buildGraph } from "./graph-build.test-util.js";
 import {
   Input,
-  type KerasTensor,
   type Layer,
-  Model,
+  type Model,
   Sequential,
   deserializeLayer,
   initBackend,
@@ -17,20 +17,7 @@ import { trainingReluFusions } from "./relu-fusion.js";
 // which pairs fuse, and that a training step's gradients, outputs and moving statistics equal
 // those of the layers run one by one with tfjs's ReLU (KERASTORE_TRAIN_RELU=0) within 1e-5.
 
-type Spec = [cls: string, config: Record<string, unknown>, inputs?: string[]];
-
-function build(input: number[], specs: Record<string, Spec>): Model {
-  const x = Input({ shape: input });
-  const made = new Map<string, KerasTensor>([["input", x]]);
-  let last: KerasTensor = x;
-  for (const [name, [cls, config, inputs]] of Object.entries(specs)) {
-    const layer = deserializeLayer({ class_name: cls, config: { ...config, name } } as never, {}) as Layer;
-    const from = inputs?.map((n) => made.get(n)!) ?? [last];
-    last = layer.apply(from.length === 1 ? from[0]! : from) as KerasTensor;
-    made.set(name, last);
-  }
-  return new Model({ inputs: x, outputs: last });
-}
+const build = (input: number[], specs: Record<string, Spec>): Model => buildGraph(input, specs).model;
 
 // 8 x 24 x 24 = 4608 values a channel: BatchNormalization's fused kernels run (over 4096).
 const SPECS: Record<string, Spec> = {

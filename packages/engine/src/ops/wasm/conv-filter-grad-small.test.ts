@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../backend.js";
 import { composite, type TensorInfo } from "./composite.js";
 import { smallFilterGrad, smallFilterGradApplies } from "./conv-filter-grad-small.js";
+import { filterGradReference } from "./filter-grad-reference.test-util.js";
 import { registerWasmKernels } from "./index.js";
 
 // The few-input-channel filter gradient (./conv-filter-grad-small.ts) against the definition
@@ -24,33 +25,7 @@ function values(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + seed) * 1.5);
 }
 
-function reference(x: Float32Array, dy: Float32Array, info: tf.backend_util.Conv2DInfo): Float64Array {
-  const [kh, kw, sh, sw] = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth];
-  const [b, h, w, ci, oh, ow, co] = [
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-  ];
-  const out = new Float64Array(kh * kw * ci * co);
-  for (let n = 0; n < b; n++)
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++)
-        for (let i = 0; i < kh; i++)
-          for (let j = 0; j < kw; j++) {
-            const [y, xx] = [oy * sh + i - info.padInfo.top, ox * sw + j - info.padInfo.left];
-            if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
-            for (let c = 0; c < ci; c++) {
-              const v = x[((n * h + y) * w + xx) * ci + c]!;
-              for (let o = 0; o < co; o++)
-                out[((i * kw + j) * ci + c) * co + o]! += v * dy[((n * oh + oy) * ow + ox) * co + o]!;
-            }
-          }
-  return out;
-}
+const reference = filterGradReference;
 
 describe("Conv2D's filter gradient for few input channels (SIMD loop)", () => {
   beforeAll(async () => {

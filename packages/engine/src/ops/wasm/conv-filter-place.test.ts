@@ -4,6 +4,7 @@ import { initBackend } from "../../backend.js";
 import { composite, type TensorInfo } from "./composite.js";
 import { filterGradByProduct, type Placement, productIsFaster } from "./conv-filter-grad.js";
 import { placeRunsApplies } from "./conv-filter-place.js";
+import { filterGradReference } from "./filter-grad-reference.test-util.js";
 import { registerWasmKernels } from "./index.js";
 
 // The filter gradient's product formulation with its operand written by the SIMD placement
@@ -40,26 +41,7 @@ function values(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed) * 1.5);
 }
 
-function reference(x: Float32Array, dy: Float32Array, info: tf.backend_util.Conv2DInfo): Float64Array {
-  const [kh, kw, sh, sw] = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth];
-  const [b, h, w, ci] = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
-  const [oh, ow, co] = [info.outHeight, info.outWidth, info.outChannels];
-  const out = new Float64Array(kh * kw * ci * co);
-  for (let n = 0; n < b; n++)
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++)
-        for (let i = 0; i < kh; i++)
-          for (let j = 0; j < kw; j++) {
-            const [y, xx] = [oy * sh + i - info.padInfo.top, ox * sw + j - info.padInfo.left];
-            if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
-            for (let c = 0; c < ci; c++) {
-              const v = x[((n * h + y) * w + xx) * ci + c]!;
-              for (let o = 0; o < co; o++)
-                out[((i * kw + j) * ci + c) * co + o]! += v * dy[((n * oh + oy) * ow + ox) * co + o]!;
-            }
-          }
-  return out;
-}
+const reference = filterGradReference;
 
 function productOf(x: tf.Tensor, dy: tf.Tensor, info: tf.backend_util.Conv2DInfo, place: Placement, budget?: number) {
   const inputs = { x: x as unknown as TensorInfo, dy: dy as unknown as TensorInfo };
