@@ -12,8 +12,9 @@ const SYNCS_IN_FLIGHT = 2;
 /** Written files waiting for their flush, at most (each holds a file descriptor). */
 const MAX_UNSYNCED = 32;
 /**
- * Files are written by synchronous calls, each run of a shard's chunks (views of the weights, no
- * copy) gathered up to this many bytes and written by one writev: each call takes microseconds,
+ * Files are written by synchronous calls, each run of a shard's pieces (views of the weights, and
+ * runs of the source file copied into one reused buffer: writeShardPieces) gathered up to this many
+ * bytes and written by one writev: each call takes microseconds,
  * less than a hand-over to libuv's thread pool and back (70 µs a call on a loaded 2-core machine;
  * a 2.7 MiB .h5 made 21 of them). Writing through the pool a chunk at a time (and reading by
  * range, through the pool too), a 16 MiB conversion took 1.36x the raw read where synchronous
@@ -208,10 +209,12 @@ export async function writeShardPieces(
 }
 
 /**
- * The buffer the source file's runs are copied through: 1 MiB, within a core's cache, and
- * touched once when made (its pages faulted in then, not per weight). Copying a 16 MiB file into
- * a new file through one reused buffer took 0.98x `fs.promises.readFile` of it, through a fresh
- * 4 MiB buffer per read 1.20x (page faults, and the collection of large buffers; load 2.9).
+ * The buffer the source file's runs are copied through: 1 MiB, within a core's cache. Its pages
+ * fault in at its first use and stay mapped, where a fresh buffer per weight faults in every page
+ * again (and large buffers wait for the collector): copying a 16 MiB file into a new file through
+ * one reused buffer took 0.98x `fs.promises.readFile` of it, through a fresh 4 MiB buffer per
+ * read 1.20x (load 2.9). Not zero-filled up front: that only moves the first faults, and adds a
+ * memset, for a conversion that uses it once.
  */
 const SCRATCH_BYTES = 2 ** 20;
 /** Scratch buffers of finished writes, for the next (each write in flight holds one of its own). */
@@ -221,9 +224,7 @@ function takeScratch(): Uint8Array {
   const spare = spareScratch.pop();
   if (spare !== undefined) return spare;
   const raw = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
-  const scratch = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  scratch.fill(0);
-  return scratch;
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
 function giveBackScratch(scratch: Uint8Array): void {

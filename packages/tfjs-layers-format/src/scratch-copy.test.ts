@@ -10,7 +10,6 @@ import {
 } from "@kerastore/core";
 import { NodeStore } from "@kerastore/core/node";
 import { realworld } from "@kerastore/fixtures";
-import type { SyncReadableSource } from "@kerastore/h5";
 import { builtinFormats, createFormatRegistry } from "kerastore";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeNewTfjsDirectory } from "./node-directory.js";
@@ -130,6 +129,15 @@ describe("weights copied through one reused buffer", () => {
     expect(Buffer.compare(Buffer.concat(got), bytes)).toBe(0);
   });
 });
+
+/**
+ * `@kerastore/h5`'s SyncReadableSource, as this package sees it (it does not depend on the h5
+ * package: the reader finds the two methods on the source it is given).
+ */
+interface SyncReadableSource extends RandomAccessSource {
+  readSync(offset: number, length: number): Uint8Array;
+  readSyncInto(offset: number, target: Uint8Array): void;
+}
 
 /** Sources opened through it read synchronously, into a caller's buffer too (as `kerastore convert`'s). */
 class HeldOpenStore extends NodeStore {
