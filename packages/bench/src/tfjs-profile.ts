@@ -112,12 +112,20 @@ const { locateSourceForRead, closeSourceLocation } = (await import(pathToFileURL
   locateSourceForRead: (source: string) => Promise<Located>;
   closeSourceLocation: (location: Located) => void;
 };
-await piece("the CLI's source: open, sniff, parse, load the weights (read as the parse asks)", async () => {
+// The weights as the Node writer takes them: runs of the file copied into one reused buffer.
+const scratch = new Uint8Array(2 ** 20);
+await piece("the CLI's source: open, sniff, parse, copy the weights (read as the parse asks)", async () => {
   const location = await locateSourceForRead(source);
   try {
     const r = await formats.detect(location);
     const read = await r.read(location, { safeMode: true, onWarning: () => {}, values: "lazy", optimizer: false });
-    for (const shard of artifactsOf(read.data).shards) for await (const _ of shard.chunks);
+    for (const shard of artifactsOf(read.data).shards) {
+      for await (const piece of shard.pieces ?? shard.chunks) {
+        if (piece instanceof Uint8Array) continue;
+        for (let done = 0; done < piece.byteLength; done += scratch.byteLength)
+          piece.copyInto(scratch.subarray(0, Math.min(scratch.byteLength, piece.byteLength - done)), done);
+      }
+    }
   } finally {
     closeSourceLocation(location);
   }

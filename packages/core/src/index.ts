@@ -67,6 +67,7 @@ export {
   subSource,
 } from "./random-access.js";
 export {
+  type BytesCopier,
   type PendingTensor,
   type TensorLoader,
   isPendingTensor,

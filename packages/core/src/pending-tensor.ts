@@ -21,7 +21,17 @@ export interface PendingTensor extends NumericHostTensor {
   /** Where the values are, for messages (`model.h5 /model_weights/dense/dense/kernel:0`). */
   readonly where: string;
   load(): Promise<HostTensor>;
+  /**
+   * Present where the values lie in the file as they are in memory (one contiguous, unfiltered,
+   * little-endian run) and the file is read synchronously (held open on the local disk): copies
+   * `target.byteLength` bytes of the values, from byte `start` of them on, into `target`, now.
+   * A writer streams them through a buffer it reuses, with no buffer per tensor.
+   */
+  readonly readBytesInto?: BytesCopier;
 }
+
+/** Copies `target.byteLength` bytes of a tensor's values, from byte `start` of them on, into `target`. */
+export type BytesCopier = (target: Uint8Array, start: number) => void;
 
 /** A PendingTensor of `dtype` and `shape` whose values `load` fetches. */
 export function pendingTensor(
@@ -30,6 +40,7 @@ export function pendingTensor(
   byteLength: number,
   where: string,
   load: TensorLoader,
+  readBytesInto?: BytesCopier,
 ): PendingTensor {
   return {
     pending: true,
@@ -38,6 +49,7 @@ export function pendingTensor(
     byteLength,
     where,
     load,
+    ...(readBytesInto === undefined ? {} : { readBytesInto: checkedCopier(readBytesInto, byteLength, where) }),
     get data(): never {
       throw new CoreError(
         "not-loaded",
@@ -51,6 +63,23 @@ export function pendingTensor(
       );
     },
   } as PendingTensor;
+}
+
+/** `copy`, refusing a range outside the tensor's `byteLength` bytes. */
+function checkedCopier(copy: BytesCopier, byteLength: number, where: string): BytesCopier {
+  return (target, start) => {
+    if (!Number.isSafeInteger(start) || start < 0 || start + target.byteLength > byteLength)
+      throw new CoreError(
+        "io",
+        cannot(
+          "read",
+          where,
+          `bytes ${start} to ${start + target.byteLength} are asked for, the tensor holds ${byteLength}`,
+        ),
+        { path: where },
+      );
+    copy(target, start);
+  };
 }
 
 /** True for a tensor whose values are still in the file. */

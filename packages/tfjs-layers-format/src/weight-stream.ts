@@ -105,20 +105,68 @@ async function weightBytes(weight: PlannedWeight, where: string): Promise<Uint8A
 }
 
 /**
- * The weights' bytes back to back, cut into shards of `size` bytes: each shard's chunks are views
- * of the weights (no copy), made as the shard is written. Later weights are read while the
- * current one is written, so reading and writing overlap.
+ * A run of one weight's bytes that lie in the source file as they go into the shards, copied
+ * when the writer asks into a buffer of the writer's (no buffer per weight).
  */
-export function cutShards(
-  plan: readonly PlannedWeight[],
-  total: number,
-  size: number,
-  where: string,
-): { name: string; chunks: AsyncIterable<Uint8Array> }[] {
+export interface CopyPiece {
+  readonly byteLength: number;
+  /** Copies `target.byteLength` bytes of the run, from byte `start` of it on, into `target`, now. */
+  copyInto(target: Uint8Array, start: number): void;
+}
+
+/** One piece of a shard: bytes (a view, valid for good) or a run to copy ({@link CopyPiece}). */
+export type ShardPiece = Uint8Array | CopyPiece;
+
+/** One shard file: its name and its bytes, as chunks or as pieces (iterate one of them, once). */
+export interface ShardStream {
+  readonly name: string;
+  /** The bytes as chunks, each valid for good (a CopyPiece copied into a buffer of its own). */
+  readonly chunks: AsyncIterable<Uint8Array>;
+  /** The bytes as pieces, for a writer with a buffer of its own to copy runs through. */
+  readonly pieces?: AsyncIterable<ShardPiece> | undefined;
+}
+
+/**
+ * A weight whose bytes go into the shards as they lie in the file (a lazily read float32 or
+ * int32 tensor, contiguous and unfiltered, from a file read synchronously): its copier; else undefined.
+ */
+function copierOf(weight: PlannedWeight, where: string): CopyPiece | undefined {
+  const value = weight.variable.value;
+  if (weight.quantize !== undefined || !isPendingTensor(value) || value.readBytesInto === undefined) return undefined;
+  if (value.dtype !== weight.entry.dtype) return undefined;
+  if (value.byteLength !== weight.byteLength) {
+    throw new TfjsFormatError(
+      "unsupported-by-tfjs",
+      cannot(
+        "write",
+        `${where} as tfjs`,
+        `weight ${weight.entry.name} gave ${value.byteLength} bytes where its shape and dtype say ${weight.byteLength}`,
+      ),
+    );
+  }
+  return { byteLength: value.byteLength, copyInto: value.readBytesInto };
+}
+
+/** A piece's bytes in a buffer of their own. */
+function materialized(piece: ShardPiece): Uint8Array {
+  if (piece instanceof Uint8Array) return piece;
+  const out = new Uint8Array(piece.byteLength);
+  piece.copyInto(out, 0);
+  return out;
+}
+
+/**
+ * The weights' bytes back to back, cut into shards of `size` bytes: each shard's chunks are views
+ * of the weights (no copy), made as the shard is written. A weight that lies in the file as it
+ * goes into the shards comes as runs to copy (CopyPiece: `pieces`), read when the writer copies
+ * them; other weights are read ahead of the writes (up to READ_AHEAD_BYTES), so reading and
+ * writing overlap where the reads are asynchronous.
+ */
+export function cutShards(plan: readonly PlannedWeight[], total: number, size: number, where: string): ShardStream[] {
   const count = Math.ceil(total / size);
-  // Weights whose bytes are being made, in order: reads run ahead of the writes by up to
-  // READ_AHEAD_BYTES (at least one weight), so the file system reads and writes at once.
-  const queue: Promise<Uint8Array>[] = [];
+  // Weights in order: a copier, or the promise of their bytes being made. Reads run ahead of the
+  // writes by up to READ_AHEAD_BYTES (at least one weight).
+  const queue: (CopyPiece | Promise<Uint8Array>)[] = [];
   let queuedBytes = 0;
   let index = 0;
   const fill = (): void => {
@@ -126,39 +174,60 @@ export function cutShards(
       const weight = plan[index++]!;
       // Zero-byte weights take no room: skip them (their manifest entries still count).
       if (weight.byteLength === 0) continue;
+      const copier = copierOf(weight, where);
+      if (copier !== undefined) {
+        queue.push(copier);
+        continue;
+      }
       const p = weightBytes(weight, where);
       p.catch(() => undefined); // awaited in order below; a failure must not go unhandled first
       queue.push(p);
       queuedBytes += weight.byteLength;
     }
   };
-  let current: Uint8Array | undefined;
+  let current: ShardPiece | undefined;
   let offset = 0;
-  const take = async function* (room: number): AsyncGenerator<Uint8Array> {
+  const take = async function* (room: number): AsyncGenerator<ShardPiece> {
     while (room > 0) {
       if (current === undefined || offset === current.byteLength) {
         fill();
-        const p = queue.shift();
-        if (p === undefined)
+        const next = queue.shift();
+        if (next === undefined)
           throw new TfjsFormatError(
             "bad-weights",
             cannot("write", `${where} as tfjs`, "the weights gave fewer bytes than their shapes and dtypes say"),
           );
-        current = await p;
-        queuedBytes -= current.byteLength;
+        if (next instanceof Promise) {
+          current = await next;
+          queuedBytes -= current.byteLength;
+        } else current = next;
         offset = 0;
         fill();
       }
       const n = Math.min(room, current.byteLength - offset);
-      yield current.subarray(offset, offset + n);
+      if (current instanceof Uint8Array) yield current.subarray(offset, offset + n);
+      else if (n === current.byteLength) yield current;
+      else yield subPiece(current, offset, n);
       offset += n;
       room -= n;
     }
   };
-  return Array.from({ length: count }, (_, i) => ({
-    name: `group1-shard${i + 1}of${count}.bin`,
-    chunks: { [Symbol.asyncIterator]: () => take(Math.min(size, total - i * size)) },
-  }));
+  const chunks = async function* (room: number): AsyncGenerator<Uint8Array> {
+    for await (const piece of take(room)) yield materialized(piece);
+  };
+  return Array.from({ length: count }, (_, i) => {
+    const room = Math.min(size, total - i * size);
+    return {
+      name: `group1-shard${i + 1}of${count}.bin`,
+      chunks: { [Symbol.asyncIterator]: () => chunks(room) },
+      pieces: { [Symbol.asyncIterator]: () => take(room) },
+    };
+  });
+}
+
+/** `length` bytes of `piece` from byte `from` on. */
+function subPiece(piece: CopyPiece, from: number, length: number): CopyPiece {
+  return { byteLength: length, copyInto: (target, start) => piece.copyInto(target, from + start) };
 }
 
 /** How far the weights' reads may run ahead of the shard writes. */

@@ -11,7 +11,7 @@ import { TfjsFormatError } from "./errors.js";
 import type { TfjsWriteSettings } from "./options.js";
 import type { QuantizationEntry } from "./quantize.js";
 import { type TfjsConfigOptions, type TfjsProblem, tfjsModelConfig } from "./topology.js";
-import { cutShards, planWeights } from "./weight-stream.js";
+import { type ShardStream, cutShards, planWeights } from "./weight-stream.js";
 import { tfjsWeightNames } from "./weight-names.js";
 
 /** What writes into model.json's `convertedBy`. */
@@ -37,9 +37,9 @@ export interface TfjsArtifacts {
    * Shard file names with their bytes as chunks, made as they are written: views of the
    * weights where nothing changes; a lazily read weight (a PendingTensor) is read when its turn
    * comes, the next one while the current one is written. Write the shards in order, each whole
-   * before the next.
+   * before the next, by their `chunks` or (a writer with a buffer to copy runs through) `pieces`.
    */
-  readonly shards: readonly { readonly name: string; readonly chunks: AsyncIterable<Uint8Array> }[];
+  readonly shards: readonly ShardStream[];
   /** The bytes all shards hold. */
   readonly weightBytes: number;
   /** model.json, once every shard is written (a quantized weight's `min` / `scale` come from its values). */

@@ -80,10 +80,21 @@ export async function openNativeH5Source(source: RandomAccessSource, name: strin
       return hostTensor(placed.dtype, placed.shape, viewAs(placed.dtype, bytesOfPlacement(file, placed)));
     }
     const at = placed.at;
-    return pendingTensor(placed.dtype, placed.shape, placed.nbytes, where, async () => {
-      const bytes = await source.read(at, placed.nbytes);
-      return hostTensor(placed.dtype, placed.shape, viewAs(placed.dtype, bytes));
-    });
+    // Contiguous and unfiltered, in the file as in memory (this reader reads little-endian only):
+    // a source that copies synchronously into a caller's buffer lets a writer copy the bytes
+    // through a buffer it reuses.
+    const readSyncInto = (source as SyncReadableSource).readSyncInto?.bind(source);
+    return pendingTensor(
+      placed.dtype,
+      placed.shape,
+      placed.nbytes,
+      where,
+      async () => {
+        const bytes = await source.read(at, placed.nbytes);
+        return hostTensor(placed.dtype, placed.shape, viewAs(placed.dtype, bytes));
+      },
+      readSyncInto === undefined ? undefined : (target, start) => readSyncInto(at + start, target),
+    );
   });
   return { file: api, fetched: () => file.fetched, run: (fn) => whenFetched(file, () => fn(api)) };
 }
@@ -94,6 +105,12 @@ export async function openNativeH5Source(source: RandomAccessSource, name: strin
  */
 export interface SyncReadableSource extends RandomAccessSource {
   readSync(offset: number, length: number): Uint8Array;
+  /**
+   * Reads `target.byteLength` bytes at `offset` into `target`, now (a typed error naming the file
+   * where it ends first). Where present, the datasets stored in one piece are PendingTensors
+   * with `readBytesInto`.
+   */
+  readSyncInto?(offset: number, target: Uint8Array): void;
 }
 
 /** An HDF5 file open over a source. */

@@ -1,8 +1,8 @@
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { copyFileSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSource } from "@kerastore/core";
+import { type PendingTensor, type SavedNode, bytesOf, isPendingTensor, openSource } from "@kerastore/core";
 import { fixturePath } from "@kerastore/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultFormatRegistry } from "../formats/builtin-formats.js";
@@ -45,6 +45,45 @@ describe("convert's source held open (a small file on disk)", () => {
     closeSourceLocation(location);
     expect(openOn(path)).toBe(0);
     await expect(source.read(0, 8)).rejects.toThrow(/cannot read .*model\.h5: the conversion closed it/);
+  });
+
+  it("gives its contiguous datasets a readBytesInto that copies into the caller's buffer; a file cut short names the file", async () => {
+    const path = join(dir, "copy.h5");
+    copyFileSync(fixturePath("models", "lstm", "model.h5"), path);
+    const location = await locateSourceForRead(path);
+    try {
+      const formats = defaultFormatRegistry();
+      const reader = await formats.detect(location);
+      const read = await reader.read(location, { safeMode: true, onWarning: () => {}, values: "lazy" });
+      const pending: PendingTensor[] = [];
+      const walk = (node: SavedNode): void => {
+        for (const v of node.variables) if (isPendingTensor(v.value)) pending.push(v.value);
+        for (const edge of node.children) walk(edge.node);
+      };
+      walk(read.data.root);
+      const copiers = pending.filter((t) => t.readBytesInto !== undefined);
+      expect(copiers.length).toBeGreaterThan(0);
+      expect(copiers.length).toBe(pending.length);
+      for (const tensor of copiers) {
+        const whole = bytesOf((await tensor.load()).data as Float32Array);
+        const target = new Uint8Array(tensor.byteLength + 8).fill(0xee);
+        // In two runs, into a larger buffer: the bytes around them are left alone.
+        const half = Math.floor(tensor.byteLength / 2);
+        tensor.readBytesInto!(target.subarray(4, 4 + half), 0);
+        tensor.readBytesInto!(target.subarray(4 + half, 4 + tensor.byteLength), half);
+        expect(target.subarray(4, 4 + tensor.byteLength)).toEqual(whole);
+        expect([...target.subarray(0, 4), ...target.subarray(4 + tensor.byteLength)]).toEqual(new Array(8).fill(0xee));
+        expect(() => tensor.readBytesInto!(new Uint8Array(4), tensor.byteLength - 3)).toThrow(/tensor holds/);
+      }
+      // The file shrinks after the parse: the copy fails with a typed error naming the file.
+      const last = copiers.reduce((a, b) => (a.byteLength > b.byteLength ? a : b));
+      await truncate(path, 2048);
+      expect(() => last.readBytesInto!(new Uint8Array(last.byteLength), 0)).toThrow(
+        /cannot read .*copy\.h5: it ended at/,
+      );
+    } finally {
+      closeSourceLocation(location);
+    }
   });
 
   it("holds a source of any size open (one over 16 MiB, CONVERT_READ_BYTES, too)", async () => {
