@@ -91,17 +91,21 @@ async function weightBytes(weight: PlannedWeight, where: string): Promise<Uint8A
   } else {
     bytes = dtype === tensor.dtype ? bytesOf(tensor.data) : bytesOf(convert(tensor, dtype));
   }
-  if (bytes.byteLength !== weight.byteLength) {
-    throw new TfjsFormatError(
-      "unsupported-by-tfjs",
-      cannot(
-        "write",
-        `${where} as tfjs`,
-        `weight ${weight.entry.name} gave ${bytes.byteLength} bytes where its shape and dtype say ${weight.byteLength}`,
-      ),
-    );
-  }
+  checkByteLength(weight, bytes.byteLength, where);
   return bytes;
+}
+
+/** Throws where a weight gives another number of bytes than its shape and dtype say. */
+function checkByteLength(weight: PlannedWeight, given: number, where: string): void {
+  if (given === weight.byteLength) return;
+  throw new TfjsFormatError(
+    "unsupported-by-tfjs",
+    cannot(
+      "write",
+      `${where} as tfjs`,
+      `weight ${weight.entry.name} gave ${given} bytes where its shape and dtype say ${weight.byteLength}`,
+    ),
+  );
 }
 
 /**
@@ -134,16 +138,7 @@ function copierOf(weight: PlannedWeight, where: string): CopyPiece | undefined {
   const value = weight.variable.value;
   if (weight.quantize !== undefined || !isPendingTensor(value) || value.readBytesInto === undefined) return undefined;
   if (value.dtype !== weight.entry.dtype) return undefined;
-  if (value.byteLength !== weight.byteLength) {
-    throw new TfjsFormatError(
-      "unsupported-by-tfjs",
-      cannot(
-        "write",
-        `${where} as tfjs`,
-        `weight ${weight.entry.name} gave ${value.byteLength} bytes where its shape and dtype say ${weight.byteLength}`,
-      ),
-    );
-  }
+  checkByteLength(weight, value.byteLength, where);
   return { byteLength: value.byteLength, copyInto: value.readBytesInto };
 }
 
