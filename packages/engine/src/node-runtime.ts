@@ -8,6 +8,7 @@ import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
+import { startKernelPool } from "./node-kernel-pool.js";
 import type { RuntimeHooks } from "./runtime-hooks.js";
 
 const WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
@@ -97,6 +98,7 @@ export const nodeRuntimeHooks: RuntimeHooks = {
   startThreadedWasm: async (threads, wasmDir) =>
     (await import("./node-wasm-threads.js")).startThreadedWasm(threads, wasmDir),
   withoutModuleHandlers,
+  startKernelPool,
 };
 
 const MODULE_EVENTS = ["uncaughtException", "unhandledRejection"];

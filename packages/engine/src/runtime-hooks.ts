@@ -1,3 +1,5 @@
+import type { KernelPoolDriver } from "./ops/wasm/kernel-pool.js";
+
 /**
  * What the engine asks of the runtime it runs in, with portable defaults.
  *
@@ -34,6 +36,12 @@ export interface RuntimeHooks {
    * is reported from inside the module's one-line minified glue, printing that whole line).
    */
   withoutModuleHandlers?<T>(start: () => Promise<T>): Promise<T>;
+  /**
+   * Starts `workers` threads that run parts of the engine's own WebAssembly kernels on the
+   * shared memory `memory` (./ops/wasm/kernel-pool.ts), or says why it cannot. Undefined where
+   * the calling thread may not block (browsers): the kernels run on it alone.
+   */
+  startKernelPool?(memory: object, workers: number): KernelPoolDriver | string;
 }
 
 const portable: RuntimeHooks = {

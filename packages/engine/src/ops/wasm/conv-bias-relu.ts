@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
+import { kernelParts, runParts, splitRange } from "./kernel-pool.js";
 import { maskConstants, maskedGradient } from "./relu-simd.js";
 import { reluGradValue } from "./relu-train.js";
 import { encodeModule, I32, instantiateOnBackend, op, V128, type WasmFunction } from "./wasm-encode.js";
@@ -48,16 +49,19 @@ export function convBiasReluKernel(args: {
 }
 
 interface SimdReluBias {
-  /** (dy, y, dz, db, rows, cBytes): dz = dy * (y > 0 ? 1 : 0), flushed; db[j] += dz[r, j], row by row. */
+  /**
+   * (dy, y, dz, db, rows, cBytes, rowBytes): over `rows` rows rowBytes apart, cBytes bytes of
+   * each (a block of channels), dz = dy * (y > 0 ? 1 : 0), flushed; db[j] += dz[r, j], row by row.
+   */
   pass: (...args: number[]) => void;
 }
 
 function pass(): WasmFunction {
   const { get, set, i32, load, store, simd, loop, exitIf } = op;
   const F32X4_ADD = 0xe4;
-  const [DY, Y, DZ, DB, ROWS, CB] = [0, 1, 2, 3, 4, 5];
-  const [R, J, P] = [6, 7, 8];
-  const [ONE, D, MIN, SIGN, DYV, YV] = [9, 10, 11, 12, 13, 14];
+  const [DY, Y, DZ, DB, ROWS, CB, STRIDE] = [0, 1, 2, 3, 4, 5, 6];
+  const [R, J, P] = [7, 8, 9];
+  const [ONE, D, MIN, SIGN, DYV, YV] = [10, 11, 12, 13, 14, 15];
   const mask = { one: ONE, min: MIN, sign: SIGN };
   const add = op.i32Add;
   const code = [
@@ -77,12 +81,14 @@ function pass(): WasmFunction {
         ...[...get(J), ...i32(16), ...add, ...set(J)],
         ...[...get(P), ...i32(16), ...add, ...set(P)],
       ]),
+      // On to the next row's block.
+      ...[...get(P), ...get(STRIDE), ...add, ...get(CB), ...[0x6b], ...set(P)],
       ...[...get(R), ...i32(1), ...add, ...set(R)],
     ]),
   ];
   return {
     name: "pass",
-    params: new Array<number>(6).fill(I32),
+    params: new Array<number>(7).fill(I32),
     locals: [
       [3, I32],
       [6, V128],
@@ -91,8 +97,12 @@ function pass(): WasmFunction {
   };
 }
 
+const MODULE = "relu-bias-grad";
+/** Elements per part under which the pass runs on one thread (./kernel-pool.ts). */
+const PART = 1 << 16;
+
 function simdReluBias(backend: object): SimdReluBias | null {
-  return instantiateOnBackend<SimdReluBias>(backend, "relu-bias-grad", "KERASTORE_WASM_SIMD_RELU", (limits) =>
+  return instantiateOnBackend<SimdReluBias>(backend, MODULE, "KERASTORE_WASM_SIMD_RELU", (limits) =>
     encodeModule([pass()], limits),
   );
 }
@@ -119,7 +129,16 @@ export function reluBiasGradKernel(args: {
   const simd = useSimd && c % 4 === 0 ? simdReluBias(backend) : null;
   const [g, yv, zv] = [heapF32(backend, dy), heapF32(backend, y), heapF32(backend, dz)];
   if (simd !== null) {
-    simd.pass(g.byteOffset, yv.byteOffset, zv.byteOffset, dbv.byteOffset, rows, c * 4);
+    // Blocks of channels across the kernel pool's threads: each column is summed by one
+    // thread in row order, so the bits do not depend on the thread count.
+    const parts = splitRange(c / 4, kernelParts(backend, rows * c, PART));
+    const [ga, ya, za, ba] = [g.byteOffset, yv.byteOffset, zv.byteOffset, dbv.byteOffset];
+    runParts(
+      backend,
+      MODULE,
+      "pass",
+      parts.map(([s, e]) => [ga + s * 16, ya + s * 16, za + s * 16, ba + s * 16, rows, (e - s) * 16, c * 4]),
+    );
     return [dz, db];
   }
   for (let r = 0, o = 0; r < rows; r++, o += c)

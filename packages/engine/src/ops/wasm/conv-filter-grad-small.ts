@@ -2,6 +2,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
 import { encodeModule, I32, instantiateOnBackend, op, V128, type WasmFunction } from "./wasm-encode.js";
 import { copyIntoGrid } from "./grid-copy.js";
+import { kernelParts, runPartCalls, splitRange } from "./kernel-pool.js";
 
 // Conv2D's filter gradient for an input of few channels (a network's first layer: 1 for gray
 // images, 3 for color), as a WebAssembly SIMD loop on tfjs-backend-wasm's memory. Such a
@@ -78,8 +79,12 @@ function accumulate(name: string, vectors: number): WasmFunction {
   };
 }
 
+const MODULE = "conv-filter-grad-small";
+/** Multiply-adds per part under which the gradient runs on one thread (./kernel-pool.ts). */
+const SMALL_PART = 1 << 19;
+
 function simdFilterGrad(backend: object): SimdFilterGrad | null {
-  return instantiateOnBackend<SimdFilterGrad>(backend, "conv-filter-grad-small", "KERASTORE_WASM_SIMD_CONV", (limits) =>
+  return instantiateOnBackend<SimdFilterGrad>(backend, MODULE, "KERASTORE_WASM_SIMD_CONV", (limits) =>
     encodeModule([accumulate("acc16", 4), accumulate("acc4", 1)], limits),
   );
 }
@@ -105,7 +110,7 @@ export function smallFilterGrad(
   dy: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
 ): TensorInfo {
-  const simd = simdFilterGrad(k.backend)!;
+  simdFilterGrad(k.backend);
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [b, h, w, ci] = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
@@ -123,17 +128,37 @@ export function smallFilterGrad(
   dv.fill(0);
   const [pa, da, wa] = [pv.byteOffset, heapF32(k.backend, dy).byteOffset, dv.byteOffset];
   const [xCol, xRow, dyPixel] = [sw * ci * 4, sh * pw * ci * 4, co * 4];
-  for (let n = 0; n < b; n++) {
-    const image = da + n * oh * ow * dyPixel;
+  // Units (filter tap, input channel, block of output channels) write disjoint rows of dw:
+  // split across the kernel pool's threads by units, each unit's images in order on one thread
+  // (the same sums whatever the thread count).
+  const units = (width: number, from: number, to: number) => {
+    const out: [number, number, number, number][] = [];
     for (let fy = 0; fy < kh; fy++)
       for (let fx = 0; fx < kw; fx++)
-        for (let c = 0; c < ci; c++) {
+        for (let c = 0; c < ci; c++) for (let j = from; j + width <= to; j += width) out.push([fy, fx, c, j]);
+    return out;
+  };
+  const wide = co - (co % 16);
+  const work = b * oh * ow * kh * kw * ci * co;
+  for (const [fn, list] of [
+    ["acc16", units(16, 0, wide)],
+    ["acc4", units(4, wide, co)],
+  ] as const) {
+    if (list.length === 0) continue;
+    const parts = splitRange(list.length, Math.min(list.length, kernelParts(k.backend, work, SMALL_PART)));
+    const calls = parts.map(([s, e]) => {
+      const out: number[] = [];
+      for (let n = 0; n < b; n++) {
+        const image = da + n * oh * ow * dyPixel;
+        for (const [fy, fx, c, j] of list.slice(s, e)) {
           const xAt = pa + (((n * ph + fy) * pw + fx) * ci + c) * 4;
           const wAt = wa + ((fy * kw + fx) * ci + c) * co * 4;
-          let j = 0;
-          for (; j + 16 <= co; j += 16) simd.acc16(xAt, image + j * 4, wAt + j * 4, oh, ow, xCol, xRow, dyPixel);
-          for (; j < co; j += 4) simd.acc4(xAt, image + j * 4, wAt + j * 4, oh, ow, xCol, xRow, dyPixel);
+          out.push(xAt, image + j * 4, wAt + j * 4, oh, ow, xCol, xRow, dyPixel);
         }
+      }
+      return out;
+    });
+    runPartCalls(k.backend, MODULE, fn, 8, calls);
   }
   return dw;
 }

@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
+import { kernelParts, runPartCalls, splitRange } from "./kernel-pool.js";
 import { encodeModule, I32, instantiateOnBackend, leb, op, V128, type WasmFunction } from "./wasm-encode.js";
 
 // The operand of the filter gradient's products (./conv-filter-grad.ts, filterGradByViews):
@@ -133,8 +134,12 @@ function row(): WasmFunction {
   };
 }
 
+const MODULE = "conv-filter-place";
+/** Values written per part under which the placement runs on one thread (./kernel-pool.ts). */
+const PLACE_PART = 1 << 16;
+
 function simdPlace(backend: object): SimdPlace | null {
-  return instantiateOnBackend<SimdPlace>(backend, "conv-filter-place", "KERASTORE_WASM_SIMD_PLACE", (limits) =>
+  return instantiateOnBackend<SimdPlace>(backend, MODULE, "KERASTORE_WASM_SIMD_PLACE", (limits) =>
     encodeModule([row()], limits),
   );
 }
@@ -174,12 +179,16 @@ export function placeRuns(
   info: tf.backend_util.Conv2DInfo,
   { grid: [gh, gw], q, byColumn }: RunLayout,
 ): void {
-  const row = simdPlace(k.backend)!.row;
+  simdPlace(k.backend);
   const [kh, kw, sh, sw] = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth];
   const [b, h, w, ci] = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
   const [ph, pw] = [Math.min(sh, kh), Math.min(sw, kw)];
   const xAt = heapF32(k.backend, x).byteOffset;
   const rv = heapF32(k.backend, runs);
+  // Every grid row's call (each writes its cells and the zeros before them: disjoint bytes),
+  // then split in order across the kernel pool's threads; the rows' tails are zeroed after.
+  const calls: number[] = [];
+  const tails: [number, number][] = [];
   for (let pi = 0; pi < ph; pi++)
     for (let pj = 0; pj < pw; pj++) {
       const [offH, offW] = [pi - info.padInfo.top, pj - info.padInfo.left];
@@ -200,7 +209,7 @@ export function placeRuns(
               if (iy < 0 || iy >= h) continue;
               const at = (n * gh + gy) * gw + from - t;
               const src = xAt + ((n * h + iy) * w + from * sw + offW) * ci * 4;
-              row(
+              calls.push(
                 src,
                 sw * ci * 4,
                 to - from,
@@ -208,12 +217,20 @@ export function placeRuns(
                 at - done,
                 ci / 4,
                 cRow * q * 4,
-                1,
-                0,
               );
               done = at + to - from;
             }
-        for (let c = 0; c < ci; c++) rv.fill(0, (first + c * cRow) * q + done, (first + c * cRow + 1) * q);
+        for (let c = 0; c < ci; c++) tails.push([(first + c * cRow) * q + done, (first + c * cRow + 1) * q]);
       }
     }
+  const rows = calls.length / 7;
+  const parts = splitRange(rows, kernelParts(k.backend, b * h * w * ci * (byColumn ? kw : 1), PLACE_PART));
+  runPartCalls(
+    k.backend,
+    MODULE,
+    "row",
+    7,
+    parts.map(([s, e]) => calls.slice(s * 7, e * 7)),
+  );
+  for (const [from, to] of tails) rv.fill(0, from, to);
 }

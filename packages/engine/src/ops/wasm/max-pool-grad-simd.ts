@@ -14,10 +14,12 @@ type Fn = (...args: number[]) => void;
 
 export interface SimdMaxPoolGrad {
   /**
-   * (x, g, dx, rows, ow, cBytes, fh, fw, winStep, rowBytes, rowStep): `rows` rows of windows of
-   * one image; addresses are byte offsets. A window's cell (fy, fx) is at
+   * (x, g, dx, rows, ow, cBytes, fh, fw, winStep, rowBytes, rowStep, perImage, gap, first):
+   * `rows` rows of windows; addresses are byte offsets. A window's cell (fy, fx) is at
    * + fy * rowBytes + fx * cBytes; windows are winStep bytes apart along a row and rows of
-   * windows rowStep apart (in x and dx); g holds ow * cBytes bytes per row of windows.
+   * windows rowStep apart (in x and dx); g holds ow * cBytes bytes per row of windows. An image
+   * has perImage rows of windows, and after its last one x and dx skip `gap` more bytes (the
+   * rows no window covers); the first row is row `first` of its image.
    */
   windows: Fn;
 }
@@ -27,9 +29,9 @@ const [I32X4_SPLAT, I32X4_EQ, F32X4_GT, V128_AND, BITSELECT, F32X4_ADD] = [0x11,
 const add = op.i32Add;
 
 function windows(): WasmFunction {
-  const [X, G, DX, ROWS, OW, CB, FH, FW, WIN, ROW, RSTEP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const [R, OX, P, C, FY, FX, T, GP] = [11, 12, 13, 14, 15, 16, 17, 18];
-  const [BEST, IDX, V, M, GV] = [19, 20, 21, 22, 23];
+  const [X, G, DX, ROWS, OW, CB, FH, FW, WIN, ROW, RSTEP, PER, GAP, K] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const [R, OX, P, C, FY, FX, T, GP] = [14, 15, 16, 17, 18, 19, 20, 21];
+  const [BEST, IDX, V, M, GV] = [22, 23, 24, 25, 26];
   // base + P + C + FY * ROW + FX * CB (the window cell's address for this lane group).
   const cell = (base: number) => [
     ...[...get(base), ...get(P), ...add, ...get(C), ...add],
@@ -84,11 +86,16 @@ function windows(): WasmFunction {
       ...[...get(X), ...get(RSTEP), ...add, ...set(X)],
       ...[...get(DX), ...get(RSTEP), ...add, ...set(DX)],
       ...[...get(R), ...i32(1), ...add, ...set(R)],
+      // The image's last row of windows: on to the next image's first.
+      ...[...get(K), ...i32(1), ...add, ...tee(K), ...get(PER), ...op.i32Eq, 0x04, 0x40],
+      ...[...i32(0), ...set(K)],
+      ...[...get(X), ...get(GAP), ...add, ...set(X), ...get(DX), ...get(GAP), ...add, ...set(DX)],
+      0x0b,
     ]),
   ];
   return {
     name: "windows",
-    params: new Array<number>(11).fill(I32),
+    params: new Array<number>(14).fill(I32),
     locals: [
       [8, I32],
       [5, V128],
@@ -97,9 +104,12 @@ function windows(): WasmFunction {
   };
 }
 
+/** The module's name on the backend (./kernel-pool.ts runs its parts by it). */
+export const MAX_POOL_GRAD_MODULE = "max-pool-grad";
+
 /** The SIMD loop on this WASM backend's memory, or null where it cannot run. */
 export function simdMaxPoolGrad(backend: object): SimdMaxPoolGrad | null {
-  return instantiateOnBackend<SimdMaxPoolGrad>(backend, "max-pool-grad", "KERASTORE_WASM_SIMD_POOL", (limits) =>
+  return instantiateOnBackend<SimdMaxPoolGrad>(backend, MAX_POOL_GRAD_MODULE, "KERASTORE_WASM_SIMD_POOL", (limits) =>
     encodeModule([windows()], limits),
   );
 }

@@ -1,6 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
-import { simdMaxPoolGrad } from "./max-pool-grad-simd.js";
+import { kernelParts, runParts, splitRange } from "./kernel-pool.js";
+import { MAX_POOL_GRAD_MODULE, simdMaxPoolGrad } from "./max-pool-grad-simd.js";
+
+/** Input elements per part under which MaxPool's gradient runs on one thread (./kernel-pool.ts). */
+const MAX_POOL_GRAD_PART = 1 << 16;
 
 interface PoolAttrs {
   filterSize: number | [number, number];
@@ -111,19 +115,21 @@ function windowsBySimd(
   if (sh !== fh || sw !== fw || oh * sh !== h || ow * sw !== w) dx.fill(0);
   const [xa, ga, da] = [heapF32(backend, input).byteOffset, heapF32(backend, dy).byteOffset, dx.byteOffset];
   const rowBytes = w * c * 4;
-  for (let n = 0; n < b; n++)
-    simd.windows(
-      xa + n * h * rowBytes,
-      ga + n * oh * ow * c * 4,
-      da + n * h * rowBytes,
-      oh,
-      ow,
-      c * 4,
-      fh,
-      fw,
-      sw * c * 4,
-      rowBytes,
-      sh * rowBytes,
-    );
+  const gRow = ow * c * 4;
+  // Rows of windows of every image, split across the kernel pool's threads (disjoint dx rows).
+  const total = b * oh;
+  const parts = splitRange(total, kernelParts(backend, b * h * w * c, MAX_POOL_GRAD_PART));
+  const args = parts.map(([s, e]) => {
+    const [n, k] = [Math.floor(s / oh), s % oh];
+    const at = n * h * rowBytes + k * sh * rowBytes;
+    return [xa + at, ga + s * gRow, da + at, e - s, ow, c * 4, fh, fw, sw * c * 4, rowBytes, sh * rowBytes];
+  });
+  const gap = (h - oh * sh) * rowBytes;
+  runParts(
+    backend,
+    MAX_POOL_GRAD_MODULE,
+    "windows",
+    args.map((a, i) => [...a, oh, gap, parts[i]![0] % oh]),
+  );
   return true;
 }

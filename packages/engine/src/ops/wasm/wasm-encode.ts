@@ -130,6 +130,26 @@ export function backendMemory(backend: object): { buffer: ArrayBufferLike } | un
 
 const instances = new WeakMap<object, Map<string, unknown>>();
 
+/** A compiled module on a shared memory, with its exports' names (for ./kernel-pool.ts's workers). */
+export interface SharedKernelModule {
+  readonly module: object;
+  readonly names: readonly string[];
+}
+const sharedModules = new WeakMap<object, Map<string, SharedKernelModule>>();
+
+/**
+ * The module {@link instantiateOnBackend} made under `name` on `backend`, when the backend's
+ * memory is shared (the threaded build) and so other threads can instantiate it on that memory.
+ */
+export function sharedKernelModule(backend: object, name: string): SharedKernelModule | undefined {
+  return sharedModules.get(backend)?.get(name);
+}
+
+/** The exports {@link instantiateOnBackend} made under `name` on `backend` (undefined: not asked yet). */
+export function backendExports(backend: object, name: string): unknown {
+  return instances.get(backend)?.get(name);
+}
+
 /**
  * The exports of the module `encode` builds, instantiated on `backend`'s memory (once per
  * backend and `name`), or null where it cannot run: no WebAssembly, a backend without its
@@ -155,8 +175,14 @@ export function instantiateOnBackend<T>(
       // A shared memory (the threaded build) must be imported as shared, with a maximum.
       const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
       const limits = shared ? [0x03, 1, ...leb(65536)] : [0x00, 1];
-      const instance = new wasmApi.Instance(new wasmApi.Module(encode(limits)), { env: { memory } });
+      const module = new wasmApi.Module(encode(limits));
+      const instance = new wasmApi.Instance(module, { env: { memory } });
       made = instance.exports as T;
+      if (shared) {
+        const own = sharedModules.get(backend) ?? new Map<string, SharedKernelModule>();
+        sharedModules.set(backend, own);
+        own.set(name, { module, names: Object.keys(instance.exports as object) });
+      }
     }
   } catch {
     made = null;
