@@ -2,52 +2,52 @@
  * The kernel pool's worker threads in Node (see ./ops/wasm/kernel-pool.ts for what runs on them).
  *
  * Each worker instantiates the engine's hand-encoded WebAssembly modules on the backend's shared
- * memory and waits, blocked in `Atomics.wait`, on its slot of a shared control block. A call
- * writes each worker's part (module, function, arguments) into its slot, bumps the slot's
- * sequence number and notifies it; the calling thread runs its own part meanwhile, then waits
- * (a short spin, then `Atomics.wait` in slices) until every worker has written the same number
- * back. A module a worker has not seen travels on a MessageChannel beside the call and is read
- * synchronously (`receiveMessageOnPort`) by the worker; a worker's error comes back the same way.
- * No event loop turn is needed on either side, so kernels stay synchronous.
+ * memory and waits, blocked in `Atomics.wait`, on its word of a shared control block. A call
+ * writes its chunks (calls of one exported function) into a shared buffer, marks each worker
+ * "posted" and notifies it; then the calling thread and every worker that wakes take chunks
+ * from a shared counter (`Atomics.add`) until none is left. A worker not yet started when the
+ * calling thread runs out of chunks is cancelled (compare-and-swap of its state), so a busy
+ * machine, where the worker gets no core, costs a wake-up, not a wait; a worker that did start
+ * is waited for (a short spin, then `Atomics.wait` in slices, up to a timeout). A module a
+ * worker has not seen travels on a MessageChannel and is read synchronously
+ * (`receiveMessageOnPort`) when the worker wakes; a worker's error comes back the same way.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import type { KernelPoolDriver, KernelPoolJob } from "./ops/wasm/kernel-pool.js";
 
-// A worker's slot in the control block: 16 int32 words. A part's calls (NCALLS of NARGS
-// float64 arguments each) sit in the worker's own calls buffer, replaced by a larger one (sent
-// on the port) when a part needs more room.
-const SEQ = 0;
-const DONE = 1;
-const CMD = 2;
-const MODULE = 3;
-const FN = 4;
-const NARGS = 5;
-const STATUS = 6;
-const POSTED = 7;
-const NCALLS = 8;
-const SLOT = 64;
+// The control block (int32 words): the call's words, then 8 words per worker.
+const NEXT = 0; // next chunk to take
+const CHUNKS = 1;
+const MODULE = 2;
+const FN = 3;
+const NARGS = 4;
+const CMD = 5;
+const SLOT = 8; // first worker's words
+const [SEQ, STATE, STATUS, POSTED, TAKEN_CHUNKS] = [0, 1, 2, 3, 4]; // within a worker's words
+const [IDLE, READY, TAKEN, DONE] = [0, 1, 2, 3];
 const [RUN, STOP, SLEEP] = [1, 2, 3];
 
-// CommonJS run with `eval: true`: the worker needs no file that survives the build.
+// CommonJS run with `eval: true`: the worker needs no file that survives the build. The calls
+// buffer holds chunks + 1 offsets (in calls), then the calls' arguments.
 const WORKER = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { control, base, memory, port, spin } = workerData;
-const ctl = new Int32Array(control, base, 16);
+const ctl = new Int32Array(control);
+const me = (i) => base + i;
 let calls = new Float64Array(workerData.calls);
 const modules = [];
 let seq = 0;
 let received = 0;
 for (;;) {
-  for (let n = 0; n < spin && Atomics.load(ctl, ${SEQ}) === seq; n++);
-  Atomics.wait(ctl, ${SEQ}, seq);
-  seq = Atomics.load(ctl, ${SEQ});
-  const cmd = ctl[${CMD}];
-  if (cmd === ${STOP}) break;
+  for (let n = 0; n < spin && Atomics.load(ctl, me(${SEQ})) === seq; n++);
+  Atomics.wait(ctl, me(${SEQ}), seq);
+  seq = Atomics.load(ctl, me(${SEQ}));
+  if (ctl[${CMD}] === ${STOP}) break;
   let status = 0;
   try {
-    for (let m; received < ctl[${POSTED}] && (m = receiveMessageOnPort(port)) !== undefined; received++) {
+    for (let m; received < Atomics.load(ctl, me(${POSTED})) && (m = receiveMessageOnPort(port)) !== undefined; received++) {
       const msg = m.message;
       if (msg.calls !== undefined) calls = new Float64Array(msg.calls);
       else {
@@ -55,24 +55,30 @@ for (;;) {
         modules[msg.id] = msg.names.map((name) => instance.exports[name]);
       }
     }
-    if (cmd === ${SLEEP}) Atomics.wait(ctl, 15, 0, calls[0]);
+    // The calling thread may have run every chunk and cancelled this one meanwhile.
+    if (Atomics.compareExchange(ctl, me(${STATE}), ${READY}, ${TAKEN}) !== ${READY}) continue;
+    if (ctl[${CMD}] === ${SLEEP}) Atomics.wait(ctl, me(7), 0, calls[0]);
     else {
       const fn = modules[ctl[${MODULE}]] && modules[ctl[${MODULE}]][ctl[${FN}]];
       if (typeof fn !== "function") throw new Error("module " + ctl[${MODULE}] + " has no function " + ctl[${FN}]);
       const arity = ctl[${NARGS}];
+      const chunks = ctl[${CHUNKS}];
       const a = new Array(arity);
-      for (let c = 0, at = 0; c < ctl[${NCALLS}]; c++) {
-        for (let i = 0; i < arity; i++) a[i] = calls[at++];
-        fn(...a);
+      for (let i; (i = Atomics.add(ctl, ${NEXT}, 1)) < chunks; ) {
+        for (let at = chunks + 1 + calls[i] * arity, end = chunks + 1 + calls[i + 1] * arity; at < end; ) {
+          for (let k = 0; k < arity; k++) a[k] = calls[at++];
+          fn(...a);
+        }
+        ctl[me(4)]++;
       }
     }
   } catch (error) {
     status = 1;
     port.postMessage(String(error && error.message !== undefined ? error.message : error));
   }
-  ctl[${STATUS}] = status;
-  Atomics.store(ctl, ${DONE}, seq);
-  Atomics.notify(ctl, ${DONE});
+  ctl[me(${STATUS})] = status;
+  Atomics.store(ctl, me(${STATE}), ${DONE});
+  Atomics.notify(ctl, me(${STATE}));
 }
 `;
 
@@ -93,13 +99,12 @@ const numberEnv = (name: string, fallback: number) => {
 
 class NodeKernelPool implements KernelPoolDriver {
   readonly workers: number;
-  private readonly control: SharedArrayBuffer;
+  private readonly ctl: Int32Array;
   private readonly threads: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  private readonly loaded: Map<object, number>[] = [];
+  private readonly loaded: Set<object>[] = [];
   private readonly ids = new Map<object, number>();
-  private readonly seq: number[] = [];
-  private readonly calls: Float64Array[] = [];
+  private calls = new Float64Array(new SharedArrayBuffer(8 * 1024));
   private deadReason: string | undefined;
 
   constructor(
@@ -108,19 +113,18 @@ class NodeKernelPool implements KernelPoolDriver {
     private readonly options: Options,
   ) {
     this.workers = workers;
-    this.control = new SharedArrayBuffer(SLOT * workers);
+    this.ctl = new Int32Array(new SharedArrayBuffer(4 * (SLOT + 8 * workers)));
     for (let w = 0; w < workers; w++) {
       const { port1, port2 } = new MessageChannel();
-      this.calls.push(new Float64Array(new SharedArrayBuffer(8 * 256)));
       const worker = new Worker(WORKER, {
         eval: true,
         workerData: {
-          control: this.control,
-          base: w * SLOT,
+          control: this.ctl.buffer,
+          base: SLOT + 8 * w,
           memory,
           port: port2,
           spin: options.workerSpin,
-          calls: this.calls[w]!.buffer,
+          calls: this.calls.buffer,
         },
         transferList: [port2],
         stdout: true,
@@ -132,8 +136,7 @@ class NodeKernelPool implements KernelPoolDriver {
       worker.on("exit", (code) => this.die(`worker ${w} exited (code ${code})`));
       this.threads.push(worker);
       this.ports.push(port1);
-      this.loaded.push(new Map());
-      this.seq.push(0);
+      this.loaded.push(new Set());
     }
   }
 
@@ -145,65 +148,85 @@ class NodeKernelPool implements KernelPoolDriver {
     return this.deadReason;
   }
 
-  run(jobs: readonly KernelPoolJob[], local: () => void): void {
-    if (jobs.length > this.workers)
-      throw new EngineError("invalid-argument", cannot("run", "kernel parts", "more parts than workers"));
-    this.check(jobs);
-    for (const [w, job] of jobs.entries()) {
-      const ctl = this.slot(w);
-      let id = this.ids.get(job.module);
-      if (id === undefined) {
-        id = this.ids.size;
-        this.ids.set(job.module, id);
-      }
+  run(job: KernelPoolJob, runChunk: (i: number) => void): void {
+    const what = `${job.name}.${job.fn} on the kernel pool`;
+    if (this.deadReason !== undefined) throw new EngineError("backend", cannot("run", what, this.deadReason));
+    const fn = job.module.names.indexOf(job.fn);
+    if (fn < 0) throw new EngineError("invalid-argument", cannot("run", job.fn, `no such function in ${job.name}`));
+    const chunks = job.chunks.length;
+    const helpers = Math.min(this.workers, chunks - 1);
+    let id = this.ids.get(job.module);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(job.module, id);
+    }
+    // Offsets (in calls), then the arguments.
+    const size = chunks + 1 + job.chunks.reduce((n, c) => n + c.length, 0);
+    if (size > this.calls.length) {
+      this.calls = new Float64Array(new SharedArrayBuffer(8 * Math.max(size, 2 * this.calls.length)));
+      for (let w = 0; w < this.workers; w++) this.post(w, { calls: this.calls.buffer });
+    }
+    for (let i = 0, at = chunks + 1, done = 0; i < chunks; i++) {
+      this.calls[i] = done;
+      this.calls.set(job.chunks[i]!, at);
+      at += job.chunks[i]!.length;
+      done += job.chunks[i]!.length / job.arity;
+      this.calls[i + 1] = done;
+    }
+    const ctl = this.ctl;
+    ctl[MODULE] = id;
+    ctl[FN] = fn;
+    ctl[NARGS] = job.arity;
+    ctl[CHUNKS] = chunks;
+    ctl[CMD] = RUN;
+    Atomics.store(ctl, NEXT, 0);
+    for (let w = 0; w < helpers; w++) {
       if (!this.loaded[w]!.has(job.module)) {
         this.post(w, { id, module: job.module.module, names: job.module.names });
-        this.loaded[w]!.set(job.module, id);
+        this.loaded[w]!.add(job.module);
       }
-      const fn = job.module.names.indexOf(job.fn);
-      if (fn < 0) throw new EngineError("invalid-argument", cannot("run", job.fn, `no such function in ${job.name}`));
-      if (job.calls.length > this.calls[w]!.length) {
-        this.calls[w] = new Float64Array(
-          new SharedArrayBuffer(8 * Math.max(job.calls.length, 2 * this.calls[w]!.length)),
-        );
-        this.post(w, { calls: this.calls[w]!.buffer });
-      }
-      this.calls[w]!.set(job.calls);
-      ctl[CMD] = RUN;
-      ctl[MODULE] = id;
-      ctl[FN] = fn;
-      ctl[NARGS] = job.arity;
-      ctl[NCALLS] = job.calls.length / job.arity;
       this.wake(w);
     }
     let localError: unknown;
     try {
-      local();
+      for (let i: number; (i = Atomics.add(ctl, NEXT, 1)) < chunks; ) runChunk(i);
     } catch (error) {
       localError = error;
+      // Leave the workers nothing more to start.
+      Atomics.store(ctl, NEXT, chunks);
     }
-    const failures = jobs.map((job, w) => this.finish(w, job.fn));
-    const failed = failures.find((f) => f !== undefined);
+    let failed: EngineError | undefined;
+    for (let w = 0; w < helpers; w++) failed ??= this.finish(w, what);
     if (failed !== undefined) throw failed;
-    if (localError !== undefined) throw localError;
+    if (localError !== undefined)
+      throw new EngineError(
+        "backend",
+        cannot("run", what, localError instanceof Error ? localError.message : String(localError)),
+        { cause: localError },
+      );
+  }
+
+  /** Chunks each worker has run so far (tests, profiles). */
+  workerChunks(): number[] {
+    return this.threads.map((_, w) => Atomics.load(this.ctl, this.at(w, TAKEN_CHUNKS)));
   }
 
   /** Makes worker 0 sleep `ms` (tests: a part that outlasts the call's timeout). */
   sleep(ms: number): void {
-    const ctl = this.slot(0);
-    ctl[CMD] = SLEEP;
-    this.calls[0]![0] = ms;
+    this.ctl[CMD] = SLEEP;
+    this.calls[0] = ms;
     this.wake(0);
-    const failure = this.finish(0, "sleep");
+    // Not cancelled: wait for it to take the part.
+    while (Atomics.load(this.ctl, this.at(0, STATE)) === READY) Atomics.wait(this.ctl, this.at(0, STATE), READY, 10);
+    const failure = this.finish(0, "sleep on the kernel pool");
     if (failure !== undefined) throw failure;
   }
 
-  /** Stops the workers (they end their loop; terminate() for one that is stuck). */
+  /** Stops the workers. */
   close(): void {
     this.die("the kernel pool was closed");
+    this.ctl[CMD] = STOP;
     for (const [w, worker] of this.threads.entries()) {
-      const ctl = this.slot(w);
-      ctl[CMD] = STOP;
       this.wake(w);
       void worker.terminate();
       this.ports[w]!.close();
@@ -215,53 +238,45 @@ class NodeKernelPool implements KernelPoolDriver {
     await this.threads[w]!.terminate();
   }
 
+  private at(w: number, word: number): number {
+    return SLOT + 8 * w + word;
+  }
+
   // Sends worker w a message it reads (synchronously) when next woken.
   private post(w: number, message: object): void {
     this.ports[w]!.postMessage(message);
-    const ctl = this.slot(w);
-    ctl[POSTED] = ctl[POSTED]! + 1;
-  }
-
-  private check(jobs: readonly KernelPoolJob[]): void {
-    if (this.deadReason !== undefined)
-      throw new EngineError(
-        "backend",
-        cannot("run", `${jobs[0]?.fn ?? "a kernel"} on the kernel pool`, this.deadReason),
-      );
-  }
-
-  private slot(w: number): Int32Array {
-    return new Int32Array(this.control, w * SLOT, 16);
+    Atomics.add(this.ctl, this.at(w, POSTED), 1);
   }
 
   private wake(w: number): void {
-    const ctl = this.slot(w);
-    this.seq[w] = (this.seq[w]! + 1) | 0;
-    Atomics.store(ctl, SEQ, this.seq[w]!);
-    Atomics.notify(ctl, SEQ);
+    Atomics.store(this.ctl, this.at(w, STATE), READY);
+    Atomics.add(this.ctl, this.at(w, SEQ), 1);
+    Atomics.notify(this.ctl, this.at(w, SEQ));
   }
 
-  // Waits until worker w reports its part done; the error to throw, if any.
-  private finish(w: number, fn: string): EngineError | undefined {
-    const ctl = this.slot(w);
-    const want = this.seq[w]!;
-    for (let n = 0; n < this.options.callerSpin && Atomics.load(ctl, DONE) !== want; n++);
+  // Cancels worker w if it has not started, else waits until it is done; the error to throw, if any.
+  private finish(w: number, what: string): EngineError | undefined {
+    const ctl = this.ctl;
+    const state = this.at(w, STATE);
+    if (Atomics.compareExchange(ctl, state, READY, IDLE) === READY) return undefined;
+    for (let n = 0; n < this.options.callerSpin && Atomics.load(ctl, state) !== DONE; n++);
     const start = Date.now();
     for (;;) {
-      const done = Atomics.load(ctl, DONE);
-      if (done === want) break;
+      const now = Atomics.load(ctl, state);
+      if (now === DONE) break;
       const waited = Date.now() - start;
       if (waited >= this.options.timeoutMs) {
         const reason = `worker ${w} did not finish within ${this.options.timeoutMs} ms`;
         this.die(reason);
         void this.threads[w]!.terminate();
-        return new EngineError("backend", cannot("run", `${fn} on the kernel pool`, reason));
+        return new EngineError("backend", cannot("run", what, reason));
       }
-      Atomics.wait(ctl, DONE, done, Math.min(100, this.options.timeoutMs - waited));
+      Atomics.wait(ctl, state, now, Math.min(100, this.options.timeoutMs - waited));
     }
-    if (ctl[STATUS] === 0) return undefined;
+    Atomics.store(ctl, state, IDLE);
+    if (ctl[this.at(w, STATUS)] === 0) return undefined;
     const message = receiveMessageOnPort(this.ports[w]!)?.message;
-    return new EngineError("backend", cannot("run", `${fn} on the kernel pool`, `worker ${w}: ${String(message)}`));
+    return new EngineError("backend", cannot("run", what, `worker ${w}: ${String(message)}`));
   }
 }
 
@@ -271,7 +286,7 @@ export function startKernelPool(memory: object, workers: number): KernelPoolDriv
   try {
     return new NodeKernelPool(memory, workers, {
       workerSpin: numberEnv("KERASTORE_KERNEL_POOL_WORKER_SPIN", 0),
-      callerSpin: numberEnv("KERASTORE_KERNEL_POOL_CALLER_SPIN", 20_000),
+      callerSpin: numberEnv("KERASTORE_KERNEL_POOL_CALLER_SPIN", 2000),
       timeoutMs: numberEnv("KERASTORE_KERNEL_POOL_TIMEOUT_MS", 30_000),
     });
   } catch (error) {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
-import { kernelParts, runParts, splitRange } from "./kernel-pool.js";
+import { fixedBlocks, runParts, splitRange } from "./kernel-pool.js";
 import { maskConstants, maskedGradient } from "./relu-simd.js";
 import { reluGradValue } from "./relu-train.js";
 import { encodeModule, I32, instantiateOnBackend, op, V128, type WasmFunction } from "./wasm-encode.js";
@@ -98,7 +98,7 @@ function pass(): WasmFunction {
 }
 
 const MODULE = "relu-bias-grad";
-/** Elements per part under which the pass runs on one thread (./kernel-pool.ts). */
+/** Elements per block of rows (./kernel-pool.ts): under 2 * PART, one block. */
 const PART = 1 << 16;
 
 function simdReluBias(backend: object): SimdReluBias | null {
@@ -124,23 +124,14 @@ export function reluBiasGradKernel(args: {
   const rows = y.shape.slice(0, -1).reduce((a, d) => a * d, 1);
   const dz = backend.makeOutput(y.shape, "float32");
   const db = backend.makeOutput([c], "float32");
-  const dbv = heapF32(backend, db);
-  dbv.fill(0);
   const simd = useSimd && c % 4 === 0 ? simdReluBias(backend) : null;
-  const [g, yv, zv] = [heapF32(backend, dy), heapF32(backend, y), heapF32(backend, dz)];
   if (simd !== null) {
-    // Blocks of channels across the kernel pool's threads: each column is summed by one
-    // thread in row order, so the bits do not depend on the thread count.
-    const parts = splitRange(c / 4, kernelParts(backend, rows * c, PART));
-    const [ga, ya, za, ba] = [g.byteOffset, yv.byteOffset, zv.byteOffset, dbv.byteOffset];
-    runParts(
-      backend,
-      MODULE,
-      "pass",
-      parts.map(([s, e]) => [ga + s * 16, ya + s * 16, za + s * 16, ba + s * 16, rows, (e - s) * 16, c * 4]),
-    );
+    passByBlocks(backend, dy, y, dz, db, rows, c);
     return [dz, db];
   }
+  const dbv = heapF32(backend, db);
+  dbv.fill(0);
+  const [g, yv, zv] = [heapF32(backend, dy), heapF32(backend, y), heapF32(backend, dz)];
   for (let r = 0, o = 0; r < rows; r++, o += c)
     for (let j = 0; j < c; j++) {
       const d = reluGradValue(g[o + j]!, yv[o + j]!);
@@ -148,6 +139,52 @@ export function reluBiasGradKernel(args: {
       dbv[j] = dbv[j]! + d;
     }
   return [dz, db];
+}
+
+/**
+ * The SIMD pass over blocks of rows, as many as the size gives (not the thread count), each
+ * summing its bias gradient into its own buffer (a cache line apart), the blocks spread over the
+ * kernel pool's threads; the sums are then added in block order. The same bits on any number
+ * of threads; one block (under 2 * PART values) gives the Sum kernel's bits.
+ */
+function passByBlocks(
+  backend: Backend,
+  dy: TensorInfo,
+  y: TensorInfo,
+  dz: TensorInfo,
+  db: TensorInfo,
+  rows: number,
+  c: number,
+): void {
+  const blocks = fixedBlocks(rows * c, PART);
+  const stride = Math.ceil(c / 16) * 16;
+  const scratch = blocks > 1 ? backend.makeOutput([(blocks - 1) * stride], "float32") : undefined;
+  // Views after the last allocation (a growing memory detaches older ones).
+  const dbv = heapF32(backend, db);
+  dbv.fill(0);
+  const sv = scratch === undefined ? undefined : heapF32(backend, scratch);
+  sv?.fill(0);
+  const [ga, ya, za] = [
+    heapF32(backend, dy).byteOffset,
+    heapF32(backend, y).byteOffset,
+    heapF32(backend, dz).byteOffset,
+  ];
+  const row = c * 4;
+  const calls = splitRange(rows, blocks).map(([s, e], i) => [
+    ga + s * row,
+    ya + s * row,
+    za + s * row,
+    i === 0 ? dbv.byteOffset : sv!.byteOffset + (i - 1) * stride * 4,
+    e - s,
+    row,
+    row,
+  ]);
+  runParts(backend, MODULE, "pass", calls);
+  if (scratch === undefined) return;
+  const sums = heapF32(backend, scratch);
+  const out = heapF32(backend, db);
+  for (let i = 1; i < blocks; i++) for (let j = 0; j < c; j++) out[j] = out[j]! + sums[(i - 1) * stride + j]!;
+  backend.disposeData(scratch.dataId);
 }
 
 let gradient = false;

@@ -2,7 +2,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
 import { encodeModule, I32, instantiateOnBackend, op, V128, type WasmFunction } from "./wasm-encode.js";
 import { copyIntoGrid } from "./grid-copy.js";
-import { kernelParts, runPartCalls, splitRange } from "./kernel-pool.js";
+import { kernelParts, poolThreads, runPartCalls, splitRange } from "./kernel-pool.js";
 
 // Conv2D's filter gradient for an input of few channels (a network's first layer: 1 for gray
 // images, 3 for color), as a WebAssembly SIMD loop on tfjs-backend-wasm's memory. Such a
@@ -133,9 +133,10 @@ export function smallFilterGrad(
   // (the same sums whatever the thread count).
   const units = (width: number, from: number, to: number) => {
     const out: [number, number, number, number][] = [];
-    for (let fy = 0; fy < kh; fy++)
-      for (let fx = 0; fx < kw; fx++)
-        for (let c = 0; c < ci; c++) for (let j = from; j + width <= to; j += width) out.push([fy, fx, c, j]);
+    // Output channels outermost: a part reads its own channels of the output gradient.
+    for (let j = from; j + width <= to; j += width)
+      for (let fy = 0; fy < kh; fy++)
+        for (let fx = 0; fx < kw; fx++) for (let c = 0; c < ci; c++) out.push([fy, fx, c, j]);
     return out;
   };
   const wide = co - (co % 16);
@@ -145,7 +146,9 @@ export function smallFilterGrad(
     ["acc4", units(4, wide, co)],
   ] as const) {
     if (list.length === 0) continue;
-    const parts = splitRange(list.length, Math.min(list.length, kernelParts(k.backend, work, SMALL_PART)));
+    // One part a thread at most: a part passes over every image's output gradient once.
+    const most = Math.min(list.length, poolThreads(k.backend));
+    const parts = splitRange(list.length, Math.min(most, kernelParts(k.backend, work, SMALL_PART)));
     const calls = parts.map(([s, e]) => {
       const out: number[] = [];
       for (let n = 0; n < b; n++) {

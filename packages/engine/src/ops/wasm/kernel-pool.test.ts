@@ -74,7 +74,7 @@ describe("the kernel pool", () => {
     expect([one.pooled, off.pooled]).toEqual([0, 0]);
     // MaxPool's gradient (2 large shapes), ReLU + bias (2), the filter gradients (2+).
     expect(pool.pooled).toBeGreaterThanOrEqual(6);
-    expect(three.pooled).toBeGreaterThanOrEqual(12);
+    expect(three.pooled).toBeGreaterThanOrEqual(10);
     expect(Object.keys(pool.results).length).toBe(16);
   });
 
@@ -90,12 +90,12 @@ describe("the kernel pool", () => {
       expectAllClose(pool.results[name]!.sample, r.sample, { rtol: 1e-5, floor: 1e-3, label: name });
   });
 
-  it("throws an EngineError for a part that fails on a worker, then runs on", () => {
+  it("throws an EngineError for a part that fails (on the worker or here), then runs on", () => {
     const r = child<Failure>(2, "throw");
     expect(r.warm).toBe("ok");
     expect(r.failed).toMatchObject({ name: "EngineError", code: "backend" });
     expect((r.failed as { message: string }).message).toMatch(
-      /^cannot run windows on the kernel pool: worker 0: .*out of bounds/,
+      /^cannot run max-pool-grad\.windows on the kernel pool: (worker 0: )?memory access out of bounds/,
     );
     expect(r.after).toBe("ok");
     expect(r.gradSum).toBe(2048);

@@ -10,13 +10,14 @@ import { backendExports, backendMemory, type SharedKernelModule, sharedKernelMod
  * the engine's hand-encoded SIMD modules (./wasm-encode.ts) run on the calling thread. Where the
  * backend's memory is shared (the threaded build, `threads` > 1) and the runtime can start
  * blocking workers (Node: ../../node-kernel-pool.ts), `threads - 1` worker threads instantiate
- * the same modules on the same memory, and a kernel split into independent parts runs part 0
- * on the calling thread and the others on the workers, returning when all are done.
+ * the same modules on the same memory, and a kernel split into independent parts runs each
+ * part on whichever thread takes it first (the calling thread included: a worker that gets no
+ * core on a busy machine takes none), returning when all are done.
  *
  * How a kernel uses it:
  *
  *     const parts = kernelParts(backend, work, MIN_WORK);           // 1 without a pool
- *     runParts(backend, "max-pool-grad", "windows", argsPerPart);   // argsPerPart.length <= parts
+ *     runParts(backend, "max-pool-grad", "windows", argsPerPart);   // one entry a part
  *
  * `name` is the name the module was given to `instantiateOnBackend` (it must have been
  * instantiated on this backend first), `fn` one of its exports, and each entry of `argsPerPart`
@@ -36,25 +37,28 @@ import { backendExports, backendMemory, type SharedKernelModule, sharedKernelMod
  * and stop when the backend is disposed.
  */
 
-/** One worker's part of a call. */
+/** A call's parts (chunks), as the runtime's workers take them. */
 export interface KernelPoolJob {
   readonly name: string;
   readonly module: SharedKernelModule;
   readonly fn: string;
   /** Arguments per call. */
   readonly arity: number;
-  /** The part's calls, one after the other: `arity` arguments each. */
-  readonly calls: readonly number[];
+  /** Each chunk's calls, one after the other: `arity` arguments each. */
+  readonly chunks: readonly (readonly number[])[];
 }
 
 /** The workers a runtime starts for the pool (Node: ../../node-kernel-pool.ts). */
 export interface KernelPoolDriver {
-  /** How many workers (each runs one part per call). */
+  /** How many workers. */
   readonly workers: number;
   /** Why the workers cannot run parts any more (a worker died, the pool was closed). */
   readonly dead: string | undefined;
-  /** Runs job w on worker w and `local` here; returns when all are done, throws a failure. */
-  run(jobs: readonly KernelPoolJob[], local: () => void): void;
+  /**
+   * Runs every chunk of `job` once, on the workers or here (`runChunk(i)` runs chunk i on the
+   * calling thread); returns when all are done, throws an EngineError when one failed.
+   */
+  run(job: KernelPoolJob, runChunk: (i: number) => void): void;
   /** Stops the workers. */
   close(): void;
 }
@@ -106,12 +110,15 @@ export function kernelPool(backend: object): KernelPoolDriver | null {
 /** How many threads a kernel may split across on `backend` (1 without a pool). */
 export function poolThreads(backend: object): number {
   const pool = kernelPool(backend);
-  return pool === null || pool.dead !== undefined ? 1 : pool.workers + 1;
+  // KERASTORE_KERNEL_POOL_PARTS=1 (A/B measurements in one process): the calling thread alone.
+  if (pool === null || pool.dead !== undefined || envVar("KERASTORE_KERNEL_POOL_PARTS") === "1") return 1;
+  return pool.workers + 1;
 }
 
 /**
- * How many parts to split a kernel of `work` units into: one per `minWork` units, at most the
- * pool's threads, at least 1.
+ * How many parts to split a kernel of `work` units into: 1 without a pool, else one per
+ * `minWork` units, at most 4 per thread (the threads take parts as they come free: a thread
+ * that starts late, on a busy machine, takes fewer).
  */
 export function kernelParts(backend: object, work: number, minWork: number): number {
   const threads = poolThreads(backend);
@@ -119,7 +126,16 @@ export function kernelParts(backend: object, work: number, minWork: number): num
   // Tests: a fixed part count whatever the work (ragged splits, more parts than threads).
   const forced = Number(envVar("KERASTORE_KERNEL_POOL_PARTS"));
   if (Number.isInteger(forced) && forced >= 1) return forced;
-  return Math.max(1, Math.min(threads, Math.floor(work / minWork)));
+  return Math.max(1, Math.min(4 * threads, Math.floor(work / minWork)));
+}
+
+/**
+ * How many blocks a reduction over `work` units is cut into: one per `minWork` units, 1 to
+ * `most`, from the size alone. A kernel that sums gives each block its own partial sums and adds
+ * them in block order, then spreads the blocks over the threads: the same bits on any thread count.
+ */
+export function fixedBlocks(work: number, minWork: number, most = 4): number {
+  return Math.max(1, Math.min(most, Math.floor(work / minWork)));
 }
 
 let pooledCalls = 0;
@@ -145,9 +161,9 @@ export function splitRange(total: number, parts: number): [number, number][] {
 type Exports = Record<string, (...args: number[]) => void>;
 
 /**
- * Runs `fn` of the module instantiated as `name` once per entry of `argsPerPart`: the first on
- * the calling thread, the others on the pool's workers at once (more parts than threads run
- * in rounds). Returns when every part is done; throws an EngineError when one failed.
+ * Runs `fn` of the module instantiated as `name` once per entry of `argsPerPart`, each part on
+ * whichever thread takes it first (the calling thread included), in no set order. Returns when
+ * every part is done; throws an EngineError when one failed.
  */
 export function runParts(backend: object, name: string, fn: string, argsPerPart: readonly (readonly number[])[]): void {
   runPartCalls(backend, name, fn, argsPerPart[0]?.length ?? 0, argsPerPart);
@@ -194,11 +210,7 @@ export function runPartCalls(
   }
   pooledCalls++;
   try {
-    for (let p = 0; p < callsPerPart.length; p += pool.workers + 1) {
-      const round = callsPerPart.slice(p + 1, p + 1 + pool.workers);
-      const jobs = round.map((calls) => ({ name, module, fn, arity, calls }));
-      pool.run(jobs, () => runLocal(callsPerPart[p]!));
-    }
+    pool.run({ name, module, fn, arity, chunks: callsPerPart }, (i) => runLocal(callsPerPart[i]!));
   } catch (error) {
     if (pool.dead !== undefined) pools.set(backend, null);
     throw error;
