@@ -189,7 +189,7 @@ class NodeKernelPool implements KernelPoolDriver {
     }
     let localError: unknown;
     try {
-      for (let i: number; (i = Atomics.add(ctl, NEXT, 1)) < chunks; ) runChunk(i);
+      for (let i = Atomics.add(ctl, NEXT, 1); i < chunks; i = Atomics.add(ctl, NEXT, 1)) runChunk(i);
     } catch (error) {
       localError = error;
       // Leave the workers nothing more to start.
