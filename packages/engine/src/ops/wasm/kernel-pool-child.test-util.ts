@@ -62,6 +62,17 @@ function kernels(): Record<string, { hash: string; sample: number[] }> {
     out[`ReluBiasGrad dz ${shape.join("x")}`] = digest(dz!);
     out[`ReluBiasGrad db ${shape.join("x")}`] = digest(db!);
   }
+  // ReLU's gradient and Add + ReLU (ResNet): 64-byte ranges, a length not a multiple of 4.
+  for (const [i, shape] of [
+    [32, 32, 32, 32],
+    [5, 7, 9, 3],
+  ].entries()) {
+    const [a, b] = [smooth(shape, i + 60), smooth(shape, i + 70)];
+    const dx = tf.engine().runKernel("KerastoreReluGrad", { dy: a, t: b } as never) as tf.Tensor;
+    out[`ReluGrad ${shape.join("x")}`] = digest(dx);
+    const y = tf.engine().runKernel("KerastoreAddRelu", { a, b } as never) as tf.Tensor;
+    out[`AddRelu ${shape.join("x")}`] = digest(y);
+  }
   // Filter gradients: few input channels (acc16 and acc4 units), the placement's rows (strides 1 and 2).
   const convs: [number[], number[], number, "same" | "valid"][] = [
     [[32, 28, 28, 1], [3, 3, 1, 32], 1, "same"],

@@ -138,6 +138,28 @@ export function fixedBlocks(work: number, minWork: number, most = 4): number {
   return Math.max(1, Math.min(most, Math.floor(work / minWork)));
 }
 
+/**
+ * Runs `fn(...addresses + offset, bytes)` of an elementwise loop over `bytes` bytes (a multiple
+ * of 16) in parts of 64-byte-aligned ranges, split as {@link kernelParts} says for `minBytes`
+ * bytes a part: every address moves by the same offset, and each part writes its own range.
+ */
+export function runElementwise(
+  backend: object,
+  name: string,
+  fn: string,
+  addresses: readonly number[],
+  bytes: number,
+  minBytes: number,
+): void {
+  const parts = kernelParts(backend, bytes, minBytes);
+  const lines = Math.ceil(bytes / 64);
+  const args = splitRange(lines, Math.min(parts, lines)).map(([s, e]) => {
+    const [from, to] = [s * 64, Math.min(bytes, e * 64)];
+    return [...addresses.map((a) => a + from), to - from];
+  });
+  runParts(backend, name, fn, args);
+}
+
 let pooledCalls = 0;
 
 /** How many calls ran parts on the pool's workers so far (tests, profiles). */

@@ -110,9 +110,12 @@ export interface SimdRelu {
   addRelu: (a: number, b: number, y: number, bytes: number) => void;
 }
 
+/** The module's name on the backend (./kernel-pool.ts runs its parts by it). */
+export const RELU_MODULE = "relu-train";
+
 /** The SIMD loops on this WASM backend's memory, or null where they cannot run. */
 export function simdRelu(backend: object): SimdRelu | null {
-  return instantiateOnBackend<SimdRelu>(backend, "relu-train", "KERASTORE_WASM_SIMD_RELU", (limits) =>
+  return instantiateOnBackend<SimdRelu>(backend, RELU_MODULE, "KERASTORE_WASM_SIMD_RELU", (limits) =>
     encodeModule([grad(), addRelu()], limits),
   );
 }

@@ -1,6 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
-import { simdRelu } from "./relu-simd.js";
+import { runElementwise } from "./kernel-pool.js";
+import { RELU_MODULE, simdRelu } from "./relu-simd.js";
+
+/** Bytes per part under which the loops run on one thread (./kernel-pool.ts). */
+const PART_BYTES = 1 << 18;
 import { flushTiny } from "./subnormal.js";
 
 // ReLU while training, on WASM. tfjs's Relu gradient is two passes over the feature map (Step,
@@ -57,7 +61,7 @@ export function reluGradInto(
   let start = 0;
   if (simd !== null) {
     start = dx.length - (dx.length % 4);
-    simd.grad(dy.byteOffset, t.byteOffset, dx.byteOffset, start * 4);
+    runElementwise(backend, RELU_MODULE, "grad", [dy.byteOffset, t.byteOffset, dx.byteOffset], start * 4, PART_BYTES);
   }
   for (let i = start; i < dx.length; i++) dx[i] = reluGradValue(dy[i]!, t[i]!);
 }
@@ -76,7 +80,7 @@ export function addReluKernel(args: {
   let start = 0;
   if (simd !== null) {
     start = y.length - (y.length % 4);
-    simd.addRelu(a.byteOffset, b.byteOffset, y.byteOffset, start * 4);
+    runElementwise(backend, RELU_MODULE, "addRelu", [a.byteOffset, b.byteOffset, y.byteOffset], start * 4, PART_BYTES);
   }
   for (let i = start; i < y.length; i++) {
     const z = Math.fround(a[i]! + b[i]!);
