@@ -7,6 +7,7 @@
 // - "throw": a part on the worker that traps, then a call after it;
 // - "timeout": a worker part outlasting KERASTORE_KERNEL_POOL_TIMEOUT_MS;
 // - "terminated": a call after the worker was terminated;
+// - "dispose": whether disposing the backend stopped the pool;
 // each printing what the calls threw (name, code, message, milliseconds) and what came after.
 import { createHash } from "node:crypto";
 import { initBackend, registerGradients, tf } from "../../node.js";
@@ -129,6 +130,17 @@ async function main(): Promise<void> {
     return;
   }
   simdMaxPoolGrad(backend);
+  if (mode === "dispose") {
+    runParts(backend, MAX_POOL_GRAD_MODULE, "windows", [
+      [0, 0, 0, 0, 0, 16, 2, 2, 0, 0, 0, 1, 0, 0],
+      [0, 0, 0, 0, 0, 16, 2, 2, 0, 0, 0, 1, 0, 0],
+    ]);
+    const pool = kernelPool(backend)!;
+    const alive = pool.dead;
+    tf.removeBackend("wasm");
+    process.stdout.write(`${JSON.stringify({ before: "ok", alive: alive ?? null, after: pool.dead ?? null })}\n`);
+    return;
+  }
   // Zero rows: a call that touches no memory.
   const idle = [0, 0, 0, 0, 0, 16, 2, 2, 0, 0, 0, 1, 0, 0];
   // One row at an address past the memory's end: a trap.

@@ -122,4 +122,9 @@ describe("the kernel pool", () => {
     // The warm-up call only: after the failure nothing reaches the pool.
     expect(r.pooled).toBe(1);
   });
+
+  it("stops with the backend", () => {
+    const r = child<{ before: string; alive: string | null; after: string | null }>(2, "dispose");
+    expect(r).toEqual({ before: "ok", alive: null, after: "the kernel pool was closed" });
+  });
 });
