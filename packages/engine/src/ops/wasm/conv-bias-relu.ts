@@ -99,7 +99,7 @@ function pass(): WasmFunction {
 
 const MODULE = "relu-bias-grad";
 /** Elements per block of rows (./kernel-pool.ts): under 2 * PART, one block. */
-const PART = 1 << 16;
+const PART = 1 << 19;
 
 function simdReluBias(backend: object): SimdReluBias | null {
   return instantiateOnBackend<SimdReluBias>(backend, MODULE, "KERASTORE_WASM_SIMD_RELU", (limits) =>
@@ -157,8 +157,10 @@ function passByBlocks(
   c: number,
 ): void {
   const blocks = fixedBlocks(rows * c, PART);
-  const stride = Math.ceil(c / 16) * 16;
-  const scratch = blocks > 1 ? backend.makeOutput([(blocks - 1) * stride], "float32") : undefined;
+  // Each block's sums on cache lines of their own: a 64-byte gap before and after each (the
+  // threads store every row's sums: a shared line would ping-pong between the cores).
+  const stride = Math.ceil(c / 16) * 16 + 16;
+  const scratch = blocks > 1 ? backend.makeOutput([(blocks - 1) * stride + 16], "float32") : undefined;
   // Views after the last allocation (a growing memory detaches older ones).
   const dbv = heapF32(backend, db);
   dbv.fill(0);
@@ -174,7 +176,7 @@ function passByBlocks(
     ga + s * row,
     ya + s * row,
     za + s * row,
-    i === 0 ? dbv.byteOffset : sv!.byteOffset + (i - 1) * stride * 4,
+    i === 0 ? dbv.byteOffset : sv!.byteOffset + ((i - 1) * stride + 16) * 4,
     e - s,
     row,
     row,
@@ -183,7 +185,7 @@ function passByBlocks(
   if (scratch === undefined) return;
   const sums = heapF32(backend, scratch);
   const out = heapF32(backend, db);
-  for (let i = 1; i < blocks; i++) for (let j = 0; j < c; j++) out[j] = out[j]! + sums[(i - 1) * stride + j]!;
+  for (let i = 1; i < blocks; i++) for (let j = 0; j < c; j++) out[j] = out[j]! + sums[(i - 1) * stride + 16 + j]!;
   backend.disposeData(scratch.dataId);
 }
 

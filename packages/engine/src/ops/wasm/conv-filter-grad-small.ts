@@ -81,7 +81,7 @@ function accumulate(name: string, vectors: number): WasmFunction {
 
 const MODULE = "conv-filter-grad-small";
 /** Multiply-adds per part under which the gradient runs on one thread (./kernel-pool.ts). */
-const SMALL_PART = 1 << 19;
+const SMALL_PART = 1 << 23;
 
 function simdFilterGrad(backend: object): SimdFilterGrad | null {
   return instantiateOnBackend<SimdFilterGrad>(backend, MODULE, "KERASTORE_WASM_SIMD_CONV", (limits) =>

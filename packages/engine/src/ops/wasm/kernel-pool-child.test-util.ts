@@ -50,10 +50,11 @@ function kernels(): Record<string, { hash: string; sample: number[] }> {
     );
     out[`MaxPoolGrad ${shape.join("x")} pool ${size} stride ${stride}`] = digest(g(x));
   }
-  // ReLU + bias gradient: channel blocks of 8, 16, 32 and a ragged 3 blocks.
+  // ReLU + bias gradient: one block (under 2^20 values), 3 blocks, 2 blocks over 24 channels.
   for (const [i, shape] of [
     [32, 28, 28, 32],
-    [32, 7, 7, 128],
+    [64, 28, 28, 32],
+    [50, 30, 30, 24],
     [7, 5, 3, 12],
     [4, 3, 3, 4],
   ].entries()) {
@@ -77,6 +78,7 @@ function kernels(): Record<string, { hash: string; sample: number[] }> {
   // Filter gradients: few input channels (acc16 and acc4 units), the placement's rows (strides 1 and 2).
   const convs: [number[], number[], number, "same" | "valid"][] = [
     [[32, 28, 28, 1], [3, 3, 1, 32], 1, "same"],
+    [[96, 28, 28, 1], [3, 3, 1, 32], 1, "same"],
     [[6, 12, 10, 3], [3, 3, 3, 20], 1, "valid"],
     [[32, 14, 14, 32], [3, 3, 32, 64], 1, "same"],
     [[8, 13, 11, 8], [3, 3, 8, 16], 2, "same"],

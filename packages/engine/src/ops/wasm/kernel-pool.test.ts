@@ -72,11 +72,12 @@ describe("the kernel pool", () => {
   it("runs where it can: two threads, not turned off", () => {
     expect([one.threads, off.threads, pool.threads, three.threads]).toEqual([1, 1, 2, 2]);
     expect([one.pooled, off.pooled]).toEqual([0, 0]);
-    // MaxPool's gradient (2 large shapes), ReLU + bias (2), ReLU's gradient and Add + ReLU
-    // (1 each), the filter gradients (2+).
-    expect(pool.pooled).toBeGreaterThanOrEqual(8);
+    // Kernels big enough to split (the thresholds of each kernel's file): MaxPool's gradient
+    // (1 shape), ReLU + bias (2), ReLU's gradient and Add + ReLU (1 each), the filter
+    // gradients (the placement, the small-channel product at batch 96).
+    expect(pool.pooled).toBeGreaterThanOrEqual(7);
     expect(three.pooled).toBeGreaterThanOrEqual(14);
-    expect(Object.keys(pool.results).length).toBe(20);
+    expect(Object.keys(pool.results).length).toBe(23);
   });
 
   it("gives the bits of the calling thread alone", () => {

@@ -219,7 +219,8 @@ export function runPartCalls(
       }
     }
   };
-  const pool = callsPerPart.length > 1 ? kernelPool(backend) : null;
+  const alone = callsPerPart.length === 1 || envVar("KERASTORE_KERNEL_POOL_PARTS") === "1";
+  const pool = alone ? null : kernelPool(backend);
   const module = pool === null ? undefined : sharedKernelModule(backend, name);
   if (pool === null || module === undefined) {
     for (const calls of callsPerPart) runLocal(calls);

@@ -4,7 +4,7 @@ import { kernelParts, runParts, splitRange } from "./kernel-pool.js";
 import { MAX_POOL_GRAD_MODULE, simdMaxPoolGrad } from "./max-pool-grad-simd.js";
 
 /** Input elements per part under which MaxPool's gradient runs on one thread (./kernel-pool.ts). */
-const MAX_POOL_GRAD_PART = 1 << 16;
+const MAX_POOL_GRAD_PART = 1 << 17;
 
 interface PoolAttrs {
   filterSize: number | [number, number];
