@@ -136,7 +136,7 @@ function row(): WasmFunction {
 
 const MODULE = "conv-filter-place";
 /** Values written per part under which the placement runs on one thread (./kernel-pool.ts). */
-const PLACE_PART = 1 << 18;
+const PLACE_PART = 1 << 20;
 
 function simdPlace(backend: object): SimdPlace | null {
   return instantiateOnBackend<SimdPlace>(backend, MODULE, "KERASTORE_WASM_SIMD_PLACE", (limits) =>
