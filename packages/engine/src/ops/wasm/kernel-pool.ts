@@ -24,10 +24,23 @@ import { backendExports, backendMemory, type SharedKernelModule, sharedKernelMod
  * that function's arguments for one part (numbers: addresses, counts, floats). A part made of
  * many calls of `fn` (a loop the module leaves to JavaScript) goes through
  * `runPartCalls(backend, name, fn, arity, callsPerPart)`, each part a flat list of `arity`
- * arguments per call, run in order by one thread. The parts must
- * write disjoint bytes; a kernel that reduces gives each part its own partial buffer and adds
- * them afterwards in a fixed order, so its results do not depend on the thread count. With one
- * part, or no pool, every part runs on the calling thread in order.
+ * arguments per call, run in order by one thread. The parts must write disjoint bytes; a kernel
+ * that reduces cuts its work into `fixedBlocks(work, minWork)` blocks (from the size alone),
+ * gives each block its own partial buffer (a cache line apart from the others) and adds them
+ * afterwards in block order, so its results do not depend on the thread count (see
+ * ./conv-bias-relu.ts). An elementwise loop `(addresses..., bytes)` splits with
+ * `runElementwise` (./relu-train.ts). With one part, or no pool, every part runs on the calling
+ * thread in order.
+ *
+ * A matrix product with a row-range entry point, say `rows(a, b, c, rowStart, rowEnd, ...)`
+ * of a module instantiated as "gemm-simd", runs on every core with
+ *
+ *     const ranges = splitRange(m, kernelParts(backend, m * n * k, 1 << 21));
+ *     runParts(backend, "gemm-simd", "rows", ranges.map(([r0, r1]) => [a, b, c, r0, r1, ...]));
+ *
+ * Where a split pays (measured on a 2-core VM, docs/training.md): a woken worker starts ~0.1 ms
+ * late and runs cold, so a part should hold about 0.5 ms of work or more; long compute-bound
+ * kernels gain most.
  *
  * Not used (everything on the calling thread, as before): one thread, a memory that is not
  * shared, runtimes without the hook (browsers: the main thread may not block), or
