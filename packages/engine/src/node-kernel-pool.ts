@@ -60,7 +60,8 @@ for (;;) {
     if (ctl[${CMD}] === ${SLEEP}) Atomics.wait(ctl, me(7), 0, calls[0]);
     else {
       const fn = modules[ctl[${MODULE}]] && modules[ctl[${MODULE}]][ctl[${FN}]];
-      if (typeof fn !== "function") throw new Error("module " + ctl[${MODULE}] + " has no function " + ctl[${FN}]);
+      // A missing function is reported as a failed part (the message is what the caller sees).
+      if (typeof fn !== "function") throw "module " + ctl[${MODULE}] + " has no function " + ctl[${FN}];
       const arity = ctl[${NARGS}];
       const chunks = ctl[${CHUNKS}];
       const a = new Array(arity);

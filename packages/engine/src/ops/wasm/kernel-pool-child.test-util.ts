@@ -81,6 +81,7 @@ function kernels(): Record<string, { hash: string; sample: number[] }> {
     [[96, 28, 28, 1], [3, 3, 1, 32], 1, "same"],
     [[6, 12, 10, 3], [3, 3, 3, 20], 1, "valid"],
     [[32, 14, 14, 32], [3, 3, 32, 64], 1, "same"],
+    [[128, 14, 14, 32], [3, 3, 32, 64], 1, "same"],
     [[8, 13, 11, 8], [3, 3, 8, 16], 2, "same"],
   ];
   for (const [i, [xs, fs, strides, pad]] of convs.entries()) {
