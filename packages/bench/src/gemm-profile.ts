@@ -1,17 +1,15 @@
-// The filter gradient's products (packages/engine/src/ops/wasm/conv-filter-grad.ts) on XNNPACK and
-// on our own SIMD product (gemm-simd.ts): for each layer shape of the CNN and ResNet workloads,
-// [m, q] runs times a [q, outC] grid, three products per layer sharing one new grid (as in a
-// training step: XNNPACK packs it on the first), and XNNPACK's steady state (the grid packed
-// already). Medians of PROFILE_REPS (15) rounds, the two taking turns. GEMM_KC: K block lengths
-// to compare (default: the module's).
+// The filter gradient (Conv2DBackpropFilter, packages/engine/src/ops/wasm/conv-filter-grad.ts) of
+// the CNN and ResNet workloads' layers with its products on our SIMD product (gemm-simd.ts: the
+// output-gradient grid read as it lies) and on XNNPACK's (which packs that grid, a new tensor
+// every step, before the first of a layer's three products), switched with
+// KERASTORE_WASM_SIMD_GEMM ("1" / "0") and taking turns; medians of PROFILE_REPS (15) calls each,
+// with the ratio XNNPACK / ours (> 1: ours faster). Placement and grid copy are in both.
 // Run: pnpm --filter @kerastore/bench exec tsx --conditions=source src/gemm-profile.ts
 // (KERASTORE_WASM_THREADS=1 for one thread).
 import { loadavg } from "node:os";
 import { initBackend, tf, wasmThreading } from "@kerastore/engine";
-import { GEMM_K_BLOCK, gemmRows } from "../../engine/src/ops/wasm/gemm-simd.js";
 
 const REPS = Number(process.env.PROFILE_REPS ?? 15);
-const KCS = (process.env.GEMM_KC ?? String(GEMM_K_BLOCK)).split(",").map(Number);
 await initBackend();
 console.log(
   `threads ${JSON.stringify(wasmThreading())}, load ${loadavg()
@@ -19,68 +17,43 @@ console.log(
     .join(" ")}`,
 );
 const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-// [name, m, q, outC]
-const shapes: [string, number, number, number][] = [
-  ["cnn conv 32->64 @14x14", 96, 6734, 64],
-  ["cnn conv 64->128 @7x7", 192, 1799, 128],
-  ["resnet 32->32 @32x32", 96, 33824, 32],
-  ["resnet 32->64 /2 @16x16", 96, 8704, 64],
-  ["resnet 64->64 @16x16", 192, 8720, 64],
+// [name, input [b, h, w, inC], outC, stride]: 3x3 "same" (1x1 for the projection).
+const layers: [string, [number, number, number, number], number, number, number][] = [
+  ["cnn conv2d_1 32->64 @14x14", [32, 14, 14, 32], 64, 1, 3],
+  ["cnn conv2d_2 64->128 @7x7", [32, 7, 7, 64], 128, 1, 3],
+  ["resnet b1 32->32 @32x32", [32, 32, 32, 32], 32, 1, 3],
+  ["resnet b2_conv1 32->64 /2 @32x32", [32, 32, 32, 32], 64, 2, 3],
+  ["resnet b2_proj 1x1 32->64 /2", [32, 32, 32, 32], 64, 2, 1],
+  ["resnet b2/b3 64->64 @16x16", [32, 16, 16, 64], 64, 1, 3],
 ];
-const backend = tf.backend() as unknown as { typedArrayFromHeap(t: object): Float32Array };
-const addr = (t: tf.Tensor) => backend.typedArrayFromHeap(t as never).byteOffset;
-const now = () => performance.now();
-
-for (const [name, m, q, n] of shapes) {
-  const runs = tf.randomUniform([m * q + 2 * 64], -1, 1);
-  const grid0 = tf.randomUniform([q, n], -1, 1);
-  const views = [0, 1, 2].map((i) => tf.reshape(tf.slice(runs, [i * 32], [m * q]), [m, q]));
-  const out = tf.zeros([m, n]);
-  const macs = m * q * n;
-  const xnnFresh: number[] = [];
-  const xnnPacked: number[][] = [[], [], []];
-  const ours = new Map<number, number[][]>(KCS.map((kc) => [kc, [[], [], []]]));
-  for (let rep = 0; rep < REPS + 2; rep++) {
-    const grid = tf.add(grid0, 0); // a new tensor: XNNPACK packs it on first use
-    let t = now();
-    const parts: tf.Tensor[] = [];
-    for (let i = 0; i < 3; i++) {
-      parts.push(tf.matMul(views[i]!, grid));
-      if (i === 0) parts[0]!.dataSync();
-      const done = now();
-      if (rep >= 2) xnnPacked[i]!.push(done - t);
-      t = done;
+const previous = process.env.KERASTORE_WASM_SIMD_GEMM;
+for (const [name, shape, co, stride, k] of layers) {
+  const x = tf.randomUniform(shape, -1, 1);
+  const info = tf.backend_util.computeConv2DInfo(shape, [k, k, shape[3], co], stride, 1, "same");
+  const dy = tf.randomUniform([shape[0], info.outHeight, info.outWidth, co], -1, 1);
+  const attrs = {
+    strides: stride,
+    pad: "same",
+    dataFormat: "NHWC",
+    dimRoundingMode: undefined,
+    filterShape: [k, k, shape[3], co],
+  };
+  const times: Record<"1" | "0", number[]> = { "1": [], "0": [] };
+  for (let rep = 0; rep < REPS + 2; rep++)
+    for (const mode of ["1", "0"] as const) {
+      process.env.KERASTORE_WASM_SIMD_GEMM = mode;
+      const dyNew = tf.add(dy, 0); // a new output gradient every step, as in training
+      const t0 = performance.now();
+      const dw = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: dyNew }, attrs as never) as tf.Tensor;
+      dw.dataSync();
+      if (rep >= 2) times[mode].push(performance.now() - t0);
+      tf.dispose([dw, dyNew]);
     }
-    if (rep >= 2) xnnFresh.push(xnnPacked.reduce((s, v) => s + v[v.length - 1]!, 0));
-    tf.dispose(parts);
-    for (const kc of KCS) {
-      const times = ours.get(kc)!;
-      for (let i = 0; i < 3; i++) {
-        const t0 = now();
-        gemmRows(
-          backend,
-          { at: addr(runs) + i * 32 * 4, stride: q },
-          { at: addr(grid), stride: n },
-          { at: addr(out), stride: n },
-          [m, q, n],
-          kc,
-        );
-        if (rep >= 2) times[i]!.push(now() - t0);
-      }
-    }
-    grid.dispose();
-  }
-  const g = (ms: number) => (macs / ms / 1e6).toFixed(1);
-  const p = xnnPacked.map(med);
+  const [ours, xnn] = [med(times["1"]), med(times["0"])];
   console.log(
-    `${name} (m ${m}, q ${q}, outC ${n}): XNNPACK 3 products ${med(xnnFresh).toFixed(2)} ms (${p.map((v) => v.toFixed(2)).join(" / ")}; packed ${g(p[2]!)} GMAC/s)`,
+    `${name}: ours ${ours.toFixed(2)} ms, XNNPACK ${xnn.toFixed(2)} ms, XNNPACK / ours ${(xnn / ours).toFixed(2)}`,
   );
-  for (const [kc, times] of ours) {
-    const o = times.map(med);
-    const total = o.reduce((a, b) => a + b, 0);
-    console.log(
-      `  ours kc ${kc}: 3 products ${total.toFixed(2)} ms (${o.map((v) => v.toFixed(2)).join(" / ")}; ${g(o[2]!)} GMAC/s)`,
-    );
-  }
-  tf.dispose([runs, grid0, out, ...views]);
+  tf.dispose([x, dy]);
 }
+if (previous === undefined) delete process.env.KERASTORE_WASM_SIMD_GEMM;
+else process.env.KERASTORE_WASM_SIMD_GEMM = previous;

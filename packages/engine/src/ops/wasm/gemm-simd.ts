@@ -246,11 +246,13 @@ export function splitGemmCalls(calls: readonly number[], parts: number): number[
  * Whether the filter gradient's products should run here rather than on XNNPACK: the module
  * exists and XNNPACK runs one thread (ours, one thread: 20-22 GMAC/s, no packing; XNNPACK's:
  * 15-17 GMAC/s, ~29 on two threads, plus its packing of B for every new B), or
- * KERASTORE_WASM_SIMD_GEMM is "1" (whatever the threads).
+ * KERASTORE_WASM_SIMD_GEMM is "1" (whatever the threads; "0": never).
  */
 export function ownProductFaster(backend: object): boolean {
-  if (gemmSimd(backend) === null) return false;
-  if (envVar("KERASTORE_WASM_SIMD_GEMM") === "1") return true;
+  // Read on every call (not only when the module is made): a benchmark switches it to compare.
+  const env = envVar("KERASTORE_WASM_SIMD_GEMM");
+  if (env === "0" || gemmSimd(backend) === null) return false;
+  if (env === "1") return true;
   const tfjs = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs;
   return (tfjs?.getThreadsCount?.() ?? 1) <= 1;
 }
