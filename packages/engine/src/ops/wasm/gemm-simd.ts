@@ -14,7 +14,9 @@ import { encodeModule, I32, instantiateOnBackend, leb, op, SIMD, V128, F32, type
 // is read from L2, once per row tile), every output over k in order, and a block's partial sums
 // added to C: each output's sum order depends only on K, the block length and its own row and
 // column, never on which rows one call covers, so calls over disjoint row ranges (one per
-// thread) give the same bits as one call over all of them. KERASTORE_WASM_SIMD_GEMM=0 turns it off.
+// thread) give the same bits as one call over all of them. A block's partial sums go through
+// memory exactly (float32), so each output is the plain in-order sum, a multiply then an add per
+// k, as XNNPACK's f32 product computes it: the same bits (./conv-filter-grad-gemm.test.ts). KERASTORE_WASM_SIMD_GEMM=0 turns it off.
 
 type Fn = (...args: number[]) => void;
 
