@@ -7,16 +7,16 @@ import { encodeModule, I32, instantiateOnBackend, leb, op, SIMD, V128, F32, type
 // the filter gradient (./conv-filter-grad.ts) makes a new operand every step and uses it for three
 // products. Here nothing is packed.
 //
-// Tiles of ROWS x 8 outputs (ROWS f32x4 pairs of accumulators; per k: two vector loads of B's
-// row k, one splat load of A per row, then a multiply and an add per accumulator) fit x64's 16
-// xmm registers as V8 allocates them; the last columns go by 4 and then one at a time (scalar),
-// the last rows one at a time. K is summed in blocks (a block's A rows stay in L1 while its B panel
-// is read from L2, once per row tile), every output over k in order, and a block's partial sums
-// added to C: each output's sum order depends only on K, the block length and its own row and
-// column, never on which rows one call covers, so calls over disjoint row ranges (one per
-// thread) give the same bits as one call over all of them. A block's partial sums go through
-// memory exactly (float32), so each output is the plain in-order sum, a multiply then an add per
-// k, as XNNPACK's f32 product computes it: the same bits (./conv-filter-grad-gemm.test.ts). KERASTORE_WASM_SIMD_GEMM=0 turns it off.
+// Tiles of 4 x 8 outputs (4 f32x4 pairs of accumulators; per k: two vector loads of B's row k,
+// one splat load of A per row, then a multiply and an add per accumulator) fit x64's 16 xmm
+// registers as V8 allocates them; the last columns go by 4 and then one at a time (scalar), the
+// last rows one at a time. K is summed in blocks (a block's A rows stay in L1 while its B panel is
+// read from L2, once per row tile), a block's partial sums carried in C to the next. A float32
+// store and load are exact, so every output is the plain sum over k in order (a multiply, then
+// an add) whatever the blocks, the tiles or the rows a call covers: calls over disjoint row
+// ranges (one per thread) give the same bits as one call over all of them, and the same bits as
+// XNNPACK's f32 product, which sums the same way (./conv-filter-grad-gemm.test.ts).
+// KERASTORE_WASM_SIMD_GEMM=0 turns it off.
 
 type Fn = (...args: number[]) => void;
 
