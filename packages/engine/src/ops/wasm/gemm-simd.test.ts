@@ -137,6 +137,14 @@ describe("the SIMD matrix product", () => {
     for (const parts of [2, 3, 7, 9]) expect(product(s, a, b, [], parts)).toEqual(whole);
   });
 
+  it("refuses an empty inner dimension (it would leave C as it was)", () => {
+    const m = { at: 0, stride: 4 };
+    expect(() => gemmCall(m, m, m, [4, 0, 4])).toThrow(
+      /cannot multiply matrices: k and its block must be at least 1, not 0 and 1024/,
+    );
+    expect(() => gemmCall(m, m, m, [4, 4, 4], 0)).toThrow(/not 4 and 0/);
+  });
+
   it("splits calls into parts of whole tiles covering every row once", () => {
     const calls = [
       ...gemmCall({ at: 0, stride: 10 }, { at: 0, stride: 5 }, { at: 8, stride: 6 }, [23, 10, 5]),

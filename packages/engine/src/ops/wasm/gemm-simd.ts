@@ -1,3 +1,5 @@
+import { cannot } from "@kerastore/core";
+import { EngineError } from "../../errors.js";
 import { encodeModule, I32, instantiateOnBackend, leb, op, SIMD, V128, F32, type WasmFunction } from "./wasm-encode.js";
 
 // A float32 matrix product of our own, C = A · B, as a WebAssembly SIMD loop on tfjs-backend-wasm's
@@ -24,7 +26,7 @@ interface GemmExports {
   /**
    * (a, lda, b, ldb, c, ldc, rows, k, n, kc): C[rows, n] = A[rows, k] · B[k, n]. a, b, c: byte
    * addresses of element (0, 0); lda, ldb, ldc: row pitches in bytes (multiples of 4); kc: the
-   * K block length (> 0).
+   * K block length. k and kc at least 1 (with k = 0, C would be left as it was).
    */
   gemm: Fn;
 }
@@ -203,6 +205,11 @@ export function gemmCall(
   [rows, k, n]: [number, number, number],
   kBlock = GEMM_K_BLOCK,
 ): number[] {
+  if (!(k >= 1 && kBlock >= 1))
+    throw new EngineError(
+      "invalid-argument",
+      cannot("multiply", "matrices", `k and its block must be at least 1, not ${k} and ${kBlock}`),
+    );
   return [a.at, a.stride * 4, b.at, b.stride * 4, c.at, c.stride * 4, rows, k, n, kBlock];
 }
 
