@@ -5,7 +5,7 @@ import { heapF32, type TensorInfo } from "./composite.js";
 import { gemmCall, gemmSimd, runGemmCalls, splitGemmCalls } from "./gemm-simd.js";
 
 // The SIMD matrix product (./gemm-simd.ts) against the product summed in float64, over row,
-// inner and column counts around its tiles (4 rows, 8 and 4 columns, 4 k steps an iteration)
+// inner and column counts around its tiles (4 rows, 8 and 4 columns, then single columns)
 // and K blocks, with row pitches wider than the rows; calls over row ranges against one call
 // (same bits), NaN and infinities, and what lies around C left as it was.
 
