@@ -1,6 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapF32, type TensorInfo, type WasmKernelScope } from "./composite.js";
 import { smallFilterGrad, smallFilterGradApplies } from "./conv-filter-grad-small.js";
+import { gemmCall, ownProductFaster, runGemmCalls } from "./gemm-simd.js";
 import { copyIntoGrid } from "./grid-copy.js";
 import { placeRuns, placeRunsApplies, type RunLayout } from "./conv-filter-place.js";
 import { heapView, releaseHeapView } from "./heap-view.js";
@@ -33,6 +34,13 @@ const PRODUCT_BUDGET = 1 << 24;
 
 /** How the views' operand is written: the SIMD loop of ./conv-filter-place.ts where it applies, or JavaScript. */
 export type Placement = "simd" | "script";
+
+/**
+ * Which product runs: ours (./gemm-simd.ts: reads the output-gradient grid as it lies) or
+ * XNNPACK's (tfjs's BatchMatMul: packs the grid first, on its threads). By default ours where
+ * it is the faster (`ownProductFaster`).
+ */
+export type ProductKernel = "simd" | "xnnpack";
 
 /** Input channels from which {@link filterGradByViews} is used (measured faster from 16 on). */
 const VIEW_CHANNELS = 16;
@@ -82,9 +90,10 @@ export function filterGradByProduct(
   budget = PRODUCT_BUDGET,
   views = info.inChannels >= VIEW_CHANNELS,
   place: Placement = "simd",
+  product: ProductKernel = ownProductFaster(k.backend) ? "simd" : "xnnpack",
 ): TensorInfo {
   if (smallFilterGradApplies(k, info)) return smallFilterGrad(k, x, dy, info); // few input channels: a SIMD loop
-  if (views) return filterGradByViews(k, x, dy, info, budget, place);
+  if (views) return filterGradByViews(k, x, dy, info, budget, place, product);
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [b, h, w] = [info.batchSize, info.inHeight, info.inWidth];
@@ -107,26 +116,58 @@ export function filterGradByProduct(
   // The taps in groups whose copied runs stay under `budget` values (one product each).
   const taps = kh * kw;
   const group = Math.max(1, Math.min(taps, Math.floor(budget / (ci * q))));
+  if (product === "simd") {
+    // Our product (./gemm-simd.ts), each group's rows (tap, channel) straight into the filter gradient.
+    const out = k.output([kh, kw, ci, co]);
+    for (let t0 = 0; t0 < taps; t0 += group) {
+      const t1 = Math.min(taps, t0 + group);
+      const a = k.output([(t1 - t0) * ci, q]);
+      copyTaps(heapF32(k.backend, a), heapF32(k.backend, phases), [t0, t1], [kw, sh, sw, pw, ci], [run, q, gw]);
+      const at = (t: TensorInfo) => heapF32(k.backend, t).byteOffset;
+      const call = gemmCall(
+        { at: at(a), stride: q },
+        { at: at(grid), stride: co },
+        { at: at(out) + t0 * ci * co * 4, stride: co },
+        [(t1 - t0) * ci, q, co],
+      );
+      runGemmCalls(k.backend, call);
+      k.backend.disposeData(a.dataId);
+    }
+    return out;
+  }
   const parts: TensorInfo[] = [];
   for (let t0 = 0; t0 < taps; t0 += group) {
     const t1 = Math.min(taps, t0 + group);
     const a = k.output([1, (t1 - t0) * ci, q]);
-    const av = heapF32(k.backend, a);
-    const pv = heapF32(k.backend, phases);
-    for (let t = t0; t < t1; t++) {
-      const [i, j] = [Math.floor(t / kw), t % kw];
-      const phase = (i % sh) * pw + (j % sw);
-      const shift = Math.floor(i / sh) * gw + Math.floor(j / sw);
-      for (let c = 0; c < ci; c++) {
-        const src = (phase * ci + c) * run + shift;
-        av.set(pv.subarray(src, src + q), ((t - t0) * ci + c) * q);
-      }
-    }
+    copyTaps(heapF32(k.backend, a), heapF32(k.backend, phases), [t0, t1], [kw, sh, sw, pw, ci], [run, q, gw]);
     parts.push(k.run("BatchMatMul", { a, b: grid }, { transposeA: false, transposeB: false }));
     k.backend.disposeData(a.dataId);
   }
   const all = parts.length === 1 ? parts[0]! : k.run("Concat", parts as never, { axis: 1 });
   return k.reshape(all, [kh, kw, ci, co]);
+}
+
+/**
+ * The runs of taps t0..t1-1 copied out of the phases (each channel's `run` values long) into
+ * rows (tap, channel) of `q` values: tap (i, j) reads phase (i % strideH, j % strideW) shifted
+ * by (i / strideH) grid rows and (j / strideW) columns (`gw` = q's grid columns).
+ */
+function copyTaps(
+  av: Float32Array,
+  pv: Float32Array,
+  [t0, t1]: [number, number],
+  [kw, sh, sw, pw, ci]: [number, number, number, number, number],
+  [run, q, gw]: [number, number, number],
+): void {
+  for (let t = t0; t < t1; t++) {
+    const [i, j] = [Math.floor(t / kw), t % kw];
+    const phase = (i % sh) * pw + (j % sw);
+    const shift = Math.floor(i / sh) * gw + Math.floor(j / sw);
+    for (let c = 0; c < ci; c++) {
+      const src = (phase * ci + c) * run + shift;
+      av.set(pv.subarray(src, src + q), ((t - t0) * ci + c) * q);
+    }
+  }
 }
 
 /**
@@ -152,6 +193,7 @@ function filterGradByViews(
   info: tf.backend_util.Conv2DInfo,
   budget: number,
   place: Placement,
+  product: ProductKernel,
 ): TensorInfo {
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
@@ -180,10 +222,31 @@ function filterGradByViews(
   } else runs = placeByScript(k, x, info, { grid: [gh, gw], q, byColumn: byRow }, tail);
   const grid = outputGrid(k, dy, [gh, gw], q);
   const out = k.output([kh, kw, ci, co]);
+  const first = (i: number, j: number) =>
+    (byRow ? (i % sh) * m * q : ((i % sh) * pw + (j % sw)) * ci * q + Math.floor(j / sw)) + Math.floor(i / sh) * gw;
+  if (product === "simd") {
+    // Our product (./gemm-simd.ts): G as it lies, no operator; rows (c, jj) of a product, one
+    // call per filter column jj (its rows cols * q apart), straight into the filter gradient.
+    const at = (t: TensorInfo) => heapF32(k.backend, t).byteOffset;
+    const [runsAt, gridAt, outAt] = [at(runs), at(grid), at(out)];
+    const calls: number[] = [];
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j += cols)
+        for (let jj = 0; jj < cols; jj++)
+          calls.push(
+            ...gemmCall(
+              { at: runsAt + (first(i, j) + jj * q) * 4, stride: cols * q },
+              { at: gridAt, stride: co },
+              { at: outAt + (i * kw + j + jj) * ci * co * 4, stride: co },
+              [ci, q, co],
+            ),
+          );
+    runGemmCalls(k.backend, calls);
+    return out;
+  }
   for (let i = 0; i < kh; i++)
     for (let j = 0; j < kw; j += cols) {
-      const base = byRow ? (i % sh) * m * q : ((i % sh) * pw + (j % sw)) * ci * q + Math.floor(j / sw);
-      const a = heapView(k.backend, runs, base + Math.floor(i / sh) * gw, [1, m, q]);
+      const a = heapView(k.backend, runs, first(i, j), [1, m, q]);
       let part: TensorInfo;
       try {
         part = k.run("BatchMatMul", { a, b: grid }, { transposeA: false, transposeB: false });
