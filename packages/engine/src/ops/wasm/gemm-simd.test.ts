@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../backend.js";
 import { heapF32, type TensorInfo } from "./composite.js";
 import { gemmCall, gemmSimd, runGemmCalls, splitGemmCalls } from "./gemm-simd.js";
+import { kernelPoolCalls, poolThreads } from "./kernel-pool.js";
 
 // The SIMD matrix product (./gemm-simd.ts) against the product summed in float64, over row,
 // inner and column counts around its tiles (4 rows, 8 and 4 columns, then single columns)
@@ -38,7 +39,14 @@ function values(n: number, seed: number): Float32Array {
  * C (with its pitch, everything around the rows set to 7) after the product over `ranges` of
  * rows, or over the parts splitGemmCalls makes of one call (`parts`), run one after the other.
  */
-function product(s: Shape, a: Float32Array, b: Float32Array, ranges: [number, number][], parts = 0): Float32Array {
+function product(
+  s: Shape,
+  a: Float32Array,
+  b: Float32Array,
+  ranges: [number, number][],
+  parts = 0,
+  local = false,
+): Float32Array {
   const [lda, ldb, ldc] = [s.lda ?? s.k, s.ldb ?? s.n, s.ldc ?? s.n];
   const at_ = placed(a);
   const bt = placed(b);
@@ -52,7 +60,8 @@ function product(s: Shape, a: Float32Array, b: Float32Array, ranges: [number, nu
         [r1 - r0, s.k, s.n],
         s.kBlock,
       );
-    if (parts > 0) for (const part of splitGemmCalls(call(0, s.m), parts)) runGemmCalls(backend(), part);
+    if (local) gemmSimd(backend())!.gemm(...call(0, s.m));
+    else if (parts > 0) for (const part of splitGemmCalls(call(0, s.m), parts)) runGemmCalls(backend(), part);
     else for (const [r0, r1] of ranges) runGemmCalls(backend(), call(r0, r1));
     return heapF32(backend(), ct as unknown as TensorInfo).slice();
   } finally {
@@ -135,6 +144,16 @@ describe("the SIMD matrix product", () => {
     ] as [number, number][][])
       expect(product(s, a, b, split)).toEqual(whole);
     for (const parts of [2, 3, 7, 9]) expect(product(s, a, b, [], parts)).toEqual(whole);
+  });
+
+  it("runs a large product across the kernel pool's threads (where there is one) with the same bits", () => {
+    const s: Shape = { m: 41, k: 3001, n: 64 }; // 7.9 M multiply-adds: parts of at least 2 M
+    const a = values(s.m * s.k, 7);
+    const b = values(s.k * s.n, 8);
+    const before = kernelPoolCalls();
+    const pooled = product(s, a, b, [[0, s.m]]);
+    expect(kernelPoolCalls() - before).toBe(poolThreads(tf.backend()) > 1 ? 1 : 0);
+    expect(pooled).toEqual(product(s, a, b, [], 0, true));
   });
 
   it("refuses an empty inner dimension (it would leave C as it was)", () => {

@@ -1,5 +1,6 @@
 import { cannot } from "@kerastore/core";
 import { EngineError } from "../../errors.js";
+import { kernelParts, poolThreads, runPartCalls } from "./kernel-pool.js";
 import { encodeModule, I32, instantiateOnBackend, leb, op, SIMD, V128, F32, type WasmFunction } from "./wasm-encode.js";
 
 // A float32 matrix product of our own, C = A · B, as a WebAssembly SIMD loop on tfjs-backend-wasm's
@@ -213,8 +214,22 @@ export function gemmCall(
   return [a.at, a.stride * 4, b.at, b.stride * 4, c.at, c.stride * 4, rows, k, n, kBlock];
 }
 
-/** Runs `calls` ({@link gemmCall}'s, one after the other) on the calling thread; the module must exist on `backend`. */
+/** Multiply-adds per part at least when a product is split across the kernel pool's threads. */
+const GEMM_PART = 1 << 21;
+
+/**
+ * Runs `calls` ({@link gemmCall}'s, one after the other; the module must exist on `backend`):
+ * split by rows across the kernel pool's threads (./kernel-pool.ts) where there is one and the
+ * work is large enough, else on the calling thread. The same bits either way.
+ */
 export function runGemmCalls(backend: object, calls: readonly number[]): void {
+  let work = 0;
+  for (let i = 0; i < calls.length; i += GEMM_ARITY) work += calls[i + 6]! * calls[i + 7]! * calls[i + 8]!;
+  const parts = kernelParts(backend, work, GEMM_PART);
+  if (parts > 1) {
+    runPartCalls(backend, "gemm-simd", "gemm", GEMM_ARITY, splitGemmCalls(calls, parts));
+    return;
+  }
   const gemm = gemmSimd(backend)!.gemm;
   for (let i = 0; i < calls.length; i += GEMM_ARITY)
     gemm(
@@ -253,9 +268,9 @@ export function splitGemmCalls(calls: readonly number[], parts: number): number[
 
 /**
  * Whether the filter gradient's products should run here rather than on XNNPACK: the module
- * exists and XNNPACK runs one thread (ours, one thread: 20-22 GMAC/s, no packing; XNNPACK's:
- * 15-17 GMAC/s, ~29 on two threads, plus its packing of B for every new B), or
- * KERASTORE_WASM_SIMD_GEMM is "1" (whatever the threads; "0": never).
+ * exists and runs on as many threads as XNNPACK (the kernel pool's, or one; ours on one thread:
+ * 20-22 GMAC/s, no packing; XNNPACK's: 15-17 GMAC/s, ~29 on two threads, plus its packing of B
+ * for every new B), or KERASTORE_WASM_SIMD_GEMM is "1" (whatever the threads; "0": never).
  */
 export function ownProductFaster(backend: object): boolean {
   // Read on every call (not only when the module is made): a benchmark switches it to compare.
@@ -263,7 +278,7 @@ export function ownProductFaster(backend: object): boolean {
   if (env === "0" || gemmSimd(backend) === null) return false;
   if (env === "1") return true;
   const tfjs = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs;
-  return (tfjs?.getThreadsCount?.() ?? 1) <= 1;
+  return (tfjs?.getThreadsCount?.() ?? 1) <= poolThreads(backend);
 }
 
 function envVar(name: string): string | undefined {
