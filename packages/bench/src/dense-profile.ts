@@ -5,17 +5,11 @@
 // transpose of its first operand. Medians of PROFILE_REPS (30) calls.
 // Run: pnpm --filter @kerastore/bench exec tsx --conditions=source src/dense-profile.ts
 // (KERASTORE_WASM_THREADS=1 for one thread).
-import { loadavg } from "node:os";
-import { initBackend, tf, wasmThreading } from "@kerastore/engine";
+import { tf } from "@kerastore/engine";
+import { median as med, startProfile } from "./profile-start.js";
 
 const REPS = Number(process.env.PROFILE_REPS ?? 30);
-await initBackend();
-console.log(
-  `threads ${JSON.stringify(wasmThreading())}, load ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ")}`,
-);
-const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+await startProfile();
 // [name, m, k, n]: a [m, k] by [k, n] product.
 const products: [string, number, number, number][] = [
   ["forward 1", 256, 784, 512],

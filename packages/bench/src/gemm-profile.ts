@@ -6,17 +6,11 @@
 // with the ratio XNNPACK / ours (> 1: ours faster). Placement and grid copy are in both.
 // Run: pnpm --filter @kerastore/bench exec tsx --conditions=source src/gemm-profile.ts
 // (KERASTORE_WASM_THREADS=1 for one thread).
-import { loadavg } from "node:os";
-import { initBackend, tf, wasmThreading } from "@kerastore/engine";
+import { tf } from "@kerastore/engine";
+import { median as med, startProfile } from "./profile-start.js";
 
 const REPS = Number(process.env.PROFILE_REPS ?? 15);
-await initBackend();
-console.log(
-  `threads ${JSON.stringify(wasmThreading())}, load ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ")}`,
-);
-const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+await startProfile();
 // [name, input [b, h, w, inC], outC, stride]: 3x3 "same" (1x1 for the projection).
 const layers: [string, [number, number, number, number], number, number, number][] = [
   ["cnn conv2d_1 32->64 @14x14", [32, 14, 14, 32], 64, 1, 3],

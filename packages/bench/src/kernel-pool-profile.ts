@@ -4,13 +4,11 @@
 // the kernels decide, KERNEL_POOL_ROUNDS (25) times each; prints both medians and their ratio.
 // Two threads (the threaded build); the pool must not be turned off (KERASTORE_KERNEL_POOL=0).
 // Run: cd packages/bench && npx tsx --conditions=source src/kernel-pool-profile.ts
-import { loadavg } from "node:os";
-import { initBackend, registerGradients, tf, wasmThreading } from "@kerastore/engine";
+import { registerGradients, tf } from "@kerastore/engine";
+import { median, startProfile } from "./profile-start.js";
 
 const ROUNDS = Number(process.env.KERNEL_POOL_ROUNDS ?? 25);
 const BATCHES = [32, Number(process.env.KERNEL_POOL_BATCH ?? 128)];
-
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 
 function cases(b: number): [string, () => void][] {
   const n = (s: number[]) => tf.randomNormal(s);
@@ -54,10 +52,8 @@ function cases(b: number): [string, () => void][] {
 }
 
 async function main(): Promise<void> {
-  await initBackend({ threads: 2 });
+  await startProfile(2);
   await registerGradients();
-  const [l1, l5, l15] = loadavg().map((l) => l.toFixed(1));
-  console.log(`threads ${JSON.stringify(wasmThreading())}, load ${l1} ${l5} ${l15}`);
   for (const b of BATCHES)
     for (const [name, run] of cases(b)) {
       const times: Record<"whole" | "split", number[]> = { whole: [], split: [] };
