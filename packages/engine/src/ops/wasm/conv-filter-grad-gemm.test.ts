@@ -1,9 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../backend.js";
-import { composite, type TensorInfo } from "./composite.js";
-import { filterGradByProduct, type Placement, type ProductKernel } from "./conv-filter-grad.js";
-import { filterGradReference } from "./filter-grad-reference.test-util.js";
+import type { Placement, ProductKernel } from "./conv-filter-grad.js";
+import { filterGradOf, filterGradReference, waveValues as values } from "./filter-grad-reference.test-util.js";
 import { registerWasmKernels } from "./index.js";
 
 // The filter gradient's products on our SIMD product (./gemm-simd.ts) against the definition
@@ -41,24 +40,13 @@ const CASES: Case[] = [
   [2, 9, 9, 8, 7, [3, 3], [1, 1], "same", false, 8 * 2 * 11 * 11 * 2],
 ];
 
-function values(n: number, seed: number): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed) * 1.5);
-}
-
 function gradOf(
   x: tf.Tensor,
   dy: tf.Tensor,
   info: tf.backend_util.Conv2DInfo,
   [views, budget, place, product]: [boolean, number | undefined, Placement, ProductKernel],
 ): Float32Array {
-  const inputs = { x: x as unknown as TensorInfo, dy: dy as unknown as TensorInfo };
-  const out = composite(tf.backend() as never, inputs, (scope) =>
-    filterGradByProduct(scope, inputs.x, inputs.dy, info, budget, views, place, product),
-  );
-  const t = tf.engine().makeTensorFromTensorInfo(out as never);
-  const got = t.dataSync() as Float32Array;
-  t.dispose();
-  return got;
+  return filterGradOf(x, dy, info, { budget, views, place, product });
 }
 
 describe("the filter gradient on our SIMD product", () => {

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../backend.js";
-import { composite, type TensorInfo } from "./composite.js";
-import { filterGradByProduct, type Placement, productIsFaster } from "./conv-filter-grad.js";
+import { composite } from "./composite.js";
+import { type Placement, productIsFaster } from "./conv-filter-grad.js";
 import { placeRunsApplies } from "./conv-filter-place.js";
-import { filterGradReference } from "./filter-grad-reference.test-util.js";
+import { filterGradOf, filterGradReference, waveValues as values } from "./filter-grad-reference.test-util.js";
 import { registerWasmKernels } from "./index.js";
 
 // The filter gradient's product formulation with its operand written by the SIMD placement
@@ -37,21 +37,10 @@ const CASES: Case[] = [
   [1, 5, 6, 28, 4, [2, 3], [1, 2], "same"],
 ];
 
-function values(n: number, seed: number): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed) * 1.5);
-}
-
 const reference = filterGradReference;
 
 function productOf(x: tf.Tensor, dy: tf.Tensor, info: tf.backend_util.Conv2DInfo, place: Placement, budget?: number) {
-  const inputs = { x: x as unknown as TensorInfo, dy: dy as unknown as TensorInfo };
-  const out = composite(tf.backend() as never, inputs, (scope) =>
-    filterGradByProduct(scope, inputs.x, inputs.dy, info, budget, true, place),
-  );
-  const t = tf.engine().makeTensorFromTensorInfo(out as never);
-  const got = t.dataSync() as Float32Array;
-  t.dispose();
-  return got;
+  return filterGradOf(x, dy, info, { budget, views: true, place });
 }
 
 describe("the filter gradient's product operand written by the SIMD placement", () => {

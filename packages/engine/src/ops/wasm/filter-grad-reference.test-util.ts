@@ -1,8 +1,41 @@
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
+import { composite, type TensorInfo } from "./composite.js";
+import { filterGradByProduct, type Placement, type ProductKernel } from "./conv-filter-grad.js";
 
-// Test helper: Conv2D's filter gradient by its definition, summed in float64: dW[i, j, c, o] is
+// Test helpers: Conv2D's filter gradient by its definition, summed in float64: dW[i, j, c, o] is
 // the sum over images and output positions of the input value tap (i, j) reads (zero in the
-// padding) times the output gradient. NHWC, dilation 1.
+// padding) times the output gradient (NHWC, dilation 1); test inputs; and the product
+// formulation of ./conv-filter-grad.ts run with chosen options.
+
+/** `n` smooth test values in [-1.5, 1.5], different for each seed. */
+export function waveValues(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed) * 1.5);
+}
+
+/** Options of {@link filterGradOf}: filterGradByProduct's, from `budget` on (undefined: its default). */
+export interface ProductOptions {
+  budget?: number | undefined;
+  views?: boolean | undefined;
+  place?: Placement | undefined;
+  product?: ProductKernel | undefined;
+}
+
+/** The filter gradient of `x` and `dy` by {@link filterGradByProduct}, read back. */
+export function filterGradOf(
+  x: tf.Tensor,
+  dy: tf.Tensor,
+  info: tf.backend_util.Conv2DInfo,
+  { budget, views, place, product }: ProductOptions,
+): Float32Array {
+  const inputs = { x: x as unknown as TensorInfo, dy: dy as unknown as TensorInfo };
+  const out = composite(tf.backend() as never, inputs, (scope) =>
+    filterGradByProduct(scope, inputs.x, inputs.dy, info, budget, views, place, product),
+  );
+  const t = tf.engine().makeTensorFromTensorInfo(out as never);
+  const got = t.dataSync() as Float32Array;
+  t.dispose();
+  return got;
+}
 
 /** The filter gradient [kH, kW, inC, outC] of `x` and `dy` for the convolution `info`. */
 export function filterGradReference(x: Float32Array, dy: Float32Array, info: tf.backend_util.Conv2DInfo): Float64Array {
