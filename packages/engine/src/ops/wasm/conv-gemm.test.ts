@@ -53,8 +53,10 @@ function reference(c: Case, info: tf.backend_util.Conv2DInfo, xv: Float32Array, 
 const CASES: Case[] = [
   { b: 3, h: 14, w: 14, ci: 32, co: 64, kh: 3, kw: 3, pad: "same" },
   { b: 2, h: 7, w: 7, ci: 64, co: 128, kh: 3, kw: 3, pad: "same" },
-  { b: 2, h: 9, w: 6, ci: 5, co: 12, kh: 3, kw: 3, pad: "same" },
+  { b: 2, h: 9, w: 6, ci: 8, co: 12, kh: 3, kw: 3, pad: "same" },
+  { b: 3, h: 5, w: 9, ci: 12, co: 4, kh: 4, kw: 2, pad: "same" },
   { b: 3, h: 8, w: 11, ci: 16, co: 20, kh: 5, kw: 3, pad: "valid" },
+  { b: 2, h: 6, w: 5, ci: 4, co: 4, kh: 2, kw: 2, pad: "same" },
   { b: 2, h: 6, w: 5, ci: 1, co: 4, kh: 2, kw: 2, pad: "same" },
   { b: 1, h: 4, w: 4, ci: 24, co: 8, kh: 1, kw: 1, pad: "valid" },
   { b: 2, h: 5, w: 5, ci: 300, co: 8, kh: 3, kw: 3, pad: "same" },
@@ -83,8 +85,9 @@ describe("stride-1 convolutions on our product", () => {
 
   it("runs where the switch says", () => {
     process.env.KERASTORE_WASM_SIMD_CONV = "1";
-    expect(convProductApplies(tf.backend(), 1, 8)).toBe(true);
+    expect(convProductApplies(tf.backend(), 4, 8)).toBe(true);
     expect(convProductApplies(tf.backend(), 32, 6)).toBe(false); // outC not a multiple of 4
+    expect(convProductApplies(tf.backend(), 1, 32)).toBe(false); // nor inC
     process.env.KERASTORE_WASM_SIMD_CONV = "0";
     expect(convProductApplies(tf.backend(), 32, 64)).toBe(false);
   });

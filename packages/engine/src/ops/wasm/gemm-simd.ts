@@ -146,7 +146,8 @@ function columns(rows: number): number[] {
   ];
 }
 
-function gemm(): WasmFunction {
+/** The product as a function of a module (named "gemm"; ./conv-gemm.ts puts it in its own). */
+export function gemmFunction(): WasmFunction {
   const code = [
     ...[...i32(0), ...set(K0), ...i32(0), ...set(AOFF)],
     ...whileTrue(
@@ -184,7 +185,7 @@ function gemm(): WasmFunction {
 /** The module's exports on `backend`'s memory, or null where it cannot run (see instantiateOnBackend). */
 export function gemmSimd(backend: object): GemmExports | null {
   return instantiateOnBackend<GemmExports>(backend, "gemm-simd", "KERASTORE_WASM_SIMD_GEMM", (limits) =>
-    encodeModule([gemm()], limits),
+    encodeModule([gemmFunction()], limits),
   );
 }
 
