@@ -41,7 +41,7 @@ export function convBiasReluKernel(args: {
   const { x, filter, bias } = inputs;
   const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
   const [sh, sw] = attrs.strides;
-  if (sh === 1 && sw === 1 && x.dtype === "float32" && convProductApplies(backend, ci, co)) {
+  if (sh === 1 && sw === 1 && x.dtype === "float32" && convProductApplies(backend, ci, co, "forward")) {
     // Stride 1 on our product (./conv-gemm.ts): "same" pads (kernel - 1) / 2 before, "valid" none.
     const [h, w] = [x.shape[1]!, x.shape[2]!];
     const same = attrs.pad === "same";

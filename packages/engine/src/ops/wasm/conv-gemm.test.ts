@@ -85,11 +85,14 @@ describe("stride-1 convolutions on our product", () => {
 
   it("runs where the switch says", () => {
     process.env.KERASTORE_WASM_SIMD_CONV = "1";
-    expect(convProductApplies(tf.backend(), 4, 8)).toBe(true);
-    expect(convProductApplies(tf.backend(), 32, 6)).toBe(false); // outC not a multiple of 4
-    expect(convProductApplies(tf.backend(), 1, 32)).toBe(false); // nor inC
+    expect(convProductApplies(tf.backend(), 4, 8, "forward")).toBe(true);
+    expect(convProductApplies(tf.backend(), 32, 6, "input-grad")).toBe(false); // outC not a multiple of 4
+    expect(convProductApplies(tf.backend(), 1, 32, "forward")).toBe(false); // nor inC
     process.env.KERASTORE_WASM_SIMD_CONV = "0";
-    expect(convProductApplies(tf.backend(), 32, 64)).toBe(false);
+    expect(convProductApplies(tf.backend(), 32, 64, "input-grad")).toBe(false);
+    delete process.env.KERASTORE_WASM_SIMD_CONV;
+    expect(convProductApplies(tf.backend(), 32, 64, "forward")).toBe(false);
+    expect(convProductApplies(tf.backend(), 8, 64, "input-grad")).toBe(false);
   });
 
   for (const c of CASES) {

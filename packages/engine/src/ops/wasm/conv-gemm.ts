@@ -25,22 +25,26 @@ import { kernelParts, runPartCalls, splitRange } from "./kernel-pool.js";
 const CHUNK_ROWS = 128;
 /** Multiply-adds a part at least when a convolution is split across the kernel pool. */
 const PRODUCT_PART = 1 << 21;
-/** Input channels under which XNNPACK stays (measured: see docs/training.md). */
+/** Input channels under which XNNPACK stays (K = 9 x inC: a short product). */
 const MIN_IN_CHANNELS = 16;
 
 /**
  * Whether a stride-1, dilation-1 convolution with `inC` input and `outC` output channels runs
  * here rather than on XNNPACK: KERASTORE_WASM_SIMD_CONV "0" never, "1" wherever the module runs
- * (inC and outC multiples of 4); unset: where our product runs on as many threads as XNNPACK
- * (./gemm-simd.ts ownProductFaster) and inC is at least {@link MIN_IN_CHANNELS}.
+ * (inC and outC multiples of 4); unset: for Conv2D's input gradient (`use` "input-grad"), where
+ * our product runs on as many threads as XNNPACK (./gemm-simd.ts ownProductFaster) and inC (the
+ * output gradient's channels) is at least {@link MIN_IN_CHANNELS}; never for the forward pass.
+ * Measured on two threads (docs/training.md): the input gradients of the CNN's 7x7x128 -> 64
+ * 1.10-1.14x faster, of the ResNet's 1.05-1.08x, the CNN's 14x14x64 -> 32 alike; the forward
+ * Conv2D + bias + ReLU 0.85-0.91x (14x14x32 -> 64) and 0.99x (7x7x64 -> 128).
  */
-export function convProductApplies(backend: object, inC: number, outC: number): boolean {
+export function convProductApplies(backend: object, inC: number, outC: number, use: "forward" | "input-grad"): boolean {
   // Read on every call: a benchmark switches it to compare.
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
     ?.KERASTORE_WASM_SIMD_CONV;
   if (env === "0" || inC % 4 !== 0 || outC % 4 !== 0 || convGemmModule(backend) === null) return false;
   if (env === "1") return true;
-  return inC >= MIN_IN_CHANNELS && ownProductFaster(backend);
+  return use === "input-grad" && inC >= MIN_IN_CHANNELS && ownProductFaster(backend);
 }
 
 /** Output size and the padding before the first row and column of a stride-1 convolution. */

@@ -141,7 +141,7 @@ export function conv2DBackpropInput({
   }
   const [, , ci, co] = inputs.filter.shape as [number, number, number, number];
   const own = sh === 1 && sw === 1 && inputs.dy.dtype === "float32" && inputs.filter.dtype === "float32";
-  if (own && top < kh && left < kw && convProductApplies(backend, co, ci))
+  if (own && top < kh && left < kw && convProductApplies(backend, co, ci, "input-grad"))
     // Stride 1 on our product (./conv-gemm.ts): the "full" convolution with the turned filter.
     return composite(backend, inputs, (k) => {
       const dy = nhwc ? inputs.dy : k.transpose(inputs.dy, [0, 2, 3, 1]);
