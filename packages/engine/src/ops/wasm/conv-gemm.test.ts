@@ -27,7 +27,14 @@ interface Case {
 }
 
 /** The convolution's output (bias, ReLU) or its input gradient, by definition in float64. */
-function reference(c: Case, info: tf.backend_util.Conv2DInfo, xv: Float32Array, wv: Float32Array, extra: Float32Array, grad: boolean): Float64Array {
+function reference(
+  c: Case,
+  info: tf.backend_util.Conv2DInfo,
+  xv: Float32Array,
+  wv: Float32Array,
+  extra: Float32Array,
+  grad: boolean,
+): Float64Array {
   const { b, h, w, ci, co, kh, kw } = c;
   const [oh, ow, top, left] = [info.outHeight, info.outWidth, info.padInfo.top, info.padInfo.left];
   const out = new Float64Array(grad ? b * h * w * ci : b * oh * ow * co);
@@ -45,8 +52,7 @@ function reference(c: Case, info: tf.backend_util.Conv2DInfo, xv: Float32Array, 
                 else out[((n * oh + oy) * ow + ox) * co + o]! += xv[((n * h + y) * w + x) * ci + q]! * wt;
               }
           }
-  if (!grad)
-    for (let p = 0; p < out.length; p++) out[p] = Math.max(0, out[p]! + extra[p % co]!);
+  if (!grad) for (let p = 0; p < out.length; p++) out[p] = Math.max(0, out[p]! + extra[p % co]!);
   return out;
 }
 

@@ -88,7 +88,11 @@ export function convByProduct(
   const ba = bias === null ? 0 : addr(bias);
   const kk = kh * kw * c;
   const [cb, nb] = [c * 4, n * 4];
-  const call = (kind: number, args: number[]) => [kind, ...args, ...new Array<number>(PART_ARITY - 1 - args.length).fill(0)];
+  const call = (kind: number, args: number[]) => [
+    kind,
+    ...args,
+    ...new Array<number>(PART_ARITY - 1 - args.length).fill(0),
+  ];
   // The grid placed on the calling thread (placed by the parts' threads, each its images, the
   // convolution took 4-13 ms instead of 4-5 on two threads: the CNN's 14x14x32 -> 64 layer).
   copyIntoGrid(heapF32(k.backend, x), heapF32(k.backend, grid), [b, h, w, c], [gh, gw], [top, left]);

@@ -114,17 +114,25 @@ function kernels(): Record<string, { hash: string; sample: number[] }> {
     ],
   ].entries()) {
     const [x, filter, bias] = [smooth(xs!, i + 80), smooth(fs!, i + 81), smooth([fs![3]!], i + 82)];
-    const y = tf.engine().runKernel("KerastoreConv2DBiasRelu", { x, filter, bias } as never, {
-      strides: [1, 1],
-      pad: "same",
-    } as never) as tf.Tensor;
+    const y = tf.engine().runKernel(
+      "KerastoreConv2DBiasRelu",
+      { x, filter, bias } as never,
+      {
+        strides: [1, 1],
+        pad: "same",
+      } as never,
+    ) as tf.Tensor;
     out[`KerastoreConv2DBiasRelu ${xs!.join("x")} -> ${fs![3]}`] = digest(y);
-    const dx = tf.engine().runKernel("Conv2DBackpropInput", { dy: smooth(y.shape, i + 83), filter } as never, {
-      strides: [1, 1],
-      pad: "same",
-      dataFormat: "NHWC",
-      inputShape: xs,
-    } as never) as tf.Tensor;
+    const dx = tf.engine().runKernel(
+      "Conv2DBackpropInput",
+      { dy: smooth(y.shape, i + 83), filter } as never,
+      {
+        strides: [1, 1],
+        pad: "same",
+        dataFormat: "NHWC",
+        inputShape: xs,
+      } as never,
+    ) as tf.Tensor;
     out[`Conv2DBackpropInput ${xs!.join("x")} -> ${fs![3]}`] = digest(dx);
   }
   delete process.env.KERASTORE_WASM_SIMD_CONV;
