@@ -93,7 +93,7 @@ describe("stride-1 convolutions on our product", () => {
     process.env.KERASTORE_WASM_SIMD_CONV = "1";
     expect(convProductApplies(tf.backend(), 4, 8, "forward")).toBe(true);
     expect(convProductApplies(tf.backend(), 32, 6, "input-grad")).toBe(false); // outC not a multiple of 4
-    expect(convProductApplies(tf.backend(), 1, 32, "forward")).toBe(false); // nor inC
+    expect(convProductApplies(tf.backend(), 1, 32, "forward")).toBe(true);
     process.env.KERASTORE_WASM_SIMD_CONV = "0";
     expect(convProductApplies(tf.backend(), 32, 64, "input-grad")).toBe(false);
     delete process.env.KERASTORE_WASM_SIMD_CONV;

@@ -15,9 +15,10 @@ import { kernelParts, runPartCalls, splitRange } from "./kernel-pool.js";
 // in kH blocks of kW * inC values, block i read gridW * inC values further along each row
 // (the product's `ablk`). C holds a row per grid position of each image up to its last output
 // (in whole tiles of 4 rows); the rows of padding columns are wasted work (14x14 "same": 8 %
-// more rows than outputs; 7x7: 14 %; 32x32: 3 %). One SIMD pass
-// then copies the output rows into [batch, outH, outW, outC], adding the bias and clamping at
-// zero where asked (f32x4.max: NaN stays NaN). Every output is a plain float32 sum over taps and
+// more rows than outputs; 7x7: 14 %; 32x32: 3 %). A SIMD pass then copies the output rows
+// into [batch, outH, outW, outC], adding the bias and clamping at zero where asked (f32x4.max:
+// NaN stays NaN). The kernel pool's threads (./kernel-pool.ts) take whole images: their
+// products and their outputs' pass in one part (./conv-gemm-module.ts). Every output is a plain float32 sum over taps and
 // channels in order, whatever the thread count (row splits), in another order than XNNPACK's.
 // KERASTORE_WASM_SIMD_CONV: "0" never, "1" wherever it can run, unset: see convProductApplies.
 
@@ -31,7 +32,7 @@ const MIN_IN_CHANNELS = 16;
 /**
  * Whether a stride-1, dilation-1 convolution with `inC` input and `outC` output channels runs
  * here rather than on XNNPACK: KERASTORE_WASM_SIMD_CONV "0" never, "1" wherever the module runs
- * (inC and outC multiples of 4); unset: for Conv2D's input gradient (`use` "input-grad"), where
+ * (outC a multiple of 4); unset: for Conv2D's input gradient (`use` "input-grad"), where
  * our product runs on as many threads as XNNPACK (./gemm-simd.ts ownProductFaster) and inC (the
  * output gradient's channels) is at least {@link MIN_IN_CHANNELS}; never for the forward pass.
  * Measured on two threads (docs/training.md): the input gradients of the CNN's 7x7x128 -> 64
@@ -42,7 +43,7 @@ export function convProductApplies(backend: object, inC: number, outC: number, u
   // Read on every call: a benchmark switches it to compare.
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
     ?.KERASTORE_WASM_SIMD_CONV;
-  if (env === "0" || inC % 4 !== 0 || outC % 4 !== 0 || convGemmModule(backend) === null) return false;
+  if (env === "0" || outC % 4 !== 0 || convGemmModule(backend) === null) return false;
   if (env === "1") return true;
   return use === "input-grad" && inC >= MIN_IN_CHANNELS && ownProductFaster(backend);
 }
@@ -58,8 +59,8 @@ export interface ConvPlacement {
 /**
  * The stride-1, dilation-1 convolution of x [batch, H, W, inC] with filter [kH, kW, inC, outC]
  * (float32, NHWC; outC a multiple of 4; 0 <= top < kH, 0 <= left < kW), plus `bias` [outC]
- * where given, clamped at zero where `relu`: [batch, outH, outW, outC], a tensor of `k`'s
- * (kept by the caller).
+ * where given, then clamped at zero where `relu` (only with a bias): [batch, outH, outW,
+ * outC], a tensor of `k`'s (kept by the caller).
  */
 export function convByProduct(
   k: WasmKernelScope,
