@@ -36,8 +36,8 @@ const MIN_IN_CHANNELS = 16;
  * our product runs on as many threads as XNNPACK (./gemm-simd.ts ownProductFaster) and inC (the
  * output gradient's channels) is at least {@link MIN_IN_CHANNELS}; never for the forward pass.
  * Measured on two threads (docs/training.md): the input gradients of the CNN's 7x7x128 -> 64
- * 1.10-1.14x faster, of the ResNet's 1.05-1.08x, the CNN's 14x14x64 -> 32 alike; the forward
- * Conv2D + bias + ReLU 0.85-0.91x (14x14x32 -> 64) and 0.99x (7x7x64 -> 128).
+ * 1.09-1.14x faster, of the ResNet's 1.05-1.08x, the CNN's 14x14x64 -> 32 1.00-1.04x; the
+ * forward Conv2D + bias + ReLU 0.85-1.02x (14x14x32 -> 64) and 0.93-0.99x (7x7x64 -> 128).
  */
 export function convProductApplies(backend: object, inC: number, outC: number, use: "forward" | "input-grad"): boolean {
   // Read on every call: a benchmark switches it to compare.
