@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { composite, heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
+import { convByProduct, convProductApplies } from "./conv-gemm.js";
 import { fixedBlocks, runParts, splitRange } from "./kernel-pool.js";
 import { maskConstants, maskedGradient } from "./relu-simd.js";
 import { reluGradValue } from "./relu-train.js";
@@ -37,6 +38,19 @@ export function convBiasReluKernel(args: {
   backend: KernelBackend;
 }): TensorInfo {
   const { inputs, attrs, backend } = args;
+  const { x, filter, bias } = inputs;
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const [sh, sw] = attrs.strides;
+  if (sh === 1 && sw === 1 && x.dtype === "float32" && convProductApplies(backend, ci, co, "forward")) {
+    // Stride 1 on our product (./conv-gemm.ts): "same" pads (kernel - 1) / 2 before, "valid" none.
+    const [h, w] = [x.shape[1]!, x.shape[2]!];
+    const same = attrs.pad === "same";
+    const place = same
+      ? { outHeight: h, outWidth: w, top: Math.floor((kh - 1) / 2), left: Math.floor((kw - 1) / 2) }
+      : { outHeight: h - kh + 1, outWidth: w - kw + 1, top: 0, left: 0 };
+    if (place.outHeight > 0 && place.outWidth > 0)
+      return composite(backend, inputs, (k) => convByProduct(k, x, filter, place, bias, true));
+  }
   return composite(backend, inputs, (k) =>
     k.run("FusedConv2D", inputs, {
       strides: attrs.strides,

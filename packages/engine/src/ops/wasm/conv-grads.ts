@@ -9,6 +9,7 @@ import {
   type WasmKernelScope,
 } from "./composite.js";
 import { filterGradByProduct, productIsFaster } from "./conv-filter-grad.js";
+import { convByProduct, convProductApplies } from "./conv-gemm.js";
 import { stridedInputGrad } from "./conv-input-grad-strided.js";
 
 // Convolution gradients the WASM backend lacks, built from its native kernels (XNNPACK
@@ -138,6 +139,16 @@ export function conv2DBackpropInput({
   if (Math.min(top, left, bottom, right) < 0) {
     return composite(backend, inputs, (k) => k.run("Conv2DBackpropInput", inputs, attrs as never, true));
   }
+  const [, , ci, co] = inputs.filter.shape as [number, number, number, number];
+  const own = sh === 1 && sw === 1 && inputs.dy.dtype === "float32" && inputs.filter.dtype === "float32";
+  if (own && top < kh && left < kw && convProductApplies(backend, co, ci, "input-grad"))
+    // Stride 1 on our product (./conv-gemm.ts): the "full" convolution with the turned filter.
+    return composite(backend, inputs, (k) => {
+      const dy = nhwc ? inputs.dy : k.transpose(inputs.dy, [0, 2, 3, 1]);
+      const place = { outHeight: info.inHeight, outWidth: info.inWidth, top, left };
+      const dx = convByProduct(k, dy, turnedFilter(k, inputs.filter), place);
+      return nhwc ? dx : k.transpose(dx, [0, 3, 1, 2]);
+    });
   return composite(backend, inputs, (k) => {
     let dy = inputs.dy;
     if (!nhwc) dy = k.transpose(dy, [0, 2, 3, 1]);

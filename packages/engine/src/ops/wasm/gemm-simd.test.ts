@@ -171,9 +171,9 @@ describe("the SIMD matrix product", () => {
     ];
     const [p0, p1] = splitGemmCalls(calls, 2);
     // Rows 0..11 and 12..22 of the first call (3 tiles of 4 each), the second's one tile in part 0.
-    expect(p0).toEqual([0, 40, 0, 20, 8, 24, 12, 10, 5, 1024, 4, 40, 0, 20, 8, 24, 3, 10, 5, 1024]);
-    expect(p1).toEqual([12 * 40, 40, 0, 20, 8 + 12 * 24, 24, 11, 10, 5, 1024]);
-    expect(splitGemmCalls(calls, 9).flat().length).toBe(calls.length + 5 * 10); // 6 + 1 parts of tiles
+    expect(p0).toEqual([0, 40, 0, 20, 8, 24, 12, 10, 5, 1024, 4096, 4, 40, 0, 20, 8, 24, 3, 10, 5, 1024, 4096]);
+    expect(p1).toEqual([12 * 40, 40, 0, 20, 8 + 12 * 24, 24, 11, 10, 5, 1024, 4096]);
+    expect(splitGemmCalls(calls, 9).flat().length).toBe(calls.length + 5 * 11); // 6 + 1 parts of tiles
   });
 
   it("propagates NaN and infinities to the outputs they reach", () => {

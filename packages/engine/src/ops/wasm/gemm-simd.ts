@@ -25,9 +25,11 @@ type Fn = (...args: number[]) => void;
 
 interface GemmExports {
   /**
-   * (a, lda, b, ldb, c, ldc, rows, k, n, kc): C[rows, n] = A[rows, k] · B[k, n]. a, b, c: byte
-   * addresses of element (0, 0); lda, ldb, ldc: row pitches in bytes (multiples of 4); kc: the
-   * K block length. k and kc at least 1 (with k = 0, C would be left as it was).
+   * (a, lda, b, ldb, c, ldc, rows, k, n, kc, ablk): C[rows, n] = A[rows, k] · B[k, n]. a, b, c:
+   * byte addresses of element (0, 0); lda, ldb, ldc: row pitches in bytes (multiples of 4); kc:
+   * the K block length; ablk: bytes from one K block of A's rows to the next (kc * 4 for a plain
+   * matrix; a convolution's rows of taps lie further apart, ./conv-gemm.ts). k and kc at least 1
+   * (with k = 0, C would be left as it was).
    */
   gemm: Fn;
 }
@@ -64,13 +66,13 @@ const f32Zero = [0x43, 0, 0, 0, 0];
 const ifElse = (yes: number[], no: number[]) => [0x04, 0x40, ...yes, 0x05, ...no, 0x0b];
 
 // Parameters.
-const [A, LDA, B, LDB, C, LDC, ROWS, K, N, KC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-// i32 locals.
-const [K0, KL, R, J, PB, PC, END] = [10, 11, 12, 13, 14, 15, 16];
-const PA = [17, 18, 19, 20]; // A row pointers of a tile
-const I32_LOCALS = 11;
+const [A, LDA, B, LDB, C, LDC, ROWS, K, N, KC, ABLK] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+// i32 locals (AOFF: the K block's byte offset in A's rows).
+const [K0, KL, R, J, PB, PC, END, AOFF] = [11, 12, 13, 14, 15, 16, 17, 18];
+const PA = [19, 20, 21, 22]; // A row pointers of a tile
+const I32_LOCALS = 12;
 // v128 locals, then f32 locals.
-const V0 = 10 + I32_LOCALS;
+const V0 = 11 + I32_LOCALS;
 const ACC = Array.from({ length: 2 * TILE_ROWS }, (_, i) => V0 + i);
 const [BV0, BV1, AV] = [V0 + 2 * TILE_ROWS, V0 + 2 * TILE_ROWS + 1, V0 + 2 * TILE_ROWS + 2];
 const V128_LOCALS = 2 * TILE_ROWS + 3;
@@ -120,8 +122,8 @@ function tile(rows: number, width: 8 | 4 | 1): number[] {
   };
   const advance = PA.slice(0, rows).flatMap((p) => [...get(p), ...i32(4), ...add, ...set(p)]);
   return [
-    // Pointers: A rows R.. at column K0, B row K0 at column J, C row R at column J.
-    ...[...get(A), ...get(R), ...get(LDA), ...mul, ...add, ...get(K0), ...i32(4), ...mul, ...add, ...set(PA[0]!)],
+    // Pointers: A rows R.. at the block's offset, B row K0 at column J, C row R at column J.
+    ...[...get(A), ...get(R), ...get(LDA), ...mul, ...add, ...get(AOFF), ...add, ...set(PA[0]!)],
     ...PA.slice(1, rows).flatMap((p, i) => [...get(PA[i]!), ...get(LDA), ...add, ...set(p)]),
     ...[...get(B), ...get(K0), ...get(LDB), ...mul, ...add, ...get(J), ...i32(4), ...mul, ...add, ...set(PB)],
     ...[...get(C), ...get(R), ...get(LDC), ...mul, ...add, ...get(J), ...i32(4), ...mul, ...add, ...set(PC)],
@@ -144,9 +146,10 @@ function columns(rows: number): number[] {
   ];
 }
 
-function gemm(): WasmFunction {
+/** The product as a function of a module (named "gemm"; ./conv-gemm.ts puts it in its own). */
+export function gemmFunction(): WasmFunction {
   const code = [
-    ...[...i32(0), ...set(K0)],
+    ...[...i32(0), ...set(K0), ...i32(0), ...set(AOFF)],
     ...whileTrue(
       [...get(K0), ...get(K), ...i32LtU],
       [
@@ -163,12 +166,13 @@ function gemm(): WasmFunction {
           [...columns(1), ...[...get(R), ...i32(1), ...add, ...set(R)]],
         ),
         ...[...get(K0), ...get(KL), ...add, ...set(K0)],
+        ...[...get(AOFF), ...get(ABLK), ...add, ...set(AOFF)],
       ],
     ),
   ];
   return {
     name: "gemm",
-    params: new Array<number>(10).fill(I32),
+    params: new Array<number>(GEMM_ARITY).fill(I32),
     locals: [
       [I32_LOCALS, I32],
       [V128_LOCALS, V128],
@@ -181,7 +185,7 @@ function gemm(): WasmFunction {
 /** The module's exports on `backend`'s memory, or null where it cannot run (see instantiateOnBackend). */
 export function gemmSimd(backend: object): GemmExports | null {
   return instantiateOnBackend<GemmExports>(backend, "gemm-simd", "KERASTORE_WASM_SIMD_GEMM", (limits) =>
-    encodeModule([gemm()], limits),
+    encodeModule([gemmFunction()], limits),
   );
 }
 
@@ -192,7 +196,7 @@ export interface MatrixAt {
 }
 
 /** Arguments per call of the module's `gemm` (see {@link gemmCall}). */
-export const GEMM_ARITY = 10;
+export const GEMM_ARITY = 11;
 
 /**
  * The arguments of one call of the module's `gemm` for C[rows, n] = A[rows, k] · B[k, n]: a
@@ -205,13 +209,14 @@ export function gemmCall(
   c: MatrixAt,
   [rows, k, n]: [number, number, number],
   kBlock = GEMM_K_BLOCK,
+  aBlock = kBlock,
 ): number[] {
   if (!(k >= 1 && kBlock >= 1))
     throw new EngineError(
       "invalid-argument",
       cannot("multiply", "matrices", `k and its block must be at least 1, not ${k} and ${kBlock}`),
     );
-  return [a.at, a.stride * 4, b.at, b.stride * 4, c.at, c.stride * 4, rows, k, n, kBlock];
+  return [a.at, a.stride * 4, b.at, b.stride * 4, c.at, c.stride * 4, rows, k, n, kBlock, aBlock * 4];
 }
 
 /** Multiply-adds per part at least when a product is split across the kernel pool's threads. */
@@ -243,6 +248,7 @@ export function runGemmCalls(backend: object, calls: readonly number[]): void {
       calls[i + 7]!,
       calls[i + 8]!,
       calls[i + 9]!,
+      calls[i + 10]!,
     );
 }
 
@@ -255,11 +261,12 @@ export function runGemmCalls(backend: object, calls: readonly number[]): void {
 export function splitGemmCalls(calls: readonly number[], parts: number): number[][] {
   const out: number[][] = Array.from({ length: parts }, () => []);
   for (let i = 0; i < calls.length; i += GEMM_ARITY) {
-    const [a, lda, b, ldb, c, ldc, rows, k, n, kc] = calls.slice(i, i + GEMM_ARITY) as number[];
+    const [a, lda, b, ldb, c, ldc, rows, k, n, kc, ablk] = calls.slice(i, i + GEMM_ARITY) as number[];
     const tiles = Math.ceil(rows! / TILE_ROWS);
     for (let p = 0, done = 0; p < parts; p++) {
       const end = Math.min(rows!, Math.round((tiles * (p + 1)) / parts) * TILE_ROWS);
-      if (end > done) out[p]!.push(a! + done * lda!, lda!, b!, ldb!, c! + done * ldc!, ldc!, end - done, k!, n!, kc!);
+      if (end > done)
+        out[p]!.push(a! + done * lda!, lda!, b!, ldb!, c! + done * ldc!, ldc!, end - done, k!, n!, kc!, ablk!);
       done = Math.max(done, end);
     }
   }

@@ -1,7 +1,8 @@
 // Run by kernel-pool.test.ts in a child process: sets up the WASM backend with the thread count
 // of argv[2] and, for mode argv[3]:
 // - "kernels": runs each kernel the pool splits (MaxPool's gradient, ReLU + bias gradient, the
-//   filter gradient's placement, the small-channel filter gradient) on fixed inputs and prints
+//   filter gradient's placement, the small-channel filter gradient, stride-1 convolutions on our
+//   product forward and backward) on fixed inputs and prints
 //   (JSON, last line of stdout) the pool's threads, how many calls ran on it, and per result a
 //   hash of its bytes and a sample (every 7th value);
 // - "throw": a part on the worker that traps, then a call after it;
@@ -100,6 +101,41 @@ function kernels(): Record<string, { hash: string; sample: number[] }> {
     ) as tf.Tensor;
     out[`Conv2DBackpropFilter ${xs.join("x")} -> ${fs[3]} stride ${strides} ${pad}`] = digest(dw);
   }
+  // Stride-1 convolutions on our product (./conv-gemm.ts), forward and input gradient.
+  process.env.KERASTORE_WASM_SIMD_CONV = "1";
+  for (const [i, [xs, fs]] of [
+    [
+      [32, 14, 14, 32],
+      [3, 3, 32, 64],
+    ],
+    [
+      [9, 7, 7, 64],
+      [3, 3, 64, 128],
+    ],
+  ].entries()) {
+    const [x, filter, bias] = [smooth(xs!, i + 80), smooth(fs!, i + 81), smooth([fs![3]!], i + 82)];
+    const y = tf.engine().runKernel(
+      "KerastoreConv2DBiasRelu",
+      { x, filter, bias } as never,
+      {
+        strides: [1, 1],
+        pad: "same",
+      } as never,
+    ) as tf.Tensor;
+    out[`KerastoreConv2DBiasRelu ${xs!.join("x")} -> ${fs![3]}`] = digest(y);
+    const dx = tf.engine().runKernel(
+      "Conv2DBackpropInput",
+      { dy: smooth(y.shape, i + 83), filter } as never,
+      {
+        strides: [1, 1],
+        pad: "same",
+        dataFormat: "NHWC",
+        inputShape: xs,
+      } as never,
+    ) as tf.Tensor;
+    out[`Conv2DBackpropInput ${xs!.join("x")} -> ${fs![3]}`] = digest(dx);
+  }
+  delete process.env.KERASTORE_WASM_SIMD_CONV;
   return out;
 }
 
