@@ -6,17 +6,11 @@
 // PROFILE_REPS (15) calls each, with the ratio XNNPACK / ours (> 1: ours faster).
 // Run: pnpm --filter @kerastore/bench exec tsx --conditions=source src/conv-gemm-profile.ts
 // (KERASTORE_WASM_THREADS=1 for one thread; PROFILE_CPU=1 for CPU time).
-import { loadavg } from "node:os";
-import { initBackend, tf, wasmThreading } from "@kerastore/engine";
+import { tf } from "@kerastore/engine";
+import { median as med, startProfile } from "./profile-start.js";
 
 const REPS = Number(process.env.PROFILE_REPS ?? 15);
-await initBackend();
-console.log(
-  `threads ${JSON.stringify(wasmThreading())}, load ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ")}`,
-);
-const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+await startProfile();
 // [name, input [b, h, w, inC], outC]: 3x3 "same", stride 1.
 const layers: [string, [number, number, number, number], number][] = [
   ["cnn conv2d 1->32 @28x28", [32, 28, 28, 1], 32],
