@@ -125,7 +125,10 @@ async function initWasm(
   await tf.ready();
   // Our WASM kernels from the start, not from the first fit: inference uses some of them too
   // (Conv2DTranspose's forward pass is Conv2DBackpropInput, ~15x faster than the stock loop).
-  if (tf.getBackend() === "wasm") registerWasmKernels();
+  if (tf.getBackend() === "wasm") {
+    hooks.enableRelaxedSimd?.();
+    registerWasmKernels();
+  }
   const running = tf.getBackend() === "wasm" ? Math.max(1, wasm.getThreadsCount()) : 1;
   const short = asked !== undefined && running < asked;
   threading = {

@@ -6,9 +6,11 @@ import { existsSync } from "node:fs";
 import { createRequire, register } from "node:module";
 import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { cannot } from "@kerastore/core";
 import { EngineError } from "./errors.js";
 import { startKernelPool } from "./node-kernel-pool.js";
+import { relaxedSimdValidates } from "./ops/wasm/wasm-encode.js";
 import type { RuntimeHooks } from "./runtime-hooks.js";
 
 const WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
@@ -99,7 +101,21 @@ export const nodeRuntimeHooks: RuntimeHooks = {
     (await import("./node-wasm-threads.js")).startThreadedWasm(threads, wasmDir),
   withoutModuleHandlers,
   startKernelPool,
+  enableRelaxedSimd,
 };
+
+// Node 20's V8 has relaxed SIMD (the fused multiply-add our products use: ./ops/wasm/gemm-simd.ts)
+// behind a flag, shipped on from Node 22. The flag only decides whether modules compiled later
+// may use those instructions: tfjs-backend-wasm's own module, compiled before, is unchanged.
+// KERASTORE_WASM_RELAXED_SIMD=0 leaves the flag alone (and the products unfused).
+function enableRelaxedSimd(): void {
+  if (process.env.KERASTORE_WASM_RELAXED_SIMD === "0" || relaxedSimdValidates()) return;
+  try {
+    setFlagsFromString("--experimental-wasm-relaxed-simd");
+  } catch {
+    // A runtime without the flag keeps the unfused products.
+  }
+}
 
 const MODULE_EVENTS = ["uncaughtException", "unhandledRejection"];
 type Listener = (...args: unknown[]) => void;

@@ -42,6 +42,12 @@ export interface RuntimeHooks {
    * the calling thread may not block (browsers): the kernels run on it alone.
    */
   startKernelPool?(memory: object, workers: number): KernelPoolDriver | string;
+  /**
+   * Lets WebAssembly compiled from now on use relaxed SIMD (fused multiply-add) where the
+   * runtime has it behind a switch (Node 20: V8's `--experimental-wasm-relaxed-simd`).
+   * Undefined where it is on or off for good (browsers: Chrome 114+ has it).
+   */
+  enableRelaxedSimd?(): void;
 }
 
 const portable: RuntimeHooks = {

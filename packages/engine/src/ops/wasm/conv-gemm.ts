@@ -4,6 +4,7 @@ import { CONV_GEMM_MODULE, convGemmModule, PART_ARITY, PartKind } from "./conv-g
 import { gemmCall, ownProductFaster } from "./gemm-simd.js";
 import { copyIntoGrid } from "./grid-copy.js";
 import { kernelParts, runPartCalls, splitRange } from "./kernel-pool.js";
+import { relaxedSimd } from "./wasm-encode.js";
 
 // A stride-1, dilation-1 convolution (NHWC, float32) as products of our own (./gemm-simd.ts),
 // with no patch matrix ("implicit GEMM"). The input lies on a zero-padded grid [batch, gridH,
@@ -20,7 +21,8 @@ import { kernelParts, runPartCalls, splitRange } from "./kernel-pool.js";
 // NaN stays NaN). The kernel pool's threads (./kernel-pool.ts) take whole images: their
 // products and their outputs' pass in one part (./conv-gemm-module.ts). Every output is a plain float32 sum over taps and
 // channels in order, whatever the thread count (row splits), in another order than XNNPACK's.
-// KERASTORE_WASM_SIMD_CONV: "0" never, "1" wherever it can run, unset: see convProductApplies.
+// KERASTORE_WASM_SIMD_CONV: "0" never, "1" wherever it can run, "input-grad" for input
+// gradients only, unset: see convProductApplies.
 
 /** Rows of C a product call covers (its K blocks go over them before the next call's). */
 const CHUNK_ROWS = 128;
@@ -32,12 +34,14 @@ const MIN_IN_CHANNELS = 16;
 /**
  * Whether a stride-1, dilation-1 convolution with `inC` input and `outC` output channels runs
  * here rather than on XNNPACK: KERASTORE_WASM_SIMD_CONV "0" never, "1" wherever the module runs
- * (outC a multiple of 4); unset: for Conv2D's input gradient (`use` "input-grad"), where
- * our product runs on as many threads as XNNPACK (./gemm-simd.ts ownProductFaster) and inC (the
- * output gradient's channels) is at least {@link MIN_IN_CHANNELS}; never for the forward pass.
- * Measured on two threads (docs/training.md): the input gradients of the CNN's 7x7x128 -> 64
- * 1.09-1.14x faster, of the ResNet's 1.05-1.08x, the CNN's 14x14x64 -> 32 1.00-1.04x; the
- * forward Conv2D + bias + ReLU 0.85-1.02x (14x14x32 -> 64) and 0.93-0.99x (7x7x64 -> 128).
+ * (outC a multiple of 4), "input-grad" as unset but never forward; unset: where our product
+ * runs on as many threads as XNNPACK (./gemm-simd.ts ownProductFaster) and inC (the input's, or
+ * for Conv2D's input gradient the output gradient's, channels) is at least
+ * {@link MIN_IN_CHANNELS}: for input gradients, and for the forward pass too where the product
+ * is fused (relaxed SIMD). Measured on two threads (docs/training.md): the input gradients of
+ * the CNN's 7x7x128 -> 64 1.09-1.14x faster, of the ResNet's 1.05-1.08x, the CNN's 14x14x64 ->
+ * 32 1.00-1.04x; the forward Conv2D + bias + ReLU unfused 0.85-1.02x (14x14x32 -> 64) and
+ * 0.93-0.99x (7x7x64 -> 128), fused 1.03-1.13x and 1.1-1.3x.
  */
 export function convProductApplies(backend: object, inC: number, outC: number, use: "forward" | "input-grad"): boolean {
   // Read on every call: a benchmark switches it to compare.
@@ -45,7 +49,8 @@ export function convProductApplies(backend: object, inC: number, outC: number, u
     ?.KERASTORE_WASM_SIMD_CONV;
   if (env === "0" || outC % 4 !== 0 || convGemmModule(backend) === null) return false;
   if (env === "1") return true;
-  return use === "input-grad" && inC >= MIN_IN_CHANNELS && ownProductFaster(backend);
+  if (env === "input-grad") return use === "input-grad" && inC >= MIN_IN_CHANNELS && ownProductFaster(backend);
+  return (use === "input-grad" || relaxedSimd()) && inC >= MIN_IN_CHANNELS && ownProductFaster(backend);
 }
 
 /** Output size and the padding before the first row and column of a stride-1 convolution. */

@@ -1,7 +1,18 @@
 import { cannot } from "@kerastore/core";
 import { EngineError } from "../../errors.js";
 import { kernelParts, poolThreads, runPartCalls } from "./kernel-pool.js";
-import { encodeModule, I32, instantiateOnBackend, leb, op, SIMD, V128, F32, type WasmFunction } from "./wasm-encode.js";
+import {
+  encodeModule,
+  F32,
+  I32,
+  instantiateOnBackend,
+  leb,
+  op,
+  relaxedSimd,
+  SIMD,
+  V128,
+  type WasmFunction,
+} from "./wasm-encode.js";
 
 // A float32 matrix product of our own, C = A · B, as a WebAssembly SIMD loop on tfjs-backend-wasm's
 // memory, reading B in its natural row-major [K, N] layout. XNNPACK's fully-connected operator
@@ -55,6 +66,7 @@ const i32LtU = [0x49];
 const i32Eqz = [0x45];
 const fadd = op.simd(SIMD.f32x4Add);
 const fmul = op.simd(SIMD.f32x4Mul);
+const fmadd = op.simd(SIMD.f32x4RelaxedMadd);
 /** v128.load32_splat of [address on the stack + offset]. */
 const splat = (offset = 0) => [0xfd, 0x09, 2, ...leb(offset)];
 const f32Load = (offset = 0) => [0x2a, 2, ...leb(offset)];
@@ -88,7 +100,7 @@ const whileTrue = (cond: number[], body: number[]) => loop([...cond, ...i32Eqz, 
  * One tile of `rows` rows (row R on) by `width` columns (8, 4 or 1; column J on) over the
  * K block [K0, K0 + KL): accumulators start at zero (first block) or at C, and end in C.
  */
-function tile(rows: number, width: 8 | 4 | 1): number[] {
+function tile(rows: number, width: 8 | 4 | 1, fused: boolean): number[] {
   const vecs = width === 8 ? 2 : 1;
   const scalar = width === 1;
   const acc = (r: number, v: number) => (scalar ? SACC[r]! : ACC[r * 2 + v]!);
@@ -115,7 +127,12 @@ function tile(rows: number, width: 8 | 4 | 1): number[] {
       }
       code.push(...get(PA[r]!), ...splat(), ...set(AV));
       for (let v = 0; v < vecs; v++)
-        code.push(...get(acc(r, v)), ...get(AV), ...get(v === 0 ? BV0 : BV1), ...fmul, ...fadd, ...set(acc(r, v)));
+        code.push(
+          ...(fused
+            ? [...get(AV), ...get(v === 0 ? BV0 : BV1), ...get(acc(r, v)), ...fmadd]
+            : [...get(acc(r, v)), ...get(AV), ...get(v === 0 ? BV0 : BV1), ...fmul, ...fadd]),
+          ...set(acc(r, v)),
+        );
     }
     code.push(...get(PB), ...get(LDB), ...add, ...set(PB));
     return code;
@@ -135,19 +152,22 @@ function tile(rows: number, width: 8 | 4 | 1): number[] {
 }
 
 /** The tiles of rows R .. R + rows - 1 over every column. */
-function columns(rows: number): number[] {
+function columns(rows: number, fused: boolean): number[] {
   const next = (n: number) => [...get(J), ...i32(n), ...add, ...set(J)];
   return [
     ...[...i32(0), ...set(J)],
-    ...whileTrue([...get(J), ...i32(8), ...add, ...get(N), ...op.i32GtU, ...i32Eqz], [...tile(rows, 8), ...next(8)]),
+    ...whileTrue(
+      [...get(J), ...i32(8), ...add, ...get(N), ...op.i32GtU, ...i32Eqz],
+      [...tile(rows, 8, fused), ...next(8)],
+    ),
     ...[...get(J), ...i32(4), ...add, ...get(N), ...op.i32GtU, ...i32Eqz],
-    ...[0x04, 0x40, ...tile(rows, 4), ...next(4), 0x0b],
-    ...whileTrue([...get(J), ...get(N), ...i32LtU], [...tile(rows, 1), ...next(1)]),
+    ...[0x04, 0x40, ...tile(rows, 4, fused), ...next(4), 0x0b],
+    ...whileTrue([...get(J), ...get(N), ...i32LtU], [...tile(rows, 1, fused), ...next(1)]),
   ];
 }
 
 /** The product as a function of a module (named "gemm"; ./conv-gemm.ts puts it in its own). */
-export function gemmFunction(): WasmFunction {
+export function gemmFunction(fused = relaxedSimd()): WasmFunction {
   const code = [
     ...[...i32(0), ...set(K0), ...i32(0), ...set(AOFF)],
     ...whileTrue(
@@ -159,11 +179,11 @@ export function gemmFunction(): WasmFunction {
         ...[...i32(0), ...set(R)],
         ...whileTrue(
           [...get(R), ...i32(TILE_ROWS), ...add, ...get(ROWS), ...op.i32GtU, ...i32Eqz],
-          [...columns(TILE_ROWS), ...[...get(R), ...i32(TILE_ROWS), ...add, ...set(R)]],
+          [...columns(TILE_ROWS, fused), ...[...get(R), ...i32(TILE_ROWS), ...add, ...set(R)]],
         ),
         ...whileTrue(
           [...get(R), ...get(ROWS), ...i32LtU],
-          [...columns(1), ...[...get(R), ...i32(1), ...add, ...set(R)]],
+          [...columns(1, fused), ...[...get(R), ...i32(1), ...add, ...set(R)]],
         ),
         ...[...get(K0), ...get(KL), ...add, ...set(K0)],
         ...[...get(AOFF), ...get(ABLK), ...add, ...set(AOFF)],

@@ -63,7 +63,8 @@ describe("the kernel pool", () => {
   let three: Kernels;
   beforeAll(() => {
     one = child(1, "kernels");
-    off = child(2, "kernels", { KERASTORE_KERNEL_POOL: "0" });
+    // Our products (fused where relaxed SIMD is on: other bits than XNNPACK's) without the pool too.
+    off = child(2, "kernels", { KERASTORE_KERNEL_POOL: "0", KERASTORE_WASM_SIMD_GEMM: "1" });
     pool = child(2, "kernels");
     // Three parts on two threads, whatever the size: ragged splits and a second round.
     three = child(2, "kernels", { KERASTORE_KERNEL_POOL_PARTS: "3" });

@@ -84,7 +84,42 @@ export const SIMD = {
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,
+  /** Relaxed SIMD: a * b + c (the three v128 on the stack), fused where the processor can. */
+  f32x4RelaxedMadd: 0x105,
 } as const;
+
+// A module whose one function is f32x4.relaxed_madd of its three v128 parameters: it validates
+// where the runtime has relaxed SIMD switched on.
+const RELAXED_PROBE = new Uint8Array([
+  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 8, 1, 0x60, 3, 0x7b, 0x7b, 0x7b, 1, 0x7b, 3, 2, 1, 0, 10, 13, 1, 11, 0, 0x20, 0,
+  0x20, 1, 0x20, 2, 0xfd, 0x85, 0x02, 0x0b,
+]);
+let relaxed: boolean | undefined;
+
+/**
+ * Whether modules may use relaxed SIMD (fused multiply-add: ./gemm-simd.ts): the runtime
+ * validates it (Chrome 114+, Node 22+; Node 20 once `--experimental-wasm-relaxed-simd` is on,
+ * which the engine's Node hooks turn on) and `KERASTORE_WASM_RELAXED_SIMD` is not "0". Asked
+ * again until it holds (the flag may be turned on after a first look).
+ */
+export function relaxedSimd(): boolean {
+  if (relaxed === true) return true;
+  if (envVar("KERASTORE_WASM_RELAXED_SIMD") === "0" || wasmApi === undefined) return false;
+  relaxed = relaxedSimdValidates();
+  return relaxed;
+}
+
+/** Whether this runtime's WebAssembly validates a relaxed-SIMD instruction now (no switch read). */
+export function relaxedSimdValidates(): boolean {
+  try {
+    return (
+      (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly?.validate(RELAXED_PROBE) ===
+      true
+    );
+  } catch {
+    return false;
+  }
+}
 
 /** One exported function: its parameters, extra locals ([count, type] runs) and body. */
 export interface WasmFunction {
