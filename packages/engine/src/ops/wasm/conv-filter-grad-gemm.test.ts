@@ -2,7 +2,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../backend.js";
 import type { Placement, ProductKernel } from "./conv-filter-grad.js";
-import { filterGradOf, filterGradReference, waveValues as values } from "./filter-grad-reference.test-util.js";
+import {
+  type ConvShape,
+  filterGradOf,
+  filterGradReference,
+  waveValues as values,
+} from "./filter-grad-reference.test-util.js";
 import { registerWasmKernels } from "./index.js";
 
 // The filter gradient's products on our SIMD product (./gemm-simd.ts) against the definition
@@ -13,18 +18,7 @@ import { registerWasmKernels } from "./index.js";
 // (fewer channels; one product per group of taps, several groups under a small budget), both
 // placements, strides, paddings, and the CNN workload's layer shapes at batch 2.
 
-type Case = [
-  b: number,
-  h: number,
-  w: number,
-  ci: number,
-  co: number,
-  k: [number, number],
-  stride: [number, number],
-  pad: "same" | "valid",
-  views: boolean,
-  budget?: number,
-];
+type Case = [...ConvShape, views: boolean, budget?: number];
 const CASES: Case[] = [
   [2, 14, 14, 32, 64, [3, 3], [1, 1], "same", true],
   [2, 7, 7, 64, 128, [3, 3], [1, 1], "same", true],

@@ -4,7 +4,12 @@ import { initBackend } from "../../backend.js";
 import { composite } from "./composite.js";
 import { type Placement, productIsFaster } from "./conv-filter-grad.js";
 import { placeRunsApplies } from "./conv-filter-place.js";
-import { filterGradOf, filterGradReference, waveValues as values } from "./filter-grad-reference.test-util.js";
+import {
+  type ConvShape,
+  filterGradOf,
+  filterGradReference,
+  waveValues as values,
+} from "./filter-grad-reference.test-util.js";
 import { registerWasmKernels } from "./index.js";
 
 // The filter gradient's product formulation with its operand written by the SIMD placement
@@ -13,17 +18,7 @@ import { registerWasmKernels } from "./index.js";
 // inputs and filters, batch 1, channel counts not by 4s (the JavaScript placement), one row
 // per tap (no column copies) and the dispatch between the product and the one convolution.
 
-type Case = [
-  b: number,
-  h: number,
-  w: number,
-  ci: number,
-  co: number,
-  k: [number, number],
-  stride: [number, number],
-  pad: "same" | "valid",
-  budget?: number,
-];
+type Case = [...ConvShape, budget?: number];
 const CASES: Case[] = [
   [3, 10, 10, 16, 8, [3, 3], [1, 1], "same"],
   [2, 9, 7, 20, 12, [3, 3], [2, 2], "same"],

@@ -7,6 +7,18 @@ import { filterGradByProduct, type Placement, type ProductKernel } from "./conv-
 // padding) times the output gradient (NHWC, dilation 1); test inputs; and the product
 // formulation of ./conv-filter-grad.ts run with chosen options.
 
+/** A test convolution: batch, input height, width and channels, output channels, filter, stride, padding. */
+export type ConvShape = [
+  b: number,
+  h: number,
+  w: number,
+  ci: number,
+  co: number,
+  k: [number, number],
+  stride: [number, number],
+  pad: "same" | "valid",
+];
+
 /** `n` smooth test values in [-1.5, 1.5], different for each seed. */
 export function waveValues(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed) * 1.5);

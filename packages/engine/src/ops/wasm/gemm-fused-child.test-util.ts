@@ -3,7 +3,7 @@
 // the SIMD product (./gemm-simd.ts) and prints (JSON, last line of stdout) whether relaxed SIMD
 // was on, how many calls the kernel pool ran, and the product's values.
 import { initBackend, tf } from "../../node.js";
-import { heapF32, type TensorInfo } from "./composite.js";
+import { heapF32, type KernelBackend, type TensorInfo } from "./composite.js";
 import { gemmCall, gemmSimd, runGemmCalls } from "./gemm-simd.js";
 import { registerWasmKernels } from "./index.js";
 import { kernelPoolCalls } from "./kernel-pool.js";
@@ -12,7 +12,7 @@ import { gemmInputs } from "./gemm-fused-inputs.test-util.js";
 
 await initBackend({ backend: "wasm", threads: Number(process.argv[2] ?? 1) });
 registerWasmKernels();
-const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } };
+const backend = tf.backend() as unknown as KernelBackend & { dataIdMap: { get(id: object): { memoryOffset: number } } };
 const { m, k, n, a, b } = gemmInputs();
 const [at, bt, ct] = [tf.tensor(a), tf.tensor(b), tf.zeros([m * n])];
 const addr = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId).memoryOffset;
