@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { EngineError } from "./errors.js";
 import { quietCpuBackend } from "./quiet-cpu.js";
 import { runtimeHooks } from "./runtime-hooks.js";
+import { installTensorMethods } from "./tensor-methods.js";
 import { runSmallKernelsOnOneThread } from "./wasm-small-ops.js";
 import { registerCpuAvgPoolGrad } from "./ops/wasm/avg-pool-grad.js";
 import { registerWasmKernels } from "./ops/wasm/index.js";
@@ -57,11 +58,13 @@ let readyFor: BackendName | undefined;
 /**
  * Sets up the tfjs backend once and resolves with its name.
  *
- * Nothing happens on import: the engine's tensors need this call first. Calling it again with
+ * Nothing happens on import: the engine's tensors need this call first. It also gives tfjs-core's
+ * tensors the methods tfjs programs call on them (`x.slice(0, 2)`, `a.add(b)`: ./tensor-methods.ts). Calling it again with
  * the same backend, or with none named, returns the same promise; asking for another backend
  * switches to it.
  */
 export function initBackend(options: InitBackendOptions = {}): Promise<BackendName> {
+  installTensorMethods(); // x.slice(...), a.add(b): see ./tensor-methods.ts
   // Without a backend named, keep the one already chosen (a load after `ready({ backend: "cpu" })`).
   const backend = options.backend ?? readyFor ?? "wasm";
   if (ready !== undefined && readyFor === backend) return ready;

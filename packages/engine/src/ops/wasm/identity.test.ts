@@ -29,6 +29,14 @@ describe("Identity and same-dtype Cast on WASM", () => {
     expect(tf.memory().numBytes).toBe(bytes);
   });
 
+  it("casts to bool as x != 0 (WASM's own Cast truncates to a byte: -2 -> 254, 0.5 -> 0)", () => {
+    const f = tf.tensor1d([1.5, 0, -2, -0.5, 256, Number.NaN, -0]);
+    expect(Array.from(tf.cast(f, "bool").dataSync())).toEqual([1, 0, 1, 1, 1, 1, 0]);
+    const i = tf.tensor1d([1, 0, -2, 256], "int32");
+    expect(Array.from(tf.cast(i, "bool").dataSync())).toEqual([1, 0, 1, 1]);
+    expect(tf.cast(i, "bool").dtype).toBe("bool");
+  });
+
   it("convert on a cast to another dtype", () => {
     const x = tf.tensor([1.7, -2.2, 3], [3]);
     const i = tf.cast(x, "int32");
