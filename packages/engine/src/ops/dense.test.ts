@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.js";
 import { dense, onlyVariableGradients } from "./dense.js";
 import { registerGradients } from "./gradients.js";
+import { OWN_MATMUL } from "./wasm/own-matmul.js";
 
 // Dense's gradient inside a training step (gradients of variables only): the first layer, fed
 // the model's input, skips the product of its input gradient; the gradients stay the same bits,
@@ -20,6 +21,9 @@ describe("dense in a training step", () => {
     await registerGradients();
   });
 
+  // XNNPACK's products, and the engine's own (./wasm/own-matmul.ts).
+  const PRODUCTS = ["BatchMatMul", "_FusedMatMul", OWN_MATMUL];
+
   async function grads(variablesOnly: boolean, fromVariable: boolean) {
     const vars = [wave([6, 5], 1), wave([5], 2), wave([5, 3], 3), wave([3], 4), wave([4, 6], 5)].map((t) =>
       tf.variable(t),
@@ -36,7 +40,7 @@ describe("dense in a training step", () => {
       result = tf.variableGrads(loss, vars);
     };
     const info = await tf.profile(() => (variablesOnly ? onlyVariableGradients(run) : run()));
-    const products = info.kernels.filter((k) => k.name === "BatchMatMul" || k.name === "_FusedMatMul").length;
+    const products = info.kernels.filter((k) => PRODUCTS.includes(k.name)).length;
     const values = vars.map((v) => {
       const g = result!.grads[v.name];
       return g === undefined ? null : Array.from(g.dataSync());

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { OWN_MATMUL, ownMatMulApplies } from "./wasm/own-matmul.js";
 
 /**
  * `a @ b` for 2-D tensors, with a gradient made of explicit transposes and plain products.
@@ -22,7 +23,17 @@ const matMulGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSave
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]);
 
-/** A product with no transposed operand: the fast path on every backend. */
+/**
+ * A product with no transposed operand: the fast path on every backend. On WASM, the engine's
+ * own SIMD product (./wasm/own-matmul.ts: nothing packed, fused multiply-adds, split over the
+ * kernel pool) where it runs on as many threads as XNNPACK.
+ */
 export function plainProduct(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (
+    tf.getBackend() === "wasm" &&
+    tf.getKernel(OWN_MATMUL, "wasm") !== undefined &&
+    ownMatMulApplies(tf.backend(), a, b)
+  )
+    return tf.engine().runKernel(OWN_MATMUL, { a, b }) as tf.Tensor2D;
   return tf.matMul(a, b, false, false);
 }

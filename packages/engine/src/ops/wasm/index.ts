@@ -36,6 +36,7 @@ import {
 } from "./global-avg-pool.js";
 import { cast, identity } from "./identity.js";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
+import { OWN_MATMUL, ownMatMulKernel } from "./own-matmul.js";
 import {
   ADD_RELU,
   addReluKernel,
@@ -66,6 +67,7 @@ const KERNELS: Record<string, (args: never) => unknown> = {
   KerastoreSGDUpdate: sgdUpdate,
   [SCALE_SHIFT]: scaleShiftKernel,
   [TRANSPOSE_BIAS_ACT]: transposeBiasActKernel,
+  [OWN_MATMUL]: ownMatMulKernel,
   [SOFTMAX_CE]: softmaxCrossEntropyKernel,
   [SOFTMAX_CE_GRAD]: softmaxCrossEntropyGradKernel,
   [BATCH_NORM_TRAIN]: batchNormTrainKernel,

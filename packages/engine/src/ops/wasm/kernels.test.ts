@@ -253,6 +253,7 @@ describe("training kernels built from WASM kernels", () => {
       "KerastoreConv2DBiasRelu",
       "KerastoreGlobalAvgPool",
       "KerastoreGlobalAvgPoolGrad",
+      "KerastoreMatMul",
       "KerastoreRMSpropUpdate",
       "KerastoreRelu",
       "KerastoreReluBiasGrad",
