@@ -4,7 +4,7 @@ import { CONV_GEMM_MODULE, convGemmModule, PART_ARITY, PartKind } from "./conv-g
 import { gemmCall, ownProductFaster } from "./gemm-simd.js";
 import { copyIntoGrid } from "./grid-copy.js";
 import { kernelParts, runPartCalls, splitRange } from "./kernel-pool.js";
-import { relaxedSimd } from "./wasm-encode.js";
+import { envVar, relaxedSimd } from "./wasm-encode.js";
 
 // A stride-1, dilation-1 convolution (NHWC, float32) as products of our own (./gemm-simd.ts),
 // with no patch matrix ("implicit GEMM"). The input lies on a zero-padded grid [batch, gridH,
@@ -45,8 +45,7 @@ const MIN_IN_CHANNELS = 16;
  */
 export function convProductApplies(backend: object, inC: number, outC: number, use: "forward" | "input-grad"): boolean {
   // Read on every call: a benchmark switches it to compare.
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
-    ?.KERASTORE_WASM_SIMD_CONV;
+  const env = envVar("KERASTORE_WASM_SIMD_CONV");
   if (env === "0" || outC % 4 !== 0 || convGemmModule(backend) === null) return false;
   if (env === "1") return true;
   if (env === "input-grad") return use === "input-grad" && inC >= MIN_IN_CHANNELS && ownProductFaster(backend);

@@ -3,6 +3,7 @@ import { EngineError } from "../../errors.js";
 import { kernelParts, poolThreads, runPartCalls } from "./kernel-pool.js";
 import {
   encodeModule,
+  envVar,
   F32,
   I32,
   instantiateOnBackend,
@@ -306,8 +307,4 @@ export function ownProductFaster(backend: object): boolean {
   if (env === "1") return true;
   const tfjs = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs;
   return (tfjs?.getThreadsCount?.() ?? 1) <= poolThreads(backend);
-}
-
-function envVar(name: string): string | undefined {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
 }

@@ -1,7 +1,7 @@
 import { cannot } from "@kerastore/core";
 import { EngineError } from "../../errors.js";
 import { runtimeHooks } from "../../runtime-hooks.js";
-import { backendExports, backendMemory, type SharedKernelModule, sharedKernelModule } from "./wasm-encode.js";
+import { backendExports, backendMemory, envVar, type SharedKernelModule, sharedKernelModule } from "./wasm-encode.js";
 
 /**
  * The engine's own WebAssembly kernels on more than one thread.
@@ -75,9 +75,6 @@ export interface KernelPoolDriver {
   /** Stops the workers. */
   close(): void;
 }
-
-const envVar = (name: string) =>
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
 
 const pools = new WeakMap<object, KernelPoolDriver | null>();
 

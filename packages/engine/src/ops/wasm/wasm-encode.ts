@@ -226,6 +226,7 @@ export function instantiateOnBackend<T>(
   return made;
 }
 
-function envVar(name: string): string | undefined {
+/** An environment variable where the runtime has `process.env` (Node), else undefined. */
+export function envVar(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
 }
