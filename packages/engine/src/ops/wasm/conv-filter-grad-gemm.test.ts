@@ -5,7 +5,7 @@ import type { Placement, ProductKernel } from "./conv-filter-grad.js";
 import {
   type ConvShape,
   filterGradOf,
-  filterGradReference,
+  filterGradCase,
   waveValues as values,
 } from "./filter-grad-reference.test-util.js";
 import { registerWasmKernels } from "./index.js";
@@ -53,12 +53,7 @@ describe("the filter gradient on our SIMD product", () => {
     for (const place of views ? (["simd", "script"] as const) : (["simd"] as const))
       it(`equals the definition, and XNNPACK's bits: ${b}x${h}x${w}x${ci} -> ${co}, filter ${k}, stride ${s} ${pad}, ${views ? `views, ${place} placement` : "copied runs"}${budget !== undefined ? `, budget ${budget}` : ""}`, () => {
         const info = tf.backend_util.computeConv2DInfo([b, h, w, ci], [k[0], k[1], ci, co], s, 1, pad);
-        const xv = values(b * h * w * ci, 1);
-        const dyv = values(b * info.outHeight * info.outWidth * co, 2);
-        const want = filterGradReference(xv, dyv, info);
-        const scale = Math.max(...Array.from(want, Math.abs));
-        const x = tf.tensor4d(xv, [b, h, w, ci]);
-        const dy = tf.tensor4d(dyv, [b, info.outHeight, info.outWidth, co]);
+        const { want, scale, x, dy } = filterGradCase(info);
         const ours = gradOf(x, dy, info, [views, budget, place, "simd"]);
         const xnnpack = gradOf(x, dy, info, [views, budget, place, "xnnpack"]);
         tf.dispose([x, dy]);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../backend.js";
 import { composite, type TensorInfo } from "./composite.js";
 import { smallFilterGrad, smallFilterGradApplies } from "./conv-filter-grad-small.js";
-import { filterGradReference } from "./filter-grad-reference.test-util.js";
+import { filterGradCase } from "./filter-grad-reference.test-util.js";
 import { registerWasmKernels } from "./index.js";
 
 // The few-input-channel filter gradient (./conv-filter-grad-small.ts) against the definition
@@ -25,8 +25,6 @@ function values(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + seed) * 1.5);
 }
 
-const reference = filterGradReference;
-
 describe("Conv2D's filter gradient for few input channels (SIMD loop)", () => {
   beforeAll(async () => {
     await initBackend({ backend: "wasm" });
@@ -37,12 +35,7 @@ describe("Conv2D's filter gradient for few input channels (SIMD loop)", () => {
     it(`equals the definition: ${h}x${w}x${ci} -> ${co}, filter ${k}, stride ${s} ${pad}`, () => {
       const b = 3;
       const info = tf.backend_util.computeConv2DInfo([b, h, w, ci], [k[0], k[1], ci, co], s, 1, pad);
-      const xv = values(b * h * w * ci, 1);
-      const dyv = values(b * info.outHeight * info.outWidth * co, 2);
-      const want = reference(xv, dyv, info);
-      const scale = Math.max(...Array.from(want, Math.abs));
-      const x = tf.tensor4d(xv, [b, h, w, ci]);
-      const dy = tf.tensor4d(dyv, [b, info.outHeight, info.outWidth, co]);
+      const { want, scale, x, dy } = filterGradCase(info, values);
       const inputs = { x: x as unknown as TensorInfo, dy: dy as unknown as TensorInfo };
       const backend = tf.backend() as never;
       const direct = composite(backend, inputs, (scope) => {

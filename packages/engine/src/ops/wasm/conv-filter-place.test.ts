@@ -8,6 +8,7 @@ import {
   type ConvShape,
   filterGradOf,
   filterGradReference,
+  filterGradCase,
   waveValues as values,
 } from "./filter-grad-reference.test-util.js";
 import { registerWasmKernels } from "./index.js";
@@ -47,12 +48,7 @@ describe("the filter gradient's product operand written by the SIMD placement", 
   for (const [b, h, w, ci, co, k, s, pad, budget] of CASES) {
     it(`equals the definition: ${b}x${h}x${w}x${ci} -> ${co}, filter ${k}, stride ${s} ${pad}${budget === 0 ? ", a row per tap" : ""}`, () => {
       const info = tf.backend_util.computeConv2DInfo([b, h, w, ci], [k[0], k[1], ci, co], s, 1, pad);
-      const xv = values(b * h * w * ci, 1);
-      const dyv = values(b * info.outHeight * info.outWidth * co, 2);
-      const want = reference(xv, dyv, info);
-      const scale = Math.max(...Array.from(want, Math.abs));
-      const x = tf.tensor4d(xv, [b, h, w, ci]);
-      const dy = tf.tensor4d(dyv, [b, info.outHeight, info.outWidth, co]);
+      const { want, scale, x, dy } = filterGradCase(info);
       const simd = productOf(x, dy, info, "simd", budget);
       const script = productOf(x, dy, info, "script", budget);
       tf.dispose([x, dy]);

@@ -24,6 +24,23 @@ export function waveValues(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed) * 1.5);
 }
 
+/**
+ * A test case's inputs for `info`: x and dy from `values` (seeds 1 and 2), as arrays and as
+ * tensors, the float64 gradient they give and its largest magnitude (the tolerances' scale).
+ */
+export function filterGradCase(
+  info: tf.backend_util.Conv2DInfo,
+  values: (n: number, seed: number) => Float32Array = waveValues,
+): { xv: Float32Array; dyv: Float32Array; x: tf.Tensor4D; dy: tf.Tensor4D; want: Float64Array; scale: number } {
+  const [b, h, w, ci] = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
+  const [oh, ow, co] = [info.outHeight, info.outWidth, info.outChannels];
+  const xv = values(b * h * w * ci, 1);
+  const dyv = values(b * oh * ow * co, 2);
+  const want = filterGradReference(xv, dyv, info);
+  const scale = Math.max(...Array.from(want, Math.abs));
+  return { xv, dyv, x: tf.tensor4d(xv, [b, h, w, ci]), dy: tf.tensor4d(dyv, [b, oh, ow, co]), want, scale };
+}
+
 /** Options of {@link filterGradOf}: filterGradByProduct's, from `budget` on (undefined: its default). */
 export interface ProductOptions {
   budget?: number | undefined;
